@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/logsmith/logsmith/job"
+)
+
+// Set at build time with -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "dev"
+	commit  = ""
+)
+
+func environ() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func versionString() string {
+	c := commit
+	if c == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					c = s.Value
+				}
+			}
+		}
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return fmt.Sprintf("logsmith %s (commit %s, %s)", version, c, runtime.Version())
+}
+
+const usage = `logsmith turns JSON-lines logs in object storage into time-windowed features.
+
+Usage:
+  logsmith run      --input URL --output URL [flags]   compute features
+  logsmith generate --output URL [flags]               write synthetic logs
+  logsmith --version
+
+Run "logsmith <command> --help" for every setting, its environment variable and default.
+`
+
+// run is the whole program behind main, with its environment passed in.
+func run(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &job.ConfigError{Env: "command", Err: errors.New("missing command")}
+	}
+	switch args[0] {
+	case "--version", "-version", "version":
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "run":
+		return cmdRun(ctx, args[1:], env, stdin, stdout, stderr)
+	case "generate":
+		return cmdGenerate(ctx, args[1:], env, stdout, stderr)
+	}
+	fmt.Fprint(stderr, usage)
+	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func cmdRun(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var cfg job.Config
+	if err := parseConfig(&cfg, "run", args, env, stdout); err != nil {
+		return err
+	}
+	level, err := job.ParseLogLevel(cfg.LogLevel)
+	if err != nil {
+		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+	}
+	log := job.NewLogger(stderr, level, isTerminal(stderr))
+	sum, err := job.Run(ctx, cfg, job.Options{Logger: log, Stdin: stdin})
+	if err != nil {
+		return err
+	}
+	log.Info("run done", "objects", sum.Objects, "bytes_read", sum.BytesRead, "lines", sum.Lines,
+		"bad_lines", sum.BadLines, "windows", sum.Windows, "rows", sum.Rows, "files", len(sum.Files),
+		"seconds", sum.DurationSec)
+	if cfg.JSON {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(sum)
+	}
+	printSummary(stdout, sum)
+	return nil
+}
+
+func printSummary(w io.Writer, s *job.Summary) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "input\t%s\n", s.Input)
+	fmt.Fprintf(tw, "output\t%s\n", s.Output)
+	fmt.Fprintf(tw, "objects\t%d\n", s.Objects)
+	fmt.Fprintf(tw, "bytes read\t%d (%d decompressed)\n", s.BytesRead, s.BytesDecoded)
+	fmt.Fprintf(tw, "lines\t%d (%d blank ignored)\n", s.Lines, s.BlankLines)
+	fmt.Fprintf(tw, "bad lines\t%d\n", s.BadLines)
+	reasons := make([]string, 0, len(s.BadByReason))
+	for r := range s.BadByReason {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(tw, "  %s\t%d\n", r, s.BadByReason[r])
+	}
+	fmt.Fprintf(tw, "windows\t%d\n", s.Windows)
+	fmt.Fprintf(tw, "rows\t%d\n", s.Rows)
+	fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
+	for _, f := range s.Files {
+		fmt.Fprintf(tw, "  %s\t\n", f)
+	}
+	fmt.Fprintf(tw, "duration\t%s\n", s.Duration.Round(time.Millisecond))
+	fmt.Fprintf(tw, "throughput\t%.1f MB/s (decompressed)\n", s.MBPerSec)
+	tw.Flush()
+}
+
+func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
+	var cfg job.GenerateConfig
+	if err := parseConfig(&cfg, "generate", args, env, stdout); err != nil {
+		return err
+	}
+	sum, err := job.Generate(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d objects, %d lines, %d bytes uncompressed to %s\n", sum.Objects, sum.Lines, sum.Bytes, sum.Output)
+	return nil
+}
+
+// errHelp is returned after --help printed the settings; it exits 0.
+var errHelp = flag.ErrHelp
+
+// parseConfig fills cfg from env, then from flags, then validates nothing:
+// the command validates, so a bad setting is reported before any I/O.
+func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) error {
+	if err := job.ParseEnv(cfg, env); err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	settings := job.Settings(cfg)
+	for _, s := range settings {
+		if s.Flag != "" {
+			fs.Var(&flagValue{s.Value}, s.Flag, s.Desc)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(stdout, cmd, settings)
+			return errHelp
+		}
+		return &job.ConfigError{Env: "flags", Err: err}
+	}
+	if fs.NArg() > 0 {
+		return &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func printHelp(w io.Writer, cmd string, settings []job.Setting) {
+	fmt.Fprintf(w, "Usage: logsmith %s [flags]\n\nEvery setting comes from its environment variable; a flag overrides it.\n\n", cmd)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FLAG\tENV\tDEFAULT\tMEANING")
+	for _, s := range settings {
+		f := "-"
+		if s.Flag != "" {
+			f = "--" + s.Flag
+		}
+		def := s.FormatValue()
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f, s.Env, def, s.Desc)
+	}
+	tw.Flush()
+}
+
+// flagValue sets a config field from a flag.
+type flagValue struct{ v reflect.Value }
+
+func (f *flagValue) String() string {
+	if f.v.IsValid() {
+		return fmt.Sprint(f.v.Interface())
+	}
+	return ""
+}
+
+func (f *flagValue) IsBoolFlag() bool { return f.v.IsValid() && f.v.Kind() == reflect.Bool }
+
+func (f *flagValue) Set(s string) error {
+	if u, ok := f.v.Addr().Interface().(encoding.TextUnmarshaler); ok {
+		return u.UnmarshalText([]byte(s))
+	}
+	switch p := f.v.Addr().Interface().(type) {
+	case *time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*p = d
+		return nil
+	case *[]string:
+		*p = nil
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				*p = append(*p, part)
+			}
+		}
+		return nil
+	}
+	switch f.v.Kind() {
+	case reflect.String:
+		f.v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		f.v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 0, 64)
+		if err != nil {
+			return err
+		}
+		f.v.SetInt(n)
+	case reflect.Uint64:
+		n, err := strconv.ParseUint(s, 0, 64)
+		if err != nil {
+			return err
+		}
+		f.v.SetUint(n)
+	case reflect.Float64:
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return err
+		}
+		f.v.SetFloat(n)
+	default:
+		return fmt.Errorf("unsupported setting type %s", f.v.Type())
+	}
+	return nil
+}

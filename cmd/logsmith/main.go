@@ -1,0 +1,25 @@
+// Command logsmith turns JSON-lines logs in object storage into
+// time-windowed features. See README.md for usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/logsmith/logsmith/job"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], environ(), os.Stdin, os.Stdout, os.Stderr)
+	if err == nil || errors.Is(err, errHelp) {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "logsmith:", err)
+	os.Exit(job.ExitCode(err))
+}

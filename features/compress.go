@@ -1,0 +1,95 @@
+package features
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Codec is the compression of an input stream.
+type Codec uint8
+
+// Codecs recognised from a stream's first bytes.
+const (
+	CodecNone Codec = iota
+	CodecGzip
+	CodecZstd
+)
+
+// String returns the codec's name.
+func (c Codec) String() string {
+	switch c {
+	case CodecGzip:
+		return "gzip"
+	case CodecZstd:
+		return "zstd"
+	}
+	return "none"
+}
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// Decompressor detects the compression of a stream from its magic bytes and
+// decompresses it. It keeps its buffers and decoders between streams; it is
+// not safe for concurrent use.
+type Decompressor struct {
+	br   *bufio.Reader
+	gz   *gzip.Reader
+	zstd *zstd.Decoder
+}
+
+// readBufferSize is large so that reads from object storage are few and big.
+const readBufferSize = 256 << 10
+
+// Open returns a reader of the decompressed content of r and the codec found.
+// The returned reader is valid until the next call to Open.
+func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
+	if d.br == nil {
+		d.br = bufio.NewReaderSize(r, readBufferSize)
+	} else {
+		d.br.Reset(r)
+	}
+	head, err := d.br.Peek(4)
+	if err != nil && err != io.EOF {
+		return nil, CodecNone, fmt.Errorf("read header: %w", err)
+	}
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		if d.gz == nil {
+			d.gz, err = gzip.NewReader(d.br)
+		} else {
+			err = d.gz.Reset(d.br)
+		}
+		if err != nil {
+			return nil, CodecGzip, fmt.Errorf("open gzip stream: %w", err)
+		}
+		d.gz.Multistream(true)
+		return d.gz, CodecGzip, nil
+	case bytes.HasPrefix(head, zstdMagic):
+		if d.zstd == nil {
+			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false))
+		} else {
+			err = d.zstd.Reset(d.br)
+		}
+		if err != nil {
+			return nil, CodecZstd, fmt.Errorf("open zstd stream: %w", err)
+		}
+		return d.zstd, CodecZstd, nil
+	}
+	return d.br, CodecNone, nil
+}
+
+// Close releases the decoders' resources.
+func (d *Decompressor) Close() {
+	if d.zstd != nil {
+		d.zstd.Close()
+		d.zstd = nil
+	}
+}

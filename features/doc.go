@@ -1,0 +1,15 @@
+// Package features turns JSON log lines into time-windowed features.
+//
+// It owns everything between a stream of bytes and a table of rows: detecting
+// compression, splitting lines with a length limit, decoding the configured
+// fields of each line, assigning events to tumbling windows by event time,
+// aggregating them into a [Partial] that one task owns, merging partials, and
+// encoding the resulting [Row]s as Parquet or CSV. It does not know about
+// buckets, object keys, workers or files: callers hand it readers and writers.
+//
+// Every aggregate is exact integer arithmetic (counts, sums and sums of
+// squares of latencies in nanoseconds, min and max) or a DDSketch whose bins
+// hold integer counts, so [Partial.Merge] is associative and commutative and
+// the output never depends on how lines were split between partials or in
+// which order partials were merged.
+package features

@@ -1,0 +1,132 @@
+package features
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultMaxLineBytes is the default longest line that is decoded; longer
+// lines are skipped and counted as ReasonLineTooLong.
+const DefaultMaxLineBytes = 1 << 20
+
+// LineReader yields lines from a stream without holding more than a bounded
+// buffer: a line longer than the limit is skipped without being buffered.
+type LineReader struct {
+	br      *bufio.Reader
+	max     int
+	tooLong int64
+	lineNo  int64
+}
+
+// NewLineReader returns a reader of lines of at most maxLine bytes (newline
+// excluded) from r.
+func NewLineReader(r io.Reader, maxLine int) *LineReader {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	// bufio needs room for the line and its newline; a floor keeps reads large.
+	return &LineReader{br: bufio.NewReaderSize(r, max(maxLine+1, 64<<10)), max: maxLine}
+}
+
+// Next returns the next line without its line ending, valid until the next
+// call. It skips over-long lines, counting them. At the end it returns io.EOF;
+// other errors come from the underlying reader.
+func (l *LineReader) Next() ([]byte, error) {
+	for {
+		line, err := l.br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			l.lineNo++
+			l.tooLong++
+			if err := l.discardLine(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err == io.EOF && len(line) == 0 {
+			return nil, io.EOF
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		l.lineNo++
+		line = bytes.TrimSuffix(line, []byte{'\n'})
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) > l.max {
+			l.tooLong++
+			continue
+		}
+		return line, nil
+	}
+}
+
+func (l *LineReader) discardLine() error {
+	for {
+		_, err := l.br.ReadSlice('\n')
+		switch {
+		case err == nil, err == io.EOF:
+			return nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return err
+		}
+	}
+}
+
+// LineNumber returns the 1-based number of the line last returned or skipped.
+func (l *LineReader) LineNumber() int64 { return l.lineNo }
+
+// TooLong returns how many lines were skipped for exceeding the limit.
+func (l *LineReader) TooLong() int64 { return l.tooLong }
+
+// Ingest reads every line of r into p with d. It returns the first read or
+// decompression error, or ctx's error if ctx is cancelled; p then holds what
+// was read before it.
+func Ingest(ctx context.Context, r io.Reader, d *Decoder, p *Partial, maxLine int) error {
+	lr := NewLineReader(r, maxLine)
+	defer func() {
+		p.Counts.Lines += lr.TooLong()
+		p.Counts.Bad[ReasonLineTooLong] += lr.TooLong()
+	}()
+	var n int
+	for {
+		line, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("line %d: %w", lr.LineNumber()+1, err)
+		}
+		if n++; n&0xfff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if isBlank(line) {
+			p.Counts.Blank++
+			continue
+		}
+		p.Counts.Lines++
+		e, reason := d.Decode(line)
+		if reason != ReasonNone {
+			p.Counts.Bad[reason]++
+			continue
+		}
+		p.Counts.Events++
+		p.Add(&e)
+	}
+	return nil
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}

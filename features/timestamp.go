@@ -1,0 +1,153 @@
+package features
+
+import (
+	"errors"
+	"time"
+)
+
+var errTimestamp = errors.New("not an RFC 3339 timestamp")
+
+// Timestamps outside this range do not fit in int64 nanoseconds.
+var (
+	minUnixNano = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	maxUnixNano = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+)
+
+// ParseRFC3339 parses an RFC 3339 timestamp, with or without fractional
+// seconds and with a "Z" or numeric offset, and returns Unix nanoseconds.
+// The common shapes are parsed without calling time.Parse.
+func ParseRFC3339(b []byte) (int64, error) {
+	if ns, ok := parseRFC3339Fast(b); ok {
+		return ns, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return 0, errTimestamp
+	}
+	return checkRange(t)
+}
+
+func checkRange(t time.Time) (int64, error) {
+	if t.Year() < 1678 || t.Year() > 2261 {
+		return 0, errTimestamp
+	}
+	ns := t.UnixNano()
+	if ns < minUnixNano || ns >= maxUnixNano {
+		return 0, errTimestamp
+	}
+	return ns, nil
+}
+
+// parseRFC3339Fast handles YYYY-MM-DD[Tt ]hh:mm:ss[.f{1,9}](Z|z|±hh:mm).
+// It reports false for anything else, and the caller falls back to time.Parse.
+func parseRFC3339Fast(b []byte) (int64, bool) {
+	if len(b) < 20 {
+		return 0, false
+	}
+	year, ok1 := digits(b[0:4])
+	month, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hour, ok4 := digits(b[11:13])
+	minute, ok5 := digits(b[14:16])
+	sec, ok6 := digits(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
+		b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != 't' && b[10] != ' ') ||
+		b[13] != ':' || b[16] != ':' {
+		return 0, false
+	}
+	if year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 ||
+		day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return 0, false
+	}
+	i := 19
+	var frac int64
+	if b[i] == '.' {
+		i++
+		start := i
+		scale := int64(100_000_000)
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if i-start >= 9 {
+				return 0, false
+			}
+			frac += int64(b[i]-'0') * scale
+			scale /= 10
+			i++
+		}
+		if i == start {
+			return 0, false
+		}
+	}
+	if i >= len(b) {
+		return 0, false
+	}
+	var offset int64
+	switch b[i] {
+	case 'Z', 'z':
+		i++
+	case '+', '-':
+		if len(b)-i != 6 || b[i+3] != ':' {
+			return 0, false
+		}
+		oh, okh := digits(b[i+1 : i+3])
+		om, okm := digits(b[i+4 : i+6])
+		if !okh || !okm || oh > 23 || om > 59 {
+			return 0, false
+		}
+		offset = int64(oh*3600 + om*60)
+		if b[i] == '-' {
+			offset = -offset
+		}
+		i += 6
+	default:
+		return 0, false
+	}
+	if i != len(b) {
+		return 0, false
+	}
+	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - offset
+	ns := secs*1_000_000_000 + frac
+	if ns < minUnixNano || ns >= maxUnixNano {
+		return 0, false
+	}
+	return ns, true
+}
+
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns days since 1970-01-01 (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}

@@ -1,0 +1,224 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// EnvPrefix prefixes every environment variable logsmith reads.
+const EnvPrefix = "LOGSMITH_"
+
+// S3Settings configure the S3-compatible store used by s3:// URLs.
+type S3Settings struct {
+	Endpoint  string `env:"ENDPOINT" flag:"s3-endpoint" desc:"S3 endpoint host[:port] or URL; empty means AWS S3"`
+	Region    string `env:"REGION" flag:"s3-region" desc:"S3 region"`
+	AccessKey string `env:"ACCESS_KEY" desc:"S3 access key; when empty, AWS env, AWS credentials file, then IAM/web identity" secret:"true"`
+	SecretKey string `env:"SECRET_KEY" desc:"S3 secret key" secret:"true"`
+	Insecure  bool   `env:"INSECURE" flag:"s3-insecure" desc:"talk plain http to the S3 endpoint"`
+	CAFile    string `env:"CA_FILE" flag:"s3-ca-file" desc:"PEM file of extra CA certificates for the S3 endpoint"`
+}
+
+// Config is the configuration of one run, read from LOGSMITH_* variables and
+// overridden by flags.
+type Config struct {
+	Input        string        `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin"`
+	Output       string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path"`
+	Window       time.Duration `env:"WINDOW" envDefault:"5m" flag:"window" desc:"tumbling window length; must divide 24h"`
+	Format       []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
+	Workers      int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means the number of CPUs"`
+	MaxLineBytes int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+
+	TimestampField string `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the RFC 3339 event time"`
+	LevelField     string `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field (dotted path) of the log level; empty disables"`
+	LatencyField   string `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field (dotted path) of the latency in ms; empty disables"`
+
+	JSON     bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object"`
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error"`
+
+	S3 S3Settings `envPrefix:"S3_"`
+}
+
+// Fields returns the decoder's field configuration.
+func (c *Config) Fields() features.Fields {
+	return features.Fields{Timestamp: c.TimestampField, Level: c.LevelField, Latency: c.LatencyField}
+}
+
+// EffectiveWorkers returns the worker count, resolving 0 to the CPU count.
+func (c *Config) EffectiveWorkers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return runtime.NumCPU()
+}
+
+// ConfigError is a bad setting. It names the setting by its environment
+// variable and flag.
+type ConfigError struct {
+	Env, Flag string
+	Err       error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Flag == "" {
+		return fmt.Sprintf("config %s: %v", e.Env, e.Err)
+	}
+	return fmt.Sprintf("config %s (--%s): %v", e.Env, e.Flag, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func settingError(cfg any, field string, err error) error {
+	for _, s := range Settings(cfg) {
+		if s.Field == field {
+			return &ConfigError{Env: s.Env, Flag: s.Flag, Err: err}
+		}
+	}
+	return &ConfigError{Env: field, Err: err}
+}
+
+// Validate checks every setting and returns the first bad one as a
+// *ConfigError.
+func (c *Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return settingError(c, field, fmt.Errorf(format, args...))
+	}
+	if c.Input == "" {
+		return bad("Input", "required")
+	}
+	if _, err := ParseLocation(c.Input); err != nil {
+		return bad("Input", "%v", err)
+	}
+	if c.Output == "" {
+		return bad("Output", "required")
+	}
+	if c.Output == "-" {
+		return bad("Output", "cannot be standard output")
+	}
+	if _, err := ParseLocation(c.Output); err != nil {
+		return bad("Output", "%v", err)
+	}
+	if c.Window < time.Second || (24*time.Hour)%c.Window != 0 {
+		return bad("Window", "%v: must be at least 1s and divide 24h", c.Window)
+	}
+	if len(c.Format) == 0 {
+		return bad("Format", "at least one of parquet, csv")
+	}
+	for _, f := range c.Format {
+		if f != "parquet" && f != "csv" {
+			return bad("Format", "%q: want parquet, csv or parquet,csv", f)
+		}
+	}
+	if c.Workers < 0 || c.Workers > 1024 {
+		return bad("Workers", "%d: want 0 (all CPUs) to 1024", c.Workers)
+	}
+	if c.MaxLineBytes < 1024 || c.MaxLineBytes > 256<<20 {
+		return bad("MaxLineBytes", "%d: want 1024 to 268435456", c.MaxLineBytes)
+	}
+	if c.TimestampField == "" {
+		return bad("TimestampField", "required")
+	}
+	for _, f := range []string{"TimestampField", "LevelField", "LatencyField"} {
+		p := reflect.ValueOf(c).Elem().FieldByName(f).String()
+		if p != "" && slices.Contains(strings.Split(p, "."), "") {
+			return bad(f, "%q: empty path segment", p)
+		}
+	}
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		return bad("LogLevel", "%v", err)
+	}
+	return nil
+}
+
+// Setting describes one configurable field: its environment variable, flag,
+// help text and current value.
+type Setting struct {
+	Field  string // Go field path, e.g. "S3.Endpoint"
+	Env    string // full environment variable name
+	Flag   string // flag name without dashes; empty when env-only
+	Desc   string
+	Secret bool
+	Value  reflect.Value // addressable field
+}
+
+// Settings lists the settings of a config struct pointer such as *Config.
+func Settings(cfg any) []Setting {
+	var out []Setting
+	var walk func(v reflect.Value, envPrefix, fieldPrefix string)
+	walk = func(v reflect.Value, envPrefix, fieldPrefix string) {
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if p, ok := f.Tag.Lookup("envPrefix"); ok {
+				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".")
+				continue
+			}
+			name, ok := f.Tag.Lookup("env")
+			if !ok {
+				continue
+			}
+			out = append(out, Setting{
+				Field:  fieldPrefix + f.Name,
+				Env:    envPrefix + strings.Split(name, ",")[0],
+				Flag:   f.Tag.Get("flag"),
+				Desc:   f.Tag.Get("desc"),
+				Secret: f.Tag.Get("secret") == "true",
+				Value:  v.Field(i),
+			})
+		}
+	}
+	walk(reflect.ValueOf(cfg).Elem(), EnvPrefix, "")
+	return out
+}
+
+// FormatValue renders a setting's value as a flag or env value would be
+// written; secrets are masked.
+func (s Setting) FormatValue() string {
+	if s.Secret {
+		if s.Value.String() == "" {
+			return ""
+		}
+		return "(set)"
+	}
+	switch v := s.Value.Interface().(type) {
+	case []string:
+		return strings.Join(v, ",")
+	case time.Duration:
+		return v.String()
+	case bool:
+		return strconv.FormatBool(v)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// ParseEnv fills cfg (a pointer to a config struct) from environ, applying
+// the struct's defaults. A bad value is reported as a *ConfigError.
+func ParseEnv(cfg any, environ map[string]string) error {
+	err := env.ParseWithOptions(cfg, env.Options{Prefix: EnvPrefix, Environment: environ})
+	if err == nil {
+		return nil
+	}
+	var agg env.AggregateError
+	if errors.As(err, &agg) && len(agg.Errors) > 0 {
+		var pe env.ParseError
+		if errors.As(agg.Errors[0], &pe) {
+			for _, s := range Settings(cfg) {
+				if strings.HasSuffix(s.Field, pe.Name) {
+					return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%q: %v", environ[s.Env], pe.Err)}
+				}
+			}
+		}
+		return &ConfigError{Env: "environment", Err: agg.Errors[0]}
+	}
+	return &ConfigError{Env: "environment", Err: err}
+}

@@ -1,0 +1,9 @@
+// Package job wires storage and features into logsmith's commands: a run
+// lists log objects, fans them out to a worker pool where each task builds
+// the partial aggregate of one object, merges the partials, and writes the
+// feature table to the output location; generate writes synthetic logs.
+//
+// It owns configuration, URL resolution, the small [Bucket] interface it
+// needs from storage, and the error kinds that become exit codes. It holds
+// no knowledge of JSON or of object-store protocols itself.
+package job

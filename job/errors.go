@@ -1,0 +1,79 @@
+package job
+
+import (
+	"context"
+	"errors"
+
+	"github.com/logsmith/logsmith/storage"
+)
+
+// Kind sorts a run's failure into what an operator or scheduler should do.
+type Kind int
+
+// Failure kinds. Each has its own exit code; see ExitCode.
+const (
+	KindInternal    Kind = iota // a bug or an unexpected failure
+	KindConfig                  // a bad setting: fix the config, do not retry
+	KindBadData                 // the input is too broken: look at it, do not retry
+	KindLostRace                // another run committed the same partition
+	KindStorage                 // the store failed or refused: retry later
+	KindInterrupted             // cancelled by a signal
+)
+
+// Exit codes of the logsmith binary, by failure kind. These are a contract
+// with schedulers (the Kubernetes pod failure policy names them).
+const (
+	ExitOK          = 0
+	ExitInternal    = 1
+	ExitConfig      = 2
+	ExitBadData     = 3
+	ExitLostRace    = 4
+	ExitStorage     = 5
+	ExitInterrupted = 130
+)
+
+type kindError struct {
+	kind Kind
+	err  error
+}
+
+func (e *kindError) Error() string { return e.err.Error() }
+func (e *kindError) Unwrap() error { return e.err }
+
+// KindOf classifies err.
+func KindOf(err error) Kind {
+	var ke *kindError
+	var ce *ConfigError
+	switch {
+	case errors.As(err, &ke):
+		return ke.kind
+	case errors.As(err, &ce):
+		return KindConfig
+	case errors.Is(err, context.Canceled):
+		return KindInterrupted
+	case errors.Is(err, storage.ErrNotExist), errors.Is(err, storage.ErrPermission),
+		errors.Is(err, storage.ErrPrecondition):
+		return KindStorage
+	}
+	return KindInternal
+}
+
+// ExitCode maps err to the process exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	switch KindOf(err) {
+	case KindConfig:
+		return ExitConfig
+	case KindBadData:
+		return ExitBadData
+	case KindLostRace:
+		return ExitLostRace
+	case KindStorage:
+		return ExitStorage
+	case KindInterrupted:
+		return ExitInterrupted
+	}
+	return ExitInternal
+}

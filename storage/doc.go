@@ -1,0 +1,14 @@
+// Package storage reads and writes objects: byte streams named by keys in a
+// flat, prefix-listable namespace. It knows nothing about logs or features.
+//
+// Two backends return concrete types with the same methods: [S3] for any
+// S3-compatible store through minio-go, and [Local] for a folder on disk.
+// Consumers declare the small interface they need.
+//
+// # Errors
+//
+// Backend errors are translated once into this package's sentinels, so
+// callers test them with errors.Is: [ErrNotExist] for a missing object or
+// bucket, [ErrPermission] for refused credentials or access, and
+// [ErrPrecondition] when a conditional write loses.
+package storage

@@ -1,0 +1,265 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// tmpPrefix marks files being written; List never returns them.
+const tmpPrefix = ".logsmith-tmp-"
+
+// Local stores objects as files under a root folder. Keys are slash-separated
+// relative paths; a key can never reach outside the root.
+type Local struct {
+	dir  string
+	root *os.Root
+	mu   sync.Mutex // serializes conditional writes within this process
+}
+
+// NewLocal opens (creating if needed) the folder dir as a store.
+func NewLocal(dir string) (*Local, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	return &Local{dir: dir, root: root}, nil
+}
+
+// Close releases the root folder.
+func (l *Local) Close() error { return l.root.Close() }
+
+// String returns the folder's path.
+func (l *Local) String() string { return l.dir }
+
+// checkKey rejects keys that would alias another key or leave the root.
+func checkKey(key string) error {
+	if key == "" || strings.HasPrefix(key, "/") || strings.ContainsRune(key, 0) ||
+		strings.HasSuffix(key, "/") || path.Clean(key) != key ||
+		key == ".." || strings.HasPrefix(key, "../") {
+		return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if strings.HasPrefix(seg, tmpPrefix) {
+			return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+		}
+	}
+	return nil
+}
+
+func translate(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("%w: %v", ErrNotExist, err)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: %v", ErrPermission, err)
+	}
+	return err
+}
+
+func localETag(fi fs.FileInfo) string {
+	return strconv.FormatInt(fi.Size(), 16) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 16)
+}
+
+// List calls fn for each object whose key starts with prefix, in key order.
+// It stops at and returns the first error from fn.
+func (l *Local) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	dir := "."
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		dir = prefix[:i]
+	}
+	if dir != "." {
+		if err := checkKey(dir); err != nil {
+			return fmt.Errorf("list %q: %w", prefix, err)
+		}
+	}
+	var objs []ObjectInfo
+	err := fs.WalkDir(l.root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), tmpPrefix) {
+			return nil
+		}
+		if d.IsDir() {
+			// Prune folders that cannot hold a matching key.
+			if p != dir && !strings.HasPrefix(p+"/", prefix) && !strings.HasPrefix(prefix, p+"/") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasPrefix(p, prefix) {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		objs = append(objs, ObjectInfo{Key: p, Size: fi.Size(), ETag: localETag(fi), Modified: fi.ModTime()})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list %q: %w", prefix, translate(err))
+	}
+	slices.SortFunc(objs, func(a, b ObjectInfo) int { return strings.Compare(a.Key, b.Key) })
+	for _, o := range objs {
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stat returns the object's info, or an error wrapping ErrNotExist.
+func (l *Local) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return ObjectInfo{}, err
+	}
+	fi, err := l.root.Stat(key)
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fs.ErrNotExist
+	}
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("stat %s: %w", key, translate(err))
+	}
+	return ObjectInfo{Key: key, Size: fi.Size(), ETag: localETag(fi), Modified: fi.ModTime()}, nil
+}
+
+// Open returns a stream of the object's bytes from offset on. The caller
+// closes it.
+func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	f, err := l.root.Open(key)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", key, translate(err))
+	}
+	if offset > 0 {
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("seek %s to %d: %w", key, offset, err)
+		}
+	}
+	return f, nil
+}
+
+// Put stores the size bytes read from r under key, replacing any object
+// there. The object appears whole or not at all: it is written to a
+// temporary file, synced and renamed.
+func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return ObjectInfo{}, err
+	}
+	if i := strings.LastIndexByte(key, '/'); i > 0 {
+		if err := l.root.MkdirAll(key[:i], 0o755); err != nil {
+			return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+		}
+	}
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := path.Join(path.Dir(key), tmpPrefix+hex.EncodeToString(rnd[:]))
+	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+	}
+	defer l.root.Remove(tmp) // no-op once renamed
+	n, err := io.Copy(f, ctxReader{ctx, r})
+	if err == nil && size >= 0 && n != size {
+		err = fmt.Errorf("read %d bytes, want %d", n, size)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	if opts.IfMatch != "" || opts.IfNoneMatch {
+		return l.renameIf(key, tmp, opts)
+	}
+	if err := l.root.Rename(tmp, key); err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+	}
+	return l.Stat(ctx, key)
+}
+
+// renameIf publishes tmp as key if the precondition holds. The check and the
+// rename are atomic between processes through an exclusive flock on the
+// folder; within a process through l.mu.
+func (l *Local) renameIf(key, tmp string, opts PutOptions) (ObjectInfo, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d, err := l.root.Open(path.Dir(key))
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+	}
+	defer d.Close()
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
+		return ObjectInfo{}, fmt.Errorf("lock %s: %w", path.Dir(key), err)
+	}
+	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+	cur, err := l.Stat(context.Background(), key)
+	exists := err == nil
+	if err != nil && !errors.Is(err, ErrNotExist) {
+		return ObjectInfo{}, err
+	}
+	if (opts.IfNoneMatch && exists) || (opts.IfMatch != "" && (!exists || cur.ETag != opts.IfMatch)) {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, ErrPrecondition)
+	}
+	if err := l.root.Rename(tmp, key); err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+	}
+	return l.Stat(context.Background(), key)
+}
+
+// Delete removes the object. Deleting a missing object is not an error.
+func (l *Local) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := l.root.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", key, translate(err))
+	}
+	// Remove now-empty parent folders, as a store of keys has no folders.
+	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
+		if l.root.Remove(dir) != nil {
+			break
+		}
+	}
+	return nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,245 @@
+package storage
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// S3Config holds the settings of an S3-compatible store. The zero value talks
+// to AWS S3 over TLS with credentials from the environment or IAM.
+type S3Config struct {
+	// Endpoint is host[:port], or a URL whose scheme picks http or https.
+	// Empty means s3.amazonaws.com.
+	Endpoint string
+	Region   string
+	// AccessKey and SecretKey are static credentials. When both are empty,
+	// the AWS environment variables, the AWS credentials file and then IAM
+	// (instance profile, ECS, or web identity as on EKS) are tried in turn.
+	AccessKey string
+	SecretKey string
+	// Insecure uses plain http.
+	Insecure bool
+	// CAFile is a PEM bundle of extra roots to trust for TLS.
+	CAFile string
+	// MaxRetries bounds minio-go's retries of one request; 0 means its default.
+	MaxRetries int
+}
+
+// S3 stores objects in one bucket of an S3-compatible store.
+type S3 struct {
+	client *minio.Client
+	bucket string
+}
+
+// NewS3 returns a store for bucket. It does not contact the server.
+func NewS3(cfg S3Config, bucket string) (*S3, error) {
+	endpoint, secure := cfg.Endpoint, !cfg.Insecure
+	if endpoint == "" {
+		endpoint = "s3.amazonaws.com"
+	}
+	if strings.Contains(endpoint, "://") {
+		u, err := url.Parse(endpoint)
+		if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fmt.Errorf("s3 endpoint %q: want host[:port] or http(s)://host[:port]", endpoint)
+		}
+		endpoint, secure = u.Host, u.Scheme == "https"
+	}
+	tr, err := transport(secure, cfg.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	var creds *credentials.Credentials
+	if cfg.AccessKey != "" || cfg.SecretKey != "" {
+		creds = credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")
+	} else {
+		creds = credentials.NewChainCredentials([]credentials.Provider{
+			&credentials.EnvAWS{},
+			&credentials.FileAWSCredentials{},
+			&credentials.IAM{Client: &http.Client{Transport: tr}},
+		})
+	}
+	client, err := minio.New(endpoint, &minio.Options{
+		Creds:        creds,
+		Secure:       secure,
+		Region:       cfg.Region,
+		BucketLookup: minio.BucketLookupPath,
+		Transport:    tr,
+		MaxRetries:   cfg.MaxRetries,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3 client for %s: %w", endpoint, err)
+	}
+	return &S3{client: client, bucket: bucket}, nil
+}
+
+func transport(secure bool, caFile string) (*http.Transport, error) {
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true, // objects are read byte-exact, ranges must match
+	}
+	if secure {
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		if caFile != "" {
+			pem, err := os.ReadFile(caFile)
+			if err != nil {
+				return nil, fmt.Errorf("read s3 CA file: %w", err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("s3 CA file %s: no PEM certificates", caFile)
+			}
+			tr.TLSClientConfig.RootCAs = pool
+		}
+	}
+	return tr, nil
+}
+
+// String returns the bucket's address, without credentials.
+func (s *S3) String() string { return "s3://" + s.bucket }
+
+// Bucket returns the bucket name.
+func (s *S3) Bucket() string { return s.bucket }
+
+// EnsureBucket creates the bucket if it does not exist. It is for tests and
+// demos; jobs expect their buckets to exist.
+func (s *S3) EnsureBucket(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("check bucket %s: %w", s.bucket, s3Error(err))
+	}
+	if ok {
+		return nil
+	}
+	if err := s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{}); err != nil {
+		if e := minio.ToErrorResponse(err); e.Code == "BucketAlreadyOwnedByYou" {
+			return nil
+		}
+		return fmt.Errorf("create bucket %s: %w", s.bucket, s3Error(err))
+	}
+	return nil
+}
+
+// s3Error translates minio-go errors into this package's sentinels.
+func s3Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	e := minio.ToErrorResponse(err)
+	switch e.Code {
+	case "NoSuchKey", "NoSuchBucket", "NotFound":
+		return fmt.Errorf("%w: %s", ErrNotExist, e.Message)
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "InvalidToken", "ExpiredToken":
+		return fmt.Errorf("%w: %s", ErrPermission, e.Message)
+	case "PreconditionFailed", "ConditionalRequestConflict":
+		return fmt.Errorf("%w: %s", ErrPrecondition, e.Message)
+	}
+	switch e.StatusCode {
+	case http.StatusNotFound:
+		return fmt.Errorf("%w: %v", ErrNotExist, err)
+	case http.StatusForbidden:
+		return fmt.Errorf("%w: %v", ErrPermission, err)
+	case http.StatusPreconditionFailed, http.StatusConflict:
+		return fmt.Errorf("%w: %v", ErrPrecondition, err)
+	}
+	return err
+}
+
+// List calls fn for each object whose key starts with prefix, in key order.
+// It stops at and returns the first error from fn.
+func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops minio's lister goroutine if we return early
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, s3Error(o.Err))
+		}
+		if strings.HasSuffix(o.Key, "/") { // folder markers made by consoles
+			continue
+		}
+		if err := fn(ObjectInfo{Key: o.Key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified}); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// Stat returns the object's info, or an error wrapping ErrNotExist.
+func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	o, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("stat s3://%s/%s: %w", s.bucket, key, s3Error(err))
+	}
+	return ObjectInfo{Key: key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified}, nil
+}
+
+// Open returns a stream of the object's bytes from offset on. The caller
+// closes it. A missing object is reported here, not on the first read.
+func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	var opts minio.GetObjectOptions
+	if offset > 0 {
+		if err := opts.SetRange(offset, 0); err != nil {
+			return nil, fmt.Errorf("open s3://%s/%s at %d: %w", s.bucket, key, offset, err)
+		}
+	}
+	o, err := s.client.GetObject(ctx, s.bucket, key, opts)
+	if err == nil {
+		_, err = o.Stat() // sends the request
+	}
+	if err != nil {
+		if o != nil {
+			o.Close()
+		}
+		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s3Error(err))
+	}
+	return o, nil
+}
+
+// Put stores the size bytes read from r under key. The object appears whole
+// or not at all. With opts.IfMatch or opts.IfNoneMatch the write is
+// conditional and fails with ErrPrecondition when the condition does not hold.
+func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
+	po := minio.PutObjectOptions{ContentType: opts.ContentType}
+	if opts.IfMatch != "" {
+		po.SetMatchETag(opts.IfMatch)
+	}
+	if opts.IfNoneMatch {
+		po.SetMatchETagExcept("*")
+	}
+	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, po)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, s3Error(err))
+	}
+	return ObjectInfo{Key: key, Size: info.Size, ETag: info.ETag, Modified: info.LastModified}, nil
+}
+
+// Delete removes the object. Deleting a missing object is not an error.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
+	if err != nil && !errors.Is(s3Error(err), ErrNotExist) {
+		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, s3Error(err))
+	}
+	return nil
+}

@@ -1,0 +1,36 @@
+package storage
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors, wrapped by every backend; test them with errors.Is.
+var (
+	// ErrNotExist means the object (or the bucket holding it) does not exist.
+	ErrNotExist = errors.New("object does not exist")
+	// ErrPermission means the store refused the credentials or the access.
+	ErrPermission = errors.New("access denied")
+	// ErrPrecondition means a conditional write found the object changed.
+	ErrPrecondition = errors.New("precondition failed")
+	// ErrInvalidKey means a key cannot name an object in this backend.
+	ErrInvalidKey = errors.New("invalid object key")
+)
+
+// ObjectInfo describes a stored object.
+type ObjectInfo struct {
+	Key      string
+	Size     int64
+	ETag     string // opaque; changes whenever the content may have changed
+	Modified time.Time
+}
+
+// PutOptions make a write conditional. The zero value writes unconditionally.
+type PutOptions struct {
+	// IfMatch, when set, writes only if the object's current ETag equals it.
+	IfMatch string
+	// IfNoneMatch writes only if no object exists under the key.
+	IfNoneMatch bool
+	// ContentType is stored with the object where the backend supports it.
+	ContentType string
+}
