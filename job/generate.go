@@ -84,6 +84,12 @@ func Generate(ctx context.Context, cfg GenerateConfig) (*GenerateSummary, error)
 	if err != nil {
 		return nil, err
 	}
+	// Generate is for demos and tests: make the bucket when the store can.
+	if eb, ok := b.(interface{ EnsureBucket(context.Context) error }); ok {
+		if err := eb.EnsureBucket(ctx); err != nil {
+			return nil, storageErr(err)
+		}
+	}
 	ext := ".jsonl"
 	switch {
 	case cfg.Gzip:

@@ -71,8 +71,15 @@ func translate(err error) error {
 	return err
 }
 
+// localETag identifies a file version by size, modification time and inode:
+// every Put renames a new file into place, so the inode changes even when
+// size and the (coarse) modification time do not.
 func localETag(fi fs.FileInfo) string {
-	return strconv.FormatInt(fi.Size(), 16) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 16)
+	tag := strconv.FormatInt(fi.Size(), 16) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 16)
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		tag += "-" + strconv.FormatUint(st.Ino, 16)
+	}
+	return tag
 }
 
 // List calls fn for each object whose key starts with prefix, in key order.

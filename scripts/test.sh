@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: starts a throwaway MinIO on 127.0.0.1, runs the Go tests
+# with the race detector against it, and stops it whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
+trap 'scripts/minio.sh stop' EXIT
+eval "$(scripts/minio.sh start)"
+export LOGSMITH_TEST_S3=1
+
+gofmt_out=$(gofmt -l .)
+if [[ -n $gofmt_out ]]; then
+	echo "gofmt needed:" >&2
+	echo "$gofmt_out" >&2
+	exit 1
+fi
+go vet ./...
+go test -race -count=1 -timeout 20m "$@" ./...

@@ -1,0 +1,240 @@
+// Package storagetest holds what storage tests share: a conformance suite
+// that every backend must pass, and access to the MinIO server that
+// scripts/test.sh starts.
+package storagetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/logsmith/logsmith/storage"
+)
+
+// Store is the surface the conformance suite exercises.
+type Store interface {
+	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
+	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
+	Delete(ctx context.Context, key string) error
+	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
+}
+
+// S3Config returns the settings of the test MinIO server from the
+// environment scripts/test.sh exports. Outside CI it skips the test when no
+// server is configured, saying why; in CI (CI=true) it fails instead.
+func S3Config(t testing.TB) storage.S3Config {
+	t.Helper()
+	if os.Getenv("LOGSMITH_TEST_S3") == "" || os.Getenv("LOGSMITH_S3_ENDPOINT") == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI=true but no MinIO configured: run the tests through scripts/test.sh")
+		}
+		t.Skip("no MinIO configured (LOGSMITH_TEST_S3 unset): run scripts/test.sh to include S3 tests")
+	}
+	return storage.S3Config{
+		Endpoint:  os.Getenv("LOGSMITH_S3_ENDPOINT"),
+		Region:    os.Getenv("LOGSMITH_S3_REGION"),
+		AccessKey: os.Getenv("LOGSMITH_S3_ACCESS_KEY"),
+		SecretKey: os.Getenv("LOGSMITH_S3_SECRET_KEY"),
+		Insecure:  os.Getenv("LOGSMITH_S3_INSECURE") == "true",
+	}
+}
+
+// NewBucket creates a fresh, uniquely named bucket on the test server and
+// returns a store for it.
+func NewBucket(t testing.TB) (*storage.S3, storage.S3Config) {
+	t.Helper()
+	cfg := S3Config(t)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "test-" + hex.EncodeToString(b[:])
+	s, err := storage.NewS3(cfg, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureBucket(context.Background()); err != nil {
+		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	return s, cfg
+}
+
+// Run runs the conformance suite against stores made by newStore; each
+// subtest gets a fresh, empty store.
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	ctx := context.Background()
+	put := func(t *testing.T, s Store, key, body string) storage.ObjectInfo {
+		t.Helper()
+		info, err := s.Put(ctx, key, strings.NewReader(body), int64(len(body)), storage.PutOptions{})
+		if err != nil {
+			t.Fatalf("put %s: %v", key, err)
+		}
+		return info
+	}
+	read := func(t *testing.T, s Store, key string, off int64) string {
+		t.Helper()
+		rc, err := s.Open(ctx, key, off)
+		if err != nil {
+			t.Fatalf("open %s: %v", key, err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatalf("read %s: %v", key, err)
+		}
+		return string(b)
+	}
+	keys := func(t *testing.T, s Store, prefix string) []string {
+		t.Helper()
+		var ks []string
+		if err := s.List(ctx, prefix, func(o storage.ObjectInfo) error {
+			ks = append(ks, o.Key)
+			return nil
+		}); err != nil {
+			t.Fatalf("list %q: %v", prefix, err)
+		}
+		return ks
+	}
+
+	t.Run("PutStatOpen", func(t *testing.T) {
+		s := newStore(t)
+		info := put(t, s, "a/b/c.txt", "hello world")
+		if info.ETag == "" {
+			t.Error("put returned no ETag")
+		}
+		st, err := s.Stat(ctx, "a/b/c.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size != 11 || st.ETag != info.ETag {
+			t.Errorf("stat = size %d etag %q, want 11 and %q", st.Size, st.ETag, info.ETag)
+		}
+		if got := read(t, s, "a/b/c.txt", 0); got != "hello world" {
+			t.Errorf("read = %q", got)
+		}
+		if got := read(t, s, "a/b/c.txt", 6); got != "world" {
+			t.Errorf("read from 6 = %q", got)
+		}
+	})
+	t.Run("UnknownSize", func(t *testing.T) {
+		s := newStore(t)
+		body := bytes.Repeat([]byte("0123456789"), 100_000)
+		if _, err := s.Put(ctx, "big", io.MultiReader(bytes.NewReader(body)), -1, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, s, "big", 0); got != string(body) {
+			t.Errorf("read back %d bytes, want %d", len(got), len(body))
+		}
+	})
+	t.Run("Overwrite", func(t *testing.T) {
+		s := newStore(t)
+		a := put(t, s, "k", "one")
+		b := put(t, s, "k", "two!")
+		if a.ETag == b.ETag {
+			t.Error("ETag did not change on overwrite")
+		}
+		if got := read(t, s, "k", 0); got != "two!" {
+			t.Errorf("read = %q", got)
+		}
+	})
+	t.Run("NotExist", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Stat(ctx, "missing"); !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("stat missing: %v, want ErrNotExist", err)
+		}
+		if _, err := s.Open(ctx, "missing/x", 0); !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("open missing: %v, want ErrNotExist", err)
+		}
+		if err := s.Delete(ctx, "missing"); err != nil {
+			t.Errorf("delete missing: %v, want nil", err)
+		}
+		if ks := keys(t, s, "nothing/"); len(ks) != 0 {
+			t.Errorf("list empty prefix = %v", ks)
+		}
+	})
+	t.Run("ListOrderAndPrefix", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"logs/b.json", "logs/a/2.json", "logs/a/1.json", "logs-other/x", "logsx", "top"} {
+			put(t, s, k, k)
+		}
+		want := []string{"logs/a/1.json", "logs/a/2.json", "logs/b.json"}
+		if got := keys(t, s, "logs/"); !slices.Equal(got, want) {
+			t.Errorf("list logs/ = %v, want %v", got, want)
+		}
+		want = []string{"logs-other/x", "logs/a/1.json", "logs/a/2.json", "logs/b.json", "logsx"}
+		if got := keys(t, s, "logs"); !slices.Equal(got, want) {
+			t.Errorf("list logs = %v, want %v", got, want)
+		}
+		if got := keys(t, s, ""); len(got) != 6 {
+			t.Errorf("list all = %v", got)
+		}
+		var sizes []int64
+		_ = s.List(ctx, "logs/a/", func(o storage.ObjectInfo) error { sizes = append(sizes, o.Size); return nil })
+		if !slices.Equal(sizes, []int64{13, 13}) {
+			t.Errorf("sizes = %v", sizes)
+		}
+	})
+	t.Run("ListStopsOnError", func(t *testing.T) {
+		s := newStore(t)
+		for i := range 5 {
+			put(t, s, fmt.Sprintf("p/%d", i), "x")
+		}
+		stop := errors.New("stop")
+		n := 0
+		err := s.List(ctx, "p/", func(storage.ObjectInfo) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Errorf("list returned %v after %d calls, want stop after 1", err, n)
+		}
+	})
+	t.Run("Delete", func(t *testing.T) {
+		s := newStore(t)
+		put(t, s, "d/x", "1")
+		put(t, s, "d/y", "2")
+		if err := s.Delete(ctx, "d/x"); err != nil {
+			t.Fatal(err)
+		}
+		if got := keys(t, s, "d/"); !slices.Equal(got, []string{"d/y"}) {
+			t.Errorf("after delete: %v", got)
+		}
+	})
+	t.Run("ConditionalPut", func(t *testing.T) {
+		s := newStore(t)
+		create := storage.PutOptions{IfNoneMatch: true}
+		first, err := s.Put(ctx, "m", strings.NewReader("v1"), 2, create)
+		if err != nil {
+			t.Fatalf("create-if-absent on empty key: %v", err)
+		}
+		if _, err := s.Put(ctx, "m", strings.NewReader("v2"), 2, create); !errors.Is(err, storage.ErrPrecondition) {
+			t.Fatalf("create-if-absent over existing: %v, want ErrPrecondition", err)
+		}
+		second, err := s.Put(ctx, "m", strings.NewReader("v2"), 2, storage.PutOptions{IfMatch: first.ETag})
+		if err != nil {
+			t.Fatalf("if-match current etag: %v", err)
+		}
+		if _, err := s.Put(ctx, "m", strings.NewReader("v3"), 2, storage.PutOptions{IfMatch: first.ETag}); !errors.Is(err, storage.ErrPrecondition) {
+			t.Fatalf("if-match stale etag: %v, want ErrPrecondition", err)
+		}
+		if got := read(t, s, "m", 0); got != "v2" {
+			t.Errorf("content = %q, want v2", got)
+		}
+		if _, err := s.Put(ctx, "m", strings.NewReader("v4"), 2, storage.PutOptions{IfMatch: second.ETag}); err != nil {
+			t.Errorf("if-match second etag: %v", err)
+		}
+	})
+	t.Run("OddKeys", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"with space/file name.json", "ünïcödé/日本.json", "a/b..c/d"} {
+			put(t, s, k, k)
+			if got := read(t, s, k, 0); got != k {
+				t.Errorf("read %q = %q", k, got)
+			}
+		}
+	})
+}
