@@ -1,0 +1,55 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func TestLineReader(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	in := "a\r\n\nb\n" + long + "\nc\n" + long + long + "\nd" // last line has no newline
+	lr := NewLineReader(iotest.OneByteReader(strings.NewReader(in)), 4096)
+	var got []string
+	for {
+		l, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(l))
+	}
+	want := []string{"a", "", "b", "c", "d"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("lines = %q, want %q", got, want)
+	}
+	if lr.TooLong() != 2 {
+		t.Errorf("too long = %d, want 2", lr.TooLong())
+	}
+	if lr.LineNumber() != 7 {
+		t.Errorf("line number = %d, want 7", lr.LineNumber())
+	}
+}
+
+// A line far longer than the buffer is skipped without being held whole,
+// and the lines after it are still read.
+func TestIngestHugeLine(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":1}` + "\n")
+	b.WriteString(`{"timestamp":"2025-11-08T10:00:00Z","pad":"` + strings.Repeat("y", 3<<20) + `"}` + "\n")
+	b.WriteString("   \n")
+	b.WriteString(`{"timestamp":"2025-11-08T10:01:00Z","latency_ms":3}`)
+	p := NewPartial(defaultWindow)
+	if err := Ingest(context.Background(), &b, NewDecoder(DefaultFields), p, 64<<10); err != nil {
+		t.Fatal(err)
+	}
+	c := p.Counts
+	if c.Lines != 3 || c.Events != 2 || c.Bad[ReasonLineTooLong] != 1 || c.Blank != 1 {
+		t.Errorf("counts = %+v", c)
+	}
+}

@@ -1,0 +1,63 @@
+package features
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseRFC3339(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // RFC 3339 nano in UTC, or "" for an error
+	}{
+		{"2025-11-08T10:00:00Z", "2025-11-08T10:00:00Z"},
+		{"2025-11-08T10:00:00.5Z", "2025-11-08T10:00:00.5Z"},
+		{"2025-11-08T10:00:00.123456789Z", "2025-11-08T10:00:00.123456789Z"},
+		{"2025-11-08T10:00:00.123+02:00", "2025-11-08T08:00:00.123Z"},
+		{"2025-11-08T01:00:00-05:30", "2025-11-08T06:30:00Z"},
+		{"2025-11-08t10:00:00z", "2025-11-08T10:00:00Z"},
+		{"2024-02-29T23:59:59Z", "2024-02-29T23:59:59Z"},
+		{"1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"},
+		{"2025-11-08T10:00:00.1234567891Z", "2025-11-08T10:00:00.123456789Z"}, // truncated to ns
+		{"2023-02-29T00:00:00Z", ""},
+		{"2025-13-01T00:00:00Z", ""},
+		{"2025-11-08T24:00:00Z", ""},
+		{"2025-11-08T10:00:00", ""}, // no zone
+		{"2025-11-08 10:00:00Z", "2025-11-08T10:00:00Z"},
+		{"2025-11-08T10:00:00.Z", ""},
+		{"yesterday", ""},
+		{"", ""},
+		{"9999-01-01T00:00:00Z", ""}, // outside int64 nanoseconds
+		{"2025-11-08T10:00:00+25:00", ""},
+	}
+	for _, tt := range tests {
+		ns, err := ParseRFC3339([]byte(tt.in))
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("ParseRFC3339(%q) = %v, want error", tt.in, time.Unix(0, ns).UTC())
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseRFC3339(%q): %v", tt.in, err)
+			continue
+		}
+		if got := time.Unix(0, ns).UTC().Format(time.RFC3339Nano); got != tt.want {
+			t.Errorf("ParseRFC3339(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// The fast path must agree with time.Parse on everything both accept.
+func FuzzParseRFC3339(f *testing.F) {
+	for _, s := range []string{"2025-11-08T10:00:00Z", "2025-11-08T10:00:00.123+02:00", "2000-02-29T00:00:00.000000001-23:59", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ns, err := ParseRFC3339([]byte(s))
+		ref, rerr := time.Parse(time.RFC3339Nano, s)
+		if err == nil && rerr == nil && ref.UnixNano() != ns {
+			t.Errorf("%q: got %d, time.Parse %d", s, ns, ref.UnixNano())
+		}
+	})
+}

@@ -1,0 +1,223 @@
+package features
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+const defaultWindow = 5 * time.Minute
+
+var day = time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC).UnixNano()
+
+func TestWindowAlignment(t *testing.T) {
+	p := NewPartial(defaultWindow)
+	for _, ts := range []int64{
+		day + int64(4*time.Minute+59*time.Second),
+		day,
+		day - 1, // previous day's last window
+		day + int64(5*time.Minute),
+		time.Date(1969, 12, 31, 23, 58, 0, 0, time.UTC).UnixNano(), // before the epoch
+	} {
+		p.Add(&Event{Time: ts})
+	}
+	rows := p.Rows()
+	var starts []string
+	for _, r := range rows {
+		starts = append(starts, r.WindowStart.Format(time.RFC3339)+"/"+r.WindowEnd.Format("15:04"))
+	}
+	want := []string{"1969-12-31T23:55:00Z/00:00", "2025-11-07T23:55:00Z/00:00", "2025-11-08T00:00:00Z/00:05", "2025-11-08T00:05:00Z/00:10"}
+	if !slices.Equal(starts, want) {
+		t.Errorf("windows = %v, want %v", starts, want)
+	}
+	if rows[2].RequestCount != 2 {
+		t.Errorf("first window of the day has %d requests, want 2", rows[2].RequestCount)
+	}
+}
+
+func TestRowValues(t *testing.T) {
+	p := NewPartial(defaultWindow)
+	lat := []float64{10, 20, 30, 40, 1000}
+	for i, ms := range lat {
+		e := Event{Time: day + int64(i)*int64(time.Second), Latency: int64(ms * 1e6), HasLatency: true}
+		if i == 0 {
+			e.Level = LevelError
+		}
+		if i == 1 {
+			e.Level = LevelWarn
+		}
+		p.Add(&e)
+	}
+	p.Add(&Event{Time: day + int64(time.Minute)}) // no latency: counts as a request only
+	r := p.Rows()[0]
+	if r.RequestCount != 6 || r.ErrorCount != 1 || r.WarnCount != 1 {
+		t.Errorf("counts = %d %d %d", r.RequestCount, r.ErrorCount, r.WarnCount)
+	}
+	if r.ErrorRate != 1.0/6 {
+		t.Errorf("error rate = %v", r.ErrorRate)
+	}
+	if *r.AvgLatency != 220 || *r.MinLatency != 10 || *r.MaxLatency != 1000 {
+		t.Errorf("avg/min/max = %v %v %v", *r.AvgLatency, *r.MinLatency, *r.MaxLatency)
+	}
+	// Population standard deviation of {10,20,30,40,1000}.
+	if want := 390.1281840626232; math.Abs(*r.StddevLatency-want) > 1e-9*want {
+		t.Errorf("stddev = %v, want %v", *r.StddevLatency, want)
+	}
+	if math.Abs(*r.P50Latency-30) > 0.3 || *r.P99Latency > 1000 || *r.P99Latency < 40*0.99 {
+		t.Errorf("p50 = %v, p99 = %v", *r.P50Latency, *r.P99Latency)
+	}
+
+	empty := NewPartial(defaultWindow)
+	empty.Add(&Event{Time: day})
+	if r := empty.Rows()[0]; r.AvgLatency != nil || r.P50Latency != nil || r.StddevLatency != nil {
+		t.Errorf("window without latencies has latency stats: %+v", r)
+	}
+}
+
+func randomEvents(rng *rand.Rand, n int) []Event {
+	evs := make([]Event, n)
+	for i := range evs {
+		e := Event{Time: day + rng.Int64N(int64(3*time.Hour)) - int64(time.Hour), Level: Level(rng.IntN(3))}
+		if rng.IntN(10) != 0 {
+			// log-normal in ms, quantized to ns as the decoder does
+			e.Latency, e.HasLatency = int64(math.Round(math.Exp(3+1.2*rng.NormFloat64())*1e6)), true
+		}
+		if rng.IntN(200) == 0 {
+			e.Latency = 0
+		}
+		evs[i] = e
+	}
+	return evs
+}
+
+// Any split of the same events into partials, merged in any order, gives
+// identical rows and identical Parquet bytes.
+func TestMergeIsOrderIndependent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	evs := randomEvents(rng, 20000)
+	whole := NewPartial(defaultWindow)
+	for i := range evs {
+		whole.Add(&evs[i])
+	}
+	want := whole.Rows()
+	var wantPQ bytes.Buffer
+	if err := WriteParquet(&wantPQ, want); err != nil {
+		t.Fatal(err)
+	}
+	for trial := range 20 {
+		k := 1 + rng.IntN(9)
+		parts := make([]*Partial, k)
+		for i := range parts {
+			parts[i] = NewPartial(defaultWindow)
+		}
+		perm := rng.Perm(len(evs))
+		for _, i := range perm {
+			parts[rng.IntN(k)].Add(&evs[i])
+		}
+		// Merge as a random tree: pick two, merge, put back.
+		for len(parts) > 1 {
+			i, j := rng.IntN(len(parts)), rng.IntN(len(parts)-1)
+			if j >= i {
+				j++
+			}
+			if err := parts[i].Merge(parts[j]); err != nil {
+				t.Fatal(err)
+			}
+			parts = slices.Delete(parts, j, j+1)
+		}
+		got := parts[0].Rows()
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("trial %d (%d partials): rows differ from a single partial", trial, k)
+		}
+		var pq bytes.Buffer
+		if err := WriteParquet(&pq, got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(pq.Bytes(), wantPQ.Bytes()) {
+			t.Fatalf("trial %d: parquet bytes differ", trial)
+		}
+	}
+}
+
+// The features match a brute-force computation: exact statistics exactly,
+// quantiles within the sketch's relative-error bound.
+func TestRowsMatchBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	evs := randomEvents(rng, 30000)
+	p := NewPartial(defaultWindow)
+	byWin := map[int64][]Event{}
+	for i := range evs {
+		p.Add(&evs[i])
+		w := evs[i].Time - ((evs[i].Time%int64(defaultWindow))+int64(defaultWindow))%int64(defaultWindow)
+		byWin[w] = append(byWin[w], evs[i])
+	}
+	rows := p.Rows()
+	if len(rows) != len(byWin) {
+		t.Fatalf("%d rows, want %d", len(rows), len(byWin))
+	}
+	for _, r := range rows {
+		CheckRow(t, r, byWin[r.WindowStart.UnixNano()])
+	}
+}
+
+// CheckRow compares a row against the events of its window.
+func CheckRow(t *testing.T, r Row, evs []Event) {
+	t.Helper()
+	var errs, warns int64
+	var lats []float64
+	for _, e := range evs {
+		switch e.Level {
+		case LevelError:
+			errs++
+		case LevelWarn:
+			warns++
+		}
+		if e.HasLatency {
+			lats = append(lats, float64(e.Latency)/1e6)
+		}
+	}
+	if r.RequestCount != int64(len(evs)) || r.ErrorCount != errs || r.WarnCount != warns {
+		t.Errorf("%v: counts %d/%d/%d, want %d/%d/%d", r.WindowStart, r.RequestCount, r.ErrorCount, r.WarnCount, len(evs), errs, warns)
+	}
+	CheckLatencies(t, r, lats)
+}
+
+// CheckLatencies compares a row's latency columns with the raw values (ms).
+func CheckLatencies(t *testing.T, r Row, lats []float64) {
+	t.Helper()
+	if len(lats) == 0 {
+		if r.AvgLatency != nil {
+			t.Errorf("%v: latency stats without latencies", r.WindowStart)
+		}
+		return
+	}
+	slices.Sort(lats)
+	var sum float64
+	for _, v := range lats {
+		sum += v
+	}
+	mean := sum / float64(len(lats))
+	var ss float64
+	for _, v := range lats {
+		ss += (v - mean) * (v - mean)
+	}
+	std := math.Sqrt(ss / float64(len(lats)))
+	near := func(name string, got, want, rel float64) {
+		if math.Abs(got-want) > rel*math.Abs(want)+1e-12 {
+			t.Errorf("%v: %s = %v, want %v (rel %g)", r.WindowStart, name, got, want, rel)
+		}
+	}
+	near("avg", *r.AvgLatency, mean, 1e-9)
+	near("std", *r.StddevLatency, std, 1e-9)
+	near("min", *r.MinLatency, lats[0], 0)
+	near("max", *r.MaxLatency, lats[len(lats)-1], 0)
+	for i, q := range []float64{0.5, 0.9, 0.95, 0.99} {
+		want := lats[int(q*float64(len(lats)-1))]
+		got := []*float64{r.P50Latency, r.P90Latency, r.P95Latency, r.P99Latency}[i]
+		near("quantile", *got, want, SketchRelativeAccuracy+1e-9)
+	}
+}
