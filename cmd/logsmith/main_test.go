@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "logsmith-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "logsmith")
+	build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-test", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build logsmith: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// exe runs the built binary with only the given environment.
+func exe(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := exe(t, nil, "--version")
+	if code != 0 || !strings.Contains(out, "logsmith v0.0.0-test") || !strings.Contains(out, "go1.") {
+		t.Errorf("--version: %d %q", code, out)
+	}
+}
+
+func TestHelpListsEveryEnvName(t *testing.T) {
+	out, _, code := exe(t, []string{"LOGSMITH_S3_SECRET_KEY=hunter2-distinctive"}, "run", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"LOGSMITH_INPUT", "--window", "5m0s", "LOGSMITH_S3_ENDPOINT", "LOGSMITH_S3_SECRET_KEY", "(set)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Error("help printed the secret key")
+	}
+}
+
+func TestBadConfigFailsBeforeIO(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	tests := []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{nil, []string{"run", "--input", dir, "--output", out, "--window", "7m"}, "LOGSMITH_WINDOW (--window)"},
+		{[]string{"LOGSMITH_WORKERS=lots"}, []string{"run", "--input", dir, "--output", out}, "LOGSMITH_WORKERS"},
+		{nil, []string{"run", "--input", dir}, "LOGSMITH_OUTPUT"},
+		{nil, []string{"run", "--input", dir, "--output", out, "--format", "xlsx"}, "LOGSMITH_FORMAT"},
+		{nil, []string{"run", "--bogus"}, "bogus"},
+		{nil, []string{"frobnicate"}, "unknown command"},
+		{nil, []string{"generate", "--output", out, "--gzip", "--zstd"}, "LOGSMITH_ZSTD"},
+	}
+	for _, tt := range tests {
+		_, stderr, code := exe(t, append(tt.env, "LOGSMITH_S3_SECRET_KEY=hunter2-distinctive"), tt.args...)
+		last := strings.TrimSpace(stderr)
+		if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+			last = last[i+1:]
+		}
+		if code != 2 || !strings.HasPrefix(last, "logsmith: ") || !strings.Contains(last, tt.want) {
+			t.Errorf("%v: exit %d, last line %q; want exit 2 naming %s", tt.args, code, last, tt.want)
+		}
+		if strings.Contains(stderr, "hunter2") {
+			t.Errorf("%v: stderr shows the secret", tt.args)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("output folder created despite bad config: %v", err)
+	}
+}
+
+func TestGenerateAndRunLocal(t *testing.T) {
+	dir := t.TempDir()
+	logs, feats := filepath.Join(dir, "logs"), filepath.Join(dir, "features")
+	if _, stderr, code := exe(t, nil, "generate", "--output", logs, "--objects", "3", "--lines", "2000", "--zstd"); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code := exe(t, []string{"LOGSMITH_FORMAT=csv"}, "run", "--input", "file://"+logs, "--output", feats, "--format", "parquet,csv", "--json")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	var sum struct {
+		Objects int      `json:"objects"`
+		Lines   int64    `json:"lines"`
+		Files   []string `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("--json output %q: %v", stdout, err)
+	}
+	if sum.Objects != 3 || sum.Lines != 6000 || len(sum.Files) < 2 {
+		t.Errorf("summary = %+v", sum)
+	}
+	for _, f := range sum.Files {
+		if _, err := os.Stat(filepath.Join(feats, f)); err != nil {
+			t.Errorf("summary names %s: %v", f, err)
+		}
+	}
+	// The info line on stderr is JSON (not a terminal) and carries the summary.
+	if !strings.Contains(stderr, `"msg":"run done"`) {
+		t.Errorf("stderr lacks the run summary log line: %s", stderr)
+	}
+}

@@ -1,0 +1,311 @@
+package job_test
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
+)
+
+var _ job.Bucket = (*storage.S3)(nil)
+var _ job.Bucket = (*storage.Local)(nil)
+
+func s3Settings(c storage.S3Config) job.S3Settings {
+	return job.S3Settings{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Insecure: c.Insecure}
+}
+
+func runConfig(in, out string, s3 job.S3Settings) job.Config {
+	var cfg job.Config
+	if err := job.ParseEnv(&cfg, map[string]string{}); err != nil {
+		panic(err)
+	}
+	cfg.Input, cfg.Output, cfg.S3 = in, out, s3
+	return cfg
+}
+
+// readAll returns every object under prefix, by key.
+func readAll(t *testing.T, b job.Bucket, prefix string) map[string][]byte {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string][]byte{}
+	err := b.List(ctx, prefix, func(o storage.ObjectInfo) error {
+		rc, err := b.Open(ctx, o.Key, 0)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		out[o.Key] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestRunOnMinIO generates logs into MinIO, runs the job with several worker
+// counts, reads the Parquet back and checks it against an independent
+// computation over the same objects with encoding/json.
+func TestRunOnMinIO(t *testing.T) {
+	ctx := context.Background()
+	bucket, s3cfg := storagetest.NewBucket(t)
+	s3 := s3Settings(s3cfg)
+	gen := job.GenerateConfig{Output: "s3://" + bucket.Bucket() + "/logs", Objects: 5, Lines: 4000, Seed: 7,
+		Gzip: true, Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), Days: 1, BadRatio: 0.01, S3: s3}
+	if _, err := job.Generate(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+
+	var first map[string][]byte
+	for _, workers := range []int{1, 2, 5} {
+		out := fmt.Sprintf("s3://%s/features-w%d", bucket.Bucket(), workers)
+		cfg := runConfig("s3://"+bucket.Bucket()+"/logs/", out, s3)
+		cfg.Workers = workers
+		cfg.Format = []string{"parquet", "csv"}
+		sum, err := job.Run(ctx, cfg, job.Options{})
+		if err != nil {
+			t.Fatalf("run with %d workers: %v", workers, err)
+		}
+		if sum.Objects != 5 || sum.Lines != 20000 || sum.BadLines == 0 || sum.Events+sum.BadLines != sum.Lines {
+			t.Errorf("summary = %+v", sum)
+		}
+		files := readAll(t, bucket, fmt.Sprintf("features-w%d/", workers))
+		renamed := map[string][]byte{}
+		for k, v := range files {
+			renamed[strings.SplitN(k, "/", 2)[1]] = v
+		}
+		if first == nil {
+			first = renamed
+			continue
+		}
+		if len(renamed) != len(first) {
+			t.Fatalf("workers=%d wrote %d files, workers=1 wrote %d", workers, len(renamed), len(first))
+		}
+		for k, v := range first {
+			if !bytes.Equal(renamed[k], v) {
+				t.Errorf("workers=%d: %s differs from workers=1", workers, k)
+			}
+		}
+	}
+
+	// Read the Parquet back.
+	var rows []features.Row
+	var dates []string
+	for k, data := range first {
+		if !strings.HasSuffix(k, ".parquet") {
+			continue
+		}
+		dates = append(dates, k)
+		f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatalf("open %s: %v", k, err)
+		}
+		for _, col := range []string{"window_start", "window_end"} {
+			lt, ok := f.Schema().Lookup(col)
+			if !ok {
+				t.Fatalf("%s: no column %s", k, col)
+			}
+			typ := lt.Node.Type().LogicalType()
+			if got := fmt.Sprint(typ); got != "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)" {
+				t.Errorf("%s: %s logical type = %s, want TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", k, col, got)
+			}
+		}
+		rs, err := parquet.Read[features.Row](bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatalf("read %s: %v", k, err)
+		}
+		date := strings.TrimPrefix(strings.Split(k, "/")[0], "date=")
+		for i, r := range rs {
+			if r.WindowStart.UTC().Format(time.DateOnly) != date {
+				t.Errorf("%s holds a window starting %v", k, r.WindowStart)
+			}
+			if i > 0 && !rs[i-1].WindowStart.Before(r.WindowStart) {
+				t.Errorf("%s: rows not sorted by window_start at %d", k, i)
+			}
+		}
+		rows = append(rows, rs...)
+	}
+	if !slices.Contains(dates, "date=2025-11-08/part-00000.parquet") {
+		t.Errorf("partitions = %v, want date=2025-11-08 among them", dates)
+	}
+	ref := reference(t, readAll(t, bucket, "logs/"))
+	if len(rows) != len(ref) {
+		t.Fatalf("%d rows, reference has %d windows", len(rows), len(ref))
+	}
+	for _, r := range rows {
+		w := ref[r.WindowStart.UnixMilli()]
+		if w == nil {
+			t.Fatalf("row for %v not in reference", r.WindowStart)
+		}
+		checkAgainst(t, r, w)
+	}
+}
+
+// refWindow is the brute-force aggregate of one window.
+type refWindow struct {
+	count, errors, warns int64
+	lats                 []float64
+}
+
+// reference computes windows from raw objects with the standard library only.
+func reference(t *testing.T, objects map[string][]byte) map[int64]*refWindow {
+	t.Helper()
+	out := map[int64]*refWindow{}
+	for key, data := range objects {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		sc := bufio.NewScanner(zr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) != nil {
+				continue
+			}
+			s, ok := m["timestamp"].(string)
+			if !ok {
+				continue
+			}
+			ts, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				continue
+			}
+			var lat float64
+			hasLat := false
+			if v, ok := m["latency_ms"]; ok && v != nil {
+				f, ok := v.(float64)
+				if !ok {
+					continue
+				}
+				lat, hasLat = f, true
+			}
+			start := ts.Truncate(5 * time.Minute).UnixMilli()
+			w := out[start]
+			if w == nil {
+				w = &refWindow{}
+				out[start] = w
+			}
+			w.count++
+			switch lvl, _ := m["level"].(string); strings.ToUpper(lvl) {
+			case "ERROR", "FATAL", "CRITICAL":
+				w.errors++
+			case "WARN", "WARNING":
+				w.warns++
+			}
+			if hasLat {
+				w.lats = append(w.lats, lat)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+	}
+	return out
+}
+
+func checkAgainst(t *testing.T, r features.Row, w *refWindow) {
+	t.Helper()
+	if r.RequestCount != w.count || r.ErrorCount != w.errors || r.WarnCount != w.warns {
+		t.Errorf("%v: counts %d/%d/%d, reference %d/%d/%d", r.WindowStart, r.RequestCount, r.ErrorCount, r.WarnCount, w.count, w.errors, w.warns)
+	}
+	if want := float64(w.errors) / float64(w.count); r.ErrorRate != want {
+		t.Errorf("%v: error_rate %v, reference %v", r.WindowStart, r.ErrorRate, want)
+	}
+	if len(w.lats) == 0 {
+		if r.AvgLatency != nil {
+			t.Errorf("%v: latency stats without latencies", r.WindowStart)
+		}
+		return
+	}
+	lats := slices.Clone(w.lats)
+	slices.Sort(lats)
+	var sum float64
+	for _, v := range lats {
+		sum += v
+	}
+	check := func(name string, got *float64, want, rel float64) {
+		if got == nil || math.Abs(*got-want) > rel*math.Abs(want)+1e-9 {
+			t.Errorf("%v: %s = %v, reference %v", r.WindowStart, name, got, want)
+		}
+	}
+	check("avg_latency", r.AvgLatency, sum/float64(len(lats)), 1e-9)
+	check("min_latency", r.MinLatency, lats[0], 0)
+	check("max_latency", r.MaxLatency, lats[len(lats)-1], 0)
+	for i, q := range []float64{0.5, 0.9, 0.95, 0.99} {
+		got := []*float64{r.P50Latency, r.P90Latency, r.P95Latency, r.P99Latency}[i]
+		check(fmt.Sprintf("p%v", q*100), got, lats[int(q*float64(len(lats)-1))], features.SketchRelativeAccuracy)
+	}
+}
+
+// TestRunStdin reads JSON lines from standard input into a local folder.
+func TestRunStdin(t *testing.T) {
+	in := strings.Join([]string{
+		`{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":120}`,
+		`{"timestamp":"2025-11-08T10:04:59.999Z","level":"ERROR","latency_ms":80}`,
+		`garbage`,
+		`{"timestamp":"2025-11-08T10:05:00+00:00","level":"warn"}`,
+	}, "\n")
+	out := t.TempDir()
+	cfg := runConfig("-", out, job.S3Settings{})
+	cfg.Format = []string{"csv"}
+	sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Lines != 4 || sum.BadByReason["not_json"] != 1 || sum.Rows != 2 {
+		t.Errorf("summary = %+v", sum)
+	}
+	l, _ := storage.NewLocal(out)
+	got := string(readAll(t, l, "")["date=2025-11-08/part-00000.csv"])
+	want := "window_start,window_end,request_count,error_count,warn_count,error_rate,avg_latency,min_latency,max_latency,stddev_latency,p50_latency,p90_latency,p95_latency,p99_latency\n" +
+		"2025-11-08T10:00:00Z,2025-11-08T10:05:00Z,2,1,0,0.5,100,80,120,20,80,80,80,80\n" +
+		"2025-11-08T10:05:00Z,2025-11-08T10:10:00Z,1,0,1,0,,,,,,,,\n"
+	if got != want {
+		t.Errorf("csv =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LOGSMITH_WINDOW": "five"}, "LOGSMITH_WINDOW"},
+		{map[string]string{"LOGSMITH_WORKERS": "-3", "LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y"}, "LOGSMITH_WORKERS"},
+		{map[string]string{"LOGSMITH_INPUT": "x"}, "LOGSMITH_OUTPUT"},
+		{map[string]string{"LOGSMITH_INPUT": "gs://a/b", "LOGSMITH_OUTPUT": "y"}, "LOGSMITH_INPUT"},
+		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_FORMAT": "orc"}, "LOGSMITH_FORMAT"},
+		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_WINDOW": "7m"}, "LOGSMITH_WINDOW"},
+		{map[string]string{"LOGSMITH_S3_INSECURE": "maybe"}, "LOGSMITH_S3_INSECURE"},
+	}
+	for _, tt := range tests {
+		var cfg job.Config
+		err := job.ParseEnv(&cfg, tt.env)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("env %v: error %q, want one line naming %s", tt.env, err, tt.want)
+		}
+		if job.ExitCode(err) != job.ExitConfig {
+			t.Errorf("env %v: exit code %d, want %d", tt.env, job.ExitCode(err), job.ExitConfig)
+		}
+	}
+}
