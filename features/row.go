@@ -11,6 +11,10 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
+// SchemaVersion is the version of the Row schema: the minor part grows when
+// a column is added, the major part when one is renamed or removed.
+const SchemaVersion = "1.0"
+
 // Row is one window of features. Latency columns are in milliseconds and are
 // null when no event in the window carried a latency.
 type Row struct {

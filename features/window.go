@@ -83,10 +83,11 @@ func (a *acc) merge(b *acc) {
 
 // Counts are the line counts of a partial: what was read and what was skipped.
 type Counts struct {
-	Lines  int64             // non-blank lines read
-	Blank  int64             // empty or whitespace-only lines, ignored
-	Events int64             // lines decoded into events
-	Bad    [numReasons]int64 // skipped lines by reason; index 0 is unused
+	Lines      int64             // non-blank lines read
+	Blank      int64             // empty or whitespace-only lines, ignored
+	Events     int64             // lines decoded into events, out-of-range ones included
+	OutOfRange int64             // events outside the partial's time range, not aggregated
+	Bad        [numReasons]int64 // skipped lines by reason; index 0 is unused
 }
 
 // BadTotal returns the number of skipped lines.
@@ -113,6 +114,7 @@ func (c *Counts) merge(o *Counts) {
 	c.Lines += o.Lines
 	c.Blank += o.Blank
 	c.Events += o.Events
+	c.OutOfRange += o.OutOfRange
 	for i := range c.Bad {
 		c.Bad[i] += o.Bad[i]
 	}
@@ -123,6 +125,7 @@ func (c *Counts) merge(o *Counts) {
 // with the number of windows, not the number of lines.
 type Partial struct {
 	size    int64 // window length, ns
+	lo, hi  int64 // events outside [lo, hi) are counted, not aggregated
 	windows map[int64]*acc
 	lastKey int64
 	last    *acc
@@ -135,7 +138,13 @@ func NewPartial(window time.Duration) *Partial {
 	if window <= 0 {
 		panic("features: window must be positive")
 	}
-	return &Partial{size: int64(window), windows: map[int64]*acc{}}
+	return &Partial{size: int64(window), lo: math.MinInt64, hi: math.MaxInt64, windows: map[int64]*acc{}}
+}
+
+// Restrict makes p aggregate only events in [from, to) and count the others
+// in Counts.OutOfRange. Call it before adding events.
+func (p *Partial) Restrict(from, to time.Time) {
+	p.lo, p.hi = from.UnixNano(), to.UnixNano()
 }
 
 // Window returns the window length of p.
@@ -153,6 +162,10 @@ func (p *Partial) windowStart(t int64) int64 {
 
 // Add adds a decoded event.
 func (p *Partial) Add(e *Event) {
+	if e.Time < p.lo || e.Time >= p.hi {
+		p.Counts.OutOfRange++
+		return
+	}
 	k := p.windowStart(e.Time)
 	a := p.last
 	if a == nil || k != p.lastKey {
@@ -169,8 +182,8 @@ func (p *Partial) Add(e *Event) {
 // Merge adds everything in o to p. o must have the same window length and
 // must not be used afterwards.
 func (p *Partial) Merge(o *Partial) error {
-	if o.size != p.size {
-		return fmt.Errorf("merge partials: window %v and %v differ", time.Duration(p.size), time.Duration(o.size))
+	if o.size != p.size || o.lo != p.lo || o.hi != p.hi {
+		return fmt.Errorf("merge partials: window or range differ (%v, %v)", time.Duration(p.size), time.Duration(o.size))
 	}
 	for k, b := range o.windows {
 		if a := p.windows[k]; a != nil {

@@ -31,21 +31,31 @@ type S3Settings struct {
 // Config is the configuration of one run, read from LOGSMITH_* variables and
 // overridden by flags.
 type Config struct {
-	Input        string        `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin"`
-	Output       string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path"`
-	Window       time.Duration `env:"WINDOW" envDefault:"5m" flag:"window" desc:"tumbling window length; must divide 24h"`
-	Format       []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
-	Workers      int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means the number of CPUs"`
-	MaxLineBytes int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	Input         string        `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin; may hold {yyyy} {mm} {dd} {date}"`
+	Output        string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path" hash:"-"`
+	Date          string        `env:"DATE" flag:"date" desc:"the UTC date (YYYY-MM-DD) to compute; default: yesterday when --input is a template, else every date found" hash:"-"`
+	From          string        `env:"FROM" flag:"from" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) set: the date is from + index" hash:"-"`
+	WidenDays     int           `env:"WIDEN_DAYS" flag:"widen-days" desc:"also read the templated inputs of this many days before and after --date (for logs straddling midnight)"`
+	RunID         string        `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random" hash:"-"`
+	SkipCommitted bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config" hash:"-"`
+	GCGrace       time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long superseded runs' files stay for readers before deletion" hash:"-"`
+	Window        time.Duration `env:"WINDOW" envDefault:"5m" flag:"window" desc:"tumbling window length; must divide 24h"`
+	Format        []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
+	Workers       int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means the number of CPUs" hash:"-"`
+	MaxLineBytes  int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
 
 	TimestampField string `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the RFC 3339 event time"`
 	LevelField     string `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field (dotted path) of the log level; empty disables"`
 	LatencyField   string `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field (dotted path) of the latency in ms; empty disables"`
 
-	JSON     bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object"`
-	LogLevel string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error"`
+	JSON     bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object" hash:"-"`
+	LogLevel string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error" hash:"-"`
 
-	S3 S3Settings `envPrefix:"S3_"`
+	S3 S3Settings `envPrefix:"S3_" hash:"-"`
+
+	// CompletionIndex is JOB_COMPLETION_INDEX as set by a Kubernetes Indexed
+	// Job, or -1. With From it selects the date.
+	CompletionIndex int `json:"-"`
 }
 
 // Fields returns the decoder's field configuration.
@@ -107,6 +117,31 @@ func (c *Config) Validate() error {
 	if _, err := ParseLocation(c.Output); err != nil {
 		return bad("Output", "%v", err)
 	}
+	for _, f := range []string{"Date", "From"} {
+		if v := reflect.ValueOf(c).Elem().FieldByName(f).String(); v != "" {
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				return bad(f, "%q: want YYYY-MM-DD", v)
+			}
+		}
+	}
+	if c.Date != "" && c.From != "" {
+		return bad("From", "set either --date or --from, not both")
+	}
+	if c.From != "" && c.CompletionIndex < 0 {
+		return bad("From", "needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job)")
+	}
+	if c.WidenDays < 0 || c.WidenDays > 7 {
+		return bad("WidenDays", "%d: want 0 to 7", c.WidenDays)
+	}
+	if c.WidenDays > 0 && !IsTemplate(c.Input) {
+		return bad("WidenDays", "needs a templated --input")
+	}
+	if c.RunID != "" && !validRunID(c.RunID) {
+		return bad("RunID", "%q: want 1-64 letters, digits, '-', '_' or '.'", c.RunID)
+	}
+	if c.GCGrace < 0 {
+		return bad("GCGrace", "%v: must not be negative", c.GCGrace)
+	}
 	if c.Window < time.Second || (24*time.Hour)%c.Window != 0 {
 		return bad("Window", "%v: must be at least 1s and divide 24h", c.Window)
 	}
@@ -147,6 +182,7 @@ type Setting struct {
 	Flag   string // flag name without dashes; empty when env-only
 	Desc   string
 	Secret bool
+	Hash   bool          // part of the config hash: changes the output
 	Value  reflect.Value // addressable field
 }
 
@@ -159,11 +195,20 @@ func Settings(cfg any) []Setting {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if p, ok := f.Tag.Lookup("envPrefix"); ok {
+				n := len(out)
 				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".")
+				if f.Tag.Get("hash") == "-" {
+					for j := n; j < len(out); j++ {
+						out[j].Hash = false
+					}
+				}
 				continue
 			}
 			name, ok := f.Tag.Lookup("env")
 			if !ok {
+				if f.Anonymous && f.Type.Kind() == reflect.Struct {
+					walk(v.Field(i), envPrefix, fieldPrefix)
+				}
 				continue
 			}
 			out = append(out, Setting{
@@ -172,6 +217,7 @@ func Settings(cfg any) []Setting {
 				Flag:   f.Tag.Get("flag"),
 				Desc:   f.Tag.Get("desc"),
 				Secret: f.Tag.Get("secret") == "true",
+				Hash:   f.Tag.Get("hash") != "-" && f.Tag.Get("secret") != "true",
 				Value:  v.Field(i),
 			})
 		}
@@ -205,6 +251,16 @@ func (s Setting) FormatValue() string {
 // the struct's defaults. A bad value is reported as a *ConfigError.
 func ParseEnv(cfg any, environ map[string]string) error {
 	err := env.ParseWithOptions(cfg, env.Options{Prefix: EnvPrefix, Environment: environ})
+	if c, ok := cfg.(*Config); ok && err == nil {
+		c.CompletionIndex = -1
+		if v, ok := environ["JOB_COMPLETION_INDEX"]; ok && v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return &ConfigError{Env: "JOB_COMPLETION_INDEX", Err: fmt.Errorf("%q: want a non-negative integer", v)}
+			}
+			c.CompletionIndex = n
+		}
+	}
 	if err == nil {
 		return nil
 	}

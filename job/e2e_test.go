@@ -38,6 +38,44 @@ func runConfig(in, out string, s3 job.S3Settings) job.Config {
 	return cfg
 }
 
+// committed returns the committed files of every partition under out, keyed
+// by "date=D/part.FORMAT", read the way a downstream reader must: through
+// the manifests.
+func committed(t *testing.T, b job.Bucket, out string) map[string][]byte {
+	t.Helper()
+	ctx := context.Background()
+	loc, err := job.ParseLocation(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := job.ListManifests(ctx, b, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, m := range ms {
+		for _, format := range []string{"parquet", "csv"} {
+			keys, _, err := job.CommittedFiles(ctx, b, loc, m.Date, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range keys {
+				rc, err := b.Open(ctx, k, 0)
+				if err != nil {
+					t.Fatalf("manifest of %s lists %s: %v", m.Date, k, err)
+				}
+				data, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				files["date="+m.Date+"/part."+format] = data
+			}
+		}
+	}
+	return files
+}
+
 // readAll returns every object under prefix, by key.
 func readAll(t *testing.T, b job.Bucket, prefix string) map[string][]byte {
 	t.Helper()
@@ -85,11 +123,7 @@ func TestRunOnMinIO(t *testing.T) {
 		if sum.Objects != 5 || sum.Lines != 20000 || sum.BadLines == 0 || sum.Events+sum.BadLines != sum.Lines {
 			t.Errorf("summary = %+v", sum)
 		}
-		files := readAll(t, bucket, fmt.Sprintf("features-w%d/", workers))
-		renamed := map[string][]byte{}
-		for k, v := range files {
-			renamed[strings.SplitN(k, "/", 2)[1]] = v
-		}
+		renamed := committed(t, bucket, out)
 		if first == nil {
 			first = renamed
 			continue
@@ -141,7 +175,7 @@ func TestRunOnMinIO(t *testing.T) {
 		}
 		rows = append(rows, rs...)
 	}
-	if !slices.Contains(dates, "date=2025-11-08/part-00000.parquet") {
+	if !slices.Contains(dates, "date=2025-11-08/part.parquet") {
 		t.Errorf("partitions = %v, want date=2025-11-08 among them", dates)
 	}
 	ref := reference(t, readAll(t, bucket, "logs/"))
@@ -273,7 +307,7 @@ func TestRunStdin(t *testing.T) {
 		t.Errorf("summary = %+v", sum)
 	}
 	l, _ := storage.NewLocal(out)
-	got := string(readAll(t, l, "")["date=2025-11-08/part-00000.csv"])
+	got := string(committed(t, l, out)["date=2025-11-08/part.csv"])
 	want := "window_start,window_end,request_count,error_count,warn_count,error_rate,avg_latency,min_latency,max_latency,stddev_latency,p50_latency,p90_latency,p95_latency,p99_latency\n" +
 		"2025-11-08T10:00:00Z,2025-11-08T10:05:00Z,2,1,0,0.5,100,80,120,20,80,80,80,80\n" +
 		"2025-11-08T10:05:00Z,2025-11-08T10:10:00Z,1,0,1,0,,,,,,,,\n"

@@ -1,13 +1,17 @@
 package job
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,29 +23,38 @@ import (
 
 // Summary reports what a run did.
 type Summary struct {
-	Input        string           `json:"input"`
-	Output       string           `json:"output"`
-	Objects      int              `json:"objects"`
-	BytesRead    int64            `json:"bytes_read"`
-	BytesDecoded int64            `json:"bytes_decoded"`
-	Lines        int64            `json:"lines"`
-	BlankLines   int64            `json:"blank_lines"`
-	Events       int64            `json:"events"`
-	BadLines     int64            `json:"bad_lines"`
-	BadByReason  map[string]int64 `json:"bad_by_reason"`
-	Windows      int              `json:"windows"`
-	Rows         int              `json:"rows"`
-	Files        []string         `json:"files"`
-	Duration     time.Duration    `json:"-"`
-	DurationSec  float64          `json:"duration_seconds"`
-	MBPerSec     float64          `json:"mb_per_second"`
-	Workers      int              `json:"workers"`
+	RunID        string            `json:"run_id"`
+	Input        string            `json:"input"`
+	Output       string            `json:"output"`
+	Date         string            `json:"date,omitempty"`
+	Objects      int               `json:"objects"`
+	BytesRead    int64             `json:"bytes_read"`
+	BytesDecoded int64             `json:"bytes_decoded"`
+	Lines        int64             `json:"lines"`
+	BlankLines   int64             `json:"blank_lines"`
+	Events       int64             `json:"events"`
+	OutOfRange   int64             `json:"out_of_range"`
+	BadLines     int64             `json:"bad_lines"`
+	BadByReason  map[string]int64  `json:"bad_by_reason"`
+	Windows      int               `json:"windows"`
+	Rows         int               `json:"rows"`
+	Files        []string          `json:"files"`
+	Partitions   []PartitionResult `json:"partitions"`
+	Duration     time.Duration     `json:"-"`
+	DurationSec  float64           `json:"duration_seconds"`
+	MBPerSec     float64           `json:"mb_per_second"`
+	Workers      int               `json:"workers"`
 }
 
 // Options carry what a run needs besides its config.
 type Options struct {
-	Logger *slog.Logger
-	Stdin  io.Reader // read when the input is "-"; os.Stdin when nil
+	Logger  *slog.Logger
+	Stdin   io.Reader        // read when the input is "-"; os.Stdin when nil
+	Now     func() time.Time // the clock; time.Now when nil
+	Version string           // recorded in manifests
+	// BeforePublish, when set, is called after a partition's files are
+	// written and verified and before its manifest is published.
+	BeforePublish func(ctx context.Context, date string)
 }
 
 // objectResult is what one task hands back: the partial it alone built.
@@ -57,56 +70,109 @@ type taskState struct {
 	jd  *features.Decoder
 }
 
-// Run executes one run: list, fan out, merge, write. It returns the summary
-// and an error classified by KindOf.
+// input is one object to read, with the bucket and location it is in.
+type input struct {
+	bucket Bucket
+	loc    Location
+	info   storage.ObjectInfo
+}
+
+func (in input) url() string {
+	if in.loc.Scheme == "s3" {
+		return "s3://" + in.loc.Bucket + "/" + in.info.Key
+	}
+	return "file://" + filepath.ToSlash(filepath.Join(in.loc.Dir, in.info.Key))
+}
+
+// Run executes one run: resolve the date and inputs, fan out, merge, and
+// commit each date partition. It returns the summary and an error
+// classified by KindOf.
 func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
-	start := time.Now()
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	inLoc, _ := ParseLocation(cfg.Input)
+	log := opts.Logger
+	started := opts.Now()
+	runID := cfg.RunID
+	if runID == "" {
+		runID = newRunID(started)
+	}
 	outLoc, _ := ParseLocation(cfg.Output)
 	out, err := OpenBucket(outLoc, cfg.S3)
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{Input: inLoc.String(), Output: outLoc.String(), Workers: cfg.EffectiveWorkers(), BadByReason: map[string]int64{}}
+	date := cfg.targetDate(started)
+	sum := &Summary{RunID: runID, Input: cfg.Input, Output: outLoc.String(), Date: date, Workers: cfg.EffectiveWorkers(), BadByReason: map[string]int64{}}
+	snapshot, configHash := ConfigSnapshot(&cfg)
 
-	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(cfg.Fields())} }}
+	inputs, err := resolveInputs(ctx, &cfg, date)
+	if err != nil {
+		return nil, err
+	}
+	sum.Objects = len(inputs)
+	if cfg.Input != "-" && len(inputs) == 0 {
+		// Committing an empty table would hide missing upstream logs.
+		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, mustDate(date)))}
+	}
+	manifestInputs := make([]ManifestInput, len(inputs))
+	for i, in := range inputs {
+		manifestInputs[i] = ManifestInput{URL: in.url(), Size: in.info.Size, ETag: in.info.ETag}
+	}
+	log.Info("run start", "run_id", runID, "input", cfg.Input, "date", date, "objects", len(inputs))
+
+	// A dated run reads the committed manifest first, to skip or to replace it.
+	var prev *Manifest
+	var prevETag string
+	if date != "" {
+		prev, prevETag, err = ReadManifest(ctx, out, outLoc, date)
+		if err != nil && !errors.Is(err, storage.ErrNotExist) {
+			return nil, storageErr(fmt.Errorf("read manifest of %s: %w", date, err))
+		}
+		if cfg.SkipCommitted && prev != nil && cfg.Input != "-" && prev.sameInputs(manifestInputs, configHash) {
+			log.Info("already committed from the same inputs and config; skipping", "date", date, "run_id", prev.RunID)
+			sum.Partitions = []PartitionResult{{Date: date, Status: StatusSkipped, RunID: prev.RunID, Rows: prev.Rows}}
+			sum.Duration = opts.Now().Sub(started)
+			sum.DurationSec = sum.Duration.Seconds()
+			return sum, nil
+		}
+	}
+
+	newPartial := func() *features.Partial {
+		p := features.NewPartial(cfg.Window)
+		if date != "" {
+			d, _ := time.Parse(time.DateOnly, date)
+			p.Restrict(d, d.AddDate(0, 0, 1))
+		}
+		return p
+	}
 	var results []objectResult
-	if inLoc.Scheme == "-" {
+	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(cfg.Fields())} }}
+	if cfg.Input == "-" {
 		stdin := opts.Stdin
 		if stdin == nil {
 			stdin = os.Stdin
 		}
-		r, err := ingest(ctx, &cfg, states.Get().(*taskState), "-", stdin)
+		r, err := ingest(ctx, &cfg, states.Get().(*taskState), "-", stdin, newPartial())
 		if err != nil {
 			return nil, err
 		}
 		results = []objectResult{r}
 		sum.Objects = 1
 	} else {
-		in, err := OpenBucket(inLoc, cfg.S3)
-		if err != nil {
-			return nil, err
-		}
-		objs, err := listInputs(ctx, in, inLoc)
-		if err != nil {
-			return nil, err
-		}
-		sum.Objects = len(objs)
-		log.Info("listed input", "input", inLoc.String(), "objects", len(objs))
-		results, err = processAll(ctx, &cfg, in, objs, &states, log)
+		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, log)
 		if err != nil {
 			return nil, err
 		}
 	}
 
-	total := features.NewPartial(cfg.Window)
+	total := newPartial()
 	for _, r := range results {
 		sum.BytesRead += r.bytesRead
 		sum.BytesDecoded += r.bytesDecoded
@@ -116,21 +182,116 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	c := total.Counts
 	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
+	sum.OutOfRange = c.OutOfRange
 	sum.BadByReason = c.BadByReason()
 	rows := total.Rows()
 	sum.Windows, sum.Rows = total.Len(), len(rows)
 
-	files, err := writePartitions(ctx, out, outLoc, cfg.Format, rows)
-	sum.Files = files
-	if err != nil {
-		return sum, err
+	byDate := splitByDate(rows)
+	dates := slices.Sorted(maps.Keys(byDate))
+	if date != "" {
+		dates = []string{date} // an empty date is committed too: it had no events
 	}
-	sum.Duration = time.Since(start)
+	cm := &committer{out: out, loc: outLoc, runID: runID, grace: cfg.GCGrace, log: log, now: opts.Now, beforePublish: opts.BeforePublish}
+	var firstErr error
+	for _, d := range dates {
+		m := &Manifest{
+			ManifestVersion: ManifestVersion, SchemaVersion: SchemaVersion, Date: d, RunID: runID,
+			Version: opts.Version, StartedAt: started.UTC(), Rows: len(byDate[d]), Inputs: manifestInputs,
+			Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, BadLines: c.BadTotal(),
+			BadByReason: c.BadByReason(), Config: snapshot, ConfigHash: configHash,
+		}
+		p, pe := prev, prevETag
+		if date == "" {
+			p, pe, err = ReadManifest(ctx, out, outLoc, d)
+			if err != nil && !errors.Is(err, storage.ErrNotExist) {
+				firstErr = cmp.Or(firstErr, storageErr(fmt.Errorf("read manifest of %s: %w", d, err)))
+				continue
+			}
+		}
+		res, err := cm.commit(ctx, m, p, pe, cfg.Format, byDate[d])
+		sum.Partitions = append(sum.Partitions, res)
+		sum.Files = append(sum.Files, res.Files...)
+		if err != nil {
+			log.Error("commit failed", "date", d, "run_id", runID, "error", err)
+			firstErr = cmp.Or(firstErr, err)
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		log.Info("committed", "date", d, "run_id", runID, "rows", res.Rows)
+	}
+	if firstErr == nil {
+		if res, err := GC(ctx, out, outLoc, cfg.GCGrace, opts.Now(), dates...); err != nil {
+			log.Warn("garbage collection", "error", err)
+		} else if len(res.Deleted) > 0 {
+			log.Info("removed superseded runs", "runs", res.Deleted)
+		}
+	}
+	sum.Duration = opts.Now().Sub(started)
 	sum.DurationSec = sum.Duration.Seconds()
 	if s := sum.Duration.Seconds(); s > 0 {
 		sum.MBPerSec = float64(sum.BytesDecoded) / 1e6 / s
 	}
-	return sum, nil
+	return sum, firstErr
+}
+
+// splitByDate groups rows (sorted by window start) by the UTC date of their
+// window start.
+func splitByDate(rows []features.Row) map[string][]features.Row {
+	m := map[string][]features.Row{}
+	for i := 0; i < len(rows); {
+		d := rows[i].WindowStart.UTC().Format(time.DateOnly)
+		j := i
+		for j < len(rows) && rows[j].WindowStart.UTC().Format(time.DateOnly) == d {
+			j++
+		}
+		m[d] = rows[i:j]
+		i = j
+	}
+	return m
+}
+
+// resolveInputs lists the objects to read: under the input prefix, or for a
+// template under each expanded prefix of the date and its widened days.
+func resolveInputs(ctx context.Context, cfg *Config, date string) ([]input, error) {
+	if cfg.Input == "-" {
+		return nil, nil
+	}
+	urls := []string{cfg.Input}
+	if IsTemplate(cfg.Input) {
+		d, _ := time.Parse(time.DateOnly, date)
+		urls = urls[:0]
+		for k := -cfg.WidenDays; k <= cfg.WidenDays; k++ {
+			urls = append(urls, ExpandTemplate(cfg.Input, d.AddDate(0, 0, k)))
+		}
+	}
+	var inputs []input
+	seen := map[string]bool{}
+	for _, u := range urls {
+		loc, err := ParseLocation(u)
+		if err != nil {
+			return nil, settingError(cfg, "Input", err)
+		}
+		b, err := OpenBucket(loc, cfg.S3)
+		if err != nil {
+			return nil, err
+		}
+		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
+			in := input{bucket: b, loc: loc, info: o}
+			if !seen[in.url()] {
+				seen[in.url()] = true
+				inputs = append(inputs, in)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
+		}
+	}
+	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.url(), b.url()) })
+	return inputs, nil
 }
 
 func storageErr(err error) error {
@@ -140,21 +301,9 @@ func storageErr(err error) error {
 	return &kindError{KindStorage, err}
 }
 
-func listInputs(ctx context.Context, b Bucket, loc Location) ([]storage.ObjectInfo, error) {
-	var objs []storage.ObjectInfo
-	err := b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
-		objs = append(objs, o)
-		return nil
-	})
-	if err != nil {
-		return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
-	}
-	return objs, nil
-}
-
 // processAll runs one pool task per object. Each task owns the partial it
 // builds; the first error cancels the others and is returned.
-func processAll(ctx context.Context, cfg *Config, in Bucket, objs []storage.ObjectInfo, states *sync.Pool, log *slog.Logger) ([]objectResult, error) {
+func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Pool, newPartial func() *features.Partial, log *slog.Logger) ([]objectResult, error) {
 	pool := pond.NewResultPool[objectResult](cfg.EffectiveWorkers(), pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
@@ -170,16 +319,16 @@ func processAll(ctx context.Context, cfg *Config, in Bucket, objs []storage.Obje
 			st := states.Get().(*taskState)
 			defer states.Put(st)
 			t0 := time.Now()
-			rc, err := in.Open(gctx, o.Key, 0)
+			rc, err := o.bucket.Open(gctx, o.info.Key, 0)
 			if err != nil {
 				return objectResult{}, storageErr(fmt.Errorf("read input: %w", err))
 			}
 			defer rc.Close()
-			r, err := ingest(gctx, cfg, st, o.Key, rc)
+			r, err := ingest(gctx, cfg, st, o.url(), rc, newPartial())
 			if err != nil {
 				return r, err
 			}
-			log.Debug("object done", "key", o.Key, "bytes", r.bytesRead, "decoded", r.bytesDecoded,
+			log.Debug("object done", "url", o.url(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
 				"lines", r.partial.Counts.Lines, "bad", r.partial.Counts.BadTotal(), "seconds", time.Since(t0).Seconds())
 			return r, nil
 		})
@@ -206,14 +355,13 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // ingest decodes one stream into a fresh partial.
-func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.Reader) (objectResult, error) {
+func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.Reader, p *features.Partial) (objectResult, error) {
 	raw := &countingReader{r: r}
 	dr, codec, err := st.dec.Open(raw)
 	if err != nil {
 		return objectResult{}, storageErr(fmt.Errorf("read %s: %w", name, err))
 	}
 	decoded := &countingReader{r: dr}
-	p := features.NewPartial(cfg.Window)
 	if err := features.Ingest(ctx, decoded, st.jd, p, cfg.MaxLineBytes); err != nil {
 		if ctx.Err() != nil {
 			return objectResult{}, ctx.Err()
@@ -221,37 +369,4 @@ func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.R
 		return objectResult{}, storageErr(fmt.Errorf("read %s (%s): %w", name, codec, err))
 	}
 	return objectResult{partial: p, bytesRead: raw.n, bytesDecoded: decoded.n}, nil
-}
-
-// writePartitions writes rows into one file per date and format under
-// date=YYYY-MM-DD/, rows sorted by window start.
-func writePartitions(ctx context.Context, out Bucket, loc Location, formats []string, rows []features.Row) ([]string, error) {
-	var files []string
-	for i := 0; i < len(rows); {
-		date := rows[i].WindowStart.UTC().Format(time.DateOnly)
-		j := i
-		for j < len(rows) && rows[j].WindowStart.UTC().Format(time.DateOnly) == date {
-			j++
-		}
-		for _, f := range formats {
-			var buf bytes.Buffer
-			var err error
-			switch f {
-			case "parquet":
-				err = features.WriteParquet(&buf, rows[i:j])
-			case "csv":
-				err = features.WriteCSV(&buf, rows[i:j])
-			}
-			if err != nil {
-				return files, fmt.Errorf("encode %s for %s: %w", f, date, err)
-			}
-			key := loc.Key(fmt.Sprintf("date=%s/part-00000.%s", date, f))
-			if _, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{}); err != nil {
-				return files, storageErr(fmt.Errorf("write output: %w", err))
-			}
-			files = append(files, key)
-		}
-		i = j
-	}
-	return files, nil
 }

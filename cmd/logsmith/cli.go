@@ -59,8 +59,12 @@ func versionString() string {
 const usage = `logsmith turns JSON-lines logs in object storage into time-windowed features.
 
 Usage:
-  logsmith run      --input URL --output URL [flags]   compute features
-  logsmith generate --output URL [flags]               write synthetic logs
+  logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
+  logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
+  logsmith ls       --output URL                                 list committed partitions
+  logsmith show     --output URL --date D                        print a partition's manifest
+  logsmith gc       --output URL [--gc-grace 1h]                 delete superseded runs' files
+  logsmith generate --output URL [flags]                         write synthetic logs
   logsmith --version
 
 Run "logsmith <command> --help" for every setting, its environment variable and default.
@@ -83,6 +87,10 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		return cmdRun(ctx, args[1:], env, stdin, stdout, stderr)
 	case "generate":
 		return cmdGenerate(ctx, args[1:], env, stdout, stderr)
+	case "backfill":
+		return cmdBackfill(ctx, args[1:], env, stdout, stderr)
+	case "ls", "show", "gc":
+		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
@@ -103,23 +111,27 @@ func cmdRun(ctx context.Context, args []string, env map[string]string, stdin io.
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	log := job.NewLogger(stderr, level, isTerminal(stderr))
-	sum, err := job.Run(ctx, cfg, job.Options{Logger: log, Stdin: stdin})
+	sum, err := job.Run(ctx, cfg, job.Options{Logger: log, Stdin: stdin, Version: version})
+	if sum != nil && cfg.JSON {
+		if jerr := json.NewEncoder(stdout).Encode(sum); err == nil {
+			err = jerr
+		}
+	}
 	if err != nil {
 		return err
 	}
-	log.Info("run done", "objects", sum.Objects, "bytes_read", sum.BytesRead, "lines", sum.Lines,
+	log.Info("run done", "run_id", sum.RunID, "date", sum.Date, "objects", sum.Objects, "bytes_read", sum.BytesRead, "lines", sum.Lines,
 		"bad_lines", sum.BadLines, "windows", sum.Windows, "rows", sum.Rows, "files", len(sum.Files),
 		"seconds", sum.DurationSec)
-	if cfg.JSON {
-		enc := json.NewEncoder(stdout)
-		return enc.Encode(sum)
+	if !cfg.JSON {
+		printSummary(stdout, sum)
 	}
-	printSummary(stdout, sum)
 	return nil
 }
 
 func printSummary(w io.Writer, s *job.Summary) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "run\t%s\n", s.RunID)
 	fmt.Fprintf(tw, "input\t%s\n", s.Input)
 	fmt.Fprintf(tw, "output\t%s\n", s.Output)
 	fmt.Fprintf(tw, "objects\t%d\n", s.Objects)
@@ -134,8 +146,14 @@ func printSummary(w io.Writer, s *job.Summary) {
 	for _, r := range reasons {
 		fmt.Fprintf(tw, "  %s\t%d\n", r, s.BadByReason[r])
 	}
+	if s.OutOfRange > 0 {
+		fmt.Fprintf(tw, "out of range\t%d (events outside %s, not written)\n", s.OutOfRange, s.Date)
+	}
 	fmt.Fprintf(tw, "windows\t%d\n", s.Windows)
 	fmt.Fprintf(tw, "rows\t%d\n", s.Rows)
+	for _, p := range s.Partitions {
+		fmt.Fprintf(tw, "partition %s\t%s (%d rows)\n", p.Date, p.Status, p.Rows)
+	}
 	fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
 	for _, f := range s.Files {
 		fmt.Fprintf(tw, "  %s\t\n", f)
@@ -270,4 +288,89 @@ func (f *flagValue) Set(s string) error {
 		return fmt.Errorf("unsupported setting type %s", f.v.Type())
 	}
 	return nil
+}
+
+func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
+	var cfg job.BackfillConfig
+	if err := parseConfig(&cfg, "backfill", args, env, stdout); err != nil {
+		return err
+	}
+	level, err := job.ParseLogLevel(cfg.LogLevel)
+	if err != nil {
+		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+	}
+	log := job.NewLogger(stderr, level, isTerminal(stderr))
+	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: version}, func(r job.DateResult) {
+		log.Info("date done", "date", r.Date, "status", r.Status, "rows", r.Rows, "error", r.Error)
+	})
+	if cfg.JSON {
+		if jerr := json.NewEncoder(stdout).Encode(results); err == nil {
+			err = jerr
+		}
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DATE\tSTATUS\tROWS\tRUN\tREASON")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Date, r.Status, r.Rows, r.RunID, r.Error)
+	}
+	tw.Flush()
+	return err
+}
+
+func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
+	var cfg job.OutputConfig
+	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
+		return err
+	}
+	if err := cfg.Validate(cmd == "show"); err != nil {
+		return err
+	}
+	b, loc, err := job.OpenOutput(&cfg)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "show":
+		m, _, err := job.ReadManifest(ctx, b, loc, cfg.Date)
+		if err != nil {
+			return fmt.Errorf("show %s: %w", cfg.Date, err)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	case "gc":
+		var dates []string
+		if cfg.Date != "" {
+			dates = []string{cfg.Date}
+		}
+		res, err := job.GC(ctx, b, loc, cfg.GCGrace, time.Now(), dates...)
+		if err != nil {
+			return err
+		}
+		if cfg.JSON {
+			return json.NewEncoder(stdout).Encode(res)
+		}
+		for _, d := range res.Deleted {
+			fmt.Fprintln(stdout, "deleted", d)
+		}
+		for _, k := range res.Kept {
+			fmt.Fprintln(stdout, "kept (within grace)", k)
+		}
+		return nil
+	}
+	ms, err := job.ListManifests(ctx, b, loc)
+	if err != nil {
+		return err
+	}
+	if cfg.JSON {
+		return json.NewEncoder(stdout).Encode(ms)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DATE\tROWS\tRUN\tCOMMITTED\tINPUTS\tBAD_LINES\tOUT_OF_RANGE")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%d\n", m.Date, m.Rows, m.RunID,
+			m.CommittedAt.Format(time.RFC3339), len(m.Inputs), m.BadLines, m.OutOfRange)
+	}
+	return tw.Flush()
 }

@@ -1,0 +1,71 @@
+package job
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// Placeholders an input template may hold; each is replaced by the UTC date.
+var placeholders = []string{"{yyyy}", "{mm}", "{dd}", "{date}"}
+
+// IsTemplate reports whether an input URL holds date placeholders.
+func IsTemplate(input string) bool {
+	for _, p := range placeholders {
+		if strings.Contains(input, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExpandTemplate replaces {yyyy}, {mm}, {dd} and {date} (YYYY-MM-DD) with d.
+func ExpandTemplate(input string, d time.Time) string {
+	return strings.NewReplacer(
+		"{yyyy}", d.Format("2006"),
+		"{mm}", d.Format("01"),
+		"{dd}", d.Format("02"),
+		"{date}", d.Format(time.DateOnly),
+	).Replace(input)
+}
+
+// targetDate resolves the date a run computes: --date, --from plus the
+// completion index, yesterday (UTC) for a template, or "" for every date.
+func (c *Config) targetDate(now time.Time) string {
+	switch {
+	case c.Date != "":
+		return c.Date
+	case c.From != "" && c.CompletionIndex >= 0:
+		from, _ := time.Parse(time.DateOnly, c.From)
+		return from.AddDate(0, 0, c.CompletionIndex).Format(time.DateOnly)
+	case IsTemplate(c.Input):
+		return now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	return ""
+}
+
+func validRunID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return s != "." && s != ".."
+}
+
+// newRunID returns a sortable, unique run id such as 20251109T010203Z-1a2b3c4d.
+func newRunID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// mustDate parses a validated YYYY-MM-DD date; "" gives the zero time.
+func mustDate(s string) time.Time {
+	d, _ := time.Parse(time.DateOnly, s)
+	return d
+}
