@@ -83,21 +83,40 @@ func runPrefix(out Location, date, runID string) string {
 // has never been committed.
 func ReadManifest(ctx context.Context, b Bucket, out Location, date string) (*Manifest, string, error) {
 	key := partitionPrefix(out, date) + ManifestName
-	info, err := b.Stat(ctx, key)
-	if err != nil {
-		return nil, "", err
+	var err error
+	// The manifest may be replaced while we read it: retry until the ETag
+	// before and after the read agree, so the ETag returned is the content's.
+	for range 5 {
+		var before, after storage.ObjectInfo
+		var m *Manifest
+		if before, err = b.Stat(ctx, key); err != nil {
+			return nil, "", err
+		}
+		m, err = decodeManifest(ctx, b, key)
+		if errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrNotExist) {
+			continue // replaced (or removed) under us
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if after, err = b.Stat(ctx, key); err == nil && after.ETag == before.ETag {
+			return m, before.ETag, nil
+		}
 	}
+	return nil, "", fmt.Errorf("read manifest %s: kept changing while read: %w", key, err)
+}
+
+func decodeManifest(ctx context.Context, b Bucket, key string) (*Manifest, error) {
 	rc, err := b.Open(ctx, key, 0)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	defer rc.Close()
 	var m Manifest
-	dec := json.NewDecoder(io.LimitReader(rc, 64<<20))
-	if err := dec.Decode(&m); err != nil {
-		return nil, "", fmt.Errorf("decode manifest %s: %w", key, err)
+	if err := json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode manifest %s: %w", key, err)
 	}
-	return &m, info.ETag, nil
+	return &m, nil
 }
 
 // ListManifests returns the manifests of every committed partition under

@@ -214,8 +214,25 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 		}
 		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s3Error(err))
 	}
-	return o, nil
+	return &s3Reader{o: o, name: "s3://" + s.bucket + "/" + key}, nil
 }
+
+// s3Reader translates errors that surface while reading the body, such as
+// the object being replaced between minio-go's requests.
+type s3Reader struct {
+	o    *minio.Object
+	name string
+}
+
+func (r *s3Reader) Read(p []byte) (int, error) {
+	n, err := r.o.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("read %s: %w", r.name, s3Error(err))
+	}
+	return n, err
+}
+
+func (r *s3Reader) Close() error { return r.o.Close() }
 
 // Put stores the size bytes read from r under key. The object appears whole
 // or not at all. With opts.IfMatch or opts.IfNoneMatch the write is

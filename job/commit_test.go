@@ -1,0 +1,398 @@
+package job_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
+)
+
+// fixture is a MinIO bucket with three days of generated logs.
+type fixture struct {
+	bucket *storage.S3
+	s3     job.S3Settings
+	in     string // templated input URL
+	out    string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	b, c := storagetest.NewBucket(t)
+	f := &fixture{bucket: b, s3: s3Settings(c),
+		in:  "s3://" + b.Bucket() + "/logs/{yyyy}/{mm}/{dd}/",
+		out: "s3://" + b.Bucket() + "/features"}
+	gen := job.GenerateConfig{Output: "s3://" + b.Bucket() + "/logs", Objects: 2, Lines: 1500, Seed: 3,
+		Start: time.Date(2025, 11, 7, 0, 0, 0, 0, time.UTC), Days: 3, BadRatio: 0.01, S3: f.s3, Gzip: true}
+	if _, err := job.Generate(context.Background(), gen); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) config(date string) job.Config {
+	cfg := runConfig(f.in, f.out, f.s3)
+	cfg.Date = date
+	cfg.Format = []string{"parquet", "csv"}
+	return cfg
+}
+
+func (f *fixture) outLoc(t *testing.T) job.Location {
+	loc, err := job.ParseLocation(f.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// runPrefixes lists the run=ID folders present for a date.
+func runPrefixes(t *testing.T, b job.Bucket, loc job.Location, date string) map[string]bool {
+	t.Helper()
+	runs := map[string]bool{}
+	err := b.List(context.Background(), loc.Key("date="+date+"/run="), func(o storage.ObjectInfo) error {
+		rest := strings.TrimPrefix(o.Key, loc.Key("date="+date+"/run="))
+		runs[strings.SplitN(rest, "/", 2)[0]] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+func TestCommitAndReadThroughManifest(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	sum, err := job.Run(ctx, f.config("2025-11-08"), job.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Partitions) != 1 || sum.Partitions[0].Status != job.StatusCommitted {
+		t.Fatalf("partitions = %+v", sum.Partitions)
+	}
+	loc := f.outLoc(t)
+	keys, m, err := job.CommittedFiles(ctx, f.bucket, loc, "2025-11-08", "parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RunID != sum.RunID || m.Version != "test" || m.SchemaVersion != features.SchemaVersion || len(m.Inputs) != 2 ||
+		m.Lines != 3000 || m.BadLines == 0 || m.ConfigHash == "" || m.Config["LOGSMITH_WINDOW"] != "5m0s" {
+		t.Errorf("manifest = %+v", m)
+	}
+	for k := range m.Config {
+		if strings.Contains(k, "SECRET") || strings.Contains(k, "ACCESS_KEY") {
+			t.Errorf("manifest config holds %s", k)
+		}
+	}
+	if len(keys) != 1 {
+		t.Fatalf("parquet files = %v", keys)
+	}
+	// Read only committed data, as a downstream job does.
+	rc, err := f.bucket.Open(ctx, keys[0], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rc)
+	rc.Close()
+	rows, err := parquet.Read[features.Row](bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != m.Rows || m.Rows != 288 || m.Files[0].Size != int64(len(data)) {
+		t.Errorf("%d rows read, manifest says %d (size %d vs %d)", len(rows), m.Rows, m.Files[0].Size, len(data))
+	}
+	var events int64
+	for _, r := range rows {
+		if r.WindowStart.Format(time.DateOnly) != "2025-11-08" {
+			t.Errorf("row of %v in the 2025-11-08 partition", r.WindowStart)
+		}
+		events += r.RequestCount
+	}
+	if events+m.OutOfRange != m.Events {
+		t.Errorf("rows hold %d events + %d out of range, manifest counts %d events", events, m.OutOfRange, m.Events)
+	}
+	if m.OutOfRange == 0 {
+		t.Error("expected some late lines of 11-08's objects to fall on 11-07 (out_of_range)")
+	}
+}
+
+// Re-running the same input and config gives byte-identical data files.
+func TestDeterministicOutput(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var files []map[string][]byte
+	for range 2 {
+		if _, err := job.Run(ctx, f.config("2025-11-08"), job.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, committed(t, f.bucket, f.out))
+	}
+	if len(files[0]) != 2 {
+		t.Fatalf("files = %d", len(files[0]))
+	}
+	for k, v := range files[0] {
+		if !bytes.Equal(files[1][k], v) {
+			t.Errorf("%s differs between two runs", k)
+		}
+	}
+}
+
+// A reader looping over the partition while it is rewritten always sees
+// one whole run: every listed file exists with the listed size and hash.
+func TestRerunReplacesAtomically(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := job.Run(ctx, f.config("2025-11-08"), job.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	loc := f.outLoc(t)
+	done := make(chan struct{})
+	var reads, runsSeen atomic.Int64
+	var readerErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		last := ""
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			keys, m, err := job.CommittedFiles(ctx, f.bucket, loc, "2025-11-08", "csv")
+			if err != nil {
+				readerErr = fmt.Errorf("read manifest: %w", err)
+				return
+			}
+			if m.RunID != last {
+				runsSeen.Add(1)
+				last = m.RunID
+			}
+			for _, k := range keys {
+				rc, err := f.bucket.Open(ctx, k, 0)
+				if err != nil {
+					readerErr = fmt.Errorf("manifest of run %s lists %s: %w", m.RunID, k, err)
+					return
+				}
+				data, _ := io.ReadAll(rc)
+				rc.Close()
+				if lines := bytes.Count(data, []byte("\n")); lines != m.Rows+1 {
+					readerErr = fmt.Errorf("run %s: %d csv lines, manifest says %d rows", m.RunID, lines, m.Rows)
+					return
+				}
+			}
+			reads.Add(1)
+		}
+	}()
+	for i := range 4 {
+		cfg := f.config("2025-11-08")
+		if i%2 == 1 {
+			cfg.Window = 10 * time.Minute // a different table, so a mix would show
+		}
+		if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+	if readerErr != nil {
+		t.Fatal(readerErr)
+	}
+	if reads.Load() < 4 || runsSeen.Load() < 2 {
+		t.Errorf("reader made %d reads and saw %d runs; the test did not exercise replacement", reads.Load(), runsSeen.Load())
+	}
+}
+
+// Two runs racing on one date: exactly one commits; the loser exits with
+// the lost-race code and its files are gone.
+func TestRaceOneWins(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := job.Run(ctx, f.config("2025-11-08"), job.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	barrier := func(context.Context, string) {
+		arrived.Done()
+		arrived.Wait() // both have read the old manifest and written their files
+	}
+	type result struct {
+		sum *job.Summary
+		err error
+	}
+	results := make(chan result, 2)
+	for i := range 2 {
+		go func() {
+			cfg := f.config("2025-11-08")
+			cfg.RunID = fmt.Sprintf("racer-%d", i)
+			sum, err := job.Run(ctx, cfg, job.Options{BeforePublish: barrier})
+			results <- result{sum, err}
+		}()
+	}
+	var winners, losers []string
+	for range 2 {
+		r := <-results
+		switch {
+		case r.err == nil:
+			winners = append(winners, r.sum.RunID)
+		case job.KindOf(r.err) == job.KindLostRace && job.ExitCode(r.err) == job.ExitLostRace:
+			losers = append(losers, r.sum.RunID)
+		default:
+			t.Fatalf("unexpected error: %v", r.err)
+		}
+	}
+	if len(winners) != 1 || len(losers) != 1 {
+		t.Fatalf("winners %v, losers %v; want one each", winners, losers)
+	}
+	_, m, err := job.CommittedFiles(ctx, f.bucket, f.outLoc(t), "2025-11-08", "parquet")
+	if err != nil || m.RunID != winners[0] {
+		t.Fatalf("committed run %v (%v), want winner %s", m, err, winners[0])
+	}
+	runs := runPrefixes(t, f.bucket, f.outLoc(t), "2025-11-08")
+	if runs[losers[0]] || !runs[winners[0]] {
+		t.Errorf("run folders %v: the loser's must be gone, the winner's present", runs)
+	}
+}
+
+// A run cancelled after writing its files but before publishing leaves the
+// previous partition in force and removes its own files.
+func TestCancelledRunLeavesOldPartition(t *testing.T) {
+	f := newFixture(t)
+	first, err := job.Run(context.Background(), f.config("2025-11-08"), job.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := f.config("2025-11-08")
+	cfg.RunID = "cancelled"
+	_, err = job.Run(ctx, cfg, job.Options{BeforePublish: func(context.Context, string) { cancel() }})
+	if !errors.Is(err, context.Canceled) || job.ExitCode(err) != job.ExitInterrupted {
+		t.Fatalf("err = %v, want cancellation (exit %d)", err, job.ExitInterrupted)
+	}
+	_, m, err := job.CommittedFiles(context.Background(), f.bucket, f.outLoc(t), "2025-11-08", "parquet")
+	if err != nil || m.RunID != first.RunID {
+		t.Fatalf("committed run after cancel: %v %v, want %s", m, err, first.RunID)
+	}
+	if runs := runPrefixes(t, f.bucket, f.outLoc(t), "2025-11-08"); runs["cancelled"] {
+		t.Errorf("cancelled run's files remain: %v", runs)
+	}
+}
+
+// A backfill killed half-way and re-run ends with every date committed
+// exactly once: dates done before the kill are skipped, not redone.
+func TestBackfillResumes(t *testing.T) {
+	f := newFixture(t)
+	bcfg := job.BackfillConfig{Config: f.config(""), To: "2025-11-09", Parallel: 1}
+	bcfg.From = "2025-11-07"
+	ctx, cancel := context.WithCancel(context.Background())
+	var done atomic.Int64
+	results, err := job.Backfill(ctx, bcfg, job.Options{}, func(r job.DateResult) {
+		if r.Status == job.StatusCommitted && done.Add(1) == 1 {
+			cancel() // killed after the first date committed
+		}
+	})
+	if err == nil {
+		t.Fatalf("killed backfill returned no error: %+v", results)
+	}
+	first := map[string]string{}
+	for _, r := range results {
+		if r.Status == job.StatusCommitted {
+			first[r.Date] = r.RunID
+		}
+	}
+	if len(first) != 1 {
+		t.Fatalf("first pass committed %v, want exactly one date", first)
+	}
+	results, err = job.Backfill(context.Background(), bcfg, job.Options{}, nil)
+	if err != nil {
+		t.Fatalf("re-run: %v", err)
+	}
+	loc := f.outLoc(t)
+	for _, r := range results {
+		if id, ok := first[r.Date]; ok {
+			if r.Status != job.StatusSkipped || r.RunID != id {
+				t.Errorf("%s: %s by %s, want skipped (committed before by %s)", r.Date, r.Status, r.RunID, id)
+			}
+		} else if r.Status != job.StatusCommitted {
+			t.Errorf("%s: %s %s, want committed", r.Date, r.Status, r.Error)
+		}
+		_, m, err := job.CommittedFiles(context.Background(), f.bucket, loc, r.Date, "parquet")
+		if err != nil || m.RunID != r.RunID {
+			t.Errorf("%s: manifest %v %v, want run %s", r.Date, m, err, r.RunID)
+		}
+	}
+	ms, err := job.ListManifests(context.Background(), f.bucket, loc)
+	if err != nil || len(ms) != 3 {
+		t.Fatalf("%d manifests (%v), want 3", len(ms), err)
+	}
+	// --force recomputes.
+	bcfg.Force = true
+	results, err = job.Backfill(context.Background(), bcfg, job.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Status != job.StatusCommitted {
+			t.Errorf("--force: %s %s", r.Date, r.Status)
+		}
+	}
+}
+
+// Superseded runs are removed once their grace period has passed, never the
+// committed one; an abandoned run is removed once it is older than grace.
+func TestGC(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var ids []string
+	for range 2 {
+		sum, err := job.Run(ctx, f.config("2025-11-08"), job.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, sum.RunID)
+	}
+	loc := f.outLoc(t)
+	// An abandoned run (a crash before publishing) has files but no manifest entry.
+	if _, err := f.bucket.Put(ctx, loc.Key("date=2025-11-08/run=crashed/part-00000.parquet"), strings.NewReader("x"), 1, storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := job.GC(ctx, f.bucket, loc, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Deleted) != 0 || len(runPrefixes(t, f.bucket, loc, "2025-11-08")) != 3 {
+		t.Fatalf("gc within grace deleted %v", res.Deleted)
+	}
+	if _, err = job.GC(ctx, f.bucket, loc, time.Hour, time.Now().Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	runs := runPrefixes(t, f.bucket, loc, "2025-11-08")
+	if len(runs) != 1 || !runs[ids[1]] {
+		t.Errorf("after grace: runs %v, want only the committed %s", runs, ids[1])
+	}
+}
+
+func TestNoInputFails(t *testing.T) {
+	f := newFixture(t)
+	_, err := job.Run(context.Background(), f.config("2025-12-25"), job.Options{})
+	if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "no input objects") {
+		t.Fatalf("err = %v", err)
+	}
+	if ms, _ := job.ListManifests(context.Background(), f.bucket, f.outLoc(t)); len(ms) != 0 {
+		t.Errorf("committed %d partitions", len(ms))
+	}
+}
