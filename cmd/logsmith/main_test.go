@@ -131,3 +131,38 @@ func TestGenerateAndRunLocal(t *testing.T) {
 		t.Errorf("stderr lacks the run summary log line: %s", stderr)
 	}
 }
+
+func TestBackfillLsShow(t *testing.T) {
+	dir := t.TempDir()
+	logs, feats := filepath.Join(dir, "logs"), filepath.Join(dir, "features")
+	if _, stderr, code := exe(t, nil, "generate", "--output", logs, "--objects", "2", "--lines", "500", "--days", "2", "--start", "2025-11-08T00:00:00Z"); code != 0 {
+		t.Fatalf("generate: %s", stderr)
+	}
+	tmpl := logs + "/{yyyy}/{mm}/{dd}/"
+	// 2025-11-10 has no logs: that date fails, the others are committed, exit is non-zero.
+	stdout, stderr, code := exe(t, nil, "backfill", "--input", tmpl, "--output", feats, "--from", "2025-11-08", "--to", "2025-11-10", "--parallel", "2")
+	if code != 5 || !strings.Contains(stdout, "2025-11-08  committed") || !strings.Contains(stdout, "2025-11-10  failed") ||
+		!strings.Contains(stdout, "no input objects") {
+		t.Fatalf("backfill: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, _, code = exe(t, nil, "backfill", "--input", tmpl, "--output", feats, "--from", "2025-11-08", "--to", "2025-11-09")
+	if code != 0 || strings.Count(stdout, "skipped") != 2 {
+		t.Fatalf("re-run backfill: exit %d\n%s", code, stdout)
+	}
+	stdout, _, code = exe(t, nil, "ls", "--output", feats)
+	if code != 0 || !strings.Contains(stdout, "2025-11-08") || !strings.Contains(stdout, "2025-11-09") || strings.Contains(stdout, "2025-11-10") {
+		t.Fatalf("ls: exit %d\n%s", code, stdout)
+	}
+	stdout, _, code = exe(t, nil, "show", "--output", feats, "--date", "2025-11-09")
+	var m struct {
+		Date  string `json:"date"`
+		RunID string `json:"run_id"`
+		Rows  int    `json:"rows"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &m) != nil || m.Date != "2025-11-09" || m.RunID == "" || m.Rows != 288 {
+		t.Fatalf("show: exit %d %+v\n%s", code, m, stdout)
+	}
+	if _, stderr, code := exe(t, nil, "show", "--output", feats, "--date", "2025-11-10"); code != 5 {
+		t.Errorf("show of an uncommitted date: exit %d: %s", code, stderr)
+	}
+}
