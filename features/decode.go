@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -20,6 +21,8 @@ const (
 	ReasonBadTimestamp
 	ReasonBadLatency
 	ReasonLineTooLong
+	ReasonBadStatus
+	ReasonBadBytes
 	numReasons
 )
 
@@ -30,6 +33,8 @@ var reasonNames = [numReasons]string{
 	ReasonBadTimestamp:     "bad_timestamp",
 	ReasonBadLatency:       "bad_latency",
 	ReasonLineTooLong:      "line_too_long",
+	ReasonBadStatus:        "bad_status",
+	ReasonBadBytes:         "bad_bytes",
 }
 
 // String returns the reason's name as used in summaries and manifests.
@@ -61,41 +66,103 @@ const (
 
 // Event is the part of a log line the features are computed from.
 type Event struct {
-	Time       int64 // Unix nanoseconds, UTC
-	Latency    int64 // nanoseconds; meaningful only when HasLatency
-	HasLatency bool
-	Level      Level
+	Time        int64 // Unix nanoseconds, UTC
+	Latency     int64 // nanoseconds; meaningful only when HasLatency
+	Bytes       int64 // meaningful only when HasBytes
+	Distinct    uint64
+	Status      int32 // 0 when absent
+	HasLatency  bool
+	HasBytes    bool
+	HasDistinct bool
+	Level       Level
+	// Group is the encoded dimension values (see Spec.GroupBy); it aliases
+	// the decoder's buffer and is valid until the next Decode.
+	Group []byte
 }
 
 // Fields names the JSON fields a [Decoder] reads. A name with dots is a path
-// into nested objects ("http.duration").
+// into nested objects ("http.duration"). An empty name disables the field.
 type Fields struct {
 	Timestamp string
 	Level     string
 	Latency   string
+	Status    string
+	Bytes     string
+	Distinct  string
 }
 
 // DefaultFields are the field names of the canonical log line
 // {"timestamp":"...","level":"INFO","latency_ms":120}.
 var DefaultFields = Fields{Timestamp: "timestamp", Level: "level", Latency: "latency_ms"}
 
+// Spec says how to read lines and what to compute from them.
+type Spec struct {
+	Fields     Fields
+	TimeFormat TimeFormat
+	TimeLayout string // Go layout, used by TimeLayout
+	// LatencyUnit is the unit of the latency field: "ms" (default), "us",
+	// "ns" or "s". Output is always milliseconds.
+	LatencyUnit string
+	// ErrorStatus, when > 0 and a status field is configured, makes a line
+	// with status >= ErrorStatus an error when it carries no level.
+	ErrorStatus int
+	// GroupBy lists dimension fields; each (window, group) is one row.
+	GroupBy []string
+}
+
+// DefaultSpec reads the canonical log line.
+func DefaultSpec() Spec {
+	return Spec{Fields: DefaultFields, LatencyUnit: "ms", ErrorStatus: 500}
+}
+
+// LatencyScale returns the nanoseconds in one unit of the latency field.
+func LatencyScale(unit string) (float64, error) {
+	switch unit {
+	case "", "ms":
+		return 1e6, nil
+	case "us":
+		return 1e3, nil
+	case "ns":
+		return 1, nil
+	case "s":
+		return 1e9, nil
+	}
+	return 0, fmt.Errorf("%q: want ms, us, ns or s", unit)
+}
+
 // Decoder extracts an [Event] from one JSON line. A Decoder reuses its
 // buffers and is not safe for concurrent use: give each task its own.
 type Decoder struct {
-	p                  fastjson.Parser
-	ts, level, latency []string
-	latencyToNanos     float64
+	p                   fastjson.Parser
+	spec                Spec
+	ts, level, latency  []string
+	status, bytes, dist []string
+	groups              [][]string
+	latencyToNanos      float64
+	raw, group          []byte
 }
 
-// NewDecoder returns a decoder for the given fields. Latencies are read in
-// milliseconds.
-func NewDecoder(f Fields) *Decoder {
-	return &Decoder{
-		ts:             splitPath(f.Timestamp),
-		level:          splitPath(f.Level),
-		latency:        splitPath(f.Latency),
-		latencyToNanos: 1e6,
+// NewDecoder returns a decoder for spec, which must be valid (see
+// Spec.Validate).
+func NewDecoder(spec Spec) *Decoder {
+	scale, err := LatencyScale(spec.LatencyUnit)
+	if err != nil {
+		scale = 1e6
 	}
+	d := &Decoder{
+		spec:           spec,
+		ts:             splitPath(spec.Fields.Timestamp),
+		level:          splitPath(spec.Fields.Level),
+		latency:        splitPath(spec.Fields.Latency),
+		status:         splitPath(spec.Fields.Status),
+		bytes:          splitPath(spec.Fields.Bytes),
+		dist:           splitPath(spec.Fields.Distinct),
+		latencyToNanos: scale,
+	}
+	for _, g := range spec.GroupBy {
+		d.groups = append(d.groups, splitPath(g))
+	}
+	return d
 }
 
 func splitPath(p string) []string {
@@ -107,6 +174,20 @@ func splitPath(p string) []string {
 
 // maxLatencyNanos keeps latencies inside int64 nanoseconds.
 const maxLatencyNanos = float64(1 << 62)
+
+// number returns a JSON number, or a string holding one, as float64.
+func (d *Decoder) number(v *fastjson.Value) (float64, bool) {
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		f, err := v.Float64()
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		f, err := parseFloat(b)
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	}
+	return 0, false
+}
 
 // Decode decodes one line. It returns ReasonNone and the event, or the reason
 // the line must be skipped. It never panics, whatever the input.
@@ -120,33 +201,137 @@ func (d *Decoder) Decode(line []byte) (Event, Reason) {
 	if tv == nil || tv.Type() == fastjson.TypeNull {
 		return e, ReasonMissingTimestamp
 	}
-	tb, err := tv.StringBytes()
-	if err != nil {
-		return e, ReasonBadTimestamp
-	}
-	if e.Time, err = ParseRFC3339(tb); err != nil {
+	if e.Time, err = d.parseTime(tv); err != nil {
 		return e, ReasonBadTimestamp
 	}
 	if d.latency != nil {
 		if lv := v.Get(d.latency...); lv != nil && lv.Type() != fastjson.TypeNull {
-			f, err := lv.Float64()
-			if err != nil || math.IsNaN(f) || f < 0 {
-				return e, ReasonBadLatency
-			}
+			f, ok := d.number(lv)
 			ns := math.Round(f * d.latencyToNanos)
-			if ns >= maxLatencyNanos {
+			if !ok || f < 0 || ns >= maxLatencyNanos {
 				return e, ReasonBadLatency
 			}
 			e.Latency, e.HasLatency = int64(ns), true
 		}
 	}
+	if d.status != nil {
+		if sv := v.Get(d.status...); sv != nil && sv.Type() != fastjson.TypeNull {
+			f, ok := d.number(sv)
+			if !ok || f < 0 || f > 999 || f != math.Trunc(f) {
+				return e, ReasonBadStatus
+			}
+			e.Status = int32(f)
+		}
+	}
+	if d.bytes != nil {
+		if bv := v.Get(d.bytes...); bv != nil && bv.Type() != fastjson.TypeNull {
+			f, ok := d.number(bv)
+			if !ok || f < 0 || f >= 1<<53 || f != math.Trunc(f) {
+				return e, ReasonBadBytes
+			}
+			e.Bytes, e.HasBytes = int64(f), true
+		}
+	}
+	levelSeen := false
 	if d.level != nil {
 		if lv := v.Get(d.level...); lv != nil && lv.Type() == fastjson.TypeString {
 			b, _ := lv.StringBytes()
-			e.Level = classifyLevel(b)
+			e.Level, levelSeen = classifyLevel(b), true
 		}
 	}
+	if !levelSeen && d.spec.ErrorStatus > 0 && e.Status >= int32(d.spec.ErrorStatus) {
+		e.Level = LevelError
+	}
+	if d.dist != nil {
+		if dv := v.Get(d.dist...); dv != nil && dv.Type() != fastjson.TypeNull {
+			d.raw = scalar(d.raw[:0], dv)
+			e.Distinct, e.HasDistinct = hashBytes(d.raw), true
+		}
+	}
+	if d.groups != nil {
+		d.group = d.group[:0]
+		for _, g := range d.groups {
+			d.raw = d.raw[:0]
+			if gv := v.Get(g...); gv != nil && gv.Type() != fastjson.TypeNull {
+				d.raw = scalar(d.raw, gv)
+			}
+			d.group = binary.AppendUvarint(d.group, uint64(len(d.raw)))
+			d.group = append(d.group, d.raw...)
+		}
+		e.Group = d.group
+	}
 	return e, ReasonNone
+}
+
+// scalar appends a value's text: a string's content, or the JSON text of
+// anything else.
+func scalar(dst []byte, v *fastjson.Value) []byte {
+	if v.Type() == fastjson.TypeString {
+		b, _ := v.StringBytes()
+		return append(dst, b...)
+	}
+	return v.MarshalTo(dst)
+}
+
+func (d *Decoder) parseTime(v *fastjson.Value) (int64, error) {
+	f := d.spec.TimeFormat
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		if f != TimeAuto && (f < TimeEpochS || f > TimeEpochNS) {
+			return 0, errTimestamp
+		}
+		d.raw = v.MarshalTo(d.raw[:0])
+		return ParseEpoch(d.raw, f)
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		switch f {
+		case TimeRFC3339:
+			return ParseRFC3339(b)
+		case TimeNginx:
+			return ParseLayout(b, NginxLayout)
+		case TimeLayout:
+			return ParseLayout(b, d.spec.TimeLayout)
+		case TimeEpochS, TimeEpochMS, TimeEpochUS, TimeEpochNS:
+			return ParseEpoch(b, f)
+		}
+		if ns, err := ParseRFC3339(b); err == nil {
+			return ns, nil
+		}
+		if len(b) > 0 && (b[0] >= '0' && b[0] <= '9' || b[0] == '-') {
+			if ns, err := ParseEpoch(b, TimeAuto); err == nil {
+				return ns, nil
+			}
+		}
+		return ParseLayout(b, NginxLayout)
+	}
+	return 0, errTimestamp
+}
+
+// DecodeGroup splits an encoded group key into its dimension values.
+func DecodeGroup(key string, n int) []string {
+	vals := make([]string, 0, n)
+	for len(key) > 0 && len(vals) < n {
+		l, k := binary.Uvarint([]byte(key[:min(len(key), binary.MaxVarintLen64)]))
+		if k <= 0 || uint64(len(key)-k) < l {
+			break
+		}
+		vals = append(vals, key[k:k+int(l)])
+		key = key[k+int(l):]
+	}
+	for len(vals) < n {
+		vals = append(vals, "")
+	}
+	return vals
+}
+
+// EncodeGroup is the inverse of DecodeGroup.
+func EncodeGroup(vals []string) string {
+	var b []byte
+	for _, v := range vals {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	return string(b)
 }
 
 func classifyLevel(b []byte) Level {

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -33,28 +34,31 @@ func TestDecode(t *testing.T) {
 		{`{"level":"INFO"}`, ReasonMissingTimestamp, Event{}},
 		{`{"timestamp":null}`, ReasonMissingTimestamp, Event{}},
 		{`{"timestamp":"nope"}`, ReasonBadTimestamp, Event{}},
-		{`{"timestamp":1731060000}`, ReasonBadTimestamp, Event{}},
+		{`{"timestamp":1762596000}`, ReasonNone, Event{Time: ts}},
+		{`{"timestamp":"1762596000000"}`, ReasonNone, Event{Time: ts}},
+		{`{"timestamp":true}`, ReasonBadTimestamp, Event{}},
 		{`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":"fast"}`, ReasonBadLatency, Event{}},
-		{`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":"120"}`, ReasonBadLatency, Event{}},
+		{`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":"120"}`, ReasonNone, Event{Time: ts, Latency: 120e6, HasLatency: true}},
+		{`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":"12x"}`, ReasonBadLatency, Event{}},
 		{`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":-1}`, ReasonBadLatency, Event{}},
 		{`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":1e300}`, ReasonBadLatency, Event{}},
 		{`{"timestamp":"2025-11-08T10:00:00Z","latency_ms":true}`, ReasonBadLatency, Event{}},
 	}
-	d := NewDecoder(DefaultFields)
+	d := NewDecoder(DefaultSpec())
 	for _, tt := range tests {
 		got, reason := d.Decode([]byte(tt.line))
 		if reason != tt.reason {
 			t.Errorf("Decode(%s) reason = %v, want %v", tt.line, reason, tt.reason)
 			continue
 		}
-		if reason == ReasonNone && got != tt.want {
+		if reason == ReasonNone && !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Decode(%s) = %+v, want %+v", tt.line, got, tt.want)
 		}
 	}
 }
 
 func TestDecodeNestedFields(t *testing.T) {
-	d := NewDecoder(Fields{Timestamp: "meta.time", Level: "log.level", Latency: "http.duration"})
+	d := NewDecoder(Spec{Fields: Fields{Timestamp: "meta.time", Level: "log.level", Latency: "http.duration"}})
 	e, r := d.Decode([]byte(`{"meta":{"time":"2025-11-08T10:00:00Z"},"log":{"level":"ERROR"},"http":{"duration":2.5}}`))
 	if r != ReasonNone || e.Level != LevelError || e.Latency != 2_500_000 {
 		t.Errorf("got %+v %v", e, r)
@@ -69,7 +73,7 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	d := NewDecoder(DefaultFields)
+	d := NewDecoder(DefaultSpec())
 	f.Fuzz(func(t *testing.T, line []byte) {
 		e, r := d.Decode(line)
 		if r == ReasonNone && e.HasLatency && e.Latency < 0 {

@@ -44,8 +44,8 @@ func TestIngestHugeLine(t *testing.T) {
 	b.WriteString(`{"timestamp":"2025-11-08T10:00:00Z","pad":"` + strings.Repeat("y", 3<<20) + `"}` + "\n")
 	b.WriteString("   \n")
 	b.WriteString(`{"timestamp":"2025-11-08T10:01:00Z","latency_ms":3}`)
-	p := NewPartial(defaultWindow)
-	if err := Ingest(context.Background(), &b, NewDecoder(DefaultFields), p, 64<<10); err != nil {
+	p := NewPartial(defaultWindow, 0)
+	if err := Ingest(context.Background(), &b, NewDecoder(DefaultSpec()), p, 64<<10); err != nil {
 		t.Fatal(err)
 	}
 	c := p.Counts

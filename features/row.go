@@ -4,52 +4,207 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
-// SchemaVersion is the version of the Row schema: the minor part grows when
-// a column is added, the major part when one is renamed or removed.
-const SchemaVersion = "1.0"
+// SchemaVersion is the version of the feature table's schema: the minor
+// part grows when a column is added, the major part when one is renamed or
+// removed. 2.0 put the unit in the latency columns' names.
+const SchemaVersion = "2.0"
 
-// Row is one window of features. Latency columns are in milliseconds and are
-// null when no event in the window carried a latency.
+// Row is one window of one group. Which fields are written depends on the
+// table's [Columns].
 type Row struct {
-	WindowStart   time.Time `parquet:"window_start,timestamp(millisecond:utc)"`
-	WindowEnd     time.Time `parquet:"window_end,timestamp(millisecond:utc)"`
-	RequestCount  int64     `parquet:"request_count"`
-	ErrorCount    int64     `parquet:"error_count"`
-	WarnCount     int64     `parquet:"warn_count"`
-	ErrorRate     float64   `parquet:"error_rate"`
-	AvgLatency    *float64  `parquet:"avg_latency,optional"`
-	MinLatency    *float64  `parquet:"min_latency,optional"`
-	MaxLatency    *float64  `parquet:"max_latency,optional"`
-	StddevLatency *float64  `parquet:"stddev_latency,optional"`
-	P50Latency    *float64  `parquet:"p50_latency,optional"`
-	P90Latency    *float64  `parquet:"p90_latency,optional"`
-	P95Latency    *float64  `parquet:"p95_latency,optional"`
-	P99Latency    *float64  `parquet:"p99_latency,optional"`
+	WindowStart   time.Time
+	WindowEnd     time.Time
+	Group         []string // dimension values, in Columns.Dims order
+	RequestCount  int64
+	ErrorCount    int64
+	WarnCount     int64
+	ErrorRate     *float64 // nil when the window has no requests
+	LatencyAvg    *float64 // latencies in ms; nil without latencies
+	LatencyMin    *float64
+	LatencyMax    *float64
+	LatencyStddev *float64
+	LatencyP50    *float64
+	LatencyP90    *float64
+	LatencyP95    *float64
+	LatencyP99    *float64
+	Status2xx     int64
+	Status3xx     int64
+	Status4xx     int64
+	Status5xx     int64
+	BytesSum      int64
+	DistinctCount int64
 }
 
-// Columns lists the output columns in order, as written to Parquet and CSV.
-var Columns = []string{
-	"window_start", "window_end", "request_count", "error_count", "warn_count", "error_rate",
-	"avg_latency", "min_latency", "max_latency", "stddev_latency",
-	"p50_latency", "p90_latency", "p95_latency", "p99_latency",
+// Columns says which optional columns a table has.
+type Columns struct {
+	Dims     []string // dimension column names, from the group-by fields
+	Status   bool
+	Bytes    bool
+	Distinct bool
 }
 
-// WriteParquet writes rows as one zstd-compressed Parquet file. The output
-// depends only on rows.
-func WriteParquet(w io.Writer, rows []Row) error {
-	pw := parquet.NewGenericWriter[Row](w,
+// Column describes one output column.
+type Column struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"` // timestamp_ms_utc, string, int64 or float64
+	Nullable bool   `json:"nullable"`
+	Unit     string `json:"unit,omitempty"`
+	Meaning  string `json:"meaning"`
+	get      func(*Row) any
+}
+
+// DimColumn turns a group-by field path into its column name.
+func DimColumn(field string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, field)
+}
+
+func f64(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// Schema lists the table's columns in their fixed order: window bounds,
+// dimensions, counts, latency statistics, then the optional features.
+func (c Columns) Schema() []Column {
+	cols := []Column{
+		{Name: "window_start", Type: "timestamp_ms_utc", Meaning: "window start, inclusive", get: func(r *Row) any { return r.WindowStart }},
+		{Name: "window_end", Type: "timestamp_ms_utc", Meaning: "window end, exclusive", get: func(r *Row) any { return r.WindowEnd }},
+	}
+	for i, d := range c.Dims {
+		cols = append(cols, Column{Name: d, Type: "string", Meaning: "group-by dimension (empty when the field is missing; __other__ for groups beyond the cap)",
+			get: func(r *Row) any {
+				if i < len(r.Group) {
+					return r.Group[i]
+				}
+				return ""
+			}})
+	}
+	lat := func(name, meaning string, f func(*Row) *float64) Column {
+		return Column{Name: name, Type: "float64", Nullable: true, Unit: "ms", Meaning: meaning, get: func(r *Row) any { return f64(f(r)) }}
+	}
+	cols = append(cols,
+		Column{Name: "request_count", Type: "int64", Meaning: "events (decoded lines) in the window", get: func(r *Row) any { return r.RequestCount }},
+		Column{Name: "error_count", Type: "int64", Meaning: "events at ERROR, FATAL or CRITICAL (or with status >= the error status when the line has no level)", get: func(r *Row) any { return r.ErrorCount }},
+		Column{Name: "warn_count", Type: "int64", Meaning: "events at WARN or WARNING", get: func(r *Row) any { return r.WarnCount }},
+		Column{Name: "error_rate", Type: "float64", Nullable: true, Meaning: "error_count / request_count; null when there are no requests", get: func(r *Row) any { return f64(r.ErrorRate) }},
+		lat("latency_avg_ms", "mean latency", func(r *Row) *float64 { return r.LatencyAvg }),
+		lat("latency_min_ms", "minimum latency", func(r *Row) *float64 { return r.LatencyMin }),
+		lat("latency_max_ms", "maximum latency", func(r *Row) *float64 { return r.LatencyMax }),
+		lat("latency_stddev_ms", "population standard deviation of latency", func(r *Row) *float64 { return r.LatencyStddev }),
+		lat("latency_p50_ms", "median latency (DDSketch, 1% relative error)", func(r *Row) *float64 { return r.LatencyP50 }),
+		lat("latency_p90_ms", "90th percentile latency (DDSketch, 1%)", func(r *Row) *float64 { return r.LatencyP90 }),
+		lat("latency_p95_ms", "95th percentile latency (DDSketch, 1%)", func(r *Row) *float64 { return r.LatencyP95 }),
+		lat("latency_p99_ms", "99th percentile latency (DDSketch, 1%)", func(r *Row) *float64 { return r.LatencyP99 }),
+	)
+	if c.Status {
+		cols = append(cols,
+			Column{Name: "status_2xx", Type: "int64", Meaning: "events with status 200-299", get: func(r *Row) any { return r.Status2xx }},
+			Column{Name: "status_3xx", Type: "int64", Meaning: "events with status 300-399", get: func(r *Row) any { return r.Status3xx }},
+			Column{Name: "status_4xx", Type: "int64", Meaning: "events with status 400-499", get: func(r *Row) any { return r.Status4xx }},
+			Column{Name: "status_5xx", Type: "int64", Meaning: "events with status 500-599", get: func(r *Row) any { return r.Status5xx }},
+		)
+	}
+	if c.Bytes {
+		cols = append(cols, Column{Name: "bytes_sum", Type: "int64", Unit: "bytes", Meaning: "sum of the bytes field", get: func(r *Row) any { return r.BytesSum }})
+	}
+	if c.Distinct {
+		cols = append(cols, Column{Name: "distinct_count", Type: "int64", Meaning: "approximate distinct values of the distinct field (HyperLogLog, ~0.81% standard error)", get: func(r *Row) any { return r.DistinctCount }})
+	}
+	return cols
+}
+
+// Validate checks that dimension names are unique and do not collide with
+// metric columns.
+func (c Columns) Validate() error {
+	seen := map[string]bool{}
+	for _, col := range c.Schema() {
+		if seen[col.Name] {
+			return fmt.Errorf("column %q appears twice (rename the group-by field)", col.Name)
+		}
+		seen[col.Name] = true
+	}
+	return nil
+}
+
+// parquetType builds a struct type whose fields, in order, are the columns.
+func parquetType(cols []Column) reflect.Type {
+	fields := make([]reflect.StructField, len(cols))
+	for i, c := range cols {
+		f := reflect.StructField{Name: fmt.Sprintf("F%d", i)}
+		tag := c.Name
+		switch c.Type {
+		case "timestamp_ms_utc":
+			f.Type, tag = reflect.TypeFor[time.Time](), tag+",timestamp(millisecond:utc)"
+		case "string":
+			f.Type = reflect.TypeFor[string]()
+		case "int64":
+			f.Type = reflect.TypeFor[int64]()
+		case "float64":
+			f.Type = reflect.TypeFor[float64]()
+			if c.Nullable {
+				f.Type, tag = reflect.TypeFor[*float64](), tag+",optional"
+			}
+		}
+		f.Tag = reflect.StructTag(`parquet:"` + tag + `"`)
+		fields[i] = f
+	}
+	return reflect.StructOf(fields)
+}
+
+// WriteParquet writes rows as one zstd-compressed Parquet file with the
+// given key-value metadata. The output depends only on its arguments.
+func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string) error {
+	cols := c.Schema()
+	t := parquetType(cols)
+	schema := parquet.SchemaOf(reflect.New(t).Interface())
+	opts := []parquet.WriterOption{
+		schema,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.CreatedBy("logsmith", "", ""),
-	)
-	if _, err := pw.Write(rows); err != nil {
-		return fmt.Errorf("write parquet rows: %w", err)
+	}
+	for _, k := range sortedKeys(metadata) {
+		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
+	}
+	pw := parquet.NewWriter(w, opts...)
+	v := reflect.New(t)
+	for i := range rows {
+		e := v.Elem()
+		for j, c := range cols {
+			x := c.get(&rows[i])
+			f := e.Field(j)
+			if x == nil {
+				f.SetZero()
+				continue
+			}
+			if f.Kind() == reflect.Pointer {
+				p := reflect.New(f.Type().Elem())
+				p.Elem().Set(reflect.ValueOf(x))
+				f.Set(p)
+				continue
+			}
+			f.Set(reflect.ValueOf(x))
+		}
+		if err := pw.Write(v.Interface()); err != nil {
+			return fmt.Errorf("write parquet row: %w", err)
+		}
 	}
 	if err := pw.Close(); err != nil {
 		return fmt.Errorf("close parquet writer: %w", err)
@@ -58,25 +213,30 @@ func WriteParquet(w io.Writer, rows []Row) error {
 }
 
 // WriteCSV writes rows as CSV with a header row. Timestamps are RFC 3339 in
-// UTC; null latencies are empty fields.
-func WriteCSV(w io.Writer, rows []Row) error {
+// UTC; nulls are empty fields.
+func WriteCSV(w io.Writer, c Columns, rows []Row) error {
+	cols := c.Schema()
 	cw := csv.NewWriter(w)
-	if err := cw.Write(Columns); err != nil {
+	rec := make([]string, len(cols))
+	for i, col := range cols {
+		rec[i] = col.Name
+	}
+	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("write csv header: %w", err)
 	}
-	rec := make([]string, len(Columns))
-	for _, r := range rows {
-		rec[0] = r.WindowStart.UTC().Format(time.RFC3339)
-		rec[1] = r.WindowEnd.UTC().Format(time.RFC3339)
-		rec[2] = strconv.FormatInt(r.RequestCount, 10)
-		rec[3] = strconv.FormatInt(r.ErrorCount, 10)
-		rec[4] = strconv.FormatInt(r.WarnCount, 10)
-		rec[5] = formatFloat(r.ErrorRate)
-		for i, p := range []*float64{r.AvgLatency, r.MinLatency, r.MaxLatency, r.StddevLatency,
-			r.P50Latency, r.P90Latency, r.P95Latency, r.P99Latency} {
-			rec[6+i] = ""
-			if p != nil {
-				rec[6+i] = formatFloat(*p)
+	for i := range rows {
+		for j, col := range cols {
+			switch x := col.get(&rows[i]).(type) {
+			case nil:
+				rec[j] = ""
+			case time.Time:
+				rec[j] = x.UTC().Format(time.RFC3339)
+			case string:
+				rec[j] = x
+			case int64:
+				rec[j] = strconv.FormatInt(x, 10)
+			case float64:
+				rec[j] = strconv.FormatFloat(x, 'g', -1, 64)
 			}
 		}
 		if err := cw.Write(rec); err != nil {
@@ -90,4 +250,6 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	return nil
 }
 
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}

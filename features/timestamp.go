@@ -1,7 +1,9 @@
 package features
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -150,4 +152,118 @@ func daysFromCivil(y, m, d int) int64 {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// TimeFormat says how event times are written.
+type TimeFormat uint8
+
+// Time formats. TimeAuto accepts RFC 3339 strings, epoch numbers or numeric
+// strings (unit guessed from the magnitude) and nginx $time_local.
+const (
+	TimeAuto TimeFormat = iota
+	TimeRFC3339
+	TimeEpochS
+	TimeEpochMS
+	TimeEpochUS
+	TimeEpochNS
+	TimeNginx
+	TimeLayout
+)
+
+var timeFormatNames = map[string]TimeFormat{
+	"auto": TimeAuto, "rfc3339": TimeRFC3339, "epoch_s": TimeEpochS, "epoch_ms": TimeEpochMS,
+	"epoch_us": TimeEpochUS, "epoch_ns": TimeEpochNS, "nginx": TimeNginx, "layout": TimeLayout,
+}
+
+// ParseTimeFormat parses auto, rfc3339, epoch_s, epoch_ms, epoch_us,
+// epoch_ns, nginx or layout.
+func ParseTimeFormat(s string) (TimeFormat, error) {
+	if f, ok := timeFormatNames[s]; ok {
+		return f, nil
+	}
+	return 0, fmt.Errorf("%q: want auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout", s)
+}
+
+// NginxLayout is nginx's $time_local, e.g. 17/May/2015:08:05:32 +0000.
+const NginxLayout = "02/Jan/2006:15:04:05 -0700"
+
+// ParseEpoch parses a decimal number (optionally with a fraction, no
+// exponent) of seconds, milliseconds, microseconds or nanoseconds since the
+// Unix epoch and returns nanoseconds, exactly. With TimeAuto the unit is
+// guessed from the magnitude: below 1e11 seconds, 1e14 milliseconds, 1e17
+// microseconds, else nanoseconds.
+func ParseEpoch(b []byte, f TimeFormat) (int64, error) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	intPart, frac := b, []byte(nil)
+	if i := bytes.IndexByte(b, '.'); i >= 0 {
+		intPart, frac = b[:i], b[i+1:]
+	}
+	if len(intPart) == 0 || len(intPart) > 19 {
+		return 0, errTimestamp
+	}
+	var n uint64
+	for _, c := range intPart {
+		if c < '0' || c > '9' {
+			return 0, errTimestamp
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	for _, c := range frac {
+		if c < '0' || c > '9' {
+			return 0, errTimestamp
+		}
+	}
+	if f == TimeAuto {
+		switch {
+		case n < 1e11:
+			f = TimeEpochS
+		case n < 1e14:
+			f = TimeEpochMS
+		case n < 1e17:
+			f = TimeEpochUS
+		default:
+			f = TimeEpochNS
+		}
+	}
+	var scale uint64
+	switch f {
+	case TimeEpochS:
+		scale = 1e9
+	case TimeEpochMS:
+		scale = 1e6
+	case TimeEpochUS:
+		scale = 1e3
+	case TimeEpochNS:
+		scale = 1
+	default:
+		return 0, errTimestamp
+	}
+	if n > uint64(maxUnixNano)/scale {
+		return 0, errTimestamp
+	}
+	ns := n * scale
+	// The fraction, truncated to whole nanoseconds.
+	for i, s := 0, scale/10; i < len(frac) && s > 0; i, s = i+1, s/10 {
+		ns += uint64(frac[i]-'0') * s
+	}
+	v := int64(ns)
+	if neg {
+		v = -v
+	}
+	if v < minUnixNano || v >= maxUnixNano {
+		return 0, errTimestamp
+	}
+	return v, nil
+}
+
+// ParseLayout parses b with a Go time layout; times without a zone are UTC.
+func ParseLayout(b []byte, layout string) (int64, error) {
+	t, err := time.Parse(layout, string(b))
+	if err != nil {
+		return 0, errTimestamp
+	}
+	return checkRange(t)
 }

@@ -2,36 +2,57 @@ package features
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"math/bits"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/DataDog/sketches-go/ddsketch"
+	"github.com/DataDog/sketches-go/ddsketch/mapping"
+	"github.com/DataDog/sketches-go/ddsketch/store"
+	"github.com/axiomhq/hyperloglog"
 )
 
 // SketchRelativeAccuracy is the relative-error bound of every latency
 // quantile: a reported p-quantile q satisfies |q - x| <= 0.01 * x, where x is
-// the true value at that rank.
+// the true value at rank floor(p*(n-1)).
 const SketchRelativeAccuracy = 0.01
 
-// acc accumulates one window. Every field is exact and order-independent.
+// DistinctRelativeError is the standard error of distinct counts: the
+// HyperLogLog has 2^14 registers, so about 1.04/sqrt(16384) = 0.81%; counts
+// below about 12,000 are nearly exact (sparse representation).
+const DistinctRelativeError = 0.0081
+
+// OtherGroup is the group that absorbs groups beyond the cardinality cap.
+const OtherGroup = "__other__"
+
+var sketchMapping = func() mapping.IndexMapping {
+	m, err := mapping.NewLogarithmicMapping(SketchRelativeAccuracy)
+	if err != nil {
+		panic(fmt.Sprintf("ddsketch mapping: %v", err)) // constant, valid accuracy
+	}
+	return m
+}()
+
+// acc accumulates one pane (or window) of one group. Every field is exact
+// or a sketch whose merge does not depend on order.
 type acc struct {
 	count, errors, warns int64
 	latCount             int64
 	sumLo, sumHi         uint64    // sum of latency ns, 128 bits
 	sq                   [3]uint64 // sum of squared latency ns, 192 bits, little-endian words
 	min, max             int64
+	status               [4]int64 // 2xx, 3xx, 4xx, 5xx
+	bytes                int64
 	sketch               *ddsketch.DDSketch
+	hll                  *hyperloglog.Sketch
 }
 
 func newAcc() *acc {
-	s, err := ddsketch.LogUnboundedDenseDDSketch(SketchRelativeAccuracy)
-	if err != nil {
-		panic(fmt.Sprintf("ddsketch: %v", err)) // constant, valid accuracy
-	}
-	return &acc{min: math.MaxInt64, max: math.MinInt64, sketch: s}
+	return &acc{min: math.MaxInt64, max: math.MinInt64}
 }
 
 func (a *acc) add(e *Event) {
@@ -41,6 +62,18 @@ func (a *acc) add(e *Event) {
 		a.errors++
 	case LevelWarn:
 		a.warns++
+	}
+	if c := e.Status / 100; c >= 2 && c <= 5 {
+		a.status[c-2]++
+	}
+	if e.HasBytes {
+		a.bytes += e.Bytes
+	}
+	if e.HasDistinct {
+		if a.hll == nil {
+			a.hll = hyperloglog.New14()
+		}
+		a.hll.InsertHash(e.Distinct)
 	}
 	if !e.HasLatency {
 		return
@@ -54,16 +87,16 @@ func (a *acc) add(e *Event) {
 	a.sq[0], c = bits.Add64(a.sq[0], lo, 0)
 	a.sq[1], c = bits.Add64(a.sq[1], hi, c)
 	a.sq[2] += c
-	if e.Latency < a.min {
-		a.min = e.Latency
-	}
-	if e.Latency > a.max {
-		a.max = e.Latency
+	a.min = min(a.min, e.Latency)
+	a.max = max(a.max, e.Latency)
+	if a.sketch == nil {
+		a.sketch = ddsketch.NewDDSketchFromStoreProvider(sketchMapping, store.BufferedPaginatedStoreConstructor)
 	}
 	// Latencies are non-negative and finite, so Add cannot fail.
 	_ = a.sketch.Add(float64(e.Latency))
 }
 
+// merge adds b into a; b is left unchanged.
 func (a *acc) merge(b *acc) {
 	a.count += b.count
 	a.errors += b.errors
@@ -77,8 +110,24 @@ func (a *acc) merge(b *acc) {
 	a.sq[2] += b.sq[2] + c
 	a.min = min(a.min, b.min)
 	a.max = max(a.max, b.max)
-	// Both sketches share one mapping, so MergeWith cannot fail.
-	_ = a.sketch.MergeWith(b.sketch)
+	for i := range a.status {
+		a.status[i] += b.status[i]
+	}
+	a.bytes += b.bytes
+	if b.sketch != nil {
+		if a.sketch == nil {
+			a.sketch = b.sketch.Copy()
+		} else {
+			_ = a.sketch.MergeWith(b.sketch) // one mapping: cannot fail
+		}
+	}
+	if b.hll != nil {
+		if a.hll == nil {
+			a.hll = b.hll.Clone()
+		} else {
+			_ = a.hll.Merge(b.hll) // one precision: cannot fail
+		}
+	}
 }
 
 // Counts are the line counts of a partial: what was read and what was skipped.
@@ -87,6 +136,7 @@ type Counts struct {
 	Blank      int64             // empty or whitespace-only lines, ignored
 	Events     int64             // lines decoded into events, out-of-range ones included
 	OutOfRange int64             // events outside the partial's time range, not aggregated
+	Folded     int64             // events of groups beyond the cap, counted in __other__
 	Bad        [numReasons]int64 // skipped lines by reason; index 0 is unused
 }
 
@@ -115,30 +165,49 @@ func (c *Counts) merge(o *Counts) {
 	c.Blank += o.Blank
 	c.Events += o.Events
 	c.OutOfRange += o.OutOfRange
+	c.Folded += o.Folded
 	for i := range c.Bad {
 		c.Bad[i] += o.Bad[i]
 	}
 }
 
-// Partial is the aggregate of some of a run's lines: windows keyed by start.
-// One task owns a Partial; partials are combined with Merge. Its memory grows
-// with the number of windows, not the number of lines.
-type Partial struct {
-	size    int64 // window length, ns
-	lo, hi  int64 // events outside [lo, hi) are counted, not aggregated
-	windows map[int64]*acc
-	lastKey int64
-	last    *acc
-	Counts  Counts
+// pane holds the groups of one pane.
+type pane struct {
+	groups map[string]*acc
 }
 
-// NewPartial returns an empty partial for tumbling windows of the given size,
-// aligned to the Unix epoch in UTC.
-func NewPartial(window time.Duration) *Partial {
-	if window <= 0 {
-		panic("features: window must be positive")
+// DefaultMaxGroups is the default cap on groups per pane and per window.
+const DefaultMaxGroups = 10000
+
+// Partial is the aggregate of some of a run's lines: panes (the finest
+// windows) keyed by start, each holding its groups. One task owns a Partial;
+// partials are combined with Merge. Its memory grows with panes × groups,
+// bounded by the group cap, never with the number of lines.
+type Partial struct {
+	size      int64 // pane length, ns
+	lo, hi    int64 // events outside [lo, hi) are counted, not aggregated
+	maxGroups int
+	panes     map[int64]*pane
+	lastKey   int64
+	last      *pane
+	lastGroup []byte
+	lastAcc   *acc
+	// lastFolded says lastGroup is beyond the cap and lastAcc is OtherGroup.
+	lastFolded bool
+	Counts     Counts
+}
+
+// NewPartial returns an empty partial with panes of the given length,
+// aligned to the Unix epoch in UTC, and at most maxGroups groups per pane
+// (0 means DefaultMaxGroups); further groups fold into OtherGroup.
+func NewPartial(paneSize time.Duration, maxGroups int) *Partial {
+	if paneSize <= 0 {
+		panic("features: pane must be positive")
 	}
-	return &Partial{size: int64(window), lo: math.MinInt64, hi: math.MaxInt64, windows: map[int64]*acc{}}
+	if maxGroups <= 0 {
+		maxGroups = DefaultMaxGroups
+	}
+	return &Partial{size: int64(paneSize), lo: math.MinInt64, hi: math.MaxInt64, maxGroups: maxGroups, panes: map[int64]*pane{}}
 }
 
 // Restrict makes p aggregate only events in [from, to) and count the others
@@ -147,18 +216,20 @@ func (p *Partial) Restrict(from, to time.Time) {
 	p.lo, p.hi = from.UnixNano(), to.UnixNano()
 }
 
-// Window returns the window length of p.
-func (p *Partial) Window() time.Duration { return time.Duration(p.size) }
+// Pane returns the pane length of p.
+func (p *Partial) Pane() time.Duration { return time.Duration(p.size) }
 
-// windowStart returns the start of the window holding t, flooring toward
-// negative infinity so pre-1970 events land correctly too.
-func (p *Partial) windowStart(t int64) int64 {
-	r := t % p.size
+// floorTo returns the start of the period of length size holding t,
+// flooring toward negative infinity so pre-1970 events land correctly too.
+func floorTo(t, size int64) int64 {
+	r := t % size
 	if r < 0 {
-		r += p.size
+		r += size
 	}
 	return t - r
 }
+
+var otherKey = EncodeGroup([]string{OtherGroup})
 
 // Add adds a decoded event.
 func (p *Partial) Add(e *Event) {
@@ -166,52 +237,248 @@ func (p *Partial) Add(e *Event) {
 		p.Counts.OutOfRange++
 		return
 	}
-	k := p.windowStart(e.Time)
-	a := p.last
-	if a == nil || k != p.lastKey {
-		a = p.windows[k]
-		if a == nil {
-			a = newAcc()
-			p.windows[k] = a
+	k := floorTo(e.Time, p.size)
+	pn := p.last
+	if pn == nil || k != p.lastKey {
+		pn = p.panes[k]
+		if pn == nil {
+			pn = &pane{groups: map[string]*acc{}}
+			p.panes[k] = pn
 		}
-		p.last, p.lastKey = a, k
+		p.last, p.lastKey, p.lastAcc = pn, k, nil
+	}
+	a := p.lastAcc
+	if a == nil || string(e.Group) != string(p.lastGroup) {
+		a, p.lastFolded = pn.groups[string(e.Group)], false
+		if a == nil {
+			key := string(e.Group)
+			if len(pn.groups) >= p.maxGroups {
+				key, p.lastFolded = otherKey, true
+				a = pn.groups[otherKey]
+			}
+			if a == nil {
+				a = newAcc()
+				pn.groups[key] = a
+			}
+		}
+		p.lastAcc = a
+		p.lastGroup = append(p.lastGroup[:0], e.Group...)
+	}
+	if p.lastFolded {
+		p.Counts.Folded++
 	}
 	a.add(e)
 }
 
-// Merge adds everything in o to p. o must have the same window length and
-// must not be used afterwards.
+// Merge adds everything in o to p. o must have the same pane length and
+// range, and must not be used afterwards.
 func (p *Partial) Merge(o *Partial) error {
 	if o.size != p.size || o.lo != p.lo || o.hi != p.hi {
-		return fmt.Errorf("merge partials: window or range differ (%v, %v)", time.Duration(p.size), time.Duration(o.size))
+		return fmt.Errorf("merge partials: pane or range differ (%v, %v)", time.Duration(p.size), time.Duration(o.size))
 	}
-	for k, b := range o.windows {
-		if a := p.windows[k]; a != nil {
-			a.merge(b)
-		} else {
-			p.windows[k] = b
+	for k, b := range o.panes {
+		a := p.panes[k]
+		if a == nil {
+			p.panes[k] = b
+			continue
+		}
+		for g, ga := range b.groups {
+			if aa := a.groups[g]; aa != nil {
+				aa.merge(ga)
+			} else {
+				a.groups[g] = ga
+			}
 		}
 	}
 	p.Counts.merge(&o.Counts)
-	o.windows, o.last = nil, nil
+	o.panes, o.last, o.lastAcc = nil, nil, nil
+	p.last, p.lastAcc = nil, nil
 	return nil
 }
 
-// Len returns the number of windows with at least one event.
-func (p *Partial) Len() int { return len(p.windows) }
+// Panes returns the number of non-empty panes.
+func (p *Partial) Panes() int { return len(p.panes) }
 
-// Rows returns one row per window with events, sorted by window start.
-func (p *Partial) Rows() []Row {
-	keys := make([]int64, 0, len(p.windows))
-	for k := range p.windows {
+// Window is one output table's windowing: windows of Size starting every
+// Slide. Slide == Size (or 0) is tumbling.
+type Window struct {
+	Size, Slide time.Duration
+}
+
+// String names the window as in output paths: "5m", or "15m/5m" for sliding.
+func (w Window) String() string {
+	s := shortDuration(w.Size)
+	if w.Slide != 0 && w.Slide != w.Size {
+		s += "-every-" + shortDuration(w.Slide)
+	}
+	return s
+}
+
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	s = strings.TrimSuffix(s, "0m")
+	if s == "" {
+		return "0s"
+	}
+	return s
+}
+
+// PaneFor returns the pane length that serves all windows: the greatest
+// common divisor of their sizes and slides.
+func PaneFor(ws []Window) time.Duration {
+	var g int64
+	for _, w := range ws {
+		g = gcd(g, int64(w.Size))
+		g = gcd(g, int64(w.slide()))
+	}
+	return time.Duration(g)
+}
+
+func (w Window) slide() time.Duration {
+	if w.Slide == 0 {
+		return w.Size
+	}
+	return w.Slide
+}
+
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// TableOptions shape a feature table.
+type TableOptions struct {
+	// From and To bound the windows by start, [From, To). Zero values mean
+	// the span of the data.
+	From, To time.Time
+	// Dense emits every window in range for every group seen, with zero
+	// counts and null latency statistics where nothing happened.
+	Dense bool
+	// MaxGroups caps groups per window; the least busy fold into OtherGroup.
+	MaxGroups int
+	// Dims is the number of group-by dimensions.
+	Dims int
+}
+
+// Table builds the rows of one window specification, sorted by window start
+// and then group. Windows are merged from the panes they cover; the partial
+// is not changed.
+func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
+	size, slide := int64(w.Size), int64(w.slide())
+	if size%p.size != 0 || slide%p.size != 0 {
+		return nil, fmt.Errorf("window %v is not a multiple of pane %v", w.Size, time.Duration(p.size))
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = DefaultMaxGroups
+	}
+	keys := make([]int64, 0, len(p.panes))
+	groupSet := map[string]bool{}
+	for k, pn := range p.panes {
 		keys = append(keys, k)
+		for g := range pn.groups {
+			groupSet[g] = true
+		}
 	}
 	slices.Sort(keys)
-	rows := make([]Row, len(keys))
-	for i, k := range keys {
-		rows[i] = p.windows[k].row(k, p.size)
+	if len(keys) == 0 && (o.From.IsZero() || !o.Dense) {
+		return nil, nil
 	}
-	return rows
+	var from, to int64
+	if o.From.IsZero() {
+		// Every window that covers a pane with data.
+		from = floorTo(keys[0]-size+slide, slide)
+		to = keys[len(keys)-1] + 1
+	} else {
+		from, to = floorTo(o.From.UnixNano(), slide), o.To.UnixNano()
+	}
+	groups := make([]string, 0, len(groupSet))
+	for g := range groupSet {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	var rows []Row
+	for start := from; start < to; start += slide {
+		win := map[string]*acc{}
+		for ps := start; ps < start+size; ps += p.size {
+			pn := p.panes[ps]
+			if pn == nil {
+				continue
+			}
+			for g, a := range pn.groups {
+				wa := win[g]
+				if wa == nil {
+					wa = newAcc()
+					win[g] = wa
+				}
+				wa.merge(a)
+			}
+		}
+		var folded map[string]bool
+		if len(win) > o.MaxGroups {
+			folded = foldGroups(win, o.MaxGroups)
+		}
+		emit := slices.Sorted(maps.Keys(win))
+		if o.Dense {
+			emit = groups
+			if _, ok := win[otherKey]; ok && !groupSet[otherKey] {
+				emit = append(slices.Clone(groups), otherKey)
+				slices.Sort(emit)
+			}
+		}
+		for _, g := range emit {
+			a := win[g]
+			if a == nil {
+				if folded[g] {
+					continue // its events are in OtherGroup in this window
+				}
+				a = newAcc()
+			}
+			r := a.row(start, size)
+			if o.Dims > 0 {
+				r.Group = DecodeGroup(g, o.Dims)
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+// foldGroups keeps the max-1 busiest groups (ties by key) and merges the
+// rest into OtherGroup, deterministically.
+func foldGroups(win map[string]*acc, max int) map[string]bool {
+	keys := slices.Collect(maps.Keys(win))
+	slices.SortFunc(keys, func(a, b string) int {
+		if a == otherKey {
+			return 1
+		}
+		if b == otherKey {
+			return -1
+		}
+		if c := win[b].count - win[a].count; c != 0 {
+			if c > 0 {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	other := win[otherKey]
+	if other == nil {
+		other = newAcc()
+	}
+	folded := map[string]bool{}
+	for _, k := range keys[max-1:] {
+		if k != otherKey {
+			other.merge(win[k])
+			delete(win, k)
+			folded[k] = true
+		}
+	}
+	win[otherKey] = other
+	return folded
 }
 
 var quantiles = []float64{0.5, 0.9, 0.95, 0.99}
@@ -223,7 +490,17 @@ func (a *acc) row(start, size int64) Row {
 		RequestCount: a.count,
 		ErrorCount:   a.errors,
 		WarnCount:    a.warns,
-		ErrorRate:    float64(a.errors) / float64(a.count),
+		Status2xx:    a.status[0],
+		Status3xx:    a.status[1],
+		Status4xx:    a.status[2],
+		Status5xx:    a.status[3],
+		BytesSum:     a.bytes,
+	}
+	if a.count > 0 {
+		r.ErrorRate = ptr(float64(a.errors) / float64(a.count))
+	}
+	if a.hll != nil {
+		r.DistinctCount = int64(a.hll.Clone().Estimate())
 	}
 	if a.latCount == 0 {
 		return r
@@ -244,10 +521,10 @@ func (a *acc) row(start, size int64) Row {
 	v := new(big.Float).SetPrec(256).Quo(new(big.Float).SetInt(num), new(big.Float).SetInt(den))
 	std, _ := new(big.Float).SetPrec(256).Sqrt(v).Float64()
 
-	r.AvgLatency = ptr(avg)
-	r.MinLatency = ptr(float64(a.min) / 1e6)
-	r.MaxLatency = ptr(float64(a.max) / 1e6)
-	r.StddevLatency = ptr(std / 1e6)
+	r.LatencyAvg = ptr(avg)
+	r.LatencyMin = ptr(float64(a.min) / 1e6)
+	r.LatencyMax = ptr(float64(a.max) / 1e6)
+	r.LatencyStddev = ptr(std / 1e6)
 	qs, err := a.sketch.GetValuesAtQuantiles(quantiles)
 	if err != nil {
 		panic(fmt.Sprintf("ddsketch quantiles of non-empty sketch: %v", err))
@@ -255,7 +532,7 @@ func (a *acc) row(start, size int64) Row {
 	for i := range qs {
 		qs[i] = min(max(qs[i], float64(a.min)), float64(a.max)) / 1e6
 	}
-	r.P50Latency, r.P90Latency, r.P95Latency, r.P99Latency = ptr(qs[0]), ptr(qs[1]), ptr(qs[2]), ptr(qs[3])
+	r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99 = ptr(qs[0]), ptr(qs[1]), ptr(qs[2]), ptr(qs[3])
 	return r
 }
 

@@ -12,10 +12,19 @@ import (
 
 const defaultWindow = 5 * time.Minute
 
+func rows(t *testing.T, p *Partial) []Row {
+	t.Helper()
+	rs, err := p.Table(Window{Size: defaultWindow}, TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
 var day = time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC).UnixNano()
 
 func TestWindowAlignment(t *testing.T) {
-	p := NewPartial(defaultWindow)
+	p := NewPartial(defaultWindow, 0)
 	for _, ts := range []int64{
 		day + int64(4*time.Minute+59*time.Second),
 		day,
@@ -25,7 +34,7 @@ func TestWindowAlignment(t *testing.T) {
 	} {
 		p.Add(&Event{Time: ts})
 	}
-	rows := p.Rows()
+	rows := rows(t, p)
 	var starts []string
 	for _, r := range rows {
 		starts = append(starts, r.WindowStart.Format(time.RFC3339)+"/"+r.WindowEnd.Format("15:04"))
@@ -40,7 +49,7 @@ func TestWindowAlignment(t *testing.T) {
 }
 
 func TestRowValues(t *testing.T) {
-	p := NewPartial(defaultWindow)
+	p := NewPartial(defaultWindow, 0)
 	lat := []float64{10, 20, 30, 40, 1000}
 	for i, ms := range lat {
 		e := Event{Time: day + int64(i)*int64(time.Second), Latency: int64(ms * 1e6), HasLatency: true}
@@ -53,27 +62,27 @@ func TestRowValues(t *testing.T) {
 		p.Add(&e)
 	}
 	p.Add(&Event{Time: day + int64(time.Minute)}) // no latency: counts as a request only
-	r := p.Rows()[0]
+	r := rows(t, p)[0]
 	if r.RequestCount != 6 || r.ErrorCount != 1 || r.WarnCount != 1 {
 		t.Errorf("counts = %d %d %d", r.RequestCount, r.ErrorCount, r.WarnCount)
 	}
-	if r.ErrorRate != 1.0/6 {
+	if *r.ErrorRate != 1.0/6 {
 		t.Errorf("error rate = %v", r.ErrorRate)
 	}
-	if *r.AvgLatency != 220 || *r.MinLatency != 10 || *r.MaxLatency != 1000 {
-		t.Errorf("avg/min/max = %v %v %v", *r.AvgLatency, *r.MinLatency, *r.MaxLatency)
+	if *r.LatencyAvg != 220 || *r.LatencyMin != 10 || *r.LatencyMax != 1000 {
+		t.Errorf("avg/min/max = %v %v %v", *r.LatencyAvg, *r.LatencyMin, *r.LatencyMax)
 	}
 	// Population standard deviation of {10,20,30,40,1000}.
-	if want := 390.1281840626232; math.Abs(*r.StddevLatency-want) > 1e-9*want {
-		t.Errorf("stddev = %v, want %v", *r.StddevLatency, want)
+	if want := 390.1281840626232; math.Abs(*r.LatencyStddev-want) > 1e-9*want {
+		t.Errorf("stddev = %v, want %v", *r.LatencyStddev, want)
 	}
-	if math.Abs(*r.P50Latency-30) > 0.3 || *r.P99Latency > 1000 || *r.P99Latency < 40*0.99 {
-		t.Errorf("p50 = %v, p99 = %v", *r.P50Latency, *r.P99Latency)
+	if math.Abs(*r.LatencyP50-30) > 0.3 || *r.LatencyP99 > 1000 || *r.LatencyP99 < 40*0.99 {
+		t.Errorf("p50 = %v, p99 = %v", *r.LatencyP50, *r.LatencyP99)
 	}
 
-	empty := NewPartial(defaultWindow)
+	empty := NewPartial(defaultWindow, 0)
 	empty.Add(&Event{Time: day})
-	if r := empty.Rows()[0]; r.AvgLatency != nil || r.P50Latency != nil || r.StddevLatency != nil {
+	if r := rows(t, empty)[0]; r.LatencyAvg != nil || r.LatencyP50 != nil || r.LatencyStddev != nil {
 		t.Errorf("window without latencies has latency stats: %+v", r)
 	}
 }
@@ -99,20 +108,20 @@ func randomEvents(rng *rand.Rand, n int) []Event {
 func TestMergeIsOrderIndependent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	evs := randomEvents(rng, 20000)
-	whole := NewPartial(defaultWindow)
+	whole := NewPartial(defaultWindow, 0)
 	for i := range evs {
 		whole.Add(&evs[i])
 	}
-	want := whole.Rows()
+	want := rows(t, whole)
 	var wantPQ bytes.Buffer
-	if err := WriteParquet(&wantPQ, want); err != nil {
+	if err := WriteParquet(&wantPQ, Columns{}, want, nil); err != nil {
 		t.Fatal(err)
 	}
 	for trial := range 20 {
 		k := 1 + rng.IntN(9)
 		parts := make([]*Partial, k)
 		for i := range parts {
-			parts[i] = NewPartial(defaultWindow)
+			parts[i] = NewPartial(defaultWindow, 0)
 		}
 		perm := rng.Perm(len(evs))
 		for _, i := range perm {
@@ -129,12 +138,12 @@ func TestMergeIsOrderIndependent(t *testing.T) {
 			}
 			parts = slices.Delete(parts, j, j+1)
 		}
-		got := parts[0].Rows()
+		got := rows(t, parts[0])
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("trial %d (%d partials): rows differ from a single partial", trial, k)
 		}
 		var pq bytes.Buffer
-		if err := WriteParquet(&pq, got); err != nil {
+		if err := WriteParquet(&pq, Columns{}, got, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(pq.Bytes(), wantPQ.Bytes()) {
@@ -148,14 +157,14 @@ func TestMergeIsOrderIndependent(t *testing.T) {
 func TestRowsMatchBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	evs := randomEvents(rng, 30000)
-	p := NewPartial(defaultWindow)
+	p := NewPartial(defaultWindow, 0)
 	byWin := map[int64][]Event{}
 	for i := range evs {
 		p.Add(&evs[i])
 		w := evs[i].Time - ((evs[i].Time%int64(defaultWindow))+int64(defaultWindow))%int64(defaultWindow)
 		byWin[w] = append(byWin[w], evs[i])
 	}
-	rows := p.Rows()
+	rows := rows(t, p)
 	if len(rows) != len(byWin) {
 		t.Fatalf("%d rows, want %d", len(rows), len(byWin))
 	}
@@ -190,7 +199,7 @@ func CheckRow(t *testing.T, r Row, evs []Event) {
 func CheckLatencies(t *testing.T, r Row, lats []float64) {
 	t.Helper()
 	if len(lats) == 0 {
-		if r.AvgLatency != nil {
+		if r.LatencyAvg != nil {
 			t.Errorf("%v: latency stats without latencies", r.WindowStart)
 		}
 		return
@@ -211,13 +220,13 @@ func CheckLatencies(t *testing.T, r Row, lats []float64) {
 			t.Errorf("%v: %s = %v, want %v (rel %g)", r.WindowStart, name, got, want, rel)
 		}
 	}
-	near("avg", *r.AvgLatency, mean, 1e-9)
-	near("std", *r.StddevLatency, std, 1e-9)
-	near("min", *r.MinLatency, lats[0], 0)
-	near("max", *r.MaxLatency, lats[len(lats)-1], 0)
+	near("avg", *r.LatencyAvg, mean, 1e-9)
+	near("std", *r.LatencyStddev, std, 1e-9)
+	near("min", *r.LatencyMin, lats[0], 0)
+	near("max", *r.LatencyMax, lats[len(lats)-1], 0)
 	for i, q := range []float64{0.5, 0.9, 0.95, 0.99} {
 		want := lats[int(q*float64(len(lats)-1))]
-		got := []*float64{r.P50Latency, r.P90Latency, r.P95Latency, r.P99Latency}[i]
+		got := []*float64{r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99}[i]
 		near("quantile", *got, want, SketchRelativeAccuracy+1e-9)
 	}
 }

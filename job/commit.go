@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,7 @@ const (
 
 // PartitionResult is what happened to one date partition.
 type PartitionResult struct {
+	Window string   `json:"window"`
 	Date   string   `json:"date"`
 	Status string   `json:"status"`
 	RunID  string   `json:"run_id"`
@@ -44,19 +46,31 @@ type committer struct {
 	now   func() time.Time
 	// beforePublish is Options.BeforePublish.
 	beforePublish func(ctx context.Context, date string)
+	cols          features.Columns
+	meta          map[string]string // Parquet key-value metadata
+}
+
+// tableMetadata is stored in every Parquet file: the schema contract.
+func tableMetadata(w features.Window, cols features.Columns) map[string]string {
+	schema, _ := json.Marshal(cols.Schema())
+	return map[string]string{
+		"logsmith.schema_version": SchemaVersion,
+		"logsmith.schema":         string(schema),
+		"logsmith.window":         w.String(),
+	}
 }
 
 // encodeFiles renders rows in every format.
-func encodeFiles(formats []string, rows []features.Row) (map[string][]byte, error) {
+func encodeFiles(formats []string, cols features.Columns, meta map[string]string, rows []features.Row) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	for _, f := range formats {
 		var buf bytes.Buffer
 		var err error
 		switch f {
 		case "parquet":
-			err = features.WriteParquet(&buf, rows)
+			err = features.WriteParquet(&buf, cols, rows, meta)
 		case "csv":
-			err = features.WriteCSV(&buf, rows)
+			err = features.WriteCSV(&buf, cols, rows)
 		default:
 			err = fmt.Errorf("unknown format %q", f)
 		}
@@ -82,7 +96,7 @@ func (c *committer) commit(ctx context.Context, m *Manifest, prev *Manifest, pre
 			c.cleanup(ctx, prefix)
 		}
 	}()
-	files, err := encodeFiles(formats, rows)
+	files, err := encodeFiles(formats, c.cols, c.meta, rows)
 	if err != nil {
 		return res, err
 	}

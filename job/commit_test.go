@@ -88,7 +88,7 @@ func TestCommitAndReadThroughManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m.RunID != sum.RunID || m.Version != "test" || m.SchemaVersion != features.SchemaVersion || len(m.Inputs) != 2 ||
-		m.Lines != 3000 || m.BadLines == 0 || m.ConfigHash == "" || m.Config["LOGSMITH_WINDOW"] != "5m0s" {
+		m.Lines != 3000 || m.BadLines == 0 || m.ConfigHash == "" || m.Config["LOGSMITH_WINDOW"] != "5m" {
 		t.Errorf("manifest = %+v", m)
 	}
 	for k := range m.Config {
@@ -106,7 +106,7 @@ func TestCommitAndReadThroughManifest(t *testing.T) {
 	}
 	data, _ := io.ReadAll(rc)
 	rc.Close()
-	rows, err := parquet.Read[features.Row](bytes.NewReader(data), int64(len(data)))
+	rows, err := parquet.Read[pqRow](bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestRerunReplacesAtomically(t *testing.T) {
 	for i := range 4 {
 		cfg := f.config("2025-11-08")
 		if i%2 == 1 {
-			cfg.Window = 10 * time.Minute // a different table, so a mix would show
+			cfg.Window = []string{"10m"} // a different table, so a mix would show
 		}
 		if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
 			t.Fatal(err)

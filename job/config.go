@@ -39,14 +39,25 @@ type Config struct {
 	RunID         string        `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random" hash:"-"`
 	SkipCommitted bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config" hash:"-"`
 	GCGrace       time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long superseded runs' files stay for readers before deletion" hash:"-"`
-	Window        time.Duration `env:"WINDOW" envDefault:"5m" flag:"window" desc:"tumbling window length; must divide 24h"`
+	Window        []string      `env:"WINDOW" envDefault:"5m" flag:"window" desc:"window length, or LENGTH/SLIDE for sliding windows; repeat (or comma-separate) for several tables"`
+	Slide         time.Duration `env:"SLIDE" flag:"slide" desc:"slide of windows given without /SLIDE; 0 means tumbling"`
+	Sparse        bool          `env:"SPARSE" flag:"sparse" desc:"write only windows with events (default: every window of the range, zero-filled)"`
+	GroupBy       []string      `env:"GROUP_BY" flag:"group-by" desc:"dimension fields (dotted paths), comma-separated: one row per window and group"`
+	MaxGroups     int           `env:"MAX_GROUPS" envDefault:"10000" flag:"max-groups" desc:"groups per window; the rest fold into __other__"`
 	Format        []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
 	Workers       int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means the number of CPUs" hash:"-"`
 	MaxLineBytes  int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
 
-	TimestampField string `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the RFC 3339 event time"`
-	LevelField     string `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field (dotted path) of the log level; empty disables"`
-	LatencyField   string `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field (dotted path) of the latency in ms; empty disables"`
+	TimestampField  string `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
+	TimestampFormat string `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
+	TimestampLayout string `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
+	LevelField      string `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field of the log level; empty disables"`
+	LatencyField    string `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field of the latency; empty disables"`
+	LatencyUnit     string `env:"LATENCY_UNIT" envDefault:"ms" flag:"latency-unit" desc:"unit of the latency field: ms, us, ns or s (output is always ms)"`
+	StatusField     string `env:"STATUS_FIELD" flag:"status-field" desc:"JSON field of the HTTP status; adds status_2xx..5xx"`
+	ErrorStatus     int    `env:"ERROR_STATUS" envDefault:"500" flag:"error-status" desc:"a line without a level is an error when its status is at least this; 0 disables"`
+	BytesField      string `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
+	DistinctField   string `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
 
 	JSON     bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object" hash:"-"`
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error" hash:"-"`
@@ -58,9 +69,71 @@ type Config struct {
 	CompletionIndex int `json:"-"`
 }
 
-// Fields returns the decoder's field configuration.
-func (c *Config) Fields() features.Fields {
-	return features.Fields{Timestamp: c.TimestampField, Level: c.LevelField, Latency: c.LatencyField}
+// Spec returns what the decoder reads and computes.
+func (c *Config) Spec() features.Spec {
+	tf, _ := features.ParseTimeFormat(c.TimestampFormat)
+	if c.TimestampLayout != "" {
+		tf = features.TimeLayout
+	}
+	return features.Spec{
+		Fields: features.Fields{
+			Timestamp: c.TimestampField, Level: c.LevelField, Latency: c.LatencyField,
+			Status: c.StatusField, Bytes: c.BytesField, Distinct: c.DistinctField,
+		},
+		TimeFormat: tf, TimeLayout: c.TimestampLayout, LatencyUnit: c.LatencyUnit,
+		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy,
+	}
+}
+
+// Columns returns the optional columns the config adds to every table.
+func (c *Config) Columns() features.Columns {
+	cols := features.Columns{Status: c.StatusField != "", Bytes: c.BytesField != "", Distinct: c.DistinctField != ""}
+	for _, g := range c.GroupBy {
+		cols.Dims = append(cols.Dims, features.DimColumn(g))
+	}
+	return cols
+}
+
+// Windows parses the window specifications.
+func (c *Config) Windows() ([]features.Window, error) {
+	var ws []features.Window
+	seen := map[string]bool{}
+	for _, s := range c.Window {
+		size, slideStr, hasSlide := strings.Cut(s, "/")
+		w := features.Window{Slide: c.Slide}
+		var err error
+		if w.Size, err = time.ParseDuration(size); err != nil {
+			return nil, fmt.Errorf("%q: %v", s, err)
+		}
+		if hasSlide {
+			if w.Slide, err = time.ParseDuration(slideStr); err != nil {
+				return nil, fmt.Errorf("%q: %v", s, err)
+			}
+		}
+		if w.Slide == 0 || w.Slide == w.Size {
+			w.Slide = w.Size
+		}
+		day := 24 * time.Hour
+		switch {
+		case w.Size < time.Second || w.Size > day:
+			return nil, fmt.Errorf("%q: length must be 1s to 24h", s)
+		case w.Slide < time.Second || w.Slide > w.Size:
+			return nil, fmt.Errorf("%q: slide must be 1s to the window length", s)
+		case day%w.Slide != 0:
+			return nil, fmt.Errorf("%q: slide (or tumbling length) %v must divide 24h", s, w.Slide)
+		case w.Size%time.Second != 0 || w.Slide%time.Second != 0:
+			return nil, fmt.Errorf("%q: use whole seconds", s)
+		}
+		if seen[w.String()] {
+			return nil, fmt.Errorf("%q given twice", s)
+		}
+		seen[w.String()] = true
+		ws = append(ws, w)
+	}
+	if len(ws) == 0 {
+		return nil, errors.New("at least one window is needed")
+	}
+	return ws, nil
 }
 
 // EffectiveWorkers returns the worker count, resolving 0 to the CPU count.
@@ -142,8 +215,34 @@ func (c *Config) Validate() error {
 	if c.GCGrace < 0 {
 		return bad("GCGrace", "%v: must not be negative", c.GCGrace)
 	}
-	if c.Window < time.Second || (24*time.Hour)%c.Window != 0 {
-		return bad("Window", "%v: must be at least 1s and divide 24h", c.Window)
+	if _, err := c.Windows(); err != nil {
+		return bad("Window", "%v", err)
+	}
+	if c.Slide < 0 {
+		return bad("Slide", "%v: must not be negative", c.Slide)
+	}
+	if c.MaxGroups < 1 || c.MaxGroups > 1_000_000 {
+		return bad("MaxGroups", "%d: want 1 to 1000000", c.MaxGroups)
+	}
+	if _, err := features.ParseTimeFormat(c.TimestampFormat); err != nil {
+		return bad("TimestampFormat", "%v", err)
+	}
+	if c.TimestampFormat == "layout" && c.TimestampLayout == "" {
+		return bad("TimestampLayout", "required with --timestamp-format layout")
+	}
+	if _, err := features.LatencyScale(c.LatencyUnit); err != nil {
+		return bad("LatencyUnit", "%v", err)
+	}
+	if c.ErrorStatus < 0 || c.ErrorStatus > 999 {
+		return bad("ErrorStatus", "%d: want 0 to 999", c.ErrorStatus)
+	}
+	for _, g := range c.GroupBy {
+		if g == "" || slices.Contains(strings.Split(g, "."), "") {
+			return bad("GroupBy", "%q: empty path segment", g)
+		}
+	}
+	if err := c.Columns().Validate(); err != nil {
+		return bad("GroupBy", "%v", err)
 	}
 	if len(c.Format) == 0 {
 		return bad("Format", "at least one of parquet, csv")
@@ -162,7 +261,7 @@ func (c *Config) Validate() error {
 	if c.TimestampField == "" {
 		return bad("TimestampField", "required")
 	}
-	for _, f := range []string{"TimestampField", "LevelField", "LatencyField"} {
+	for _, f := range []string{"TimestampField", "LevelField", "LatencyField", "StatusField", "BytesField", "DistinctField"} {
 		p := reflect.ValueOf(c).Elem().FieldByName(f).String()
 		if p != "" && slices.Contains(strings.Split(p, "."), "") {
 			return bad(f, "%q: empty path segment", p)

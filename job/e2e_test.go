@@ -139,7 +139,7 @@ func TestRunOnMinIO(t *testing.T) {
 	}
 
 	// Read the Parquet back.
-	var rows []features.Row
+	var rows []pqRow
 	var dates []string
 	for k, data := range first {
 		if !strings.HasSuffix(k, ".parquet") {
@@ -160,7 +160,7 @@ func TestRunOnMinIO(t *testing.T) {
 				t.Errorf("%s: %s logical type = %s, want TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", k, col, got)
 			}
 		}
-		rs, err := parquet.Read[features.Row](bytes.NewReader(data), int64(len(data)))
+		rs, err := parquet.Read[pqRow](bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatalf("read %s: %v", k, err)
 		}
@@ -254,16 +254,35 @@ func reference(t *testing.T, objects map[string][]byte) map[int64]*refWindow {
 	return out
 }
 
-func checkAgainst(t *testing.T, r features.Row, w *refWindow) {
+// pqRow is the schema 2.0 table without optional columns, as a reader
+// would declare it.
+type pqRow struct {
+	WindowStart   time.Time `parquet:"window_start,timestamp(millisecond:utc)"`
+	WindowEnd     time.Time `parquet:"window_end,timestamp(millisecond:utc)"`
+	RequestCount  int64     `parquet:"request_count"`
+	ErrorCount    int64     `parquet:"error_count"`
+	WarnCount     int64     `parquet:"warn_count"`
+	ErrorRate     *float64  `parquet:"error_rate,optional"`
+	LatencyAvg    *float64  `parquet:"latency_avg_ms,optional"`
+	LatencyMin    *float64  `parquet:"latency_min_ms,optional"`
+	LatencyMax    *float64  `parquet:"latency_max_ms,optional"`
+	LatencyStddev *float64  `parquet:"latency_stddev_ms,optional"`
+	LatencyP50    *float64  `parquet:"latency_p50_ms,optional"`
+	LatencyP90    *float64  `parquet:"latency_p90_ms,optional"`
+	LatencyP95    *float64  `parquet:"latency_p95_ms,optional"`
+	LatencyP99    *float64  `parquet:"latency_p99_ms,optional"`
+}
+
+func checkAgainst(t *testing.T, r pqRow, w *refWindow) {
 	t.Helper()
 	if r.RequestCount != w.count || r.ErrorCount != w.errors || r.WarnCount != w.warns {
 		t.Errorf("%v: counts %d/%d/%d, reference %d/%d/%d", r.WindowStart, r.RequestCount, r.ErrorCount, r.WarnCount, w.count, w.errors, w.warns)
 	}
-	if want := float64(w.errors) / float64(w.count); r.ErrorRate != want {
-		t.Errorf("%v: error_rate %v, reference %v", r.WindowStart, r.ErrorRate, want)
+	if want := float64(w.errors) / float64(w.count); r.ErrorRate == nil || *r.ErrorRate != want {
+		t.Errorf("%v: error_rate %v, reference %v", r.WindowStart, *r.ErrorRate, want)
 	}
 	if len(w.lats) == 0 {
-		if r.AvgLatency != nil {
+		if r.LatencyAvg != nil {
 			t.Errorf("%v: latency stats without latencies", r.WindowStart)
 		}
 		return
@@ -279,11 +298,11 @@ func checkAgainst(t *testing.T, r features.Row, w *refWindow) {
 			t.Errorf("%v: %s = %v, reference %v", r.WindowStart, name, got, want)
 		}
 	}
-	check("avg_latency", r.AvgLatency, sum/float64(len(lats)), 1e-9)
-	check("min_latency", r.MinLatency, lats[0], 0)
-	check("max_latency", r.MaxLatency, lats[len(lats)-1], 0)
+	check("avg_latency", r.LatencyAvg, sum/float64(len(lats)), 1e-9)
+	check("min_latency", r.LatencyMin, lats[0], 0)
+	check("max_latency", r.LatencyMax, lats[len(lats)-1], 0)
 	for i, q := range []float64{0.5, 0.9, 0.95, 0.99} {
-		got := []*float64{r.P50Latency, r.P90Latency, r.P95Latency, r.P99Latency}[i]
+		got := []*float64{r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99}[i]
 		check(fmt.Sprintf("p%v", q*100), got, lats[int(q*float64(len(lats)-1))], features.SketchRelativeAccuracy)
 	}
 }
@@ -308,7 +327,7 @@ func TestRunStdin(t *testing.T) {
 	}
 	l, _ := storage.NewLocal(out)
 	got := string(committed(t, l, out)["date=2025-11-08/part.csv"])
-	want := "window_start,window_end,request_count,error_count,warn_count,error_rate,avg_latency,min_latency,max_latency,stddev_latency,p50_latency,p90_latency,p95_latency,p99_latency\n" +
+	want := "window_start,window_end,request_count,error_count,warn_count,error_rate,latency_avg_ms,latency_min_ms,latency_max_ms,latency_stddev_ms,latency_p50_ms,latency_p90_ms,latency_p95_ms,latency_p99_ms\n" +
 		"2025-11-08T10:00:00Z,2025-11-08T10:05:00Z,2,1,0,0.5,100,80,120,20,80,80,80,80\n" +
 		"2025-11-08T10:05:00Z,2025-11-08T10:10:00Z,1,0,1,0,,,,,,,,\n"
 	if got != want {
@@ -321,12 +340,16 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"LOGSMITH_WINDOW": "five"}, "LOGSMITH_WINDOW"},
+		{map[string]string{"LOGSMITH_WINDOW": "five", "LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y"}, "LOGSMITH_WINDOW"},
 		{map[string]string{"LOGSMITH_WORKERS": "-3", "LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y"}, "LOGSMITH_WORKERS"},
 		{map[string]string{"LOGSMITH_INPUT": "x"}, "LOGSMITH_OUTPUT"},
 		{map[string]string{"LOGSMITH_INPUT": "gs://a/b", "LOGSMITH_OUTPUT": "y"}, "LOGSMITH_INPUT"},
 		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_FORMAT": "orc"}, "LOGSMITH_FORMAT"},
 		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_WINDOW": "7m"}, "LOGSMITH_WINDOW"},
+		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_WINDOW": "15m/7m"}, "LOGSMITH_WINDOW"},
+		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_LATENCY_UNIT": "min"}, "LOGSMITH_LATENCY_UNIT"},
+		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_GROUP_BY": "window_start"}, "LOGSMITH_GROUP_BY"},
+		{map[string]string{"LOGSMITH_INPUT": "x", "LOGSMITH_OUTPUT": "y", "LOGSMITH_TIMESTAMP_FORMAT": "iso"}, "LOGSMITH_TIMESTAMP_FORMAT"},
 		{map[string]string{"LOGSMITH_S3_INSECURE": "maybe"}, "LOGSMITH_S3_INSECURE"},
 	}
 	for _, tt := range tests {

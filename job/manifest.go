@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -27,6 +28,8 @@ const ManifestName = "_manifest.json"
 type Manifest struct {
 	ManifestVersion int               `json:"manifest_version"`
 	SchemaVersion   string            `json:"schema_version"`
+	Window          string            `json:"window"`
+	Schema          []features.Column `json:"schema"`
 	Date            string            `json:"date"`
 	RunID           string            `json:"run_id"`
 	Version         string            `json:"logsmith_version"`
@@ -38,6 +41,7 @@ type Manifest struct {
 	Lines           int64             `json:"lines"`
 	Events          int64             `json:"events"`
 	OutOfRange      int64             `json:"out_of_range"`
+	FoldedEvents    int64             `json:"folded_events"`
 	BadLines        int64             `json:"bad_lines"`
 	BadByReason     map[string]int64  `json:"bad_by_reason"`
 	Config          map[string]string `json:"config"`

@@ -34,9 +34,10 @@ type Summary struct {
 	BlankLines   int64             `json:"blank_lines"`
 	Events       int64             `json:"events"`
 	OutOfRange   int64             `json:"out_of_range"`
+	Folded       int64             `json:"folded_events"` // events of groups beyond the cap, in __other__
 	BadLines     int64             `json:"bad_lines"`
 	BadByReason  map[string]int64  `json:"bad_by_reason"`
-	Windows      int               `json:"windows"`
+	Windows      int               `json:"panes"` // non-empty panes (finest windows)
 	Rows         int               `json:"rows"`
 	Files        []string          `json:"files"`
 	Partitions   []PartitionResult `json:"partitions"`
@@ -144,16 +145,22 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 
+	windows, _ := cfg.Windows()
+	paneSize := features.PaneFor(windows)
+	var reach time.Duration // how far past its start's date a window extends
+	for _, w := range windows {
+		reach = max(reach, w.Size-w.Slide)
+	}
 	newPartial := func() *features.Partial {
-		p := features.NewPartial(cfg.Window)
+		p := features.NewPartial(paneSize, cfg.MaxGroups)
 		if date != "" {
 			d, _ := time.Parse(time.DateOnly, date)
-			p.Restrict(d, d.AddDate(0, 0, 1))
+			p.Restrict(d, d.AddDate(0, 0, 1).Add(reach))
 		}
 		return p
 	}
 	var results []objectResult
-	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(cfg.Fields())} }}
+	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(cfg.Spec())} }}
 	if cfg.Input == "-" {
 		stdin := opts.Stdin
 		if stdin == nil {
@@ -182,51 +189,79 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	c := total.Counts
 	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
-	sum.OutOfRange = c.OutOfRange
+	sum.OutOfRange, sum.Folded = c.OutOfRange, c.Folded
 	sum.BadByReason = c.BadByReason()
-	rows := total.Rows()
-	sum.Windows, sum.Rows = total.Len(), len(rows)
+	sum.Windows = total.Panes()
 
-	byDate := splitByDate(rows)
-	dates := slices.Sorted(maps.Keys(byDate))
-	if date != "" {
-		dates = []string{date} // an empty date is committed too: it had no events
-	}
-	cm := &committer{out: out, loc: outLoc, runID: runID, grace: cfg.GCGrace, log: log, now: opts.Now, beforePublish: opts.BeforePublish}
+	cols := cfg.Columns()
 	var firstErr error
-	for _, d := range dates {
-		m := &Manifest{
-			ManifestVersion: ManifestVersion, SchemaVersion: SchemaVersion, Date: d, RunID: runID,
-			Version: opts.Version, StartedAt: started.UTC(), Rows: len(byDate[d]), Inputs: manifestInputs,
-			Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, BadLines: c.BadTotal(),
-			BadByReason: c.BadByReason(), Config: snapshot, ConfigHash: configHash,
+	var tables []Location
+	for _, w := range windows {
+		tloc := outLoc
+		if len(windows) > 1 {
+			tloc.Prefix = outLoc.Key("window=" + w.String())
 		}
-		p, pe := prev, prevETag
-		if date == "" {
-			p, pe, err = ReadManifest(ctx, out, outLoc, d)
-			if err != nil && !errors.Is(err, storage.ErrNotExist) {
-				firstErr = cmp.Or(firstErr, storageErr(fmt.Errorf("read manifest of %s: %w", d, err)))
+		tables = append(tables, tloc)
+		opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(cols.Dims)}
+		if date != "" {
+			d := mustDate(date)
+			opt.From, opt.To = d, d.AddDate(0, 0, 1)
+		}
+		rows, err := total.Table(w, opt)
+		if err != nil {
+			return sum, err
+		}
+		sum.Rows += len(rows)
+		byDate := splitByDate(rows)
+		dates := slices.Sorted(maps.Keys(byDate))
+		if date != "" {
+			dates = []string{date} // an empty date is committed too: it had no events
+		}
+		meta := tableMetadata(w, cols)
+		cm := &committer{out: out, loc: tloc, runID: runID, grace: cfg.GCGrace, log: log, now: opts.Now,
+			beforePublish: opts.BeforePublish, cols: cols, meta: meta}
+		for _, d := range dates {
+			m := &Manifest{
+				ManifestVersion: ManifestVersion, SchemaVersion: SchemaVersion, Window: w.String(),
+				Schema: cols.Schema(), Date: d, RunID: runID,
+				Version: opts.Version, StartedAt: started.UTC(), Rows: len(byDate[d]), Inputs: manifestInputs,
+				Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded, BadLines: c.BadTotal(),
+				BadByReason: c.BadByReason(), Config: snapshot, ConfigHash: configHash,
+			}
+			p, pe := prev, prevETag
+			if date == "" || len(windows) > 1 {
+				p, pe, err = ReadManifest(ctx, out, tloc, d)
+				if err != nil && !errors.Is(err, storage.ErrNotExist) {
+					firstErr = cmp.Or(firstErr, storageErr(fmt.Errorf("read manifest of %s: %w", d, err)))
+					continue
+				}
+			}
+			res, err := cm.commit(ctx, m, p, pe, cfg.Format, byDate[d])
+			res.Window = w.String()
+			sum.Partitions = append(sum.Partitions, res)
+			sum.Files = append(sum.Files, res.Files...)
+			if err != nil {
+				log.Error("commit failed", "window", w.String(), "date", d, "run_id", runID, "error", err)
+				firstErr = cmp.Or(firstErr, err)
+				if ctx.Err() != nil {
+					return sum, firstErr
+				}
 				continue
 			}
+			log.Info("committed", "window", w.String(), "date", d, "run_id", runID, "rows", res.Rows)
 		}
-		res, err := cm.commit(ctx, m, p, pe, cfg.Format, byDate[d])
-		sum.Partitions = append(sum.Partitions, res)
-		sum.Files = append(sum.Files, res.Files...)
-		if err != nil {
-			log.Error("commit failed", "date", d, "run_id", runID, "error", err)
-			firstErr = cmp.Or(firstErr, err)
-			if ctx.Err() != nil {
-				break
-			}
-			continue
-		}
-		log.Info("committed", "date", d, "run_id", runID, "rows", res.Rows)
 	}
 	if firstErr == nil {
-		if res, err := GC(ctx, out, outLoc, cfg.GCGrace, opts.Now(), dates...); err != nil {
-			log.Warn("garbage collection", "error", err)
-		} else if len(res.Deleted) > 0 {
-			log.Info("removed superseded runs", "runs", res.Deleted)
+		for _, tloc := range tables {
+			var dates []string
+			if date != "" {
+				dates = []string{date}
+			}
+			if res, err := GC(ctx, out, tloc, cfg.GCGrace, opts.Now(), dates...); err != nil {
+				log.Warn("garbage collection", "error", err)
+			} else if len(res.Deleted) > 0 {
+				log.Info("removed superseded runs", "runs", res.Deleted)
+			}
 		}
 	}
 	sum.Duration = opts.Now().Sub(started)

@@ -190,7 +190,7 @@ func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdo
 	settings := job.Settings(cfg)
 	for _, s := range settings {
 		if s.Flag != "" {
-			fs.Var(&flagValue{s.Value}, s.Flag, s.Desc)
+			fs.Var(&flagValue{v: s.Value}, s.Flag, s.Desc)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -224,8 +224,12 @@ func printHelp(w io.Writer, cmd string, settings []job.Setting) {
 	tw.Flush()
 }
 
-// flagValue sets a config field from a flag.
-type flagValue struct{ v reflect.Value }
+// flagValue sets a config field from a flag. A list flag given several
+// times accumulates; its first use replaces the env or default value.
+type flagValue struct {
+	v   reflect.Value
+	set bool
+}
 
 func (f *flagValue) String() string {
 	if f.v.IsValid() {
@@ -249,7 +253,10 @@ func (f *flagValue) Set(s string) error {
 		*p = d
 		return nil
 	case *[]string:
-		*p = nil
+		if !f.set {
+			*p = nil
+		}
+		f.set = true
 		for _, part := range strings.Split(s, ",") {
 			if part = strings.TrimSpace(part); part != "" {
 				*p = append(*p, part)
