@@ -311,12 +311,9 @@ func (d *Decoder) parseTime(v *fastjson.Value) (int64, error) {
 func DecodeGroup(key string, n int) []string {
 	vals := make([]string, 0, n)
 	for len(key) > 0 && len(vals) < n {
-		l, k := binary.Uvarint([]byte(key[:min(len(key), binary.MaxVarintLen64)]))
-		if k <= 0 || uint64(len(key)-k) < l {
-			break
-		}
-		vals = append(vals, key[k:k+int(l)])
-		key = key[k+int(l):]
+		var v string
+		v, key = nextGroupValue(key)
+		vals = append(vals, v)
 	}
 	for len(vals) < n {
 		vals = append(vals, "")

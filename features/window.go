@@ -1,6 +1,7 @@
 package features
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math"
@@ -398,7 +399,7 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 	for g := range groupSet {
 		groups = append(groups, g)
 	}
-	slices.Sort(groups)
+	slices.SortFunc(groups, compareGroups)
 	var rows []Row
 	for start := from; start < to; start += slide {
 		win := map[string]*acc{}
@@ -420,12 +421,12 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 		if len(win) > o.MaxGroups {
 			folded = foldGroups(win, o.MaxGroups)
 		}
-		emit := slices.Sorted(maps.Keys(win))
+		emit := slices.SortedFunc(maps.Keys(win), compareGroups)
 		if o.Dense {
 			emit = groups
 			if _, ok := win[otherKey]; ok && !groupSet[otherKey] {
 				emit = append(slices.Clone(groups), otherKey)
-				slices.Sort(emit)
+				slices.SortFunc(emit, compareGroups)
 			}
 		}
 		for _, g := range emit {
@@ -444,6 +445,31 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 		}
 	}
 	return rows, nil
+}
+
+// compareGroups orders encoded group keys by their values, dimension by
+// dimension.
+func compareGroups(a, b string) int {
+	for a != "" || b != "" {
+		av, arest := nextGroupValue(a)
+		bv, brest := nextGroupValue(b)
+		if c := strings.Compare(av, bv); c != 0 {
+			return c
+		}
+		a, b = arest, brest
+	}
+	return 0
+}
+
+func nextGroupValue(key string) (string, string) {
+	if key == "" {
+		return "", ""
+	}
+	l, k := binary.Uvarint([]byte(key[:min(len(key), binary.MaxVarintLen64)]))
+	if k <= 0 || uint64(len(key)-k) < l {
+		return key, ""
+	}
+	return key[k : k+int(l)], key[k+int(l):]
 }
 
 // foldGroups keeps the max-1 busiest groups (ties by key) and merges the
