@@ -32,9 +32,13 @@ func NewLineReader(r io.Reader, maxLine int) *LineReader {
 	return &LineReader{br: bufio.NewReaderSize(r, max(maxLine+1, 64<<10)), max: maxLine}
 }
 
+// ErrLineTooLong is returned by Next for a line over the limit; the line has
+// been skipped and the next call continues after it.
+var ErrLineTooLong = errors.New("line too long")
+
 // Next returns the next line without its line ending, valid until the next
-// call. It skips over-long lines, counting them. At the end it returns io.EOF;
-// other errors come from the underlying reader.
+// call. For an over-long line it returns ErrLineTooLong. At the end it
+// returns io.EOF; other errors come from the underlying reader.
 func (l *LineReader) Next() ([]byte, error) {
 	for {
 		line, err := l.br.ReadSlice('\n')
@@ -44,7 +48,7 @@ func (l *LineReader) Next() ([]byte, error) {
 			if err := l.discardLine(); err != nil {
 				return nil, err
 			}
-			continue
+			return nil, ErrLineTooLong
 		}
 		if err == io.EOF && len(line) == 0 {
 			return nil, io.EOF
@@ -57,7 +61,7 @@ func (l *LineReader) Next() ([]byte, error) {
 		line = bytes.TrimSuffix(line, []byte{'\r'})
 		if len(line) > l.max {
 			l.tooLong++
-			continue
+			return nil, ErrLineTooLong
 		}
 		return line, nil
 	}
@@ -83,20 +87,34 @@ func (l *LineReader) LineNumber() int64 { return l.lineNo }
 // TooLong returns how many lines were skipped for exceeding the limit.
 func (l *LineReader) TooLong() int64 { return l.tooLong }
 
+// IngestOptions tune Ingest.
+type IngestOptions struct {
+	// MaxLine is the longest line decoded; 0 means DefaultMaxLineBytes.
+	MaxLine int
+	// OnBad, when set, is called for each skipped line with its 1-based
+	// number, the reason and the line (nil for over-long lines, which are
+	// never held whole). The line is only valid during the call.
+	OnBad func(line int64, reason Reason, raw []byte)
+}
+
 // Ingest reads every line of r into p with d. It returns the first read or
-// decompression error, or ctx's error if ctx is cancelled; p then holds what
-// was read before it.
-func Ingest(ctx context.Context, r io.Reader, d *Decoder, p *Partial, maxLine int) error {
-	lr := NewLineReader(r, maxLine)
-	defer func() {
-		p.Counts.Lines += lr.TooLong()
-		p.Counts.Bad[ReasonLineTooLong] += lr.TooLong()
-	}()
+// decompression error, or ctx's error if ctx is cancelled; p then holds
+// everything read before it.
+func Ingest(ctx context.Context, r io.Reader, d *Decoder, p *Partial, o IngestOptions) error {
+	lr := NewLineReader(r, o.MaxLine)
 	var n int
 	for {
 		line, err := lr.Next()
+		if err == ErrLineTooLong {
+			p.Counts.Lines++
+			p.Counts.Bad[ReasonLineTooLong]++
+			if o.OnBad != nil {
+				o.OnBad(lr.LineNumber(), ReasonLineTooLong, nil)
+			}
+			continue
+		}
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("line %d: %w", lr.LineNumber()+1, err)
@@ -114,12 +132,14 @@ func Ingest(ctx context.Context, r io.Reader, d *Decoder, p *Partial, maxLine in
 		e, reason := d.Decode(line)
 		if reason != ReasonNone {
 			p.Counts.Bad[reason]++
+			if o.OnBad != nil {
+				o.OnBad(lr.LineNumber(), reason, line)
+			}
 			continue
 		}
 		p.Counts.Events++
 		p.Add(&e)
 	}
-	return nil
 }
 
 func isBlank(b []byte) bool {

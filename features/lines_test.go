@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -18,6 +19,9 @@ func TestLineReader(t *testing.T) {
 		l, err := lr.Next()
 		if err == io.EOF {
 			break
+		}
+		if err == ErrLineTooLong {
+			continue
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -45,11 +49,16 @@ func TestIngestHugeLine(t *testing.T) {
 	b.WriteString("   \n")
 	b.WriteString(`{"timestamp":"2025-11-08T10:01:00Z","latency_ms":3}`)
 	p := NewPartial(defaultWindow, 0)
-	if err := Ingest(context.Background(), &b, NewDecoder(DefaultSpec()), p, 64<<10); err != nil {
+	var bad []string
+	onBad := func(n int64, r Reason, raw []byte) { bad = append(bad, fmt.Sprintf("%d:%v:%d", n, r, len(raw))) }
+	if err := Ingest(context.Background(), &b, NewDecoder(DefaultSpec()), p, IngestOptions{MaxLine: 64 << 10, OnBad: onBad}); err != nil {
 		t.Fatal(err)
 	}
 	c := p.Counts
 	if c.Lines != 3 || c.Events != 2 || c.Bad[ReasonLineTooLong] != 1 || c.Blank != 1 {
 		t.Errorf("counts = %+v", c)
+	}
+	if strings.Join(bad, " ") != "2:line_too_long:0" {
+		t.Errorf("bad lines reported = %v", bad)
 	}
 }

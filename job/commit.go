@@ -48,6 +48,7 @@ type committer struct {
 	beforePublish func(ctx context.Context, date string)
 	cols          features.Columns
 	meta          map[string]string // Parquet key-value metadata
+	retry         retrier
 }
 
 // tableMetadata is stored in every Parquet file: the schema contract.
@@ -103,12 +104,19 @@ func (c *committer) commit(ctx context.Context, m *Manifest, prev *Manifest, pre
 	for _, f := range formats {
 		data := files[f]
 		key := prefix + "part-00000." + f
-		info, err := c.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{})
+		var info, st storage.ObjectInfo
+		err := c.retry.do(ctx, "write "+key, func() (err error) {
+			info, err = c.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{})
+			return err
+		})
 		if err != nil {
 			return res, storageErr(fmt.Errorf("write %s: %w", key, err))
 		}
 		// Verify: the stored object is the one we wrote.
-		st, err := c.out.Stat(ctx, key)
+		err = c.retry.do(ctx, "stat "+key, func() (err error) {
+			st, err = c.out.Stat(ctx, key)
+			return err
+		})
 		if err != nil {
 			return res, storageErr(fmt.Errorf("verify %s: %w", key, err))
 		}
@@ -137,14 +145,31 @@ func (c *committer) commit(ctx context.Context, m *Manifest, prev *Manifest, pre
 	body := encodeManifest(m)
 	key := partitionPrefix(c.loc, m.Date) + ManifestName
 	opts := storage.PutOptions{IfMatch: prevETag, IfNoneMatch: prevETag == "", ContentType: "application/json"}
-	_, perr := c.out.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
+	// The PUT may fail, or succeed with its answer lost: after any failure,
+	// the manifest now in place decides. Ours: committed. The one we read
+	// before: our PUT did not land, try again. Anything else: we lost.
+	perr := c.retry.do(ctx, "publish "+key, func() error {
+		_, err := c.out.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
+		if err == nil || errors.Is(err, storage.ErrPrecondition) || permanent(err) {
+			return err
+		}
+		cur, etag, rerr := ReadManifest(ctx, c.out, c.loc, m.Date)
+		switch {
+		case rerr == nil && cur.RunID == c.runID:
+			return nil
+		case rerr == nil && etag != prevETag, rerr == nil && prevETag == "":
+			return fmt.Errorf("%w: manifest replaced by run %s", storage.ErrPrecondition, cur.RunID)
+		case errors.Is(rerr, storage.ErrNotExist) && prevETag != "":
+			return fmt.Errorf("%w: manifest removed", storage.ErrPrecondition)
+		}
+		return err // transient: retry the PUT
+	})
 	if perr == nil {
 		published = true
 		res.Status = StatusCommitted
 		return res, nil
 	}
-	// The PUT failed or its answer was lost: whoever's manifest is there now
-	// decides. Read it even if ctx is done.
+	// Read the outcome even if ctx is done: a PUT in flight may have landed.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	cur, _, rerr := ReadManifest(rctx, c.out, c.loc, m.Date)

@@ -35,7 +35,7 @@ func newFixture(t *testing.T) *fixture {
 		in:  "s3://" + b.Bucket() + "/logs/{yyyy}/{mm}/{dd}/",
 		out: "s3://" + b.Bucket() + "/features"}
 	gen := job.GenerateConfig{Output: "s3://" + b.Bucket() + "/logs", Objects: 2, Lines: 1500, Seed: 3,
-		Start: time.Date(2025, 11, 7, 0, 0, 0, 0, time.UTC), Days: 3, BadRatio: 0.01, S3: f.s3, Gzip: true}
+		Start: time.Date(2025, 11, 7, 0, 0, 0, 0, time.UTC), Days: 3, BadRatio: 0.005, S3: f.s3, Gzip: true}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"slices"
@@ -58,6 +59,12 @@ type Config struct {
 	ErrorStatus     int    `env:"ERROR_STATUS" envDefault:"500" flag:"error-status" desc:"a line without a level is an error when its status is at least this; 0 disables"`
 	BytesField      string `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
 	DistinctField   string `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
+
+	MaxObjectBytes    int64         `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
+	MaxBadRatio       float64       `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
+	RejectSamples     int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection" hash:"-"`
+	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped" hash:"-"`
+	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s" flag:"idle-timeout" desc:"abandon and resume a read that delivers no data for this long" hash:"-"`
 
 	JSON     bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object" hash:"-"`
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error" hash:"-"`
@@ -266,6 +273,21 @@ func (c *Config) Validate() error {
 		if p != "" && slices.Contains(strings.Split(p, "."), "") {
 			return bad(f, "%q: empty path segment", p)
 		}
+	}
+	if c.MaxObjectBytes < 1 {
+		return bad("MaxObjectBytes", "%d: must be positive", c.MaxObjectBytes)
+	}
+	if c.MaxBadRatio < 0 || c.MaxBadRatio > 1 || math.IsNaN(c.MaxBadRatio) {
+		return bad("MaxBadRatio", "%v: want 0 to 1", c.MaxBadRatio)
+	}
+	if c.RejectSamples < 0 || c.RejectSamples > 100000 {
+		return bad("RejectSamples", "%d: want 0 to 100000", c.RejectSamples)
+	}
+	if c.ReadRetryDeadline < 0 {
+		return bad("ReadRetryDeadline", "%v: must not be negative", c.ReadRetryDeadline)
+	}
+	if c.IdleTimeout < 0 {
+		return bad("IdleTimeout", "%v: must not be negative", c.IdleTimeout)
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		return bad("LogLevel", "%v", err)

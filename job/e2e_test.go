@@ -105,7 +105,7 @@ func TestRunOnMinIO(t *testing.T) {
 	bucket, s3cfg := storagetest.NewBucket(t)
 	s3 := s3Settings(s3cfg)
 	gen := job.GenerateConfig{Output: "s3://" + bucket.Bucket() + "/logs", Objects: 5, Lines: 4000, Seed: 7,
-		Gzip: true, Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), Days: 1, BadRatio: 0.01, S3: s3}
+		Gzip: true, Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), Days: 1, BadRatio: 0.004, S3: s3}
 	if _, err := job.Generate(ctx, gen); err != nil {
 		t.Fatal(err)
 	}
@@ -318,6 +318,7 @@ func TestRunStdin(t *testing.T) {
 	out := t.TempDir()
 	cfg := runConfig("-", out, job.S3Settings{})
 	cfg.Format = []string{"csv"}
+	cfg.MaxBadRatio = 0.5
 	sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
 	if err != nil {
 		t.Fatal(err)

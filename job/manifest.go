@@ -42,6 +42,8 @@ type Manifest struct {
 	Events          int64             `json:"events"`
 	OutOfRange      int64             `json:"out_of_range"`
 	FoldedEvents    int64             `json:"folded_events"`
+	Damaged         []DamagedObject   `json:"damaged_objects,omitempty"`
+	Rejects         string            `json:"rejects_file,omitempty"`
 	BadLines        int64             `json:"bad_lines"`
 	BadByReason     map[string]int64  `json:"bad_by_reason"`
 	Config          map[string]string `json:"config"`

@@ -1,8 +1,10 @@
 package job
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alitto/pond/v2"
@@ -45,6 +48,9 @@ type Summary struct {
 	DurationSec  float64           `json:"duration_seconds"`
 	MBPerSec     float64           `json:"mb_per_second"`
 	Workers      int               `json:"workers"`
+	Damaged      []DamagedObject   `json:"damaged_objects"`
+	Rejects      string            `json:"rejects_file,omitempty"`
+	Retries      int64             `json:"retries"`
 }
 
 // Options carry what a run needs besides its config.
@@ -56,6 +62,8 @@ type Options struct {
 	// BeforePublish, when set, is called after a partition's files are
 	// written and verified and before its manifest is published.
 	BeforePublish func(ctx context.Context, date string)
+	// Retries, when set, counts storage retries (for metrics).
+	Retries *atomic.Int64
 }
 
 // objectResult is what one task hands back: the partial it alone built.
@@ -63,6 +71,27 @@ type objectResult struct {
 	partial      *features.Partial
 	bytesRead    int64
 	bytesDecoded int64
+	damaged      *DamagedObject
+	rejects      []Reject
+}
+
+// DamagedObject is an input object that could not be read to its end.
+type DamagedObject struct {
+	URL string `json:"url"`
+	// Reason says what was wrong. A corrupt or truncated compressed stream
+	// keeps the lines before the damage; an object over --max-object-bytes
+	// is rejected whole (Rejected).
+	Reason   string `json:"reason"`
+	Rejected bool   `json:"rejected"`
+	Lines    int64  `json:"lines_kept"`
+}
+
+// Reject is a sample of a skipped line, written to <output>/_rejects/.
+type Reject struct {
+	Object string `json:"object"`
+	Line   int64  `json:"line"`
+	Reason string `json:"reason"`
+	Raw    string `json:"raw"` // truncated to 1 KiB; empty for over-long lines
 }
 
 // taskState is reused across tasks to keep buffers and decoders warm.
@@ -170,28 +199,56 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		if err != nil {
 			return nil, err
 		}
+		if r.damaged != nil {
+			// Standard input cannot be re-read; a broken stream fails the run.
+			return nil, &kindError{KindBadData, fmt.Errorf("read standard input: %s", r.damaged.Reason)}
+		}
 		results = []objectResult{r}
 		sum.Objects = 1
 	} else {
-		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, log)
+		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, retrier{deadline: cfg.ReadRetryDeadline, retries: opts.Retries}, log)
 		if err != nil {
 			return nil, err
 		}
 	}
 
 	total := newPartial()
+	var rejects []Reject
 	for _, r := range results {
 		sum.BytesRead += r.bytesRead
 		sum.BytesDecoded += r.bytesDecoded
+		rejects = append(rejects, r.rejects...)
+		if r.damaged != nil {
+			sum.Damaged = append(sum.Damaged, *r.damaged)
+			log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
+			if r.damaged.Rejected {
+				continue
+			}
+		}
 		if err := total.Merge(r.partial); err != nil {
 			return nil, err
 		}
+	}
+	if opts.Retries != nil {
+		sum.Retries = opts.Retries.Load()
 	}
 	c := total.Counts
 	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
 	sum.OutOfRange, sum.Folded = c.OutOfRange, c.Folded
 	sum.BadByReason = c.BadByReason()
 	sum.Windows = total.Panes()
+
+	retry := retrier{deadline: cfg.ReadRetryDeadline, retries: opts.Retries}
+	if len(rejects) > 0 {
+		key, err := writeRejects(ctx, out, outLoc, date, runID, rejects, retry)
+		if err != nil {
+			return sum, err
+		}
+		sum.Rejects = key
+	}
+	if err := checkBadRatio(&c, len(inputs), len(sum.Damaged), cfg.MaxBadRatio); err != nil {
+		return sum, err
+	}
 
 	cols := cfg.Columns()
 	var firstErr error
@@ -219,7 +276,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 		meta := tableMetadata(w, cols)
 		cm := &committer{out: out, loc: tloc, runID: runID, grace: cfg.GCGrace, log: log, now: opts.Now,
-			beforePublish: opts.BeforePublish, cols: cols, meta: meta}
+			beforePublish: opts.BeforePublish, cols: cols, meta: meta, retry: retry}
 		for _, d := range dates {
 			m := &Manifest{
 				ManifestVersion: ManifestVersion, SchemaVersion: SchemaVersion, Window: w.String(),
@@ -227,6 +284,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 				Version: opts.Version, StartedAt: started.UTC(), Rows: len(byDate[d]), Inputs: manifestInputs,
 				Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded, BadLines: c.BadTotal(),
 				BadByReason: c.BadByReason(), Config: snapshot, ConfigHash: configHash,
+				Damaged: sum.Damaged, Rejects: sum.Rejects,
 			}
 			p, pe := prev, prevETag
 			if date == "" || len(windows) > 1 {
@@ -338,7 +396,7 @@ func storageErr(err error) error {
 
 // processAll runs one pool task per object. Each task owns the partial it
 // builds; the first error cancels the others and is returned.
-func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Pool, newPartial func() *features.Partial, log *slog.Logger) ([]objectResult, error) {
+func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Pool, newPartial func() *features.Partial, retry retrier, log *slog.Logger) ([]objectResult, error) {
 	pool := pond.NewResultPool[objectResult](cfg.EffectiveWorkers(), pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
@@ -354,10 +412,7 @@ func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Poo
 			st := states.Get().(*taskState)
 			defer states.Put(st)
 			t0 := time.Now()
-			rc, err := o.bucket.Open(gctx, o.info.Key, 0)
-			if err != nil {
-				return objectResult{}, storageErr(fmt.Errorf("read input: %w", err))
-			}
+			rc := newResumableReader(gctx, o.bucket, o.info, retry, cfg.IdleTimeout)
 			defer rc.Close()
 			r, err := ingest(gctx, cfg, st, o.url(), rc, newPartial())
 			if err != nil {
@@ -389,19 +444,129 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ingest decodes one stream into a fresh partial.
+// errTooLarge marks a stream over --max-object-bytes.
+var errTooLarge = errors.New("decompressed size over --max-object-bytes")
+
+// limitReader fails with errTooLarge past n bytes; reading n+1 tells a
+// stream of exactly n bytes from a larger one.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n + int(l.n), errTooLarge
+	}
+	return n, err
+}
+
+// errReader remembers the error of the raw (storage) stream, so a failure of
+// the store is told apart from damage inside the compressed data.
+type errReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.n += int64(n)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
+// ingest decodes one stream into p. A storage failure is an error; damage
+// in the data (a corrupt or truncated gzip/zstd stream, or an object over the
+// size limit) is reported in the result's damaged field instead.
 func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.Reader, p *features.Partial) (objectResult, error) {
-	raw := &countingReader{r: r}
+	raw := &errReader{r: r}
+	res := objectResult{partial: p}
 	dr, codec, err := st.dec.Open(raw)
 	if err != nil {
-		return objectResult{}, storageErr(fmt.Errorf("read %s: %w", name, err))
-	}
-	decoded := &countingReader{r: dr}
-	if err := features.Ingest(ctx, decoded, st.jd, p, cfg.MaxLineBytes); err != nil {
-		if ctx.Err() != nil {
-			return objectResult{}, ctx.Err()
+		if raw.err != nil || ctx.Err() != nil {
+			return res, storageErr(cmp.Or(ctx.Err(), fmt.Errorf("read %s: %w", name, raw.err)))
 		}
-		return objectResult{}, storageErr(fmt.Errorf("read %s (%s): %w", name, codec, err))
+		res.damaged = &DamagedObject{URL: name, Reason: err.Error()}
+		return res, nil
 	}
-	return objectResult{partial: p, bytesRead: raw.n, bytesDecoded: decoded.n}, nil
+	decoded := &countingReader{r: &limitReader{r: dr, n: cfg.MaxObjectBytes}}
+	opts := features.IngestOptions{MaxLine: cfg.MaxLineBytes}
+	if cfg.RejectSamples > 0 {
+		opts.OnBad = func(line int64, reason features.Reason, b []byte) {
+			if len(res.rejects) < cfg.RejectSamples {
+				res.rejects = append(res.rejects, Reject{Object: name, Line: line, Reason: reason.String(), Raw: truncate(b, 1024)})
+			}
+		}
+	}
+	err = features.Ingest(ctx, decoded, st.jd, p, opts)
+	res.bytesRead, res.bytesDecoded = raw.n, decoded.n
+	switch {
+	case err == nil:
+		return res, nil
+	case ctx.Err() != nil:
+		return res, ctx.Err()
+	case raw.err != nil:
+		return res, storageErr(fmt.Errorf("read %s: %w", name, raw.err))
+	case errors.Is(err, errTooLarge):
+		res.damaged = &DamagedObject{URL: name, Reason: fmt.Sprintf("decompressed size over %d bytes (--max-object-bytes)", cfg.MaxObjectBytes), Rejected: true}
+		return res, nil
+	}
+	res.damaged = &DamagedObject{URL: name, Reason: fmt.Sprintf("%s stream damaged after %d bytes: %v", codec, decoded.n, err), Lines: p.Counts.Lines}
+	return res, nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return strings.ToValidUTF8(string(b), "\ufffd")
+}
+
+// checkBadRatio fails the run with KindBadData when too much input is bad.
+func checkBadRatio(c *features.Counts, objects, damaged int, maxRatio float64) error {
+	if c.Lines > 0 {
+		if r := float64(c.BadTotal()) / float64(c.Lines); r > maxRatio {
+			return &kindError{KindBadData, fmt.Errorf("%d of %d lines are bad (%.4f > --max-bad-ratio %g): %v; nothing committed",
+				c.BadTotal(), c.Lines, r, maxRatio, c.BadByReason())}
+		}
+	}
+	if objects > 0 {
+		if r := float64(damaged) / float64(objects); r > maxRatio {
+			return &kindError{KindBadData, fmt.Errorf("%d of %d input objects are damaged (%.4f > --max-bad-ratio %g); nothing committed",
+				damaged, objects, r, maxRatio)}
+		}
+	}
+	return nil
+}
+
+// writeRejects writes the sampled bad lines as JSON lines and returns the key.
+func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []Reject, retry retrier) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, r := range rejects {
+		_ = enc.Encode(r) // strings only: cannot fail
+	}
+	key := loc.Key("_rejects/run=" + runID + "/rejects.jsonl")
+	if date != "" {
+		key = loc.Key("_rejects/date=" + date + "/run=" + runID + "/rejects.jsonl")
+	}
+	err := retry.do(ctx, "write "+key, func() error {
+		_, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
+		return err
+	})
+	if err != nil {
+		return "", storageErr(fmt.Errorf("write rejects: %w", err))
+	}
+	return key, nil
 }
