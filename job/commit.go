@@ -105,7 +105,7 @@ func (c *committer) commit(ctx context.Context, m *Manifest, prev *Manifest, pre
 		data := files[f]
 		key := prefix + "part-00000." + f
 		var info, st storage.ObjectInfo
-		err := c.retry.do(ctx, "write "+key, func() (err error) {
+		err := c.retry.do(ctx, "write "+key, func(ctx context.Context) (err error) {
 			info, err = c.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{})
 			return err
 		})
@@ -113,7 +113,7 @@ func (c *committer) commit(ctx context.Context, m *Manifest, prev *Manifest, pre
 			return res, storageErr(fmt.Errorf("write %s: %w", key, err))
 		}
 		// Verify: the stored object is the one we wrote.
-		err = c.retry.do(ctx, "stat "+key, func() (err error) {
+		err = c.retry.do(ctx, "stat "+key, func(ctx context.Context) (err error) {
 			st, err = c.out.Stat(ctx, key)
 			return err
 		})
@@ -148,7 +148,7 @@ func (c *committer) commit(ctx context.Context, m *Manifest, prev *Manifest, pre
 	// The PUT may fail, or succeed with its answer lost: after any failure,
 	// the manifest now in place decides. Ours: committed. The one we read
 	// before: our PUT did not land, try again. Anything else: we lost.
-	perr := c.retry.do(ctx, "publish "+key, func() error {
+	perr := c.retry.do(ctx, "publish "+key, func(ctx context.Context) error {
 		_, err := c.out.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
 		if err == nil || errors.Is(err, storage.ErrPrecondition) || permanent(err) {
 			return err

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -27,6 +28,9 @@ type S3Settings struct {
 	SecretKey string `env:"SECRET_KEY" desc:"S3 secret key" secret:"true"`
 	Insecure  bool   `env:"INSECURE" flag:"s3-insecure" desc:"talk plain http to the S3 endpoint"`
 	CAFile    string `env:"CA_FILE" flag:"s3-ca-file" desc:"PEM file of extra CA certificates for the S3 endpoint"`
+	// Timeout bounds waiting for a response's headers; set from
+	// --idle-timeout by a run.
+	Timeout time.Duration
 }
 
 // Config is the configuration of one run, read from LOGSMITH_* variables and
@@ -74,6 +78,11 @@ type Config struct {
 	// CompletionIndex is JOB_COMPLETION_INDEX as set by a Kubernetes Indexed
 	// Job, or -1. With From it selects the date.
 	CompletionIndex int `json:"-"`
+}
+
+// retrier returns the retry policy of storage calls.
+func (c *Config) retrier(counter *atomic.Int64) retrier {
+	return retrier{deadline: c.ReadRetryDeadline, retries: counter, attempt: 4 * c.IdleTimeout}
 }
 
 // Spec returns what the decoder reads and computes.

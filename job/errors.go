@@ -16,7 +16,8 @@ const (
 	KindConfig                  // a bad setting: fix the config, do not retry
 	KindBadData                 // the input is too broken: look at it, do not retry
 	KindLostRace                // another run committed the same partition
-	KindStorage                 // the store failed or refused: retry later
+	KindStorage                 // the store failed: retry later
+	KindAccess                  // the store refused our credentials or access: fix them
 	KindInterrupted             // cancelled by a signal
 )
 
@@ -29,6 +30,7 @@ const (
 	ExitBadData     = 3
 	ExitLostRace    = 4
 	ExitStorage     = 5
+	ExitAccess      = 6
 	ExitInterrupted = 130
 )
 
@@ -46,12 +48,17 @@ func KindOf(err error) Kind {
 	var ce *ConfigError
 	switch {
 	case errors.As(err, &ke):
+		if ke.kind == KindStorage && errors.Is(err, storage.ErrPermission) {
+			return KindAccess
+		}
 		return ke.kind
 	case errors.As(err, &ce):
 		return KindConfig
 	case errors.Is(err, context.Canceled):
 		return KindInterrupted
-	case errors.Is(err, storage.ErrNotExist), errors.Is(err, storage.ErrPermission),
+	case errors.Is(err, storage.ErrPermission):
+		return KindAccess
+	case errors.Is(err, storage.ErrNotExist),
 		errors.Is(err, storage.ErrPrecondition):
 		return KindStorage
 	}
@@ -72,6 +79,8 @@ func ExitCode(err error) int {
 		return ExitLostRace
 	case KindStorage:
 		return ExitStorage
+	case KindAccess:
+		return ExitAccess
 	case KindInterrupted:
 		return ExitInterrupted
 	}

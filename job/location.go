@@ -129,5 +129,9 @@ func (s S3Settings) storageConfig() storage.S3Config {
 		SecretKey: s.SecretKey,
 		Insecure:  s.Insecure,
 		CAFile:    s.CAFile,
+		// logsmith retries with its own deadline and resumes reads; keep
+		// minio-go's own retries few so a dead store fails fast.
+		MaxRetries: 2,
+		Timeout:    s.Timeout,
 	}
 }

@@ -25,14 +25,26 @@ func permanent(err error) bool {
 type retrier struct {
 	deadline time.Duration
 	retries  *atomic.Int64 // counts every retry of the run
+	// attempt bounds one call, so a stalled connection cannot hang the run;
+	// 0 means no bound.
+	attempt time.Duration
 }
 
 // do calls fn until it succeeds, fails permanently, or the deadline passes.
-func (r retrier) do(ctx context.Context, what string, fn func() error) error {
+// Each call gets a context bounded by r.attempt.
+func (r retrier) do(ctx context.Context, what string, fn func(ctx context.Context) error) error {
 	var first time.Time
 	delay := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := fn()
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if r.attempt > 0 {
+			actx, cancel = context.WithTimeout(ctx, r.attempt)
+		}
+		err := fn(actx)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer in %v: %w", r.attempt, io.ErrNoProgress) // transient
+		}
 		if err == nil || permanent(err) {
 			return err
 		}
@@ -127,7 +139,9 @@ func (r *resumableReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	var n int
-	err := r.retry.do(r.ctx, "read "+r.info.Key, func() error {
+	reads := r.retry
+	reads.attempt = 0 // the idle timer bounds reads
+	err := reads.do(r.ctx, "read "+r.info.Key, func(context.Context) error {
 		if r.rc == nil {
 			if err := r.open(); err != nil {
 				return err

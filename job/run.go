@@ -64,6 +64,8 @@ type Options struct {
 	BeforePublish func(ctx context.Context, date string)
 	// Retries, when set, counts storage retries (for metrics).
 	Retries *atomic.Int64
+	// AfterList, when set, is called once the inputs are listed.
+	AfterList func(ctx context.Context)
 }
 
 // objectResult is what one task hands back: the partial it alone built.
@@ -124,11 +126,15 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Retries == nil {
+		opts.Retries = new(atomic.Int64)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	log := opts.Logger
 	started := opts.Now()
+	cfg.S3.Timeout = cfg.IdleTimeout
 	runID := cfg.RunID
 	if runID == "" {
 		runID = newRunID(started)
@@ -142,9 +148,12 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	sum := &Summary{RunID: runID, Input: cfg.Input, Output: outLoc.String(), Date: date, Workers: cfg.EffectiveWorkers(), BadByReason: map[string]int64{}}
 	snapshot, configHash := ConfigSnapshot(&cfg)
 
-	inputs, err := resolveInputs(ctx, &cfg, date)
+	inputs, err := resolveInputs(ctx, &cfg, date, opts.Retries)
 	if err != nil {
 		return nil, err
+	}
+	if opts.AfterList != nil {
+		opts.AfterList(ctx)
 	}
 	sum.Objects = len(inputs)
 	if cfg.Input != "-" && len(inputs) == 0 {
@@ -206,7 +215,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		results = []objectResult{r}
 		sum.Objects = 1
 	} else {
-		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, retrier{deadline: cfg.ReadRetryDeadline, retries: opts.Retries}, log)
+		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, cfg.retrier(opts.Retries), log)
 		if err != nil {
 			return nil, err
 		}
@@ -238,7 +247,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	sum.BadByReason = c.BadByReason()
 	sum.Windows = total.Panes()
 
-	retry := retrier{deadline: cfg.ReadRetryDeadline, retries: opts.Retries}
+	retry := cfg.retrier(opts.Retries)
 	if len(rejects) > 0 {
 		key, err := writeRejects(ctx, out, outLoc, date, runID, rejects, retry)
 		if err != nil {
@@ -348,7 +357,7 @@ func splitByDate(rows []features.Row) map[string][]features.Row {
 
 // resolveInputs lists the objects to read: under the input prefix, or for a
 // template under each expanded prefix of the date and its widened days.
-func resolveInputs(ctx context.Context, cfg *Config, date string) ([]input, error) {
+func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomic.Int64) ([]input, error) {
 	if cfg.Input == "-" {
 		return nil, nil
 	}
@@ -371,13 +380,19 @@ func resolveInputs(ctx context.Context, cfg *Config, date string) ([]input, erro
 		if err != nil {
 			return nil, err
 		}
-		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
-			in := input{bucket: b, loc: loc, info: o}
-			if !seen[in.url()] {
-				seen[in.url()] = true
-				inputs = append(inputs, in)
+		err = cfg.retrier(retries).do(ctx, "list "+loc.String(), func(ctx context.Context) error {
+			var found []input
+			err := b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
+				found = append(found, input{bucket: b, loc: loc, info: o})
+				return nil
+			})
+			for _, in := range found {
+				if err == nil && !seen[in.url()] {
+					seen[in.url()] = true
+					inputs = append(inputs, in)
+				}
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
@@ -561,7 +576,7 @@ func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID str
 	if date != "" {
 		key = loc.Key("_rejects/date=" + date + "/run=" + runID + "/rejects.jsonl")
 	}
-	err := retry.do(ctx, "write "+key, func() error {
+	err := retry.do(ctx, "write "+key, func(ctx context.Context) error {
 		_, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
 		return err
 	})

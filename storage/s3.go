@@ -36,6 +36,8 @@ type S3Config struct {
 	CAFile string
 	// MaxRetries bounds minio-go's retries of one request; 0 means its default.
 	MaxRetries int
+	// Timeout bounds the wait for a response's headers; 0 means 30s.
+	Timeout time.Duration
 }
 
 // S3 stores objects in one bucket of an S3-compatible store.
@@ -57,7 +59,7 @@ func NewS3(cfg S3Config, bucket string) (*S3, error) {
 		}
 		endpoint, secure = u.Host, u.Scheme == "https"
 	}
-	tr, err := transport(secure, cfg.CAFile)
+	tr, err := transport(secure, cfg.CAFile, cfg.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +87,10 @@ func NewS3(cfg S3Config, bucket string) (*S3, error) {
 	return &S3{client: client, bucket: bucket}, nil
 }
 
-func transport(secure bool, caFile string) (*http.Transport, error) {
+func transport(secure bool, caFile string, timeout time.Duration) (*http.Transport, error) {
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -93,7 +98,7 @@ func transport(secure bool, caFile string) (*http.Transport, error) {
 		MaxIdleConnsPerHost:   256,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
+		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true, // objects are read byte-exact, ranges must match
 	}
