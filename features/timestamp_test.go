@@ -61,3 +61,31 @@ func FuzzParseRFC3339(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseEpoch(f *testing.F) {
+	for _, s := range []string{"1762596000", "1762596000.123456789", "-1", "1762596000000000000", "99999999999999999999", "1.", "."} {
+		f.Add(s, uint8(TimeAuto))
+	}
+	f.Fuzz(func(t *testing.T, s string, unit uint8) {
+		tf := TimeFormat(unit%5) + TimeEpochS - 1 // auto or one epoch unit
+		if unit%5 == 0 {
+			tf = TimeAuto
+		}
+		ns, err := ParseEpoch([]byte(s), tf)
+		if err == nil && (ns < minUnixNano || ns >= maxUnixNano) {
+			t.Errorf("%q: %d outside the supported range", s, ns)
+		}
+	})
+}
+
+func FuzzParseNginx(f *testing.F) {
+	for _, s := range []string{"17/May/2015:08:05:32 +0000", "31/Dec/1999:23:59:59 -1200", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ns, err := ParseLayout([]byte(s), NginxLayout)
+		if err == nil && (ns < minUnixNano || ns >= maxUnixNano) {
+			t.Errorf("%q: %d outside the supported range", s, ns)
+		}
+	})
+}

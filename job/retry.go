@@ -97,6 +97,9 @@ func newResumableReader(ctx context.Context, b Bucket, info storage.ObjectInfo, 
 
 func (r *resumableReader) open() error {
 	if r.off > 0 {
+		if r.retry.retries != nil {
+			r.retry.retries.Add(1) // a resumption
+		}
 		// Resuming must read the same object version.
 		st, err := r.b.Stat(r.ctx, r.info.Key)
 		if err != nil {

@@ -170,8 +170,8 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	var prev *Manifest
 	var prevETag string
 	if date != "" {
-		prev, prevETag, err = ReadManifest(ctx, out, outLoc, date)
-		if err != nil && !errors.Is(err, storage.ErrNotExist) {
+		prev, prevETag, err = readManifestRetry(ctx, cfg.retrier(opts.Retries), out, outLoc, date)
+		if err != nil {
 			return nil, storageErr(fmt.Errorf("read manifest of %s: %w", date, err))
 		}
 		if cfg.SkipCommitted && prev != nil && cfg.Input != "-" && prev.sameInputs(manifestInputs, configHash) {
@@ -297,8 +297,8 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			}
 			p, pe := prev, prevETag
 			if date == "" || len(windows) > 1 {
-				p, pe, err = ReadManifest(ctx, out, tloc, d)
-				if err != nil && !errors.Is(err, storage.ErrNotExist) {
+				p, pe, err = readManifestRetry(ctx, retry, out, tloc, d)
+				if err != nil {
 					firstErr = cmp.Or(firstErr, storageErr(fmt.Errorf("read manifest of %s: %w", d, err)))
 					continue
 				}
@@ -337,6 +337,21 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		sum.MBPerSec = float64(sum.BytesDecoded) / 1e6 / s
 	}
 	return sum, firstErr
+}
+
+// readManifestRetry reads a partition's manifest with retries; a partition
+// never committed gives a nil manifest and no error.
+func readManifestRetry(ctx context.Context, retry retrier, b Bucket, loc Location, date string) (*Manifest, string, error) {
+	var m *Manifest
+	var etag string
+	err := retry.do(ctx, "read manifest of "+date, func(ctx context.Context) (err error) {
+		m, etag, err = ReadManifest(ctx, b, loc, date)
+		if errors.Is(err, storage.ErrNotExist) {
+			m, etag, err = nil, "", nil
+		}
+		return err
+	})
+	return m, etag, err
 }
 
 // splitByDate groups rows (sorted by window start) by the UTC date of their
@@ -416,11 +431,15 @@ func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Poo
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var firstErr error
+	var once sync.Once
 	group := pool.NewGroupContext(gctx)
 	for _, o := range objs {
 		group.SubmitErr(func() (res objectResult, err error) {
 			defer func() {
 				if err != nil {
+					// Keep the cause, not the cancellations it triggers.
+					once.Do(func() { firstErr = err })
 					cancel() // stop the other tasks' I/O at once
 				}
 			}()
@@ -443,7 +462,8 @@ func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Poo
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		return nil, err
+		once.Do(func() { firstErr = err })
+		return nil, firstErr
 	}
 	return results, nil
 }

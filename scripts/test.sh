@@ -17,3 +17,9 @@ if [[ -n $gofmt_out ]]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 20m "$@" ./...
+
+# Fuzz each decoder and timestamp parser for a bounded time, beyond the seed
+# corpus in features/testdata/fuzz that the run above already replays.
+for target in FuzzDecode FuzzParseRFC3339 FuzzParseEpoch FuzzParseNginx; do
+	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${LOGSMITH_FUZZTIME:-15s}" ./features
+done

@@ -20,6 +20,11 @@ func main() {
 	if err == nil || errors.Is(err, errHelp) {
 		return
 	}
-	fmt.Fprintln(os.Stderr, "logsmith:", err)
-	os.Exit(job.ExitCode(err))
+	code := job.ExitCode(err)
+	if code == job.ExitInterrupted {
+		fmt.Fprintln(os.Stderr, "logsmith: interrupted; nothing more was committed:", err)
+	} else {
+		fmt.Fprintln(os.Stderr, "logsmith:", err)
+	}
+	os.Exit(code)
 }

@@ -2,12 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
 var binary string
@@ -164,5 +172,107 @@ func TestBackfillLsShow(t *testing.T) {
 	}
 	if _, stderr, code := exe(t, nil, "show", "--output", feats, "--date", "2025-11-10"); code != 5 {
 		t.Errorf("show of an uncommitted date: exit %d: %s", code, stderr)
+	}
+}
+
+func s3Env(c storage.S3Config) []string {
+	return []string{"LOGSMITH_S3_ENDPOINT=" + c.Endpoint, "LOGSMITH_S3_INSECURE=true", "LOGSMITH_S3_REGION=us-east-1",
+		"LOGSMITH_S3_ACCESS_KEY=" + c.AccessKey, "LOGSMITH_S3_SECRET_KEY=" + c.SecretKey}
+}
+
+// A distinctive secret never appears in any output: stdout, stderr (debug
+// logs included), summaries, errors, manifests or rejects.
+func TestSecretsNeverPrinted(t *testing.T) {
+	const secret = "Zebra-S3cret-77813-unique"
+	m := storagetest.StartMinIO(t, storagetest.MinIOOptions{Password: secret})
+	env := append(s3Env(m.Config()), "LOGSMITH_LOG_LEVEL=debug")
+	var all strings.Builder
+	for _, args := range [][]string{
+		{"generate", "--output", "s3://sec/logs", "--objects", "2", "--lines", "500", "--bad-ratio", "0.005"},
+		{"run", "--input", "s3://sec/logs/", "--output", "s3://sec/out", "--json"},
+		{"run", "--input", "s3://sec/logs/", "--output", "s3://sec/out"},
+		{"run", "--input", "s3://missing-bucket/logs/", "--output", "s3://sec/out2"},
+		{"run", "--input", "s3://sec/logs/", "--output", "s3://sec/out3", "--max-bad-ratio", "0"},
+		{"run", "--help"},
+		{"ls", "--output", "s3://sec/out"},
+		{"show", "--output", "s3://sec/out", "--date", "2025-11-08"},
+	} {
+		stdout, stderr, _ := exe(t, env, args...)
+		all.WriteString(stdout + stderr)
+	}
+	wrong := append(s3Env(m.Config()), "LOGSMITH_S3_SECRET_KEY="+secret+"-wrong")
+	stdout, stderr, code := exe(t, wrong, "run", "--input", "s3://sec/logs/", "--output", "s3://sec/out4")
+	if code != 6 {
+		t.Errorf("wrong secret: exit %d, want 6: %s", code, stderr)
+	}
+	all.WriteString(stdout + stderr)
+	st, err := storage.NewS3(m.Config(), "sec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.List(context.Background(), "out", func(o storage.ObjectInfo) error {
+		rc, err := st.Open(context.Background(), o.Key, 0)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		all.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(all.String(), "_manifest") && !strings.Contains(all.String(), "manifest_version") {
+		t.Fatal("no manifest content was scanned")
+	}
+	if strings.Contains(all.String(), "Zebra-S3cret") {
+		t.Error("the secret key appears in the output")
+	}
+}
+
+// SIGTERM mid-run: prompt exit with the interrupted code, nothing committed,
+// no run files left.
+func TestSIGTERMMidRun(t *testing.T) {
+	m := storagetest.StartMinIO(t, storagetest.MinIOOptions{})
+	env := s3Env(m.Config())
+	if _, stderr, code := exe(t, env, "generate", "--output", "s3://sig/logs", "--objects", "4", "--lines", "20000"); code != 0 {
+		t.Fatal(stderr)
+	}
+	proxy := storagetest.NewProxy(t, m.Addr)
+	proxy.Add("slow", "bandwidth", "downstream", 1, `{"rate":500}`) // KB/s: the run takes many seconds
+	c := m.Config()
+	c.Endpoint = proxy.Addr()
+	cmd := exec.Command(binary, "run", "--input", "s3://sig/logs/", "--output", "s3://sig/out", "--date", "2025-11-08")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, s3Env(c)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	took := time.Since(sent)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130; stderr:\n%s", err, stderr.String())
+	}
+	if took > 5*time.Second {
+		t.Errorf("took %v after SIGTERM to exit", took)
+	}
+	last := strings.TrimSpace(stderr.String())
+	last = last[strings.LastIndexByte(last, '\n')+1:]
+	if !strings.Contains(last, "interrupted") {
+		t.Errorf("last stderr line %q", last)
+	}
+	st, _ := storage.NewS3(m.Config(), "sig")
+	n := 0
+	_ = st.List(context.Background(), "out/", func(o storage.ObjectInfo) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("%d objects under the output after SIGTERM, want none", n)
 	}
 }

@@ -195,10 +195,11 @@ func NewProxy(t testing.TB, upstream string) *Proxy {
 // Addr is where clients connect.
 func (p *Proxy) Addr() string { return p.p.Listen }
 
-// Add adds a toxic, e.g. Add("latency", "downstream", `{"latency":200}`).
-func (p *Proxy) Add(name, typ, stream, attrs string) {
+// Add adds a toxic affecting a share (toxicity, 0 to 1) of connections,
+// e.g. Add("lat", "latency", "downstream", 1, `{"latency":200}`).
+func (p *Proxy) Add(name, typ, stream string, toxicity float64, attrs string) {
 	p.t.Helper()
-	body := fmt.Sprintf(`{"name":%q,"type":%q,"stream":%q,"toxicity":1,"attributes":%s}`, name, typ, stream, attrs)
+	body := fmt.Sprintf(`{"name":%q,"type":%q,"stream":%q,"toxicity":%g,"attributes":%s}`, name, typ, stream, toxicity, attrs)
 	if _, err := p.p.Toxics.AddToxicJson(strings.NewReader(body)); err != nil {
 		p.t.Fatalf("add toxic %s: %v", name, err)
 	}

@@ -1,0 +1,424 @@
+package job_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
+)
+
+func put(t *testing.T, b job.Bucket, key string, data []byte) {
+	t.Helper()
+	if _, err := b.Put(context.Background(), key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gz(data []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(data)
+	w.Close()
+	return buf.Bytes()
+}
+
+func lines(n int, minute int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		b.WriteString(`{"timestamp":"2025-11-08T10:`)
+		b.WriteString(string(rune('0'+minute/10)) + string(rune('0'+minute%10)))
+		b.WriteString(`:00Z","level":"INFO","latency_ms":`)
+		b.WriteString(string(rune('1' + i%9)))
+		b.WriteString("}\n")
+	}
+	return b.Bytes()
+}
+
+func noManifest(t *testing.T, b job.Bucket, out string) {
+	t.Helper()
+	loc, _ := job.ParseLocation(out)
+	ms, err := job.ListManifests(context.Background(), b, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 0 {
+		t.Errorf("%d partitions committed, want none", len(ms))
+	}
+}
+
+// A gzip bomb is rejected (limit+1 read), corrupt and truncated streams keep
+// the lines before the damage; all are recorded in the manifest.
+func TestDamagedObjects(t *testing.T) {
+	ctx := context.Background()
+	b, c := storagetest.NewBucket(t)
+	in := "s3://" + b.Bucket() + "/in/"
+	good := lines(1000, 1)
+	put(t, b, "in/a-good.jsonl", good)
+	put(t, b, "in/b-bomb.jsonl.gz", gz(bytes.Repeat(good, 200))) // ~11 MB decompressed
+	full := gz(lines(1000, 2))
+	put(t, b, "in/c-truncated.jsonl.gz", full[:len(full)/2])
+	var zs bytes.Buffer
+	zw, _ := zstd.NewWriter(&zs)
+	zw.Write(lines(1000, 3))
+	zw.Close()
+	corrupt := bytes.Clone(zs.Bytes())
+	for i := len(corrupt) / 2; i < len(corrupt)/2+64; i++ {
+		corrupt[i] ^= 0x5a
+	}
+	put(t, b, "in/d-corrupt.jsonl.zst", corrupt)
+
+	cfg := runConfig(in, "s3://"+b.Bucket()+"/out", s3Settings(c))
+	cfg.MaxObjectBytes = 1 << 20
+	cfg.MaxBadRatio = 0.9
+	sum, err := job.Run(ctx, cfg, job.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byURL := map[string]job.DamagedObject{}
+	for _, d := range sum.Damaged {
+		byURL[strings.TrimPrefix(d.URL, in)] = d
+	}
+	if d, ok := byURL["b-bomb.jsonl.gz"]; !ok || !d.Rejected || !strings.Contains(d.Reason, "max-object-bytes") {
+		t.Errorf("bomb: %+v", d)
+	}
+	for _, k := range []string{"c-truncated.jsonl.gz", "d-corrupt.jsonl.zst"} {
+		if d, ok := byURL[k]; !ok || d.Rejected || d.Reason == "" {
+			t.Errorf("%s: %+v, want damaged with a reason", k, d)
+		}
+	}
+	if _, ok := byURL["a-good.jsonl"]; ok || len(sum.Damaged) != 3 {
+		t.Errorf("damaged = %+v", sum.Damaged)
+	}
+	// Lines of the good object plus those before the damage; none of the bomb's.
+	if sum.Lines <= 1000 || sum.Lines >= 3000 {
+		t.Errorf("lines = %d, want the good 1000 plus some before the damage", sum.Lines)
+	}
+	loc, _ := job.ParseLocation(cfg.Output)
+	m, _, err := job.ReadManifest(ctx, b, loc, "2025-11-08")
+	if err != nil || len(m.Damaged) != 3 {
+		t.Errorf("manifest damaged objects: %v %v", m, err)
+	}
+	// A silently broken upstream fails the run: 3 of 4 objects damaged.
+	cfg.MaxBadRatio = 0.01
+	cfg.Output = "s3://" + b.Bucket() + "/out2"
+	_, err = job.Run(ctx, cfg, job.Options{})
+	if job.ExitCode(err) != job.ExitBadData {
+		t.Errorf("damaged-object ratio: err %v, want exit %d", err, job.ExitBadData)
+	}
+	noManifest(t, b, cfg.Output)
+}
+
+// Bad lines: counted by reason, sampled to _rejects/, and over the
+// threshold the run fails with its own exit code and commits nothing.
+func TestRejectsAndThreshold(t *testing.T) {
+	ctx := context.Background()
+	b, c := storagetest.NewBucket(t)
+	data := append(lines(95, 1), []byte("oops\n{\"level\":\"x\"}\n{\"timestamp\":\"2025-11-08T10:01:00Z\",\"latency_ms\":\"slow\"}\n"+
+		`{"timestamp":"`+strings.Repeat("9", 5000)+`"}`+"\nnot json either\n")...)
+	put(t, b, "in/x.jsonl", data)
+	cfg := runConfig("s3://"+b.Bucket()+"/in/", "s3://"+b.Bucket()+"/out", s3Settings(c))
+	cfg.Date = "2025-11-08"
+	cfg.RejectSamples = 3
+	_, err := job.Run(ctx, cfg, job.Options{})
+	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "max-bad-ratio") {
+		t.Fatalf("err = %v, want the bad-data exit code", err)
+	}
+	noManifest(t, b, cfg.Output)
+	files := readAll(t, b, "out/_rejects/")
+	if len(files) != 1 {
+		t.Fatalf("rejects files: %v", files)
+	}
+	for k, v := range files {
+		if !strings.Contains(k, "date=2025-11-08/run=") {
+			t.Errorf("rejects key %s", k)
+		}
+		got := strings.Split(strings.TrimSpace(string(v)), "\n")
+		if len(got) != 3 || !strings.Contains(got[0], `"line":96,"reason":"not_json","raw":"oops"`) ||
+			!strings.Contains(got[1], `"reason":"missing_timestamp"`) || !strings.Contains(got[0], `"object":"s3://`) {
+			t.Errorf("rejects =\n%s", v)
+		}
+	}
+	cfg.MaxBadRatio = 0.1
+	sum, err := job.Run(ctx, cfg, job.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"not_json": 2, "missing_timestamp": 1, "bad_latency": 1, "bad_timestamp": 1}
+	for k, v := range want {
+		if sum.BadByReason[k] != v {
+			t.Errorf("bad %s = %d, want %d (all: %v)", k, sum.BadByReason[k], v, sum.BadByReason)
+		}
+	}
+}
+
+// An object deleted between listing and reading fails the run, naming it.
+func TestObjectDeletedAfterList(t *testing.T) {
+	ctx := context.Background()
+	b, c := storagetest.NewBucket(t)
+	put(t, b, "in/a.jsonl", lines(10, 1))
+	put(t, b, "in/b.jsonl", lines(10, 2))
+	cfg := runConfig("s3://"+b.Bucket()+"/in/", "s3://"+b.Bucket()+"/out", s3Settings(c))
+	_, err := job.Run(ctx, cfg, job.Options{AfterList: func(ctx context.Context) {
+		if err := b.Delete(ctx, "in/b.jsonl"); err != nil {
+			t.Error(err)
+		}
+	}})
+	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "in/b.jsonl") || !errors.Is(err, storage.ErrNotExist) {
+		t.Fatalf("err = %v, want a storage failure naming in/b.jsonl", err)
+	}
+	noManifest(t, b, cfg.Output)
+}
+
+// Wrong credentials or a missing bucket: one clear error, its exit code,
+// no retry storm.
+func TestAccessErrorsFailFast(t *testing.T) {
+	b, c := storagetest.NewBucket(t)
+	put(t, b, "in/a.jsonl", lines(10, 1))
+	for _, tc := range []struct {
+		name string
+		mod  func(*job.S3Settings, *job.Config)
+		code int
+		want string
+	}{
+		{"wrong secret", func(s *job.S3Settings, _ *job.Config) { s.SecretKey = "not-the-secret" }, job.ExitAccess, "access denied"},
+		{"unknown key", func(s *job.S3Settings, _ *job.Config) { s.AccessKey = "nobody" }, job.ExitAccess, "access denied"},
+		{"missing bucket", func(_ *job.S3Settings, cfg *job.Config) { cfg.Input = "s3://no-such-bucket-xyz/in/" }, job.ExitStorage, "does not exist"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := s3Settings(c)
+			cfg := runConfig("s3://"+b.Bucket()+"/in/", "s3://"+b.Bucket()+"/out", s)
+			tc.mod(&cfg.S3, &cfg)
+			var retries atomic.Int64
+			start := time.Now()
+			_, err := job.Run(context.Background(), cfg, job.Options{Retries: &retries})
+			if job.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v (exit %d), want exit %d mentioning %q", err, job.ExitCode(err), tc.code, tc.want)
+			}
+			if d := time.Since(start); d > 5*time.Second || retries.Load() != 0 {
+				t.Errorf("took %v with %d retries; want a fast failure without retries", d, retries.Load())
+			}
+			if strings.Contains(err.Error(), c.SecretKey) {
+				t.Error("error shows the secret")
+			}
+		})
+	}
+}
+
+// faultEnv is a private MinIO with data, reached directly and through a
+// toxiproxy, and the committed output of a clean run to compare with.
+type faultEnv struct {
+	minio *storagetest.MinIO
+	proxy *storagetest.Proxy
+	store *storage.S3
+	clean map[string][]byte
+}
+
+func newFaultEnv(t *testing.T, objects, lines int) *faultEnv {
+	t.Helper()
+	m := storagetest.StartMinIO(t, storagetest.MinIOOptions{})
+	st, err := storage.NewS3(m.Config(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnsureBucket(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := &faultEnv{minio: m, proxy: storagetest.NewProxy(t, m.Addr), store: st}
+	gen := job.GenerateConfig{Output: "s3://data/logs", Objects: objects, Lines: lines, Seed: 5, Days: 1,
+		Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), S3: s3Settings(m.Config())}
+	if _, err := job.Generate(context.Background(), gen); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := job.Run(context.Background(), e.config("s3://data/clean", false), job.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clean = committed(t, st, "s3://data/clean")
+	return e
+}
+
+func (e *faultEnv) config(out string, viaProxy bool) job.Config {
+	s := s3Settings(e.minio.Config())
+	if viaProxy {
+		s.Endpoint = e.proxy.Addr()
+	}
+	cfg := runConfig("s3://data/logs/{yyyy}/{mm}/{dd}/", out, s)
+	cfg.Date, cfg.Workers, cfg.Format = "2025-11-08", 2, []string{"parquet", "csv"}
+	cfg.ReadRetryDeadline, cfg.IdleTimeout = 30*time.Second, 2*time.Second
+	return cfg
+}
+
+func (e *faultEnv) sameAsClean(t *testing.T, out string) {
+	t.Helper()
+	got := committed(t, e.store, out)
+	if len(got) != len(e.clean) {
+		t.Fatalf("%d files, clean run had %d", len(got), len(e.clean))
+	}
+	for k, v := range e.clean {
+		if !bytes.Equal(got[k], v) {
+			t.Errorf("%s differs from the clean run", k)
+		}
+	}
+}
+
+// Latency, truncated responses and connection resets: the run retries,
+// resumes where reads stopped, and writes exactly the clean run's output.
+func TestToxicNetwork(t *testing.T) {
+	e := newFaultEnv(t, 4, 6000)
+	type toxic struct {
+		name, typ string
+		share     float64
+		attrs     string
+	}
+	for _, tc := range []struct {
+		name   string
+		toxics []toxic
+		retry  bool
+		heal   time.Duration // remove the toxics after this long; 0: keep them
+	}{
+		{"latency", []toxic{{"lat", "latency", 1, `{"latency":150,"jitter":50}`}}, false, 0},
+		{"truncated responses", []toxic{{"cut", "limit_data", 1, `{"bytes":300000}`}}, true, 0},
+		{"half the connections truncated", []toxic{{"cut", "limit_data", 0.5, `{"bytes":100000}`}}, true, 0},
+		{"connection resets for a while", []toxic{{"reset", "reset_peer", 1, `{"timeout":0}`}}, true, time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, x := range tc.toxics {
+				e.proxy.Add(x.name, x.typ, "downstream", x.share, x.attrs)
+			}
+			healed := make(chan struct{})
+			go func() {
+				defer close(healed)
+				if tc.heal > 0 {
+					time.Sleep(tc.heal)
+				}
+			}()
+			defer func() {
+				<-healed
+				if tc.heal == 0 {
+					for _, x := range tc.toxics {
+						e.proxy.Remove(x.name)
+					}
+				}
+			}()
+			if tc.heal > 0 {
+				go func() {
+					<-healed
+					for _, x := range tc.toxics {
+						e.proxy.Remove(x.name)
+					}
+				}()
+			}
+			out := "s3://data/" + strings.ReplaceAll(tc.name, " ", "-")
+			var retries atomic.Int64
+			sum, err := job.Run(context.Background(), e.config(out, true), job.Options{Retries: &retries})
+			if err != nil {
+				t.Fatalf("run through %s: %v", tc.name, err)
+			}
+			if tc.retry && sum.Retries == 0 {
+				t.Errorf("no retries recorded through %s", tc.name)
+			}
+			e.sameAsClean(t, out)
+		})
+	}
+}
+
+// A store that stops answering (connections open, no data), or resets every
+// connection, fails the run in bounded time with a clear message; nothing is
+// committed.
+func TestHopelessStoreFailsInBoundedTime(t *testing.T) {
+	e := newFaultEnv(t, 2, 2000)
+	for _, tc := range []struct{ name, typ string }{{"stall", "timeout"}, {"reset", "reset_peer"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.proxy.Add(tc.name, tc.typ, "downstream", 1, `{"timeout":0}`)
+			defer e.proxy.Remove(tc.name)
+			cfg := e.config("s3://data/"+tc.name, true)
+			cfg.IdleTimeout, cfg.ReadRetryDeadline = 500*time.Millisecond, 2*time.Second
+			start := time.Now()
+			_, err := job.Run(context.Background(), cfg, job.Options{})
+			if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "gave up") {
+				t.Fatalf("err = %v, want a storage failure after retries", err)
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v to fail", d)
+			}
+		})
+		noManifest(t, e.store, "s3://data/"+tc.name)
+	}
+}
+
+// MinIO killed mid-run and restarted within the retry deadline: the run
+// succeeds and its output is identical to a clean run's.
+func TestMinIORestartMidRun(t *testing.T) {
+	e := newFaultEnv(t, 4, 8000)
+	e.proxy.Add("slow", "bandwidth", "downstream", 1, `{"rate":800}`) // KB/s per connection: reads take seconds
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(1500 * time.Millisecond)
+		e.minio.Kill()
+		time.Sleep(2 * time.Second)
+		e.minio.Start()
+	}()
+	var retries atomic.Int64
+	_, err := job.Run(context.Background(), e.config("s3://data/restarted", true), job.Options{Retries: &retries})
+	<-done
+	if err != nil {
+		t.Fatalf("run across a MinIO restart: %v", err)
+	}
+	if retries.Load() == 0 {
+		t.Error("no retries: the kill did not land mid-run")
+	}
+	e.sameAsClean(t, "s3://data/restarted")
+}
+
+// MinIO down past the retry deadline: the run fails within a bounded time
+// with a clear message and commits nothing.
+func TestMinIODownPastDeadline(t *testing.T) {
+	e := newFaultEnv(t, 2, 2000)
+	cfg := e.config("s3://data/down", false)
+	cfg.ReadRetryDeadline = 2 * time.Second
+	start := time.Now()
+	_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) { e.minio.Kill() }})
+	if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "gave up") {
+		t.Fatalf("err = %v, want a storage failure after retries", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("took %v to fail", d)
+	}
+	e.minio.Start()
+	noManifest(t, e.store, "s3://data/down")
+}
+
+// TLS with a custom CA file works; without it the certificate is refused.
+func TestTLSWithCAFile(t *testing.T) {
+	m := storagetest.StartMinIO(t, storagetest.MinIOOptions{TLS: true})
+	s := s3Settings(m.Config())
+	s.CAFile = m.CAFile()
+	gen := job.GenerateConfig{Output: "s3://tls/logs", Objects: 1, Lines: 500, Seed: 1, Days: 1,
+		Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), S3: s}
+	if _, err := job.Generate(context.Background(), gen); err != nil {
+		t.Fatalf("generate over TLS with CA file: %v", err)
+	}
+	cfg := runConfig("s3://tls/logs/", "s3://tls/out", s)
+	if _, err := job.Run(context.Background(), cfg, job.Options{}); err != nil {
+		t.Fatalf("run over TLS with CA file: %v", err)
+	}
+	cfg.S3.CAFile = ""
+	cfg.ReadRetryDeadline = time.Second
+	_, err := job.Run(context.Background(), cfg, job.Options{})
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("without the CA file: %v, want a certificate error", err)
+	}
+}
+
+var _ io.Reader = (*bytes.Reader)(nil)
