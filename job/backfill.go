@@ -65,7 +65,9 @@ type DateResult struct {
 	RunID  string `json:"run_id,omitempty"`
 	Rows   int    `json:"rows"`
 	Error  string `json:"error,omitempty"`
-	err    error
+	// Summary is the date's run summary, when it ran.
+	Summary *Summary `json:"-"`
+	err     error
 }
 
 // Backfill runs every date from From to To with the commit protocol,
@@ -90,6 +92,7 @@ func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress fu
 			r := DateResult{Date: d, Status: "not_run"}
 			if ctx.Err() == nil {
 				sum, err := Run(ctx, cfg.dateConfig(d), opts)
+				r.Summary = sum
 				switch {
 				case err != nil:
 					r.Status, r.Error, r.err = "failed", err.Error(), err

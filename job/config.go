@@ -70,8 +70,10 @@ type Config struct {
 	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped" hash:"-"`
 	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s" flag:"idle-timeout" desc:"abandon and resume a read that delivers no data for this long" hash:"-"`
 
-	JSON     bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object" hash:"-"`
-	LogLevel string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error" hash:"-"`
+	PushgatewayURL string `env:"PUSHGATEWAY_URL" flag:"pushgateway-url" desc:"Prometheus Pushgateway to push run metrics to (with POST, grouped by job and mode)" hash:"-"`
+	Quiet          bool   `env:"QUIET" flag:"quiet" desc:"no progress bar on a terminal" hash:"-"`
+	JSON           bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object" hash:"-"`
+	LogLevel       string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error" hash:"-"`
 
 	S3 S3Settings `envPrefix:"S3_" hash:"-"`
 

@@ -66,6 +66,18 @@ type Options struct {
 	Retries *atomic.Int64
 	// AfterList, when set, is called once the inputs are listed.
 	AfterList func(ctx context.Context)
+	// Progress, when set, hears how far the run has got.
+	Progress Progress
+}
+
+// Progress receives a run's progress; calls may come from many goroutines.
+type Progress interface {
+	// Listed gives the totals once the inputs are listed.
+	Listed(objects int, bytes int64)
+	// Read reports n more bytes read from storage.
+	Read(n int64)
+	// ObjectDone reports one more object finished.
+	ObjectDone()
 }
 
 // objectResult is what one task hands back: the partial it alone built.
@@ -155,6 +167,13 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if opts.AfterList != nil {
 		opts.AfterList(ctx)
 	}
+	if opts.Progress != nil {
+		var total int64
+		for _, in := range inputs {
+			total += in.info.Size
+		}
+		opts.Progress.Listed(len(inputs), total)
+	}
 	sum.Objects = len(inputs)
 	if cfg.Input != "-" && len(inputs) == 0 {
 		// Committing an empty table would hide missing upstream logs.
@@ -215,7 +234,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		results = []objectResult{r}
 		sum.Objects = 1
 	} else {
-		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, cfg.retrier(opts.Retries), log)
+		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, cfg.retrier(opts.Retries), opts.Progress, log)
 		if err != nil {
 			return nil, err
 		}
@@ -426,7 +445,7 @@ func storageErr(err error) error {
 
 // processAll runs one pool task per object. Each task owns the partial it
 // builds; the first error cancels the others and is returned.
-func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Pool, newPartial func() *features.Partial, retry retrier, log *slog.Logger) ([]objectResult, error) {
+func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Pool, newPartial func() *features.Partial, retry retrier, progress Progress, log *slog.Logger) ([]objectResult, error) {
 	pool := pond.NewResultPool[objectResult](cfg.EffectiveWorkers(), pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
@@ -448,7 +467,12 @@ func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Poo
 			t0 := time.Now()
 			rc := newResumableReader(gctx, o.bucket, o.info, retry, cfg.IdleTimeout)
 			defer rc.Close()
-			r, err := ingest(gctx, cfg, st, o.url(), rc, newPartial())
+			var src io.Reader = rc
+			if progress != nil {
+				src = &progressReader{r: rc, p: progress}
+				defer progress.ObjectDone()
+			}
+			r, err := ingest(gctx, cfg, st, o.url(), src, newPartial())
 			if err != nil {
 				return r, err
 			}
@@ -466,6 +490,17 @@ func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Poo
 		return nil, firstErr
 	}
 	return results, nil
+}
+
+type progressReader struct {
+	r io.Reader
+	p Progress
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.p.Read(int64(n))
+	return n, err
 }
 
 type countingReader struct {

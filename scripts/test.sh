@@ -16,6 +16,7 @@ if [[ -n $gofmt_out ]]; then
 	exit 1
 fi
 go vet ./...
+scripts/check-build.sh
 go test -race -count=1 -timeout 20m "$@" ./...
 
 # Fuzz each decoder and timestamp parser for a bounded time, beyond the seed

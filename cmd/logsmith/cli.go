@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"reflect"
 	"runtime"
@@ -15,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -39,7 +42,7 @@ func environ() map[string]string {
 	return m
 }
 
-func versionString() string {
+func commitString() string {
 	c := commit
 	if c == "" {
 		if bi, ok := debug.ReadBuildInfo(); ok {
@@ -53,7 +56,21 @@ func versionString() string {
 	if c == "" {
 		c = "unknown"
 	}
-	return fmt.Sprintf("logsmith %s (commit %s, %s)", version, c, runtime.Version())
+	return c
+}
+
+// versionString is what --version prints and manifests record.
+func versionString() string {
+	return fmt.Sprintf("logsmith %s (commit %s, %s)", version, commitString(), runtime.Version())
+}
+
+// pushMetrics pushes and logs a failure; metrics never change the exit code.
+func pushMetrics(ctx context.Context, url string, m job.RunMetrics, log *slog.Logger) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := job.PushMetrics(pctx, url, m); err != nil {
+		log.Warn("push metrics", "error", err)
+	}
 }
 
 const usage = `logsmith turns JSON-lines logs in object storage into time-windowed features.
@@ -111,7 +128,23 @@ func cmdRun(ctx context.Context, args []string, env map[string]string, stdin io.
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	log := job.NewLogger(stderr, level, isTerminal(stderr))
-	sum, err := job.Run(ctx, cfg, job.Options{Logger: log, Stdin: stdin, Version: version})
+	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
+	var bar *barProgress
+	if isTerminal(stderr) && !cfg.Quiet {
+		bar = newBarProgress(stderr)
+		opts.Progress = bar
+	}
+	start := time.Now()
+	sum, err := job.Run(ctx, cfg, opts)
+	if bar != nil {
+		bar.Finish()
+	}
+	if cfg.PushgatewayURL != "" {
+		m := job.RunMetrics{Mode: "daily", Success: err == nil, Start: start, End: time.Now(), Version: version, Commit: commitString()}
+		m.Add(sum)
+		m.Retries = opts.Retries.Load()
+		pushMetrics(ctx, cfg.PushgatewayURL, m, log)
+	}
 	if sum != nil && cfg.JSON {
 		if jerr := json.NewEncoder(stdout).Encode(sum); err == nil {
 			err = jerr
@@ -307,9 +340,28 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	log := job.NewLogger(stderr, level, isTerminal(stderr))
-	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: version}, func(r job.DateResult) {
+	var bar *dateProgress
+	if isTerminal(stderr) && !cfg.Quiet {
+		from, _ := time.Parse(time.DateOnly, cfg.From)
+		to, _ := time.Parse(time.DateOnly, cfg.To)
+		bar = newDateProgress(stderr, int(to.Sub(from).Hours()/24)+1)
+	}
+	retries := new(atomic.Int64)
+	m := job.RunMetrics{Mode: "backfill", Start: time.Now(), Version: version, Commit: commitString()}
+	var mu sync.Mutex
+	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries}, func(r job.DateResult) {
 		log.Info("date done", "date", r.Date, "status", r.Status, "rows", r.Rows, "error", r.Error)
+		mu.Lock()
+		m.Add(r.Summary)
+		mu.Unlock()
+		if bar != nil {
+			bar.done(r.Date, r.Status, r.Error)
+		}
 	})
+	if cfg.PushgatewayURL != "" {
+		m.Success, m.End, m.Retries = err == nil, time.Now(), retries.Load()
+		pushMetrics(ctx, cfg.PushgatewayURL, m, log)
+	}
 	if cfg.JSON {
 		if jerr := json.NewEncoder(stdout).Encode(results); err == nil {
 			err = jerr

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -274,5 +276,32 @@ func TestSIGTERMMidRun(t *testing.T) {
 	_ = st.List(context.Background(), "out/", func(o storage.ObjectInfo) error { n++; return nil })
 	if n != 0 {
 		t.Errorf("%d objects under the output after SIGTERM, want none", n)
+	}
+}
+
+// The binary pushes its metrics when LOGSMITH_PUSHGATEWAY_URL is set, also
+// for a failed run, and a dead Pushgateway does not change the exit code.
+func TestRunPushesMetrics(t *testing.T) {
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.Method+" "+r.URL.Path)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	exe(t, nil, "generate", "--output", logs, "--objects", "1", "--lines", "100")
+	env := []string{"LOGSMITH_PUSHGATEWAY_URL=" + srv.URL}
+	if _, stderr, code := exe(t, env, "run", "--input", logs, "--output", filepath.Join(dir, "out")); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, _, code := exe(t, env, "run", "--input", filepath.Join(dir, "none"), "--output", filepath.Join(dir, "out")); code != 5 {
+		t.Errorf("failed run: exit %d", code)
+	}
+	if len(paths) != 2 || paths[0] != "POST /metrics/job/logsmith/mode/daily" {
+		t.Errorf("pushes = %v", paths)
+	}
+	dead := []string{"LOGSMITH_PUSHGATEWAY_URL=http://127.0.0.1:1"}
+	if _, stderr, code := exe(t, dead, "run", "--input", logs, "--output", filepath.Join(dir, "out2")); code != 0 || !strings.Contains(stderr, "push metrics") {
+		t.Errorf("dead pushgateway: exit %d, stderr %s", code, stderr)
 	}
 }

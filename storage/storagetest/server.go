@@ -182,6 +182,7 @@ type Proxy struct {
 // upstream, and stops it when the test ends.
 func NewProxy(t testing.TB, upstream string) *Proxy {
 	t.Helper()
+	zerolog.SetGlobalLevel(zerolog.WarnLevel) // toxics log every interruption at trace level
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
 	srv.Metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
 	p := toxiproxy.NewProxy(srv, "minio", "127.0.0.1:0", upstream)
