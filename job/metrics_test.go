@@ -85,8 +85,8 @@ func TestPushMetrics(t *testing.T) {
 		return m.Counter.GetValue()
 	}
 	for name, want := range map[string]float64{
-		"logsmith_last_success_timestamp_seconds":    float64(start.Add(90*time.Second).Unix()),
-		"logsmith_last_completion_timestamp_seconds": float64(start.Add(90*time.Second).Unix()),
+		"logsmith_last_success_timestamp_seconds":    float64(start.Add(90 * time.Second).Unix()),
+		"logsmith_last_completion_timestamp_seconds": float64(start.Add(90 * time.Second).Unix()),
 		"logsmith_duration_seconds":                  90,
 		"logsmith_lines_total":                       1000,
 		"logsmith_bytes_read_total":                  5000,
