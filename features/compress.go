@@ -36,6 +36,17 @@ var (
 	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 )
 
+// DetectCodec tells the compression of a stream from its first four bytes.
+func DetectCodec(head []byte) Codec {
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		return CodecGzip
+	case bytes.HasPrefix(head, zstdMagic):
+		return CodecZstd
+	}
+	return CodecNone
+}
+
 // Decompressor detects the compression of a stream from its magic bytes and
 // decompresses it. It keeps its buffers and decoders between streams; it is
 // not safe for concurrent use.
@@ -60,8 +71,8 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 	if err != nil && err != io.EOF {
 		return nil, CodecNone, fmt.Errorf("read header: %w", err)
 	}
-	switch {
-	case bytes.HasPrefix(head, gzipMagic):
+	switch DetectCodec(head) {
+	case CodecGzip:
 		if d.gz == nil {
 			d.gz, err = gzip.NewReader(d.br)
 		} else {
@@ -72,7 +83,7 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 		}
 		d.gz.Multistream(true)
 		return d.gz, CodecGzip, nil
-	case bytes.HasPrefix(head, zstdMagic):
+	case CodecZstd:
 		if d.zstd == nil {
 			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false))
 		} else {

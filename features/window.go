@@ -563,3 +563,5 @@ func (a *acc) row(start, size int64) Row {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+func timeDuration(ns int64) time.Duration { return time.Duration(ns) }

@@ -1,0 +1,208 @@
+package features
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/DataDog/sketches-go/ddsketch"
+	"github.com/DataDog/sketches-go/ddsketch/store"
+	"github.com/axiomhq/hyperloglog"
+)
+
+// PartialFormatVersion is the version of the binary partial format written
+// by MarshalBinary. See README "Scaling out" for the layout.
+const PartialFormatVersion = 1
+
+var partialMagic = []byte("LSPARTv1")
+
+// MarshalBinary encodes the partial: every pane, group and accumulator with
+// its sketches, and the counts. Panes and groups are written in sorted
+// order, so the same partial built the same way encodes to the same bytes.
+func (p *Partial) MarshalBinary() ([]byte, error) {
+	b := append([]byte(nil), partialMagic...)
+	b = binary.AppendVarint(b, p.size)
+	b = binary.AppendVarint(b, p.lo)
+	b = binary.AppendVarint(b, p.hi)
+	b = binary.AppendUvarint(b, uint64(p.maxGroups))
+	c := &p.Counts
+	for _, v := range []int64{c.Lines, c.Blank, c.Events, c.OutOfRange, c.Folded} {
+		b = binary.AppendVarint(b, v)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Bad)))
+	for _, v := range c.Bad {
+		b = binary.AppendVarint(b, v)
+	}
+	starts := slices.Sorted(maps.Keys(p.panes))
+	b = binary.AppendUvarint(b, uint64(len(starts)))
+	for _, s := range starts {
+		pn := p.panes[s]
+		b = binary.AppendVarint(b, s)
+		keys := slices.Sorted(maps.Keys(pn.groups))
+		b = binary.AppendUvarint(b, uint64(len(keys)))
+		for _, k := range keys {
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			var err error
+			if b, err = pn.groups[k].appendBinary(b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b, nil
+}
+
+func (a *acc) appendBinary(b []byte) ([]byte, error) {
+	for _, v := range []int64{a.count, a.errors, a.warns, a.latCount, a.min, a.max, a.bytes,
+		a.status[0], a.status[1], a.status[2], a.status[3]} {
+		b = binary.AppendVarint(b, v)
+	}
+	for _, v := range []uint64{a.sumLo, a.sumHi, a.sq[0], a.sq[1], a.sq[2]} {
+		b = binary.LittleEndian.AppendUint64(b, v)
+	}
+	var sk []byte
+	if a.sketch != nil {
+		a.sketch.Encode(&sk, true)
+	}
+	b = binary.AppendUvarint(b, uint64(len(sk)))
+	b = append(b, sk...)
+	var hb []byte
+	if a.hll != nil {
+		a.hll.Estimate() // compacts the sparse form into its sorted list
+		var err error
+		if hb, err = a.hll.MarshalBinary(); err != nil {
+			return nil, fmt.Errorf("encode hyperloglog: %w", err)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(hb)))
+	return append(b, hb...), nil
+}
+
+// errCorrupt is returned for bytes that are not a partial of this version.
+var errCorrupt = errors.New("corrupt partial")
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uvarint(limit uint64) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 || v > limit {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes(n uint64) []byte {
+	if d.err != nil || uint64(len(d.b)) < n {
+		d.err = errCorrupt
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) u64() uint64 {
+	b := d.bytes(8)
+	if b == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+// UnmarshalPartial decodes a partial written by MarshalBinary.
+func UnmarshalPartial(data []byte) (*Partial, error) {
+	if len(data) < len(partialMagic) || string(data[:len(partialMagic)]) != string(partialMagic) {
+		return nil, fmt.Errorf("%w: not a logsmith partial v%d", errCorrupt, PartialFormatVersion)
+	}
+	d := &decoder{b: data[len(partialMagic):]}
+	size, lo, hi := d.varint(), d.varint(), d.varint()
+	maxGroups := d.uvarint(math.MaxInt32)
+	if d.err != nil || size <= 0 {
+		return nil, errCorrupt
+	}
+	p := NewPartial(timeDuration(size), int(maxGroups))
+	p.lo, p.hi = lo, hi
+	c := &p.Counts
+	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded} {
+		*f = d.varint()
+	}
+	nr := d.uvarint(255)
+	for i := range nr {
+		v := d.varint()
+		if int(i) < len(c.Bad) {
+			c.Bad[i] = v
+		}
+	}
+	np := d.uvarint(uint64(len(d.b)))
+	for range np {
+		start := d.varint()
+		ng := d.uvarint(uint64(len(d.b)))
+		pn := &pane{groups: make(map[string]*acc, ng)}
+		for range ng {
+			key := string(d.bytes(d.uvarint(uint64(len(d.b)))))
+			a, err := decodeAcc(d)
+			if err != nil {
+				return nil, err
+			}
+			pn.groups[key] = a
+		}
+		p.panes[start] = pn
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return nil, errCorrupt
+	}
+	return p, nil
+}
+
+func decodeAcc(d *decoder) (*acc, error) {
+	a := &acc{}
+	for _, f := range []*int64{&a.count, &a.errors, &a.warns, &a.latCount, &a.min, &a.max, &a.bytes,
+		&a.status[0], &a.status[1], &a.status[2], &a.status[3]} {
+		*f = d.varint()
+	}
+	for _, f := range []*uint64{&a.sumLo, &a.sumHi, &a.sq[0], &a.sq[1], &a.sq[2]} {
+		*f = d.u64()
+	}
+	if sk := d.bytes(d.uvarint(uint64(len(d.b)))); len(sk) > 0 {
+		s, err := ddsketch.DecodeDDSketch(sk, store.BufferedPaginatedStoreConstructor, sketchMapping)
+		if err != nil {
+			return nil, fmt.Errorf("%w: ddsketch: %v", errCorrupt, err)
+		}
+		a.sketch = s
+	}
+	if hb := d.bytes(d.uvarint(uint64(len(d.b)))); len(hb) > 0 {
+		h := hyperloglog.New14()
+		if err := h.UnmarshalBinary(hb); err != nil {
+			return nil, fmt.Errorf("%w: hyperloglog: %v", errCorrupt, err)
+		}
+		a.hll = h
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return a, nil
+}

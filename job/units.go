@@ -1,0 +1,180 @@
+package job
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// unit is one piece of work: a whole object, or a byte range of a large
+// uncompressed one. A range [off, end) owns the lines that start inside it.
+type unit struct {
+	in       input
+	off, end int64 // end < 0: the whole object
+}
+
+func (u unit) whole() bool { return u.end < 0 }
+
+// id names the unit in shard files and errors: the object's URL, with
+// #off-end for a range.
+func (u unit) id() string {
+	if u.whole() {
+		return u.in.url()
+	}
+	return u.in.url() + "#" + strconv.FormatInt(u.off, 10) + "-" + strconv.FormatInt(u.end, 10)
+}
+
+func (u unit) size() int64 {
+	if u.whole() {
+		return u.in.info.Size
+	}
+	return u.end - u.off
+}
+
+// planUnits splits every uncompressed object larger than split bytes into
+// ranges of about split bytes; other objects are whole units. Compression
+// is read from each large object's first bytes: gzip and zstd streams are
+// never split. split <= 0 disables splitting.
+func planUnits(ctx context.Context, inputs []input, split int64, retry retrier) ([]unit, error) {
+	var units []unit
+	for _, in := range inputs {
+		if split <= 0 || in.info.Size <= split {
+			units = append(units, unit{in: in, end: -1})
+			continue
+		}
+		var head []byte
+		err := retry.do(ctx, "peek "+in.url(), func(ctx context.Context) error {
+			rc, err := in.bucket.Open(ctx, in.info.Key, 0)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			head = make([]byte, 4)
+			n, err := io.ReadFull(rc, head)
+			head = head[:n]
+			if err == io.ErrUnexpectedEOF || err == io.EOF {
+				err = nil
+			}
+			return err
+		})
+		if err != nil {
+			return nil, storageErr(fmt.Errorf("read header of %s: %w", in.url(), err))
+		}
+		if features.DetectCodec(head) != features.CodecNone {
+			units = append(units, unit{in: in, end: -1})
+			continue
+		}
+		n := (in.info.Size + split - 1) / split
+		for i := range n {
+			off := in.info.Size * i / n
+			end := in.info.Size * (i + 1) / n
+			units = append(units, unit{in: in, off: off, end: end})
+		}
+	}
+	return units, nil
+}
+
+// assignShard returns the units of shard i of n: units are dealt out by
+// size, largest first, each to the shard with the fewest bytes so far (ties
+// to the lowest shard). The result depends only on the listing.
+func assignShard(units []unit, i, n int) []unit {
+	order := slices.Clone(units)
+	slices.SortFunc(order, func(a, b unit) int {
+		if c := cmp.Compare(b.size(), a.size()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id(), b.id())
+	})
+	load := make([]int64, n)
+	var mine []unit
+	for _, u := range order {
+		best := 0
+		for s := 1; s < n; s++ {
+			if load[s] < load[best] {
+				best = s
+			}
+		}
+		load[best] += u.size()
+		if best == i {
+			mine = append(mine, u)
+		}
+	}
+	slices.SortFunc(mine, func(a, b unit) int { return cmp.Compare(a.id(), b.id()) })
+	return mine
+}
+
+// rangeReader passes the lines that start in [off, end) of a stream that
+// begins at byte off-1 (or at 0 when off is 0): it drops everything up to
+// and including the first newline, which ends the line owned by the range
+// before, and stops after the newline that ends the line crossing end.
+type rangeReader struct {
+	r        io.Reader
+	pos      int64 // stream position of the next byte from r
+	end      int64
+	skipping bool
+	done     bool
+	buf      []byte
+}
+
+func newRangeReader(r io.Reader, off, end int64) *rangeReader {
+	if off == 0 {
+		return &rangeReader{r: r, pos: 0, end: end}
+	}
+	return &rangeReader{r: r, pos: off - 1, end: end, skipping: true}
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	for {
+		if r.done {
+			return 0, io.EOF
+		}
+		n, err := r.r.Read(p)
+		chunk := p[:n]
+		start := r.pos
+		r.pos += int64(n)
+		if r.skipping {
+			i := bytes.IndexByte(chunk, '\n')
+			if i < 0 {
+				if err != nil {
+					return 0, err
+				}
+				continue
+			}
+			r.skipping = false
+			start += int64(i + 1)
+			chunk = chunk[i+1:]
+			if start >= r.end {
+				r.done = true // the first line we would own starts in the next range
+				return 0, io.EOF
+			}
+		}
+		if start+int64(len(chunk)) >= r.end {
+			// A newline at or after end-1 ends the last line we own.
+			from := max(0, r.end-1-start)
+			if from < int64(len(chunk)) {
+				if j := bytes.IndexByte(chunk[from:], '\n'); j >= 0 {
+					chunk = chunk[:from+int64(j)+1]
+					r.done = true
+				}
+			}
+		}
+		if len(chunk) == 0 {
+			if err != nil || r.done {
+				return 0, cmp.Or(err, io.EOF)
+			}
+			continue
+		}
+		// Move the kept bytes to the front of p.
+		n = copy(p, chunk)
+		if r.done {
+			return n, nil
+		}
+		return n, err
+	}
+}

@@ -1,0 +1,118 @@
+package job
+
+import (
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/logsmith/logsmith/storage"
+)
+
+// Splitting a stream into ranges and reading each with rangeReader yields
+// every line exactly once, whatever the cut points: lines straddling a
+// boundary, a cut right after a newline, multi-byte UTF-8 at the cut, a
+// final line without a newline.
+func TestRangeReaderPartitionsLines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := []string{"ä", "日本語", "x", `{"a":1}`, "🙂", "", "longer-word-here"}
+	for trial := range 300 {
+		var sb strings.Builder
+		for range 1 + rng.IntN(30) {
+			for range rng.IntN(5) {
+				sb.WriteString(words[rng.IntN(len(words))])
+			}
+			sb.WriteByte('\n')
+		}
+		text := sb.String()
+		if rng.IntN(2) == 0 {
+			text = strings.TrimSuffix(text, "\n") + "tail" // final line without newline
+		}
+		size := int64(len(text))
+		n := 1 + rng.IntN(6)
+		cuts := []int64{0}
+		for range n - 1 {
+			cuts = append(cuts, rng.Int64N(size+1))
+		}
+		cuts = append(cuts, size)
+		slicesSort(cuts)
+		var got bytes.Buffer
+		for i := 0; i+1 < len(cuts); i++ {
+			off, end := cuts[i], cuts[i+1]
+			if off == end {
+				continue
+			}
+			start := max(off-1, 0)
+			var r io.Reader = strings.NewReader(text[start:])
+			if rng.IntN(2) == 0 {
+				r = iotest.OneByteReader(r)
+			}
+			b, err := io.ReadAll(newRangeReader(r, off, end))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Write(b)
+		}
+		if got.String() != text {
+			t.Fatalf("trial %d cuts %v:\n got %q\nwant %q", trial, cuts, got.String(), text)
+		}
+	}
+}
+
+func slicesSort(s []int64) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// Shards are balanced by bytes, cover every unit once, and do not depend on
+// the listing order.
+func TestAssignShardBalancedAndComplete(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var units []unit
+	var total int64
+	for i := range 50 {
+		size := rng.Int64N(1000) + 1
+		if i < 3 {
+			size = 5000 // a few big ones
+		}
+		total += size
+		units = append(units, unit{in: input{loc: Location{Scheme: "s3", Bucket: "b"}, info: storage.ObjectInfo{Key: string(rune('A'+i%26)) + strings.Repeat("x", i), Size: size}}, end: -1})
+	}
+	for _, n := range []int{1, 2, 3, 7} {
+		seen := map[string]int{}
+		var biggest, smallest int64 = 0, 1 << 62
+		for i := range n {
+			var load int64
+			shuffled := append([]unit(nil), units...)
+			rng.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
+			a, b := assignShard(units, i, n), assignShard(shuffled, i, n)
+			if len(a) != len(b) {
+				t.Fatalf("n=%d shard %d depends on listing order", n, i)
+			}
+			for j := range a {
+				if a[j].id() != b[j].id() {
+					t.Fatalf("n=%d shard %d depends on listing order", n, i)
+				}
+				seen[a[j].id()]++
+				load += a[j].size()
+			}
+			biggest, smallest = max(biggest, load), min(smallest, load)
+		}
+		if len(seen) != len(units) {
+			t.Errorf("n=%d: %d units covered, want %d", n, len(seen), len(units))
+		}
+		for id, c := range seen {
+			if c != 1 {
+				t.Errorf("n=%d: %s covered %d times", n, id, c)
+			}
+		}
+		if n > 1 && biggest-smallest > 5000 {
+			t.Errorf("n=%d: loads from %d to %d bytes (total %d): not balanced", n, smallest, biggest, total)
+		}
+	}
+}
