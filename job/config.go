@@ -41,7 +41,10 @@ type Config struct {
 	Date          string        `env:"DATE" flag:"date" desc:"the UTC date (YYYY-MM-DD) to compute; default: yesterday when --input is a template, else every date found" hash:"-"`
 	From          string        `env:"FROM" flag:"from" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) set: the date is from + index" hash:"-"`
 	WidenDays     int           `env:"WIDEN_DAYS" flag:"widen-days" desc:"also read the templated inputs of this many days before and after --date (for logs straddling midnight)"`
-	RunID         string        `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random" hash:"-"`
+	RunID         string        `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random; shards of one run share it" hash:"-"`
+	Shard         string        `env:"SHARD" flag:"shard" desc:"i/n: compute shard i of n (0-based) and write its partial for logsmith merge" hash:"-"`
+	Shards        int           `env:"SHARDS" flag:"shards" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job): the shard count; the index is the shard" hash:"-"`
+	SplitBytes    int64         `env:"SPLIT_BYTES" envDefault:"268435456" flag:"split-bytes" desc:"read uncompressed objects larger than this as several byte ranges; 0 disables" hash:"-"`
 	SkipCommitted bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config" hash:"-"`
 	GCGrace       time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long superseded runs' files stay for readers before deletion" hash:"-"`
 	Window        []string      `env:"WINDOW" envDefault:"5m" flag:"window" desc:"window length, or LENGTH/SLIDE for sliding windows; repeat (or comma-separate) for several tables"`
@@ -80,6 +83,24 @@ type Config struct {
 	// CompletionIndex is JOB_COMPLETION_INDEX as set by a Kubernetes Indexed
 	// Job, or -1. With From it selects the date.
 	CompletionIndex int `json:"-"`
+}
+
+// shard returns the shard this run computes, from --shard i/n or from
+// JOB_COMPLETION_INDEX with --shards n.
+func (c *Config) shard() (i, n int, ok bool) {
+	if c.Shard != "" {
+		a, b, found := strings.Cut(c.Shard, "/")
+		i, err1 := strconv.Atoi(a)
+		n, err2 := strconv.Atoi(b)
+		if !found || err1 != nil || err2 != nil || i < 0 || n < 1 || i >= n || n > 10000 {
+			return 0, 0, false
+		}
+		return i, n, true
+	}
+	if c.Shards > 0 && c.CompletionIndex >= 0 && c.CompletionIndex < c.Shards && c.Shards <= 10000 {
+		return c.CompletionIndex, c.Shards, true
+	}
+	return 0, 0, false
 }
 
 // retrier returns the retry policy of storage calls.
@@ -218,7 +239,27 @@ func (c *Config) Validate() error {
 	if c.Date != "" && c.From != "" {
 		return bad("From", "set either --date or --from, not both")
 	}
-	if c.From != "" && c.CompletionIndex < 0 {
+	if c.Shard != "" || c.Shards > 0 {
+		if _, _, ok := c.shard(); !ok {
+			return bad("Shard", "%q: want i/n with 0 <= i < n <= 10000 (or LOGSMITH_SHARDS with JOB_COMPLETION_INDEX)", c.Shard)
+		}
+		if c.Shards > 0 && c.From != "" {
+			return bad("Shards", "JOB_COMPLETION_INDEX cannot be both the shard and the date offset (--from)")
+		}
+		if c.RunID == "" {
+			return bad("RunID", "required with --shard: every shard of a run, and the merge, use the same run id")
+		}
+		if c.Input == "-" {
+			return bad("Shard", "standard input cannot be sharded")
+		}
+		if c.Date == "" && !IsTemplate(c.Input) {
+			return bad("Shard", "a sharded run needs --date or a templated input")
+		}
+	}
+	if c.SplitBytes < 0 {
+		return bad("SplitBytes", "%d: must not be negative", c.SplitBytes)
+	}
+	if c.From != "" && c.CompletionIndex < 0 && c.Shards == 0 {
 		return bad("From", "needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job)")
 	}
 	if c.WidenDays < 0 || c.WidenDays > 7 {

@@ -36,7 +36,7 @@ func (c *Config) targetDate(now time.Time) string {
 	switch {
 	case c.Date != "":
 		return c.Date
-	case c.From != "" && c.CompletionIndex >= 0:
+	case c.From != "" && c.CompletionIndex >= 0 && c.Shards == 0:
 		from, _ := time.Parse(time.DateOnly, c.From)
 		return from.AddDate(0, 0, c.CompletionIndex).Format(time.DateOnly)
 	case IsTemplate(c.Input):

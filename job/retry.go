@@ -89,6 +89,7 @@ type resumableReader struct {
 	cancel context.CancelFunc
 	timer  *time.Timer
 	off    int64
+	opened bool
 }
 
 func newResumableReader(ctx context.Context, b Bucket, info storage.ObjectInfo, r retrier, idle time.Duration) *resumableReader {
@@ -96,10 +97,11 @@ func newResumableReader(ctx context.Context, b Bucket, info storage.ObjectInfo, 
 }
 
 func (r *resumableReader) open() error {
+	if r.opened && r.retry.retries != nil {
+		r.retry.retries.Add(1) // a resumption
+	}
+	r.opened = true
 	if r.off > 0 {
-		if r.retry.retries != nil {
-			r.retry.retries.Add(1) // a resumption
-		}
 		// Resuming must read the same object version.
 		st, err := r.b.Stat(r.ctx, r.info.Key)
 		if err != nil {

@@ -128,10 +128,35 @@ func (in input) url() string {
 	return "file://" + filepath.ToSlash(filepath.Join(in.loc.Dir, in.info.Key))
 }
 
-// Run executes one run: resolve the date and inputs, fan out, merge, and
-// commit each date partition. It returns the summary and an error
-// classified by KindOf.
-func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
+// runState is one run in progress: its settings, identity and output.
+type runState struct {
+	cfg            *Config
+	opts           Options
+	log            *slog.Logger
+	started        time.Time
+	runID          string
+	date           string
+	out            Bucket
+	outLoc         Location
+	snapshot       map[string]string
+	configHash     string
+	windows        []features.Window
+	manifestInputs []ManifestInput
+	prev           *Manifest
+	prevETag       string
+	sum            *Summary
+}
+
+// aggregate is the merged result of reading some units.
+type aggregate struct {
+	partial      *features.Partial
+	bytesRead    int64
+	bytesDecoded int64
+	damaged      []DamagedObject
+	rejects      []Reject
+}
+
+func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -144,179 +169,245 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := opts.Logger
-	started := opts.Now()
 	cfg.S3.Timeout = cfg.IdleTimeout
-	runID := cfg.RunID
-	if runID == "" {
-		runID = newRunID(started)
+	rs := &runState{cfg: cfg, opts: opts, log: opts.Logger, started: opts.Now(), runID: cfg.RunID}
+	if rs.runID == "" {
+		rs.runID = newRunID(rs.started)
 	}
-	outLoc, _ := ParseLocation(cfg.Output)
-	out, err := OpenBucket(outLoc, cfg.S3)
+	rs.outLoc, _ = ParseLocation(cfg.Output)
+	var err error
+	if rs.out, err = OpenBucket(rs.outLoc, cfg.S3); err != nil {
+		return nil, err
+	}
+	rs.date = cfg.targetDate(rs.started)
+	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.outLoc.String(), Date: rs.date,
+		Workers: cfg.EffectiveWorkers(), BadByReason: map[string]int64{}}
+	rs.snapshot, rs.configHash = ConfigSnapshot(cfg)
+	rs.windows, _ = cfg.Windows()
+	return rs, nil
+}
+
+func (rs *runState) retry() retrier { return rs.cfg.retrier(rs.opts.Retries) }
+
+// newPartial returns an empty partial for this run's panes and date range.
+func (rs *runState) newPartial() *features.Partial {
+	var reach time.Duration // how far past its start's date a window extends
+	for _, w := range rs.windows {
+		reach = max(reach, w.Size-w.Slide)
+	}
+	p := features.NewPartial(features.PaneFor(rs.windows), rs.cfg.MaxGroups)
+	if rs.date != "" {
+		d := mustDate(rs.date)
+		p.Restrict(d, d.AddDate(0, 0, 1).Add(reach))
+	}
+	return p
+}
+
+func (rs *runState) done() *Summary {
+	rs.sum.Duration = rs.opts.Now().Sub(rs.started)
+	rs.sum.DurationSec = rs.sum.Duration.Seconds()
+	if s := rs.sum.Duration.Seconds(); s > 0 {
+		rs.sum.MBPerSec = float64(rs.sum.BytesDecoded) / 1e6 / s
+	}
+	rs.sum.Retries = rs.opts.Retries.Load()
+	return rs.sum
+}
+
+// Run executes one run: resolve the date and inputs, fan out, merge, and
+// commit each date partition; or, with --shard, compute one shard's partial
+// for a later merge. It returns the summary and an error classified by
+// KindOf.
+func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
+	rs, err := newRunState(&cfg, opts)
 	if err != nil {
 		return nil, err
 	}
-	date := cfg.targetDate(started)
-	sum := &Summary{RunID: runID, Input: cfg.Input, Output: outLoc.String(), Date: date, Workers: cfg.EffectiveWorkers(), BadByReason: map[string]int64{}}
-	snapshot, configHash := ConfigSnapshot(&cfg)
-
-	inputs, err := resolveInputs(ctx, &cfg, date, opts.Retries)
+	log, sum := rs.log, rs.sum
+	inputs, err := resolveInputs(ctx, &cfg, rs.date, opts.Retries)
 	if err != nil {
 		return nil, err
 	}
 	if opts.AfterList != nil {
 		opts.AfterList(ctx)
 	}
-	if opts.Progress != nil {
-		var total int64
-		for _, in := range inputs {
-			total += in.info.Size
-		}
-		opts.Progress.Listed(len(inputs), total)
-	}
 	sum.Objects = len(inputs)
 	if cfg.Input != "-" && len(inputs) == 0 {
 		// Committing an empty table would hide missing upstream logs.
-		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, mustDate(date)))}
+		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, mustDate(rs.date)))}
 	}
-	manifestInputs := make([]ManifestInput, len(inputs))
+	rs.manifestInputs = make([]ManifestInput, len(inputs))
 	for i, in := range inputs {
-		manifestInputs[i] = ManifestInput{URL: in.url(), Size: in.info.Size, ETag: in.info.ETag}
+		rs.manifestInputs[i] = ManifestInput{URL: in.url(), Size: in.info.Size, ETag: in.info.ETag}
 	}
-	log.Info("run start", "run_id", runID, "input", cfg.Input, "date", date, "objects", len(inputs))
+	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.date, "objects", len(inputs))
 
+	shard, shards, sharded := cfg.shard()
 	// A dated run reads the committed manifest first, to skip or to replace it.
-	var prev *Manifest
-	var prevETag string
-	if date != "" {
-		prev, prevETag, err = readManifestRetry(ctx, cfg.retrier(opts.Retries), out, outLoc, date)
+	if rs.date != "" && !sharded {
+		rs.prev, rs.prevETag, err = readManifestRetry(ctx, rs.retry(), rs.out, rs.tableLoc(rs.windows[0]), rs.date)
 		if err != nil {
-			return nil, storageErr(fmt.Errorf("read manifest of %s: %w", date, err))
+			return nil, storageErr(fmt.Errorf("read manifest of %s: %w", rs.date, err))
 		}
-		if cfg.SkipCommitted && prev != nil && cfg.Input != "-" && prev.sameInputs(manifestInputs, configHash) {
-			log.Info("already committed from the same inputs and config; skipping", "date", date, "run_id", prev.RunID)
-			sum.Partitions = []PartitionResult{{Date: date, Status: StatusSkipped, RunID: prev.RunID, Rows: prev.Rows}}
-			sum.Duration = opts.Now().Sub(started)
-			sum.DurationSec = sum.Duration.Seconds()
-			return sum, nil
+		if cfg.SkipCommitted && rs.prev != nil && cfg.Input != "-" && rs.prev.sameInputs(rs.manifestInputs, rs.configHash) {
+			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", rs.prev.RunID)
+			sum.Partitions = []PartitionResult{{Window: rs.windows[0].String(), Date: rs.date, Status: StatusSkipped, RunID: rs.prev.RunID, Rows: rs.prev.Rows}}
+			return rs.done(), nil
 		}
 	}
 
-	windows, _ := cfg.Windows()
-	paneSize := features.PaneFor(windows)
-	var reach time.Duration // how far past its start's date a window extends
-	for _, w := range windows {
-		reach = max(reach, w.Size-w.Slide)
-	}
-	newPartial := func() *features.Partial {
-		p := features.NewPartial(paneSize, cfg.MaxGroups)
-		if date != "" {
-			d, _ := time.Parse(time.DateOnly, date)
-			p.Restrict(d, d.AddDate(0, 0, 1).Add(reach))
-		}
-		return p
-	}
-	var results []objectResult
-	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(cfg.Spec())} }}
+	var agg *aggregate
 	if cfg.Input == "-" {
-		stdin := opts.Stdin
-		if stdin == nil {
-			stdin = os.Stdin
-		}
-		r, err := ingest(ctx, &cfg, states.Get().(*taskState), "-", stdin, newPartial())
-		if err != nil {
+		if agg, err = rs.readStdin(ctx); err != nil {
 			return nil, err
 		}
-		if r.damaged != nil {
-			// Standard input cannot be re-read; a broken stream fails the run.
-			return nil, &kindError{KindBadData, fmt.Errorf("read standard input: %s", r.damaged.Reason)}
-		}
-		results = []objectResult{r}
-		sum.Objects = 1
 	} else {
-		results, err = processAll(ctx, &cfg, inputs, &states, newPartial, cfg.retrier(opts.Retries), opts.Progress, log)
+		units, err := planUnits(ctx, inputs, cfg.SplitBytes, rs.retry())
 		if err != nil {
 			return nil, err
+		}
+		all := units
+		if sharded {
+			units = assignShard(units, shard, shards)
+		}
+		if opts.Progress != nil {
+			var total int64
+			for _, u := range units {
+				total += u.size()
+			}
+			opts.Progress.Listed(len(units), total)
+		}
+		if agg, err = rs.process(ctx, units); err != nil {
+			return nil, err
+		}
+		if sharded {
+			return rs.writeShard(ctx, shard, shards, all, units, agg)
 		}
 	}
+	return rs.finish(ctx, agg)
+}
 
-	total := newPartial()
-	var rejects []Reject
+// readStdin reads standard input as one object.
+func (rs *runState) readStdin(ctx context.Context) (*aggregate, error) {
+	stdin := rs.opts.Stdin
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	st := &taskState{jd: features.NewDecoder(rs.cfg.Spec())}
+	r, err := ingest(ctx, rs.cfg, st, "-", stdin, rs.newPartial())
+	if err != nil {
+		return nil, err
+	}
+	if r.damaged != nil {
+		// Standard input cannot be re-read; a broken stream fails the run.
+		return nil, &kindError{KindBadData, fmt.Errorf("read standard input: %s", r.damaged.Reason)}
+	}
+	rs.sum.Objects = 1
+	return rs.collect([]objectResult{r})
+}
+
+// process reads units in the worker pool and merges their partials.
+func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, error) {
+	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(rs.cfg.Spec())} }}
+	results, err := processAll(ctx, rs.cfg, units, &states, rs.newPartial, rs.retry(), rs.opts.Progress, rs.log)
+	if err != nil {
+		return nil, err
+	}
+	return rs.collect(results)
+}
+
+// collect merges per-unit results in unit order.
+func (rs *runState) collect(results []objectResult) (*aggregate, error) {
+	agg := &aggregate{partial: rs.newPartial()}
 	for _, r := range results {
-		sum.BytesRead += r.bytesRead
-		sum.BytesDecoded += r.bytesDecoded
-		rejects = append(rejects, r.rejects...)
+		agg.bytesRead += r.bytesRead
+		agg.bytesDecoded += r.bytesDecoded
+		agg.rejects = append(agg.rejects, r.rejects...)
 		if r.damaged != nil {
-			sum.Damaged = append(sum.Damaged, *r.damaged)
-			log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
+			agg.damaged = append(agg.damaged, *r.damaged)
+			rs.log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
 			if r.damaged.Rejected {
 				continue
 			}
 		}
-		if err := total.Merge(r.partial); err != nil {
+		if err := agg.partial.Merge(r.partial); err != nil {
 			return nil, err
 		}
 	}
-	if opts.Retries != nil {
-		sum.Retries = opts.Retries.Load()
+	return agg, nil
+}
+
+func (rs *runState) tableLoc(w features.Window) Location {
+	if len(rs.windows) > 1 {
+		loc := rs.outLoc
+		loc.Prefix = rs.outLoc.Key("window=" + w.String())
+		return loc
 	}
+	return rs.outLoc
+}
+
+// finish checks the bad-input threshold, writes the rejects sample, builds
+// every table and commits each date partition.
+func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
+	cfg, sum, log := rs.cfg, rs.sum, rs.log
+	total := agg.partial
+	sum.BytesRead, sum.BytesDecoded, sum.Damaged = agg.bytesRead, agg.bytesDecoded, agg.damaged
 	c := total.Counts
 	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
 	sum.OutOfRange, sum.Folded = c.OutOfRange, c.Folded
 	sum.BadByReason = c.BadByReason()
 	sum.Windows = total.Panes()
 
-	retry := cfg.retrier(opts.Retries)
-	if len(rejects) > 0 {
-		key, err := writeRejects(ctx, out, outLoc, date, runID, rejects, retry)
+	retry := rs.retry()
+	if len(agg.rejects) > 0 {
+		key, err := writeRejects(ctx, rs.out, rs.outLoc, rs.date, rs.runID, agg.rejects, retry)
 		if err != nil {
-			return sum, err
+			return rs.done(), err
 		}
 		sum.Rejects = key
 	}
-	if err := checkBadRatio(&c, len(inputs), len(sum.Damaged), cfg.MaxBadRatio); err != nil {
-		return sum, err
+	objects := len(rs.manifestInputs)
+	if cfg.Input == "-" {
+		objects = 1
+	}
+	if err := checkBadRatio(&c, objects, len(sum.Damaged), cfg.MaxBadRatio); err != nil {
+		return rs.done(), err
 	}
 
 	cols := cfg.Columns()
 	var firstErr error
 	var tables []Location
-	for _, w := range windows {
-		tloc := outLoc
-		if len(windows) > 1 {
-			tloc.Prefix = outLoc.Key("window=" + w.String())
-		}
+	for _, w := range rs.windows {
+		tloc := rs.tableLoc(w)
 		tables = append(tables, tloc)
 		opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(cols.Dims)}
-		if date != "" {
-			d := mustDate(date)
+		if rs.date != "" {
+			d := mustDate(rs.date)
 			opt.From, opt.To = d, d.AddDate(0, 0, 1)
 		}
 		rows, err := total.Table(w, opt)
 		if err != nil {
-			return sum, err
+			return rs.done(), err
 		}
 		sum.Rows += len(rows)
 		byDate := splitByDate(rows)
 		dates := slices.Sorted(maps.Keys(byDate))
-		if date != "" {
-			dates = []string{date} // an empty date is committed too: it had no events
+		if rs.date != "" {
+			dates = []string{rs.date} // an empty date is committed too: it had no events
 		}
-		meta := tableMetadata(w, cols)
-		cm := &committer{out: out, loc: tloc, runID: runID, grace: cfg.GCGrace, log: log, now: opts.Now,
-			beforePublish: opts.BeforePublish, cols: cols, meta: meta, retry: retry}
+		cm := &committer{out: rs.out, loc: tloc, runID: rs.runID, grace: cfg.GCGrace, log: log, now: rs.opts.Now,
+			beforePublish: rs.opts.BeforePublish, cols: cols, meta: tableMetadata(w, cols), retry: retry}
 		for _, d := range dates {
 			m := &Manifest{
 				ManifestVersion: ManifestVersion, SchemaVersion: SchemaVersion, Window: w.String(),
-				Schema: cols.Schema(), Date: d, RunID: runID,
-				Version: opts.Version, StartedAt: started.UTC(), Rows: len(byDate[d]), Inputs: manifestInputs,
+				Schema: cols.Schema(), Date: d, RunID: rs.runID,
+				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]), Inputs: rs.manifestInputs,
 				Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded, BadLines: c.BadTotal(),
-				BadByReason: c.BadByReason(), Config: snapshot, ConfigHash: configHash,
+				BadByReason: c.BadByReason(), Config: rs.snapshot, ConfigHash: rs.configHash,
 				Damaged: sum.Damaged, Rejects: sum.Rejects,
 			}
-			p, pe := prev, prevETag
-			if date == "" || len(windows) > 1 {
-				p, pe, err = readManifestRetry(ctx, retry, out, tloc, d)
+			p, pe := rs.prev, rs.prevETag
+			if rs.date == "" || len(rs.windows) > 1 {
+				p, pe, err = readManifestRetry(ctx, retry, rs.out, tloc, d)
 				if err != nil {
 					firstErr = cmp.Or(firstErr, storageErr(fmt.Errorf("read manifest of %s: %w", d, err)))
 					continue
@@ -327,35 +418,30 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			sum.Partitions = append(sum.Partitions, res)
 			sum.Files = append(sum.Files, res.Files...)
 			if err != nil {
-				log.Error("commit failed", "window", w.String(), "date", d, "run_id", runID, "error", err)
+				log.Error("commit failed", "window", w.String(), "date", d, "run_id", rs.runID, "error", err)
 				firstErr = cmp.Or(firstErr, err)
 				if ctx.Err() != nil {
-					return sum, firstErr
+					return rs.done(), firstErr
 				}
 				continue
 			}
-			log.Info("committed", "window", w.String(), "date", d, "run_id", runID, "rows", res.Rows)
+			log.Info("committed", "window", w.String(), "date", d, "run_id", rs.runID, "rows", res.Rows)
 		}
 	}
 	if firstErr == nil {
 		for _, tloc := range tables {
 			var dates []string
-			if date != "" {
-				dates = []string{date}
+			if rs.date != "" {
+				dates = []string{rs.date}
 			}
-			if res, err := GC(ctx, out, tloc, cfg.GCGrace, opts.Now(), dates...); err != nil {
+			if res, err := GC(ctx, rs.out, tloc, cfg.GCGrace, rs.opts.Now(), dates...); err != nil {
 				log.Warn("garbage collection", "error", err)
 			} else if len(res.Deleted) > 0 {
 				log.Info("removed superseded runs", "runs", res.Deleted)
 			}
 		}
 	}
-	sum.Duration = opts.Now().Sub(started)
-	sum.DurationSec = sum.Duration.Seconds()
-	if s := sum.Duration.Seconds(); s > 0 {
-		sum.MBPerSec = float64(sum.BytesDecoded) / 1e6 / s
-	}
-	return sum, firstErr
+	return rs.done(), firstErr
 }
 
 // readManifestRetry reads a partition's manifest with retries; a partition
@@ -445,7 +531,7 @@ func storageErr(err error) error {
 
 // processAll runs one pool task per object. Each task owns the partial it
 // builds; the first error cancels the others and is returned.
-func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Pool, newPartial func() *features.Partial, retry retrier, progress Progress, log *slog.Logger) ([]objectResult, error) {
+func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Pool, newPartial func() *features.Partial, retry retrier, progress Progress, log *slog.Logger) ([]objectResult, error) {
 	pool := pond.NewResultPool[objectResult](cfg.EffectiveWorkers(), pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
@@ -453,7 +539,7 @@ func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Poo
 	var firstErr error
 	var once sync.Once
 	group := pool.NewGroupContext(gctx)
-	for _, o := range objs {
+	for _, u := range units {
 		group.SubmitErr(func() (res objectResult, err error) {
 			defer func() {
 				if err != nil {
@@ -465,18 +551,22 @@ func processAll(ctx context.Context, cfg *Config, objs []input, states *sync.Poo
 			st := states.Get().(*taskState)
 			defer states.Put(st)
 			t0 := time.Now()
-			rc := newResumableReader(gctx, o.bucket, o.info, retry, cfg.IdleTimeout)
+			rc := newResumableReader(gctx, u.in.bucket, u.in.info, retry, cfg.IdleTimeout)
 			defer rc.Close()
 			var src io.Reader = rc
+			if !u.whole() {
+				rc.off = max(u.off-1, 0)
+				src = newRangeReader(rc, u.off, u.end)
+			}
 			if progress != nil {
-				src = &progressReader{r: rc, p: progress}
+				src = &progressReader{r: src, p: progress}
 				defer progress.ObjectDone()
 			}
-			r, err := ingest(gctx, cfg, st, o.url(), src, newPartial())
+			r, err := ingest(gctx, cfg, st, u.id(), src, newPartial())
 			if err != nil {
 				return r, err
 			}
-			log.Debug("object done", "url", o.url(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
+			log.Debug("object done", "url", u.id(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
 				"lines", r.partial.Counts.Lines, "bad", r.partial.Counts.BadTotal(), "seconds", time.Since(t0).Seconds())
 			return r, nil
 		})

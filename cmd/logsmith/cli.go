@@ -77,6 +77,8 @@ const usage = `logsmith turns JSON-lines logs in object storage into time-window
 
 Usage:
   logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
+  logsmith run      --shard i/n --run ID --date D [flags]        compute one shard's partial
+  logsmith merge    --run ID --date D --output URL [flags]       merge the shards and commit
   logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
   logsmith ls       --output URL                                 list committed partitions
   logsmith show     --output URL --date D                        print a partition's manifest
@@ -100,8 +102,8 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "run":
-		return cmdRun(ctx, args[1:], env, stdin, stdout, stderr)
+	case "run", "merge":
+		return cmdRun(ctx, args[0], args[1:], env, stdin, stdout, stderr)
 	case "generate":
 		return cmdGenerate(ctx, args[1:], env, stdout, stderr)
 	case "backfill":
@@ -118,9 +120,9 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func cmdRun(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
+func cmdRun(ctx context.Context, cmd string, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg job.Config
-	if err := parseConfig(&cfg, "run", args, env, stdout); err != nil {
+	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
 	level, err := job.ParseLogLevel(cfg.LogLevel)
@@ -135,7 +137,11 @@ func cmdRun(ctx context.Context, args []string, env map[string]string, stdin io.
 		opts.Progress = bar
 	}
 	start := time.Now()
-	sum, err := job.Run(ctx, cfg, opts)
+	run := job.Run
+	if cmd == "merge" {
+		run = job.Merge
+	}
+	sum, err := run(ctx, cfg, opts)
 	if bar != nil {
 		bar.Finish()
 	}
