@@ -251,4 +251,3 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 func mergeErr(format string, args ...any) error {
 	return &kindError{KindBadData, fmt.Errorf("merge: "+format, args...)}
 }
-
