@@ -31,6 +31,7 @@ type Summary struct {
 	Output       string            `json:"output"`
 	Date         string            `json:"date,omitempty"`
 	Objects      int               `json:"objects"`
+	Units        int               `json:"units"` // objects and byte ranges read
 	BytesRead    int64             `json:"bytes_read"`
 	BytesDecoded int64             `json:"bytes_decoded"`
 	Lines        int64             `json:"lines"`
@@ -266,6 +267,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, err
 		}
 		all := units
+		sum.Units = len(units)
 		if sharded {
 			units = assignShard(units, shard, shards)
 		}

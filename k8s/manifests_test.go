@@ -67,7 +67,7 @@ var dirs = []string{"base", "overlays/local", "sharded"}
 func TestManifestsDecodeStrictly(t *testing.T) {
 	for _, d := range dirs {
 		r := render(t, d)
-		if d != "sharded" && (len(r.cronJobs) != 1 || len(r.jobs) != 1 || len(r.configMaps) != 1) {
+		if want := map[bool]int{true: 3, false: 1}[d == "sharded"]; len(r.cronJobs) != 1 || len(r.jobs) != want || len(r.configMaps) != 1 {
 			t.Errorf("%s: %d cronjobs, %d jobs, %d configmaps", d, len(r.cronJobs), len(r.jobs), len(r.configMaps))
 		}
 	}
@@ -209,6 +209,39 @@ func TestBackfillJobInvariants(t *testing.T) {
 	}
 }
 
+func TestShardedInvariants(t *testing.T) {
+	r := render(t, "sharded")
+	jobs := map[string]batchv1.Job{}
+	for _, j := range r.jobs {
+		jobs[j.Name] = j
+	}
+	m, g := jobs["logsmith-map"], jobs["logsmith-merge"]
+	if m.Spec.CompletionMode == nil || *m.Spec.CompletionMode != batchv1.IndexedCompletion || m.Spec.Completions == nil || m.Spec.BackoffLimitPerIndex == nil {
+		t.Fatalf("map job: %+v", m.Spec)
+	}
+	checkFailurePolicy(t, "sharded/map", m.Spec.PodFailurePolicy, batchv1.PodFailurePolicyActionFailIndex)
+	checkFailurePolicy(t, "sharded/merge", g.Spec.PodFailurePolicy, batchv1.PodFailurePolicyActionFailJob)
+	checkPod(t, "sharded/map", m.Spec.Template.Spec)
+	checkPod(t, "sharded/merge", g.Spec.Template.Spec)
+	env := func(j batchv1.Job) map[string]string {
+		e := map[string]string{}
+		for _, v := range j.Spec.Template.Spec.Containers[0].Env {
+			e[v.Name] = v.Value
+		}
+		return e
+	}
+	me, ge := env(m), env(g)
+	if me["LOGSMITH_SHARDS"] != fmt.Sprint(*m.Spec.Completions) {
+		t.Errorf("LOGSMITH_SHARDS %q, completions %d", me["LOGSMITH_SHARDS"], *m.Spec.Completions)
+	}
+	if me["LOGSMITH_RUN_ID"] == "" || me["LOGSMITH_RUN_ID"] != ge["LOGSMITH_RUN_ID"] || me["LOGSMITH_DATE"] != ge["LOGSMITH_DATE"] {
+		t.Errorf("map and merge must share the run id and date: %v %v", me, ge)
+	}
+	if a := g.Spec.Template.Spec.Containers[0].Args; !slices.Equal(a, []string{"merge"}) {
+		t.Errorf("merge args %v", a)
+	}
+}
+
 // knownEnv lists every LOGSMITH_* variable some command reads.
 func knownEnv() map[string]bool {
 	known := map[string]bool{}
@@ -256,7 +289,7 @@ func TestManifestEnvExists(t *testing.T) {
 				}
 				env[e.Name] = e.Value
 			}
-			if len(p.Containers[0].Args) == 0 || p.Containers[0].Args[0] != "run" {
+			if len(p.Containers[0].Args) == 0 || (p.Containers[0].Args[0] != "run" && p.Containers[0].Args[0] != "merge") {
 				continue
 			}
 			var cfg job.Config
