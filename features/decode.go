@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/valyala/fastjson"
+	"github.com/valyala/fastjson/fastfloat"
 )
 
 // Reason says why a line was skipped.
@@ -132,35 +133,82 @@ func LatencyScale(unit string) (float64, error) {
 
 // Decoder extracts an [Event] from one JSON line. A Decoder reuses its
 // buffers and is not safe for concurrent use: give each task its own.
+//
+// Flat lines (one object of strings, numbers, booleans and nulls, without
+// escapes) are scanned in one pass by a hand-written scanner; anything else
+// — escapes, nested values, odd whitespace, invalid JSON — goes to the full
+// parser (fastjson). Both fill the same slots, so the result never depends
+// on which path read the line.
 type Decoder struct {
-	p                   fastjson.Parser
-	spec                Spec
-	ts, level, latency  []string
-	status, bytes, dist []string
-	groups              [][]string
-	latencyToNanos      float64
-	raw, group          []byte
+	p              fastjson.Parser
+	spec           Spec
+	paths          [][]string // slot -> path
+	flatKeys       []string   // slot -> key, when every path is one key
+	keyLens        uint64     // bit n set: some flat key has length n
+	vals           []rawVal   // slot -> value of the current line
+	latencyToNanos float64
+	raw, group     []byte
 }
 
+// Slots of the fixed fields; group-by fields follow.
+const (
+	slotTime = iota
+	slotLevel
+	slotLatency
+	slotStatus
+	slotBytes
+	slotDistinct
+	slotGroups
+)
+
+// rawVal is a field's value: its JSON kind and its text (a string's
+// unescaped content, a number's literal, or the JSON of anything else).
+type rawVal struct {
+	kind valKind
+	b    []byte
+}
+
+type valKind uint8
+
+const (
+	valAbsent valKind = iota
+	valNull
+	valString
+	valNumber
+	valBool
+	valOther // object or array
+)
+
 // NewDecoder returns a decoder for spec, which must be valid (see
-// Spec.Validate).
+// LatencyScale and ParseTimeFormat).
 func NewDecoder(spec Spec) *Decoder {
 	scale, err := LatencyScale(spec.LatencyUnit)
 	if err != nil {
 		scale = 1e6
 	}
-	d := &Decoder{
-		spec:           spec,
-		ts:             splitPath(spec.Fields.Timestamp),
-		level:          splitPath(spec.Fields.Level),
-		latency:        splitPath(spec.Fields.Latency),
-		status:         splitPath(spec.Fields.Status),
-		bytes:          splitPath(spec.Fields.Bytes),
-		dist:           splitPath(spec.Fields.Distinct),
-		latencyToNanos: scale,
+	f := spec.Fields
+	d := &Decoder{spec: spec, latencyToNanos: scale}
+	for _, p := range append([]string{f.Timestamp, f.Level, f.Latency, f.Status, f.Bytes, f.Distinct}, spec.GroupBy...) {
+		d.paths = append(d.paths, splitPath(p))
 	}
-	for _, g := range spec.GroupBy {
-		d.groups = append(d.groups, splitPath(g))
+	d.vals = make([]rawVal, len(d.paths))
+	flat := true
+	for _, p := range d.paths {
+		if len(p) > 1 {
+			flat = false
+		}
+	}
+	if flat {
+		for _, p := range d.paths {
+			k := ""
+			if len(p) == 1 {
+				k = p[0]
+			}
+			d.flatKeys = append(d.flatKeys, k)
+			if k != "" && len(k) < 64 {
+				d.keyLens |= 1 << len(k)
+			}
+		}
 	}
 	return d
 }
@@ -176,114 +224,128 @@ func splitPath(p string) []string {
 const maxLatencyNanos = float64(1 << 62)
 
 // number returns a JSON number, or a string holding one, as float64.
-func (d *Decoder) number(v *fastjson.Value) (float64, bool) {
-	switch v.Type() {
-	case fastjson.TypeNumber:
-		f, err := v.Float64()
-		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
-	case fastjson.TypeString:
-		b, _ := v.StringBytes()
-		f, err := parseFloat(b)
-		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+func number(v rawVal) (float64, bool) {
+	if v.kind != valNumber && v.kind != valString {
+		return 0, false
 	}
-	return 0, false
+	f, err := fastfloat.Parse(b2s(v.b))
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
+
+func present(v rawVal) bool { return v.kind != valAbsent && v.kind != valNull }
 
 // Decode decodes one line. It returns ReasonNone and the event, or the reason
 // the line must be skipped. It never panics, whatever the input.
 func (d *Decoder) Decode(line []byte) (Event, Reason) {
-	var e Event
-	v, err := d.p.ParseBytes(line)
-	if err != nil || v.Type() != fastjson.TypeObject {
-		return e, ReasonNotJSON
+	if d.flatKeys == nil || !d.scanFlat(line) {
+		v, err := d.p.ParseBytes(line)
+		if err != nil || v.Type() != fastjson.TypeObject {
+			return Event{}, ReasonNotJSON
+		}
+		d.raw = d.raw[:0]
+		for i, p := range d.paths {
+			d.vals[i] = d.fromFastjson(p, v)
+		}
 	}
-	tv := v.Get(d.ts...)
-	if tv == nil || tv.Type() == fastjson.TypeNull {
+	return d.convert()
+}
+
+// fromFastjson reads one path of a parsed line. Text that is not a string's
+// content goes to d.raw, which holds every slot's text for this line.
+func (d *Decoder) fromFastjson(path []string, root *fastjson.Value) rawVal {
+	if path == nil {
+		return rawVal{}
+	}
+	v := root.Get(path...)
+	if v == nil {
+		return rawVal{}
+	}
+	switch v.Type() {
+	case fastjson.TypeNull:
+		return rawVal{kind: valNull}
+	case fastjson.TypeString:
+		b, _ := v.StringBytes()
+		return rawVal{kind: valString, b: b}
+	}
+	start := len(d.raw)
+	d.raw = v.MarshalTo(d.raw)
+	kind := valOther
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		kind = valNumber
+	case fastjson.TypeTrue, fastjson.TypeFalse:
+		kind = valBool
+	}
+	return rawVal{kind: kind, b: d.raw[start:len(d.raw):len(d.raw)]}
+}
+
+func (d *Decoder) convert() (Event, Reason) {
+	var e Event
+	var err error
+	tv := d.vals[slotTime]
+	if !present(tv) {
 		return e, ReasonMissingTimestamp
 	}
 	if e.Time, err = d.parseTime(tv); err != nil {
 		return e, ReasonBadTimestamp
 	}
-	if d.latency != nil {
-		if lv := v.Get(d.latency...); lv != nil && lv.Type() != fastjson.TypeNull {
-			f, ok := d.number(lv)
-			ns := math.Round(f * d.latencyToNanos)
-			if !ok || f < 0 || ns >= maxLatencyNanos {
-				return e, ReasonBadLatency
-			}
-			e.Latency, e.HasLatency = int64(ns), true
+	if lv := d.vals[slotLatency]; present(lv) {
+		f, ok := number(lv)
+		ns := math.Round(f * d.latencyToNanos)
+		if !ok || f < 0 || ns >= maxLatencyNanos {
+			return e, ReasonBadLatency
 		}
+		e.Latency, e.HasLatency = int64(ns), true
 	}
-	if d.status != nil {
-		if sv := v.Get(d.status...); sv != nil && sv.Type() != fastjson.TypeNull {
-			f, ok := d.number(sv)
-			if !ok || f < 0 || f > 999 || f != math.Trunc(f) {
-				return e, ReasonBadStatus
-			}
-			e.Status = int32(f)
+	if sv := d.vals[slotStatus]; present(sv) {
+		f, ok := number(sv)
+		if !ok || f < 0 || f > 999 || f != math.Trunc(f) {
+			return e, ReasonBadStatus
 		}
+		e.Status = int32(f)
 	}
-	if d.bytes != nil {
-		if bv := v.Get(d.bytes...); bv != nil && bv.Type() != fastjson.TypeNull {
-			f, ok := d.number(bv)
-			if !ok || f < 0 || f >= 1<<53 || f != math.Trunc(f) {
-				return e, ReasonBadBytes
-			}
-			e.Bytes, e.HasBytes = int64(f), true
+	if bv := d.vals[slotBytes]; present(bv) {
+		f, ok := number(bv)
+		if !ok || f < 0 || f >= 1<<53 || f != math.Trunc(f) {
+			return e, ReasonBadBytes
 		}
+		e.Bytes, e.HasBytes = int64(f), true
 	}
 	levelSeen := false
-	if d.level != nil {
-		if lv := v.Get(d.level...); lv != nil && lv.Type() == fastjson.TypeString {
-			b, _ := lv.StringBytes()
-			e.Level, levelSeen = classifyLevel(b), true
-		}
+	if lv := d.vals[slotLevel]; lv.kind == valString {
+		e.Level, levelSeen = classifyLevel(lv.b), true
 	}
 	if !levelSeen && d.spec.ErrorStatus > 0 && e.Status >= int32(d.spec.ErrorStatus) {
 		e.Level = LevelError
 	}
-	if d.dist != nil {
-		if dv := v.Get(d.dist...); dv != nil && dv.Type() != fastjson.TypeNull {
-			d.raw = scalar(d.raw[:0], dv)
-			e.Distinct, e.HasDistinct = hashBytes(d.raw), true
-		}
+	if dv := d.vals[slotDistinct]; present(dv) {
+		e.Distinct, e.HasDistinct = hashBytes(dv.b), true
 	}
-	if d.groups != nil {
+	if len(d.vals) > slotGroups {
 		d.group = d.group[:0]
-		for _, g := range d.groups {
-			d.raw = d.raw[:0]
-			if gv := v.Get(g...); gv != nil && gv.Type() != fastjson.TypeNull {
-				d.raw = scalar(d.raw, gv)
+		for _, gv := range d.vals[slotGroups:] {
+			var b []byte
+			if present(gv) {
+				b = gv.b
 			}
-			d.group = binary.AppendUvarint(d.group, uint64(len(d.raw)))
-			d.group = append(d.group, d.raw...)
+			d.group = binary.AppendUvarint(d.group, uint64(len(b)))
+			d.group = append(d.group, b...)
 		}
 		e.Group = d.group
 	}
 	return e, ReasonNone
 }
 
-// scalar appends a value's text: a string's content, or the JSON text of
-// anything else.
-func scalar(dst []byte, v *fastjson.Value) []byte {
-	if v.Type() == fastjson.TypeString {
-		b, _ := v.StringBytes()
-		return append(dst, b...)
-	}
-	return v.MarshalTo(dst)
-}
-
-func (d *Decoder) parseTime(v *fastjson.Value) (int64, error) {
+func (d *Decoder) parseTime(v rawVal) (int64, error) {
 	f := d.spec.TimeFormat
-	switch v.Type() {
-	case fastjson.TypeNumber:
+	switch v.kind {
+	case valNumber:
 		if f != TimeAuto && (f < TimeEpochS || f > TimeEpochNS) {
 			return 0, errTimestamp
 		}
-		d.raw = v.MarshalTo(d.raw[:0])
-		return ParseEpoch(d.raw, f)
-	case fastjson.TypeString:
-		b, _ := v.StringBytes()
+		return ParseEpoch(v.b, f)
+	case valString:
+		b := v.b
 		switch f {
 		case TimeRFC3339:
 			return ParseRFC3339(b)

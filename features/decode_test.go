@@ -81,3 +81,44 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// The one-pass scanner and the full parser agree on every line: the scanner
+// either declines or gives exactly the full parser's result.
+func FuzzFastPathMatchesParser(f *testing.F) {
+	for _, s := range []string{
+		`{"timestamp":"2025-11-08T10:00:00.123Z","level":"INFO","service":"a","status":200,"latency_ms":12.5,"bytes":10,"user_id":"u1"}`,
+		`{"timestamp":1762596000,"level":"error","latency_ms":"7","service":null,"status":"503"}`,
+		`{"service":"x","timestamp":"2025-11-08T10:00:00Z","service":"y","latency_ms":-0.0e+1}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","nested":{"a":1},"latency_ms":1}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","msg":"say \"hi\"","latency_ms":01}`,
+		`{ "timestamp" : "2025-11-08T10:00:00Z" , "latency_ms" : 1e400 }`,
+		`{"timestamp":"2025-11-08T10:00:00Z","bytes":true}`, `{}`, `{"a":}`, `[]`, `nul`,
+	} {
+		f.Add([]byte(s))
+	}
+	spec := DefaultSpec()
+	spec.Fields.Status, spec.Fields.Bytes, spec.Fields.Distinct = "status", "bytes", "user_id"
+	spec.GroupBy = []string{"service", "level"}
+	fast := NewDecoder(spec)
+	full := NewDecoder(spec)
+	full.flatKeys = nil // always the full parser
+	f.Fuzz(func(t *testing.T, line []byte) {
+		e1, r1 := fast.Decode(line)
+		e2, r2 := full.Decode(line)
+		if r1 != r2 || !reflect.DeepEqual(e1, e2) {
+			t.Errorf("%q: scanner %+v %v, parser %+v %v", line, e1, r1, e2, r2)
+		}
+	})
+}
+
+func TestFastPathIsUsed(t *testing.T) {
+	d := NewDecoder(DefaultSpec())
+	if !d.scanFlat([]byte(`{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":120,"ok":true,"x":null}`)) {
+		t.Error("the scanner declined a flat line")
+	}
+	for _, s := range []string{`{"a":{"b":1}}`, `{"a":"\"q\""}`, `{"a":[1]}`, "{\"a\":1}\n", `{"a":01}`, `{"a":1,}`} {
+		if d.scanFlat([]byte(s)) {
+			t.Errorf("the scanner accepted %s", s)
+		}
+	}
+}

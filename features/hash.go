@@ -1,7 +1,7 @@
 package features
 
 import (
-	"strconv"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -9,7 +9,5 @@ import (
 // hashBytes hashes a distinct-count value for the HyperLogLog.
 func hashBytes(b []byte) uint64 { return xxhash.Sum64(b) }
 
-// parseFloat parses a decimal number held in a JSON string.
-func parseFloat(b []byte) (float64, error) {
-	return strconv.ParseFloat(string(b), 64)
-}
+// b2s views b as a string without copying; the string must not outlive b.
+func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
