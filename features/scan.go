@@ -19,7 +19,7 @@ func stringEnd(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
 		q, s := x^quote, x^bslsh
-		m := ((q - lo7) &^ q | (s - lo7) &^ s) & hi7
+		m := ((q-lo7)&^q | (s-lo7)&^s) & hi7
 		if m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
