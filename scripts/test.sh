@@ -21,6 +21,6 @@ go test -race -count=1 -timeout 20m "$@" ./...
 
 # Fuzz each decoder and timestamp parser for a bounded time, beyond the seed
 # corpus in features/testdata/fuzz that the run above already replays.
-for target in FuzzDecode FuzzParseRFC3339 FuzzParseEpoch FuzzParseNginx; do
-	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${LOGSMITH_FUZZTIME:-15s}" ./features
+for target in FuzzDecode FuzzFastPathMatchesParser FuzzParseRFC3339 FuzzParseEpoch FuzzParseNginx FuzzUnmarshalPartial; do
+	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${LOGSMITH_FUZZTIME:-12s}" ./features
 done
