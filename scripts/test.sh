@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
 trap 'scripts/minio.sh stop' EXIT
-eval "$(scripts/minio.sh start)"
+minio_env=$(scripts/minio.sh start) || { echo "MinIO did not start" >&2; exit 1; }
+eval "$minio_env"
 export LOGSMITH_TEST_S3=1
 
 gofmt_out=$(gofmt -l .)

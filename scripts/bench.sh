@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Benchmarks logsmith end to end against the floors measured in the same run.
+#
+#   scripts/bench.sh [--write]     --write also rewrites docs/benchmarks.md
+#
+# Generates the data once (seeded; ~1 GB uncompressed as plain, gzip and
+# zstd, 32 objects of one day) into $LOGSMITH_BENCH_DIR (default
+# ~/.cache/logsmith/bench) and into a throwaway MinIO, then measures, RUNS
+# times each (default 5), and prints medians:
+#   - floors: reading the plain files, decompressing the gzip and zstd files
+#     (scripts/benchfloor, 2 files in flight);
+#   - logsmith run on each kind with 1 and 2 workers (wall time, CPU seconds
+#     and peak RSS from /usr/bin/time), and from MinIO with 2 workers;
+#   - peak RSS for a 4x larger input when LOGSMITH_BENCH_4X=1.
+# Throughput is uncompressed bytes per wall second. Shared machines are
+# noisy: compare ratios measured in the same run, not absolute numbers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WRITE=${1:-}
+RUNS=${RUNS:-5}
+LINES=${LINES:-112000}
+DATA=${LOGSMITH_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/logsmith/bench}
+BIN=$(mktemp -d)
+RES=$(mktemp -d)
+export LOGSMITH_MINIO_STATE=$RES/minio
+export LOGSMITH_MINIO_PORT=${LOGSMITH_MINIO_PORT:-9133}
+trap 'scripts/minio.sh stop >/dev/null 2>&1 || true; rm -rf "$BIN"' EXIT
+
+scripts/build.sh "$BIN/logsmith" >&2
+go build -o "$BIN/benchfloor" ./scripts/benchfloor
+L=$BIN/logsmith
+
+gen() { # kind flag
+	local dir=$DATA/$1-$LINES
+	if [[ ! -f $dir/.done ]]; then
+		echo "bench: generating $1 data in $dir (once)" >&2
+		rm -rf "$dir"
+		$L generate --output "$dir" --objects 32 --lines "$LINES" --seed 42 --start 2025-11-08T00:00:00Z $2 >&2
+		touch "$dir/.done"
+	fi
+}
+gen plain ""
+gen gzip --gzip
+gen zstd --zstd
+
+minio_env=$(scripts/minio.sh start) || { echo "MinIO did not start" >&2; exit 1; }
+eval "$minio_env"
+for k in plain gzip; do
+	flag=""; [[ $k == gzip ]] && flag=--gzip
+	$L generate --output "s3://bench/$k" --objects 32 --lines "$LINES" --seed 42 --start 2025-11-08T00:00:00Z $flag >/dev/null
+done
+bytes=$(du -sb --apparent-size "$DATA/plain-$LINES" --exclude=.done | cut -f1)
+echo "bench: $bytes bytes uncompressed per run; $RUNS runs each" >&2
+
+# measure NAME CMD...: appends "wall user sys rss_kb" to $RES/NAME
+measure() {
+	local name=$1; shift
+	sync
+	/usr/bin/time -f "%e %U %S %M" -o "$RES/t" "$@" >/dev/null 2>"$RES/err" || { cat "$RES/err" >&2; exit 1; }
+	cat "$RES/t" >>"$RES/$name"
+}
+floor() { # NAME MODE DIR: appends "wall user sys rss" using the tool's own clock for wall
+	local out
+	out=$(/usr/bin/time -f "%U %S %M" -o "$RES/t" "$BIN/benchfloor" --mode "$2" --dir "$3" --workers 2)
+	echo "$(cut -d' ' -f2 <<<"$out") $(cat "$RES/t")" >>"$RES/$1"
+}
+runjob() { # NAME WORKERS INPUT
+	measure "$1" "$L" run --input "$3" --output "$RES/out-$1" --date 2025-11-08 --workers "$2" \
+		--log-level error --quiet --gc-grace 0s
+}
+
+for r in $(seq 1 "$RUNS"); do
+	echo "bench: run $r of $RUNS" >&2
+	floor floor-read read "$DATA/plain-$LINES"
+	floor floor-gzip decompress "$DATA/gzip-$LINES"
+	floor floor-zstd decompress "$DATA/zstd-$LINES"
+	for k in plain gzip zstd; do
+		for w in 1 2; do
+			runjob "run-$k-w$w" "$w" "$DATA/$k-$LINES/{yyyy}/{mm}/{dd}/"
+		done
+	done
+	runjob run-minio-plain-w2 2 "s3://bench/plain/{yyyy}/{mm}/{dd}/"
+	runjob run-minio-gzip-w2 2 "s3://bench/gzip/{yyyy}/{mm}/{dd}/"
+done
+
+if [[ ${LOGSMITH_BENCH_4X:-} == 1 ]]; then
+	gen plain4x "--days 4"
+	echo "bench: 4x input, peak RSS" >&2
+	measure run-plain4x-w2 "$L" run --input "$DATA/plain4x-$LINES" --output "$RES/out-4x" --workers 2 \
+		--log-level error --quiet --window 5m
+fi
+
+# median of column COL (1 wall, 2 user, 3 sys, 4 rss) of NAME
+median() { cut -d' ' -f"$2" "$RES/$1" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+mbs() { awk -v b="$bytes" -v s="$(median "$1" 1)" 'BEGIN {printf "%.0f", b/1e6/s}'; }
+cpu() { awk -v b="$bytes" -v u="$(median "$1" 2)" -v s="$(median "$1" 3)" 'BEGIN {printf "%.2f", (u+s)/(b/1e9)}'; }
+rss() { awk -v k="$(median "$1" 4)" 'BEGIN {printf "%.0f", k/1024}'; }
+ratio() { awk -v a="$(mbs "$1")" -v b="$(mbs "$2")" 'BEGIN {printf "%.2f", a/b}'; }
+
+{
+	echo "| measurement | MB/s (median of $RUNS) | CPU s per GB | peak RSS MiB |"
+	echo "| --- | ---: | ---: | ---: |"
+	for n in floor-read floor-gzip floor-zstd run-plain-w1 run-plain-w2 run-gzip-w1 run-gzip-w2 run-zstd-w1 run-zstd-w2 run-minio-plain-w2 run-minio-gzip-w2; do
+		echo "| $n | $(mbs $n) | $(cpu $n) | $(rss $n) |"
+	done
+	[[ -f $RES/run-plain4x-w2 ]] && echo "| run-plain4x-w2 (4x input, 1 run) | $(awk -v b="$((bytes * 4))" -v s="$(median run-plain4x-w2 1)" 'BEGIN {printf "%.0f", b/1e6/s}') | | $(rss run-plain4x-w2) |"
+	echo
+	echo "| ratio | value | target |"
+	echo "| --- | ---: | --- |"
+	echo "| gzip end-to-end / gzip decompress floor (2 workers) | $(ratio run-gzip-w2 floor-gzip) | ≥ 0.85 |"
+	echo "| zstd end-to-end / gzip end-to-end (2 workers) | $(ratio run-zstd-w2 run-gzip-w2) | > 1 |"
+	echo "| plain end-to-end / read floor (2 workers) | $(ratio run-plain-w2 floor-read) | (parsing is the floor) |"
+	echo "| plain: 2 workers / 1 worker | $(ratio run-plain-w2 run-plain-w1) | ≥ 1.8 |"
+	echo "| gzip: 2 workers / 1 worker | $(ratio run-gzip-w2 run-gzip-w1) | ≥ 1.8 |"
+	echo "| MinIO gzip / local gzip (2 workers) | $(ratio run-minio-gzip-w2 run-gzip-w2) | > 0.7 |"
+	echo "| MinIO plain / local plain (2 workers) | $(ratio run-minio-plain-w2 run-plain-w2) | (cost figure) |"
+} | tee "$RES/table.md"
+
+if [[ $WRITE == --write ]]; then
+	{
+		echo "# Benchmarks"
+		echo
+		echo "Reproduce with \`scripts/bench.sh --write\` (add \`LOGSMITH_BENCH_4X=1\` for the 4x memory check)."
+		echo "Input: 32 objects, one day, ~$((bytes / 1000000)) MB uncompressed of \`logsmith generate --seed 42\` lines (~290 bytes),"
+		echo "in the page cache; output Parquet, one 5-minute table. MB/s are uncompressed bytes per wall second."
+		echo
+		echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)."
+		echo
+		cat "$RES/table.md"
+	} >docs/benchmarks.md.new
+	mv docs/benchmarks.md.new docs/benchmarks.md
+	echo "bench: wrote docs/benchmarks.md" >&2
+fi
