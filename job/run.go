@@ -41,7 +41,7 @@ type Summary struct {
 	Folded       int64             `json:"folded_events"` // events of groups beyond the cap, in __other__
 	BadLines     int64             `json:"bad_lines"`
 	BadByReason  map[string]int64  `json:"bad_by_reason"`
-	Windows      int               `json:"panes"` // non-empty panes (finest windows)
+	Windows      int               `json:"windows"` // non-empty panes (the finest windows)
 	Rows         int               `json:"rows"`
 	Files        []string          `json:"files"`
 	Partitions   []PartitionResult `json:"partitions"`
