@@ -281,6 +281,32 @@ func GC(ctx context.Context, b Bucket, out Location, grace time.Duration, now ti
 		}
 		res.Deleted = append(res.Deleted, id)
 	}
+	// Shard partials are deleted by a successful merge; those of runs that
+	// never merged go once their newest shard is older than grace.
+	partials := map[string]time.Time{}
+	err = b.List(ctx, out.Key("_partials/"), func(o storage.ObjectInfo) error {
+		rest := strings.TrimPrefix(o.Key, out.Key("_partials/"))
+		if parts := strings.SplitN(rest, "/", 3); len(parts) == 3 {
+			id := parts[0] + "/" + parts[1]
+			if t, ok := partials[id]; !ok || o.Modified.After(t) {
+				partials[id] = o.Modified
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, storageErr(fmt.Errorf("gc list partials: %w", err))
+	}
+	for id, newest := range partials {
+		date := strings.TrimPrefix(strings.SplitN(id, "/", 2)[0], "date=")
+		if len(dates) > 0 && !containsStr(dates, date) || now.Sub(newest) <= grace {
+			continue
+		}
+		if err := deletePrefix(ctx, b, out.Key("_partials/"+id+"/")); err != nil {
+			return res, storageErr(fmt.Errorf("gc partials %s: %w", id, err))
+		}
+		res.Deleted = append(res.Deleted, "_partials/"+id)
+	}
 	return res, nil
 }
 

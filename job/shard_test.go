@@ -202,4 +202,13 @@ func TestMergeRejectsBadShards(t *testing.T) {
 	if err := merge("C"); err == nil || !strings.Contains(err.Error(), "another config") {
 		t.Errorf("merge with a different config: %v", err)
 	}
+	// Partials of runs that never merge are collected once older than grace.
+	loc := mustLoc(t, "s3://"+b.Bucket()+"/o")
+	if _, err := job.GC(ctx, b, loc, time.Hour, time.Now()); err != nil || len(readAll(t, b, "o/_partials/date=2025-11-08/run=C/")) != 2 {
+		t.Fatalf("gc within grace removed partials: %v", err)
+	}
+	res, err := job.GC(ctx, b, loc, time.Hour, time.Now().Add(2*time.Hour))
+	if err != nil || len(readAll(t, b, "o/_partials/")) != 0 {
+		t.Errorf("gc after grace: %v %v, partials left %d", res, err, len(readAll(t, b, "o/_partials/")))
+	}
 }

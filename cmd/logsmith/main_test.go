@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -303,5 +305,53 @@ func TestRunPushesMetrics(t *testing.T) {
 	dead := []string{"LOGSMITH_PUSHGATEWAY_URL=http://127.0.0.1:1"}
 	if _, stderr, code := exe(t, dead, "run", "--input", logs, "--output", filepath.Join(dir, "out2")); code != 0 || !strings.Contains(stderr, "push metrics") {
 		t.Errorf("dead pushgateway: exit %d, stderr %s", code, stderr)
+	}
+}
+
+// Credentials that authenticate but lack permission: temporary credentials
+// from MinIO's STS with a restrictive session policy, given the standard
+// AWS variables (so this also exercises the fallback from the LOGSMITH_S3_*
+// keys to the AWS environment). One line, exit 6, nothing committed.
+func TestNoPermission(t *testing.T) {
+	m := storagetest.StartMinIO(t, storagetest.MinIOOptions{})
+	env := s3Env(m.Config())
+	if _, stderr, code := exe(t, env, "generate", "--output", "s3://perm/logs", "--objects", "1", "--lines", "200"); code != 0 {
+		t.Fatal(stderr)
+	}
+	assume := func(policy string) []string {
+		creds, err := credentials.NewSTSAssumeRole("http://"+m.Addr, credentials.STSAssumeRoleOptions{
+			AccessKey: m.User, SecretKey: m.Password, Policy: policy, Location: "us-east-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := creds.GetWithContext(&credentials.CredContext{Client: http.DefaultClient})
+		if err != nil {
+			t.Fatalf("assume role: %v", err)
+		}
+		return []string{"LOGSMITH_S3_ENDPOINT=" + m.Addr, "LOGSMITH_S3_INSECURE=true", "LOGSMITH_S3_REGION=us-east-1",
+			"AWS_ACCESS_KEY_ID=" + v.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + v.SecretAccessKey, "AWS_SESSION_TOKEN=" + v.SessionToken}
+	}
+	readOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket","s3:GetBucketLocation"],"Resource":["arn:aws:s3:::perm","arn:aws:s3:::perm/*"]}]}`
+	nothing := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetBucketLocation"],"Resource":["arn:aws:s3:::perm"]}]}`
+	for _, tc := range []struct{ name, policy, out string }{
+		{"cannot list or read", nothing, "s3://perm/out1"},
+		{"cannot write the output", readOnly, "s3://perm/out2"},
+	} {
+		start := time.Now()
+		_, stderr, code := exe(t, assume(tc.policy), "run", "--input", "s3://perm/logs/", "--output", tc.out)
+		last := strings.TrimSpace(stderr)
+		last = last[strings.LastIndexByte(last, '\n')+1:]
+		if code != 6 || !strings.Contains(last, "access denied") {
+			t.Errorf("%s: exit %d, last line %q; want 6 and access denied", tc.name, code, last)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: took %v", tc.name, d)
+		}
+	}
+	st, _ := storage.NewS3(m.Config(), "perm")
+	n := 0
+	_ = st.List(context.Background(), "out", func(storage.ObjectInfo) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("%d objects written without permission", n)
 	}
 }
