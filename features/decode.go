@@ -144,7 +144,7 @@ type Decoder struct {
 	spec           Spec
 	paths          [][]string // slot -> path
 	flatKeys       []string   // slot -> key, when every path is one key
-	keyLens        uint64     // bit n set: some flat key has length n
+	slotsByLen     [64][]int  // key length -> slots of flat keys that long
 	vals           []rawVal   // slot -> value of the current line
 	latencyToNanos float64
 	raw, group     []byte
@@ -204,10 +204,10 @@ func NewDecoder(spec Spec) *Decoder {
 			if len(p) == 1 {
 				k = p[0]
 			}
-			d.flatKeys = append(d.flatKeys, k)
-			if k != "" && len(k) < 64 {
-				d.keyLens |= 1 << len(k)
+			if k != "" && len(k) < len(d.slotsByLen) {
+				d.slotsByLen[len(k)] = append(d.slotsByLen[len(k)], len(d.flatKeys))
 			}
+			d.flatKeys = append(d.flatKeys, k)
 		}
 	}
 	return d

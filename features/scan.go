@@ -97,9 +97,9 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		default:
 			return false // nested value or invalid
 		}
-		if len(key) < 64 && d.keyLens&(1<<len(key)) != 0 {
-			for slot, k := range d.flatKeys {
-				if len(k) == len(key) && d.vals[slot].kind == valAbsent && k == string(key) {
+		if len(key) < len(d.slotsByLen) {
+			for _, slot := range d.slotsByLen[len(key)] {
+				if d.vals[slot].kind == valAbsent && d.flatKeys[slot] == string(key) {
 					d.vals[slot] = v
 				}
 			}
