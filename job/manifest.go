@@ -125,8 +125,47 @@ func decodeManifest(ctx context.Context, b Bucket, key string) (*Manifest, error
 	return &m, nil
 }
 
-// ListManifests returns the manifests of every committed partition under
-// out, sorted by date.
+// Tables returns the table locations under out: out itself, or one per
+// window=W folder when a run wrote several window specs.
+func Tables(ctx context.Context, b Bucket, out Location) ([]Location, error) {
+	seen := map[string]bool{}
+	var tables []Location
+	err := b.List(ctx, out.Key("window="), func(o storage.ObjectInfo) error {
+		rest := strings.TrimPrefix(o.Key, out.Key(""))
+		if w, _, ok := strings.Cut(rest, "/"); ok && !seen[w] {
+			seen[w] = true
+			t := out
+			t.Prefix = out.Key(w)
+			tables = append(tables, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tables of %s: %w", out, err)
+	}
+	return append([]Location{out}, tables...), nil
+}
+
+// ListAllManifests returns the manifests of every committed partition of
+// every table under out, sorted by window then date.
+func ListAllManifests(ctx context.Context, b Bucket, out Location) ([]*Manifest, error) {
+	tables, err := Tables(ctx, b, out)
+	if err != nil {
+		return nil, err
+	}
+	var all []*Manifest
+	for _, t := range tables {
+		ms, err := ListManifests(ctx, b, t)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ms...)
+	}
+	return all, nil
+}
+
+// ListManifests returns the manifests of every committed partition of the
+// table at out, sorted by date.
 func ListManifests(ctx context.Context, b Bucket, out Location) ([]*Manifest, error) {
 	var dates []string
 	err := b.List(ctx, out.Key("date="), func(o storage.ObjectInfo) error {

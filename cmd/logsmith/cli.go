@@ -24,6 +24,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=...".
@@ -397,21 +398,47 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 	}
 	switch cmd {
 	case "show":
-		m, _, err := job.ReadManifest(ctx, b, loc, cfg.Date)
+		tables, err := job.Tables(ctx, b, loc)
 		if err != nil {
-			return fmt.Errorf("show %s: %w", cfg.Date, err)
+			return err
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(m)
+		found := false
+		for _, t := range tables {
+			m, _, err := job.ReadManifest(ctx, b, t, cfg.Date)
+			if errors.Is(err, storage.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("show %s: %w", cfg.Date, err)
+			}
+			found = true
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
+		}
+		if !found {
+			return fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist)
+		}
+		return nil
 	case "gc":
 		var dates []string
 		if cfg.Date != "" {
 			dates = []string{cfg.Date}
 		}
-		res, err := job.GC(ctx, b, loc, cfg.GCGrace, time.Now(), dates...)
+		tables, err := job.Tables(ctx, b, loc)
 		if err != nil {
 			return err
+		}
+		res := &job.GCResult{}
+		for _, t := range tables {
+			r, err := job.GC(ctx, b, t, cfg.GCGrace, time.Now(), dates...)
+			if err != nil {
+				return err
+			}
+			res.Deleted = append(res.Deleted, r.Deleted...)
+			res.Kept = append(res.Kept, r.Kept...)
 		}
 		if cfg.JSON {
 			return json.NewEncoder(stdout).Encode(res)
@@ -424,7 +451,7 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 		}
 		return nil
 	}
-	ms, err := job.ListManifests(ctx, b, loc)
+	ms, err := job.ListAllManifests(ctx, b, loc)
 	if err != nil {
 		return err
 	}
@@ -432,10 +459,10 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 		return json.NewEncoder(stdout).Encode(ms)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATE\tROWS\tRUN\tCOMMITTED\tINPUTS\tBAD_LINES\tOUT_OF_RANGE")
+	fmt.Fprintln(tw, "WINDOW\tDATE\tROWS\tRUN\tCOMMITTED\tINPUTS\tBAD_LINES\tOUT_OF_RANGE\tDAMAGED")
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%d\n", m.Date, m.Rows, m.RunID,
-			m.CommittedAt.Format(time.RFC3339), len(m.Inputs), m.BadLines, m.OutOfRange)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%d\n", m.Window, m.Date, m.Rows, m.RunID,
+			m.CommittedAt.Format(time.RFC3339), len(m.Inputs), m.BadLines, m.OutOfRange, len(m.Damaged))
 	}
 	return tw.Flush()
 }

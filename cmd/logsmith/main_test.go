@@ -177,6 +177,19 @@ func TestBackfillLsShow(t *testing.T) {
 	if _, stderr, code := exe(t, nil, "show", "--output", feats, "--date", "2025-11-10"); code != 5 {
 		t.Errorf("show of an uncommitted date: exit %d: %s", code, stderr)
 	}
+	// Several window specs: ls and show see every table.
+	multi := filepath.Join(dir, "multi")
+	if _, stderr, code := exe(t, nil, "run", "--input", tmpl, "--output", multi, "--date", "2025-11-08", "--window", "5m", "--window", "1h"); code != 0 {
+		t.Fatal(stderr)
+	}
+	stdout, _, _ = exe(t, nil, "ls", "--output", multi)
+	if !strings.Contains(stdout, "5m  ") || !strings.Contains(stdout, "1h  ") {
+		t.Errorf("ls of two tables:\n%s", stdout)
+	}
+	stdout, _, code = exe(t, nil, "show", "--output", multi, "--date", "2025-11-08")
+	if code != 0 || strings.Count(stdout, `"manifest_version"`) != 2 {
+		t.Errorf("show of two tables: exit %d\n%s", code, stdout)
+	}
 }
 
 func s3Env(c storage.S3Config) []string {
