@@ -31,7 +31,7 @@ const DistinctRelativeError = 0.0081
 const OtherGroup = "__other__"
 
 var sketchMapping = func() mapping.IndexMapping {
-	m, err := mapping.NewLogarithmicMapping(SketchRelativeAccuracy)
+	m, err := mapping.NewCubicallyInterpolatedMapping(SketchRelativeAccuracy)
 	if err != nil {
 		panic(fmt.Sprintf("ddsketch mapping: %v", err)) // constant, valid accuracy
 	}
