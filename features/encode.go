@@ -15,9 +15,9 @@ import (
 
 // PartialFormatVersion is the version of the binary partial format written
 // by MarshalBinary. See README "Scaling out" for the layout.
-const PartialFormatVersion = 1
+const PartialFormatVersion = 2
 
-var partialMagic = []byte("LSPARTv1")
+var partialMagic = []byte("LSPARTv2")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted

@@ -53,7 +53,7 @@ func TestPartialRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) || dec0.Counts != b[0].Counts {
 		t.Error("decoded partials give a different table")
 	}
-	for _, bad := range [][]byte{nil, []byte("LSPARTv1"), ea[:len(ea)/2], append(bytes.Clone(ea), 0)} {
+	for _, bad := range [][]byte{nil, []byte("LSPARTv2"), ea[:len(ea)/2], append(bytes.Clone(ea), 0)} {
 		if _, err := UnmarshalPartial(bad); err == nil {
 			t.Errorf("corrupt partial of %d bytes decoded", len(bad))
 		}
