@@ -127,6 +127,11 @@ if [[ $WRITE == --write ]]; then
 		echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)."
 		echo
 		cat "$RES/table.md"
+		# Keep the hand-written analysis that follows the tables.
+		if [[ -f docs/benchmarks.md ]]; then
+			echo
+			sed -n '/^## Against the targets/,$p' docs/benchmarks.md
+		fi
 	} >docs/benchmarks.md.new
 	mv docs/benchmarks.md.new docs/benchmarks.md
 	echo "bench: wrote docs/benchmarks.md" >&2
