@@ -1,5 +1,3 @@
-// Command logsmith turns JSON-lines logs in object storage into
-// time-windowed features. See README.md for usage.
 package main
 
 import (

@@ -1,6 +1,3 @@
-// Package storagetest holds what storage tests share: a conformance suite
-// that every backend must pass, and access to the MinIO server that
-// scripts/test.sh starts.
 package storagetest
 
 import (
