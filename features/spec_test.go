@@ -257,3 +257,26 @@ func TestDistinctCount(t *testing.T) {
 		t.Errorf("distinct = %d, want 20000 within 3 standard errors", r.DistinctCount)
 	}
 }
+
+// A stray event decades away costs one day of windows, dense or sparse.
+func TestStrayEventDoesNotExplode(t *testing.T) {
+	p := NewPartial(5*time.Minute, 0)
+	addAt(p, 1, "", 10)
+	p.Add(&Event{Time: 0}) // 1970-01-01
+	dense, err := p.Table(Window{Size: 5 * time.Minute}, TableOptions{Dense: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dense) != 2*288 {
+		t.Errorf("dense rows = %d, want two days of 288", len(dense))
+	}
+	sparse, _ := p.Table(Window{Size: 15 * time.Minute, Slide: 5 * time.Minute}, TableOptions{})
+	if len(sparse) != 6 {
+		t.Errorf("sparse sliding rows = %d, want 3 windows per event", len(sparse))
+	}
+	for i := 1; i < len(sparse); i++ {
+		if !sparse[i-1].WindowStart.Before(sparse[i].WindowStart) {
+			t.Errorf("rows out of order at %d", i)
+		}
+	}
+}

@@ -387,21 +387,14 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 	if len(keys) == 0 && (o.From.IsZero() || !o.Dense) {
 		return nil, nil
 	}
-	var from, to int64
-	if o.From.IsZero() {
-		// Every window that covers a pane with data.
-		from = floorTo(keys[0]-size+slide, slide)
-		to = keys[len(keys)-1] + 1
-	} else {
-		from, to = floorTo(o.From.UnixNano(), slide), o.To.UnixNano()
-	}
+	starts := windowStarts(keys, size, slide, o)
 	groups := make([]string, 0, len(groupSet))
 	for g := range groupSet {
 		groups = append(groups, g)
 	}
 	slices.SortFunc(groups, compareGroups)
 	var rows []Row
-	for start := from; start < to; start += slide {
+	for _, start := range starts {
 		win := map[string]*acc{}
 		for ps := start; ps < start+size; ps += p.size {
 			pn := p.panes[ps]
@@ -445,6 +438,44 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 		}
 	}
 	return rows, nil
+}
+
+const dayNanos = int64(24 * time.Hour)
+
+// windowStarts lists the windows a table holds: every window of [From, To)
+// when given; otherwise, dense, every window of each UTC date that has
+// events, or, sparse, every window that covers a pane with events. A stray
+// event decades away thus costs one day of windows, not every day between.
+func windowStarts(keys []int64, size, slide int64, o TableOptions) []int64 {
+	var starts []int64
+	switch {
+	case !o.From.IsZero():
+		for s := floorTo(o.From.UnixNano(), slide); s < o.To.UnixNano(); s += slide {
+			starts = append(starts, s)
+		}
+	case o.Dense:
+		last := int64(math.MinInt64)
+		for _, k := range keys {
+			if d := floorTo(k, dayNanos); d != last {
+				for s := d; s < d+dayNanos; s += slide {
+					starts = append(starts, s)
+				}
+				last = d
+			}
+		}
+	default:
+		seen := map[int64]bool{}
+		for _, k := range keys {
+			for s := floorTo(k, slide); s > k-size; s -= slide {
+				if !seen[s] {
+					seen[s] = true
+					starts = append(starts, s)
+				}
+			}
+		}
+		slices.Sort(starts)
+	}
+	return starts
 }
 
 // compareGroups orders encoded group keys by their values, dimension by

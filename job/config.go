@@ -190,6 +190,7 @@ type ConfigError struct {
 	Err       error
 }
 
+// Error renders the setting and the problem on one line.
 func (e *ConfigError) Error() string {
 	if e.Flag == "" {
 		return fmt.Sprintf("config %s: %v", e.Env, e.Err)
@@ -197,6 +198,7 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("config %s (--%s): %v", e.Env, e.Flag, e.Err)
 }
 
+// Unwrap returns the underlying problem.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 func settingError(cfg any, field string, err error) error {
