@@ -148,6 +148,7 @@ type Decoder struct {
 	vals           []rawVal   // slot -> value of the current line
 	latencyToNanos float64
 	raw, group     []byte
+	times          timeCache
 }
 
 // Slots of the fixed fields; group-by fields follow.
@@ -348,7 +349,7 @@ func (d *Decoder) parseTime(v rawVal) (int64, error) {
 		b := v.b
 		switch f {
 		case TimeRFC3339:
-			return ParseRFC3339(b)
+			return d.times.parse(b)
 		case TimeNginx:
 			return ParseLayout(b, NginxLayout)
 		case TimeLayout:
@@ -356,7 +357,7 @@ func (d *Decoder) parseTime(v rawVal) (int64, error) {
 		case TimeEpochS, TimeEpochMS, TimeEpochUS, TimeEpochNS:
 			return ParseEpoch(b, f)
 		}
-		if ns, err := ParseRFC3339(b); err == nil {
+		if ns, err := d.times.parse(b); err == nil {
 			return ns, nil
 		}
 		if len(b) > 0 && (b[0] >= '0' && b[0] <= '9' || b[0] == '-') {

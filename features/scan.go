@@ -60,11 +60,15 @@ func (d *Decoder) scanFlat(line []byte) bool {
 			return false // an escape, or no closing quote
 		}
 		key := line[i+1 : e]
-		i = skipSpace(line, e+1)
-		if i >= len(line) || line[i] != ':' {
-			return false
+		if e+2 < len(line) && line[e+1] == ':' && line[e+2] > ' ' {
+			i = e + 2 // the common `"key":value`
+		} else {
+			i = skipSpace(line, e+1)
+			if i >= len(line) || line[i] != ':' {
+				return false
+			}
+			i = skipSpace(line, i+1)
 		}
-		i = skipSpace(line, i+1)
 		if i >= len(line) {
 			return false
 		}
@@ -103,6 +107,10 @@ func (d *Decoder) scanFlat(line []byte) bool {
 					d.vals[slot] = v
 				}
 			}
+		}
+		if i+1 < len(line) && line[i] == ',' && line[i+1] == '"' {
+			i++ // the common `,"next"`
+			continue
 		}
 		i = skipSpace(line, i)
 		if i >= len(line) {

@@ -22,6 +22,10 @@ func ParseRFC3339(b []byte) (int64, error) {
 	if ns, ok := parseRFC3339Fast(b); ok {
 		return ns, nil
 	}
+	return parseRFC3339Slow(b)
+}
+
+func parseRFC3339Slow(b []byte) (int64, error) {
 	t, err := time.Parse(time.RFC3339Nano, string(b))
 	if err != nil {
 		return 0, errTimestamp
@@ -38,6 +42,98 @@ func checkRange(t time.Time) (int64, error) {
 		return 0, errTimestamp
 	}
 	return ns, nil
+}
+
+// timeCache remembers the last timestamp's date and hour, which consecutive
+// lines of a log nearly always share, so only minutes, seconds, fraction and
+// offset are parsed again.
+type timeCache struct {
+	prefix [13]byte // "YYYY-MM-DDThh"
+	secs   int64    // Unix seconds of prefix:00:00 UTC, before the offset
+	ok     bool
+}
+
+// parse is ParseRFC3339 with the cache.
+func (c *timeCache) parse(b []byte) (int64, error) {
+	if c.ok && len(b) >= 20 && string(b[:13]) == string(c.prefix[:]) {
+		if ns, ok := parseRFC3339Rest(b, c.secs); ok {
+			return ns, nil
+		}
+	}
+	ns, err := ParseRFC3339(b)
+	if err == nil && len(b) >= 20 {
+		if y, ok1 := digits(b[0:4]); ok1 {
+			m, _ := digits(b[5:7])
+			d, _ := digits(b[8:10])
+			h, _ := digits(b[11:13])
+			copy(c.prefix[:], b[:13])
+			c.secs = daysFromCivil(y, m, d)*86400 + int64(h*3600)
+			c.ok = true
+		}
+	}
+	return ns, err
+}
+
+// parseRFC3339Rest parses ":mm:ss[.f](Z|±hh:mm)" after a cached prefix.
+func parseRFC3339Rest(b []byte, base int64) (int64, bool) {
+	minute, ok1 := digits(b[14:16])
+	sec, ok2 := digits(b[17:19])
+	if !ok1 || !ok2 || b[13] != ':' || b[16] != ':' || minute > 59 || sec > 59 {
+		return 0, false
+	}
+	frac, offset, ok := parseFracZone(b, 19)
+	if !ok {
+		return 0, false
+	}
+	ns := (base+int64(minute*60+sec)-offset)*1_000_000_000 + frac
+	if ns < minUnixNano || ns >= maxUnixNano {
+		return 0, false
+	}
+	return ns, true
+}
+
+// parseFracZone parses "[.f{1,9}](Z|z|±hh:mm)" from b[i:] to its end.
+func parseFracZone(b []byte, i int) (frac, offset int64, ok bool) {
+	if i < len(b) && b[i] == '.' {
+		i++
+		start := i
+		scale := int64(100_000_000)
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if i-start >= 9 {
+				return 0, 0, false
+			}
+			frac += int64(b[i]-'0') * scale
+			scale /= 10
+			i++
+		}
+		if i == start {
+			return 0, 0, false
+		}
+	}
+	if i >= len(b) {
+		return 0, 0, false
+	}
+	switch b[i] {
+	case 'Z', 'z':
+		i++
+	case '+', '-':
+		if len(b)-i != 6 || b[i+3] != ':' {
+			return 0, 0, false
+		}
+		oh, okh := digits(b[i+1 : i+3])
+		om, okm := digits(b[i+4 : i+6])
+		if !okh || !okm || oh > 23 || om > 59 {
+			return 0, 0, false
+		}
+		offset = int64(oh*3600 + om*60)
+		if b[i] == '-' {
+			offset = -offset
+		}
+		i += 6
+	default:
+		return 0, 0, false
+	}
+	return frac, offset, i == len(b)
 }
 
 // parseRFC3339Fast handles YYYY-MM-DD[Tt ]hh:mm:ss[.f{1,9}](Z|z|±hh:mm).
@@ -61,49 +157,8 @@ func parseRFC3339Fast(b []byte) (int64, bool) {
 		day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
 		return 0, false
 	}
-	i := 19
-	var frac int64
-	if b[i] == '.' {
-		i++
-		start := i
-		scale := int64(100_000_000)
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			if i-start >= 9 {
-				return 0, false
-			}
-			frac += int64(b[i]-'0') * scale
-			scale /= 10
-			i++
-		}
-		if i == start {
-			return 0, false
-		}
-	}
-	if i >= len(b) {
-		return 0, false
-	}
-	var offset int64
-	switch b[i] {
-	case 'Z', 'z':
-		i++
-	case '+', '-':
-		if len(b)-i != 6 || b[i+3] != ':' {
-			return 0, false
-		}
-		oh, okh := digits(b[i+1 : i+3])
-		om, okm := digits(b[i+4 : i+6])
-		if !okh || !okm || oh > 23 || om > 59 {
-			return 0, false
-		}
-		offset = int64(oh*3600 + om*60)
-		if b[i] == '-' {
-			offset = -offset
-		}
-		i += 6
-	default:
-		return 0, false
-	}
-	if i != len(b) {
+	frac, offset, ok := parseFracZone(b, 19)
+	if !ok {
 		return 0, false
 	}
 	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - offset

@@ -89,3 +89,20 @@ func FuzzParseNginx(f *testing.F) {
 		}
 	})
 }
+
+// The date-and-hour cache gives exactly what a fresh parse gives, whatever
+// timestamp came before.
+func FuzzTimeCache(f *testing.F) {
+	f.Add("2025-11-08T10:00:00Z", "2025-11-08T10:59:59.999999999+01:30")
+	f.Add("2025-11-08T10:00:00Z", "2025-11-08T10:61:00Z")
+	f.Add("2024-02-29T23:00:00-05:00", "2024-02-29T23:00:00.Z")
+	f.Fuzz(func(t *testing.T, first, second string) {
+		var c timeCache
+		_, _ = c.parse([]byte(first))
+		got, gerr := c.parse([]byte(second))
+		want, werr := ParseRFC3339([]byte(second))
+		if (gerr == nil) != (werr == nil) || got != want {
+			t.Errorf("after %q, %q: cache %d %v, fresh %d %v", first, second, got, gerr, want, werr)
+		}
+	})
+}

@@ -22,6 +22,6 @@ go test -race -count=1 -timeout 20m "$@" ./...
 
 # Fuzz each decoder and timestamp parser for a bounded time, beyond the seed
 # corpus in features/testdata/fuzz that the run above already replays.
-for target in FuzzDecode FuzzFastPathMatchesParser FuzzParseRFC3339 FuzzParseEpoch FuzzParseNginx FuzzUnmarshalPartial; do
-	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${LOGSMITH_FUZZTIME:-12s}" ./features
+for target in FuzzDecode FuzzFastPathMatchesParser FuzzParseRFC3339 FuzzTimeCache FuzzParseEpoch FuzzParseNginx FuzzUnmarshalPartial; do
+	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${LOGSMITH_FUZZTIME:-10s}" ./features
 done
