@@ -96,7 +96,7 @@ func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress fu
 				switch {
 				case err != nil:
 					r.Status, r.Error, r.err = "failed", err.Error(), err
-				case len(sum.Partitions) == 1:
+				case len(sum.Partitions) > 0:
 					p := sum.Partitions[0]
 					r.Status, r.RunID, r.Rows = p.Status, p.RunID, p.Rows
 				}

@@ -249,10 +249,16 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		if err != nil {
 			return nil, storageErr(fmt.Errorf("read manifest of %s: %w", rs.date, err))
 		}
-		if cfg.SkipCommitted && rs.prev != nil && cfg.Input != "-" && rs.prev.sameInputs(rs.manifestInputs, rs.configHash) {
-			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", rs.prev.RunID)
-			sum.Partitions = []PartitionResult{{Window: rs.windows[0].String(), Date: rs.date, Status: StatusSkipped, RunID: rs.prev.RunID, Rows: rs.prev.Rows}}
-			return rs.done(), nil
+		if cfg.SkipCommitted && cfg.Input != "-" {
+			skipped, err := rs.allCommitted(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if skipped != nil {
+				log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
+				sum.Partitions = skipped
+				return rs.done(), nil
+			}
 		}
 	}
 
@@ -286,6 +292,26 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 	return rs.finish(ctx, agg)
+}
+
+// allCommitted returns the skipped partitions when every table of the date
+// is committed from the same inputs and config, or nil.
+func (rs *runState) allCommitted(ctx context.Context) ([]PartitionResult, error) {
+	var res []PartitionResult
+	for i, w := range rs.windows {
+		m := rs.prev
+		if i > 0 {
+			var err error
+			if m, _, err = readManifestRetry(ctx, rs.retry(), rs.out, rs.tableLoc(w), rs.date); err != nil {
+				return nil, storageErr(fmt.Errorf("read manifest of %s: %w", rs.date, err))
+			}
+		}
+		if m == nil || !m.sameInputs(rs.manifestInputs, rs.configHash) {
+			return nil, nil
+		}
+		res = append(res, PartitionResult{Window: w.String(), Date: rs.date, Status: StatusSkipped, RunID: m.RunID, Rows: m.Rows})
+	}
+	return res, nil
 }
 
 // readStdin reads standard input as one object.

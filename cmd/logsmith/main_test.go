@@ -186,6 +186,10 @@ func TestBackfillLsShow(t *testing.T) {
 	if !strings.Contains(stdout, "5m  ") || !strings.Contains(stdout, "1h  ") {
 		t.Errorf("ls of two tables:\n%s", stdout)
 	}
+	stdout, _, code = exe(t, nil, "run", "--input", tmpl, "--output", multi, "--date", "2025-11-08", "--window", "5m,1h", "--skip-committed", "--json")
+	if code != 0 || strings.Count(stdout, `"status":"skipped"`) != 2 {
+		t.Errorf("--skip-committed over two tables: exit %d\n%s", code, stdout)
+	}
 	stdout, _, code = exe(t, nil, "show", "--output", multi, "--date", "2025-11-08")
 	if code != 0 || strings.Count(stdout, `"manifest_version"`) != 2 {
 		t.Errorf("show of two tables: exit %d\n%s", code, stdout)
