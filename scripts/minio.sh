@@ -21,6 +21,18 @@ PASS=logsmith-dev-secret
 
 log() { echo "minio.sh: $*" >&2; }
 
+# http_status PATH: the HTTP status of GET PATH on the server, or nothing.
+# Plain bash (/dev/tcp), so no curl is needed.
+http_status() {
+	local line
+	{ exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null || return 0
+	printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
+	IFS= read -r -t 2 line <&3 || true
+	exec 3>&- 3<&-
+	set -- $line
+	echo "${2:-}"
+}
+
 install() {
 	if [[ -x $BIN ]]; then
 		return 0
@@ -51,7 +63,7 @@ start() {
 		print_env
 		return 0
 	fi
-	if curl -s -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
+	if [[ -n $(http_status /) ]]; then
 		log "port $PORT is taken by something else; set LOGSMITH_MINIO_PORT"
 		exit 1
 	fi
@@ -62,7 +74,7 @@ start() {
 		--console-address "127.0.0.1:$((PORT + 1))" "$STATE/data" >"$STATE/log" 2>&1 &
 	echo $! >"$STATE/pid"
 	for _ in $(seq 1 120); do
-		if curl -fs -o /dev/null "http://127.0.0.1:$PORT/minio/health/live"; then
+		if [[ $(http_status /minio/health/live) == 200 ]]; then
 			log "running on 127.0.0.1:$PORT (pid $(cat "$STATE/pid"))"
 			print_env
 			return 0
