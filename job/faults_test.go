@@ -180,6 +180,21 @@ func TestObjectDeletedAfterList(t *testing.T) {
 	noManifest(t, b, cfg.Output)
 }
 
+// An object replaced between listing and reading fails the run rather than
+// being read cut at the listed size.
+func TestObjectReplacedAfterList(t *testing.T) {
+	b, c := storagetest.NewBucket(t)
+	put(t, b, "in/a.jsonl", lines(10, 1))
+	cfg := runConfig("s3://"+b.Bucket()+"/in/", "s3://"+b.Bucket()+"/out", s3Settings(c))
+	_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) {
+		put(t, b, "in/a.jsonl", lines(20, 1))
+	}})
+	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "changed since it was listed") {
+		t.Fatalf("err = %v, want a storage failure: changed since listed", err)
+	}
+	noManifest(t, b, cfg.Output)
+}
+
 // Wrong credentials or a missing bucket: one clear error, its exit code,
 // no retry storm.
 func TestAccessErrorsFailFast(t *testing.T) {

@@ -101,14 +101,15 @@ func (r *resumableReader) open() error {
 		r.retry.retries.Add(1) // a resumption
 	}
 	r.opened = true
-	if r.off > 0 {
-		// Resuming must read the same object version.
+	if r.info.ETag != "" {
+		// Read (and resume) only the version that was listed: an object
+		// replaced since would otherwise be read cut at the listed size.
 		st, err := r.b.Stat(r.ctx, r.info.Key)
 		if err != nil {
 			return err
 		}
 		if st.ETag != r.info.ETag || st.Size != r.info.Size {
-			return fmt.Errorf("%s changed while being read (etag %s, was %s): %w", r.info.Key, st.ETag, r.info.ETag, storage.ErrPrecondition)
+			return fmt.Errorf("%s changed since it was listed (etag %s, was %s): %w", r.info.Key, st.ETag, r.info.ETag, storage.ErrPrecondition)
 		}
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
