@@ -29,7 +29,7 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	b = binary.AppendVarint(b, p.hi)
 	b = binary.AppendUvarint(b, uint64(p.maxGroups))
 	c := &p.Counts
-	for _, v := range []int64{c.Lines, c.Blank, c.Events, c.OutOfRange, c.Folded} {
+	for _, v := range []int64{c.Lines, c.Blank, c.Events, c.OutOfRange, c.Folded, c.TooManyPanes} {
 		b = binary.AppendVarint(b, v)
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Bad)))
@@ -147,7 +147,7 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 	p := NewPartial(timeDuration(size), int(maxGroups))
 	p.lo, p.hi = lo, hi
 	c := &p.Counts
-	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded} {
+	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded, &c.TooManyPanes} {
 		*f = d.varint()
 	}
 	nr := d.uvarint(255)

@@ -280,3 +280,15 @@ func TestStrayEventDoesNotExplode(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitPanes(t *testing.T) {
+	p := NewPartial(5*time.Minute, 0)
+	p.LimitPanes(3)
+	for i := range 10 {
+		p.Add(&Event{Time: day + int64(i)*int64(time.Hour)})
+	}
+	p.Add(&Event{Time: day}) // an existing pane still counts
+	if p.Panes() != 3 || p.Counts.TooManyPanes != 7 {
+		t.Errorf("panes %d, too many %d; want 3 and 7", p.Panes(), p.Counts.TooManyPanes)
+	}
+}

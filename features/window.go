@@ -133,12 +133,15 @@ func (a *acc) merge(b *acc) {
 
 // Counts are the line counts of a partial: what was read and what was skipped.
 type Counts struct {
-	Lines      int64             // non-blank lines read
-	Blank      int64             // empty or whitespace-only lines, ignored
-	Events     int64             // lines decoded into events, out-of-range ones included
-	OutOfRange int64             // events outside the partial's time range, not aggregated
-	Folded     int64             // events of groups beyond the cap, counted in __other__
-	Bad        [numReasons]int64 // skipped lines by reason; index 0 is unused
+	Lines      int64 // non-blank lines read
+	Blank      int64 // empty or whitespace-only lines, ignored
+	Events     int64 // lines decoded into events, out-of-range ones included
+	OutOfRange int64 // events outside the partial's time range, not aggregated
+	Folded     int64 // events of groups beyond the cap, counted in __other__
+	// TooManyPanes counts events dropped because they would open a pane
+	// beyond the partial's pane limit (see LimitPanes).
+	TooManyPanes int64
+	Bad          [numReasons]int64 // skipped lines by reason; index 0 is unused
 }
 
 // BadTotal returns the number of skipped lines.
@@ -167,6 +170,7 @@ func (c *Counts) merge(o *Counts) {
 	c.Events += o.Events
 	c.OutOfRange += o.OutOfRange
 	c.Folded += o.Folded
+	c.TooManyPanes += o.TooManyPanes
 	for i := range c.Bad {
 		c.Bad[i] += o.Bad[i]
 	}
@@ -188,6 +192,7 @@ type Partial struct {
 	size      int64 // pane length, ns
 	lo, hi    int64 // events outside [lo, hi) are counted, not aggregated
 	maxGroups int
+	maxPanes  int // 0: no limit
 	panes     map[int64]*pane
 	lastKey   int64
 	last      *pane
@@ -210,6 +215,12 @@ func NewPartial(paneSize time.Duration, maxGroups int) *Partial {
 	}
 	return &Partial{size: int64(paneSize), lo: math.MinInt64, hi: math.MaxInt64, maxGroups: maxGroups, panes: map[int64]*pane{}}
 }
+
+// LimitPanes caps the panes p holds: events that would open a pane beyond
+// the cap are counted in Counts.TooManyPanes and not aggregated, so hostile
+// timestamps spread over centuries cannot exhaust memory. Call it before
+// adding events.
+func (p *Partial) LimitPanes(n int) { p.maxPanes = n }
 
 // Restrict makes p aggregate only events in [from, to) and count the others
 // in Counts.OutOfRange. Call it before adding events.
@@ -243,6 +254,10 @@ func (p *Partial) Add(e *Event) {
 	if pn == nil || k != p.lastKey {
 		pn = p.panes[k]
 		if pn == nil {
+			if p.maxPanes > 0 && len(p.panes) >= p.maxPanes {
+				p.Counts.TooManyPanes++
+				return
+			}
 			pn = &pane{groups: map[string]*acc{}}
 			p.panes[k] = pn
 		}

@@ -52,6 +52,7 @@ type Config struct {
 	Sparse        bool          `env:"SPARSE" flag:"sparse" desc:"write only windows with events (default: every window of the range, zero-filled)"`
 	GroupBy       []string      `env:"GROUP_BY" flag:"group-by" desc:"dimension fields (dotted paths), comma-separated: one row per window and group"`
 	MaxGroups     int           `env:"MAX_GROUPS" envDefault:"10000" flag:"max-groups" desc:"groups per window; the rest fold into __other__"`
+	MaxPanes      int           `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this" hash:"-"`
 	Format        []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
 	Workers       int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means the number of CPUs" hash:"-"`
 	MaxLineBytes  int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
@@ -281,6 +282,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Slide < 0 {
 		return bad("Slide", "%v: must not be negative", c.Slide)
+	}
+	if c.MaxPanes < 1 {
+		return bad("MaxPanes", "%d: must be positive", c.MaxPanes)
 	}
 	if c.MaxGroups < 1 || c.MaxGroups > 1_000_000 {
 		return bad("MaxGroups", "%d: want 1 to 1000000", c.MaxGroups)

@@ -320,3 +320,22 @@ func checkReference(t *testing.T, csvData []byte, w features.Window, dims int, e
 }
 
 func users2(m map[string]bool) int { return len(m) }
+
+// Timestamps spread over centuries cannot exhaust memory in an undated run:
+// past --max-panes the run fails with the bad-data code and commits nothing.
+func TestUndatedRunPaneLimit(t *testing.T) {
+	var b strings.Builder
+	for i := range 500 {
+		fmt.Fprintf(&b, "{\"timestamp\":%d,\"latency_ms\":1}\n", int64(i)*86400*7) // one a week since 1970
+	}
+	out := t.TempDir()
+	cfg := runConfig("-", out, job.S3Settings{})
+	cfg.MaxPanes = 100
+	_, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(b.String())})
+	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "max-panes") {
+		t.Fatalf("err = %v, want the bad-data exit naming --max-panes", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("wrote %d entries", len(entries))
+	}
+}

@@ -197,6 +197,9 @@ func (rs *runState) newPartial() *features.Partial {
 		reach = max(reach, w.Size-w.Slide)
 	}
 	p := features.NewPartial(features.PaneFor(rs.windows), rs.cfg.MaxGroups)
+	if rs.date == "" {
+		p.LimitPanes(rs.cfg.MaxPanes)
+	}
 	if rs.date != "" {
 		d := mustDate(rs.date)
 		p.Restrict(d, d.AddDate(0, 0, 1).Add(reach))
@@ -399,6 +402,11 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 	}
 	if err := checkBadRatio(&c, objects, len(sum.Damaged), cfg.MaxBadRatio); err != nil {
 		return rs.done(), err
+	}
+	if c.TooManyPanes > 0 {
+		return rs.done(), &kindError{KindBadData, fmt.Errorf(
+			"the input spans more than %d windows (--max-panes; %d events beyond); run dated with --date or a templated input; nothing committed",
+			cfg.MaxPanes, c.TooManyPanes)}
 	}
 
 	cols := cfg.Columns()
