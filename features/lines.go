@@ -40,31 +40,29 @@ var ErrLineTooLong = errors.New("line too long")
 // call. For an over-long line it returns ErrLineTooLong. At the end it
 // returns io.EOF; other errors come from the underlying reader.
 func (l *LineReader) Next() ([]byte, error) {
-	for {
-		line, err := l.br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			l.lineNo++
-			l.tooLong++
-			if err := l.discardLine(); err != nil {
-				return nil, err
-			}
-			return nil, ErrLineTooLong
-		}
-		if err == io.EOF && len(line) == 0 {
-			return nil, io.EOF
-		}
-		if err != nil && err != io.EOF {
+	line, err := l.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		l.lineNo++
+		l.tooLong++
+		if err := l.discardLine(); err != nil {
 			return nil, err
 		}
-		l.lineNo++
-		line = bytes.TrimSuffix(line, []byte{'\n'})
-		line = bytes.TrimSuffix(line, []byte{'\r'})
-		if len(line) > l.max {
-			l.tooLong++
-			return nil, ErrLineTooLong
-		}
-		return line, nil
+		return nil, ErrLineTooLong
 	}
+	if err == io.EOF && len(line) == 0 {
+		return nil, io.EOF
+	}
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	l.lineNo++
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) > l.max {
+		l.tooLong++
+		return nil, ErrLineTooLong
+	}
+	return line, nil
 }
 
 func (l *LineReader) discardLine() error {

@@ -119,7 +119,6 @@ type rangeReader struct {
 	end      int64
 	skipping bool
 	done     bool
-	buf      []byte
 }
 
 func newRangeReader(r io.Reader, off, end int64) *rangeReader {
