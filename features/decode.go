@@ -357,8 +357,12 @@ func (d *Decoder) parseTime(v rawVal) (int64, error) {
 		case TimeEpochS, TimeEpochMS, TimeEpochUS, TimeEpochNS:
 			return ParseEpoch(b, f)
 		}
-		if ns, err := d.times.parse(b); err == nil {
-			return ns, nil
+		// Only a string shaped like RFC 3339 ("YYYY-...") is tried as one, so
+		// the other shapes do not pay for a failed time.Parse and its error.
+		if len(b) > 4 && b[4] == '-' {
+			if ns, err := d.times.parse(b); err == nil {
+				return ns, nil
+			}
 		}
 		if len(b) > 0 && (b[0] >= '0' && b[0] <= '9' || b[0] == '-') {
 			if ns, err := ParseEpoch(b, TimeAuto); err == nil {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/DataDog/sketches-go/ddsketch/store"
@@ -144,7 +145,7 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 	if d.err != nil || size <= 0 {
 		return nil, errCorrupt
 	}
-	p := NewPartial(timeDuration(size), int(maxGroups))
+	p := NewPartial(time.Duration(size), int(maxGroups))
 	p.lo, p.hi = lo, hi
 	c := &p.Counts
 	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded, &c.TooManyPanes} {

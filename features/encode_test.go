@@ -11,7 +11,6 @@ import (
 // A partial survives encoding: merging decoded partials gives the same table
 // as merging the originals, and the same partial encodes to the same bytes.
 func TestPartialRoundTrip(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 9))
 	build := func() []*Partial {
 		parts := []*Partial{NewPartial(5*time.Minute, 50), NewPartial(5*time.Minute, 50)}
 		for i, e := range randomEvents(rand.New(rand.NewPCG(9, 9)), 5000) {
@@ -22,7 +21,6 @@ func TestPartialRoundTrip(t *testing.T) {
 		}
 		return parts
 	}
-	_ = rng
 	a, b := build(), build()
 	ea, err := a[0].MarshalBinary()
 	if err != nil {

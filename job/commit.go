@@ -224,37 +224,54 @@ type GCResult struct {
 	Kept    []string `json:"kept_runs"`    // uncommitted runs within their grace period
 }
 
+// runFolders maps each "date=D/run=ID" folder under base to the time of its
+// newest object. With dates it lists only those dates' folders, so a daily
+// run's GC does not list the whole history.
+func runFolders(ctx context.Context, b Bucket, base string, dates []string) (map[string]time.Time, error) {
+	prefixes := []string{base + "date="}
+	if len(dates) > 0 {
+		prefixes = prefixes[:0]
+		for _, d := range dates {
+			prefixes = append(prefixes, base+"date="+d+"/")
+		}
+	}
+	runs := map[string]time.Time{}
+	for _, p := range prefixes {
+		err := b.List(ctx, p, func(o storage.ObjectInfo) error {
+			parts := strings.SplitN(strings.TrimPrefix(o.Key, base), "/", 3)
+			if len(parts) == 3 && strings.HasPrefix(parts[0], "date=") && strings.HasPrefix(parts[1], "run=") {
+				id := parts[0] + "/" + parts[1]
+				if t, ok := runs[id]; !ok || o.Modified.After(t) {
+					runs[id] = o.Modified
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, storageErr(fmt.Errorf("gc list %s: %w", p, err))
+		}
+	}
+	return runs, nil
+}
+
 // GC deletes the files of runs that no committed manifest references: runs
 // superseded more than grace ago, and uncommitted runs (crashed or lost)
 // whose newest file is older than grace. The committed run is never deleted.
+// Shard partials of runs that never merged go once their newest shard is
+// older than grace (a successful merge deletes its own).
 func GC(ctx context.Context, b Bucket, out Location, grace time.Duration, now time.Time, dates ...string) (*GCResult, error) {
-	runs := map[string]time.Time{} // "date=D/run=ID" -> newest object time
-	err := b.List(ctx, out.Key("date="), func(o storage.ObjectInfo) error {
-		rest := strings.TrimPrefix(o.Key, out.Key(""))
-		parts := strings.SplitN(rest, "/", 3)
-		if len(parts) == 3 && strings.HasPrefix(parts[0], "date=") && strings.HasPrefix(parts[1], "run=") {
-			id := parts[0] + "/" + parts[1]
-			if t, ok := runs[id]; !ok || o.Modified.After(t) {
-				runs[id] = o.Modified
-			}
-		}
-		return nil
-	})
+	runs, err := runFolders(ctx, b, out.Key(""), dates)
 	if err != nil {
-		return nil, storageErr(fmt.Errorf("gc list %s: %w", out, err))
+		return nil, err
 	}
 	manifests := map[string]*Manifest{}
 	res := &GCResult{}
 	for id, newest := range runs {
 		dateDir, runDir, _ := strings.Cut(id, "/")
 		date := strings.TrimPrefix(dateDir, "date=")
-		if len(dates) > 0 && !containsStr(dates, date) {
-			continue
-		}
 		runID := strings.TrimPrefix(runDir, "run=")
 		m, ok := manifests[date]
 		if !ok {
-			var err error
 			m, _, err = ReadManifest(ctx, b, out, date)
 			if err != nil && !errors.Is(err, storage.ErrNotExist) {
 				return res, storageErr(err)
@@ -281,25 +298,12 @@ func GC(ctx context.Context, b Bucket, out Location, grace time.Duration, now ti
 		}
 		res.Deleted = append(res.Deleted, id)
 	}
-	// Shard partials are deleted by a successful merge; those of runs that
-	// never merged go once their newest shard is older than grace.
-	partials := map[string]time.Time{}
-	err = b.List(ctx, out.Key("_partials/"), func(o storage.ObjectInfo) error {
-		rest := strings.TrimPrefix(o.Key, out.Key("_partials/"))
-		if parts := strings.SplitN(rest, "/", 3); len(parts) == 3 {
-			id := parts[0] + "/" + parts[1]
-			if t, ok := partials[id]; !ok || o.Modified.After(t) {
-				partials[id] = o.Modified
-			}
-		}
-		return nil
-	})
+	partials, err := runFolders(ctx, b, out.Key("_partials/"), dates)
 	if err != nil {
-		return res, storageErr(fmt.Errorf("gc list partials: %w", err))
+		return res, err
 	}
 	for id, newest := range partials {
-		date := strings.TrimPrefix(strings.SplitN(id, "/", 2)[0], "date=")
-		if len(dates) > 0 && !containsStr(dates, date) || now.Sub(newest) <= grace {
+		if now.Sub(newest) <= grace {
 			continue
 		}
 		if err := deletePrefix(ctx, b, out.Key("_partials/"+id+"/")); err != nil {
@@ -308,13 +312,4 @@ func GC(ctx context.Context, b Bucket, out Location, grace time.Duration, now ti
 		res.Deleted = append(res.Deleted, "_partials/"+id)
 	}
 	return res, nil
-}
-
-func containsStr(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

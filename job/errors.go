@@ -48,9 +48,6 @@ func KindOf(err error) Kind {
 	var ce *ConfigError
 	switch {
 	case errors.As(err, &ke):
-		if ke.kind == KindStorage && errors.Is(err, storage.ErrPermission) {
-			return KindAccess
-		}
 		return ke.kind
 	case errors.As(err, &ce):
 		return KindConfig

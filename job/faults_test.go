@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -435,5 +434,3 @@ func TestTLSWithCAFile(t *testing.T) {
 		t.Errorf("without the CA file: %v, want a certificate error", err)
 	}
 }
-
-var _ io.Reader = (*bytes.Reader)(nil)

@@ -114,7 +114,7 @@ func OpenBucket(loc Location, s3 S3Settings) (Bucket, error) {
 	case "file":
 		b, err := storage.NewLocal(loc.Dir)
 		if err != nil {
-			return nil, &kindError{KindStorage, err}
+			return nil, storageErr(err)
 		}
 		return b, nil
 	}

@@ -558,9 +558,14 @@ func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomi
 	return inputs, nil
 }
 
+// storageErr marks err as a storage failure: access refused (KindAccess) or
+// anything else the store did (KindStorage). Cancellation stays as it is.
 func storageErr(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return err
+	case errors.Is(err, storage.ErrPermission):
+		return &kindError{KindAccess, err}
 	}
 	return &kindError{KindStorage, err}
 }
@@ -629,14 +634,21 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// countingReader counts the bytes read through it and remembers the first
+// error other than io.EOF, so that a failure of the raw (storage) stream can
+// be told apart from damage inside the compressed data.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
 	return n, err
 }
 
@@ -665,28 +677,11 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// errReader remembers the error of the raw (storage) stream, so a failure of
-// the store is told apart from damage inside the compressed data.
-type errReader struct {
-	r   io.Reader
-	n   int64
-	err error
-}
-
-func (e *errReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	e.n += int64(n)
-	if err != nil && err != io.EOF {
-		e.err = err
-	}
-	return n, err
-}
-
 // ingest decodes one stream into p. A storage failure is an error; damage
 // in the data (a corrupt or truncated gzip/zstd stream, or an object over the
 // size limit) is reported in the result's damaged field instead.
 func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.Reader, p *features.Partial) (objectResult, error) {
-	raw := &errReader{r: r}
+	raw := &countingReader{r: r}
 	res := objectResult{partial: p}
 	dr, codec, err := st.dec.Open(raw)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -37,7 +38,7 @@ func TestRangeReaderPartitionsLines(t *testing.T) {
 			cuts = append(cuts, rng.Int64N(size+1))
 		}
 		cuts = append(cuts, size)
-		slicesSort(cuts)
+		slices.Sort(cuts)
 		var got bytes.Buffer
 		for i := 0; i+1 < len(cuts); i++ {
 			off, end := cuts[i], cuts[i+1]
@@ -57,14 +58,6 @@ func TestRangeReaderPartitionsLines(t *testing.T) {
 		}
 		if got.String() != text {
 			t.Fatalf("trial %d cuts %v:\n got %q\nwant %q", trial, cuts, got.String(), text)
-		}
-	}
-}
-
-func slicesSort(s []int64) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
 }

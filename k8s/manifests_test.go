@@ -385,5 +385,4 @@ func TestDockerfileInvariants(t *testing.T) {
 	if _, err := os.Stat(filepath.Join("..", ".dockerignore")); err != nil {
 		t.Error("no .dockerignore")
 	}
-	_ = fmt.Sprint()
 }

@@ -178,15 +178,10 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if err := checkKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
-	if i := strings.LastIndexByte(key, '/'); i > 0 {
-		if err := l.root.MkdirAll(key[:i], 0o755); err != nil {
-			return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
-		}
-	}
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
 	tmp := path.Join(path.Dir(key), tmpPrefix+hex.EncodeToString(rnd[:]))
-	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := l.createTemp(tmp)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
 	}
@@ -211,6 +206,22 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
 	}
 	return l.Stat(ctx, key)
+}
+
+// createTemp creates tmp and its folders. A concurrent Delete prunes empty
+// folders, so one may vanish between MkdirAll and the create: try again.
+func (l *Local) createTemp(tmp string) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		if dir := path.Dir(tmp); dir != "." {
+			if err := l.root.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+		}
+		f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 2 {
+			return f, err
+		}
+	}
 }
 
 // renameIf publishes tmp as key if the precondition holds. The check and the
