@@ -146,6 +146,7 @@ type Decoder struct {
 	flatKeys       []string   // slot -> key, when every path is one key
 	slotsByLen     [64][]int  // key length -> slots of flat keys that long
 	vals           []rawVal   // slot -> value of the current line
+	quotes         []uint64   // quote masks of the current line (scanFlat)
 	latencyToNanos float64
 	raw, group     []byte
 	times          timeCache

@@ -2,35 +2,8 @@ package features
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/bits"
 )
-
-const (
-	lo7   = 0x0101010101010101
-	hi7   = 0x8080808080808080
-	quote = '"' * lo7
-	bslsh = '\\' * lo7
-)
-
-// stringEnd returns the index of the first '"' or '\\' at or after i, or
-// len(b). It looks at eight bytes at a time.
-func stringEnd(b []byte, i int) int {
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q, s := x^quote, x^bslsh
-		m := ((q-lo7)&^q | (s-lo7)&^s) & hi7
-		if m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; i < len(b); i++ {
-		if b[i] == '"' || b[i] == '\\' {
-			return i
-		}
-	}
-	return len(b)
-}
 
 // scanFlat reads a line that is one flat JSON object with unescaped keys
 // and strings, filling d.vals for the configured top-level keys (the first
@@ -42,6 +15,14 @@ func (d *Decoder) scanFlat(line []byte) bool {
 	for i := range d.vals {
 		d.vals[i] = rawVal{}
 	}
+	nw := (len(line) + 63) / 64
+	if nw > len(d.quotes) {
+		d.quotes = make([]uint64, nw)
+	}
+	if quoteMasks(line, d.quotes[:nw]) {
+		return false // escapes are left to the full parser
+	}
+	m := d.quotes[:nw]
 	i := skipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		return false
@@ -55,9 +36,9 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		if i >= len(line) || line[i] != '"' {
 			return false
 		}
-		e := stringEnd(line, i+1)
-		if e >= len(line) || line[e] != '"' {
-			return false // an escape, or no closing quote
+		e := nextQuote(m, i+1)
+		if e < 0 {
+			return false // no closing quote
 		}
 		key := line[i+1 : e]
 		if e+2 < len(line) && line[e+1] == ':' && line[e+2] > ' ' {
@@ -76,8 +57,8 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		var v rawVal
 		switch c := line[i]; {
 		case c == '"':
-			e := stringEnd(line, i+1)
-			if e >= len(line) || line[e] != '"' {
+			e := nextQuote(m, i+1)
+			if e < 0 {
 				return false
 			}
 			v = rawVal{kind: valString, b: line[i+1 : e]}
@@ -125,6 +106,24 @@ func (d *Decoder) scanFlat(line []byte) bool {
 			return false
 		}
 	}
+}
+
+// nextQuote returns the position of the first quote at or after i, from
+// the line's quote masks, or -1.
+func nextQuote(m []uint64, i int) int {
+	w := i >> 6
+	if w >= len(m) {
+		return -1
+	}
+	x := m[w] & (^uint64(0) << (i & 63))
+	for x == 0 {
+		w++
+		if w >= len(m) {
+			return -1
+		}
+		x = m[w]
+	}
+	return w<<6 + bits.TrailingZeros64(x)
 }
 
 func skipSpace(b []byte, i int) int {

@@ -1,0 +1,61 @@
+package features
+
+import (
+	"encoding/binary"
+)
+
+// quoteMasks sets bit i%64 of m[i/64] exactly when b[i] is '"', for every
+// byte of b, and reports whether b holds a backslash. m must have at least
+// (len(b)+63)/64 words. The scanner walks strings by popping bits from the
+// masks instead of searching byte by byte.
+func quoteMasks(b []byte, m []uint64) (backslash bool) {
+	full := len(b) / 64
+	var bs uint64
+	if full > 0 {
+		bs = quoteBlocks(b[:full*64], m[:full])
+	}
+	if rest := b[full*64:]; len(rest) > 0 {
+		var tail [64]byte // zero bytes are neither quotes nor backslashes
+		copy(tail[:], rest)
+		bs |= quoteBlocks(tail[:], m[full:full+1])
+	}
+	return bs != 0
+}
+
+const (
+	lo7   = 0x0101010101010101
+	hi7   = 0x8080808080808080
+	low7  = 0x7f7f7f7f7f7f7f7f
+	quote = '"' * lo7
+	bslsh = '\\' * lo7
+)
+
+// quoteBlocksGeneric is quoteBlocks for any architecture: len(b) is a
+// multiple of 64 and m has len(b)/64 words. It returns non-zero when b holds
+// a backslash.
+func quoteBlocksGeneric(b []byte, m []uint64) uint64 {
+	var bs uint64
+	for w := range m {
+		var word uint64
+		for k := range 8 {
+			x := binary.LittleEndian.Uint64(b[w*64+k*8:])
+			word |= gatherHigh(zeroBytes(x^quote)) << (8 * k)
+			bs |= zeroBytes(x ^ bslsh)
+		}
+		m[w] = word
+	}
+	return bs
+}
+
+// zeroBytes sets the high bit of each byte of x that is zero, and no other
+// bit (exact, unlike the borrow trick, which may mark bytes after a zero).
+func zeroBytes(x uint64) uint64 {
+	y := (x & low7) + low7
+	return ^(y | x | low7)
+}
+
+// gatherHigh packs the high bit of each byte of x into the low eight bits,
+// byte i to bit i.
+func gatherHigh(x uint64) uint64 {
+	return ((x >> 7) * 0x0102040810204080) >> 56
+}
