@@ -120,7 +120,10 @@ func (r *resumableReader) open() error {
 	}
 	r.rc, r.cancel = rc, cancel
 	if r.idle > 0 {
+		// Armed only while a Read waits, so a consumer that pauses (a
+		// full read-ahead) is not taken for a stalled store.
 		r.timer = time.AfterFunc(r.idle, cancel)
+		r.timer.Stop()
 	}
 	return nil
 }
@@ -154,11 +157,14 @@ func (r *resumableReader) Read(p []byte) (int, error) {
 			}
 		}
 		var err error
-		n, err = r.rc.Read(p)
-		r.off += int64(n)
 		if r.timer != nil {
 			r.timer.Reset(r.idle)
 		}
+		n, err = r.rc.Read(p)
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		r.off += int64(n)
 		switch {
 		case n > 0 && (err == nil || err == io.EOF):
 			return nil

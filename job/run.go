@@ -580,7 +580,26 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 	var firstErr error
 	var once sync.Once
 	group := pool.NewGroupContext(gctx)
-	for _, u := range units {
+	// Each unit's stream is read ahead of its decoding by its own
+	// goroutine, and the next unit's read starts before a worker is free.
+	streams := make([]unitStream, len(units))
+	for i, u := range units {
+		streams[i] = openUnit(gctx, u, retry, cfg)
+	}
+	defer func() {
+		for _, s := range streams {
+			s.close() // also stops reads ahead that no task claimed
+		}
+	}()
+	var pf *prefetcher
+	if cfg.ReadAhead > 0 {
+		readers := make([]*readAhead, len(units))
+		for i, s := range streams {
+			readers[i] = s.ahead
+		}
+		pf = newPrefetcher(readers, 1)
+	}
+	for i, u := range units {
 		group.SubmitErr(func() (res objectResult, err error) {
 			defer func() {
 				if err != nil {
@@ -592,13 +611,11 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 			st := states.Get().(*taskState)
 			defer states.Put(st)
 			t0 := time.Now()
-			rc := newResumableReader(gctx, u.in.bucket, u.in.info, retry, cfg.IdleTimeout)
-			defer rc.Close()
-			var src io.Reader = rc
-			if !u.whole() {
-				rc.off = max(u.off-1, 0)
-				src = newRangeReader(rc, u.off, u.end)
+			src := streams[i].src
+			if pf != nil {
+				src = pf.claim(i)
 			}
+			defer streams[i].close()
 			if progress != nil {
 				src = &progressReader{r: src, p: progress}
 				defer progress.ObjectDone()
@@ -621,6 +638,42 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 		return nil, firstErr
 	}
 	return results, nil
+}
+
+// unitStream is the byte stream of one unit: the object (or range) as
+// read from storage, and its read-ahead when enabled.
+type unitStream struct {
+	src    io.Reader
+	ahead  *readAhead
+	rc     *resumableReader
+	cancel context.CancelFunc
+}
+
+// openUnit prepares u's stream; nothing is read before the first Read (or
+// the read-ahead's start).
+func openUnit(ctx context.Context, u unit, retry retrier, cfg *Config) unitStream {
+	ctx, cancel := context.WithCancel(ctx)
+	rc := newResumableReader(ctx, u.in.bucket, u.in.info, retry, cfg.IdleTimeout)
+	s := unitStream{src: rc, rc: rc, cancel: cancel}
+	length := u.size()
+	if !u.whole() {
+		rc.off = max(u.off-1, 0)
+		s.src = newRangeReader(rc, u.off, u.end)
+		length = -1 // the last line runs past the range's end
+	}
+	if cfg.ReadAhead > 0 {
+		s.ahead = newReadAhead(ctx, cancel, s.src, length, cfg.ReadAhead)
+	}
+	return s
+}
+
+// close stops the stream's reads; it may be called more than once.
+func (s unitStream) close() {
+	if s.ahead != nil {
+		s.ahead.Close()
+	}
+	s.cancel()
+	s.rc.Close()
 }
 
 type progressReader struct {

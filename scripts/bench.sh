@@ -10,7 +10,8 @@
 #   - floors: reading the plain files, decompressing the gzip and zstd files
 #     (scripts/benchfloor, 2 files in flight);
 #   - logsmith run on each kind with 1 and 2 workers (wall time, CPU seconds
-#     and peak RSS from /usr/bin/time), and from MinIO with 2 workers;
+#     and peak RSS from /usr/bin/time), and from MinIO with 2 workers (gzip
+#     also with --read-ahead 0);
 #   - peak RSS for a 4x larger input when LOGSMITH_BENCH_4X=1.
 # Throughput is uncompressed bytes per wall second. Shared machines are
 # noisy: compare ratios measured in the same run, not absolute numbers.
@@ -64,9 +65,11 @@ floor() { # NAME MODE DIR: appends "wall user sys rss" using the tool's own cloc
 	out=$(/usr/bin/time -f "%U %S %M" -o "$RES/t" "$BIN/benchfloor" --mode "$2" --dir "$3" --workers 2)
 	echo "$(cut -d' ' -f2 <<<"$out") $(cat "$RES/t")" >>"$RES/$1"
 }
-runjob() { # NAME WORKERS INPUT
-	measure "$1" "$L" run --input "$3" --output "$RES/out-$1" --date 2025-11-08 --workers "$2" \
-		--log-level error --quiet --gc-grace 0s
+runjob() { # NAME WORKERS INPUT [FLAGS...]
+	local name=$1 w=$2 in=$3
+	shift 3
+	measure "$name" "$L" run --input "$in" --output "$RES/out-$name" --date 2025-11-08 --workers "$w" \
+		--log-level error --quiet --gc-grace 0s "$@"
 }
 
 for r in $(seq 1 "$RUNS"); do
@@ -81,6 +84,7 @@ for r in $(seq 1 "$RUNS"); do
 	done
 	runjob run-minio-plain-w2 2 "s3://bench/plain/{yyyy}/{mm}/{dd}/"
 	runjob run-minio-gzip-w2 2 "s3://bench/gzip/{yyyy}/{mm}/{dd}/"
+	runjob run-minio-gzip-w2-ra0 2 "s3://bench/gzip/{yyyy}/{mm}/{dd}/" --read-ahead 0
 done
 
 if [[ ${LOGSMITH_BENCH_4X:-} == 1 ]]; then
@@ -100,7 +104,7 @@ ratio() { awk -v a="$(mbs "$1")" -v b="$(mbs "$2")" 'BEGIN {printf "%.2f", a/b}'
 {
 	echo "| measurement | MB/s (median of $RUNS) | CPU s per GB | peak RSS MiB |"
 	echo "| --- | ---: | ---: | ---: |"
-	for n in floor-read floor-gzip floor-zstd run-plain-w1 run-plain-w2 run-gzip-w1 run-gzip-w2 run-zstd-w1 run-zstd-w2 run-minio-plain-w2 run-minio-gzip-w2; do
+	for n in floor-read floor-gzip floor-zstd run-plain-w1 run-plain-w2 run-gzip-w1 run-gzip-w2 run-zstd-w1 run-zstd-w2 run-minio-plain-w2 run-minio-gzip-w2 run-minio-gzip-w2-ra0; do
 		echo "| $n | $(mbs $n) | $(cpu $n) | $(rss $n) |"
 	done
 	[[ -f $RES/run-plain4x-w2 ]] && echo "| run-plain4x-w2 (4x input, 1 run) | $(awk -v b="$((bytes * 4))" -v s="$(median run-plain4x-w2 1)" 'BEGIN {printf "%.0f", b/1e6/s}') | | $(rss run-plain4x-w2) |"
@@ -114,6 +118,7 @@ ratio() { awk -v a="$(mbs "$1")" -v b="$(mbs "$2")" 'BEGIN {printf "%.2f", a/b}'
 	echo "| gzip: 2 workers / 1 worker | $(ratio run-gzip-w2 run-gzip-w1) | ≥ 1.8 |"
 	echo "| MinIO gzip / local gzip (2 workers) | $(ratio run-minio-gzip-w2 run-gzip-w2) | > 0.7 |"
 	echo "| MinIO plain / local plain (2 workers) | $(ratio run-minio-plain-w2 run-plain-w2) | (cost figure) |"
+	echo "| MinIO gzip: read-ahead on / off (2 workers) | $(ratio run-minio-gzip-w2 run-minio-gzip-w2-ra0) | (read-ahead's effect) |"
 } | tee "$RES/table.md"
 
 if [[ $WRITE == --write ]]; then

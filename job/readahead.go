@@ -1,0 +1,186 @@
+package job
+
+import (
+	"context"
+	"io"
+	"sync"
+)
+
+// readAheadChunk is the size of one read-ahead buffer: large enough that a
+// storage read is one syscall or a few TLS records, small enough that the
+// decoder starts on the first one soon.
+const readAheadChunk = 256 << 10
+
+// readAhead reads a stream in its own goroutine, up to a fixed number of
+// bytes ahead of its consumer, so that storage latency and transfer overlap
+// decompression and decoding instead of adding to them. Errors, including
+// io.EOF, reach the consumer after the bytes read before them.
+type readAhead struct {
+	src    io.Reader
+	ctx    context.Context
+	cancel context.CancelFunc
+	free   chan []byte
+	full   chan chunk
+	done   chan struct{}
+	once   sync.Once
+	size   int // of a buffer
+	pooled bool
+	cur    chunk
+	off    int // consumed bytes of cur.b
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+// chunks recycles full-size read-ahead buffers between streams.
+var chunks = sync.Pool{New: func() any { return new([readAheadChunk]byte) }}
+
+// newReadAhead returns a reader of src, a stream of length bytes (or -1 when
+// unknown), that holds up to ahead bytes read ahead. Nothing is read until
+// start; cancel must stop src's reads (src reads under ctx or its parent).
+func newReadAhead(ctx context.Context, cancel context.CancelFunc, src io.Reader, length, ahead int64) *readAhead {
+	size := int64(readAheadChunk)
+	if length >= 0 && length < size {
+		size = length + 1 // a short stream: one read sees its end
+	}
+	n := int(max(1, (ahead+size-1)/size))
+	if length >= 0 {
+		n = min(n, int(length/size)+1)
+	}
+	r := &readAhead{src: src, ctx: ctx, cancel: cancel, size: int(size), free: make(chan []byte, n),
+		full: make(chan chunk, n), done: make(chan struct{})}
+	for range n {
+		r.free <- nil // allocated on first use, so an unread stream costs nothing
+	}
+	return r
+}
+
+func (r *readAhead) alloc() []byte {
+	if r.size == readAheadChunk {
+		r.pooled = true
+		return chunks.Get().(*[readAheadChunk]byte)[:]
+	}
+	return make([]byte, r.size)
+}
+
+// start begins reading in the background; later calls do nothing.
+func (r *readAhead) start() {
+	r.once.Do(func() { go r.fill() })
+}
+
+func (r *readAhead) fill() {
+	defer close(r.done)
+	for {
+		var b []byte
+		select {
+		case b = <-r.free:
+		case <-r.ctx.Done():
+			return
+		}
+		if b == nil {
+			b = r.alloc()
+		}
+		n, err := r.src.Read(b[:cap(b)])
+		if n == 0 && err == nil {
+			r.free <- b // an empty read: try again
+			continue
+		}
+		select {
+		case r.full <- chunk{b: b[:n], err: err}:
+		case <-r.ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Read returns bytes in stream order, then the stream's error.
+func (r *readAhead) Read(p []byte) (int, error) {
+	r.start()
+	for r.off == len(r.cur.b) {
+		if r.cur.err != nil {
+			return 0, r.cur.err
+		}
+		if r.cur.b != nil {
+			r.free <- r.cur.b[:0]
+			r.cur = chunk{}
+		}
+		select {
+		case r.cur = <-r.full:
+			r.off = 0
+		case <-r.ctx.Done():
+			return 0, r.ctx.Err()
+		}
+	}
+	n := copy(p, r.cur.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// Close stops the background reader and waits for it, so the source may be
+// closed after it.
+func (r *readAhead) Close() error {
+	r.cancel()
+	r.once.Do(func() { close(r.done) }) // never started
+	<-r.done
+	if r.pooled {
+		// The reader has stopped: every buffer is in free, full or cur.
+		put := func(b []byte) {
+			if cap(b) == readAheadChunk {
+				chunks.Put((*[readAheadChunk]byte)(b[:readAheadChunk]))
+			}
+		}
+		put(r.cur.b)
+		r.cur = chunk{}
+		for len(r.free) > 0 {
+			put(<-r.free)
+		}
+		for len(r.full) > 0 {
+			put((<-r.full).b)
+		}
+	}
+	return nil
+}
+
+// prefetcher starts the read-ahead of the units after the ones being
+// processed, so that the next object's first bytes are already in memory
+// when a worker takes it. At most ahead units are read ahead unclaimed.
+type prefetcher struct {
+	mu      sync.Mutex
+	readers []*readAhead
+	started []bool
+	next    int // every unit below next has been started
+	waiting int // started and not yet claimed
+	ahead   int
+}
+
+func newPrefetcher(readers []*readAhead, ahead int) *prefetcher {
+	return &prefetcher{readers: readers, started: make([]bool, len(readers)), ahead: ahead}
+}
+
+// claim starts unit i's reader if it was not read ahead, and tops up the
+// read-ahead of the units after it.
+func (p *prefetcher) claim(i int) *readAhead {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started[i] {
+		p.waiting--
+	} else {
+		p.started[i] = true
+		p.readers[i].start()
+	}
+	for p.waiting < p.ahead && p.next < len(p.readers) {
+		j := p.next
+		p.next++
+		if !p.started[j] {
+			p.started[j] = true
+			p.readers[j].start()
+			p.waiting++
+		}
+	}
+	return p.readers[i]
+}

@@ -1,0 +1,168 @@
+package job
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/iotest"
+	"time"
+)
+
+func newTestReadAhead(src io.Reader, length, ahead int64) *readAhead {
+	ctx, cancel := context.WithCancel(context.Background())
+	return newReadAhead(ctx, cancel, src, length, ahead)
+}
+
+// Whatever the stream's length, the source's read sizes, the consumer's
+// read sizes and the read-ahead size, the consumer sees the stream's bytes
+// in order and then io.EOF; many streams at once share the buffer pool.
+func TestReadAheadDeliversTheStream(t *testing.T) {
+	var wg sync.WaitGroup
+	for seed := range uint64(40) {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(seed, 1))
+			data := make([]byte, rng.IntN(3*readAheadChunk))
+			for i := range data {
+				data[i] = byte(rng.Uint32())
+			}
+			var src io.Reader = bytes.NewReader(data)
+			switch seed % 3 {
+			case 1:
+				src = iotest.HalfReader(src)
+			case 2:
+				src = iotest.DataErrReader(src)
+			}
+			length := int64(len(data))
+			if seed%4 == 0 {
+				length = -1
+			}
+			r := newTestReadAhead(src, length, rng.Int64N(3*readAheadChunk))
+			defer r.Close()
+			var got []byte
+			buf := make([]byte, 1+rng.IntN(100_000))
+			for {
+				n, err := r.Read(buf[:1+rng.IntN(len(buf))])
+				got = append(got, buf[:n]...)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Errorf("seed %d: %v", seed, err)
+					return
+				}
+			}
+			if !bytes.Equal(got, data) {
+				t.Errorf("seed %d: got %d bytes, want the %d of the stream", seed, len(got), len(data))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestReadAheadPassesTheSourceError(t *testing.T) {
+	boom := errors.New("boom")
+	data := bytes.Repeat([]byte("x"), readAheadChunk+10)
+	r := newTestReadAhead(io.MultiReader(bytes.NewReader(data), iotest.ErrReader(boom)), -1, 1<<20)
+	defer r.Close()
+	got, err := io.ReadAll(r)
+	if !errors.Is(err, boom) || !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes, %v; want %d bytes, then %v", len(got), err, len(data), boom)
+	}
+	if _, err := r.Read(make([]byte, 1)); !errors.Is(err, boom) {
+		t.Fatalf("read after the error: %v, want %v again", err, boom)
+	}
+}
+
+// countingSource is an endless stream that counts what was read from it.
+type countingSource struct{ n atomic.Int64 }
+
+func (c *countingSource) Read(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// A consumer that does not read holds the source at the read-ahead size.
+func TestReadAheadIsBounded(t *testing.T) {
+	src := &countingSource{}
+	r := newTestReadAhead(src, -1, 3*readAheadChunk)
+	defer r.Close()
+	r.start()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.full) < cap(r.full) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // a read beyond the bound would show now
+	if got, want := src.n.Load(), int64(3*readAheadChunk); got != want {
+		t.Fatalf("read %d bytes ahead of a consumer that read nothing, want %d", got, want)
+	}
+	if _, err := r.Read(make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// blockingSource blocks every read until its context ends.
+type blockingSource struct{ ctx context.Context }
+
+func (b blockingSource) Read([]byte) (int, error) {
+	<-b.ctx.Done()
+	return 0, b.ctx.Err()
+}
+
+// Close stops a reader blocked in the source (the source reads under the
+// read-ahead's context) and a consumer waiting for data.
+func TestReadAheadCloseStopsBlockedReads(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := newReadAhead(ctx, cancel, blockingSource{ctx}, -1, 1<<20)
+	errc := make(chan error)
+	go func() {
+		_, err := r.Read(make([]byte, 1))
+		errc <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	r.Close()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("blocked Read returned %v, want context.Canceled", err)
+	}
+	newTestReadAhead(bytes.NewReader(nil), 0, 1).Close() // never started
+}
+
+// The prefetcher keeps exactly one unclaimed unit read ahead and starts a
+// claimed unit at once, in whatever order units are claimed.
+func TestPrefetcher(t *testing.T) {
+	const n = 5
+	readers := make([]*readAhead, n)
+	for i := range readers {
+		readers[i] = newTestReadAhead(bytes.NewReader([]byte{byte(i)}), 1, 1)
+		defer readers[i].Close()
+	}
+	p := newPrefetcher(readers, 1)
+	check := func(want ...bool) {
+		t.Helper()
+		for i, w := range want {
+			if p.started[i] != w {
+				t.Fatalf("started = %v, want %v", p.started, want)
+			}
+		}
+	}
+	check(false, false, false, false, false)
+	p.claim(0)
+	check(true, true, false, false, false)
+	p.claim(3) // out of order: 1 is still the one read ahead
+	check(true, true, false, true, false)
+	p.claim(1)
+	check(true, true, true, true, false)
+	p.claim(2)
+	check(true, true, true, true, true)
+	p.claim(4)
+	for i, r := range readers {
+		b, err := io.ReadAll(r)
+		if err != nil || len(b) != 1 || b[0] != byte(i) {
+			t.Fatalf("unit %d read %v, %v", i, b, err)
+		}
+	}
+}
