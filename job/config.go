@@ -72,7 +72,7 @@ type Config struct {
 	MaxBadRatio       float64       `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
 	RejectSamples     int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection" hash:"-"`
 	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped" hash:"-"`
-	ReadAhead         int64         `env:"READ_AHEAD" envDefault:"2097152" flag:"read-ahead" desc:"bytes of each object read ahead of decoding, in the background (the next object's too); 0 disables" hash:"-"`
+	ReadAhead         int64         `env:"READ_AHEAD" envDefault:"2097152" flag:"read-ahead" desc:"bytes of each s3:// object read ahead of decoding, in the background (the next object's too); 0 disables" hash:"-"`
 	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s" flag:"idle-timeout" desc:"abandon and resume a read that delivers no data for this long" hash:"-"`
 
 	PushgatewayURL string `env:"PUSHGATEWAY_URL" flag:"pushgateway-url" desc:"Prometheus Pushgateway to push run metrics to (with POST, grouped by job and mode)" hash:"-"`

@@ -163,20 +163,21 @@ func newPrefetcher(readers []*readAhead, ahead int) *prefetcher {
 }
 
 // claim starts unit i's reader if it was not read ahead, and tops up the
-// read-ahead of the units after it.
+// read-ahead of the units after it. Units without a reader (nil) are
+// skipped; claim returns nil for them.
 func (p *prefetcher) claim(i int) *readAhead {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started[i] {
 		p.waiting--
-	} else {
+	} else if p.readers[i] != nil {
 		p.started[i] = true
 		p.readers[i].start()
 	}
 	for p.waiting < p.ahead && p.next < len(p.readers) {
 		j := p.next
 		p.next++
-		if !p.started[j] {
+		if !p.started[j] && p.readers[j] != nil {
 			p.started[j] = true
 			p.readers[j].start()
 			p.waiting++

@@ -591,14 +591,11 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 			s.close() // also stops reads ahead that no task claimed
 		}
 	}()
-	var pf *prefetcher
-	if cfg.ReadAhead > 0 {
-		readers := make([]*readAhead, len(units))
-		for i, s := range streams {
-			readers[i] = s.ahead
-		}
-		pf = newPrefetcher(readers, 1)
+	readers := make([]*readAhead, len(units))
+	for i, s := range streams {
+		readers[i] = s.ahead
 	}
+	pf := newPrefetcher(readers, 1)
 	for i, u := range units {
 		group.SubmitErr(func() (res objectResult, err error) {
 			defer func() {
@@ -612,8 +609,8 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 			defer states.Put(st)
 			t0 := time.Now()
 			src := streams[i].src
-			if pf != nil {
-				src = pf.claim(i)
+			if ra := pf.claim(i); ra != nil {
+				src = ra
 			}
 			defer streams[i].close()
 			if progress != nil {
@@ -661,7 +658,9 @@ func openUnit(ctx context.Context, u unit, retry retrier, cfg *Config) unitStrea
 		s.src = newRangeReader(rc, u.off, u.end)
 		length = -1 // the last line runs past the range's end
 	}
-	if cfg.ReadAhead > 0 {
+	if cfg.ReadAhead > 0 && u.in.loc.Scheme == "s3" {
+		// A local file needs none: the kernel reads ahead, and a second
+		// copy of every byte measurably costs CPU.
 		s.ahead = newReadAhead(ctx, cancel, s.src, length, cfg.ReadAhead)
 	}
 	return s
