@@ -6,8 +6,8 @@ import (
 
 // quoteMasks sets bit i%64 of m[i/64] exactly when b[i] is '"', for every
 // byte of b, and reports whether b holds a backslash. m must have at least
-// (len(b)+63)/64 words. The scanner walks strings by popping bits from the
-// masks instead of searching byte by byte.
+// (len(b)+63)/64 words. The scanner finds each string's end as the next set
+// bit instead of searching byte by byte.
 func quoteMasks(b []byte, m []uint64) (backslash bool) {
 	full := len(b) / 64
 	var bs uint64

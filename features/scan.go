@@ -19,10 +19,10 @@ func (d *Decoder) scanFlat(line []byte) bool {
 	if nw > len(d.quotes) {
 		d.quotes = make([]uint64, nw)
 	}
-	if quoteMasks(line, d.quotes[:nw]) {
+	m := d.quotes[:nw]
+	if quoteMasks(line, m) {
 		return false // escapes are left to the full parser
 	}
-	m := d.quotes[:nw]
 	i := skipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		return false
@@ -144,19 +144,13 @@ func scanNumber(b []byte, i int) int {
 	case b[i] == '0':
 		i++
 	case b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
+		i = digitsEnd(b, i)
 	default:
 		return -1
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
+		start := i + 1
+		if i = digitsEnd(b, start); i == start {
 			return -1
 		}
 	}
@@ -166,12 +160,17 @@ func scanNumber(b []byte, i int) int {
 			i++
 		}
 		start := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == start {
+		if i = digitsEnd(b, i); i == start {
 			return -1
 		}
+	}
+	return i
+}
+
+// digitsEnd returns the end of the run of ASCII digits starting at i.
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
 	}
 	return i
 }

@@ -140,16 +140,25 @@ type OutputConfig struct {
 	S3      S3Settings    `envPrefix:"S3_"`
 }
 
+// checkWritableOutput says what is wrong with an output URL that a command
+// writes to, or returns nil.
+func checkWritableOutput(output string) error {
+	if output == "" {
+		return errors.New("required")
+	}
+	if loc, err := ParseLocation(output); err != nil || loc.Scheme == "-" {
+		return fmt.Errorf("%q: want s3://bucket/prefix, file:///dir or a path", output)
+	}
+	return nil
+}
+
 // Validate checks the settings and names the first bad one.
 func (c *OutputConfig) Validate(needDate bool) error {
 	bad := func(field, format string, args ...any) error {
 		return settingError(c, field, fmt.Errorf(format, args...))
 	}
-	if c.Output == "" {
-		return bad("Output", "required")
-	}
-	if loc, err := ParseLocation(c.Output); err != nil || loc.Scheme == "-" {
-		return bad("Output", "%q: want s3://bucket/prefix, file:///dir or a path", c.Output)
+	if err := checkWritableOutput(c.Output); err != nil {
+		return settingError(c, "Output", err)
 	}
 	if c.Date == "" && needDate {
 		return bad("Date", "required")

@@ -37,11 +37,8 @@ func (c *GenerateConfig) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return settingError(c, field, fmt.Errorf(format, args...))
 	}
-	if c.Output == "" {
-		return bad("Output", "required")
-	}
-	if loc, err := ParseLocation(c.Output); err != nil || loc.Scheme == "-" {
-		return bad("Output", "%q: want s3://bucket/prefix, file:///dir or a path", c.Output)
+	if err := checkWritableOutput(c.Output); err != nil {
+		return settingError(c, "Output", err)
 	}
 	if c.Objects < 1 || c.Objects > 100000 {
 		return bad("Objects", "%d: want 1 to 100000", c.Objects)

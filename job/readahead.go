@@ -23,8 +23,7 @@ type readAhead struct {
 	full   chan chunk
 	done   chan struct{}
 	once   sync.Once
-	size   int // of a buffer
-	pooled bool
+	size   int // of a buffer; readAheadChunk ones come from the pool
 	cur    chunk
 	off    int // consumed bytes of cur.b
 }
@@ -59,7 +58,6 @@ func newReadAhead(ctx context.Context, cancel context.CancelFunc, src io.Reader,
 
 func (r *readAhead) alloc() []byte {
 	if r.size == readAheadChunk {
-		r.pooled = true
 		return chunks.Get().(*[readAheadChunk]byte)[:]
 	}
 	return make([]byte, r.size)
@@ -127,10 +125,10 @@ func (r *readAhead) Close() error {
 	r.cancel()
 	r.once.Do(func() { close(r.done) }) // never started
 	<-r.done
-	if r.pooled {
+	if r.size == readAheadChunk {
 		// The reader has stopped: every buffer is in free, full or cur.
 		put := func(b []byte) {
-			if cap(b) == readAheadChunk {
+			if b != nil {
 				chunks.Put((*[readAheadChunk]byte)(b[:readAheadChunk]))
 			}
 		}

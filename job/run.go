@@ -583,18 +583,16 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 	// Each unit's stream is read ahead of its decoding by its own
 	// goroutine, and the next unit's read starts before a worker is free.
 	streams := make([]unitStream, len(units))
+	readers := make([]*readAhead, len(units))
 	for i, u := range units {
 		streams[i] = openUnit(gctx, u, retry, cfg)
+		readers[i] = streams[i].ahead
 	}
 	defer func() {
 		for _, s := range streams {
 			s.close() // also stops reads ahead that no task claimed
 		}
 	}()
-	readers := make([]*readAhead, len(units))
-	for i, s := range streams {
-		readers[i] = s.ahead
-	}
 	pf := newPrefetcher(readers, 1)
 	for i, u := range units {
 		group.SubmitErr(func() (res objectResult, err error) {
