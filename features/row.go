@@ -1,15 +1,18 @@
 package features
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -212,42 +215,111 @@ func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string
 	return nil
 }
 
-// WriteCSV writes rows as CSV with a header row. Timestamps are RFC 3339 in
-// UTC; nulls are empty fields.
+// WriteCSV writes rows as CSV (RFC 4180, "\n" line ends) with a header row,
+// spelled so that readers which guess column types from the text (DuckDB's
+// read_csv, Polars) guess the Parquet twin's types from any value they see:
+//
+//   - timestamps: RFC 3339 in UTC with a Z, whole seconds
+//     (2025-11-08T10:05:00Z); a timestamp with a fraction of a second is an
+//     error, since every window bound is a whole second;
+//   - int64: decimal digits, never a '.' or an exponent;
+//   - float64: the shortest digits that read back as the same float64,
+//     always with a '.' or an exponent (0.0, 100.0, 0.014, 1e-07), so a
+//     column whose values happen to be integral is not taken for integers.
+//     NaN and ±Inf are an error: the aggregates cannot produce them, and no
+//     spelling of them reads as a number in both DuckDB and Polars;
+//   - strings: as they are, quoted when they hold a comma, a quote, a line
+//     break or start with a space; the empty string is written as "";
+//   - null: an empty, unquoted field, and nothing else is written that way.
 func WriteCSV(w io.Writer, c Columns, rows []Row) error {
 	cols := c.Schema()
-	cw := csv.NewWriter(w)
-	rec := make([]string, len(cols))
+	bw := bufio.NewWriter(w)
+	var line []byte
 	for i, col := range cols {
-		rec[i] = col.Name
+		if i > 0 {
+			line = append(line, ',')
+		}
+		line = appendCSVString(line, col.Name)
 	}
-	if err := cw.Write(rec); err != nil {
+	line = append(line, '\n')
+	if _, err := bw.Write(line); err != nil {
 		return fmt.Errorf("write csv header: %w", err)
 	}
 	for i := range rows {
+		line = line[:0]
 		for j, col := range cols {
-			switch x := col.get(&rows[i]).(type) {
-			case nil:
-				rec[j] = ""
-			case time.Time:
-				rec[j] = x.UTC().Format(time.RFC3339)
-			case string:
-				rec[j] = x
-			case int64:
-				rec[j] = strconv.FormatInt(x, 10)
-			case float64:
-				rec[j] = strconv.FormatFloat(x, 'g', -1, 64)
+			if j > 0 {
+				line = append(line, ',')
+			}
+			var err error
+			if line, err = appendCSVValue(line, col.get(&rows[i])); err != nil {
+				return fmt.Errorf("write csv row %d column %s: %w", i+1, col.Name, err)
 			}
 		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("write csv row: %w", err)
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return fmt.Errorf("write csv row %d: %w", i+1, err)
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("flush csv: %w", err)
 	}
 	return nil
+}
+
+// appendCSVValue appends one field: v is what a [Column] returns.
+func appendCSVValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return b, nil
+	case time.Time:
+		if x.Nanosecond() != 0 {
+			return b, fmt.Errorf("timestamp %s is not a whole second", x.UTC().Format(time.RFC3339Nano))
+		}
+		return x.UTC().AppendFormat(b, time.RFC3339), nil
+	case string:
+		return appendCSVString(b, x), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case float64:
+		return appendCSVFloat(b, x)
+	}
+	return b, fmt.Errorf("no csv spelling for %T", v)
+}
+
+// appendCSVFloat appends f with the fewest digits that parse back to f:
+// plain decimals for magnitudes from 1e-6 up to 1e21, as encoding/json
+// does, exponent form outside, and ".0" after an integral plain decimal.
+func appendCSVFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, fmt.Errorf("%v is not finite", f)
+	}
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		return strconv.AppendFloat(b, f, 'e', -1, 64), nil
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, f, 'f', -1, 64)
+	if !slices.Contains(b[n:], '.') {
+		b = append(b, ".0"...)
+	}
+	return b, nil
+}
+
+// appendCSVString appends s, quoted where encoding/csv would quote it and
+// also when it is empty, so that an unquoted empty field always means null.
+func appendCSVString(b []byte, s string) []byte {
+	r, _ := utf8.DecodeRuneInString(s)
+	if s != "" && s != `\.` && !strings.ContainsAny(s, ",\"\r\n") && !unicode.IsSpace(r) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := range len(s) {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }
 
 func sortedKeys(m map[string]string) []string {
