@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,10 +33,12 @@ type Location struct {
 	Scheme string // "s3", "file" or "-" (standard input)
 	Bucket string // s3 only
 	Dir    string // file only: the folder used as the store's root
-	Prefix string // key prefix inside the bucket or folder, without leading slash
+	Prefix string // key prefix inside the bucket or folder, byte for byte
 }
 
-// String renders the location as a URL.
+// String renders the location as a URL that ParseLocation reads back to
+// the same bucket and key prefix, or the same local path: keys are written
+// verbatim, since logsmith's URLs are never percent-decoded.
 func (l Location) String() string {
 	switch l.Scheme {
 	case "s3":
@@ -58,37 +60,84 @@ func (l Location) Key(rel string) string {
 // ParseLocation parses s3://bucket/prefix, file:///abs/path, a plain local
 // path, or "-" for standard input. A local path that names an existing
 // file becomes its folder plus the file name as prefix.
+//
+// Everything after the bucket (or after file://) is taken byte for byte:
+// object keys may hold any byte, so there is no percent-decoding, no query
+// and no fragment. s3://b/a%20b#c names the prefix "a%20b#c" and nothing
+// else.
 func ParseLocation(raw string) (Location, error) {
 	switch {
 	case raw == "-":
 		return Location{Scheme: "-"}, nil
-	case strings.HasPrefix(raw, "s3://"):
-		u, err := url.Parse(raw)
-		if err != nil {
-			return Location{}, fmt.Errorf("parse %q: %w", raw, err)
-		}
-		if u.Host == "" {
-			return Location{}, fmt.Errorf("%q: missing bucket (want s3://bucket/prefix)", raw)
-		}
-		if u.User != nil {
-			return Location{}, fmt.Errorf("s3 URL must not carry credentials; use LOGSMITH_S3_ACCESS_KEY and LOGSMITH_S3_SECRET_KEY")
-		}
-		return Location{Scheme: "s3", Bucket: u.Host, Prefix: strings.TrimPrefix(u.Path, "/")}, nil
-	case strings.HasPrefix(raw, "file://"):
-		u, err := url.Parse(raw)
-		if err != nil {
-			return Location{}, fmt.Errorf("parse %q: %w", raw, err)
-		}
-		if u.Host != "" && u.Host != "localhost" {
-			return Location{}, fmt.Errorf("%q: file URLs must be file:///absolute/path", raw)
-		}
-		return localLocation(u.Path)
-	case strings.Contains(raw, "://"):
-		return Location{}, fmt.Errorf("%q: unsupported scheme (want s3://, file:// or a path)", raw)
 	case raw == "":
 		return Location{}, errors.New("empty location")
+	case strings.HasPrefix(raw, "s3://"):
+		bucket, prefix, _ := strings.Cut(raw[len("s3://"):], "/")
+		if strings.Contains(bucket, "@") {
+			return Location{}, errors.New("s3 URL must not carry credentials; use LOGSMITH_S3_ACCESS_KEY and LOGSMITH_S3_SECRET_KEY")
+		}
+		if bucket == "" {
+			return Location{}, fmt.Errorf("%q: missing bucket (want s3://bucket/prefix)", raw)
+		}
+		if err := checkBucketName(bucket); err != nil {
+			return Location{}, fmt.Errorf("%q: %w", raw, err)
+		}
+		return Location{Scheme: "s3", Bucket: bucket, Prefix: prefix}, nil
+	case strings.HasPrefix(raw, "file://"):
+		p := raw[len("file://"):]
+		p, _ = strings.CutPrefix(p, "localhost")
+		if !strings.HasPrefix(p, "/") {
+			return Location{}, fmt.Errorf("%q: file URLs must be file:///absolute/path", raw)
+		}
+		return localLocation(p)
+	}
+	if i := strings.Index(raw, "://"); i > 0 && isScheme(raw[:i]) {
+		return Location{}, fmt.Errorf("%q: unsupported scheme %q (want s3://, file:// or a path)", raw, raw[:i])
 	}
 	return localLocation(raw)
+}
+
+// isScheme reports whether s has the form of a URL scheme (RFC 3986: a
+// letter, then letters, digits, '+', '-' or '.'), so that a path such as
+// ./a://b is a path while gs://b or S3://b is refused, not read locally.
+func isScheme(s string) bool {
+	for i, c := range s {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// checkBucketName applies the S3 naming rules for general purpose buckets:
+// 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with
+// a letter or digit, no "..", not an IP address, and none of the reserved
+// prefixes and suffixes.
+func checkBucketName(b string) error {
+	bad := func(why string) error { return fmt.Errorf("bucket name %q: %s", b, why) }
+	if len(b) < 3 || len(b) > 63 {
+		return bad("want 3 to 63 characters")
+	}
+	for _, c := range []byte(b) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return bad("want lowercase letters, digits, '.' and '-' only")
+		}
+	}
+	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+	switch {
+	case !alnum(b[0]) || !alnum(b[len(b)-1]):
+		return bad("must start and end with a letter or digit")
+	case strings.Contains(b, ".."):
+		return bad("must not hold \"..\"")
+	case net.ParseIP(b) != nil:
+		return bad("must not be an IP address")
+	case strings.HasPrefix(b, "xn--") || strings.HasPrefix(b, "sthree-"):
+		return bad("reserved prefix")
+	case strings.HasSuffix(b, "-s3alias") || strings.HasSuffix(b, "--ol-s3"):
+		return bad("reserved suffix")
+	}
+	return nil
 }
 
 func localLocation(p string) (Location, error) {

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -122,11 +121,12 @@ type input struct {
 	info   storage.ObjectInfo
 }
 
+// url names the object as the manifest records it: a URL that
+// ParseLocation reads back to exactly this bucket and key.
 func (in input) url() string {
-	if in.loc.Scheme == "s3" {
-		return "s3://" + in.loc.Bucket + "/" + in.info.Key
-	}
-	return "file://" + filepath.ToSlash(filepath.Join(in.loc.Dir, in.info.Key))
+	loc := in.loc
+	loc.Prefix = in.info.Key
+	return loc.String()
 }
 
 // runState is one run in progress: its settings, identity and output.

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
+)
+
+// jsonLines returns n valid log lines of 2025-11-08.
+func jsonLines(n int) []byte {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"timestamp":"2025-11-08T10:%02d:00Z","level":"INFO","latency_ms":%d}`+"\n", i%60, i)
+	}
+	return []byte(b.String())
+}
+
+// runLines runs the binary and returns how many lines it read.
+func runLines(t *testing.T, env []string, in, out string) int64 {
+	t.Helper()
+	stdout, stderr, code := exe(t, env, "run", "--input", in, "--output", out, "--date", "2025-11-08", "--format", "csv", "--json")
+	if code != 0 {
+		t.Fatalf("run --input %q --output %q: exit %d: %s", in, out, code, stderr)
+	}
+	var sum struct{ Lines int64 }
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("summary %q: %v", stdout, err)
+	}
+	return sum.Lines
+}
+
+// manifestInputs returns the input URLs the committed manifest of
+// 2025-11-08 records, each checked to parse back to a location.
+func manifestInputs(t *testing.T, env []string, out string) []job.Location {
+	t.Helper()
+	stdout, stderr, code := exe(t, env, "show", "--output", out, "--date", "2025-11-08")
+	if code != 0 {
+		t.Fatalf("show %q: exit %d: %s", out, code, stderr)
+	}
+	var m struct {
+		Inputs []struct{ URL string } `json:"inputs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+		t.Fatalf("manifest %q: %v", stdout, err)
+	}
+	var locs []job.Location
+	for _, in := range m.Inputs {
+		loc, err := job.ParseLocation(in.URL)
+		if err != nil {
+			t.Fatalf("manifest input %q does not parse: %v", in.URL, err)
+		}
+		locs = append(locs, loc)
+	}
+	return locs
+}
+
+// Issue 13 item 3: URLs are taken byte for byte. A '%' is not an escape,
+// '#' and '?' are part of the key, and the manifest names each input so
+// that it parses back to the same object.
+func TestURLKeysAreLiteralLocal(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	files := map[string]int{"pct x.jsonl": 3, "pct%20x.jsonl": 5, "a#b.jsonl": 7, "a": 11}
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range files {
+		if err := os.WriteFile(filepath.Join(logs, name), jsonLines(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, name := range []string{"pct%20x.jsonl", "a#b.jsonl", "pct x.jsonl"} {
+		out := filepath.Join(dir, fmt.Sprintf("o u%%2Ft/ü?x#y-%d", i))
+		for _, in := range []string{"file://" + logs + "/" + name, logs + "/" + name} {
+			if got := runLines(t, nil, in, "file://"+out); got != int64(files[name]) {
+				t.Errorf("--input %q read %d lines, want %d (the file %q alone)", in, got, files[name], name)
+			}
+		}
+		if fi, err := os.Stat(out); err != nil || !fi.IsDir() {
+			t.Errorf("output folder %q: %v", out, err)
+		}
+		locs := manifestInputs(t, nil, out)
+		if len(locs) != 1 || filepath.Join(locs[0].Dir, locs[0].Prefix) != filepath.Join(logs, name) {
+			t.Errorf("manifest inputs %+v, want the file %q", locs, name)
+		}
+	}
+}
+
+func TestURLKeysAreLiteralS3(t *testing.T) {
+	b, c := storagetest.NewBucket(t)
+	env := s3Env(c)
+	ctx := context.Background()
+	objects := map[string]int{"sp/pct x.jsonl": 3, "sp/pct%20x.jsonl": 5, "sp/a#b": 7, "sp/a/other.jsonl": 11, "sp/ab.jsonl": 13, "sp/q?x=1": 17}
+	for key, n := range objects {
+		data := jsonLines(n)
+		if _, err := b.Put(ctx, key, strings.NewReader(string(data)), int64(len(data)), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bucket := "s3://" + b.Bucket() + "/"
+	for i, key := range []string{"sp/pct%20x.jsonl", "sp/a#b", "sp/q?x=1"} {
+		out := fmt.Sprintf("o u%%2Ft/ü?x#y-%d", i)
+		if got := runLines(t, env, bucket+key, bucket+out); got != int64(objects[key]) {
+			t.Errorf("--input %q read %d lines, want %d (the object %q alone)", bucket+key, got, objects[key], key)
+		}
+		n := 0
+		if err := b.List(ctx, out+"/", func(storage.ObjectInfo) error { n++; return nil }); err != nil || n == 0 {
+			t.Errorf("nothing written under the literal prefix %q: %v", out+"/", err)
+		}
+		locs := manifestInputs(t, env, bucket+out)
+		if len(locs) != 1 || locs[0].Bucket != b.Bucket() || locs[0].Prefix != key {
+			t.Errorf("manifest inputs %+v, want the object %q", locs, key)
+		}
+	}
+	// The decoded form names nothing.
+	if _, stderr, code := exe(t, env, "run", "--input", bucket+"sp/pct%2520x.jsonl", "--output", bucket+"none", "--date", "2025-11-08"); code != 5 || !strings.Contains(stderr, "no input objects") {
+		t.Errorf("a prefix matching no key: exit %d: %s", code, stderr)
+	}
+}
