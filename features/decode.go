@@ -101,6 +101,9 @@ type Spec struct {
 	Fields     Fields
 	TimeFormat TimeFormat
 	TimeLayout string // Go layout, used by TimeLayout
+	// TimeZone is the IANA zone of TimeLayout's zone abbreviations and of
+	// its wall times without a zone; "" means none (UTC). See Layout.
+	TimeZone string
 	// LatencyUnit is the unit of the latency field: "ms" (default), "us",
 	// "ns" or "s". Output is always milliseconds.
 	LatencyUnit string
@@ -150,6 +153,7 @@ type Decoder struct {
 	latencyToNanos float64
 	raw, group     []byte
 	times          timeCache
+	layout         *Layout // TimeLayout's; nil when the spec's is invalid
 }
 
 // Slots of the fixed fields; group-by fields follow.
@@ -182,7 +186,8 @@ const (
 )
 
 // NewDecoder returns a decoder for spec, which must be valid (see
-// LatencyScale and ParseTimeFormat).
+// LatencyScale, ParseTimeFormat, LoadZone and NewLayout): with an invalid
+// layout or zone every line is bad_timestamp.
 func NewDecoder(spec Spec) *Decoder {
 	scale, err := LatencyScale(spec.LatencyUnit)
 	if err != nil {
@@ -190,6 +195,11 @@ func NewDecoder(spec Spec) *Decoder {
 	}
 	f := spec.Fields
 	d := &Decoder{spec: spec, latencyToNanos: scale}
+	if spec.TimeFormat == TimeLayout {
+		if loc, err := LoadZone(spec.TimeZone); err == nil {
+			d.layout, _ = NewLayout(spec.TimeLayout, loc)
+		}
+	}
 	for _, p := range append([]string{f.Timestamp, f.Level, f.Latency, f.Status, f.Bytes, f.Distinct}, spec.GroupBy...) {
 		d.paths = append(d.paths, splitPath(p))
 	}
@@ -352,9 +362,12 @@ func (d *Decoder) parseTime(v rawVal) (int64, error) {
 		case TimeRFC3339:
 			return d.times.parse(b)
 		case TimeNginx:
-			return ParseLayout(b, NginxLayout)
+			return ParseNginx(b)
 		case TimeLayout:
-			return ParseLayout(b, d.spec.TimeLayout)
+			if d.layout == nil {
+				return 0, errTimestamp
+			}
+			return d.layout.Parse(b)
 		case TimeEpochS, TimeEpochMS, TimeEpochUS, TimeEpochNS:
 			return ParseEpoch(b, f)
 		}
@@ -370,7 +383,7 @@ func (d *Decoder) parseTime(v rawVal) (int64, error) {
 				return ns, nil
 			}
 		}
-		return ParseLayout(b, NginxLayout)
+		return ParseNginx(b)
 	}
 	return 0, errTimestamp
 }

@@ -64,7 +64,7 @@ func TestParseEpoch(t *testing.T) {
 		{"1762596000", TimeEpochMS, want / 1000, true},
 		{"-1", TimeEpochS, -1e9, true},
 		{"17625960000000000000000", TimeAuto, 0, false},
-		{"1e9", TimeAuto, 0, false},
+		{"1e9", TimeAuto, 1e18, true}, // exponents: see TestEpochExponent
 		{"12ab", TimeAuto, 0, false},
 		{"", TimeAuto, 0, false},
 		{".5", TimeAuto, 0, false},

@@ -4,46 +4,66 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 )
 
-var errTimestamp = errors.New("not an RFC 3339 timestamp")
+var errTimestamp = errors.New("not a timestamp in the configured format")
 
-// Timestamps outside this range do not fit in int64 nanoseconds.
-var (
-	minUnixNano = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
-	maxUnixNano = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+// Event times must lie in [1678-01-01T00:00:00Z, 2262-01-01T00:00:00Z): the
+// whole years inside int64 nanoseconds (which end on 2262-04-11). A time
+// outside is bad_timestamp on every path; nothing wraps around.
+const (
+	minUnixSec  = -9214560000 // 1678-01-01T00:00:00Z
+	maxUnixSec  = 9214646400  // 2262-01-01T00:00:00Z
+	minUnixNano = minUnixSec * 1_000_000_000
+	maxUnixNano = maxUnixSec * 1_000_000_000
 )
 
-// ParseRFC3339 parses an RFC 3339 timestamp, with or without fractional
-// seconds and with a "Z" or numeric offset, and returns Unix nanoseconds.
-// The common shapes are parsed without calling time.Parse.
-func ParseRFC3339(b []byte) (int64, error) {
-	if ns, ok := parseRFC3339Fast(b); ok {
-		return ns, nil
+// fromUnix returns the nanoseconds of secs+frac, or false when the time is
+// outside the supported range. frac is in [0, 1e9).
+func fromUnix(secs, frac int64) (int64, bool) {
+	if secs < minUnixSec || secs >= maxUnixSec {
+		return 0, false
 	}
-	return parseRFC3339Slow(b)
+	return secs*1_000_000_000 + frac, true
 }
 
-func parseRFC3339Slow(b []byte) (int64, error) {
-	// b2s: time.Parse keeps nothing of its input in the parts we read, so
-	// the line need not be copied into a string.
-	t, err := time.Parse(time.RFC3339Nano, b2s(b))
-	if err != nil {
-		return 0, errTimestamp
-	}
-	return checkRange(t)
-}
-
-func checkRange(t time.Time) (int64, error) {
-	if t.Year() < 1678 || t.Year() > 2261 {
-		return 0, errTimestamp
-	}
-	ns := t.UnixNano()
-	if ns < minUnixNano || ns >= maxUnixNano {
+// fromTime is fromUnix for a time.Time, checked without UnixNano, which
+// wraps silently outside its range.
+func fromTime(t time.Time) (int64, error) {
+	ns, ok := fromUnix(t.Unix(), int64(t.Nanosecond()))
+	if !ok {
 		return 0, errTimestamp
 	}
 	return ns, nil
+}
+
+// leapNanos is where a leap second goes: the last nanosecond of the second
+// before it, so 23:59:60.x stays in its minute, window and UTC date and
+// after every 23:59:59.x. It is accepted only where a leap second can be:
+// at 23:59:60 UTC (any date; the IERS list is not consulted). secs is the
+// Unix second the :60 was read as if it were :59.
+func leapNanos(secs int64) (int64, bool) {
+	if (secs%86400+86400)%86400 != 86399 {
+		return 0, false
+	}
+	return fromUnix(secs, 999_999_999)
+}
+
+// ParseRFC3339 parses an RFC 3339 timestamp and returns Unix nanoseconds:
+// YYYY-MM-DD, "T" (or "t" or a space), hh:mm:ss, an optional fraction of any
+// length (truncated to nanoseconds), and "Z" (or "z") or an offset ±hh:mm
+// with hh at most 23 and mm at most 59. A leap second (:60) is accepted at
+// 23:59:60 UTC and read as 23:59:59.999999999. Nothing else is accepted:
+// there is no fallback to time.Parse, whose RFC 3339 layout also takes
+// one-digit hours and offsets such as +24:00 or +23:60.
+func ParseRFC3339(b []byte) (int64, error) {
+	if ns, ok := parseRFC3339(b); ok {
+		return ns, nil
+	}
+	return 0, errTimestamp
 }
 
 // timeCache remembers the last timestamp's date and hour, which consecutive
@@ -63,20 +83,20 @@ func (c *timeCache) parse(b []byte) (int64, error) {
 		}
 	}
 	ns, err := ParseRFC3339(b)
-	if err == nil && len(b) >= 20 {
-		if y, ok1 := digits(b[0:4]); ok1 {
-			m, _ := digits(b[5:7])
-			d, _ := digits(b[8:10])
-			h, _ := digits(b[11:13])
-			copy(c.prefix[:], b[:13])
-			c.secs = daysFromCivil(y, m, d)*86400 + int64(h*3600)
-			c.ok = true
-		}
+	if err == nil {
+		y, _ := digits(b[0:4])
+		m, _ := digits(b[5:7])
+		d, _ := digits(b[8:10])
+		h, _ := digits(b[11:13])
+		copy(c.prefix[:], b[:13])
+		c.secs = daysFromCivil(y, m, d)*86400 + int64(h*3600)
+		c.ok = true
 	}
 	return ns, err
 }
 
-// parseRFC3339Rest parses ":mm:ss[.f](Z|±hh:mm)" after a cached prefix.
+// parseRFC3339Rest parses ":mm:ss[.f](Z|±hh:mm)" after a cached prefix. A
+// leap second is left to the full parse.
 func parseRFC3339Rest(b []byte, base int64) (int64, bool) {
 	minute, ok1 := digits(b[14:16])
 	sec, ok2 := digits(b[17:19])
@@ -87,23 +107,17 @@ func parseRFC3339Rest(b []byte, base int64) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	ns := (base+int64(minute*60+sec)-offset)*1_000_000_000 + frac
-	if ns < minUnixNano || ns >= maxUnixNano {
-		return 0, false
-	}
-	return ns, true
+	return fromUnix(base+int64(minute*60+sec)-offset, frac)
 }
 
-// parseFracZone parses "[.f{1,9}](Z|z|±hh:mm)" from b[i:] to its end.
+// parseFracZone parses "[.f+](Z|z|±hh:mm)" from b[i:] to its end. Fraction
+// digits past the ninth are checked and dropped (truncation).
 func parseFracZone(b []byte, i int) (frac, offset int64, ok bool) {
 	if i < len(b) && b[i] == '.' {
 		i++
 		start := i
 		scale := int64(100_000_000)
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			if i-start >= 9 {
-				return 0, 0, false
-			}
 			frac += int64(b[i]-'0') * scale
 			scale /= 10
 			i++
@@ -138,9 +152,9 @@ func parseFracZone(b []byte, i int) (frac, offset int64, ok bool) {
 	return frac, offset, i == len(b)
 }
 
-// parseRFC3339Fast handles YYYY-MM-DD[Tt ]hh:mm:ss[.f{1,9}](Z|z|±hh:mm).
-// It reports false for anything else, and the caller falls back to time.Parse.
-func parseRFC3339Fast(b []byte) (int64, bool) {
+// parseRFC3339 parses YYYY-MM-DD[Tt ]hh:mm:ss[.f](Z|z|±hh:mm); see
+// ParseRFC3339.
+func parseRFC3339(b []byte) (int64, bool) {
 	if len(b) < 20 {
 		return 0, false
 	}
@@ -155,20 +169,18 @@ func parseRFC3339Fast(b []byte) (int64, bool) {
 		b[13] != ':' || b[16] != ':' {
 		return 0, false
 	}
-	if year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 ||
-		day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 60 {
 		return 0, false
 	}
 	frac, offset, ok := parseFracZone(b, 19)
 	if !ok {
 		return 0, false
 	}
-	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - offset
-	ns := secs*1_000_000_000 + frac
-	if ns < minUnixNano || ns >= maxUnixNano {
-		return 0, false
+	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+min(sec, 59)) - offset
+	if sec == 60 {
+		return leapNanos(secs)
 	}
-	return ns, true
+	return fromUnix(secs, frac)
 }
 
 func digits(b []byte) (int, bool) {
@@ -241,36 +253,63 @@ func ParseTimeFormat(s string) (TimeFormat, error) {
 	return 0, fmt.Errorf("%q: want auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout", s)
 }
 
-// NginxLayout is nginx's $time_local, e.g. 17/May/2015:08:05:32 +0000.
+// NginxLayout is nginx's $time_local, e.g. 17/May/2015:08:05:32 +0000, as
+// a Go layout. [ParseNginx] reads it without the time package.
 const NginxLayout = "02/Jan/2006:15:04:05 -0700"
 
-// ParseEpoch parses a decimal number (optionally with a fraction, no
-// exponent) of seconds, milliseconds, microseconds or nanoseconds since the
-// Unix epoch and returns nanoseconds, exactly. With TimeAuto the unit is
-// guessed from the magnitude: below 1e11 seconds, 1e14 milliseconds, 1e17
-// microseconds, else nanoseconds.
+// ParseEpoch parses a decimal number of seconds, milliseconds, microseconds
+// or nanoseconds since the Unix epoch and returns nanoseconds, exactly: the
+// number may have a fraction and an exponent ("1.7625960001e9"), which are
+// applied to its decimal digits, never through a float; digits below a
+// nanosecond are dropped (truncation toward zero). With TimeAuto the unit is
+// guessed from the magnitude of the integer part: below 1e11 seconds, 1e14
+// milliseconds, 1e17 microseconds, else nanoseconds.
 func ParseEpoch(b []byte, f TimeFormat) (int64, error) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
 	}
-	intPart, frac := b, []byte(nil)
-	if i := bytes.IndexByte(b, '.'); i >= 0 {
-		intPart, frac = b[:i], b[i+1:]
-	}
-	if len(intPart) == 0 || len(intPart) > 19 {
-		return 0, errTimestamp
-	}
-	var n uint64
-	for _, c := range intPart {
-		if c < '0' || c > '9' {
+	mant, exp := b, int64(0)
+	if i := bytes.IndexAny(b, "eE"); i >= 0 {
+		var ok bool
+		if exp, ok = parseExponent(b[i+1:]); !ok {
 			return 0, errTimestamp
 		}
-		n = n*10 + uint64(c-'0')
+		mant = b[:i]
 	}
-	for _, c := range frac {
-		if c < '0' || c > '9' {
+	intPart, frac := mant, []byte(nil)
+	if i := bytes.IndexByte(mant, '.'); i >= 0 {
+		intPart, frac = mant[:i], mant[i+1:]
+	}
+	if len(intPart) == 0 || !allDigits(intPart) || !allDigits(frac) {
+		return 0, errTimestamp
+	}
+	// The digits are intPart then frac; the decimal point falls after the
+	// first point of them (point may be negative or past the end).
+	digit := func(k int64) uint64 {
+		switch {
+		case k < 0 || k >= int64(len(intPart)+len(frac)):
+			return 0
+		case k < int64(len(intPart)):
+			return uint64(intPart[k] - '0')
+		}
+		return uint64(frac[k-int64(len(intPart))] - '0')
+	}
+	nd := int64(len(intPart) + len(frac))
+	point := int64(len(intPart)) + exp
+	var n uint64 // the integer part
+	for k := int64(0); k < min(point, nd); k++ {
+		if n > (math.MaxUint64-9)/10 {
 			return 0, errTimestamp
+		}
+		n = n*10 + digit(k)
+	}
+	if n != 0 {
+		for k := nd; k < point; k++ { // zeros after the last digit
+			if n > math.MaxUint64/10 {
+				return 0, errTimestamp
+			}
+			n *= 10
 		}
 	}
 	if f == TimeAuto {
@@ -303,8 +342,8 @@ func ParseEpoch(b []byte, f TimeFormat) (int64, error) {
 	}
 	ns := n * scale
 	// The fraction, truncated to whole nanoseconds.
-	for i, s := 0, scale/10; i < len(frac) && s > 0; i, s = i+1, s/10 {
-		ns += uint64(frac[i]-'0') * s
+	for k, s := point, scale/10; s > 0 && k < nd; k, s = k+1, s/10 {
+		ns += digit(k) * s
 	}
 	v := int64(ns)
 	if neg {
@@ -316,11 +355,243 @@ func ParseEpoch(b []byte, f TimeFormat) (int64, error) {
 	return v, nil
 }
 
-// ParseLayout parses b with a Go time layout; times without a zone are UTC.
-func ParseLayout(b []byte, layout string) (int64, error) {
-	t, err := time.Parse(layout, b2s(b)) // no copy: see parseRFC3339Slow
+// parseExponent parses [+-]digits. Magnitudes beyond 1e9 are clamped: with
+// any non-zero digit they overflow or vanish below a nanosecond either way.
+func parseExponent(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 || !allDigits(b) {
+		return 0, false
+	}
+	var e int64
+	for _, c := range b {
+		e = min(e*10+int64(c-'0'), 1e9)
+	}
+	if neg {
+		e = -e
+	}
+	return e, true
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var monthNames = [12]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// ParseNginx parses nginx's $time_local, dd/Mon/yyyy:hh:mm:ss ±hhmm (the
+// month name in any case, an optional fraction after the seconds), and
+// returns Unix nanoseconds. The offset's hours are at most 23 and its minutes
+// at most 59; a leap second is read as in ParseRFC3339.
+func ParseNginx(b []byte) (int64, error) {
+	if ns, ok := parseNginx(b); ok {
+		return ns, nil
+	}
+	return 0, errTimestamp
+}
+
+func parseNginx(b []byte) (int64, bool) {
+	if len(b) < 26 {
+		return 0, false
+	}
+	day, ok1 := digits(b[0:2])
+	year, ok2 := digits(b[7:11])
+	hour, ok3 := digits(b[12:14])
+	minute, ok4 := digits(b[15:17])
+	sec, ok5 := digits(b[18:20])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5) || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[14] != ':' || b[17] != ':' {
+		return 0, false
+	}
+	month := 0
+	for i, name := range monthNames {
+		if b[3]|0x20 == name[0] && b[4]|0x20 == name[1] && b[5]|0x20 == name[2] {
+			month = i + 1
+			break
+		}
+	}
+	if month == 0 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 60 {
+		return 0, false
+	}
+	i := 20
+	var frac int64
+	if b[i] == '.' || b[i] == ',' {
+		i++
+		start := i
+		for scale := int64(100_000_000); i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			frac += int64(b[i]-'0') * scale
+			scale /= 10
+		}
+		if i == start {
+			return 0, false
+		}
+	}
+	if len(b)-i != 6 || b[i] != ' ' || (b[i+1] != '+' && b[i+1] != '-') {
+		return 0, false
+	}
+	oh, okh := digits(b[i+2 : i+4])
+	om, okm := digits(b[i+4 : i+6])
+	if !okh || !okm || oh > 23 || om > 59 {
+		return 0, false
+	}
+	offset := int64(oh*3600 + om*60)
+	if b[i+1] == '-' {
+		offset = -offset
+	}
+	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+min(sec, 59)) - offset
+	if sec == 60 {
+		return leapNanos(secs)
+	}
+	return fromUnix(secs, frac)
+}
+
+// LoadZone resolves the IANA name of --timestamp-zone ("America/New_York").
+// "" gives nil: no zone (see NewLayout). "Local" is refused: it names the
+// host's zone, and the output must not depend on the host.
+func LoadZone(name string) (*time.Location, error) {
+	switch name {
+	case "":
+		return nil, nil
+	case "Local":
+		return nil, errors.New(`"Local" is the host's zone; give an IANA name such as America/New_York, or UTC`)
+	}
+	loc, err := time.LoadLocation(name)
 	if err != nil {
+		return nil, fmt.Errorf("%q: not an IANA time zone name (%v)", name, err)
+	}
+	return loc, nil
+}
+
+// Layout reads timestamps written with a Go time layout, the same way on
+// every host: it never consults the host's zone (time.Local).
+//
+//   - A numeric offset in the layout (-0700, -07:00, Z07:00, ...) says the
+//     instant; hours must be at most 23 and minutes and seconds at most 59,
+//     so +24:00 and +23:60 are refused.
+//   - A zone abbreviation (MST in the layout) means the offset it has in the
+//     layout's zone, which must be given: Go would otherwise read an
+//     abbreviation of the host's zone with that zone's offset and any other
+//     as +00:00. With a zone, an abbreviation it does not use (EST is fine
+//     for America/New_York, CET is not) is refused, except UTC and GMT.
+//   - Without either, the wall time is in the layout's zone (UTC when none
+//     is given). A wall time that a daylight-saving change repeats is read
+//     as its first occurrence (daylight time); one the change skips is read
+//     with the offset before the change (02:30 on a spring-forward day in
+//     New York is 07:30 UTC), as time.Date does.
+//
+// A leap second (:60) is accepted at 23:59:60 UTC and read as
+// 23:59:59.999999999, as in ParseRFC3339.
+type Layout struct {
+	layout string
+	loc    *time.Location
+	abbrev bool     // the layout has a zone abbreviation (MST)
+	zones  []string // the layout's numeric zone elements
+}
+
+// numericZones are the layout elements of numeric offsets, longest first
+// where one is a prefix of another, as the time package matches them.
+var numericZones = []string{"Z07:00:00", "-07:00:00", "Z070000", "-070000", "Z07:00", "-07:00", "Z0700", "-0700", "Z07", "-07"}
+
+// NewLayout checks layout and returns its parser; loc is the zone of
+// abbreviations and of wall times without a zone (nil means UTC). A layout
+// without a year, or with a zone abbreviation (MST) but no numeric offset
+// and no zone, is refused.
+func NewLayout(layout string, loc *time.Location) (*Layout, error) {
+	l := &Layout{layout: layout, loc: loc}
+	ref := func(year int, zone string, off int) string {
+		return time.Date(year, 2, 3, 4, 5, 6, 0, time.FixedZone(zone, off)).Format(layout)
+	}
+	if ref(2001, "AAA", 0) == ref(2002, "AAA", 0) {
+		return nil, fmt.Errorf("%q has no year (2006 or 06): every time would be in year 0", layout)
+	}
+	l.abbrev = ref(2001, "AAA", 0) != ref(2001, "BBB", 0)
+	for i := 0; i < len(layout); i++ {
+		for _, z := range numericZones {
+			if strings.HasPrefix(layout[i:], z) {
+				l.zones = append(l.zones, z)
+				i += len(z) - 1
+				break
+			}
+		}
+	}
+	if l.abbrev && len(l.zones) == 0 && loc == nil {
+		return nil, fmt.Errorf("%q reads a zone abbreviation (MST), whose offset Go takes from the host's zone; "+
+			"set --timestamp-zone to the zone the abbreviations belong to (e.g. America/New_York), or use a numeric offset (-0700)", layout)
+	}
+	if l.loc == nil {
+		l.loc = time.UTC
+	}
+	return l, nil
+}
+
+// Parse returns the Unix nanoseconds of b.
+func (l *Layout) Parse(b []byte) (int64, error) {
+	// b2s: the time package keeps nothing of its input in what we read
+	// (it copies a zone name it keeps), so the line need not be copied.
+	t, err := time.ParseInLocation(l.layout, b2s(b), l.loc)
+	if err != nil {
+		return l.parseLeap(b, err)
+	}
+	if !l.zoneOK(t, b) {
 		return 0, errTimestamp
 	}
-	return checkRange(t)
+	return fromTime(t)
+}
+
+// zoneOK checks the zone t was read with: see Layout.
+func (l *Layout) zoneOK(t time.Time, b []byte) bool {
+	name, off := t.Zone()
+	if off <= -86400 || off >= 86400 {
+		return false
+	}
+	if len(l.zones) == 0 {
+		if !l.abbrev {
+			return true
+		}
+		// An abbreviation l.loc does not use gets a made-up zone.
+		return t.Location() == l.loc || t.Location() == time.UTC || name == "GMT" && off == 0
+	}
+	// The time package allows offset hours up to 24 and minutes and
+	// seconds up to 60: the offset it read must be written as it would
+	// write it (+12:60 is read as +13:00, which the value does not hold).
+	var buf [16]byte
+	for _, z := range l.zones {
+		if z[0] == 'Z' && off == 0 {
+			continue // "Z", or +00:00 written out
+		}
+		if !bytes.Contains(b, t.AppendFormat(buf[:0], z)) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLeap retries a value the time package refused for a leap second:
+// the :60 is read as :59, and the result must be 23:59:59 UTC.
+func (l *Layout) parseLeap(b []byte, err error) (int64, error) {
+	var pe *time.ParseError
+	if !errors.As(err, &pe) || pe.Message != ": second out of range" {
+		return 0, errTimestamp
+	}
+	i := len(pe.Value) - len(pe.ValueElem) - 2
+	if i < 0 || i+2 > len(b) || b[i] != '6' || b[i+1] != '0' {
+		return 0, errTimestamp
+	}
+	v := string(b[:i]) + "59" + string(b[i+2:])
+	t, err := time.ParseInLocation(l.layout, v, l.loc)
+	if err != nil || !l.zoneOK(t, []byte(v)) {
+		return 0, errTimestamp
+	}
+	ns, ok := leapNanos(t.Unix())
+	if !ok {
+		return 0, errTimestamp
+	}
+	return ns, nil
 }
