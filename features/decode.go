@@ -24,6 +24,7 @@ const (
 	ReasonLineTooLong
 	ReasonBadStatus
 	ReasonBadBytes
+	ReasonBadDimension
 	numReasons
 )
 
@@ -36,6 +37,7 @@ var reasonNames = [numReasons]string{
 	ReasonLineTooLong:      "line_too_long",
 	ReasonBadStatus:        "bad_status",
 	ReasonBadBytes:         "bad_bytes",
+	ReasonBadDimension:     "bad_dimension",
 }
 
 // String returns the reason's name as used in summaries and manifests.
@@ -152,6 +154,7 @@ type Decoder struct {
 	quotes         []uint64   // quote masks of the current line (scanFlat)
 	latencyToNanos float64
 	raw, group     []byte
+	num            []byte // a canonical number (group values)
 	times          timeCache
 	layout         *Layout // TimeLayout's; nil when the spec's is invalid
 }
@@ -337,8 +340,15 @@ func (d *Decoder) convert() (Event, Reason) {
 		d.group = d.group[:0]
 		for _, gv := range d.vals[slotGroups:] {
 			var b []byte
-			if present(gv) {
-				b = gv.b
+			switch gv.kind {
+			case valAbsent, valNull:
+			case valNumber:
+				d.num = appendCanonicalNumber(d.num[:0], gv.b)
+				b = d.num
+			default:
+				if b = gv.b; !validDimension(b) {
+					return e, ReasonBadDimension
+				}
 			}
 			d.group = binary.AppendUvarint(d.group, uint64(len(b)))
 			d.group = append(d.group, b...)

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"math/big"
 	"reflect"
 	"testing"
 	"time"
@@ -121,4 +122,96 @@ func TestFastPathIsUsed(t *testing.T) {
 			t.Errorf("the scanner accepted %s", s)
 		}
 	}
+}
+
+// Group values are text: a string's content, a number's canonical text,
+// true or false. A value that is not valid UTF-8, holds U+0000 or is the
+// fold bucket's name makes the line bad_dimension. Both decoding paths agree.
+func TestGroupValues(t *testing.T) {
+	tests := []struct {
+		raw  string // the JSON of the svc field
+		want string // the group value, or "bad" for bad_dimension
+	}{
+		{`"a"`, "a"},
+		{`"café"`, "café"},
+		{`"caf\u00e9"`, "café"},
+		{`"\ud83d\ude00"`, "😀"},
+		{`""`, ""},
+		{`null`, ""},
+		{`true`, "true"},
+		{`1.5`, "1.5"},
+		{`1.50`, "1.5"},
+		{`15e-1`, "1.5"},
+		{`0.15E+1`, "1.5"},
+		{`"1.5"`, "1.5"},   // a string and a number of the same text are one group
+		{`"1.50"`, "1.50"}, // strings are never reinterpreted
+		{`-0`, "0"},
+		{`-0.0e5`, "0"},
+		{`200`, "200"},
+		{`2e2`, "200"},
+		{`-12.3400`, "-12.34"},
+		{`123456789012345678901234567890`, "1.2345678901234567890123456789e+29"},
+		{`1e21`, "1e+21"},
+		{`999999999999999999999`, "999999999999999999999"},
+		{`0.000001`, "0.000001"},
+		{`1e-7`, "1e-7"},
+		{`1.0000000000000000000001`, "1.0000000000000000000001"}, // never through a float
+		{`1e100000000000000`, "1e+100000000000000"},              // 15 exponent digits
+		{`1e1000000000000000`, "1e1000000000000000"},             // 16: kept as written
+		{`"__other__"`, "bad"},
+		{`"\u005f_other__"`, "bad"},
+		{`"__other__ "`, "__other__ "},
+		{`"a\u0000b"`, "bad"},
+		{"\"a\x00b\"", "bad"},
+		{"\"a\xffb\"", "bad"},
+		{"\"\xc3\"", "bad"},
+		{`"a\ud800b"`, `a\ud800b`}, // a lone surrogate escape is kept as its text
+		{`"a\u0001b"`, "a\x01b"},
+	}
+	spec := Spec{Fields: Fields{Timestamp: "ts"}, GroupBy: []string{"svc"}}
+	fast := NewDecoder(spec)
+	full := NewDecoder(spec)
+	full.flatKeys = nil
+	for _, tt := range tests {
+		line := []byte(`{"ts":1762596000,"svc":` + tt.raw + `}`)
+		for name, d := range map[string]*Decoder{"scanner": fast, "parser": full} {
+			e, r := d.Decode(line)
+			got := "bad"
+			switch r {
+			case ReasonNone:
+				got = DecodeGroup(string(e.Group), 1)[0]
+			case ReasonBadDimension:
+			default:
+				t.Fatalf("%s: %s: %v", name, line, r)
+			}
+			if got != tt.want {
+				t.Errorf("%s: svc %s = %q, want %q", name, tt.raw, got, tt.want)
+			}
+		}
+	}
+}
+
+// Canonical numbers are equal exactly when the values are, and canonical
+// text is its own canonical text.
+func FuzzCanonicalNumber(f *testing.F) {
+	for _, s := range []string{"1.5", "1.50", "15e-1", "-0", "200", "2e2", "1e21", "1e-7", "0.000001", "123456789012345678901234567890"} {
+		f.Add(s, "1.5")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ca := string(appendCanonicalNumber(nil, []byte(a)))
+		cb := string(appendCanonicalNumber(nil, []byte(b)))
+		if again := string(appendCanonicalNumber(nil, []byte(ca))); again != ca {
+			t.Errorf("%q -> %q -> %q", a, ca, again)
+		}
+		_, _, _, ea, oka := splitNumber([]byte(a))
+		_, _, _, eb, okb := splitNumber([]byte(b))
+		if !oka || !okb || ea > 1000 || ea < -1000 || eb > 1000 || eb < -1000 {
+			return
+		}
+		ra, _ := new(big.Rat).SetString(a)
+		rb, _ := new(big.Rat).SetString(b)
+		if (ra.Cmp(rb) == 0) != (ca == cb) {
+			t.Errorf("%q (%q) and %q (%q): values equal %v", a, ca, b, cb, ra.Cmp(rb) == 0)
+		}
+	})
 }

@@ -123,12 +123,12 @@ func TestDecodeRealShapes(t *testing.T) {
 
 func TestGroupKeys(t *testing.T) {
 	d := NewDecoder(Spec{Fields: Fields{Timestamp: "ts"}, GroupBy: []string{"svc", "http.method", "missing", "code"}})
-	e, r := d.Decode([]byte(`{"ts":1431849932,"svc":"a\u0000b","http":{"method":"GET"},"code":404}`))
+	e, r := d.Decode([]byte(`{"ts":1431849932,"svc":"a\u0001b","http":{"method":"GET"},"code":404}`))
 	if r != ReasonNone {
 		t.Fatal(r)
 	}
 	got := DecodeGroup(string(e.Group), 4)
-	if strings.Join(got, "|") != "a\x00b|GET||404" {
+	if strings.Join(got, "|") != "a\x01b|GET||404" {
 		t.Errorf("group = %q", got)
 	}
 	if EncodeGroup(got) != string(e.Group) {

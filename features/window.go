@@ -27,7 +27,9 @@ const SketchRelativeAccuracy = 0.01
 // below about 12,000 are nearly exact (sparse representation).
 const DistinctRelativeError = 0.0081
 
-// OtherGroup is the group that absorbs groups beyond the cardinality cap.
+// OtherGroup is the dimension value of the row that absorbs groups beyond
+// the cardinality cap, in every dimension. It is reserved: a line with a
+// dimension equal to it is bad_dimension.
 const OtherGroup = "__other__"
 
 var sketchMapping = func() mapping.IndexMapping {
@@ -241,6 +243,8 @@ func floorTo(t, size int64) int64 {
 	return t - r
 }
 
+// otherKey is the group key of the fold bucket. No decoded event has it:
+// OtherGroup is refused as a dimension value (see validDimension).
 var otherKey = EncodeGroup([]string{OtherGroup})
 
 // Add adds a decoded event.
