@@ -139,7 +139,11 @@ type Counts struct {
 	Blank      int64 // empty or whitespace-only lines, ignored
 	Events     int64 // lines decoded into events, out-of-range ones included
 	OutOfRange int64 // events outside the partial's time range, not aggregated
-	Folded     int64 // events of groups beyond the cap, counted in __other__
+	// Folded counts the events put in OtherGroup while reading, because a
+	// pane of this partial had more groups than its cap. A window's
+	// OtherGroup row also holds the groups Table folds when it merges panes
+	// and partials: see Partial.Table.
+	Folded int64
 	// TooManyPanes counts events dropped because they would open a pane
 	// beyond the partial's pane limit (see LimitPanes).
 	TooManyPanes int64
@@ -207,7 +211,10 @@ type Partial struct {
 
 // NewPartial returns an empty partial with panes of the given length,
 // aligned to the Unix epoch in UTC, and at most maxGroups groups per pane
-// (0 means DefaultMaxGroups); further groups fold into OtherGroup.
+// (0 means DefaultMaxGroups), OtherGroup included, as in a table's windows:
+// when a pane holding maxGroups groups meets another, its least busy group
+// (the greatest key among equals) and the new one fold into OtherGroup, and
+// so do all its new groups after that.
 func NewPartial(paneSize time.Duration, maxGroups int) *Partial {
 	if paneSize <= 0 {
 		panic("features: pane must be positive")
@@ -247,6 +254,15 @@ func floorTo(t, size int64) int64 {
 // OtherGroup is refused as a dimension value (see validDimension).
 var otherKey = EncodeGroup([]string{OtherGroup})
 
+// otherRow is the fold bucket's dimension values: OtherGroup in each.
+func otherRow(dims int) []string {
+	g := make([]string, dims)
+	for i := range g {
+		g[i] = OtherGroup
+	}
+	return g
+}
+
 // Add adds a decoded event.
 func (p *Partial) Add(e *Event) {
 	if e.Time < p.lo || e.Time >= p.hi {
@@ -274,7 +290,9 @@ func (p *Partial) Add(e *Event) {
 			key := string(e.Group)
 			if len(pn.groups) >= p.maxGroups {
 				key, p.lastFolded = otherKey, true
-				a = pn.groups[otherKey]
+				if a = pn.groups[otherKey]; a == nil {
+					a = p.evict(pn)
+				}
 			}
 			if a == nil {
 				a = newAcc()
@@ -288,6 +306,26 @@ func (p *Partial) Add(e *Event) {
 		p.Counts.Folded++
 	}
 	a.add(e)
+}
+
+// evict turns pn's least busy group (the greatest key among equals, as
+// foldGroups chooses) into OtherGroup and returns its accumulator, so that
+// the pane keeps at most maxGroups groups with OtherGroup among them.
+func (p *Partial) evict(pn *pane) *acc {
+	var key string
+	var a *acc
+	for k, g := range pn.groups {
+		if a == nil || g.count < a.count || g.count == a.count && k > key {
+			key, a = k, g
+		}
+	}
+	if a == nil {
+		return nil // maxGroups is at least 1: cannot happen
+	}
+	delete(pn.groups, key)
+	pn.groups[otherKey] = a
+	p.Counts.Folded += a.count
+	return a
 }
 
 // Merge adds everything in o to p. o must have the same pane length and
@@ -386,6 +424,14 @@ type TableOptions struct {
 // Table builds the rows of one window specification, sorted by window start
 // and then group. Windows are merged from the panes they cover; the partial
 // is not changed.
+//
+// A window with more than MaxGroups groups keeps the MaxGroups-1 busiest
+// (ties by key) and folds the rest into one row whose every dimension is
+// OtherGroup. Its count is therefore Counts.Folded (the events folded while
+// reading, see NewPartial) plus the events of the groups folded here: the
+// two agree when no window merges panes or partials whose groups together
+// exceed the cap, e.g. one partial (an object read whole), tumbling windows
+// of one pane, and MaxGroups equal to the partial's cap.
 func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 	size, slide := int64(w.Size), int64(w.slide())
 	if size%p.size != 0 || slide%p.size != 0 {
@@ -450,7 +496,10 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 				a = newAcc()
 			}
 			r := a.row(start, size)
-			if o.Dims > 0 {
+			switch {
+			case o.Dims > 0 && g == otherKey:
+				r.Group = otherRow(o.Dims)
+			case o.Dims > 0:
 				r.Group = DecodeGroup(g, o.Dims)
 			}
 			rows = append(rows, r)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -228,5 +229,84 @@ func CheckLatencies(t *testing.T, r Row, lats []float64) {
 		want := lats[int(q*float64(len(lats)-1))]
 		got := []*float64{r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99}[i]
 		near("quantile", *got, want, SketchRelativeAccuracy+1e-9)
+	}
+}
+
+// otherCount sums the request counts of the fold bucket's rows.
+func otherCount(t *testing.T, rows []Row) int64 {
+	t.Helper()
+	var n int64
+	for _, r := range rows {
+		if r.Group[0] == OtherGroup {
+			for _, v := range r.Group {
+				if v != OtherGroup {
+					t.Fatalf("fold row %q: every dimension should be %s", r.Group, OtherGroup)
+				}
+			}
+			n += r.RequestCount
+		}
+	}
+	return n
+}
+
+// The events folded while reading are the events of the __other__ rows
+// when each window is one pane of one partial with the table's cap: the
+// pane keeps cap-1 groups and __other__, as the table does.
+func TestFoldedMatchesOtherRow(t *testing.T) {
+	p := NewPartial(defaultWindow, 3)
+	for _, g := range []string{"a", "b", "c", "d"} { // one event each: the 4th meets a full pane
+		p.Add(&Event{Time: day, Group: []byte(EncodeGroup([]string{g, "x"}))})
+	}
+	rows, err := p.Table(Window{Size: defaultWindow}, TableOptions{MaxGroups: 3, Dims: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []string
+	for _, r := range rows {
+		groups = append(groups, r.Group[0])
+	}
+	// c goes: the least busy of a, b, c, ties broken by the greatest key.
+	if got := strings.Join(groups, " "); got != "__other__ a b" {
+		t.Errorf("groups = %s, want __other__ a b", got)
+	}
+	if n := otherCount(t, rows); n != 2 || p.Counts.Folded != 2 {
+		t.Errorf("__other__ row has %d events, folded_events %d; want 2 and 2", n, p.Counts.Folded)
+	}
+
+	rng := rand.New(rand.NewPCG(7, 7))
+	for trial := range 200 {
+		maxGroups := 1 + rng.IntN(6)
+		p := NewPartial(defaultWindow, maxGroups)
+		for range rng.IntN(300) {
+			g := EncodeGroup([]string{string(rune('a' + rng.IntN(12)))})
+			p.Add(&Event{Time: day + rng.Int64N(int64(time.Hour)), Group: []byte(g)})
+		}
+		rows, err := p.Table(Window{Size: defaultWindow}, TableOptions{MaxGroups: maxGroups, Dims: 1, Dense: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := otherCount(t, rows); n != p.Counts.Folded {
+			t.Fatalf("trial %d (cap %d): __other__ rows hold %d events, folded_events is %d", trial, maxGroups, n, p.Counts.Folded)
+		}
+	}
+}
+
+// Where a window merges partials, it may fold more than their panes did:
+// the __other__ rows then hold more than folded_events, never less.
+func TestFoldedAcrossPartials(t *testing.T) {
+	a, b := NewPartial(defaultWindow, 2), NewPartial(defaultWindow, 2)
+	for i, g := range []string{"a", "b", "c", "d"} {
+		p := a
+		if i >= 2 {
+			p = b
+		}
+		p.Add(&Event{Time: day, Group: []byte(EncodeGroup([]string{g}))})
+	}
+	if err := a.Merge(b); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := a.Table(Window{Size: defaultWindow}, TableOptions{MaxGroups: 2, Dims: 1})
+	if n := otherCount(t, rows); a.Counts.Folded != 0 || n != 3 {
+		t.Errorf("folded_events %d, __other__ %d; want 0 and 3", a.Counts.Folded, n)
 	}
 }
