@@ -78,6 +78,9 @@ type Event struct {
 	HasBytes    bool
 	HasDistinct bool
 	Level       Level
+	// Present has bit i set when field i of the spec (see
+	// Counts.Presence) had a value in the line: neither missing nor null.
+	Present uint64
 	// Group is the encoded dimension values (see Spec.GroupBy); it aliases
 	// the decoder's buffer and is valid until the next Decode.
 	Group []byte
@@ -112,7 +115,8 @@ type Spec struct {
 	// ErrorStatus, when > 0 and a status field is configured, makes a line
 	// with status >= ErrorStatus an error when it carries no level.
 	ErrorStatus int
-	// GroupBy lists dimension fields; each (window, group) is one row.
+	// GroupBy lists dimension fields, at most MaxGroupBy; each (window,
+	// group) is one row.
 	GroupBy []string
 }
 
@@ -354,6 +358,11 @@ func (d *Decoder) convert() (Event, Reason) {
 			d.group = append(d.group, b...)
 		}
 		e.Group = d.group
+	}
+	for i := slotLevel; i < len(d.vals) && i < 64; i++ {
+		if present(d.vals[i]) {
+			e.Present |= 1 << i
+		}
 	}
 	return e, ReasonNone
 }

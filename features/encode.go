@@ -15,10 +15,12 @@ import (
 )
 
 // PartialFormatVersion is the version of the binary partial format written
-// by MarshalBinary. See README "Scaling out" for the layout.
-const PartialFormatVersion = 2
+// by MarshalBinary. See README "Scaling out" for the layout. Version 3 added
+// the field presence counts after the bad-line counts; UnmarshalPartial
+// refuses other versions.
+const PartialFormatVersion = 3
 
-var partialMagic = []byte("LSPARTv2")
+var partialMagic = []byte("LSPARTv3")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted
@@ -35,6 +37,10 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Bad)))
 	for _, v := range c.Bad {
+		b = binary.AppendVarint(b, v)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Present)))
+	for _, v := range c.Present {
 		b = binary.AppendVarint(b, v)
 	}
 	starts := slices.Sorted(maps.Keys(p.panes))
@@ -157,6 +163,9 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 		if int(i) < len(c.Bad) {
 			c.Bad[i] = v
 		}
+	}
+	for i := range d.uvarint(uint64(len(c.Present))) {
+		c.Present[i] = d.varint()
 	}
 	np := d.uvarint(uint64(len(d.b)))
 	for range np {

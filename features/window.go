@@ -148,6 +148,9 @@ type Counts struct {
 	// beyond the partial's pane limit (see LimitPanes).
 	TooManyPanes int64
 	Bad          [numReasons]int64 // skipped lines by reason; index 0 is unused
+	// Present counts, by bit of Event.Present, the events in which each
+	// configured field had a value; see Presence.
+	Present [64]int64
 }
 
 // BadTotal returns the number of skipped lines.
@@ -179,6 +182,9 @@ func (c *Counts) merge(o *Counts) {
 	c.TooManyPanes += o.TooManyPanes
 	for i := range c.Bad {
 		c.Bad[i] += o.Bad[i]
+	}
+	for i := range c.Present {
+		c.Present[i] += o.Present[i]
 	}
 }
 
@@ -265,6 +271,9 @@ func otherRow(dims int) []string {
 
 // Add adds a decoded event.
 func (p *Partial) Add(e *Event) {
+	for m := e.Present; m != 0; m &= m - 1 {
+		p.Counts.Present[bits.TrailingZeros64(m)]++
+	}
 	if e.Time < p.lo || e.Time >= p.hi {
 		p.Counts.OutOfRange++
 		return

@@ -1,0 +1,45 @@
+package features
+
+// MaxGroupBy is the most group-by fields a spec may have: every configured
+// field has a bit in Event.Present.
+const MaxGroupBy = 64 - slotGroups
+
+// FieldPresence is one configured field and the number of events in which
+// it had a value.
+type FieldPresence struct {
+	// Role is the field's use: "level", "latency", "status", "bytes",
+	// "distinct" or "group_by".
+	Role string
+	Path string // the dotted path, as configured
+	// Events counts the events (decoded lines, out-of-range ones too) in
+	// which the field had a value, neither missing nor null. A level that is
+	// not a string counts (it is there, only not classified); a latency,
+	// status or bytes value that is not a number makes the line bad, so it
+	// is no event.
+	Events int64
+}
+
+// Presence lists the configured fields of spec other than the timestamp
+// (a line without one is not an event), in the order level, latency,
+// status, bytes, distinct, then the group-by fields, with the events in
+// which each had a value. c must come from lines decoded with spec. A field
+// with Events == 0 while c.Events > 0 never appeared: most likely a wrong
+// name.
+func (c *Counts) Presence(spec Spec) []FieldPresence {
+	f := spec.Fields
+	var out []FieldPresence
+	add := func(slot int, role, path string) {
+		if path != "" && slot < len(c.Present) {
+			out = append(out, FieldPresence{Role: role, Path: path, Events: c.Present[slot]})
+		}
+	}
+	add(slotLevel, "level", f.Level)
+	add(slotLatency, "latency", f.Latency)
+	add(slotStatus, "status", f.Status)
+	add(slotBytes, "bytes", f.Bytes)
+	add(slotDistinct, "distinct", f.Distinct)
+	for i, g := range spec.GroupBy {
+		add(slotGroups+i, "group_by", g)
+	}
+	return out
+}

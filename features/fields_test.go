@@ -1,0 +1,82 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Presence counts, per configured field, the events in which it had a
+// value, across partials and through the partial encoding.
+func TestPresence(t *testing.T) {
+	spec := Spec{
+		Fields:  Fields{Timestamp: "ts", Level: "level", Latency: "lat", Status: "status", Bytes: "size", Distinct: "user"},
+		GroupBy: []string{"svc", "http.method"}, LatencyUnit: "ms",
+	}
+	lines := []string{
+		`{"ts":"2025-11-08T10:00:00Z","level":"info","lat":1,"svc":"a","user":"u1"}`,
+		`{"ts":"2025-11-08T10:00:01Z","level":42,"lat":null,"svc":null,"http":{"method":"GET"}}`,
+		`{"ts":"2025-11-08T10:00:02Z","lat":"2","svc":"b","user":null}`,
+		`{"ts":"2025-11-09T10:00:02Z","lat":3,"svc":"c"}`, // outside the range: an event still
+		`{"ts":"2025-11-08T10:00:03Z","status":"OK"}`,     // bad_status: no event
+		`{"lat":5}`, // missing_timestamp: no event
+	}
+	parts := make([]*Partial, 2)
+	d := NewDecoder(spec)
+	for i := range parts {
+		parts[i] = NewPartial(defaultWindow, 0)
+		parts[i].Restrict(time.Unix(0, day), time.Unix(0, day).Add(24*time.Hour))
+		var in bytes.Buffer
+		for j, l := range lines {
+			if j%2 == i {
+				in.WriteString(l + "\n")
+			}
+		}
+		if err := Ingest(context.Background(), &in, d, parts[i], IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := parts[i].MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parts[i], err = UnmarshalPartial(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := parts[0].Merge(parts[1]); err != nil {
+		t.Fatal(err)
+	}
+	c := parts[0].Counts
+	want := []FieldPresence{
+		{"level", "level", 2}, {"latency", "lat", 3}, {"status", "status", 0}, {"bytes", "size", 0},
+		{"distinct", "user", 1}, {"group_by", "svc", 3}, {"group_by", "http.method", 1},
+	}
+	if got := c.Presence(spec); c.Events != 4 || !reflect.DeepEqual(got, want) {
+		t.Errorf("events %d, presence\n%v\nwant\n%v", c.Events, got, want)
+	}
+	spec.Fields.Level, spec.Fields.Bytes = "", ""
+	if got := c.Presence(spec); len(got) != 5 || got[0].Role != "latency" {
+		t.Errorf("disabled fields listed: %v", got)
+	}
+}
+
+// Partials of version 2, which had no presence counts, are refused, not
+// read as if no field had ever appeared.
+func TestPartialVersion(t *testing.T) {
+	p := NewPartial(defaultWindow, 0)
+	p.Add(&Event{Time: day, Present: 1 << slotLatency})
+	b, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("LSPARTv3")) {
+		t.Fatalf("magic %q", b[:8])
+	}
+	old := append([]byte("LSPARTv2"), b[8:]...)
+	if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v3") {
+		t.Errorf("a v2 partial: %v", err)
+	}
+}
