@@ -60,6 +60,7 @@ type Config struct {
 	TimestampField  string `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
 	TimestampLayout string `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
+	TimestampZone   string `env:"TIMESTAMP_ZONE" flag:"timestamp-zone" desc:"IANA zone (e.g. America/New_York) of --timestamp-layout's zone abbreviations (MST) and of its times without an offset; default UTC"`
 	LevelField      string `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field of the log level; empty disables"`
 	LatencyField    string `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field of the latency; empty disables"`
 	LatencyUnit     string `env:"LATENCY_UNIT" envDefault:"ms" flag:"latency-unit" desc:"unit of the latency field: ms, us, ns or s (output is always ms)"`
@@ -70,6 +71,7 @@ type Config struct {
 
 	MaxObjectBytes    int64         `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
 	MaxBadRatio       float64       `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
+	StrictFields      bool          `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event of the run" hash:"-"`
 	RejectSamples     int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection" hash:"-"`
 	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped" hash:"-"`
 	ReadAhead         int64         `env:"READ_AHEAD" envDefault:"2097152" flag:"read-ahead" desc:"bytes of each s3:// object read ahead of decoding, in the background (the next object's too); 0 disables" hash:"-"`
@@ -121,7 +123,7 @@ func (c *Config) Spec() features.Spec {
 			Timestamp: c.TimestampField, Level: c.LevelField, Latency: c.LatencyField,
 			Status: c.StatusField, Bytes: c.BytesField, Distinct: c.DistinctField,
 		},
-		TimeFormat: tf, TimeLayout: c.TimestampLayout, LatencyUnit: c.LatencyUnit,
+		TimeFormat: tf, TimeLayout: c.TimestampLayout, TimeZone: c.TimestampZone, LatencyUnit: c.LatencyUnit,
 		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy,
 	}
 }
@@ -296,11 +298,26 @@ func (c *Config) Validate() error {
 	if c.TimestampFormat == "layout" && c.TimestampLayout == "" {
 		return bad("TimestampLayout", "required with --timestamp-format layout")
 	}
+	zone, err := features.LoadZone(c.TimestampZone)
+	if err != nil {
+		return bad("TimestampZone", "%v", err)
+	}
+	if c.TimestampZone != "" && c.TimestampLayout == "" {
+		return bad("TimestampZone", "applies only with --timestamp-layout: the other formats carry their offset or are UTC")
+	}
+	if c.TimestampLayout != "" {
+		if _, err := features.NewLayout(c.TimestampLayout, zone); err != nil {
+			return bad("TimestampLayout", "%v", err)
+		}
+	}
 	if _, err := features.LatencyScale(c.LatencyUnit); err != nil {
 		return bad("LatencyUnit", "%v", err)
 	}
 	if c.ErrorStatus < 0 || c.ErrorStatus > 999 {
 		return bad("ErrorStatus", "%d: want 0 to 999", c.ErrorStatus)
+	}
+	if len(c.GroupBy) > features.MaxGroupBy {
+		return bad("GroupBy", "%d fields: at most %d", len(c.GroupBy), features.MaxGroupBy)
 	}
 	for _, g := range c.GroupBy {
 		if g == "" || slices.Contains(strings.Split(g, "."), "") {
