@@ -34,14 +34,23 @@ func (c Codec) String() string {
 var (
 	gzipMagic = []byte{0x1f, 0x8b}
 	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	// A zstd skippable frame starts with 0x184D2A50-0x184D2A5F, little
+	// endian (RFC 8878, 3.1.2): any low nibble, then these three bytes.
+	skippableMagic = []byte{0x2a, 0x4d, 0x18}
 )
 
+func isSkippableFrame(head []byte) bool {
+	return len(head) >= 4 && head[0]&0xf0 == 0x50 && bytes.Equal(head[1:4], skippableMagic)
+}
+
 // DetectCodec tells the compression of a stream from its first four bytes.
+// A zstd stream may begin with a skippable frame (pzstd writes one) as well
+// as with a data frame.
 func DetectCodec(head []byte) Codec {
 	switch {
 	case bytes.HasPrefix(head, gzipMagic):
 		return CodecGzip
-	case bytes.HasPrefix(head, zstdMagic):
+	case bytes.HasPrefix(head, zstdMagic), isSkippableFrame(head):
 		return CodecZstd
 	}
 	return CodecNone
