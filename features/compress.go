@@ -60,9 +60,10 @@ func DetectCodec(head []byte) Codec {
 // decompresses it. It keeps its buffers and decoders between streams; it is
 // not safe for concurrent use.
 type Decompressor struct {
-	br   *bufio.Reader
-	gz   *gzip.Reader
-	zstd *zstd.Decoder
+	br      *bufio.Reader
+	gz      *gzip.Reader
+	members gzipMembers
+	zstd    *zstd.Decoder
 }
 
 // readBufferSize is large so that reads from object storage are few and big.
@@ -90,8 +91,9 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 		if err != nil {
 			return nil, CodecGzip, fmt.Errorf("open gzip stream: %w", err)
 		}
-		d.gz.Multistream(true)
-		return d.gz, CodecGzip, nil
+		d.gz.Multistream(false)
+		d.members = gzipMembers{br: d.br, gz: d.gz, n: 1}
+		return &d.members, CodecGzip, nil
 	case CodecZstd:
 		if d.zstd == nil {
 			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false))
@@ -111,5 +113,75 @@ func (d *Decompressor) Close() {
 	if d.zstd != nil {
 		d.zstd.Close()
 		d.zstd = nil
+	}
+}
+
+// gzipMembers reads the concatenated members of a gzip stream as gunzip
+// does. After the last member only zero bytes may follow (padding, as tape
+// archivers write it); any other trailing byte is damage, never dropped.
+type gzipMembers struct {
+	br  *bufio.Reader // the compressed stream; gz reads it byte by byte, so it is at a member's end when gz is
+	gz  *gzip.Reader  // the current member, in single-member mode
+	n   int           // the current member's number, from 1
+	err error
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, g.err
+	}
+	for g.err == nil {
+		n, err := g.gz.Read(p)
+		switch {
+		case err == io.EOF:
+			err = g.next()
+		case err != nil:
+			err = fmt.Errorf("member %d: %w", g.n, err)
+		}
+		g.err = err
+		if n > 0 {
+			return n, nil
+		}
+	}
+	return 0, g.err
+}
+
+// next starts the member after the current one. It returns io.EOF at the
+// end of the stream or of its zero padding.
+func (g *gzipMembers) next() error {
+	head, err := g.br.Peek(1)
+	if len(head) == 0 {
+		return err // io.EOF, or the failed read
+	}
+	switch head[0] {
+	case 0:
+		return g.skipPadding()
+	case gzipMagic[0]:
+	default:
+		return fmt.Errorf("byte %#02x after gzip member %d: trailing data is neither a member nor zero padding", head[0], g.n)
+	}
+	g.n++
+	if err := g.gz.Reset(g.br); err != nil {
+		return fmt.Errorf("member %d header: %w", g.n, err)
+	}
+	g.gz.Multistream(false)
+	return nil
+}
+
+// skipPadding reads zero bytes to the end of the stream.
+func (g *gzipMembers) skipPadding() error {
+	var zeros int64
+	for {
+		b, err := g.br.Peek(max(g.br.Buffered(), 1))
+		for i, c := range b {
+			if c != 0 {
+				return fmt.Errorf("byte %#02x after gzip member %d and %d zero bytes: trailing data is neither a member nor zero padding", c, g.n, zeros+int64(i))
+			}
+		}
+		n, _ := g.br.Discard(len(b))
+		zeros += int64(n)
+		if err != nil {
+			return err // io.EOF: the padding ran to the end
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -224,6 +225,60 @@ func TestDecompressorZstdFrames(t *testing.T) {
 			}
 			if codec != CodecZstd || !bytes.Equal(got, tt.want) {
 				t.Errorf("codec %v, %d bytes; want zstd, %d bytes", codec, len(got), len(tt.want))
+			}
+		})
+	}
+}
+
+// Gzip members are read to the end; zero bytes after the last one are
+// padding (gunzip accepts them), anything else is damage.
+func TestDecompressorGzipMembers(t *testing.T) {
+	a, b := jsonLines(0, 300), jsonLines(300, 3000)
+	m1 := gzipMember(t, a, gzip.DefaultCompression, "a.jsonl")
+	m2 := gzipMember(t, b, gzip.BestSpeed, "")
+	empty := gzipMember(t, nil, gzip.NoCompression, "")
+	for _, tt := range []struct {
+		name    string
+		in      []byte
+		want    []byte
+		wantErr string // "" when the stream is whole
+	}{
+		{"one member", m1, a, ""},
+		{"members", cat(m1, m2, empty, m1), cat(a, b, a), ""},
+		{"one zero byte", cat(m1, []byte{0}), a, ""},
+		{"tape padding", cat(m1, m2, make([]byte, 10240-(len(m1)+len(m2))%10240)), cat(a, b), ""},
+		{"padding larger than the buffers", cat(m1, make([]byte, 700<<10)), a, ""},
+		{"garbage", cat(m1, []byte("garbage")), a, "byte 0x67 after gzip member 1: trailing data is neither"},
+		{"one garbage byte", cat(m1, []byte{'\n'}), a, "byte 0x0a after gzip member 1"},
+		{"garbage after a cut magic", cat(m1, []byte{0x1f, 0x00}), a, "member 2 header: unexpected EOF"},
+		{"not a member", cat(m1, []byte{0x1f, 0x8c, 8, 0, 0, 0, 0, 0, 0, 0xff}), a, "member 2 header: gzip: invalid header"},
+		{"zeros then garbage", cat(m1, make([]byte, 100), []byte{1}), a, "after gzip member 1 and 100 zero bytes"},
+		{"garbage far into the padding", cat(m1, make([]byte, 600<<10), []byte{0xff}), a, "and 614400 zero bytes"},
+		{"zeros then a member", cat(m1, []byte{0, 0}, m2), a, "0x1f after gzip member 1 and 2 zero bytes"},
+		{"truncated member", cat(m1, m2[:len(m2)/2]), nil, "member 2: unexpected EOF"},
+		{"truncated trailer", m1[:len(m1)-3], nil, "member 1: unexpected EOF"},
+		{"cut after a magic", cat(m1, gzipMagic), a, "member 2 header: unexpected EOF"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var d Decompressor
+			got, codec, openErr, readErr := readAll(&d, tt.in)
+			if openErr != nil {
+				t.Fatalf("open: %v", openErr)
+			}
+			if codec != CodecGzip {
+				t.Errorf("codec %v", codec)
+			}
+			switch {
+			case tt.wantErr == "" && readErr != nil:
+				t.Errorf("read: %v", readErr)
+			case tt.wantErr != "" && (readErr == nil || !strings.Contains(readErr.Error(), tt.wantErr)):
+				t.Errorf("read error %v, want one saying %q", readErr, tt.wantErr)
+			}
+			if tt.want != nil && !bytes.Equal(got, tt.want) {
+				t.Errorf("read %d bytes, want %d", len(got), len(tt.want))
+			}
+			if tt.want == nil && !bytes.HasPrefix(cat(a, b), got) {
+				t.Errorf("read %d bytes that are not the content's start", len(got))
 			}
 		})
 	}
