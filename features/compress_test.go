@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -279,6 +280,45 @@ func TestDecompressorGzipMembers(t *testing.T) {
 			}
 			if tt.want == nil && !bytes.HasPrefix(cat(a, b), got) {
 				t.Errorf("read %d bytes that are not the content's start", len(got))
+			}
+		})
+	}
+}
+
+// Through Ingest: a byte-order mark at the start of an object, or of each
+// concatenated file, does not make a line not_json; a pzstd-style stream is
+// read event for event.
+func TestIngestCompressedAndBOM(t *testing.T) {
+	lines := jsonLines(0, 2000)
+	withBOM := cat(utf8BOM, lines)
+	for _, tt := range []struct {
+		name   string
+		in     []byte
+		events int64
+	}{
+		{"plain", lines, 2000},
+		{"plain with bom", withBOM, 2000},
+		{"bom on a line of its own", cat(utf8BOM, []byte("\n"), lines), 2000},
+		{"concatenated files with boms", cat(withBOM, withBOM), 4000},
+		{"gzip with bom", gzipMember(t, withBOM, gzip.DefaultCompression, ""), 2000},
+		{"gzip members with boms", cat(gzipMember(t, withBOM, 1, ""), gzipMember(t, withBOM, 1, "")), 4000},
+		{"zstd with bom", zstdAll(t, withBOM), 2000},
+		{"pzstd", cat(skippable(0, []byte{1, 2, 3, 4}), zstdAll(t, lines[:len(lines)/2]), skippable(0, []byte{5, 6, 7, 8}), zstdAll(t, lines[len(lines)/2:])), 2000},
+		{"gzip with tape padding", cat(gzipMember(t, lines, 1, ""), make([]byte, 4000)), 2000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var d Decompressor
+			defer d.Close()
+			r, _, err := d.Open(bytes.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := NewPartial(defaultWindow, 0)
+			if err := Ingest(context.Background(), r, NewDecoder(DefaultSpec()), p, IngestOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if c := p.Counts; c.Events != tt.events || c.BadTotal() != 0 {
+				t.Errorf("events %d, bad %v; want %d events, none bad", c.Events, c.Bad, tt.events)
 			}
 		})
 	}

@@ -36,9 +36,16 @@ func NewLineReader(r io.Reader, maxLine int) *LineReader {
 // been skipped and the next call continues after it.
 var ErrLineTooLong = errors.New("line too long")
 
-// Next returns the next line without its line ending, valid until the next
-// call. For an over-long line it returns ErrLineTooLong. At the end it
-// returns io.EOF; other errors come from the underlying reader.
+// utf8BOM is the byte-order mark some Windows tools write at the start of a
+// UTF-8 file; JSON does not allow it before a value.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// Next returns the next line without its line ending and without a leading
+// UTF-8 byte-order mark, valid until the next call. The mark is dropped at
+// the start of any line, not only the first, because concatenated files
+// (`cat a.jsonl b.jsonl`, gzip members of several files) carry one each. For
+// an over-long line it returns ErrLineTooLong. At the end it returns io.EOF;
+// other errors come from the underlying reader.
 func (l *LineReader) Next() ([]byte, error) {
 	line, err := l.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -58,6 +65,9 @@ func (l *LineReader) Next() ([]byte, error) {
 	l.lineNo++
 	line = bytes.TrimSuffix(line, []byte{'\n'})
 	line = bytes.TrimSuffix(line, []byte{'\r'})
+	if len(line) > 0 && line[0] == utf8BOM[0] { // one compare per line on the hot path
+		line = bytes.TrimPrefix(line, utf8BOM)
+	}
 	if len(line) > l.max {
 		l.tooLong++
 		return nil, ErrLineTooLong
