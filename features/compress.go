@@ -3,8 +3,10 @@ package features
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -56,32 +58,66 @@ func DetectCodec(head []byte) Codec {
 	return CodecNone
 }
 
+// ErrNotText is wrapped by the error Open returns for a stream that must not
+// be split into lines, because it is not text: it ends inside a gzip or zstd
+// magic number, or the first 8 KiB of it (of its content, for gzip and zstd)
+// start with the magic number of a format that is not read (bzip2, xz, zip,
+// UTF-16, gzip or zstd inside gzip or zstd, ...), hold a NUL byte, or are
+// more than one byte in eight invalid UTF-8 or control bytes other than
+// BEL, BS, TAB, LF, VT, FF, CR and ESC.
+var ErrNotText = errors.New("not text lines")
+
 // Decompressor detects the compression of a stream from its magic bytes and
 // decompresses it. It keeps its buffers and decoders between streams; it is
 // not safe for concurrent use.
 type Decompressor struct {
-	br      *bufio.Reader
+	br      *bufio.Reader // the raw stream
 	gz      *gzip.Reader
 	members gzipMembers
 	zstd    *zstd.Decoder
+	latch   stickyReader
+	out     *bufio.Reader // the decompressed stream, for its head
 }
 
 // readBufferSize is large so that reads from object storage are few and big.
 const readBufferSize = 256 << 10
 
+// sniffSize is how much of a stream's head is checked for binary data (git
+// looks at 8000 bytes for the same purpose).
+const sniffSize = 8 << 10
+
 // Open returns a reader of the decompressed content of r and the codec found.
 // The returned reader is valid until the next call to Open.
+//
+// Open reads the head of the stream, and of its decompressed content, once.
+// A stream that is not text lines (see ErrNotText) or whose gzip header is
+// damaged is an error wrapping the cause; an error reading r is returned
+// wrapped too. Damage after the head is not an error of Open: the returned
+// reader yields the content before it, then the error.
 func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 	if d.br == nil {
 		d.br = bufio.NewReaderSize(r, readBufferSize)
 	} else {
 		d.br.Reset(r)
 	}
-	head, err := d.br.Peek(4)
+	head, err := d.br.Peek(sniffSize)
 	if err != nil && err != io.EOF {
 		return nil, CodecNone, fmt.Errorf("read header: %w", err)
 	}
-	switch DetectCodec(head) {
+	atEOF := err == io.EOF
+	var content io.Reader
+	codec := DetectCodec(head)
+	switch codec {
+	case CodecNone:
+		if atEOF {
+			if why := truncatedMagic(head); why != "" {
+				return nil, CodecNone, fmt.Errorf("%w: %s", ErrNotText, why)
+			}
+		}
+		if why := notText(head, atEOF); why != "" {
+			return nil, CodecNone, fmt.Errorf("%w: %s", ErrNotText, why)
+		}
+		return d.br, CodecNone, nil
 	case CodecGzip:
 		if d.gz == nil {
 			d.gz, err = gzip.NewReader(d.br)
@@ -93,7 +129,7 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 		}
 		d.gz.Multistream(false)
 		d.members = gzipMembers{br: d.br, gz: d.gz, n: 1}
-		return &d.members, CodecGzip, nil
+		content = &d.members
 	case CodecZstd:
 		if d.zstd == nil {
 			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false))
@@ -103,9 +139,27 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 		if err != nil {
 			return nil, CodecZstd, fmt.Errorf("open zstd stream: %w", err)
 		}
-		return d.zstd, CodecZstd, nil
+		content = d.zstd
 	}
-	return d.br, CodecNone, nil
+	d.latch = stickyReader{r: content}
+	if d.out == nil {
+		d.out = bufio.NewReaderSize(&d.latch, sniffSize)
+	} else {
+		d.out.Reset(&d.latch)
+	}
+	// An error here is damage (or a failed read of r) inside the first
+	// sniffSize bytes; the latch hands it to the caller's Read after the
+	// content before it. Judge the content that was decoded.
+	head, err = d.out.Peek(sniffSize)
+	if inner := DetectCodec(head); inner != CodecNone {
+		return nil, codec, fmt.Errorf("%w: %s content is itself %s-compressed", ErrNotText, codec, inner)
+	}
+	if why := notText(head, err == io.EOF); why != "" {
+		return nil, codec, fmt.Errorf("%w: %s content: %s", ErrNotText, codec, why)
+	}
+	// Once the peeked head is read, bufio hands reads of at least sniffSize
+	// bytes straight to the decoder: the content is not copied twice.
+	return d.out, codec, nil
 }
 
 // Close releases the decoders' resources.
@@ -114,6 +168,22 @@ func (d *Decompressor) Close() {
 		d.zstd.Close()
 		d.zstd = nil
 	}
+}
+
+// stickyReader returns r's first error, io.EOF included, on every Read
+// after it, so an error that bufio's Peek consumed is seen again.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
 }
 
 // gzipMembers reads the concatenated members of a gzip stream as gunzip
@@ -184,4 +254,106 @@ func (g *gzipMembers) skipPadding() error {
 			return err // io.EOF: the padding ran to the end
 		}
 	}
+}
+
+// foreignMagics are the starts of compressed and container formats that are
+// not read (bzip2 and legacy zstd are matched in foreignFormat). Each holds a
+// byte that is not text, so a text stream (or a range of one) never matches.
+var foreignMagics = []struct {
+	magic []byte
+	name  string
+}{
+	{[]byte("\xfd7zXZ\x00"), "xz"},
+	{[]byte("\x04\x22\x4d\x18"), "lz4"},
+	{[]byte("\x02\x21\x4c\x18"), "lz4 (legacy)"},
+	{[]byte("\xff\x06\x00\x00sNaPpY"), "snappy (framed)"},
+	{[]byte("PK\x03\x04"), "zip"},
+	{[]byte("PK\x05\x06"), "zip"},
+	{[]byte("7z\xbc\xaf\x27\x1c"), "7z"},
+	{[]byte("LZIP\x01"), "lzip"},
+	{[]byte("\x78\x01"), "zlib"},
+	{[]byte("\x78\x9c"), "zlib"},
+	{[]byte("\x78\xda"), "zlib"},
+	{[]byte("Obj\x01"), "Avro"},
+	{[]byte("\xff\xfe"), "UTF-16 (little endian)"},
+	{[]byte("\xfe\xff"), "UTF-16 (big endian)"},
+}
+
+// foreignFormat names the format head starts with, or returns "".
+func foreignFormat(head []byte) string {
+	// bzip2: "BZh", the level 1-9, then a block or end-of-stream magic.
+	if len(head) >= 10 && string(head[:3]) == "BZh" && head[3] >= '1' && head[3] <= '9' &&
+		(string(head[4:10]) == "1AY&SY" || string(head[4:10]) == "\x17\x72\x45\x38\x50\x90") {
+		return "bzip2"
+	}
+	if len(head) >= 4 && head[0] >= 0x1e && head[0] <= 0x27 && string(head[1:4]) == "\xb5\x2f\xfd" {
+		return "zstd v0.x (legacy)"
+	}
+	for _, m := range foreignMagics {
+		if bytes.HasPrefix(head, m.magic) {
+			return m.name
+		}
+	}
+	return ""
+}
+
+// truncatedMagic says whether a whole stream, head, ends inside a gzip or
+// zstd magic number; one byte of zstd's (an ASCII letter) may be text.
+func truncatedMagic(head []byte) string {
+	switch {
+	case len(head) == 0 || len(head) >= len(zstdMagic):
+	case bytes.HasPrefix(gzipMagic, head):
+		return "stream of 1 byte ends inside the gzip magic number"
+	case len(head) < 2:
+	case bytes.HasPrefix(zstdMagic, head):
+		return fmt.Sprintf("stream of %d bytes ends inside the zstd magic number", len(head))
+	case head[0]&0xf0 == 0x50 && bytes.HasPrefix(skippableMagic, head[1:]):
+		return fmt.Sprintf("stream of %d bytes ends inside a zstd skippable frame's magic number", len(head))
+	}
+	return ""
+}
+
+// notText says why head, the first bytes of a stream (all of it when
+// atEOF), is not text lines, or returns "" when it may be read as lines.
+// The stream is binary when its head
+//   - starts with the magic number of a format that is not read (see
+//     foreignMagics; this includes UTF-16);
+//   - holds a NUL byte: no log text has one, and nearly every binary format
+//     does within its first few bytes;
+//   - or has more than one byte in eight that is a control byte (other than
+//     BEL, BS, TAB, LF, VT, FF, CR and ESC) or not part of valid UTF-8.
+//
+// Random or compressed data has about half its bytes so; a log with stray
+// Latin-1 bytes or the raw bytes nginx leaves unescaped in a request has
+// a few in a hundred, and those lines still decode.
+func notText(head []byte, atEOF bool) string {
+	if f := foreignFormat(head); f != "" {
+		return f + " data (only gzip and zstd compressed UTF-8 text is read)"
+	}
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return fmt.Sprintf("NUL byte at offset %d", i)
+	}
+	bad := 0
+	for i := 0; i < len(head); {
+		c := head[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && !(c >= 0x07 && c <= 0x0d || c == 0x1b) {
+				bad++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && size == 1 {
+			if !atEOF && !utf8.FullRune(head[i:]) {
+				break // a character cut by the end of the head
+			}
+			bad++
+		}
+		i += size
+	}
+	if bad*8 > len(head) {
+		return fmt.Sprintf("%d of the first %d bytes are control bytes or invalid UTF-8", bad, len(head))
+	}
+	return ""
 }
