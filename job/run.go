@@ -40,6 +40,8 @@ type Summary struct {
 	Folded       int64             `json:"folded_events"` // events of groups beyond the cap, in __other__
 	BadLines     int64             `json:"bad_lines"`
 	BadByReason  map[string]int64  `json:"bad_by_reason"`
+	Warnings     []string          `json:"warnings,omitempty"`
+	Missing      []MissingField    `json:"missing_fields,omitempty"`
 	Windows      int               `json:"windows"` // non-empty panes (the finest windows)
 	Rows         int               `json:"rows"`
 	Files        []string          `json:"files"`
@@ -399,6 +401,9 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 	objects := len(rs.manifestInputs)
 	if cfg.Input == "-" {
 		objects = 1
+	}
+	if err := rs.checkFields(&c); err != nil {
+		return rs.done(), err
 	}
 	if err := checkBadRatio(&c, objects, len(sum.Damaged), cfg.MaxBadRatio); err != nil {
 		return rs.done(), err

@@ -1,0 +1,70 @@
+package job
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// MissingField is a configured field that had no value (was missing or
+// null) in any event of a run: most likely a wrong name, whose column is
+// then empty or null in every row.
+type MissingField struct {
+	Setting string `json:"setting"` // the flag naming it, e.g. "latency-field"
+	Field   string `json:"field"`   // the configured path
+}
+
+// fieldSettings maps a features.FieldPresence role to its setting.
+var fieldSettings = map[string]string{
+	"level": "LevelField", "latency": "LatencyField", "status": "StatusField",
+	"bytes": "BytesField", "distinct": "DistinctField", "group_by": "GroupBy",
+}
+
+// missingFields lists the configured fields that had no value in any event
+// counted in c. A run without events lists none: there was nothing to look
+// in, and the run fails or commits empty partitions for that reason.
+func missingFields(cfg *Config, c *features.Counts) []MissingField {
+	if c.Events == 0 {
+		return nil
+	}
+	var out []MissingField
+	for _, f := range c.Presence(cfg.Spec()) {
+		if f.Events == 0 {
+			out = append(out, MissingField{Setting: settingFlag(cfg, fieldSettings[f.Role]), Field: f.Path})
+		}
+	}
+	return out
+}
+
+func settingFlag(cfg *Config, field string) string {
+	for _, s := range Settings(cfg) {
+		if s.Field == field {
+			return s.Flag
+		}
+	}
+	return field
+}
+
+// checkFields records in the summary, and logs, every configured field
+// that had no value in any event of the run. With --strict-fields such a
+// field fails the run as bad data (exit 3) before anything is committed.
+func (rs *runState) checkFields(c *features.Counts) error {
+	missing := missingFields(rs.cfg, c)
+	if len(missing) == 0 {
+		return nil
+	}
+	rs.sum.Missing = missing
+	names := make([]string, len(missing))
+	for i, m := range missing {
+		names[i] = fmt.Sprintf("--%s %q", m.Setting, m.Field)
+		w := fmt.Sprintf("%s had no value in any of %d events: is the name right?", names[i], c.Events)
+		rs.sum.Warnings = append(rs.sum.Warnings, w)
+		rs.log.Warn("configured field never appeared", "setting", m.Setting, "field", m.Field, "events", c.Events)
+	}
+	if rs.cfg.StrictFields {
+		return &kindError{KindBadData, fmt.Errorf("%s had no value in any of %d events (--strict-fields); nothing committed",
+			strings.Join(names, ", "), c.Events)}
+	}
+	return nil
+}
