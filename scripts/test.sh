@@ -20,6 +20,12 @@ go vet ./...
 scripts/check-build.sh
 go test -race -count=1 -timeout 20m "$@" ./...
 
+# Timestamps must not depend on the host's zone: run their tests again under
+# zones with DST, a half-hour and a quarter-hour offset.
+for tz in UTC America/New_York Asia/Kolkata Asia/Kathmandu; do
+	TZ=$tz go test -count=1 -run 'Timestamp|Zone' ./features ./job
+done
+
 # Fuzz each decoder and timestamp parser for a bounded number of inputs,
 # beyond the seed corpus in features/testdata/fuzz that the run above
 # already replays. A count (Nx), not a duration: go1.26's fuzz coordinator can
