@@ -7,6 +7,12 @@
 // encoding the resulting [Row]s as Parquet or CSV. It does not know about
 // buckets, object keys, workers or files: callers hand it readers and writers.
 //
+// Decoding does not depend on the host: timestamps are never read against
+// time.Local (see [ParseRFC3339], [ParseNginx], [ParseEpoch] and [Layout]),
+// and a line is either decoded the same way everywhere or skipped with a
+// [Reason] — a group-by value that could not be written as a Parquet string
+// is one ([ReasonBadDimension]), never altered.
+//
 // Every aggregate is exact integer arithmetic (counts, sums and sums of
 // squares of latencies in nanoseconds, min and max) or a DDSketch whose bins
 // hold integer counts, so [Partial.Merge] is associative and commutative and

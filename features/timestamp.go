@@ -483,8 +483,8 @@ func LoadZone(name string) (*time.Location, error) {
 //   - Without either, the wall time is in the layout's zone (UTC when none
 //     is given). A wall time that a daylight-saving change repeats is read
 //     as its first occurrence (daylight time); one the change skips is read
-//     with the offset before the change (02:30 on a spring-forward day in
-//     New York is 07:30 UTC), as time.Date does.
+//     with the offset after the change (02:30 on a spring-forward day in
+//     New York is 06:30 UTC), as time.Date does.
 //
 // A leap second (:60) is accepted at 23:59:60 UTC and read as
 // 23:59:59.999999999, as in ParseRFC3339.
