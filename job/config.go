@@ -220,6 +220,9 @@ func (c *Config) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return settingError(c, field, fmt.Errorf(format, args...))
 	}
+	if err := CheckWhitespace(c); err != nil {
+		return err
+	}
 	if c.Input == "" {
 		return bad("Input", "required")
 	}
@@ -374,6 +377,53 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// CheckWhitespace refuses the first setting of cfg (a pointer to a config
+// struct) whose value, or one of whose list items, starts or ends with
+// whitespace. Such a value is almost always a slip (a quoted ConfigMap
+// value, a pasted line) and would silently change what the setting means:
+// a field "latency_ms " matches no field, an output "out " makes a folder
+// ending in a space. Numbers, durations and booleans need no check here:
+// with whitespace they fail to parse, naming the setting.
+func CheckWhitespace(cfg any) error {
+	for _, s := range Settings(cfg) {
+		var vals []string
+		switch v := s.Value.Interface().(type) {
+		case string:
+			vals = []string{v}
+		case []string:
+			vals = v
+		}
+		for _, v := range vals {
+			if v == strings.TrimSpace(v) {
+				continue
+			}
+			shown := strconv.Quote(v)
+			if s.Secret {
+				shown = "the value (not shown)"
+			}
+			return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%s has leading or trailing whitespace", shown)}
+		}
+	}
+	return nil
+}
+
+// SplitList splits a list setting at commas, dropping whitespace around
+// items and empty items: "parquet, csv" is parquet and csv. The environment
+// and flags read lists the same way.
+func SplitList(s string) []string {
+	return trimList(strings.Split(s, ","))
+}
+
+func trimList(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
 // Setting describes one configurable field: its environment variable, flag,
 // help text and current value.
 type Setting struct {
@@ -448,9 +498,26 @@ func (s Setting) FormatValue() string {
 }
 
 // ParseEnv fills cfg (a pointer to a config struct) from environ, applying
-// the struct's defaults. A bad value is reported as a *ConfigError.
+// the struct's defaults. List items are trimmed (see SplitList); an empty
+// variable means the empty string for text settings and the default for
+// the others. A bad value is reported as a *ConfigError.
 func ParseEnv(cfg any, environ map[string]string) error {
 	err := env.ParseWithOptions(cfg, env.Options{Prefix: EnvPrefix, Environment: environ})
+	if err == nil {
+		for _, s := range Settings(cfg) {
+			switch v := s.Value.Interface().(type) {
+			case []string:
+				s.Value.Set(reflect.ValueOf(trimList(v)))
+			case string:
+				// The env package reads an empty variable as unset and
+				// applies the default; for text an empty value means empty,
+				// as with the flag: LOGSMITH_LEVEL_FIELD="" disables.
+				if raw, set := environ[s.Env]; set && raw == "" {
+					s.Value.SetString("")
+				}
+			}
+		}
+	}
 	if c, ok := cfg.(*Config); ok && err == nil {
 		c.CompletionIndex = -1
 		if v, ok := environ["JOB_COMPLETION_INDEX"]; ok && v != "" {
@@ -469,7 +536,7 @@ func ParseEnv(cfg any, environ map[string]string) error {
 		var pe env.ParseError
 		if errors.As(agg.Errors[0], &pe) {
 			for _, s := range Settings(cfg) {
-				if strings.HasSuffix(s.Field, pe.Name) {
+				if s.Field == pe.Name || strings.HasSuffix(s.Field, "."+pe.Name) {
 					return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%q: %v", environ[s.Env], pe.Err)}
 				}
 			}

@@ -219,8 +219,9 @@ func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdo
 // errHelp is returned after --help printed the settings; it exits 0.
 var errHelp = flag.ErrHelp
 
-// parseConfig fills cfg from env, then from flags, then validates nothing:
-// the command validates, so a bad setting is reported before any I/O.
+// parseConfig fills cfg from env, then from flags, and refuses values with
+// stray whitespace; the command validates the rest, so a bad setting is
+// reported before any I/O. Every error names the setting.
 func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) error {
 	if err := job.ParseEnv(cfg, env); err != nil {
 		return err
@@ -228,9 +229,10 @@ func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdo
 	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	settings := job.Settings(cfg)
+	var badValue error
 	for _, s := range settings {
 		if s.Flag != "" {
-			fs.Var(&flagValue{v: s.Value}, s.Flag, s.Desc)
+			fs.Var(&flagValue{v: s.Value, setting: s, bad: &badValue}, s.Flag, s.Desc)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -238,12 +240,15 @@ func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdo
 			printHelp(stdout, cmd, settings)
 			return errHelp
 		}
+		if badValue != nil {
+			return badValue
+		}
 		return &job.ConfigError{Env: "flags", Err: err}
 	}
 	if fs.NArg() > 0 {
 		return &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	return nil
+	return job.CheckWhitespace(cfg)
 }
 
 func printHelp(w io.Writer, cmd string, settings []job.Setting) {
@@ -265,10 +270,14 @@ func printHelp(w io.Writer, cmd string, settings []job.Setting) {
 }
 
 // flagValue sets a config field from a flag. A list flag given several
-// times accumulates; its first use replaces the env or default value.
+// times accumulates; its first use replaces the env or default value. A
+// value that does not parse is recorded in *bad as a *job.ConfigError
+// naming the setting by its environment variable and flag.
 type flagValue struct {
-	v   reflect.Value
-	set bool
+	v       reflect.Value
+	set     bool
+	setting job.Setting
+	bad     *error
 }
 
 func (f *flagValue) String() string {
@@ -281,6 +290,14 @@ func (f *flagValue) String() string {
 func (f *flagValue) IsBoolFlag() bool { return f.v.IsValid() && f.v.Kind() == reflect.Bool }
 
 func (f *flagValue) Set(s string) error {
+	err := f.parse(s)
+	if err != nil && f.bad != nil && *f.bad == nil {
+		*f.bad = &job.ConfigError{Env: f.setting.Env, Flag: f.setting.Flag, Err: fmt.Errorf("%q: %v", s, err)}
+	}
+	return err
+}
+
+func (f *flagValue) parse(s string) error {
 	if u, ok := f.v.Addr().Interface().(encoding.TextUnmarshaler); ok {
 		return u.UnmarshalText([]byte(s))
 	}
@@ -297,11 +314,7 @@ func (f *flagValue) Set(s string) error {
 			*p = nil
 		}
 		f.set = true
-		for _, part := range strings.Split(s, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				*p = append(*p, part)
-			}
-		}
+		*p = append(*p, job.SplitList(s)...)
 		return nil
 	}
 	switch f.v.Kind() {

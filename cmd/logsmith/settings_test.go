@@ -1,0 +1,195 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logsmith/logsmith/job"
+)
+
+// commandConfigs returns a fresh config of every command, by command name.
+func commandConfigs() map[string]func() any {
+	return map[string]func() any{
+		"run":      func() any { return new(job.Config) },
+		"backfill": func() any { return new(job.BackfillConfig) },
+		"generate": func() any { return new(job.GenerateConfig) },
+		"ls":       func() any { return new(job.OutputConfig) },
+	}
+}
+
+// sample returns a value of the setting's type that parses.
+func sample(t *testing.T, s job.Setting) string {
+	switch s.Value.Interface().(type) {
+	case string:
+		return "x"
+	case time.Duration:
+		return "1s"
+	case time.Time:
+		return "2025-11-08T00:00:00Z"
+	case bool:
+		return "true"
+	case float64:
+		return "0.5"
+	}
+	switch s.Value.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Uint64:
+		return "1"
+	}
+	t.Fatalf("%s: no sample value for type %s; add one", s.Env, s.Value.Type())
+	return ""
+}
+
+// Issue 13 item 4: a value with stray whitespace is refused, naming the
+// setting by its variable and flag, whether it came from the environment
+// or a flag, for every setting of every command. Strings are refused
+// because of the whitespace; numbers, durations and booleans because they
+// do not parse.
+func TestEverySettingRefusesStrayWhitespace(t *testing.T) {
+	for cmd, newCfg := range commandConfigs() {
+		for _, s := range job.Settings(newCfg()) {
+			if s.Value.Kind() == reflect.Slice {
+				continue // lists: see TestListSettingsTrimItems
+			}
+			v := sample(t, s)
+			if err := parseConfig(newCfg(), cmd, nil, map[string]string{s.Env: v}, io.Discard); err != nil {
+				t.Fatalf("%s %s=%q: %v (the sample must parse)", cmd, s.Env, v, err)
+			}
+			for _, padded := range []string{v + " ", " " + v, "\t" + v, v + "\n", v + "\u00a0"} {
+				forms := map[string]func() error{"env": func() error {
+					return parseConfig(newCfg(), cmd, nil, map[string]string{s.Env: padded}, io.Discard)
+				}}
+				if s.Flag != "" {
+					forms["flag"] = func() error {
+						return parseConfig(newCfg(), cmd, []string{"--" + s.Flag + "=" + padded}, nil, io.Discard)
+					}
+				}
+				for form, parse := range forms {
+					err := parse()
+					var ce *job.ConfigError
+					if !errors.As(err, &ce) || ce.Env != s.Env || ce.Flag != s.Flag {
+						t.Errorf("%s %s %s=%q: %v; want a config error naming %s (--%s)", cmd, form, s.Env, padded, err, s.Env, s.Flag)
+						continue
+					}
+					if strings.ContainsRune(err.Error(), '\n') {
+						t.Errorf("%s %s %s=%q: error spans lines: %q", cmd, form, s.Env, padded, err)
+					}
+					if _, isString := s.Value.Interface().(string); isString && !strings.Contains(err.Error(), "whitespace") {
+						t.Errorf("%s %s %s=%q: %v; want it to say whitespace", cmd, form, s.Env, padded, err)
+					}
+					if s.Secret && strings.Contains(err.Error(), v) {
+						t.Errorf("%s %s: the error shows the secret: %v", cmd, s.Env, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Lists are comma-separated; whitespace around items and empty items are
+// dropped, the same way in the environment and in flags.
+func TestListSettingsTrimItems(t *testing.T) {
+	n := 0
+	for _, s := range job.Settings(new(job.Config)) {
+		if s.Value.Kind() != reflect.Slice {
+			continue
+		}
+		n++
+		for _, raw := range []string{" a , b ", "a,b", "a,,b,", "\ta,\nb"} {
+			fromEnv, fromFlag := new(job.Config), new(job.Config)
+			if err := parseConfig(fromEnv, "run", nil, map[string]string{s.Env: raw}, io.Discard); err != nil {
+				t.Fatalf("%s=%q: %v", s.Env, raw, err)
+			}
+			if err := parseConfig(fromFlag, "run", []string{"--" + s.Flag, raw}, nil, io.Discard); err != nil {
+				t.Fatalf("--%s %q: %v", s.Flag, raw, err)
+			}
+			for form, cfg := range map[string]*job.Config{"env": fromEnv, "flag": fromFlag} {
+				got := reflect.ValueOf(cfg).Elem().FieldByName(s.Field).Interface().([]string)
+				if !slices.Equal(got, []string{"a", "b"}) {
+					t.Errorf("%s %s %q = %q, want [a b]", form, s.Env, raw, got)
+				}
+			}
+		}
+	}
+	if n < 3 {
+		t.Errorf("found %d list settings, want at least window, group-by and format", n)
+	}
+}
+
+// The cases of the issue, through the binary: each exits 2 with one line
+// naming the setting, and creates nothing.
+func TestStrayWhitespaceThroughTheBinary(t *testing.T) {
+	dir := t.TempDir()
+	logs, out := dir+"/logs", dir+"/out"
+	if _, stderr, code := exe(t, nil, "generate", "--output", logs, "--objects", "1", "--lines", "100"); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, tc := range []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{[]string{"LOGSMITH_LATENCY_FIELD=latency_ms "}, nil, "LOGSMITH_LATENCY_FIELD (--latency-field)"},
+		{[]string{"LOGSMITH_TIMESTAMP_FIELD=timestamp "}, nil, "LOGSMITH_TIMESTAMP_FIELD (--timestamp-field)"},
+		{[]string{"LOGSMITH_OUTPUT=" + out + " "}, nil, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--output", out + " "}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--workers", " 2"}, "LOGSMITH_WORKERS (--workers)"},
+		{nil, []string{"--idle-timeout", "5s "}, "LOGSMITH_IDLE_TIMEOUT (--idle-timeout)"},
+		{nil, []string{"--quiet=true "}, "LOGSMITH_QUIET (--quiet)"},
+		{[]string{"LOGSMITH_MAX_BAD_RATIO=0.1 "}, nil, "LOGSMITH_MAX_BAD_RATIO (--max-bad-ratio)"},
+	} {
+		env := append([]string{"LOGSMITH_INPUT=" + logs, "LOGSMITH_OUTPUT=" + out}, tc.env...)
+		_, stderr, code := exe(t, env, append([]string{"run"}, tc.args...)...)
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if code != 2 || len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+			t.Errorf("%v %v: exit %d, stderr %q; want exit 2 and one line naming %s", tc.env, tc.args, code, stderr, tc.want)
+		}
+	}
+	if entries, _ := filepath.Glob(dir + "/out*"); len(entries) != 0 {
+		t.Errorf("refused runs created %v", entries)
+	}
+}
+
+// An empty text value means empty, from the environment as from a flag:
+// LOGSMITH_LEVEL_FIELD="" disables the level like --level-field "" does,
+// instead of falling back to the default.
+func TestEmptyTextSettingMeansEmpty(t *testing.T) {
+	for cmd, newCfg := range commandConfigs() {
+		for _, s := range job.Settings(newCfg()) {
+			if _, ok := s.Value.Interface().(string); !ok {
+				continue
+			}
+			fromEnv := newCfg()
+			if err := parseConfig(fromEnv, cmd, nil, map[string]string{s.Env: ""}, io.Discard); err != nil {
+				t.Fatalf("%s %s=\"\": %v", cmd, s.Env, err)
+			}
+			if got := valueOf(fromEnv, s.Field); got != "" {
+				t.Errorf("%s %s=\"\" gives %q, want \"\"", cmd, s.Env, got)
+			}
+			if s.Flag == "" {
+				continue
+			}
+			fromFlag := newCfg()
+			if err := parseConfig(fromFlag, cmd, []string{"--" + s.Flag + "="}, nil, io.Discard); err != nil {
+				t.Fatalf("%s --%s=: %v", cmd, s.Flag, err)
+			}
+			if got := valueOf(fromFlag, s.Field); got != "" {
+				t.Errorf("%s --%s= gives %q, want \"\"", cmd, s.Flag, got)
+			}
+		}
+	}
+}
+
+// valueOf returns the string field at the dotted path of a config pointer.
+func valueOf(cfg any, path string) string {
+	v := reflect.ValueOf(cfg).Elem()
+	for _, name := range strings.Split(path, ".") {
+		v = v.FieldByName(name)
+	}
+	return v.String()
+}
