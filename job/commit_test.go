@@ -12,12 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"crypto/sha256"
+	"encoding/hex"
+
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
+	"github.com/logsmith/logsmith/table"
 )
 
 // fixture is a MinIO bucket with three days of generated logs.
@@ -57,19 +61,54 @@ func (f *fixture) outLoc(t *testing.T) job.Location {
 	return loc
 }
 
-// runPrefixes lists the run=ID folders present for a date.
-func runPrefixes(t *testing.T, b job.Bucket, loc job.Location, date string) map[string]bool {
+// checkPartition verifies a committed partition: its manifest is a final
+// commit, every data object it lists is in place with the listed size and
+// hash, and the folder holds nothing else. It returns the manifest.
+func checkPartition(t *testing.T, b job.Bucket, loc job.Location, date string) *job.Manifest {
 	t.Helper()
-	runs := map[string]bool{}
-	err := b.List(context.Background(), loc.Key("date="+date+"/run="), func(o storage.ObjectInfo) error {
-		rest := strings.TrimPrefix(o.Key, loc.Key("date="+date+"/run="))
-		runs[strings.SplitN(rest, "/", 2)[0]] = true
+	ctx := context.Background()
+	m, _, err := readManifest(ctx, b, loc, date)
+	if err != nil {
+		t.Fatalf("partition %s: %v", date, err)
+	}
+	if m.State != table.StateCommitted {
+		t.Fatalf("partition %s is %s by run %s", date, m.State, m.RunID)
+	}
+	prefix := loc.Key("date=" + date + "/")
+	want := map[string]string{prefix + table.ManifestName: ""}
+	for _, f := range m.Files {
+		want[prefix+f.Path] = f.SHA256
+	}
+	err = b.List(ctx, prefix, func(o storage.ObjectInfo) error {
+		sum, ok := want[o.Key]
+		if !ok {
+			return fmt.Errorf("%s holds %s, which its manifest (run %s) does not list", prefix, o.Key, m.RunID)
+		}
+		delete(want, o.Key)
+		if sum == "" {
+			return nil
+		}
+		rc, err := b.Open(ctx, o.Key, 0)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, rc); err != nil {
+			return err
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+			return fmt.Errorf("%s: sha256 %s, manifest of run %s lists %s", o.Key, got, m.RunID, sum)
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runs
+	if len(want) > 0 {
+		t.Fatalf("partition %s: missing %v", date, want)
+	}
+	return m
 }
 
 func TestCommitAndReadThroughManifest(t *testing.T) {
@@ -83,7 +122,7 @@ func TestCommitAndReadThroughManifest(t *testing.T) {
 		t.Fatalf("partitions = %+v", sum.Partitions)
 	}
 	loc := f.outLoc(t)
-	keys, m, err := job.CommittedFiles(ctx, f.bucket, loc, "2025-11-08", "parquet")
+	keys, m, err := committedFiles(ctx, f.bucket, loc, "2025-11-08", "parquet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +188,10 @@ func TestDeterministicOutput(t *testing.T) {
 	}
 }
 
-// A reader looping over the partition while it is rewritten always sees
-// one whole run: every listed file exists with the listed size and hash.
+// Readers looping over the partition while it is rewritten always see one
+// whole commit: a glob reader reading the data object directly, and a
+// manifest reader whose object matches the manifest's hash (or, when a
+// rerun replaced it meanwhile, whose manifest changed too).
 func TestRerunReplacesAtomically(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
@@ -158,6 +199,7 @@ func TestRerunReplacesAtomically(t *testing.T) {
 		t.Fatal(err)
 	}
 	loc := f.outLoc(t)
+	key := loc.Key("date=2025-11-08/part-00000.csv")
 	done := make(chan struct{})
 	var reads, runsSeen atomic.Int64
 	var readerErr error
@@ -172,7 +214,7 @@ func TestRerunReplacesAtomically(t *testing.T) {
 				return
 			default:
 			}
-			keys, m, err := job.CommittedFiles(ctx, f.bucket, loc, "2025-11-08", "csv")
+			_, m, err := committedFiles(ctx, f.bucket, loc, "2025-11-08", "csv")
 			if err != nil {
 				readerErr = fmt.Errorf("read manifest: %w", err)
 				return
@@ -181,25 +223,33 @@ func TestRerunReplacesAtomically(t *testing.T) {
 				runsSeen.Add(1)
 				last = m.RunID
 			}
-			for _, k := range keys {
-				rc, err := f.bucket.Open(ctx, k, 0)
-				if err != nil {
-					readerErr = fmt.Errorf("manifest of run %s lists %s: %w", m.RunID, k, err)
+			rc, err := f.bucket.Open(ctx, key, 0)
+			if err != nil {
+				readerErr = fmt.Errorf("open %s: %w", key, err)
+				return
+			}
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			// Whatever the manifest says, the object is one whole table:
+			// 288 five-minute or 144 ten-minute windows.
+			if lines := bytes.Count(data, []byte("\n")) - 1; lines != 288 && lines != 144 {
+				readerErr = fmt.Errorf("%s holds %d rows: not one whole commit", key, lines)
+				return
+			}
+			sum := sha256.Sum256(data)
+			if hex.EncodeToString(sum[:]) != m.FilesOf("csv")[0].SHA256 {
+				if _, m2, err := committedFiles(ctx, f.bucket, loc, "2025-11-08", "csv"); err == nil && m2.RunID == m.RunID {
+					readerErr = fmt.Errorf("%s does not match the manifest of run %s, which is still in force", key, m.RunID)
 					return
 				}
-				data, _ := io.ReadAll(rc)
-				rc.Close()
-				if lines := bytes.Count(data, []byte("\n")); lines != m.Rows+1 {
-					readerErr = fmt.Errorf("run %s: %d csv lines, manifest says %d rows", m.RunID, lines, m.Rows)
-					return
-				}
+				continue // replaced between the two reads: read again
 			}
 			reads.Add(1)
 		}
 	}()
 	for i := range 4 {
 		cfg := f.config("2025-11-08")
-		if i%2 == 1 {
+		if i%2 == 0 {
 			cfg.Window = []string{"10m"} // a different table, so a mix would show
 		}
 		if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
@@ -258,13 +308,10 @@ func TestRaceOneWins(t *testing.T) {
 	if len(winners) != 1 || len(losers) != 1 {
 		t.Fatalf("winners %v, losers %v; want one each", winners, losers)
 	}
-	_, m, err := job.CommittedFiles(ctx, f.bucket, f.outLoc(t), "2025-11-08", "parquet")
-	if err != nil || m.RunID != winners[0] {
-		t.Fatalf("committed run %v (%v), want winner %s", m, err, winners[0])
-	}
-	runs := runPrefixes(t, f.bucket, f.outLoc(t), "2025-11-08")
-	if runs[losers[0]] || !runs[winners[0]] {
-		t.Errorf("run folders %v: the loser's must be gone, the winner's present", runs)
+	// The loser left nothing of its own: the folder holds exactly the
+	// winner's commit.
+	if m := checkPartition(t, f.bucket, f.outLoc(t), "2025-11-08"); m.RunID != winners[0] {
+		t.Fatalf("committed run %s, want winner %s", m.RunID, winners[0])
 	}
 }
 
@@ -283,12 +330,8 @@ func TestCancelledRunLeavesOldPartition(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || job.ExitCode(err) != job.ExitInterrupted {
 		t.Fatalf("err = %v, want cancellation (exit %d)", err, job.ExitInterrupted)
 	}
-	_, m, err := job.CommittedFiles(context.Background(), f.bucket, f.outLoc(t), "2025-11-08", "parquet")
-	if err != nil || m.RunID != first.RunID {
-		t.Fatalf("committed run after cancel: %v %v, want %s", m, err, first.RunID)
-	}
-	if runs := runPrefixes(t, f.bucket, f.outLoc(t), "2025-11-08"); runs["cancelled"] {
-		t.Errorf("cancelled run's files remain: %v", runs)
+	if m := checkPartition(t, f.bucket, f.outLoc(t), "2025-11-08"); m.RunID != first.RunID {
+		t.Fatalf("committed run after cancel: %s, want %s", m.RunID, first.RunID)
 	}
 }
 
@@ -330,12 +373,12 @@ func TestBackfillResumes(t *testing.T) {
 		} else if r.Status != job.StatusCommitted {
 			t.Errorf("%s: %s %s, want committed", r.Date, r.Status, r.Error)
 		}
-		_, m, err := job.CommittedFiles(context.Background(), f.bucket, loc, r.Date, "parquet")
+		_, m, err := committedFiles(context.Background(), f.bucket, loc, r.Date, "parquet")
 		if err != nil || m.RunID != r.RunID {
 			t.Errorf("%s: manifest %v %v, want run %s", r.Date, m, err, r.RunID)
 		}
 	}
-	ms, err := job.ListManifests(context.Background(), f.bucket, loc)
+	ms, err := listManifests(context.Background(), f.bucket, loc)
 	if err != nil || len(ms) != 3 {
 		t.Fatalf("%d manifests (%v), want 3", len(ms), err)
 	}
@@ -352,37 +395,43 @@ func TestBackfillResumes(t *testing.T) {
 	}
 }
 
-// Superseded runs are removed once their grace period has passed, never the
-// committed one; an abandoned run is removed once it is older than grace.
+// GC removes, once past the grace period, what no commit lists: run=ID
+// folders of the version 1 layout, the data object of a format the commit
+// no longer has, partials of runs never merged; never a listed file.
 func TestGC(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	var ids []string
-	for range 2 {
-		sum, err := job.Run(ctx, f.config("2025-11-08"), job.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, sum.RunID)
-	}
 	loc := f.outLoc(t)
-	// An abandoned run (a crash before publishing) has files but no manifest entry.
-	if _, err := f.bucket.Put(ctx, loc.Key("date=2025-11-08/run=crashed/part-00000.parquet"), strings.NewReader("x"), 1, storage.PutOptions{}); err != nil {
+	// A version 1 folder beside the commit, as an older logsmith left it.
+	if _, err := f.bucket.Put(ctx, loc.Key("date=2025-11-08/run=old/part-00000.parquet"), strings.NewReader("x"), 1, storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := job.GC(ctx, f.bucket, loc, time.Hour, time.Now())
+	if _, err := job.Run(ctx, f.config("2025-11-08"), job.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config("2025-11-08")
+	cfg.Format = []string{"parquet"} // the csv object is no longer listed
+	sum, err := job.Run(ctx, cfg, job.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Deleted) != 0 || len(runPrefixes(t, f.bucket, loc, "2025-11-08")) != 3 {
-		t.Fatalf("gc within grace deleted %v", res.Deleted)
+	gc := func(at time.Time) *table.GCResult {
+		t.Helper()
+		res, err := job.GC(ctx, f.bucket, loc, table.GCOptions{Now: at, Grace: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
 	}
-	if _, err = job.GC(ctx, f.bucket, loc, time.Hour, time.Now().Add(2*time.Hour)); err != nil {
-		t.Fatal(err)
+	if res := gc(time.Now()); len(res.Deleted) != 0 || len(res.Kept) != 2 {
+		t.Fatalf("gc within grace: deleted %v, kept %v; want 2 kept", res.Deleted, res.Kept)
 	}
-	runs := runPrefixes(t, f.bucket, loc, "2025-11-08")
-	if len(runs) != 1 || !runs[ids[1]] {
-		t.Errorf("after grace: runs %v, want only the committed %s", runs, ids[1])
+	res := gc(time.Now().Add(2 * time.Hour))
+	if len(res.Deleted) != 2 {
+		t.Errorf("after grace deleted %v, want the old run folder and the csv object", res.Deleted)
+	}
+	if m := checkPartition(t, f.bucket, loc, "2025-11-08"); m.RunID != sum.RunID {
+		t.Errorf("committed %s, want %s", m.RunID, sum.RunID)
 	}
 }
 
@@ -392,7 +441,7 @@ func TestNoInputFails(t *testing.T) {
 	if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "no input objects") {
 		t.Fatalf("err = %v", err)
 	}
-	if ms, _ := job.ListManifests(context.Background(), f.bucket, f.outLoc(t)); len(ms) != 0 {
+	if ms, _ := listManifests(context.Background(), f.bucket, f.outLoc(t)); len(ms) != 0 {
 		t.Errorf("committed %d partitions", len(ms))
 	}
 }

@@ -36,26 +36,29 @@ type S3Settings struct {
 // Config is the configuration of one run, read from LOGSMITH_* variables and
 // overridden by flags.
 type Config struct {
-	Input         string        `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin; may hold {yyyy} {mm} {dd} {date}"`
-	Output        string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path" hash:"-"`
-	Date          string        `env:"DATE" flag:"date" desc:"the UTC date (YYYY-MM-DD) to compute; default: yesterday when --input is a template, else every date found" hash:"-"`
-	From          string        `env:"FROM" flag:"from" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) set: the date is from + index" hash:"-"`
-	WidenDays     int           `env:"WIDEN_DAYS" flag:"widen-days" desc:"also read the templated inputs of this many days before and after --date (for logs straddling midnight)"`
-	RunID         string        `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random; shards of one run share it" hash:"-"`
-	Shard         string        `env:"SHARD" flag:"shard" desc:"i/n: compute shard i of n (0-based) and write its partial for logsmith merge" hash:"-"`
-	Shards        int           `env:"SHARDS" flag:"shards" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job): the shard count; the index is the shard" hash:"-"`
-	SplitBytes    int64         `env:"SPLIT_BYTES" envDefault:"268435456" flag:"split-bytes" desc:"read uncompressed objects larger than this as several byte ranges; 0 disables" hash:"-"`
-	SkipCommitted bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config" hash:"-"`
-	GCGrace       time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long superseded runs' files stay for readers before deletion" hash:"-"`
-	Window        []string      `env:"WINDOW" envDefault:"5m" flag:"window" desc:"window length, or LENGTH/SLIDE for sliding windows; repeat (or comma-separate) for several tables"`
-	Slide         time.Duration `env:"SLIDE" flag:"slide" desc:"slide of windows given without /SLIDE; 0 means tumbling"`
-	Sparse        bool          `env:"SPARSE" flag:"sparse" desc:"write only windows with events (default: every window of the range, zero-filled)"`
-	GroupBy       []string      `env:"GROUP_BY" flag:"group-by" desc:"dimension fields (dotted paths), comma-separated: one row per window and group"`
-	MaxGroups     int           `env:"MAX_GROUPS" envDefault:"10000" flag:"max-groups" desc:"groups per window; the rest fold into __other__"`
-	MaxPanes      int           `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this" hash:"-"`
-	Format        []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
-	Workers       int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means the number of CPUs" hash:"-"`
-	MaxLineBytes  int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	Input            string        `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin; may hold {yyyy} {mm} {dd} {date}"`
+	Output           string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path" hash:"-"`
+	Date             string        `env:"DATE" flag:"date" desc:"the UTC date (YYYY-MM-DD) to compute; default: yesterday when --input is a template, else every date found" hash:"-"`
+	From             string        `env:"FROM" flag:"from" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) set: the date is from + index" hash:"-"`
+	WidenDays        int           `env:"WIDEN_DAYS" flag:"widen-days" desc:"also read the templated inputs of this many days before and after --date (for logs straddling midnight)"`
+	RunID            string        `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random; shards of one run share it" hash:"-"`
+	Shard            string        `env:"SHARD" flag:"shard" desc:"i/n: compute shard i of n (0-based) and write its partial for logsmith merge" hash:"-"`
+	Shards           int           `env:"SHARDS" flag:"shards" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job): the shard count; the index is the shard" hash:"-"`
+	SplitBytes       int64         `env:"SPLIT_BYTES" envDefault:"268435456" flag:"split-bytes" desc:"read uncompressed objects larger than this as several byte ranges; 0 disables" hash:"-"`
+	SkipCommitted    bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config" hash:"-"`
+	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long files no commit lists (abandoned partials, dropped formats, old-layout runs) stay before deletion" hash:"-"`
+	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"how long samples of bad lines stay in <output>/_rejects/; 0 keeps them" hash:"-"`
+	CommitLease      time.Duration `env:"COMMIT_LEASE" envDefault:"10m" flag:"commit-lease" desc:"how long another run's unfinished commit of a partition is waited for before it is taken to be abandoned" hash:"-"`
+	AllowEmpty       bool          `env:"ALLOW_EMPTY" flag:"allow-empty" desc:"commit even when the input holds no event (of the date), replacing a partition that has events" hash:"-"`
+	Window           []string      `env:"WINDOW" envDefault:"5m" flag:"window" desc:"window length, or LENGTH/SLIDE for sliding windows; repeat (or comma-separate) for several tables"`
+	Slide            time.Duration `env:"SLIDE" flag:"slide" desc:"slide of windows given without /SLIDE; 0 means tumbling"`
+	Sparse           bool          `env:"SPARSE" flag:"sparse" desc:"write only windows with events (default: every window of the range, zero-filled)"`
+	GroupBy          []string      `env:"GROUP_BY" flag:"group-by" desc:"dimension fields (dotted paths), comma-separated: one row per window and group"`
+	MaxGroups        int           `env:"MAX_GROUPS" envDefault:"10000" flag:"max-groups" desc:"groups per window; the rest fold into __other__"`
+	MaxPanes         int           `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this" hash:"-"`
+	Format           []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
+	Workers          int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means the number of CPUs" hash:"-"`
+	MaxLineBytes     int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
 
 	TimestampField  string `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
@@ -279,6 +282,12 @@ func (c *Config) Validate() error {
 	}
 	if c.RunID != "" && !validRunID(c.RunID) {
 		return bad("RunID", "%q: want 1-64 letters, digits, '-', '_' or '.'", c.RunID)
+	}
+	if c.RejectsRetention < 0 {
+		return bad("RejectsRetention", "%v: must not be negative", c.RejectsRetention)
+	}
+	if c.CommitLease < time.Second {
+		return bad("CommitLease", "%v: must be at least 1s", c.CommitLease)
 	}
 	if c.GCGrace < 0 {
 		return bad("GCGrace", "%v: must not be negative", c.GCGrace)

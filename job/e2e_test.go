@@ -48,14 +48,14 @@ func committed(t *testing.T, b job.Bucket, out string) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := job.ListManifests(ctx, b, loc)
+	ms, err := listManifests(ctx, b, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{}
 	for _, m := range ms {
 		for _, format := range []string{"parquet", "csv"} {
-			keys, _, err := job.CommittedFiles(ctx, b, loc, m.Date, format)
+			keys, _, err := committedFiles(ctx, b, loc, m.Date, format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -348,8 +348,8 @@ func TestRunStdin(t *testing.T) {
 		t.Errorf("csv = %s", got)
 	}
 	want := "window_start,window_end,request_count,error_count,warn_count,error_rate,latency_avg_ms,latency_min_ms,latency_max_ms,latency_stddev_ms,latency_p50_ms,latency_p90_ms,latency_p95_ms,latency_p99_ms\n" +
-		"2025-11-08T10:00:00Z,2025-11-08T10:05:00Z,2,1,0,0.5,100,80,120,20,80,80,80,80\n" +
-		"2025-11-08T10:05:00Z,2025-11-08T10:10:00Z,1,0,1,0,,,,,,,,\n"
+		"2025-11-08T10:00:00Z,2025-11-08T10:05:00Z,2,1,0,0.5,100.0,80.0,120.0,20.0,80.0,80.0,80.0,80.0\n" +
+		"2025-11-08T10:05:00Z,2025-11-08T10:10:00Z,1,0,1,0.0,,,,,,,,\n"
 	if got != want {
 		t.Errorf("csv =\n%s\nwant\n%s", got, want)
 	}

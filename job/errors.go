@@ -83,3 +83,7 @@ func ExitCode(err error) int {
 	}
 	return ExitInternal
 }
+
+// StorageError classifies an error of the store: access refused or any
+// other failure, for commands outside a run.
+func StorageError(err error) error { return storageErr(err) }

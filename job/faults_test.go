@@ -48,7 +48,7 @@ func lines(n int, minute int) []byte {
 func noManifest(t *testing.T, b job.Bucket, out string) {
 	t.Helper()
 	loc, _ := job.ParseLocation(out)
-	ms, err := job.ListManifests(context.Background(), b, loc)
+	ms, err := listManifests(context.Background(), b, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestDamagedObjects(t *testing.T) {
 		t.Errorf("lines = %d, want the good 1000 plus some before the damage", sum.Lines)
 	}
 	loc, _ := job.ParseLocation(cfg.Output)
-	m, _, err := job.ReadManifest(ctx, b, loc, "2025-11-08")
+	m, _, err := readManifest(ctx, b, loc, "2025-11-08")
 	if err != nil || len(m.Damaged) != 3 {
 		t.Errorf("manifest damaged objects: %v %v", m, err)
 	}

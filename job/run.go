@@ -21,6 +21,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
 )
 
 // Summary reports what a run did.
@@ -91,17 +92,6 @@ type objectResult struct {
 	rejects      []Reject
 }
 
-// DamagedObject is an input object that could not be read to its end.
-type DamagedObject struct {
-	URL string `json:"url"`
-	// Reason says what was wrong. A corrupt or truncated compressed stream
-	// keeps the lines before the damage; an object over --max-object-bytes
-	// is rejected whole (Rejected).
-	Reason   string `json:"reason"`
-	Rejected bool   `json:"rejected"`
-	Lines    int64  `json:"lines_kept"`
-}
-
 // Reject is a sample of a skipped line, written to <output>/_rejects/.
 type Reject struct {
 	Object string `json:"object"`
@@ -145,9 +135,11 @@ type runState struct {
 	configHash     string
 	windows        []features.Window
 	manifestInputs []ManifestInput
-	prev           *Manifest
-	prevETag       string
-	sum            *Summary
+	// heads holds, by table root and date, the manifest ETags the run
+	// started from; prev the manifests of a dated run's date.
+	heads map[string]map[string]string
+	prev  []*Manifest
+	sum   *Summary
 }
 
 // aggregate is the merged result of reading some units.
@@ -248,22 +240,15 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.date, "objects", len(inputs))
 
 	shard, shards, sharded := cfg.shard()
-	// A dated run reads the committed manifest first, to skip or to replace it.
-	if rs.date != "" && !sharded {
-		rs.prev, rs.prevETag, err = readManifestRetry(ctx, rs.retry(), rs.out, rs.tableLoc(rs.windows[0]), rs.date)
-		if err != nil {
-			return nil, storageErr(fmt.Errorf("read manifest of %s: %w", rs.date, err))
-		}
-		if cfg.SkipCommitted && cfg.Input != "-" {
-			skipped, err := rs.allCommitted(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if skipped != nil {
-				log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
-				sum.Partitions = skipped
-				return rs.done(), nil
-			}
+	// The heads the run's commits are conditional on: read as it starts.
+	if err := rs.startHeads(ctx); err != nil {
+		return nil, err
+	}
+	if rs.date != "" && !sharded && cfg.SkipCommitted && cfg.Input != "-" {
+		if skipped := rs.allCommitted(); skipped != nil {
+			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
+			sum.Partitions = skipped
+			return rs.done(), nil
 		}
 	}
 
@@ -301,22 +286,19 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 
 // allCommitted returns the skipped partitions when every table of the date
 // is committed from the same inputs and config, or nil.
-func (rs *runState) allCommitted(ctx context.Context) ([]PartitionResult, error) {
+func (rs *runState) allCommitted() []PartitionResult {
+	if len(rs.prev) != len(rs.windows) {
+		return nil
+	}
 	var res []PartitionResult
 	for i, w := range rs.windows {
-		m := rs.prev
-		if i > 0 {
-			var err error
-			if m, _, err = readManifestRetry(ctx, rs.retry(), rs.out, rs.tableLoc(w), rs.date); err != nil {
-				return nil, storageErr(fmt.Errorf("read manifest of %s: %w", rs.date, err))
-			}
-		}
-		if m == nil || !m.sameInputs(rs.manifestInputs, rs.configHash) {
-			return nil, nil
+		m := rs.prev[i].Committed()
+		if m == nil || m.Window != w.String() || !m.SameInputs(rs.manifestInputs, rs.configHash) {
+			return nil
 		}
 		res = append(res, PartitionResult{Window: w.String(), Date: rs.date, Status: StatusSkipped, RunID: m.RunID, Rows: m.Rows})
 	}
-	return res, nil
+	return res
 }
 
 // readStdin reads standard input as one object.
@@ -369,19 +351,10 @@ func (rs *runState) collect(results []objectResult) (*aggregate, error) {
 	return agg, nil
 }
 
-func (rs *runState) tableLoc(w features.Window) Location {
-	if len(rs.windows) > 1 {
-		loc := rs.outLoc
-		loc.Prefix = rs.outLoc.Key("window=" + w.String())
-		return loc
-	}
-	return rs.outLoc
-}
-
 // finish checks the bad-input threshold, writes the rejects sample, builds
 // every table and commits each date partition.
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
-	cfg, sum, log := rs.cfg, rs.sum, rs.log
+	cfg, sum := rs.cfg, rs.sum
 	total := agg.partial
 	sum.BytesRead, sum.BytesDecoded, sum.Damaged = agg.bytesRead, agg.bytesDecoded, agg.damaged
 	c := total.Counts
@@ -414,12 +387,44 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 			cfg.MaxPanes, c.TooManyPanes)}
 	}
 
+	if c.Events-c.OutOfRange == 0 && !cfg.AllowEmpty {
+		// An empty stdin, a broken upstream pipe or inputs holding no
+		// event of the date: committing would hide it.
+		return rs.done(), &kindError{KindStorage, fmt.Errorf(
+			"the input holds no event%s (%d lines, %d events outside the date); nothing committed (--allow-empty commits empty partitions)", rs.forDate(), c.Lines, c.OutOfRange)}
+	}
+	parts, err := rs.partitions(ctx, total)
+	if err != nil {
+		return rs.done(), err
+	}
+	res, err := rs.committer().Commit(ctx, parts)
+	sum.Partitions = res
+	for _, r := range res {
+		sum.Files = append(sum.Files, r.Files...)
+	}
+	if err != nil {
+		return rs.done(), commitErr(err)
+	}
+	rs.gc(ctx)
+	return rs.done(), nil
+}
+
+func (rs *runState) forDate() string {
+	if rs.date == "" {
+		return ""
+	}
+	return " of " + rs.date
+}
+
+// partitions builds every table of the run and the partitions to commit,
+// each against the head the run started from.
+func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]*table.Partition, error) {
+	cfg, sum := rs.cfg, rs.sum
+	c := total.Counts
 	cols := cfg.Columns()
-	var firstErr error
-	var tables []Location
+	var parts []*table.Partition
 	for _, w := range rs.windows {
-		tloc := rs.tableLoc(w)
-		tables = append(tables, tloc)
+		t := rs.table(w)
 		opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(cols.Dims)}
 		if rs.date != "" {
 			d := mustDate(rs.date)
@@ -427,7 +432,7 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 		}
 		rows, err := total.Table(w, opt)
 		if err != nil {
-			return rs.done(), err
+			return nil, err
 		}
 		sum.Rows += len(rows)
 		byDate := splitByDate(rows)
@@ -435,69 +440,53 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 		if rs.date != "" {
 			dates = []string{rs.date} // an empty date is committed too: it had no events
 		}
-		cm := &committer{out: rs.out, loc: tloc, runID: rs.runID, grace: cfg.GCGrace, log: log, now: rs.opts.Now,
-			beforePublish: rs.opts.BeforePublish, cols: cols, meta: tableMetadata(w, cols), retry: retry}
+		meta := tableMetadata(w, cols)
 		for _, d := range dates {
-			m := &Manifest{
-				ManifestVersion: ManifestVersion, SchemaVersion: SchemaVersion, Window: w.String(),
-				Schema: cols.Schema(), Date: d, RunID: rs.runID,
-				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]), Inputs: rs.manifestInputs,
-				Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded, BadLines: c.BadTotal(),
-				BadByReason: c.BadByReason(), Config: rs.snapshot, ConfigHash: rs.configHash,
-				Damaged: sum.Damaged, Rejects: sum.Rejects,
-			}
-			p, pe := rs.prev, rs.prevETag
-			if rs.date == "" || len(rs.windows) > 1 {
-				p, pe, err = readManifestRetry(ctx, retry, rs.out, tloc, d)
-				if err != nil {
-					firstErr = cmp.Or(firstErr, storageErr(fmt.Errorf("read manifest of %s: %w", d, err)))
-					continue
-				}
-			}
-			res, err := cm.commit(ctx, m, p, pe, cfg.Format, byDate[d])
-			res.Window = w.String()
-			sum.Partitions = append(sum.Partitions, res)
-			sum.Files = append(sum.Files, res.Files...)
+			head, err := rs.readHeadNow(ctx, t, d)
 			if err != nil {
-				log.Error("commit failed", "window", w.String(), "date", d, "run_id", rs.runID, "error", err)
-				firstErr = cmp.Or(firstErr, err)
-				if ctx.Err() != nil {
-					return rs.done(), firstErr
-				}
-				continue
+				return nil, err
 			}
-			log.Info("committed", "window", w.String(), "date", d, "run_id", rs.runID, "rows", res.Rows)
+			m := &Manifest{
+				SchemaVersion: SchemaVersion, Window: w.String(),
+				Schema: cols.Schema(), Date: d, RunID: rs.runID,
+				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]), PartitionEvents: requests(byDate[d]),
+				Inputs: rs.manifestInputs, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
+				BadLines: c.BadTotal(), BadByReason: c.BadByReason(),
+				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
+			}
+			if prev := head.Manifest.Committed(); prev != nil && m.PartitionEvents == 0 && !cfg.AllowEmpty && committedEvents(prev) > 0 {
+				return nil, &kindError{KindStorage, fmt.Errorf(
+					"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it)",
+					d, w, prev.RunID)}
+			}
+			blobs, err := encodeFiles(cfg.Format, cols, meta, byDate[d])
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, &table.Partition{Table: t, Date: d, Head: head, Manifest: m, Blobs: blobs})
 		}
 	}
-	if firstErr == nil {
-		for _, tloc := range tables {
-			var dates []string
-			if rs.date != "" {
-				dates = []string{rs.date}
-			}
-			if res, err := GC(ctx, rs.out, tloc, cfg.GCGrace, rs.opts.Now(), dates...); err != nil {
-				log.Warn("garbage collection", "error", err)
-			} else if len(res.Deleted) > 0 {
-				log.Info("removed superseded runs", "runs", res.Deleted)
-			}
-		}
-	}
-	return rs.done(), firstErr
+	return parts, nil
 }
 
-// readManifestRetry reads a partition's manifest with retries; a partition
-// never committed gives a nil manifest and no error.
-func readManifestRetry(ctx context.Context, retry retrier, b Bucket, loc Location, date string) (*Manifest, string, error) {
-	var m *Manifest
-	var etag string
-	err := retry.do(ctx, "read manifest of "+date, func(ctx context.Context) (err error) {
-		m, etag, err = ReadManifest(ctx, b, loc, date)
-		if errors.Is(err, storage.ErrNotExist) {
-			m, etag, err = nil, "", nil
-		}
-		return err
-	})
-	return m, etag, err
+// requests sums the rows' request counts: the events of a partition (each
+// counted once per window holding it).
+func requests(rows []features.Row) int64 {
+	var n int64
+	for i := range rows {
+		n += rows[i].RequestCount
+	}
+	return n
+}
+
+// committedEvents tells whether a committed partition holds events; a
+// version 1 manifest did not count them per partition, so its rows stand
+// in for them.
+func committedEvents(m *Manifest) int64 {
+	if m.ManifestVersion >= 2 {
+		return m.PartitionEvents
+	}
+	return int64(m.Rows)
 }
 
 // splitByDate groups rows (sorted by window start) by the UTC date of their
@@ -803,10 +792,7 @@ func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID str
 	for _, r := range rejects {
 		_ = enc.Encode(r) // strings only: cannot fail
 	}
-	key := loc.Key("_rejects/run=" + runID + "/rejects.jsonl")
-	if date != "" {
-		key = loc.Key("_rejects/date=" + date + "/run=" + runID + "/rejects.jsonl")
-	}
+	key := table.NewOutput(out, loc.Prefix).RejectsKey(date, runID)
 	err := retry.do(ctx, "write "+key, func(ctx context.Context) error {
 		_, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
 		return err

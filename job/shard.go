@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -15,10 +16,12 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
 )
 
 // ShardFormatVersion is the version of shard partial objects.
-const ShardFormatVersion = 1
+// Version 2 added the heads the shard started from.
+const ShardFormatVersion = 2
 
 var shardMagic = []byte("LSSHARD1")
 
@@ -39,10 +42,9 @@ type ShardHeader struct {
 	BytesDecoded  int64           `json:"bytes_decoded"`
 	Damaged       []DamagedObject `json:"damaged_objects,omitempty"`
 	Rejects       []Reject        `json:"rejects,omitempty"`
-}
-
-func partialsPrefix(out Location, date, runID string) string {
-	return out.Key("_partials/date=" + date + "/run=" + runID + "/")
+	// Heads are the manifest ETags of the date in each table (by table
+	// folder) when the shard started: the merge commits against them.
+	Heads map[string]map[string]string `json:"heads"`
 }
 
 func shardName(i, n int) string { return fmt.Sprintf("shard-%d-of-%d", i, n) }
@@ -56,6 +58,7 @@ func (rs *runState) writeShard(ctx context.Context, shard, shards int, all, mine
 		FormatVersion: ShardFormatVersion, RunID: rs.runID, Date: rs.date, Shard: shard, Shards: shards,
 		ConfigHash: rs.configHash, Version: rs.opts.Version, Inputs: rs.manifestInputs,
 		BytesRead: agg.bytesRead, BytesDecoded: agg.bytesDecoded, Damaged: agg.damaged, Rejects: agg.rejects,
+		Heads: rs.heads,
 	}
 	for _, u := range all {
 		h.Units = append(h.Units, u.id())
@@ -81,7 +84,7 @@ func (rs *runState) writeShard(ctx context.Context, shard, shards int, all, mine
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("compress shard: %w", err)
 	}
-	key := partialsPrefix(rs.outLoc, rs.date, rs.runID) + shardName(shard, shards)
+	key := rs.output().PartialsPrefix(rs.date, rs.runID) + shardName(shard, shards)
 	err = rs.retry().do(ctx, "write "+key, func(ctx context.Context) error {
 		_, err := rs.out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{})
 		return err
@@ -149,7 +152,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if rs.date == "" {
 		return nil, settingError(&cfg, "Date", errors.New("required: the date the shards computed"))
 	}
-	prefix := partialsPrefix(rs.outLoc, rs.date, rs.runID)
+	prefix := rs.output().PartialsPrefix(rs.date, rs.runID)
 	var objs []storage.ObjectInfo
 	err = rs.retry().do(ctx, "list "+prefix, func(ctx context.Context) error {
 		objs = objs[:0]
@@ -213,9 +216,14 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, mergeErr("%s was computed with another config (hash %s, merge has %s)", o.Key, h.ConfigHash, rs.configHash)
 		}
 		if units == nil {
-			units, rs.manifestInputs = h.Units, h.Inputs
+			units, rs.manifestInputs, rs.heads = h.Units, h.Inputs, h.Heads
 		} else if !slices.Equal(units, h.Units) || !slices.Equal(rs.manifestInputs, h.Inputs) {
 			return nil, mergeErr("%s saw a different input listing than shard 0 (a stale shard: rerun it)", o.Key)
+		} else if !sameHeads(rs.heads, h.Heads) {
+			// A run committed the date while the shards started: the
+			// sharded run started before that commit, so it lost.
+			return nil, &kindError{KindLostRace, fmt.Errorf("merge %s run %s: the date was committed while its shards started (%s saw another head than shard 0): %w",
+				rs.date, rs.runID, o.Key, table.ErrLostRace)}
 		}
 		for _, u := range h.Covered {
 			covered[u]++
@@ -241,11 +249,24 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	rs.log.Info("merging shards", "run_id", rs.runID, "date", rs.date, "shards", shards, "objects", len(rs.manifestInputs))
 	sum, err := rs.finish(ctx, agg)
 	if err == nil {
-		if derr := deletePrefix(ctx, rs.out, prefix); derr != nil {
+		if derr := rs.output().DeletePrefix(ctx, prefix); derr != nil {
 			rs.log.Warn("delete merged partials", "prefix", prefix, "error", derr)
 		}
 	}
 	return sum, err
+}
+
+func sameHeads(a, b map[string]map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for t, ha := range a {
+		hb, ok := b[t]
+		if !ok || !maps.Equal(ha, hb) {
+			return false
+		}
+	}
+	return true
 }
 
 func mergeErr(format string, args ...any) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
+	"github.com/logsmith/logsmith/table"
 )
 
 // shardFixture: generated gzip objects, plain objects large enough to be
@@ -108,7 +109,7 @@ func TestShardedEqualsSingle(t *testing.T) {
 				t.Fatalf("shard %d/%d: %v", i, n, err)
 			}
 		}
-		if ms, _ := job.ListManifests(ctx, b, mustLoc(t, "s3://"+b.Bucket()+"/"+out+"/window=5m")); len(ms) != 0 {
+		if ms, _ := listManifests(ctx, b, mustLoc(t, "s3://"+b.Bucket()+"/"+out+"/window=5m")); len(ms) != 0 {
 			t.Fatalf("n=%d: shards committed a partition before the merge", n)
 		}
 		cfg := shardConfig(b, s, out)
@@ -185,7 +186,7 @@ func TestMergeRejectsBadShards(t *testing.T) {
 		}
 	}
 	_ = b.Delete(ctx, key("o", "A", 0, 2))
-	if ms, _ := job.ListManifests(ctx, b, mustLoc(t, "s3://"+b.Bucket()+"/o/window=5m")); len(ms) != 0 {
+	if ms, _ := listManifests(ctx, b, mustLoc(t, "s3://"+b.Bucket()+"/o/window=5m")); len(ms) != 0 {
 		t.Fatal("a rejected merge committed")
 	}
 	if err := merge("A"); err != nil {
@@ -204,10 +205,10 @@ func TestMergeRejectsBadShards(t *testing.T) {
 	}
 	// Partials of runs that never merge are collected once older than grace.
 	loc := mustLoc(t, "s3://"+b.Bucket()+"/o")
-	if _, err := job.GC(ctx, b, loc, time.Hour, time.Now()); err != nil || len(readAll(t, b, "o/_partials/date=2025-11-08/run=C/")) != 2 {
+	if _, err := job.GC(ctx, b, loc, table.GCOptions{Now: time.Now(), Grace: time.Hour}); err != nil || len(readAll(t, b, "o/_partials/date=2025-11-08/run=C/")) != 2 {
 		t.Fatalf("gc within grace removed partials: %v", err)
 	}
-	res, err := job.GC(ctx, b, loc, time.Hour, time.Now().Add(2*time.Hour))
+	res, err := job.GC(ctx, b, loc, table.GCOptions{Now: time.Now().Add(2 * time.Hour), Grace: time.Hour})
 	if err != nil || len(readAll(t, b, "o/_partials/")) != 0 {
 		t.Errorf("gc after grace: %v %v, partials left %d", res, err, len(readAll(t, b, "o/_partials/")))
 	}

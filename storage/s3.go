@@ -197,7 +197,7 @@ func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("stat s3://%s/%s: %w", s.bucket, key, s3Error(err))
 	}
-	return ObjectInfo{Key: key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified}, nil
+	return ObjectInfo{Key: key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified, VersionID: o.VersionID}, nil
 }
 
 // Open returns a stream of the object's bytes from offset on. The caller
@@ -254,7 +254,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, s3Error(err))
 	}
-	return ObjectInfo{Key: key, Size: info.Size, ETag: info.ETag, Modified: info.LastModified}, nil
+	return ObjectInfo{Key: key, Size: info.Size, ETag: info.ETag, Modified: info.LastModified, VersionID: info.VersionID}, nil
 }
 
 // Delete removes the object. Deleting a missing object is not an error.

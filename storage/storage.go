@@ -23,6 +23,9 @@ type ObjectInfo struct {
 	Size     int64
 	ETag     string // opaque; changes whenever the content may have changed
 	Modified time.Time
+	// VersionID names this version of the object on a versioned bucket;
+	// empty elsewhere. Set by Put and Stat.
+	VersionID string
 }
 
 // PutOptions make a write conditional. The zero value writes unconditionally.

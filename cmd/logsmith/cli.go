@@ -24,7 +24,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/logsmith/logsmith/job"
-	"github.com/logsmith/logsmith/storage"
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=...".
@@ -83,7 +82,9 @@ Usage:
   logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
   logsmith ls       --output URL                                 list committed partitions
   logsmith show     --output URL --date D                        print a partition's manifest
-  logsmith gc       --output URL [--gc-grace 1h]                 delete superseded runs' files
+  logsmith files    --output URL [--from D] [--to D] [--window W] [--format F]
+                                                                 print the committed data objects' URLs
+  logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
   logsmith generate --output URL [flags]                         write synthetic logs
   logsmith --version
 
@@ -109,7 +110,7 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		return cmdGenerate(ctx, args[1:], env, stdout, stderr)
 	case "backfill":
 		return cmdBackfill(ctx, args[1:], env, stdout, stderr)
-	case "ls", "show", "gc":
+	case "ls", "show", "gc", "files":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	}
 	fmt.Fprint(stderr, usage)
@@ -395,87 +396,4 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	}
 	tw.Flush()
 	return err
-}
-
-func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
-	var cfg job.OutputConfig
-	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
-		return err
-	}
-	if err := cfg.Validate(cmd == "show"); err != nil {
-		return err
-	}
-	b, loc, err := job.OpenOutput(&cfg)
-	if err != nil {
-		return err
-	}
-	switch cmd {
-	case "show":
-		tables, err := job.Tables(ctx, b, loc)
-		if err != nil {
-			return err
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		found := false
-		for _, t := range tables {
-			m, _, err := job.ReadManifest(ctx, b, t, cfg.Date)
-			if errors.Is(err, storage.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("show %s: %w", cfg.Date, err)
-			}
-			found = true
-			if err := enc.Encode(m); err != nil {
-				return err
-			}
-		}
-		if !found {
-			return fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist)
-		}
-		return nil
-	case "gc":
-		var dates []string
-		if cfg.Date != "" {
-			dates = []string{cfg.Date}
-		}
-		tables, err := job.Tables(ctx, b, loc)
-		if err != nil {
-			return err
-		}
-		res := &job.GCResult{}
-		for _, t := range tables {
-			r, err := job.GC(ctx, b, t, cfg.GCGrace, time.Now(), dates...)
-			if err != nil {
-				return err
-			}
-			res.Deleted = append(res.Deleted, r.Deleted...)
-			res.Kept = append(res.Kept, r.Kept...)
-		}
-		if cfg.JSON {
-			return json.NewEncoder(stdout).Encode(res)
-		}
-		for _, d := range res.Deleted {
-			fmt.Fprintln(stdout, "deleted", d)
-		}
-		for _, k := range res.Kept {
-			fmt.Fprintln(stdout, "kept (within grace)", k)
-		}
-		return nil
-	}
-	ms, err := job.ListAllManifests(ctx, b, loc)
-	if err != nil {
-		return err
-	}
-	if cfg.JSON {
-		return json.NewEncoder(stdout).Encode(ms)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "WINDOW\tDATE\tROWS\tRUN\tCOMMITTED\tINPUTS\tBAD_LINES\tOUT_OF_RANGE\tDAMAGED")
-	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%d\n", m.Window, m.Date, m.Rows, m.RunID,
-			m.CommittedAt.Format(time.RFC3339), len(m.Inputs), m.BadLines, m.OutOfRange, len(m.Damaged))
-	}
-	return tw.Flush()
 }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
+)
+
+// cmdOutput runs the commands that read or tidy an output: ls, show, files
+// and gc.
+func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
+	var cfg job.OutputConfig
+	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
+		return err
+	}
+	if err := cfg.Validate(cmd == "show"); err != nil {
+		return err
+	}
+	out, loc, err := job.OpenOutput(&cfg)
+	if err != nil {
+		return err
+	}
+	tables, err := out.Tables(ctx)
+	if err != nil {
+		return job.StorageError(err)
+	}
+	switch cmd {
+	case "show":
+		return show(ctx, stdout, tables, cfg.Date, cfg.Wait)
+	case "files":
+		return files(ctx, stdout, tables, loc, &cfg)
+	case "gc":
+		opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention}
+		if cfg.Date != "" {
+			opts.Dates = []string{cfg.Date}
+		}
+		res, err := job.GC(ctx, out.Bucket, loc, opts)
+		if err != nil {
+			return err
+		}
+		if cfg.JSON {
+			return json.NewEncoder(stdout).Encode(res)
+		}
+		for _, d := range res.Deleted {
+			fmt.Fprintln(stdout, "deleted", d)
+		}
+		for _, k := range res.Kept {
+			fmt.Fprintln(stdout, "kept (within grace)", k)
+		}
+		return nil
+	}
+	var ms []*table.Manifest
+	for _, t := range tables {
+		tm, err := t.Manifests(ctx)
+		if err != nil {
+			return job.StorageError(err)
+		}
+		ms = append(ms, tm...)
+	}
+	if cfg.JSON {
+		return json.NewEncoder(stdout).Encode(ms)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "WINDOW\tDATE\tSTATE\tROWS\tRUN\tCOMMITTED\tINPUTS\tBAD_LINES\tOUT_OF_RANGE\tDAMAGED")
+	for _, m := range ms {
+		at := m.CommittedAt
+		if m.State == table.StateClaimed {
+			at = m.ClaimedAt
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%d\n", m.Window, m.Date, m.State, m.Rows, m.RunID,
+			at.Format(time.RFC3339), len(m.Inputs), m.BadLines, m.OutOfRange, len(m.Damaged))
+	}
+	return tw.Flush()
+}
+
+// show prints the committed manifest of a date in every table.
+func show(ctx context.Context, stdout io.Writer, tables []table.Table, date string, wait time.Duration) error {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	found := false
+	for _, t := range tables {
+		m, err := t.Committed(ctx, date, wait)
+		if err != nil {
+			return job.StorageError(fmt.Errorf("show %s: %w", date, err))
+		}
+		if m == nil {
+			continue
+		}
+		found = true
+		if err := enc.Encode(m); err != nil {
+			return err
+		}
+	}
+	if !found {
+		return job.StorageError(fmt.Errorf("show %s: no committed partition: %w", date, storage.ErrNotExist))
+	}
+	return nil
+}
+
+// files prints the URL of every committed data object, one per line (or
+// with sizes, hashes and ETags as JSON lines).
+func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.Location, cfg *job.OutputConfig) error {
+	enc := json.NewEncoder(stdout)
+	for _, t := range tables {
+		if cfg.Window != "" && t.Window != cfg.Window {
+			if t.Dir {
+				continue
+			}
+		}
+		fs, err := t.Files(ctx, cfg.From, cfg.To, cfg.Format, cfg.Wait)
+		if err != nil {
+			return job.StorageError(err)
+		}
+		for _, f := range fs {
+			if cfg.Window != "" && f.Window != cfg.Window {
+				continue
+			}
+			u := loc
+			u.Prefix = f.Key
+			if cfg.JSON {
+				if err := enc.Encode(struct {
+					URL string `json:"url"`
+					table.DataFile
+				}{u.String(), f}); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintln(stdout, u.String())
+		}
+	}
+	return nil
+}

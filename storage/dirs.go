@@ -1,0 +1,109 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// ListDirs calls fn, in key order, for each distinct "folder" directly
+// under prefix: the part of a key after prefix up to and including the next
+// slash. It lists one level only, so its cost grows with the number of
+// folders, not with the number of objects below them.
+func (s *S3) ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops minio's lister goroutine if we return early
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: false}) {
+		if o.Err != nil {
+			return fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, s3Error(o.Err))
+		}
+		if !strings.HasSuffix(o.Key, "/") || o.Key == prefix {
+			continue
+		}
+		if err := fn(o.Key); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// ListDirs calls fn, in key order, for each folder directly under prefix
+// that holds at least one object, as prefix plus the folder's name and a
+// slash. prefix must be empty or end with a slash.
+func (l *Local) ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error {
+	dir := strings.TrimSuffix(prefix, "/")
+	if dir == "" {
+		dir = "."
+	} else if err := checkKey(dir); err != nil || !strings.HasSuffix(prefix, "/") {
+		return fmt.Errorf("list folders %q: %w", prefix, ErrInvalidKey)
+	}
+	entries, err := fs.ReadDir(l.root.FS(), dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list folders %q: %w", prefix, translate(err))
+	}
+	for _, e := range entries { // ReadDir sorts by name
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !e.IsDir() || strings.HasPrefix(e.Name(), tmpPrefix) {
+			continue
+		}
+		if err := fn(prefix + e.Name() + "/"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveStaleTemp deletes the temporary files that writes under prefix left
+// behind when their process was killed (List never shows them), if they
+// were last modified before olderThan. It returns how many it removed.
+func (l *Local) RemoveStaleTemp(ctx context.Context, prefix string, olderThan time.Time) (int, error) {
+	dir := strings.TrimSuffix(prefix, "/")
+	if dir == "" {
+		dir = "."
+	} else if err := checkKey(dir); err != nil {
+		return 0, fmt.Errorf("remove temporary files under %q: %w", prefix, err)
+	}
+	var stale []string
+	err := fs.WalkDir(l.root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && strings.HasPrefix(d.Name(), tmpPrefix) {
+			if fi, err := d.Info(); err == nil && fi.ModTime().Before(olderThan) {
+				stale = append(stale, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("remove temporary files under %q: %w", prefix, translate(err))
+	}
+	for i, p := range stale {
+		if err := l.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return i, fmt.Errorf("remove temporary file %s: %w", p, translate(err))
+		}
+		for d := path.Dir(p); d != "." && d != dir; d = path.Dir(d) {
+			if l.root.Remove(d) != nil {
+				break
+			}
+		}
+	}
+	return len(stale), nil
+}

@@ -1,0 +1,355 @@
+package table
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/logsmith/logsmith/storage"
+)
+
+// Blob is one encoded data object of a partition.
+type Blob struct {
+	Format string
+	Data   []byte
+}
+
+// Partition is one (table, date) a command commits: the head it read when
+// it started, the manifest to publish (Files, State and the commit times
+// are filled in by the committer) and the data in every format.
+type Partition struct {
+	Table    Table
+	Date     string
+	Head     Head
+	Manifest *Manifest
+	Blobs    []Blob
+}
+
+func (p *Partition) key() string { return p.Table.ManifestKey(p.Date) }
+
+// Result is what happened to one partition.
+type Result struct {
+	Window string   `json:"window"`
+	Date   string   `json:"date"`
+	Status string   `json:"status"`
+	RunID  string   `json:"run_id"`
+	Rows   int      `json:"rows"`
+	Files  []string `json:"files"`
+}
+
+// Partition outcomes.
+const (
+	StatusCommitted = "committed"
+	StatusSkipped   = "skipped"   // already committed from the same inputs and config
+	StatusLost      = "lost_race" // another run committed first
+	StatusNotDone   = "not_committed"
+)
+
+// publishTimeout bounds publishing once data objects are being replaced,
+// when it goes on after the command was cancelled.
+const publishTimeout = 2 * time.Minute
+
+// DefaultLease is how long a claim holds off other commands before it is
+// taken to be abandoned (its command killed while publishing).
+const DefaultLease = 10 * time.Minute
+
+// Committer publishes the partitions of one command.
+type Committer struct {
+	RunID string
+	// Retry calls fn until it succeeds or fails for good; nil calls it once.
+	Retry func(ctx context.Context, what string, fn func(context.Context) error) error
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Lease: a claim younger than this is waited for, an older one is
+	// taken over. DefaultLease when zero.
+	Lease time.Duration
+	// Poll is how often a live claim is re-read while waiting (1s when 0).
+	Poll time.Duration
+	Log  *slog.Logger
+	// BeforePublish, when set, is called for each partition before the
+	// command claims it (tests use it to line up races).
+	BeforePublish func(ctx context.Context, date string)
+}
+
+func (c *Committer) retry(ctx context.Context, what string, fn func(context.Context) error) error {
+	if c.Retry == nil {
+		return fn(ctx)
+	}
+	return c.Retry(ctx, what, fn)
+}
+
+func (c *Committer) now() time.Time {
+	if c.Now == nil {
+		return time.Now().UTC()
+	}
+	return c.Now().UTC()
+}
+
+func (c *Committer) log() *slog.Logger {
+	if c.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Log
+}
+
+// claimed is a partition this command holds a claim on.
+type claimed struct {
+	p     *Partition
+	etag  string    // of our claim manifest
+	claim *Manifest // our claim manifest
+}
+
+// Commit publishes parts: claims every partition against the head read at
+// the start, in key order; then replaces each partition's data objects and
+// publishes its final manifest. If a claim fails because a head changed,
+// the claims already made are released, no data is written, and the error
+// wraps ErrLostRace. The results say what happened to each partition; a
+// storage failure while publishing can leave the partitions before it
+// committed and those after it as they were, each whole.
+func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, error) {
+	parts = slices.Clone(parts)
+	slices.SortFunc(parts, func(a, b *Partition) int { return cmp.Compare(a.key(), b.key()) })
+	results := make([]Result, len(parts))
+	for i, p := range parts {
+		results[i] = Result{Window: p.Manifest.Window, Date: p.Date, Status: StatusNotDone, RunID: c.RunID, Rows: p.Manifest.Rows}
+	}
+	for i, p := range parts {
+		if i > 0 && p.key() == parts[i-1].key() {
+			return results, fmt.Errorf("commit %s: the partition is given twice", p.key())
+		}
+	}
+	var claims []claimed
+	for i, p := range parts {
+		if c.BeforePublish != nil {
+			c.BeforePublish(ctx, p.Date)
+		}
+		cl, err := c.claim(ctx, p)
+		if err != nil {
+			c.release(ctx, claims)
+			if errors.Is(err, ErrLostRace) {
+				results[i].Status = StatusLost
+			}
+			return results, err
+		}
+		claims = append(claims, cl)
+	}
+	// Cancelled before any data is replaced: give the partitions back.
+	// After that, finish publishing whatever the signal: a claim left
+	// behind would hold off other runs for the lease.
+	if err := ctx.Err(); err != nil {
+		c.release(ctx, claims)
+		return results, err
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
+	for i, cl := range claims {
+		keys, err := c.publish(pctx, cl)
+		if err != nil {
+			c.release(ctx, claims[i+1:])
+			if errors.Is(err, ErrLostRace) {
+				results[i].Status = StatusLost
+			}
+			return results, err
+		}
+		results[i].Status, results[i].Files = StatusCommitted, keys
+		c.log().Info("committed", "window", cl.p.Manifest.Window, "date", cl.p.Date, "run_id", c.RunID, "rows", cl.p.Manifest.Rows)
+	}
+	return results, nil
+}
+
+// claim publishes a claim manifest for p against the head read at start.
+func (c *Committer) claim(ctx context.Context, p *Partition) (claimed, error) {
+	key := p.key()
+	head := p.Head
+	if err := c.waitForClaim(ctx, p); err != nil {
+		return claimed{}, err
+	}
+	m := *p.Manifest
+	m.ManifestVersion, m.State, m.RunID = ManifestVersion, StateClaimed, c.RunID
+	m.ClaimedAt, m.CommittedAt = c.now(), time.Time{}
+	m.Files = nil
+	for _, b := range p.Blobs {
+		sum := sha256.Sum256(b.Data)
+		m.Files = append(m.Files, File{Path: dataBase + b.Format, Format: b.Format, Size: int64(len(b.Data)), Rows: m.Rows, SHA256: hex.EncodeToString(sum[:])})
+	}
+	m.Previous = nil
+	if prev := head.Manifest.Committed(); prev != nil {
+		pc := *prev
+		pc.Previous = nil
+		m.Previous = &pc
+		m.Supersedes = pc.RunID
+	}
+	body := m.Encode()
+	etag, err := c.conditionalPut(ctx, "claim "+key, p.Table, p.Date, body, head.ETag, func(cur *Manifest) bool {
+		return cur.State == StateClaimed && cur.RunID == c.RunID && cur.ClaimedAt.Equal(m.ClaimedAt)
+	})
+	if err != nil {
+		return claimed{}, err
+	}
+	return claimed{p: p, etag: etag, claim: &m}, nil
+}
+
+// waitForClaim waits while p's head is another command's live claim: that
+// command may still commit (then we lost) or may have died (then its claim
+// expires and we take over).
+func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
+	m := p.Head.Manifest
+	if m == nil || m.State != StateClaimed || m.RunID == c.RunID {
+		return nil
+	}
+	lease := cmp.Or(c.Lease, DefaultLease)
+	poll := cmp.Or(c.Poll, time.Second)
+	for c.now().Sub(m.ClaimedAt) < lease {
+		c.log().Info("waiting for another run's commit", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt)
+		t := time.NewTimer(min(poll, max(lease-c.now().Sub(m.ClaimedAt), time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		var cur Head
+		err := c.retry(ctx, "read "+p.key(), func(ctx context.Context) (err error) {
+			cur, err = p.Table.ReadHead(ctx, p.Date)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if cur.ETag != p.Head.ETag {
+			return lost(p.key(), cur)
+		}
+	}
+	c.log().Warn("taking over an abandoned claim", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt)
+	return nil
+}
+
+func lost(key string, cur Head) error {
+	winner := "unknown"
+	if cur.Manifest != nil {
+		winner = cur.Manifest.RunID
+	}
+	return fmt.Errorf("commit %s: run %s committed first: %w", key, winner, ErrLostRace)
+}
+
+// conditionalPut writes a manifest if the head is still ifMatch ("" for
+// none). The PUT may fail, or succeed with its answer lost: after any
+// failure, the manifest now in place decides (ours tells it is ours).
+func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, date string, body []byte, ifMatch string, ours func(*Manifest) bool) (string, error) {
+	key := t.ManifestKey(date)
+	opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
+	var etag string
+	err := c.retry(ctx, what, func(ctx context.Context) error {
+		info, err := t.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
+		if err == nil {
+			etag = info.ETag
+			return nil
+		}
+		cur, rerr := t.ReadHead(ctx, date)
+		switch {
+		case rerr == nil && cur.Manifest != nil && ours(cur.Manifest):
+			etag = cur.ETag
+			return nil
+		case rerr == nil && cur.ETag != ifMatch:
+			return lost(key, cur)
+		}
+		return err // the head is unchanged: try the PUT again
+	})
+	if err == nil {
+		return etag, nil
+	}
+	if errors.Is(err, ErrLostRace) || errors.Is(err, context.Canceled) {
+		return "", err
+	}
+	if errors.Is(err, storage.ErrPrecondition) {
+		return "", fmt.Errorf("%s: %w", what, ErrLostRace)
+	}
+	return "", fmt.Errorf("%s: %w", what, err)
+}
+
+// publish replaces cl's data objects, each by a PUT conditional on the
+// object read after the claim, then publishes the final manifest against
+// the claim. It returns the data keys.
+func (c *Committer) publish(ctx context.Context, cl claimed) ([]string, error) {
+	p := cl.p
+	m := *p.Manifest
+	m.ManifestVersion, m.State, m.RunID = ManifestVersion, StateCommitted, c.RunID
+	claim := cl.claim
+	m.ClaimedAt, m.Supersedes, m.Previous = claim.ClaimedAt, claim.Supersedes, nil
+	m.Files = nil
+	var keys []string
+	for i, b := range p.Blobs {
+		key := p.Table.DataKey(p.Date, b.Format)
+		f := claim.Files[i]
+		var info storage.ObjectInfo
+		err := c.retry(ctx, "write "+key, func(ctx context.Context) error {
+			cur, err := p.Table.Bucket.Stat(ctx, key)
+			opts := storage.PutOptions{IfNoneMatch: true}
+			switch {
+			case err == nil && cur.Size == f.Size && c.sameContent(ctx, p.Table, key, f.SHA256):
+				info = cur // a PUT whose answer was lost landed
+				return nil
+			case err == nil:
+				opts = storage.PutOptions{IfMatch: cur.ETag}
+			case !errors.Is(err, storage.ErrNotExist):
+				return err
+			}
+			info, err = p.Table.Bucket.Put(ctx, key, bytes.NewReader(b.Data), int64(len(b.Data)), opts)
+			return err
+		})
+		if err != nil {
+			return keys, fmt.Errorf("write %s: %w", key, err)
+		}
+		st := info
+		if st.Size != f.Size {
+			return keys, fmt.Errorf("verify %s: stored %d bytes, wrote %d", key, st.Size, f.Size)
+		}
+		f.ETag, f.VersionID = st.ETag, st.VersionID
+		m.Files = append(m.Files, f)
+		keys = append(keys, key)
+	}
+	m.CommittedAt = c.now()
+	body := m.Encode()
+	_, err := c.conditionalPut(ctx, "publish "+p.key(), p.Table, p.Date, body, cl.etag, func(cur *Manifest) bool {
+		return cur.State == StateCommitted && cur.RunID == c.RunID && cur.CommittedAt.Equal(m.CommittedAt)
+	})
+	return keys, err
+}
+
+// sameContent reports whether the object at key hashes to sum.
+func (c *Committer) sameContent(ctx context.Context, t Table, key, sum string) bool {
+	got, err := hashObject(ctx, t.Bucket, key)
+	return err == nil && got == sum
+}
+
+// release undoes claims whose data was not written: each partition's
+// manifest goes back to the commit it had (or away, if it had none),
+// provided our claim is still its head. It runs even when ctx is done.
+func (c *Committer) release(ctx context.Context, claims []claimed) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for i := len(claims) - 1; i >= 0; i-- {
+		cl := claims[i]
+		key := cl.p.key()
+		var err error
+		if prev := cl.p.Head; prev.Exists() {
+			body := prev.raw
+			_, err = cl.p.Table.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: cl.etag, ContentType: "application/json"})
+		} else {
+			var cur storage.ObjectInfo
+			if cur, err = cl.p.Table.Bucket.Stat(ctx, key); err == nil && cur.ETag == cl.etag {
+				err = cl.p.Table.Bucket.Delete(ctx, key)
+			}
+		}
+		if err != nil && !errors.Is(err, storage.ErrNotExist) {
+			c.log().Warn("release claim", "key", key, "error", err)
+		}
+	}
+}

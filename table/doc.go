@@ -1,0 +1,33 @@
+// Package table owns logsmith's committed output: the layout of every key
+// written or read under an output location, the manifest that describes a
+// committed date partition, reading a partition's head, publishing a new
+// commit against it, listing tables, partitions and their data objects for
+// readers, and garbage collection.
+//
+// # Layout
+//
+// Each feature table (the output itself, or one window=W folder per window
+// spec when a run writes several) holds one folder per UTC date:
+//
+//	[window=W/]date=D/part-00000.parquet   the committed rows, one object per format
+//	[window=W/]date=D/part-00000.csv
+//	[window=W/]date=D/_manifest.json       the partition's head: who committed what
+//	_rejects/date=D/run=ID/rejects.jsonl   samples of bad lines
+//	_partials/date=D/run=ID/shard-i-of-n   shard partials awaiting merge
+//
+// A data object is replaced whole by one conditional PUT, so a reader that
+// globs the output's *.parquet or *.csv files sees, for every partition, the
+// complete rows of exactly one commit at every moment.
+//
+// # Commits and races
+//
+// A command reads the head (the manifest's ETag, or its absence) of every
+// partition it will commit when it starts. [Committer.Commit] first claims
+// every partition, in key order, with a conditional PUT of a claim manifest
+// against that head; if any claim fails, it releases the claims it made and
+// reports [ErrLostRace] having written no data. Then it replaces the data
+// objects and publishes the final manifests against its claims.
+//
+// It does not build rows, parse configuration or decide what to compute:
+// package job does.
+package table

@@ -1,0 +1,226 @@
+package table
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/logsmith/logsmith/storage"
+)
+
+// GCOptions say what a garbage collection removes.
+type GCOptions struct {
+	Now time.Time
+	// Grace: superseded files of the version 1 layout, abandoned shard
+	// partials and temporary files of killed writes are removed once
+	// older than this.
+	Grace time.Duration
+	// RejectsRetention: samples of bad lines older than this are removed;
+	// 0 keeps them.
+	RejectsRetention time.Duration
+	// Dates limits the partitions looked at (all when empty); rejects,
+	// partials and temporary files are always looked at whole.
+	Dates []string
+}
+
+// GCResult reports what a garbage collection removed.
+type GCResult struct {
+	Deleted []string `json:"deleted"` // keys or folders (ending in /)
+	Kept    []string `json:"kept"`    // uncommitted folders within their grace period
+}
+
+// GC removes what no committed manifest needs: data objects of formats the
+// partition's commit no longer has, run=ID folders of the version 1 layout
+// that the manifest does not reference, rejects past retention, partials
+// of sharded runs never merged, and temporary files of killed writes. It
+// never removes a partition's manifest or the data objects it lists, and
+// re-reads a partition's head just before deleting anything in it.
+func (o Output) GC(ctx context.Context, opts GCOptions) (*GCResult, error) {
+	res := &GCResult{}
+	tables, err := o.Tables(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, t := range tables {
+		dates := opts.Dates
+		if len(dates) == 0 {
+			if dates, err = t.Dates(ctx); err != nil {
+				return res, err
+			}
+		}
+		for _, d := range dates {
+			if err := t.gcPartition(ctx, d, opts, res); err != nil {
+				return res, err
+			}
+		}
+	}
+	if opts.RejectsRetention > 0 {
+		if err := o.gcOlder(ctx, o.Prefix+rejectsDir, opts.Now.Add(-opts.RejectsRetention), 1, res); err != nil {
+			return res, err
+		}
+	}
+	if err := o.gcOlder(ctx, o.Prefix+partialsDir, opts.Now.Add(-opts.Grace), 2, res); err != nil {
+		return res, err
+	}
+	if tc, ok := o.Bucket.(tempCollector); ok {
+		if _, err := tc.RemoveStaleTemp(ctx, o.Prefix, opts.Now.Add(-opts.Grace)); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// gcPartition removes what t's partition of date holds beyond its commit.
+func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res *GCResult) error {
+	prefix := t.PartitionPrefix(date)
+	// Group the objects: data objects by name, old run folders by name.
+	folders := map[string]time.Time{} // run=ID/ -> newest object
+	loose := map[string]storage.ObjectInfo{}
+	err := t.Bucket.List(ctx, prefix, func(o storage.ObjectInfo) error {
+		rel := o.Key[len(prefix):]
+		if dir, _, ok := strings.Cut(rel, "/"); ok {
+			if o.Modified.After(folders[dir+"/"]) {
+				folders[dir+"/"] = o.Modified
+			}
+			return nil
+		}
+		if rel != ManifestName {
+			loose[rel] = o
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("gc list %s: %w", prefix, err)
+	}
+	if len(folders) == 0 && len(loose) == 0 {
+		return nil
+	}
+	h, err := t.ReadHead(ctx, date)
+	if err != nil {
+		return err
+	}
+	m := h.Manifest
+	if m == nil || m.State == StateClaimed {
+		return nil // uncommitted or being published: nothing is surely unused
+	}
+	listed := func(rel string) bool {
+		return slices.ContainsFunc(m.Files, func(f File) bool { return f.Path == rel || strings.HasPrefix(f.Path, rel) })
+	}
+	// Unlisted files go once both they and the commit that stopped
+	// listing them are older than the grace period: readers that started
+	// before the commit may still be reading them.
+	expired := func(modified time.Time) bool {
+		return opts.Now.Sub(modified) > opts.Grace && opts.Now.Sub(m.CommittedAt) > opts.Grace
+	}
+	var drop []string
+	for rel, o := range loose {
+		if !listed(rel) {
+			if expired(o.Modified) {
+				drop = append(drop, rel)
+			} else {
+				res.Kept = append(res.Kept, prefix+rel)
+			}
+		}
+	}
+	for dir, newest := range folders {
+		if listed(dir) {
+			continue
+		}
+		if expired(newest) {
+			drop = append(drop, dir)
+		} else {
+			res.Kept = append(res.Kept, prefix+dir)
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	// A command may have committed since: delete nothing if the head
+	// changed, and no object that was rewritten after the listing.
+	if h2, err := t.ReadHead(ctx, date); err != nil {
+		return err
+	} else if h2.ETag != h.ETag {
+		return nil // the next collection decides
+	}
+	slices.Sort(drop)
+	for _, rel := range drop {
+		if strings.HasSuffix(rel, "/") {
+			err = deletePrefix(ctx, t.Bucket, prefix+rel)
+		} else if cur, serr := t.Bucket.Stat(ctx, prefix+rel); serr == nil && cur.ETag == loose[rel].ETag {
+			err = t.Bucket.Delete(ctx, prefix+rel)
+		} else {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("gc %s: %w", prefix+rel, err)
+		}
+		res.Deleted = append(res.Deleted, prefix+rel)
+	}
+	return nil
+}
+
+// gcOlder removes the folders depth levels below root (date=D/run=ID/ is
+// depth 2; run=ID/ or date=D/ is depth 1) whose newest object is older
+// than cutoff. A run's rejects sit one level deeper for dated runs.
+func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, depth int, res *GCResult) error {
+	newest := map[string]time.Time{}
+	err := o.Bucket.List(ctx, root, func(obj storage.ObjectInfo) error {
+		rel := obj.Key[len(root):]
+		parts := strings.SplitN(rel, "/", depth+1)
+		d := depth
+		if len(parts) <= depth || !strings.HasPrefix(parts[0], "date=") {
+			d = 1 // an undated run's folder (run=ID/) or a stray object
+		}
+		if len(parts) <= d {
+			return nil
+		}
+		dir := strings.Join(parts[:d], "/") + "/"
+		if obj.Modified.After(newest[dir]) {
+			newest[dir] = obj.Modified
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("gc list %s: %w", root, err)
+	}
+	var dirs []string
+	for dir, t := range newest {
+		if t.Before(cutoff) {
+			dirs = append(dirs, dir)
+		}
+	}
+	slices.Sort(dirs)
+	for _, dir := range dirs {
+		if err := deletePrefix(ctx, o.Bucket, root+dir); err != nil {
+			return fmt.Errorf("gc %s: %w", root+dir, err)
+		}
+		res.Deleted = append(res.Deleted, root+dir)
+	}
+	return nil
+}
+
+// deletePrefix removes every object under prefix.
+func deletePrefix(ctx context.Context, b Bucket, prefix string) error {
+	var keys []string
+	if err := b.List(ctx, prefix, func(o storage.ObjectInfo) error {
+		keys = append(keys, o.Key)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := b.Delete(ctx, k); err != nil && !errors.Is(err, storage.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeletePrefix removes every object under prefix (a run's partials after
+// its merge, its files after a failure).
+func (o Output) DeletePrefix(ctx context.Context, prefix string) error {
+	return deletePrefix(ctx, o.Bucket, prefix)
+}

@@ -1,0 +1,243 @@
+package table
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/storage"
+)
+
+// ManifestVersion is the version of the manifest format written. Version 1
+// manifests (data under run=ID folders) are still read, for migration.
+const ManifestVersion = 2
+
+// Manifest states.
+const (
+	// StateCommitted: the manifest describes the data objects in place.
+	StateCommitted = "committed"
+	// StateClaimed: a command is replacing the partition; Previous is the
+	// commit still in force until it finishes.
+	StateClaimed = "claimed"
+)
+
+// Manifest describes one date partition of one table.
+type Manifest struct {
+	ManifestVersion int    `json:"manifest_version"`
+	State           string `json:"state"`
+	SchemaVersion   string `json:"schema_version"`
+	Window          string `json:"window"`
+	// Schema is the table's columns.
+	Schema      []features.Column `json:"schema"`
+	Date        string            `json:"date"`
+	RunID       string            `json:"run_id"`
+	Version     string            `json:"logsmith_version"`
+	StartedAt   time.Time         `json:"started_at"`
+	ClaimedAt   time.Time         `json:"claimed_at,omitzero"`
+	CommittedAt time.Time         `json:"committed_at,omitzero"`
+	Rows        int               `json:"rows"`
+	// PartitionEvents counts the events aggregated into this partition's
+	// rows (the sum of its request_count over windows starting on Date).
+	PartitionEvents int64           `json:"partition_events"`
+	Files           []File          `json:"files"`
+	Inputs          []Input         `json:"inputs"`
+	Lines           int64           `json:"lines"`
+	Events          int64           `json:"events"`
+	OutOfRange      int64           `json:"out_of_range"`
+	FoldedEvents    int64           `json:"folded_events"`
+	Damaged         []DamagedObject `json:"damaged_objects,omitempty"`
+	Rejects         string          `json:"rejects_file,omitempty"`
+	BadLines        int64           `json:"bad_lines"`
+	// BadByReason counts skipped lines by reason.
+	BadByReason map[string]int64  `json:"bad_by_reason"`
+	Warnings    []string          `json:"warnings,omitempty"`
+	Config      map[string]string `json:"config"`
+	ConfigHash  string            `json:"config_hash"`
+	// Supersedes is the run whose commit this one replaced.
+	Supersedes string `json:"supersedes,omitempty"`
+	// Previous, in a claim, is the commit still in force (nil if none).
+	Previous *Manifest `json:"previous,omitempty"`
+}
+
+// File is one data object of a partition.
+type File struct {
+	// Path is relative to the partition folder (part-00000.parquet; in
+	// version 1 manifests run=ID/part-00000.parquet).
+	Path      string `json:"path"`
+	Format    string `json:"format"`
+	Size      int64  `json:"size"`
+	Rows      int    `json:"rows"`
+	SHA256    string `json:"sha256"`
+	ETag      string `json:"etag,omitempty"`
+	VersionID string `json:"version_id,omitempty"`
+}
+
+// Input is one input object a partition was computed from.
+type Input struct {
+	URL  string `json:"url"`
+	Size int64  `json:"size"`
+	ETag string `json:"etag"`
+}
+
+// DamagedObject is an input object that could not be read to its end.
+type DamagedObject struct {
+	URL string `json:"url"`
+	// Reason says what was wrong. A corrupt or truncated compressed stream
+	// keeps the lines before the damage; an object over --max-object-bytes
+	// is rejected whole (Rejected).
+	Reason   string `json:"reason"`
+	Rejected bool   `json:"rejected"`
+	Lines    int64  `json:"lines_kept"`
+}
+
+// Committed returns the commit in force that m describes: m itself, or for
+// a claim the commit it is replacing (nil if none).
+func (m *Manifest) Committed() *Manifest {
+	if m == nil || m.State != StateClaimed {
+		return m
+	}
+	return m.Previous
+}
+
+// SameInputs reports whether m was computed from exactly these inputs with
+// this config.
+func (m *Manifest) SameInputs(inputs []Input, configHash string) bool {
+	if m == nil || m.ConfigHash != configHash || len(m.Inputs) != len(inputs) {
+		return false
+	}
+	for i := range inputs {
+		if m.Inputs[i] != inputs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// FilesOf returns m's files in a format.
+func (m *Manifest) FilesOf(format string) []File {
+	var fs []File
+	for _, f := range m.Files {
+		if f.Format == format {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// Encode renders m as indented JSON.
+func (m *Manifest) Encode() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(m) // a Manifest always encodes
+	return buf.Bytes()
+}
+
+// maxManifestBytes bounds a manifest read.
+const maxManifestBytes = 64 << 20
+
+func decodeManifest(ctx context.Context, b Bucket, key string) (*Manifest, []byte, error) {
+	rc, err := b.Open(ctx, key, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(io.LimitReader(rc, maxManifestBytes))
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := ParseManifest(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decode manifest %s: %w", key, err)
+	}
+	return m, raw, nil
+}
+
+// ParseManifest decodes a manifest of any version this logsmith reads.
+func ParseManifest(raw []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	if m.ManifestVersion < 1 || m.ManifestVersion > ManifestVersion {
+		return nil, fmt.Errorf("manifest version %d; this logsmith reads 1 to %d", m.ManifestVersion, ManifestVersion)
+	}
+	if m.State == "" {
+		m.State = StateCommitted // version 1
+	}
+	return &m, nil
+}
+
+// Head is the state of a partition as a command read it: its manifest and
+// that manifest's ETag, or nothing (Manifest nil, ETag "") when the
+// partition has never been committed.
+type Head struct {
+	Manifest *Manifest
+	ETag     string
+	raw      []byte // the manifest as stored, to restore it byte for byte
+}
+
+// Exists reports whether the partition had a manifest.
+func (h Head) Exists() bool { return h.ETag != "" }
+
+// ReadHead reads the head of t's partition of date. A partition never
+// committed gives an empty Head and no error.
+func (t Table) ReadHead(ctx context.Context, date string) (Head, error) {
+	key := t.ManifestKey(date)
+	var err error
+	// The manifest may be replaced while we read it: retry until the ETag
+	// before and after the read agree, so the ETag returned is the content's.
+	for range 5 {
+		var before, after storage.ObjectInfo
+		var m *Manifest
+		var raw []byte
+		if before, err = t.Bucket.Stat(ctx, key); errors.Is(err, storage.ErrNotExist) {
+			return Head{}, nil
+		} else if err != nil {
+			return Head{}, fmt.Errorf("read manifest %s: %w", key, err)
+		}
+		m, raw, err = decodeManifest(ctx, t.Bucket, key)
+		if errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrNotExist) {
+			continue // replaced (or removed) under us
+		}
+		if err != nil {
+			return Head{}, fmt.Errorf("read manifest %s: %w", key, err)
+		}
+		if after, err = t.Bucket.Stat(ctx, key); err == nil && after.ETag == before.ETag {
+			return Head{Manifest: m, ETag: before.ETag, raw: raw}, nil
+		}
+	}
+	return Head{}, fmt.Errorf("read manifest %s: kept changing while read: %w", key, err)
+}
+
+// HeadETags returns the ETag of every manifest of t, by date: the heads of
+// all its partitions in one listing, for a command that does not know in
+// advance which dates it will commit.
+func (t Table) HeadETags(ctx context.Context) (map[string]string, error) {
+	heads := map[string]string{}
+	root := t.Root()
+	err := t.Bucket.List(ctx, root+"date=", func(o storage.ObjectInfo) error {
+		rest := o.Key[len(root):]
+		if d, ok := cutManifest(rest); ok {
+			heads[d] = o.ETag
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list partitions of %s: %w", root, err)
+	}
+	return heads, nil
+}
+
+// cutManifest returns D for "date=D/_manifest.json".
+func cutManifest(rel string) (string, bool) {
+	if len(rel) != len("date=2006-01-02/")+len(ManifestName) || rel[:5] != "date=" || rel[15] != '/' || rel[16:] != ManifestName {
+		return "", false
+	}
+	return rel[5:15], ValidDate(rel[5:15])
+}

@@ -1,0 +1,120 @@
+package table
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+)
+
+func hashObject(ctx context.Context, b Bucket, key string) (string, error) {
+	rc, err := b.Open(ctx, key, 0)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Committed returns the commit in force of t's partition of date, waiting
+// (up to wait) while a command is publishing it so that the manifest
+// returned describes the data objects in place. It returns nil when the
+// partition has no commit.
+func (t Table) Committed(ctx context.Context, date string, wait time.Duration) (*Manifest, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		h, err := t.ReadHead(ctx, date)
+		if err != nil {
+			return nil, err
+		}
+		m := h.Manifest
+		if m == nil || m.State == StateCommitted {
+			return m, nil
+		}
+		// A claim: its data may already be in place. Until the claim is
+		// published or released, neither manifest is sure to describe it.
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("read %s: run %s has been publishing it since %s: %w",
+				t.ManifestKey(date), m.RunID, m.ClaimedAt.Format(time.RFC3339), ErrClaimed)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// ErrClaimed means a partition is being published by a command (or one was
+// killed while publishing it, until its claim is taken over or collected).
+var ErrClaimed = fmt.Errorf("partition is being published")
+
+// Manifests returns the manifests of t's partitions as they are (claims
+// included), sorted by date; dates selects some (all when empty).
+func (t Table) Manifests(ctx context.Context, dates ...string) ([]*Manifest, error) {
+	if len(dates) == 0 {
+		var err error
+		if dates, err = t.Dates(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var ms []*Manifest
+	for _, d := range dates {
+		h, err := t.ReadHead(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if h.Manifest != nil {
+			ms = append(ms, h.Manifest)
+		}
+	}
+	return ms, nil
+}
+
+// DataFile is one committed data object, for a reader that wants an exact
+// list of what to read.
+type DataFile struct {
+	Key       string `json:"key"`
+	Window    string `json:"window"`
+	Date      string `json:"date"`
+	Format    string `json:"format"`
+	Rows      int    `json:"rows"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	ETag      string `json:"etag,omitempty"`
+	VersionID string `json:"version_id,omitempty"`
+}
+
+// Files returns the committed data objects of t's partitions from from to
+// to (inclusive; empty for no bound) in a format, by date. A partition
+// being published is waited for up to wait.
+func (t Table) Files(ctx context.Context, from, to, format string, wait time.Duration) ([]DataFile, error) {
+	dates, err := t.Dates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var files []DataFile
+	for _, d := range dates {
+		if (from != "" && d < from) || (to != "" && d > to) {
+			continue
+		}
+		m, err := t.Committed(ctx, d, wait)
+		if err != nil {
+			return nil, err
+		}
+		if m == nil {
+			continue
+		}
+		for _, f := range m.FilesOf(format) {
+			files = append(files, DataFile{Key: t.PartitionPrefix(d) + f.Path, Window: m.Window, Date: d, Format: f.Format,
+				Rows: f.Rows, Size: f.Size, SHA256: f.SHA256, ETag: f.ETag, VersionID: f.VersionID})
+		}
+	}
+	return files, nil
+}
