@@ -143,7 +143,7 @@ func (c *Config) Columns() features.Columns {
 // Windows parses the window specifications.
 func (c *Config) Windows() ([]features.Window, error) {
 	var ws []features.Window
-	seen := map[string]bool{}
+	seen := map[string]string{} // window name -> the spec giving it
 	for _, s := range c.Window {
 		size, slideStr, hasSlide := strings.Cut(s, "/")
 		w := features.Window{Slide: c.Slide}
@@ -170,10 +170,13 @@ func (c *Config) Windows() ([]features.Window, error) {
 		case w.Size%time.Second != 0 || w.Slide%time.Second != 0:
 			return nil, fmt.Errorf("%q: use whole seconds", s)
 		}
-		if seen[w.String()] {
-			return nil, fmt.Errorf("%q given twice", s)
+		if prev, dup := seen[w.String()]; dup {
+			if prev == s {
+				return nil, fmt.Errorf("%q given twice", s)
+			}
+			return nil, fmt.Errorf("%q and %q are the same window (%s)", prev, s, w)
 		}
-		seen[w.String()] = true
+		seen[w.String()] = s
 		ws = append(ws, w)
 	}
 	if len(ws) == 0 {
@@ -342,9 +345,12 @@ func (c *Config) Validate() error {
 	if len(c.Format) == 0 {
 		return bad("Format", "at least one of parquet, csv")
 	}
-	for _, f := range c.Format {
+	for i, f := range c.Format {
 		if f != "parquet" && f != "csv" {
 			return bad("Format", "%q: want parquet, csv or parquet,csv", f)
+		}
+		if slices.Contains(c.Format[:i], f) {
+			return bad("Format", "%q given twice", f)
 		}
 	}
 	if c.Workers < 0 || c.Workers > 1024 {
@@ -382,6 +388,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		return bad("LogLevel", "%v", err)
+	}
+	if overlaps(c.Input, c.Output) {
+		return bad("Output", "%q overlaps the input %q: a run would read its own output back as input; use separate folders or prefixes", c.Output, c.Input)
 	}
 	return nil
 }

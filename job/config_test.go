@@ -2,8 +2,11 @@ package job
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // validConfig returns a config that validates, reading in and writing out.
@@ -26,6 +29,100 @@ func wantConfigError(t *testing.T, what string, err error, env, want string) {
 	var ce *ConfigError
 	if !errors.As(err, &ce) || ce.Env != env || !strings.Contains(err.Error(), want) {
 		t.Errorf("%s: %v; want a config error of %s saying %q", what, err, env, want)
+	}
+}
+
+// Issue 12: an output a run would read back as input is a config error,
+// in either direction, for S3 and local folders, templated or not.
+func TestOutputOverlappingInput(t *testing.T) {
+	d := t.TempDir()
+	for _, sub := range []string{"logs", "logs/sub", "logs2", "features"} {
+		if err := os.MkdirAll(filepath.Join(d, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(d, "logs", "a.jsonl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(d, "logs"), filepath.Join(d, "alias")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		in, out string
+		overlap bool
+	}{
+		{"s3://b-1/logs/", "s3://b-1/logs/features", true},
+		{"s3://b-1/logs/", "s3://b-1/logs", true},
+		{"s3://b-1/logs", "s3://b-1/logs", true},
+		{"s3://b-1/logs", "s3://b-1/logs-features", true}, // listing "logs" also lists "logs-features/"
+		{"s3://b-1/logs/", "s3://b-1/logs-features", false},
+		{"s3://b-1/features/in/", "s3://b-1/features", true},
+		{"s3://b-1/", "s3://b-1/features", true},
+		{"s3://b-1/logs/", "s3://b-1/", true},
+		{"s3://b-1/logs/", "s3://b-2/logs/", false},
+		{"s3://b-1/logs/{yyyy}/{mm}/{dd}/", "s3://b-1/logs/features", true},
+		{"s3://b-1/logs/{yyyy}/{mm}/{dd}/", "s3://b-1/features", false},
+		{"s3://b-1/{yyyy}/{mm}/", "s3://b-1/features", true}, // the fixed part is the whole bucket
+		{"s3://b-1/app-{date}.jsonl", "s3://b-1/app-features", true},
+		{"s3://b-1/logs/%{yyyy}#", "s3://b-1/logs/%", true},
+		{"s3://b-1/logs/", "file:///logs", false},
+		{"-", "s3://b-1/x", false},
+		{d + "/logs", d + "/logs", true},
+		{"file://" + d + "/logs/", d + "/logs", true},
+		{d + "/logs", d + "/logs/features", true},
+		{d + "/logs/sub", d + "/logs", true},
+		{d + "/logs", d + "/logs2", false},
+		{d + "/logs", d + "/features", false},
+		{d + "/logs/{yyyy}/{mm}/", d + "/logs/features", true},
+		{d + "/logs/{yyyy}/{mm}/", d + "/features", false},
+		{d + "/logs-{date}.jsonl", d + "/logs-out", true},
+		{d + "/logs", d + "/alias/features", true}, // the same folder by a symlink
+		{d + "/alias/sub", d + "/logs", true},
+		{d + "/logs/a.jsonl", d + "/logs/out", false}, // one file
+		{d + "/logs/a.jsonl", d + "/logs/a.jsonl.out", true},
+	} {
+		if got := overlaps(tc.in, tc.out); got != tc.overlap {
+			t.Errorf("overlaps(%q, %q) = %v, want %v", tc.in, tc.out, got, tc.overlap)
+		}
+	}
+	c := validConfig(t, d+"/logs", d+"/features")
+	c.Output = d + "/logs/features"
+	wantConfigError(t, "output inside input", c.Validate(), "LOGSMITH_OUTPUT", "overlaps the input")
+	c.Input, c.Output = "s3://b-1/logs/{yyyy}/{mm}/{dd}/", "s3://b-1/logs"
+	c.Date = "2025-11-08"
+	wantConfigError(t, "templated input inside output", c.Validate(), "LOGSMITH_OUTPUT", "overlaps the input")
+}
+
+// Issue 12: a format or window given twice, or two window specs naming the
+// same window, is a config error.
+func TestDuplicateFormatsAndWindows(t *testing.T) {
+	d := t.TempDir()
+	base := validConfig(t, d+"/in", d+"/out")
+	for _, f := range [][]string{{"csv", "csv"}, {"parquet", "csv", "parquet"}} {
+		c := base
+		c.Format = f
+		wantConfigError(t, strings.Join(f, ","), c.Validate(), "LOGSMITH_FORMAT", "given twice")
+	}
+	for _, tc := range []struct {
+		windows []string
+		slide   time.Duration
+		want    string
+	}{
+		{[]string{"5m", "5m"}, 0, `"5m" given twice`},
+		{[]string{"5m", "300s"}, 0, "same window (5m)"},
+		{[]string{"5m", "5m/5m"}, 0, "same window"},
+		{[]string{"1h", "60m0s"}, 0, "same window (1h)"},
+		{[]string{"15m/5m", "900s/300s"}, 0, "same window"},
+		{[]string{"5m", "5m/1m"}, time.Minute, "same window"},
+	} {
+		c := base
+		c.Window, c.Slide = tc.windows, tc.slide
+		wantConfigError(t, strings.Join(tc.windows, ","), c.Validate(), "LOGSMITH_WINDOW", tc.want)
+	}
+	c := base
+	c.Window = []string{"5m", "15m/5m", "1h"}
+	if err := c.Validate(); err != nil {
+		t.Errorf("distinct windows: %v", err)
 	}
 }
 

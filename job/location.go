@@ -151,6 +151,75 @@ func localLocation(p string) (Location, error) {
 	return Location{Scheme: "file", Dir: abs}, nil
 }
 
+// keySpace is every key (or local path) starting with prefix, in one bucket
+// or on the local file system.
+type keySpace struct {
+	scheme, bucket, prefix string
+}
+
+// inputSpace returns the keys a run (any run, for a templated input) may
+// read: everything under the part of the URL before the first placeholder.
+// ok is false for standard input or a URL that does not parse.
+func inputSpace(input string) (keySpace, bool) {
+	fixed, templated := input, false
+	for _, p := range placeholders {
+		if i := strings.Index(fixed, p); i >= 0 {
+			fixed, templated = fixed[:i], true
+		}
+	}
+	if fixed == "" {
+		fixed = "./" // a relative template starting with a placeholder
+	}
+	loc, err := ParseLocation(fixed)
+	if err != nil || loc.Scheme == "-" {
+		return keySpace{}, false
+	}
+	if loc.Scheme == "s3" {
+		return keySpace{"s3", loc.Bucket, loc.Prefix}, true
+	}
+	p := realPath(filepath.Join(loc.Dir, loc.Prefix))
+	if (templated && strings.HasSuffix(fixed, "/")) || (!templated && loc.Prefix == "") {
+		p = strings.TrimSuffix(p, "/") + "/" // a folder, not a name prefix
+	}
+	return keySpace{"file", "", p}, true
+}
+
+// outputSpace returns the keys a run writes under output.
+func outputSpace(output string) (keySpace, bool) {
+	loc, err := ParseLocation(output)
+	if err != nil || loc.Scheme == "-" {
+		return keySpace{}, false
+	}
+	if loc.Scheme == "s3" {
+		return keySpace{"s3", loc.Bucket, loc.Key("")}, true
+	}
+	return keySpace{"file", "", strings.TrimSuffix(realPath(filepath.Join(loc.Dir, loc.Prefix)), "/") + "/"}, true
+}
+
+// overlaps reports whether a run writing to output may list some of what it
+// wrote as input, now or on a later date: whether a key is in both spaces.
+func overlaps(input, output string) bool {
+	in, ok1 := inputSpace(input)
+	out, ok2 := outputSpace(output)
+	return ok1 && ok2 && in.scheme == out.scheme && in.bucket == out.bucket &&
+		(strings.HasPrefix(in.prefix, out.prefix) || strings.HasPrefix(out.prefix, in.prefix))
+}
+
+// realPath resolves the symlinks of the longest existing folder of the
+// absolute path p, so that two names of one folder compare equal.
+func realPath(p string) string {
+	rest := ""
+	for dir := p; ; dir = filepath.Dir(dir) {
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(r, rest)
+		}
+		if dir == filepath.Dir(dir) {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
 // OpenBucket returns the store behind loc.
 func OpenBucket(loc Location, s3 S3Settings) (Bucket, error) {
 	switch loc.Scheme {

@@ -80,16 +80,22 @@ func TestHelpListsEveryEnvName(t *testing.T) {
 
 func TestBadConfigFailsBeforeIO(t *testing.T) {
 	dir := t.TempDir()
-	out := filepath.Join(dir, "out")
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
 	tests := []struct {
 		env  []string
 		args []string
 		want string
 	}{
-		{nil, []string{"run", "--input", dir, "--output", out, "--window", "7m"}, "LOGSMITH_WINDOW (--window)"},
-		{[]string{"LOGSMITH_WORKERS=lots"}, []string{"run", "--input", dir, "--output", out}, "LOGSMITH_WORKERS"},
-		{nil, []string{"run", "--input", dir}, "LOGSMITH_OUTPUT"},
-		{nil, []string{"run", "--input", dir, "--output", out, "--format", "xlsx"}, "LOGSMITH_FORMAT"},
+		{nil, []string{"run", "--input", in, "--output", out, "--window", "7m"}, "LOGSMITH_WINDOW (--window)"},
+		{[]string{"LOGSMITH_WORKERS=lots"}, []string{"run", "--input", in, "--output", out}, "LOGSMITH_WORKERS"},
+		{nil, []string{"run", "--workers", "lots", "--input", in, "--output", out}, "LOGSMITH_WORKERS (--workers)"},
+		{nil, []string{"run", "--input", in}, "LOGSMITH_OUTPUT"},
+		{nil, []string{"run", "--input", in, "--output", out, "--format", "xlsx"}, "LOGSMITH_FORMAT"},
+		{nil, []string{"run", "--input", in, "--output", out, "--format", "csv,csv"}, "LOGSMITH_FORMAT (--format)"},
+		{[]string{"LOGSMITH_WINDOW=5m"}, []string{"run", "--input", in, "--output", out, "--window", "5m", "--window", "300s"}, "LOGSMITH_WINDOW (--window)"},
+		{nil, []string{"run", "--input", dir, "--output", out}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"run", "--input", out + "/{yyyy}/{mm}/{dd}/", "--output", out}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"backfill", "--input", dir + "/{yyyy}/", "--output", out, "--from", "2025-11-08", "--to", "2025-11-09"}, "LOGSMITH_OUTPUT (--output)"},
 		{nil, []string{"run", "--bogus"}, "bogus"},
 		{nil, []string{"frobnicate"}, "unknown command"},
 		{nil, []string{"generate", "--output", out, "--gzip", "--zstd"}, "LOGSMITH_ZSTD"},
