@@ -480,10 +480,10 @@ func requests(rows []features.Row) int64 {
 }
 
 // committedEvents tells whether a committed partition holds events; a
-// version 1 manifest did not count them per partition, so its rows stand
-// in for them.
+// version 1 manifest (and one migrated from it, -1) did not count them per
+// partition, so its rows stand in for them.
 func committedEvents(m *Manifest) int64 {
-	if m.ManifestVersion >= 2 {
+	if m.ManifestVersion >= 2 && m.PartitionEvents >= 0 {
 		return m.PartitionEvents
 	}
 	return int64(m.Rows)

@@ -110,7 +110,8 @@ type claimed struct {
 // the start, in key order; then replaces each partition's data objects and
 // publishes its final manifest. If a claim fails because a head changed,
 // the claims already made are released, no data is written, and the error
-// wraps ErrLostRace. The results say what happened to each partition; a
+// wraps ErrLostRace. The results say what happened to each partition, in
+// key order (table folder, then date); a
 // storage failure while publishing can leave the partitions before it
 // committed and those after it as they were, each whole.
 func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, error) {

@@ -58,7 +58,7 @@ func (o Output) GC(ctx context.Context, opts GCOptions) (*GCResult, error) {
 		}
 	}
 	if opts.RejectsRetention > 0 {
-		if err := o.gcOlder(ctx, o.Prefix+rejectsDir, opts.Now.Add(-opts.RejectsRetention), 1, res); err != nil {
+		if err := o.gcOlder(ctx, o.Prefix+rejectsDir, opts.Now.Add(-opts.RejectsRetention), 2, res); err != nil {
 			return res, err
 		}
 	}

@@ -42,7 +42,8 @@ type Manifest struct {
 	CommittedAt time.Time         `json:"committed_at,omitzero"`
 	Rows        int               `json:"rows"`
 	// PartitionEvents counts the events aggregated into this partition's
-	// rows (the sum of its request_count over windows starting on Date).
+	// rows (the sum of its request_count over windows starting on Date);
+	// -1 when not known (a partition migrated from version 1).
 	PartitionEvents int64           `json:"partition_events"`
 	Files           []File          `json:"files"`
 	Inputs          []Input         `json:"inputs"`

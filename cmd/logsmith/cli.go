@@ -85,6 +85,7 @@ Usage:
   logsmith files    --output URL [--from D] [--to D] [--window W] [--format F]
                                                                  print the committed data objects' URLs
   logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
+  logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
   logsmith generate --output URL [flags]                         write synthetic logs
   logsmith --version
 
@@ -110,7 +111,7 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		return cmdGenerate(ctx, args[1:], env, stdout, stderr)
 	case "backfill":
 		return cmdBackfill(ctx, args[1:], env, stdout, stderr)
-	case "ls", "show", "gc", "files":
+	case "ls", "show", "gc", "files", "migrate":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	}
 	fmt.Fprint(stderr, usage)

@@ -13,8 +13,8 @@ import (
 	"github.com/logsmith/logsmith/table"
 )
 
-// cmdOutput runs the commands that read or tidy an output: ls, show, files
-// and gc.
+// cmdOutput runs the commands that read or tidy an output: ls, show,
+// files, migrate and gc.
 func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
 	var cfg job.OutputConfig
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
@@ -36,6 +36,17 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 		return show(ctx, stdout, tables, cfg.Date, cfg.Wait)
 	case "files":
 		return files(ctx, stdout, tables, loc, &cfg)
+	case "migrate":
+		c := table.Committer{}
+		var dates []string
+		if cfg.Date != "" {
+			dates = []string{cfg.Date}
+		}
+		done, err := out.Migrate(ctx, c, dates...)
+		for _, d := range done {
+			fmt.Fprintln(stdout, "migrated", d)
+		}
+		return job.StorageError(err)
 	case "gc":
 		opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention}
 		if cfg.Date != "" {

@@ -1,0 +1,306 @@
+package table_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
+	"github.com/logsmith/logsmith/table"
+)
+
+// Compile-time checks: both backends are table buckets with folder listing.
+var (
+	_ table.Bucket = (*storage.S3)(nil)
+	_ table.Bucket = (*storage.Local)(nil)
+)
+
+// backends runs fn against a fresh local folder always, and a fresh MinIO
+// bucket when LOGSMITH_TEST_S3 is set (CI sets it; outside CI it skips).
+func backends(t *testing.T, fn func(t *testing.T, b table.Bucket)) {
+	t.Run("local", func(t *testing.T) {
+		l, err := storage.NewLocal(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		fn(t, l)
+	})
+	t.Run("s3", func(t *testing.T) {
+		storagetest.S3Config(t)
+		s, _ := storagetest.NewBucket(t)
+		fn(t, s)
+	})
+}
+
+// part builds a partition of t for date with one blob per format.
+func part(t table.Table, date string, head table.Head, rows int, formats ...string) *table.Partition {
+	m := &table.Manifest{SchemaVersion: "2.0", Window: t.Window, Date: date, Rows: rows, PartitionEvents: int64(rows)}
+	p := &table.Partition{Table: t, Date: date, Head: head, Manifest: m}
+	for _, f := range formats {
+		p.Blobs = append(p.Blobs, table.Blob{Format: f, Data: []byte(fmt.Sprintf("%s rows=%d of %s\n", f, rows, date))})
+	}
+	return p
+}
+
+func head(t *testing.T, tb table.Table, date string) table.Head {
+	t.Helper()
+	h, err := tb.ReadHead(context.Background(), date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// keys lists every key under prefix.
+func keys(t *testing.T, b table.Bucket, prefix string) []string {
+	t.Helper()
+	var ks []string
+	if err := b.List(context.Background(), prefix, func(o storage.ObjectInfo) error { ks = append(ks, o.Key); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return ks
+}
+
+func read(t *testing.T, b table.Bucket, key string) string {
+	t.Helper()
+	rc, err := b.Open(context.Background(), key, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, _ := io.ReadAll(rc)
+	return string(data)
+}
+
+func TestCommitReplacesInPlace(t *testing.T) {
+	backends(t, func(t *testing.T, b table.Bucket) {
+		ctx := context.Background()
+		out := table.NewOutput(b, "out")
+		tb := out.Table("5m", true)
+		c := table.Committer{RunID: "A"}
+		res, err := c.Commit(ctx, []*table.Partition{part(tb, "2025-11-08", head(t, tb, "2025-11-08"), 3, "parquet", "csv")})
+		if err != nil || res[0].Status != table.StatusCommitted {
+			t.Fatalf("commit: %v %+v", err, res)
+		}
+		c.RunID = "B"
+		if _, err := c.Commit(ctx, []*table.Partition{part(tb, "2025-11-08", head(t, tb, "2025-11-08"), 5, "parquet", "csv")}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"out/window=5m/date=2025-11-08/_manifest.json", "out/window=5m/date=2025-11-08/part-00000.csv", "out/window=5m/date=2025-11-08/part-00000.parquet"}
+		if got := keys(t, b, "out/"); !slices.Equal(got, want) {
+			t.Fatalf("keys = %v, want %v", got, want)
+		}
+		m := head(t, tb, "2025-11-08").Manifest
+		if m.RunID != "B" || m.State != table.StateCommitted || m.Supersedes != "A" || m.Previous != nil || len(m.Files) != 2 || m.Files[0].ETag == "" {
+			t.Errorf("manifest = %+v", m)
+		}
+		if got := read(t, b, tb.DataKey("2025-11-08", "csv")); got != "csv rows=5 of 2025-11-08\n" {
+			t.Errorf("csv = %q", got)
+		}
+		files, err := tb.Files(ctx, "", "", "parquet", 0)
+		if err != nil || len(files) != 1 || files[0].Key != tb.DataKey("2025-11-08", "parquet") || files[0].Rows != 5 {
+			t.Errorf("files = %+v, %v", files, err)
+		}
+		tables, err := out.Tables(ctx)
+		if err != nil || len(tables) != 1 || tables[0].Window != "5m" || !tables[0].Dir {
+			t.Errorf("tables = %+v, %v", tables, err)
+		}
+	})
+}
+
+// A command whose head changed after it started claims nothing and writes
+// nothing; one that loses its second claim releases its first.
+func TestLostClaimsLeaveNothing(t *testing.T) {
+	backends(t, func(t *testing.T, b table.Bucket) {
+		ctx := context.Background()
+		out := table.NewOutput(b, "")
+		t5, t15 := out.Table("5m", true), out.Table("15m", true)
+		d := "2025-11-08"
+		first := table.Committer{RunID: "first"}
+		if _, err := first.Commit(ctx, []*table.Partition{part(t5, d, table.Head{}, 1, "csv"), part(t15, d, table.Head{}, 1, "csv")}); err != nil {
+			t.Fatal(err)
+		}
+		h5, h15 := head(t, t5, d), head(t, t15, d)
+		before := map[string]string{}
+		for _, k := range keys(t, b, "") {
+			before[k] = read(t, b, k)
+		}
+		// B commits only the 5m table; A started before B and wants both:
+		// it claims window=15m first (key order), then loses window=5m.
+		bc := table.Committer{RunID: "B"}
+		if _, err := bc.Commit(ctx, []*table.Partition{part(t5, d, h5, 2, "csv")}); err != nil {
+			t.Fatal(err)
+		}
+		afterB := map[string]string{}
+		for _, k := range keys(t, b, "") {
+			afterB[k] = read(t, b, k)
+		}
+		ac := table.Committer{RunID: "A"}
+		res, err := ac.Commit(ctx, []*table.Partition{part(t5, d, h5, 3, "csv"), part(t15, d, h15, 3, "csv")})
+		if !errors.Is(err, table.ErrLostRace) {
+			t.Fatalf("A: err = %v, want ErrLostRace", err)
+		}
+		if res[0].Status != table.StatusNotDone || res[1].Status != table.StatusLost {
+			t.Errorf("results = %+v", res)
+		}
+		// The 15m claim A made was released byte for byte, and B's commit stands.
+		for _, k := range keys(t, b, "") {
+			if got := read(t, b, k); got != afterB[k] {
+				t.Errorf("%s changed by the losing run: %q, was %q", k, got, afterB[k])
+			}
+		}
+		if len(keys(t, b, "")) != len(afterB) || len(afterB) != len(before) {
+			t.Errorf("keys %v, want %d", keys(t, b, ""), len(afterB))
+		}
+	})
+}
+
+// A live claim is waited for: if its command publishes, the waiter lost;
+// if it is abandoned, the waiter takes over once the lease has passed.
+func TestClaimsAreWaitedForThenTakenOver(t *testing.T) {
+	backends(t, func(t *testing.T, b table.Bucket) {
+		ctx := context.Background()
+		tb := table.NewOutput(b, "o").Table("5m", false)
+		d := "2025-11-08"
+		// A claim left by a killed command: a claimed manifest and no data.
+		claim := &table.Manifest{ManifestVersion: table.ManifestVersion, State: table.StateClaimed, RunID: "dead", Date: d, ClaimedAt: time.Now().UTC()}
+		body := claim.Encode()
+		if _, err := b.Put(ctx, tb.ManifestKey(d), bytes.NewReader(body), int64(len(body)), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		h := head(t, tb, d)
+		if _, err := tb.Committed(ctx, d, 0); !errors.Is(err, table.ErrClaimed) {
+			t.Errorf("a reader of a claimed partition: %v, want ErrClaimed", err)
+		}
+		c := table.Committer{RunID: "next", Lease: 700 * time.Millisecond, Poll: 50 * time.Millisecond}
+		t0 := time.Now()
+		if _, err := c.Commit(ctx, []*table.Partition{part(tb, d, h, 4, "parquet")}); err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(t0); waited < 500*time.Millisecond {
+			t.Errorf("took over a live claim after %v", waited)
+		}
+		if m := head(t, tb, d).Manifest; m.RunID != "next" || m.State != table.StateCommitted {
+			t.Errorf("manifest = %+v", m)
+		}
+		// A live claim whose command publishes while we wait: we lost.
+		h = head(t, tb, d)
+		claim = &table.Manifest{ManifestVersion: table.ManifestVersion, State: table.StateClaimed, RunID: "live", Date: d, ClaimedAt: time.Now().UTC()}
+		body = claim.Encode()
+		info, err := b.Put(ctx, tb.ManifestKey(d), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claimed := head(t, tb, d)
+		go func() {
+			time.Sleep(150 * time.Millisecond)
+			done := &table.Manifest{ManifestVersion: table.ManifestVersion, State: table.StateCommitted, RunID: "live", Date: d}
+			body := done.Encode()
+			_, _ = b.Put(ctx, tb.ManifestKey(d), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: info.ETag})
+		}()
+		c.RunID = "waiter"
+		c.Lease = time.Minute
+		if _, err := c.Commit(ctx, []*table.Partition{part(tb, d, claimed, 9, "parquet")}); !errors.Is(err, table.ErrLostRace) {
+			t.Errorf("waiter: %v, want ErrLostRace", err)
+		}
+	})
+}
+
+// GC keeps what the manifest lists, removes unlisted objects and version 1
+// run folders after grace, rejects after retention, stale partials and
+// nothing while a partition is claimed.
+func TestGC(t *testing.T) {
+	backends(t, func(t *testing.T, b table.Bucket) {
+		ctx := context.Background()
+		out := table.NewOutput(b, "o")
+		tb := out.Table("", false)
+		d := "2025-11-08"
+		put := func(key, data string) {
+			t.Helper()
+			if _, err := b.Put(ctx, key, strings.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put("o/date=2025-11-08/run=old/part-00000.parquet", "v1")
+		put("o/date=2025-11-08/part-00000.csv", "a dropped format")
+		put(out.RejectsKey(d, "r1"), "{}")
+		put(out.PartialsPrefix(d, "abandoned")+"shard-0-of-2", "x")
+		c := table.Committer{RunID: "now"}
+		if _, err := c.Commit(ctx, []*table.Partition{part(tb, d, table.Head{}, 2, "parquet")}); err != nil {
+			t.Fatal(err)
+		}
+		gc := func(at time.Time) *table.GCResult {
+			t.Helper()
+			res, err := out.GC(ctx, table.GCOptions{Now: at, Grace: time.Hour, RejectsRetention: 48 * time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		if res := gc(time.Now()); len(res.Deleted) != 0 {
+			t.Errorf("within grace: deleted %v", res.Deleted)
+		}
+		res := gc(time.Now().Add(2 * time.Hour))
+		slices.Sort(res.Deleted)
+		want := []string{"o/_partials/date=2025-11-08/run=abandoned/", "o/date=2025-11-08/part-00000.csv", "o/date=2025-11-08/run=old/"}
+		if !slices.Equal(res.Deleted, want) {
+			t.Errorf("after grace deleted %v, want %v", res.Deleted, want)
+		}
+		res = gc(time.Now().Add(72 * time.Hour))
+		if !slices.Equal(res.Deleted, []string{"o/_rejects/date=2025-11-08/run=r1/"}) {
+			t.Errorf("after retention deleted %v", res.Deleted)
+		}
+		want = []string{"o/date=2025-11-08/_manifest.json", "o/date=2025-11-08/part-00000.parquet"}
+		if got := keys(t, b, "o/"); !slices.Equal(got, want) {
+			t.Errorf("left %v, want %v", got, want)
+		}
+	})
+}
+
+// Migrate turns a version 1 partition into the current layout in the same
+// run's name, with the same bytes.
+func TestMigrate(t *testing.T) {
+	backends(t, func(t *testing.T, b table.Bucket) {
+		ctx := context.Background()
+		out := table.NewOutput(b, "")
+		tb := out.Table("", false)
+		d := "2025-11-08"
+		data := "PAR1 not really\n"
+		if _, err := b.Put(ctx, "date=2025-11-08/run=R1/part-00000.parquet", strings.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		v1 := fmt.Sprintf(`{"manifest_version":1,"date":%q,"run_id":"R1","rows":7,"window":"5m","files":[{"path":"run=R1/part-00000.parquet","format":"parquet","size":%d,"rows":7,"sha256":"x"}],"superseded":[{"run_id":"R0","since":"2025-11-09T00:00:00Z"}]}`, d, len(data))
+		if _, err := b.Put(ctx, tb.ManifestKey(d), strings.NewReader(v1), int64(len(v1)), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if fs, err := tb.Files(ctx, "", "", "parquet", 0); err != nil || len(fs) != 1 || fs[0].Key != "date=2025-11-08/run=R1/part-00000.parquet" {
+			t.Fatalf("version 1 files = %+v, %v", fs, err)
+		}
+		done, err := out.Migrate(ctx, table.Committer{})
+		if err != nil || len(done) != 1 {
+			t.Fatalf("migrate: %v %v", done, err)
+		}
+		m := head(t, tb, d).Manifest
+		if m.ManifestVersion != table.ManifestVersion || m.RunID != "R1" || m.Rows != 7 || m.PartitionEvents != -1 || len(m.Files) != 1 || m.Files[0].Path != "part-00000.parquet" {
+			t.Errorf("migrated manifest = %+v", m)
+		}
+		if got := read(t, b, tb.DataKey(d, "parquet")); got != data {
+			t.Errorf("migrated data = %q", got)
+		}
+		if again, err := out.Migrate(ctx, table.Committer{}); err != nil || len(again) != 0 {
+			t.Errorf("second migrate: %v %v", again, err)
+		}
+		res, err := out.GC(ctx, table.GCOptions{Now: time.Now().Add(2 * time.Hour), Grace: time.Hour})
+		if err != nil || !slices.Equal(res.Deleted, []string{"date=2025-11-08/run=R1/"}) {
+			t.Errorf("gc after migrate: %v %v", res, err)
+		}
+	})
+}
