@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/logsmith/logsmith/storage"
 )
 
 func hashObject(ctx context.Context, b Bucket, key string) (string, error) {
@@ -22,10 +25,12 @@ func hashObject(ctx context.Context, b Bucket, key string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Committed returns the commit in force of t's partition of date, waiting
-// (up to wait) while a command is publishing it so that the manifest
-// returned describes the data objects in place. It returns nil when the
-// partition has no commit.
+// Committed returns the commit in force of t's partition of date: the
+// manifest, or for a claim whose command has not replaced any data object
+// yet, the commit the claim keeps as previous. While data objects are
+// being replaced it waits (up to wait) for the claim to be published or
+// released, so that the manifest returned describes the objects in place.
+// It returns nil when the partition has no commit.
 func (t Table) Committed(ctx context.Context, date string, wait time.Duration) (*Manifest, error) {
 	deadline := time.Now().Add(wait)
 	for {
@@ -37,8 +42,11 @@ func (t Table) Committed(ctx context.Context, date string, wait time.Duration) (
 		if m == nil || m.State == StateCommitted {
 			return m, nil
 		}
-		// A claim: its data may already be in place. Until the claim is
-		// published or released, neither manifest is sure to describe it.
+		if untouched, err := t.untouched(ctx, date, m.Previous); err != nil {
+			return nil, err
+		} else if untouched {
+			return m.Previous, nil
+		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("read %s: run %s has been publishing it since %s: %w",
 				t.ManifestKey(date), m.RunID, m.ClaimedAt.Format(time.RFC3339), ErrClaimed)
@@ -49,6 +57,36 @@ func (t Table) Committed(ctx context.Context, date string, wait time.Duration) (
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// untouched reports whether the partition's data objects are still those
+// prev lists (by ETag), or, with no previous commit, absent.
+func (t Table) untouched(ctx context.Context, date string, prev *Manifest) (bool, error) {
+	formats := Formats
+	if prev != nil {
+		formats = nil
+		for _, f := range prev.Files {
+			if f.ETag == "" {
+				return false, nil // version 1 layout or unknown: cannot tell
+			}
+			formats = append(formats, f.Format)
+		}
+	}
+	for _, format := range formats {
+		st, err := t.Bucket.Stat(ctx, t.DataKey(date, format))
+		switch {
+		case prev == nil && errors.Is(err, storage.ErrNotExist):
+			continue
+		case err != nil && !errors.Is(err, storage.ErrNotExist):
+			return false, err
+		case err != nil || prev == nil:
+			return false, nil
+		}
+		if fs := prev.FilesOf(format); len(fs) != 1 || fs[0].Path != dataBase+format || fs[0].ETag != st.ETag {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // ErrClaimed means a partition is being published by a command (or one was

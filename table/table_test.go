@@ -177,29 +177,39 @@ func TestClaimsAreWaitedForThenTakenOver(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := head(t, tb, d)
-		if _, err := tb.Committed(ctx, d, 0); !errors.Is(err, table.ErrClaimed) {
-			t.Errorf("a reader of a claimed partition: %v, want ErrClaimed", err)
+		if m, err := tb.Committed(ctx, d, 0); m != nil || err != nil {
+			t.Errorf("a reader of a claimed partition with no data yet: %v, %v; want no commit", m, err)
+		}
+		// Once data of the claim is in place, a reader cannot tell which
+		// commit it belongs to: it waits, then gives up.
+		if _, err := b.Put(ctx, tb.DataKey(d, "parquet"), strings.NewReader("new"), 3, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tb.Committed(ctx, d, 300*time.Millisecond); !errors.Is(err, table.ErrClaimed) {
+			t.Errorf("a reader of a claimed partition being published: %v, want ErrClaimed", err)
 		}
 		c := table.Committer{RunID: "next", Lease: 700 * time.Millisecond, Poll: 50 * time.Millisecond}
-		t0 := time.Now()
 		if _, err := c.Commit(ctx, []*table.Partition{part(tb, d, h, 4, "parquet")}); err != nil {
 			t.Fatal(err)
 		}
-		if waited := time.Since(t0); waited < 500*time.Millisecond {
-			t.Errorf("took over a live claim after %v", waited)
+		if age := time.Since(claim.ClaimedAt); age < c.Lease {
+			t.Errorf("took over a claim %v old, before its lease of %v", age, c.Lease)
 		}
 		if m := head(t, tb, d).Manifest; m.RunID != "next" || m.State != table.StateCommitted {
 			t.Errorf("manifest = %+v", m)
 		}
 		// A live claim whose command publishes while we wait: we lost.
 		h = head(t, tb, d)
-		claim = &table.Manifest{ManifestVersion: table.ManifestVersion, State: table.StateClaimed, RunID: "live", Date: d, ClaimedAt: time.Now().UTC()}
+		claim = &table.Manifest{ManifestVersion: table.ManifestVersion, State: table.StateClaimed, RunID: "live", Date: d, ClaimedAt: time.Now().UTC(), Previous: h.Manifest}
 		body = claim.Encode()
 		info, err := b.Put(ctx, tb.ManifestKey(d), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag})
 		if err != nil {
 			t.Fatal(err)
 		}
 		claimed := head(t, tb, d)
+		if m, err := tb.Committed(ctx, d, 0); err != nil || m == nil || m.RunID != "next" {
+			t.Errorf("a reader of a claim with untouched data: %+v, %v; want the previous commit (next)", m, err)
+		}
 		go func() {
 			time.Sleep(150 * time.Millisecond)
 			done := &table.Manifest{ManifestVersion: table.ManifestVersion, State: table.StateCommitted, RunID: "live", Date: d}
