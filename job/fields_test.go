@@ -88,7 +88,7 @@ func TestMissingFields(t *testing.T) {
 	}
 	want := []job.MissingField{{Setting: "latency-field", Field: "latency_ms"}, {Setting: "group-by", Field: "svc"}}
 
-	sum, _, err := run(false)
+	sum, out, err := run(false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +96,14 @@ func TestMissingFields(t *testing.T) {
 		!strings.Contains(sum.Warnings[0], `--latency-field "latency_ms" had no value in any of 2 events`) {
 		t.Errorf("missing %v, warnings %q", sum.Missing, sum.Warnings)
 	}
+	// The manifest carries the warnings too.
+	l, _ := storage.NewLocal(out)
+	loc, _ := job.ParseLocation(out)
+	if m, _, err := readManifest(context.Background(), l, loc, "2025-11-08"); err != nil || !reflect.DeepEqual(m.Warnings, sum.Warnings) {
+		t.Errorf("manifest warnings %v (%v), want %q", m, err, sum.Warnings)
+	}
 
-	sum, out, err := run(true)
+	sum, out, err = run(true)
 	if job.ExitCode(err) != job.ExitBadData || err == nil || !strings.Contains(err.Error(), `--group-by "svc"`) {
 		t.Fatalf("strict: %v (exit %d), want exit %d naming the fields", err, job.ExitCode(err), job.ExitBadData)
 	}

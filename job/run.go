@@ -451,7 +451,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				Schema: cols.Schema(), Date: d, RunID: rs.runID,
 				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]), PartitionEvents: requests(byDate[d]),
 				Inputs: rs.manifestInputs, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
-				BadLines: c.BadTotal(), BadByReason: c.BadByReason(),
+				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
 				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
 			}
 			if prev := head.Manifest.Committed(); prev != nil && m.PartitionEvents == 0 && !cfg.AllowEmpty && committedEvents(prev) > 0 {

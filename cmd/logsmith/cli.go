@@ -191,10 +191,13 @@ func printSummary(w io.Writer, s *job.Summary) {
 	if s.OutOfRange > 0 {
 		fmt.Fprintf(tw, "out of range\t%d (events outside %s, not written)\n", s.OutOfRange, s.Date)
 	}
+	for _, w := range s.Warnings {
+		fmt.Fprintf(tw, "warning\t%s\n", w)
+	}
 	fmt.Fprintf(tw, "windows\t%d\n", s.Windows)
 	fmt.Fprintf(tw, "rows\t%d\n", s.Rows)
 	for _, p := range s.Partitions {
-		fmt.Fprintf(tw, "partition %s\t%s (%d rows)\n", p.Date, p.Status, p.Rows)
+		fmt.Fprintf(tw, "partition %s %s\t%s (%d rows)\n", p.Window, p.Date, p.Status, p.Rows)
 	}
 	fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
 	for _, f := range s.Files {
