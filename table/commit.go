@@ -247,6 +247,7 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	key := t.ManifestKey(date)
 	opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
 	var etag string
+	var lostErr error
 	err := c.retry(ctx, what, func(ctx context.Context) error {
 		info, err := t.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
 		if err == nil {
@@ -259,10 +260,16 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 			etag = cur.ETag
 			return nil
 		case rerr == nil && cur.ETag != ifMatch:
-			return lost(key, cur)
+			// Final whatever Retry takes for transient: no attempt
+			// can win back a head another command changed.
+			lostErr = lost(key, cur)
+			return nil
 		}
 		return err // the head is unchanged: try the PUT again
 	})
+	if err == nil && lostErr != nil {
+		return "", lostErr
+	}
 	if err == nil {
 		return etag, nil
 	}
