@@ -1,6 +1,7 @@
 package table
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -74,12 +75,12 @@ func (o Output) GC(ctx context.Context, opts GCOptions) (*GCResult, error) {
 }
 
 // gcPartition removes what t's partition of date holds beyond its commit.
-func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res *GCResult) error {
+func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res *GCResult) (err error) {
 	prefix := t.PartitionPrefix(date)
 	// Group the objects: data objects by name, old run folders by name.
 	folders := map[string]time.Time{} // run=ID/ -> newest object
 	loose := map[string]storage.ObjectInfo{}
-	err := t.Bucket.List(ctx, prefix, func(o storage.ObjectInfo) error {
+	err = t.Bucket.List(ctx, prefix, func(o storage.ObjectInfo) error {
 		rel := o.Key[len(prefix):]
 		if dir, _, ok := strings.Cut(rel, "/"); ok {
 			if o.Modified.After(folders[dir+"/"]) {
@@ -138,21 +139,34 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	if len(drop) == 0 {
 		return nil
 	}
-	// A command may have committed since: delete nothing if the head
-	// changed, and no object that was rewritten after the listing.
-	if h2, err := t.ReadHead(ctx, date); err != nil {
-		return err
-	} else if h2.ETag != h.ETag {
-		return nil // the next collection decides
+	// A command may commit at any moment, and its first write is a claim
+	// of the head. GC claims the head too, so that no command can write a
+	// data object while GC deletes: it deletes nothing if the head changed
+	// since it was read, and puts the manifest back byte for byte after.
+	claim := *m
+	claim.State, claim.RunID, claim.ClaimedAt, claim.Previous = StateClaimed, gcRunID, opts.Now.UTC(), m
+	body := claim.Encode()
+	info, err := t.Bucket.Put(ctx, t.ManifestKey(date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag, ContentType: "application/json"})
+	if errors.Is(err, storage.ErrPrecondition) {
+		return nil // changed under us: the next collection decides
 	}
+	if err != nil {
+		return fmt.Errorf("gc claim %s: %w", t.ManifestKey(date), err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_, rerr := t.Bucket.Put(rctx, t.ManifestKey(date), bytes.NewReader(h.raw), int64(len(h.raw)), storage.PutOptions{IfMatch: info.ETag, ContentType: "application/json"})
+		if rerr != nil && err == nil {
+			err = fmt.Errorf("gc release %s: %w", t.ManifestKey(date), rerr)
+		}
+	}()
 	slices.Sort(drop)
 	for _, rel := range drop {
 		if strings.HasSuffix(rel, "/") {
 			err = deletePrefix(ctx, t.Bucket, prefix+rel)
-		} else if cur, serr := t.Bucket.Stat(ctx, prefix+rel); serr == nil && cur.ETag == loose[rel].ETag {
-			err = t.Bucket.Delete(ctx, prefix+rel)
 		} else {
-			continue
+			err = t.Bucket.Delete(ctx, prefix+rel)
 		}
 		if err != nil {
 			return fmt.Errorf("gc %s: %w", prefix+rel, err)
@@ -161,6 +175,9 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	}
 	return nil
 }
+
+// gcRunID names GC's brief claims of a partition.
+const gcRunID = "logsmith-gc"
 
 // gcOlder removes the folders depth levels below root (date=D/run=ID/ is
 // depth 2; run=ID/ or date=D/ is depth 1) whose newest object is older
