@@ -47,6 +47,10 @@ func KindOf(err error) Kind {
 	var ke *kindError
 	var ce *ConfigError
 	switch {
+	case errors.Is(err, storage.ErrNotRegular):
+		// A local input holds a symlink or another file that is not a
+		// regular file: look at the input; the store did not fail.
+		return KindBadData
 	case errors.As(err, &ke):
 		return ke.kind
 	case errors.As(err, &ce):

@@ -13,11 +13,13 @@ import (
 )
 
 // permanent reports whether retrying cannot help: the object or bucket is
-// missing, access is refused, a condition failed, or we were cancelled.
+// missing, access is refused, a condition failed, a local listing met a
+// symlink, or we were cancelled.
 func permanent(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, storage.ErrNotExist) || errors.Is(err, storage.ErrPermission) ||
-		errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrInvalidKey)
+		errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrInvalidKey) ||
+		errors.Is(err, storage.ErrNotRegular)
 }
 
 // retrier retries transient storage failures with jittered exponential

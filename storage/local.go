@@ -20,6 +20,12 @@ import (
 // tmpPrefix marks files being written; List never returns them.
 const tmpPrefix = ".logsmith-tmp-"
 
+// ErrNotRegular means a listing met an entry under its prefix that is not a
+// regular file or a folder: a symlink (never followed, wherever it points),
+// a named pipe, a socket or a device. Such an entry cannot be an object, and
+// skipping it would silently leave out what it names.
+var ErrNotRegular = errors.New("not a regular file")
+
 // Local stores objects as files under a root folder. Keys are slash-separated
 // relative paths; a key can never reach outside the root.
 type Local struct {
@@ -84,14 +90,28 @@ func localETag(fi fs.FileInfo) string {
 
 // List calls fn for each object whose key starts with prefix, in key order.
 // It stops at and returns the first error from fn.
+//
+// Every entry under prefix must be a regular file or a folder: when one is a
+// symlink (to a file or folder, inside the root or out, or dangling), a
+// named pipe, a socket or a device, or a folder on the way to prefix is a
+// symlink, List calls fn for nothing and fails with ErrNotRegular, naming
+// them. Following a link could read a file twice or outside the input, and
+// skipping it would leave out data unseen.
 func (l *Local) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
 	dir := "."
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 		dir = prefix[:i]
 	}
+	var odd []string // entries that are not regular files or folders
 	if dir != "." {
 		if err := checkKey(dir); err != nil {
 			return fmt.Errorf("list %q: %w", prefix, err)
+		}
+		// WalkDir follows a symlink on the way down to dir.
+		for p := dir; p != "."; p = path.Dir(p) {
+			if fi, err := l.root.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				odd = append(odd, fmt.Sprintf("%q (symlink)", p))
+			}
 		}
 	}
 	var objs []ObjectInfo
@@ -115,7 +135,11 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(ObjectInfo) err
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !strings.HasPrefix(p, prefix) {
+		if !strings.HasPrefix(p, prefix) {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			odd = append(odd, fmt.Sprintf("%q (%s)", p, fileKind(d.Type())))
 			return nil
 		}
 		fi, err := d.Info()
@@ -128,6 +152,16 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(ObjectInfo) err
 	if err != nil {
 		return fmt.Errorf("list %q: %w", prefix, translate(err))
 	}
+	if len(odd) > 0 {
+		const show = 5
+		more := ""
+		if len(odd) > show {
+			more = fmt.Sprintf(" and %d more", len(odd)-show)
+			odd = odd[:show]
+		}
+		return fmt.Errorf("list %q: %w: %s%s (logsmith reads regular files only and follows no symlink)",
+			prefix, ErrNotRegular, strings.Join(odd, ", "), more)
+	}
 	slices.SortFunc(objs, func(a, b ObjectInfo) int { return strings.Compare(a.Key, b.Key) })
 	for _, o := range objs {
 		if err := fn(o); err != nil {
@@ -135,6 +169,21 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(ObjectInfo) err
 		}
 	}
 	return nil
+}
+
+// fileKind names the type of a file that is not regular.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symlink"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "not a regular file"
 }
 
 // Stat returns the object's info, or an error wrapping ErrNotExist.

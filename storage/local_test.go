@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -63,5 +64,104 @@ func TestLocalListHidesTempFiles(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("listed %d objects, want 0 (temp files are not objects)", n)
+	}
+}
+
+// Issue 13 item 6: a listing never skips, and never follows, an entry that
+// is not a regular file or a folder. Whatever it is and wherever it points,
+// the listing of any prefix it falls under fails with ErrNotRegular naming
+// it, and hands out no object; prefixes it is not under still list.
+func TestLocalListRefusesNonRegular(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, root, parent string) error
+	}{
+		{"symlink to a file", func(t *testing.T, root, _ string) error {
+			return os.Symlink("x.jsonl", filepath.Join(root, "a", "odd"))
+		}},
+		{"symlink to a folder", func(t *testing.T, root, _ string) error {
+			return os.Symlink("sub", filepath.Join(root, "a", "odd"))
+		}},
+		{"dangling symlink", func(t *testing.T, root, _ string) error {
+			return os.Symlink("nowhere", filepath.Join(root, "a", "odd"))
+		}},
+		{"symlink out of the root", func(t *testing.T, root, parent string) error {
+			return os.Symlink(filepath.Join(parent, "secret.jsonl"), filepath.Join(root, "a", "odd"))
+		}},
+		{"symlink to a folder out of the root", func(t *testing.T, root, parent string) error {
+			return os.Symlink(parent, filepath.Join(root, "a", "odd"))
+		}},
+		{"named pipe", func(t *testing.T, root, _ string) error {
+			return syscall.Mkfifo(filepath.Join(root, "a", "odd"), 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			root := filepath.Join(parent, "root")
+			for _, f := range []string{"root/a/x.jsonl", "root/a/sub/y.jsonl", "root/b/z.jsonl", "secret.jsonl"} {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(parent, f)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(parent, f), []byte("{}\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tc.make(t, root, parent); err != nil {
+				t.Fatal(err)
+			}
+			l, err := NewLocal(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			for _, prefix := range []string{"", "a", "a/", "a/o", "a/odd"} {
+				var got []string
+				err := l.List(ctx, prefix, func(o ObjectInfo) error { got = append(got, o.Key); return nil })
+				if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), `"a/odd"`) {
+					t.Errorf("list %q: %v; want ErrNotRegular naming a/odd", prefix, err)
+				}
+				if len(got) != 0 {
+					t.Errorf("list %q handed out %v before failing", prefix, got)
+				}
+			}
+			for prefix, want := range map[string]int{"b/": 1, "a/x": 1, "a/sub/": 1} {
+				n := 0
+				if err := l.List(ctx, prefix, func(ObjectInfo) error { n++; return nil }); err != nil || n != want {
+					t.Errorf("list %q: %d objects, %v; want %d", prefix, n, err, want)
+				}
+			}
+		})
+	}
+}
+
+// A prefix reached through a symlinked folder is refused too: WalkDir would
+// follow it.
+func TestLocalListRefusesSymlinkOnThePath(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "real", "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "real", "d", "x.jsonl"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(root, "alias")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, prefix := range []string{"alias/", "alias/d/", "alias/d/x"} {
+		err := l.List(ctx, prefix, func(ObjectInfo) error { return nil })
+		if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), `"alias"`) {
+			t.Errorf("list %q: %v; want ErrNotRegular naming alias", prefix, err)
+		}
+	}
+	n := 0
+	if err := l.List(ctx, "real/", func(ObjectInfo) error { n++; return nil }); err != nil || n != 1 {
+		t.Errorf("list real/: %d, %v", n, err)
 	}
 }
