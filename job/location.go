@@ -1,32 +1,20 @@
 package job
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
 )
 
-// Bucket is what a run needs from a store. storage.S3 and storage.Local
-// implement it.
-type Bucket interface {
-	// List calls fn for each object under prefix in key order.
-	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
-	// Open streams an object from offset; the caller closes it.
-	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
-	// Put writes an object whole or not at all, optionally conditionally.
-	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
-	// Delete removes an object; a missing object is not an error.
-	Delete(ctx context.Context, key string) error
-	// Stat describes an object or fails with storage.ErrNotExist.
-	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
-}
+// Bucket is what a run needs from a store: exactly what its output table
+// needs (see table.Bucket). storage.S3 and storage.Local implement it.
+type Bucket = table.Bucket
 
 // Location is a parsed input or output URL.
 type Location struct {
