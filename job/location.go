@@ -208,7 +208,47 @@ func realPath(p string) string {
 	}
 }
 
-// OpenBucket returns the store behind loc.
+// OpenInput returns the store behind an input location, to read from. A
+// local folder is never created: a run does not write to its input, and a
+// missing folder (a day with no logs yet) holds no object, as a missing S3
+// prefix does.
+func OpenInput(loc Location, s3 S3Settings) (Bucket, error) {
+	if loc.Scheme != "file" {
+		return OpenBucket(loc, s3)
+	}
+	b, err := storage.OpenLocal(loc.Dir)
+	if errors.Is(err, storage.ErrNotExist) {
+		return missingFolder{loc.Dir}, nil
+	}
+	if err != nil {
+		return nil, storageErr(err)
+	}
+	return b, nil
+}
+
+// missingFolder is a local input folder that does not exist.
+type missingFolder struct{ dir string }
+
+func (m missingFolder) List(context.Context, string, func(storage.ObjectInfo) error) error {
+	return nil
+}
+
+func (m missingFolder) Open(_ context.Context, key string, _ int64) (io.ReadCloser, error) {
+	return nil, fmt.Errorf("open %s in %s: %w", key, m.dir, storage.ErrNotExist)
+}
+
+func (m missingFolder) Stat(_ context.Context, key string) (storage.ObjectInfo, error) {
+	return storage.ObjectInfo{}, fmt.Errorf("stat %s in %s: %w", key, m.dir, storage.ErrNotExist)
+}
+
+func (m missingFolder) Put(_ context.Context, key string, _ io.Reader, _ int64, _ storage.PutOptions) (storage.ObjectInfo, error) {
+	return storage.ObjectInfo{}, fmt.Errorf("put %s: input folder %s is not written to", key, m.dir)
+}
+
+func (m missingFolder) Delete(context.Context, string) error { return nil }
+
+// OpenBucket returns the store behind loc, creating a local folder: it is
+// for outputs.
 func OpenBucket(loc Location, s3 S3Settings) (Bucket, error) {
 	switch loc.Scheme {
 	case "s3":

@@ -526,7 +526,7 @@ func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomi
 		if err != nil {
 			return nil, settingError(cfg, "Input", err)
 		}
-		b, err := OpenBucket(loc, cfg.S3)
+		b, err := OpenInput(loc, cfg.S3)
 		if err != nil {
 			return nil, err
 		}

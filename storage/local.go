@@ -28,20 +28,32 @@ var ErrNotRegular = errors.New("not a regular file")
 
 // Local stores objects as files under a root folder. Keys are slash-separated
 // relative paths; a key can never reach outside the root.
+//
+// Errors: a missing file is ErrNotExist; a folder or file the process may not
+// read or write, a read-only file system, or a file where a folder must be
+// created is ErrPermission, since none of them passes by retrying.
 type Local struct {
 	dir  string
 	root *os.Root
 	mu   sync.Mutex // serializes conditional writes within this process
 }
 
-// NewLocal opens (creating if needed) the folder dir as a store.
+// NewLocal opens (creating if needed) the folder dir as a store to write to.
+// A folder that cannot be created, for whatever reason but a cancelled
+// call, fails with ErrPermission.
 func NewLocal(dir string) (*Local, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
+		return nil, fmt.Errorf("create %s: %w", dir, translateWrite(err))
 	}
+	return OpenLocal(dir)
+}
+
+// OpenLocal opens the existing folder dir as a store, never creating it: a
+// missing folder fails with ErrNotExist.
+func OpenLocal(dir string) (*Local, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", dir, err)
+		return nil, fmt.Errorf("open %s: %w", dir, translate(err))
 	}
 	return &Local{dir: dir, root: root}, nil
 }
@@ -67,14 +79,32 @@ func checkKey(key string) error {
 	return nil
 }
 
+// translate maps file system errors to the package's sentinels: a missing
+// file (or a file where a folder is on the path) does not exist; permission
+// refused or a read-only file system is ErrPermission.
 func translate(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return fmt.Errorf("%w: %v", ErrNotExist, err)
-	case errors.Is(err, fs.ErrPermission):
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("%w: %v", ErrPermission, err)
 	}
 	return err
+}
+
+// translateWrite maps the errors of creating a file or folder. A file where
+// a folder must be created (ENOTDIR, or EEXIST from MkdirAll) or a folder
+// where the file goes (EISDIR, EEXIST or ENOTEMPTY from a rename) refuses
+// the write as surely as a permission does, and waiting does not help
+// either: both are ErrPermission, so "cannot create or write the output" is
+// one outcome whatever the reason. (Temporary names are random, so EEXIST
+// never means a clash of two writes.)
+func translateWrite(err error) error {
+	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) ||
+		errors.Is(err, syscall.EEXIST) || errors.Is(err, syscall.ENOTEMPTY) {
+		return fmt.Errorf("%w: %v", ErrPermission, err)
+	}
+	return translate(err)
 }
 
 // localETag identifies a file version by size, modification time and inode:
@@ -232,7 +262,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	tmp := path.Join(path.Dir(key), tmpPrefix+hex.EncodeToString(rnd[:]))
 	f, err := l.createTemp(tmp)
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translateWrite(err))
 	}
 	defer l.root.Remove(tmp) // no-op once renamed
 	n, err := io.Copy(f, ctxReader{ctx, r})
@@ -252,7 +282,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		return l.renameIf(key, tmp, opts)
 	}
 	if err := l.root.Rename(tmp, key); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translateWrite(err))
 	}
 	return l.Stat(ctx, key)
 }
@@ -297,7 +327,7 @@ func (l *Local) renameIf(key, tmp string, opts PutOptions) (ObjectInfo, error) {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, ErrPrecondition)
 	}
 	if err := l.root.Rename(tmp, key); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translateWrite(err))
 	}
 	return l.Stat(context.Background(), key)
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,5 +164,53 @@ func TestLocalListRefusesSymlinkOnThePath(t *testing.T) {
 	n := 0
 	if err := l.List(ctx, "real/", func(ObjectInfo) error { n++; return nil }); err != nil || n != 1 {
 		t.Errorf("list real/: %d, %v", n, err)
+	}
+}
+
+// Issue 13 item 7: a local store that cannot be created or written fails
+// with ErrPermission whatever the reason, and opening to read creates
+// nothing.
+func TestLocalCannotCreateOrWrite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{file, filepath.Join(file, "out")} {
+		if _, err := NewLocal(p); !errors.Is(err, ErrPermission) {
+			t.Errorf("NewLocal(%s): %v, want ErrPermission", p, err)
+		}
+	}
+	l, err := NewLocal(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Put(ctx, "f", strings.NewReader("x"), 1, PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []PutOptions{{}, {IfNoneMatch: true}} {
+		if _, err := l.Put(ctx, "f/x", strings.NewReader("x"), 1, opts); !errors.Is(err, ErrPermission) {
+			t.Errorf("put under a file (%+v): %v, want ErrPermission", opts, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "store", "d", "e"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Put(ctx, "d", strings.NewReader("x"), 1, PutOptions{}); !errors.Is(err, ErrPermission) {
+		t.Errorf("put onto a folder: %v, want ErrPermission", err)
+	}
+	missing := filepath.Join(dir, "missing")
+	if _, err := OpenLocal(missing); !errors.Is(err, ErrNotExist) {
+		t.Errorf("OpenLocal of a missing folder: %v, want ErrNotExist", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("OpenLocal created %s", missing)
+	}
+	for _, errno := range []syscall.Errno{syscall.EACCES, syscall.EPERM, syscall.EROFS} {
+		if err := translate(&fs.PathError{Op: "open", Path: "x", Err: errno}); !errors.Is(err, ErrPermission) {
+			t.Errorf("translate(%v) = %v, want ErrPermission", errno, err)
+		}
 	}
 }
