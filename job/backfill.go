@@ -197,10 +197,12 @@ func (c *OutputConfig) Validate(needDate bool) error {
 	return nil
 }
 
-// OpenOutput returns the output of an output config.
+// OpenOutput returns the output of an output config. These commands only
+// read or tidy an output: a missing local folder is an empty output, not
+// one to create.
 func OpenOutput(c *OutputConfig) (table.Output, Location, error) {
 	loc, _ := ParseLocation(c.Output)
-	b, err := OpenBucket(loc, c.S3)
+	b, err := OpenInput(loc, c.S3)
 	if err != nil {
 		return table.Output{}, loc, err
 	}
