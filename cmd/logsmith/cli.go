@@ -128,6 +128,9 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
+	if err := checkMemory(&cfg, 1); err != nil {
+		return err
+	}
 	level, err := job.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
@@ -358,6 +361,9 @@ func (f *flagValue) parse(s string) error {
 func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	var cfg job.BackfillConfig
 	if err := parseConfig(&cfg, "backfill", args, env, stdout); err != nil {
+		return err
+	}
+	if err := checkMemory(&cfg.Config, cfg.Parallel); err != nil {
 		return err
 	}
 	level, err := job.ParseLogLevel(cfg.LogLevel)

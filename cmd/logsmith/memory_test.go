@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/logsmith/logsmith/job"
+)
+
+// The binary refuses to start a run whose panes × groups at the caps would
+// not fit the memory limit it sees (GOMEMLIMIT here), with one line naming
+// the settings, before reading or writing anything; a config that fits,
+// and the same config with --memory-check=false, run.
+func TestRefusesRunOverMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i := range 200 {
+		b.WriteString(`{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":12,"service":"s` + string(rune('a'+i%5)) + `"}` + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(in, "a.jsonl"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	limit := []string{"GOMEMLIMIT=256MiB"}
+	base := []string{"--input", in, "--output", out, "--date", "2025-11-08", "--workers", "2"}
+	groupBy := append(base[:len(base):len(base)], "--group-by", "service")
+
+	// 288 panes × 10,000 groups × 4 KiB ≈ 11 GiB: refused.
+	_, stderr, code := exe(t, limit, append([]string{"run"}, groupBy...)...)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != job.ExitConfig || len(lines) != 1 {
+		t.Fatalf("exit %d, want 2 with one line:\n%s", code, stderr)
+	}
+	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "288 panes", "10000 groups", "11.0 GiB", "256.0 MiB (GOMEMLIMIT)",
+		"lower --max-groups to", "--window", "--memory-check=false"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("message lacks %q: %s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the refused run created its output: %v", err)
+	}
+	// So are a merge and a backfill of the same config.
+	_, stderr, code = exe(t, limit, append([]string{"merge", "--run", "r1"}, groupBy...)...)
+	if code != job.ExitConfig || !strings.Contains(stderr, "LOGSMITH_MAX_GROUPS") {
+		t.Errorf("merge: exit %d: %s", code, stderr)
+	}
+	tmpl := filepath.Join(dir, "{date}")
+	_, stderr, code = exe(t, []string{"GOMEMLIMIT=1GiB"}, "backfill", "--input", tmpl, "--output", out, "--from", "2025-11-01", "--to", "2025-11-08",
+		"--group-by", "service", "--max-groups", "500", "--parallel", "8", "--workers", "2")
+	if code != job.ExitConfig || !strings.Contains(stderr, "8 dates at once (--parallel)") {
+		t.Errorf("backfill: exit %d: %s", code, stderr)
+	}
+
+	// Fits: the default config without --group-by (288 panes × 1 group),
+	// and --group-by with groups that fit.
+	for _, args := range [][]string{base, append(groupBy[:len(groupBy):len(groupBy)], "--max-groups", "50")} {
+		_, stderr, code = exe(t, limit, append([]string{"run"}, args...)...)
+		if code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	// The check is off: the run starts (and, with 5 groups, succeeds).
+	_, stderr, code = exe(t, limit, append([]string{"run", "--memory-check=false"}, groupBy...)...)
+	if code != 0 {
+		t.Errorf("--memory-check=false: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = exe(t, append(limit, "LOGSMITH_MEMORY_CHECK=false"), append([]string{"run"}, groupBy...)...)
+	if code != 0 {
+		t.Errorf("LOGSMITH_MEMORY_CHECK=false: exit %d: %s", code, stderr)
+	}
+	// No limit seen (none here: no GOMEMLIMIT, and this machine's cgroup
+	// has none, or the test says so): no check.
+	if lim := job.SeenMemoryLimit(os.DirFS("/")); lim.Bytes == 0 {
+		_, stderr, code = exe(t, nil, append([]string{"run"}, groupBy...)...)
+		if code != 0 {
+			t.Errorf("no limit: exit %d: %s", code, stderr)
+		}
+	} else {
+		t.Logf("this machine has a memory limit (%+v): the no-limit case is not run", lim)
+	}
+}

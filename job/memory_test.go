@@ -1,0 +1,204 @@
+package job
+
+import (
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func defaultConfig(t *testing.T) Config {
+	t.Helper()
+	var c Config
+	if err := ParseEnv(&c, map[string]string{"LOGSMITH_INPUT": "s3://logs/app/{yyyy}/{mm}/{dd}/", "LOGSMITH_OUTPUT": "s3://features/app"}); err != nil {
+		t.Fatal(err)
+	}
+	c.Workers = 2 // the benchmark machine's; 0 would depend on this machine
+	return c
+}
+
+const (
+	kib = int64(1) << 10
+	mib = int64(1) << 20
+	gib = int64(1) << 30
+)
+
+func TestEstimateMemory(t *testing.T) {
+	// Fixed costs of 2 workers reading S3 with the defaults: the runtime,
+	// per worker a 1 MiB line buffer, a 256 KiB read buffer and an 8 MiB
+	// zstd window, and 3 × 2 MiB read-ahead.
+	fixed := 32*mib + 2*(mib+256*kib+8*mib) + 3*2*mib
+	for _, tc := range []struct {
+		name                    string
+		edit                    func(c *Config)
+		date                    string
+		panes, groups, perGroup int64
+		wantFixed               int64
+	}{
+		{"default, dated", nil, "2025-11-08", 288, 1, 4 * kib, fixed},
+		{"group-by, dated", func(c *Config) { c.GroupBy = []string{"service"} }, "2025-11-08", 288, 10000, 4 * kib, fixed},
+		{"group-by, 1000 groups", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 1000 }, "2025-11-08", 288, 1000, 4 * kib, fixed},
+		// A 15-minute window every 5 minutes reaches 10 minutes into the
+		// next day: two more panes.
+		{"sliding", func(c *Config) { c.Window = []string{"15m/5m"} }, "2025-11-08", 290, 1, 4 * kib, fixed},
+		{"two tables share panes", func(c *Config) { c.Window = []string{"5m", "1h"} }, "2025-11-08", 288, 1, 4 * kib, fixed},
+		{"1m and 1h/15m: 1m panes", func(c *Config) { c.Window = []string{"1m", "1h/15m"} }, "2025-11-08", 1440 + 45, 1, 4 * kib, fixed},
+		{"no latency", func(c *Config) { c.LatencyField = "" }, "2025-11-08", 288, 1, 1 * kib, fixed},
+		{"distinct", func(c *Config) { c.DistinctField = "user_id" }, "2025-11-08", 288, 1, 20 * kib, fixed},
+		{"undated: --max-panes", nil, "", 200000, 1, 4 * kib, fixed},
+		{"local input: no read-ahead", func(c *Config) { c.Input = "/data/logs/{date}/" }, "2025-11-08", 288, 1, 4 * kib, fixed - 6*mib},
+		{"8 workers", func(c *Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 32*mib + 8*(mib+256*kib+8*mib) + 9*2*mib},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := defaultConfig(t)
+			if tc.edit != nil {
+				tc.edit(&c)
+			}
+			e, err := EstimateMemory(&c, tc.date)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Panes != tc.panes || e.Groups != tc.groups || e.PerGroup != tc.perGroup || e.Fixed != tc.wantFixed {
+				t.Errorf("got %+v, want panes %d groups %d per group %d fixed %d", e, tc.panes, tc.groups, tc.perGroup, tc.wantFixed)
+			}
+			if e.Aggregate != tc.panes*tc.groups*tc.perGroup || e.Total != e.Aggregate+e.Fixed || e.Dated != (tc.date != "") {
+				t.Errorf("got %+v", e)
+			}
+		})
+	}
+	// The README's figure: 10,000 groups of 5-minute panes for a day at
+	// ~4 KiB is about 11 GiB.
+	c := defaultConfig(t)
+	c.GroupBy = []string{"service"}
+	e, _ := EstimateMemory(&c, "2025-11-08")
+	if e.Aggregate != 11_796_480_000 {
+		t.Errorf("default group-by aggregate %d, want 288 × 10000 × 4096 = 11796480000", e.Aggregate)
+	}
+	// Caps far beyond any machine saturate instead of overflowing.
+	c.MaxGroups, c.MaxPanes, c.Window = 1_000_000, 1<<40, []string{"1s"}
+	if e, _ := EstimateMemory(&c, ""); e.Total <= 0 {
+		t.Errorf("overflow: %+v", e)
+	}
+}
+
+// The check at the defaults against 1 GiB and 16 GiB: a dated run without
+// --group-by fits both; with --group-by at the default 10,000 groups it
+// needs ~11 GiB and is refused at 1 GiB only, with a --max-groups that
+// fits; an undated run without --group-by (200,000 panes) fits 1 GiB.
+func TestCheckMemory(t *testing.T) {
+	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC) // a templated input computes 2025-11-08
+	gomem := func(n int64) MemoryLimit { return MemoryLimit{Bytes: n, Source: "GOMEMLIMIT"} }
+	for _, tc := range []struct {
+		name     string
+		edit     func(c *Config)
+		parallel int
+		limit    MemoryLimit
+		setting  string // the refusal's setting, or "" when it fits
+	}{
+		{"default, 1 GiB", nil, 1, gomem(gib), ""},
+		{"default, 16 GiB", nil, 1, gomem(16 * gib), ""},
+		{"group-by, 1 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(gib), "LOGSMITH_MAX_GROUPS"},
+		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), ""},
+		{"group-by, 800 groups, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 800 }, 1, gomem(gib), ""},
+		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, MemoryLimit{}, ""},
+		{"group-by, check off", func(c *Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
+		{"undated, 1 GiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},
+		{"undated group-by, 16 GiB", func(c *Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
+		{"undated, 512 MiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(512 * mib), "LOGSMITH_MAX_PANES"},
+		{"1s windows, 256 MiB", func(c *Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), "LOGSMITH_WINDOW"},
+		{"64 workers, 256 MiB", func(c *Config) { c.Workers = 64 }, 1, gomem(256 * mib), "LOGSMITH_WORKERS"},
+		{"backfill of 8 dates at once, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_MAX_GROUPS"},
+		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, MemoryLimit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := defaultConfig(t)
+			if tc.edit != nil {
+				tc.edit(&c)
+			}
+			err := CheckMemory(&c, tc.parallel, tc.limit, now)
+			if tc.setting == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Env != tc.setting {
+				t.Fatalf("got %v, want a config error of %s", err, tc.setting)
+			}
+			msg := err.Error()
+			t.Log(msg)
+			for _, want := range []string{tc.limit.Source, "--memory-check=false", "--workers"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("message lacks %q", want)
+				}
+			}
+			if strings.Contains(msg, "\n") {
+				t.Error("message is not one line")
+			}
+			// The --max-groups it suggests fits.
+			if m := regexp.MustCompile(`--max-groups to (\d+)`).FindStringSubmatch(msg); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				c.MaxGroups = n
+				if err := CheckMemory(&c, tc.parallel, tc.limit, now); err != nil {
+					t.Errorf("the suggested --max-groups %d is refused too: %v", n, err)
+				}
+				c.MaxGroups = n + 1
+				if err := CheckMemory(&c, tc.parallel, tc.limit, now); err == nil {
+					t.Errorf("--max-groups %d fits too: the suggestion is not the largest", n+1)
+				}
+			}
+		})
+	}
+}
+
+func TestCgroupMemoryLimit(t *testing.T) {
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	for _, tc := range []struct {
+		name string
+		fs   fstest.MapFS
+		want MemoryLimit
+	}{
+		{"nothing", fstest.MapFS{}, MemoryLimit{}},
+		{"v2 container: the namespace root", fstest.MapFS{
+			"proc/self/cgroup":         file("0::/\n"),
+			"sys/fs/cgroup/memory.max": file("1073741824\n"),
+		}, MemoryLimit{gib, "/sys/fs/cgroup/memory.max"}},
+		{"v2 no limit", fstest.MapFS{
+			"proc/self/cgroup":         file("0::/\n"),
+			"sys/fs/cgroup/memory.max": file("max\n"),
+		}, MemoryLimit{}},
+		{"v2 own cgroup under a looser parent", fstest.MapFS{
+			"proc/self/cgroup":                                       file("0::/system.slice/logsmith.service\n"),
+			"sys/fs/cgroup/system.slice/memory.max":                  file("8589934592\n"),
+			"sys/fs/cgroup/system.slice/logsmith.service/memory.max": file("2147483648\n"),
+		}, MemoryLimit{2 * gib, "/sys/fs/cgroup/system.slice/logsmith.service/memory.max"}},
+		{"v2 tighter parent", fstest.MapFS{
+			"proc/self/cgroup":                          file("0::/kubepods/pod1/c1\n"),
+			"sys/fs/cgroup/kubepods/pod1/memory.max":    file("536870912\n"),
+			"sys/fs/cgroup/kubepods/pod1/c1/memory.max": file("max\n"),
+		}, MemoryLimit{512 * mib, "/sys/fs/cgroup/kubepods/pod1/memory.max"}},
+		{"v1 no limit (as on this machine)", fstest.MapFS{
+			"proc/self/cgroup":                                         file("4:memory:/process_api/x\n0::/\n"),
+			"sys/fs/cgroup/memory/memory.limit_in_bytes":               file("9223372036854771712\n"),
+			"sys/fs/cgroup/memory/process_api/x/memory.limit_in_bytes": file("9223372036854771712\n"),
+		}, MemoryLimit{}},
+		{"v1 container", fstest.MapFS{
+			"proc/self/cgroup":                           file("11:memory:/docker/abc\n"),
+			"sys/fs/cgroup/memory/memory.limit_in_bytes": file("2147483648\n"),
+		}, MemoryLimit{2 * gib, "/sys/fs/cgroup/memory/memory.limit_in_bytes"}},
+		{"v1 with other controllers on the line", fstest.MapFS{
+			"proc/self/cgroup": file("5:cpuacct,memory:/job\n"),
+			"sys/fs/cgroup/memory/job/memory.limit_in_bytes": file("268435456\n"),
+		}, MemoryLimit{256 * mib, "/sys/fs/cgroup/memory/job/memory.limit_in_bytes"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := CgroupMemoryLimit(tc.fs); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
