@@ -79,6 +79,8 @@ Usage:
   logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
   logsmith run      --shard i/n --run ID --date D [flags]        compute one shard's partial
   logsmith merge    --run ID --date D --output URL [flags]       merge the shards and commit
+  logsmith plan     --input URL --output URL --date D [--plan-budget 1h] [--plan-file F]
+                                                                 size a sharded run: the shard count, as text or JSON
   logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
   logsmith ls       --output URL                                 list committed partitions
   logsmith show     --output URL --date D                        print a partition's manifest
@@ -111,6 +113,8 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		return cmdGenerate(ctx, args[1:], env, stdout, stderr)
 	case "backfill":
 		return cmdBackfill(ctx, args[1:], env, stdout, stderr)
+	case "plan":
+		return cmdPlan(ctx, args[1:], env, stdout, stderr)
 	case "ls", "show", "gc", "files", "migrate":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	}

@@ -1,0 +1,458 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/bits"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alitto/pond/v2"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// PlanConfig configures logsmith plan: the run's settings, which it
+// validates in full (a bad setting fails the plan, before any pod of the
+// map starts), and how to size the map.
+type PlanConfig struct {
+	Config
+	Budget     time.Duration `env:"PLAN_BUDGET" envDefault:"1h" flag:"plan-budget" desc:"time the map may take: the shard count is chosen so that the slowest shard reads its share in this time at --plan-throughput" hash:"-"`
+	Throughput int64         `env:"PLAN_THROUGHPUT" envDefault:"309000000" flag:"plan-throughput" desc:"uncompressed input bytes per second one map pod reads; default from docs/benchmarks.md, '| run-minio-gzip-w2 | 309 | 5.85 | 38 |': gzip from MinIO, 2 workers on 2 cores (plain reads faster there: 454 MB/s)" hash:"-"`
+	MaxShards  int           `env:"PLAN_MAX_SHARDS" envDefault:"64" flag:"plan-max-shards" desc:"most shards planned, however large the input" hash:"-"`
+	File       string        `env:"PLAN_FILE" flag:"plan-file" desc:"also write the plan as JSON to this file (for Argo's outputs.parameters valueFrom.path)" hash:"-"`
+}
+
+// Validate checks the run settings and the plan's, naming the first bad
+// one.
+func (c *PlanConfig) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return settingError(c, field, fmt.Errorf(format, args...))
+	}
+	if err := c.Config.Validate(); err != nil {
+		return err
+	}
+	if c.Input == "-" {
+		return bad("Input", "standard input cannot be planned: it is read once, by one run")
+	}
+	if c.Date == "" && c.From == "" && !IsTemplate(c.Input) {
+		return bad("Date", "plan needs --date or a templated --input: a sharded run computes one date")
+	}
+	if c.Budget < time.Second || c.Budget > 7*24*time.Hour {
+		return bad("Budget", "%v: want 1s to 168h", c.Budget)
+	}
+	if c.Throughput < 1 {
+		return bad("Throughput", "%d: want a positive number of bytes per second", c.Throughput)
+	}
+	if c.MaxShards < 1 || c.MaxShards > 10000 {
+		return bad("MaxShards", "%d: want 1 to 10000 (the most --shard allows)", c.MaxShards)
+	}
+	return nil
+}
+
+// Plan is what logsmith plan prints: the date's input and the shard count
+// that reads it within the budget.
+type Plan struct {
+	RunID   string `json:"run_id"`
+	Date    string `json:"date"`
+	Input   string `json:"input"`
+	Objects int    `json:"objects"`
+	Bytes   int64  `json:"bytes"` // as stored (compressed)
+	// EstimatedUncompressedBytes is the input's decompressed size: exact
+	// for plain objects and for compressed objects read whole, else
+	// estimated; see UncompressedEstimate.
+	EstimatedUncompressedBytes int64                `json:"estimated_uncompressed_bytes"`
+	UncompressedEstimate       UncompressedEstimate `json:"uncompressed_estimate"`
+	Units                      int                  `json:"units"` // objects and byte ranges, as a run deals them to shards
+	BudgetSeconds              int64                `json:"budget_seconds"`
+	ThroughputBytesPerSecond   int64                `json:"throughput_bytes_per_second"`
+	MaxShards                  int                  `json:"max_shards"`
+	// ShardsForBudget is ceil(uncompressed ÷ (throughput × budget)), before
+	// the caps and the balance check.
+	ShardsForBudget int `json:"shards_for_budget"`
+	// Shards is the shard count to run: ShardsForBudget, raised until the
+	// slowest shard fits the budget, capped by Units and MaxShards, and at
+	// least 1.
+	Shards int `json:"shards"`
+	// CappedBy says why Shards does not fit the budget: "units" (one
+	// shard per unit already), "max_shards", or "largest_unit" (the
+	// slowest shard holds one unit alone, which takes longer than the
+	// budget: more shards would not help). Empty when it fits.
+	CappedBy  string `json:"capped_by,omitempty"`
+	ShardList []int  `json:"shard_list"` // 0 to Shards-1, for Argo's withParam
+	// SlowestShardBytes is the estimated uncompressed bytes of the shard
+	// with the most, as a run with Shards shards deals the units.
+	SlowestShardBytes int64 `json:"slowest_shard_uncompressed_bytes"`
+	EstimatedSeconds  int64 `json:"estimated_seconds"` // the slowest shard at the throughput, rounded up
+	FitsBudget        bool  `json:"fits_budget"`
+	// Memory is one map pod's (and the merge's) memory budget at the caps.
+	Memory MemoryEstimate `json:"memory"`
+}
+
+// UncompressedEstimate says how EstimatedUncompressedBytes was reached.
+type UncompressedEstimate struct {
+	// Rule is "sampled-ratio": see sampleClass.
+	Rule string `json:"rule"`
+	// Exact is true when no object's size was extrapolated from a ratio:
+	// every class was all plain in its samples, or read whole.
+	Exact   bool          `json:"exact"`
+	Classes []SampleClass `json:"classes"`
+}
+
+// SampleClass is the objects of one name class (.gz, .zst or other) and
+// what their samples decoded to.
+type SampleClass struct {
+	Class          string         `json:"class"`
+	Objects        int            `json:"objects"`
+	Bytes          int64          `json:"bytes"`
+	Sampled        int            `json:"sampled_objects"`
+	SampledBytes   int64          `json:"sampled_bytes"` // compressed bytes decoded
+	DecodedBytes   int64          `json:"decoded_bytes"`
+	Ratio          float64        `json:"ratio"` // decoded ÷ sampled, applied to the class's other objects
+	Codecs         map[string]int `json:"codecs"`
+	Unreadable     int            `json:"unreadable_samples,omitempty"` // damaged or not text: not in the ratio
+	EstimatedBytes int64          `json:"estimated_uncompressed_bytes"`
+}
+
+// The sampling rule's sizes.
+const (
+	samplesPerClass = 16
+	sampleBytes     = 1 << 20   // compressed bytes decoded per sample
+	sampleMaxOut    = 256 << 20 // decoded bytes per sample at most (a gzip bomb)
+)
+
+// PlanRun lists the date's input as a run would, estimates its
+// uncompressed size and chooses the shard count; it reads no more than the
+// samples. The result depends only on the listing and the objects' bytes
+// (and the run id, fresh unless --run is given). No input objects is a
+// KindStorage error, as for a run.
+func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Retries == nil {
+		opts.Retries = new(atomic.Int64)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.S3.Timeout = cfg.IdleTimeout
+	now := opts.Now()
+	p := &Plan{RunID: cfg.RunID, Date: cfg.targetDate(now), Input: cfg.Input,
+		BudgetSeconds: int64(cfg.Budget / time.Second), ThroughputBytesPerSecond: cfg.Throughput, MaxShards: cfg.MaxShards}
+	if p.RunID == "" {
+		p.RunID = newRunID(now)
+	}
+	inputs, err := resolveInputs(ctx, &cfg.Config, p.Date, opts.Retries)
+	if err != nil {
+		return nil, err
+	}
+	if len(inputs) == 0 {
+		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, mustDate(p.Date)))}
+	}
+	retry := cfg.retrier(opts.Retries)
+	units, err := planUnits(ctx, inputs, cfg.SplitBytes, retry)
+	if err != nil {
+		return nil, err
+	}
+	est, err := estimateUncompressed(ctx, &cfg.Config, inputs, retry)
+	if err != nil {
+		return nil, err
+	}
+	p.Objects, p.Units, p.UncompressedEstimate = len(inputs), len(units), est.summary
+	for _, in := range inputs {
+		p.Bytes += in.info.Size
+	}
+	// A range is of a plain object (planUnits splits no other): its
+	// uncompressed size is its size.
+	sizes := make([]int64, len(units))
+	for k, u := range units {
+		sizes[k] = u.size()
+		if u.whole() {
+			sizes[k] = est.bytes[u.in.url()]
+		}
+		p.EstimatedUncompressedBytes += sizes[k]
+	}
+	chooseShards(p, units, sizes)
+	p.ShardList = make([]int, p.Shards)
+	for i := range p.ShardList {
+		p.ShardList[i] = i
+	}
+	if p.Memory, err = EstimateMemory(&cfg.Config, p.Date); err != nil {
+		return nil, settingError(&cfg, "Window", err)
+	}
+	opts.Logger.Info("planned", "run_id", p.RunID, "date", p.Date, "objects", p.Objects, "bytes", p.Bytes,
+		"uncompressed", p.EstimatedUncompressedBytes, "units", p.Units, "shards", p.Shards, "fits_budget", p.FitsBudget)
+	return p, nil
+}
+
+// chooseShards sets p's shard count from the units and their uncompressed
+// sizes: the budget's count, raised while the slowest shard (as
+// dealShards deals the units) would take longer than the budget, within
+// the caps.
+func chooseShards(p *Plan, units []unit, sizes []int64) {
+	perPod := satMul(p.ThroughputBytesPerSecond, p.BudgetSeconds)
+	need := max(ceilDiv(p.EstimatedUncompressedBytes, perPod), 1)
+	p.ShardsForBudget = int(min(need, 1<<30))
+	limit := min(len(units), p.MaxShards)
+	n := min(p.ShardsForBudget, limit)
+	var largest int64
+	for _, s := range sizes {
+		largest = max(largest, s)
+	}
+	slowest := slowestShard(units, sizes, n)
+	for slowest > perPod && n < limit && slowest > largest {
+		n++
+		slowest = slowestShard(units, sizes, n)
+	}
+	p.Shards, p.SlowestShardBytes = n, slowest
+	p.EstimatedSeconds = ceilDiv(slowest, p.ThroughputBytesPerSecond)
+	p.FitsBudget = slowest <= perPod
+	switch {
+	case p.FitsBudget:
+	case n == len(units):
+		p.CappedBy = "units"
+	case n == p.MaxShards:
+		p.CappedBy = "max_shards"
+	default:
+		p.CappedBy = "largest_unit"
+	}
+}
+
+// slowestShard returns the most uncompressed bytes any of n shards gets.
+func slowestShard(units []unit, sizes []int64, n int) int64 {
+	load := make([]int64, n)
+	for k, s := range dealShards(units, n) {
+		load[s] += sizes[k]
+	}
+	var most int64
+	for _, l := range load {
+		most = max(most, l)
+	}
+	return most
+}
+
+func ceilDiv(a, b int64) int64 {
+	if b <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
+
+// estimate is the result of estimateUncompressed: every object's
+// uncompressed size by URL, and how it was reached.
+type estimate struct {
+	bytes   map[string]int64
+	summary UncompressedEstimate
+}
+
+// sampleClass is the rule that estimates the uncompressed size of input
+// objects ("sampled-ratio"). Objects fall into three classes by name:
+// ending in .gz/.gzip, in .zst/.zstd, or any other. In each class at most
+// samplesPerClass objects, evenly spaced in the listing's (URL) order, are
+// read from their start: up to sampleBytes (1 MiB) of stored bytes is
+// decoded as a run decodes it (the codec told by the content, not the
+// name). The class's ratio is its samples' decoded bytes over their stored
+// bytes; each object's estimate is its size times that ratio, except a
+// sample read to its end, which counts its exact decoded size. Plain
+// samples decode to themselves (ratio 1), so an all-plain class is its
+// stored size.
+//
+// Why not gzip's ISIZE trailer: it holds the last member's size modulo
+// 2^32 — wrong for concatenated (multi-member) files and for members over 4
+// GiB — and the zero padding a run accepts after the last member hides it;
+// zstd has no trailer (a frame's content size is optional and per frame).
+// Sampling reads at most 3 × 16 MiB however many objects there are, and
+// gives zstd and gzip the same treatment. JSON logs compress evenly, so the
+// first MiB (several deflate blocks or zstd blocks) is representative; an
+// input whose objects differ widely in ratio within a class gets a rougher
+// estimate. A sample that is damaged or not text is left out of the ratio
+// (the run would report it).
+func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, retry retrier) (*estimate, error) {
+	classes := []string{".gz", ".zst", "other"}
+	byClass := make([][]input, len(classes))
+	for _, in := range inputs {
+		c := 2
+		switch strings.ToLower(path.Ext(in.info.Key)) {
+		case ".gz", ".gzip":
+			c = 0
+		case ".zst", ".zstd":
+			c = 1
+		}
+		byClass[c] = append(byClass[c], in)
+	}
+	type job struct {
+		class int
+		in    input
+	}
+	var jobs []job
+	for c, ins := range byClass {
+		k := min(len(ins), samplesPerClass)
+		for i := range k {
+			jobs = append(jobs, job{c, ins[i*len(ins)/k]})
+		}
+	}
+	results, err := runSamples(ctx, cfg, len(jobs), func(ctx context.Context, i int, dec *features.Decompressor) (sample, error) {
+		return readSample(ctx, dec, jobs[i].in, retry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	est := &estimate{bytes: map[string]int64{}, summary: UncompressedEstimate{Rule: "sampled-ratio", Exact: true}}
+	for c, ins := range byClass {
+		if len(ins) == 0 {
+			continue
+		}
+		sc := SampleClass{Class: classes[c], Objects: len(ins), Codecs: map[string]int{}}
+		exact := map[string]int64{}
+		allPlain := true
+		for i, r := range results {
+			if jobs[i].class != c {
+				continue
+			}
+			sc.Sampled++
+			if r.err != "" {
+				sc.Unreadable++
+				continue
+			}
+			sc.Codecs[r.codec.String()]++
+			allPlain = allPlain && r.codec == features.CodecNone
+			sc.SampledBytes += r.read
+			sc.DecodedBytes += r.decoded
+			if r.whole {
+				exact[jobs[i].in.url()] = r.decoded
+			}
+		}
+		num, den := sc.DecodedBytes, sc.SampledBytes
+		if den == 0 || allPlain {
+			num, den = 1, 1 // nothing readable, or plain: stored size
+		}
+		sc.Ratio = float64(num) / float64(den)
+		for _, in := range ins {
+			n, ok := exact[in.url()]
+			if !ok {
+				n = mulDiv(in.info.Size, num, den)
+				if num != den {
+					est.summary.Exact = false
+				}
+			}
+			est.bytes[in.url()] = n
+			sc.Bytes += in.info.Size
+			sc.EstimatedBytes += n
+		}
+		if sc.Unreadable > 0 && len(exact) < len(ins) {
+			est.summary.Exact = false
+		}
+		est.summary.Classes = append(est.summary.Classes, sc)
+	}
+	return est, nil
+}
+
+// mulDiv returns a×b÷c rounded down, in 128 bits; a, b, c ≥ 0, c > 0.
+func mulDiv(a, b, c int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi >= uint64(c) {
+		return 1<<63 - 1
+	}
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	return int64(min(q, 1<<63-1))
+}
+
+// sample is what reading the start of one object gave.
+type sample struct {
+	codec   features.Codec
+	read    int64 // stored bytes handed to the decoder
+	decoded int64
+	whole   bool   // read to its end: decoded is the object's size
+	err     string // damaged or not text
+}
+
+// readSample decodes up to sampleBytes of in's stored bytes.
+func readSample(ctx context.Context, dec *features.Decompressor, in input, retry retrier) (sample, error) {
+	var s sample
+	err := retry.do(ctx, "sample "+in.url(), func(ctx context.Context) error {
+		s = sample{}
+		rc, err := in.bucket.Open(ctx, in.info.Key, 0)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		raw := &countingReader{r: io.LimitReader(rc, sampleBytes)}
+		dr, codec, err := dec.Open(raw)
+		s.codec = codec
+		if raw.err != nil {
+			return raw.err
+		}
+		if err != nil {
+			s.err = err.Error()
+			return nil
+		}
+		if codec == features.CodecNone {
+			s.read, s.decoded = in.info.Size, in.info.Size
+			s.whole = true
+			return nil
+		}
+		out := &countingReader{r: io.LimitReader(dr, sampleMaxOut)}
+		_, err = io.Copy(io.Discard, out)
+		if raw.err != nil {
+			return raw.err
+		}
+		s.read, s.decoded = raw.n, out.n
+		s.whole = err == nil && raw.n == in.info.Size && out.n < sampleMaxOut
+		if err != nil && raw.n < min(in.info.Size, sampleBytes) {
+			s.err = err.Error() // damaged before the sample's end
+		}
+		return nil
+	})
+	if err != nil {
+		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), err))
+	}
+	return s, nil
+}
+
+// runSamples runs n sample reads on the run's worker count, each task with
+// its own decompressor; the first error cancels the rest and is returned.
+func runSamples(ctx context.Context, cfg *Config, n int, read func(ctx context.Context, i int, dec *features.Decompressor) (sample, error)) ([]sample, error) {
+	out := make([]sample, n)
+	if n == 0 {
+		return out, nil
+	}
+	pool := pond.NewPool(min(cfg.EffectiveWorkers(), n), pond.WithContext(ctx))
+	defer pool.StopAndWait()
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var firstErr error
+	var once sync.Once
+	group := pool.NewGroupContext(gctx)
+	for i := range n {
+		group.SubmitErr(func() error {
+			var dec features.Decompressor
+			defer dec.Close()
+			s, err := read(gctx, i, &dec)
+			if err != nil {
+				// Keep the cause, not the cancellations it triggers.
+				once.Do(func() { firstErr = err })
+				cancel()
+				return err
+			}
+			out[i] = s
+			return nil
+		})
+	}
+	if err := group.Wait(); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		once.Do(func() { firstErr = err })
+		return nil, firstErr
+	}
+	return out, nil
+}
