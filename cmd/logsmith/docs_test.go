@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/logsmith/logsmith/job"
+)
+
+// mdEscape keeps a description one table cell of plain text.
+var mdEscape = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;")
+
+var updateDocs = flag.Bool("update-docs", false, "rewrite docs/configuration.md from the settings")
+
+// The settings reference is generated from the config definitions, so the
+// docs and the code cannot disagree: this test fails when they do, and
+// -update-docs rewrites the file.
+func TestConfigurationDocs(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "configuration.md")
+	got := settingsDoc(t)
+	if *updateDocs {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is out of date with the settings in code: run go test ./cmd/logsmith -run TestConfigurationDocs -update-docs", path)
+	}
+}
+
+func settingsDoc(t *testing.T) []byte {
+	var b bytes.Buffer
+	b.WriteString("# Configuration reference\n\n")
+	b.WriteString("<!-- Generated from the config definitions by `go test ./cmd/logsmith -run TestConfigurationDocs -update-docs`; do not edit. -->\n\n")
+	b.WriteString("Every setting is read from its environment variable; a flag overrides it. `logsmith <command> --help` prints the same table with the values in force. Values are taken as written: leading or trailing whitespace is refused (exit 2). Settings marked *output* change the rows and are part of the config hash recorded in every manifest.\n")
+	run := map[string]bool{}
+	section := func(title, intro string, cfg any, skip map[string]bool) {
+		t.Helper()
+		if err := parseConfig(cfg, "docs", nil, map[string]string{}, io.Discard); err != nil {
+			t.Fatalf("%s: defaults: %v", title, err)
+		}
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| flag | environment | default | output | meaning |\n| --- | --- | --- | --- | --- |\n", title, intro)
+		for _, s := range job.Settings(cfg) {
+			if skip[s.Env] {
+				continue
+			}
+			flag := ""
+			if s.Flag != "" {
+				flag = "`--" + s.Flag + "`"
+			}
+			def := s.FormatValue()
+			if s.Secret || def == "" {
+				def = ""
+			} else {
+				def = "`" + def + "`"
+			}
+			hash := ""
+			if s.Hash {
+				hash = "yes"
+			}
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", flag, s.Env, def, hash, mdEscape.Replace(s.Desc))
+		}
+	}
+	var rc job.Config
+	section("run and merge", "`logsmith run` computes and commits features; `logsmith merge` (with `--run` and `--date`) merges a sharded run's partials and commits them.", &rc, nil)
+	for _, s := range job.Settings(&rc) {
+		run[s.Env] = true
+	}
+	section("backfill", "`logsmith backfill` takes every run setting above, plus:", &job.BackfillConfig{}, run)
+	section("plan", "`logsmith plan` takes every run setting above, plus:", &job.PlanConfig{}, run)
+	section("ls, show, files, gc and migrate", "The commands that read or tidy an output.", &job.OutputConfig{}, nil)
+	section("generate", "`logsmith generate` writes synthetic logs; the same seed always gives the same bytes.", &job.GenerateConfig{}, nil)
+	return b.Bytes()
+}
