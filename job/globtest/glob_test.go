@@ -388,6 +388,33 @@ func (m *model) allowed(committed map[string]bool) map[cell]bool {
 	return totals
 }
 
+// wrongState is a reading that succeeded and saw what no commit allows:
+// always a failure. Any other error of a reader is a read that failed
+// (see retryRead).
+type wrongState struct{ error }
+
+func wrong(format string, args ...any) error { return wrongState{fmt.Errorf(format, args...)} }
+
+// retryRead reads as a user of a glob-based reader must: a query that
+// overlaps the replacement of a data object it is reading may fail (DuckDB
+// reopens a local file by name between footer and row groups; ranged GETs
+// on S3 see the new object or a 412) and is retried. Seeing a wrong state
+// is never retried. It returns how many attempts failed.
+func retryRead(read func() error) (failed int, err error) {
+	for attempt := 1; ; attempt++ {
+		err = read()
+		var ws wrongState
+		if err == nil || errors.As(err, &ws) || attempt == readAttempts {
+			return attempt - 1, err
+		}
+		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
+	}
+}
+
+// readAttempts bounds retryRead: a reader that fails this many times in a
+// row while the writers run fails the test.
+const readAttempts = 8
+
 // checkTotal checks a total a reader saw.
 func (m *model) checkTotal(source string, c cell, committed map[string]bool) error {
 	m.mu.Lock()
@@ -397,7 +424,7 @@ func (m *model) checkTotal(source string, c cell, committed map[string]bool) err
 	m.seen[source][c] = true
 	m.mu.Unlock()
 	if !m.allowed(committed)[c] {
-		return fmt.Errorf("%s reads %v: no commit per partition gives that total (partitions committed: %v; commits: %v)",
+		return wrong("%s reads %v: no commit per partition gives that total (partitions committed: %v; commits: %v)",
 			source, c, slices.Sorted(maps.Keys(committed)), m.choices)
 	}
 	return nil
@@ -413,10 +440,10 @@ func (m *model) checkFiles(source string, files map[string]cell, ext string, com
 		c := files[key]
 		part, ok := strings.CutSuffix(key, "/part-00000."+ext)
 		if _, known := m.choices[part]; !ok || !known {
-			return fmt.Errorf("%s reads %s (%v), which is no data object of the layout; it read %v", source, key, c, files)
+			return wrong("%s reads %s (%v), which is no data object of the layout; it read %v", source, key, c, files)
 		}
 		if !slices.Contains(m.choices[part], c) {
-			return fmt.Errorf("%s reads %v from %s: no commit of %s holds that (its commits: %v); it read %v",
+			return wrong("%s reads %v from %s: no commit of %s holds that (its commits: %v); it read %v",
 				source, c, key, part, m.choices[part], files)
 		}
 		present[part] = true
@@ -429,7 +456,7 @@ func (m *model) checkFiles(source string, files map[string]cell, ext string, com
 	}
 	for part := range committed {
 		if !present[part] {
-			return fmt.Errorf("%s reads no %s file of %s, committed before it began; it read %v", source, ext, part, files)
+			return wrong("%s reads no %s file of %s, committed before it began; it read %v", source, ext, part, files)
 		}
 	}
 	return m.checkTotal(source, sum(files), committed)
@@ -658,7 +685,7 @@ func (d *duck) checkColumns(m *model, source, from string, exact bool) error {
 		extra := slices.DeleteFunc(slices.Clone(got), func(c string) bool { return slices.Contains(want, c) })
 		missing := slices.DeleteFunc(slices.Clone(want), func(c string) bool { return slices.Contains(got, c) })
 		if len(extra) > 0 || (exact && len(missing) > 0) || !isSubset(m.dataCols, got) {
-			return fmt.Errorf("describe %s: columns %v; want the data columns and %v", source, got, m.hive)
+			return wrong("describe %s: columns %v; want the data columns and %v", source, got, m.hive)
 		}
 	}
 	return nil
@@ -914,7 +941,8 @@ type harness struct {
 	failures map[string][]string // by reader (or writer): the first few
 	failed   map[string]int      // by reader (or writer): how many
 
-	passes                                 sync.Map // reader name -> *atomic.Int64, passes over every output
+	passes                                 sync.Map     // reader name -> *atomic.Int64, passes over every output
+	retried                                atomic.Int64 // reads that failed and were retried
 	runs, lost, races, racesLost           atomic.Int64
 	killTries, kills, killsAfterExit       atomic.Int64
 	killsTemp, killsClaim, killsClaimData  atomic.Int64
@@ -951,7 +979,9 @@ func (h *harness) loop(ctx context.Context, outs []*output, w workload, readers 
 			defer wg.Done()
 			for pass := 0; rctx.Err() == nil; pass++ {
 				for _, o := range outs {
-					if err := read(o, pass); err != nil {
+					failed, err := retryRead(func() error { return read(o, pass) })
+					h.retried.Add(int64(failed))
+					if err != nil {
 						h.fail(name, o.m.name, err)
 					}
 				}
@@ -986,6 +1016,7 @@ func (h *harness) report(t *testing.T, outs []*output) {
 		t.Logf("reader %s: %d passes over every output", name, n.(*atomic.Int64).Load())
 		return true
 	})
+	t.Logf("readers: %d reads failed while a data object they read was replaced, and were retried", h.retried.Load())
 	t.Logf("writers: %d runs completed (%d lost a race), %d races (%d with a loser)", h.runs.Load(), h.lost.Load(), h.races.Load(), h.racesLost.Load())
 	t.Logf("kills: %d SIGKILLs tried, %d killed a running binary (%d came after it exited); after a kill: %d left temporary files, %d left claims, "+
 		"%d showed readers the data of a claim (killed mid-publish, rows of a commit whose manifest never landed), %d left parquet and csv of one partition from different runs, %d changed nothing visible; %d reruns waited for a claim's lease",
@@ -1599,9 +1630,12 @@ func TestRangedReadDuringRerunMinIO(t *testing.T) {
 				story := fmt.Sprintf("%s listed %s (%d bytes, ETag %s) committed by %s and read its footer in %d requests; "+
 					"%s then replaced it (%d bytes, ETag %s); reading the column chunks",
 					how, key, listed.Size, listed.ETag, first.name, opened[how], second.name, replaced.Size, replaced.ETag)
+				// A reader whose ranged GETs straddle the replacement fails
+				// (the README tells such readers to retry); what it must
+				// never do is return numbers of neither commit.
 				switch {
 				case err != nil:
-					t.Errorf("%s failed after %d requests: %v", story, readers[how].requests, err)
+					t.Logf("%s failed, as documented, after %d requests: %v", story, readers[how].requests, err)
 				case got != a && got != b2:
 					t.Errorf("%s read %+v without an error: neither the first commit's %+v nor the second's %+v", story, got, a, b2)
 				default:
@@ -1681,7 +1715,11 @@ func TestDuckDBReadsDuringReplace(t *testing.T) {
 			if err == nil {
 				err = m.checkTotal(q.source, c, m.committedNow())
 			}
-			if err != nil {
+			var ws wrongState
+			switch {
+			case errors.As(err, &ws):
+				t.Errorf("%s: %v", q.source, err)
+			case err != nil:
 				errs[q.source+": "+firstLine(err.Error())]++
 			}
 			reads++
@@ -1690,8 +1728,11 @@ func TestDuckDBReadsDuringReplace(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+	// A query that overlaps a replacement may fail (DuckDB opens the file
+	// again by name after reading its footer); it never reads a wrong
+	// total. The README says so; the failures are counted here.
 	t.Logf("%d DuckDB reads while %s was replaced %d times", reads, part, replaced.Load())
 	for _, e := range slices.Sorted(maps.Keys(errs)) {
-		t.Errorf("%d times: %s", errs[e], e)
+		t.Logf("failed and would be retried, %d times: %s", errs[e], e)
 	}
 }
