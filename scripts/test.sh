@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test: starts a throwaway MinIO on 127.0.0.1, runs the Go tests
-# with the race detector against it, and stops it whatever happens.
+# Runs every test: starts a throwaway MinIO and a Kubernetes API server (for
+# the manifests' server-side dry-run) on 127.0.0.1, runs the Go tests with
+# the race detector against them, and stops them whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
-trap 'scripts/minio.sh stop' EXIT
+export LOGSMITH_APISERVER_STATE=${LOGSMITH_APISERVER_STATE:-$(mktemp -d)/apiserver}
+trap 'scripts/minio.sh stop; scripts/apiserver.sh stop' EXIT
 minio_env=$(scripts/minio.sh start) || { echo "MinIO did not start" >&2; exit 1; }
 eval "$minio_env"
 export LOGSMITH_TEST_S3=1
+apiserver_env=$(scripts/apiserver.sh start) || { echo "kube-apiserver did not start" >&2; exit 1; }
+eval "$apiserver_env"
+export LOGSMITH_TEST_KUBE=1
 
 gofmt_out=$(gofmt -l .)
 if [[ -n $gofmt_out ]]; then
