@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,70 +10,152 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 
 	"github.com/logsmith/logsmith/job"
 )
 
-// rendered holds the objects of one kustomization, strictly decoded.
-type rendered struct {
-	configMaps []corev1.ConfigMap
-	cronJobs   []batchv1.CronJob
-	jobs       []batchv1.Job
+// Every kustomization renders, holds what its use needs and nothing else,
+// and puts everything in the namespace logsmith.
+func TestKustomizationsRender(t *testing.T) {
+	want := map[string]map[string]int{
+		"daily":         {"ConfigMap": 1, "ServiceAccount": 1, "CronJob": 1},
+		"backfill":      {"ConfigMap": 1, "ServiceAccount": 1, "Job": 1},
+		"sharded":       {"ConfigMap": 1, "ServiceAccount": 1, "Job": 1},
+		"sharded/merge": {"Job": 1},
+		"argo": {"ConfigMap": 1, "ServiceAccount": 2, "Role": 1, "RoleBinding": 1,
+			"WorkflowTemplate": 1, "CronWorkflow": 1},
+	}
+	for _, d := range kustomizations {
+		r := renderCached(t, d)
+		base := d
+		if i := strings.LastIndex(d, "/"); strings.HasPrefix(d, "overlays/") {
+			base = d[i+1:]
+		}
+		if got := r.kinds(); !mapsEqual(got, want[base]) {
+			t.Errorf("%s renders %v, want %v", d, got, want[base])
+		}
+		for _, o := range r.objects {
+			var m struct {
+				Metadata struct{ Namespace string } `json:"metadata"`
+			}
+			if err := json.Unmarshal(o.JSON, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Metadata.Namespace != "logsmith" {
+				t.Errorf("%s: %s %s in namespace %q, want logsmith", d, o.Kind, o.Name, m.Metadata.Namespace)
+			}
+		}
+	}
+	// The trap of issue 16: applying the sharded run must not also create
+	// the daily CronJob or a 90-date backfill, and the merge must not be
+	// applied with the map (it would give up while the map runs).
+	r := renderCached(t, "sharded")
+	if len(r.cronJobs) != 0 || len(r.jobs) != 1 || r.jobs[0].Name != "logsmith-map" {
+		t.Errorf("k8s/sharded renders %d CronJobs and Jobs %v: want only the map Job", len(r.cronJobs), jobNames(r.jobs))
+	}
 }
 
-// render runs kustomize on dir and decodes every object into its API type,
-// rejecting unknown fields.
-func render(t *testing.T, dir string) rendered {
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func jobNames(js []batchv1.Job) []string {
+	var n []string
+	for _, j := range js {
+		n = append(n, j.Name)
+	}
+	return n
+}
+
+// exitAction is what Kubernetes does with a pod that exits with a code:
+// the podFailurePolicy action of the first rule that matches, or "" when
+// no rule matches (the failure counts towards backoffLimit and the pod is
+// retried).
+func exitAction(p *batchv1.PodFailurePolicy, code int32) batchv1.PodFailurePolicyAction {
+	for _, r := range p.Rules {
+		if r.OnExitCodes == nil {
+			continue
+		}
+		in := slices.Contains(r.OnExitCodes.Values, code)
+		if in == (r.OnExitCodes.Operator == batchv1.PodFailurePolicyOnExitCodesOpIn) {
+			return r.Action
+		}
+	}
+	return ""
+}
+
+// allExitCodes are the binary's failure codes (job/errors.go).
+var allExitCodes = []int32{job.ExitInternal, job.ExitConfig, job.ExitBadData, job.ExitLostRace, job.ExitStorage, job.ExitAccess, job.ExitInterrupted}
+
+// retriable are the codes a retry can fix: a bug that may not recur, the
+// store, an interruption. Every other code ends the pod's work at once.
+var retriable = []int32{job.ExitInternal, job.ExitStorage, job.ExitInterrupted}
+
+// wantActions maps each exit code to its podFailurePolicy action for a Job
+// whose pods all work on one date (daily, map, merge): config, bad data,
+// a lost race and refused access end the Job; the rest are retried.
+func wantActions(backfill bool) map[int32]batchv1.PodFailurePolicyAction {
+	w := map[int32]batchv1.PodFailurePolicyAction{}
+	for _, c := range allExitCodes {
+		if !slices.Contains(retriable, c) {
+			w[c] = batchv1.PodFailurePolicyActionFailJob
+		}
+	}
+	if backfill {
+		// A date's bad data or lost race ends that date; a config error or
+		// refused access is the same for every date and ends the backfill.
+		w[job.ExitBadData] = batchv1.PodFailurePolicyActionFailIndex
+		w[job.ExitLostRace] = batchv1.PodFailurePolicyActionFailIndex
+	}
+	return w
+}
+
+func checkFailurePolicy(t *testing.T, where string, p *batchv1.PodFailurePolicy, want map[int32]batchv1.PodFailurePolicyAction) {
 	t.Helper()
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	res, err := k.Run(filesys.MakeFsOnDisk(), dir)
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v", dir, err)
+	if p == nil {
+		t.Fatalf("%s: no podFailurePolicy", where)
 	}
-	var r rendered
-	for _, obj := range res.Resources() {
-		b, err := obj.AsYAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var into any
-		switch obj.GetKind() {
-		case "ConfigMap":
-			r.configMaps = append(r.configMaps, corev1.ConfigMap{})
-			into = &r.configMaps[len(r.configMaps)-1]
-		case "CronJob":
-			r.cronJobs = append(r.cronJobs, batchv1.CronJob{})
-			into = &r.cronJobs[len(r.cronJobs)-1]
-		case "Job":
-			r.jobs = append(r.jobs, batchv1.Job{})
-			into = &r.jobs[len(r.jobs)-1]
-		default:
-			t.Fatalf("%s: unexpected kind %s", dir, obj.GetKind())
-		}
-		if err := yaml.UnmarshalStrict(b, into); err != nil {
-			t.Fatalf("%s: %s %s does not decode strictly: %v", dir, obj.GetKind(), obj.GetName(), err)
+	for _, c := range allExitCodes {
+		if got := exitAction(p, c); got != want[c] {
+			t.Errorf("%s: exit %d → %q, want %q", where, c, got, want[c])
 		}
 	}
-	return r
-}
-
-var dirs = []string{"base", "overlays/local", "sharded"}
-
-func TestManifestsDecodeStrictly(t *testing.T) {
-	for _, d := range dirs {
-		r := render(t, d)
-		if want := map[bool]int{true: 3, false: 1}[d == "sharded"]; len(r.cronJobs) != 1 || len(r.jobs) != want || len(r.configMaps) != 1 {
-			t.Errorf("%s: %d cronjobs, %d jobs, %d configmaps", d, len(r.cronJobs), len(r.jobs), len(r.configMaps))
+	disruption := false
+	for i, r := range p.Rules {
+		if r.OnExitCodes != nil && r.OnExitCodes.ContainerName != nil && *r.OnExitCodes.ContainerName != "logsmith" {
+			t.Errorf("%s: rule %d names container %s", where, i, *r.OnExitCodes.ContainerName)
 		}
+		for _, c := range r.OnPodConditions {
+			// The API server does not default status inside a CronJob's
+			// job template (kubernetes/kubernetes#131512): always set it.
+			if c.Status == "" {
+				t.Errorf("%s: rule %d: onPodConditions %s without status", where, i, c.Type)
+			}
+			if c.Type == corev1.DisruptionTarget && c.Status == corev1.ConditionTrue && r.Action == batchv1.PodFailurePolicyActionIgnore {
+				disruption = true
+			}
+		}
+	}
+	if !disruption {
+		t.Errorf("%s: pod disruptions (DisruptionTarget=True) are not ignored", where)
 	}
 }
 
+// checkPod checks what every logsmith pod must have.
 func checkPod(t *testing.T, where string, spec corev1.PodSpec) {
 	t.Helper()
 	if spec.RestartPolicy != corev1.RestartPolicyNever {
@@ -81,6 +164,9 @@ func checkPod(t *testing.T, where string, spec corev1.PodSpec) {
 	if spec.TerminationGracePeriodSeconds == nil || *spec.TerminationGracePeriodSeconds < 10 {
 		t.Errorf("%s: terminationGracePeriodSeconds unset", where)
 	}
+	if spec.ServiceAccountName != "logsmith" || spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
+		t.Errorf("%s: serviceAccountName %q, automountServiceAccountToken %v: want logsmith without a token", where, spec.ServiceAccountName, spec.AutomountServiceAccountToken)
+	}
 	psc := spec.SecurityContext
 	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("%s: pod securityContext %+v", where, psc)
@@ -88,9 +174,19 @@ func checkPod(t *testing.T, where string, spec corev1.PodSpec) {
 	if len(spec.Containers) != 1 {
 		t.Fatalf("%s: %d containers", where, len(spec.Containers))
 	}
-	c := spec.Containers[0]
-	if c.Name != "logsmith" || !strings.Contains(c.Image, ":") || strings.HasSuffix(c.Image, ":latest") {
-		t.Errorf("%s: container %s image %s (want a pinned tag)", where, c.Name, c.Image)
+	if spec.Containers[0].Name != "logsmith" {
+		t.Errorf("%s: container %s, want logsmith (the podFailurePolicy names it)", where, spec.Containers[0].Name)
+	}
+	checkContainer(t, where, spec.Containers[0], spec.Volumes, true)
+}
+
+// checkContainer checks a logsmith container (of a pod, or of an Argo
+// container template with the workflow's volumes). heavy containers read
+// input: their worker count follows the CPU limit.
+func checkContainer(t *testing.T, where string, c corev1.Container, volumes []corev1.Volume, heavy bool) {
+	t.Helper()
+	if !strings.Contains(c.Image, ":") || strings.HasSuffix(c.Image, ":latest") {
+		t.Errorf("%s: image %s (want a pinned tag or digest)", where, c.Image)
 	}
 	for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 		if _, ok := c.Resources.Requests[res]; !ok {
@@ -100,6 +196,9 @@ func checkPod(t *testing.T, where string, spec corev1.PodSpec) {
 			t.Errorf("%s: no %s limit", where, res)
 		}
 	}
+	if r, l := c.Resources.Requests[corev1.ResourceMemory], c.Resources.Limits[corev1.ResourceMemory]; r.Cmp(l) != 0 {
+		t.Errorf("%s: memory request %s below its limit %s: a pod using its budget would be evicted first", where, r.String(), l.String())
+	}
 	sc := c.SecurityContext
 	if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
 		sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
@@ -108,7 +207,7 @@ func checkPod(t *testing.T, where string, spec corev1.PodSpec) {
 	}
 	tmp := false
 	for _, m := range c.VolumeMounts {
-		for _, v := range spec.Volumes {
+		for _, v := range volumes {
 			if v.Name == m.Name && m.MountPath == "/tmp" && v.EmptyDir != nil {
 				tmp = true
 			}
@@ -120,64 +219,58 @@ func checkPod(t *testing.T, where string, spec corev1.PodSpec) {
 	secret, config := false, false
 	for _, e := range c.EnvFrom {
 		if e.SecretRef != nil && e.SecretRef.Name == "logsmith-s3" {
-			secret = true
+			// Optional: with IRSA there are no keys, and a missing
+			// required Secret stops the pod (CreateContainerConfigError).
+			secret = e.SecretRef.Optional != nil && *e.SecretRef.Optional
 		}
 		if e.ConfigMapRef != nil && e.ConfigMapRef.Name == "logsmith-config" {
 			config = true
 		}
 	}
 	if !secret || !config {
-		t.Errorf("%s: credentials from a Secret %v, settings from a ConfigMap %v", where, secret, config)
+		t.Errorf("%s: credentials from an optional Secret %v, settings from a ConfigMap %v", where, secret, config)
 	}
+	fromLimit := map[string]string{}
 	for _, e := range c.Env {
 		if strings.Contains(e.Name, "SECRET") || strings.Contains(e.Name, "ACCESS_KEY") {
 			t.Errorf("%s: credential %s set inline", where, e.Name)
 		}
-	}
-}
-
-// nonRetriable are the exit codes a retry cannot fix.
-var nonRetriable = []int32{job.ExitConfig, job.ExitBadData, job.ExitAccess}
-
-func checkFailurePolicy(t *testing.T, where string, p *batchv1.PodFailurePolicy, action batchv1.PodFailurePolicyAction) {
-	t.Helper()
-	if p == nil {
-		t.Fatalf("%s: no podFailurePolicy", where)
-	}
-	var codes bool
-	var disruption bool
-	for _, r := range p.Rules {
-		if r.OnExitCodes != nil && r.Action == action {
-			got := slices.Sorted(slices.Values(r.OnExitCodes.Values))
-			if r.OnExitCodes.Operator != batchv1.PodFailurePolicyOnExitCodesOpIn || !slices.Equal(got, nonRetriable) {
-				t.Errorf("%s: %s on exit codes %v, want In %v (the binary's config, bad-data and access codes)", where, action, got, nonRetriable)
+		if e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil {
+			ref := e.ValueFrom.ResourceFieldRef
+			if ref.ContainerName != "" && ref.ContainerName != c.Name {
+				t.Errorf("%s: %s from container %s", where, e.Name, ref.ContainerName)
 			}
-			codes = true
-		}
-		for _, c := range r.OnPodConditions {
-			if c.Type == corev1.DisruptionTarget && r.Action == batchv1.PodFailurePolicyActionIgnore {
-				disruption = true
+			if !ref.Divisor.IsZero() && ref.Divisor.Cmp(resource.MustParse("1")) != 0 {
+				t.Errorf("%s: %s divisor %s: want bytes and whole CPUs", where, e.Name, ref.Divisor.String())
 			}
+			fromLimit[e.Name] = ref.Resource
 		}
 	}
-	if !codes || !disruption {
-		t.Errorf("%s: podFailurePolicy exit-code rule %v, ignores disruptions %v", where, codes, disruption)
+	if fromLimit["GOMEMLIMIT"] != "limits.memory" {
+		t.Errorf("%s: GOMEMLIMIT from %q, want the container's limits.memory", where, fromLimit["GOMEMLIMIT"])
+	}
+	if heavy && fromLimit["LOGSMITH_WORKERS"] != "limits.cpu" {
+		// 0 workers means runtime.NumCPU(): the node's CPUs, not the limit.
+		t.Errorf("%s: LOGSMITH_WORKERS from %q, want the container's limits.cpu", where, fromLimit["LOGSMITH_WORKERS"])
 	}
 }
 
 func TestCronJobInvariants(t *testing.T) {
-	for _, d := range []string{"base", "overlays/local"} {
-		cj := render(t, d).cronJobs[0]
+	for _, d := range []string{"daily", "overlays/local/daily", "overlays/production/daily"} {
+		cj := renderCached(t, d).cronJobs[0]
 		s := cj.Spec
 		where := d + "/" + cj.Name
-		if s.Schedule == "" || s.ConcurrencyPolicy != batchv1.ForbidConcurrent || s.StartingDeadlineSeconds == nil {
+		if s.Schedule == "" || s.ConcurrencyPolicy != batchv1.ForbidConcurrent || s.StartingDeadlineSeconds == nil || *s.StartingDeadlineSeconds <= 0 {
 			t.Errorf("%s: schedule %q, concurrencyPolicy %s, startingDeadlineSeconds %v", where, s.Schedule, s.ConcurrencyPolicy, s.StartingDeadlineSeconds)
+		}
+		if s.TimeZone == nil || (*s.TimeZone != "Etc/UTC" && *s.TimeZone != "UTC") {
+			t.Errorf("%s: timeZone %v, want UTC (logsmith's dates are UTC)", where, s.TimeZone)
 		}
 		js := s.JobTemplate.Spec
 		if js.BackoffLimit == nil || js.ActiveDeadlineSeconds == nil || js.TTLSecondsAfterFinished == nil {
 			t.Errorf("%s: backoffLimit, activeDeadlineSeconds and ttlSecondsAfterFinished must be set", where)
 		}
-		checkFailurePolicy(t, where, js.PodFailurePolicy, batchv1.PodFailurePolicyActionFailJob)
+		checkFailurePolicy(t, where, js.PodFailurePolicy, wantActions(false))
 		checkPod(t, where, js.Template.Spec)
 		if c := js.Template.Spec.Containers[0]; !slices.Equal(c.Args, []string{"run"}) {
 			t.Errorf("%s: args %v", where, c.Args)
@@ -186,51 +279,54 @@ func TestCronJobInvariants(t *testing.T) {
 }
 
 func TestBackfillJobInvariants(t *testing.T) {
-	for _, d := range []string{"base", "overlays/local"} {
-		j := render(t, d).jobs[0]
+	for _, d := range []string{"backfill", "overlays/local/backfill", "overlays/production/backfill"} {
+		j := renderCached(t, d).jobs[0]
 		s := j.Spec
 		where := d + "/" + j.Name
 		if s.CompletionMode == nil || *s.CompletionMode != batchv1.IndexedCompletion || s.Completions == nil ||
-			s.Parallelism == nil || s.BackoffLimitPerIndex == nil {
-			t.Errorf("%s: want Indexed with completions, parallelism and backoffLimitPerIndex", where)
+			s.Parallelism == nil || s.BackoffLimitPerIndex == nil || s.ActiveDeadlineSeconds == nil {
+			t.Fatalf("%s: want Indexed with completions, parallelism, backoffLimitPerIndex and a deadline", where)
 		}
-		checkFailurePolicy(t, where, s.PodFailurePolicy, batchv1.PodFailurePolicyActionFailIndex)
+		// The API server refuses more failed indexes than completions.
+		if s.MaxFailedIndexes == nil || *s.MaxFailedIndexes > *s.Completions {
+			t.Errorf("%s: maxFailedIndexes %v, completions %d", where, s.MaxFailedIndexes, *s.Completions)
+		}
+		checkFailurePolicy(t, where, s.PodFailurePolicy, wantActions(true))
 		checkPod(t, where, s.Template.Spec)
-		env := map[string]string{}
-		for _, e := range s.Template.Spec.Containers[0].Env {
-			env[e.Name] = e.Value
+		e := env(s.Template.Spec.Containers[0])
+		if v, ok := e["LOGSMITH_PUSHGATEWAY_URL"]; !ok || v != "" {
+			t.Errorf("%s: backfill pods report to the Pushgateway as mode=daily, hiding a failing daily run", where)
 		}
-		if env["LOGSMITH_FROM"] == "" || env["LOGSMITH_SKIP_COMMITTED"] != "true" {
-			t.Errorf("%s: env %v, want LOGSMITH_FROM and LOGSMITH_SKIP_COMMITTED=true", where, env)
+		if e["LOGSMITH_FROM"] == "" || e["LOGSMITH_SKIP_COMMITTED"] != "true" {
+			t.Errorf("%s: env %v, want LOGSMITH_FROM and LOGSMITH_SKIP_COMMITTED=true", where, e)
 		}
 	}
-	if j := render(t, "overlays/local").jobs[0]; *j.Spec.Completions != 7 || j.Namespace != "logsmith" {
-		t.Errorf("local overlay: completions %d namespace %q", *j.Spec.Completions, j.Namespace)
+	if j := renderCached(t, "overlays/local/backfill").jobs[0]; *j.Spec.Completions != 7 {
+		t.Errorf("local overlay: completions %d", *j.Spec.Completions)
+	}
+	if j := renderCached(t, "overlays/production/backfill").jobs[0]; j.Name == "logsmith-backfill" {
+		t.Error("production backfill keeps the base Job's name: each backfill needs its own (Jobs are immutable)")
 	}
 }
 
 func TestShardedInvariants(t *testing.T) {
-	r := render(t, "sharded")
-	jobs := map[string]batchv1.Job{}
-	for _, j := range r.jobs {
-		jobs[j.Name] = j
+	m := renderCached(t, "sharded").jobs[0]
+	g := renderCached(t, "sharded/merge").jobs[0]
+	if m.Name != "logsmith-map" || g.Name != "logsmith-merge" {
+		t.Fatalf("sharded renders %s, sharded/merge %s", m.Name, g.Name)
 	}
-	m, g := jobs["logsmith-map"], jobs["logsmith-merge"]
-	if m.Spec.CompletionMode == nil || *m.Spec.CompletionMode != batchv1.IndexedCompletion || m.Spec.Completions == nil || m.Spec.BackoffLimitPerIndex == nil {
+	if m.Spec.CompletionMode == nil || *m.Spec.CompletionMode != batchv1.IndexedCompletion || m.Spec.Completions == nil ||
+		m.Spec.Parallelism == nil || *m.Spec.Parallelism != *m.Spec.Completions || m.Spec.BackoffLimitPerIndex == nil {
 		t.Fatalf("map job: %+v", m.Spec)
 	}
-	checkFailurePolicy(t, "sharded/map", m.Spec.PodFailurePolicy, batchv1.PodFailurePolicyActionFailIndex)
-	checkFailurePolicy(t, "sharded/merge", g.Spec.PodFailurePolicy, batchv1.PodFailurePolicyActionFailJob)
+	checkFailurePolicy(t, "sharded/map", m.Spec.PodFailurePolicy, wantActions(false))
+	checkFailurePolicy(t, "sharded/merge", g.Spec.PodFailurePolicy, wantActions(false))
 	checkPod(t, "sharded/map", m.Spec.Template.Spec)
 	checkPod(t, "sharded/merge", g.Spec.Template.Spec)
-	env := func(j batchv1.Job) map[string]string {
-		e := map[string]string{}
-		for _, v := range j.Spec.Template.Spec.Containers[0].Env {
-			e[v.Name] = v.Value
-		}
-		return e
+	me, ge := env(m.Spec.Template.Spec.Containers[0]), env(g.Spec.Template.Spec.Containers[0])
+	if v, ok := me["LOGSMITH_PUSHGATEWAY_URL"]; !ok || v != "" {
+		t.Error("map pods report to the Pushgateway: a shard's success would count as the day's")
 	}
-	me, ge := env(m), env(g)
 	if me["LOGSMITH_SHARDS"] != fmt.Sprint(*m.Spec.Completions) {
 		t.Errorf("LOGSMITH_SHARDS %q, completions %d", me["LOGSMITH_SHARDS"], *m.Spec.Completions)
 	}
@@ -242,10 +338,170 @@ func TestShardedInvariants(t *testing.T) {
 	}
 }
 
+// The production overlays pin the image by registry and digest and bind
+// the IAM role; everything else is the base's.
+func TestProductionOverlay(t *testing.T) {
+	digest := regexp.MustCompile(`^[a-z0-9.-]+\.[a-z]+(:[0-9]+)?/[a-z0-9/._-]+@sha256:[0-9a-f]{64}$`)
+	for _, d := range []string{"overlays/production/daily", "overlays/production/backfill", "overlays/production/argo"} {
+		r := renderCached(t, d)
+		for _, img := range images(t, r) {
+			if !digest.MatchString(img) {
+				t.Errorf("%s: image %s, want REGISTRY/NAME@sha256:DIGEST", d, img)
+			}
+		}
+		var sa corev1.ServiceAccount
+		for _, s := range r.serviceAccounts {
+			if s.Name == "logsmith" {
+				sa = s
+			}
+		}
+		if !strings.HasPrefix(sa.Annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::") {
+			t.Errorf("%s: ServiceAccount logsmith annotations %v, want the IRSA role", d, sa.Annotations)
+		}
+	}
+	for _, d := range []string{"daily", "backfill", "sharded", "argo"} {
+		for _, img := range images(t, renderCached(t, d)) {
+			if img != "logsmith:v0.1.0" {
+				t.Errorf("%s: image %s; the overlays set registry and digest", d, img)
+			}
+		}
+	}
+}
+
+// images returns the image of every container the render holds, Argo
+// container templates included.
+func images(t *testing.T, r rendered) []string {
+	t.Helper()
+	var out []string
+	for _, cj := range r.cronJobs {
+		out = append(out, cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Image)
+	}
+	for _, j := range r.jobs {
+		out = append(out, j.Spec.Template.Spec.Containers[0].Image)
+	}
+	for _, o := range r.argo {
+		for _, tmpl := range decodeWorkflow(t, o).Spec.Templates {
+			if tmpl.Container != nil {
+				out = append(out, tmpl.Container.Image)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no containers", r.dir)
+	}
+	return out
+}
+
+// A pod's memory limit holds the binary's own estimate of a day's run
+// (job.EstimateMemory, what it refuses to start beyond), even if the
+// ConfigMap gains a --group-by: the cap on groups is sized to the limit.
+func TestMemoryBudget(t *testing.T) {
+	for _, d := range kustomizations {
+		r := renderCached(t, d)
+		var cm map[string]string
+		if d != "sharded/merge" {
+			cm = r.configMap(t, "logsmith-config").Data
+		} else {
+			cm = renderCached(t, "sharded").configMap(t, "logsmith-config").Data
+		}
+		for _, p := range workloads(t, r) {
+			if !p.heavy {
+				continue
+			}
+			checkMemory(t, d+"/"+p.name, cm, p.container)
+		}
+	}
+}
+
+func checkMemory(t *testing.T, where string, cm map[string]string, c corev1.Container) {
+	t.Helper()
+	limit := c.Resources.Limits[corev1.ResourceMemory]
+	cpu := c.Resources.Limits[corev1.ResourceCPU]
+	var cfg job.Config
+	if err := job.ParseEnv(&cfg, cm); err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	cfg.Workers = int(cpu.Value()) // LOGSMITH_WORKERS from limits.cpu, rounded up
+	if len(cfg.GroupBy) == 0 {
+		cfg.GroupBy = []string{"service"} // the worst case: someone adds one
+	}
+	e, err := job.EstimateMemory(&cfg, "2025-11-08")
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	if e.Total > limit.Value() {
+		t.Errorf("%s: memory limit %s is below the estimate %d MiB (%d panes × %d groups × %d B + %d MiB): raise it or lower LOGSMITH_MAX_GROUPS",
+			where, limit.String(), e.Total>>20, e.Panes, e.Groups, e.PerGroup, e.Fixed>>20)
+	}
+	if e.Total < limit.Value()/8 {
+		t.Logf("%s: memory limit %s is 8× the estimate %d MiB", where, limit.String(), e.Total>>20)
+	}
+}
+
+// workload is one logsmith container as it will run: a CronJob's or Job's
+// pod, or an Argo container template.
+type workload struct {
+	name      string
+	command   string // the logsmith subcommand
+	container corev1.Container
+	heavy     bool // reads input: run (map) and merge
+}
+
+func workloads(t *testing.T, r rendered) []workload {
+	t.Helper()
+	var out []workload
+	add := func(name string, c corev1.Container) {
+		cmd := ""
+		if len(c.Args) > 0 {
+			cmd = c.Args[0]
+		}
+		out = append(out, workload{name: name, command: cmd, container: c, heavy: cmd == "run" || cmd == "merge"})
+	}
+	for _, cj := range r.cronJobs {
+		add(cj.Name, cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0])
+	}
+	for _, j := range r.jobs {
+		add(j.Name, j.Spec.Template.Spec.Containers[0])
+	}
+	for _, o := range r.argo {
+		for _, tmpl := range decodeWorkflow(t, o).Spec.Templates {
+			if tmpl.Container != nil {
+				add(o.Name+"/"+tmpl.Name, *tmpl.Container)
+			}
+		}
+	}
+	return out
+}
+
+// Partials of a sharded run that is still going must not be collected by
+// another run's gc: LOGSMITH_GC_GRACE outlasts every map, retries included.
+func TestGCGraceOutlastsRuns(t *testing.T) {
+	var cfg job.Config
+	if err := job.ParseEnv(&cfg, renderCached(t, "daily").configMap(t, "logsmith-config").Data); err != nil {
+		t.Fatal(err)
+	}
+	grace := cfg.GCGrace
+	m := renderCached(t, "sharded").jobs[0]
+	if d := time.Duration(*m.Spec.ActiveDeadlineSeconds) * time.Second; d > grace {
+		t.Errorf("sharded map Job may run %v, longer than LOGSMITH_GC_GRACE %v", d, grace)
+	}
+	wt := argoTemplate(t)
+	if d := time.Duration(*wt.Spec.ActiveDeadlineSeconds) * time.Second; d > grace {
+		t.Errorf("WorkflowTemplate activeDeadlineSeconds %v is longer than LOGSMITH_GC_GRACE %v", d, grace)
+	}
+	// A backfill Workflow has a long deadline of its own; a date's map
+	// there is bounded by its attempts.
+	mp := wt.template(t, "map")
+	attempts := time.Duration(mp.RetryStrategy.Limit.IntValue() + 1)
+	if d := attempts * deadline(t, mp); d > grace {
+		t.Errorf("an Argo map step may take %v (%d attempts), longer than LOGSMITH_GC_GRACE %v", d, attempts, grace)
+	}
+}
+
 // knownEnv lists every LOGSMITH_* variable some command reads.
 func knownEnv() map[string]bool {
 	known := map[string]bool{}
-	for _, cfg := range []any{&job.Config{}, &job.BackfillConfig{}, &job.OutputConfig{}, &job.GenerateConfig{}} {
+	for _, cfg := range []any{&job.Config{}, &job.PlanConfig{}, &job.BackfillConfig{}, &job.OutputConfig{}, &job.GenerateConfig{}} {
 		for _, s := range job.Settings(cfg) {
 			known[s.Env] = true
 		}
@@ -254,13 +510,14 @@ func knownEnv() map[string]bool {
 }
 
 // Every LOGSMITH_* variable the manifests set exists in the config structs,
-// and each manifest's settings pass the binary's own validation.
+// and each Kubernetes pod's settings pass the binary's own validation
+// (Argo's steps: TestArgoStepsValidate).
 func TestManifestEnvExists(t *testing.T) {
 	known := knownEnv()
 	var n int
-	for _, d := range dirs {
-		r := render(t, d)
-		var configEnv map[string]string
+	for _, d := range kustomizations {
+		r := renderCached(t, d)
+		configEnv := map[string]string{}
 		for _, cm := range r.configMaps {
 			configEnv = cm.Data
 			for k := range cm.Data {
@@ -270,35 +527,33 @@ func TestManifestEnvExists(t *testing.T) {
 				}
 			}
 		}
-		var pods []corev1.PodSpec
-		for _, cj := range r.cronJobs {
-			pods = append(pods, cj.Spec.JobTemplate.Spec.Template.Spec)
+		if d == "sharded/merge" {
+			configEnv = renderCached(t, "sharded").configMap(t, "logsmith-config").Data
 		}
-		for _, j := range r.jobs {
-			pods = append(pods, j.Spec.Template.Spec)
-		}
-		for _, p := range pods {
-			env := map[string]string{"LOGSMITH_S3_ACCESS_KEY": "k", "LOGSMITH_S3_SECRET_KEY": "s", "JOB_COMPLETION_INDEX": "0"}
-			for k, v := range configEnv {
-				env[k] = v
-			}
-			for _, e := range p.Containers[0].Env {
+		for _, p := range workloads(t, r) {
+			for _, e := range p.container.Env {
 				n++
 				if strings.HasPrefix(e.Name, job.EnvPrefix) && !known[e.Name] {
 					t.Errorf("%s: env %s is not a logsmith setting", d, e.Name)
 				}
-				env[e.Name] = e.Value
 			}
-			if len(p.Containers[0].Args) == 0 || (p.Containers[0].Args[0] != "run" && p.Containers[0].Args[0] != "merge") {
+			if len(r.argo) > 0 {
 				continue
 			}
+			vars := map[string]string{"LOGSMITH_S3_ACCESS_KEY": "k", "LOGSMITH_S3_SECRET_KEY": "s", "JOB_COMPLETION_INDEX": "0", "LOGSMITH_WORKERS": "2"}
+			for k, v := range configEnv {
+				vars[k] = v
+			}
+			for k, v := range env(p.container) {
+				vars[k] = v
+			}
 			var cfg job.Config
-			err := job.ParseEnv(&cfg, env)
+			err := job.ParseEnv(&cfg, vars)
 			if err == nil {
 				err = cfg.Validate()
 			}
 			if err != nil {
-				t.Errorf("%s: the manifest's settings do not validate: %v", d, err)
+				t.Errorf("%s/%s: the manifest's settings do not validate: %v", d, p.name, err)
 			}
 		}
 	}
