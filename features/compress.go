@@ -109,13 +109,8 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 	codec := DetectCodec(head)
 	switch codec {
 	case CodecNone:
-		if atEOF {
-			if why := truncatedMagic(head); why != "" {
-				return nil, CodecNone, fmt.Errorf("%w: %s", ErrNotText, why)
-			}
-		}
-		if why := notText(head, atEOF); why != "" {
-			return nil, CodecNone, fmt.Errorf("%w: %s", ErrNotText, why)
+		if _, err := Sniff(head, atEOF); err != nil {
+			return nil, CodecNone, err
 		}
 		return d.br, CodecNone, nil
 	case CodecGzip:
@@ -160,6 +155,43 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 	// Once the peeked head is read, bufio hands reads of at least sniffSize
 	// bytes straight to the decoder: the content is not copied twice.
 	return d.out, codec, nil
+}
+
+// SniffSize is how many bytes of a stream's head Open judges; a caller
+// that decides from a head (such as whether an object may be read as
+// several byte ranges) should hand Sniff this many.
+const SniffSize = sniffSize
+
+// Sniff judges a stream's head as Open does: its codec, and for an
+// uncompressed head an error wrapping ErrNotText when the bytes are not
+// text lines. atEOF says whether head is the whole stream.
+func Sniff(head []byte, atEOF bool) (Codec, error) {
+	codec := DetectCodec(head)
+	if codec != CodecNone {
+		return codec, nil
+	}
+	if atEOF {
+		if why := truncatedMagic(head); why != "" {
+			return codec, fmt.Errorf("%w: %s", ErrNotText, why)
+		}
+	}
+	if why := notText(head, atEOF); why != "" {
+		return codec, fmt.Errorf("%w: %s", ErrNotText, why)
+	}
+	return codec, nil
+}
+
+// OpenText returns r as text lines without judging its head: for a byte
+// range in the middle of an object whose head Sniff accepted as text, so
+// that the range is read exactly as it would be as part of the whole
+// object. The returned reader is valid until the next Open or OpenText.
+func (d *Decompressor) OpenText(r io.Reader) io.Reader {
+	if d.br == nil {
+		d.br = bufio.NewReaderSize(r, readBufferSize)
+	} else {
+		d.br.Reset(r)
+	}
+	return d.br
 }
 
 // Close releases the decoders' resources.

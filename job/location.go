@@ -24,6 +24,9 @@ type Location struct {
 	Bucket string // s3 only
 	Dir    string // file only: the folder used as the store's root
 	Prefix string // key prefix inside the bucket or folder, byte for byte
+	// File: a local path that names a file: the location is that one
+	// object (Prefix), not every key it is a prefix of.
+	File bool
 }
 
 // String renders the location as a URL that ParseLocation reads back to
@@ -136,7 +139,7 @@ func localLocation(p string) (Location, error) {
 		return Location{}, fmt.Errorf("resolve %q: %w", p, err)
 	}
 	if fi, err := os.Stat(abs); err == nil && fi.Mode().IsRegular() {
-		return Location{Scheme: "file", Dir: filepath.Dir(abs), Prefix: filepath.Base(abs)}, nil
+		return Location{Scheme: "file", Dir: filepath.Dir(abs), Prefix: filepath.Base(abs), File: true}, nil
 	}
 	return Location{Scheme: "file", Dir: abs}, nil
 }

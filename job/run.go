@@ -308,7 +308,7 @@ func (rs *runState) readStdin(ctx context.Context) (*aggregate, error) {
 		stdin = os.Stdin
 	}
 	st := &taskState{jd: features.NewDecoder(rs.cfg.Spec())}
-	r, err := ingest(ctx, rs.cfg, st, "-", stdin, rs.newPartial())
+	r, err := ingest(ctx, rs.cfg, st, "-", stdin, rs.newPartial(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -533,6 +533,9 @@ func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomi
 		err = cfg.retrier(retries).do(ctx, "list "+loc.String(), func(ctx context.Context) error {
 			var found []input
 			err := b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
+				if loc.File && o.Key != loc.Prefix {
+					return nil // a.jsonl names that file, not a.jsonl.bak beside it
+				}
 				found = append(found, input{bucket: b, loc: loc, info: o})
 				return nil
 			})
@@ -609,7 +612,9 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 				src = &progressReader{r: src, p: progress}
 				defer progress.ObjectDone()
 			}
-			r, err := ingest(gctx, cfg, st, u.id(), src, newPartial())
+			// A range after the first is the middle of a text object
+			// (planUnits splits nothing else): no head of its own to judge.
+			r, err := ingest(gctx, cfg, st, u.id(), src, newPartial(), !u.whole() && u.off > 0)
 			if err != nil {
 				return r, err
 			}
@@ -721,13 +726,21 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ingest decodes one stream into p. A storage failure is an error; damage
+// ingest decodes one stream into p; middle says it is a byte range after
+// the first of a text object. A storage failure is an error; damage
 // in the data (a corrupt or truncated gzip/zstd stream, or an object over the
 // size limit) is reported in the result's damaged field instead.
-func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.Reader, p *features.Partial) (objectResult, error) {
+func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.Reader, p *features.Partial, middle bool) (objectResult, error) {
 	raw := &countingReader{r: r}
 	res := objectResult{partial: p}
-	dr, codec, err := st.dec.Open(raw)
+	var dr io.Reader
+	var codec features.Codec
+	var err error
+	if middle {
+		dr = st.dec.OpenText(raw)
+	} else {
+		dr, codec, err = st.dec.Open(raw)
+	}
 	if err != nil {
 		if raw.err != nil || ctx.Err() != nil {
 			return res, storageErr(cmp.Or(ctx.Err(), fmt.Errorf("read %s: %w", name, raw.err)))

@@ -38,9 +38,10 @@ func (u unit) size() int64 {
 }
 
 // planUnits splits every uncompressed object larger than split bytes into
-// ranges of about split bytes; other objects are whole units. Compression
-// is read from each large object's first bytes: gzip and zstd streams are
-// never split. split <= 0 disables splitting.
+// ranges of about split bytes; other objects are whole units. Each large
+// object's head is judged as a whole read would judge it: gzip and zstd
+// streams, and objects that are not text, are never split. split <= 0
+// disables splitting.
 func planUnits(ctx context.Context, inputs []input, split int64, retry retrier) ([]unit, error) {
 	var units []unit
 	for _, in := range inputs {
@@ -49,15 +50,16 @@ func planUnits(ctx context.Context, inputs []input, split int64, retry retrier) 
 			continue
 		}
 		var head []byte
+		var atEOF bool
 		err := retry.do(ctx, "peek "+in.url(), func(ctx context.Context) error {
 			rc, err := in.bucket.Open(ctx, in.info.Key, 0)
 			if err != nil {
 				return err
 			}
 			defer rc.Close()
-			head = make([]byte, 4)
+			head = make([]byte, features.SniffSize)
 			n, err := io.ReadFull(rc, head)
-			head = head[:n]
+			head, atEOF = head[:n], err != nil
 			if err == io.ErrUnexpectedEOF || err == io.EOF {
 				err = nil
 			}
@@ -66,7 +68,10 @@ func planUnits(ctx context.Context, inputs []input, split int64, retry retrier) 
 		if err != nil {
 			return nil, storageErr(fmt.Errorf("read header of %s: %w", in.url(), err))
 		}
-		if features.DetectCodec(head) != features.CodecNone {
+		// Only text is split: a compressed object is one stream, and one
+		// that is not text is judged (and reported damaged) whole, as its
+		// ranges would each be judged by their own head otherwise.
+		if codec, err := features.Sniff(head, atEOF); codec != features.CodecNone || err != nil {
 			units = append(units, unit{in: in, end: -1})
 			continue
 		}

@@ -1,0 +1,123 @@
+package job_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+)
+
+// logLines returns n valid lines of 2025-11-08.
+func logLines(n, from int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, `{"timestamp":"2025-11-08T%02d:%02d:%02dZ","level":"INFO","latency_ms":%d}`+"\n", (from+i)/3600%24, (from+i)/60%60, (from+i)%60, i%97)
+	}
+	return b.Bytes()
+}
+
+// A local path that names a file is that file, not every file whose name
+// starts with it.
+func TestLocalFileInputIsOneObject(t *testing.T) {
+	dir := t.TempDir()
+	for name, n := range map[string]int{"a.jsonl": 300, "a.jsonl.bak": 200, "a.jsonl2": 100, "ab.jsonl": 50} {
+		if err := os.WriteFile(filepath.Join(dir, name), logLines(n, 0), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, in := range []string{filepath.Join(dir, "a.jsonl"), "file://" + filepath.Join(dir, "a.jsonl")} {
+		cfg := runConfig(in, t.TempDir(), job.S3Settings{})
+		sum, err := job.Run(context.Background(), cfg, job.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Objects != 1 || sum.Events != 300 {
+			t.Errorf("%s: %d objects, %d events; want the one file's 300", in, sum.Objects, sum.Events)
+		}
+	}
+}
+
+// An object read as byte ranges gives exactly what it gives read whole:
+// the counts, the damaged objects and the committed bytes; whatever the
+// object holds.
+func TestSplitReadsAsWhole(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(logLines(1500, 5000))
+	zw.Close()
+	random := make([]byte, 300<<10)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(r.Uint32())
+	}
+	text := logLines(6000, 0)
+	half := len(text) / 2
+	half += bytes.IndexByte(text[half:], '\n') + 1
+	objects := map[string][]byte{
+		"text":                  text,
+		"NUL line in the middle": append(append(append([]byte{}, text[:half]...), append(bytes.Repeat([]byte{0}, 20), '\n')...), text[half:]...),
+		"gzip appended to text":  append(append([]byte{}, text...), gz.Bytes()...),
+		"gzip member mid-object": append(append(append([]byte{}, text[:half]...), gz.Bytes()...), text[half:]...),
+		"binary":                 random,
+		"text then binary":       append(append([]byte{}, text...), random...),
+		"BOM first":              append([]byte("\xef\xbb\xbf"), text...),
+	}
+	for name, data := range objects {
+		t.Run(name, func(t *testing.T) {
+			in := t.TempDir()
+			if err := os.WriteFile(filepath.Join(in, "x.jsonl"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			type outcome struct {
+				Events, Lines int64
+				Bad           map[string]int64
+				Damaged       []string
+				Files         map[string][]byte
+				Err           string
+			}
+			read := func(split int64) outcome {
+				out := t.TempDir()
+				cfg := runConfig(in, out, job.S3Settings{})
+				cfg.Format, cfg.SplitBytes, cfg.MaxBadRatio, cfg.Date = []string{"csv"}, split, 1, "2025-11-08"
+				sum, err := job.Run(context.Background(), cfg, job.Options{})
+				o := outcome{}
+				if err != nil {
+					o.Err = fmt.Sprint(job.ExitCode(err))
+				}
+				if sum != nil {
+					o.Events, o.Lines, o.Bad = sum.Events, sum.Lines, sum.BadByReason
+					for _, d := range sum.Damaged {
+						o.Damaged = append(o.Damaged, strings.SplitN(d.Reason, ":", 2)[0])
+					}
+				}
+				if err == nil {
+					l, _ := storage.NewLocal(out)
+					o.Files = committed(t, l, out)
+				}
+				return o
+			}
+			whole := read(0)
+			if whole.Events == 0 && name == "text" {
+				t.Fatalf("whole read: %+v", whole)
+			}
+			for _, split := range []int64{4096, int64(len(data)) / 3, int64(half) - 7} {
+				if split <= 0 {
+					continue
+				}
+				if got := read(split); !reflect.DeepEqual(got, whole) {
+					t.Errorf("--split-bytes %d: events %d lines %d bad %v damaged %v err %q; whole: events %d lines %d bad %v damaged %v err %q",
+						split, got.Events, got.Lines, got.Bad, got.Damaged, got.Err, whole.Events, whole.Lines, whole.Bad, whole.Damaged, whole.Err)
+				}
+			}
+		})
+	}
+}
