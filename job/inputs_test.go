@@ -63,7 +63,7 @@ func TestSplitReadsAsWhole(t *testing.T) {
 	half := len(text) / 2
 	half += bytes.IndexByte(text[half:], '\n') + 1
 	objects := map[string][]byte{
-		"text":                  text,
+		"text":                   text,
 		"NUL line in the middle": append(append(append([]byte{}, text[:half]...), append(bytes.Repeat([]byte{0}, 20), '\n')...), text[half:]...),
 		"gzip appended to text":  append(append([]byte{}, text...), gz.Bytes()...),
 		"gzip member mid-object": append(append(append([]byte{}, text[:half]...), gz.Bytes()...), text[half:]...),
