@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 	"github.com/valyala/fastjson/fastfloat"
@@ -25,6 +27,7 @@ const (
 	ReasonBadStatus
 	ReasonBadBytes
 	ReasonBadDimension
+	ReasonBadDistinct
 	numReasons
 )
 
@@ -38,6 +41,7 @@ var reasonNames = [numReasons]string{
 	ReasonBadStatus:        "bad_status",
 	ReasonBadBytes:         "bad_bytes",
 	ReasonBadDimension:     "bad_dimension",
+	ReasonBadDistinct:      "bad_distinct",
 }
 
 // String returns the reason's name as used in summaries and manifests.
@@ -190,6 +194,10 @@ const (
 	valNumber
 	valBool
 	valOther // object or array
+	// valBadString is a string with an escape that is not JSON or decodes
+	// to no Unicode scalar value (a lone or unpaired surrogate): it has no
+	// text that could not also be another string's.
+	valBadString
 )
 
 // NewDecoder returns a decoder for spec, which must be valid (see
@@ -269,8 +277,14 @@ func (d *Decoder) Decode(line []byte) (Event, Reason) {
 	return d.convert()
 }
 
-// fromFastjson reads one path of a parsed line. Text that is not a string's
-// content goes to d.raw, which holds every slot's text for this line.
+// fromFastjson reads one path of a parsed line. Text that is not a slice of
+// the line goes to d.raw, which holds every slot's text for this line.
+//
+// A string is taken from its JSON text and unescaped here, never through
+// fastjson's Type or StringBytes: those keep an escape they cannot decode
+// (a lone surrogate \ud800, an unknown \x) as its text, so "\ud800" and
+// "\\ud800" would read as the same value. MarshalTo gives a string value's
+// text as it was in the line as long as nothing has called Type on it.
 func (d *Decoder) fromFastjson(path []string, root *fastjson.Value) rawVal {
 	if path == nil {
 		return rawVal{}
@@ -279,23 +293,31 @@ func (d *Decoder) fromFastjson(path []string, root *fastjson.Value) rawVal {
 	if v == nil {
 		return rawVal{}
 	}
-	switch v.Type() {
-	case fastjson.TypeNull:
-		return rawVal{kind: valNull}
-	case fastjson.TypeString:
-		b, _ := v.StringBytes()
-		return rawVal{kind: valString, b: b}
-	}
 	start := len(d.raw)
 	d.raw = v.MarshalTo(d.raw)
-	kind := valOther
-	switch v.Type() {
-	case fastjson.TypeNumber:
-		kind = valNumber
-	case fastjson.TypeTrue, fastjson.TypeFalse:
-		kind = valBool
+	b := d.raw[start:len(d.raw):len(d.raw)]
+	switch b[0] {
+	case '"':
+		s := b[1 : len(b)-1]
+		if bytes.IndexByte(s, '\\') < 0 {
+			return rawVal{kind: valString, b: s}
+		}
+		start = len(d.raw)
+		var ok bool
+		if d.raw, ok = appendUnescaped(d.raw, s); !ok {
+			d.raw = d.raw[:start]
+			return rawVal{kind: valBadString}
+		}
+		return rawVal{kind: valString, b: d.raw[start:len(d.raw):len(d.raw)]}
+	case '{', '[':
+		return rawVal{kind: valOther, b: b}
+	case 't', 'f':
+		return rawVal{kind: valBool, b: b}
 	}
-	return rawVal{kind: kind, b: d.raw[start:len(d.raw):len(d.raw)]}
+	if string(b) == "null" {
+		return rawVal{kind: valNull}
+	}
+	return rawVal{kind: valNumber, b: b}
 }
 
 func (d *Decoder) convert() (Event, Reason) {
@@ -338,21 +360,18 @@ func (d *Decoder) convert() (Event, Reason) {
 		e.Level = LevelError
 	}
 	if dv := d.vals[slotDistinct]; present(dv) {
-		e.Distinct, e.HasDistinct = hashBytes(dv.b), true
+		b, ok := d.valueText(dv)
+		if !ok {
+			return e, ReasonBadDistinct
+		}
+		e.Distinct, e.HasDistinct = hashBytes(b), true
 	}
 	if len(d.vals) > slotGroups {
 		d.group = d.group[:0]
 		for _, gv := range d.vals[slotGroups:] {
-			var b []byte
-			switch gv.kind {
-			case valAbsent, valNull:
-			case valNumber:
-				d.num = appendCanonicalNumber(d.num[:0], gv.b)
-				b = d.num
-			default:
-				if b = gv.b; !validDimension(b) {
-					return e, ReasonBadDimension
-				}
+			b, ok := d.valueText(gv)
+			if !ok || !validDimension(b) {
+				return e, ReasonBadDimension
 			}
 			d.group = binary.AppendUvarint(d.group, uint64(len(b)))
 			d.group = append(d.group, b...)
@@ -365,6 +384,23 @@ func (d *Decoder) convert() (Event, Reason) {
 		}
 	}
 	return e, ReasonNone
+}
+
+// valueText returns the text a dimension or distinct value is compared by
+// (see dimension.go): a string's decoded content, a number's canonical
+// text, true or false, and nothing for missing or null. ok is false for an
+// object or array and for a string whose escapes decode to no text.
+func (d *Decoder) valueText(v rawVal) (b []byte, ok bool) {
+	switch v.kind {
+	case valAbsent, valNull:
+		return nil, true
+	case valNumber:
+		d.num = appendCanonicalNumber(d.num[:0], v.b)
+		return d.num, true
+	case valString, valBool:
+		return v.b, true
+	}
+	return nil, false
 }
 
 func (d *Decoder) parseTime(v rawVal) (int64, error) {
@@ -451,4 +487,80 @@ func classifyLevel(b []byte) Level {
 		}
 	}
 	return LevelOther
+}
+
+// appendUnescaped appends the content of the JSON string whose text between
+// the quotes is s, and reports whether every escape in it is one JSON has
+// (\" \\ \/ \b \f \n \r \t \uXXXX) and decodes to Unicode scalar values: a
+// \u escape of a surrogate must be a high one followed at once by an
+// escaped low one. Bytes outside escapes are copied as they are.
+func appendUnescaped(dst, s []byte) ([]byte, bool) {
+	for {
+		i := bytes.IndexByte(s, '\\')
+		if i < 0 {
+			return append(dst, s...), true
+		}
+		dst = append(dst, s[:i]...)
+		if i+1 >= len(s) {
+			return dst, false
+		}
+		c := s[i+1]
+		s = s[i+2:]
+		switch c {
+		case '"', '\\', '/':
+			dst = append(dst, c)
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, ok := hex4(s)
+			if !ok {
+				return dst, false
+			}
+			s = s[4:]
+			if utf16.IsSurrogate(r) {
+				if r >= 0xdc00 || len(s) < 2 || s[0] != '\\' || s[1] != 'u' {
+					return dst, false // a low surrogate first, or a high one alone
+				}
+				lo, ok := hex4(s[2:])
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
+					return dst, false
+				}
+				r = utf16.DecodeRune(r, lo)
+				s = s[6:]
+			}
+			dst = utf8.AppendRune(dst, r)
+		default:
+			return dst, false
+		}
+	}
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }

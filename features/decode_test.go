@@ -1,10 +1,13 @@
 package features
 
 import (
+	"encoding/json"
 	"math/big"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestDecode(t *testing.T) {
@@ -95,6 +98,8 @@ func FuzzFastPathMatchesParser(f *testing.F) {
 		`{"timestamp":"2025-11-08T10:00:00Z","msg":"say \"hi\"","latency_ms":01}`,
 		`{ "timestamp" : "2025-11-08T10:00:00Z" , "latency_ms" : 1e400 }`,
 		`{"timestamp":"2025-11-08T10:00:00Z","bytes":true}`, `{}`, `{"a":}`, `[]`, `nul`,
+		`{"timestamp":"2025-11-08T10:00:00Z","service":"\ud800","user_id":"\uD83D\uDE00"}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","service":{"a":1},"user_id":[1]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -166,8 +171,36 @@ func TestGroupValues(t *testing.T) {
 		{"\"a\x00b\"", "bad"},
 		{"\"a\xffb\"", "bad"},
 		{"\"\xc3\"", "bad"},
-		{`"a\ud800b"`, `a\ud800b`}, // a lone surrogate escape is kept as its text
 		{`"a\u0001b"`, "a\x01b"},
+		// Escapes are decoded; one that decodes to no Unicode scalar value
+		// or is not JSON makes the line bad, never the escape's own text.
+		{`"\uD83D\uDE00"`, "😀"},
+		{`"\\ud800"`, `\ud800`}, // an escaped backslash: the 6-character text
+		{`"a\ud800b"`, "bad"},
+		{`"\ud800"`, "bad"},
+		{`"\uD800"`, "bad"},
+		{`"\udc00"`, "bad"},              // a low surrogate alone
+		{`"\ude00\ud83d"`, "bad"},        // low then high
+		{`"\ud83d\u0041"`, "bad"},        // high followed by a non-surrogate
+		{`"\ud83d\ud83d"`, "bad"},        // high followed by high
+		{`"\ud83d\n"`, "bad"},            // high followed by another escape
+		{`"\ud83d"`, "bad"},              // high at the end
+		{`"\ud83d\ude0"`, "bad"},         // a short low
+		{`"\u12"`, "bad"},                // a short escape
+		{`"\u00zz"`, "bad"},              // not hex
+		{`"\x41"`, "bad"},                // not a JSON escape
+		{`"\'"`, "bad"},                  // not a JSON escape
+		{`"a\/b\"c\\"`, `a/b"c\`},        // the short escapes
+		{`"\b\f\n\r\t"`, "\b\f\n\r\t"},   // all of them
+		{`"\u0041\u00e9\u20ac"`, "Aé€"},  // 1, 2 and 3 UTF-8 bytes
+		{`"\uFFFF"`, "\uffff"},           // a noncharacter is a scalar value
+		{`"\u005c\u0075d800"`, `\ud800`}, // an escaped backslash, then text
+		// An object or array has no text that a string could not also have.
+		{`{"a":1}`, "bad"},
+		{`[1,2]`, "bad"},
+		{`{}`, "bad"},
+		{`[]`, "bad"},
+		{`"{\"a\":1}"`, `{"a":1}`},
 	}
 	spec := Spec{Fields: Fields{Timestamp: "ts"}, GroupBy: []string{"svc"}}
 	fast := NewDecoder(spec)
@@ -190,6 +223,81 @@ func TestGroupValues(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Distinct values are compared as group values are: by decoded text, the
+// number's canonical text for numbers. A value without such a text makes the
+// line bad_distinct. Both decoding paths agree.
+func TestDistinctValues(t *testing.T) {
+	tests := []struct {
+		a, b string // the JSON of the user field in two lines
+		same bool   // whether they are one distinct value
+	}{
+		{`"caf\u00e9"`, `"café"`, true},
+		{`"\ud83d\ude00"`, `"\uD83D\uDE00"`, true},
+		{`"\u0041"`, `"A"`, true},
+		{`1.5`, `1.50`, true},
+		{`1.5`, `"1.5"`, true},
+		{`true`, `"true"`, true},
+		{`"1.50"`, `1.5`, false},
+		{`"\\ud800"`, `"\\uD800"`, false},
+		{`"a"`, `"b"`, false},
+		{`"\ud800"`, ``, false},
+		{`"\uD800"`, ``, false},
+		{`"\ud83d\u0041"`, ``, false},
+		{`"\x41"`, ``, false},
+		{`{"a":1}`, ``, false},
+		{`[1]`, ``, false},
+	}
+	spec := Spec{Fields: Fields{Timestamp: "ts", Distinct: "user"}}
+	fast := NewDecoder(spec)
+	full := NewDecoder(spec)
+	full.flatKeys = nil
+	hash := func(d *Decoder, raw string) (uint64, Reason) {
+		e, r := d.Decode([]byte(`{"ts":1762596000,"user":` + raw + `}`))
+		return e.Distinct, r
+	}
+	for _, tt := range tests {
+		for name, d := range map[string]*Decoder{"scanner": fast, "parser": full} {
+			ha, ra := hash(d, tt.a)
+			if tt.b == "" {
+				if ra != ReasonBadDistinct {
+					t.Errorf("%s: user %s: %v, want bad_distinct", name, tt.a, ra)
+				}
+				continue
+			}
+			hb, rb := hash(d, tt.b)
+			if ra != ReasonNone || rb != ReasonNone {
+				t.Errorf("%s: user %s, %s: %v, %v", name, tt.a, tt.b, ra, rb)
+			} else if (ha == hb) != tt.same {
+				t.Errorf("%s: user %s and %s: same = %v, want %v", name, tt.a, tt.b, ha == hb, tt.same)
+			}
+		}
+	}
+}
+
+// appendUnescaped decodes what encoding/json decodes, and refuses what it
+// refuses or would turn into U+FFFD (an unpaired surrogate). Raw control
+// bytes and invalid UTF-8, which it rejects or replaces, are left out:
+// strings keep those bytes, and a dimension refuses them later.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range []string{`a`, `caf\u00e9`, `\ud83d\ude00`, `\ud800`, `\ud800\u0041`, `\x`, `\u12`, `a\/\"\\b`, `\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 }) || strings.Contains(s, `"`) {
+			return
+		}
+		got, ok := appendUnescaped(nil, []byte(s))
+		var want string
+		err := json.Unmarshal([]byte(`"`+s+`"`), &want)
+		switch {
+		case ok && (err != nil || string(got) != want):
+			t.Errorf("%q: got %q, encoding/json %q %v", s, got, want, err)
+		case !ok && err == nil && !strings.ContainsRune(want, utf8.RuneError):
+			t.Errorf("%q: refused, encoding/json %q", s, want)
+		}
+	})
 }
 
 // Canonical numbers are equal exactly when the values are, and canonical

@@ -5,10 +5,15 @@ import (
 	"unicode/utf8"
 )
 
-// A dimension (group-by) value is text: a string's content, the canonical
-// text of a number (appendCanonicalNumber), true or false, or the JSON of an
-// object or array. Strings and numbers with the same text are one group
-// ("1.5" and 1.5). Missing and null are the empty string.
+// A dimension (group-by) or distinct value is compared by its text: a
+// string's decoded content (escapes decoded, so "caf\u00e9" is "café"), the
+// canonical text of a number (appendCanonicalNumber), true or false.
+// Strings and numbers with the same text are one value ("1.5" and 1.5).
+// Missing and null are the empty string. An object or array has no such
+// text (its JSON could be a string's content) and makes the line
+// bad_dimension or bad_distinct, as does a string with an escape that is not
+// JSON or decodes to no Unicode scalar value (a lone surrogate such as
+// \ud800): kept as its text it would be the string "\\ud800".
 
 // validDimension reports whether a group value can be written as a Parquet
 // STRING and kept apart from the fold bucket: valid UTF-8, no U+0000 (raw
