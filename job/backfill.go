@@ -158,7 +158,7 @@ func checkWritableOutput(output string) error {
 	if loc, err := ParseLocation(output); err != nil || loc.Scheme == "-" {
 		return fmt.Errorf("%q: want s3://bucket/prefix, file:///dir or a path", output)
 	}
-	return nil
+	return checkURLShape(output)
 }
 
 // Validate checks the settings and names the first bad one.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/caarlos0/env/v11"
 
@@ -236,6 +238,9 @@ func (c *Config) Validate() error {
 	if _, err := ParseLocation(c.Input); err != nil {
 		return bad("Input", "%v", err)
 	}
+	if err := checkURLShape(c.Input); err != nil {
+		return bad("Input", "%v", err)
+	}
 	if c.Output == "" {
 		return bad("Output", "required")
 	}
@@ -243,6 +248,9 @@ func (c *Config) Validate() error {
 		return bad("Output", "cannot be standard output")
 	}
 	if _, err := ParseLocation(c.Output); err != nil {
+		return bad("Output", "%v", err)
+	}
+	if err := checkURLShape(c.Output); err != nil {
 		return bad("Output", "%v", err)
 	}
 	for _, f := range []string{"Date", "From"} {
@@ -398,11 +406,13 @@ func (c *Config) Validate() error {
 
 // CheckWhitespace refuses the first setting of cfg (a pointer to a config
 // struct) whose value, or one of whose list items, starts or ends with
-// whitespace. Such a value is almost always a slip (a quoted ConfigMap
-// value, a pasted line) and would silently change what the setting means:
-// a field "latency_ms " matches no field, an output "out " makes a folder
-// ending in a space. Numbers, durations and booleans need no check here:
-// with whitespace they fail to parse, naming the setting.
+// whitespace or an invisible character (see invisible). Such a value is
+// almost always a slip (a quoted ConfigMap value, a pasted line, a file
+// saved with a byte-order mark) and would silently change what the setting
+// means: a field "latency_ms " matches no field, an output "out " makes a
+// folder ending in a space, and "\ufeffs3://b/x" is not an S3 URL but a
+// local relative path. Numbers, durations and booleans need no check here:
+// with such characters they fail to parse, naming the setting.
 func CheckWhitespace(cfg any) error {
 	for _, s := range Settings(cfg) {
 		var vals []string
@@ -413,17 +423,35 @@ func CheckWhitespace(cfg any) error {
 			vals = v
 		}
 		for _, v := range vals {
-			if v == strings.TrimSpace(v) {
-				continue
+			first, _ := utf8.DecodeRuneInString(v)
+			last, _ := utf8.DecodeLastRuneInString(v)
+			r := first
+			if !invisible(r) {
+				if r = last; !invisible(r) {
+					continue
+				}
 			}
 			shown := strconv.Quote(v)
 			if s.Secret {
 				shown = "the value (not shown)"
 			}
-			return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%s has leading or trailing whitespace", shown)}
+			return &ConfigError{Env: s.Env, Flag: s.Flag,
+				Err: fmt.Errorf("%s has leading or trailing whitespace or an invisible character (%U)", shown, r)}
 		}
 	}
 	return nil
+}
+
+// invisible reports whether r is whitespace (Unicode White_Space, U+00A0
+// included), a control character, a format character (category Cf: the
+// byte-order mark U+FEFF, the zero-width space, joiners and word joiner
+// U+200B–U+200D and U+2060, the soft hyphen, bidi marks) or another code
+// point Unicode says to ignore when it is not supported (variation
+// selectors, the Hangul fillers): characters that cannot be seen at the end
+// of a value, so no one means them there.
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) ||
+		unicode.In(r, unicode.Cf, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point)
 }
 
 // SplitList splits a list setting at commas, dropping whitespace around

@@ -141,6 +141,20 @@ func TestValidateRefusesStrayWhitespace(t *testing.T) {
 		{func(c *Config) { c.TimestampLayout = " 2006" }, "LOGSMITH_TIMESTAMP_LAYOUT", ""},
 		{func(c *Config) { c.GroupBy = []string{"service", "user "} }, "LOGSMITH_GROUP_BY", ""},
 		{func(c *Config) { c.S3.SecretKey = "Zebra-secret\n" }, "LOGSMITH_S3_SECRET_KEY", "Zebra"},
+		// Invisible characters: a byte-order mark, zero-width space, joiners,
+		// word joiner, soft hyphen, a control character, a variation selector
+		// and a Hangul filler, at either end.
+		{func(c *Config) { c.Output = "\ufeffs3://hbk/feat" }, "LOGSMITH_OUTPUT", ""},
+		{func(c *Config) { c.Input = "\u200b" + c.Input }, "LOGSMITH_INPUT", ""},
+		{func(c *Config) { c.LatencyField = "latency_ms\u200c" }, "LOGSMITH_LATENCY_FIELD", ""},
+		{func(c *Config) { c.LatencyField = "latency_ms\u200d" }, "LOGSMITH_LATENCY_FIELD", ""},
+		{func(c *Config) { c.StatusField = "\u2060status" }, "LOGSMITH_STATUS_FIELD", ""},
+		{func(c *Config) { c.BytesField = "bytes\u00ad" }, "LOGSMITH_BYTES_FIELD", ""},
+		{func(c *Config) { c.DistinctField = "user\x7f" }, "LOGSMITH_DISTINCT_FIELD", ""},
+		{func(c *Config) { c.LevelField = "level\ufe0f" }, "LOGSMITH_LEVEL_FIELD", ""},
+		{func(c *Config) { c.TimestampZone = "\u3164UTC" }, "LOGSMITH_TIMESTAMP_ZONE", ""},
+		{func(c *Config) { c.GroupBy = []string{"service", "user\ufeff"} }, "LOGSMITH_GROUP_BY", ""},
+		{func(c *Config) { c.S3.AccessKey = "\ufeffZebra-key" }, "LOGSMITH_S3_ACCESS_KEY", "Zebra"},
 	} {
 		c := base
 		tc.set(&c)
@@ -148,6 +162,50 @@ func TestValidateRefusesStrayWhitespace(t *testing.T) {
 		wantConfigError(t, tc.env, err, tc.env, "whitespace")
 		if tc.hide != "" && strings.Contains(err.Error(), tc.hide) {
 			t.Errorf("%s: the error shows the secret: %v", tc.env, err)
+		}
+	}
+}
+
+// A location that starts like a URL but is not s3:// or file:// would be
+// read as a local relative path ("s3:/b/x" makes a folder "s3:" here): it
+// is refused for the input and the output of every command, naming the
+// setting. The same text after ./ is a local path, and is accepted.
+func TestURLTyposAreRefused(t *testing.T) {
+	d := t.TempDir()
+	t.Chdir(d)
+	base := validConfig(t, d+"/in", d+"/out")
+	for _, raw := range []string{
+		"s3:/b/x", "s3:b/x", "s3//hbk/x", "s3:", "S3:/hbk/x", "file:/x", "file:x", "file//x",
+		"gs:/b/x", "http:b", "c:/x", "s3a:/b/x", "a+b.c-d:x", "logs//2025",
+	} {
+		c := base
+		c.Output = raw
+		wantConfigError(t, "output "+raw, c.Validate(), "LOGSMITH_OUTPUT", "starts like a URL")
+		c = base
+		c.Input = raw
+		wantConfigError(t, "input "+raw, c.Validate(), "LOGSMITH_INPUT", "starts like a URL")
+		oc := OutputConfig{Output: raw, Format: "parquet"}
+		wantConfigError(t, "ls "+raw, oc.Validate(false), "LOGSMITH_OUTPUT", "starts like a URL")
+		if err := ParseEnv(&oc, map[string]string{"LOGSMITH_OUTPUT": raw}); err != nil {
+			t.Fatal(err)
+		}
+		wantConfigError(t, "ls "+raw, oc.Validate(false), "LOGSMITH_OUTPUT", "starts like a URL")
+		var gc GenerateConfig
+		if err := ParseEnv(&gc, map[string]string{"LOGSMITH_OUTPUT": raw}); err != nil {
+			t.Fatal(err)
+		}
+		wantConfigError(t, "generate "+raw, gc.Validate(), "LOGSMITH_OUTPUT", "starts like a URL")
+		c = base
+		c.Output = "./" + raw
+		if err := c.Validate(); err != nil {
+			t.Errorf("output ./%s: %v", raw, err)
+		}
+	}
+	for _, ok := range []string{"out", "out/s3:x", "./s3:/b/x", "/tmp/s3:x", "s3://hbk/x", "file://" + d + "/o", "-x", "1s3:/x", "_s3:x"} {
+		c := base
+		c.Output = ok
+		if err := c.Validate(); err != nil {
+			t.Errorf("output %s: %v", ok, err)
 		}
 	}
 }

@@ -60,7 +60,8 @@ func TestEverySettingRefusesStrayWhitespace(t *testing.T) {
 			if err := parseConfig(newCfg(), cmd, nil, map[string]string{s.Env: v}, io.Discard); err != nil {
 				t.Fatalf("%s %s=%q: %v (the sample must parse)", cmd, s.Env, v, err)
 			}
-			for _, padded := range []string{v + " ", " " + v, "\t" + v, v + "\n", v + "\u00a0"} {
+			for _, padded := range []string{v + " ", " " + v, "\t" + v, v + "\n", v + "\u00a0",
+				"\ufeff" + v, v + "\u200b", "\u200c" + v, v + "\u200d", "\u2060" + v, v + "\u00ad", "\x01" + v, v + "\x7f"} {
 				forms := map[string]func() error{"env": func() error {
 					return parseConfig(newCfg(), cmd, nil, map[string]string{s.Env: padded}, io.Discard)
 				}}
@@ -142,6 +143,16 @@ func TestStrayWhitespaceThroughTheBinary(t *testing.T) {
 		{nil, []string{"--idle-timeout", "5s "}, "LOGSMITH_IDLE_TIMEOUT (--idle-timeout)"},
 		{nil, []string{"--quiet=true "}, "LOGSMITH_QUIET (--quiet)"},
 		{[]string{"LOGSMITH_MAX_BAD_RATIO=0.1 "}, nil, "LOGSMITH_MAX_BAD_RATIO (--max-bad-ratio)"},
+		// Invisible characters, and URLs that would be local relative paths.
+		{[]string{"LOGSMITH_OUTPUT=\ufeffs3://hbk/feat"}, nil, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--output", "\ufeff" + out}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--latency-field", "latency_ms\u200b"}, "LOGSMITH_LATENCY_FIELD (--latency-field)"},
+		{[]string{"LOGSMITH_GROUP_BY=service,\u2060level"}, nil, "LOGSMITH_GROUP_BY (--group-by)"},
+		{nil, []string{"--output", "s3:/hbk/feat"}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--output", "s3:hbk/feat"}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--output", "s3//hbk/feat"}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--output", "file:" + out}, "LOGSMITH_OUTPUT (--output)"},
+		{nil, []string{"--input", "s3:/hbk/logs"}, "LOGSMITH_INPUT (--input)"},
 	} {
 		env := append([]string{"LOGSMITH_INPUT=" + logs, "LOGSMITH_OUTPUT=" + out}, tc.env...)
 		_, stderr, code := exe(t, env, append([]string{"run"}, tc.args...)...)
@@ -152,6 +163,12 @@ func TestStrayWhitespaceThroughTheBinary(t *testing.T) {
 	}
 	if entries, _ := filepath.Glob(dir + "/out*"); len(entries) != 0 {
 		t.Errorf("refused runs created %v", entries)
+	}
+	for _, cmd := range [][]string{{"ls"}, {"gc"}, {"generate"}, {"show", "--date", "2025-11-08"}} {
+		_, stderr, code := exe(t, nil, append(cmd, "--output", "s3:/hbk/feat")...)
+		if code != 2 || !strings.Contains(stderr, "LOGSMITH_OUTPUT (--output)") {
+			t.Errorf("%v --output s3:/hbk/feat: exit %d, stderr %q; want exit 2 naming the output", cmd, code, stderr)
+		}
 	}
 }
 
