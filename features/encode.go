@@ -17,10 +17,12 @@ import (
 // PartialFormatVersion is the version of the binary partial format written
 // by MarshalBinary. See README "Scaling out" for the layout. Version 3 added
 // the field presence counts after the bad-line counts; UnmarshalPartial
-// refuses other versions.
-const PartialFormatVersion = 3
+// refuses other versions. Version 4 counts presence in aggregated events
+// only (version 3 counted out-of-range events too, so a field seen only
+// outside the date looked present): the layout is version 3's.
+const PartialFormatVersion = 4
 
-var partialMagic = []byte("LSPARTv3")
+var partialMagic = []byte("LSPARTv4")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted

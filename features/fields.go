@@ -11,8 +11,9 @@ type FieldPresence struct {
 	// "distinct" or "group_by".
 	Role string
 	Path string // the dotted path, as configured
-	// Events counts the events (decoded lines, out-of-range ones too) in
-	// which the field had a value, neither missing nor null. A level that is
+	// Events counts the aggregated events (see Counts.Aggregated: not those
+	// out of range, which are never written) in which the field had a
+	// value, neither missing nor null. A level that is
 	// not a string counts (it is there, only not classified); a latency,
 	// status or bytes value that is not a number makes the line bad, so it
 	// is no event.
@@ -23,8 +24,8 @@ type FieldPresence struct {
 // (a line without one is not an event), in the order level, latency,
 // status, bytes, distinct, then the group-by fields, with the events in
 // which each had a value. c must come from lines decoded with spec. A field
-// with Events == 0 while c.Events > 0 never appeared: most likely a wrong
-// name.
+// with Events == 0 while c.Aggregated() > 0 had no value in anything
+// written: most likely a wrong name, or values only outside the range.
 func (c *Counts) Presence(spec Spec) []FieldPresence {
 	f := spec.Fields
 	var out []FieldPresence

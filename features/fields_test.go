@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// Presence counts, per configured field, the events in which it had a
-// value, across partials and through the partial encoding.
+// Presence counts, per configured field, the aggregated events in which it
+// had a value, across partials and through the partial encoding. Events
+// outside the range are never written, so their fields do not count: a
+// field seen only there (bytes here) is missing from everything committed.
 func TestPresence(t *testing.T) {
 	spec := Spec{
 		Fields:  Fields{Timestamp: "ts", Level: "level", Latency: "lat", Status: "status", Bytes: "size", Distinct: "user"},
@@ -20,7 +22,8 @@ func TestPresence(t *testing.T) {
 		`{"ts":"2025-11-08T10:00:00Z","level":"info","lat":1,"svc":"a","user":"u1"}`,
 		`{"ts":"2025-11-08T10:00:01Z","level":42,"lat":null,"svc":null,"http":{"method":"GET"}}`,
 		`{"ts":"2025-11-08T10:00:02Z","lat":"2","svc":"b","user":null}`,
-		`{"ts":"2025-11-09T10:00:02Z","lat":3,"svc":"c"}`, // outside the range: an event still
+		`{"ts":"2025-11-09T10:00:02Z","lat":3,"svc":"c","size":9}`, // outside the range: an event, not aggregated
+		`{"ts":"2025-11-07T23:59:59Z","size":9,"user":"u2"}`,        // before it
 		`{"ts":"2025-11-08T10:00:03Z","status":"OK"}`,     // bad_status: no event
 		`{"lat":5}`, // missing_timestamp: no event
 	}
@@ -51,11 +54,11 @@ func TestPresence(t *testing.T) {
 	}
 	c := parts[0].Counts
 	want := []FieldPresence{
-		{"level", "level", 2}, {"latency", "lat", 3}, {"status", "status", 0}, {"bytes", "size", 0},
-		{"distinct", "user", 1}, {"group_by", "svc", 3}, {"group_by", "http.method", 1},
+		{"level", "level", 2}, {"latency", "lat", 2}, {"status", "status", 0}, {"bytes", "size", 0},
+		{"distinct", "user", 1}, {"group_by", "svc", 2}, {"group_by", "http.method", 1},
 	}
-	if got := c.Presence(spec); c.Events != 4 || !reflect.DeepEqual(got, want) {
-		t.Errorf("events %d, presence\n%v\nwant\n%v", c.Events, got, want)
+	if got := c.Presence(spec); c.Events != 5 || c.Aggregated() != 3 || !reflect.DeepEqual(got, want) {
+		t.Errorf("events %d, aggregated %d, presence\n%v\nwant\n%v", c.Events, c.Aggregated(), got, want)
 	}
 	spec.Fields.Level, spec.Fields.Bytes = "", ""
 	if got := c.Presence(spec); len(got) != 5 || got[0].Role != "latency" {
@@ -63,8 +66,22 @@ func TestPresence(t *testing.T) {
 	}
 }
 
-// Partials of version 2, which had no presence counts, are refused, not
-// read as if no field had ever appeared.
+// An event dropped beyond the pane limit is not aggregated either: its
+// fields do not count.
+func TestPresenceBeyondPaneLimit(t *testing.T) {
+	p := NewPartial(defaultWindow, 0)
+	p.LimitPanes(1)
+	p.Add(&Event{Time: day, Present: 1 << slotLevel})
+	p.Add(&Event{Time: day + int64(time.Hour), Present: 1<<slotLevel | 1<<slotLatency})
+	c := p.Counts
+	if c.TooManyPanes != 1 || c.Present[slotLevel] != 1 || c.Present[slotLatency] != 0 {
+		t.Errorf("too many panes %d, level %d, latency %d; want 1, 1, 0", c.TooManyPanes, c.Present[slotLevel], c.Present[slotLatency])
+	}
+}
+
+// Partials of version 2, which had no presence counts, and of version 3,
+// which counted them in out-of-range events too, are refused, not read as
+// if no field had ever appeared or as if one had.
 func TestPartialVersion(t *testing.T) {
 	p := NewPartial(defaultWindow, 0)
 	p.Add(&Event{Time: day, Present: 1 << slotLatency})
@@ -72,11 +89,13 @@ func TestPartialVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(b, []byte("LSPARTv3")) {
+	if !bytes.HasPrefix(b, []byte("LSPARTv4")) {
 		t.Fatalf("magic %q", b[:8])
 	}
-	old := append([]byte("LSPARTv2"), b[8:]...)
-	if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v3") {
-		t.Errorf("a v2 partial: %v", err)
+	for _, v := range []string{"LSPARTv2", "LSPARTv3"} {
+		old := append([]byte(v), b[8:]...)
+		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v4") {
+			t.Errorf("a %s partial: %v", v, err)
+		}
 	}
 }

@@ -148,10 +148,15 @@ type Counts struct {
 	// beyond the partial's pane limit (see LimitPanes).
 	TooManyPanes int64
 	Bad          [numReasons]int64 // skipped lines by reason; index 0 is unused
-	// Present counts, by bit of Event.Present, the events in which each
-	// configured field had a value; see Presence.
+	// Present counts, by bit of Event.Present, the aggregated events in
+	// which each configured field had a value; see Presence.
 	Present [64]int64
 }
+
+// Aggregated returns the events that went into the partial's panes: the
+// events less those out of range or beyond the pane limit. Folded events
+// are aggregated (into OtherGroup).
+func (c *Counts) Aggregated() int64 { return c.Events - c.OutOfRange - c.TooManyPanes }
 
 // BadTotal returns the number of skipped lines.
 func (c *Counts) BadTotal() int64 {
@@ -269,11 +274,9 @@ func otherRow(dims int) []string {
 	return g
 }
 
-// Add adds a decoded event.
+// Add adds a decoded event. Its fields count in Counts.Present only when
+// it is aggregated: not out of range and not beyond the pane limit.
 func (p *Partial) Add(e *Event) {
-	for m := e.Present; m != 0; m &= m - 1 {
-		p.Counts.Present[bits.TrailingZeros64(m)]++
-	}
 	if e.Time < p.lo || e.Time >= p.hi {
 		p.Counts.OutOfRange++
 		return
@@ -291,6 +294,9 @@ func (p *Partial) Add(e *Event) {
 			p.panes[k] = pn
 		}
 		p.last, p.lastKey, p.lastAcc = pn, k, nil
+	}
+	for m := e.Present; m != 0; m &= m - 1 {
+		p.Counts.Present[bits.TrailingZeros64(m)]++
 	}
 	a := p.lastAcc
 	if a == nil || string(e.Group) != string(p.lastGroup) {

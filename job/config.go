@@ -77,7 +77,7 @@ type Config struct {
 
 	MaxObjectBytes    int64         `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
 	MaxBadRatio       float64       `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
-	StrictFields      bool          `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event of the run" hash:"-"`
+	StrictFields      bool          `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event the run writes (events outside --date do not count)" hash:"-"`
 	RejectSamples     int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection" hash:"-"`
 	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped" hash:"-"`
 	ReadAhead         int64         `env:"READ_AHEAD" envDefault:"2097152" flag:"read-ahead" desc:"bytes of each s3:// object read ahead of decoding, in the background (the next object's too); 0 disables" hash:"-"`

@@ -22,10 +22,12 @@ var fieldSettings = map[string]string{
 }
 
 // missingFields lists the configured fields that had no value in any event
-// counted in c. A run without events lists none: there was nothing to look
-// in, and the run fails or commits empty partitions for that reason.
+// aggregated in c: events outside --date are counted, never written, so a
+// value there leaves every committed column empty all the same. A run
+// without such events lists none: there was nothing to look in, and the
+// run fails or commits empty partitions for that reason.
 func missingFields(cfg *Config, c *features.Counts) []MissingField {
-	if c.Events == 0 {
+	if c.Aggregated() == 0 {
 		return nil
 	}
 	var out []MissingField
@@ -47,7 +49,7 @@ func settingFlag(cfg *Config, field string) string {
 }
 
 // checkFields records in the summary, and logs, every configured field
-// that had no value in any event of the run. With --strict-fields such a
+// that had no value in any event the run aggregated. With --strict-fields such a
 // field fails the run as bad data (exit 3) before anything is committed.
 func (rs *runState) checkFields(c *features.Counts) error {
 	missing := missingFields(rs.cfg, c)
@@ -55,16 +57,17 @@ func (rs *runState) checkFields(c *features.Counts) error {
 		return nil
 	}
 	rs.sum.Missing = missing
+	n := c.Aggregated()
 	names := make([]string, len(missing))
 	for i, m := range missing {
 		names[i] = fmt.Sprintf("--%s %q", m.Setting, m.Field)
-		w := fmt.Sprintf("%s had no value in any of %d events: is the name right?", names[i], c.Events)
+		w := fmt.Sprintf("%s had no value in any of %d events: is the name right?", names[i], n)
 		rs.sum.Warnings = append(rs.sum.Warnings, w)
-		rs.log.Warn("configured field never appeared", "setting", m.Setting, "field", m.Field, "events", c.Events)
+		rs.log.Warn("configured field never appeared", "setting", m.Setting, "field", m.Field, "events", n)
 	}
 	if rs.cfg.StrictFields {
 		return &kindError{KindBadData, fmt.Errorf("%s had no value in any of %d events (--strict-fields); nothing committed",
-			strings.Join(names, ", "), c.Events)}
+			strings.Join(names, ", "), n)}
 	}
 	return nil
 }

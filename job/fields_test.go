@@ -2,6 +2,7 @@ package job_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -119,6 +120,52 @@ func TestMissingFields(t *testing.T) {
 	})
 	if len(files) != 0 {
 		t.Errorf("a strict failure left files: %v", files)
+	}
+}
+
+// A dated run looks for the fields only in the events of its date: the
+// others are counted out_of_range and never written, so a field whose
+// values are all there leaves every committed column empty, and is missing.
+func TestMissingFieldsOutsideDate(t *testing.T) {
+	in := strings.Join([]string{
+		`{"timestamp":"2025-11-08T10:00:00Z","level":"INFO"}`,
+		`{"timestamp":"2025-11-08T10:01:00Z","level":"INFO","svc":"a"}`,
+		`{"timestamp":"2025-11-09T10:00:00Z","level":"INFO","latency_ms":5,"svc":"b"}`,
+		`{"timestamp":"2025-11-07T10:00:00Z","level":"INFO","latency_ms":7}`,
+	}, "\n")
+	for _, tc := range []struct {
+		date    string
+		missing []job.MissingField
+		events  int
+	}{
+		{"2025-11-08", []job.MissingField{{Setting: "latency-field", Field: "latency_ms"}}, 2},
+		{"2025-11-09", []job.MissingField{}, 1},
+		{"2025-11-07", []job.MissingField{{Setting: "group-by", Field: "svc"}}, 1},
+	} {
+		for _, strict := range []bool{false, true} {
+			cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+			cfg.Date, cfg.GroupBy, cfg.StrictFields = tc.date, []string{"svc"}, strict
+			sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
+			if sum == nil {
+				t.Fatalf("%s strict=%v: %v", tc.date, strict, err)
+			}
+			if len(sum.Missing) == 0 {
+				sum.Missing = []job.MissingField{}
+			}
+			if !reflect.DeepEqual(sum.Missing, tc.missing) {
+				t.Errorf("%s strict=%v: missing %v, want %v", tc.date, strict, sum.Missing, tc.missing)
+			}
+			wantExit := job.ExitOK
+			if strict && len(tc.missing) > 0 {
+				wantExit = job.ExitBadData
+				if n := fmt.Sprintf("in any of %d events", tc.events); err == nil || !strings.Contains(err.Error(), n) {
+					t.Errorf("%s strict: %v, want it to say %q", tc.date, err, n)
+				}
+			}
+			if job.ExitCode(err) != wantExit {
+				t.Errorf("%s strict=%v: %v (exit %d), want exit %d", tc.date, strict, err, job.ExitCode(err), wantExit)
+			}
+		}
 	}
 }
 
