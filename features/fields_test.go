@@ -23,8 +23,8 @@ func TestPresence(t *testing.T) {
 		`{"ts":"2025-11-08T10:00:01Z","level":42,"lat":null,"svc":null,"http":{"method":"GET"}}`,
 		`{"ts":"2025-11-08T10:00:02Z","lat":"2","svc":"b","user":null}`,
 		`{"ts":"2025-11-09T10:00:02Z","lat":3,"svc":"c","size":9}`, // outside the range: an event, not aggregated
-		`{"ts":"2025-11-07T23:59:59Z","size":9,"user":"u2"}`,        // before it
-		`{"ts":"2025-11-08T10:00:03Z","status":"OK"}`,     // bad_status: no event
+		`{"ts":"2025-11-07T23:59:59Z","size":9,"user":"u2"}`,       // before it
+		`{"ts":"2025-11-08T10:00:03Z","status":"OK"}`,              // bad_status: no event
 		`{"lat":5}`, // missing_timestamp: no event
 	}
 	parts := make([]*Partial, 2)
