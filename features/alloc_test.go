@@ -24,6 +24,12 @@ func TestDecodeAllocs(t *testing.T) {
 			`{"ts":"08/11/2025 10:00:00 EST"}`},
 		{Spec{Fields: Fields{Timestamp: "ts"}, TimeFormat: TimeLayout, TimeLayout: "2006-01-02 15:04:05", TimeZone: "Asia/Kolkata"},
 			`{"ts":"2025-11-08 10:00:00"}`},
+		{Spec{Fields: Fields{Timestamp: "ts"}, TimeFormat: TimeLayout, TimeLayout: "2006-01-02 15:04:05", TimeZone: "Europe/Berlin"},
+			`{"ts":"2025-10-26 02:30:00"}`}, // repeated: resolved afresh each time
+		{Spec{Fields: Fields{Timestamp: "ts"}, TimeFormat: TimeLayout, TimeLayout: "2006-01-02 15:04:05", TimeZone: "Pacific/Chatham"},
+			`{"ts":"2025-09-28 03:00:00"}`}, // skipped
+		{Spec{Fields: Fields{Timestamp: "ts"}, TimeFormat: TimeLayout, TimeLayout: "02/01/2006 15:04:05 MST", TimeZone: "America/New_York"},
+			`{"ts":"08/07/2025 10:00:00 EST"}`},
 	}
 	for _, tt := range tests {
 		d := NewDecoder(tt.spec)

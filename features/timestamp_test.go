@@ -3,6 +3,7 @@ package features
 import (
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -342,7 +343,7 @@ func TestTimestampZoneIgnoresHost(t *testing.T) {
 		{TimeLayout, plain, "America/New_York", `"2025-11-08 10:00:00"`, "2025-11-08T15:00:00Z"},
 		{TimeLayout, plain, "America/New_York", `"2025-07-08 10:00:00"`, "2025-07-08T14:00:00Z"},
 		{TimeLayout, plain, "America/New_York", `"2025-11-02 01:30:00"`, "2025-11-02T05:30:00Z"}, // repeated: the first (EDT)
-		{TimeLayout, plain, "America/New_York", `"2025-03-09 02:30:00"`, "2025-03-09T06:30:00Z"}, // skipped: read with EDT
+		{TimeLayout, plain, "America/New_York", `"2025-03-09 02:30:00"`, "2025-03-09T07:30:00Z"}, // skipped: read with EST, 03:30 EDT
 		{TimeLayout, plain, "Australia/Lord_Howe", `"2025-11-08 10:00:00"`, "2025-11-07T23:00:00Z"},
 		{TimeLayout, plain + " -0700", "America/New_York", `"2025-11-08 10:00:00 +0530"`, "2025-11-08T04:30:00Z"},
 		{TimeNginx, "", "", `"08/Nov/2025:10:00:00 -0500"`, "2025-11-08T15:00:00Z"},
@@ -402,5 +403,200 @@ func TestLoadZone(t *testing.T) {
 	}
 	if loc, _ := LoadZone(""); loc != nil {
 		t.Error(`LoadZone("") is not nil (no zone)`)
+	}
+}
+
+// A wall time without an offset is read in --timestamp-zone by one rule in
+// every zone: one a change repeats is its first occurrence (the earlier
+// instant), one a change skips is read with the offset before the change
+// (the wall time plus the gap). The changes of 2025 in zones of both
+// hemispheres, with 1-hour and 30-minute changes and offsets of :30 and :45.
+func TestTimestampZoneChanges(t *testing.T) {
+	const plain = "2006-01-02 15:04:05"
+	tests := []struct {
+		zone, wall, want string
+	}{
+		// New York: EST -5 / EDT -4; 02:00 -> 03:00 on 9 March, 02:00 -> 01:00 on 2 November.
+		{"America/New_York", "2025-03-09 01:59:59", "2025-03-09T06:59:59Z"},
+		{"America/New_York", "2025-03-09 02:00:00", "2025-03-09T07:00:00Z"}, // skipped: 03:00 EDT
+		{"America/New_York", "2025-03-09 02:30:00", "2025-03-09T07:30:00Z"}, // skipped: 03:30 EDT
+		{"America/New_York", "2025-03-09 03:00:00", "2025-03-09T07:00:00Z"},
+		{"America/New_York", "2025-11-02 00:59:59", "2025-11-02T04:59:59Z"},
+		{"America/New_York", "2025-11-02 01:00:00", "2025-11-02T05:00:00Z"}, // repeated: EDT
+		{"America/New_York", "2025-11-02 01:30:00", "2025-11-02T05:30:00Z"}, // repeated: EDT
+		{"America/New_York", "2025-11-02 01:59:59", "2025-11-02T05:59:59Z"},
+		{"America/New_York", "2025-11-02 02:00:00", "2025-11-02T07:00:00Z"},
+		// Berlin: CET +1 / CEST +2; 02:00 -> 03:00 on 30 March, 03:00 -> 02:00 on 26 October.
+		{"Europe/Berlin", "2025-03-30 01:59:59", "2025-03-30T00:59:59Z"},
+		{"Europe/Berlin", "2025-03-30 02:30:00", "2025-03-30T01:30:00Z"}, // skipped: 03:30 CEST
+		{"Europe/Berlin", "2025-03-30 03:00:00", "2025-03-30T01:00:00Z"},
+		{"Europe/Berlin", "2025-10-26 01:59:59", "2025-10-25T23:59:59Z"},
+		{"Europe/Berlin", "2025-10-26 02:00:00", "2025-10-26T00:00:00Z"}, // repeated: CEST
+		{"Europe/Berlin", "2025-10-26 02:30:00", "2025-10-26T00:30:00Z"}, // repeated: CEST
+		{"Europe/Berlin", "2025-10-26 03:00:00", "2025-10-26T02:00:00Z"},
+		// Lord Howe Island: +10:30 / +11, a 30-minute change; 02:00 -> 02:30
+		// on 5 October, 02:00 -> 01:30 on 6 April.
+		{"Australia/Lord_Howe", "2025-04-06 01:29:59", "2025-04-05T14:29:59Z"},
+		{"Australia/Lord_Howe", "2025-04-06 01:45:00", "2025-04-05T14:45:00Z"}, // repeated: +11
+		{"Australia/Lord_Howe", "2025-04-06 02:00:00", "2025-04-05T15:30:00Z"},
+		{"Australia/Lord_Howe", "2025-10-05 01:59:59", "2025-10-04T15:29:59Z"},
+		{"Australia/Lord_Howe", "2025-10-05 02:15:00", "2025-10-04T15:45:00Z"}, // skipped: 02:45 +11
+		{"Australia/Lord_Howe", "2025-10-05 02:30:00", "2025-10-04T15:30:00Z"},
+		// Sydney: AEST +10 / AEDT +11; 03:00 -> 02:00 on 6 April, 02:00 -> 03:00 on 5 October.
+		{"Australia/Sydney", "2025-04-06 02:30:00", "2025-04-05T15:30:00Z"}, // repeated: AEDT
+		{"Australia/Sydney", "2025-04-06 03:00:00", "2025-04-05T17:00:00Z"},
+		{"Australia/Sydney", "2025-10-05 02:30:00", "2025-10-04T16:30:00Z"}, // skipped: 03:30 AEDT
+		{"Australia/Sydney", "2025-10-05 03:00:00", "2025-10-04T16:00:00Z"},
+		// Santiago: -04 / -03, changing at midnight; 00:00 -> 23:00 on 6 April,
+		// 00:00 -> 01:00 on 7 September (midnight does not exist).
+		{"America/Santiago", "2025-04-05 22:59:59", "2025-04-06T01:59:59Z"},
+		{"America/Santiago", "2025-04-05 23:30:00", "2025-04-06T02:30:00Z"}, // repeated: -03
+		{"America/Santiago", "2025-04-06 00:00:00", "2025-04-06T04:00:00Z"},
+		{"America/Santiago", "2025-09-06 23:59:59", "2025-09-07T03:59:59Z"},
+		{"America/Santiago", "2025-09-07 00:00:00", "2025-09-07T04:00:00Z"}, // skipped: 01:00 -03
+		{"America/Santiago", "2025-09-07 00:30:00", "2025-09-07T04:30:00Z"}, // skipped: 01:30 -03
+		{"America/Santiago", "2025-09-07 01:00:00", "2025-09-07T04:00:00Z"},
+		// Chatham Islands: +12:45 / +13:45; 03:45 -> 02:45 on 6 April, 02:45
+		// -> 03:45 on 28 September.
+		{"Pacific/Chatham", "2025-04-06 02:44:59", "2025-04-05T12:59:59Z"},
+		{"Pacific/Chatham", "2025-04-06 03:00:00", "2025-04-05T13:15:00Z"}, // repeated: +13:45
+		{"Pacific/Chatham", "2025-04-06 03:45:00", "2025-04-05T15:00:00Z"},
+		{"Pacific/Chatham", "2025-09-28 02:44:59", "2025-09-27T13:59:59Z"},
+		{"Pacific/Chatham", "2025-09-28 03:00:00", "2025-09-27T14:15:00Z"}, // skipped: 04:00 +13:45
+		{"Pacific/Chatham", "2025-09-28 03:45:00", "2025-09-27T14:00:00Z"},
+		// Fractions keep their digits; a leap second is read in the zone.
+		{"Europe/Berlin", "2025-10-26 02:30:00.25", "2025-10-26T00:30:00.25Z"},
+		{"America/New_York", "2016-12-31 18:59:60", "2016-12-31T23:59:59.999999999Z"},
+	}
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	for _, host := range []string{"UTC", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Local = loc
+		layouts := map[string]*Layout{} // one per zone, through every case: its cache too
+		for _, tt := range tests {
+			layout := plain
+			if strings.Contains(tt.wall, ".") {
+				layout += ".999"
+			}
+			if got := decodeTime(t, TimeLayout, layout, tt.zone, `"`+tt.wall+`"`); got != tt.want {
+				t.Errorf("host %s, zone %s: %s = %s, want %s", host, tt.zone, tt.wall, got, tt.want)
+			}
+			l := layouts[tt.zone+layout]
+			if l == nil {
+				zone, _ := LoadZone(tt.zone)
+				l, _ = NewLayout(layout, zone)
+				layouts[tt.zone+layout] = l
+			}
+			ns, err := l.Parse([]byte(tt.wall))
+			if got := time.Unix(0, ns).UTC().Format(time.RFC3339Nano); err != nil || got != tt.want {
+				t.Errorf("host %s, zone %s, a reused layout: %s = %s %v, want %s", host, tt.zone, tt.wall, got, err, tt.want)
+			}
+		}
+	}
+}
+
+// The rule, against a brute-force reading of it, for every five minutes
+// around every change of 2025 and 1970 (and a sample of other times) in
+// zones with every kind of change: the earliest instant that shows the
+// wall time, else (a skipped time) the wall time at the smaller of the two
+// offsets around it — the one before a change forward.
+func TestTimestampZoneRuleBruteForce(t *testing.T) {
+	zones := []string{"America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Australia/Sydney",
+		"America/Santiago", "Pacific/Chatham", "Europe/Dublin", "Africa/Casablanca", "Antarctica/Troll",
+		"Asia/Tehran", "America/St_Johns", "Pacific/Apia", "Asia/Kolkata"}
+	for _, name := range zones {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offsetAt := func(u int64) int64 { _, off := time.Unix(u, 0).In(loc).Zone(); return int64(off) }
+		wallOf := func(u int64) int64 { return u + offsetAt(u) }
+		// The changes of the year, found by stepping and bisecting.
+		var walls []int64
+		for _, year := range []int{1970, 2011, 2025} {
+			from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+			to := time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+			for u := from; u < to; u += 3600 {
+				if offsetAt(u) == offsetAt(u+3600) {
+					walls = append(walls, wallOf(u)+1234) // a sample of ordinary times
+					u += 6 * 24 * 3600
+					continue
+				}
+				lo, hi := u, u+3600 // the change is in (lo, hi]
+				for hi-lo > 1 {
+					if mid := (lo + hi) / 2; offsetAt(mid) == offsetAt(lo) {
+						lo = mid
+					} else {
+						hi = mid
+					}
+				}
+				for w := wallOf(lo) - 3*3600; w < wallOf(lo)+3*3600; w += 300 {
+					walls = append(walls, w, w+59)
+				}
+			}
+		}
+		l, err := NewLayout("2006-01-02 15:04:05", loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range walls {
+			var offs []int64
+			for u := w - 20*3600; u <= w+20*3600; u += 900 {
+				if o := offsetAt(u); !slices.Contains(offs, o) {
+					offs = append(offs, o)
+				}
+			}
+			want, found := int64(0), false
+			for _, o := range offs {
+				if c := w - o; wallOf(c) == w && (!found || c < want) {
+					want, found = c, true
+				}
+			}
+			if !found {
+				want = w - slices.Min(offs)
+			}
+			text := time.Unix(w, 0).UTC().Format("2006-01-02 15:04:05")
+			ns, err := l.Parse([]byte(text))
+			if err != nil || ns != want*1e9 {
+				t.Errorf("%s %s: %v %v, want %v", name, text, time.Unix(0, ns).UTC(), err, time.Unix(want, 0).UTC())
+			}
+		}
+	}
+}
+
+// A zone abbreviation is read only in the years its zone used it: New
+// York's LMT (-04:56:02) ended in 1883, so in 2025 it is bad_timestamp,
+// not an offset no clock there showed.
+func TestTimestampAbbreviationYears(t *testing.T) {
+	const abbr = "02/01/2006 15:04:05 MST"
+	tests := []struct {
+		zone, raw, want string
+	}{
+		{"America/New_York", `"08/11/2025 10:00:00 LMT"`, "bad"},
+		{"America/New_York", `"08/11/1850 10:00:00 LMT"`, "1850-11-08T14:56:02Z"},
+		{"America/New_York", `"08/11/1850 10:00:00 EST"`, "bad"}, // standard time began in 1883
+		{"America/New_York", `"18/11/1883 10:00:00 LMT"`, "1883-11-18T14:56:02Z"},
+		{"America/New_York", `"08/11/2025 10:00:00 EST"`, "2025-11-08T15:00:00Z"},
+		{"America/New_York", `"08/07/2025 10:00:00 EST"`, "2025-07-08T15:00:00Z"},
+		{"America/New_York", `"08/07/2025 10:00:00 EDT"`, "2025-07-08T14:00:00Z"},
+		{"America/New_York", `"08/11/1943 10:00:00 EWT"`, "1943-11-08T14:00:00Z"}, // war time, 1942-1945
+		{"America/New_York", `"08/11/1941 10:00:00 EWT"`, "bad"},
+		{"America/New_York", `"08/11/2025 10:00:00 EWT"`, "bad"},
+		{"America/New_York", `"31/12/2025 23:30:00 EST"`, "2026-01-01T04:30:00Z"},
+		{"Europe/Berlin", `"08/11/2025 10:00:00 LMT"`, "bad"},
+		{"Europe/Berlin", `"08/07/2025 10:00:00 CEST"`, "2025-07-08T08:00:00Z"},
+		{"Europe/Berlin", `"08/07/1945 10:00:00 CEMT"`, "1945-07-08T07:00:00Z"},
+		{"Europe/Berlin", `"08/07/2025 10:00:00 CEMT"`, "bad"},
+		{"Asia/Kolkata", `"08/11/2025 10:00:00 IST"`, "2025-11-08T04:30:00Z"},
+		{"Asia/Kolkata", `"08/11/2025 10:00:00 UTC"`, "2025-11-08T10:00:00Z"},
+		{"Asia/Kolkata", `"08/11/2025 10:00:00 GMT"`, "2025-11-08T10:00:00Z"},
+	}
+	for _, tt := range tests {
+		if got := decodeTime(t, TimeLayout, abbr, tt.zone, tt.raw); got != tt.want {
+			t.Errorf("zone %s: %s = %s, want %s", tt.zone, tt.raw, got, tt.want)
+		}
 	}
 }
