@@ -61,10 +61,10 @@ func (rs *runState) writeShard(ctx context.Context, shard, shards int, all, mine
 		Heads: rs.heads,
 	}
 	for _, u := range all {
-		h.Units = append(h.Units, u.id())
+		h.Units = append(h.Units, u.shardID())
 	}
 	for _, u := range mine {
-		h.Covered = append(h.Covered, u.id())
+		h.Covered = append(h.Covered, u.shardID())
 	}
 	slices.Sort(h.Units)
 	hj, err := json.Marshal(h)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/logsmith/logsmith/features"
 )
@@ -28,6 +30,18 @@ func (u unit) id() string {
 		return u.in.url()
 	}
 	return u.in.url() + "#" + strconv.FormatInt(u.off, 10) + "-" + strconv.FormatInt(u.end, 10)
+}
+
+// shardID is id as a shard file records it. JSON text is UTF-8, and
+// encoding/json writes each invalid byte as U+FFFD, so the ids of
+// a\xff.jsonl and a\xfe.jsonl would be one: an id that is not valid UTF-8
+// is written "base64:" and its bytes in base64 (no URL starts so).
+func (u unit) shardID() string {
+	id := u.id()
+	if utf8.ValidString(id) {
+		return id
+	}
+	return "base64:" + base64.StdEncoding.EncodeToString([]byte(id))
 }
 
 func (u unit) size() int64 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -123,5 +124,79 @@ func TestURLKeysAreLiteralS3(t *testing.T) {
 	// The decoded form names nothing.
 	if _, stderr, code := exe(t, env, "run", "--input", bucket+"sp/pct%2520x.jsonl", "--output", bucket+"none", "--date", "2025-11-08"); code != 5 || !strings.Contains(stderr, "no input objects") {
 		t.Errorf("a prefix matching no key: exit %d: %s", code, stderr)
+	}
+}
+
+// A file name that is not valid UTF-8 is recorded whole: JSON would write
+// a\xff.jsonl and a\xfe.jsonl both as a\ufffd.jsonl, so the manifest also
+// holds each URL's bytes (url_base64). The inputs read back are the files
+// read: a rerun with --skip-committed skips, and one after a\xfe.jsonl was
+// renamed to a\xfd.jsonl (same size, time and inode: the same ETag) does not.
+func TestManifestNamesInvalidUTF8Files(t *testing.T) {
+	dir := t.TempDir()
+	logs, out := filepath.Join(dir, "logs"), filepath.Join(dir, "out")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]int{"a\xff.jsonl": 3, "a\xfe.jsonl": 5}
+	for name, n := range files {
+		if err := os.WriteFile(filepath.Join(logs, name), jsonLines(n), 0o644); err != nil {
+			t.Skipf("this file system refuses the name %q: %v", name, err)
+		}
+	}
+	if got := runLines(t, nil, logs, out); got != 8 {
+		t.Fatalf("read %d lines, want 8", got)
+	}
+	stdout, stderr, code := exe(t, nil, "show", "--output", out, "--date", "2025-11-08")
+	if code != 0 {
+		t.Fatalf("show: exit %d: %s", code, stderr)
+	}
+	var m struct {
+		Inputs []struct {
+			URL       string `json:"url"`
+			URLBase64 string `json:"url_base64"`
+		} `json:"inputs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, in := range m.Inputs {
+		raw, err := base64.StdEncoding.DecodeString(in.URLBase64)
+		if err != nil || in.URLBase64 == "" {
+			t.Errorf("input %q: url_base64 %q (%v)", in.URL, in.URLBase64, err)
+			continue
+		}
+		loc, err := job.ParseLocation(string(raw))
+		if err != nil {
+			t.Fatalf("url_base64 of %q does not parse: %v", in.URL, err)
+		}
+		seen[filepath.Base(filepath.Join(loc.Dir, loc.Prefix))] = true
+	}
+	if len(seen) != 2 || !seen["a\xff.jsonl"] || !seen["a\xfe.jsonl"] {
+		t.Errorf("manifest inputs name %v, want a\\xff.jsonl and a\\xfe.jsonl", seen)
+	}
+	status := func() string {
+		t.Helper()
+		stdout, stderr, code := exe(t, nil, "run", "--input", logs, "--output", out, "--date", "2025-11-08", "--format", "csv", "--json", "--skip-committed")
+		if code != 0 {
+			t.Fatalf("rerun: exit %d: %s", code, stderr)
+		}
+		var sum struct {
+			Partitions []struct{ Status string } `json:"partitions"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &sum); err != nil || len(sum.Partitions) != 1 {
+			t.Fatalf("summary %q: %v", stdout, err)
+		}
+		return sum.Partitions[0].Status
+	}
+	if s := status(); s != "skipped" {
+		t.Errorf("a rerun on the same files: %s, want skipped", s)
+	}
+	if err := os.Rename(filepath.Join(logs, "a\xfe.jsonl"), filepath.Join(logs, "a\xfd.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if s := status(); s != "committed" {
+		t.Errorf("a rerun after a\\xfe.jsonl became a\\xfd.jsonl: %s, want committed", s)
 	}
 }
