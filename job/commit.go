@@ -66,10 +66,10 @@ func (rs *runState) table(w features.Window) table.Table {
 	return rs.output().Table(w.String(), len(rs.windows) > 1)
 }
 
-// startHeads records, for every table of the run, the ETag of each
-// partition's manifest as the run starts: the heads its commits are
+// startHeads records, for every table of the run, what each partition
+// holds as the run starts (table.Head.CommitID): the heads its commits are
 // conditional on. A dated run reads its date's head in each table; an
-// undated one, not knowing its dates yet, lists every head.
+// undated one, not knowing its dates yet, reads every head.
 func (rs *runState) startHeads(ctx context.Context) error {
 	rs.heads = map[string]map[string]string{}
 	for _, w := range rs.windows {
@@ -77,12 +77,12 @@ func (rs *runState) startHeads(ctx context.Context) error {
 		heads := map[string]string{}
 		err := rs.retry().do(ctx, "read heads of "+t.Root(), func(ctx context.Context) (err error) {
 			if rs.date == "" {
-				heads, err = t.HeadETags(ctx)
+				heads, err = t.HeadIDs(ctx)
 				return err
 			}
 			h, err := t.ReadHead(ctx, rs.date)
 			if err == nil && h.Exists() {
-				heads[rs.date] = h.ETag
+				heads[rs.date] = h.CommitID()
 				rs.prev = append(rs.prev, h.Manifest)
 			}
 			return err
@@ -104,7 +104,8 @@ func (rs *runState) committer() *table.Committer {
 }
 
 // readHeadNow reads a partition's current head and checks it against the
-// one the run started from.
+// one the run started from: the same commit in force, or this run's own
+// claim of it (a merge retried after it was killed while publishing).
 func (rs *runState) readHeadNow(ctx context.Context, t table.Table, date string) (table.Head, error) {
 	var h table.Head
 	err := rs.retry().do(ctx, "read "+t.ManifestKey(date), func(ctx context.Context) (err error) {
@@ -114,14 +115,19 @@ func (rs *runState) readHeadNow(ctx context.Context, t table.Table, date string)
 	if err != nil {
 		return h, storageErr(err)
 	}
-	if h.ETag != rs.heads[t.Root()][date] {
-		winner := "unknown"
-		if h.Manifest != nil {
-			winner = h.Manifest.RunID
-		}
-		return h, &kindError{KindLostRace, fmt.Errorf("commit %s of %s: run %s committed it after this run started: %w", date, t.Root(), winner, table.ErrLostRace)}
+	start := rs.heads[t.Root()][date]
+	if h.CommitID() == start {
+		return h, nil
 	}
-	return h, nil
+	if m := h.Manifest; m != nil && m.State == table.StateClaimed && m.RunID == rs.runID &&
+		(table.Head{Manifest: m.Previous}).CommitID() == start {
+		return h, nil
+	}
+	winner := "unknown"
+	if h.Manifest != nil {
+		winner = h.Manifest.RunID
+	}
+	return h, &kindError{KindLostRace, fmt.Errorf("commit %s of %s: run %s committed it after this run started: %w", date, t.Root(), winner, table.ErrLostRace)}
 }
 
 // commitErr classifies an error of table.Committer.Commit.

@@ -565,7 +565,16 @@ func ParseEnv(cfg any, environ map[string]string) error {
 			}
 		}
 	}
-	if c, ok := cfg.(*Config); ok && err == nil {
+	// Commands whose config embeds the run's (plan, backfill) take the
+	// Indexed Job's index as a run does.
+	var c *Config
+	switch v := cfg.(type) {
+	case *Config:
+		c = v
+	case interface{ runConfig() *Config }:
+		c = v.runConfig()
+	}
+	if c != nil && err == nil {
 		c.CompletionIndex = -1
 		if v, ok := environ["JOB_COMPLETION_INDEX"]; ok && v != "" {
 			n, err := strconv.Atoi(v)
@@ -592,3 +601,6 @@ func ParseEnv(cfg any, environ map[string]string) error {
 	}
 	return &ConfigError{Env: "environment", Err: err}
 }
+
+// runConfig gives ParseEnv the run settings a plan embeds.
+func (c *PlanConfig) runConfig() *Config { return &c.Config }

@@ -20,8 +20,9 @@ import (
 )
 
 // ShardFormatVersion is the version of shard partial objects.
-// Version 2 added the heads the shard started from.
-const ShardFormatVersion = 2
+// Version 2 added the heads the shard started from; 3 names them by
+// commit (table.Head.CommitID) instead of ETag.
+const ShardFormatVersion = 3
 
 var shardMagic = []byte("LSSHARD1")
 

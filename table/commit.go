@@ -167,11 +167,64 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 
 // claim publishes a claim manifest for p against the head read at start.
 func (c *Committer) claim(ctx context.Context, p *Partition) (claimed, error) {
+	// GC claims a head for the moment it deletes, and puts the same commit
+	// back (on a local folder with a new ETag): losing to it would be a
+	// false "another run committed first". A head that changed only that
+	// way is followed, a bounded number of times.
+	for attempt := 0; ; attempt++ {
+		if err := c.waitForClaim(ctx, p); err != nil {
+			if cur, ok := c.sameCommit(ctx, p, err); ok && attempt < maxFollow {
+				p.Head = cur
+				continue
+			}
+			return claimed{}, err
+		}
+		cl, err := c.claimOnce(ctx, p)
+		if err != nil {
+			if cur, ok := c.sameCommit(ctx, p, err); ok && attempt < maxFollow {
+				p.Head = cur
+				continue
+			}
+		}
+		return cl, err
+	}
+}
+
+// maxFollow bounds how often a claim follows a head that GC (or a
+// released claim) rewrote with the same commit in force.
+const maxFollow = 50
+
+// sameCommit tells whether err is a lost race against a head that holds the
+// same commit in force as p.Head (GC's claim of it, or it put back), and
+// returns that head once it is no longer GC's claim.
+func (c *Committer) sameCommit(ctx context.Context, p *Partition, err error) (Head, bool) {
+	if !errors.Is(err, ErrLostRace) {
+		return Head{}, false
+	}
+	want := p.Head.CommitID()
+	for range 200 { // GC holds a claim for as long as a few deletes take
+		var cur Head
+		if rerr := c.retry(ctx, "read "+p.key(), func(ctx context.Context) (err error) {
+			cur, err = p.Table.ReadHead(ctx, p.Date)
+			return err
+		}); rerr != nil || cur.CommitID() != want {
+			return Head{}, false
+		}
+		if !cur.gcClaim() {
+			return cur, true
+		}
+		select {
+		case <-ctx.Done():
+			return Head{}, false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return Head{}, false
+}
+
+func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error) {
 	key := p.key()
 	head := p.Head
-	if err := c.waitForClaim(ctx, p); err != nil {
-		return claimed{}, err
-	}
 	m := *p.Manifest
 	m.ManifestVersion, m.State, m.RunID = ManifestVersion, StateClaimed, c.RunID
 	m.ClaimedAt, m.CommittedAt = c.now(), time.Time{}
@@ -203,7 +256,7 @@ func (c *Committer) claim(ctx context.Context, p *Partition) (claimed, error) {
 func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
 	m := p.Head.Manifest
 	if m == nil || m.State != StateClaimed || m.RunID == c.RunID {
-		return nil
+		return nil // no claim, or ours (a retried merge): take it over
 	}
 	lease := cmp.Or(c.Lease, DefaultLease)
 	poll := cmp.Or(c.Poll, time.Second)

@@ -183,6 +183,51 @@ type Head struct {
 	raw      []byte // the manifest as stored, to restore it byte for byte
 }
 
+// CommitID names what the head holds: the commit in force (its run and
+// commit time), or another command's claim. GC's brief claim of a head
+// names the commit it keeps, and a manifest put back byte for byte names
+// the same commit whatever its ETag, so heads compare by CommitID where
+// ETags would see a change that is none. "" means no commit.
+func (h Head) CommitID() string {
+	m := h.Manifest
+	if h.gcClaim() {
+		m = m.Previous
+	}
+	switch {
+	case m == nil:
+		return ""
+	case m.State == StateClaimed:
+		return "claim " + m.RunID + " " + m.ClaimedAt.UTC().Format(time.RFC3339Nano)
+	}
+	return m.RunID + " " + m.CommittedAt.UTC().Format(time.RFC3339Nano)
+}
+
+// gcClaim reports whether the head is GC's claim.
+func (h Head) gcClaim() bool {
+	return h.Manifest != nil && h.Manifest.State == StateClaimed && h.Manifest.RunID == gcRunID
+}
+
+// HeadIDs returns the CommitID of every partition of t, by date: the heads
+// of all its partitions, for a command that does not know in advance which
+// dates it will commit.
+func (t Table) HeadIDs(ctx context.Context) (map[string]string, error) {
+	dates, err := t.Dates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]string{}
+	for _, d := range dates {
+		h, err := t.ReadHead(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if id := h.CommitID(); id != "" {
+			ids[d] = id
+		}
+	}
+	return ids, nil
+}
+
 // Exists reports whether the partition had a manifest.
 func (h Head) Exists() bool { return h.ETag != "" }
 
@@ -214,31 +259,4 @@ func (t Table) ReadHead(ctx context.Context, date string) (Head, error) {
 		}
 	}
 	return Head{}, fmt.Errorf("read manifest %s: kept changing while read: %w", key, err)
-}
-
-// HeadETags returns the ETag of every manifest of t, by date: the heads of
-// all its partitions in one listing, for a command that does not know in
-// advance which dates it will commit.
-func (t Table) HeadETags(ctx context.Context) (map[string]string, error) {
-	heads := map[string]string{}
-	root := t.Root()
-	err := t.Bucket.List(ctx, root+"date=", func(o storage.ObjectInfo) error {
-		rest := o.Key[len(root):]
-		if d, ok := cutManifest(rest); ok {
-			heads[d] = o.ETag
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list partitions of %s: %w", root, err)
-	}
-	return heads, nil
-}
-
-// cutManifest returns D for "date=D/_manifest.json".
-func cutManifest(rel string) (string, bool) {
-	if len(rel) != len("date=2006-01-02/")+len(ManifestName) || rel[:5] != "date=" || rel[15] != '/' || rel[16:] != ManifestName {
-		return "", false
-	}
-	return rel[5:15], ValidDate(rel[5:15])
 }
