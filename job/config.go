@@ -193,7 +193,9 @@ func (c *Config) EffectiveWorkers() int {
 	if c.Workers > 0 {
 		return c.Workers
 	}
-	return runtime.NumCPU()
+	// GOMAXPROCS, not NumCPU: since Go 1.25 it follows the container's
+	// CPU limit, where NumCPU is the node's CPU count.
+	return runtime.GOMAXPROCS(0)
 }
 
 // ConfigError is a bad setting. It names the setting by its environment

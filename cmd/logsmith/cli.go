@@ -127,6 +127,16 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// runMode is the metrics' mode label of a run: one shard of a sharded run
+// ("shard"), which commits nothing, or a run or merge that commits the day
+// ("daily", what the alert on the last success watches).
+func runMode(cmd string, cfg *job.Config) string {
+	if cmd != "merge" && (cfg.Shard != "" || cfg.Shards > 0) {
+		return "shard"
+	}
+	return "daily"
+}
+
 func cmdRun(ctx context.Context, cmd string, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg job.Config
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
@@ -156,7 +166,7 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		bar.Finish()
 	}
 	if cfg.PushgatewayURL != "" {
-		m := job.RunMetrics{Mode: "daily", Success: err == nil, Start: start, End: time.Now(), Version: version, Commit: commitString()}
+		m := job.RunMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: version, Commit: commitString()}
 		m.Add(sum)
 		m.Retries = opts.Retries.Load()
 		pushMetrics(ctx, cfg.PushgatewayURL, m, log)

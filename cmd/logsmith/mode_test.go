@@ -1,0 +1,26 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/logsmith/logsmith/job"
+)
+
+// A map shard commits nothing: its push must not stand for the day's
+// success, which the alert on mode="daily" watches; the merge commits it.
+func TestRunMode(t *testing.T) {
+	for _, c := range []struct {
+		cmd  string
+		cfg  job.Config
+		want string
+	}{
+		{"run", job.Config{}, "daily"},
+		{"run", job.Config{Shard: "1/4"}, "shard"},
+		{"run", job.Config{Shards: 4}, "shard"},
+		{"merge", job.Config{}, "daily"},
+	} {
+		if got := runMode(c.cmd, &c.cfg); got != c.want {
+			t.Errorf("%s %+v: mode %q, want %q", c.cmd, c.cfg.Shard, got, c.want)
+		}
+	}
+}
