@@ -51,6 +51,11 @@ func KindOf(err error) Kind {
 		// A local input holds a symlink or another file that is not a
 		// regular file: look at the input; the store did not fail.
 		return KindBadData
+	case errors.Is(err, storage.ErrInvalidKey):
+		// The store refuses a key the input or output URL makes (MinIO:
+		// s3://b/a//b, s3://b/x/../y): the URL is a bad setting, and no
+		// retry or later run can help.
+		return KindConfig
 	case errors.As(err, &ke):
 		return ke.kind
 	case errors.As(err, &ce):

@@ -17,6 +17,9 @@ import (
 // slash. It lists one level only, so its cost grows with the number of
 // folders, not with the number of objects below them.
 func (s *S3) ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error {
+	if err := checkS3Key("list", s.bucket, prefix); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops minio's lister goroutine if we return early
 	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: false}) {

@@ -9,6 +9,9 @@
 //
 // Backend errors are translated once into this package's sentinels, so
 // callers test them with errors.Is: [ErrNotExist] for a missing object or
-// bucket, [ErrPermission] for refused credentials or access, and
-// [ErrPrecondition] when a conditional write loses.
+// bucket, [ErrPermission] for refused credentials or access (and, for
+// [Local], any folder or file it cannot create), [ErrPrecondition] when a
+// conditional write loses, [ErrInvalidKey] for a key the backend refuses
+// (MinIO: a//b, x/../y), and [ErrNotRegular] for a local entry that is not
+// a regular file. Every one of them is permanent: retrying cannot help.
 package storage

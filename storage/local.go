@@ -30,8 +30,10 @@ var ErrNotRegular = errors.New("not a regular file")
 // relative paths; a key can never reach outside the root.
 //
 // Errors: a missing file is ErrNotExist; a folder or file the process may not
-// read or write, a read-only file system, or a file where a folder must be
-// created is ErrPermission, since none of them passes by retrying.
+// read or write, a read-only file system, and any folder or file that cannot
+// be created (see translateWrite) is ErrPermission, since none of them
+// passes by retrying; a key that is a symlink, pipe, socket or device (met
+// listing, or at Stat or Open after a file was replaced) is ErrNotRegular.
 type Local struct {
 	dir  string
 	root *os.Root
@@ -81,9 +83,13 @@ func checkKey(key string) error {
 
 // translate maps file system errors to the package's sentinels: a missing
 // file (or a file where a folder is on the path) does not exist; permission
-// refused or a read-only file system is ErrPermission.
+// refused or a read-only file system is ErrPermission; a symlink on the way
+// that leads out of the root (os.Root refuses it: "path escapes from
+// parent") is ErrNotRegular, as a listing reports every symlink.
 func translate(err error) error {
 	switch {
+	case escapesRoot(err):
+		return fmt.Errorf("%w: %v (a symlink out of the folder; logsmith follows no symlink)", ErrNotRegular, err)
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
 		return fmt.Errorf("%w: %v", ErrNotExist, err)
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
@@ -92,19 +98,40 @@ func translate(err error) error {
 	return err
 }
 
-// translateWrite maps the errors of creating a file or folder. A file where
-// a folder must be created (ENOTDIR, or EEXIST from MkdirAll) or a folder
-// where the file goes (EISDIR, EEXIST or ENOTEMPTY from a rename) refuses
-// the write as surely as a permission does, and waiting does not help
-// either: both are ErrPermission, so "cannot create or write the output" is
-// one outcome whatever the reason. (Temporary names are random, so EEXIST
-// never means a clash of two writes.)
+// escapesRoot reports whether err is os.Root's refusal of a path that
+// leaves the root through a symlink. The os package does not export that
+// error, only its text.
+func escapesRoot(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe) && pe.Err != nil && pe.Err.Error() == "path escapes from parent"
+}
+
+// translateWrite maps the errors of creating a file or folder of the
+// store (its root folder too). Whatever the reason the file system refuses
+// — no permission, a read-only file system, a file where a folder must be
+// created (ENOTDIR, or EEXIST from MkdirAll) or a folder where the file
+// goes (EISDIR, EEXIST or ENOTEMPTY from a rename), a name too long, a file
+// system that creates nothing there (ENOENT under /proc), a symlink on the
+// way out of the root — waiting does not
+// help, and "cannot create or write the output" is one outcome:
+// ErrPermission. Only the errors that can pass are left as they are (and
+// retried): out of space or quota, I/O errors, too many open files, an
+// interrupted or timed-out call, a stale NFS handle. (Temporary names are
+// random, so EEXIST never means a clash of two writes.)
 func translateWrite(err error) error {
-	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) ||
-		errors.Is(err, syscall.EEXIST) || errors.Is(err, syscall.ENOTEMPTY) {
-		return fmt.Errorf("%w: %v", ErrPermission, err)
+	var errno syscall.Errno
+	switch {
+	case escapesRoot(err):
+		return fmt.Errorf("%w: %v (a symlink out of the folder)", ErrPermission, err)
+	case !errors.As(err, &errno):
+		return translate(err)
 	}
-	return translate(err)
+	switch errno {
+	case syscall.ENOSPC, syscall.EDQUOT, syscall.EIO, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM,
+		syscall.EINTR, syscall.EAGAIN, syscall.ETIMEDOUT, syscall.ESTALE, syscall.EBUSY, syscall.ENOLCK:
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrPermission, err)
 }
 
 // localETag identifies a file version by size, modification time and inode:
@@ -216,30 +243,54 @@ func fileKind(m fs.FileMode) string {
 	return "not a regular file"
 }
 
-// Stat returns the object's info, or an error wrapping ErrNotExist.
+// Stat returns the object's info, or an error wrapping ErrNotExist (a
+// folder is no object either). A symlink, named pipe, socket or device
+// under the key — a file replaced by one after it was listed — fails with
+// ErrNotRegular, as the listing would.
 func (l *Local) Stat(ctx context.Context, key string) (ObjectInfo, error) {
-	if err := checkKey(key); err != nil {
-		return ObjectInfo{}, err
-	}
-	fi, err := l.root.Stat(key)
-	if err == nil && !fi.Mode().IsRegular() {
-		err = fs.ErrNotExist
-	}
+	fi, err := l.lstat(key)
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("stat %s: %w", key, translate(err))
+		return ObjectInfo{}, err
 	}
 	return ObjectInfo{Key: key, Size: fi.Size(), ETag: localETag(fi), Modified: fi.ModTime()}, nil
 }
 
-// Open returns a stream of the object's bytes from offset on. The caller
-// closes it.
-func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+// lstat returns the info of the regular file under key, not following a
+// symlink there: see Stat.
+func (l *Local) lstat(key string) (fs.FileInfo, error) {
 	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	fi, err := l.root.Lstat(key)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("stat %s: %w", key, translate(err))
+	case fi.IsDir():
+		return nil, fmt.Errorf("stat %s: %w", key, translate(fs.ErrNotExist))
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("stat %s: %w: a %s (logsmith reads regular files only and follows no symlink)", key, ErrNotRegular, fileKind(fi.Mode()))
+	}
+	return fi, nil
+}
+
+// Open returns a stream of the object's bytes from offset on. The caller
+// closes it. Like Stat, it fails with ErrNotRegular when the key is not a
+// regular file, and never reads through a symlink.
+func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	fi, err := l.lstat(key)
+	if err != nil {
 		return nil, err
 	}
 	f, err := l.root.Open(key)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", key, translate(err))
+	}
+	// The key may have become a symlink (os.Root follows one that stays
+	// inside the root) between lstat and open: then the file open is
+	// another. The next try sees what the key is now.
+	if st, err := f.Stat(); err != nil || !os.SameFile(fi, st) {
+		f.Close()
+		return nil, fmt.Errorf("open %s: changed while opened", key)
 	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {

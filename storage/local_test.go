@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -211,6 +212,107 @@ func TestLocalCannotCreateOrWrite(t *testing.T) {
 	for _, errno := range []syscall.Errno{syscall.EACCES, syscall.EPERM, syscall.EROFS} {
 		if err := translate(&fs.PathError{Op: "open", Path: "x", Err: errno}); !errors.Is(err, ErrPermission) {
 			t.Errorf("translate(%v) = %v, want ErrPermission", errno, err)
+		}
+	}
+}
+
+// Creating the store or a file in it: every refusal of the file system is
+// ErrPermission, the one outcome "cannot create or write the output"
+// (exit 6); only errors that can pass by waiting are left to retry.
+func TestTranslateWrite(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EACCES, syscall.EPERM, syscall.EROFS, syscall.ENOENT,
+		syscall.ENAMETOOLONG, syscall.ENOTDIR, syscall.EISDIR, syscall.EEXIST, syscall.ENOTEMPTY,
+		syscall.ELOOP, syscall.EINVAL, syscall.EXDEV, syscall.EMLINK} {
+		if err := translateWrite(&fs.PathError{Op: "mkdir", Path: "x", Err: errno}); !errors.Is(err, ErrPermission) {
+			t.Errorf("translateWrite(%v) = %v, want ErrPermission", errno, err)
+		}
+	}
+	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EIO, syscall.EMFILE, syscall.EINTR, syscall.ESTALE} {
+		if err := translateWrite(&fs.PathError{Op: "mkdir", Path: "x", Err: errno}); errors.Is(err, ErrPermission) || errors.Is(err, ErrNotExist) {
+			t.Errorf("translateWrite(%v) = %v, want it left to retry", errno, err)
+		}
+	}
+	dir := t.TempDir()
+	for _, p := range []string{filepath.Join(dir, strings.Repeat("n", 300)), filepath.Join(dir, strings.Repeat("p/", 2100))} {
+		if _, err := NewLocal(p); !errors.Is(err, ErrPermission) {
+			t.Errorf("NewLocal(%.40s...): %v, want ErrPermission", p, err)
+		}
+	}
+	if _, err := os.Stat("/proc/sys"); err == nil {
+		if _, err := NewLocal("/proc/sys/logsmith-x"); !errors.Is(err, ErrPermission) {
+			t.Errorf("NewLocal(/proc/sys/logsmith-x): %v, want ErrPermission", err)
+		}
+	}
+}
+
+// A file replaced after the listing by a symlink (anywhere), a named pipe
+// or a socket is refused by Stat and Open with ErrNotRegular, as the listing
+// refuses them, and never read through: os.Root follows a symlink that
+// stays inside the root and refuses one out of it ("path escapes from
+// parent"), which used to be retried. A folder is no object.
+func TestLocalStatOpenRefuseNonRegular(t *testing.T) {
+	ctx := context.Background()
+	parent := t.TempDir()
+	root := filepath.Join(parent, "root")
+	l, err := NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := os.WriteFile(filepath.Join(parent, "secret.jsonl"), []byte("outside"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Put(ctx, "a/real.jsonl", strings.NewReader("inside"), 6, PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		make func(p string) error
+		want error
+	}{
+		{"symlink out of the root", func(p string) error { return os.Symlink(filepath.Join(parent, "secret.jsonl"), p) }, ErrNotRegular},
+		{"relative symlink out of the root", func(p string) error { return os.Symlink("../../secret.jsonl", p) }, ErrNotRegular},
+		{"symlink inside the root", func(p string) error { return os.Symlink("real.jsonl", p) }, ErrNotRegular},
+		{"dangling symlink", func(p string) error { return os.Symlink("nowhere", p) }, ErrNotRegular},
+		{"named pipe", func(p string) error { return syscall.Mkfifo(p, 0o644) }, ErrNotRegular},
+		{"folder", func(p string) error { return os.Mkdir(p, 0o755) }, ErrNotExist},
+	} {
+		p := filepath.Join(root, "a", "x.jsonl")
+		if err := tc.make(p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Stat(ctx, "a/x.jsonl"); !errors.Is(err, tc.want) {
+			t.Errorf("%s: stat: %v, want %v", tc.name, err, tc.want)
+		}
+		if r, err := l.Open(ctx, "a/x.jsonl", 0); !errors.Is(err, tc.want) {
+			t.Errorf("%s: open: %v, want %v", tc.name, err, tc.want)
+			if r != nil {
+				r.Close()
+			}
+		}
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A folder on the way that is a symlink out of the root.
+	if err := os.Symlink(parent, filepath.Join(root, "up")); err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []func() error{
+		func() error { _, err := l.Stat(ctx, "up/secret.jsonl"); return err },
+		func() error { _, err := l.Open(ctx, "up/secret.jsonl", 0); return err },
+	} {
+		if err := op(); !errors.Is(err, ErrNotRegular) {
+			t.Errorf("through a symlinked folder out of the root: %v, want ErrNotRegular", err)
+		}
+	}
+	if r, err := l.Open(ctx, "a/real.jsonl", 2); err != nil {
+		t.Errorf("a regular file: %v", err)
+	} else {
+		b, _ := io.ReadAll(r)
+		r.Close()
+		if string(b) != "side" {
+			t.Errorf("read %q from offset 2, want %q", b, "side")
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -160,6 +161,10 @@ func s3Error(err error) error {
 		return fmt.Errorf("%w: %s", ErrPermission, e.Message)
 	case "PreconditionFailed", "ConditionalRequestConflict":
 		return fmt.Errorf("%w: %s", ErrPrecondition, e.Message)
+	case "XMinioInvalidObjectName", "XMinioInvalidResourceName", "InvalidObjectName", "KeyTooLongError":
+		// MinIO refuses keys with empty, "." or ".." segments (a//b,
+		// x/../y) or a NUL; AWS keys over 1024 bytes. Permanent.
+		return fmt.Errorf("%w: %s", ErrInvalidKey, e.Message)
 	}
 	switch e.StatusCode {
 	case http.StatusNotFound:
@@ -172,9 +177,48 @@ func s3Error(err error) error {
 	return err
 }
 
+// checkS3Key refuses, as ErrInvalidKey, a key (or prefix) that minio-go
+// refuses before sending anything, with an error of no type: longer than
+// 1024 bytes, or not valid UTF-8. Without this it would be retried.
+func checkS3Key(what, bucket, key string) error {
+	switch {
+	case len(key) > 1024:
+		return fmt.Errorf("%s s3://%s/%.64s...: %w: longer than 1024 bytes", what, bucket, key, ErrInvalidKey)
+	case !utf8.ValidString(key):
+		return fmt.Errorf("%s s3://%s/%s: %w: not valid UTF-8", what, bucket, key, ErrInvalidKey)
+	}
+	return nil
+}
+
+// s3KeyError is s3Error for a request on key. MinIO answers a request for
+// a key with an empty, "." or ".." segment (a//b, x/../y) with a bare 400,
+// without its error code, when the request has no body to carry one (HEAD)
+// or its router refuses the path (GET): then it is ErrInvalidKey too.
+func s3KeyError(err error, key string) error {
+	e := minio.ToErrorResponse(err)
+	if e.StatusCode == http.StatusBadRequest && (e.Code == "" || e.Code == "400 Bad Request" || e.Code == "BadRequest") && badSegments(key) {
+		return fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	return s3Error(err)
+}
+
+// badSegments reports whether key has a segment MinIO refuses: empty
+// (a//b), "." or "..".
+func badSegments(key string) bool {
+	for _, seg := range strings.Split(strings.TrimSuffix(key, "/"), "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // List calls fn for each object whose key starts with prefix, in key order.
 // It stops at and returns the first error from fn.
 func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	if err := checkS3Key("list", s.bucket, prefix); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops minio's lister goroutine if we return early
 	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
@@ -193,9 +237,12 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error)
 
 // Stat returns the object's info, or an error wrapping ErrNotExist.
 func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	if err := checkS3Key("stat", s.bucket, key); err != nil {
+		return ObjectInfo{}, err
+	}
 	o, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("stat s3://%s/%s: %w", s.bucket, key, s3Error(err))
+		return ObjectInfo{}, fmt.Errorf("stat s3://%s/%s: %w", s.bucket, key, s3KeyError(err, key))
 	}
 	return ObjectInfo{Key: key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified, VersionID: o.VersionID}, nil
 }
@@ -203,6 +250,9 @@ func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 // Open returns a stream of the object's bytes from offset on. The caller
 // closes it. A missing object is reported here, not on the first read.
 func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if err := checkS3Key("open", s.bucket, key); err != nil {
+		return nil, err
+	}
 	var opts minio.GetObjectOptions
 	if offset > 0 {
 		if err := opts.SetRange(offset, 0); err != nil {
@@ -217,7 +267,7 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 		if o != nil {
 			o.Close()
 		}
-		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s3Error(err))
+		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s3KeyError(err, key))
 	}
 	return &s3Reader{o: o, name: "s3://" + s.bucket + "/" + key}, nil
 }
@@ -243,6 +293,9 @@ func (r *s3Reader) Close() error { return r.o.Close() }
 // or not at all. With opts.IfMatch or opts.IfNoneMatch the write is
 // conditional and fails with ErrPrecondition when the condition does not hold.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
+	if err := checkS3Key("put", s.bucket, key); err != nil {
+		return ObjectInfo{}, err
+	}
 	po := minio.PutObjectOptions{ContentType: opts.ContentType}
 	if opts.IfMatch != "" {
 		po.SetMatchETag(opts.IfMatch)
@@ -259,6 +312,9 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 
 // Delete removes the object. Deleting a missing object is not an error.
 func (s *S3) Delete(ctx context.Context, key string) error {
+	if err := checkS3Key("delete", s.bucket, key); err != nil {
+		return err
+	}
 	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
 	if err != nil && !errors.Is(s3Error(err), ErrNotExist) {
 		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, s3Error(err))

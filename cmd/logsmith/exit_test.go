@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // unprivileged runs the built binary as a user that file permissions
@@ -231,5 +232,52 @@ func TestSymlinkInInputFailsTheRun(t *testing.T) {
 	}
 	if _, stderr, code := exe(t, nil, "run", "--input", alias, "--output", filepath.Join(dir, "out-alias"), "--date", "2025-11-08"); code != 0 {
 		t.Errorf("input through a symlinked folder: exit %d: %s", code, stderr)
+	}
+}
+
+// "Cannot create the output" is exit 6 whatever the file system says, as
+// root too: ENOENT from a file system that creates nothing (/proc/sys), a
+// name too long (ENAMETOOLONG), a file on the path (ENOTDIR), a symlink
+// loop (ELOOP). Each used to be exit 5 (after retries) or 6 by the errno.
+func TestOutputThatCannotBeCreatedIsExit6(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if _, stderr, code := exe(t, nil, "generate", "--output", logs, "--objects", "1", "--lines", "100"); code != 0 {
+		t.Fatal(stderr)
+	}
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loop := filepath.Join(dir, "loop")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	outs := map[string]string{
+		"a name too long":       filepath.Join(dir, strings.Repeat("n", 300)),
+		"a path too long":       filepath.Join(dir, strings.Repeat("p/", 2100)),
+		"a file on the path":    filepath.Join(file, "out"),
+		"a symlink loop":        filepath.Join(loop, "out"),
+		"a folder under /proc":  "/proc/sys/logsmith-x",
+		"a folder under /proc/": "/proc/logsmith-x/y",
+	}
+	if _, err := os.Stat("/proc/sys"); err != nil {
+		delete(outs, "a folder under /proc")
+		delete(outs, "a folder under /proc/")
+	}
+	for name, out := range outs {
+		for _, cmd := range [][]string{
+			{"run", "--input", logs, "--output", out, "--date", "2025-11-08", "--retry-deadline", "20s"},
+			{"generate", "--output", out, "--objects", "1", "--lines", "10"},
+		} {
+			start := time.Now()
+			_, stderr, code := exe(t, nil, cmd...)
+			if code != 6 || !strings.Contains(lastLine(stderr), "access denied") {
+				t.Errorf("%s: %s: exit %d, last line %q; want exit 6, access denied", name, cmd[0], code, lastLine(stderr))
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("%s: %s took %v: retried", name, cmd[0], d)
+			}
+		}
 	}
 }
