@@ -423,12 +423,16 @@ func TestGC(t *testing.T) {
 		}
 		return res
 	}
-	if res := gc(time.Now()); len(res.Deleted) != 0 || len(res.Kept) != 2 {
-		t.Fatalf("gc within grace: deleted %v, kept %v; want 2 kept", res.Deleted, res.Kept)
+	// The csv object went with the commit that dropped the format.
+	if _, err := f.bucket.Stat(ctx, loc.Key("date=2025-11-08/part-00000.csv")); !errors.Is(err, storage.ErrNotExist) {
+		t.Errorf("the dropped format's object: %v, want it gone", err)
+	}
+	if res := gc(time.Now()); len(res.Deleted) != 0 || len(res.Kept) != 1 {
+		t.Fatalf("gc within grace: deleted %v, kept %v; want the old run folder kept", res.Deleted, res.Kept)
 	}
 	res := gc(time.Now().Add(2 * time.Hour))
-	if len(res.Deleted) != 2 {
-		t.Errorf("after grace deleted %v, want the old run folder and the csv object", res.Deleted)
+	if len(res.Deleted) != 1 {
+		t.Errorf("after grace deleted %v, want the old run folder", res.Deleted)
 	}
 	if m := checkPartition(t, f.bucket, loc, "2025-11-08"); m.RunID != sum.RunID {
 		t.Errorf("committed %s, want %s", m.RunID, sum.RunID)

@@ -221,6 +221,12 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	log, sum := rs.log, rs.sum
+	// The heads the run's commits are conditional on, read as it starts and
+	// before it lists its inputs: a run that listed before another run
+	// committed may miss objects that run read, so it must not supersede it.
+	if err := rs.startHeads(ctx); err != nil {
+		return nil, err
+	}
 	inputs, err := resolveInputs(ctx, &cfg, rs.date, opts.Retries)
 	if err != nil {
 		return nil, err
@@ -240,10 +246,6 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.date, "objects", len(inputs))
 
 	shard, shards, sharded := cfg.shard()
-	// The heads the run's commits are conditional on: read as it starts.
-	if err := rs.startHeads(ctx); err != nil {
-		return nil, err
-	}
 	if rs.date != "" && !sharded && cfg.SkipCommitted && cfg.Input != "-" {
 		if skipped := rs.allCommitted(); skipped != nil {
 			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
@@ -292,8 +294,10 @@ func (rs *runState) allCommitted() []PartitionResult {
 	}
 	var res []PartitionResult
 	for i, w := range rs.windows {
-		m := rs.prev[i].Committed()
-		if m == nil || m.Window != w.String() || !m.SameInputs(rs.manifestInputs, rs.configHash) {
+		// Only a final commit is skipped: a claim, even over the same inputs,
+		// may have replaced data and died, and must be taken over.
+		m := rs.prev[i]
+		if m.State != table.StateCommitted || m.Window != w.String() || !m.SameInputs(rs.manifestInputs, rs.configHash) {
 			return nil
 		}
 		res = append(res, PartitionResult{Window: w.String(), Date: rs.date, Status: StatusSkipped, RunID: m.RunID, Rows: m.Rows})
@@ -395,6 +399,7 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 	}
 	parts, err := rs.partitions(ctx, total)
 	if err != nil {
+		rs.dropRejectsIfLost(ctx, err)
 		return rs.done(), err
 	}
 	res, err := rs.committer().Commit(ctx, parts)
@@ -403,10 +408,24 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 		sum.Files = append(sum.Files, r.Files...)
 	}
 	if err != nil {
+		rs.dropRejectsIfLost(ctx, err)
 		return rs.done(), commitErr(err)
 	}
 	rs.gc(ctx)
 	return rs.done(), nil
+}
+
+// dropRejectsIfLost removes the run's sample of bad lines when it lost a
+// race: a loser leaves nothing of its own behind.
+func (rs *runState) dropRejectsIfLost(ctx context.Context, err error) {
+	if !errors.Is(err, table.ErrLostRace) || rs.sum.Rejects == "" {
+		return
+	}
+	if derr := rs.out.Delete(context.WithoutCancel(ctx), rs.sum.Rejects); derr != nil {
+		rs.log.Warn("remove the lost run's rejects", "key", rs.sum.Rejects, "error", derr)
+		return
+	}
+	rs.sum.Rejects = ""
 }
 
 func (rs *runState) forDate() string {

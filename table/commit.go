@@ -101,9 +101,10 @@ func (c *Committer) log() *slog.Logger {
 
 // claimed is a partition this command holds a claim on.
 type claimed struct {
-	p     *Partition
-	etag  string    // of our claim manifest
-	claim *Manifest // our claim manifest
+	p       *Partition
+	etag    string    // of our claim manifest
+	claim   *Manifest // our claim manifest
+	renewed time.Time // when this command last wrote it, on its own clock
 }
 
 // Commit publishes parts: claims every partition against the head read at
@@ -150,8 +151,8 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
-	for i, cl := range claims {
-		keys, err := c.publish(pctx, cl)
+	for i := range claims {
+		keys, err := c.publish(pctx, &claims[i])
 		if err != nil {
 			c.release(ctx, claims[i+1:])
 			if errors.Is(err, ErrLostRace) {
@@ -160,7 +161,7 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 			return results, err
 		}
 		results[i].Status, results[i].Files = StatusCommitted, keys
-		c.log().Info("committed", "window", cl.p.Manifest.Window, "date", cl.p.Date, "run_id", c.RunID, "rows", cl.p.Manifest.Rows)
+		c.log().Info("committed", "window", claims[i].p.Manifest.Window, "date", claims[i].p.Date, "run_id", c.RunID, "rows", claims[i].p.Manifest.Rows)
 	}
 	return results, nil
 }
@@ -247,7 +248,7 @@ func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error
 	if err != nil {
 		return claimed{}, err
 	}
-	return claimed{p: p, etag: etag, claim: &m}, nil
+	return claimed{p: p, etag: etag, claim: &m, renewed: time.Now()}, nil
 }
 
 // waitForClaim waits while p's head is another command's live claim: that
@@ -260,9 +261,13 @@ func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
 	}
 	lease := cmp.Or(c.Lease, DefaultLease)
 	poll := cmp.Or(c.Poll, time.Second)
-	for c.now().Sub(m.ClaimedAt) < lease {
+	// The lease runs on this command's own clock, from when it first saw
+	// the claim as it is: no clock of another machine is compared, and a
+	// claimant that renews its claim (a new ETag) is waited for again.
+	seen := time.Now()
+	for time.Since(seen) < lease {
 		c.log().Info("waiting for another run's commit", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt)
-		t := time.NewTimer(min(poll, max(lease-c.now().Sub(m.ClaimedAt), time.Millisecond)))
+		t := time.NewTimer(min(poll, max(lease-time.Since(seen), time.Millisecond)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -277,9 +282,14 @@ func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
 		if err != nil {
 			return err
 		}
-		if cur.ETag != p.Head.ETag {
-			return lost(p.key(), cur)
+		if cur.ETag == p.Head.ETag {
+			continue
 		}
+		if n := cur.Manifest; n != nil && n.State == StateClaimed && n.RunID == m.RunID && n.ClaimedAt.Equal(m.ClaimedAt) {
+			p.Head, m, seen = cur, n, time.Now() // renewed: alive
+			continue
+		}
+		return lost(p.key(), cur)
 	}
 	c.log().Warn("taking over an abandoned claim", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt)
 	return nil
@@ -338,7 +348,7 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 // publish replaces cl's data objects, each by a PUT conditional on the
 // object read after the claim, then publishes the final manifest against
 // the claim. It returns the data keys.
-func (c *Committer) publish(ctx context.Context, cl claimed) ([]string, error) {
+func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) {
 	p := cl.p
 	m := *p.Manifest
 	m.ManifestVersion, m.State, m.RunID = ManifestVersion, StateCommitted, c.RunID
@@ -349,6 +359,12 @@ func (c *Committer) publish(ctx context.Context, cl claimed) ([]string, error) {
 	for i, b := range p.Blobs {
 		key := p.Table.DataKey(p.Date, b.Format)
 		f := claim.Files[i]
+		// Still ours? A command stalled past its lease may have been taken
+		// over: renewing the claim first makes such a zombie stop here
+		// rather than overwrite the new owner's data.
+		if err := c.renew(ctx, cl); err != nil {
+			return keys, err
+		}
 		var info storage.ObjectInfo
 		err := c.retry(ctx, "write "+key, func(ctx context.Context) error {
 			cur, err := p.Table.Bucket.Stat(ctx, key)
@@ -362,9 +378,22 @@ func (c *Committer) publish(ctx context.Context, cl claimed) ([]string, error) {
 			case !errors.Is(err, storage.ErrNotExist):
 				return err
 			}
+			// Stalled since the renewal (a slow Stat, a retry's backoff)?
+			// Renew again before writing: the lease may be running out.
+			if time.Since(cl.renewed) > cmp.Or(c.Lease, DefaultLease)/4 {
+				if err := c.renew(ctx, cl); err != nil {
+					return err
+				}
+			}
 			info, err = p.Table.Bucket.Put(ctx, key, bytes.NewReader(b.Data), int64(len(b.Data)), opts)
 			return err
 		})
+		if errors.Is(err, ErrLostRace) {
+			return keys, err
+		}
+		if errors.Is(err, storage.ErrPrecondition) {
+			return keys, fmt.Errorf("write %s: replaced by another command: %w", key, ErrLostRace)
+		}
 		if err != nil {
 			return keys, fmt.Errorf("write %s: %w", key, err)
 		}
@@ -376,12 +405,47 @@ func (c *Committer) publish(ctx context.Context, cl claimed) ([]string, error) {
 		m.Files = append(m.Files, f)
 		keys = append(keys, key)
 	}
+	// A format this commit no longer has: its object holds an earlier
+	// commit's rows, which a glob would still read. Delete it while the
+	// claim is ours.
+	for _, format := range Formats {
+		if slices.ContainsFunc(p.Blobs, func(b Blob) bool { return b.Format == format }) {
+			continue
+		}
+		key := p.Table.DataKey(p.Date, format)
+		if _, err := p.Table.Bucket.Stat(ctx, key); errors.Is(err, storage.ErrNotExist) {
+			continue
+		}
+		if err := c.renew(ctx, cl); err != nil {
+			return keys, err
+		}
+		if err := c.retry(ctx, "delete "+key, func(ctx context.Context) error { return p.Table.Bucket.Delete(ctx, key) }); err != nil {
+			return keys, fmt.Errorf("delete %s, a format this commit does not have: %w", key, err)
+		}
+	}
 	m.CommittedAt = c.now()
 	body := m.Encode()
 	_, err := c.conditionalPut(ctx, "publish "+p.key(), p.Table, p.Date, body, cl.etag, func(cur *Manifest) bool {
 		return cur.State == StateCommitted && cur.RunID == c.RunID && cur.CommittedAt.Equal(m.CommittedAt)
 	})
 	return keys, err
+}
+
+// renew rewrites cl's claim with a new renewal time, conditional on the
+// claim as last written: it fails with ErrLostRace when another command
+// took the partition over, and gives a waiting command a new ETag, so its
+// lease starts again.
+func (c *Committer) renew(ctx context.Context, cl *claimed) error {
+	m := *cl.claim
+	m.RenewedAt = c.now()
+	etag, err := c.conditionalPut(ctx, "renew the claim of "+cl.p.key(), cl.p.Table, cl.p.Date, m.Encode(), cl.etag, func(cur *Manifest) bool {
+		return cur.State == StateClaimed && cur.RunID == c.RunID && cur.RenewedAt.Equal(m.RenewedAt)
+	})
+	if err != nil {
+		return err
+	}
+	cl.etag, cl.claim, cl.renewed = etag, &m, time.Now()
+	return nil
 }
 
 // sameContent reports whether the object at key hashes to sum.

@@ -147,6 +147,12 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	claim.State, claim.RunID, claim.ClaimedAt, claim.Previous = StateClaimed, gcRunID, opts.Now.UTC(), m
 	body := claim.Encode()
 	info, err := t.Bucket.Put(ctx, t.ManifestKey(date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag, ContentType: "application/json"})
+	if err != nil && !errors.Is(err, storage.ErrPrecondition) {
+		// The answer may be lost while the PUT landed: the head decides.
+		if cur, rerr := t.ReadHead(ctx, date); rerr == nil && cur.gcClaim() && cur.Manifest.ClaimedAt.Equal(claim.ClaimedAt) {
+			info, err = storage.ObjectInfo{ETag: cur.ETag}, nil
+		}
+	}
 	if errors.Is(err, storage.ErrPrecondition) {
 		return nil // changed under us: the next collection decides
 	}

@@ -33,14 +33,16 @@ type Manifest struct {
 	SchemaVersion   string `json:"schema_version"`
 	Window          string `json:"window"`
 	// Schema is the table's columns.
-	Schema      []features.Column `json:"schema"`
-	Date        string            `json:"date"`
-	RunID       string            `json:"run_id"`
-	Version     string            `json:"logsmith_version"`
-	StartedAt   time.Time         `json:"started_at"`
-	ClaimedAt   time.Time         `json:"claimed_at,omitzero"`
-	CommittedAt time.Time         `json:"committed_at,omitzero"`
-	Rows        int               `json:"rows"`
+	Schema    []features.Column `json:"schema"`
+	Date      string            `json:"date"`
+	RunID     string            `json:"run_id"`
+	Version   string            `json:"logsmith_version"`
+	StartedAt time.Time         `json:"started_at"`
+	ClaimedAt time.Time         `json:"claimed_at,omitzero"`
+	RenewedAt time.Time         `json:"renewed_at,omitzero"` // a claim's last renewal
+
+	CommittedAt time.Time `json:"committed_at,omitzero"`
+	Rows        int       `json:"rows"`
 	// PartitionEvents counts the events aggregated into this partition's
 	// rows (the sum of its request_count over windows starting on Date);
 	// -1 when not known (a partition migrated from version 1).
