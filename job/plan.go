@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/bits"
 	"path"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/alitto/pond/v2"
@@ -132,15 +130,7 @@ const (
 // (and the run id, fresh unless --run is given). No input objects is a
 // KindStorage error, as for a run.
 func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Retries == nil {
-		opts.Retries = new(atomic.Int64)
-	}
+	opts = opts.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -151,7 +151,9 @@ type aggregate struct {
 	rejects      []Reject
 }
 
-func newRunState(cfg *Config, opts Options) (*runState, error) {
+// withDefaults fills the options a caller left unset: no logging, the
+// wall clock, a fresh retry counter.
+func (opts Options) withDefaults() Options {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -161,6 +163,11 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if opts.Retries == nil {
 		opts.Retries = new(atomic.Int64)
 	}
+	return opts
+}
+
+func newRunState(cfg *Config, opts Options) (*runState, error) {
+	opts = opts.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
