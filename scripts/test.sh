@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
 export LOGSMITH_APISERVER_STATE=${LOGSMITH_APISERVER_STATE:-$(mktemp -d)/apiserver}
-trap 'kill "${apiserver_build:-}" 2>/dev/null; scripts/minio.sh stop; scripts/apiserver.sh stop' EXIT
+trap 'kill "${apiserver_build:-}" 2>/dev/null || true; scripts/minio.sh stop || true; scripts/apiserver.sh stop' EXIT
 minio_env=$(scripts/minio.sh start) || { echo "MinIO did not start" >&2; exit 1; }
 eval "$minio_env"
 export LOGSMITH_TEST_S3=1
