@@ -30,16 +30,6 @@ func fromUnix(secs, frac int64) (int64, bool) {
 	return secs*1_000_000_000 + frac, true
 }
 
-// fromTime is fromUnix for a time.Time, checked without UnixNano, which
-// wraps silently outside its range.
-func fromTime(t time.Time) (int64, error) {
-	ns, ok := fromUnix(t.Unix(), int64(t.Nanosecond()))
-	if !ok {
-		return 0, errTimestamp
-	}
-	return ns, nil
-}
-
 // leapNanos is where a leap second goes: the last nanosecond of the second
 // before it, so 23:59:60.x stays in its minute, window and UTC date and
 // after every 23:59:59.x. It is accepted only where a leap second can be:

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -219,14 +218,6 @@ func gzipMembers(parts ...[]byte) []byte {
 		w.Write(p)
 		w.Close()
 	}
-	return b.Bytes()
-}
-
-func zstdBytes(p []byte) []byte {
-	var b bytes.Buffer
-	w, _ := zstd.NewWriter(&b)
-	w.Write(p)
-	w.Close()
 	return b.Bytes()
 }
 
