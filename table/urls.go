@@ -19,57 +19,62 @@ import (
 // UTF-8.
 func (in Input) MarshalJSON() ([]byte, error) {
 	type fields Input
-	return json.Marshal(struct {
-		fields
-		URLBase64 string `json:"url_base64,omitempty"`
-	}{fields(in), urlBase64(in.URL)})
+	return marshalWithURL(fields(in), in.URL)
 }
 
 // UnmarshalJSON reads an input written by MarshalJSON.
 func (in *Input) UnmarshalJSON(b []byte) error {
 	type fields Input
-	var v struct {
-		fields
-		URLBase64 string `json:"url_base64"`
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	url, err := urlFromBase64(v.URL, v.URLBase64)
-	if err != nil {
-		return err
-	}
-	*in = Input(v.fields)
-	in.URL = url
-	return nil
+	return unmarshalWithURL(b, (*fields)(in), &in.URL)
 }
 
 // MarshalJSON writes the damaged object, with url_base64 when its URL is
 // not valid UTF-8.
 func (d DamagedObject) MarshalJSON() ([]byte, error) {
 	type fields DamagedObject
-	return json.Marshal(struct {
-		fields
-		URLBase64 string `json:"url_base64,omitempty"`
-	}{fields(d), urlBase64(d.URL)})
+	return marshalWithURL(fields(d), d.URL)
 }
 
 // UnmarshalJSON reads a damaged object written by MarshalJSON.
 func (d *DamagedObject) UnmarshalJSON(b []byte) error {
 	type fields DamagedObject
-	var v struct {
-		fields
-		URLBase64 string `json:"url_base64"`
+	return unmarshalWithURL(b, (*fields)(d), &d.URL)
+}
+
+// marshalWithURL encodes v (a JSON object without its own marshaller) and
+// adds url_base64 for url when url is not valid UTF-8.
+func marshalWithURL(v any, url string) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || utf8.ValidString(url) {
+		return b, err
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	extra, _ := json.Marshal(urlBase64(url)) // a base64 string always encodes
+	b = b[:len(b)-1]                         // the closing brace
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"url_base64":`...)
+	b = append(append(b, extra...), '}')
+	return b, nil
+}
+
+// unmarshalWithURL decodes b into v and, when b has url_base64, sets *url
+// to the bytes it holds.
+func unmarshalWithURL(b []byte, v any, url *string) error {
+	if err := json.Unmarshal(b, v); err != nil {
 		return err
 	}
-	url, err := urlFromBase64(v.URL, v.URLBase64)
+	var extra struct {
+		URLBase64 string `json:"url_base64"`
+	}
+	if err := json.Unmarshal(b, &extra); err != nil {
+		return err
+	}
+	u, err := urlFromBase64(*url, extra.URLBase64)
 	if err != nil {
 		return err
 	}
-	*d = DamagedObject(v.fields)
-	d.URL = url
+	*url = u
 	return nil
 }
 
