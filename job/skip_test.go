@@ -1,0 +1,51 @@
+package job_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
+)
+
+// --skip-committed skips a date only when its head is a final commit from
+// the same inputs and config: a claim left by a run killed while publishing
+// (which may have replaced data) is taken over, never skipped for good.
+func TestSkipCommittedTakesOverADeadClaim(t *testing.T) {
+	ctx := context.Background()
+	in, out := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(in, "a.jsonl"), logLines(500, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := runConfig(in, out, job.S3Settings{})
+	cfg.Date, cfg.SkipCommitted, cfg.CommitLease = "2025-11-08", true, time.Second
+	first, err := job.Run(ctx, cfg, job.Options{})
+	if err != nil || first.Partitions[0].Status != job.StatusCommitted {
+		t.Fatalf("first run: %v %+v", err, first)
+	}
+	// A run of the same inputs and config claimed the date and was killed.
+	b, _ := storage.NewLocal(out)
+	tb := table.NewOutput(b, "").Table("5m", false)
+	h, err := tb.ReadHead(ctx, cfg.Date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := *h.Manifest
+	claim.State, claim.RunID, claim.ClaimedAt, claim.Previous = table.StateClaimed, "killed", time.Now().UTC(), h.Manifest
+	body := claim.Encode()
+	if _, err := b.Put(ctx, tb.ManifestKey(cfg.Date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := job.Run(ctx, cfg, job.Options{})
+	if err != nil || sum.Partitions[0].Status != job.StatusCommitted {
+		t.Fatalf("rerun over the dead claim: %v, partitions %+v; want it taken over and committed", err, sum.Partitions)
+	}
+	if m := checkPartition(t, b, mustLoc(t, out), cfg.Date); m.RunID != sum.RunID {
+		t.Errorf("committed by %s, want %s", m.RunID, sum.RunID)
+	}
+}
