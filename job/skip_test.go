@@ -49,3 +49,42 @@ func TestSkipCommittedTakesOverADeadClaim(t *testing.T) {
 		t.Errorf("committed by %s, want %s", m.RunID, sum.RunID)
 	}
 }
+
+// A run that loses a race leaves nothing of its own, its sample of bad
+// lines included.
+func TestLoserRemovesItsRejects(t *testing.T) {
+	ctx := context.Background()
+	in, out := t.TempDir(), t.TempDir()
+	data := append(logLines(500, 0), "not json\n"...)
+	if err := os.WriteFile(filepath.Join(in, "a.jsonl"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := runConfig(in, out, job.S3Settings{})
+	cfg.Date = "2025-11-08"
+	var winner *job.Summary
+	loser := cfg
+	loser.RunID = "loser"
+	sum, err := job.Run(ctx, loser, job.Options{BeforePublish: func(context.Context, string) {
+		// Another run commits after the loser read its heads.
+		var werr error
+		if winner, werr = job.Run(ctx, cfg, job.Options{}); werr != nil {
+			t.Errorf("winner: %v", werr)
+		}
+	}})
+	if job.ExitCode(err) != job.ExitLostRace {
+		t.Fatalf("loser: %v, want exit %d", err, job.ExitLostRace)
+	}
+	if sum.Rejects != "" {
+		t.Errorf("the loser's summary still names rejects %s", sum.Rejects)
+	}
+	var left []string
+	_ = filepath.WalkDir(filepath.Join(out, "_rejects"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if winner == nil || len(left) != 1 || !bytes.Contains([]byte(left[0]), []byte(winner.RunID)) {
+		t.Errorf("rejects left %v; want only the winner's", left)
+	}
+}
