@@ -259,6 +259,11 @@ func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
 	if m == nil || m.State != StateClaimed || m.RunID == c.RunID {
 		return nil // no claim, or ours (a retried merge): take it over
 	}
+	if p.Head.gcClaim() {
+		// GC holds heads for milliseconds: follow it (claim's sameCommit
+		// polls it closely) rather than wait out a lease.
+		return fmt.Errorf("claim %s: held by gc: %w", p.key(), ErrLostRace)
+	}
 	lease := cmp.Or(c.Lease, DefaultLease)
 	poll := cmp.Or(c.Poll, time.Second)
 	// The lease runs on this command's own clock, from when it first saw
