@@ -15,7 +15,7 @@ import (
 )
 
 // PartialFormatVersion is the version of the binary partial format written
-// by MarshalBinary. See README "Scaling out" for the layout. Version 3 added
+// by MarshalBinary. See docs/operations.md, "Scaling out", for the layout. Version 3 added
 // the field presence counts after the bad-line counts; UnmarshalPartial
 // refuses other versions. Version 4 counts presence in aggregated events
 // only (version 3 counted out-of-range events too, so a field seen only

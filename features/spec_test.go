@@ -35,7 +35,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 // The schema is a contract with training jobs: this test pins it. A change
 // here must bump SchemaVersion (minor for an added column, major for a
-// renamed or removed one) and be listed in the README.
+// renamed or removed one) and be listed in docs/output.md.
 func TestSchemaIsPinned(t *testing.T) {
 	full := Columns{Dims: []string{"service", "method"}, Status: true, Bytes: true, Distinct: true}
 	doc := map[string]any{"schema_version": SchemaVersion, "columns": full.Schema()}

@@ -16,8 +16,8 @@ import (
 	"github.com/logsmith/logsmith/features"
 )
 
-// The memory model of a run, in bytes. See MemoryEstimate and the README's
-// "Performance and memory".
+// The memory model of a run, in bytes. See MemoryEstimate and
+// docs/performance.md, "Memory".
 const (
 	// memGroupBase is one group of one pane without sketches: its
 	// accumulator, map entry and key (~300 bytes measured), and its row
@@ -27,7 +27,7 @@ const (
 	// memLatencySketch is a DDSketch of a busy group: measured 2.0–2.5
 	// KiB for 1,000–10,000 latencies spread like `logsmith generate`'s,
 	// 7 KiB for a hundredfold spread. With memGroupBase it makes the
-	// README's ~4 KiB per pane and group.
+	// ~4 KiB per pane and group of docs/performance.md.
 	memLatencySketch = 3 << 10
 	// memDistinctSketch is a dense HyperLogLog of 2^14 registers
 	// (measured 16.3 KiB; a sparse one of a few hundred values is less).

@@ -69,7 +69,7 @@ func TestEstimateMemory(t *testing.T) {
 			}
 		})
 	}
-	// The README's figure: 10,000 groups of 5-minute panes for a day at
+	// docs/performance.md's figure: 10,000 groups of 5-minute panes for a day at
 	// ~4 KiB is about 11 GiB.
 	c := defaultConfig(t)
 	c.GroupBy = []string{"service"}

@@ -19,5 +19,5 @@ echo
 echo "First rows of the committed table ($csv):"
 head -n 6 "$csv"
 echo
-echo "Files (one object per date and format, replaced whole by each rerun; see README 'Reading the output'):"
+echo "Files (one object per date and format, replaced whole by each rerun; see docs/output.md 'Reading the output'):"
 find "$DIR/features" -type f | sort

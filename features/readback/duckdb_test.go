@@ -30,7 +30,7 @@ const (
 	lateStart    = "2025-11-11" // 10s windows, 3 groups; nothing before 20:00: 21,600 empty rows first
 )
 
-// typesFromSchema is the README's recipe: DuckDB's read_csv types for a
+// typesFromSchema is docs/output.md's recipe: DuckDB's read_csv types for a
 // table, in column order, from the schema a manifest carries.
 const typesFromSchema = `SET VARIABLE types = (
   SELECT list_transform(schema, c -> CASE c.type
@@ -39,7 +39,7 @@ const typesFromSchema = `SET VARIABLE types = (
   FROM read_json(%s))`
 
 // parquetTypes is how DuckDB reads each schema type from Parquet (the
-// README's column table).
+// column table of docs/output.md).
 var parquetTypes = map[string]string{
 	"timestamp_ms_utc": "TIMESTAMP WITH TIME ZONE",
 	"string":           "VARCHAR",
@@ -257,7 +257,7 @@ func list(dir, ext string, dates []string) string {
 
 // TestCSVReadsBackAsParquet writes each day in both formats and reads them
 // back with DuckDB, one file and several, with read_csv's defaults and with
-// the types the README gives, and compares CSV with Parquet.
+// the types docs/output.md gives, and compares CSV with Parquet.
 func TestCSVReadsBackAsParquet(t *testing.T) {
 	dir := t.TempDir()
 	for _, sub := range []string{"csv", "parquet"} {
@@ -321,7 +321,7 @@ func TestCSVReadsBackAsParquet(t *testing.T) {
 		// vsVarchar lists the columns that read_csv with its defaults reads
 		// as VARCHAR because they are null in every row it samples (20,480
 		// per file, of up to 10 files) of a file with more rows than that.
-		// The README documents this.
+		// docs/output.md documents this.
 		vsVarchar []string
 	}{
 		{name: "first windows empty", dates: []string{quietMorning}},

@@ -1631,7 +1631,7 @@ func TestRangedReadDuringRerunMinIO(t *testing.T) {
 					"%s then replaced it (%d bytes, ETag %s); reading the column chunks",
 					how, key, listed.Size, listed.ETag, first.name, opened[how], second.name, replaced.Size, replaced.ETag)
 				// A reader whose ranged GETs straddle the replacement fails
-				// (the README tells such readers to retry); what it must
+				// (docs/output.md tells such readers to retry); what it must
 				// never do is return numbers of neither commit.
 				switch {
 				case err != nil:
@@ -1730,7 +1730,7 @@ func TestDuckDBReadsDuringReplace(t *testing.T) {
 	}
 	// A query that overlaps a replacement may fail (DuckDB opens the file
 	// again by name after reading its footer); it never reads a wrong
-	// total. The README says so; the failures are counted here.
+	// total. docs/output.md says so; the failures are counted here.
 	t.Logf("%d DuckDB reads while %s was replaced %d times", reads, part, replaced.Load())
 	for _, e := range slices.Sorted(maps.Keys(errs)) {
 		t.Logf("failed and would be retried, %d times: %s", errs[e], e)
