@@ -202,7 +202,7 @@ func (c *OutputConfig) Validate(needDate bool) error {
 // one to create.
 func OpenOutput(c *OutputConfig) (table.Output, Location, error) {
 	loc, _ := ParseLocation(c.Output)
-	b, err := OpenInput(loc, c.S3)
+	b, err := OpenInput(loc, c.S3, defaultPolicy)
 	if err != nil {
 		return table.Output{}, loc, err
 	}

@@ -75,7 +75,7 @@ func (rs *runState) startHeads(ctx context.Context) error {
 	for _, w := range rs.windows {
 		t := rs.table(w)
 		heads := map[string]string{}
-		err := rs.retry().do(ctx, "read heads of "+t.Root(), func(ctx context.Context) (err error) {
+		err := rs.policy().Do(ctx, "read heads of "+t.Root(), func(ctx context.Context) (err error) {
 			if rs.date == "" {
 				heads, err = t.HeadIDs(ctx)
 				return err
@@ -98,7 +98,7 @@ func (rs *runState) startHeads(ctx context.Context) error {
 // committer returns the run's table committer.
 func (rs *runState) committer() *table.Committer {
 	return &table.Committer{
-		RunID: rs.runID, Retry: rs.retry().do, Now: rs.opts.Now, Lease: rs.cfg.CommitLease,
+		RunID: rs.runID, Retry: rs.policy().Do, Now: rs.opts.Now, Lease: rs.cfg.CommitLease,
 		Log: rs.log, BeforePublish: rs.opts.BeforePublish,
 	}
 }
@@ -108,7 +108,7 @@ func (rs *runState) committer() *table.Committer {
 // claim of it (a merge retried after it was killed while publishing).
 func (rs *runState) readHeadNow(ctx context.Context, t table.Table, date string) (table.Head, error) {
 	var h table.Head
-	err := rs.retry().do(ctx, "read "+t.ManifestKey(date), func(ctx context.Context) (err error) {
+	err := rs.policy().Do(ctx, "read "+t.ManifestKey(date), func(ctx context.Context) (err error) {
 		h, err = t.ReadHead(ctx, date)
 		return err
 	})

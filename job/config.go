@@ -17,6 +17,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/storage/objio"
 )
 
 // EnvPrefix prefixes every environment variable logsmith reads.
@@ -113,9 +114,10 @@ func (c *Config) shard() (i, n int, ok bool) {
 	return 0, 0, false
 }
 
-// retrier returns the retry policy of storage calls.
-func (c *Config) retrier(counter *atomic.Int64) retrier {
-	return retrier{deadline: c.ReadRetryDeadline, retries: counter, attempt: 4 * c.IdleTimeout}
+// policy returns the retry policy of storage calls, counting retries in
+// counter.
+func (c *Config) policy(counter *atomic.Int64) objio.Policy {
+	return objio.Policy{Deadline: c.ReadRetryDeadline, Retries: counter, Attempt: 4 * c.IdleTimeout, Idle: c.IdleTimeout}
 }
 
 // Spec returns what the decoder reads and computes.

@@ -77,12 +77,12 @@ func Generate(ctx context.Context, cfg GenerateConfig) (*GenerateSummary, error)
 		return nil, err
 	}
 	loc, _ := ParseLocation(cfg.Output)
-	b, err := OpenBucket(loc, cfg.S3)
+	b, err := OpenBucket(loc, cfg.S3, defaultPolicy)
 	if err != nil {
 		return nil, err
 	}
 	// Generate is for demos and tests: make the bucket when the store can.
-	if eb, ok := b.(interface{ EnsureBucket(context.Context) error }); ok {
+	if eb, ok := b.Backend().(interface{ EnsureBucket(context.Context) error }); ok {
 		if err := eb.EnsureBucket(ctx); err != nil {
 			return nil, storageErr(err)
 		}

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -213,22 +215,22 @@ func realPath(p string) string {
 	}
 }
 
-// OpenInput returns the store behind an input location, to read from. A
-// local folder is never created: a run does not write to its input, and a
-// missing folder (a day with no logs yet) holds no object, as a missing S3
-// prefix does.
-func OpenInput(loc Location, s3 S3Settings) (Bucket, error) {
+// OpenInput returns the store behind an input location, to read from, its
+// calls retried under p. A local folder is never created: a run does not
+// write to its input, and a missing folder (a day with no logs yet) holds
+// no object, as a missing S3 prefix does.
+func OpenInput(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
 	if loc.Scheme != "file" {
-		return OpenBucket(loc, s3)
+		return OpenBucket(loc, s3, p)
 	}
 	b, err := storage.OpenLocal(loc.Dir)
 	if errors.Is(err, storage.ErrNotExist) {
-		return missingFolder{loc.Dir}, nil
+		return objio.New(missingFolder{loc.Dir}, p), nil
 	}
 	if err != nil {
 		return nil, storageErr(err)
 	}
-	return b, nil
+	return objio.New(b, p), nil
 }
 
 // missingFolder is a local input folder that does not exist.
@@ -252,25 +254,29 @@ func (m missingFolder) Put(_ context.Context, key string, _ io.Reader, _ int64, 
 
 func (m missingFolder) Delete(context.Context, string) error { return nil }
 
-// OpenBucket returns the store behind loc, creating a local folder: it is
-// for outputs.
-func OpenBucket(loc Location, s3 S3Settings) (Bucket, error) {
+// OpenBucket returns the store behind loc, its calls retried under p,
+// creating a local folder: it is for outputs.
+func OpenBucket(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
 	switch loc.Scheme {
 	case "s3":
 		b, err := storage.NewS3(s3.storageConfig(), loc.Bucket)
 		if err != nil {
 			return nil, &kindError{KindConfig, err}
 		}
-		return b, nil
+		return objio.New(b, p), nil
 	case "file":
 		b, err := storage.NewLocal(loc.Dir)
 		if err != nil {
 			return nil, storageErr(err)
 		}
-		return b, nil
+		return objio.New(b, p), nil
 	}
 	return nil, fmt.Errorf("no store for %q", loc)
 }
+
+// defaultPolicy retries the storage calls of commands without retry
+// settings (ls, show, files, gc, generate) as a run does by default.
+var defaultPolicy = objio.Policy{Deadline: 2 * time.Minute, Attempt: 4 * time.Minute, Idle: time.Minute}
 
 func (s S3Settings) storageConfig() storage.S3Config {
 	return storage.S3Config{

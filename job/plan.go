@@ -13,6 +13,7 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/storage/objio"
 )
 
 // PlanConfig configures logsmith plan: the run's settings, which it
@@ -148,7 +149,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if len(inputs) == 0 {
 		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, mustDate(p.Date)))}
 	}
-	retry := cfg.retrier(opts.Retries)
+	retry := cfg.policy(opts.Retries)
 	units, err := planUnits(ctx, inputs, cfg.SplitBytes, retry)
 	if err != nil {
 		return nil, err
@@ -266,7 +267,7 @@ type estimate struct {
 // input whose objects differ widely in ratio within a class gets a rougher
 // estimate. A sample that is damaged or not text is left out of the ratio
 // (the run would report it).
-func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, retry retrier) (*estimate, error) {
+func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, retry objio.Policy) (*estimate, error) {
 	classes := []string{".gz", ".zst", "other"}
 	byClass := make([][]input, len(classes))
 	for _, in := range inputs {
@@ -366,9 +367,9 @@ type sample struct {
 }
 
 // readSample decodes up to sampleBytes of in's stored bytes.
-func readSample(ctx context.Context, dec *features.Decompressor, in input, retry retrier) (sample, error) {
+func readSample(ctx context.Context, dec *features.Decompressor, in input, retry objio.Policy) (sample, error) {
 	var s sample
-	err := retry.do(ctx, "sample "+in.url(), func(ctx context.Context) error {
+	err := retry.Do(ctx, "sample "+in.url(), func(ctx context.Context) error {
 		s = sample{}
 		rc, err := in.bucket.Open(ctx, in.info.Key, 0)
 		if err != nil {
@@ -403,7 +404,7 @@ func readSample(ctx context.Context, dec *features.Decompressor, in input, retry
 		return nil
 	})
 	if err != nil {
-		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), err))
+		return s, storageErr(err)
 	}
 	return s, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -108,7 +109,7 @@ type taskState struct {
 
 // input is one object to read, with the bucket and location it is in.
 type input struct {
-	bucket Bucket
+	bucket *objio.Bucket
 	loc    Location
 	info   storage.ObjectInfo
 }
@@ -129,7 +130,7 @@ type runState struct {
 	started        time.Time
 	runID          string
 	date           string
-	out            Bucket
+	out            *objio.Bucket
 	outLoc         Location
 	snapshot       map[string]string
 	configHash     string
@@ -178,7 +179,7 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	}
 	rs.outLoc, _ = ParseLocation(cfg.Output)
 	var err error
-	if rs.out, err = OpenBucket(rs.outLoc, cfg.S3); err != nil {
+	if rs.out, err = OpenBucket(rs.outLoc, cfg.S3, cfg.policy(opts.Retries)); err != nil {
 		return nil, err
 	}
 	rs.date = cfg.targetDate(rs.started)
@@ -189,7 +190,7 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	return rs, nil
 }
 
-func (rs *runState) retry() retrier { return rs.cfg.retrier(rs.opts.Retries) }
+func (rs *runState) policy() objio.Policy { return rs.cfg.policy(rs.opts.Retries) }
 
 // newPartial returns an empty partial for this run's panes and date range.
 func (rs *runState) newPartial() *features.Partial {
@@ -267,7 +268,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, err
 		}
 	} else {
-		units, err := planUnits(ctx, inputs, cfg.SplitBytes, rs.retry())
+		units, err := planUnits(ctx, inputs, cfg.SplitBytes, rs.policy())
 		if err != nil {
 			return nil, err
 		}
@@ -334,7 +335,7 @@ func (rs *runState) readStdin(ctx context.Context) (*aggregate, error) {
 // process reads units in the worker pool and merges their partials.
 func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, error) {
 	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(rs.cfg.Spec())} }}
-	results, err := processAll(ctx, rs.cfg, units, &states, rs.newPartial, rs.retry(), rs.opts.Progress, rs.log)
+	results, err := processAll(ctx, rs.cfg, units, &states, rs.newPartial, rs.opts.Progress, rs.log)
 	if err != nil {
 		return nil, err
 	}
@@ -374,9 +375,8 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 	sum.BadByReason = c.BadByReason()
 	sum.Windows = total.Panes()
 
-	retry := rs.retry()
 	if len(agg.rejects) > 0 {
-		key, err := writeRejects(ctx, rs.out, rs.outLoc, rs.date, rs.runID, agg.rejects, retry)
+		key, err := writeRejects(ctx, rs.out, rs.outLoc, rs.date, rs.runID, agg.rejects)
 		if err != nil {
 			return rs.done(), err
 		}
@@ -552,26 +552,20 @@ func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomi
 		if err != nil {
 			return nil, settingError(cfg, "Input", err)
 		}
-		b, err := OpenInput(loc, cfg.S3)
+		b, err := OpenInput(loc, cfg.S3, cfg.policy(retries))
 		if err != nil {
 			return nil, err
 		}
-		err = cfg.retrier(retries).do(ctx, "list "+loc.String(), func(ctx context.Context) error {
-			var found []input
-			err := b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
-				if loc.File && o.Key != loc.Prefix {
-					return nil // a.jsonl names that file, not a.jsonl.bak beside it
-				}
-				found = append(found, input{bucket: b, loc: loc, info: o})
-				return nil
-			})
-			for _, in := range found {
-				if err == nil && !seen[in.url()] {
-					seen[in.url()] = true
-					inputs = append(inputs, in)
-				}
+		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
+			in := input{bucket: b, loc: loc, info: o}
+			if loc.File && o.Key != loc.Prefix {
+				return nil // a.jsonl names that file, not a.jsonl.bak beside it
 			}
-			return err
+			if !seen[in.url()] {
+				seen[in.url()] = true
+				inputs = append(inputs, in)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
@@ -595,7 +589,7 @@ func storageErr(err error) error {
 
 // processAll runs one pool task per object. Each task owns the partial it
 // builds; the first error cancels the others and is returned.
-func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Pool, newPartial func() *features.Partial, retry retrier, progress Progress, log *slog.Logger) ([]objectResult, error) {
+func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Pool, newPartial func() *features.Partial, progress Progress, log *slog.Logger) ([]objectResult, error) {
 	pool := pond.NewResultPool[objectResult](cfg.EffectiveWorkers(), pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
@@ -606,9 +600,9 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 	// Each unit's stream is read ahead of its decoding by its own
 	// goroutine, and the next unit's read starts before a worker is free.
 	streams := make([]unitStream, len(units))
-	readers := make([]*readAhead, len(units))
+	readers := make([]*objio.ReadAhead, len(units))
 	for i, u := range units {
-		streams[i] = openUnit(gctx, u, retry, cfg)
+		streams[i] = openUnit(gctx, u, cfg.ReadAhead)
 		readers[i] = streams[i].ahead
 	}
 	defer func() {
@@ -616,7 +610,7 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 			s.close() // also stops reads ahead that no task claimed
 		}
 	}()
-	pf := newPrefetcher(readers, 1)
+	pf := objio.NewPrefetcher(readers, 1)
 	for i, u := range units {
 		group.SubmitErr(func() (res objectResult, err error) {
 			defer func() {
@@ -630,7 +624,7 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 			defer states.Put(st)
 			t0 := time.Now()
 			src := streams[i].src
-			if ra := pf.claim(i); ra != nil {
+			if ra := pf.Claim(i); ra != nil {
 				src = ra
 			}
 			defer streams[i].close()
@@ -664,27 +658,31 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 // read from storage, and its read-ahead when enabled.
 type unitStream struct {
 	src    io.Reader
-	ahead  *readAhead
-	rc     *resumableReader
+	ahead  *objio.ReadAhead
+	rc     *objio.Stream
 	cancel context.CancelFunc
 }
 
-// openUnit prepares u's stream; nothing is read before the first Read (or
-// the read-ahead's start).
-func openUnit(ctx context.Context, u unit, retry retrier, cfg *Config) unitStream {
+// openUnit prepares u's stream, read up to ahead bytes ahead when its
+// bucket says that pays; nothing is read before the first Read (or the
+// read-ahead's start).
+func openUnit(ctx context.Context, u unit, ahead int64) unitStream {
 	ctx, cancel := context.WithCancel(ctx)
-	rc := newResumableReader(ctx, u.in.bucket, u.in.info, retry, cfg.IdleTimeout)
-	s := unitStream{src: rc, rc: rc, cancel: cancel}
+	var rc *objio.Stream
+	var src io.Reader
 	length := u.size()
-	if !u.whole() {
-		rc.off = max(u.off-1, 0)
-		s.src = newRangeReader(rc, u.off, u.end)
+	if u.whole() {
+		rc = u.in.bucket.Stream(ctx, u.in.info, 0)
+		src = rc
+	} else {
+		// From the byte before the range, to tell whether it starts a line.
+		rc = u.in.bucket.Stream(ctx, u.in.info, max(u.off-1, 0))
+		src = newRangeReader(rc, u.off, u.end)
 		length = -1 // the last line runs past the range's end
 	}
-	if cfg.ReadAhead > 0 && u.in.loc.Scheme == "s3" {
-		// A local file needs none: the kernel reads ahead, and a second
-		// copy of every byte measurably costs CPU.
-		s.ahead = newReadAhead(ctx, cancel, s.src, length, cfg.ReadAhead)
+	s := unitStream{src: src, rc: rc, cancel: cancel}
+	if ahead > 0 && u.in.bucket.ReadAheadPays() {
+		s.ahead = objio.NewReadAhead(ctx, cancel, s.src, length, ahead)
 	}
 	return s
 }
@@ -825,17 +823,14 @@ func checkBadRatio(c *features.Counts, objects, damaged int, maxRatio float64) e
 }
 
 // writeRejects writes the sampled bad lines as JSON lines and returns the key.
-func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []Reject, retry retrier) (string, error) {
+func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []Reject) (string, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range rejects {
 		_ = enc.Encode(r) // strings only: cannot fail
 	}
 	key := table.NewOutput(out, loc.Prefix).RejectsKey(date, runID)
-	err := retry.do(ctx, "write "+key, func(ctx context.Context) error {
-		_, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
-		return err
-	})
+	_, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
 	if err != nil {
 		return "", storageErr(fmt.Errorf("write rejects: %w", err))
 	}

@@ -86,11 +86,7 @@ func (rs *runState) writeShard(ctx context.Context, shard, shards int, all, mine
 		return nil, fmt.Errorf("compress shard: %w", err)
 	}
 	key := rs.output().PartialsPrefix(rs.date, rs.runID) + shardName(shard, shards)
-	err = rs.retry().do(ctx, "write "+key, func(ctx context.Context) error {
-		_, err := rs.out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{})
-		return err
-	})
-	if err != nil {
+	if _, err := rs.out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{}); err != nil {
 		return nil, storageErr(fmt.Errorf("write shard: %w", err))
 	}
 	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.date, "shard", shard, "shards", shards, "units", len(mine), "key", key)
@@ -155,10 +151,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	prefix := rs.output().PartialsPrefix(rs.date, rs.runID)
 	var objs []storage.ObjectInfo
-	err = rs.retry().do(ctx, "list "+prefix, func(ctx context.Context) error {
-		objs = objs[:0]
-		return rs.out.List(ctx, prefix, func(o storage.ObjectInfo) error { objs = append(objs, o); return nil })
-	})
+	err = rs.out.List(ctx, prefix, func(o storage.ObjectInfo) error { objs = append(objs, o); return nil })
 	if err != nil {
 		return nil, storageErr(fmt.Errorf("list shards: %w", err))
 	}
@@ -190,7 +183,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	for i := range shards {
 		o := byIndex[i]
 		var data []byte
-		err := rs.retry().do(ctx, "read "+o.Key, func(ctx context.Context) error {
+		err := rs.policy().Do(ctx, "read "+o.Key, func(ctx context.Context) error {
 			rc, err := rs.out.Open(ctx, o.Key, 0)
 			if err != nil {
 				return err
@@ -200,7 +193,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return err
 		})
 		if err != nil {
-			return nil, storageErr(fmt.Errorf("read shard: %w", err))
+			return nil, storageErr(err)
 		}
 		h, p, err := readShard(data)
 		if err != nil {

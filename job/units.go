@@ -5,13 +5,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/storage/objio"
 )
 
 // unit is one piece of work: a whole object, or a byte range of a large
@@ -56,7 +56,7 @@ func (u unit) size() int64 {
 // object's head is judged as a whole read would judge it: gzip and zstd
 // streams, and objects that are not text, are never split. split <= 0
 // disables splitting.
-func planUnits(ctx context.Context, inputs []input, split int64, retry retrier) ([]unit, error) {
+func planUnits(ctx context.Context, inputs []input, split int64, retry objio.Policy) ([]unit, error) {
 	var units []unit
 	for _, in := range inputs {
 		if split <= 0 || in.info.Size <= split {
@@ -65,7 +65,7 @@ func planUnits(ctx context.Context, inputs []input, split int64, retry retrier) 
 		}
 		var head []byte
 		var atEOF bool
-		err := retry.do(ctx, "peek "+in.url(), func(ctx context.Context) error {
+		err := retry.Do(ctx, "read header of "+in.url(), func(ctx context.Context) error {
 			rc, err := in.bucket.Open(ctx, in.info.Key, 0)
 			if err != nil {
 				return err
@@ -80,7 +80,7 @@ func planUnits(ctx context.Context, inputs []input, split int64, retry retrier) 
 			return err
 		})
 		if err != nil {
-			return nil, storageErr(fmt.Errorf("read header of %s: %w", in.url(), err))
+			return nil, storageErr(err)
 		}
 		// Only text is split: a compressed object is one stream, and one
 		// that is not text is judged (and reported damaged) whole, as its

@@ -28,7 +28,8 @@ type Bucket interface {
 	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
 }
 
-// dirLister lists one level of folders; both storage backends have it.
+// dirLister lists one level of folders; both storage backends have it. A
+// wrapper may fail with errors.ErrUnsupported when its store has not.
 type dirLister interface {
 	ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error
 }
@@ -131,7 +132,10 @@ func listDirs(ctx context.Context, b Bucket, prefix string) ([]string, error) {
 	var dirs []string
 	if dl, ok := b.(dirLister); ok {
 		err := dl.ListDirs(ctx, prefix, func(d string) error { dirs = append(dirs, d); return nil })
-		return dirs, err
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return dirs, err
+		}
+		dirs = nil // a wrapper whose store cannot: list every key
 	}
 	seen := map[string]bool{}
 	err := b.List(ctx, prefix, func(o storage.ObjectInfo) error {

@@ -1,4 +1,4 @@
-package job
+package objio
 
 import (
 	"context"
@@ -6,16 +6,16 @@ import (
 	"sync"
 )
 
-// readAheadChunk is the size of one read-ahead buffer: large enough that a
+// chunkSize is the size of one read-ahead buffer: large enough that a
 // storage read is one syscall or a few TLS records, small enough that the
 // decoder starts on the first one soon.
-const readAheadChunk = 256 << 10
+const chunkSize = 256 << 10
 
-// readAhead reads a stream in its own goroutine, up to a fixed number of
+// ReadAhead reads a stream in its own goroutine, up to a fixed number of
 // bytes ahead of its consumer, so that storage latency and transfer overlap
 // decompression and decoding instead of adding to them. Errors, including
 // io.EOF, reach the consumer after the bytes read before them.
-type readAhead struct {
+type ReadAhead struct {
 	src    io.Reader
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -23,7 +23,7 @@ type readAhead struct {
 	full   chan chunk
 	done   chan struct{}
 	once   sync.Once
-	size   int // of a buffer; readAheadChunk ones come from the pool
+	size   int // of a buffer; chunkSize ones come from the pool
 	cur    chunk
 	off    int // consumed bytes of cur.b
 }
@@ -34,13 +34,13 @@ type chunk struct {
 }
 
 // chunks recycles full-size read-ahead buffers between streams.
-var chunks = sync.Pool{New: func() any { return new([readAheadChunk]byte) }}
+var chunks = sync.Pool{New: func() any { return new([chunkSize]byte) }}
 
-// newReadAhead returns a reader of src, a stream of length bytes (or -1 when
+// NewReadAhead returns a reader of src, a stream of length bytes (or -1 when
 // unknown), that holds up to ahead bytes read ahead. Nothing is read until
-// start; cancel must stop src's reads (src reads under ctx or its parent).
-func newReadAhead(ctx context.Context, cancel context.CancelFunc, src io.Reader, length, ahead int64) *readAhead {
-	size := int64(readAheadChunk)
+// Start; cancel must stop src's reads (src reads under ctx or its parent).
+func NewReadAhead(ctx context.Context, cancel context.CancelFunc, src io.Reader, length, ahead int64) *ReadAhead {
+	size := int64(chunkSize)
 	if length >= 0 && length < size {
 		size = length + 1 // a short stream: one read sees its end
 	}
@@ -48,7 +48,7 @@ func newReadAhead(ctx context.Context, cancel context.CancelFunc, src io.Reader,
 	if length >= 0 {
 		n = min(n, int(length/size)+1)
 	}
-	r := &readAhead{src: src, ctx: ctx, cancel: cancel, size: int(size), free: make(chan []byte, n),
+	r := &ReadAhead{src: src, ctx: ctx, cancel: cancel, size: int(size), free: make(chan []byte, n),
 		full: make(chan chunk, n), done: make(chan struct{})}
 	for range n {
 		r.free <- nil // allocated on first use, so an unread stream costs nothing
@@ -56,19 +56,19 @@ func newReadAhead(ctx context.Context, cancel context.CancelFunc, src io.Reader,
 	return r
 }
 
-func (r *readAhead) alloc() []byte {
-	if r.size == readAheadChunk {
-		return chunks.Get().(*[readAheadChunk]byte)[:]
+func (r *ReadAhead) alloc() []byte {
+	if r.size == chunkSize {
+		return chunks.Get().(*[chunkSize]byte)[:]
 	}
 	return make([]byte, r.size)
 }
 
-// start begins reading in the background; later calls do nothing.
-func (r *readAhead) start() {
+// Start begins reading in the background; later calls do nothing.
+func (r *ReadAhead) Start() {
 	r.once.Do(func() { go r.fill() })
 }
 
-func (r *readAhead) fill() {
+func (r *ReadAhead) fill() {
 	defer close(r.done)
 	for {
 		var b []byte
@@ -97,8 +97,8 @@ func (r *readAhead) fill() {
 }
 
 // Read returns bytes in stream order, then the stream's error.
-func (r *readAhead) Read(p []byte) (int, error) {
-	r.start()
+func (r *ReadAhead) Read(p []byte) (int, error) {
+	r.Start()
 	for r.off == len(r.cur.b) {
 		if r.cur.err != nil {
 			return 0, r.cur.err
@@ -121,15 +121,15 @@ func (r *readAhead) Read(p []byte) (int, error) {
 
 // Close stops the background reader and waits for it, so the source may be
 // closed after it.
-func (r *readAhead) Close() error {
+func (r *ReadAhead) Close() error {
 	r.cancel()
 	r.once.Do(func() { close(r.done) }) // never started
 	<-r.done
-	if r.size == readAheadChunk {
+	if r.size == chunkSize {
 		// The reader has stopped: every buffer is in free, full or cur.
 		put := func(b []byte) {
 			if b != nil {
-				chunks.Put((*[readAheadChunk]byte)(b[:readAheadChunk]))
+				chunks.Put((*[chunkSize]byte)(b[:chunkSize]))
 			}
 		}
 		put(r.cur.b)
@@ -144,40 +144,40 @@ func (r *readAhead) Close() error {
 	return nil
 }
 
-// prefetcher starts the read-ahead of the units after the ones being
+// Prefetcher starts the read-ahead of the units after the ones being
 // processed, so that the next object's first bytes are already in memory
 // when a worker takes it. At most ahead units are read ahead unclaimed.
-type prefetcher struct {
+type Prefetcher struct {
 	mu      sync.Mutex
-	readers []*readAhead
+	readers []*ReadAhead
 	started []bool
 	next    int // every unit below next has been started
 	waiting int // started and not yet claimed
 	ahead   int
 }
 
-func newPrefetcher(readers []*readAhead, ahead int) *prefetcher {
-	return &prefetcher{readers: readers, started: make([]bool, len(readers)), ahead: ahead}
+func NewPrefetcher(readers []*ReadAhead, ahead int) *Prefetcher {
+	return &Prefetcher{readers: readers, started: make([]bool, len(readers)), ahead: ahead}
 }
 
-// claim starts unit i's reader if it was not read ahead, and tops up the
+// Claim starts unit i's reader if it was not read ahead, and tops up the
 // read-ahead of the units after it. Units without a reader (nil) are
 // skipped; claim returns nil for them.
-func (p *prefetcher) claim(i int) *readAhead {
+func (p *Prefetcher) Claim(i int) *ReadAhead {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started[i] {
 		p.waiting--
 	} else if p.readers[i] != nil {
 		p.started[i] = true
-		p.readers[i].start()
+		p.readers[i].Start()
 	}
 	for p.waiting < p.ahead && p.next < len(p.readers) {
 		j := p.next
 		p.next++
 		if !p.started[j] && p.readers[j] != nil {
 			p.started[j] = true
-			p.readers[j].start()
+			p.readers[j].Start()
 			p.waiting++
 		}
 	}

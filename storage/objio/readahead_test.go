@@ -1,4 +1,4 @@
-package job
+package objio
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 	"time"
 )
 
-func newTestReadAhead(src io.Reader, length, ahead int64) *readAhead {
+func newTestReadAhead(src io.Reader, length, ahead int64) *ReadAhead {
 	ctx, cancel := context.WithCancel(context.Background())
-	return newReadAhead(ctx, cancel, src, length, ahead)
+	return NewReadAhead(ctx, cancel, src, length, ahead)
 }
 
 // Whatever the stream's length, the source's read sizes, the consumer's
@@ -29,7 +29,7 @@ func TestReadAheadDeliversTheStream(t *testing.T) {
 	for seed := range uint64(40) {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(seed, 1))
-			data := make([]byte, rng.IntN(3*readAheadChunk))
+			data := make([]byte, rng.IntN(3*chunkSize))
 			for i := range data {
 				data[i] = byte(rng.Uint32())
 			}
@@ -44,7 +44,7 @@ func TestReadAheadDeliversTheStream(t *testing.T) {
 			if seed%4 == 0 {
 				length = -1
 			}
-			r := newTestReadAhead(src, length, rng.Int64N(3*readAheadChunk))
+			r := newTestReadAhead(src, length, rng.Int64N(3*chunkSize))
 			defer r.Close()
 			var got []byte
 			buf := make([]byte, 1+rng.IntN(100_000))
@@ -69,7 +69,7 @@ func TestReadAheadDeliversTheStream(t *testing.T) {
 
 func TestReadAheadPassesTheSourceError(t *testing.T) {
 	boom := errors.New("boom")
-	data := bytes.Repeat([]byte("x"), readAheadChunk+10)
+	data := bytes.Repeat([]byte("x"), chunkSize+10)
 	r := newTestReadAhead(io.MultiReader(bytes.NewReader(data), iotest.ErrReader(boom)), -1, 1<<20)
 	defer r.Close()
 	got, err := io.ReadAll(r)
@@ -92,15 +92,15 @@ func (c *countingSource) Read(p []byte) (int, error) {
 // A consumer that does not read holds the source at the read-ahead size.
 func TestReadAheadIsBounded(t *testing.T) {
 	src := &countingSource{}
-	r := newTestReadAhead(src, -1, 3*readAheadChunk)
+	r := newTestReadAhead(src, -1, 3*chunkSize)
 	defer r.Close()
-	r.start()
+	r.Start()
 	deadline := time.Now().Add(10 * time.Second)
 	for len(r.full) < cap(r.full) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(20 * time.Millisecond) // a read beyond the bound would show now
-	if got, want := src.n.Load(), int64(3*readAheadChunk); got != want {
+	if got, want := src.n.Load(), int64(3*chunkSize); got != want {
 		t.Fatalf("read %d bytes ahead of a consumer that read nothing, want %d", got, want)
 	}
 	if _, err := r.Read(make([]byte, 10)); err != nil {
@@ -120,7 +120,7 @@ func (b blockingSource) Read([]byte) (int, error) {
 // read-ahead's context) and a consumer waiting for data.
 func TestReadAheadCloseStopsBlockedReads(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := newReadAhead(ctx, cancel, blockingSource{ctx}, -1, 1<<20)
+	r := NewReadAhead(ctx, cancel, blockingSource{ctx}, -1, 1<<20)
 	errc := make(chan error)
 	go func() {
 		_, err := r.Read(make([]byte, 1))
@@ -138,12 +138,12 @@ func TestReadAheadCloseStopsBlockedReads(t *testing.T) {
 // claimed unit at once, in whatever order units are claimed.
 func TestPrefetcher(t *testing.T) {
 	const n = 5
-	readers := make([]*readAhead, n+1) // the last has no reader (a local file)
+	readers := make([]*ReadAhead, n+1) // the last has no reader (a local file)
 	for i := range n {
 		readers[i] = newTestReadAhead(bytes.NewReader([]byte{byte(i)}), 1, 1)
 		defer readers[i].Close()
 	}
-	p := newPrefetcher(readers, 1)
+	p := NewPrefetcher(readers, 1)
 	check := func(want ...bool) {
 		t.Helper()
 		for i, w := range want {
@@ -153,16 +153,16 @@ func TestPrefetcher(t *testing.T) {
 		}
 	}
 	check(false, false, false, false, false)
-	p.claim(0)
+	p.Claim(0)
 	check(true, true, false, false, false)
-	p.claim(3) // out of order: 1 is still the one read ahead
+	p.Claim(3) // out of order: 1 is still the one read ahead
 	check(true, true, false, true, false)
-	p.claim(1)
+	p.Claim(1)
 	check(true, true, true, true, false)
-	p.claim(2)
+	p.Claim(2)
 	check(true, true, true, true, true)
-	p.claim(4)
-	if p.claim(n) != nil {
+	p.Claim(4)
+	if p.Claim(n) != nil {
 		t.Fatal("claim of a unit without a reader returned one")
 	}
 	for i, r := range readers[:n] {
@@ -202,7 +202,7 @@ func BenchmarkReadAhead(b *testing.B) {
 			d := features.NewDecoder(spec)
 			for b.Loop() {
 				var r io.Reader = &slowSource{r: bytes.NewReader(data.Bytes()), pause: 200 * time.Microsecond}
-				var ra *readAhead
+				var ra *ReadAhead
 				if ahead > 0 {
 					ra = newTestReadAhead(r, int64(data.Len()), ahead)
 					r = ra

@@ -1,0 +1,219 @@
+package objio
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/logsmith/logsmith/storage"
+)
+
+// Backend is what a Bucket wraps: storage.S3 and storage.Local.
+type Backend interface {
+	// List calls fn for each object under prefix in key order.
+	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
+	// Open streams an object from offset; the caller closes it.
+	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	// Put writes an object whole or not at all, optionally conditionally.
+	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
+	// Delete removes an object; a missing object is not an error.
+	Delete(ctx context.Context, key string) error
+	// Stat describes an object or fails with storage.ErrNotExist.
+	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
+}
+
+// Bucket is a Backend whose calls retry transient failures under a Policy.
+// It also lists folders and collects temporary files when its backend can,
+// and says whether reading ahead pays.
+type Bucket struct {
+	b Backend
+	p Policy
+}
+
+// New wraps b so that its calls retry under p.
+func New(b Backend, p Policy) *Bucket { return &Bucket{b: b, p: p} }
+
+// Policy returns the bucket's retry policy.
+func (b *Bucket) Policy() Policy { return b.p }
+
+// Backend returns the wrapped store.
+func (b *Bucket) Backend() Backend { return b.b }
+
+// List calls fn for each object under prefix in key order. A listing that
+// fails part-way is resumed past the last object fn saw, so fn sees each
+// object once; an error from fn ends the listing and is returned as is.
+func (b *Bucket) List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error {
+	var last string
+	seen := false
+	var fnErr error
+	err := b.p.call(ctx, func(ctx context.Context) error {
+		return b.b.List(ctx, prefix, func(o storage.ObjectInfo) error {
+			if seen && o.Key <= last {
+				return nil
+			}
+			last, seen = o.Key, true
+			fnErr = fn(o)
+			return fnErr
+		})
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
+}
+
+// Open opens an object from offset, retrying the opening; the caller
+// closes the reader. Reads from it are not retried: use Stream for that.
+func (b *Bucket) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	var rc io.ReadCloser
+	err := b.p.call(ctx, func(actx context.Context) error {
+		// The attempt's bound must not cut the body's reads: open under
+		// the caller's context, and bound only the wait for the answer.
+		var err error
+		rc, err = openBounded(ctx, actx, b.b, key, offset)
+		return err
+	})
+	return rc, err
+}
+
+// openBounded opens key under ctx and gives up when bound ends first.
+func openBounded(ctx, bound context.Context, b Backend, key string, offset int64) (io.ReadCloser, error) {
+	if bound == ctx {
+		return b.Open(ctx, key, offset)
+	}
+	type opened struct {
+		rc  io.ReadCloser
+		err error
+	}
+	octx, cancel := context.WithCancel(ctx)
+	ch := make(chan opened, 1)
+	go func() {
+		rc, err := b.Open(octx, key, offset)
+		ch <- opened{rc, err}
+	}()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			cancel()
+			return nil, o.err
+		}
+		return &cancelOnClose{ReadCloser: o.rc, cancel: cancel}, nil
+	case <-bound.Done():
+		cancel()
+		go func() {
+			if o := <-ch; o.rc != nil {
+				o.rc.Close()
+			}
+		}()
+		return nil, bound.Err()
+	}
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// Put writes an object whole or not at all. It retries only when r can be
+// rewound (an io.Seeker, such as a bytes.Reader); a conditional Put whose
+// first answer was lost may then fail with storage.ErrPrecondition although
+// the object is the one written, which conditional writers check.
+func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error) {
+	seeker, ok := r.(io.Seeker)
+	if !ok {
+		return b.b.Put(ctx, key, r, size, opts)
+	}
+	var info storage.ObjectInfo
+	err := b.p.call(ctx, func(ctx context.Context) error {
+		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		var err error
+		info, err = b.b.Put(ctx, key, r, size, opts)
+		return err
+	})
+	return info, err
+}
+
+// Delete removes an object; a missing object is not an error.
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	return b.p.call(ctx, func(ctx context.Context) error { return b.b.Delete(ctx, key) })
+}
+
+// Stat describes an object or fails with storage.ErrNotExist.
+func (b *Bucket) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
+	var info storage.ObjectInfo
+	err := b.p.call(ctx, func(ctx context.Context) error {
+		var err error
+		info, err = b.b.Stat(ctx, key)
+		return err
+	})
+	return info, err
+}
+
+type dirLister interface {
+	ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error
+}
+
+// ListDirs calls fn with each folder directly under prefix, in order, once
+// each. It fails with errors.ErrUnsupported when the backend cannot list
+// folders.
+func (b *Bucket) ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error {
+	dl, ok := b.b.(dirLister)
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	var last string
+	seen := false
+	var fnErr error
+	err := b.p.call(ctx, func(ctx context.Context) error {
+		return dl.ListDirs(ctx, prefix, func(d string) error {
+			if seen && d <= last {
+				return nil
+			}
+			last, seen = d, true
+			fnErr = fn(d)
+			return fnErr
+		})
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
+}
+
+type tempCollector interface {
+	RemoveStaleTemp(ctx context.Context, prefix string, olderThan time.Time) (int, error)
+}
+
+// RemoveStaleTemp removes temporary files of killed writes under prefix
+// older than olderThan, when the backend leaves such files (a local
+// folder); it returns how many it removed.
+func (b *Bucket) RemoveStaleTemp(ctx context.Context, prefix string, olderThan time.Time) (int, error) {
+	tc, ok := b.b.(tempCollector)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	err := b.p.call(ctx, func(ctx context.Context) error {
+		k, err := tc.RemoveStaleTemp(ctx, prefix, olderThan)
+		n += k
+		return err
+	})
+	return n, err
+}
+
+// ReadAheadPays reports whether reading an object ahead of its consumer
+// saves time: true for a remote store, false for a local folder, whose
+// kernel already reads ahead (a second copy of every byte costs CPU).
+func (b *Bucket) ReadAheadPays() bool {
+	r, ok := b.b.(interface{ ReadAheadPays() bool })
+	return ok && r.ReadAheadPays()
+}
