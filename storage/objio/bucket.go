@@ -53,8 +53,10 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(storage.Object
 				return nil
 			}
 			last, seen = o.Key, true
-			fnErr = fn(o)
-			return fnErr
+			if fnErr = fn(o); fnErr != nil {
+				return &final{fnErr}
+			}
+			return nil
 		})
 	})
 	if fnErr != nil {
@@ -179,8 +181,10 @@ func (b *Bucket) ListDirs(ctx context.Context, prefix string, fn func(dir string
 				return nil
 			}
 			last, seen = d, true
-			fnErr = fn(d)
-			return fnErr
+			if fnErr = fn(d); fnErr != nil {
+				return &final{fnErr}
+			}
+			return nil
 		})
 	})
 	if fnErr != nil {

@@ -61,6 +61,11 @@ func (p Policy) call(ctx context.Context, fn func(ctx context.Context) error) er
 	return p.do(ctx, p.Attempt, fn)
 }
 
+// final ends the retries with err as it is: a caller's callback failed.
+type final struct{ err error }
+
+func (f *final) Error() string { return f.err.Error() }
+
 // giveUp is the error after the last attempt: the cause, then how long it
 // was retried.
 type giveUp struct {
@@ -87,6 +92,10 @@ func (p Policy) do(ctx context.Context, attemptBound time.Duration, fn func(ctx 
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer in %v: %w", attemptBound, io.ErrNoProgress) // transient
+		}
+		var f *final
+		if errors.As(err, &f) {
+			return f.err
 		}
 		if err == nil || Permanent(err) {
 			return err
