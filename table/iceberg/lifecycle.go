@@ -1,0 +1,205 @@
+package iceberg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	icetable "github.com/apache/iceberg-go/table"
+)
+
+// File is one data file of a table's current snapshot.
+type File struct {
+	URL  string // s3://… or file://…
+	Date string // the UTC date of its rows' window_start
+	Rows int64
+	Size int64
+}
+
+// Files lists the data files of the current snapshot (or of snapshot id,
+// when not 0), sorted by date and URL: what a reader of that snapshot reads.
+func (t *Table) Files(ctx context.Context, snapshotID int64) ([]File, error) {
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tbl.CurrentSnapshot() == nil {
+		return nil, nil
+	}
+	var opts []icetable.ScanOption
+	if snapshotID != 0 {
+		opts = append(opts, icetable.WithSnapshotID(snapshotID))
+	}
+	tasks, err := tbl.Scan(opts...).PlanFiles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list files of %s: %w", t.Identifier(), err)
+	}
+	files := make([]File, 0, len(tasks))
+	for _, task := range tasks {
+		f := File{URL: task.File.FilePath(), Rows: task.File.Count(), Size: task.File.FileSizeBytes()}
+		if d, ok := partitionDay(task.File); ok {
+			f.Date = time.Unix(d*86400, 0).UTC().Format(time.DateOnly)
+		}
+		files = append(files, f)
+	}
+	slices.SortFunc(files, func(a, b File) int {
+		return strings.Compare(a.Date+" "+a.URL, b.Date+" "+b.URL)
+	})
+	return files, nil
+}
+
+// Snapshot is one snapshot of a table, as show prints it.
+type Snapshot struct {
+	ID          int64
+	ParentID    int64 // 0 for the first
+	CommittedAt time.Time
+	Operation   string // append, overwrite, delete, replace
+	Current     bool
+	// Set by logsmith's commits; empty for a snapshot another writer made.
+	Date, RunID, Version, ConfigHash, Inputs string
+	Rows                                     int64
+}
+
+// Snapshots lists the table's retained snapshots, oldest first.
+func (t *Table) Snapshots(ctx context.Context) ([]Snapshot, error) {
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cur int64
+	if s := tbl.CurrentSnapshot(); s != nil {
+		cur = s.SnapshotID
+	}
+	var out []Snapshot
+	for _, s := range tbl.Metadata().Snapshots() {
+		o := Snapshot{ID: s.SnapshotID, CommittedAt: time.UnixMilli(s.TimestampMs).UTC(), Current: s.SnapshotID == cur}
+		if s.ParentSnapshotID != nil {
+			o.ParentID = *s.ParentSnapshotID
+		}
+		if s.Summary != nil {
+			p := s.Summary.Properties
+			o.Operation = string(s.Summary.Operation)
+			o.Date, o.RunID, o.Version, o.ConfigHash, o.Inputs = p[summaryDate], p[summaryRunID], p[summaryVersion], p[summaryConfigHash], p[summaryInputs]
+			o.Rows, _ = strconv.ParseInt(p[summaryRows], 10, 64)
+		}
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b Snapshot) int { return a.CommittedAt.Compare(b.CommittedAt) })
+	return out, nil
+}
+
+// GCOptions bound what GC removes.
+type GCOptions struct {
+	// ExpireOlderThan expires snapshots older than this (0: 7 days), but
+	// RetainLast (0: 1) snapshots of the main branch are always kept, and so
+	// is the current one.
+	ExpireOlderThan time.Duration
+	RetainLast      int
+	// OrphanOlderThan removes files under the table's location that no
+	// retained snapshot or metadata file references and that are older
+	// than this (0: 3 days, Iceberg's default). It must exceed the longest
+	// commit: a commit's files exist before the commit does. Negative
+	// skips orphan removal.
+	OrphanOlderThan time.Duration
+}
+
+// GCResult says what GC did.
+type GCResult struct {
+	ExpiredSnapshots int
+	// RemovedFiles are the orphan files removed (data, manifests, metadata
+	// and input ledgers no retained snapshot or head refers to).
+	RemovedFiles []string
+}
+
+// GC expires old snapshots (deleting the files only they referenced) and
+// then removes orphan files. Files of retained snapshots, the metadata and
+// the input ledgers that retained snapshots and heads refer to are never
+// removed.
+func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
+	if o.ExpireOlderThan == 0 {
+		o.ExpireOlderThan = 7 * 24 * time.Hour
+	}
+	if o.RetainLast == 0 {
+		o.RetainLast = 1
+	}
+	if o.OrphanOlderThan == 0 {
+		o.OrphanOlderThan = 72 * time.Hour
+	}
+	var res GCResult
+	var tbl *icetable.Table
+	for attempt := 0; ; attempt++ {
+		var err error
+		if tbl, err = t.load(ctx); err != nil {
+			return res, err
+		}
+		before := len(tbl.Metadata().Snapshots())
+		tx := tbl.NewTransaction()
+		if err := tx.ExpireSnapshots(icetable.WithOlderThan(o.ExpireOlderThan), icetable.WithRetainLast(o.RetainLast)); err != nil {
+			return res, fmt.Errorf("expire snapshots of %s: %w", t.Identifier(), err)
+		}
+		next, err := tx.Commit(ctx)
+		if errors.Is(err, icetable.ErrCommitFailed) && attempt < 20 {
+			if err := sleep(ctx, attempt); err != nil {
+				return res, err
+			}
+			continue
+		}
+		if err != nil {
+			return res, fmt.Errorf("expire snapshots of %s: %w", t.Identifier(), err)
+		}
+		res.ExpiredSnapshots = before - len(next.Metadata().Snapshots())
+		tbl = next
+		break
+	}
+	if o.OrphanOlderThan < 0 {
+		return res, nil
+	}
+	// Iceberg knows nothing of the input ledgers: keep those a retained
+	// snapshot or a head refers to.
+	live := map[string]bool{}
+	for _, s := range tbl.Metadata().Snapshots() {
+		if s.Summary != nil && s.Summary.Properties[summaryInputs] != "" {
+			live[path.Base(s.Summary.Properties[summaryInputs])] = true
+		}
+	}
+	hs, err := heads(tbl)
+	if err != nil {
+		return res, err
+	}
+	for _, h := range hs {
+		if h.Inputs != "" {
+			live[path.Base(h.Inputs)] = true
+		}
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return res, err
+	}
+	var mu sync.Mutex // the delete function runs on several goroutines
+	_, err = tbl.DeleteOrphanFiles(ctx,
+		icetable.WithFilesOlderThan(o.OrphanOlderThan),
+		icetable.WithDeleteFunc(func(p string) error {
+			base := path.Base(p)
+			if strings.HasPrefix(base, "logsmith-inputs-") && live[base] {
+				return nil
+			}
+			if err := fs.Remove(p); err != nil {
+				return err
+			}
+			mu.Lock()
+			res.RemovedFiles = append(res.RemovedFiles, p)
+			mu.Unlock()
+			return nil
+		}))
+	if err != nil {
+		return res, fmt.Errorf("remove orphan files of %s: %w", t.Identifier(), err)
+	}
+	slices.Sort(res.RemovedFiles)
+	return res, nil
+}

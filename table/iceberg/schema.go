@@ -1,0 +1,238 @@
+package iceberg
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
+	icetable "github.com/apache/iceberg-go/table"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// ErrIncompatible means a table's schema contract differs from the run's in
+// a way that would change the meaning of rows already committed: a
+// column's type or nullability, the window, the group-by dimensions or the
+// schema's major version. Such a run must write to another table or
+// namespace.
+var ErrIncompatible = errors.New("iceberg table is incompatible with this run's schema")
+
+// Table properties that record the schema contract.
+const (
+	propSchemaVersion = "logsmith.schema-version"
+	propWindow        = "logsmith.window"
+	propDimensions    = "logsmith.dimensions"
+	propHeadPrefix    = "logsmith.head."
+)
+
+// partitionField is the name of the day(window_start) partition field.
+const partitionField = "window_start_day"
+
+// TableName names the table of window w: features_5m, features_15m_5m (a
+// 15-minute window every 5 minutes).
+func TableName(w features.Window) string {
+	return "features_" + strings.ReplaceAll(w.String(), "-every-", "_")
+}
+
+// icebergType maps a features column type.
+func icebergType(c features.Column) (iceberg.Type, error) {
+	switch c.Type {
+	case "timestamp_ms_utc":
+		return iceberg.PrimitiveTypes.TimestampTz, nil
+	case "string":
+		return iceberg.PrimitiveTypes.String, nil
+	case "int64":
+		return iceberg.PrimitiveTypes.Int64, nil
+	case "float64":
+		return iceberg.PrimitiveTypes.Float64, nil
+	}
+	return nil, fmt.Errorf("column %s: no iceberg type for %q", c.Name, c.Type)
+}
+
+// newSchema is the Iceberg schema of a new table with cols.
+func newSchema(cols features.Columns) (*iceberg.Schema, error) {
+	var fields []iceberg.NestedField
+	for i, c := range cols.Schema() {
+		t, err := icebergType(c)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, iceberg.NestedField{ID: i + 1, Name: c.Name, Type: t, Required: !c.Nullable, Doc: c.Meaning})
+	}
+	return iceberg.NewSchema(0, fields...), nil
+}
+
+// contract is what a run expects of its table's properties.
+func contractProps(w features.Window, cols features.Columns) iceberg.Properties {
+	return iceberg.Properties{
+		propSchemaVersion: features.SchemaVersion,
+		propWindow:        w.String(),
+		propDimensions:    strings.Join(cols.Dims, ","),
+	}
+}
+
+// evolution says what a run must add to a table's schema, or why it cannot
+// write to it at all.
+func evolution(sc *iceberg.Schema, props iceberg.Properties, w features.Window, cols features.Columns) (add []features.Column, err error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, a...), ErrIncompatible)
+	}
+	if got := props[propWindow]; got != w.String() {
+		return nil, bad("table holds window %q, this run writes window %q", got, w.String())
+	}
+	if got, want := props[propDimensions], strings.Join(cols.Dims, ","); got != want {
+		return nil, bad("table is grouped by %q, this run groups by %q", got, want)
+	}
+	if got := props[propSchemaVersion]; major(got) != major(features.SchemaVersion) {
+		return nil, bad("table has schema version %s, this run writes %s (columns renamed or removed)", got, features.SchemaVersion)
+	}
+	ours := map[string]bool{}
+	for _, c := range cols.Schema() {
+		ours[c.Name] = true
+		t, err := icebergType(c)
+		if err != nil {
+			return nil, err
+		}
+		f, ok := sc.FindFieldByName(c.Name)
+		if !ok {
+			add = append(add, c)
+			continue
+		}
+		if !f.Type.Equals(t) {
+			return nil, bad("column %s is %s in the table, this run writes %s", c.Name, f.Type, t)
+		}
+		if c.Nullable && f.Required {
+			return nil, bad("column %s is required in the table, this run may write nulls", c.Name)
+		}
+	}
+	for _, f := range sc.Fields() {
+		if !ours[f.Name] && f.Required {
+			return nil, bad("table has required column %s that this run does not write", f.Name)
+		}
+	}
+	return add, nil
+}
+
+func major(v string) string {
+	m, _, _ := strings.Cut(v, ".")
+	return m
+}
+
+// columnValue returns the value of column c of r: time.Time, string, int64,
+// float64 or nil.
+func columnValue(cols features.Columns, name string) (func(r *features.Row) any, error) {
+	f64 := func(p func(r *features.Row) *float64) func(r *features.Row) any {
+		return func(r *features.Row) any {
+			if v := p(r); v != nil {
+				return *v
+			}
+			return nil
+		}
+	}
+	for i, d := range cols.Dims {
+		if d == name {
+			return func(r *features.Row) any {
+				if i < len(r.Group) {
+					return r.Group[i]
+				}
+				return ""
+			}, nil
+		}
+	}
+	switch name {
+	case "window_start":
+		return func(r *features.Row) any { return r.WindowStart }, nil
+	case "window_end":
+		return func(r *features.Row) any { return r.WindowEnd }, nil
+	case "request_count":
+		return func(r *features.Row) any { return r.RequestCount }, nil
+	case "error_count":
+		return func(r *features.Row) any { return r.ErrorCount }, nil
+	case "warn_count":
+		return func(r *features.Row) any { return r.WarnCount }, nil
+	case "error_rate":
+		return f64(func(r *features.Row) *float64 { return r.ErrorRate }), nil
+	case "latency_avg_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyAvg }), nil
+	case "latency_min_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyMin }), nil
+	case "latency_max_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyMax }), nil
+	case "latency_stddev_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyStddev }), nil
+	case "latency_p50_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyP50 }), nil
+	case "latency_p90_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyP90 }), nil
+	case "latency_p95_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyP95 }), nil
+	case "latency_p99_ms":
+		return f64(func(r *features.Row) *float64 { return r.LatencyP99 }), nil
+	case "status_2xx":
+		return func(r *features.Row) any { return r.Status2xx }, nil
+	case "status_3xx":
+		return func(r *features.Row) any { return r.Status3xx }, nil
+	case "status_4xx":
+		return func(r *features.Row) any { return r.Status4xx }, nil
+	case "status_5xx":
+		return func(r *features.Row) any { return r.Status5xx }, nil
+	case "bytes_sum":
+		return func(r *features.Row) any { return r.BytesSum }, nil
+	case "distinct_count":
+		return func(r *features.Row) any { return r.DistinctCount }, nil
+	}
+	return nil, fmt.Errorf("column %s: no value in features.Row", name)
+}
+
+// record builds one Arrow record of rows in the table schema sc, restricted
+// to the run's columns (a column the table has and the run does not write
+// is left out: null, since such columns are optional). Its fields carry the
+// table's field ids.
+func record(sc *iceberg.Schema, cols features.Columns, rows []features.Row) (arrow.RecordBatch, error) {
+	var names []string
+	for _, c := range cols.Schema() {
+		names = append(names, c.Name)
+	}
+	sel, err := sc.Select(true, names...)
+	if err != nil {
+		return nil, fmt.Errorf("select run columns: %w", err)
+	}
+	as, err := icetable.SchemaToArrowSchema(sel, nil, true, false)
+	if err != nil {
+		return nil, fmt.Errorf("arrow schema: %w", err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, as)
+	defer b.Release()
+	for i, f := range as.Fields() {
+		get, err := columnValue(cols, f.Name)
+		if err != nil {
+			return nil, err
+		}
+		fb := b.Field(i)
+		for j := range rows {
+			v := get(&rows[j])
+			if v == nil {
+				fb.AppendNull()
+				continue
+			}
+			switch fb := fb.(type) {
+			case *array.TimestampBuilder:
+				fb.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
+			case *array.StringBuilder:
+				fb.Append(v.(string))
+			case *array.Int64Builder:
+				fb.Append(v.(int64))
+			case *array.Float64Builder:
+				fb.Append(v.(float64))
+			default:
+				return nil, fmt.Errorf("column %s: no arrow builder for %s", f.Name, f.Type)
+			}
+		}
+	}
+	return b.NewRecordBatch(), nil
+}

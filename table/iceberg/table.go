@@ -1,0 +1,176 @@
+package iceberg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	icetable "github.com/apache/iceberg-go/table"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// Table is one feature table in the catalog. Its methods load the table's
+// current metadata from the catalog on every call; it is safe for
+// concurrent use.
+type Table struct {
+	c      *Catalog
+	name   string
+	window features.Window
+	cols   features.Columns
+	write  bool // opened by Catalog.Table: may commit
+}
+
+// Table opens the table of window w for a run writing cols, creating it
+// when it does not exist and adding the columns it lacks (schema
+// evolution). A table whose contract differs otherwise is refused with an
+// error wrapping ErrIncompatible.
+func (c *Catalog) Table(ctx context.Context, w features.Window, cols features.Columns) (*Table, error) {
+	if err := cols.Validate(); err != nil {
+		return nil, err
+	}
+	name := TableName(w)
+	t := &Table{c: c, name: name, window: w, cols: cols, write: true}
+	for attempt := 0; ; attempt++ {
+		tbl, err := c.cat.LoadTable(ctx, c.ident(name))
+		if errors.Is(err, catalog.ErrNoSuchTable) {
+			err = t.create(ctx)
+			if errors.Is(err, catalog.ErrTableAlreadyExists) {
+				continue // created by another run meanwhile
+			}
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load iceberg table %s: %w", name, err)
+		}
+		err = t.evolve(ctx, tbl)
+		if errors.Is(err, icetable.ErrCommitFailed) && attempt < 10 {
+			if err := sleep(ctx, attempt); err != nil {
+				return nil, err
+			}
+			continue // changed by another run meanwhile: check again
+		}
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+}
+
+// OpenTable opens an existing table by name for reading and GC (ls, show,
+// files, gc): no schema is checked. It wraps catalog.ErrNoSuchTable when
+// there is none.
+func (c *Catalog) OpenTable(ctx context.Context, name string) (*Table, error) {
+	if _, err := c.cat.LoadTable(ctx, c.ident(name)); err != nil {
+		return nil, fmt.Errorf("load iceberg table %s: %w", name, err)
+	}
+	return &Table{c: c, name: name}, nil
+}
+
+// Name is the table's name in its namespace, e.g. features_5m.
+func (t *Table) Name() string { return t.name }
+
+// Identifier is the table's full name, namespace first (logsmith.features_5m).
+func (t *Table) Identifier() string { return catalog.ObjectNameFromIdent(t.c.ident(t.name)) }
+
+func (t *Table) create(ctx context.Context) error {
+	sc, err := newSchema(t.cols)
+	if err != nil {
+		return err
+	}
+	spec, err := iceberg.NewPartitionSpecOpts(iceberg.AddPartitionFieldByName("window_start", partitionField, iceberg.DayTransform{}, sc, nil))
+	if err != nil {
+		return fmt.Errorf("partition spec: %w", err)
+	}
+	props := contractProps(t.window, t.cols)
+	props[icetable.ParquetCompressionKey] = "zstd"
+	// Keep a bounded metadata log: each commit writes a metadata file.
+	props[icetable.MetadataDeleteAfterCommitEnabledKey] = "true"
+	props[icetable.MetadataPreviousVersionsMaxKey] = "20"
+	_, err = t.c.cat.CreateTable(ctx, t.c.ident(t.name), sc,
+		catalog.WithPartitionSpec(&spec),
+		catalog.WithLocation(t.c.location(t.name)),
+		catalog.WithProperties(props))
+	if err != nil {
+		return fmt.Errorf("create iceberg table %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// evolve checks tbl against the run's contract and adds the columns it
+// lacks, in one commit.
+func (t *Table) evolve(ctx context.Context, tbl *icetable.Table) error {
+	add, err := evolution(tbl.Schema(), tbl.Properties(), t.window, t.cols)
+	if err != nil {
+		return fmt.Errorf("iceberg table %s: %w", t.Identifier(), err)
+	}
+	newer := tbl.Properties()[propSchemaVersion] != features.SchemaVersion
+	if len(add) == 0 && !newer {
+		return nil
+	}
+	tx := tbl.NewTransaction()
+	if len(add) > 0 {
+		us := tx.UpdateSchema(true, false)
+		for _, c := range add {
+			typ, err := icebergType(c)
+			if err != nil {
+				return err
+			}
+			// Added columns are optional: rows committed before have none.
+			us = us.AddColumn([]string{c.Name}, typ, c.Meaning, false, nil)
+		}
+		if err := us.Commit(); err != nil {
+			return fmt.Errorf("evolve iceberg table %s: %w", t.Identifier(), err)
+		}
+	}
+	if newer {
+		// Only ever raised: an older logsmith writing a newer table
+		// leaves the version as it is.
+		if cur := tbl.Properties()[propSchemaVersion]; versionLess(cur, features.SchemaVersion) {
+			if err := tx.SetProperties(iceberg.Properties{propSchemaVersion: features.SchemaVersion}); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("evolve iceberg table %s: %w", t.Identifier(), err)
+	}
+	return nil
+}
+
+// versionLess compares "major.minor" versions.
+func versionLess(a, b string) bool {
+	var am, an, bm, bn int
+	fmt.Sscanf(a, "%d.%d", &am, &an)
+	fmt.Sscanf(b, "%d.%d", &bm, &bn)
+	return am < bm || am == bm && an < bn
+}
+
+// load reads the table's current metadata from the catalog.
+func (t *Table) load(ctx context.Context) (*icetable.Table, error) {
+	tbl, err := t.c.cat.LoadTable(ctx, t.c.ident(t.name))
+	if err != nil {
+		return nil, fmt.Errorf("load iceberg table %s: %w", t.name, err)
+	}
+	return tbl, nil
+}
+
+// sleep waits before retry attempt n+1: 50ms doubling up to 2s, jittered.
+func sleep(ctx context.Context, n int) error {
+	d := 50 * time.Millisecond << min(n, 6)
+	d = min(d, 2*time.Second)
+	d = d/2 + rand.N(d/2+1)
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-time.After(d):
+		return nil
+	}
+}
