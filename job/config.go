@@ -17,6 +17,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage/objio"
 )
 
@@ -100,15 +101,9 @@ type Config struct {
 // JOB_COMPLETION_INDEX with --shards n.
 func (c *Config) shard() (i, n int, ok bool) {
 	if c.Shard != "" {
-		a, b, found := strings.Cut(c.Shard, "/")
-		i, err1 := strconv.Atoi(a)
-		n, err2 := strconv.Atoi(b)
-		if !found || err1 != nil || err2 != nil || i < 0 || n < 1 || i >= n || n > 10000 {
-			return 0, 0, false
-		}
-		return i, n, true
+		return shard.Parse(c.Shard)
 	}
-	if c.Shards > 0 && c.CompletionIndex >= 0 && c.CompletionIndex < c.Shards && c.Shards <= 10000 {
+	if c.Shards > 0 && c.CompletionIndex >= 0 && c.CompletionIndex < c.Shards && c.Shards <= shard.MaxShards {
 		return c.CompletionIndex, c.Shards, true
 	}
 	return 0, 0, false

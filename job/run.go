@@ -94,12 +94,7 @@ type objectResult struct {
 }
 
 // Reject is a sample of a skipped line, written to <output>/_rejects/.
-type Reject struct {
-	Object string `json:"object"`
-	Line   int64  `json:"line"`
-	Reason string `json:"reason"`
-	Raw    string `json:"raw"` // truncated to 1 KiB; empty for over-long lines
-}
+type Reject = features.Reject
 
 // taskState is reused across tasks to keep buffers and decoders warm.
 type taskState struct {

@@ -3,60 +3,26 @@ package job
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
 )
-
-// ShardFormatVersion is the version of shard partial objects.
-// Version 2 added the heads the shard started from; 3 names them by
-// commit (table.Head.CommitID) instead of ETag.
-const ShardFormatVersion = 3
-
-var shardMagic = []byte("LSSHARD1")
-
-// ShardHeader describes a shard partial: which run, date and shard it is,
-// the whole listing every shard of the run saw, and the units it covered.
-type ShardHeader struct {
-	FormatVersion int             `json:"format_version"`
-	RunID         string          `json:"run_id"`
-	Date          string          `json:"date"`
-	Shard         int             `json:"shard"`
-	Shards        int             `json:"shards"`
-	ConfigHash    string          `json:"config_hash"`
-	Version       string          `json:"logsmith_version"`
-	Inputs        []ManifestInput `json:"inputs"`  // every input object of the run, listed by this shard
-	Units         []string        `json:"units"`   // every unit of the run
-	Covered       []string        `json:"covered"` // the units this shard read
-	BytesRead     int64           `json:"bytes_read"`
-	BytesDecoded  int64           `json:"bytes_decoded"`
-	Damaged       []DamagedObject `json:"damaged_objects,omitempty"`
-	Rejects       []Reject        `json:"rejects,omitempty"`
-	// Heads are the manifest ETags of the date in each table (by table
-	// folder) when the shard started: the merge commits against them.
-	Heads map[string]map[string]string `json:"heads"`
-}
-
-func shardName(i, n int) string { return fmt.Sprintf("shard-%d-of-%d", i, n) }
 
 // writeShard stores this shard's partial under
 // <output>/_partials/date=D/run=ID/shard-i-of-n:
 //
 //	"LSSHARD1" | uvarint header length | header JSON | zstd(partial binary)
-func (rs *runState) writeShard(ctx context.Context, shard, shards int, all, mine []unit, agg *aggregate) (*Summary, error) {
-	h := ShardHeader{
-		FormatVersion: ShardFormatVersion, RunID: rs.runID, Date: rs.date, Shard: shard, Shards: shards,
+func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, agg *aggregate) (*Summary, error) {
+	h := shard.Header{
+		RunID: rs.runID, Date: rs.date, Shard: i, Shards: n,
 		ConfigHash: rs.configHash, Version: rs.opts.Version, Inputs: rs.manifestInputs,
 		BytesRead: agg.bytesRead, BytesDecoded: agg.bytesDecoded, Damaged: agg.damaged, Rejects: agg.rejects,
 		Heads: rs.heads,
@@ -68,28 +34,15 @@ func (rs *runState) writeShard(ctx context.Context, shard, shards int, all, mine
 		h.Covered = append(h.Covered, u.shardID())
 	}
 	slices.Sort(h.Units)
-	hj, err := json.Marshal(h)
-	if err != nil {
-		return nil, fmt.Errorf("encode shard header: %w", err)
-	}
-	pb, err := agg.partial.MarshalBinary()
+	data, err := shard.Encode(h, agg.partial)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.Write(shardMagic)
-	buf.Write(binary.AppendUvarint(nil, uint64(len(hj))))
-	buf.Write(hj)
-	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
-	_, _ = zw.Write(pb)
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compress shard: %w", err)
-	}
-	key := rs.output().PartialsPrefix(rs.date, rs.runID) + shardName(shard, shards)
-	if _, err := rs.out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{}); err != nil {
+	key := rs.output().PartialsPrefix(rs.date, rs.runID) + shard.Name(i, n)
+	if _, err := rs.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
 		return nil, storageErr(fmt.Errorf("write shard: %w", err))
 	}
-	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.date, "shard", shard, "shards", shards, "units", len(mine), "key", key)
+	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.date, "shard", i, "shards", n, "units", len(mine), "key", key)
 	sum := rs.sum
 	sum.BytesRead, sum.BytesDecoded, sum.Damaged = agg.bytesRead, agg.bytesDecoded, agg.damaged
 	c := agg.partial.Counts
@@ -98,39 +51,6 @@ func (rs *runState) writeShard(ctx context.Context, shard, shards int, all, mine
 	sum.Objects = len(mine)
 	sum.Files = []string{key}
 	return rs.done(), nil
-}
-
-// readShard decodes a shard object.
-func readShard(data []byte) (*ShardHeader, *features.Partial, error) {
-	if !bytes.HasPrefix(data, shardMagic) {
-		return nil, nil, errors.New("not a logsmith shard (bad magic)")
-	}
-	rest := data[len(shardMagic):]
-	n, k := binary.Uvarint(rest)
-	if k <= 0 || n > uint64(len(rest)-k) {
-		return nil, nil, errors.New("corrupt shard header")
-	}
-	var h ShardHeader
-	if err := json.Unmarshal(rest[k:k+int(n)], &h); err != nil {
-		return nil, nil, fmt.Errorf("decode shard header: %w", err)
-	}
-	if h.FormatVersion != ShardFormatVersion {
-		return nil, nil, fmt.Errorf("shard format %d, want %d", h.FormatVersion, ShardFormatVersion)
-	}
-	zr, err := zstd.NewReader(bytes.NewReader(rest[k+int(n):]), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<30))
-	if err != nil {
-		return nil, nil, err
-	}
-	defer zr.Close()
-	pb, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("decompress shard: %w", err)
-	}
-	p, err := features.UnmarshalPartial(pb)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &h, p, nil
 }
 
 // Merge checks that every shard of a run is present, from this run and this
@@ -162,8 +82,8 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	byIndex := map[int]storage.ObjectInfo{}
 	for _, o := range objs {
 		name := strings.TrimPrefix(o.Key, prefix)
-		var i, n int
-		if _, err := fmt.Sscanf(name, "shard-%d-of-%d", &i, &n); err != nil || shardName(i, n) != name {
+		i, n, ok := shard.ParseName(name)
+		if !ok {
 			return nil, mergeErr("unexpected object %s among the shards", o.Key)
 		}
 		if shards >= 0 && n != shards {
@@ -174,30 +94,35 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	for i := range shards {
 		if _, ok := byIndex[i]; !ok {
-			return nil, &kindError{KindStorage, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shardName(i, shards))}
+			return nil, &kindError{KindStorage, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))}
 		}
 	}
 	agg := &aggregate{partial: rs.newPartial()}
-	covered := map[string]int{}
+	var covered [][]string
 	var units []string
 	for i := range shards {
 		o := byIndex[i]
-		var data []byte
-		err := rs.policy().Do(ctx, "read "+o.Key, func(ctx context.Context) error {
+		var h *shard.Header
+		var p *features.Partial
+		err := rs.policy().Do(ctx, "read shard "+o.Key, func(ctx context.Context) error {
 			rc, err := rs.out.Open(ctx, o.Key, 0)
 			if err != nil {
 				return err
 			}
 			defer rc.Close()
-			data, err = io.ReadAll(io.LimitReader(rc, 16<<30))
+			raw := &countingReader{r: rc}
+			h, p, err = shard.Read(raw)
+			if err != nil && raw.err == nil {
+				return objio.Final(&badShard{err}) // the object, not the store
+			}
 			return err
 		})
+		var bad *badShard
+		if errors.As(err, &bad) {
+			return nil, mergeErr("%s: %v", o.Key, bad.err)
+		}
 		if err != nil {
 			return nil, storageErr(err)
-		}
-		h, p, err := readShard(data)
-		if err != nil {
-			return nil, mergeErr("%s: %v", o.Key, err)
 		}
 		switch {
 		case h.RunID != rs.runID:
@@ -219,9 +144,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, &kindError{KindLostRace, fmt.Errorf("merge %s run %s: the date was committed while its shards started (%s saw another head than shard 0): %w",
 				rs.date, rs.runID, o.Key, table.ErrLostRace)}
 		}
-		for _, u := range h.Covered {
-			covered[u]++
-		}
+		covered = append(covered, h.Covered)
 		agg.bytesRead += h.BytesRead
 		agg.bytesDecoded += h.BytesDecoded
 		agg.damaged = append(agg.damaged, h.Damaged...)
@@ -230,14 +153,8 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, mergeErr("%s: %v", o.Key, err)
 		}
 	}
-	for _, u := range units {
-		if covered[u] != 1 {
-			return nil, mergeErr("input %s is covered by %d shards, want exactly 1", u, covered[u])
-		}
-		delete(covered, u)
-	}
-	for u := range covered {
-		return nil, mergeErr("a shard covered %s, which is not in the listing", u)
+	if err := shard.CheckCoverage(units, covered); err != nil {
+		return nil, mergeErr("%v", err)
 	}
 	rs.sum.Objects = len(rs.manifestInputs)
 	rs.log.Info("merging shards", "run_id", rs.runID, "date", rs.date, "shards", shards, "objects", len(rs.manifestInputs))
@@ -262,6 +179,12 @@ func sameHeads(a, b map[string]map[string]string) bool {
 	}
 	return true
 }
+
+// badShard is a shard object that cannot be decoded: retrying its read
+// cannot help.
+type badShard struct{ err error }
+
+func (b *badShard) Error() string { return b.err.Error() }
 
 func mergeErr(format string, args ...any) error {
 	return &kindError{KindBadData, fmt.Errorf("merge: "+format, args...)}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage/objio"
 )
 
@@ -112,62 +113,14 @@ func assignShard(units []unit, i, n int) []unit {
 	return mine
 }
 
-// dealShards returns the shard (0 to n-1) of each unit, by index: units are
-// dealt out by size, largest first (ties by id), each to the shard with the
-// fewest bytes so far (ties to the lowest shard). It depends only on the
-// listing; plan uses it to foresee the slowest shard.
+// dealShards returns the shard (0 to n-1) of each unit, by index (see
+// shard.Deal); plan uses it to foresee the slowest shard.
 func dealShards(units []unit, n int) []int {
-	order := make([]int, len(units))
-	for k := range order {
-		order[k] = k
+	us := make([]shard.Unit, len(units))
+	for k, u := range units {
+		us[k] = shard.Unit{ID: u.id(), Size: u.size()}
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(units[b].size(), units[a].size()); c != 0 {
-			return c
-		}
-		return cmp.Compare(units[a].id(), units[b].id())
-	})
-	// A min-heap of shards by (load, index): its top is the shard with the
-	// fewest bytes, the lowest among equals.
-	h := make([]shardLoad, n)
-	for s := range h {
-		h[s] = shardLoad{shard: s}
-	}
-	shard := make([]int, len(units))
-	for _, k := range order {
-		shard[k] = h[0].shard
-		h[0].load += units[k].size()
-		siftDown(h)
-	}
-	return shard
-}
-
-type shardLoad struct {
-	load  int64
-	shard int
-}
-
-func (a shardLoad) less(b shardLoad) bool {
-	return a.load < b.load || a.load == b.load && a.shard < b.shard
-}
-
-// siftDown restores the heap order of h after h[0] grew.
-func siftDown(h []shardLoad) {
-	i := 0
-	for {
-		m, l, r := i, 2*i+1, 2*i+2
-		if l < len(h) && h[l].less(h[m]) {
-			m = l
-		}
-		if r < len(h) && h[r].less(h[m]) {
-			m = r
-		}
-		if m == i {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
+	return shard.Deal(us, n)
 }
 
 // rangeReader passes the lines that start in [off, end) of a stream that

@@ -61,7 +61,11 @@ func (p Policy) call(ctx context.Context, fn func(ctx context.Context) error) er
 	return p.do(ctx, p.Attempt, fn)
 }
 
-// final ends the retries with err as it is: a caller's callback failed.
+// Final marks err as one that retrying cannot help (a callback failed, or
+// the object read is damaged): Do and the bucket return it at once, as it
+// is.
+func Final(err error) error { return &final{err} }
+
 type final struct{ err error }
 
 func (f *final) Error() string { return f.err.Error() }
