@@ -8,7 +8,6 @@ import (
 	"io"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -72,7 +71,7 @@ var ErrNotText = errors.New("not text lines")
 // not safe for concurrent use.
 type Decompressor struct {
 	br      *bufio.Reader // the raw stream
-	gz      *gzip.Reader
+	gz      inflater      // reads one gzip member; the build chooses it (Inflater)
 	members gzipMembers
 	zstd    *zstd.Decoder
 	latch   stickyReader
@@ -115,14 +114,11 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 		return d.br, CodecNone, nil
 	case CodecGzip:
 		if d.gz == nil {
-			d.gz, err = gzip.NewReader(d.br)
-		} else {
-			err = d.gz.Reset(d.br)
+			d.gz = newInflater()
 		}
-		if err != nil {
+		if err := d.gz.reset(d.br); err != nil {
 			return nil, CodecGzip, fmt.Errorf("open gzip stream: %w", err)
 		}
-		d.gz.Multistream(false)
 		d.members = gzipMembers{br: d.br, gz: d.gz, n: 1}
 		content = &d.members
 	case CodecZstd:
@@ -196,6 +192,10 @@ func (d *Decompressor) OpenText(r io.Reader) io.Reader {
 
 // Close releases the decoders' resources.
 func (d *Decompressor) Close() {
+	if d.gz != nil {
+		d.gz.close()
+		d.gz = nil
+	}
 	if d.zstd != nil {
 		d.zstd.Close()
 		d.zstd = nil
@@ -222,8 +222,8 @@ func (s *stickyReader) Read(p []byte) (int, error) {
 // does. After the last member only zero bytes may follow (padding, as tape
 // archivers write it); any other trailing byte is damage, never dropped.
 type gzipMembers struct {
-	br  *bufio.Reader // the compressed stream; gz reads it byte by byte, so it is at a member's end when gz is
-	gz  *gzip.Reader  // the current member, in single-member mode
+	br  *bufio.Reader // the compressed stream; gz leaves it at a member's end when it ends the member
+	gz  inflater      // the current member
 	n   int           // the current member's number, from 1
 	err error
 }
@@ -263,10 +263,9 @@ func (g *gzipMembers) next() error {
 		return fmt.Errorf("byte %#02x after gzip member %d: trailing data is neither a member nor zero padding", head[0], g.n)
 	}
 	g.n++
-	if err := g.gz.Reset(g.br); err != nil {
+	if err := g.gz.reset(g.br); err != nil {
 		return fmt.Errorf("member %d header: %w", g.n, err)
 	}
-	g.gz.Multistream(false)
 	return nil
 }
 

@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The ISA-L build (the image's) needs libisal-dev; install it when missing.
+if [[ ! -f /usr/include/isa-l/igzip_lib.h ]]; then
+	apt-get update -qq && apt-get install -y -qq libisal-dev isal >/dev/null
+fi
+
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
 export LOGSMITH_APISERVER_STATE=${LOGSMITH_APISERVER_STATE:-$(mktemp -d)/apiserver}
 trap 'kill "${apiserver_build:-}" 2>/dev/null || true; scripts/minio.sh stop || true; scripts/apiserver.sh stop' EXIT
@@ -26,6 +31,11 @@ fi
 go vet ./...
 scripts/check-build.sh
 go test -race -count=1 -timeout 20m "$@" $(go list ./... | grep -v '/k8s$')
+
+# The compression and fault tests again with gzip through ISA-L (-tags isal,
+# the image's build): every case must behave as with the Go inflater.
+go test -race -count=1 -timeout 20m -tags isal "$@" ./features/...
+go test -race -count=1 -timeout 20m -tags isal "$@" -run 'Damaged|Rejects|Toxic|MinIORestart|Range|Resum|Ingest|Plan|Fixture' ./job
 
 wait "$apiserver_build" || { cat "$apiserver_log" >&2; echo "kube-apiserver did not build" >&2; exit 1; }
 apiserver_env=$(scripts/apiserver.sh start) || { echo "kube-apiserver did not start" >&2; exit 1; }
@@ -50,3 +60,4 @@ done
 for target in FuzzDecode FuzzDecompressFrames FuzzFastPathMatchesParser FuzzParseRFC3339 FuzzTimeCache FuzzParseEpoch FuzzParseNginx FuzzUnmarshalPartial; do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${LOGSMITH_FUZZTIME:-60000x}" ./features
 done
+go test -tags isal -run '^$' -fuzz '^FuzzDecompressFrames$' -fuzztime "${LOGSMITH_FUZZTIME:-60000x}" ./features
