@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -12,8 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
+	"github.com/logsmith/logsmith/features"
 )
 
 func main() {
@@ -41,12 +39,14 @@ func main() {
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
+			var d features.Decompressor // the build's own inflater (features.Inflater)
+			defer d.Close()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(files) {
 					return
 				}
-				n, err := readOne(files[i], *mode, buf)
+				n, err := readOne(&d, files[i], *mode, buf)
 				if err != nil {
 					fmt.Fprintln(os.Stderr, "benchfloor:", err)
 					os.Exit(1)
@@ -57,10 +57,12 @@ func main() {
 	}
 	wg.Wait()
 	secs := time.Since(start).Seconds()
-	fmt.Printf("%d %.4f\n", total.Load(), secs)
+	fmt.Printf("%d %.4f %s\n", total.Load(), secs, features.Inflater())
 }
 
-func readOne(path, mode string, buf []byte) (int64, error) {
+// readOne reads a file whole, or its content through features.Decompressor
+// (codec detection and the head check included, as a run reads an object).
+func readOne(d *features.Decompressor, path, mode string, buf []byte) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
@@ -68,25 +70,9 @@ func readOne(path, mode string, buf []byte) (int64, error) {
 	defer f.Close()
 	var r io.Reader = f
 	if mode == "decompress" {
-		br := bufio.NewReaderSize(f, 256<<10)
-		head, _ := br.Peek(4)
-		switch {
-		case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
-			zr, err := gzip.NewReader(br)
-			if err != nil {
-				return 0, err
-			}
-			r = zr
-		case len(head) >= 4 && head[0] == 0x28 && head[1] == 0xb5:
-			zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
-			if err != nil {
-				return 0, err
-			}
-			defer zr.Close()
-			r = zr
-		default:
-			r = br
+		if r, _, err = d.Open(f); err != nil {
+			return 0, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	return io.CopyBuffer(io.Discard, r, buf)
+	return io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf)
 }
