@@ -205,13 +205,30 @@ func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row
 			w.committed()
 			return h, nil
 		}
-		if !errors.Is(err, icetable.ErrCommitFailed) || attempt >= 50 {
-			if !errors.Is(err, icetable.ErrCommitFailed) {
-				w.unknown() // the catalog may have applied it
+		if !conflict(err) {
+			// The catalog may have applied it: look, while we can.
+			if tbl, lerr := t.load(ctx); lerr == nil {
+				if cur, _ := head(tbl, date); cur.same(&h) {
+					w.committed()
+					return h, nil
+				}
 			}
+			w.unknown()
 			return Head{}, fmt.Errorf("%s: %w", what, err)
 		}
+		if attempt >= 50 {
+			return Head{}, fmt.Errorf("%s: gave up after %d conflicts: %w", what, attempt+1, err)
+		}
 	}
+}
+
+// conflict tells whether a commit was refused because the table changed
+// since it was read: nothing was applied and the commit can be tried again
+// on the new state. iceberg-go's REST catalog reports this as
+// ErrCommitFailed; its SQL catalog returns the failed requirement's own
+// error ("requirement failed: …"), which wraps nothing.
+func conflict(err error) bool {
+	return errors.Is(err, icetable.ErrCommitFailed) || strings.Contains(err.Error(), "requirement failed: ")
 }
 
 // checkHead fails with table.ErrLostRace unless date's head in tbl is expected.

@@ -2,7 +2,6 @@ package iceberg
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -144,7 +143,7 @@ func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 			return res, fmt.Errorf("expire snapshots of %s: %w", t.Identifier(), err)
 		}
 		next, err := tx.Commit(ctx)
-		if errors.Is(err, icetable.ErrCommitFailed) && attempt < 20 {
+		if err != nil && conflict(err) && attempt < 20 {
 			if err := sleep(ctx, attempt); err != nil {
 				return res, err
 			}

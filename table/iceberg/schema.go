@@ -36,7 +36,25 @@ const partitionField = "window_start_day"
 // TableName names the table of window w: features_5m, features_15m_5m (a
 // 15-minute window every 5 minutes).
 func TableName(w features.Window) string {
-	return "features_" + strings.ReplaceAll(w.String(), "-every-", "_")
+	name := "features_" + shortDuration(w.Size)
+	if w.Slide != 0 && w.Slide != w.Size {
+		name += "_" + shortDuration(w.Slide)
+	}
+	return name
+}
+
+// shortDuration spells d as time.Duration does, without zero minutes and
+// seconds: 5m, 1h, 1h30m, 1m30s. (features.Window.String drops the 0 of
+// 30s: 1m30s is "1m3" there.)
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // icebergType maps a features column type.

@@ -51,7 +51,7 @@ func (c *Catalog) Table(ctx context.Context, w features.Window, cols features.Co
 			return nil, fmt.Errorf("load iceberg table %s: %w", name, err)
 		}
 		err = t.evolve(ctx, tbl)
-		if errors.Is(err, icetable.ErrCommitFailed) && attempt < 10 {
+		if err != nil && conflict(err) && attempt < 10 {
 			if err := sleep(ctx, attempt); err != nil {
 				return nil, err
 			}

@@ -1,0 +1,74 @@
+package iceberg
+
+import (
+	"context"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/iceberg-go/catalog"
+	iceio "github.com/apache/iceberg-go/io"
+	icetable "github.com/apache/iceberg-go/table"
+)
+
+// Raw is the iceberg-go catalog, for tests that set up tables by hand.
+func (c *Catalog) Raw() catalog.Catalog { return c.cat }
+
+// Ident is a table's identifier in the catalog.
+func (c *Catalog) Ident(name string) []string { return c.ident(name) }
+
+// Load is the table's current iceberg-go table.
+func (t *Table) Load(ctx context.Context) (*icetable.Table, error) { return t.load(ctx) }
+
+// Scan reads the whole table at snapshotID (0: the current snapshot) with
+// iceberg-go's scan.
+func (t *Table) Scan(ctx context.Context, snapshotID int64) (arrow.Table, error) {
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var opts []icetable.ScanOption
+	if snapshotID != 0 {
+		opts = append(opts, icetable.WithSnapshotID(snapshotID))
+	}
+	return tbl.Scan(opts...).ToArrowTable(ctx)
+}
+
+// ReadFile reads a file of the warehouse by URL.
+func (t *Table) ReadFile(ctx context.Context, url string) ([]byte, error) {
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fs.Open(url)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// WriteFile writes a file of the warehouse by URL.
+func (t *Table) WriteFile(ctx context.Context, url string, b []byte) error {
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return err
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return err
+	}
+	return fs.(iceio.WriteFileIO).WriteFile(url, b)
+}
+
+// Location is the table's location.
+func (t *Table) Location(ctx context.Context) (string, error) {
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return "", err
+	}
+	return tbl.Location(), nil
+}
