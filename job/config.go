@@ -394,9 +394,6 @@ func (c *Config) Validate() error {
 	if c.IdleTimeout < 0 {
 		return bad("IdleTimeout", "%v: must not be negative", c.IdleTimeout)
 	}
-	if _, err := ParseLogLevel(c.LogLevel); err != nil {
-		return bad("LogLevel", "%v", err)
-	}
 	if overlaps(c.Input, c.Output) {
 		return bad("Output", "%q overlaps the input %q: a run would read its own output back as input; use separate folders or prefixes", c.Output, c.Input)
 	}

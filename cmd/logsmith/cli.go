@@ -65,10 +65,10 @@ func versionString() string {
 }
 
 // pushMetrics pushes and logs a failure; metrics never change the exit code.
-func pushMetrics(ctx context.Context, url string, m job.RunMetrics, log *slog.Logger) {
+func pushMetrics(ctx context.Context, url string, m runMetrics, log *slog.Logger) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := job.PushMetrics(pctx, url, m); err != nil {
+	if err := pushToGateway(pctx, url, m); err != nil {
 		log.Warn("push metrics", "error", err)
 	}
 }
@@ -145,11 +145,11 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if err := checkMemory(&cfg, 1); err != nil {
 		return err
 	}
-	level, err := job.ParseLogLevel(cfg.LogLevel)
+	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	log := job.NewLogger(stderr, level, isTerminal(stderr))
+	log := newLogger(stderr, level, isTerminal(stderr))
 	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
 	var bar *barProgress
 	if isTerminal(stderr) && !cfg.Quiet {
@@ -166,7 +166,7 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		bar.Finish()
 	}
 	if cfg.PushgatewayURL != "" {
-		m := job.RunMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: version, Commit: commitString()}
+		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: version, Commit: commitString()}
 		m.Add(sum)
 		m.Retries = opts.Retries.Load()
 		pushMetrics(ctx, cfg.PushgatewayURL, m, log)
@@ -380,11 +380,11 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err := checkMemory(&cfg.Config, cfg.Parallel); err != nil {
 		return err
 	}
-	level, err := job.ParseLogLevel(cfg.LogLevel)
+	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	log := job.NewLogger(stderr, level, isTerminal(stderr))
+	log := newLogger(stderr, level, isTerminal(stderr))
 	var bar *dateProgress
 	if isTerminal(stderr) && !cfg.Quiet {
 		from, _ := time.Parse(time.DateOnly, cfg.From)
@@ -392,7 +392,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 		bar = newDateProgress(stderr, int(to.Sub(from).Hours()/24)+1)
 	}
 	retries := new(atomic.Int64)
-	m := job.RunMetrics{Mode: "backfill", Start: time.Now(), Version: version, Commit: commitString()}
+	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: version, Commit: commitString()}
 	var mu sync.Mutex
 	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries}, func(r job.DateResult) {
 		log.Info("date done", "date", r.Date, "status", r.Status, "rows", r.Rows, "error", r.Error)

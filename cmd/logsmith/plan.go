@@ -21,11 +21,11 @@ func cmdPlan(ctx context.Context, args []string, env map[string]string, stdout, 
 	if err := parseConfig(&cfg, "plan", args, env, stdout); err != nil {
 		return err
 	}
-	level, err := job.ParseLogLevel(cfg.LogLevel)
+	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	log := job.NewLogger(stderr, level, isTerminal(stderr))
+	log := newLogger(stderr, level, isTerminal(stderr))
 	p, err := job.PlanRun(ctx, cfg, job.Options{Logger: log, Version: versionString()})
 	if err != nil {
 		return err

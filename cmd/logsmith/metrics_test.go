@@ -1,4 +1,4 @@
-package job_test
+package main
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-
-	"github.com/logsmith/logsmith/job"
 )
 
 // pushed is one request the fake Pushgateway received, decoded.
@@ -53,15 +51,15 @@ func pushgateway(t *testing.T) (*httptest.Server, func() []pushed) {
 func TestPushMetrics(t *testing.T) {
 	srv, got := pushgateway(t)
 	start := time.Date(2025, 11, 9, 1, 30, 0, 0, time.UTC)
-	ok := job.RunMetrics{Mode: "daily", Success: true, Start: start, End: start.Add(90 * time.Second),
+	ok := runMetrics{Mode: "daily", Success: true, Start: start, End: start.Add(90 * time.Second),
 		Lines: 1000, Bad: map[string]int64{"not_json": 3, "bad_latency": 2}, BytesRead: 5000, Rows: 288, Retries: 4,
 		Version: "v1.0.0", Commit: "abc"}
-	if err := job.PushMetrics(context.Background(), srv.URL, ok); err != nil {
+	if err := pushToGateway(context.Background(), srv.URL, ok); err != nil {
 		t.Fatal(err)
 	}
 	failed := ok
 	failed.Success, failed.Mode = false, "backfill"
-	if err := job.PushMetrics(context.Background(), srv.URL, failed); err != nil {
+	if err := pushToGateway(context.Background(), srv.URL, failed); err != nil {
 		t.Fatal(err)
 	}
 	reqs := got()

@@ -1,4 +1,4 @@
-package job
+package main
 
 import (
 	"context"
@@ -6,12 +6,14 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/logsmith/logsmith/job"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
 )
 
-// RunMetrics is what one run (or backfill) reports to Prometheus.
-type RunMetrics struct {
+// runMetrics is what one run (or backfill) reports to Prometheus.
+type runMetrics struct {
 	Mode      string // "daily" or "backfill": a grouping label, never the date
 	Success   bool
 	Start     time.Time
@@ -26,7 +28,7 @@ type RunMetrics struct {
 }
 
 // Add adds a run's counts to m (for backfills, which push once at the end).
-func (m *RunMetrics) Add(s *Summary) {
+func (m *runMetrics) Add(s *job.Summary) {
 	if s == nil {
 		return
 	}
@@ -42,10 +44,10 @@ func (m *RunMetrics) Add(s *Summary) {
 	}
 }
 
-// PushMetrics sends m to the Pushgateway at url with Add (HTTP POST), so a
+// pushToGateway sends m to the Pushgateway at url with Add (HTTP POST), so a
 // failed run replaces only the metrics it sends: the last success timestamp
 // of an earlier run survives. The grouping key is job="logsmith" and mode.
-func PushMetrics(ctx context.Context, url string, m RunMetrics) error {
+func pushToGateway(ctx context.Context, url string, m runMetrics) error {
 	reg := prometheus.NewRegistry()
 	gauge := func(name, help string, v float64) {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
