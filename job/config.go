@@ -303,11 +303,11 @@ func (c *Config) Validate() error {
 	if c.GCGrace < 0 {
 		return bad("GCGrace", "%v: must not be negative", c.GCGrace)
 	}
-	if _, err := c.Windows(); err != nil {
-		return bad("Window", "%v", err)
-	}
 	if c.Slide < 0 {
 		return bad("Slide", "%v: must not be negative", c.Slide)
+	}
+	if _, err := c.Windows(); err != nil {
+		return bad("Window", "%v", err)
 	}
 	if c.MaxPanes < 1 {
 		return bad("MaxPanes", "%d: must be positive", c.MaxPanes)

@@ -63,9 +63,3 @@ func newRunID(now time.Time) string {
 	_, _ = rand.Read(b[:])
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
-
-// mustDate parses a validated YYYY-MM-DD date; "" gives the zero time.
-func mustDate(s string) time.Time {
-	d, _ := time.Parse(time.DateOnly, s)
-	return d
-}

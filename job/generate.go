@@ -79,7 +79,8 @@ func Generate(ctx context.Context, cfg GenerateConfig) (*GenerateSummary, error)
 	}
 	// Generate is for demos and tests: make the bucket when the store can.
 	if eb, ok := b.Backend().(interface{ EnsureBucket(context.Context) error }); ok {
-		if err := eb.EnsureBucket(ctx); err != nil {
+		// A store just started may answer "not initialized yet" (503).
+		if err := b.Policy().Do(ctx, "create the bucket", eb.EnsureBucket); err != nil {
 			return nil, storageErr(err)
 		}
 	}

@@ -135,9 +135,13 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg.S3.Timeout = cfg.IdleTimeout
 	now := opts.Now()
-	p := &Plan{RunID: cfg.RunID, Date: cfg.targetDate(now), Input: cfg.Input,
+	res, err := cfg.Config.Resolve(now)
+	if err != nil {
+		return nil, err
+	}
+	cfg.S3.Timeout = cfg.IdleTimeout
+	p := &Plan{RunID: cfg.RunID, Date: res.Date, Input: cfg.Input,
 		BudgetSeconds: int64(cfg.Budget / time.Second), ThroughputBytesPerSecond: cfg.Throughput, MaxShards: cfg.MaxShards}
 	if p.RunID == "" {
 		p.RunID = newRunID(now)
@@ -147,7 +151,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	if len(inputs) == 0 {
-		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, mustDate(p.Date)))}
+		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, res.Day))}
 	}
 	retry := cfg.policy(opts.Retries)
 	units, err := planUnits(ctx, inputs, cfg.SplitBytes, retry)

@@ -120,6 +120,7 @@ func (in input) url() string {
 // runState is one run in progress: its settings, identity and output.
 type runState struct {
 	cfg            *Config
+	res            *Resolved
 	opts           Options
 	log            *slog.Logger
 	started        time.Time
@@ -164,24 +165,23 @@ func (opts Options) withDefaults() Options {
 
 func newRunState(cfg *Config, opts Options) (*runState, error) {
 	opts = opts.withDefaults()
-	if err := cfg.Validate(); err != nil {
+	started := opts.Now()
+	res, err := cfg.Resolve(started)
+	if err != nil {
 		return nil, err
 	}
 	cfg.S3.Timeout = cfg.IdleTimeout
-	rs := &runState{cfg: cfg, opts: opts, log: opts.Logger, started: opts.Now(), runID: cfg.RunID}
+	rs := &runState{cfg: cfg, res: res, opts: opts, log: opts.Logger, started: started, runID: cfg.RunID,
+		outLoc: res.Output, date: res.Date, windows: res.Windows}
 	if rs.runID == "" {
 		rs.runID = newRunID(rs.started)
 	}
-	rs.outLoc, _ = ParseLocation(cfg.Output)
-	var err error
 	if rs.out, err = OpenBucket(rs.outLoc, cfg.S3, cfg.policy(opts.Retries)); err != nil {
 		return nil, err
 	}
-	rs.date = cfg.targetDate(rs.started)
 	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.outLoc.String(), Date: rs.date,
-		Workers: cfg.EffectiveWorkers(), BadByReason: map[string]int64{}}
+		Workers: res.Workers, BadByReason: map[string]int64{}}
 	rs.snapshot, rs.configHash = ConfigSnapshot(cfg)
-	rs.windows, _ = cfg.Windows()
 	return rs, nil
 }
 
@@ -198,8 +198,7 @@ func (rs *runState) newPartial() *features.Partial {
 		p.LimitPanes(rs.cfg.MaxPanes)
 	}
 	if rs.date != "" {
-		d := mustDate(rs.date)
-		p.Restrict(d, d.AddDate(0, 0, 1).Add(reach))
+		p.Restrict(rs.res.Day, rs.res.Day.AddDate(0, 0, 1).Add(reach))
 	}
 	return p
 }
@@ -240,7 +239,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	sum.Objects = len(inputs)
 	if cfg.Input != "-" && len(inputs) == 0 {
 		// Committing an empty table would hide missing upstream logs.
-		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, mustDate(rs.date)))}
+		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, rs.res.Day))}
 	}
 	rs.manifestInputs = make([]ManifestInput, len(inputs))
 	for i, in := range inputs {
@@ -248,7 +247,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.date, "objects", len(inputs))
 
-	shard, shards, sharded := cfg.shard()
+	shard, shards, sharded := rs.res.Shard, rs.res.Shards, rs.res.Sharded()
 	if rs.date != "" && !sharded && cfg.SkipCommitted && cfg.Input != "-" {
 		if skipped := rs.allCommitted(); skipped != nil {
 			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
@@ -314,7 +313,7 @@ func (rs *runState) readStdin(ctx context.Context) (*aggregate, error) {
 	if stdin == nil {
 		stdin = os.Stdin
 	}
-	st := &taskState{jd: features.NewDecoder(rs.cfg.Spec())}
+	st := &taskState{jd: features.NewDecoder(rs.res.Spec)}
 	r, err := ingest(ctx, rs.cfg, st, "-", stdin, rs.newPartial(), false)
 	if err != nil {
 		return nil, err
@@ -329,7 +328,7 @@ func (rs *runState) readStdin(ctx context.Context) (*aggregate, error) {
 
 // process reads units in the worker pool and merges their partials.
 func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, error) {
-	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(rs.cfg.Spec())} }}
+	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(rs.res.Spec)} }}
 	results, err := processAll(ctx, rs.cfg, units, &states, rs.newPartial, rs.opts.Progress, rs.log)
 	if err != nil {
 		return nil, err
@@ -448,8 +447,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 		t := rs.table(w)
 		opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(cols.Dims)}
 		if rs.date != "" {
-			d := mustDate(rs.date)
-			opt.From, opt.To = d, d.AddDate(0, 0, 1)
+			opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
 		}
 		rows, err := total.Table(w, opt)
 		if err != nil {
@@ -542,14 +540,21 @@ func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomi
 	}
 	var inputs []input
 	seen := map[string]bool{}
+	// The days of a widened template usually share one S3 bucket: one
+	// client serves them all.
+	buckets := map[string]*objio.Bucket{}
 	for _, u := range urls {
 		loc, err := ParseLocation(u)
 		if err != nil {
 			return nil, settingError(cfg, "Input", err)
 		}
-		b, err := OpenInput(loc, cfg.S3, cfg.policy(retries))
-		if err != nil {
-			return nil, err
+		store := loc.Scheme + "\x00" + loc.Bucket + "\x00" + loc.Dir
+		b := buckets[store]
+		if b == nil {
+			if b, err = OpenInput(loc, cfg.S3, cfg.policy(retries)); err != nil {
+				return nil, err
+			}
+			buckets[store] = b
 		}
 		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
 			in := input{bucket: b, loc: loc, info: o}

@@ -1,0 +1,57 @@
+package job
+
+import (
+	"time"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// Resolved is a validated run config parsed once into the typed values a
+// run works from; nothing downstream parses a setting again.
+type Resolved struct {
+	// Date is the UTC date computed (YYYY-MM-DD), "" for an undated run
+	// (every date found); Day is its midnight, zero when undated.
+	Date string
+	Day  time.Time
+	// Input is the input location, or the template's with no date
+	// expanded; Stdin says the input is standard input.
+	Input  Location
+	Stdin  bool
+	Output Location
+	// Windows are the window specs, one table each, in the order given.
+	Windows []features.Window
+	// Spec is what the decoder reads and computes; Columns the optional
+	// columns it adds to every table.
+	Spec    features.Spec
+	Columns features.Columns
+	// Shard and Shards say which shard of how many this run computes;
+	// Shards is 0 when the run is not sharded.
+	Shard, Shards int
+	// Workers is the resolved worker count.
+	Workers int
+}
+
+// Sharded reports whether the run computes one shard of several.
+func (r *Resolved) Sharded() bool { return r.Shards > 0 }
+
+// Resolve validates every setting and parses the config once. now picks
+// the date of a templated run without --date (yesterday, UTC). The error
+// is a *ConfigError naming the first bad setting.
+func (c *Config) Resolve(now time.Time) (*Resolved, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	r := &Resolved{Stdin: c.Input == "-", Columns: c.Columns(), Spec: c.Spec(), Workers: c.EffectiveWorkers()}
+	// Validate parsed each of these: the errors cannot happen.
+	r.Input, _ = ParseLocation(c.Input)
+	r.Output, _ = ParseLocation(c.Output)
+	r.Windows, _ = c.Windows()
+	if i, n, ok := c.shard(); ok {
+		r.Shard, r.Shards = i, n
+	}
+	r.Date = c.targetDate(now)
+	if r.Date != "" {
+		r.Day, _ = time.Parse(time.DateOnly, r.Date)
+	}
+	return r, nil
+}

@@ -1,0 +1,143 @@
+package job
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+// Every setting that can be wrong has a case here: Resolve refuses it with
+// a *ConfigError naming that setting. A setting with no case must be listed
+// in neverBad with the reason it cannot be wrong; the last check fails when
+// a new setting has neither.
+func TestResolveNamesEveryBadSetting(t *testing.T) {
+	d := t.TempDir()
+	in, out := filepath.Join(d, "logs"), filepath.Join(d, "out")
+	cases := []struct {
+		env  map[string]string
+		bad  string // the env variable named
+		want string
+	}{
+		{map[string]string{"INPUT": ""}, "INPUT", "required"},
+		{map[string]string{"INPUT": "s3://"}, "INPUT", ""},
+		{map[string]string{"INPUT": "s3:/b/x"}, "INPUT", ""},
+		{map[string]string{"OUTPUT": ""}, "OUTPUT", "required"},
+		{map[string]string{"OUTPUT": "-"}, "OUTPUT", "standard output"},
+		{map[string]string{"OUTPUT": filepath.Join(d, "logs", "f")}, "OUTPUT", "overlaps"},
+		{map[string]string{"DATE": "2025-13-01"}, "DATE", "YYYY-MM-DD"},
+		{map[string]string{"FROM": "yesterday"}, "FROM", "YYYY-MM-DD"},
+		{map[string]string{"FROM": "2025-01-01"}, "FROM", "JOB_COMPLETION_INDEX"},
+		{map[string]string{"DATE": "2025-01-01", "FROM": "2025-01-01"}, "FROM", "not both"},
+		{map[string]string{"WIDEN_DAYS": "8"}, "WIDEN_DAYS", "0 to 7"},
+		{map[string]string{"WIDEN_DAYS": "1"}, "WIDEN_DAYS", "templated"},
+		{map[string]string{"RUN_ID": "a/b"}, "RUN_ID", "letters"},
+		{map[string]string{"SHARD": "2/2", "RUN_ID": "r", "DATE": "2025-01-01"}, "SHARD", "i/n"},
+		{map[string]string{"SHARD": "0/2", "DATE": "2025-01-01"}, "RUN_ID", "required with --shard"},
+		{map[string]string{"SHARD": "0/2", "RUN_ID": "r"}, "SHARD", "needs --date"},
+		{map[string]string{"SHARDS": "2", "RUN_ID": "r", "FROM": "2025-01-01"}, "SHARD", ""},
+		{map[string]string{"SPLIT_BYTES": "-1"}, "SPLIT_BYTES", "negative"},
+		{map[string]string{"GC_GRACE": "-1s"}, "GC_GRACE", "negative"},
+		{map[string]string{"REJECTS_RETENTION": "-1h"}, "REJECTS_RETENTION", "negative"},
+		{map[string]string{"COMMIT_LEASE": "500ms"}, "COMMIT_LEASE", "at least 1s"},
+		{map[string]string{"WINDOW": "7m"}, "WINDOW", "divide 24h"},
+		{map[string]string{"WINDOW": "5m,5m"}, "WINDOW", "twice"},
+		{map[string]string{"WINDOW": "10m/15m"}, "WINDOW", "slide"},
+		{map[string]string{"SLIDE": "-1m"}, "SLIDE", "negative"},
+		{map[string]string{"GROUP_BY": "a..b"}, "GROUP_BY", "empty path segment"},
+		{map[string]string{"GROUP_BY": strings.Repeat("g,", features.MaxGroupBy) + "g"}, "GROUP_BY", "at most"},
+		{map[string]string{"MAX_GROUPS": "0"}, "MAX_GROUPS", "1 to 1000000"},
+		{map[string]string{"MAX_PANES": "0"}, "MAX_PANES", "positive"},
+		{map[string]string{"FORMAT": "orc"}, "FORMAT", "parquet"},
+		{map[string]string{"FORMAT": "csv,csv"}, "FORMAT", "twice"},
+		{map[string]string{"WORKERS": "2000"}, "WORKERS", "1024"},
+		{map[string]string{"MAX_LINE_BYTES": "10"}, "MAX_LINE_BYTES", "1024"},
+		{map[string]string{"TIMESTAMP_FIELD": ""}, "TIMESTAMP_FIELD", "required"},
+		{map[string]string{"TIMESTAMP_FIELD": "a."}, "TIMESTAMP_FIELD", "empty path segment"},
+		{map[string]string{"TIMESTAMP_FORMAT": "unix"}, "TIMESTAMP_FORMAT", ""},
+		{map[string]string{"TIMESTAMP_FORMAT": "layout"}, "TIMESTAMP_LAYOUT", "required"},
+		{map[string]string{"TIMESTAMP_LAYOUT": "hello"}, "TIMESTAMP_LAYOUT", ""},
+		{map[string]string{"TIMESTAMP_ZONE": "Mars/Olympus"}, "TIMESTAMP_ZONE", ""},
+		{map[string]string{"TIMESTAMP_ZONE": "UTC"}, "TIMESTAMP_ZONE", "only with --timestamp-layout"},
+		{map[string]string{"LEVEL_FIELD": ".level"}, "LEVEL_FIELD", "empty path segment"},
+		{map[string]string{"LATENCY_FIELD": "a..b"}, "LATENCY_FIELD", "empty path segment"},
+		{map[string]string{"LATENCY_UNIT": "minutes"}, "LATENCY_UNIT", ""},
+		{map[string]string{"STATUS_FIELD": "s."}, "STATUS_FIELD", "empty path segment"},
+		{map[string]string{"ERROR_STATUS": "1000"}, "ERROR_STATUS", "0 to 999"},
+		{map[string]string{"BYTES_FIELD": "b.."}, "BYTES_FIELD", "empty path segment"},
+		{map[string]string{"DISTINCT_FIELD": ".u"}, "DISTINCT_FIELD", "empty path segment"},
+		{map[string]string{"MAX_OBJECT_BYTES": "0"}, "MAX_OBJECT_BYTES", "positive"},
+		{map[string]string{"MAX_BAD_RATIO": "1.5"}, "MAX_BAD_RATIO", "0 to 1"},
+		{map[string]string{"REJECT_SAMPLES": "-1"}, "REJECT_SAMPLES", "0 to 100000"},
+		{map[string]string{"RETRY_DEADLINE": "-1s"}, "RETRY_DEADLINE", "negative"},
+		{map[string]string{"READ_AHEAD": "-1"}, "READ_AHEAD", "negative"},
+		{map[string]string{"IDLE_TIMEOUT": "-1s"}, "IDLE_TIMEOUT", "negative"},
+		{map[string]string{"S3_ENDPOINT": " minio:9000"}, "S3_ENDPOINT", "whitespace"},
+		{map[string]string{"S3_REGION": "eu-west-1\u200b"}, "S3_REGION", "invisible"},
+		{map[string]string{"S3_CA_FILE": "ca.pem "}, "S3_CA_FILE", "whitespace"},
+		{map[string]string{"S3_ACCESS_KEY": "key\n"}, "S3_ACCESS_KEY", "not shown"},
+		{map[string]string{"S3_SECRET_KEY": "\tsecret"}, "S3_SECRET_KEY", "not shown"},
+		{map[string]string{"PUSHGATEWAY_URL": "http://pg:9091 "}, "PUSHGATEWAY_URL", "whitespace"},
+		{map[string]string{"LOG_LEVEL": "info "}, "LOG_LEVEL", "whitespace"},
+	}
+	named := map[string]bool{}
+	for _, tc := range cases {
+		environ := map[string]string{EnvPrefix + "INPUT": in, EnvPrefix + "OUTPUT": out}
+		for k, v := range tc.env {
+			environ[EnvPrefix+k] = v
+		}
+		var c Config
+		err := ParseEnv(&c, environ)
+		if err == nil {
+			_, err = c.Resolve(time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC))
+		}
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Env != EnvPrefix+tc.bad || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v; want a config error of %s%s saying %q", tc.env, err, EnvPrefix, tc.bad, tc.want)
+		}
+		named[tc.bad] = true
+	}
+	// Settings no value of which is wrong, and why.
+	neverBad := map[string]string{
+		"SKIP_COMMITTED": "a boolean", "ALLOW_EMPTY": "a boolean", "SPARSE": "a boolean",
+		"MEMORY_CHECK": "a boolean", "STRICT_FIELDS": "a boolean", "QUIET": "a boolean", "JSON": "a boolean",
+		"S3_INSECURE": "a boolean",
+		"SHARDS":      "checked with SHARD (the case above names SHARD)",
+	}
+	var c Config
+	for _, s := range Settings(&c) {
+		name := strings.TrimPrefix(s.Env, EnvPrefix)
+		if !named[name] && neverBad[name] == "" {
+			t.Errorf("setting %s has no bad-value case in this test", s.Env)
+		}
+	}
+}
+
+// Resolve parses each setting once into the values a run uses.
+func TestResolveParsesOnce(t *testing.T) {
+	var c Config
+	env := map[string]string{"LOGSMITH_INPUT": "s3://logs/app/{yyyy}/{mm}/{dd}/", "LOGSMITH_OUTPUT": "s3://feat/out",
+		"LOGSMITH_WINDOW": "5m,15m/5m", "LOGSMITH_SHARD": "1/4", "LOGSMITH_RUN_ID": "r1", "LOGSMITH_WORKERS": "3"}
+	if err := ParseEnv(&c, env); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Resolve(time.Date(2025, 11, 9, 0, 30, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Date != "2025-11-08" || !r.Day.Equal(time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("date %q %v, want yesterday", r.Date, r.Day)
+	}
+	if len(r.Windows) != 2 || r.Windows[1].Size != 15*time.Minute || r.Windows[1].Slide != 5*time.Minute {
+		t.Errorf("windows %v", r.Windows)
+	}
+	if r.Shard != 1 || r.Shards != 4 || !r.Sharded() || r.Workers != 3 || r.Stdin {
+		t.Errorf("shard %d/%d workers %d stdin %v", r.Shard, r.Shards, r.Workers, r.Stdin)
+	}
+	if r.Output.Scheme != "s3" || r.Output.Bucket != "feat" || r.Output.Prefix != "out" {
+		t.Errorf("output %+v", r.Output)
+	}
+}
