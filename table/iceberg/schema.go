@@ -20,7 +20,7 @@ import (
 // column's type or nullability, the window, the group-by dimensions or the
 // schema's major version. Such a run must write to another table or
 // namespace.
-var ErrIncompatible = errors.New("iceberg table is incompatible with this run's schema")
+var ErrIncompatible = errors.New("the rows already committed would change meaning")
 
 // Table properties that record the schema contract.
 const (
