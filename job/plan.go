@@ -146,7 +146,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if p.RunID == "" {
 		p.RunID = newRunID(now)
 	}
-	inputs, err := resolveInputs(ctx, &cfg.Config, p.Date, opts.Retries)
+	inputs, err := resolveInputs(ctx, &cfg.Config, p.Date, opts.Retries, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -229,7 +228,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err := rs.startHeads(ctx); err != nil {
 		return nil, err
 	}
-	inputs, err := resolveInputs(ctx, &cfg, rs.date, opts.Retries)
+	inputs, err := resolveInputs(ctx, &cfg, rs.date, opts.Retries, opts.Stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -237,18 +236,22 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		opts.AfterList(ctx)
 	}
 	sum.Objects = len(inputs)
-	if cfg.Input != "-" && len(inputs) == 0 {
+	if len(inputs) == 0 {
 		// Committing an empty table would hide missing upstream logs.
 		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, rs.res.Day))}
 	}
-	rs.manifestInputs = make([]ManifestInput, len(inputs))
-	for i, in := range inputs {
-		rs.manifestInputs[i] = ManifestInput{URL: in.url(), Size: in.info.Size, ETag: in.info.ETag}
+	rs.manifestInputs = []ManifestInput{}
+	for _, in := range inputs {
+		if in.loc.Scheme == "-" {
+			continue // no name, size or version to record
+		}
+		rs.manifestInputs = append(rs.manifestInputs, ManifestInput{URL: in.url(), Size: in.info.Size, ETag: in.info.ETag})
 	}
 	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.date, "objects", len(inputs))
 
 	shard, shards, sharded := rs.res.Shard, rs.res.Shards, rs.res.Sharded()
-	if rs.date != "" && !sharded && cfg.SkipCommitted && cfg.Input != "-" {
+	// Standard input cannot be told the same as a committed run's.
+	if rs.date != "" && !sharded && cfg.SkipCommitted && !rs.res.Stdin {
 		if skipped := rs.allCommitted(); skipped != nil {
 			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
 			sum.Partitions = skipped
@@ -256,34 +259,28 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 
-	var agg *aggregate
-	if cfg.Input == "-" {
-		if agg, err = rs.readStdin(ctx); err != nil {
-			return nil, err
+	units, err := planUnits(ctx, inputs, cfg.SplitBytes, rs.policy())
+	if err != nil {
+		return nil, err
+	}
+	all := units
+	sum.Units = len(units)
+	if sharded {
+		units = assignShard(units, shard, shards)
+	}
+	if opts.Progress != nil {
+		var total int64
+		for _, u := range units {
+			total += max(u.size(), 0) // standard input's size is unknown
 		}
-	} else {
-		units, err := planUnits(ctx, inputs, cfg.SplitBytes, rs.policy())
-		if err != nil {
-			return nil, err
-		}
-		all := units
-		sum.Units = len(units)
-		if sharded {
-			units = assignShard(units, shard, shards)
-		}
-		if opts.Progress != nil {
-			var total int64
-			for _, u := range units {
-				total += u.size()
-			}
-			opts.Progress.Listed(len(units), total)
-		}
-		if agg, err = rs.process(ctx, units); err != nil {
-			return nil, err
-		}
-		if sharded {
-			return rs.writeShard(ctx, shard, shards, all, units, agg)
-		}
+		opts.Progress.Listed(len(units), total)
+	}
+	agg, err := rs.process(ctx, units)
+	if err != nil {
+		return nil, err
+	}
+	if sharded {
+		return rs.writeShard(ctx, shard, shards, all, units, agg)
 	}
 	return rs.finish(ctx, agg)
 }
@@ -305,25 +302,6 @@ func (rs *runState) allCommitted() []PartitionResult {
 		res = append(res, PartitionResult{Window: w.String(), Date: rs.date, Status: StatusSkipped, RunID: m.RunID, Rows: m.Rows})
 	}
 	return res
-}
-
-// readStdin reads standard input as one object.
-func (rs *runState) readStdin(ctx context.Context) (*aggregate, error) {
-	stdin := rs.opts.Stdin
-	if stdin == nil {
-		stdin = os.Stdin
-	}
-	st := &taskState{jd: features.NewDecoder(rs.res.Spec)}
-	r, err := ingest(ctx, rs.cfg, st, "-", stdin, rs.newPartial(), false)
-	if err != nil {
-		return nil, err
-	}
-	if r.damaged != nil {
-		// Standard input cannot be re-read; a broken stream fails the run.
-		return nil, &kindError{KindBadData, fmt.Errorf("read standard input: %s", r.damaged.Reason)}
-	}
-	rs.sum.Objects = 1
-	return rs.collect([]objectResult{r})
 }
 
 // process reads units in the worker pool and merges their partials.
@@ -376,10 +354,7 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 		}
 		sum.Rejects = key
 	}
-	objects := len(rs.manifestInputs)
-	if cfg.Input == "-" {
-		objects = 1
-	}
+	objects := rs.sum.Objects
 	if err := rs.checkFields(&c); err != nil {
 		return rs.done(), err
 	}
@@ -526,9 +501,9 @@ func splitByDate(rows []features.Row) map[string][]features.Row {
 
 // resolveInputs lists the objects to read: under the input prefix, or for a
 // template under each expanded prefix of the date and its widened days.
-func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomic.Int64) ([]input, error) {
+func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomic.Int64, stdin io.Reader) ([]input, error) {
 	if cfg.Input == "-" {
-		return nil, nil
+		return []input{stdinInput(stdin, cfg.policy(retries))}, nil
 	}
 	urls := []string{cfg.Input}
 	if IsTemplate(cfg.Input) {

@@ -1,0 +1,69 @@
+package job
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/logsmith/logsmith/storage/objio"
+)
+
+// Standard input takes the path of every other input; what differs is that
+// it can be read once. A broken or damaged stream is reported like a
+// damaged object and, at the default --max-bad-ratio, fails the run.
+func TestStdinIsOneMoreInput(t *testing.T) {
+	line := `{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":12}` + "\n"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Repeat(line, 200)))
+	zw.Close()
+	cut := errors.New("pipe broke")
+	for _, tc := range []struct {
+		name  string
+		stdin io.Reader
+		kind  Kind
+		want  string
+	}{
+		{"plain", strings.NewReader(strings.Repeat(line, 3)), KindInternal, ""},
+		{"gzip", bytes.NewReader(gz.Bytes()), KindInternal, ""},
+		{"truncated gzip", bytes.NewReader(gz.Bytes()[:gz.Len()-10]), KindBadData, "damaged"},
+		{"not text", bytes.NewReader([]byte{0x50, 0x4b, 3, 4, 0, 0}), KindBadData, "damaged"},
+		{"empty", strings.NewReader(""), KindStorage, "no event"},
+		{"read error", io.MultiReader(strings.NewReader(line), iotest.ErrReader(cut)), KindStorage, "standard input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := validConfig(t, "-", t.TempDir())
+			cfg.Date = "2025-11-08"
+			cfg.ReadRetryDeadline = time.Second
+			sum, err := Run(context.Background(), cfg, Options{Stdin: tc.stdin})
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || KindOf(err) != tc.kind || !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Run = %v (kind %v); want kind %v saying %q", err, KindOf(err), tc.kind, tc.want)
+			}
+			if err == nil && (sum.Objects != 1 || sum.Events == 0) {
+				t.Errorf("summary %+v: want one object with events", sum)
+			}
+		})
+	}
+}
+
+func TestStdinOpensOnce(t *testing.T) {
+	in := stdinInput(strings.NewReader("x\n"), objio.Policy{Deadline: time.Second})
+	ctx := context.Background()
+	if _, err := in.bucket.Open(ctx, stdinKey, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := in.bucket.Open(ctx, stdinKey, 0)
+	if !errors.Is(err, errStdinOnce) {
+		t.Fatalf("second open: %v, want it refused", err)
+	}
+	if strings.Contains(err.Error(), "gave up") {
+		t.Errorf("second open was retried: %v", err)
+	}
+}
