@@ -10,14 +10,14 @@
 #
 # Use it as: eval "$(scripts/postgres.sh start)"
 #
-# LOGSMITH_POSTGRES_PORT (default 55432) and LOGSMITH_POSTGRES_STATE (the
-# data folder's parent) choose where it runs. As root, the server runs as the
+# LOGSMITH_POSTGRES_PORT (default: the first free port from 55432) and
+# LOGSMITH_POSTGRES_STATE (the data folder's parent) choose where it runs. As root, the server runs as the
 # user 'postgres' (Debian's package creates it; PostgreSQL refuses root).
 set -euo pipefail
 
 CACHE=${LOGSMITH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/logsmith}
 STATE=${LOGSMITH_POSTGRES_STATE:-$CACHE/postgres-state}
-PORT=${LOGSMITH_POSTGRES_PORT:-55432}
+PORT=${LOGSMITH_POSTGRES_PORT:-}
 DB=logsmith
 USER_=logsmith
 PASS=logsmith-dev-secret
@@ -62,7 +62,14 @@ as_owner() {
 	fi
 }
 
+# port_taken PORT: something listens on 127.0.0.1:PORT.
+port_taken() {
+	{ exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+	exec 3>&- 3<&-
+}
+
 print_env() {
+	[[ -n $PORT ]] || PORT=$(cat "$STATE/port" 2>/dev/null || echo 55432)
 	cat <<ENV
 export LOGSMITH_TEST_POSTGRES=postgres://$USER_:$PASS@127.0.0.1:$PORT/$DB?sslmode=disable
 ENV
@@ -79,13 +86,16 @@ start() {
 		print_env
 		return 0
 	fi
-	if { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null; then
-		exec 3>&- 3<&-
+	if [[ -z $PORT ]]; then
+		PORT=55432
+		while port_taken "$PORT"; do PORT=$((PORT + 1)); done
+	elif port_taken "$PORT"; then
 		log "port $PORT is taken by something else; set LOGSMITH_POSTGRES_PORT"
 		exit 1
 	fi
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
+	echo "$PORT" >"$STATE/port"
 	local pwfile=$STATE/pw
 	echo "$PASS" >"$pwfile"
 	if [[ $(id -u) == 0 ]]; then

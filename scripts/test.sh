@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: starts a throwaway MinIO and a Kubernetes API server (for
-# the manifests' server-side dry-run) on 127.0.0.1, runs the Go tests with
-# the race detector against them, and stops them whatever happens.
+# Runs every test: starts a throwaway MinIO, PostgreSQL (the Iceberg SQL
+# catalog) and a Kubernetes API server (for the manifests' server-side
+# dry-run) on 127.0.0.1, runs the Go tests with the race detector against
+# them, and stops them whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,10 +13,13 @@ fi
 
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
 export LOGSMITH_APISERVER_STATE=${LOGSMITH_APISERVER_STATE:-$(mktemp -d)/apiserver}
-trap 'kill "${apiserver_build:-}" 2>/dev/null || true; scripts/minio.sh stop || true; scripts/apiserver.sh stop' EXIT
+export LOGSMITH_POSTGRES_STATE=${LOGSMITH_POSTGRES_STATE:-$(mktemp -d)/postgres}
+trap 'kill "${apiserver_build:-}" 2>/dev/null || true; scripts/minio.sh stop || true; scripts/postgres.sh stop || true; scripts/apiserver.sh stop' EXIT
 minio_env=$(scripts/minio.sh start) || { echo "MinIO did not start" >&2; exit 1; }
 eval "$minio_env"
 export LOGSMITH_TEST_S3=1
+postgres_env=$(scripts/postgres.sh start) || { echo "PostgreSQL did not start" >&2; exit 1; }
+eval "$postgres_env"
 # On a cold machine the API server takes minutes to build: build it in the
 # background while everything but ./k8s is vetted and tested.
 apiserver_log=$(mktemp)
