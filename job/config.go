@@ -60,7 +60,7 @@ type Config struct {
 	GroupBy          []string      `env:"GROUP_BY" flag:"group-by" desc:"dimension fields (dotted paths), comma-separated: one row per window and group"`
 	MaxGroups        int           `env:"MAX_GROUPS" envDefault:"10000" flag:"max-groups" desc:"groups per window; the rest fold into __other__"`
 	MaxPanes         int           `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this" hash:"-"`
-	MemoryCheck      bool          `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the README's per-group cost would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check" hash:"-"`
+	MemoryCheck      bool          `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the per-group cost in docs/performance.md would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check" hash:"-"`
 	Format           []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
 	Workers          int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means GOMAXPROCS: the CPUs the process may use (a container's CPU limit)" hash:"-"`
 	MaxLineBytes     int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
