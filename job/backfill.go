@@ -16,9 +16,9 @@ import (
 // date from Config.From to To inclusive.
 type BackfillConfig struct {
 	Config
-	To       string `env:"TO" flag:"to" desc:"last date of the backfill (YYYY-MM-DD), inclusive" hash:"-"`
-	Parallel int    `env:"PARALLEL" envDefault:"1" flag:"parallel" desc:"dates computed at once (each with --workers workers)" hash:"-"`
-	Force    bool   `env:"FORCE" flag:"force" desc:"recompute dates already committed from the same inputs and config" hash:"-"`
+	To       string `env:"TO" flag:"to" desc:"last date of the backfill (YYYY-MM-DD), inclusive"`
+	Parallel int    `env:"PARALLEL" envDefault:"1" flag:"parallel" desc:"dates computed at once (each with --workers workers)"`
+	Force    bool   `env:"FORCE" flag:"force" desc:"recompute dates already committed from the same inputs and config"`
 }
 
 // Validate checks the backfill's settings and names the first bad one.

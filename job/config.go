@@ -37,65 +37,126 @@ type S3Settings struct {
 	Timeout time.Duration
 }
 
+// InputSettings say what is read. They shape the output: they are part of the config hash.
+type InputSettings struct {
+	Input     string `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin; may hold {yyyy} {mm} {dd} {date}"`
+	WidenDays int    `env:"WIDEN_DAYS" flag:"widen-days" desc:"also read the templated inputs of this many days before and after --date (for logs straddling midnight)"`
+}
+
+func (InputSettings) shapesOutput() {}
+
+// RunSettings say where the output goes and which run, date and shard this is.
+type RunSettings struct {
+	Output string `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path"`
+	Date   string `env:"DATE" flag:"date" desc:"the UTC date (YYYY-MM-DD) to compute; default: yesterday when --input is a template, else every date found"`
+	From   string `env:"FROM" flag:"from" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) set: the date is from + index"`
+	RunID  string `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random; shards of one run share it"`
+	Shard  string `env:"SHARD" flag:"shard" desc:"i/n: compute shard i of n (0-based) and write its partial for logsmith merge"`
+	Shards int    `env:"SHARDS" flag:"shards" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job): the shard count; the index is the shard"`
+}
+
+// TableSettings say which tables and columns are computed. They shape the output: they are part of the config hash.
+type TableSettings struct {
+	Window    []string      `env:"WINDOW" envDefault:"5m" flag:"window" desc:"window length, or LENGTH/SLIDE for sliding windows; repeat (or comma-separate) for several tables"`
+	Slide     time.Duration `env:"SLIDE" flag:"slide" desc:"slide of windows given without /SLIDE; 0 means tumbling"`
+	Sparse    bool          `env:"SPARSE" flag:"sparse" desc:"write only windows with events (default: every window of the range, zero-filled)"`
+	GroupBy   []string      `env:"GROUP_BY" flag:"group-by" desc:"dimension fields (dotted paths), comma-separated: one row per window and group"`
+	MaxGroups int           `env:"MAX_GROUPS" envDefault:"10000" flag:"max-groups" desc:"groups per window; the rest fold into __other__"`
+	Format    []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
+}
+
+func (TableSettings) shapesOutput() {}
+
+// DecodeSettings say how a line is read and what counts as bad input. They shape the output: they are part of the config hash.
+type DecodeSettings struct {
+	MaxLineBytes    int     `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	TimestampField  string  `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
+	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
+	TimestampLayout string  `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
+	TimestampZone   string  `env:"TIMESTAMP_ZONE" flag:"timestamp-zone" desc:"IANA zone (e.g. America/New_York) of --timestamp-layout's zone abbreviations (MST) and of its times without an offset; default UTC"`
+	LevelField      string  `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field of the log level; empty disables"`
+	LatencyField    string  `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field of the latency; empty disables"`
+	LatencyUnit     string  `env:"LATENCY_UNIT" envDefault:"ms" flag:"latency-unit" desc:"unit of the latency field: ms, us, ns or s (output is always ms)"`
+	StatusField     string  `env:"STATUS_FIELD" flag:"status-field" desc:"JSON field of the HTTP status; adds status_2xx..5xx"`
+	ErrorStatus     int     `env:"ERROR_STATUS" envDefault:"500" flag:"error-status" desc:"a line without a level is an error when its status is at least this; 0 disables"`
+	BytesField      string  `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
+	DistinctField   string  `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
+	MaxObjectBytes  int64   `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
+	MaxBadRatio     float64 `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
+}
+
+func (DecodeSettings) shapesOutput() {}
+
+// ReadSettings tune how inputs are read; they never change the rows.
+type ReadSettings struct {
+	SplitBytes        int64         `env:"SPLIT_BYTES" envDefault:"268435456" flag:"split-bytes" desc:"read uncompressed objects larger than this as several byte ranges; 0 disables"`
+	Workers           int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means GOMAXPROCS: the CPUs the process may use (a container's CPU limit)"`
+	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped"`
+	ReadAhead         int64         `env:"READ_AHEAD" envDefault:"2097152" flag:"read-ahead" desc:"bytes of each s3:// object read ahead of decoding, in the background (the next object's too); 0 disables"`
+	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s" flag:"idle-timeout" desc:"abandon and resume a read that delivers no data for this long"`
+}
+
+// CommitSettings say when and how a run commits, and what it keeps.
+type CommitSettings struct {
+	SkipCommitted    bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config"`
+	AllowEmpty       bool          `env:"ALLOW_EMPTY" flag:"allow-empty" desc:"commit even when the input holds no event (of the date), replacing a partition that has events"`
+	CommitLease      time.Duration `env:"COMMIT_LEASE" envDefault:"10m" flag:"commit-lease" desc:"how long another run's unfinished commit of a partition is waited for before it is taken to be abandoned"`
+	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long files no commit lists (abandoned partials, dropped formats, old-layout runs) stay before deletion"`
+	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"how long samples of bad lines stay in <output>/_rejects/; 0 keeps them"`
+	RejectSamples    int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection"`
+}
+
+// CheckSettings are the guards a run applies before it commits or starts.
+type CheckSettings struct {
+	MaxPanes     int  `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this"`
+	MemoryCheck  bool `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the per-group cost in docs/performance.md would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check"`
+	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event the run writes (events outside --date do not count)"`
+}
+
+// CLISettings shape what the command prints and reports; they never change the rows.
+type CLISettings struct {
+	PushgatewayURL string `env:"PUSHGATEWAY_URL" flag:"pushgateway-url" desc:"Prometheus Pushgateway to push run metrics to (with POST, grouped by job and mode)"`
+	Quiet          bool   `env:"QUIET" flag:"quiet" desc:"no progress bar on a terminal"`
+	JSON           bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object"`
+	LogLevel       string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error"`
+}
+
 // Config is the configuration of one run, read from LOGSMITH_* variables and
-// overridden by flags.
+// overridden by flags. Its parts are embedded, so a setting is read as
+// cfg.Input whichever part holds it, and a function takes only the part it
+// needs.
 type Config struct {
-	Input            string        `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin; may hold {yyyy} {mm} {dd} {date}"`
-	Output           string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path" hash:"-"`
-	Date             string        `env:"DATE" flag:"date" desc:"the UTC date (YYYY-MM-DD) to compute; default: yesterday when --input is a template, else every date found" hash:"-"`
-	From             string        `env:"FROM" flag:"from" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) set: the date is from + index" hash:"-"`
-	WidenDays        int           `env:"WIDEN_DAYS" flag:"widen-days" desc:"also read the templated inputs of this many days before and after --date (for logs straddling midnight)"`
-	RunID            string        `env:"RUN_ID" flag:"run" desc:"run id naming this run's files; default: time-based and random; shards of one run share it" hash:"-"`
-	Shard            string        `env:"SHARD" flag:"shard" desc:"i/n: compute shard i of n (0-based) and write its partial for logsmith merge" hash:"-"`
-	Shards           int           `env:"SHARDS" flag:"shards" desc:"with JOB_COMPLETION_INDEX (Kubernetes Indexed Job): the shard count; the index is the shard" hash:"-"`
-	SplitBytes       int64         `env:"SPLIT_BYTES" envDefault:"268435456" flag:"split-bytes" desc:"read uncompressed objects larger than this as several byte ranges; 0 disables" hash:"-"`
-	SkipCommitted    bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config" hash:"-"`
-	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long files no commit lists (abandoned partials, dropped formats, old-layout runs) stay before deletion" hash:"-"`
-	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"how long samples of bad lines stay in <output>/_rejects/; 0 keeps them" hash:"-"`
-	CommitLease      time.Duration `env:"COMMIT_LEASE" envDefault:"10m" flag:"commit-lease" desc:"how long another run's unfinished commit of a partition is waited for before it is taken to be abandoned" hash:"-"`
-	AllowEmpty       bool          `env:"ALLOW_EMPTY" flag:"allow-empty" desc:"commit even when the input holds no event (of the date), replacing a partition that has events" hash:"-"`
-	Window           []string      `env:"WINDOW" envDefault:"5m" flag:"window" desc:"window length, or LENGTH/SLIDE for sliding windows; repeat (or comma-separate) for several tables"`
-	Slide            time.Duration `env:"SLIDE" flag:"slide" desc:"slide of windows given without /SLIDE; 0 means tumbling"`
-	Sparse           bool          `env:"SPARSE" flag:"sparse" desc:"write only windows with events (default: every window of the range, zero-filled)"`
-	GroupBy          []string      `env:"GROUP_BY" flag:"group-by" desc:"dimension fields (dotted paths), comma-separated: one row per window and group"`
-	MaxGroups        int           `env:"MAX_GROUPS" envDefault:"10000" flag:"max-groups" desc:"groups per window; the rest fold into __other__"`
-	MaxPanes         int           `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this" hash:"-"`
-	MemoryCheck      bool          `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the per-group cost in docs/performance.md would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check" hash:"-"`
-	Format           []string      `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"output formats, comma-separated: parquet, csv"`
-	Workers          int           `env:"WORKERS" flag:"workers" desc:"objects processed at once; 0 means GOMAXPROCS: the CPUs the process may use (a container's CPU limit)" hash:"-"`
-	MaxLineBytes     int           `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	InputSettings
+	RunSettings
+	TableSettings
+	DecodeSettings
+	ReadSettings
+	CommitSettings
+	CheckSettings
+	CLISettings
 
-	TimestampField  string `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
-	TimestampFormat string `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
-	TimestampLayout string `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
-	TimestampZone   string `env:"TIMESTAMP_ZONE" flag:"timestamp-zone" desc:"IANA zone (e.g. America/New_York) of --timestamp-layout's zone abbreviations (MST) and of its times without an offset; default UTC"`
-	LevelField      string `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field of the log level; empty disables"`
-	LatencyField    string `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field of the latency; empty disables"`
-	LatencyUnit     string `env:"LATENCY_UNIT" envDefault:"ms" flag:"latency-unit" desc:"unit of the latency field: ms, us, ns or s (output is always ms)"`
-	StatusField     string `env:"STATUS_FIELD" flag:"status-field" desc:"JSON field of the HTTP status; adds status_2xx..5xx"`
-	ErrorStatus     int    `env:"ERROR_STATUS" envDefault:"500" flag:"error-status" desc:"a line without a level is an error when its status is at least this; 0 disables"`
-	BytesField      string `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
-	DistinctField   string `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
-
-	MaxObjectBytes    int64         `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
-	MaxBadRatio       float64       `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
-	StrictFields      bool          `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event the run writes (events outside --date do not count)" hash:"-"`
-	RejectSamples     int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection" hash:"-"`
-	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped" hash:"-"`
-	ReadAhead         int64         `env:"READ_AHEAD" envDefault:"2097152" flag:"read-ahead" desc:"bytes of each s3:// object read ahead of decoding, in the background (the next object's too); 0 disables" hash:"-"`
-	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s" flag:"idle-timeout" desc:"abandon and resume a read that delivers no data for this long" hash:"-"`
-
-	PushgatewayURL string `env:"PUSHGATEWAY_URL" flag:"pushgateway-url" desc:"Prometheus Pushgateway to push run metrics to (with POST, grouped by job and mode)" hash:"-"`
-	Quiet          bool   `env:"QUIET" flag:"quiet" desc:"no progress bar on a terminal" hash:"-"`
-	JSON           bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object" hash:"-"`
-	LogLevel       string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error" hash:"-"`
-
-	S3 S3Settings `envPrefix:"S3_" hash:"-"`
+	S3 S3Settings `envPrefix:"S3_"`
 
 	// CompletionIndex is JOB_COMPLETION_INDEX as set by a Kubernetes Indexed
 	// Job, or -1. With From it selects the date.
 	CompletionIndex int `json:"-"`
 }
+
+// Shape is the part of a config that decides the rows a run writes: the
+// config hash is the hash of its settings, and nothing else.
+type Shape struct {
+	InputSettings
+	TableSettings
+	DecodeSettings
+}
+
+// Shape returns the settings that decide the rows.
+func (c *Config) Shape() Shape {
+	return Shape{c.InputSettings, c.TableSettings, c.DecodeSettings}
+}
+
+// shaper marks the parts of a config that shape the output.
+type shaper interface{ shapesOutput() }
 
 // shard returns the shard this run computes, from --shard i/n or from
 // JOB_COMPLETION_INDEX with --shards n.
@@ -111,7 +172,7 @@ func (c *Config) shard() (i, n int, ok bool) {
 
 // policy returns the retry policy of storage calls, counting retries in
 // counter.
-func (c *Config) policy(counter *atomic.Int64) objio.Policy {
+func (c *ReadSettings) policy(counter *atomic.Int64) objio.Policy {
 	return objio.Policy{Deadline: c.ReadRetryDeadline, Retries: counter, Attempt: 4 * c.IdleTimeout, Idle: c.IdleTimeout}
 }
 
@@ -141,7 +202,7 @@ func (c *Config) Columns() features.Columns {
 }
 
 // Windows parses the window specifications.
-func (c *Config) Windows() ([]features.Window, error) {
+func (c *TableSettings) Windows() ([]features.Window, error) {
 	var ws []features.Window
 	seen := map[string]string{} // window name -> the spec giving it
 	for _, s := range c.Window {
@@ -186,7 +247,7 @@ func (c *Config) Windows() ([]features.Window, error) {
 }
 
 // EffectiveWorkers returns the worker count, resolving 0 to the CPU count.
-func (c *Config) EffectiveWorkers() int {
+func (c *ReadSettings) EffectiveWorkers() int {
 	if c.Workers > 0 {
 		return c.Workers
 	}
@@ -479,28 +540,26 @@ type Setting struct {
 	Value  reflect.Value // addressable field
 }
 
-// Settings lists the settings of a config struct pointer such as *Config.
+// Settings lists the settings of a config struct pointer such as *Config,
+// in field order. A setting is marked Hash when the part of the config
+// holding it shapes the output (see Shape).
 func Settings(cfg any) []Setting {
 	var out []Setting
-	var walk func(v reflect.Value, envPrefix, fieldPrefix string)
-	walk = func(v reflect.Value, envPrefix, fieldPrefix string) {
+	shaperType := reflect.TypeFor[shaper]()
+	var walk func(v reflect.Value, envPrefix, fieldPrefix string, shaping bool)
+	walk = func(v reflect.Value, envPrefix, fieldPrefix string, shaping bool) {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
+			inner := shaping || f.Type.Implements(shaperType)
 			if p, ok := f.Tag.Lookup("envPrefix"); ok {
-				n := len(out)
-				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".")
-				if f.Tag.Get("hash") == "-" {
-					for j := n; j < len(out); j++ {
-						out[j].Hash = false
-					}
-				}
+				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".", inner)
 				continue
 			}
 			name, ok := f.Tag.Lookup("env")
 			if !ok {
 				if f.Anonymous && f.Type.Kind() == reflect.Struct {
-					walk(v.Field(i), envPrefix, fieldPrefix)
+					walk(v.Field(i), envPrefix, fieldPrefix, inner)
 				}
 				continue
 			}
@@ -510,12 +569,12 @@ func Settings(cfg any) []Setting {
 				Flag:   f.Tag.Get("flag"),
 				Desc:   f.Tag.Get("desc"),
 				Secret: f.Tag.Get("secret") == "true",
-				Hash:   f.Tag.Get("hash") != "-" && f.Tag.Get("secret") != "true",
+				Hash:   shaping && f.Tag.Get("secret") != "true",
 				Value:  v.Field(i),
 			})
 		}
 	}
-	walk(reflect.ValueOf(cfg).Elem(), EnvPrefix, "")
+	walk(reflect.ValueOf(cfg).Elem(), EnvPrefix, "", false)
 	return out
 }
 

@@ -18,19 +18,19 @@ type ManifestInput = table.Input
 type DamagedObject = table.DamagedObject
 
 // ConfigSnapshot returns the run's settings with secrets removed, and the
-// hash of the settings that determine the output.
+// hash of the settings that shape the output: those of cfg.Shape(), with
+// the schema version.
 func ConfigSnapshot(cfg *Config) (map[string]string, string) {
 	snap := map[string]string{}
-	h := sha256.New()
 	for _, s := range Settings(cfg) {
-		if s.Secret {
-			continue
+		if !s.Secret {
+			snap[s.Env] = s.FormatValue()
 		}
-		v := s.FormatValue()
-		snap[s.Env] = v
-		if s.Hash {
-			fmt.Fprintf(h, "%s=%q\n", s.Env, v)
-		}
+	}
+	h := sha256.New()
+	shape := cfg.Shape()
+	for _, s := range Settings(&shape) {
+		fmt.Fprintf(h, "%s=%q\n", s.Env, s.FormatValue())
 	}
 	fmt.Fprintf(h, "schema=%s\n", SchemaVersion)
 	return snap, "sha256:" + hex.EncodeToString(h.Sum(nil))

@@ -21,10 +21,10 @@ import (
 // map starts), and how to size the map.
 type PlanConfig struct {
 	Config
-	Budget     time.Duration `env:"PLAN_BUDGET" envDefault:"1h" flag:"plan-budget" desc:"time the map may take: the shard count is chosen so that the slowest shard reads its share in this time at --plan-throughput" hash:"-"`
-	Throughput int64         `env:"PLAN_THROUGHPUT" envDefault:"309000000" flag:"plan-throughput" desc:"uncompressed input bytes per second one map pod reads; default from docs/benchmarks.md, '| run-minio-gzip-w2 | 309 | 5.85 | 38 |': gzip from MinIO, 2 workers on 2 cores (plain reads faster there: 454 MB/s)" hash:"-"`
-	MaxShards  int           `env:"PLAN_MAX_SHARDS" envDefault:"64" flag:"plan-max-shards" desc:"most shards planned, however large the input" hash:"-"`
-	File       string        `env:"PLAN_FILE" flag:"plan-file" desc:"also write the plan as JSON to this file (for Argo's outputs.parameters valueFrom.path)" hash:"-"`
+	Budget     time.Duration `env:"PLAN_BUDGET" envDefault:"1h" flag:"plan-budget" desc:"time the map may take: the shard count is chosen so that the slowest shard reads its share in this time at --plan-throughput"`
+	Throughput int64         `env:"PLAN_THROUGHPUT" envDefault:"309000000" flag:"plan-throughput" desc:"uncompressed input bytes per second one map pod reads; default from docs/benchmarks.md, '| run-minio-gzip-w2 | 309 | 5.85 | 38 |': gzip from MinIO, 2 workers on 2 cores (plain reads faster there: 454 MB/s)"`
+	MaxShards  int           `env:"PLAN_MAX_SHARDS" envDefault:"64" flag:"plan-max-shards" desc:"most shards planned, however large the input"`
+	File       string        `env:"PLAN_FILE" flag:"plan-file" desc:"also write the plan as JSON to this file (for Argo's outputs.parameters valueFrom.path)"`
 }
 
 // Validate checks the run settings and the plan's, naming the first bad

@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -140,4 +141,61 @@ func TestResolveParsesOnce(t *testing.T) {
 	if r.Output.Scheme != "s3" || r.Output.Bucket != "feat" || r.Output.Prefix != "out" {
 		t.Errorf("output %+v", r.Output)
 	}
+}
+
+// The config hash is the hash of Shape's settings by construction: a
+// setting outside it cannot change the hash, one inside always does, and
+// the value for a given config is pinned (manifests and shard partials
+// record it; a change would make --skip-committed recompute every date and
+// refuse shards of the previous version).
+func TestConfigHashIsTheShape(t *testing.T) {
+	var c Config
+	env := map[string]string{"LOGSMITH_INPUT": "s3://b/x/{date}/", "LOGSMITH_OUTPUT": "/tmp/o"}
+	if err := ParseEnv(&c, env); err != nil {
+		t.Fatal(err)
+	}
+	_, base := ConfigSnapshot(&c)
+	if base != "sha256:ffa02da06bd7de25cb3fc61e3ad89dd613761ca4bc05c0f8bddd47fdabb73942" {
+		t.Errorf("config hash %s changed", base)
+	}
+	shape := c.Shape()
+	inShape := map[string]bool{}
+	for _, s := range Settings(&shape) {
+		inShape[s.Env] = true
+	}
+	for _, s := range Settings(&c) {
+		if s.Hash != inShape[s.Env] {
+			t.Errorf("%s: Hash %v, in Shape %v", s.Env, s.Hash, inShape[s.Env])
+		}
+		// Change the setting to another valid-looking value.
+		cp := c
+		cs := Settings(&cp)
+		var v = cs[indexOf(cs, s.Env)].Value
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString(v.String() + "x")
+		case reflect.Bool:
+			v.SetBool(!v.Bool())
+		case reflect.Int, reflect.Int64:
+			v.SetInt(v.Int() + 1)
+		case reflect.Float64:
+			v.SetFloat(v.Float() / 2)
+		case reflect.Slice:
+			v.Set(reflect.Append(v, reflect.ValueOf("x")))
+		default:
+			t.Fatalf("%s: kind %v", s.Env, v.Kind())
+		}
+		if _, h := ConfigSnapshot(&cp); (h != base) != inShape[s.Env] {
+			t.Errorf("%s changed: hash changed %v, want %v", s.Env, h != base, inShape[s.Env])
+		}
+	}
+}
+
+func indexOf(ss []Setting, env string) int {
+	for i, s := range ss {
+		if s.Env == env {
+			return i
+		}
+	}
+	return -1
 }

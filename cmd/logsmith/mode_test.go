@@ -15,8 +15,8 @@ func TestRunMode(t *testing.T) {
 		want string
 	}{
 		{"run", job.Config{}, "daily"},
-		{"run", job.Config{Shard: "1/4"}, "shard"},
-		{"run", job.Config{Shards: 4}, "shard"},
+		{"run", job.Config{RunSettings: job.RunSettings{Shard: "1/4"}}, "shard"},
+		{"run", job.Config{RunSettings: job.RunSettings{Shards: 4}}, "shard"},
 		{"merge", job.Config{}, "daily"},
 	} {
 		if got := runMode(c.cmd, &c.cfg); got != c.want {
