@@ -380,11 +380,11 @@ func readSample(ctx context.Context, dec *features.Decompressor, in input, retry
 			return err
 		}
 		defer rc.Close()
-		raw := &countingReader{r: io.LimitReader(rc, sampleBytes)}
+		raw := &features.CountingReader{R: io.LimitReader(rc, sampleBytes)}
 		dr, codec, err := dec.Open(raw)
 		s.codec = codec
-		if raw.err != nil {
-			return raw.err
+		if raw.Err != nil {
+			return raw.Err
 		}
 		if err != nil {
 			s.err = err.Error()
@@ -395,14 +395,14 @@ func readSample(ctx context.Context, dec *features.Decompressor, in input, retry
 			s.whole = true
 			return nil
 		}
-		out := &countingReader{r: io.LimitReader(dr, sampleMaxOut)}
+		out := &features.CountingReader{R: io.LimitReader(dr, sampleMaxOut)}
 		_, err = io.Copy(io.Discard, out)
-		if raw.err != nil {
-			return raw.err
+		if raw.Err != nil {
+			return raw.Err
 		}
-		s.read, s.decoded = raw.n, out.n
-		s.whole = err == nil && raw.n == in.info.Size && out.n < sampleMaxOut
-		if err != nil && raw.n < min(in.info.Size, sampleBytes) {
+		s.read, s.decoded = raw.N, out.N
+		s.whole = err == nil && raw.N == in.info.Size && out.N < sampleMaxOut
+		if err != nil && raw.N < min(in.info.Size, sampleBytes) {
 			s.err = err.Error() // damaged before the sample's end
 		}
 		return nil

@@ -2,7 +2,6 @@ package job
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,8 +96,7 @@ type Reject = features.Reject
 
 // taskState is reused across tasks to keep buffers and decoders warm.
 type taskState struct {
-	dec features.Decompressor
-	jd  *features.Decoder
+	or *features.ObjectReader
 }
 
 // input is one object to read, with the bucket and location it is in.
@@ -306,7 +304,8 @@ func (rs *runState) allCommitted() []PartitionResult {
 
 // process reads units in the worker pool and merges their partials.
 func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, error) {
-	states := sync.Pool{New: func() any { return &taskState{jd: features.NewDecoder(rs.res.Spec)} }}
+	oo := features.ObjectOptions{MaxObjectBytes: rs.cfg.MaxObjectBytes, MaxLine: rs.cfg.MaxLineBytes, Samples: rs.cfg.RejectSamples}
+	states := sync.Pool{New: func() any { return &taskState{or: features.NewObjectReader(rs.res.Spec, oo)} }}
 	results, err := processAll(ctx, rs.cfg, units, &states, rs.newPartial, rs.opts.Progress, rs.log)
 	if err != nil {
 		return nil, err
@@ -609,7 +608,7 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 			}
 			// A range after the first is the middle of a text object
 			// (planUnits splits nothing else): no head of its own to judge.
-			r, err := ingest(gctx, cfg, st, u.id(), src, newPartial(), !u.whole() && u.off > 0)
+			r, err := readUnit(gctx, st.or, u.id(), src, newPartial(), !u.whole() && u.off > 0)
 			if err != nil {
 				return r, err
 			}
@@ -682,102 +681,23 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// countingReader counts the bytes read through it and remembers the first
-// error other than io.EOF, so that a failure of the raw (storage) stream can
-// be told apart from damage inside the compressed data.
-type countingReader struct {
-	r   io.Reader
-	n   int64
-	err error
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if err != nil && err != io.EOF && c.err == nil {
-		c.err = err
-	}
-	return n, err
-}
-
-// errTooLarge marks a stream over --max-object-bytes.
-var errTooLarge = errors.New("decompressed size over --max-object-bytes")
-
-// limitReader fails with errTooLarge past n bytes; reading n+1 tells a
-// stream of exactly n bytes from a larger one.
-type limitReader struct {
-	r io.Reader
-	n int64
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.n < 0 {
-		return 0, errTooLarge
-	}
-	if int64(len(p)) > l.n+1 {
-		p = p[:l.n+1]
-	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	if l.n < 0 {
-		return n + int(l.n), errTooLarge
-	}
-	return n, err
-}
-
-// ingest decodes one stream into p; middle says it is a byte range after
-// the first of a text object. A storage failure is an error; damage
-// in the data (a corrupt or truncated gzip/zstd stream, or an object over the
-// size limit) is reported in the result's damaged field instead.
-func ingest(ctx context.Context, cfg *Config, st *taskState, name string, r io.Reader, p *features.Partial, middle bool) (objectResult, error) {
-	raw := &countingReader{r: r}
-	res := objectResult{partial: p}
-	var dr io.Reader
-	var codec features.Codec
-	var err error
-	if middle {
-		dr = st.dec.OpenText(raw)
-	} else {
-		dr, codec, err = st.dec.Open(raw)
-	}
-	if err != nil {
-		if raw.err != nil || ctx.Err() != nil {
-			return res, storageErr(cmp.Or(ctx.Err(), fmt.Errorf("read %s: %w", name, raw.err)))
-		}
-		res.damaged = &DamagedObject{URL: name, Reason: err.Error()}
-		return res, nil
-	}
-	decoded := &countingReader{r: &limitReader{r: dr, n: cfg.MaxObjectBytes}}
-	opts := features.IngestOptions{MaxLine: cfg.MaxLineBytes}
-	if cfg.RejectSamples > 0 {
-		opts.OnBad = func(line int64, reason features.Reason, b []byte) {
-			if len(res.rejects) < cfg.RejectSamples {
-				res.rejects = append(res.rejects, Reject{Object: name, Line: line, Reason: reason.String(), Raw: truncate(b, 1024)})
-			}
-		}
-	}
-	err = features.Ingest(ctx, decoded, st.jd, p, opts)
-	res.bytesRead, res.bytesDecoded = raw.n, decoded.n
+// readUnit reads one unit's stream into p with or. Damage in the data is
+// reported in the result's damaged field, with the lines before it kept
+// unless the object is rejected whole; a failure of the stream is a storage
+// error.
+func readUnit(ctx context.Context, or *features.ObjectReader, name string, r io.Reader, p *features.Partial, middle bool) (objectResult, error) {
+	st, err := or.Read(ctx, name, r, p, middle)
+	res := objectResult{partial: p, bytesRead: st.BytesRead, bytesDecoded: st.BytesDecoded, rejects: st.Rejects}
+	var de *features.DamageError
+	var se *features.SourceError
 	switch {
-	case err == nil:
+	case errors.As(err, &de):
+		res.damaged = &DamagedObject{URL: name, Reason: de.Reason(), Lines: de.Lines, Rejected: de.Rejected}
 		return res, nil
-	case ctx.Err() != nil:
-		return res, ctx.Err()
-	case raw.err != nil:
-		return res, storageErr(fmt.Errorf("read %s: %w", name, raw.err))
-	case errors.Is(err, errTooLarge):
-		res.damaged = &DamagedObject{URL: name, Reason: fmt.Sprintf("decompressed size over %d bytes (--max-object-bytes)", cfg.MaxObjectBytes), Rejected: true}
-		return res, nil
+	case errors.As(err, &se):
+		return res, storageErr(err)
 	}
-	res.damaged = &DamagedObject{URL: name, Reason: fmt.Sprintf("%s stream damaged after %d bytes: %v", codec, decoded.n, err), Lines: p.Counts.Lines}
-	return res, nil
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	return strings.ToValidUTF8(string(b), "\ufffd")
+	return res, err
 }
 
 // checkBadRatio fails the run with KindBadData when too much input is bad.

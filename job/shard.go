@@ -110,9 +110,9 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 				return err
 			}
 			defer rc.Close()
-			raw := &countingReader{r: rc}
+			raw := &features.CountingReader{R: rc}
 			h, p, err = shard.Read(raw)
-			if err != nil && raw.err == nil {
+			if err != nil && raw.Err == nil {
 				return objio.Final(&badShard{err}) // the object, not the store
 			}
 			return err
