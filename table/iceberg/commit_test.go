@@ -127,7 +127,7 @@ func TestCommitAndRead(t *testing.T) {
 					t.Errorf("file %+v", f)
 				}
 			}
-			duckCheck(t, tb, s, files)
+			duckCheck(t, tb, files, written[name])
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package iceberg_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
 
@@ -19,10 +21,11 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // duckCheck reads the data files the current snapshot lists with DuckDB's
 // read_parquet: the window bounds are TIMESTAMP WITH TIME ZONE, the other
-// columns have the Parquet output's types, and the row count is the files'.
-// Files on MinIO are copied to a local folder first (DuckDB's httpfs
-// extension would be downloaded at run time).
-func duckCheck(t *testing.T, tb *iceberg.Table, s setup, files []iceberg.File) {
+// columns have the Parquet output's types, the row count is the files', and
+// every cell equals the plain Parquet output (features.WriteParquet) of the
+// same rows. Files on MinIO are copied to a local folder first (DuckDB's
+// httpfs extension would be downloaded at run time).
+func duckCheck(t *testing.T, tb *iceberg.Table, files []iceberg.File, written map[string][]features.Row) {
 	t.Helper()
 	ctx := context.Background()
 	var paths []string
@@ -71,6 +74,39 @@ func duckCheck(t *testing.T, tb *iceberg.Table, s setup, files []iceberg.File) {
 	}
 	if err := q.Err(); err != nil {
 		t.Fatal(err)
+	}
+	// The plain Parquet output of the same rows, one file per date as the
+	// Parquet layout has it, holds the same cells.
+	var plain []string
+	for d, rows := range written {
+		var buf bytes.Buffer
+		if err := features.WriteParquet(&buf, fullCols, rows, nil); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "plain-"+d+".parquet")
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		plain = append(plain, "'"+p+"'")
+	}
+	var names []string
+	for _, c := range fullCols.Schema() {
+		names = append(names, `"`+c.Name+`"`)
+	}
+	sel := strings.Join(names, ", ")
+	plainSrc := "read_parquet([" + strings.Join(plain, ", ") + "])"
+	for what, q := range map[string]string{
+		"rows only in the iceberg files":          "SELECT count(*) FROM (SELECT " + sel + " FROM " + src + " EXCEPT ALL SELECT " + sel + " FROM " + plainSrc + ")",
+		"rows only in the plain Parquet output":   "SELECT count(*) FROM (SELECT " + sel + " FROM " + plainSrc + " EXCEPT ALL SELECT " + sel + " FROM " + src + ")",
+		"plain Parquet rows minus the snapshot's": "SELECT count(*) - " + fmt.Sprint(rows) + " FROM " + plainSrc,
+	} {
+		var diff int64
+		if err := db.QueryRow(q).Scan(&diff); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 {
+			t.Errorf("%s: %d", what, diff)
+		}
 	}
 	for col, want := range map[string]string{
 		"window_start": "TIMESTAMP WITH TIME ZONE", "window_end": "TIMESTAMP WITH TIME ZONE",
