@@ -304,9 +304,7 @@ func (rs *runState) allCommitted() []PartitionResult {
 
 // process reads units in the worker pool and merges their partials.
 func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, error) {
-	oo := features.ObjectOptions{MaxObjectBytes: rs.cfg.MaxObjectBytes, MaxLine: rs.cfg.MaxLineBytes, Samples: rs.cfg.RejectSamples}
-	states := sync.Pool{New: func() any { return &taskState{or: features.NewObjectReader(rs.res.Spec, oo)} }}
-	results, err := processAll(ctx, rs.cfg, units, &states, rs.newPartial, rs.opts.Progress, rs.log)
+	results, err := rs.readUnits(ctx, units)
 	if err != nil {
 		return nil, err
 	}
@@ -334,53 +332,71 @@ func (rs *runState) collect(results []objectResult) (*aggregate, error) {
 	return agg, nil
 }
 
-// finish checks the bad-input threshold, writes the rejects sample, builds
-// every table and commits each date partition.
+// finish reports what was read, keeps the sample of bad lines, refuses
+// input too broken (or too empty) to commit, then builds every table and
+// commits each date partition.
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
-	cfg, sum := rs.cfg, rs.sum
-	total := agg.partial
-	sum.BytesRead, sum.BytesDecoded, sum.Damaged = agg.bytesRead, agg.bytesDecoded, agg.damaged
-	c := total.Counts
-	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
-	sum.OutOfRange, sum.Folded = c.OutOfRange, c.Folded
-	sum.BadByReason = c.BadByReason()
-	sum.Windows = total.Panes()
-
+	rs.summarize(agg)
 	if len(agg.rejects) > 0 {
 		key, err := writeRejects(ctx, rs.out, rs.outLoc, rs.date, rs.runID, agg.rejects)
 		if err != nil {
 			return rs.done(), err
 		}
-		sum.Rejects = key
+		rs.sum.Rejects = key
 	}
-	objects := rs.sum.Objects
-	if err := rs.checkFields(&c); err != nil {
+	if err := rs.checkInput(&agg.partial.Counts); err != nil {
 		return rs.done(), err
 	}
-	if err := checkBadRatio(&c, objects, len(sum.Damaged), cfg.MaxBadRatio); err != nil {
-		return rs.done(), err
+	return rs.commit(ctx, agg.partial)
+}
+
+// summarize records the merged counts in the summary.
+func (rs *runState) summarize(agg *aggregate) {
+	sum, c := rs.sum, &agg.partial.Counts
+	sum.BytesRead, sum.BytesDecoded, sum.Damaged = agg.bytesRead, agg.bytesDecoded, agg.damaged
+	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
+	sum.OutOfRange, sum.Folded = c.OutOfRange, c.Folded
+	sum.BadByReason = c.BadByReason()
+	sum.Windows = agg.partial.Panes()
+}
+
+// checkInput refuses to commit input that is too broken or holds nothing:
+// missing fields (with --strict-fields), too many bad lines or damaged
+// objects, too many windows for an undated run, or no event at all.
+func (rs *runState) checkInput(c *features.Counts) error {
+	cfg := rs.cfg
+	if err := rs.checkFields(c); err != nil {
+		return err
+	}
+	if err := checkBadRatio(c, rs.sum.Objects, len(rs.sum.Damaged), cfg.MaxBadRatio); err != nil {
+		return err
 	}
 	if c.TooManyPanes > 0 {
-		return rs.done(), &kindError{KindBadData, fmt.Errorf(
+		return &kindError{KindBadData, fmt.Errorf(
 			"the input spans more than %d windows (--max-panes; %d events beyond); run dated with --date or a templated input; nothing committed",
 			cfg.MaxPanes, c.TooManyPanes)}
 	}
-
 	if c.Events-c.OutOfRange == 0 && !cfg.AllowEmpty {
 		// An empty stdin, a broken upstream pipe or inputs holding no
 		// event of the date: committing would hide it.
-		return rs.done(), &kindError{KindStorage, fmt.Errorf(
+		return &kindError{KindStorage, fmt.Errorf(
 			"the input holds no event%s (%d lines, %d events outside the date); nothing committed (--allow-empty commits empty partitions)", rs.forDate(), c.Lines, c.OutOfRange)}
 	}
+	return nil
+}
+
+// commit builds the tables from total, commits their partitions against
+// the heads the run started from, and collects what they supersede.
+func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summary, error) {
 	parts, err := rs.partitions(ctx, total)
 	if err != nil {
 		rs.dropRejectsIfLost(ctx, err)
 		return rs.done(), err
 	}
 	res, err := rs.committer().Commit(ctx, parts)
-	sum.Partitions = res
+	rs.sum.Partitions = res
 	for _, r := range res {
-		sum.Files = append(sum.Files, r.Files...)
+		rs.sum.Files = append(rs.sum.Files, r.Files...)
 	}
 	if err != nil {
 		rs.dropRejectsIfLost(ctx, err)
@@ -561,10 +577,13 @@ func storageErr(err error) error {
 	return &kindError{KindStorage, err}
 }
 
-// processAll runs one pool task per object. Each task owns the partial it
+// readUnits runs one pool task per unit. Each task owns the partial it
 // builds; the first error cancels the others and is returned.
-func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Pool, newPartial func() *features.Partial, progress Progress, log *slog.Logger) ([]objectResult, error) {
-	pool := pond.NewResultPool[objectResult](cfg.EffectiveWorkers(), pond.WithContext(ctx))
+func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult, error) {
+	cfg, progress, log := rs.cfg, rs.opts.Progress, rs.log
+	oo := features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes, Samples: cfg.RejectSamples}
+	states := sync.Pool{New: func() any { return &taskState{or: features.NewObjectReader(rs.res.Spec, oo)} }}
+	pool := pond.NewResultPool[objectResult](rs.res.Workers, pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -608,7 +627,7 @@ func processAll(ctx context.Context, cfg *Config, units []unit, states *sync.Poo
 			}
 			// A range after the first is the middle of a text object
 			// (planUnits splits nothing else): no head of its own to judge.
-			r, err := readUnit(gctx, st.or, u.id(), src, newPartial(), !u.whole() && u.off > 0)
+			r, err := readUnit(gctx, st.or, u.id(), src, rs.newPartial(), !u.whole() && u.off > 0)
 			if err != nil {
 				return r, err
 			}
