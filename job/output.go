@@ -1,0 +1,86 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/logsmith/logsmith/table"
+)
+
+// OutputConfig configures the commands that read or tidy an output: ls,
+// show, files and gc.
+type OutputConfig struct {
+	Output           string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path"`
+	Date             string        `env:"DATE" flag:"date" desc:"the partition's date (YYYY-MM-DD); for gc, limits it to one date"`
+	From             string        `env:"FROM" flag:"from" desc:"files: first date (YYYY-MM-DD), inclusive"`
+	To               string        `env:"TO" flag:"to" desc:"files: last date (YYYY-MM-DD), inclusive"`
+	Window           string        `env:"WINDOW" flag:"window" desc:"files: only this table (window name such as 5m or 15m-every-5m); default every table"`
+	Format           string        `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"files: parquet or csv"`
+	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"gc: how long files no commit lists (abandoned partials, dropped formats, old-layout runs) are kept"`
+	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"gc: how long samples of bad lines are kept; 0 keeps them"`
+	Wait             time.Duration `env:"WAIT" envDefault:"1m" flag:"wait" desc:"files, show: how long to wait for a partition another run is publishing"`
+	JSON             bool          `env:"JSON" flag:"json" desc:"print JSON"`
+	S3               S3Settings    `envPrefix:"S3_"`
+}
+
+// checkWritableOutput says what is wrong with an output URL that a command
+// writes to, or returns nil.
+func checkWritableOutput(output string) error {
+	if output == "" {
+		return errors.New("required")
+	}
+	if loc, err := ParseLocation(output); err != nil || loc.Scheme == "-" {
+		return fmt.Errorf("%q: want s3://bucket/prefix, file:///dir or a path", output)
+	}
+	return checkURLShape(output)
+}
+
+// Validate checks the settings and names the first bad one.
+func (c *OutputConfig) Validate(needDate bool) error {
+	bad := func(field, format string, args ...any) error {
+		return settingError(c, field, fmt.Errorf(format, args...))
+	}
+	if err := checkWritableOutput(c.Output); err != nil {
+		return settingError(c, "Output", err)
+	}
+	if c.Date == "" && needDate {
+		return bad("Date", "required")
+	}
+	if c.Date != "" {
+		if _, err := time.Parse(time.DateOnly, c.Date); err != nil {
+			return bad("Date", "%q: want YYYY-MM-DD", c.Date)
+		}
+	}
+	for _, f := range []struct{ field, v string }{{"From", c.From}, {"To", c.To}} {
+		if f.v != "" && !table.ValidDate(f.v) {
+			return bad(f.field, "%q: want YYYY-MM-DD", f.v)
+		}
+	}
+	if !slices.Contains(table.Formats, c.Format) {
+		return bad("Format", "%q: want parquet or csv", c.Format)
+	}
+	if c.GCGrace < 0 {
+		return bad("GCGrace", "%v: must not be negative", c.GCGrace)
+	}
+	if c.RejectsRetention < 0 {
+		return bad("RejectsRetention", "%v: must not be negative", c.RejectsRetention)
+	}
+	if c.Wait < 0 {
+		return bad("Wait", "%v: must not be negative", c.Wait)
+	}
+	return nil
+}
+
+// OpenOutput returns the output of an output config. These commands only
+// read or tidy an output: a missing local folder is an empty output, not
+// one to create.
+func OpenOutput(c *OutputConfig) (table.Output, Location, error) {
+	loc, _ := ParseLocation(c.Output)
+	b, err := OpenInput(loc, c.S3, defaultPolicy)
+	if err != nil {
+		return table.Output{}, loc, err
+	}
+	return table.NewOutput(b, loc.Prefix), loc, nil
+}
