@@ -158,6 +158,7 @@ type Decoder struct {
 	paths          [][]string // slot -> path
 	flatKeys       []string   // slot -> key, when every path is one key
 	slotsByLen     [64][]int  // key length -> slots of flat keys that long
+	keyLens        uint64     // bit n set when slotsByLen[n] is not empty
 	vals           []rawVal   // slot -> value of the current line
 	quotes         []uint64   // quote masks of the current line (scanFlat)
 	latencyToNanos float64
@@ -233,6 +234,7 @@ func NewDecoder(spec Spec) *Decoder {
 			}
 			if k != "" && len(k) < len(d.slotsByLen) {
 				d.slotsByLen[len(k)] = append(d.slotsByLen[len(k)], len(d.flatKeys))
+				d.keyLens |= 1 << len(k)
 			}
 			d.flatKeys = append(d.flatKeys, k)
 		}

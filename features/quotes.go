@@ -8,6 +8,10 @@ import (
 // byte of b, and reports whether b holds a backslash. m must have at least
 // (len(b)+63)/64 words. The scanner finds each string's end as the next set
 // bit instead of searching byte by byte.
+//
+// When b's capacity reaches past its last 64-byte block, that block is read
+// in place (no copy); a backslash in the bytes after b then reports true as
+// well, which only sends the line to the slower full parser.
 func quoteMasks(b []byte, m []uint64) (backslash bool) {
 	full := len(b) / 64
 	var bs uint64
@@ -15,9 +19,18 @@ func quoteMasks(b []byte, m []uint64) (backslash bool) {
 		bs = quoteBlocks(b[:full*64], m[:full])
 	}
 	if rest := b[full*64:]; len(rest) > 0 {
-		var tail [64]byte // zero bytes are neither quotes nor backslashes
-		copy(tail[:], rest)
-		bs |= quoteBlocks(tail[:], m[full:full+1])
+		if cap(rest) >= 64 {
+			// The last block in place: the bytes after b in its array (the
+			// next line, in a line reader's buffer) are read, and their
+			// quotes masked off. A backslash among them sends the line to
+			// the full parser: slower, never wrong.
+			bs |= quoteBlocks(rest[:64], m[full:full+1])
+			m[full] &= 1<<len(rest) - 1
+		} else {
+			var tail [64]byte // zero bytes are neither quotes nor backslashes
+			copy(tail[:], rest)
+			bs |= quoteBlocks(tail[:], m[full:full+1])
+		}
 	}
 	return bs != 0
 }

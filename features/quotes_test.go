@@ -32,6 +32,12 @@ func TestQuoteMasks(t *testing.T) {
 			if bs := quoteMasks(b, got); bs != wantBS || !slices.Equal(got, want) {
 				t.Fatalf("quoteMasks(%q) = %x, %v; want %x, %v", b, got, bs, want, wantBS)
 			}
+			// In place, with quotes after the line in its array: the same.
+			inPlace := append(bytes.Clone(b), bytes.Repeat([]byte{'"', 'x'}, 40)...)[:n]
+			clear(got)
+			if bs := quoteMasks(inPlace, got); bs != wantBS || !slices.Equal(got, want) {
+				t.Fatalf("quoteMasks in place(%q) = %x, %v; want %x, %v", b, got, bs, want, wantBS)
+			}
 			if full := n / 64 * 64; full > 0 {
 				gen := make([]uint64, full/64)
 				bs := quoteBlocksGeneric(b[:full], gen) != 0

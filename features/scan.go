@@ -82,8 +82,8 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		default:
 			return false // nested value or invalid
 		}
-		if len(key) < len(d.slotsByLen) {
-			for _, slot := range d.slotsByLen[len(key)] {
+		if n := len(key); n < len(d.slotsByLen) && d.keyLens>>n&1 != 0 {
+			for _, slot := range d.slotsByLen[n] {
 				if d.vals[slot].kind == valAbsent && d.flatKeys[slot] == string(key) {
 					d.vals[slot] = v
 				}
