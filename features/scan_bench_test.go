@@ -18,7 +18,6 @@ func BenchmarkScanFlat(b *testing.B) {
 	}
 }
 
-
 // BenchmarkScanFlatInPlace reads lines as Ingest hands them over: slices of
 // a larger buffer, with the next line's bytes after them.
 func BenchmarkScanFlatInPlace(b *testing.B) {
