@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,6 +57,14 @@ type Options struct {
 	// RESTCredential ("client_id:client_secret") or RESTToken authenticate
 	// to a REST catalog.
 	RESTCredential, RESTToken string
+	// RESTWarehouse is the warehouse a REST catalog serves, as it names it
+	// (Polaris: the catalog's name; S3 Tables: the table bucket's ARN);
+	// none when empty. Tables are located under Warehouse regardless.
+	RESTWarehouse string
+	// RESTSigV4Service signs REST requests with AWS SigV4 for this service
+	// ("glue" for the Glue Iceberg REST endpoint, "s3tables" for S3
+	// Tables), in S3.Region, with the AWS SDK's default credentials chain.
+	RESTSigV4Service string
 }
 
 // Catalog is an open catalog and the namespace logsmith's tables are in.
@@ -81,7 +90,6 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 		return nil, errors.New("iceberg: an S3 CA file is not supported for an iceberg warehouse")
 	}
 	props := ioProps(o)
-	props["warehouse"] = warehouse
 	c := &Catalog{ns: catalog.ToIdentifier(strings.Split(o.Namespace, ".")...), warehouse: warehouse}
 	uri := o.Catalog
 	switch {
@@ -101,7 +109,13 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 	case strings.HasPrefix(uri, "postgres://"), strings.HasPrefix(uri, "postgresql://"):
 		err = c.openSQL(ctx, "pgx", uri, sqlcat.Postgres, props)
 	case strings.HasPrefix(uri, "http://"), strings.HasPrefix(uri, "https://"):
-		opts := []rest.Option{rest.WithWarehouseLocation(warehouse), rest.WithAdditionalProps(props)}
+		opts := []rest.Option{rest.WithAdditionalProps(props)}
+		if o.RESTWarehouse != "" {
+			opts = append(opts, rest.WithWarehouseLocation(o.RESTWarehouse))
+		}
+		if o.RESTSigV4Service != "" {
+			opts = append(opts, rest.WithSigV4RegionSvc(o.S3.Region, o.RESTSigV4Service))
+		}
 		if o.RESTCredential != "" {
 			opts = append(opts, rest.WithCredential(o.RESTCredential))
 		}
@@ -139,7 +153,9 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 	return c, nil
 }
 
-func (c *Catalog) openSQL(ctx context.Context, driver, dsn string, dialect sqlcat.SupportedDialect, props iceberg.Properties) error {
+func (c *Catalog) openSQL(ctx context.Context, driver, dsn string, dialect sqlcat.SupportedDialect, ioProps iceberg.Properties) error {
+	props := maps.Clone(ioProps)
+	props["warehouse"] = c.warehouse
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return err

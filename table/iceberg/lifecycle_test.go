@@ -411,6 +411,18 @@ func TestSchemaEvolution(t *testing.T) {
 		if _, err := c.Table(ctx, w10, fullCols); !errors.Is(err, ice.ErrIncompatible) || !strings.Contains(err.Error(), "request_count") {
 			t.Errorf("int request_count: %v, want ErrIncompatible naming it", err)
 		}
+		// Our columns, but not partitioned by day: replacing a date's files
+		// would replace other dates' rows too.
+		w1h := features.Window{Size: time.Hour}
+		_, err = c.Raw().CreateTable(ctx, c.Ident(ice.TableName(w1h)), raw.Schema(), catalog.WithProperties(iceberg.Properties{
+			"logsmith.window": w1h.String(), "logsmith.dimensions": "service,method", "logsmith.schema-version": features.SchemaVersion,
+		}), catalog.WithLocation(strings.TrimSuffix(s.opts.Warehouse, "/")+"/unpartitioned"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Table(ctx, w1h, fullCols); !errors.Is(err, ice.ErrIncompatible) || !strings.Contains(err.Error(), "day(window_start)") {
+			t.Errorf("unpartitioned table: %v, want ErrIncompatible", err)
+		}
 	})
 }
 

@@ -96,7 +96,7 @@ func contractProps(w features.Window, cols features.Columns) iceberg.Properties 
 
 // evolution says what a run must add to a table's schema, or why it cannot
 // write to it at all.
-func evolution(sc *iceberg.Schema, props iceberg.Properties, w features.Window, cols features.Columns) (add []features.Column, err error) {
+func evolution(sc *iceberg.Schema, specs []iceberg.PartitionSpec, props iceberg.Properties, w features.Window, cols features.Columns) (add []features.Column, err error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w", fmt.Sprintf(format, a...), ErrIncompatible)
 	}
@@ -131,6 +131,17 @@ func evolution(sc *iceberg.Schema, props iceberg.Properties, w features.Window, 
 	for _, f := range sc.Fields() {
 		if !ours[f.Name] && f.Required {
 			return nil, bad("table has required column %s that this run does not write", f.Name)
+		}
+	}
+	// A date is replaced by replacing its data files: every file, of every
+	// spec the table ever had, must hold exactly one day of rows.
+	ws, _ := sc.FindFieldByName("window_start")
+	for _, spec := range specs {
+		if spec.NumFields() != 1 {
+			return nil, bad("table is partitioned by %s, not day(window_start)", spec)
+		}
+		if f := spec.Field(0); len(f.SourceIDs) != 1 || f.SourceIDs[0] != ws.ID || f.Transform != (iceberg.DayTransform{}) {
+			return nil, bad("table is partitioned by %s, not day(window_start)", spec)
 		}
 	}
 	return add, nil

@@ -107,7 +107,7 @@ func (t *Table) create(ctx context.Context) error {
 // evolve checks tbl against the run's contract and adds the columns it
 // lacks, in one commit.
 func (t *Table) evolve(ctx context.Context, tbl *icetable.Table) error {
-	add, err := evolution(tbl.Schema(), tbl.Properties(), t.window, t.cols)
+	add, err := evolution(tbl.Schema(), tbl.Metadata().PartitionSpecs(), tbl.Properties(), t.window, t.cols)
 	if err != nil {
 		return fmt.Errorf("iceberg table %s: %w", t.Identifier(), err)
 	}
