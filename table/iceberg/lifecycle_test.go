@@ -87,11 +87,17 @@ func TestCancelledCommit(t *testing.T) {
 		if _, err := tb.CommitDate(ctx, d, genRows(d, 10, 1), meta(1), nil); err != nil {
 			t.Fatal(err)
 		}
+		// Deadlines from 0 doubling from 200µs: the early ones end the
+		// commit before it reaches the catalog, the later ones at every
+		// step after, until commits land (on a slow machine, later).
 		var landed, refused int
-		for i := range 14 {
+		for i := 0; i < 14 || landed == 0; i++ {
+			if i == 24 {
+				t.Fatal("no commit landed even with a deadline of minutes")
+			}
 			delay := time.Duration(0)
 			if i > 0 {
-				delay = 100 * time.Microsecond << i // up to ~0.8s
+				delay = 100 * time.Microsecond << i
 			}
 			before, err := tb.Head(ctx, d)
 			if err != nil {
@@ -121,8 +127,8 @@ func TestCancelledCommit(t *testing.T) {
 			}
 		}
 		t.Logf("%d cancelled commits refused, %d landed", refused, landed)
-		if refused == 0 || landed == 0 {
-			t.Errorf("want both outcomes: %d refused, %d landed", refused, landed)
+		if refused == 0 {
+			t.Errorf("no cancelled commit was refused")
 		}
 	})
 }
@@ -177,7 +183,7 @@ func TestKilledCommit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := range 4 {
+		for i := range 3 {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$", "-test.count=1", "-test.v")
 			cmd.Env = append(os.Environ(), "LOGSMITH_ICEBERG_KILL_HELPER="+string(cfg))
 			out := &strings.Builder{}
