@@ -342,10 +342,12 @@ func dateFiles(ctx context.Context, tbl *icetable.Table, day time.Time) ([]icebe
 	}
 	want := int64(day.Unix() / 86400)
 	var files []iceberg.DataFile
+	seen := map[string]bool{} // a large file is planned as several splits
 	for _, task := range tasks {
-		if d, ok := partitionDay(task.File); ok && d != want {
+		if d, ok := partitionDay(task.File); ok && d != want || seen[task.File.FilePath()] {
 			continue
 		}
+		seen[task.File.FilePath()] = true
 		files = append(files, task.File)
 	}
 	slices.SortFunc(files, func(a, b iceberg.DataFile) int { return strings.Compare(a.FilePath(), b.FilePath()) })

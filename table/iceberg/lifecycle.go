@@ -40,7 +40,12 @@ func (t *Table) Files(ctx context.Context, snapshotID int64) ([]File, error) {
 		return nil, fmt.Errorf("list files of %s: %w", t.Identifier(), err)
 	}
 	files := make([]File, 0, len(tasks))
+	seen := map[string]bool{} // a large file is planned as several splits
 	for _, task := range tasks {
+		if seen[task.File.FilePath()] {
+			continue
+		}
+		seen[task.File.FilePath()] = true
 		f := File{URL: task.File.FilePath(), Rows: task.File.Count(), Size: task.File.FileSizeBytes()}
 		if d, ok := partitionDay(task.File); ok {
 			f.Date = time.Unix(d*86400, 0).UTC().Format(time.DateOnly)
