@@ -43,6 +43,16 @@ func TableName(w features.Window) string {
 	return name
 }
 
+// windowName is the window as features.Window.String spells it ("5m",
+// "15m-every-5m"), but with every digit ("1m30s").
+func windowName(w features.Window) string {
+	s := shortDuration(w.Size)
+	if w.Slide != 0 && w.Slide != w.Size {
+		s += "-every-" + shortDuration(w.Slide)
+	}
+	return s
+}
+
 // shortDuration spells d as time.Duration does, without zero minutes and
 // seconds: 5m, 1h, 1h30m, 1m30s. (features.Window.String drops the 0 of
 // 30s: 1m30s is "1m3" there.)
@@ -89,7 +99,7 @@ func newSchema(cols features.Columns) (*iceberg.Schema, error) {
 func contractProps(w features.Window, cols features.Columns) iceberg.Properties {
 	return iceberg.Properties{
 		propSchemaVersion: features.SchemaVersion,
-		propWindow:        w.String(),
+		propWindow:        windowName(w),
 		propDimensions:    strings.Join(cols.Dims, ","),
 	}
 }
@@ -100,8 +110,8 @@ func evolution(sc *iceberg.Schema, specs []iceberg.PartitionSpec, props iceberg.
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w", fmt.Sprintf(format, a...), ErrIncompatible)
 	}
-	if got := props[propWindow]; got != w.String() {
-		return nil, bad("table holds window %q, this run writes window %q", got, w.String())
+	if got := props[propWindow]; got != windowName(w) {
+		return nil, bad("table holds window %q, this run writes window %q", got, windowName(w))
 	}
 	if got, want := props[propDimensions], strings.Join(cols.Dims, ","); got != want {
 		return nil, bad("table is grouped by %q, this run groups by %q", got, want)
