@@ -409,7 +409,7 @@ func TestSchemaEvolution(t *testing.T) {
 			iceberg.NestedField{ID: 2, Name: "request_count", Type: iceberg.PrimitiveTypes.Int32, Required: true})
 		w10 := features.Window{Size: 10 * time.Minute}
 		_, err = c.Raw().CreateTable(ctx, c.Ident(ice.TableName(w10)), sc, catalog.WithProperties(iceberg.Properties{
-			"logsmith.window": w10.String(), "logsmith.dimensions": "service,method", "logsmith.schema-version": features.SchemaVersion,
+			"logsmith.window": "10m", "logsmith.dimensions": "service,method", "logsmith.schema-version": features.SchemaVersion,
 		}), catalog.WithLocation(strings.TrimSuffix(s.opts.Warehouse, "/")+"/byhand"))
 		if err != nil {
 			t.Fatal(err)
@@ -421,7 +421,7 @@ func TestSchemaEvolution(t *testing.T) {
 		// would replace other dates' rows too.
 		w1h := features.Window{Size: time.Hour}
 		_, err = c.Raw().CreateTable(ctx, c.Ident(ice.TableName(w1h)), raw.Schema(), catalog.WithProperties(iceberg.Properties{
-			"logsmith.window": w1h.String(), "logsmith.dimensions": "service,method", "logsmith.schema-version": features.SchemaVersion,
+			"logsmith.window": "1h", "logsmith.dimensions": "service,method", "logsmith.schema-version": features.SchemaVersion,
 		}), catalog.WithLocation(strings.TrimSuffix(s.opts.Warehouse, "/")+"/unpartitioned"))
 		if err != nil {
 			t.Fatal(err)
