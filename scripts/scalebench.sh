@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Scale curves (issue 17): how run time and peak RSS grow with the number of
+# objects, of groups, of shards, and with one large object against several.
+#
+#   scripts/scalebench.sh [a] [b] [c] [d]     default: all four
+#
+#   (a) many small objects: N objects of 10 lines (~2.6 KB each) on MinIO,
+#       N in $SMALL (default "1000 10000"; writing them through a MinIO on
+#       this shared machine runs at 8-27 objects/s, so 50,000 would take
+#       30-100 minutes), 2 workers, read-ahead on and off, and 8 workers;
+#       and as local files, N in $SMALL_LOCAL (default "1000 10000 50000");
+#   (b) many groups: --group-by with ~10, 1,000 and 10,000 groups per window
+#       (path; user_id capped by --max-groups 1000; client_ip capped by the
+#       default 10,000), --sparse, on 4 of the benchmark's objects (3 hours,
+#       36 windows of ~12,400 lines: the full day at 10,000 groups would
+#       need ~11 GiB), and the full day dense and sparse at 1,000;
+#   (c) sharding: 2, 16 and 64 shards over the benchmark's 32 objects
+#       (--group-by path), then the merge, timed alone;
+#   (d) one ~1.9 GB object (read as byte ranges, --split-bytes default, and
+#       whole, --split-bytes 0) against 8 objects of ~237 MB.
+#
+# Each measurement runs RUNS times (default 3); medians are printed as
+# Markdown tables. Data is generated once under $LOGSMITH_BENCH_DIR (default
+# ~/.cache/logsmith/bench) and, for (a), into a MinIO at $LOGSMITH_MINIO_STATE
+# (default $LOGSMITH_BENCH_DIR/scale-minio). A MinIO already running there is
+# used and left running, with the objects it holds (writing 50,000 objects
+# through it takes ~30 minutes here); one this script starts is stopped at
+# the end, which deletes its data, unless LOGSMITH_SCALE_KEEP_MINIO=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+SMALL=${SMALL:-1000 10000}
+SMALL_LOCAL=${SMALL_LOCAL:-1000 10000 50000}
+DATA=${LOGSMITH_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/logsmith/bench}
+PARTS=${*:-a b c d}
+BIN=$(mktemp -d)
+RES=$(mktemp -d)
+export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$DATA/scale-minio}
+export LOGSMITH_MINIO_PORT=${LOGSMITH_MINIO_PORT:-9136}
+started_minio=""
+trap '[[ -n $started_minio ]] && scripts/minio.sh stop >/dev/null 2>&1; rm -rf "$BIN" "$RES"' EXIT
+scripts/build.sh "$BIN/logsmith" >&2
+L=$BIN/logsmith
+START=2025-11-08T00:00:00Z
+DATE=2025-11-08
+
+# measure NAME CMD...: appends "wall user sys rss_kb" to $RES/NAME
+measure() {
+	local name=$1; shift
+	/usr/bin/time -f "%e %U %S %M" -o "$RES/t" "$@" >/dev/null 2>"$RES/err" || { cat "$RES/err" >&2; return 1; }
+	cat "$RES/t" >>"$RES/$name"
+}
+median() { cut -d' ' -f"$2" "$RES/$1" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+wall() { median "$1" 1; }
+cpu() { awk -v u="$(median "$1" 2)" -v s="$(median "$1" 3)" 'BEGIN {printf "%.2f", u+s}'; }
+rss() { awk -v k="$(median "$1" 4)" 'BEGIN {printf "%.0f", k/1024}'; }
+bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
+run() { # NAME INPUT OUTPUT [FLAGS...]
+	local name=$1 in=$2 out=$3
+	shift 3
+	rm -rf "$out"
+	measure "$name" "$L" run --input "$in" --output "$out" --date "$DATE" --log-level error --quiet --gc-grace 0s "$@"
+}
+gen() { # DIR FLAGS...: generate once
+	local dir=$1; shift
+	if [[ ! -f $dir/.done ]]; then
+		echo "scalebench: generating $dir (once)" >&2
+		rm -rf "$dir"
+		"$L" generate --output "$dir" --seed 42 --start "$START" "$@" >/dev/null
+		touch "$dir/.done"
+	fi
+}
+
+gen "$DATA/plain-112000" --objects 32 --lines 112000
+bench=$DATA/plain-112000/2025/11/08
+
+if [[ $PARTS == *a* ]]; then
+	if ! { [[ -f $LOGSMITH_MINIO_STATE/pid ]] && kill -0 "$(cat "$LOGSMITH_MINIO_STATE/pid")" 2>/dev/null; }; then
+		[[ ${LOGSMITH_SCALE_KEEP_MINIO:-} == 1 ]] || started_minio=1
+	fi
+	eval "$(scripts/minio.sh start)"
+	for n in $SMALL; do
+		if [[ ! -f $LOGSMITH_MINIO_STATE/small-$n.done ]]; then
+			echo "scalebench: writing $n small objects to MinIO (once)" >&2
+			"$L" generate --output "s3://small/n$n" --objects "$n" --lines 10 --seed 3 --start "$START" --workers 8 >/dev/null
+			touch "$LOGSMITH_MINIO_STATE/small-$n.done"
+		fi
+	done
+	for n in $SMALL_LOCAL; do
+		gen "$DATA/small-$n" --objects "$n" --lines 10 --workers 8
+	done
+	for r in $(seq "$RUNS"); do
+		echo "scalebench: (a) run $r of $RUNS" >&2
+		for n in $SMALL_LOCAL; do
+			run "a-local-$n-w2" "$DATA/small-$n/{yyyy}/{mm}/{dd}/" "$RES/out" --workers 2
+		done
+		for n in $SMALL; do
+			in="s3://small/n$n/{yyyy}/{mm}/{dd}/"
+			run "a-$n-w2" "$in" "$RES/out" --workers 2
+			run "a-$n-w2-ra0" "$in" "$RES/out" --workers 2 --read-ahead 0
+			run "a-$n-w8" "$in" "$RES/out" --workers 8
+		done
+	done
+	{
+		echo "| objects | 2 workers: s | objects/s | ms per object | CPU s | peak RSS MiB | read-ahead off: s | 8 workers: s | 8 workers: peak RSS MiB |"
+		echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		for n in $SMALL; do
+			w=$(wall "a-$n-w2")
+			echo "| $n | $w | $(awk -v n="$n" -v w="$w" 'BEGIN {printf "%.0f", n/w}') | $(awk -v n="$n" -v w="$w" 'BEGIN {printf "%.2f", w*1000/n}') | $(cpu "a-$n-w2") | $(rss "a-$n-w2") | $(wall "a-$n-w2-ra0") | $(wall "a-$n-w8") | $(rss "a-$n-w8") |"
+		done
+		echo
+		echo "| local objects | 2 workers: s | objects/s | ms per object | CPU s | peak RSS MiB |"
+		echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+		for n in $SMALL_LOCAL; do
+			w=$(wall "a-local-$n-w2")
+			echo "| $n | $w | $(awk -v n="$n" -v w="$w" 'BEGIN {printf "%.0f", n/w}') | $(awk -v n="$n" -v w="$w" 'BEGIN {printf "%.2f", w*1000/n}') | $(cpu "a-local-$n-w2") | $(rss "a-local-$n-w2") |"
+		done
+	} | tee "$RES/a.md"
+	echo
+fi
+
+if [[ $PARTS == *b* ]]; then
+	four=$DATA/scale-four/2025/11/08
+	if [[ ! -d $four ]]; then
+		mkdir -p "$four"
+		for i in 0 1 2 3; do ln "$bench/app-0000$i.jsonl" "$four/"; done
+	fi
+	fourb=$(bytes_of "$four")
+	dayb=$(bytes_of "$bench")
+	for r in $(seq "$RUNS"); do
+		echo "scalebench: (b) run $r of $RUNS" >&2
+		run b-none "$four/" "$RES/out" --workers 2 --sparse
+		run b-10 "$four/" "$RES/out" --workers 2 --sparse --group-by path
+		run b-1k "$four/" "$RES/out" --workers 2 --sparse --group-by user_id --max-groups 1000
+		run b-10k "$four/" "$RES/out" --workers 2 --sparse --group-by client_ip --memory-check=false
+	done
+	run b-day-1k-sparse "$bench/" "$RES/out" --workers 2 --sparse --group-by user_id --max-groups 1000 --memory-check=false
+	run b-day-1k-dense "$bench/" "$RES/out" --workers 2 --group-by user_id --max-groups 1000 --memory-check=false
+	{
+		echo "| groups per window | input | wall s | CPU s per GB | peak RSS MiB | budget (panes × groups × 4 KiB) MiB |"
+		echo "| --- | --- | ---: | ---: | ---: | ---: |"
+		for x in "none 1 b-none" "~10 (path) 10 b-10" "1,000 (user_id, --max-groups 1000) 1000 b-1k" "10,000 (client_ip) 10000 b-10k"; do
+			set -- $x
+			name=${*: -1}; g=${*: -2:1}; label=${x% * *}
+			echo "| $label | 3 h, 36 windows, sparse | $(wall "$name") | $(awk -v b="$fourb" -v c="$(cpu "$name")" 'BEGIN {printf "%.2f", c/(b/1e9)}') | $(rss "$name") | $(awk -v g="$g" 'BEGIN {printf "%.0f", 36*g*4/1024}') |"
+		done
+		for m in sparse dense; do
+			echo "| 1,000 (user_id, --max-groups 1000) | day, 288 windows, $m, 1 run | $(wall "b-day-1k-$m") | $(awk -v b="$dayb" -v c="$(cpu "b-day-1k-$m")" 'BEGIN {printf "%.2f", c/(b/1e9)}') | $(rss "b-day-1k-$m") | $(awk 'BEGIN {printf "%.0f", 288*1000*4/1024}') |"
+		done
+	} | tee "$RES/b.md"
+	echo
+fi
+
+if [[ $PARTS == *c* ]]; then
+	for r in $(seq "$RUNS"); do
+		echo "scalebench: (c) run $r of $RUNS" >&2
+		for n in 2 16 64; do
+			out=$RES/shards-$n
+			rm -rf "$out"
+			s=$(date +%s.%N)
+			for i in $(seq 0 $((n - 1))); do
+				measure "c-$n-shard" "$L" run --shard "$i/$n" --run "s$n" --date "$DATE" --input "$bench/" --output "$out" \
+					--workers 2 --log-level error --quiet --group-by path
+			done
+			echo "$(awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN {printf "%.2f", e-s}') 0 0 0" >>"$RES/c-$n-shards-total"
+			du -sb --apparent-size "$out/_partials" | cut -f1 >>"$RES/c-$n-bytes"
+			measure "c-$n-merge" "$L" merge --run "s$n" --date "$DATE" --input "$bench/" --output "$out" \
+				--log-level error --quiet --group-by path
+		done
+		run c-1 "$bench/" "$RES/out" --workers 2 --group-by path
+	done
+	{
+		echo "| shards | partials MB | merge wall s | merge CPU s | merge peak RSS MiB | all shards, one after another: wall s | largest shard peak RSS MiB |"
+		echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		echo "| 1 (plain run) | | | | | $(wall c-1) | $(rss c-1) |"
+		for n in 2 16 64; do
+			echo "| $n | $(awk '{s+=$1} END {printf "%.1f", s/NR/1e6}' "$RES/c-$n-bytes") | $(wall "c-$n-merge") | $(cpu "c-$n-merge") | $(rss "c-$n-merge") | $(wall "c-$n-shards-total") | $(cut -d' ' -f4 "$RES/c-$n-shard" | sort -n | tail -1 | awk '{printf "%.0f", $1/1024}') |"
+		done
+	} | tee "$RES/c.md"
+	echo
+fi
+
+if [[ $PARTS == *d* ]]; then
+	gen "$DATA/scale-one" --objects 1 --lines 7200000
+	gen "$DATA/scale-eight" --objects 8 --lines 900000
+	oneb=$(bytes_of "$DATA/scale-one")
+	for r in $(seq "$RUNS"); do
+		echo "scalebench: (d) run $r of $RUNS" >&2
+		run d-one-ranges "$DATA/scale-one/{yyyy}/{mm}/{dd}/" "$RES/out" --workers 2
+		run d-one-whole "$DATA/scale-one/{yyyy}/{mm}/{dd}/" "$RES/out" --workers 2 --split-bytes 0
+		run d-eight "$DATA/scale-eight/{yyyy}/{mm}/{dd}/" "$RES/out" --workers 2
+	done
+	{
+		echo "| input (2 workers) | wall s | MB/s | CPU s per GB | peak RSS MiB |"
+		echo "| --- | ---: | ---: | ---: | ---: |"
+		for x in "d-one-ranges:1 object, 8 byte ranges of 256 MiB" "d-one-whole:1 object, whole (--split-bytes 0)" "d-eight:8 objects of ~237 MB"; do
+			name=${x%%:*}
+			echo "| ${x#*:} | $(wall "$name") | $(awk -v b="$oneb" -v w="$(wall "$name")" 'BEGIN {printf "%.0f", b/1e6/w}') | $(awk -v b="$oneb" -v c="$(cpu "$name")" 'BEGIN {printf "%.2f", c/(b/1e9)}') | $(rss "$name") |"
+		done
+	} | tee "$RES/d.md"
+fi
