@@ -1,6 +1,7 @@
 package iceberg
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -20,6 +21,8 @@ import (
 	iceio "github.com/apache/iceberg-go/io"
 	_ "github.com/apache/iceberg-go/io/gocloud/s3" // s3:// warehouses
 	icetable "github.com/apache/iceberg-go/table"
+	"github.com/apache/iceberg-go/utils"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver, pure Go
@@ -48,8 +51,10 @@ type Options struct {
 	// Warehouse is where new tables are located: a local folder (absolute,
 	// or a file:// URL) or s3://bucket/prefix.
 	Warehouse string
-	// S3 reaches an s3:// warehouse (MinIO included). With no keys, the AWS
-	// SDK's default credentials chain is used. CAFile is not supported.
+	// S3 reaches an s3:// warehouse (MinIO included): Endpoint, Region,
+	// AccessKey and SecretKey (with no keys, the AWS SDK's default
+	// credentials chain), Insecure and CAFile. MaxRetries and Timeout are
+	// the AWS SDK's own.
 	S3 storage.S3Config
 	// S3VirtualHosted addresses buckets as bucket.endpoint instead of
 	// endpoint/bucket; path style is the default whenever Endpoint is set.
@@ -74,6 +79,17 @@ type Catalog struct {
 	ns        icetable.Identifier
 	warehouse string // no trailing slash
 	closers   []func() error
+	// aws, when set, is the AWS SDK config iceberg-go's S3 FileIO starts
+	// from (it takes it from the context): the one way to trust a CA file.
+	aws *aws.Config
+}
+
+// with gives ctx the AWS config of an S3 warehouse with a CA file.
+func (c *Catalog) with(ctx context.Context) context.Context {
+	if c.aws == nil {
+		return ctx
+	}
+	return utils.WithAwsConfig(ctx, c.aws)
 }
 
 // Open connects to the catalog, creating the SQL catalog's tables and the
@@ -86,11 +102,24 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.S3.CAFile != "" {
-		return nil, errors.New("iceberg: an S3 CA file is not supported for an iceberg warehouse")
-	}
 	props := ioProps(o)
 	c := &Catalog{ns: catalog.ToIdentifier(strings.Split(o.Namespace, ".")...), warehouse: warehouse}
+	if o.S3.CAFile != "" {
+		ca, err := os.ReadFile(o.S3.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("iceberg warehouse: S3 CA file: %w", err)
+		}
+		opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithCustomCABundle(bytes.NewReader(ca))}
+		if o.S3.Region != "" {
+			opts = append(opts, awsconfig.WithRegion(o.S3.Region))
+		}
+		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("iceberg warehouse: S3 CA file %s: %w", o.S3.CAFile, err)
+		}
+		c.aws = &cfg
+	}
+	ctx = c.with(ctx)
 	uri := o.Catalog
 	switch {
 	case strings.HasPrefix(uri, "sqlite:"):
@@ -187,6 +216,7 @@ func (c *Catalog) Close() error {
 
 // Tables lists the names of the feature tables in the namespace.
 func (c *Catalog) Tables(ctx context.Context) ([]string, error) {
+	ctx = c.with(ctx)
 	var names []string
 	for id, err := range c.cat.ListTables(ctx, c.ns) {
 		if err != nil {

@@ -65,6 +65,7 @@ type CommitMeta struct {
 // Heads reads every date's head, by date (YYYY-MM-DD), from the table's
 // current metadata.
 func (t *Table) Heads(ctx context.Context) (map[string]Head, error) {
+	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
 	if err != nil {
 		return nil, err
@@ -74,6 +75,7 @@ func (t *Table) Heads(ctx context.Context) (map[string]Head, error) {
 
 // Head reads one date's head; nil when the date was never committed.
 func (t *Table) Head(ctx context.Context, date string) (*Head, error) {
+	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
 	if err != nil {
 		return nil, err
@@ -119,6 +121,7 @@ func head(tbl *icetable.Table, date string) (*Head, error) {
 // commit that did not happen are removed; after an error whose outcome is
 // unknown (see the package doc) they are left for GC.
 func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row, m CommitMeta, expected *Head) (Head, error) {
+	ctx = t.c.with(ctx)
 	if !t.write {
 		return Head{}, fmt.Errorf("commit %s: table opened for reading", t.name)
 	}

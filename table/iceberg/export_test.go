@@ -22,6 +22,7 @@ func (t *Table) Load(ctx context.Context) (*icetable.Table, error) { return t.lo
 // Scan reads the whole table at snapshotID (0: the current snapshot) with
 // iceberg-go's scan.
 func (t *Table) Scan(ctx context.Context, snapshotID int64) (arrow.Table, error) {
+	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
 	if err != nil {
 		return nil, err
@@ -35,6 +36,7 @@ func (t *Table) Scan(ctx context.Context, snapshotID int64) (arrow.Table, error)
 
 // ReadFile reads a file of the warehouse by URL.
 func (t *Table) ReadFile(ctx context.Context, url string) ([]byte, error) {
+	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
 	if err != nil {
 		return nil, err
@@ -53,6 +55,7 @@ func (t *Table) ReadFile(ctx context.Context, url string) ([]byte, error) {
 
 // WriteFile writes a file of the warehouse by URL.
 func (t *Table) WriteFile(ctx context.Context, url string, b []byte) error {
+	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
 	if err != nil {
 		return err

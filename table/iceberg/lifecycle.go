@@ -24,6 +24,7 @@ type File struct {
 // Files lists the data files of the current snapshot (or of snapshot id,
 // when not 0), sorted by date and URL: what a reader of that snapshot reads.
 func (t *Table) Files(ctx context.Context, snapshotID int64) ([]File, error) {
+	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
 	if err != nil {
 		return nil, err
@@ -72,6 +73,7 @@ type Snapshot struct {
 
 // Snapshots lists the table's retained snapshots, oldest first.
 func (t *Table) Snapshots(ctx context.Context) ([]Snapshot, error) {
+	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
 	if err != nil {
 		return nil, err
@@ -126,6 +128,7 @@ type GCResult struct {
 // the input ledgers that retained snapshots and heads refer to are never
 // removed.
 func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
+	ctx = t.c.with(ctx)
 	if o.ExpireOlderThan == 0 {
 		o.ExpireOlderThan = 7 * 24 * time.Hour
 	}

@@ -30,6 +30,7 @@ type Table struct {
 // evolution). A table whose contract differs otherwise is refused with an
 // error wrapping ErrIncompatible.
 func (c *Catalog) Table(ctx context.Context, w features.Window, cols features.Columns) (*Table, error) {
+	ctx = c.with(ctx)
 	if err := cols.Validate(); err != nil {
 		return nil, err
 	}
@@ -68,6 +69,7 @@ func (c *Catalog) Table(ctx context.Context, w features.Window, cols features.Co
 // files, gc): no schema is checked. It wraps catalog.ErrNoSuchTable when
 // there is none.
 func (c *Catalog) OpenTable(ctx context.Context, name string) (*Table, error) {
+	ctx = c.with(ctx)
 	if _, err := c.cat.LoadTable(ctx, c.ident(name)); err != nil {
 		return nil, fmt.Errorf("load iceberg table %s: %w", name, err)
 	}
@@ -155,6 +157,7 @@ func versionLess(a, b string) bool {
 
 // load reads the table's current metadata from the catalog.
 func (t *Table) load(ctx context.Context) (*icetable.Table, error) {
+	ctx = t.c.with(ctx)
 	tbl, err := t.c.cat.LoadTable(ctx, t.c.ident(t.name))
 	if err != nil {
 		return nil, fmt.Errorf("load iceberg table %s: %w", t.name, err)
