@@ -28,6 +28,7 @@ const (
 	summaryConfigHash = "logsmith.config-hash"
 	summaryDate       = "logsmith.date"
 	summaryRows       = "logsmith.rows"
+	summaryEvents     = "logsmith.events"
 	summaryInputs     = "logsmith.inputs"
 )
 
@@ -42,6 +43,9 @@ type Head struct {
 	ConfigHash  string    `json:"config_hash,omitempty"`
 	CommittedAt time.Time `json:"committed_at"`
 	Rows        int64     `json:"rows"`
+	// Events counts the events in the date's rows (each once per window
+	// holding it): a date with rows but no events is a zero-filled day.
+	Events int64 `json:"events"`
 	// Inputs is the URL of the input ledger: a JSON array of the run's
 	// input objects ({url, size, etag}) beside the table's metadata.
 	Inputs string `json:"inputs,omitempty"`
@@ -60,6 +64,8 @@ type CommitMeta struct {
 	Version    string // logsmith's version
 	ConfigHash string
 	Inputs     []table.Input
+	// Events is the events the rows hold (the sum of request_count).
+	Events int64
 }
 
 // Heads reads every date's head, by date (YYYY-MM-DD), from the table's
@@ -155,6 +161,7 @@ func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row
 		summaryConfigHash: m.ConfigHash,
 		summaryDate:       date,
 		summaryRows:       strconv.Itoa(len(rows)),
+		summaryEvents:     strconv.FormatInt(m.Events, 10),
 		summaryInputs:     ledger,
 	}
 	for attempt := 0; ; attempt++ {
@@ -189,7 +196,7 @@ func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row
 		if err != nil {
 			return Head{}, fmt.Errorf("%s: %w", what, err)
 		}
-		h := Head{RunID: m.RunID, Version: m.Version, ConfigHash: m.ConfigHash, Rows: int64(len(rows)), Inputs: ledger, CommittedAt: time.Now().UTC().Truncate(time.Millisecond)}
+		h := Head{RunID: m.RunID, Version: m.Version, ConfigHash: m.ConfigHash, Rows: int64(len(rows)), Events: m.Events, Inputs: ledger, CommittedAt: time.Now().UTC().Truncate(time.Millisecond)}
 		if s := staged.CurrentSnapshot(); s != nil {
 			h.SnapshotID = s.SnapshotID
 			if cur := tbl.CurrentSnapshot(); cur == nil || cur.SnapshotID != s.SnapshotID {

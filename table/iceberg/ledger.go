@@ -1,0 +1,44 @@
+package iceberg
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/logsmith/logsmith/table"
+)
+
+// maxLedger bounds an input ledger read back: a run's listing.
+const maxLedger = 256 << 20
+
+// Ledger reads the input objects of the commit h holds (h.Inputs), as the
+// commit recorded them; a head without a ledger has none.
+func (t *Table) Ledger(ctx context.Context, h *Head) ([]table.Input, error) {
+	if h == nil || h.Inputs == "" {
+		return nil, nil
+	}
+	ctx = t.c.with(ctx)
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read input ledger of %s: %w", t.Identifier(), err)
+	}
+	f, err := fs.Open(h.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("read input ledger %s: %w", h.Inputs, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxLedger))
+	if err != nil {
+		return nil, fmt.Errorf("read input ledger %s: %w", h.Inputs, err)
+	}
+	var in []table.Input
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, fmt.Errorf("decode input ledger %s: %w", h.Inputs, err)
+	}
+	return in, nil
+}
