@@ -51,12 +51,13 @@ func randName(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
-// setups runs fn against a SQLite and a PostgreSQL catalog, each with a
-// local folder and a MinIO warehouse. A fresh namespace (and SQLite file,
-// folder and bucket) each time.
+// setups runs fn against a SQLite, a PostgreSQL and a REST catalog (the
+// test fixture in restfixture_test.go), each with a local folder and a
+// MinIO warehouse. A fresh namespace (and SQLite file, folder and bucket)
+// each time.
 func setups(t *testing.T, fn func(t *testing.T, s setup)) {
 	for _, wh := range []string{"local", "s3"} {
-		for _, cat := range []string{"sqlite", "postgres"} {
+		for _, cat := range []string{"sqlite", "postgres", "rest"} {
 			t.Run(wh+"/"+cat, func(t *testing.T) {
 				s := newSetup(t, wh, cat)
 				fn(t, s)
@@ -69,12 +70,6 @@ func newSetup(t *testing.T, wh, cat string) setup {
 	t.Helper()
 	var s setup
 	dir := t.TempDir()
-	switch cat {
-	case "sqlite":
-		s.opts.Catalog = "sqlite://" + filepath.Join(dir, "catalog", "catalog.db")
-	case "postgres":
-		s.opts.Catalog = postgresURL(t)
-	}
 	s.opts.Namespace = randName("t")
 	switch wh {
 	case "local":
@@ -85,6 +80,14 @@ func newSetup(t *testing.T, wh, cat string) setup {
 		s.s3 = b
 		s.opts.S3 = cfg
 		s.opts.Warehouse = "s3://" + b.Bucket() + "/lake"
+	}
+	switch cat {
+	case "sqlite":
+		s.opts.Catalog = "sqlite://" + filepath.Join(dir, "catalog", "catalog.db")
+	case "postgres":
+		s.opts.Catalog = postgresURL(t)
+	case "rest":
+		s.opts.Catalog = restCatalog(t, s.opts)
 	}
 	return s
 }
