@@ -165,7 +165,8 @@ type Decoder struct {
 	raw, group     []byte
 	num            []byte // a canonical number (group values)
 	times          timeCache
-	layout         *Layout // TimeLayout's; nil when the spec's is invalid
+	lines          *LineReader // Ingest's, kept for its buffer
+	layout         *Layout     // TimeLayout's; nil when the spec's is invalid
 }
 
 // Slots of the fixed fields; group-by fields follow.

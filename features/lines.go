@@ -32,6 +32,21 @@ func NewLineReader(r io.Reader, maxLine int) *LineReader {
 	return &LineReader{br: bufio.NewReaderSize(r, max(maxLine+1, 64<<10)), max: maxLine}
 }
 
+// reset makes l read lines of at most maxLine bytes from r, keeping its
+// buffer when it is the size maxLine needs; it reports false, changing
+// nothing, when it is not.
+func (l *LineReader) reset(r io.Reader, maxLine int) bool {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	if maxLine != l.max {
+		return false
+	}
+	l.br.Reset(r)
+	l.tooLong, l.lineNo = 0, 0
+	return true
+}
+
 // ErrLineTooLong is returned by Next for a line over the limit; the line has
 // been skipped and the next call continues after it.
 var ErrLineTooLong = errors.New("line too long")
@@ -108,8 +123,19 @@ type IngestOptions struct {
 // Ingest reads every line of r into p with d. It returns the first read or
 // decompression error, or ctx's error if ctx is cancelled; p then holds
 // everything read before it.
+//
+// The line reader's buffer (--max-line-bytes, 1 MiB by default) is kept in
+// d and reused by the next Ingest with d: allocating and zeroing it for
+// every object cost more than reading a small object.
 func Ingest(ctx context.Context, r io.Reader, d *Decoder, p *Partial, o IngestOptions) error {
-	lr := NewLineReader(r, o.MaxLine)
+	lr := d.lines
+	if lr == nil || !lr.reset(r, o.MaxLine) {
+		lr = NewLineReader(r, o.MaxLine)
+		d.lines = lr
+	}
+	// Drop the reference to r when done, so a kept reader does not keep
+	// the stream (and what it holds) alive.
+	defer lr.br.Reset(nil)
 	var n int
 	for {
 		line, err := lr.Next()

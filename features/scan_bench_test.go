@@ -2,7 +2,9 @@ package features
 
 import (
 	"bytes"
+	"context"
 	"testing"
+	"time"
 )
 
 // BenchmarkScanFlat is the scanner alone (no conversion) on benchmark lines.
@@ -33,6 +35,22 @@ func BenchmarkScanFlatInPlace(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if !d.scanFlat(lines[i%len(lines)]) {
 			b.Fatal("declined")
+		}
+	}
+}
+
+// BenchmarkIngestSmallObjects is Ingest over many small objects (10 lines,
+// ~2.9 KB each) with one decoder, as a worker reads a folder of small
+// files: the per-object cost.
+func BenchmarkIngestSmallObjects(b *testing.B) {
+	data := benchLines(10)
+	d := NewDecoder(DefaultSpec())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	p := NewPartial(5*time.Minute, 0)
+	for b.Loop() {
+		if err := Ingest(context.Background(), bytes.NewReader(data), d, p, IngestOptions{}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
