@@ -16,7 +16,7 @@ import (
 
 func meta(run int64) iceberg.CommitMeta {
 	return iceberg.CommitMeta{
-		RunID: "run-" + strconv.FormatInt(run, 10), Version: "v9.9.9", ConfigHash: "cfg" + strconv.FormatInt(run, 10),
+		RunID: "run-" + strconv.FormatInt(run, 10), Version: "v9.9.9", ConfigHash: "cfg" + strconv.FormatInt(run, 10), Events: 1000 + run,
 		Inputs: []table.Input{{URL: "s3://logs/a.jsonl.gz", Size: 123, ETag: "etag-a"}, {URL: "s3://logs/b\xff.jsonl", Size: 7, ETag: "etag-b"}},
 	}
 }
@@ -95,24 +95,22 @@ func TestCommitAndRead(t *testing.T) {
 			}
 			for i, d := range dates {
 				h, ok := heads[d]
-				if !ok || h.RunID != meta(int64(i+1)).RunID || h.ConfigHash != meta(int64(i+1)).ConfigHash || h.Version != "v9.9.9" {
+				m := meta(int64(i + 1))
+				if !ok || h.RunID != m.RunID || h.ConfigHash != m.ConfigHash || h.Version != "v9.9.9" || h.Events != m.Events {
 					t.Errorf("%s head %s = %+v", name, d, h)
 				}
 				sn := snaps[i]
-				if sn.ID != h.SnapshotID || sn.Date != d || sn.RunID != h.RunID || sn.Rows != h.Rows || sn.Inputs != h.Inputs || sn.Operation != "append" {
+				if sn.ID != h.SnapshotID || sn.Date != d || sn.RunID != h.RunID || sn.Rows != h.Rows || sn.Events != h.Events || sn.Inputs != h.Inputs || sn.Operation != "append" {
 					t.Errorf("%s snapshot %d = %+v, head %+v", name, i, sn, h)
 				}
-				// The ledger beside the metadata lists the inputs.
-				b, err := tb.ReadFile(ctx, h.Inputs)
+				// The ledger beside the metadata lists the inputs (a URL
+				// that is not UTF-8 included).
+				ledger, err := tb.Ledger(ctx, &h)
 				if err != nil {
-					t.Fatalf("read ledger %s: %v", h.Inputs, err)
-				}
-				var ledger []table.Input
-				if err := jsonUnmarshal(b, &ledger); err != nil {
 					t.Fatal(err)
 				}
-				if !slices.Equal(ledger, meta(1).Inputs) {
-					t.Errorf("ledger = %+v, want %+v", ledger, meta(1).Inputs)
+				if !slices.Equal(ledger, m.Inputs) {
+					t.Errorf("ledger = %+v, want %+v", ledger, m.Inputs)
 				}
 			}
 			files, err := tb.Files(ctx, 0)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // duckCheck reads the data files the current snapshot lists with DuckDB's
 // read_parquet: the window bounds are TIMESTAMP WITH TIME ZONE, the other

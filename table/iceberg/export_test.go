@@ -75,3 +75,19 @@ func (t *Table) Location(ctx context.Context) (string, error) {
 	}
 	return tbl.Location(), nil
 }
+
+// View reads the heads and all rows of one version of the table's
+// metadata, so that a commit landing meanwhile cannot make them disagree.
+func (t *Table) View(ctx context.Context) (map[string]Head, arrow.Table, error) {
+	ctx = t.c.with(ctx)
+	tbl, err := t.load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	hs, err := heads(tbl)
+	if err != nil {
+		return nil, nil, err
+	}
+	at, err := tbl.Scan().ToArrowTable(ctx)
+	return hs, at, err
+}

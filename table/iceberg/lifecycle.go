@@ -68,7 +68,7 @@ type Snapshot struct {
 	Current     bool
 	// Set by logsmith's commits; empty for a snapshot another writer made.
 	Date, RunID, Version, ConfigHash, Inputs string
-	Rows                                     int64
+	Rows, Events                             int64
 }
 
 // Snapshots lists the table's retained snapshots, oldest first.
@@ -93,6 +93,7 @@ func (t *Table) Snapshots(ctx context.Context) ([]Snapshot, error) {
 			o.Operation = string(s.Summary.Operation)
 			o.Date, o.RunID, o.Version, o.ConfigHash, o.Inputs = p[summaryDate], p[summaryRunID], p[summaryVersion], p[summaryConfigHash], p[summaryInputs]
 			o.Rows, _ = strconv.ParseInt(p[summaryRows], 10, 64)
+			o.Events, _ = strconv.ParseInt(p[summaryEvents], 10, 64)
 		}
 		out = append(out, o)
 	}

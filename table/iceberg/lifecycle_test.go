@@ -39,11 +39,16 @@ func checkConsistent(t *testing.T, o ice.Options, name string) map[string]ice.He
 	if err != nil {
 		t.Fatalf("table does not load: %v", err)
 	}
-	heads, err := tb.Heads(ctx)
+	heads, at, err := tb.View(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := readDates(t, tb, 0, fullCols)
+	defer at.Release()
+	rows, _ := rowsOf(t, at, fullCols)
+	got := map[string][]features.Row{}
+	for _, r := range rows {
+		got[r.WindowStart.Format(time.DateOnly)] = append(got[r.WindowStart.Format(time.DateOnly)], r)
+	}
 	for d, h := range heads {
 		rows := got[d]
 		if int64(len(rows)) != h.Rows {
@@ -91,6 +96,7 @@ func TestCancelledCommit(t *testing.T) {
 		// commit before it reaches the catalog, the later ones at every
 		// step after, until commits land (on a slow machine, later).
 		var landed, refused int
+		attempted := map[int64]bool{}
 		for i := 0; i < 14 || landed == 0; i++ {
 			if i == 24 {
 				t.Fatal("no commit landed even with a deadline of minutes")
@@ -104,6 +110,7 @@ func TestCancelledCommit(t *testing.T) {
 				t.Fatal(err)
 			}
 			run := int64(100 + i)
+			attempted[run] = true
 			cctx, cancel := context.WithTimeout(ctx, delay)
 			_, err = tb.CommitDate(cctx, d, genRows(d, 10+i, run), meta(run), before)
 			cancel()
@@ -116,11 +123,17 @@ func TestCancelledCommit(t *testing.T) {
 				}
 			case runOf(after) == run:
 				landed++ // cancelled after the catalog applied it
-			default:
+			case after.SnapshotID == before.SnapshotID && after.CommittedAt.Equal(before.CommittedAt):
 				refused++
-				if !after.CommittedAt.Equal(before.CommittedAt) || after.SnapshotID != before.SnapshotID {
-					t.Fatalf("cancelled commit changed the head: %+v, was %+v", after, before)
-				}
+			case attempted[runOf(after)] && runOf(after) > runOf(*before):
+				// A REST server finishing, after this attempt read the
+				// head, a commit whose client had given up: still one
+				// whole commit.
+				t.Logf("run %d's cancelled commit landed late", runOf(after))
+			default:
+				t.Fatalf("cancelled commit of run %d left head %+v, was %+v", run, after, before)
+			}
+			if err != nil && runOf(after) != run {
 				if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "context") {
 					t.Logf("cancelled commit of run %d: %v", run, err)
 				}
