@@ -46,5 +46,14 @@
 // run's); test them with errors.Is. A commit whose outcome the catalog did
 // not report (a cancelled context mid-commit, a network error) returns the
 // error and leaves the table either at its previous snapshot or at the new
-// one, never in between.
+// one, never in between; a REST server may even apply, after the error, a
+// request its client gave up on. The next run reads the head and knows.
+//
+// # Lifecycle
+//
+// [Table.GC] expires snapshots (older than a retention, keeping the last N)
+// with iceberg-go's ExpireSnapshots, which deletes the files only expired
+// snapshots referenced, then removes orphan files older than a grace period
+// with iceberg-go's DeleteOrphanFiles, sparing the input ledgers that
+// retained snapshots and heads refer to (Iceberg does not know them).
 package iceberg

@@ -397,6 +397,11 @@ func TestSchemaEvolution(t *testing.T) {
 		if raw, _ = tb.Load(ctx); raw.Schema().ID != schemaID {
 			t.Errorf("reopening evolved the schema again: %d, was %d", raw.Schema().ID, schemaID)
 		}
+		// The name mapping (for files without field ids) names the added
+		// columns too.
+		if nm := raw.Properties()["schema.name-mapping.default"]; !strings.Contains(nm, `"distinct_count"`) {
+			t.Errorf("name mapping after evolution: %s", nm)
+		}
 
 		// Refused: another grouping, another window, another major
 		// schema version, a column of another type.

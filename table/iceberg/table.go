@@ -131,6 +131,13 @@ func (t *Table) evolve(ctx context.Context, tbl *icetable.Table) error {
 		if err := us.Commit(); err != nil {
 			return fmt.Errorf("evolve iceberg table %s: %w", t.Identifier(), err)
 		}
+		// The name mapping iceberg-go set from the first schema lacks the
+		// new columns: drop it, and the next commit sets it afresh.
+		if _, ok := tbl.Properties()[icetable.DefaultNameMappingKey]; ok {
+			if err := tx.RemoveProperties([]string{icetable.DefaultNameMappingKey}); err != nil {
+				return err
+			}
+		}
 	}
 	if newer {
 		// Only ever raised: an older logsmith writing a newer table
