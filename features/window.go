@@ -387,12 +387,16 @@ func (w Window) String() string {
 	return s
 }
 
+// shortDuration spells d as time.Duration does, without the zero units
+// after the largest: 5m, 1h, 1h30m, 1m30s, 10m (not 5m0s, 1h0m0s, 10m0s).
+// It parses back to d with time.ParseDuration.
 func shortDuration(d time.Duration) string {
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	if s == "" {
-		return "0s"
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
 	}
 	return s
 }

@@ -310,3 +310,28 @@ func TestFoldedAcrossPartials(t *testing.T) {
 		t.Errorf("folded_events %d, __other__ %d; want 0 and 3", a.Counts.Folded, n)
 	}
 }
+
+// A window's name is its identity: folder names, manifests, duplicate
+// checks. Every whole-second length from 1s to 24h must spell a name that
+// parses back to it, so no two lengths share a name (10s and 10m were both
+// "1", 1m30s was "1m3").
+func TestWindowNamesParseBack(t *testing.T) {
+	for d := time.Second; d <= 24*time.Hour; d += time.Second {
+		name := shortDuration(d)
+		got, err := time.ParseDuration(name)
+		if err != nil || got != d {
+			t.Fatalf("shortDuration(%v) = %q, which parses to %v, %v", d, name, got, err)
+		}
+	}
+	for w, want := range map[Window]string{
+		{Size: 5 * time.Minute, Slide: 5 * time.Minute}:   "5m",
+		{Size: 10 * time.Minute}:                          "10m",
+		{Size: time.Hour, Slide: 10 * time.Minute}:        "1h-every-10m",
+		{Size: 90 * time.Second, Slide: 30 * time.Second}: "1m30s-every-30s",
+		{Size: 24 * time.Hour}:                            "24h",
+	} {
+		if w.String() != want {
+			t.Errorf("%+v.String() = %q, want %q", w, w.String(), want)
+		}
+	}
+}
