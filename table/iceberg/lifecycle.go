@@ -2,7 +2,9 @@ package iceberg
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	stdfs "io/fs"
 	"path"
 	"slices"
 	"strconv"
@@ -152,11 +154,21 @@ func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 			return res, fmt.Errorf("expire snapshots of %s: %w", t.Identifier(), err)
 		}
 		next, err := tx.Commit(ctx)
-		if err != nil && conflict(err) && attempt < 20 {
+		if next != nil && err != nil && onlyNotExist(err) {
+			// The expiry landed; iceberg-go's deletion of the expired
+			// snapshots' files after it found some already gone (an
+			// earlier expiry removed a file that a later expired
+			// manifest still lists as deleted), and reports each.
+			err = nil
+		}
+		if next == nil && err != nil && conflict(err) && attempt < 20 {
 			if err := sleep(ctx, attempt); err != nil {
 				return res, err
 			}
 			continue
+		}
+		if next != nil && err != nil {
+			return res, fmt.Errorf("expired snapshots of %s, but removing their files: %w (orphan removal retries)", t.Identifier(), err)
 		}
 		if err != nil {
 			return res, fmt.Errorf("expire snapshots of %s: %w", t.Identifier(), err)
@@ -197,7 +209,7 @@ func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 			if strings.HasPrefix(base, "logsmith-inputs-") && live[base] {
 				return nil
 			}
-			if err := fs.Remove(p); err != nil {
+			if err := fs.Remove(p); err != nil && !errors.Is(err, stdfs.ErrNotExist) {
 				return err
 			}
 			mu.Lock()
@@ -210,4 +222,24 @@ func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 	}
 	slices.Sort(res.RemovedFiles)
 	return res, nil
+}
+
+// onlyNotExist tells whether err, and every error joined in it, says a file
+// does not exist.
+func onlyNotExist(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyNotExist(e) {
+				return false
+			}
+		}
+		return len(j.Unwrap()) > 0
+	}
+	if errors.Is(err, stdfs.ErrNotExist) {
+		return true
+	}
+	if w := errors.Unwrap(err); w != nil {
+		return onlyNotExist(w)
+	}
+	return false
 }

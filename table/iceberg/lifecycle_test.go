@@ -465,3 +465,55 @@ func setProp(t *testing.T, c *ice.Catalog, name, k, v string) {
 		t.Fatal(err)
 	}
 }
+
+// TestGCDuringCommits expires snapshots in a loop while another process
+// commits dates: every commit lands and the table stays whole (the files
+// of the current snapshot exist, each date holds one run's rows).
+func TestGCDuringCommits(t *testing.T) {
+	setups(t, func(t *testing.T, s setup) {
+		ctx := context.Background()
+		c := open(t, s.opts)
+		tb, err := c.Table(ctx, win5m, fullCols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		gcErr := make(chan error, 1)
+		gcs := 0
+		go func() {
+			gc := open(t, s.opts)
+			gtb, err := gc.OpenTable(ctx, tb.Name())
+			for err == nil {
+				select {
+				case <-done:
+					gcErr <- nil
+					return
+				default:
+				}
+				_, err = gtb.GC(ctx, ice.GCOptions{ExpireOlderThan: time.Nanosecond, RetainLast: 1, OrphanOlderThan: -1})
+				gcs++
+				time.Sleep(2 * time.Millisecond)
+			}
+			gcErr <- err
+		}()
+		for i := range 8 {
+			d := fmt.Sprintf("2025-11-%02d", 8+i%3)
+			h, err := tb.Head(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tb.CommitDate(ctx, d, genRows(d, 4+i, int64(i+1)), meta(int64(i+1)), h); err != nil {
+				t.Fatalf("commit %d during GC: %v", i, err)
+			}
+		}
+		close(done)
+		if err := <-gcErr; err != nil {
+			t.Fatalf("GC during commits: %v", err)
+		}
+		t.Logf("%d GC runs during 8 commits", gcs)
+		heads := checkConsistent(t, s.opts, tb.Name())
+		if len(heads) != 3 {
+			t.Errorf("heads %v", heads)
+		}
+	})
+}
