@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"reflect"
 	"runtime"
 	"slices"
@@ -121,6 +122,23 @@ type CLISettings struct {
 	LogLevel       string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error"`
 }
 
+// IcebergSettings say whether the tables are committed as Apache Iceberg
+// tables, and through which catalog. They never change the rows.
+type IcebergSettings struct {
+	TableFormat              string        `env:"TABLE_FORMAT" envDefault:"hive" flag:"table-format" desc:"hive: each table as date=D folders of Parquet/CSV files under --output; iceberg: each table (one per window spec, features_<window>) as an Apache Iceberg table whose warehouse is --output, one snapshot per committed date"`
+	IcebergCatalog           string        `env:"ICEBERG_CATALOG" flag:"iceberg-catalog" desc:"with --table-format iceberg: sqlite:///path/catalog.db, postgres://user:pw@host/db, http(s)://host/path (a REST catalog: Polaris, Nessie, Glue or S3 Tables endpoints) or glue; default for a local --output: sqlite:///<output>/_catalog.db" secret:"url"`
+	IcebergNamespace         string        `env:"ICEBERG_NAMESPACE" envDefault:"logsmith" flag:"iceberg-namespace" desc:"with --table-format iceberg: the namespace holding the tables (dots separate levels)"`
+	IcebergRESTCredential    string        `env:"ICEBERG_REST_CREDENTIAL" desc:"REST catalog: client_id:client_secret for its OAuth2 token endpoint" secret:"true"`
+	IcebergRESTToken         string        `env:"ICEBERG_REST_TOKEN" desc:"REST catalog: a bearer token" secret:"true"`
+	IcebergRESTWarehouse     string        `env:"ICEBERG_REST_WAREHOUSE" flag:"iceberg-rest-warehouse" desc:"REST catalog: the warehouse it serves, as it names it (Polaris: the catalog name; S3 Tables: the table bucket ARN)"`
+	IcebergRESTSigV4         string        `env:"ICEBERG_REST_SIGV4_SERVICE" flag:"iceberg-rest-sigv4-service" desc:"REST catalog: sign requests with AWS SigV4 for this service (glue, s3tables), in --s3-region"`
+	IcebergSnapshotRetention time.Duration `env:"ICEBERG_SNAPSHOT_RETENTION" envDefault:"168h" flag:"iceberg-snapshot-retention" desc:"with --table-format iceberg: a commit and gc expire snapshots older than this (the last --iceberg-keep-snapshots and the current one stay)"`
+	IcebergKeepSnapshots     int           `env:"ICEBERG_KEEP_SNAPSHOTS" envDefault:"10" flag:"iceberg-keep-snapshots" desc:"with --table-format iceberg: snapshots always kept, newest first, however old"`
+}
+
+// Iceberg reports whether the tables are Iceberg tables.
+func (s *IcebergSettings) Iceberg() bool { return s.TableFormat == "iceberg" }
+
 // Config is the configuration of one run, read from LOGSMITH_* variables and
 // overridden by flags. Its parts are embedded, so a setting is read as
 // cfg.Input whichever part holds it, and a function takes only the part it
@@ -134,6 +152,7 @@ type Config struct {
 	CommitSettings
 	CheckSettings
 	CLISettings
+	IcebergSettings
 
 	S3 S3Settings `envPrefix:"S3_"`
 
@@ -455,6 +474,9 @@ func (c *Config) Validate() error {
 	if c.IdleTimeout < 0 {
 		return bad("IdleTimeout", "%v: must not be negative", c.IdleTimeout)
 	}
+	if field, err := c.IcebergSettings.check(c.Output, c.Format); err != nil {
+		return bad(field, "%v", err)
+	}
 	if overlaps(c.Input, c.Output) {
 		return bad("Output", "%q overlaps the input %q: a run would read its own output back as input; use separate folders or prefixes", c.Output, c.Input)
 	}
@@ -489,6 +511,9 @@ func CheckWhitespace(cfg any) error {
 				}
 			}
 			shown := strconv.Quote(v)
+			if s.RedactURL {
+				shown = strconv.Quote(redactURL(v))
+			}
 			if s.Secret {
 				shown = "the value (not shown)"
 			}
@@ -536,8 +561,10 @@ type Setting struct {
 	Flag   string // flag name without dashes; empty when env-only
 	Desc   string
 	Secret bool
-	Hash   bool          // part of the config hash: changes the output
-	Value  reflect.Value // addressable field
+	// RedactURL: the value is a URL whose password is masked when shown.
+	RedactURL bool
+	Hash      bool          // part of the config hash: changes the output
+	Value     reflect.Value // addressable field
 }
 
 // Settings lists the settings of a config struct pointer such as *Config,
@@ -564,13 +591,14 @@ func Settings(cfg any) []Setting {
 				continue
 			}
 			out = append(out, Setting{
-				Field:  fieldPrefix + f.Name,
-				Env:    envPrefix + strings.Split(name, ",")[0],
-				Flag:   f.Tag.Get("flag"),
-				Desc:   f.Tag.Get("desc"),
-				Secret: f.Tag.Get("secret") == "true",
-				Hash:   shaping && f.Tag.Get("secret") != "true",
-				Value:  v.Field(i),
+				Field:     fieldPrefix + f.Name,
+				Env:       envPrefix + strings.Split(name, ",")[0],
+				Flag:      f.Tag.Get("flag"),
+				Desc:      f.Tag.Get("desc"),
+				Secret:    f.Tag.Get("secret") == "true",
+				RedactURL: f.Tag.Get("secret") == "url",
+				Hash:      shaping && f.Tag.Get("secret") != "true",
+				Value:     v.Field(i),
 			})
 		}
 	}
@@ -579,13 +607,16 @@ func Settings(cfg any) []Setting {
 }
 
 // FormatValue renders a setting's value as a flag or env value would be
-// written; secrets are masked.
+// written; secrets, and the password of a URL setting, are masked.
 func (s Setting) FormatValue() string {
 	if s.Secret {
 		if s.Value.String() == "" {
 			return ""
 		}
 		return "(set)"
+	}
+	if s.RedactURL {
+		return redactURL(s.Value.String())
 	}
 	switch v := s.Value.Interface().(type) {
 	case []string:
@@ -659,3 +690,66 @@ func ParseEnv(cfg any, environ map[string]string) error {
 
 // runConfig gives ParseEnv the run settings a plan embeds.
 func (c *PlanConfig) runConfig() *Config { return &c.Config }
+
+// redactURL masks the password of a URL (postgres://user:pw@host/db); a
+// value that does not parse is masked whole when it holds an '@'.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		if strings.Contains(v, "@") {
+			return "(set)"
+		}
+		return v
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// check validates the Iceberg settings of a command writing to output in
+// formats; it returns the field of the bad setting.
+func (s *IcebergSettings) check(output string, formats []string) (string, error) {
+	switch s.TableFormat {
+	case "hive":
+		return "", nil
+	case "iceberg":
+	default:
+		return "TableFormat", fmt.Errorf("%q: want hive or iceberg", s.TableFormat)
+	}
+	if formats != nil && !slices.Equal(formats, []string{"parquet"}) {
+		return "Format", fmt.Errorf("%q: an Iceberg table holds Parquet only", strings.Join(formats, ","))
+	}
+	if s.IcebergNamespace == "" || slices.Contains(strings.Split(s.IcebergNamespace, "."), "") {
+		return "IcebergNamespace", fmt.Errorf("%q: want names separated by dots", s.IcebergNamespace)
+	}
+	if s.IcebergKeepSnapshots < 1 {
+		return "IcebergKeepSnapshots", fmt.Errorf("%d: keep at least 1", s.IcebergKeepSnapshots)
+	}
+	if s.IcebergSnapshotRetention < 0 {
+		return "IcebergSnapshotRetention", fmt.Errorf("%v: must not be negative", s.IcebergSnapshotRetention)
+	}
+	cat := s.IcebergCatalog
+	switch scheme, _, _ := strings.Cut(cat, "://"); {
+	case cat == "":
+		if loc, err := ParseLocation(output); err == nil && loc.Scheme != "file" {
+			return "IcebergCatalog", errors.New("required with an s3:// output: the default SQLite catalog is a local file")
+		}
+	case cat == "glue":
+	case scheme == "sqlite":
+		if !strings.HasPrefix(cat, "sqlite:///") || len(cat) == len("sqlite:///") {
+			return "IcebergCatalog", fmt.Errorf("%q: want sqlite:///absolute/path/catalog.db", redactURL(cat))
+		}
+	case scheme == "postgres" || scheme == "postgresql" || scheme == "http" || scheme == "https":
+		if u, err := url.Parse(cat); err != nil || u.Host == "" {
+			return "IcebergCatalog", fmt.Errorf("%q: want %s://host/…", redactURL(cat), scheme)
+		}
+	default:
+		return "IcebergCatalog", fmt.Errorf("%q: want sqlite:///…, postgres://…, http(s)://… or glue", redactURL(cat))
+	}
+	if s.IcebergRESTSigV4 != "" && s.IcebergRESTSigV4 != "glue" && s.IcebergRESTSigV4 != "s3tables" {
+		return "IcebergRESTSigV4", fmt.Errorf("%q: want glue or s3tables", s.IcebergRESTSigV4)
+	}
+	return "", nil
+}

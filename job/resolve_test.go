@@ -83,6 +83,20 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		{map[string]string{"S3_SECRET_KEY": "\tsecret"}, "S3_SECRET_KEY", "not shown"},
 		{map[string]string{"PUSHGATEWAY_URL": "http://pg:9091 "}, "PUSHGATEWAY_URL", "whitespace"},
 		{map[string]string{"LOG_LEVEL": "info "}, "LOG_LEVEL", "whitespace"},
+		{map[string]string{"TABLE_FORMAT": "delta"}, "TABLE_FORMAT", "hive or iceberg"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "FORMAT": "parquet,csv"}, "FORMAT", "Parquet only"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "OUTPUT": "s3://feat/x"}, "ICEBERG_CATALOG", "required with an s3:// output"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_CATALOG": "sqlite://rel.db"}, "ICEBERG_CATALOG", "absolute"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_CATALOG": "mysql://u:secret@h/db"}, "ICEBERG_CATALOG", "xxxxx"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_CATALOG": "postgres:///db"}, "ICEBERG_CATALOG", "host"},
+		{map[string]string{"ICEBERG_CATALOG": "postgres://u:secret@h/db "}, "ICEBERG_CATALOG", "xxxxx"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_NAMESPACE": "a..b"}, "ICEBERG_NAMESPACE", "dots"},
+		{map[string]string{"ICEBERG_REST_CREDENTIAL": "id:secret "}, "ICEBERG_REST_CREDENTIAL", "not shown"},
+		{map[string]string{"ICEBERG_REST_TOKEN": " tok"}, "ICEBERG_REST_TOKEN", "not shown"},
+		{map[string]string{"ICEBERG_REST_WAREHOUSE": "wh\t"}, "ICEBERG_REST_WAREHOUSE", "whitespace"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_REST_SIGV4_SERVICE": "s3"}, "ICEBERG_REST_SIGV4_SERVICE", "glue or s3tables"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_SNAPSHOT_RETENTION": "-1h"}, "ICEBERG_SNAPSHOT_RETENTION", "negative"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_KEEP_SNAPSHOTS": "0"}, "ICEBERG_KEEP_SNAPSHOTS", "at least 1"},
 	}
 	named := map[string]bool{}
 	for _, tc := range cases {
@@ -98,6 +112,9 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		var ce *ConfigError
 		if !errors.As(err, &ce) || ce.Env != EnvPrefix+tc.bad || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v; want a config error of %s%s saying %q", tc.env, err, EnvPrefix, tc.bad, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("%v: the error shows a secret: %v", tc.env, err)
 		}
 		named[tc.bad] = true
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
+	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // Summary reports what a run did.
@@ -133,7 +134,13 @@ type runState struct {
 	// started from; prev the manifests of a dated run's date.
 	heads map[string]map[string]string
 	prev  []*Manifest
-	sum   *Summary
+	// ice is the catalog of a run committing Iceberg tables (nil in the
+	// hive layout), iceTables its tables by window, iceHeads the heads of a
+	// dated run's date.
+	ice       *iceberg.Catalog
+	iceTables map[string]*iceberg.Table
+	iceHeads  []*iceberg.Head
+	sum       *Summary
 }
 
 // aggregate is the merged result of reading some units.
@@ -223,7 +230,16 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	// The heads the run's commits are conditional on, read as it starts and
 	// before it lists its inputs: a run that listed before another run
 	// committed may miss objects that run read, so it must not supersede it.
-	if err := rs.startHeads(ctx); err != nil {
+	if cfg.Iceberg() {
+		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
+			return nil, err
+		}
+		defer rs.ice.Close()
+		err = rs.icebergTables(ctx)
+	} else {
+		err = rs.startHeads(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	inputs, err := resolveInputs(ctx, &cfg, rs.date, opts.Retries, opts.Stdin)
@@ -250,7 +266,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	shard, shards, sharded := rs.res.Shard, rs.res.Shards, rs.res.Sharded()
 	// Standard input cannot be told the same as a committed run's.
 	if rs.date != "" && !sharded && cfg.SkipCommitted && !rs.res.Stdin {
-		if skipped := rs.allCommitted(); skipped != nil {
+		skipped := rs.allCommitted()
+		if rs.ice != nil {
+			skipped = rs.icebergAllCommitted(ctx)
+		}
+		if skipped != nil {
 			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
 			sum.Partitions = skipped
 			return rs.done(), nil
@@ -388,6 +408,9 @@ func (rs *runState) checkInput(c *features.Counts) error {
 // commit builds the tables from total, commits their partitions against
 // the heads the run started from, and collects what they supersede.
 func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summary, error) {
+	if rs.ice != nil {
+		return rs.commitIceberg(ctx, total)
+	}
 	parts, err := rs.partitions(ctx, total)
 	if err != nil {
 		rs.dropRejectsIfLost(ctx, err)

@@ -69,6 +69,16 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if rs.date == "" {
 		return nil, settingError(&cfg, "Date", errors.New("required: the date the shards computed"))
 	}
+	if cfg.Iceberg() {
+		// The heads the merge commits against are the shards', read below.
+		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
+			return nil, err
+		}
+		defer rs.ice.Close()
+		if err := rs.icebergTables(ctx); err != nil {
+			return nil, err
+		}
+	}
 	prefix := rs.output().PartialsPrefix(rs.date, rs.runID)
 	var objs []storage.ObjectInfo
 	err = rs.out.List(ctx, prefix, func(o storage.ObjectInfo) error { objs = append(objs, o); return nil })

@@ -42,6 +42,9 @@ type Result struct {
 	RunID  string   `json:"run_id"`
 	Rows   int      `json:"rows"`
 	Files  []string `json:"files"`
+	// SnapshotID is the Iceberg snapshot that holds the partition (0 in
+	// the hive layout): what a reader pins to read exactly these rows.
+	SnapshotID int64 `json:"snapshot_id,omitempty"`
 }
 
 // Partition outcomes.

@@ -1,0 +1,214 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/table"
+	"github.com/logsmith/logsmith/table/iceberg"
+)
+
+// icebergOptions says where a command's Iceberg catalog and warehouse are:
+// the warehouse is the output location; the default catalog of a local
+// output is a SQLite file in it.
+func (s *IcebergSettings) icebergOptions(output string, s3 S3Settings) iceberg.Options {
+	loc, _ := ParseLocation(output)
+	o := iceberg.Options{Catalog: s.IcebergCatalog, Namespace: s.IcebergNamespace, S3: s3.storageConfig(),
+		RESTCredential: s.IcebergRESTCredential, RESTToken: s.IcebergRESTToken,
+		RESTWarehouse: s.IcebergRESTWarehouse, RESTSigV4Service: s.IcebergRESTSigV4}
+	switch loc.Scheme {
+	case "s3":
+		o.Warehouse = "s3://" + loc.Bucket + "/" + strings.TrimSuffix(loc.Prefix, "/")
+	default:
+		dir := filepath.Join(loc.Dir, loc.Prefix)
+		o.Warehouse = dir
+		if o.Catalog == "" {
+			o.Catalog = "sqlite://" + filepath.ToSlash(filepath.Join(dir, "_catalog.db"))
+		}
+	}
+	return o
+}
+
+// OpenIceberg opens the catalog of a command's Iceberg tables; the caller
+// closes it.
+func OpenIceberg(ctx context.Context, s *IcebergSettings, output string, s3 S3Settings) (*iceberg.Catalog, error) {
+	c, err := iceberg.Open(ctx, s.icebergOptions(output, s3))
+	if err != nil {
+		return nil, storageErr(fmt.Errorf("open the iceberg catalog: %w", err))
+	}
+	return c, nil
+}
+
+// icebergKey names an Iceberg table in a run's heads (shard partials carry
+// them), apart from any folder of the hive layout.
+func icebergKey(w features.Window) string { return "iceberg:" + iceberg.TableName(w) }
+
+// icebergHeadID identifies the commit a date's head holds; "" for none.
+func icebergHeadID(h *iceberg.Head) string {
+	if h == nil {
+		return ""
+	}
+	return strconv.FormatInt(h.SnapshotID, 10) + "/" + h.RunID + "/" + h.CommittedAt.UTC().Format(time.RFC3339Nano)
+}
+
+// icebergTables opens (creating or evolving) the run's Iceberg tables and
+// records their heads as startHeads does for the hive layout.
+func (rs *runState) icebergTables(ctx context.Context) error {
+	rs.heads = map[string]map[string]string{}
+	rs.iceTables = map[string]*iceberg.Table{}
+	cols := rs.res.Columns
+	for _, w := range rs.windows {
+		t, err := rs.ice.Table(ctx, w, cols)
+		if err != nil {
+			if errors.Is(err, iceberg.ErrIncompatible) {
+				return &kindError{KindConfig, err}
+			}
+			return storageErr(err)
+		}
+		rs.iceTables[w.String()] = t
+		heads := map[string]string{}
+		if rs.date == "" {
+			hs, err := t.Heads(ctx)
+			if err != nil {
+				return storageErr(err)
+			}
+			for d, h := range hs {
+				heads[d] = icebergHeadID(&h)
+			}
+		} else {
+			h, err := t.Head(ctx, rs.date)
+			if err != nil {
+				return storageErr(err)
+			}
+			if h != nil {
+				heads[rs.date] = icebergHeadID(h)
+				rs.iceHeads = append(rs.iceHeads, h)
+			}
+		}
+		rs.heads[icebergKey(w)] = heads
+	}
+	return nil
+}
+
+// icebergAllCommitted returns the skipped partitions when every table of
+// the date is committed from the same config and the same input objects.
+func (rs *runState) icebergAllCommitted(ctx context.Context) []PartitionResult {
+	if len(rs.iceHeads) != len(rs.windows) {
+		return nil
+	}
+	var res []PartitionResult
+	for i, w := range rs.windows {
+		h := rs.iceHeads[i]
+		if h.ConfigHash != rs.configHash {
+			return nil
+		}
+		inputs, err := rs.iceTables[w.String()].Ledger(ctx, h)
+		if err != nil || !slices.Equal(inputs, rs.manifestInputs) {
+			return nil
+		}
+		res = append(res, PartitionResult{Window: w.String(), Date: rs.date, Status: StatusSkipped, RunID: h.RunID, Rows: int(h.Rows), SnapshotID: h.SnapshotID})
+	}
+	return res
+}
+
+// commitIceberg commits each date of each table as one snapshot, against
+// the head the run started from: a date another run committed since fails
+// the run with KindLostRace, the dates committed before it stand.
+func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) (*Summary, error) {
+	cfg, sum := rs.cfg, rs.sum
+	cols := rs.res.Columns
+	meta := iceberg.CommitMeta{RunID: rs.runID, Version: rs.opts.Version, ConfigHash: rs.configHash, Inputs: rs.manifestInputs}
+	type pending struct {
+		w    features.Window
+		date string
+		rows []features.Row
+		head *iceberg.Head
+	}
+	var todo []pending
+	for _, w := range rs.windows {
+		t := rs.iceTables[w.String()]
+		opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(cols.Dims)}
+		if rs.date != "" {
+			opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
+		}
+		rows, err := total.Table(w, opt)
+		if err != nil {
+			return rs.done(), err
+		}
+		sum.Rows += len(rows)
+		byDate := splitByDate(rows)
+		dates := slices.Sorted(maps.Keys(byDate))
+		if rs.date != "" {
+			dates = []string{rs.date} // an empty date is committed too: it had no events
+		}
+		for _, d := range dates {
+			h, err := t.Head(ctx, d)
+			if err != nil {
+				return rs.done(), storageErr(err)
+			}
+			if icebergHeadID(h) != rs.heads[icebergKey(w)][d] {
+				winner := "unknown"
+				if h != nil {
+					winner = h.RunID
+				}
+				return rs.done(), &kindError{KindLostRace, fmt.Errorf("commit %s of %s: run %s committed it after this run started: %w",
+					d, t.Identifier(), winner, table.ErrLostRace)}
+			}
+			if h != nil && requests(byDate[d]) == 0 && !cfg.AllowEmpty && h.Events > 0 {
+				return rs.done(), &kindError{KindStorage, fmt.Errorf(
+					"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it)",
+					d, t.Identifier(), h.RunID)}
+			}
+			todo = append(todo, pending{w: w, date: d, rows: byDate[d], head: h})
+		}
+	}
+	for _, p := range todo {
+		t := rs.iceTables[p.w.String()]
+		if rs.opts.BeforePublish != nil {
+			rs.opts.BeforePublish(ctx, p.date)
+		}
+		m := meta
+		m.Events = requests(p.rows)
+		h, err := t.CommitDate(ctx, p.date, p.rows, m, p.head)
+		if err != nil {
+			sum.Partitions = append(sum.Partitions, PartitionResult{Window: p.w.String(), Date: p.date, Status: StatusLost, RunID: rs.runID})
+			rs.dropRejectsIfLost(ctx, err)
+			return rs.done(), commitErr(err)
+		}
+		sum.Partitions = append(sum.Partitions, PartitionResult{Window: p.w.String(), Date: p.date, Status: StatusCommitted,
+			RunID: rs.runID, Rows: len(p.rows), SnapshotID: h.SnapshotID})
+		rs.log.Info("committed", "table", t.Identifier(), "date", p.date, "snapshot_id", h.SnapshotID, "rows", len(p.rows))
+	}
+	rs.icebergGC(ctx)
+	return rs.done(), nil
+}
+
+// icebergGC expires the run's tables' old snapshots; a failure is logged:
+// the commit stands.
+func (rs *runState) icebergGC(ctx context.Context) {
+	for _, w := range rs.windows {
+		t := rs.iceTables[w.String()]
+		res, err := t.GC(ctx, rs.cfg.IcebergSettings.gcOptions())
+		if err != nil {
+			rs.log.Warn("iceberg garbage collection", "table", t.Identifier(), "error", err)
+			continue
+		}
+		if res.ExpiredSnapshots > 0 || len(res.RemovedFiles) > 0 {
+			rs.log.Info("expired snapshots and removed orphan files", "table", t.Identifier(),
+				"expired", res.ExpiredSnapshots, "removed", len(res.RemovedFiles))
+		}
+	}
+}
+
+// gcOptions are the expiry settings as iceberg.GCOptions.
+func (s *IcebergSettings) gcOptions() iceberg.GCOptions {
+	return iceberg.GCOptions{ExpireOlderThan: s.IcebergSnapshotRetention, RetainLast: s.IcebergKeepSnapshots}
+}
