@@ -196,7 +196,7 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 func (rs *runState) icebergGC(ctx context.Context) {
 	for _, w := range rs.windows {
 		t := rs.iceTables[w.String()]
-		res, err := t.GC(ctx, rs.cfg.IcebergSettings.gcOptions())
+		res, err := t.GC(ctx, rs.cfg.IcebergSettings.GCOptions())
 		if err != nil {
 			rs.log.Warn("iceberg garbage collection", "table", t.Identifier(), "error", err)
 			continue
@@ -208,7 +208,7 @@ func (rs *runState) icebergGC(ctx context.Context) {
 	}
 }
 
-// gcOptions are the expiry settings as iceberg.GCOptions.
-func (s *IcebergSettings) gcOptions() iceberg.GCOptions {
+// GCOptions are the expiry settings as iceberg.GCOptions.
+func (s *IcebergSettings) GCOptions() iceberg.GCOptions {
 	return iceberg.GCOptions{ExpireOlderThan: s.IcebergSnapshotRetention, RetainLast: s.IcebergKeepSnapshots}
 }

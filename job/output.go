@@ -22,7 +22,8 @@ type OutputConfig struct {
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"gc: how long samples of bad lines are kept; 0 keeps them"`
 	Wait             time.Duration `env:"WAIT" envDefault:"1m" flag:"wait" desc:"files, show: how long to wait for a partition another run is publishing"`
 	JSON             bool          `env:"JSON" flag:"json" desc:"print JSON"`
-	S3               S3Settings    `envPrefix:"S3_"`
+	IcebergSettings
+	S3 S3Settings `envPrefix:"S3_"`
 }
 
 // checkWritableOutput says what is wrong with an output URL that a command
@@ -69,6 +70,9 @@ func (c *OutputConfig) Validate(needDate bool) error {
 	}
 	if c.Wait < 0 {
 		return bad("Wait", "%v: must not be negative", c.Wait)
+	}
+	if field, err := c.IcebergSettings.check(c.Output, nil); err != nil {
+		return bad(field, "%v", err)
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 	if err := cfg.Validate(cmd == "show"); err != nil {
 		return err
 	}
+	if cfg.Iceberg() {
+		return icebergOutput(ctx, cmd, &cfg, stdout)
+	}
 	out, loc, err := job.OpenOutput(&cfg)
 	if err != nil {
 		return err

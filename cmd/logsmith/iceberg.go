@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table/iceberg"
+)
+
+// icebergOutput runs ls, show, files and gc on the Iceberg tables of an
+// output (--table-format iceberg).
+func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Writer) error {
+	if cmd == "migrate" {
+		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("migrate rewrites the hive layout's version 1 outputs; Iceberg tables have none")}
+	}
+	cat, err := job.OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3)
+	if err != nil {
+		return err
+	}
+	defer cat.Close()
+	names, err := cat.Tables(ctx)
+	if err != nil {
+		return job.StorageError(err)
+	}
+	var tables []*iceberg.Table
+	for _, n := range names {
+		if cfg.Window != "" && n != cfg.Window && n != "features_"+strings.NewReplacer("-every-", "_").Replace(cfg.Window) {
+			continue
+		}
+		t, err := cat.OpenTable(ctx, n)
+		if err != nil {
+			return job.StorageError(err)
+		}
+		tables = append(tables, t)
+	}
+	enc := json.NewEncoder(stdout)
+	switch cmd {
+	case "gc":
+		for _, t := range tables {
+			res, err := t.GC(ctx, cfg.IcebergSettings.GCOptions())
+			if err != nil {
+				return job.StorageError(err)
+			}
+			if cfg.JSON {
+				if err := enc.Encode(struct {
+					Table string `json:"table"`
+					iceberg.GCResult
+				}{t.Identifier(), res}); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintf(stdout, "%s: expired %d snapshots\n", t.Identifier(), res.ExpiredSnapshots)
+			for _, f := range res.RemovedFiles {
+				fmt.Fprintln(stdout, "deleted", f)
+			}
+		}
+		return nil
+	case "files":
+		for _, t := range tables {
+			fs, err := t.Files(ctx, 0)
+			if err != nil {
+				return job.StorageError(err)
+			}
+			for _, f := range fs {
+				if cfg.From != "" && f.Date < cfg.From || cfg.To != "" && f.Date > cfg.To {
+					continue
+				}
+				if cfg.JSON {
+					if err := enc.Encode(struct {
+						Table string `json:"table"`
+						iceberg.File
+					}{t.Identifier(), f}); err != nil {
+						return err
+					}
+					continue
+				}
+				fmt.Fprintln(stdout, f.URL)
+			}
+		}
+		return nil
+	}
+	// ls and show: each date's head (show: of one date, with the table's
+	// snapshots).
+	type dateHead struct {
+		Table string `json:"table"`
+		Date  string `json:"date"`
+		iceberg.Head
+	}
+	var heads []dateHead
+	for _, t := range tables {
+		hs, err := t.Heads(ctx)
+		if err != nil {
+			return job.StorageError(err)
+		}
+		for _, d := range slices.Sorted(maps.Keys(hs)) {
+			if cmd == "show" && d != cfg.Date {
+				continue
+			}
+			heads = append(heads, dateHead{t.Identifier(), d, hs[d]})
+		}
+	}
+	if cmd == "show" {
+		if len(heads) == 0 {
+			return job.StorageError(fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist))
+		}
+		enc.SetIndent("", "  ")
+		for _, h := range heads {
+			if err := enc.Encode(h); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if cfg.JSON {
+		return enc.Encode(heads)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TABLE\tDATE\tSNAPSHOT\tROWS\tEVENTS\tRUN\tCOMMITTED")
+	for _, h := range heads {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.Table, h.Date, h.SnapshotID, h.Rows, h.Events, h.RunID, h.CommittedAt.Format(time.RFC3339))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The binary commits Iceberg tables and lists, shows, lists the files of
+// and collects them: every output command works on --table-format iceberg,
+// and a run's --json summary gives the snapshot id that show prints.
+func TestIcebergCommands(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	if err := os.WriteFile(in, eventsAt("2025-11-08", 10, 0, 120), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	ice := []string{"--output", out, "--table-format", "iceberg"}
+	run := append([]string{"run", "--input", in, "--date", "2025-11-08", "--json", "--quiet"}, ice...)
+	stdout, stderr, code := exe(t, nil, run...)
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	var sum struct {
+		RunID      string `json:"run_id"`
+		Partitions []struct {
+			Status     string `json:"status"`
+			SnapshotID int64  `json:"snapshot_id"`
+		} `json:"partitions"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || len(sum.Partitions) != 1 || sum.Partitions[0].SnapshotID == 0 {
+		t.Fatalf("summary %s: want one partition with a snapshot id (%v)", stdout, err)
+	}
+	snap := sum.Partitions[0].SnapshotID
+
+	stdout, stderr, code = exe(t, nil, append([]string{"ls"}, ice...)...)
+	if code != 0 || !strings.Contains(stdout, "features_5m") || !strings.Contains(stdout, sum.RunID) {
+		t.Errorf("ls: exit %d: %s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = exe(t, nil, append([]string{"show", "--date", "2025-11-08"}, ice...)...)
+	var shown struct {
+		Table      string `json:"table"`
+		SnapshotID int64  `json:"snapshot_id"`
+		Events     int64  `json:"events"`
+		RunID      string `json:"run_id"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &shown) != nil || shown.SnapshotID != snap || shown.Events != 120 || shown.RunID != sum.RunID {
+		t.Errorf("show: exit %d: %s%s; want snapshot %d with 120 events", code, stdout, stderr, snap)
+	}
+	if _, _, code := exe(t, nil, append([]string{"show", "--date", "2025-11-09"}, ice...)...); code == 0 {
+		t.Error("show of a date never committed exits 0")
+	}
+	stdout, stderr, code = exe(t, nil, append([]string{"files"}, ice...)...)
+	files := strings.Fields(stdout)
+	if code != 0 || len(files) != 1 || !strings.HasSuffix(files[0], ".parquet") {
+		t.Fatalf("files: exit %d: %s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(files[0], "file://")); err != nil {
+		t.Errorf("files lists %s: %v", files[0], err)
+	}
+	// A rerun replaces the date; gc keeps the current snapshot's file.
+	if _, stderr, code := exe(t, nil, run...); code != 0 {
+		t.Fatalf("rerun: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code = exe(t, nil, append([]string{"gc", "--json", "--iceberg-snapshot-retention", "0s", "--iceberg-keep-snapshots", "1"}, ice...)...)
+	if code != 0 || !strings.Contains(stdout, `"ExpiredSnapshots"`) {
+		t.Errorf("gc: exit %d: %s%s", code, stdout, stderr)
+	}
+	stdout, _, _ = exe(t, nil, append([]string{"files"}, ice...)...)
+	for _, f := range strings.Fields(stdout) {
+		if _, err := os.Stat(strings.TrimPrefix(f, "file://")); err != nil {
+			t.Errorf("after gc the current snapshot's file %s is gone: %v", f, err)
+		}
+	}
+	if _, stderr, code := exe(t, nil, append([]string{"migrate"}, ice...)...); code != 2 || !strings.Contains(stderr, "LOGSMITH_TABLE_FORMAT") {
+		t.Errorf("migrate on Iceberg tables: exit %d: %s; want a config error", code, stderr)
+	}
+	if _, stderr, code := exe(t, nil, "ls", "--output", "s3://bucket/x", "--table-format", "iceberg"); code != 2 || !strings.Contains(stderr, "ICEBERG_CATALOG") {
+		t.Errorf("ls of an s3:// output without a catalog: exit %d: %s", code, stderr)
+	}
+}
