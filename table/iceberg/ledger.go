@@ -42,3 +42,13 @@ func (t *Table) Ledger(ctx context.Context, h *Head) ([]table.Input, error) {
 	}
 	return in, nil
 }
+
+// MetadataLocation is the URL of the table's current metadata file: what
+// a reader without a catalog (DuckDB's iceberg_scan) opens.
+func (t *Table) MetadataLocation(ctx context.Context) (string, error) {
+	tbl, err := t.load(t.c.with(ctx))
+	if err != nil {
+		return "", err
+	}
+	return tbl.MetadataLocation(), nil
+}
