@@ -96,6 +96,8 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		Table string `json:"table"`
 		Date  string `json:"date"`
 		iceberg.Head
+		// MetadataLocation is the table's current metadata file (show).
+		MetadataLocation string `json:"metadata_location,omitempty"`
 	}
 	var heads []dateHead
 	for _, t := range tables {
@@ -107,7 +109,13 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 			if cmd == "show" && d != cfg.Date {
 				continue
 			}
-			heads = append(heads, dateHead{t.Identifier(), d, hs[d]})
+			h := dateHead{Table: t.Identifier(), Date: d, Head: hs[d]}
+			if cmd == "show" {
+				if h.MetadataLocation, err = t.MetadataLocation(ctx); err != nil {
+					return job.StorageError(err)
+				}
+			}
+			heads = append(heads, h)
 		}
 	}
 	if cmd == "show" {

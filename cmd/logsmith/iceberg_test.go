@@ -45,8 +45,10 @@ func TestIcebergCommands(t *testing.T) {
 		SnapshotID int64  `json:"snapshot_id"`
 		Events     int64  `json:"events"`
 		RunID      string `json:"run_id"`
+		Metadata   string `json:"metadata_location"`
 	}
-	if code != 0 || json.Unmarshal([]byte(stdout), &shown) != nil || shown.SnapshotID != snap || shown.Events != 120 || shown.RunID != sum.RunID {
+	if code != 0 || json.Unmarshal([]byte(stdout), &shown) != nil || shown.SnapshotID != snap || shown.Events != 120 ||
+		shown.RunID != sum.RunID || !strings.HasSuffix(shown.Metadata, ".metadata.json") {
 		t.Errorf("show: exit %d: %s%s; want snapshot %d with 120 events", code, stdout, stderr, snap)
 	}
 	if _, _, code := exe(t, nil, append([]string{"show", "--date", "2025-11-09"}, ice...)...); code == 0 {
