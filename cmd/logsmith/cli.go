@@ -214,9 +214,15 @@ func printSummary(w io.Writer, s *job.Summary) {
 	fmt.Fprintf(tw, "windows\t%d\n", s.Windows)
 	fmt.Fprintf(tw, "rows\t%d\n", s.Rows)
 	for _, p := range s.Partitions {
+		if p.SnapshotID != 0 {
+			fmt.Fprintf(tw, "partition %s %s\t%s (%d rows), snapshot %d\n", p.Window, p.Date, p.Status, p.Rows, p.SnapshotID)
+			continue
+		}
 		fmt.Fprintf(tw, "partition %s %s\t%s (%d rows)\n", p.Window, p.Date, p.Status, p.Rows)
 	}
-	fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
+	if len(s.Files) > 0 || len(s.Partitions) == 0 || s.Partitions[0].SnapshotID == 0 {
+		fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
+	}
 	for _, f := range s.Files {
 		fmt.Fprintf(tw, "  %s\t\n", f)
 	}
