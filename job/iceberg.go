@@ -188,6 +188,7 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 		rs.log.Info("committed", "table", t.Identifier(), "date", p.date, "snapshot_id", h.SnapshotID, "rows", len(p.rows))
 	}
 	rs.icebergGC(ctx)
+	rs.gc(ctx) // the output's _rejects/ and _partials/
 	return rs.done(), nil
 }
 

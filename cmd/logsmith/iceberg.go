@@ -14,6 +14,7 @@ import (
 
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
 
@@ -46,6 +47,22 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	enc := json.NewEncoder(stdout)
 	switch cmd {
 	case "gc":
+		// The output's _rejects/ and _partials/ are kept as in the hive
+		// layout; the tables' snapshots and files by Iceberg's own rules.
+		out, loc, err := job.OpenOutput(cfg)
+		if err != nil {
+			return err
+		}
+		opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention}
+		res, err := job.GC(ctx, out.Bucket, loc, opts)
+		if err != nil {
+			return err
+		}
+		for _, d := range res.Deleted {
+			if !cfg.JSON {
+				fmt.Fprintln(stdout, "deleted", d)
+			}
+		}
 		for _, t := range tables {
 			res, err := t.GC(ctx, cfg.IcebergSettings.GCOptions())
 			if err != nil {
