@@ -20,7 +20,8 @@ echo "check-build: static, trimmed, version stamped"
 # else beyond glibc (the distroless base has glibc; the Dockerfile copies
 # libisal.so.2 in).
 INFLATER=isal VERSION=v0.0.0-check COMMIT=0123456789abcdef scripts/build.sh "$dir/logsmith-isal"
-"$dir/logsmith-isal" --version >/dev/null
+grep -q '^gzip inflater: go$' <<<"$out" || { echo "the pure-Go build does not say its inflater: $out" >&2; exit 1; }
+"$dir/logsmith-isal" --version | grep -q '^gzip inflater: isal$' || { echo "the ISA-L build does not say it inflates with ISA-L" >&2; exit 1; }
 info=$(go version -m "$dir/logsmith-isal")
 grep -q -- '-tags=isal' <<<"$info" || { echo "ISA-L build without -tags isal" >&2; exit 1; }
 grep -q 'CGO_ENABLED=1' <<<"$info" || { echo "ISA-L build without cgo" >&2; exit 1; }

@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
 )
 
@@ -103,6 +104,7 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 	switch args[0] {
 	case "--version", "-version", "version":
 		fmt.Fprintln(stdout, versionString())
+		fmt.Fprintln(stdout, "gzip inflater:", features.Inflater())
 		return nil
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)

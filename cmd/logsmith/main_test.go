@@ -58,7 +58,7 @@ func exe(t *testing.T, env []string, args ...string) (stdout, stderr string, cod
 
 func TestVersion(t *testing.T) {
 	out, _, code := exe(t, nil, "--version")
-	if code != 0 || !strings.Contains(out, "logsmith v0.0.0-test") || !strings.Contains(out, "go1.") {
+	if code != 0 || !strings.Contains(out, "logsmith v0.0.0-test") || !strings.Contains(out, "go1.") || !strings.Contains(out, "gzip inflater: go") {
 		t.Errorf("--version: %d %q", code, out)
 	}
 }
