@@ -192,12 +192,15 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 	return rs.done(), nil
 }
 
-// icebergGC expires the run's tables' old snapshots; a failure is logged:
-// the commit stands.
+// icebergGC expires the run's tables' old snapshots (logsmith gc also
+// removes orphan files); a failure is logged: the commit stands.
 func (rs *runState) icebergGC(ctx context.Context) {
 	for _, w := range rs.windows {
 		t := rs.iceTables[w.String()]
-		res, err := t.GC(ctx, rs.cfg.IcebergSettings.GCOptions())
+		// Orphan removal walks the whole table: logsmith gc does it.
+		opts := rs.cfg.IcebergSettings.GCOptions()
+		opts.OrphanOlderThan = -1
+		res, err := t.GC(ctx, opts)
 		if err != nil {
 			rs.log.Warn("iceberg garbage collection", "table", t.Identifier(), "error", err)
 			continue
