@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 # The ISA-L build (the image's) needs libisal-dev; install it when missing.
 if [[ ! -f /usr/include/isa-l/igzip_lib.h ]]; then
-	apt-get update -qq && apt-get install -y -qq libisal-dev isal >/dev/null
+	sudo=""
+	[[ $(id -u) -ne 0 ]] && sudo=sudo
+	$sudo apt-get update -qq && $sudo apt-get install -y -qq libisal-dev isal >/dev/null
 fi
 
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
