@@ -20,6 +20,7 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage/objio"
+	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // EnvPrefix prefixes every environment variable logsmith reads.
@@ -691,34 +692,19 @@ func ParseEnv(cfg any, environ map[string]string) error {
 // runConfig gives ParseEnv the run settings a plan embeds.
 func (c *PlanConfig) runConfig() *Config { return &c.Config }
 
-// redactURL masks the password of a URL (postgres://user:pw@host/db); a
-// value that does not parse is masked whole when it holds an '@'.
-func redactURL(v string) string {
-	u, err := url.Parse(v)
-	if err != nil {
-		if strings.Contains(v, "@") {
-			return "(set)"
-		}
-		return v
-	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
-}
+// redactURL masks the passwords a catalog or database setting may hold
+// (see iceberg.Redact).
+func redactURL(v string) string { return iceberg.Redact(v) }
 
 // check validates the Iceberg settings of a command writing to output in
 // formats; it returns the field of the bad setting.
 func (s *IcebergSettings) check(output string, formats []string) (string, error) {
-	switch s.TableFormat {
-	case "hive":
-		return "", nil
-	case "iceberg":
-	default:
+	if s.TableFormat != "hive" && s.TableFormat != "iceberg" {
 		return "TableFormat", fmt.Errorf("%q: want hive or iceberg", s.TableFormat)
 	}
-	if formats != nil && !slices.Equal(formats, []string{"parquet"}) {
+	// The Iceberg settings are checked whatever the format: a bad value
+	// is refused now, not when the format is switched.
+	if s.Iceberg() && formats != nil && !slices.Equal(formats, []string{"parquet"}) {
 		return "Format", fmt.Errorf("%q: an Iceberg table holds Parquet only", strings.Join(formats, ","))
 	}
 	if s.IcebergNamespace == "" || slices.Contains(strings.Split(s.IcebergNamespace, "."), "") {
@@ -733,7 +719,7 @@ func (s *IcebergSettings) check(output string, formats []string) (string, error)
 	cat := s.IcebergCatalog
 	switch scheme, _, _ := strings.Cut(cat, "://"); {
 	case cat == "":
-		if loc, err := ParseLocation(output); err == nil && loc.Scheme != "file" {
+		if loc, err := ParseLocation(output); s.Iceberg() && err == nil && loc.Scheme != "file" {
 			return "IcebergCatalog", errors.New("required with an s3:// output: the default SQLite catalog is a local file")
 		}
 	case cat == "glue":

@@ -1,10 +1,12 @@
 package job
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -35,6 +37,18 @@ func (s *IcebergSettings) icebergOptions(output string, s3 S3Settings) iceberg.O
 		}
 	}
 	return o
+}
+
+// IcebergCatalogExists reports whether a command's catalog may hold
+// tables: false only for the default SQLite catalog of a local output when
+// its file does not exist (opening it would create it).
+func IcebergCatalogExists(s *IcebergSettings, output string) bool {
+	o := s.icebergOptions(output, S3Settings{})
+	if s.IcebergCatalog != "" || !strings.HasPrefix(o.Catalog, "sqlite://") {
+		return true
+	}
+	_, err := os.Stat(strings.TrimPrefix(o.Catalog, "sqlite://"))
+	return err == nil
 }
 
 // OpenIceberg opens the catalog of a command's Iceberg tables; the caller
@@ -159,8 +173,10 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 				if h != nil {
 					winner = h.RunID
 				}
-				return rs.done(), &kindError{KindLostRace, fmt.Errorf("commit %s of %s: run %s committed it after this run started: %w",
+				err := &kindError{KindLostRace, fmt.Errorf("commit %s of %s: run %s committed it after this run started: %w",
 					d, t.Identifier(), winner, table.ErrLostRace)}
+				rs.dropRejectsIfLost(ctx, err)
+				return rs.done(), err
 			}
 			if h != nil && requests(byDate[d]) == 0 && !cfg.AllowEmpty && h.Events > 0 {
 				return rs.done(), &kindError{KindStorage, fmt.Errorf(
@@ -170,14 +186,29 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 			todo = append(todo, pending{w: w, date: d, rows: byDate[d], head: h})
 		}
 	}
-	for _, p := range todo {
+	// Every run commits its partitions in one order (table name, then
+	// date), as the hive layout claims them in key order: two runs of a
+	// date meet at the same first partition, and the one that loses there
+	// has committed nothing.
+	slices.SortFunc(todo, func(a, b pending) int {
+		return cmp.Or(cmp.Compare(iceberg.TableName(a.w), iceberg.TableName(b.w)), cmp.Compare(a.date, b.date))
+	})
+	for i, p := range todo {
 		t := rs.iceTables[p.w.String()]
 		if rs.opts.BeforePublish != nil {
 			rs.opts.BeforePublish(ctx, p.date)
 		}
 		m := meta
 		m.Events = requests(p.rows)
-		h, err := t.CommitDate(ctx, p.date, p.rows, m, p.head)
+		// Once the first partition is committed, a cancellation (SIGTERM)
+		// does not stop the run half-way through its partitions: each
+		// commit is bounded instead.
+		cctx, cancel := ctx, context.CancelFunc(func() {})
+		if i > 0 {
+			cctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), icebergCommitTimeout)
+		}
+		h, err := t.CommitDate(cctx, p.date, p.rows, m, p.head)
+		cancel()
 		if err != nil {
 			sum.Partitions = append(sum.Partitions, PartitionResult{Window: p.w.String(), Date: p.date, Status: StatusLost, RunID: rs.runID})
 			rs.dropRejectsIfLost(ctx, err)
@@ -212,7 +243,16 @@ func (rs *runState) icebergGC(ctx context.Context) {
 	}
 }
 
-// GCOptions are the expiry settings as iceberg.GCOptions.
+// icebergCommitTimeout bounds one date's commit once a run has committed a
+// partition and no longer stops when cancelled.
+const icebergCommitTimeout = 2 * time.Minute
+
+// GCOptions are the expiry settings as iceberg.GCOptions. A retention of
+// 0 expires every snapshot beyond the kept ones.
 func (s *IcebergSettings) GCOptions() iceberg.GCOptions {
-	return iceberg.GCOptions{ExpireOlderThan: s.IcebergSnapshotRetention, RetainLast: s.IcebergKeepSnapshots}
+	retention := s.IcebergSnapshotRetention
+	if retention == 0 {
+		retention = time.Nanosecond // iceberg.GCOptions reads 0 as its default
+	}
+	return iceberg.GCOptions{ExpireOlderThan: retention, RetainLast: s.IcebergKeepSnapshots}
 }

@@ -146,6 +146,11 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 		if units == nil {
 			units, rs.manifestInputs, rs.heads = h.Units, h.Inputs, h.Heads
+			for key := range h.Heads {
+				if strings.HasPrefix(key, "iceberg:") != cfg.Iceberg() {
+					return nil, mergeErr("%s was computed for --table-format %s, the merge has %s", o.Key, otherFormat(cfg.TableFormat), cfg.TableFormat)
+				}
+			}
 		} else if !slices.Equal(units, h.Units) || !slices.Equal(rs.manifestInputs, h.Inputs) {
 			return nil, mergeErr("%s saw a different input listing than shard 0 (a stale shard: rerun it)", o.Key)
 		} else if !sameHeads(rs.heads, h.Heads) {
@@ -188,6 +193,13 @@ func sameHeads(a, b map[string]map[string]string) bool {
 		}
 	}
 	return true
+}
+
+func otherFormat(f string) string {
+	if f == "iceberg" {
+		return "hive"
+	}
+	return "iceberg"
 }
 
 // badShard is a shard object that cannot be decoded: retrying its read

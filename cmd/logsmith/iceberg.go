@@ -24,14 +24,23 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	if cmd == "migrate" {
 		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("migrate rewrites the hive layout's version 1 outputs; Iceberg tables have none")}
 	}
-	cat, err := job.OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3)
-	if err != nil {
-		return err
+	if cmd == "gc" && cfg.Date != "" {
+		return &job.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("gc of Iceberg tables expires snapshots table-wide; it takes no date")}
 	}
-	defer cat.Close()
-	names, err := cat.Tables(ctx)
-	if err != nil {
-		return job.StorageError(err)
+	enc := json.NewEncoder(stdout)
+	var names []string
+	var cat *iceberg.Catalog
+	// A read-only command does not create the default catalog of an
+	// output that has none (a mistyped --output): it holds no table.
+	if job.IcebergCatalogExists(&cfg.IcebergSettings, cfg.Output) {
+		var err error
+		if cat, err = job.OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
+			return err
+		}
+		defer cat.Close()
+		if names, err = cat.Tables(ctx); err != nil {
+			return job.StorageError(err)
+		}
 	}
 	var tables []*iceberg.Table
 	for _, n := range names {
@@ -44,7 +53,6 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		}
 		tables = append(tables, t)
 	}
-	enc := json.NewEncoder(stdout)
 	switch cmd {
 	case "gc":
 		// The output's _rejects/ and _partials/ are kept as in the hive
@@ -57,6 +65,11 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		res, err := job.GC(ctx, out.Bucket, loc, opts)
 		if err != nil {
 			return err
+		}
+		if cfg.JSON {
+			if err := enc.Encode(res); err != nil {
+				return err
+			}
 		}
 		for _, d := range res.Deleted {
 			if !cfg.JSON {
@@ -113,6 +126,9 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		Table string `json:"table"`
 		Date  string `json:"date"`
 		iceberg.Head
+		// ReadSnapshotID is the retained snapshot that holds the date's
+		// rows: the commit's own, or, once it expired, the current one.
+		ReadSnapshotID int64 `json:"read_snapshot_id"`
 		// MetadataLocation is the table's current metadata file (show).
 		MetadataLocation string `json:"metadata_location,omitempty"`
 	}
@@ -122,11 +138,25 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		if err != nil {
 			return job.StorageError(err)
 		}
+		snaps, err := t.Snapshots(ctx)
+		if err != nil {
+			return job.StorageError(err)
+		}
+		retained, current := map[int64]bool{}, int64(0)
+		for _, s := range snaps {
+			retained[s.ID] = true
+			if s.Current {
+				current = s.ID
+			}
+		}
 		for _, d := range slices.Sorted(maps.Keys(hs)) {
 			if cmd == "show" && d != cfg.Date {
 				continue
 			}
-			h := dateHead{Table: t.Identifier(), Date: d, Head: hs[d]}
+			h := dateHead{Table: t.Identifier(), Date: d, Head: hs[d], ReadSnapshotID: hs[d].SnapshotID}
+			if !retained[h.SnapshotID] {
+				h.ReadSnapshotID = current
+			}
 			if cmd == "show" {
 				if h.MetadataLocation, err = t.MetadataLocation(ctx); err != nil {
 					return job.StorageError(err)
@@ -153,7 +183,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TABLE\tDATE\tSNAPSHOT\tROWS\tEVENTS\tRUN\tCOMMITTED")
 	for _, h := range heads {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.Table, h.Date, h.SnapshotID, h.Rows, h.Events, h.RunID, h.CommittedAt.Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.Table, h.Date, h.ReadSnapshotID, h.Rows, h.Events, h.RunID, h.CommittedAt.Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

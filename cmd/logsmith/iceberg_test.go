@@ -67,7 +67,7 @@ func TestIcebergCommands(t *testing.T) {
 		t.Fatalf("rerun: exit %d: %s", code, stderr)
 	}
 	stdout, stderr, code = exe(t, nil, append([]string{"gc", "--json", "--iceberg-snapshot-retention", "0s", "--iceberg-keep-snapshots", "1"}, ice...)...)
-	if code != 0 || !strings.Contains(stdout, `"ExpiredSnapshots"`) {
+	if code != 0 || !strings.Contains(stdout, `"expired_snapshots":1`) {
 		t.Errorf("gc: exit %d: %s%s", code, stdout, stderr)
 	}
 	stdout, _, _ = exe(t, nil, append([]string{"files"}, ice...)...)
@@ -81,5 +81,27 @@ func TestIcebergCommands(t *testing.T) {
 	}
 	if _, stderr, code := exe(t, nil, "ls", "--output", "s3://bucket/x", "--table-format", "iceberg"); code != 2 || !strings.Contains(stderr, "ICEBERG_CATALOG") {
 		t.Errorf("ls of an s3:// output without a catalog: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := exe(t, nil, append([]string{"gc", "--date", "2025-11-08"}, ice...)...); code != 2 || !strings.Contains(stderr, "LOGSMITH_DATE") {
+		t.Errorf("gc --date on Iceberg tables: exit %d: %s; want it refused", code, stderr)
+	}
+	// A mistyped output is an empty one: nothing is created.
+	typo := filepath.Join(t.TempDir(), "typo")
+	for _, cmd := range []string{"ls", "files", "gc"} {
+		if _, stderr, code := exe(t, nil, cmd, "--output", typo, "--table-format", "iceberg"); code != 0 {
+			t.Errorf("%s of a missing output: exit %d: %s", cmd, code, stderr)
+		}
+	}
+	if _, err := os.Stat(typo); !os.IsNotExist(err) {
+		t.Errorf("ls, files and gc created %s (%v)", typo, err)
+	}
+	// A catalog password is never shown, however it is spelled.
+	for _, cat := range []string{"postgres://u:hunter2@127.0.0.1:1/db", "postgres://u@127.0.0.1:1/db?password=hunter2",
+		"host=127.0.0.1 port=1 user=u password=hunter2", "postgres:/u:hunter2@db/lake"} {
+		stdout, stderr, code := exe(t, nil, "run", "--input", in, "--date", "2025-11-08", "--output", t.TempDir(),
+			"--table-format", "iceberg", "--iceberg-catalog", cat, "--retry-deadline", "1s")
+		if code == 0 || strings.Contains(stdout+stderr, "hunter2") {
+			t.Errorf("catalog %q: exit %d, output shows the password: %s%s", cat, code, stdout, stderr)
+		}
 	}
 }

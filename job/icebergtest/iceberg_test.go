@@ -253,6 +253,35 @@ func TestIcebergRaces(t *testing.T) {
 	if err != nil || h == nil || h.RunID != inner.RunID || h.SnapshotID != inner.Partitions[0].SnapshotID {
 		t.Fatalf("head %+v, %v; want the winner %s", h, err, inner.RunID)
 	}
+	// The loser leaves no sample of bad lines behind.
+	runs, _ := os.ReadDir(filepath.Join(out, "_rejects", "date="+date))
+	if len(runs) != 1 || runs[0].Name() != "run="+inner.RunID {
+		t.Errorf("_rejects holds %v, want only the winner's", runs)
+	}
+
+	// Two runs listing their windows in different orders meet at the same
+	// first table: the loser commits nothing, every table holds the winner.
+	out2 := t.TempDir()
+	a := iceConfig(t, in, out2, map[string]string{"LOGSMITH_WINDOW": "5m,1h/15m"})
+	bcfg := iceConfig(t, in, out2, map[string]string{"LOGSMITH_WINDOW": "1h/15m,5m"})
+	var winner *job.Summary
+	var werr error
+	_, err = job.Run(context.Background(), a, job.Options{AfterList: func(ctx context.Context) {
+		winner, werr = job.Run(ctx, bcfg, job.Options{})
+	}})
+	if werr != nil || job.ExitCode(err) != 4 {
+		t.Fatalf("runs with windows in other orders: %v then %v; want the second to win and the first to lose", werr, err)
+	}
+	cat2 := open(t, &a)
+	for _, name := range []string{"features_5m", "features_1h_15m"} {
+		tb, err := cat2.OpenTable(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, err := tb.Head(context.Background(), date); err != nil || h == nil || h.RunID != winner.RunID {
+			t.Errorf("%s holds %+v, %v; want run %s", name, h, err, winner.RunID)
+		}
+	}
 
 	// Three dates at once, each its own snapshot, all land.
 	var b job.BackfillConfig

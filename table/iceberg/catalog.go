@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -173,7 +174,7 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 	}
 	if err != nil {
 		c.Close()
-		return nil, fmt.Errorf("open iceberg catalog %s: %w", redact(uri), err)
+		return nil, fmt.Errorf("open iceberg catalog %s: %w", Redact(uri), err)
 	}
 	if err := c.cat.CreateNamespace(ctx, c.ns, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
 		c.Close()
@@ -296,10 +297,15 @@ func ioProps(o Options) iceberg.Properties {
 }
 
 // redact hides a password in a catalog URI.
-func redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || u.User == nil {
-		return uri
-	}
-	return u.Redacted()
+// Redact masks the passwords a catalog URI or connection string may hold:
+// the user info's (postgres://user:pw@host, parseable or not) and any
+// password=… (a query parameter or a key=value connection string).
+func Redact(s string) string {
+	s = userInfoPassword.ReplaceAllString(s, "${1}xxxxx@")
+	return passwordParam.ReplaceAllString(s, "${1}xxxxx")
 }
+
+var (
+	userInfoPassword = regexp.MustCompile(`(:/*[^:/@\s]*:)\S*@`)
+	passwordParam    = regexp.MustCompile(`(?i)(password\s*=\s*)[^&\s;]*`)
+)

@@ -126,6 +126,11 @@ func head(tbl *icetable.Table, date string) (*Head, error) {
 // table as the other run committed it. Data files and the input ledger of a
 // commit that did not happen are removed; after an error whose outcome is
 // unknown (see the package doc) they are left for GC.
+//
+// No rows for a date that holds no file change nothing: no snapshot is
+// made and the date's head stays (the returned head names the current
+// snapshot). A commit without a snapshot could not be ordered against
+// another run's by the catalog.
 func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row, m CommitMeta, expected *Head) (Head, error) {
 	ctx = t.c.with(ctx)
 	if !t.write {
@@ -147,6 +152,22 @@ func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row
 	}
 	if err := checkHead(tbl, date, expected, what); err != nil {
 		return Head{}, err
+	}
+	if len(rows) == 0 {
+		// A commit that adds and removes no file makes no snapshot, so the
+		// catalog's requirement on main could not order it against another
+		// run's: a date with no rows and no files is left as it is.
+		old, err := dateFiles(ctx, tbl, day)
+		if err != nil {
+			return Head{}, fmt.Errorf("%s: list current files: %w", what, err)
+		}
+		if len(old) == 0 {
+			h := Head{RunID: m.RunID, Version: m.Version, ConfigHash: m.ConfigHash, CommittedAt: time.Now().UTC().Truncate(time.Millisecond)}
+			if s := tbl.CurrentSnapshot(); s != nil {
+				h.SnapshotID = s.SnapshotID
+			}
+			return h, nil
+		}
 	}
 
 	w := &pending{what: what}

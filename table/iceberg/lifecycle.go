@@ -17,10 +17,10 @@ import (
 
 // File is one data file of a table's current snapshot.
 type File struct {
-	URL  string // s3://… or file://…
-	Date string // the UTC date of its rows' window_start
-	Rows int64
-	Size int64
+	URL  string `json:"url"`  // s3://… or file://…
+	Date string `json:"date"` // the UTC date of its rows' window_start
+	Rows int64  `json:"rows"`
+	Size int64  `json:"size"`
 }
 
 // Files lists the data files of the current snapshot (or of snapshot id,
@@ -120,10 +120,10 @@ type GCOptions struct {
 
 // GCResult says what GC did.
 type GCResult struct {
-	ExpiredSnapshots int
+	ExpiredSnapshots int `json:"expired_snapshots"`
 	// RemovedFiles are the orphan files removed (data, manifests, metadata
 	// and input ledgers no retained snapshot or head refers to).
-	RemovedFiles []string
+	RemovedFiles []string `json:"removed_files"`
 }
 
 // GC expires old snapshots (deleting the files only they referenced) and
