@@ -36,36 +36,12 @@ const partitionField = "window_start_day"
 // TableName names the table of window w: features_5m, features_15m_5m (a
 // 15-minute window every 5 minutes).
 func TableName(w features.Window) string {
-	name := "features_" + shortDuration(w.Size)
-	if w.Slide != 0 && w.Slide != w.Size {
-		name += "_" + shortDuration(w.Slide)
-	}
-	return name
+	return "features_" + strings.Replace(w.String(), "-every-", "_", 1)
 }
 
 // windowName is the window as features.Window.String spells it ("5m",
-// "15m-every-5m"), but with every digit ("1m30s").
-func windowName(w features.Window) string {
-	s := shortDuration(w.Size)
-	if w.Slide != 0 && w.Slide != w.Size {
-		s += "-every-" + shortDuration(w.Slide)
-	}
-	return s
-}
-
-// shortDuration spells d as time.Duration does, without zero minutes and
-// seconds: 5m, 1h, 1h30m, 1m30s. (features.Window.String drops the 0 of
-// 30s: 1m30s is "1m3" there.)
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+// "15m-every-5m", "1m30s").
+func windowName(w features.Window) string { return w.String() }
 
 // icebergType maps a features column type.
 func icebergType(c features.Column) (iceberg.Type, error) {
