@@ -97,6 +97,10 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_REST_SIGV4_SERVICE": "s3"}, "ICEBERG_REST_SIGV4_SERVICE", "glue or s3tables"},
 		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_SNAPSHOT_RETENTION": "-1h"}, "ICEBERG_SNAPSHOT_RETENTION", "negative"},
 		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_KEEP_SNAPSHOTS": "0"}, "ICEBERG_KEEP_SNAPSHOTS", "at least 1"},
+		// Checked in the hive layout too: a bad value is refused now, not
+		// when the format is switched.
+		{map[string]string{"ICEBERG_CATALOG": "ftp://x"}, "ICEBERG_CATALOG", "want sqlite"},
+		{map[string]string{"ICEBERG_NAMESPACE": "a..b"}, "ICEBERG_NAMESPACE", "dots"},
 	}
 	named := map[string]bool{}
 	for _, tc := range cases {

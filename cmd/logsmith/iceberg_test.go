@@ -70,6 +70,28 @@ func TestIcebergCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, `"expired_snapshots":1`) {
 		t.Errorf("gc: exit %d: %s%s", code, stdout, stderr)
 	}
+	// Another date's commit, then gc keeping one snapshot: the snapshot
+	// that committed 2025-11-08 expires, and show names the current one,
+	// which still holds that date's rows.
+	in2 := filepath.Join(t.TempDir(), "in2.jsonl")
+	if err := os.WriteFile(in2, eventsAt("2025-11-09", 8, 0, 30), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next := append([]string{"run", "--input", in2, "--date", "2025-11-09", "--quiet"}, ice...)
+	if _, stderr, code := exe(t, nil, next...); code != 0 {
+		t.Fatalf("run of the next date: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := exe(t, nil, append([]string{"gc", "--iceberg-snapshot-retention", "0s", "--iceberg-keep-snapshots", "1"}, ice...)...); code != 0 {
+		t.Fatalf("gc: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code = exe(t, nil, append([]string{"show", "--date", "2025-11-08"}, ice...)...)
+	var after struct {
+		SnapshotID     int64 `json:"snapshot_id"`
+		ReadSnapshotID int64 `json:"read_snapshot_id"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &after) != nil || after.ReadSnapshotID == 0 || after.ReadSnapshotID == after.SnapshotID {
+		t.Errorf("show after expiry: exit %d: %s%s; want read_snapshot_id naming the current snapshot, not the expired commit's", code, stdout, stderr)
+	}
 	stdout, _, _ = exe(t, nil, append([]string{"files"}, ice...)...)
 	for _, f := range strings.Fields(stdout) {
 		if _, err := os.Stat(strings.TrimPrefix(f, "file://")); err != nil {
