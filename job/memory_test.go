@@ -30,7 +30,7 @@ func TestEstimateMemory(t *testing.T) {
 	// Fixed costs of 2 workers reading S3 with the defaults: the runtime,
 	// per worker a 1 MiB line buffer, a 256 KiB read buffer and an 8 MiB
 	// zstd window, and 3 × 2 MiB read-ahead.
-	fixed := 32*mib + 2*(mib+256*kib+8*mib) + 3*2*mib
+	fixed := 96*mib + 2*(mib+256*kib+8*mib) + 3*2*mib
 	for _, tc := range []struct {
 		name                    string
 		edit                    func(c *Config)
@@ -50,7 +50,7 @@ func TestEstimateMemory(t *testing.T) {
 		{"distinct", func(c *Config) { c.DistinctField = "user_id" }, "2025-11-08", 288, 1, 20 * kib, fixed},
 		{"undated: --max-panes", nil, "", 200000, 1, 4 * kib, fixed},
 		{"local input: no read-ahead", func(c *Config) { c.Input = "/data/logs/{date}/" }, "2025-11-08", 288, 1, 4 * kib, fixed - 6*mib},
-		{"8 workers", func(c *Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 32*mib + 8*(mib+256*kib+8*mib) + 9*2*mib},
+		{"8 workers", func(c *Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 96*mib + 8*(mib+256*kib+8*mib) + 9*2*mib},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)
