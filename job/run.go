@@ -324,16 +324,16 @@ func (rs *runState) allCommitted() []PartitionResult {
 
 // process reads units in the worker pool and merges their partials.
 func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, error) {
-	results, err := rs.readUnits(ctx, units)
+	results, total, err := rs.readUnits(ctx, units)
 	if err != nil {
 		return nil, err
 	}
-	return rs.collect(results)
+	return rs.collect(results, total), nil
 }
 
 // collect merges per-unit results in unit order.
-func (rs *runState) collect(results []objectResult) (*aggregate, error) {
-	agg := &aggregate{partial: rs.newPartial()}
+func (rs *runState) collect(results []objectResult, total *features.Partial) *aggregate {
+	agg := &aggregate{partial: total}
 	for _, r := range results {
 		agg.bytesRead += r.bytesRead
 		agg.bytesDecoded += r.bytesDecoded
@@ -341,15 +341,40 @@ func (rs *runState) collect(results []objectResult) (*aggregate, error) {
 		if r.damaged != nil {
 			agg.damaged = append(agg.damaged, *r.damaged)
 			rs.log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
-			if r.damaged.Rejected {
-				continue
-			}
-		}
-		if err := agg.partial.Merge(r.partial); err != nil {
-			return nil, err
 		}
 	}
-	return agg, nil
+	return agg
+}
+
+// orderedMerge merges the units' partials into one as they complete, in
+// unit order: the run holds only the partials that finished ahead of an
+// unfinished unit, and the merges happen in the same order (so give the
+// same bytes) whatever order the units complete in.
+type orderedMerge struct {
+	mu      sync.Mutex
+	total   *features.Partial
+	next    int
+	waiting map[int]*features.Partial // nil: a rejected object, nothing to merge
+	err     error
+}
+
+// add hands over unit i's partial (nil when the object counts for nothing)
+// and merges every partial now next in unit order.
+func (m *orderedMerge) add(i int, p *features.Partial) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.waiting[i] = p
+	for {
+		q, ok := m.waiting[m.next]
+		if !ok {
+			return m.err
+		}
+		delete(m.waiting, m.next)
+		m.next++
+		if q != nil && m.err == nil {
+			m.err = m.total.Merge(q)
+		}
+	}
 }
 
 // finish reports what was read, keeps the sample of bad lines, refuses
@@ -601,8 +626,11 @@ func storageErr(err error) error {
 }
 
 // readUnits runs one pool task per unit. Each task owns the partial it
-// builds; the first error cancels the others and is returned.
-func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult, error) {
+// builds until it hands it to the in-order merge; the first error cancels
+// the others and is returned. It returns the per-unit results (without
+// their partials) and the merged partial.
+func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult, *features.Partial, error) {
+	merged := &orderedMerge{total: rs.newPartial(), waiting: map[int]*features.Partial{}}
 	cfg, progress, log := rs.cfg, rs.opts.Progress, rs.log
 	oo := features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes, Samples: cfg.RejectSamples}
 	states := sync.Pool{New: func() any { return &taskState{or: features.NewObjectReader(rs.res.Spec, oo)} }}
@@ -656,18 +684,23 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 			}
 			log.Debug("object done", "url", u.id(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
 				"lines", r.partial.Counts.Lines, "bad", r.partial.Counts.BadTotal(), "seconds", time.Since(t0).Seconds())
-			return r, nil
+			p := r.partial
+			if r.damaged != nil && r.damaged.Rejected {
+				p = nil
+			}
+			r.partial = nil
+			return r, merged.add(i, p)
 		})
 	}
 	results, err := group.Wait()
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
+			return nil, nil, ctxErr
 		}
 		once.Do(func() { firstErr = err })
-		return nil, firstErr
+		return nil, nil, firstErr
 	}
-	return results, nil
+	return results, merged.total, nil
 }
 
 // unitStream is the byte stream of one unit: the object (or range) as
