@@ -58,12 +58,12 @@ func encodeFiles(formats []string, cols features.Columns, meta map[string]string
 }
 
 // output returns the run's output.
-func (rs *runState) output() table.Output { return table.NewOutput(rs.out, rs.outLoc.Prefix) }
+func (rs *runState) output() table.Output { return table.NewOutput(rs.out, rs.res.Output.Prefix) }
 
 // table returns the table of window w: the output itself, or its window=W
 // folder when the run writes several window specs.
 func (rs *runState) table(w features.Window) table.Table {
-	return rs.output().Table(w.String(), len(rs.windows) > 1)
+	return rs.output().Table(w.String(), len(rs.res.Windows) > 1)
 }
 
 // startHeads records, for every table of the run, what each partition
@@ -72,17 +72,17 @@ func (rs *runState) table(w features.Window) table.Table {
 // undated one, not knowing its dates yet, reads every head.
 func (rs *runState) startHeads(ctx context.Context) error {
 	rs.heads = map[string]map[string]string{}
-	for _, w := range rs.windows {
+	for _, w := range rs.res.Windows {
 		t := rs.table(w)
 		heads := map[string]string{}
 		err := rs.policy().Do(ctx, "read heads of "+t.Root(), func(ctx context.Context) (err error) {
-			if rs.date == "" {
+			if rs.res.Date == "" {
 				heads, err = t.HeadIDs(ctx)
 				return err
 			}
-			h, err := t.ReadHead(ctx, rs.date)
+			h, err := t.ReadHead(ctx, rs.res.Date)
 			if err == nil && h.Exists() {
-				heads[rs.date] = h.CommitID()
+				heads[rs.res.Date] = h.CommitID()
 				rs.prev = append(rs.prev, h.Manifest)
 			}
 			return err
@@ -142,8 +142,8 @@ func commitErr(err error) error {
 // (every date when undated). A failure is logged: the commit stands.
 func (rs *runState) gc(ctx context.Context) {
 	opts := table.GCOptions{Now: rs.opts.Now(), Grace: rs.cfg.GCGrace, RejectsRetention: rs.cfg.RejectsRetention}
-	if rs.date != "" {
-		opts.Dates = []string{rs.date}
+	if rs.res.Date != "" {
+		opts.Dates = []string{rs.res.Date}
 	}
 	res, err := rs.output().GC(ctx, opts)
 	if err != nil {

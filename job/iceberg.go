@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +78,7 @@ func (rs *runState) icebergTables(ctx context.Context) error {
 	rs.heads = map[string]map[string]string{}
 	rs.iceTables = map[string]*iceberg.Table{}
 	cols := rs.res.Columns
-	for _, w := range rs.windows {
+	for _, w := range rs.res.Windows {
 		t, err := rs.ice.Table(ctx, w, cols)
 		if err != nil {
 			if errors.Is(err, iceberg.ErrIncompatible) {
@@ -89,7 +88,7 @@ func (rs *runState) icebergTables(ctx context.Context) error {
 		}
 		rs.iceTables[w.String()] = t
 		heads := map[string]string{}
-		if rs.date == "" {
+		if rs.res.Date == "" {
 			hs, err := t.Heads(ctx)
 			if err != nil {
 				return storageErr(err)
@@ -98,12 +97,12 @@ func (rs *runState) icebergTables(ctx context.Context) error {
 				heads[d] = icebergHeadID(&h)
 			}
 		} else {
-			h, err := t.Head(ctx, rs.date)
+			h, err := t.Head(ctx, rs.res.Date)
 			if err != nil {
 				return storageErr(err)
 			}
 			if h != nil {
-				heads[rs.date] = icebergHeadID(h)
+				heads[rs.res.Date] = icebergHeadID(h)
 				rs.iceHeads = append(rs.iceHeads, h)
 			}
 		}
@@ -115,11 +114,11 @@ func (rs *runState) icebergTables(ctx context.Context) error {
 // icebergAllCommitted returns the skipped partitions when every table of
 // the date is committed from the same config and the same input objects.
 func (rs *runState) icebergAllCommitted(ctx context.Context) []PartitionResult {
-	if len(rs.iceHeads) != len(rs.windows) {
+	if len(rs.iceHeads) != len(rs.res.Windows) {
 		return nil
 	}
 	var res []PartitionResult
-	for i, w := range rs.windows {
+	for i, w := range rs.res.Windows {
 		h := rs.iceHeads[i]
 		if h.ConfigHash != rs.configHash {
 			return nil
@@ -128,7 +127,7 @@ func (rs *runState) icebergAllCommitted(ctx context.Context) []PartitionResult {
 		if err != nil || !slices.Equal(inputs, rs.manifestInputs) {
 			return nil
 		}
-		res = append(res, PartitionResult{Window: w.String(), Date: rs.date, Status: StatusSkipped, RunID: h.RunID, Rows: int(h.Rows), SnapshotID: h.SnapshotID})
+		res = append(res, PartitionResult{Window: w.String(), Date: rs.res.Date, Status: StatusSkipped, RunID: h.RunID, Rows: int(h.Rows), SnapshotID: h.SnapshotID})
 	}
 	return res
 }
@@ -138,7 +137,6 @@ func (rs *runState) icebergAllCommitted(ctx context.Context) []PartitionResult {
 // the run with KindLostRace, the dates committed before it stand.
 func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) (*Summary, error) {
 	cfg, sum := rs.cfg, rs.sum
-	cols := rs.res.Columns
 	meta := iceberg.CommitMeta{RunID: rs.runID, Version: rs.opts.Version, ConfigHash: rs.configHash, Inputs: rs.manifestInputs}
 	type pending struct {
 		w    features.Window
@@ -147,21 +145,11 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 		head *iceberg.Head
 	}
 	var todo []pending
-	for _, w := range rs.windows {
+	for _, w := range rs.res.Windows {
 		t := rs.iceTables[w.String()]
-		opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(cols.Dims)}
-		if rs.date != "" {
-			opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
-		}
-		rows, err := total.Table(w, opt)
+		byDate, dates, err := rs.tableRows(total, w)
 		if err != nil {
 			return rs.done(), err
-		}
-		sum.Rows += len(rows)
-		byDate := splitByDate(rows)
-		dates := slices.Sorted(maps.Keys(byDate))
-		if rs.date != "" {
-			dates = []string{rs.date} // an empty date is committed too: it had no events
 		}
 		for _, d := range dates {
 			h, err := t.Head(ctx, d)
@@ -226,7 +214,7 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 // icebergGC expires the run's tables' old snapshots (logsmith gc also
 // removes orphan files); a failure is logged: the commit stands.
 func (rs *runState) icebergGC(ctx context.Context) {
-	for _, w := range rs.windows {
+	for _, w := range rs.res.Windows {
 		t := rs.iceTables[w.String()]
 		// Orphan removal walks the whole table: logsmith gc does it.
 		opts := rs.cfg.IcebergSettings.GCOptions()

@@ -89,11 +89,8 @@ type objectResult struct {
 	bytesRead    int64
 	bytesDecoded int64
 	damaged      *DamagedObject
-	rejects      []Reject
+	rejects      []features.Reject
 }
-
-// Reject is a sample of a skipped line, written to <output>/_rejects/.
-type Reject = features.Reject
 
 // taskState is reused across tasks to keep buffers and decoders warm.
 type taskState struct {
@@ -123,12 +120,9 @@ type runState struct {
 	log            *slog.Logger
 	started        time.Time
 	runID          string
-	date           string
-	out            *objio.Bucket
-	outLoc         Location
+	out            *objio.Bucket // res.Output, retried
 	snapshot       map[string]string
 	configHash     string
-	windows        []features.Window
 	manifestInputs []ManifestInput
 	// heads holds, by table root and date, the manifest ETags the run
 	// started from; prev the manifests of a dated run's date.
@@ -149,7 +143,7 @@ type aggregate struct {
 	bytesRead    int64
 	bytesDecoded int64
 	damaged      []DamagedObject
-	rejects      []Reject
+	rejects      []features.Reject
 }
 
 // withDefaults fills the options a caller left unset: no logging, the
@@ -175,15 +169,14 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 		return nil, err
 	}
 	cfg.S3.Timeout = cfg.IdleTimeout
-	rs := &runState{cfg: cfg, res: res, opts: opts, log: opts.Logger, started: started, runID: cfg.RunID,
-		outLoc: res.Output, date: res.Date, windows: res.Windows}
+	rs := &runState{cfg: cfg, res: res, opts: opts, log: opts.Logger, started: started, runID: cfg.RunID}
 	if rs.runID == "" {
 		rs.runID = newRunID(rs.started)
 	}
-	if rs.out, err = OpenBucket(rs.outLoc, cfg.S3, cfg.policy(opts.Retries)); err != nil {
+	if rs.out, err = OpenBucket(rs.res.Output, cfg.S3, cfg.policy(opts.Retries)); err != nil {
 		return nil, err
 	}
-	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.outLoc.String(), Date: rs.date,
+	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.res.Output.String(), Date: rs.res.Date,
 		Workers: res.Workers, BadByReason: map[string]int64{}}
 	rs.snapshot, rs.configHash = ConfigSnapshot(cfg)
 	return rs, nil
@@ -194,14 +187,14 @@ func (rs *runState) policy() objio.Policy { return rs.cfg.policy(rs.opts.Retries
 // newPartial returns an empty partial for this run's panes and date range.
 func (rs *runState) newPartial() *features.Partial {
 	var reach time.Duration // how far past its start's date a window extends
-	for _, w := range rs.windows {
+	for _, w := range rs.res.Windows {
 		reach = max(reach, w.Size-w.Slide)
 	}
-	p := features.NewPartial(features.PaneFor(rs.windows), rs.cfg.MaxGroups)
-	if rs.date == "" {
+	p := features.NewPartial(features.PaneFor(rs.res.Windows), rs.cfg.MaxGroups)
+	if rs.res.Date == "" {
 		p.LimitPanes(rs.cfg.MaxPanes)
 	}
-	if rs.date != "" {
+	if rs.res.Date != "" {
 		p.Restrict(rs.res.Day, rs.res.Day.AddDate(0, 0, 1).Add(reach))
 	}
 	return p
@@ -242,7 +235,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := resolveInputs(ctx, &cfg, rs.date, opts.Retries, opts.Stdin)
+	inputs, err := resolveInputs(ctx, &cfg, rs.res.Date, opts.Retries, opts.Stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -261,17 +254,17 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 		rs.manifestInputs = append(rs.manifestInputs, ManifestInput{URL: in.url(), Size: in.info.Size, ETag: in.info.ETag})
 	}
-	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.date, "objects", len(inputs))
+	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.res.Date, "objects", len(inputs))
 
 	shard, shards, sharded := rs.res.Shard, rs.res.Shards, rs.res.Sharded()
 	// Standard input cannot be told the same as a committed run's.
-	if rs.date != "" && !sharded && cfg.SkipCommitted && !rs.res.Stdin {
+	if rs.res.Date != "" && !sharded && cfg.SkipCommitted && !rs.res.Stdin {
 		skipped := rs.allCommitted()
 		if rs.ice != nil {
 			skipped = rs.icebergAllCommitted(ctx)
 		}
 		if skipped != nil {
-			log.Info("already committed from the same inputs and config; skipping", "date", rs.date, "run_id", skipped[0].RunID)
+			log.Info("already committed from the same inputs and config; skipping", "date", rs.res.Date, "run_id", skipped[0].RunID)
 			sum.Partitions = skipped
 			return rs.done(), nil
 		}
@@ -306,18 +299,18 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 // allCommitted returns the skipped partitions when every table of the date
 // is committed from the same inputs and config, or nil.
 func (rs *runState) allCommitted() []PartitionResult {
-	if len(rs.prev) != len(rs.windows) {
+	if len(rs.prev) != len(rs.res.Windows) {
 		return nil
 	}
 	var res []PartitionResult
-	for i, w := range rs.windows {
+	for i, w := range rs.res.Windows {
 		// Only a final commit is skipped: a claim, even over the same inputs,
 		// may have replaced data and died, and must be taken over.
 		m := rs.prev[i]
 		if m.State != table.StateCommitted || m.Window != w.String() || !m.SameInputs(rs.manifestInputs, rs.configHash) {
 			return nil
 		}
-		res = append(res, PartitionResult{Window: w.String(), Date: rs.date, Status: StatusSkipped, RunID: m.RunID, Rows: m.Rows})
+		res = append(res, PartitionResult{Window: w.String(), Date: rs.res.Date, Status: StatusSkipped, RunID: m.RunID, Rows: m.Rows})
 	}
 	return res
 }
@@ -383,7 +376,7 @@ func (m *orderedMerge) add(i int, p *features.Partial) error {
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
 	rs.summarize(agg)
 	if len(agg.rejects) > 0 {
-		key, err := writeRejects(ctx, rs.out, rs.outLoc, rs.date, rs.runID, agg.rejects)
+		key, err := writeRejects(ctx, rs.out, rs.res.Output, rs.res.Date, rs.runID, agg.rejects)
 		if err != nil {
 			return rs.done(), err
 		}
@@ -468,10 +461,10 @@ func (rs *runState) dropRejectsIfLost(ctx context.Context, err error) {
 }
 
 func (rs *runState) forDate() string {
-	if rs.date == "" {
+	if rs.res.Date == "" {
 		return ""
 	}
-	return " of " + rs.date
+	return " of " + rs.res.Date
 }
 
 // partitions builds every table of the run and the partitions to commit,
@@ -481,21 +474,11 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 	c := total.Counts
 	cols := cfg.Columns()
 	var parts []*table.Partition
-	for _, w := range rs.windows {
+	for _, w := range rs.res.Windows {
 		t := rs.table(w)
-		opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(cols.Dims)}
-		if rs.date != "" {
-			opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
-		}
-		rows, err := total.Table(w, opt)
+		byDate, dates, err := rs.tableRows(total, w)
 		if err != nil {
 			return nil, err
-		}
-		sum.Rows += len(rows)
-		byDate := splitByDate(rows)
-		dates := slices.Sorted(maps.Keys(byDate))
-		if rs.date != "" {
-			dates = []string{rs.date} // an empty date is committed too: it had no events
 		}
 		meta := tableMetadata(w, cols)
 		for _, d := range dates {
@@ -524,6 +507,27 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 		}
 	}
 	return parts, nil
+}
+
+// tableRows builds window w's rows from total, split by UTC date, and
+// the dates to commit: a dated run's date (even without rows: it had no
+// events), or every date with rows. It counts the rows in the summary.
+func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[string][]features.Row, []string, error) {
+	cfg := rs.cfg
+	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(rs.res.Columns.Dims)}
+	if rs.res.Date != "" {
+		opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
+	}
+	rows, err := total.Table(w, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs.sum.Rows += len(rows)
+	byDate := splitByDate(rows)
+	if rs.res.Date != "" {
+		return byDate, []string{rs.res.Date}, nil
+	}
+	return byDate, slices.Sorted(maps.Keys(byDate)), nil
 }
 
 // requests sums the rows' request counts: the events of a partition (each
@@ -793,7 +797,7 @@ func checkBadRatio(c *features.Counts, objects, damaged int, maxRatio float64) e
 }
 
 // writeRejects writes the sampled bad lines as JSON lines and returns the key.
-func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []Reject) (string, error) {
+func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []features.Reject) (string, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range rejects {

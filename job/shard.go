@@ -22,7 +22,7 @@ import (
 //	"LSSHARD1" | uvarint header length | header JSON | zstd(partial binary)
 func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, agg *aggregate) (*Summary, error) {
 	h := shard.Header{
-		RunID: rs.runID, Date: rs.date, Shard: i, Shards: n,
+		RunID: rs.runID, Date: rs.res.Date, Shard: i, Shards: n,
 		ConfigHash: rs.configHash, Version: rs.opts.Version, Inputs: rs.manifestInputs,
 		BytesRead: agg.bytesRead, BytesDecoded: agg.bytesDecoded, Damaged: agg.damaged, Rejects: agg.rejects,
 		Heads: rs.heads,
@@ -38,11 +38,11 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 	if err != nil {
 		return nil, err
 	}
-	key := rs.output().PartialsPrefix(rs.date, rs.runID) + shard.Name(i, n)
+	key := rs.output().PartialsPrefix(rs.res.Date, rs.runID) + shard.Name(i, n)
 	if _, err := rs.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
 		return nil, storageErr(fmt.Errorf("write shard: %w", err))
 	}
-	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.date, "shard", i, "shards", n, "units", len(mine), "key", key)
+	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.res.Date, "shard", i, "shards", n, "units", len(mine), "key", key)
 	sum := rs.sum
 	sum.BytesRead, sum.BytesDecoded, sum.Damaged = agg.bytesRead, agg.bytesDecoded, agg.damaged
 	c := agg.partial.Counts
@@ -66,7 +66,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rs.date == "" {
+	if rs.res.Date == "" {
 		return nil, settingError(&cfg, "Date", errors.New("required: the date the shards computed"))
 	}
 	if cfg.Iceberg() {
@@ -79,14 +79,14 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, err
 		}
 	}
-	prefix := rs.output().PartialsPrefix(rs.date, rs.runID)
+	prefix := rs.output().PartialsPrefix(rs.res.Date, rs.runID)
 	var objs []storage.ObjectInfo
 	err = rs.out.List(ctx, prefix, func(o storage.ObjectInfo) error { objs = append(objs, o); return nil })
 	if err != nil {
 		return nil, storageErr(fmt.Errorf("list shards: %w", err))
 	}
 	if len(objs) == 0 {
-		return nil, &kindError{KindStorage, fmt.Errorf("merge %s run %s: no shards under %s", rs.date, rs.runID, prefix)}
+		return nil, &kindError{KindStorage, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
 	}
 	shards := -1
 	byIndex := map[int]storage.ObjectInfo{}
@@ -137,8 +137,8 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		switch {
 		case h.RunID != rs.runID:
 			return nil, mergeErr("%s belongs to run %s, not %s", o.Key, h.RunID, rs.runID)
-		case h.Date != rs.date:
-			return nil, mergeErr("%s computed date %s, not %s", o.Key, h.Date, rs.date)
+		case h.Date != rs.res.Date:
+			return nil, mergeErr("%s computed date %s, not %s", o.Key, h.Date, rs.res.Date)
 		case h.Shard != i || h.Shards != shards:
 			return nil, mergeErr("%s holds shard %d of %d (a duplicate or misplaced shard)", o.Key, h.Shard, h.Shards)
 		case h.ConfigHash != rs.configHash:
@@ -157,7 +157,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			// A run committed the date while the shards started: the
 			// sharded run started before that commit, so it lost.
 			return nil, &kindError{KindLostRace, fmt.Errorf("merge %s run %s: the date was committed while its shards started (%s saw another head than shard 0): %w",
-				rs.date, rs.runID, o.Key, table.ErrLostRace)}
+				rs.res.Date, rs.runID, o.Key, table.ErrLostRace)}
 		}
 		covered = append(covered, h.Covered)
 		agg.bytesRead += h.BytesRead
@@ -172,7 +172,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		return nil, mergeErr("%v", err)
 	}
 	rs.sum.Objects = len(rs.manifestInputs)
-	rs.log.Info("merging shards", "run_id", rs.runID, "date", rs.date, "shards", shards, "objects", len(rs.manifestInputs))
+	rs.log.Info("merging shards", "run_id", rs.runID, "date", rs.res.Date, "shards", shards, "objects", len(rs.manifestInputs))
 	sum, err := rs.finish(ctx, agg)
 	if err == nil {
 		if derr := rs.output().DeletePrefix(ctx, prefix); derr != nil {
