@@ -8,13 +8,11 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
-	"github.com/logsmith/logsmith/table"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
 
@@ -44,7 +42,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	}
 	var tables []*iceberg.Table
 	for _, n := range names {
-		if cfg.Window != "" && n != cfg.Window && n != "features_"+strings.NewReplacer("-every-", "_").Replace(cfg.Window) {
+		if cfg.Window != "" && n != cfg.Window && n != iceberg.TableNameOf(cfg.Window) {
 			continue
 		}
 		t, err := cat.OpenTable(ctx, n)
@@ -61,8 +59,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		if err != nil {
 			return err
 		}
-		opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention}
-		res, err := job.GC(ctx, out.Bucket, loc, opts)
+		res, err := gcOutput(ctx, cfg, out, loc)
 		if err != nil {
 			return err
 		}
@@ -70,9 +67,8 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 			if err := enc.Encode(res); err != nil {
 				return err
 			}
-		}
-		for _, d := range res.Deleted {
-			if !cfg.JSON {
+		} else {
+			for _, d := range res.Deleted {
 				fmt.Fprintln(stdout, "deleted", d)
 			}
 		}

@@ -51,11 +51,7 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 		}
 		return job.StorageError(err)
 	case "gc":
-		opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention}
-		if cfg.Date != "" {
-			opts.Dates = []string{cfg.Date}
-		}
-		res, err := job.GC(ctx, out.Bucket, loc, opts)
+		res, err := gcOutput(ctx, &cfg, out, loc)
 		if err != nil {
 			return err
 		}
@@ -151,4 +147,14 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.
 		}
 	}
 	return nil
+}
+
+// gcOutput collects what the output's commits no longer need (see
+// table.Output.GC), for --date or every date.
+func gcOutput(ctx context.Context, cfg *job.OutputConfig, out table.Output, loc job.Location) (*table.GCResult, error) {
+	opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention}
+	if cfg.Date != "" {
+		opts.Dates = []string{cfg.Date}
+	}
+	return job.GC(ctx, out.Bucket, loc, opts)
 }

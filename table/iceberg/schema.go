@@ -35,8 +35,12 @@ const partitionField = "window_start_day"
 
 // TableName names the table of window w: features_5m, features_15m_5m (a
 // 15-minute window every 5 minutes).
-func TableName(w features.Window) string {
-	return "features_" + strings.Replace(w.String(), "-every-", "_", 1)
+func TableName(w features.Window) string { return TableNameOf(w.String()) }
+
+// TableNameOf names the table of a window spelled as features.Window
+// spells it ("5m", "15m-every-5m").
+func TableNameOf(window string) string {
+	return "features_" + strings.Replace(window, "-every-", "_", 1)
 }
 
 // windowName is the window as features.Window.String spells it ("5m",
