@@ -45,6 +45,18 @@ func (f *flaky) List(_ context.Context, _ string, fn func(storage.ObjectInfo) er
 	return nil
 }
 
+func (f *flaky) ListDirs(_ context.Context, _ string, fn func(string) error) error {
+	for i, k := range f.keys {
+		if i == 2 && f.fail("dirs") {
+			return fmt.Errorf("list dirs b/: %w", errTransient)
+		}
+		if err := fn(k + "/"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (f *flaky) Open(_ context.Context, key string, _ int64) (io.ReadCloser, error) {
 	if f.fail("open") {
 		return nil, fmt.Errorf("open %s: %w", key, errTransient)
@@ -93,13 +105,29 @@ func TestListResumesPastSeenKeys(t *testing.T) {
 	}
 }
 
-func TestListReturnsCallbackErrorUnretried(t *testing.T) {
-	f := newFlaky(nil)
+// Every listing that takes a callback resumes past what it delivered after
+// a transient failure, and ends at once, unretried, on the callback's error.
+func TestListingsResumeAndStopOnCallbackError(t *testing.T) {
 	stop := errors.New("stop")
-	n := 0
-	err := New(f, quick).List(context.Background(), "", func(storage.ObjectInfo) error { n++; return stop })
-	if !errors.Is(err, stop) || n != 1 || f.calls["list"] != 0 {
-		t.Fatalf("List = %v after %d calls; want fn's error at once", err, n)
+	for name, list := range map[string]func(b *Bucket, fn func(string) error) error{
+		"List": func(b *Bucket, fn func(string) error) error {
+			return b.List(context.Background(), "", func(o storage.ObjectInfo) error { return fn(o.Key) })
+		},
+		"ListDirs": func(b *Bucket, fn func(string) error) error {
+			return b.ListDirs(context.Background(), "", func(d string) error { return fn(strings.TrimSuffix(d, "/")) })
+		},
+	} {
+		var got []string
+		err := list(New(newFlaky(map[string]int{"list": 2, "dirs": 2}), quick), func(k string) error { got = append(got, k); return nil })
+		if err != nil || strings.Join(got, ",") != "a,b,c,d" {
+			t.Errorf("%s = %v, %v; want each key once", name, got, err)
+		}
+		f := newFlaky(map[string]int{"list": 2, "dirs": 2})
+		n := 0
+		err = list(New(f, quick), func(string) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Errorf("%s = %v after %d calls; want fn's error at once", name, err, n)
+		}
 	}
 }
 
