@@ -157,7 +157,7 @@ type Decoder struct {
 	spec           Spec
 	paths          [][]string // slot -> path
 	flatKeys       []string   // slot -> key, when every path is one key
-	slotsByLen     [64][]int  // key length -> slots of flat keys that long
+	slotsByLen     [64][]int  // keyLenClass -> slots of flat keys of that class
 	keyLens        uint64     // bit n set when slotsByLen[n] is not empty
 	vals           []rawVal   // slot -> value of the current line
 	quotes         []uint64   // quote masks of the current line (scanFlat)
@@ -233,15 +233,20 @@ func NewDecoder(spec Spec) *Decoder {
 			if len(p) == 1 {
 				k = p[0]
 			}
-			if k != "" && len(k) < len(d.slotsByLen) {
-				d.slotsByLen[len(k)] = append(d.slotsByLen[len(k)], len(d.flatKeys))
-				d.keyLens |= 1 << len(k)
+			if k != "" {
+				n := keyLenClass(len(k))
+				d.slotsByLen[n] = append(d.slotsByLen[n], len(d.flatKeys))
+				d.keyLens |= 1 << n
 			}
 			d.flatKeys = append(d.flatKeys, k)
 		}
 	}
 	return d
 }
+
+// keyLenClass is the index in Decoder.slotsByLen of keys n bytes long:
+// n itself, with every key of 63 bytes or more in the last class.
+func keyLenClass(n int) int { return min(n, 63) }
 
 func splitPath(p string) []string {
 	if p == "" {

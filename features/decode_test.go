@@ -118,6 +118,66 @@ func FuzzFastPathMatchesParser(f *testing.F) {
 	})
 }
 
+// Any configured key is found by both paths: every length (the scanner
+// files keys by length, with one class for 63 bytes and more), any bytes a
+// flat line can hold unescaped, and keys that share a length or a long
+// prefix with another key on the line.
+func TestFastPathAnyKey(t *testing.T) {
+	var keys []string
+	for _, n := range []int{1, 7, 8, 9, 62, 63, 64, 65, 100, 300} {
+		keys = append(keys, strings.Repeat("k", n), strings.Repeat("k", n-1)+"é", strings.Repeat("k", n-1)+"x")
+	}
+	keys = append(keys, " ", "a b", "ключ", "{", "}", ":", ",", "\x7f", "\x00", "\xff")
+	for _, key := range keys {
+		for _, other := range []string{key + "x", "k" + key, strings.Repeat("k", len(key)), "timestamp"} {
+			checkKeyAgrees(t, key, other)
+		}
+	}
+}
+
+// The scanner and the parser agree for any configured latency key and any
+// line, flat or not: the key class of TestFastPathAnyKey, fuzzed.
+func FuzzFastPathAnyKey(f *testing.F) {
+	f.Add("latency_ms", "status")
+	f.Add(strings.Repeat("k", 64), strings.Repeat("k", 63)+"j")
+	f.Add("a", "ab")
+	f.Fuzz(func(t *testing.T, key, other string) {
+		if key == "" || strings.ContainsAny(key, `.\"`) {
+			return // a dotted path is nested; an escaped key is for the parser
+		}
+		checkKeyAgrees(t, key, other)
+	})
+}
+
+// checkKeyAgrees decodes lines holding key (the configured latency and
+// group-by field) and other, in both orders and repeated, through both
+// paths, and fails when they differ or the value is not found.
+func checkKeyAgrees(t *testing.T, key, other string) {
+	t.Helper()
+	spec := DefaultSpec()
+	spec.Fields.Latency = key
+	spec.GroupBy = []string{key}
+	fast := NewDecoder(spec)
+	full := NewDecoder(spec)
+	full.flatKeys = nil
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	ts := `"timestamp":"2025-11-08T10:00:00Z"`
+	for _, line := range []string{
+		`{` + ts + `,` + q(key) + `:12,` + q(other) + `:34}`,
+		`{` + q(other) + `:34,` + ts + `,` + q(key) + `:12}`,
+		`{` + q(key) + `:12,` + q(key) + `:56,` + ts + `}`,
+	} {
+		e1, r1 := fast.Decode([]byte(line))
+		e2, r2 := full.Decode([]byte(line))
+		if r1 != r2 || !reflect.DeepEqual(e1, e2) {
+			t.Errorf("key %q, %s: scanner %+v %v, parser %+v %v", key, line, e1, r1, e2, r2)
+		}
+		if other != key && utf8.ValidString(key) && !strings.ContainsRune(key, 0) && r1 == ReasonNone && e1.Latency != 12e6 {
+			t.Errorf("key %q, %s: latency %d, want 12ms", key, line, e1.Latency)
+		}
+	}
+}
+
 func TestFastPathIsUsed(t *testing.T) {
 	d := NewDecoder(DefaultSpec())
 	if !d.scanFlat([]byte(`{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":120,"ok":true,"x":null}`)) {

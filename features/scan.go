@@ -23,6 +23,12 @@ func (d *Decoder) scanFlat(line []byte) bool {
 	if quoteMasks(line, m) {
 		return false // escapes are left to the full parser
 	}
+	// The quotes are taken in order from the masks (w, x: the current
+	// word and its quotes not yet taken), so finding a string's end does
+	// not wait on the previous field's end: every valid line's next quote
+	// is the one its grammar expects next.
+	w, x := -1, uint64(0)
+	var q int
 	i := skipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		return false
@@ -36,11 +42,14 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		if i >= len(line) || line[i] != '"' {
 			return false
 		}
-		e := nextQuote(m, i+1)
-		if e < 0 {
+		if q, w, x = popQuote(m, w, x); q != i {
+			return false // a quote outside a string
+		}
+		e := 0
+		if e, w, x = popQuote(m, w, x); e < 0 {
 			return false // no closing quote
 		}
-		key := line[i+1 : e]
+		ks := i + 1 // the key is line[ks:e]
 		if e+2 < len(line) && line[e+1] == ':' && line[e+2] > ' ' {
 			i = e + 2 // the common `"key":value`
 		} else {
@@ -57,8 +66,11 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		var v rawVal
 		switch c := line[i]; {
 		case c == '"':
-			e := nextQuote(m, i+1)
-			if e < 0 {
+			if q, w, x = popQuote(m, w, x); q != i {
+				return false
+			}
+			e := 0
+			if e, w, x = popQuote(m, w, x); e < 0 {
 				return false
 			}
 			v = rawVal{kind: valString, b: line[i+1 : e]}
@@ -82,9 +94,9 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		default:
 			return false // nested value or invalid
 		}
-		if n := len(key); n < len(d.slotsByLen) && d.keyLens>>n&1 != 0 {
+		if n := keyLenClass(e - ks); d.keyLens>>n&1 != 0 {
 			for _, slot := range d.slotsByLen[n] {
-				if d.vals[slot].kind == valAbsent && d.flatKeys[slot] == string(key) {
+				if d.vals[slot].kind == valAbsent && d.flatKeys[slot] == string(line[ks:e]) {
 					d.vals[slot] = v
 				}
 			}
@@ -106,6 +118,20 @@ func (d *Decoder) scanFlat(line []byte) bool {
 			return false
 		}
 	}
+}
+
+// popQuote takes the next quote from the masks m: w is the word being
+// read and x its quotes not yet taken. It returns the quote's position, or
+// -1 when there is none, and the state after it.
+func popQuote(m []uint64, w int, x uint64) (int, int, uint64) {
+	for x == 0 {
+		w++
+		if w >= len(m) {
+			return -1, w, 0
+		}
+		x = m[w]
+	}
+	return w<<6 + bits.TrailingZeros64(x), w, x & (x - 1)
 }
 
 // nextQuote returns the position of the first quote at or after i, from
