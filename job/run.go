@@ -625,6 +625,9 @@ func storageErr(err error) error {
 		return err
 	case errors.Is(err, storage.ErrPermission):
 		return &kindError{KindAccess, err}
+	case errors.Is(err, table.ErrManifestTooLarge):
+		// Too many input objects for one date: no retry can help.
+		return &kindError{KindBadData, err}
 	}
 	return &kindError{KindStorage, err}
 }
@@ -638,7 +641,9 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 	cfg, progress, log := rs.cfg, rs.opts.Progress, rs.log
 	oo := features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes, Samples: cfg.RejectSamples}
 	states := sync.Pool{New: func() any { return &taskState{or: features.NewObjectReader(rs.res.Spec, oo)} }}
-	pool := pond.NewResultPool[objectResult](rs.res.Workers, pond.WithContext(ctx))
+	// A bounded queue: tasks (and their closures) are submitted as workers
+	// free up, not all at once.
+	pool := pond.NewResultPool[objectResult](rs.res.Workers, pond.WithContext(ctx), pond.WithQueueSize(2*rs.res.Workers))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -647,18 +652,10 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 	group := pool.NewGroupContext(gctx)
 	// Each unit's stream is read ahead of its decoding by its own
 	// goroutine, and the next unit's read starts before a worker is free.
-	streams := make([]unitStream, len(units))
-	readers := make([]*objio.ReadAhead, len(units))
-	for i, u := range units {
-		streams[i] = openUnit(gctx, u, cfg.ReadAhead)
-		readers[i] = streams[i].ahead
-	}
-	defer func() {
-		for _, s := range streams {
-			s.close() // also stops reads ahead that no task claimed
-		}
-	}()
-	pf := objio.NewPrefetcher(readers, 1)
+	// Streams are opened as they are claimed or read ahead.
+	streams := &unitStreams{ctx: gctx, units: units, ahead: cfg.ReadAhead, open: map[int]unitStream{}}
+	defer streams.closeAll() // also stops reads ahead that no task claimed
+	pf := objio.NewPrefetcher(len(units), 1, streams.readAhead)
 	for i, u := range units {
 		group.SubmitErr(func() (res objectResult, err error) {
 			defer func() {
@@ -671,11 +668,13 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 			st := states.Get().(*taskState)
 			defer states.Put(st)
 			t0 := time.Now()
-			src := streams[i].src
-			if ra := pf.Claim(i); ra != nil {
-				src = ra
+			pf.Claim(i)
+			us := streams.take(i)
+			defer us.close()
+			src := us.src
+			if us.ahead != nil {
+				src = us.ahead
 			}
-			defer streams[i].close()
 			if progress != nil {
 				src = &progressReader{r: src, p: progress}
 				defer progress.ObjectDone()
@@ -705,6 +704,61 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 		return nil, nil, firstErr
 	}
 	return results, merged.total, nil
+}
+
+// unitStreams opens the units' streams when they are read ahead or taken,
+// so that what a run holds does not grow with its number of objects.
+type unitStreams struct {
+	ctx   context.Context
+	units []unit
+	ahead int64
+	mu    sync.Mutex
+	open  map[int]unitStream // opened and not yet taken
+	done  bool               // closeAll was called
+}
+
+// readAhead opens unit i for reading ahead, for objio.Prefetcher: it
+// returns its read-ahead, or nil (opening nothing) when unit i is not read
+// ahead.
+func (s *unitStreams) readAhead(i int) *objio.ReadAhead {
+	if s.ahead <= 0 || !s.units[i].in.bucket.ReadAheadPays() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return nil
+	}
+	us, ok := s.open[i]
+	if !ok {
+		us = openUnit(s.ctx, s.units[i], s.ahead)
+		s.open[i] = us
+	}
+	return us.ahead
+}
+
+// take returns unit i's stream, opening it unless it was read ahead; the
+// caller closes it.
+func (s *unitStreams) take(i int) unitStream {
+	s.mu.Lock()
+	us, ok := s.open[i]
+	delete(s.open, i)
+	s.mu.Unlock()
+	if !ok {
+		us = openUnit(s.ctx, s.units[i], s.ahead)
+	}
+	return us
+}
+
+// closeAll closes the streams opened and not taken.
+func (s *unitStreams) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = true
+	for i, us := range s.open {
+		us.close()
+		delete(s.open, i)
+	}
 }
 
 // unitStream is the byte stream of one unit: the object (or range) as

@@ -147,39 +147,48 @@ func (r *ReadAhead) Close() error {
 // Prefetcher starts the read-ahead of the units after the ones being
 // processed, so that the next object's first bytes are already in memory
 // when a worker takes it. At most ahead units are read ahead unclaimed.
+// Units are opened only when they are claimed or read ahead, so the
+// memory it holds does not grow with the number of units.
 type Prefetcher struct {
 	mu      sync.Mutex
-	readers []*ReadAhead
-	started []bool
-	next    int // every unit below next has been started
-	waiting int // started and not yet claimed
+	open    func(i int) *ReadAhead
+	started []bool             // opened (read ahead or claimed)
+	waiting map[int]*ReadAhead // read ahead and not yet claimed
+	next    int                // every unit below next has been started
 	ahead   int
 }
 
-func NewPrefetcher(readers []*ReadAhead, ahead int) *Prefetcher {
-	return &Prefetcher{readers: readers, started: make([]bool, len(readers)), ahead: ahead}
+// NewPrefetcher returns a prefetcher of n units, which opens unit i with
+// open: its reader, not yet started, or nil when the unit is not to be
+// read ahead (a local file).
+func NewPrefetcher(n, ahead int, open func(i int) *ReadAhead) *Prefetcher {
+	return &Prefetcher{open: open, started: make([]bool, n), waiting: map[int]*ReadAhead{}, ahead: ahead}
 }
 
-// Claim starts unit i's reader if it was not read ahead, and tops up the
-// read-ahead of the units after it. Units without a reader (nil) are
-// skipped; claim returns nil for them.
+// Claim returns unit i's reader, started, and tops up the read-ahead of
+// the units after it. It returns nil for a unit without a reader.
 func (p *Prefetcher) Claim(i int) *ReadAhead {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.started[i] {
-		p.waiting--
-	} else if p.readers[i] != nil {
+	r, ok := p.waiting[i]
+	if ok {
+		delete(p.waiting, i)
+	} else if !p.started[i] {
 		p.started[i] = true
-		p.readers[i].Start()
-	}
-	for p.waiting < p.ahead && p.next < len(p.readers) {
-		j := p.next
-		p.next++
-		if !p.started[j] && p.readers[j] != nil {
-			p.started[j] = true
-			p.readers[j].Start()
-			p.waiting++
+		if r = p.open(i); r != nil {
+			r.Start()
 		}
 	}
-	return p.readers[i]
+	for len(p.waiting) < p.ahead && p.next < len(p.started) {
+		j := p.next
+		p.next++
+		if !p.started[j] {
+			p.started[j] = true
+			if rj := p.open(j); rj != nil {
+				rj.Start()
+				p.waiting[j] = rj
+			}
+		}
+	}
+	return r
 }

@@ -134,8 +134,9 @@ func TestReadAheadCloseStopsBlockedReads(t *testing.T) {
 	newTestReadAhead(bytes.NewReader(nil), 0, 1).Close() // never started
 }
 
-// The prefetcher keeps exactly one unclaimed unit read ahead and starts a
-// claimed unit at once, in whatever order units are claimed.
+// The prefetcher keeps exactly one unclaimed unit read ahead, starts a
+// claimed unit at once, in whatever order units are claimed, and opens a
+// unit only when it is claimed or read ahead.
 func TestPrefetcher(t *testing.T) {
 	const n = 5
 	readers := make([]*ReadAhead, n+1) // the last has no reader (a local file)
@@ -143,28 +144,35 @@ func TestPrefetcher(t *testing.T) {
 		readers[i] = newTestReadAhead(bytes.NewReader([]byte{byte(i)}), 1, 1)
 		defer readers[i].Close()
 	}
-	p := NewPrefetcher(readers, 1)
-	check := func(want ...bool) {
+	opened := make([]int, n+1)
+	p := NewPrefetcher(n+1, 1, func(i int) *ReadAhead { opened[i]++; return readers[i] })
+	check := func(want ...int) {
 		t.Helper()
 		for i, w := range want {
-			if p.started[i] != w {
-				t.Fatalf("started = %v, want %v", p.started, want)
+			if opened[i] != w {
+				t.Fatalf("opened = %v, want %v", opened, want)
 			}
 		}
 	}
-	check(false, false, false, false, false)
-	p.Claim(0)
-	check(true, true, false, false, false)
-	p.Claim(3) // out of order: 1 is still the one read ahead
-	check(true, true, false, true, false)
+	check(0, 0, 0, 0, 0, 0)
+	if p.Claim(0) != readers[0] {
+		t.Fatal("claim 0 returned another reader")
+	}
+	check(1, 1, 0, 0, 0, 0)
+	if p.Claim(3) != readers[3] { // out of order: 1 is still the one read ahead
+		t.Fatal("claim 3 returned another reader")
+	}
+	check(1, 1, 0, 1, 0, 0)
 	p.Claim(1)
-	check(true, true, true, true, false)
+	check(1, 1, 1, 1, 0, 0)
 	p.Claim(2)
-	check(true, true, true, true, true)
+	check(1, 1, 1, 1, 1, 0)
 	p.Claim(4)
+	check(1, 1, 1, 1, 1, 1)
 	if p.Claim(n) != nil {
 		t.Fatal("claim of a unit without a reader returned one")
 	}
+	check(1, 1, 1, 1, 1, 1)
 	for i, r := range readers[:n] {
 		b, err := io.ReadAll(r)
 		if err != nil || len(b) != 1 || b[0] != byte(i) {
