@@ -3,6 +3,8 @@ package job_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
+	"github.com/logsmith/logsmith/table"
 )
 
 // A local input file replaced after the listing by a symlink (out of the
@@ -105,5 +108,52 @@ func TestKeysTheStoreRefuses(t *testing.T) {
 		if d := time.Since(start); retries.Load() != 0 || d > 10*time.Second {
 			t.Errorf("%s: %d retries in %v: a refused key is not transient", name, retries.Load(), d)
 		}
+	}
+}
+
+// A run whose manifest would be over table.MaxManifestBytes (too many input
+// objects for one date) fails as bad data before writing anything: the
+// commit in force stays, and no later read meets a manifest it cannot read.
+func TestTooManyInputsForAManifest(t *testing.T) {
+	in := t.TempDir()
+	out := t.TempDir()
+	write := func(n int) {
+		for i := range n {
+			if err := os.WriteFile(filepath.Join(in, "part-"+strings.Repeat("0", 3)+string(rune('a'+i%26))+string(rune('a'+i/26))+".jsonl"), lines(2, i%60), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	defer func(n int) { table.MaxManifestBytes = n }(table.MaxManifestBytes)
+	table.MaxManifestBytes = 16 << 10
+	write(5)
+	cfg := runConfig(in, out, job.S3Settings{})
+	cfg.Date = "2025-11-08"
+	if _, err := job.Run(context.Background(), cfg, job.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() map[string]string {
+		files := map[string]string{}
+		err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			files[p] = string(data)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	before := snapshot()
+	write(200)
+	_, err := job.Run(context.Background(), cfg, job.Options{})
+	if !errors.Is(err, table.ErrManifestTooLarge) || job.ExitCode(err) != job.ExitBadData {
+		t.Fatalf("run with too many inputs: %v (exit %d), want ErrManifestTooLarge, exit %d", err, job.ExitCode(err), job.ExitBadData)
+	}
+	if after := snapshot(); !maps.Equal(before, after) {
+		t.Errorf("the refused run changed the output")
 	}
 }

@@ -316,6 +316,9 @@ func lost(key string, cur Head) error {
 // failure, the manifest now in place decides (ours tells it is ours).
 func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, date string, body []byte, ifMatch string, ours func(*Manifest) bool) (string, error) {
 	key := t.ManifestKey(date)
+	if err := checkSize(key, body); err != nil {
+		return "", err
+	}
 	opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
 	var etag string
 	var lostErr error

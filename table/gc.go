@@ -145,7 +145,11 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	// since it was read, and puts the manifest back byte for byte after.
 	claim := *m
 	claim.State, claim.RunID, claim.ClaimedAt, claim.Previous = StateClaimed, gcRunID, opts.Now.UTC(), m
+	claim.Inputs = nil // Previous has them: the claim is no larger than a commit's claim
 	body := claim.Encode()
+	if err := checkSize(t.ManifestKey(date), body); err != nil {
+		return fmt.Errorf("gc claim: %w", err)
+	}
 	info, err := t.Bucket.Put(ctx, t.ManifestKey(date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag, ContentType: "application/json"})
 	if err != nil && !errors.Is(err, storage.ErrPrecondition) {
 		// The answer may be lost while the PUT landed: the head decides.

@@ -141,8 +141,24 @@ func (m *Manifest) Encode() []byte {
 	return buf.Bytes()
 }
 
-// maxManifestBytes bounds a manifest read.
-const maxManifestBytes = 64 << 20
+// MaxManifestBytes bounds a manifest: a read stops there, and no command
+// writes a longer one (ErrManifestTooLarge), so that every manifest written
+// can be read back. A claim holds the commit it replaces, so a date's
+// inputs must fit about half of it (~250 bytes each: ~500,000 objects).
+var MaxManifestBytes = 256 << 20
+
+// ErrManifestTooLarge is a manifest over MaxManifestBytes: one not written,
+// or one read back that is longer.
+var ErrManifestTooLarge = errors.New("manifest over the size limit")
+
+// checkSize refuses a manifest body over MaxManifestBytes, before anything
+// is written.
+func checkSize(key string, body []byte) error {
+	if len(body) > MaxManifestBytes {
+		return fmt.Errorf("write %s: %d bytes, over %d (too many input objects for one date): %w", key, len(body), MaxManifestBytes, ErrManifestTooLarge)
+	}
+	return nil
+}
 
 func decodeManifest(ctx context.Context, b Bucket, key string) (*Manifest, []byte, error) {
 	rc, err := b.Open(ctx, key, 0)
@@ -150,9 +166,12 @@ func decodeManifest(ctx context.Context, b Bucket, key string) (*Manifest, []byt
 		return nil, nil, err
 	}
 	defer rc.Close()
-	raw, err := io.ReadAll(io.LimitReader(rc, maxManifestBytes))
+	raw, err := io.ReadAll(io.LimitReader(rc, int64(MaxManifestBytes)+1))
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(raw) > MaxManifestBytes {
+		return nil, nil, fmt.Errorf("read manifest %s: over %d bytes: %w", key, MaxManifestBytes, ErrManifestTooLarge)
 	}
 	m, err := ParseManifest(raw)
 	if err != nil {

@@ -370,3 +370,82 @@ func TestStalledClaimantIsFenced(t *testing.T) {
 		}
 	})
 }
+
+// No command writes a manifest that could not be read back: a commit or GC
+// whose manifest would be over MaxManifestBytes fails before writing
+// anything and leaves the commit in force readable, and a manifest read
+// over the limit says so, not that its JSON ends early.
+func TestManifestSizeLimit(t *testing.T) {
+	backends(t, func(t *testing.T, b table.Bucket) {
+		ctx := context.Background()
+		tb := table.NewOutput(b, "out").Table("5m", true)
+		const date = "2025-11-08"
+		inputs := func(n int) []table.Input {
+			var in []table.Input
+			for i := range n {
+				in = append(in, table.Input{URL: fmt.Sprintf("s3://logs/app/2025/11/08/part-%06d.jsonl", i), Size: 100, ETag: "e"})
+			}
+			return in
+		}
+		defer func(n int) { table.MaxManifestBytes = n }(table.MaxManifestBytes)
+		table.MaxManifestBytes = 8 << 10
+		c := table.Committer{RunID: "A"}
+		p := part(tb, date, head(t, tb, date), 3, "parquet")
+		p.Manifest.Inputs = inputs(10)
+		if _, err := c.Commit(ctx, []*table.Partition{p}); err != nil {
+			t.Fatal(err)
+		}
+		before := keys(t, b, "out/")
+		// Grows past the limit: refused, nothing written or removed.
+		c.RunID = "B"
+		p = part(tb, date, head(t, tb, date), 5, "parquet")
+		p.Manifest.Inputs = inputs(100)
+		_, err := c.Commit(ctx, []*table.Partition{p})
+		if !errors.Is(err, table.ErrManifestTooLarge) || !strings.Contains(err.Error(), "_manifest.json") {
+			t.Fatalf("commit of an oversized manifest: %v, want ErrManifestTooLarge naming the key", err)
+		}
+		if m := head(t, tb, date).Manifest; m.RunID != "A" || m.State != table.StateCommitted {
+			t.Fatalf("head after the refused commit: %+v", m)
+		}
+		if got := keys(t, b, "out/"); !slices.Equal(got, before) {
+			t.Fatalf("keys = %v, want %v", got, before)
+		}
+		// A commit whose claim (the new manifest and the one it replaces)
+		// would be too large is refused the same way, though its manifest
+		// alone would fit.
+		c.RunID = "C"
+		p = part(tb, date, head(t, tb, date), 5, "parquet")
+		p.Manifest.Inputs = inputs(62)
+		if _, err := c.Commit(ctx, []*table.Partition{p}); !errors.Is(err, table.ErrManifestTooLarge) {
+			t.Fatalf("commit with an oversized claim: %v", err)
+		}
+		// GC's claim carries the manifest once: GC of a date whose
+		// manifest is over half the limit still claims, deletes and
+		// puts the manifest back.
+		c.RunID = "D"
+		p = part(tb, date, head(t, tb, date), 5, "parquet")
+		p.Manifest.Inputs = inputs(36)
+		if _, err := c.Commit(ctx, []*table.Partition{p}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(read(t, b, tb.ManifestKey(date))); n <= table.MaxManifestBytes/2 {
+			t.Fatalf("manifest of %d bytes: the test needs one over half the limit", n)
+		}
+		stray := tb.PartitionPrefix(date) + "run=old/part-00000.parquet"
+		if _, err := b.Put(ctx, stray, strings.NewReader("v1"), 2, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := table.NewOutput(b, "out").GC(ctx, table.GCOptions{Now: time.Now().Add(48 * time.Hour), Grace: time.Hour})
+		if err != nil || !slices.Contains(res.Deleted, tb.PartitionPrefix(date)+"run=old/") {
+			t.Fatalf("gc: %+v, %v", res, err)
+		}
+		if m := head(t, tb, date).Manifest; m.RunID != "D" || m.State != table.StateCommitted || len(m.Inputs) != 36 {
+			t.Fatalf("head after gc: %+v", m)
+		}
+		// A manifest read back over the limit.
+		table.MaxManifestBytes = 100
+		if _, err := tb.ReadHead(ctx, date); !errors.Is(err, table.ErrManifestTooLarge) {
+			t.Fatalf("read of an oversized manifest: %v", err)
+		}
+	})
+}

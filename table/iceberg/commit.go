@@ -306,6 +306,10 @@ func (w *pending) writeLedger(ctx context.Context, tbl *icetable.Table, date str
 	if err != nil {
 		return "", err
 	}
+	if len(b) > maxLedger {
+		return "", fmt.Errorf("%s: input ledger of %d objects: %d bytes, over %d (too many input objects for one date): %w",
+			w.what, len(inputs), len(b), maxLedger, table.ErrManifestTooLarge)
+	}
 	loc := tbl.Location() + "/metadata/logsmith-inputs-" + date + "-" + uuid.NewString() + ".json"
 	if err := wfs.WriteFile(loc, b); err != nil {
 		return "", fmt.Errorf("%s: write input ledger: %w", w.what, err)

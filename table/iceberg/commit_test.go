@@ -305,3 +305,40 @@ func TestRaceSameDate(t *testing.T) {
 		}
 	})
 }
+
+// No commit writes an input ledger that could not be read back: one over
+// the bound is refused before the commit, which leaves the date as it was,
+// and a ledger read back over the bound says so.
+func TestLedgerSizeLimit(t *testing.T) {
+	setups(t, func(t *testing.T, s setup) {
+		ctx := context.Background()
+		c := open(t, s.opts)
+		tb, err := c.Table(ctx, win5m, fullCols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := "2025-11-08"
+		rows := genRows(d, 3, 1)
+		h1, err := tb.CommitDate(ctx, d, rows, meta(1), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer iceberg.SetMaxLedger(1000)()
+		big := meta(2)
+		for i := range 50 {
+			big.Inputs = append(big.Inputs, table.Input{URL: "s3://logs/part-" + strconv.Itoa(i) + ".jsonl", Size: 1, ETag: "e"})
+		}
+		if _, err := tb.CommitDate(ctx, d, genRows(d, 5, 2), big, &h1); !errors.Is(err, table.ErrManifestTooLarge) {
+			t.Fatalf("commit with an oversized ledger: %v, want ErrManifestTooLarge", err)
+		}
+		sameRows(t, "after the refused commit", readDates(t, tb, 0, fullCols)[d], rows)
+		cur, err := tb.Head(ctx, d)
+		if err != nil || cur == nil || cur.RunID != "run-1" {
+			t.Fatalf("head after the refused commit: %+v, %v", cur, err)
+		}
+		iceberg.SetMaxLedger(10)
+		if _, err := tb.Ledger(ctx, cur); !errors.Is(err, table.ErrManifestTooLarge) {
+			t.Fatalf("read of an oversized ledger: %v", err)
+		}
+	})
+}

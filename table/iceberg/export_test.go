@@ -91,3 +91,11 @@ func (t *Table) View(ctx context.Context) (map[string]Head, arrow.Table, error) 
 	at, err := tbl.Scan().ToArrowTable(ctx)
 	return hs, at, err
 }
+
+// SetMaxLedger sets the input ledger's size bound until the returned
+// function restores it.
+func SetMaxLedger(n int) (restore func()) {
+	old := maxLedger
+	maxLedger = n
+	return func() { maxLedger = old }
+}

@@ -9,8 +9,10 @@ import (
 	"github.com/logsmith/logsmith/table"
 )
 
-// maxLedger bounds an input ledger read back: a run's listing.
-const maxLedger = 256 << 20
+// maxLedger bounds an input ledger (a run's listing, ~100 bytes an
+// object): a read stops there, and no commit writes a longer one, so that
+// every ledger written can be read back.
+var maxLedger = 256 << 20
 
 // Ledger reads the input objects of the commit h holds (h.Inputs), as the
 // commit recorded them; a head without a ledger has none.
@@ -32,9 +34,12 @@ func (t *Table) Ledger(ctx context.Context, h *Head) ([]table.Input, error) {
 		return nil, fmt.Errorf("read input ledger %s: %w", h.Inputs, err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxLedger))
+	b, err := io.ReadAll(io.LimitReader(f, int64(maxLedger)+1))
 	if err != nil {
 		return nil, fmt.Errorf("read input ledger %s: %w", h.Inputs, err)
+	}
+	if len(b) > maxLedger {
+		return nil, fmt.Errorf("read input ledger %s: over %d bytes: %w", h.Inputs, maxLedger, table.ErrManifestTooLarge)
 	}
 	var in []table.Input
 	if err := json.Unmarshal(b, &in); err != nil {
