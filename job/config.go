@@ -102,6 +102,7 @@ type ReadSettings struct {
 type CommitSettings struct {
 	SkipCommitted    bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config"`
 	AllowEmpty       bool          `env:"ALLOW_EMPTY" flag:"allow-empty" desc:"commit even when the input holds no event (of the date), replacing a partition that has events"`
+	AllowFewer       bool          `env:"ALLOW_FEWER_EVENTS" flag:"allow-fewer-events" desc:"commit a partition even when it would hold fewer events than the commit it replaces (input objects deleted, expired or now damaged; a config that keeps fewer)"`
 	CommitLease      time.Duration `env:"COMMIT_LEASE" envDefault:"10m" flag:"commit-lease" desc:"how long another run's unfinished commit of a partition is waited for before it is taken to be abandoned"`
 	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long files no commit lists (abandoned partials, dropped formats, old-layout runs) stay before deletion"`
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"how long samples of bad lines stay in <output>/_rejects/; 0 keeps them"`

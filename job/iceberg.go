@@ -136,7 +136,7 @@ func (rs *runState) icebergAllCommitted(ctx context.Context) []PartitionResult {
 // the head the run started from: a date another run committed since fails
 // the run with KindLostRace, the dates committed before it stand.
 func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) (*Summary, error) {
-	cfg, sum := rs.cfg, rs.sum
+	sum := rs.sum
 	meta := iceberg.CommitMeta{RunID: rs.runID, Version: rs.opts.Version, ConfigHash: rs.configHash, Inputs: rs.manifestInputs}
 	type pending struct {
 		w    features.Window
@@ -166,10 +166,10 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 				rs.dropRejectsIfLost(ctx, err)
 				return rs.done(), err
 			}
-			if h != nil && requests(byDate[d]) == 0 && !cfg.AllowEmpty && h.Events > 0 {
-				return rs.done(), &kindError{KindStorage, fmt.Errorf(
-					"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it)",
-					d, t.Identifier(), h.RunID)}
+			if h != nil {
+				if err := rs.checkNotWorse(d, t.Identifier(), h.RunID, requests(byDate[d]), h.Events, true); err != nil {
+					return rs.done(), err
+				}
 			}
 			todo = append(todo, pending{w: w, date: d, rows: byDate[d], head: h})
 		}

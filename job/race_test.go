@@ -634,7 +634,11 @@ func TestUndatedRunsRace(t *testing.T) {
 		a <- err
 	}()
 	<-held
-	_, err := job.Run(ctx, raceConfig(f, raceDate, "dated-late", twoTables), job.Options{})
+	// The dated run reads one day's objects: fewer events than the
+	// undated runs, which also read the stray lines of the days beside it.
+	dated := raceConfig(f, raceDate, "dated-late", twoTables)
+	dated.AllowFewer = true
+	_, err := job.Run(ctx, dated, job.Options{})
 	close(release)
 	if err != nil {
 		t.Fatalf("the dated run: %v", err)

@@ -124,7 +124,7 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 	}
 	// Settings no value of which is wrong, and why.
 	neverBad := map[string]string{
-		"SKIP_COMMITTED": "a boolean", "ALLOW_EMPTY": "a boolean", "SPARSE": "a boolean",
+		"SKIP_COMMITTED": "a boolean", "ALLOW_EMPTY": "a boolean", "ALLOW_FEWER_EVENTS": "a boolean", "SPARSE": "a boolean",
 		"MEMORY_CHECK": "a boolean", "STRICT_FIELDS": "a boolean", "QUIET": "a boolean", "JSON": "a boolean",
 		"S3_INSECURE": "a boolean",
 		"SHARDS":      "checked with SHARD (the case above names SHARD)",

@@ -494,10 +494,11 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
 				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
 			}
-			if prev := head.Manifest.Committed(); prev != nil && m.PartitionEvents == 0 && !cfg.AllowEmpty && committedEvents(prev) > 0 {
-				return nil, &kindError{KindStorage, fmt.Errorf(
-					"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it)",
-					d, w, prev.RunID)}
+			if prev := head.Manifest.Committed(); prev != nil {
+				known := prev.ManifestVersion >= 2 && prev.PartitionEvents >= 0
+				if err := rs.checkNotWorse(d, w.String(), prev.RunID, m.PartitionEvents, committedEvents(prev), known); err != nil {
+					return nil, err
+				}
 			}
 			blobs, err := encodeFiles(cfg.Format, cols, meta, byDate[d])
 			if err != nil {
@@ -528,6 +529,30 @@ func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[s
 		return byDate, []string{rs.res.Date}, nil
 	}
 	return byDate, slices.Sorted(maps.Keys(byDate)), nil
+}
+
+// checkNotWorse refuses to replace a committed partition (of date d, table
+// t, run prev) holding events with one holding fewer: the input objects it
+// was read from were deleted, expired or damaged since, or are partly
+// missing from this run's listing (an undated run holding a few stray
+// lines of a neighbour day). --allow-empty replaces it with an empty one,
+// --allow-fewer-events with any. exact is false when the committed count
+// is only a stand-in (rows of an old manifest): then only an empty
+// replacement is refused.
+func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, exact bool) error {
+	switch {
+	case committed <= 0 || events >= committed:
+		return nil
+	case events == 0 && !rs.cfg.AllowEmpty:
+		return &kindError{KindStorage, fmt.Errorf(
+			"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it)",
+			d, t, prev)}
+	case events > 0 && exact && !rs.cfg.AllowFewer:
+		return &kindError{KindStorage, fmt.Errorf(
+			"date %s of table %s: this run has %d events for it, fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it)",
+			d, t, events, committed, prev)}
+	}
+	return nil
 }
 
 // requests sums the rows' request counts: the events of a partition (each

@@ -231,6 +231,9 @@ func (v variant) env(out, date string, s3 map[string]string) map[string]string {
 	e := map[string]string{
 		"LOGSMITH_INPUT": v.in, "LOGSMITH_OUTPUT": out, "LOGSMITH_WINDOW": v.windows,
 		"LOGSMITH_FORMAT": "parquet,csv", "LOGSMITH_COMMIT_LEASE": lease, "LOGSMITH_JSON": "true",
+		// The writers replace partitions from other inputs, some with
+		// fewer events, on purpose.
+		"LOGSMITH_ALLOW_FEWER_EVENTS": "true",
 	}
 	if v.dated {
 		e["LOGSMITH_INPUT"] = v.in + "/{yyyy}/{mm}/{dd}/"
