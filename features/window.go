@@ -478,6 +478,7 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 	}
 	slices.SortFunc(groups, compareGroups)
 	var rows []Row
+	var mom moments
 	for _, start := range starts {
 		win := map[string]*acc{}
 		for ps := start; ps < start+size; ps += p.size {
@@ -514,7 +515,7 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 				}
 				a = newAcc()
 			}
-			r := a.row(start, size)
+			r := a.row(start, size, &mom)
 			switch {
 			case o.Dims > 0 && g == otherKey:
 				r.Group = otherRow(o.Dims)
@@ -627,7 +628,7 @@ func foldGroups(win map[string]*acc, max int) map[string]bool {
 
 var quantiles = []float64{0.5, 0.9, 0.95, 0.99}
 
-func (a *acc) row(start, size int64) Row {
+func (a *acc) row(start, size int64, m *moments) Row {
 	r := Row{
 		WindowStart:  time.Unix(0, start).UTC(),
 		WindowEnd:    time.Unix(0, start+size).UTC(),
@@ -649,22 +650,7 @@ func (a *acc) row(start, size int64) Row {
 	if a.latCount == 0 {
 		return r
 	}
-	n := new(big.Int).SetInt64(a.latCount)
-	sum := new(big.Int).Lsh(new(big.Int).SetUint64(a.sumHi), 64)
-	sum.Or(sum, new(big.Int).SetUint64(a.sumLo))
-	sq := new(big.Int).Lsh(new(big.Int).SetUint64(a.sq[2]), 128)
-	sq.Or(sq, new(big.Int).Lsh(new(big.Int).SetUint64(a.sq[1]), 64))
-	sq.Or(sq, new(big.Int).SetUint64(a.sq[0]))
-
-	avg, _ := new(big.Float).SetPrec(128).Quo(
-		new(big.Float).SetInt(sum),
-		new(big.Float).SetInt(new(big.Int).Mul(n, big.NewInt(1e6)))).Float64()
-	// Population variance n*Σx² - (Σx)², divided by n², exact until the division.
-	num := new(big.Int).Sub(new(big.Int).Mul(n, sq), new(big.Int).Mul(sum, sum))
-	den := new(big.Int).Mul(n, n)
-	v := new(big.Float).SetPrec(256).Quo(new(big.Float).SetInt(num), new(big.Float).SetInt(den))
-	std, _ := new(big.Float).SetPrec(256).Sqrt(v).Float64()
-
+	avg, std := m.moments(a)
 	r.LatencyAvg = ptr(avg)
 	r.LatencyMin = ptr(float64(a.min) / 1e6)
 	r.LatencyMax = ptr(float64(a.max) / 1e6)
@@ -681,3 +667,31 @@ func (a *acc) row(start, size int64) Row {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+// moments computes a window's latency mean and population standard
+// deviation from its exact sums, reusing its big numbers from row to row.
+type moments struct {
+	n, sum, sq, t, num, den big.Int
+	fs, fd, q, v, sd        big.Float
+}
+
+// moments returns a's mean latency in milliseconds and the population
+// standard deviation in nanoseconds, each exact until its one division and
+// square root, and the same bits whatever row came before.
+func (m *moments) moments(a *acc) (avg, std float64) {
+	m.n.SetInt64(a.latCount)
+	m.sum.SetUint64(a.sumHi).Lsh(&m.sum, 64).Or(&m.sum, m.t.SetUint64(a.sumLo))
+	m.sq.SetUint64(a.sq[2]).Lsh(&m.sq, 128)
+	m.sq.Or(&m.sq, m.t.SetUint64(a.sq[1]).Lsh(&m.t, 64))
+	m.sq.Or(&m.sq, m.t.SetUint64(a.sq[0]))
+
+	m.t.Mul(&m.n, big.NewInt(1e6))
+	avg, _ = m.q.SetPrec(128).Quo(m.fs.SetPrec(0).SetInt(&m.sum), m.fd.SetPrec(0).SetInt(&m.t)).Float64()
+	// Population variance n*Σx² - (Σx)², divided by n², exact until the division.
+	m.num.Mul(&m.n, &m.sq)
+	m.num.Sub(&m.num, m.t.Mul(&m.sum, &m.sum))
+	m.den.Mul(&m.n, &m.n)
+	m.v.SetPrec(256).Quo(m.fs.SetPrec(0).SetInt(&m.num), m.fd.SetPrec(0).SetInt(&m.den))
+	std, _ = m.sd.SetPrec(256).Sqrt(&m.v).Float64()
+	return avg, std
+}
