@@ -134,24 +134,6 @@ func popQuote(m []uint64, w int, x uint64) (int, int, uint64) {
 	return w<<6 + bits.TrailingZeros64(x), w, x & (x - 1)
 }
 
-// nextQuote returns the position of the first quote at or after i, from
-// the line's quote masks, or -1.
-func nextQuote(m []uint64, i int) int {
-	w := i >> 6
-	if w >= len(m) {
-		return -1
-	}
-	x := m[w] & (^uint64(0) << (i & 63))
-	for x == 0 {
-		w++
-		if w >= len(m) {
-			return -1
-		}
-		x = m[w]
-	}
-	return w<<6 + bits.TrailingZeros64(x)
-}
-
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
 		i++

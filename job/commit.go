@@ -99,7 +99,7 @@ func (rs *runState) startHeads(ctx context.Context) error {
 func (rs *runState) committer() *table.Committer {
 	return &table.Committer{
 		RunID: rs.runID, Retry: rs.policy().Do, Now: rs.opts.Now, Lease: rs.cfg.CommitLease,
-		Log: rs.log, BeforePublish: rs.opts.BeforePublish,
+		Log: rs.log, BeforePublish: rs.opts.BeforePublish, ManifestLimit: rs.opts.ManifestLimit,
 	}
 }
 

@@ -111,7 +111,7 @@ func TestKeysTheStoreRefuses(t *testing.T) {
 	}
 }
 
-// A run whose manifest would be over table.MaxManifestBytes (too many input
+// A run whose manifest would be over the bound (too many input
 // objects for one date) fails as bad data before writing anything: the
 // commit in force stays, and no later read meets a manifest it cannot read.
 func TestTooManyInputsForAManifest(t *testing.T) {
@@ -124,12 +124,11 @@ func TestTooManyInputsForAManifest(t *testing.T) {
 			}
 		}
 	}
-	defer func(n int) { table.MaxManifestBytes = n }(table.MaxManifestBytes)
-	table.MaxManifestBytes = 16 << 10
+	opts := job.Options{ManifestLimit: 32 << 10}
 	write(5)
 	cfg := runConfig(in, out, job.S3Settings{})
 	cfg.Date = "2025-11-08"
-	if _, err := job.Run(context.Background(), cfg, job.Options{}); err != nil {
+	if _, err := job.Run(context.Background(), cfg, opts); err != nil {
 		t.Fatal(err)
 	}
 	snapshot := func() map[string]string {
@@ -149,11 +148,28 @@ func TestTooManyInputsForAManifest(t *testing.T) {
 	}
 	before := snapshot()
 	write(200)
-	_, err := job.Run(context.Background(), cfg, job.Options{})
-	if !errors.Is(err, table.ErrManifestTooLarge) || job.ExitCode(err) != job.ExitBadData {
-		t.Fatalf("run with too many inputs: %v (exit %d), want ErrManifestTooLarge, exit %d", err, job.ExitCode(err), job.ExitBadData)
+	var retries atomic.Int64
+	opts.Retries = &retries
+	_, err := job.Run(context.Background(), cfg, opts)
+	if !errors.Is(err, table.ErrManifestTooLarge) || job.ExitCode(err) != job.ExitBadData || retries.Load() != 0 {
+		t.Fatalf("run with too many inputs: %v (exit %d, %d retries), want ErrManifestTooLarge, exit %d, no retry", err, job.ExitCode(err), retries.Load(), job.ExitBadData)
 	}
 	if after := snapshot(); !maps.Equal(before, after) {
 		t.Errorf("the refused run changed the output")
+	}
+	// A manifest over the bound in the output (written by hand, or by
+	// another tool) is reported as such at once, not retried.
+	var manifest string
+	for p := range before {
+		if strings.HasSuffix(p, "_manifest.json") {
+			manifest = p
+		}
+	}
+	if err := os.Truncate(manifest, table.MaxManifestBytes+1); err != nil { // sparse: no 256 MiB written
+		t.Fatal(err)
+	}
+	_, err = job.Run(context.Background(), cfg, opts)
+	if !errors.Is(err, table.ErrManifestTooLarge) || job.ExitCode(err) != job.ExitBadData || retries.Load() != 0 {
+		t.Fatalf("run over an oversized manifest: %v (exit %d, %d retries), want ErrManifestTooLarge, exit %d, no retry", err, job.ExitCode(err), retries.Load(), job.ExitBadData)
 	}
 }

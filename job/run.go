@@ -71,6 +71,9 @@ type Options struct {
 	AfterList func(ctx context.Context)
 	// Progress, when set, hears how far the run has got.
 	Progress Progress
+	// ManifestLimit, when set, lowers the bound on the manifests the run
+	// writes (table.Committer.ManifestLimit), for tests.
+	ManifestLimit int
 }
 
 // Progress receives a run's progress; calls may come from many goroutines.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/logsmith/logsmith/storage"
@@ -79,6 +80,47 @@ type Committer struct {
 	// BeforePublish, when set, is called for each partition before the
 	// command claims it (tests use it to line up races).
 	BeforePublish func(ctx context.Context, date string)
+	// ManifestLimit bounds the manifests the command writes; 0 means
+	// MaxManifestBytes, and a larger one is MaxManifestBytes too (tests
+	// lower it). A claim may take all of it, a commit's own manifest 2/5:
+	// the claim of the commit after it holds both, the old one indented a
+	// level deeper (~12% longer).
+	ManifestLimit int
+}
+
+func (c *Committer) limit() int {
+	if c.ManifestLimit <= 0 || c.ManifestLimit > MaxManifestBytes {
+		return MaxManifestBytes
+	}
+	return c.ManifestLimit
+}
+
+// Placeholders as long as the longest ETag and version id a store gives a
+// data object, for sizing a manifest before its files are written.
+var (
+	longETag    = strings.Repeat("e", 128)
+	longVersion = strings.Repeat("v", 128)
+)
+
+// checkSizes refuses a claim m of key when any manifest the commit will
+// write for it would be over the bound: the claim as renewed, and the
+// commit's own manifest, with its time and its files' ETags and version
+// ids, over 2/5 of the bound (so that the next commit's claim, holding it,
+// fits). It runs before the command writes anything.
+func (c *Committer) checkSizes(key string, m Manifest) error {
+	now := c.now()
+	renewed := m
+	renewed.RenewedAt = now
+	if err := checkSize("claim "+key, renewed.Encode(), c.limit()); err != nil {
+		return err
+	}
+	final := m
+	final.State, final.Previous, final.CommittedAt = StateCommitted, nil, now
+	final.Files = slices.Clone(m.Files)
+	for i := range final.Files {
+		final.Files[i].ETag, final.Files[i].VersionID = longETag, longVersion
+	}
+	return checkSize("commit "+key+" (2/5 of the bound, so that the next commit's claim fits)", final.Encode(), c.limit()*2/5)
 }
 
 func (c *Committer) retry(ctx context.Context, what string, fn func(context.Context) error) error {
@@ -244,6 +286,9 @@ func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error
 		m.Previous = &pc
 		m.Supersedes = pc.RunID
 	}
+	if err := c.checkSizes(key, m); err != nil {
+		return claimed{}, err
+	}
 	body := m.Encode()
 	etag, err := c.conditionalPut(ctx, "claim "+key, p.Table, p.Date, body, head.ETag, func(cur *Manifest) bool {
 		return cur.State == StateClaimed && cur.RunID == c.RunID && cur.ClaimedAt.Equal(m.ClaimedAt)
@@ -316,7 +361,7 @@ func lost(key string, cur Head) error {
 // failure, the manifest now in place decides (ours tells it is ours).
 func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, date string, body []byte, ifMatch string, ours func(*Manifest) bool) (string, error) {
 	key := t.ManifestKey(date)
-	if err := checkSize(key, body); err != nil {
+	if err := checkSize(what, body, c.limit()); err != nil {
 		return "", err
 	}
 	opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}

@@ -143,12 +143,10 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	// of the head. GC claims the head too, so that no command can write a
 	// data object while GC deletes: it deletes nothing if the head changed
 	// since it was read, and puts the manifest back byte for byte after.
-	claim := *m
-	claim.State, claim.RunID, claim.ClaimedAt, claim.Previous = StateClaimed, gcRunID, opts.Now.UTC(), m
-	claim.Inputs = nil // Previous has them: the claim is no larger than a commit's claim
+	claim := gcClaimOf(m, opts.Now)
 	body := claim.Encode()
-	if err := checkSize(t.ManifestKey(date), body); err != nil {
-		return fmt.Errorf("gc claim: %w", err)
+	if err := checkSize("gc claim "+t.ManifestKey(date), body, MaxManifestBytes); err != nil {
+		return err
 	}
 	info, err := t.Bucket.Put(ctx, t.ManifestKey(date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag, ContentType: "application/json"})
 	if err != nil && !errors.Is(err, storage.ErrPrecondition) {
@@ -184,6 +182,17 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 		res.Deleted = append(res.Deleted, prefix+rel)
 	}
 	return nil
+}
+
+// gcClaimOf is GC's claim of the head m: the commit in force (Previous)
+// and what says who claims it, nothing twice, so that it is never much
+// larger than m and fits the bound whenever m does.
+func gcClaimOf(m *Manifest, now time.Time) Manifest {
+	return Manifest{
+		ManifestVersion: m.ManifestVersion, State: StateClaimed, RunID: gcRunID, ClaimedAt: now.UTC(),
+		SchemaVersion: m.SchemaVersion, Window: m.Window, Date: m.Date, Version: m.Version, StartedAt: m.StartedAt,
+		PartitionEvents: m.PartitionEvents, Rows: m.Rows, ConfigHash: m.ConfigHash, Previous: m,
+	}
 }
 
 // gcRunID names GC's brief claims of a partition.

@@ -143,19 +143,29 @@ func (m *Manifest) Encode() []byte {
 
 // MaxManifestBytes bounds a manifest: a read stops there, and no command
 // writes a longer one (ErrManifestTooLarge), so that every manifest written
-// can be read back. A claim holds the commit it replaces, so a date's
-// inputs must fit about half of it (~250 bytes each: ~500,000 objects).
-var MaxManifestBytes = 256 << 20
+// can be read back. A claim holds the commit it replaces, so a commit's own
+// manifest may take 2/5 of it (Committer.ManifestLimit): ~250 bytes an
+// input object, about 400,000 objects a date.
+const MaxManifestBytes = 256 << 20
 
-// ErrManifestTooLarge is a manifest over MaxManifestBytes: one not written,
-// or one read back that is longer.
-var ErrManifestTooLarge = errors.New("manifest over the size limit")
+// ErrManifestTooLarge is a manifest over the bound: one not written, or
+// one read back that is longer. No retry can help (storage/objio treats
+// it as permanent).
+var ErrManifestTooLarge error = permanentError("manifest over the size limit")
 
-// checkSize refuses a manifest body over MaxManifestBytes, before anything
-// is written.
-func checkSize(key string, body []byte) error {
-	if len(body) > MaxManifestBytes {
-		return fmt.Errorf("write %s: %d bytes, over %d (too many input objects for one date): %w", key, len(body), MaxManifestBytes, ErrManifestTooLarge)
+// permanentError is an error no retry of the call can cure.
+type permanentError string
+
+func (e permanentError) Error() string { return string(e) }
+
+// Permanent tells storage/objio's retries not to retry.
+func (permanentError) Permanent() bool { return true }
+
+// checkSize refuses to write body, a manifest for what (a step of a
+// command on key), when it is over limit bytes.
+func checkSize(what string, body []byte, limit int) error {
+	if len(body) > limit {
+		return fmt.Errorf("%s: the manifest would be %d bytes, over %d (too many input objects for one date?): %w", what, len(body), limit, ErrManifestTooLarge)
 	}
 	return nil
 }
@@ -171,7 +181,7 @@ func decodeManifest(ctx context.Context, b Bucket, key string) (*Manifest, []byt
 		return nil, nil, err
 	}
 	if len(raw) > MaxManifestBytes {
-		return nil, nil, fmt.Errorf("read manifest %s: over %d bytes: %w", key, MaxManifestBytes, ErrManifestTooLarge)
+		return nil, nil, fmt.Errorf("over %d bytes: %w", MaxManifestBytes, ErrManifestTooLarge)
 	}
 	m, err := ParseManifest(raw)
 	if err != nil {
@@ -267,6 +277,9 @@ func (t Table) ReadHead(ctx context.Context, date string) (Head, error) {
 			return Head{}, nil
 		} else if err != nil {
 			return Head{}, fmt.Errorf("read manifest %s: %w", key, err)
+		}
+		if before.Size > MaxManifestBytes {
+			return Head{}, fmt.Errorf("read manifest %s: %d bytes, over %d: %w", key, before.Size, MaxManifestBytes, ErrManifestTooLarge)
 		}
 		m, raw, err = decodeManifest(ctx, t.Bucket, key)
 		if errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrNotExist) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -371,15 +373,16 @@ func TestStalledClaimantIsFenced(t *testing.T) {
 	})
 }
 
-// No command writes a manifest that could not be read back: a commit or GC
-// whose manifest would be over MaxManifestBytes fails before writing
-// anything and leaves the commit in force readable, and a manifest read
-// over the limit says so, not that its JSON ends early.
+// No command writes a manifest that could not be read back: a commit whose
+// claim would be over the bound, or whose own manifest over half of it (the
+// next commit's claim holds it), fails before writing anything and leaves
+// the commit in force; every step's manifest fits when the claim passed;
+// and a manifest read back over the bound says so, not that its JSON ends
+// early.
 func TestManifestSizeLimit(t *testing.T) {
 	backends(t, func(t *testing.T, b table.Bucket) {
 		ctx := context.Background()
 		tb := table.NewOutput(b, "out").Table("5m", true)
-		const date = "2025-11-08"
 		inputs := func(n int) []table.Input {
 			var in []table.Input
 			for i := range n {
@@ -387,64 +390,70 @@ func TestManifestSizeLimit(t *testing.T) {
 			}
 			return in
 		}
-		defer func(n int) { table.MaxManifestBytes = n }(table.MaxManifestBytes)
-		table.MaxManifestBytes = 8 << 10
-		c := table.Committer{RunID: "A"}
-		p := part(tb, date, head(t, tb, date), 3, "parquet")
-		p.Manifest.Inputs = inputs(10)
-		if _, err := c.Commit(ctx, []*table.Partition{p}); err != nil {
+		const limit = 8 << 10
+		commit := func(run, date string, n, limit int) error {
+			c := table.Committer{RunID: run, ManifestLimit: limit}
+			p := part(tb, date, head(t, tb, date), 3, "parquet", "csv")
+			p.Manifest.Inputs = inputs(n)
+			_, err := c.Commit(ctx, []*table.Partition{p})
+			return err
+		}
+		if err := commit("A", "2025-11-08", 10, limit); err != nil {
 			t.Fatal(err)
 		}
 		before := keys(t, b, "out/")
-		// Grows past the limit: refused, nothing written or removed.
-		c.RunID = "B"
-		p = part(tb, date, head(t, tb, date), 5, "parquet")
-		p.Manifest.Inputs = inputs(100)
-		_, err := c.Commit(ctx, []*table.Partition{p})
-		if !errors.Is(err, table.ErrManifestTooLarge) || !strings.Contains(err.Error(), "_manifest.json") {
-			t.Fatalf("commit of an oversized manifest: %v, want ErrManifestTooLarge naming the key", err)
+		// 2/5 of the bound is ~20 inputs here: 30 are refused, though the
+		// claim (with the 10 of A) would fit.
+		for _, n := range []int{30, 100} {
+			err := commit("B", "2025-11-08", n, limit)
+			if !errors.Is(err, table.ErrManifestTooLarge) || !strings.Contains(err.Error(), "_manifest.json") {
+				t.Fatalf("commit of %d inputs: %v, want ErrManifestTooLarge naming the key", n, err)
+			}
+			if m := head(t, tb, "2025-11-08").Manifest; m.RunID != "A" || m.State != table.StateCommitted {
+				t.Fatalf("head after the refused commit: %+v", m)
+			}
+			if got := keys(t, b, "out/"); !slices.Equal(got, before) {
+				t.Fatalf("keys = %v, want %v", got, before)
+			}
 		}
-		if m := head(t, tb, date).Manifest; m.RunID != "A" || m.State != table.StateCommitted {
-			t.Fatalf("head after the refused commit: %+v", m)
+		// Every size up to the largest accepted commits through claim,
+		// renewal and publish, first and replacing commits alike, on
+		// another date: the claim's check covers every later step.
+		for n := 0; ; n++ {
+			err := commit(fmt.Sprintf("C%d", n), "2025-11-09", n, limit)
+			if errors.Is(err, table.ErrManifestTooLarge) {
+				if n < 15 {
+					t.Fatalf("refused at %d inputs", n)
+				}
+				if m := head(t, tb, "2025-11-09").Manifest; m.RunID != fmt.Sprintf("C%d", n-1) || m.State != table.StateCommitted {
+					t.Fatalf("head after the refusal at %d inputs: %+v", n, m)
+				}
+				break
+			}
+			if err != nil {
+				t.Fatalf("%d inputs: %v", n, err)
+			}
 		}
-		if got := keys(t, b, "out/"); !slices.Equal(got, before) {
-			t.Fatalf("keys = %v, want %v", got, before)
-		}
-		// A commit whose claim (the new manifest and the one it replaces)
-		// would be too large is refused the same way, though its manifest
-		// alone would fit.
-		c.RunID = "C"
-		p = part(tb, date, head(t, tb, date), 5, "parquet")
-		p.Manifest.Inputs = inputs(62)
-		if _, err := c.Commit(ctx, []*table.Partition{p}); !errors.Is(err, table.ErrManifestTooLarge) {
-			t.Fatalf("commit with an oversized claim: %v", err)
-		}
-		// GC's claim carries the manifest once: GC of a date whose
-		// manifest is over half the limit still claims, deletes and
-		// puts the manifest back.
-		c.RunID = "D"
-		p = part(tb, date, head(t, tb, date), 5, "parquet")
-		p.Manifest.Inputs = inputs(36)
-		if _, err := c.Commit(ctx, []*table.Partition{p}); err != nil {
+		// A commit written under a larger bound (an older logsmith's) makes
+		// the claim replacing it too large: refused at the claim.
+		if err := commit("D", "2025-11-10", 45, 2*limit); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(read(t, b, tb.ManifestKey(date))); n <= table.MaxManifestBytes/2 {
-			t.Fatalf("manifest of %d bytes: the test needs one over half the limit", n)
+		if err := commit("E", "2025-11-10", 18, limit); !errors.Is(err, table.ErrManifestTooLarge) || !strings.Contains(err.Error(), "claim ") {
+			t.Fatalf("claim over a large commit: %v", err)
 		}
-		stray := tb.PartitionPrefix(date) + "run=old/part-00000.parquet"
-		if _, err := b.Put(ctx, stray, strings.NewReader("v1"), 2, storage.PutOptions{}); err != nil {
+		if m := head(t, tb, "2025-11-10").Manifest; m.RunID != "D" || m.State != table.StateCommitted {
+			t.Fatalf("head after the refused claim: %+v", m)
+		}
+		if _, ok := b.(*storage.Local); !ok {
+			return
+		}
+		// A manifest over the bound, sparse on disk: reported at once.
+		key := tb.ManifestKey("2025-11-08")
+		if err := os.Truncate(filepath.Join(b.(*storage.Local).String(), key), table.MaxManifestBytes+1); err != nil {
 			t.Fatal(err)
 		}
-		res, err := table.NewOutput(b, "out").GC(ctx, table.GCOptions{Now: time.Now().Add(48 * time.Hour), Grace: time.Hour})
-		if err != nil || !slices.Contains(res.Deleted, tb.PartitionPrefix(date)+"run=old/") {
-			t.Fatalf("gc: %+v, %v", res, err)
-		}
-		if m := head(t, tb, date).Manifest; m.RunID != "D" || m.State != table.StateCommitted || len(m.Inputs) != 36 {
-			t.Fatalf("head after gc: %+v", m)
-		}
-		// A manifest read back over the limit.
-		table.MaxManifestBytes = 100
-		if _, err := tb.ReadHead(ctx, date); !errors.Is(err, table.ErrManifestTooLarge) {
+		if _, err := tb.ReadHead(ctx, "2025-11-08"); !errors.Is(err, table.ErrManifestTooLarge) || strings.Count(err.Error(), key) != 1 {
 			t.Fatalf("read of an oversized manifest: %v", err)
 		}
 	})

@@ -14,13 +14,15 @@ import (
 
 // Permanent reports whether retrying err cannot help: the object or bucket
 // is missing, access is refused, a condition failed, the key is invalid, a
-// local listing met something that is not a regular file, or the caller
-// gave up.
+// local listing met something that is not a regular file, the error says
+// so itself (a Permanent() bool method returning true, as
+// table.ErrManifestTooLarge), or the caller gave up.
 func Permanent(err error) bool {
+	var p interface{ Permanent() bool }
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, storage.ErrNotExist) || errors.Is(err, storage.ErrPermission) ||
 		errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrInvalidKey) ||
-		errors.Is(err, storage.ErrNotRegular)
+		errors.Is(err, storage.ErrNotRegular) || (errors.As(err, &p) && p.Permanent())
 }
 
 // Policy says how failing storage calls are retried.
