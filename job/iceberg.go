@@ -53,7 +53,20 @@ func IcebergCatalogExists(s *IcebergSettings, output string) bool {
 // OpenIceberg opens the catalog of a command's Iceberg tables; the caller
 // closes it.
 func OpenIceberg(ctx context.Context, s *IcebergSettings, output string, s3 S3Settings) (*iceberg.Catalog, error) {
-	c, err := iceberg.Open(ctx, s.icebergOptions(output, s3))
+	return openIceberg(ctx, s.icebergOptions(output, s3))
+}
+
+// OpenIcebergTables opens the catalog of a command that creates nothing in
+// it (ls, show, files, gc): not its tables, nor its namespace; the caller
+// closes it.
+func OpenIcebergTables(ctx context.Context, s *IcebergSettings, output string, s3 S3Settings) (*iceberg.Catalog, error) {
+	o := s.icebergOptions(output, s3)
+	o.NoCreate = true
+	return openIceberg(ctx, o)
+}
+
+func openIceberg(ctx context.Context, o iceberg.Options) (*iceberg.Catalog, error) {
+	c, err := iceberg.Open(ctx, o)
 	if err != nil {
 		return nil, storageErr(fmt.Errorf("open the iceberg catalog: %w", err))
 	}

@@ -32,7 +32,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	// output that has none (a mistyped --output): it holds no table.
 	if job.IcebergCatalogExists(&cfg.IcebergSettings, cfg.Output) {
 		var err error
-		if cat, err = job.OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
+		if cat, err = job.OpenIcebergTables(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
 			return err
 		}
 		defer cat.Close()

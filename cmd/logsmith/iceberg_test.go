@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -125,5 +128,41 @@ func TestIcebergCommands(t *testing.T) {
 		if code == 0 || strings.Contains(stdout+stderr, "hunter2") {
 			t.Errorf("catalog %q: exit %d, output shows the password: %s%s", cat, code, stdout, stderr)
 		}
+	}
+}
+
+// The commands that read Iceberg tables (and gc, which changes only tables
+// that exist) create nothing in an explicit catalog: on a namespace it does
+// not have, they find no table and leave the namespace absent (a catalog
+// user that may only read can run them).
+func TestIcebergReadCommandsCreateNothing(t *testing.T) {
+	pg := os.Getenv("LOGSMITH_TEST_POSTGRES")
+	if pg == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI=true but LOGSMITH_TEST_POSTGRES is unset: run the tests through scripts/test.sh")
+		}
+		t.Skip("no PostgreSQL configured (LOGSMITH_TEST_POSTGRES unset): run scripts/test.sh")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	ns := "ro" + hex.EncodeToString(b[:])
+	out := t.TempDir()
+	ice := []string{"--output", out, "--table-format", "iceberg", "--iceberg-catalog", pg, "--iceberg-namespace", ns}
+	for _, cmd := range [][]string{{"ls"}, {"show", "--date", "2025-11-08"}, {"files"}, {"gc"}} {
+		stdout, stderr, code := exe(t, nil, append(cmd, ice...)...)
+		if code != 0 && !(cmd[0] == "show" && code == 5) {
+			t.Errorf("%s: exit %d: %s%s", cmd[0], code, stdout, stderr)
+		}
+	}
+	// iceberg-go's SQL catalog keeps a namespace as rows of these tables.
+	db, err := sql.Open("pgx", pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRow(`SELECT (SELECT count(*) FROM iceberg_namespace_properties WHERE namespace = $1) + (SELECT count(*) FROM iceberg_tables WHERE table_namespace = $1)`, ns).Scan(&n)
+	if err != nil || n != 0 {
+		t.Errorf("namespace %s after the read commands: %d rows, %v", ns, n, err)
 	}
 }

@@ -71,6 +71,11 @@ type Options struct {
 	// ("glue" for the Glue Iceberg REST endpoint, "s3tables" for S3
 	// Tables), in S3.Region, with the AWS SDK's default credentials chain.
 	RESTSigV4Service string
+	// NoCreate opens the catalog without creating anything in it: no
+	// SQLite file, no SQL catalog tables, no namespace (for commands that
+	// read, or change only tables that exist). A missing namespace then
+	// holds no tables.
+	NoCreate bool
 }
 
 // Catalog is an open catalog and the namespace logsmith's tables are in.
@@ -94,7 +99,7 @@ func (c *Catalog) with(ctx context.Context) context.Context {
 }
 
 // Open connects to the catalog, creating the SQL catalog's tables and the
-// namespace when they do not exist. Close releases it.
+// namespace when they do not exist (unless o.NoCreate). Close releases it.
 func Open(ctx context.Context, o Options) (*Catalog, error) {
 	if o.Namespace == "" {
 		o.Namespace = DefaultNamespace
@@ -128,6 +133,9 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 		if path == "" {
 			return nil, fmt.Errorf("iceberg catalog %q: no file path", uri)
 		}
+		if _, err := os.Stat(path); err != nil && o.NoCreate {
+			return nil, fmt.Errorf("iceberg catalog %q: %w", uri, err)
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("iceberg catalog %q: %w", uri, err)
 		}
@@ -135,9 +143,9 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 		// commit; BEGIN IMMEDIATE takes the write lock up front so two
 		// writers wait for each other instead of failing on upgrade.
 		dsn := "file:" + path + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_txlock=immediate"
-		err = c.openSQL(ctx, "sqlite", dsn, sqlcat.SQLite, props)
+		err = c.openSQL(ctx, "sqlite", dsn, sqlcat.SQLite, props, o.NoCreate)
 	case strings.HasPrefix(uri, "postgres://"), strings.HasPrefix(uri, "postgresql://"):
-		err = c.openSQL(ctx, "pgx", uri, sqlcat.Postgres, props)
+		err = c.openSQL(ctx, "pgx", uri, sqlcat.Postgres, props, o.NoCreate)
 	case strings.HasPrefix(uri, "http://"), strings.HasPrefix(uri, "https://"):
 		opts := []rest.Option{rest.WithAdditionalProps(props)}
 		if o.RESTWarehouse != "" {
@@ -176,6 +184,9 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 		c.Close()
 		return nil, fmt.Errorf("open iceberg catalog %s: %w", Redact(uri), err)
 	}
+	if o.NoCreate {
+		return c, nil
+	}
 	if err := c.cat.CreateNamespace(ctx, c.ns, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
 		c.Close()
 		return nil, fmt.Errorf("create iceberg namespace %s: %w", o.Namespace, err)
@@ -183,9 +194,12 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 	return c, nil
 }
 
-func (c *Catalog) openSQL(ctx context.Context, driver, dsn string, dialect sqlcat.SupportedDialect, ioProps iceberg.Properties) error {
+func (c *Catalog) openSQL(ctx context.Context, driver, dsn string, dialect sqlcat.SupportedDialect, ioProps iceberg.Properties, noCreate bool) error {
 	props := maps.Clone(ioProps)
 	props["warehouse"] = c.warehouse
+	if noCreate {
+		props["init_catalog_tables"] = "false"
+	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return err
@@ -220,6 +234,9 @@ func (c *Catalog) Tables(ctx context.Context) ([]string, error) {
 	ctx = c.with(ctx)
 	var names []string
 	for id, err := range c.cat.ListTables(ctx, c.ns) {
+		if errors.Is(err, catalog.ErrNoSuchNamespace) {
+			return nil, nil // not created yet (NoCreate)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list iceberg tables: %w", err)
 		}

@@ -2,6 +2,8 @@ package iceberg_test
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,4 +86,50 @@ func TestTLSMinIO(t *testing.T) {
 	if _, err := c2.Table(ctx, win5m, fullCols); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("opened the table over TLS without trusting the server's CA: %v", err)
 	}
+}
+
+// A catalog opened with NoCreate creates nothing: on a fresh namespace it
+// lists no tables and leaves the namespace (and a SQLite catalog file)
+// absent; opened normally afterwards, the namespace is there, and a table
+// created then is listed through NoCreate.
+func TestOpenNoCreate(t *testing.T) {
+	setups(t, func(t *testing.T, s setup) {
+		ctx := context.Background()
+		if strings.HasPrefix(s.opts.Catalog, "sqlite:") {
+			missing := s.opts
+			path := filepath.Join(t.TempDir(), "none", "catalog.db")
+			missing.Catalog, missing.NoCreate = "sqlite://"+path, true
+			if c, err := iceberg.Open(ctx, missing); err == nil {
+				c.Close()
+				t.Fatal("NoCreate opened a SQLite catalog that does not exist")
+			}
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("NoCreate made %s: %v", path, err)
+			}
+			// The rest needs the file: create it (and the catalog's
+			// tables) with a namespace of its own.
+			other := s.opts
+			other.Namespace = randName("other")
+			open(t, other)
+		}
+		ro := s.opts
+		ro.Namespace, ro.NoCreate = randName("nc"), true // a namespace no catalog has yet
+		c := open(t, ro)
+		names, err := c.Tables(ctx)
+		if err != nil || len(names) != 0 {
+			t.Fatalf("tables of a fresh namespace: %v, %v", names, err)
+		}
+		if ok, err := c.Raw().CheckNamespaceExists(ctx, c.Ident("")[:1]); err != nil || ok {
+			t.Fatalf("namespace exists after NoCreate: %v, %v", ok, err)
+		}
+		rwOpts := ro
+		rwOpts.NoCreate = false
+		rw := open(t, rwOpts)
+		if _, err := rw.Table(ctx, win5m, fullCols); err != nil {
+			t.Fatal(err)
+		}
+		if names, err := c.Tables(ctx); err != nil || len(names) != 1 {
+			t.Fatalf("tables through NoCreate after one was created: %v, %v", names, err)
+		}
+	})
 }

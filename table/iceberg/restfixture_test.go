@@ -77,10 +77,26 @@ func restCatalog(t *testing.T, o ice.Options) string {
 		}
 		reply(w, map[string]any{"namespace": req.Namespace, "properties": req.Properties})
 	})
+	mux.HandleFunc("GET /v1/namespaces/{ns}", func(w http.ResponseWriter, r *http.Request) {
+		ns := strings.Split(r.PathValue("ns"), "\x1f")
+		props, err := cat.LoadNamespaceProperties(ctx, ns)
+		if errors.Is(err, catalog.ErrNoSuchNamespace) {
+			fail(w, http.StatusNotFound, "NoSuchNamespaceException", err)
+			return
+		} else if err != nil {
+			fail(w, http.StatusInternalServerError, "RuntimeException", err)
+			return
+		}
+		reply(w, map[string]any{"namespace": ns, "properties": props})
+	})
 	mux.HandleFunc("GET /v1/namespaces/{ns}/tables", func(w http.ResponseWriter, r *http.Request) {
 		ns := strings.Split(r.PathValue("ns"), "\x1f")
 		var ids []map[string]any
 		for id, err := range cat.ListTables(ctx, ns) {
+			if errors.Is(err, catalog.ErrNoSuchNamespace) {
+				fail(w, http.StatusNotFound, "NoSuchNamespaceException", err)
+				return
+			}
 			if err != nil {
 				fail(w, http.StatusInternalServerError, "RuntimeException", err)
 				return
