@@ -181,6 +181,7 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 			}
 			if h != nil {
 				if err := rs.checkNotWorse(d, t.Identifier(), h.RunID, requests(byDate[d]), h.Events, true); err != nil {
+					rs.dropRejectsIfLost(ctx, err)
 					return rs.done(), err
 				}
 			}

@@ -451,9 +451,11 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 }
 
 // dropRejectsIfLost removes the run's sample of bad lines when it lost a
-// race: a loser leaves nothing of its own behind.
+// race or was refused for holding fewer events than a commit (a retried
+// CronJob would leave one per attempt): such a run leaves nothing of its
+// own behind. A run failed for bad input keeps it: it is the evidence.
 func (rs *runState) dropRejectsIfLost(ctx context.Context, err error) {
-	if !errors.Is(err, table.ErrLostRace) || rs.sum.Rejects == "" {
+	if !(errors.Is(err, table.ErrLostRace) || errors.Is(err, errWorse)) || rs.sum.Rejects == "" {
 		return
 	}
 	if derr := rs.out.Delete(context.WithoutCancel(ctx), rs.sum.Rejects); derr != nil {
@@ -548,15 +550,18 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 		return nil
 	case events == 0 && !rs.cfg.AllowEmpty:
 		return &kindError{KindStorage, fmt.Errorf(
-			"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it)",
-			d, t, prev)}
+			"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it): %w",
+			d, t, prev, errWorse)}
 	case events > 0 && exact && !rs.cfg.AllowFewer:
 		return &kindError{KindStorage, fmt.Errorf(
-			"date %s of table %s: this run has %d events for it, fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it)",
-			d, t, events, committed, prev)}
+			"date %s of table %s: this run's partition counts %d events (request_count summed over its windows), fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it): %w",
+			d, t, events, committed, prev, errWorse)}
 	}
 	return nil
 }
+
+// errWorse marks a run refused for replacing a commit with fewer events.
+var errWorse = errors.New("the committed partition holds more events")
 
 // requests sums the rows' request counts: the events of a partition (each
 // counted once per window holding it).

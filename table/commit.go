@@ -108,7 +108,10 @@ var (
 // ids, over 2/5 of the bound (so that the next commit's claim, holding it,
 // fits). It runs before the command writes anything.
 func (c *Committer) checkSizes(key string, m Manifest) error {
-	now := c.now()
+	// Times as long as any the later steps may write: RFC 3339 drops a
+	// fraction's trailing zeros, so a renewal at another instant can be
+	// longer than one sized now.
+	now := c.now().Truncate(time.Second).Add(999999999)
 	renewed := m
 	renewed.RenewedAt = now
 	if err := checkSize("claim "+key, renewed.Encode(), c.limit()); err != nil {

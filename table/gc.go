@@ -39,12 +39,15 @@ type GCResult struct {
 // of sharded runs never merged, and temporary files of killed writes. It
 // never removes a partition's manifest or the data objects it lists, and
 // re-reads a partition's head just before deleting anything in it.
-func (o Output) GC(ctx context.Context, opts GCOptions) (*GCResult, error) {
+func (o Output) GC(ctx context.Context, opts GCOptions) (_ *GCResult, err error) {
 	res := &GCResult{}
 	tables, err := o.Tables(ctx)
 	if err != nil {
 		return res, err
 	}
+	// A partition GC cannot claim (its manifest over the bound) is
+	// reported, and the other partitions and folders are still collected.
+	var skipped []error
 	for _, t := range tables {
 		dates := opts.Dates
 		if len(dates) == 0 {
@@ -53,11 +56,18 @@ func (o Output) GC(ctx context.Context, opts GCOptions) (*GCResult, error) {
 			}
 		}
 		for _, d := range dates {
-			if err := t.gcPartition(ctx, d, opts, res); err != nil {
+			if err := t.gcPartition(ctx, d, opts, res); errors.Is(err, ErrManifestTooLarge) {
+				skipped = append(skipped, err)
+			} else if err != nil {
 				return res, err
 			}
 		}
 	}
+	defer func() {
+		if len(skipped) > 0 && err == nil {
+			err = errors.Join(skipped...)
+		}
+	}()
 	if opts.RejectsRetention > 0 {
 		if err := o.gcOlder(ctx, o.Prefix+rejectsDir, opts.Now.Add(-opts.RejectsRetention), 2, res); err != nil {
 			return res, err

@@ -458,3 +458,74 @@ func TestManifestSizeLimit(t *testing.T) {
 		}
 	})
 }
+
+// A claim is sized for every later step of its commit, whatever their
+// times: RFC 3339 drops a fraction's trailing zeros, so a renewal or
+// publish later than a claim made on a whole second is longer. Claims
+// padded to each size around the bound (over an older, larger commit, so
+// that the claim, not the commit's own manifest, is what is tight) either
+// are refused at the claim or commit; none is left as the head. (Found by
+// a hostile review: the renewal was sized with the claim's own time.)
+func TestClaimSizedForLaterSteps(t *testing.T) {
+	l, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tb := table.NewOutput(l, "out").Table("5m", true)
+	const limit = 8 << 10
+	base := time.Date(2025, 11, 8, 10, 0, 0, 0, time.UTC)
+	inputs := func(n int) []table.Input {
+		var in []table.Input
+		for i := range n {
+			in = append(in, table.Input{URL: fmt.Sprintf("s3://logs/app/2025/11/08/part-%06d.jsonl", i), Size: 100, ETag: "e"})
+		}
+		return in
+	}
+	day := 0
+	// try commits E over an older, larger commit D (written under 2*limit,
+	// like an older logsmith's) with pad bytes of warning.
+	try := func(pad int) (error, table.Head, string) {
+		day++
+		date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, day).Format(time.DateOnly)
+		d := table.Committer{RunID: "D", ManifestLimit: 2 * limit}
+		p := part(tb, date, head(t, tb, date), 3, "parquet")
+		p.Manifest.Inputs = inputs(40)
+		if _, err := d.Commit(ctx, []*table.Partition{p}); err != nil {
+			t.Fatalf("D: %v", err)
+		}
+		calls := 0
+		clock := func() time.Time {
+			calls++
+			if calls <= 2 {
+				return base // the claim and its size check: no fraction
+			}
+			return base.Add(123456789 * time.Nanosecond)
+		}
+		e := table.Committer{RunID: "E", ManifestLimit: limit, Now: clock}
+		p = part(tb, date, head(t, tb, date), 3, "parquet")
+		p.Manifest.Warnings = []string{strings.Repeat("x", pad)}
+		_, err := e.Commit(ctx, []*table.Partition{p})
+		return err, head(t, tb, date), date
+	}
+	lo, hi := 0, limit
+	for lo < hi { // largest pad whose claim passes
+		mid := (lo + hi + 1) / 2
+		err, _, _ := try(mid)
+		if err != nil && errors.Is(err, table.ErrManifestTooLarge) && strings.Contains(err.Error(), "claim ") && !strings.Contains(err.Error(), "renew") {
+			hi = mid - 1
+		} else {
+			lo = mid
+		}
+	}
+	err, h, date := try(lo)
+	if err != nil || h.Manifest.State != table.StateCommitted || h.Manifest.RunID != "E" {
+		t.Errorf("the largest claim accepted (pad %d) did not commit: %v; head of %s: %s by %s", lo, err, date, h.Manifest.State, h.Manifest.RunID)
+	}
+	for pad := lo + 1; pad <= lo+12; pad++ {
+		err, h, date := try(pad)
+		if h.Manifest.State == table.StateClaimed {
+			t.Errorf("pad %d: a commit left its claim as the head of %s: %v", pad, date, err)
+		}
+	}
+}

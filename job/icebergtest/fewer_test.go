@@ -104,6 +104,18 @@ func TestNeverFewerEvents(t *testing.T) {
 				if after := owners(t, format, &rerun); !equalMaps(after, before) {
 					t.Fatalf("the refused run changed the output: %v, before %v", after, before)
 				}
+				// Nor does it leave its sample of bad lines (the truncated
+				// object's cut line is one): a retried CronJob would leave
+				// one per attempt.
+				if sum == nil || sum.RunID == "" {
+					t.Fatalf("refused run: no summary")
+				}
+				_ = filepath.WalkDir(out, func(p string, _ os.DirEntry, err error) error {
+					if err == nil && strings.Contains(p, "run="+sum.RunID) {
+						t.Errorf("the refused run left %s", p)
+					}
+					return err
+				})
 				rerun.AllowFewer = true
 				sum, err = job.Run(ctx, rerun, job.Options{})
 				if err != nil {
