@@ -85,14 +85,15 @@ func icebergHeadID(h *iceberg.Head) string {
 	return strconv.FormatInt(h.SnapshotID, 10) + "/" + h.RunID + "/" + h.CommittedAt.UTC().Format(time.RFC3339Nano)
 }
 
-// icebergTables opens (creating or evolving) the run's Iceberg tables and
-// records their heads as startHeads does for the hive layout.
+// icebergTables prepares the run's Iceberg tables (checking, changing
+// nothing: commitIceberg creates or evolves them) and records their heads
+// as startHeads does for the hive layout.
 func (rs *runState) icebergTables(ctx context.Context) error {
 	rs.heads = map[string]map[string]string{}
 	rs.iceTables = map[string]*iceberg.Table{}
 	cols := rs.res.Columns
 	for _, w := range rs.res.Windows {
-		t, err := rs.ice.Table(ctx, w, cols)
+		t, err := rs.ice.Prepare(ctx, w, cols)
 		if err != nil {
 			if errors.Is(err, iceberg.ErrIncompatible) {
 				return &kindError{KindConfig, err}
@@ -195,6 +196,21 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 	slices.SortFunc(todo, func(a, b pending) int {
 		return cmp.Or(cmp.Compare(iceberg.TableName(a.w), iceberg.TableName(b.w)), cmp.Compare(a.date, b.date))
 	})
+	// Only now, with every check passed, are the tables created or given
+	// their new columns: a run refused above changes nothing.
+	for _, p := range todo {
+		if t := rs.iceTables[p.w.String()]; t.Writable() {
+			continue
+		}
+		t, err := rs.ice.Table(ctx, p.w, rs.res.Columns)
+		if err != nil {
+			if errors.Is(err, iceberg.ErrIncompatible) {
+				return rs.done(), &kindError{KindConfig, err}
+			}
+			return rs.done(), storageErr(err)
+		}
+		rs.iceTables[p.w.String()] = t
+	}
 	for i, p := range todo {
 		t := rs.iceTables[p.w.String()]
 		if rs.opts.BeforePublish != nil {
@@ -230,6 +246,9 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 func (rs *runState) icebergGC(ctx context.Context) {
 	for _, w := range rs.res.Windows {
 		t := rs.iceTables[w.String()]
+		if !t.Writable() {
+			continue // nothing committed to it: maybe not even created
+		}
 		// Orphan removal walks the whole table: logsmith gc does it.
 		opts := rs.cfg.IcebergSettings.GCOptions()
 		opts.OrphanOlderThan = -1

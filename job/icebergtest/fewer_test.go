@@ -204,3 +204,57 @@ func remove(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// A refused Iceberg run changes nothing in the catalog: it neither creates
+// the table of a window it adds nor gives an existing table a column it
+// adds, since tables are created and evolved only once every check has
+// passed. (Found by a hostile review.)
+func TestRefusedIcebergRunChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	in := setup(t)
+	root := strings.TrimSuffix(in, "/{yyyy}/{mm}/{dd}/")
+	out := t.TempDir()
+	first := iceConfig(t, in, out, map[string]string{"LOGSMITH_WINDOW": "5m", "LOGSMITH_BYTES_FIELD": ""})
+	if _, err := job.Run(ctx, first, job.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cat := open(t, &first)
+	state := func() string {
+		names, err := cat.Tables(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, n := range names {
+			tb, err := cat.OpenTable(ctx, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loc, err := tb.MetadataLocation(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(n + " " + loc + "\n")
+		}
+		return b.String()
+	}
+	before := state()
+	remove(t, firstFile(t, filepath.Join(root, "2025", "11", "08")))
+	// A new window (a new table) and a new column (bytes_sum) at once.
+	rerun := iceConfig(t, in, out, map[string]string{"LOGSMITH_WINDOW": "5m,1h"})
+	_, err := job.Run(ctx, rerun, job.Options{})
+	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "fewer than") {
+		t.Fatalf("rerun with fewer events: %v, want exit %d", err, job.ExitStorage)
+	}
+	if after := state(); after != before {
+		t.Fatalf("the refused run changed the catalog:\n%s\nbefore:\n%s", after, before)
+	}
+	// Allowed, it creates the table and the column.
+	rerun.AllowFewer = true
+	if _, err := job.Run(ctx, rerun, job.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if after := state(); !strings.Contains(after, "features_1h") || after == before {
+		t.Fatalf("the allowed run: catalog\n%s", after)
+	}
+}

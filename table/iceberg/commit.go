@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/iceberg-go/catalog"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/iceberg-go"
 	iceio "github.com/apache/iceberg-go/io"
@@ -69,20 +71,27 @@ type CommitMeta struct {
 }
 
 // Heads reads every date's head, by date (YYYY-MM-DD), from the table's
-// current metadata.
+// current metadata; none for a table not created yet (see Prepare).
 func (t *Table) Heads(ctx context.Context) (map[string]Head, error) {
 	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
+	if errors.Is(err, catalog.ErrNoSuchTable) {
+		return map[string]Head{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	return heads(tbl)
 }
 
-// Head reads one date's head; nil when the date was never committed.
+// Head reads one date's head; nil when the date was never committed (or
+// the table not created yet).
 func (t *Table) Head(ctx context.Context, date string) (*Head, error) {
 	ctx = t.c.with(ctx)
 	tbl, err := t.load(ctx)
+	if errors.Is(err, catalog.ErrNoSuchTable) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

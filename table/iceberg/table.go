@@ -65,6 +65,33 @@ func (c *Catalog) Table(ctx context.Context, w features.Window, cols features.Co
 	}
 }
 
+// Prepare checks that window w's table can take cols, as Table does, but
+// changes nothing: a table that does not exist yet is not created (its
+// Head and Heads are empty) and a missing column is not added. A run
+// prepares its tables when it starts, reads their heads, and calls Table
+// only once it is about to commit, so that a run refused on the way
+// leaves the catalog as it was. It wraps ErrIncompatible when the table's
+// columns, window or partitioning mean something else.
+func (c *Catalog) Prepare(ctx context.Context, w features.Window, cols features.Columns) (*Table, error) {
+	ctx = c.with(ctx)
+	if err := cols.Validate(); err != nil {
+		return nil, err
+	}
+	name := TableName(w)
+	t := &Table{c: c, name: name, window: w, cols: cols}
+	tbl, err := c.cat.LoadTable(ctx, c.ident(name))
+	if errors.Is(err, catalog.ErrNoSuchTable) {
+		return t, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load iceberg table %s: %w", name, err)
+	}
+	if _, err := evolution(tbl.Schema(), tbl.Metadata().PartitionSpecs(), tbl.Properties(), w, cols); err != nil {
+		return nil, fmt.Errorf("iceberg table %s: %w", t.Identifier(), err)
+	}
+	return t, nil
+}
+
 // OpenTable opens an existing table by name for reading and GC (ls, show,
 // files, gc): no schema is checked. It wraps catalog.ErrNoSuchTable when
 // there is none.
@@ -75,6 +102,10 @@ func (c *Catalog) OpenTable(ctx context.Context, name string) (*Table, error) {
 	}
 	return &Table{c: c, name: name}, nil
 }
+
+// Writable reports whether t was opened by Table, created and with its
+// columns, so that CommitDate may write to it (not by Prepare or OpenTable).
+func (t *Table) Writable() bool { return t.write }
 
 // Name is the table's name in its namespace, e.g. features_5m.
 func (t *Table) Name() string { return t.name }
