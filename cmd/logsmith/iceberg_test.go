@@ -162,6 +162,9 @@ func TestIcebergReadCommandsCreateNothing(t *testing.T) {
 	defer db.Close()
 	var n int
 	err = db.QueryRow(`SELECT (SELECT count(*) FROM iceberg_namespace_properties WHERE namespace = $1) + (SELECT count(*) FROM iceberg_tables WHERE table_namespace = $1)`, ns).Scan(&n)
+	if err != nil && strings.Contains(err.Error(), "does not exist") {
+		return // a fresh database: no run has created the catalog's tables, nor did these commands
+	}
 	if err != nil || n != 0 {
 		t.Errorf("namespace %s after the read commands: %d rows, %v", ns, n, err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/apache/iceberg-go/utils"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver, pure Go
 
@@ -234,7 +235,7 @@ func (c *Catalog) Tables(ctx context.Context) ([]string, error) {
 	ctx = c.with(ctx)
 	var names []string
 	for id, err := range c.cat.ListTables(ctx, c.ns) {
-		if errors.Is(err, catalog.ErrNoSuchNamespace) {
+		if errors.Is(err, catalog.ErrNoSuchNamespace) || noCatalogTables(err) {
 			return nil, nil // not created yet (NoCreate)
 		}
 		if err != nil {
@@ -246,6 +247,17 @@ func (c *Catalog) Tables(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(names)
 	return names, nil
+}
+
+// noCatalogTables reports whether err is a SQL catalog's query of its own
+// tables in a database where no run has created them yet (NoCreate):
+// PostgreSQL's undefined_table, SQLite's "no such table".
+func noCatalogTables(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "42P01" && strings.Contains(pg.Message, "iceberg_")
+	}
+	return err != nil && strings.Contains(err.Error(), "no such table: iceberg_")
 }
 
 func (c *Catalog) ident(name string) icetable.Identifier {
