@@ -1,0 +1,146 @@
+package features
+
+import (
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+)
+
+// writeParquetReflect is WriteParquet as it was before rows were built as
+// parquet values: each row set field by field on a struct of the schema's
+// type and written through parquet-go's reflection. The test oracle.
+func writeParquetReflect(w io.Writer, c Columns, rows []Row, metadata map[string]string) error {
+	cols := c.Schema()
+	t := parquetType(cols)
+	schema := parquet.SchemaOf(reflect.New(t).Interface())
+	opts := []parquet.WriterOption{schema, parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), parquet.CreatedBy("logsmith", "", "")}
+	for _, k := range sortedKeys(metadata) {
+		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
+	}
+	pw := parquet.NewWriter(w, opts...)
+	v := reflect.New(t)
+	for i := range rows {
+		e := v.Elem()
+		for j, c := range cols {
+			x := c.get(&rows[i])
+			f := e.Field(j)
+			if x == nil {
+				f.SetZero()
+				continue
+			}
+			if f.Kind() == reflect.Pointer {
+				p := reflect.New(f.Type().Elem())
+				p.Elem().Set(reflect.ValueOf(x))
+				f.Set(p)
+				continue
+			}
+			f.Set(reflect.ValueOf(x))
+		}
+		if err := pw.Write(v.Interface()); err != nil {
+			return err
+		}
+	}
+	return pw.Close()
+}
+
+// WriteParquet writes exactly the bytes of the reflection writer, for every
+// column set (dimensions, status, bytes, distinct), nulls in every nullable
+// column, any strings, row counts around its batches, and times before
+// 1970 and in far years.
+func TestWriteParquetMatchesReflection(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	f := func() *float64 {
+		if rng.IntN(4) == 0 {
+			return nil
+		}
+		x := rng.NormFloat64() * 1e3
+		return &x
+	}
+	strs := []string{"", "a", "checkout", "ключ", "__other__", "a,b\"c\n", string(rune(0x1F600))}
+	for _, c := range []Columns{{}, {Dims: []string{"service"}}, {Dims: []string{"a", "b"}, Status: true, Bytes: true, Distinct: true}} {
+		for _, n := range []int{0, 1, 255, 256, 257, 1000} {
+			rows := make([]Row, n)
+			for i := range rows {
+				start := time.Unix(rng.Int64N(1<<34)-(1<<33), 0).UTC()
+				rows[i] = Row{WindowStart: start, WindowEnd: start.Add(5 * time.Minute),
+					RequestCount: rng.Int64(), ErrorCount: rng.Int64N(100), WarnCount: rng.Int64N(100), ErrorRate: f(),
+					LatencyAvg: f(), LatencyMin: f(), LatencyMax: f(), LatencyStddev: f(),
+					LatencyP50: f(), LatencyP90: f(), LatencyP95: f(), LatencyP99: f(),
+					Status2xx: rng.Int64N(9), Status3xx: rng.Int64N(9), Status4xx: rng.Int64N(9), Status5xx: rng.Int64N(9),
+					BytesSum: rng.Int64(), DistinctCount: rng.Int64N(1 << 20)}
+				for range c.Dims {
+					rows[i].Group = append(rows[i].Group, strs[rng.IntN(len(strs))])
+				}
+			}
+			meta := map[string]string{"logsmith.window": "5m", "k": "v"}
+			var got, want bytes.Buffer
+			if err := WriteParquet(&got, c, rows, meta); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeParquetReflect(&want, c, rows, meta); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Fatalf("%+v, %d rows: %d bytes, the reflection writer %d (differ)", c, n, got.Len(), want.Len())
+			}
+		}
+	}
+}
+
+func BenchmarkParquetEncodeReflect(b *testing.B) {
+	rows, _ := benchPartial(100000).Table(Window{Size: 5 * time.Minute}, TableOptions{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := writeParquetReflect(io.Discard, Columns{}, rows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// groupRows are the 36,000 rows of BenchmarkTableGroups' partial.
+func groupRows(b *testing.B) []Row {
+	p := NewPartial(5*time.Minute, 0)
+	p.maxGroups = 1 << 20
+	rng := rand.New(rand.NewPCG(7, 7))
+	evs := randomEvents(rng, 200000)
+	for i := range evs {
+		evs[i].Group = []byte(EncodeGroup([]string{"u" + strconv.Itoa(i%1000)}))
+		p.Add(&evs[i])
+	}
+	rows, err := p.Table(Window{Size: 5 * time.Minute}, TableOptions{Dims: 1, MaxGroups: 1 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rows
+}
+
+// BenchmarkParquetRows is the per-row cost of WriteParquet (36,000 rows of
+// one dimension); BenchmarkParquetRowsReflect the reflection writer's.
+func BenchmarkParquetRows(b *testing.B) {
+	rows := groupRows(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := WriteParquet(io.Discard, Columns{Dims: []string{"user_id"}}, rows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+}
+
+func BenchmarkParquetRowsReflect(b *testing.B) {
+	rows := groupRows(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := writeParquetReflect(io.Discard, Columns{Dims: []string{"user_id"}}, rows, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
+}
