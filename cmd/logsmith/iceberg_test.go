@@ -150,7 +150,10 @@ func TestIcebergReadCommandsCreateNothing(t *testing.T) {
 	ice := []string{"--output", out, "--table-format", "iceberg", "--iceberg-catalog", pg, "--iceberg-namespace", ns}
 	for _, cmd := range [][]string{{"ls"}, {"show", "--date", "2025-11-08"}, {"files"}, {"gc"}} {
 		stdout, stderr, code := exe(t, nil, append(cmd, ice...)...)
-		if code != 0 && !(cmd[0] == "show" && code == 5) {
+		// On a database no run has set up (CI's fresh one, when this test
+		// runs first) they fail, saying so, rather than report nothing.
+		fresh := code == 5 && strings.Contains(stderr, "no Iceberg catalog tables")
+		if code != 0 && !fresh && !(cmd[0] == "show" && code == 5) {
 			t.Errorf("%s: exit %d: %s%s", cmd[0], code, stdout, stderr)
 		}
 	}

@@ -235,8 +235,14 @@ func (c *Catalog) Tables(ctx context.Context) ([]string, error) {
 	ctx = c.with(ctx)
 	var names []string
 	for id, err := range c.cat.ListTables(ctx, c.ns) {
-		if errors.Is(err, catalog.ErrNoSuchNamespace) || noCatalogTables(err) {
+		if errors.Is(err, catalog.ErrNoSuchNamespace) {
 			return nil, nil // not created yet (NoCreate)
+		}
+		if noCatalogTables(err) {
+			// A database no run has set up, or one whose catalog this
+			// user cannot see (PostgreSQL says the same for a schema it
+			// may not use): not taken for an empty catalog.
+			return nil, fmt.Errorf("list iceberg tables: the database has no Iceberg catalog tables this user can see (no run has written to it yet?): %w", err)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list iceberg tables: %w", err)
@@ -250,8 +256,8 @@ func (c *Catalog) Tables(ctx context.Context) ([]string, error) {
 }
 
 // noCatalogTables reports whether err is a SQL catalog's query of its own
-// tables in a database where no run has created them yet (NoCreate):
-// PostgreSQL's undefined_table, SQLite's "no such table".
+// tables where they cannot be found (NoCreate): PostgreSQL's
+// undefined_table, SQLite's "no such table".
 func noCatalogTables(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
