@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/bits"
 )
 
@@ -175,10 +176,33 @@ func scanNumber(b []byte, i int) int {
 	return i
 }
 
-// digitsEnd returns the end of the run of ASCII digits starting at i.
+// digitsEnd returns the end of the run of ASCII digits starting at i,
+// eight bytes at a time while eight remain.
 func digitsEnd(b []byte, i int) int {
+	for i+8 <= len(b) {
+		if n := leadingDigits(binary.LittleEndian.Uint64(b[i:])); n < 8 {
+			return i + n
+		}
+		i += 8
+	}
 	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
 		i++
 	}
 	return i
+}
+
+// leadingDigits returns how many of x's bytes, from the lowest, are ASCII
+// digits before the first that is not (8 when all are). A digit is 0x30
+// to 0x39: after x ^ 0x30 its high nibble is 0, and adding 6 keeps it 0.
+// Any other byte has a high nibble set by one of the two; a carry out of
+// it only reaches bytes after it, which do not count.
+func leadingDigits(x uint64) int {
+	const (
+		zeros = 0x3030303030303030
+		six   = 0x0606060606060606
+		high  = 0xf0f0f0f0f0f0f0f0
+	)
+	t := x ^ zeros
+	nd := (t | (t + six)) & high
+	return bits.TrailingZeros64(nd) >> 3
 }
