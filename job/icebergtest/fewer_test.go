@@ -2,6 +2,7 @@ package icebergtest
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,7 +102,7 @@ func TestNeverFewerEvents(t *testing.T) {
 				if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "fewer than") || !strings.Contains(err.Error(), first.RunID) {
 					t.Fatalf("rerun with fewer events: %v (exit %d), want exit %d naming the committed run %s", err, job.ExitCode(err), job.ExitStorage, first.RunID)
 				}
-				if after := owners(t, format, &rerun); !equalMaps(after, before) {
+				if after := owners(t, format, &rerun); !maps.Equal(after, before) {
 					t.Fatalf("the refused run changed the output: %v, before %v", after, before)
 				}
 				// Nor does it leave its sample of bad lines (the truncated
@@ -175,18 +176,6 @@ func owners(t *testing.T, format string, cfg *job.Config) map[string]string {
 		}
 	}
 	return got
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func firstFile(t *testing.T, dir string) string {
