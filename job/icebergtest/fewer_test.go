@@ -247,3 +247,78 @@ func TestRefusedIcebergRunChangesNothing(t *testing.T) {
 		t.Fatalf("the allowed run: catalog\n%s", after)
 	}
 }
+
+// The guard holds on every path that commits, in both formats: a sharded
+// run's merge and a backfill (where the refused date fails and the other
+// commits) are refused like a run, and --allow-fewer-events lets the merge
+// of the same shards commit.
+func TestNeverFewerEventsMergeAndBackfill(t *testing.T) {
+	for _, format := range []string{"hive", "iceberg"} {
+		mk := config
+		if format == "iceberg" {
+			mk = iceConfig
+		}
+		t.Run(format+"/merge", func(t *testing.T) {
+			ctx := context.Background()
+			in := setup(t)
+			root := strings.TrimSuffix(in, "/{yyyy}/{mm}/{dd}/")
+			out := t.TempDir()
+			first, err := job.Run(ctx, mk(t, in, out, nil), job.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			remove(t, firstFile(t, filepath.Join(root, "2025", "11", "08")))
+			c := mk(t, in, out, nil)
+			before := owners(t, format, &c)
+			for _, shard := range []string{"0/2", "1/2"} {
+				s := mk(t, in, out, nil)
+				s.RunID, s.Shard = "shardrun", shard
+				if _, err := job.Run(ctx, s, job.Options{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.RunID = "shardrun"
+			_, err = job.Merge(ctx, c, job.Options{})
+			if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "fewer than") || !strings.Contains(err.Error(), first.RunID) {
+				t.Fatalf("merge with fewer events: %v, want exit %d naming %s", err, job.ExitStorage, first.RunID)
+			}
+			if after := owners(t, format, &c); !maps.Equal(after, before) {
+				t.Fatalf("the refused merge changed the output: %v, before %v", after, before)
+			}
+			c.AllowFewer = true
+			if _, err := job.Merge(ctx, c, job.Options{}); err != nil {
+				t.Fatalf("merge with --allow-fewer-events: %v", err)
+			}
+			if got := owners(t, format, &c); got["5m"] != "shardrun" {
+				t.Fatalf("after the allowed merge: %v", got)
+			}
+		})
+		t.Run(format+"/backfill", func(t *testing.T) {
+			ctx := context.Background()
+			in := setup(t)
+			root := strings.TrimSuffix(in, "/{yyyy}/{mm}/{dd}/")
+			out := t.TempDir()
+			first, err := job.Run(ctx, mk(t, in, out, nil), job.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			remove(t, firstFile(t, filepath.Join(root, "2025", "11", "08")))
+			bc := job.BackfillConfig{Config: mk(t, in, out, nil), To: "2025-11-09", Parallel: 1}
+			bc.Date, bc.From = "", "2025-11-08"
+			res, err := job.Backfill(ctx, bc, job.Options{}, nil)
+			if job.ExitCode(err) != job.ExitStorage {
+				t.Fatalf("backfill: %v, want exit %d", err, job.ExitStorage)
+			}
+			status := map[string]string{}
+			for _, r := range res {
+				status[r.Date] = r.Status
+			}
+			if status["2025-11-08"] != "failed" || status["2025-11-09"] != "committed" {
+				t.Fatalf("backfill dates: %v, want 2025-11-08 failed (fewer events) and 2025-11-09 committed", status)
+			}
+			if got := owners(t, format, &bc.Config); got["5m"] != first.RunID {
+				t.Fatalf("the refused date changed hands: %v, want %s", got, first.RunID)
+			}
+		})
+	}
+}
