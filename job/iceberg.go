@@ -95,10 +95,7 @@ func (rs *runState) icebergTables(ctx context.Context) error {
 	for _, w := range rs.res.Windows {
 		t, err := rs.ice.Prepare(ctx, w, cols)
 		if err != nil {
-			if errors.Is(err, iceberg.ErrIncompatible) {
-				return &kindError{KindConfig, err}
-			}
-			return storageErr(err)
+			return icebergTableErr(err)
 		}
 		rs.iceTables[w.String()] = t
 		heads := map[string]string{}
@@ -123,6 +120,15 @@ func (rs *runState) icebergTables(ctx context.Context) error {
 		rs.heads[icebergKey(w)] = heads
 	}
 	return nil
+}
+
+// icebergTableErr classifies a failure to check, create or evolve a
+// table: a change of meaning is a config error, the rest the catalog's.
+func icebergTableErr(err error) error {
+	if errors.Is(err, iceberg.ErrIncompatible) {
+		return &kindError{KindConfig, err}
+	}
+	return storageErr(err)
 }
 
 // icebergAllCommitted returns the skipped partitions when every table of
@@ -177,12 +183,12 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 				}
 				err := &kindError{KindLostRace, fmt.Errorf("commit %s of %s: run %s committed it after this run started: %w",
 					d, t.Identifier(), winner, table.ErrLostRace)}
-				rs.dropRejectsIfLost(ctx, err)
+				rs.dropRejectsIfRefused(ctx, err)
 				return rs.done(), err
 			}
 			if h != nil {
 				if err := rs.checkNotWorse(d, t.Identifier(), h.RunID, requests(byDate[d]), h.Events, true); err != nil {
-					rs.dropRejectsIfLost(ctx, err)
+					rs.dropRejectsIfRefused(ctx, err)
 					return rs.done(), err
 				}
 			}
@@ -204,10 +210,7 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 		}
 		t, err := rs.ice.Table(ctx, p.w, rs.res.Columns)
 		if err != nil {
-			if errors.Is(err, iceberg.ErrIncompatible) {
-				return rs.done(), &kindError{KindConfig, err}
-			}
-			return rs.done(), storageErr(err)
+			return rs.done(), icebergTableErr(err)
 		}
 		rs.iceTables[p.w.String()] = t
 	}
@@ -229,7 +232,7 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 		cancel()
 		if err != nil {
 			sum.Partitions = append(sum.Partitions, PartitionResult{Window: p.w.String(), Date: p.date, Status: StatusLost, RunID: rs.runID})
-			rs.dropRejectsIfLost(ctx, err)
+			rs.dropRejectsIfRefused(ctx, err)
 			return rs.done(), commitErr(err)
 		}
 		sum.Partitions = append(sum.Partitions, PartitionResult{Window: p.w.String(), Date: p.date, Status: StatusCommitted,

@@ -434,7 +434,7 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 	}
 	parts, err := rs.partitions(ctx, total)
 	if err != nil {
-		rs.dropRejectsIfLost(ctx, err)
+		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), err
 	}
 	res, err := rs.committer().Commit(ctx, parts)
@@ -443,18 +443,18 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 		rs.sum.Files = append(rs.sum.Files, r.Files...)
 	}
 	if err != nil {
-		rs.dropRejectsIfLost(ctx, err)
+		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), commitErr(err)
 	}
 	rs.gc(ctx)
 	return rs.done(), nil
 }
 
-// dropRejectsIfLost removes the run's sample of bad lines when it lost a
+// dropRejectsIfRefused removes the run's sample of bad lines when it lost a
 // race or was refused for holding fewer events than a commit (a retried
 // CronJob would leave one per attempt): such a run leaves nothing of its
 // own behind. A run failed for bad input keeps it: it is the evidence.
-func (rs *runState) dropRejectsIfLost(ctx context.Context, err error) {
+func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
 	if !(errors.Is(err, table.ErrLostRace) || errors.Is(err, errWorse)) || rs.sum.Rejects == "" {
 		return
 	}
