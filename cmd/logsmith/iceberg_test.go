@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
 // The binary commits Iceberg tables and lists, shows, lists the files of
@@ -136,13 +138,7 @@ func TestIcebergCommands(t *testing.T) {
 // not have, they find no table and leave the namespace absent (a catalog
 // user that may only read can run them).
 func TestIcebergReadCommandsCreateNothing(t *testing.T) {
-	pg := os.Getenv("LOGSMITH_TEST_POSTGRES")
-	if pg == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI=true but LOGSMITH_TEST_POSTGRES is unset: run the tests through scripts/test.sh")
-		}
-		t.Skip("no PostgreSQL configured (LOGSMITH_TEST_POSTGRES unset): run scripts/test.sh")
-	}
+	pg := storagetest.PostgresURL(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	ns := "ro" + hex.EncodeToString(b[:])

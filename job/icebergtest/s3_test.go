@@ -20,13 +20,7 @@ import (
 // catalog (both real servers, started by scripts/test.sh). Every cell of
 // the committed table equals the hive layout's Parquet of the same input.
 func TestIcebergOnMinIOWithPostgres(t *testing.T) {
-	pg := os.Getenv("LOGSMITH_TEST_POSTGRES")
-	if pg == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI=true but LOGSMITH_TEST_POSTGRES is unset: run the tests through scripts/test.sh")
-		}
-		t.Skip("no PostgreSQL configured (LOGSMITH_TEST_POSTGRES unset): run scripts/test.sh")
-	}
+	pg := storagetest.PostgresURL(t)
 	st, s3 := storagetest.NewBucket(t)
 	bucket := st.Bucket()
 	var b [4]byte

@@ -1,6 +1,7 @@
 // Package storagetest holds what storage tests share: a conformance suite
 // that every backend must pass ([Run]), the MinIO server that scripts/test.sh
-// starts ([S3Config], [NewBucket]), private MinIO servers a test can kill and
+// starts ([S3Config], [NewBucket]) and its PostgreSQL server for Iceberg
+// catalogs ([PostgresURL]), private MinIO servers a test can kill and
 // restart ([StartMinIO]), and toxiproxy proxies for injecting network faults
 // ([NewProxy]). It is imported by tests only and never linked into logsmith.
 package storagetest

@@ -45,6 +45,22 @@ func S3Config(t testing.TB) storage.S3Config {
 	}
 }
 
+// PostgresURL returns the URL of the test PostgreSQL server (an Iceberg
+// SQL catalog's database) scripts/test.sh starts with scripts/postgres.sh.
+// Like S3Config, outside CI it skips the test when there is none, saying
+// why; in CI it fails instead.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("LOGSMITH_TEST_POSTGRES")
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI=true but LOGSMITH_TEST_POSTGRES is unset: run the tests through scripts/test.sh")
+		}
+		t.Skip("no PostgreSQL configured (LOGSMITH_TEST_POSTGRES unset): run scripts/test.sh, or eval \"$(scripts/postgres.sh start)\"")
+	}
+	return u
+}
+
 // NewBucket creates a fresh, uniquely named bucket on the test server and
 // returns a store for it.
 func NewBucket(t testing.TB) (*storage.S3, storage.S3Config) {

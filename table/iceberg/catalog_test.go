@@ -64,10 +64,7 @@ func TestTLSMinIO(t *testing.T) {
 	}
 	o := iceberg.Options{Catalog: "sqlite://" + filepath.Join(t.TempDir(), "c.db"), Warehouse: "s3://tls-lake/lake", S3: cfg}
 	c := open(t, o)
-	tb, err := c.Table(ctx, win5m, fullCols)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := table5m(t, c)
 	d := "2025-11-08"
 	h, err := tb.CommitDate(ctx, d, genRows(d, 5, 1), meta(1), nil)
 	if err != nil {

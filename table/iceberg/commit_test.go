@@ -138,10 +138,7 @@ func TestRerunDate(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
 		ctx := context.Background()
 		c := open(t, s.opts)
-		tb, err := c.Table(ctx, win5m, fullCols)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb := table5m(t, c)
 		other := genRows("2025-11-07", 10, 9)
 		if _, err := tb.CommitDate(ctx, "2025-11-07", other, meta(9), nil); err != nil {
 			t.Fatal(err)
@@ -222,10 +219,7 @@ func TestConcurrentDates(t *testing.T) {
 				t.Errorf("commit %s: %v", dates[i], err)
 			}
 		}
-		tb, err := c.Table(ctx, win5m, fullCols)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb := table5m(t, c)
 		got := readDates(t, tb, 0, fullCols)
 		heads, err := tb.Heads(ctx)
 		if err != nil {
@@ -247,17 +241,12 @@ func TestRaceSameDate(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
 		ctx := context.Background()
 		c := open(t, s.opts)
-		if _, err := c.Table(ctx, win5m, fullCols); err != nil {
-			t.Fatal(err)
-		}
+		table5m(t, c) // created before the rounds race on it
 		d := "2025-11-08"
 		for round := range 3 {
-			var base *iceberg.Head
-			tb, err := c.Table(ctx, win5m, fullCols)
+			tb := table5m(t, c)
+			base, err := tb.Head(ctx, d)
 			if err != nil {
-				t.Fatal(err)
-			}
-			if base, err = tb.Head(ctx, d); err != nil {
 				t.Fatal(err)
 			}
 			var wg sync.WaitGroup
@@ -313,10 +302,7 @@ func TestLedgerSizeLimit(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
 		ctx := context.Background()
 		c := open(t, s.opts)
-		tb, err := c.Table(ctx, win5m, fullCols)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb := table5m(t, c)
 		d := "2025-11-08"
 		rows := genRows(d, 3, 1)
 		h1, err := tb.CommitDate(ctx, d, rows, meta(1), nil)

@@ -18,10 +18,7 @@ func TestEmptyCommitChangesNothing(t *testing.T) {
 	s := newSetup(t, "local", "sqlite")
 	c := open(t, s.opts)
 	ctx := context.Background()
-	tb, err := c.Table(ctx, win5m, fullCols)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := table5m(t, c)
 	const d = "2025-11-08"
 	if _, err := tb.CommitDate(ctx, d, nil, iceberg.CommitMeta{RunID: "B"}, nil); err != nil {
 		t.Fatal(err)

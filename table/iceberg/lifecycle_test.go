@@ -85,10 +85,7 @@ func TestCancelledCommit(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
 		ctx := context.Background()
 		c := open(t, s.opts)
-		tb, err := c.Table(ctx, win5m, fullCols)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb := table5m(t, c)
 		d := "2025-11-08"
 		if _, err := tb.CommitDate(ctx, d, genRows(d, 10, 1), meta(1), nil); err != nil {
 			t.Fatal(err)
@@ -163,10 +160,7 @@ func TestKillHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, err := c.Table(ctx, win5m, fullCols)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := table5m(t, c)
 	d := "2025-11-08"
 	for i := 0; ; i++ {
 		h, err := tb.Head(ctx, d)
@@ -196,10 +190,7 @@ func TestKilledCommit(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
 		ctx := context.Background()
 		c := open(t, s.opts)
-		tb, err := c.Table(ctx, win5m, fullCols)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb := table5m(t, c)
 		cfg, err := json.Marshal(s.opts)
 		if err != nil {
 			t.Fatal(err)
@@ -247,10 +238,7 @@ func TestGC(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
 		ctx := context.Background()
 		c := open(t, s.opts)
-		tb, err := c.Table(ctx, win5m, fullCols)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb := table5m(t, c)
 		a, b := "2025-11-08", "2025-11-09"
 		var heads []ice.Head
 		var prev *ice.Head
@@ -481,10 +469,7 @@ func TestGCDuringCommits(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
 		ctx := context.Background()
 		c := open(t, s.opts)
-		tb, err := c.Table(ctx, win5m, fullCols)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tb := table5m(t, c)
 		done := make(chan struct{})
 		gcErr := make(chan error, 1)
 		gcs := 0

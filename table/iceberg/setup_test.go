@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -28,21 +27,6 @@ import (
 type setup struct {
 	opts iceberg.Options
 	s3   *storage.S3 // the warehouse bucket, or nil for a local folder
-}
-
-// postgresURL is the test PostgreSQL server scripts/test.sh starts
-// (scripts/postgres.sh). Outside CI a test without one skips, saying why;
-// in CI it fails.
-func postgresURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("LOGSMITH_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI=true but LOGSMITH_TEST_POSTGRES is unset: run the tests through scripts/test.sh")
-		}
-		t.Skip("no PostgreSQL configured (LOGSMITH_TEST_POSTGRES unset): run scripts/test.sh, or eval \"$(scripts/postgres.sh start)\"")
-	}
-	return u
 }
 
 func randName(prefix string) string {
@@ -85,11 +69,21 @@ func newSetup(t *testing.T, wh, cat string) setup {
 	case "sqlite":
 		s.opts.Catalog = "sqlite://" + filepath.Join(dir, "catalog", "catalog.db")
 	case "postgres":
-		s.opts.Catalog = postgresURL(t)
+		s.opts.Catalog = storagetest.PostgresURL(t)
 	case "rest":
 		s.opts.Catalog = restCatalog(t, s.opts)
 	}
 	return s
+}
+
+// table5m opens (creating) the 5-minute table of every column in c.
+func table5m(t *testing.T, c *iceberg.Catalog) *iceberg.Table {
+	t.Helper()
+	tb, err := c.Table(context.Background(), win5m, fullCols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
 }
 
 func open(t *testing.T, o iceberg.Options) *iceberg.Catalog {
