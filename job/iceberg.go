@@ -171,10 +171,15 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 		if err != nil {
 			return rs.done(), err
 		}
+		// The table's heads now, read once for all its dates.
+		heads, err := t.Heads(ctx)
+		if err != nil {
+			return rs.done(), storageErr(err)
+		}
 		for _, d := range dates {
-			h, err := t.Head(ctx, d)
-			if err != nil {
-				return rs.done(), storageErr(err)
+			var h *iceberg.Head
+			if hd, ok := heads[d]; ok {
+				h = &hd
 			}
 			if icebergHeadID(h) != rs.heads[icebergKey(w)][d] {
 				winner := "unknown"
