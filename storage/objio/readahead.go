@@ -24,8 +24,11 @@ type ReadAhead struct {
 	done   chan struct{}
 	once   sync.Once
 	size   int // of a buffer; chunkSize ones come from the pool
-	cur    chunk
-	off    int // consumed bytes of cur.b
+	// mu is held by Read for its whole call, so that Close, which may be
+	// called while a Read is blocked, recycles cur only once it returned.
+	mu  sync.Mutex
+	cur chunk
+	off int // consumed bytes of cur.b
 }
 
 type chunk struct {
@@ -98,6 +101,8 @@ func (r *ReadAhead) fill() {
 
 // Read returns bytes in stream order, then the stream's error.
 func (r *ReadAhead) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.Start()
 	for r.off == len(r.cur.b) {
 		if r.cur.err != nil {
@@ -125,6 +130,8 @@ func (r *ReadAhead) Close() error {
 	r.cancel()
 	r.once.Do(func() { close(r.done) }) // never started
 	<-r.done
+	r.mu.Lock() // a blocked Read has seen the cancellation and returned
+	defer r.mu.Unlock()
 	if r.size == chunkSize {
 		// The reader has stopped: every buffer is in free, full or cur.
 		put := func(b []byte) {
