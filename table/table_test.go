@@ -488,7 +488,8 @@ func TestClaimSizedForLaterSteps(t *testing.T) {
 	try := func(pad int) (error, table.Head, string) {
 		day++
 		date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, day).Format(time.DateOnly)
-		d := table.Committer{RunID: "D", ManifestLimit: 2 * limit}
+		// A fixed clock: D's manifest, held in E's claim, is the same size in every try.
+		d := table.Committer{RunID: "D", ManifestLimit: 2 * limit, Now: func() time.Time { return base.Add(time.Hour) }}
 		p := part(tb, date, head(t, tb, date), 3, "parquet")
 		p.Manifest.Inputs = inputs(40)
 		if _, err := d.Commit(ctx, []*table.Partition{p}); err != nil {
