@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -28,6 +27,13 @@ const (
 	ReasonBadBytes
 	ReasonBadDimension
 	ReasonBadDistinct
+	// ReasonBadShape: the record does not have the shape the pipeline
+	// reads (a prefix that does not match, an array to explode that is
+	// missing, a field to unwrap that is not a string or an object).
+	ReasonBadShape
+	// ReasonFiltered: a keep step left the record out on purpose (a
+	// CloudWatch control message). It is counted, but not as bad input.
+	ReasonFiltered
 	numReasons
 )
 
@@ -42,6 +48,8 @@ var reasonNames = [numReasons]string{
 	ReasonBadBytes:         "bad_bytes",
 	ReasonBadDimension:     "bad_dimension",
 	ReasonBadDistinct:      "bad_distinct",
+	ReasonBadShape:         "bad_shape",
+	ReasonFiltered:         "filtered",
 }
 
 // String returns the reason's name as used in summaries and manifests.
@@ -122,6 +130,9 @@ type Spec struct {
 	// GroupBy lists dimension fields, at most MaxGroupBy; each (window,
 	// group) is one row.
 	GroupBy []string
+	// Pipeline turns each object's bytes into events; the zero value reads
+	// one JSON object per line.
+	Pipeline Pipeline
 }
 
 // DefaultSpec reads the canonical log line.
@@ -165,8 +176,10 @@ type Decoder struct {
 	raw, group     []byte
 	num            []byte // a canonical number (group values)
 	times          timeCache
-	lines          *LineReader // Ingest's, kept for its buffer
-	layout         *Layout     // TimeLayout's; nil when the spec's is invalid
+	lines          *LineReader  // Ingest's, kept for its buffer
+	layout         *Layout      // TimeLayout's; nil when the spec's is invalid
+	steps          []stepRunner // the pipeline's, built by ingestPipeline
+	stepsMax       int          // the record limit steps was built with
 }
 
 // Slots of the fixed fields; group-by fields follow.
@@ -248,11 +261,14 @@ func NewDecoder(spec Spec) *Decoder {
 // n itself, with every key of 63 bytes or more in the last class.
 func keyLenClass(n int) int { return min(n, 63) }
 
+// splitPath is ParsePath for a spec that was validated: an invalid path
+// is read as the one literal key it spells, which no valid path names.
 func splitPath(p string) []string {
-	if p == "" {
-		return nil
+	keys, err := ParsePath(p)
+	if err != nil {
+		return []string{p}
 	}
-	return strings.Split(p, ".")
+	return keys
 }
 
 // maxLatencyNanos keeps latencies inside int64 nanoseconds.

@@ -128,6 +128,9 @@ type IngestOptions struct {
 // d and reused by the next Ingest with d: allocating and zeroing it for
 // every object cost more than reading a small object.
 func Ingest(ctx context.Context, r io.Reader, d *Decoder, p *Partial, o IngestOptions) error {
+	if !d.spec.Pipeline.IsZero() {
+		return ingestPipeline(ctx, r, d, p, o)
+	}
 	lr := d.lines
 	if lr == nil || !lr.reset(r, o.MaxLine) {
 		lr = NewLineReader(r, o.MaxLine)
@@ -183,4 +186,110 @@ func isBlank(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// recordReader is a LineReader or a ValueReader.
+type recordReader interface {
+	Next() ([]byte, error)
+}
+
+// ingestPipeline is Ingest through d's pipeline: each record (line or JSON
+// value) goes through the steps, and each event they give is decoded. A
+// record a step refuses counts as one bad line; every event a record gives
+// counts as one line. Bad lines are numbered by their record.
+func ingestPipeline(ctx context.Context, r io.Reader, d *Decoder, p *Partial, o IngestOptions) error {
+	var number func() int64
+	bad := func(reason Reason, b []byte) {
+		p.Counts.Lines++
+		p.Counts.Bad[reason]++
+		if o.OnBad != nil && reason != ReasonFiltered {
+			o.OnBad(number(), reason, b)
+		}
+	}
+	decode := func(b []byte) {
+		p.Counts.Lines++
+		e, reason := d.Decode(b)
+		if reason != ReasonNone {
+			p.Counts.Bad[reason]++
+			if o.OnBad != nil {
+				o.OnBad(number(), reason, b)
+			}
+			return
+		}
+		p.Counts.Events++
+		p.Add(&e)
+	}
+	blank := func() { p.Counts.Blank++ }
+	return d.pipelineEvents(ctx, r, o.MaxLine, &number, decode, bad, blank)
+}
+
+// pipelineEvents frames r into records and passes each through the
+// pipeline's steps: every event they give goes to event, every record or
+// part of one they refuse to bad, every blank record to blank. number is
+// set to the function giving the current record's number. Steps that hold
+// a partial record at the end pass it on.
+func (d *Decoder) pipelineEvents(ctx context.Context, r io.Reader, maxLine int, number *func() int64,
+	event func([]byte), bad func(Reason, []byte), blank func()) error {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLineBytes
+	}
+	pl := d.spec.Pipeline
+	if d.steps == nil || d.stepsMax != maxLine {
+		d.steps = d.steps[:0]
+		for _, s := range pl.Steps {
+			d.steps = append(d.steps, newStepRunner(s, maxLine))
+		}
+		d.stepsMax = maxLine
+	}
+	for _, s := range d.steps {
+		s.flush(func([]byte) {}) // drop what a failed object left
+	}
+	var rr recordReader
+	if pl.Stream {
+		vr := NewValueReader(r, maxLine)
+		rr, *number = vr, vr.Number
+	} else {
+		lr := d.lines
+		if lr == nil || !lr.reset(r, maxLine) {
+			lr = NewLineReader(r, maxLine)
+			d.lines = lr
+		}
+		defer lr.br.Reset(nil)
+		rr, *number = lr, lr.LineNumber
+	}
+	// outs[i] passes an event to step i, outs[len] to event.
+	outs := make([]func([]byte), len(d.steps)+1)
+	outs[len(d.steps)] = event
+	for i := len(d.steps) - 1; i >= 0; i-- {
+		s, next := d.steps[i], outs[i+1]
+		outs[i] = func(b []byte) { s.apply(b, next, bad) }
+	}
+	var n int
+	for {
+		rec, err := rr.Next()
+		if err == ErrLineTooLong {
+			bad(ReasonLineTooLong, nil)
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("record %d: %w", (*number)()+1, err)
+		}
+		if n++; n&0xfff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if isBlank(rec) {
+			blank()
+			continue
+		}
+		outs[0](rec)
+	}
+	for i, s := range d.steps {
+		s.flush(outs[i+1])
+	}
+	return nil
 }

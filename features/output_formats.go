@@ -69,6 +69,9 @@ type Column struct {
 
 // DimColumn turns a group-by field path into its column name.
 func DimColumn(field string) string {
+	if keys, err := ParsePath(field); err == nil {
+		field = strings.Join(keys, ".") // a quoted key is named without its quotes
+	}
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
 			return r

@@ -158,11 +158,14 @@ type Counts struct {
 // are aggregated (into OtherGroup).
 func (c *Counts) Aggregated() int64 { return c.Events - c.OutOfRange - c.TooManyPanes }
 
-// BadTotal returns the number of skipped lines.
+// BadTotal returns the number of lines skipped as bad: every reason but
+// ReasonFiltered, which a pipeline's keep step leaves out on purpose.
 func (c *Counts) BadTotal() int64 {
 	var n int64
-	for _, v := range c.Bad[1:] {
-		n += v
+	for r, v := range c.Bad {
+		if r != int(ReasonNone) && r != int(ReasonFiltered) {
+			n += v
+		}
 	}
 	return n
 }

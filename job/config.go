@@ -71,6 +71,9 @@ func (TableSettings) shapesOutput() {}
 
 // DecodeSettings say how a line is read and what counts as bad input. They shape the output: they are part of the config hash.
 type DecodeSettings struct {
+	Shape           string  `env:"SHAPE" hash:"omitempty" flag:"shape" desc:"a named log shape (docker, cri, cloudwatch-export, cloudwatch-subscription, firehose, cloudtrail, otlp-json, pino, bunyan, gcp, ecs, journald, alb): defaults for the pipeline and fields below, which any setting given overrides; --help lists what each sets"`
+	Pipeline        string  `env:"PIPELINE" hash:"omitempty" flag:"pipeline" desc:"how bytes become events: steps separated by |, e.g. 'json-stream | explode:Records' (docs/input.md, Log shapes); empty: one JSON object per line"`
+	PrefixRegexp    string  `env:"PREFIX_REGEXP" hash:"omitempty" flag:"prefix-regexp" desc:"Go regexp of the pipeline's regexp step: its named groups become fields, (?P<payload>...) the message"`
 	MaxLineBytes    int     `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
 	TimestampField  string  `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
@@ -200,6 +203,7 @@ func (c *ReadSettings) policy(counter *atomic.Int64) objio.Policy {
 // Spec returns what the decoder reads and computes.
 func (c *Config) Spec() features.Spec {
 	tf, _ := features.ParseTimeFormat(c.TimestampFormat)
+	pl, _ := features.ParsePipeline(c.Pipeline, c.PrefixRegexp)
 	if c.TimestampLayout != "" {
 		tf = features.TimeLayout
 	}
@@ -209,8 +213,17 @@ func (c *Config) Spec() features.Spec {
 			Status: c.StatusField, Bytes: c.BytesField, Distinct: c.DistinctField,
 		},
 		TimeFormat: tf, TimeLayout: c.TimestampLayout, TimeZone: c.TimestampZone, LatencyUnit: c.LatencyUnit,
-		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy,
+		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl,
 	}
+}
+
+// splitBytes is --split-bytes, or 0 when the pipeline reads records that
+// may span lines or joins lines (an object is then read whole).
+func (c *Config) splitBytes() int64 {
+	if pl, err := features.ParsePipeline(c.Pipeline, c.PrefixRegexp); err == nil && !pl.Splittable() {
+		return 0
+	}
+	return c.SplitBytes
 }
 
 // Columns returns the optional columns the config adds to every table.
@@ -397,6 +410,25 @@ func (c *Config) Validate() error {
 	if c.MaxGroups < 1 || c.MaxGroups > 1_000_000 {
 		return bad("MaxGroups", "%d: want 1 to 1000000", c.MaxGroups)
 	}
+	if _, err := features.ParsePipeline(c.Pipeline, c.PrefixRegexp); err != nil {
+		if c.PrefixRegexp != "" && strings.Contains(err.Error(), "regexp") {
+			return bad("PrefixRegexp", "%v", err)
+		}
+		return bad("Pipeline", "%v", err)
+	}
+	for _, f := range []struct{ name, v string }{
+		{"TimestampField", c.TimestampField}, {"LevelField", c.LevelField}, {"LatencyField", c.LatencyField},
+		{"StatusField", c.StatusField}, {"BytesField", c.BytesField}, {"DistinctField", c.DistinctField},
+	} {
+		if _, err := features.ParsePath(f.v); err != nil {
+			return bad(f.name, "%v", err)
+		}
+	}
+	for _, g := range c.GroupBy {
+		if _, err := features.ParsePath(g); err != nil {
+			return bad("GroupBy", "%v", err)
+		}
+	}
 	if _, err := features.ParseTimeFormat(c.TimestampFormat); err != nil {
 		return bad("TimestampFormat", "%v", err)
 	}
@@ -425,7 +457,7 @@ func (c *Config) Validate() error {
 		return bad("GroupBy", "%d fields: at most %d", len(c.GroupBy), features.MaxGroupBy)
 	}
 	for _, g := range c.GroupBy {
-		if g == "" || slices.Contains(strings.Split(g, "."), "") {
+		if g == "" {
 			return bad("GroupBy", "%q: empty path segment", g)
 		}
 	}
@@ -451,12 +483,6 @@ func (c *Config) Validate() error {
 	}
 	if c.TimestampField == "" {
 		return bad("TimestampField", "required")
-	}
-	for _, f := range []string{"TimestampField", "LevelField", "LatencyField", "StatusField", "BytesField", "DistinctField"} {
-		p := reflect.ValueOf(c).Elem().FieldByName(f).String()
-		if p != "" && slices.Contains(strings.Split(p, "."), "") {
-			return bad(f, "%q: empty path segment", p)
-		}
 	}
 	if c.MaxObjectBytes < 1 {
 		return bad("MaxObjectBytes", "%d: must be positive", c.MaxObjectBytes)
@@ -565,8 +591,12 @@ type Setting struct {
 	Secret bool
 	// RedactURL: the value is a URL whose password is masked when shown.
 	RedactURL bool
-	Hash      bool          // part of the config hash: changes the output
-	Value     reflect.Value // addressable field
+	Hash      bool // part of the config hash: changes the output
+	// HashOmitEmpty: hashed only when not empty (tag hash:"omitempty"), so
+	// that adding a setting does not change the hash of the configs that
+	// leave it unset.
+	HashOmitEmpty bool
+	Value         reflect.Value // addressable field
 }
 
 // Settings lists the settings of a config struct pointer such as *Config,
@@ -593,14 +623,15 @@ func Settings(cfg any) []Setting {
 				continue
 			}
 			out = append(out, Setting{
-				Field:     fieldPrefix + f.Name,
-				Env:       envPrefix + strings.Split(name, ",")[0],
-				Flag:      f.Tag.Get("flag"),
-				Desc:      f.Tag.Get("desc"),
-				Secret:    f.Tag.Get("secret") == "true",
-				RedactURL: f.Tag.Get("secret") == "url",
-				Hash:      shaping && f.Tag.Get("secret") != "true",
-				Value:     v.Field(i),
+				Field:         fieldPrefix + f.Name,
+				Env:           envPrefix + strings.Split(name, ",")[0],
+				Flag:          f.Tag.Get("flag"),
+				Desc:          f.Tag.Get("desc"),
+				Secret:        f.Tag.Get("secret") == "true",
+				RedactURL:     f.Tag.Get("secret") == "url",
+				Hash:          shaping && f.Tag.Get("secret") != "true",
+				HashOmitEmpty: f.Tag.Get("hash") == "omitempty",
+				Value:         v.Field(i),
 			})
 		}
 	}
@@ -637,7 +668,11 @@ func (s Setting) FormatValue() string {
 // variable means the empty string for text settings and the default for
 // the others. A bad value is reported as a *ConfigError.
 func ParseEnv(cfg any, environ map[string]string) error {
-	err := env.ParseWithOptions(cfg, env.Options{Prefix: EnvPrefix, Environment: environ})
+	environ, err := withShape(environ)
+	if err != nil {
+		return err
+	}
+	err = env.ParseWithOptions(cfg, env.Options{Prefix: EnvPrefix, Environment: environ})
 	if err == nil {
 		for _, s := range Settings(cfg) {
 			switch v := s.Value.Interface().(type) {

@@ -30,6 +30,9 @@ func ConfigSnapshot(cfg *Config) (map[string]string, string) {
 	h := sha256.New()
 	shape := cfg.Shape()
 	for _, s := range Settings(&shape) {
+		if s.HashOmitEmpty && s.FormatValue() == "" {
+			continue
+		}
 		fmt.Fprintf(h, "%s=%q\n", s.Env, s.FormatValue())
 	}
 	fmt.Fprintf(h, "schema=%s\n", SchemaVersion)

@@ -154,7 +154,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, res.Day))}
 	}
 	retry := cfg.policy(opts.Retries)
-	units, err := planUnits(ctx, inputs, cfg.SplitBytes, retry)
+	units, err := planUnits(ctx, inputs, cfg.splitBytes(), retry)
 	if err != nil {
 		return nil, err
 	}

@@ -273,7 +273,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 
-	units, err := planUnits(ctx, inputs, cfg.SplitBytes, rs.policy())
+	units, err := planUnits(ctx, inputs, cfg.splitBytes(), rs.policy())
 	if err != nil {
 		return nil, err
 	}

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -253,6 +255,15 @@ var errHelp = flag.ErrHelp
 // stray whitespace; the command validates the rest, so a bad setting is
 // reported before any I/O. Every error names the setting.
 func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) error {
+	// A shape's preset fills the settings neither the environment nor a
+	// flag gives: it is read from the flags first.
+	if shape, ok := shapeFlag(args); ok {
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env[job.EnvPrefix+"SHAPE"] = shape
+	}
 	if err := job.ParseEnv(cfg, env); err != nil {
 		return err
 	}
@@ -281,6 +292,28 @@ func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdo
 	return job.CheckWhitespace(cfg)
 }
 
+// shapeFlag returns the value of the last --shape flag in args, as the
+// flag package reads it (-shape or --shape, "=value" or the next argument).
+func shapeFlag(args []string) (string, bool) {
+	shape, found := "", false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			break // the flag package stops here too
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "shape" {
+			continue
+		}
+		if !hasVal && i+1 < len(args) {
+			i++
+			val = args[i]
+		}
+		shape, found = val, true
+	}
+	return shape, found
+}
+
 func printHelp(w io.Writer, cmd string, settings []job.Setting) {
 	fmt.Fprintf(w, "Usage: logsmith %s [flags]\n\nEvery setting comes from its environment variable; a flag overrides it.\n\n", cmd)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -297,6 +330,12 @@ func printHelp(w io.Writer, cmd string, settings []job.Setting) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f, s.Env, def, s.Desc)
 	}
 	tw.Flush()
+	if slices.ContainsFunc(settings, func(s job.Setting) bool { return s.Flag == "shape" }) {
+		fmt.Fprintf(w, "\nShapes (--shape NAME stands for these settings; any setting given overrides them):\n\n")
+		for _, p := range job.Shapes {
+			fmt.Fprintf(w, "  %s: %s\n      %s\n", p.Name, p.Producer, p.Flags())
+		}
+	}
 }
 
 // flagValue sets a config field from a flag. A list flag given several

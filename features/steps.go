@@ -1,0 +1,563 @@
+package features
+
+import (
+	"bytes"
+	"maps"
+	"slices"
+
+	"github.com/valyala/fastjson"
+)
+
+// stepRunner is a Step with the state it keeps while reading one object.
+// apply passes each event the record rec gives to out, and each part of
+// rec it refuses, with the reason, to bad; both are called before apply
+// returns, with bytes valid only during the call. flush passes the events
+// the step still holds at the end of the object (joins not completed).
+type stepRunner interface {
+	apply(rec []byte, out func([]byte), bad func(Reason, []byte))
+	flush(out func([]byte))
+}
+
+// newStepRunner returns the runner of s; maxRec bounds a joined record.
+func newStepRunner(s Step, maxRec int) stepRunner {
+	switch s.Kind {
+	case StepCRI:
+		return &criStep{max: maxRec, pending: map[string]*criPending{}}
+	case StepCloudWatchExport:
+		return &cloudWatchExportStep{}
+	case StepALB:
+		return &albStep{}
+	case StepRegexp:
+		return &regexpStep{s: s}
+	case StepDockerJoin:
+		return &dockerJoinStep{max: maxRec, pending: map[string]*dockerPending{}}
+	case StepUnwrap:
+		return &unwrapStep{s: s}
+	case StepExplode:
+		return &explodeStep{s: s}
+	case StepAttributes:
+		return &attributesStep{s: s}
+	case StepKeep:
+		return &keepStep{s: s}
+	}
+	panic("features: unknown step kind")
+}
+
+// parseObject parses rec as a JSON object.
+func parseObject(p *fastjson.Parser, rec []byte) (*fastjson.Object, bool) {
+	v, err := p.ParseBytes(rec)
+	if err != nil {
+		return nil, false
+	}
+	o, err := v.Object()
+	return o, err == nil
+}
+
+// isArray reports whether v is an array. Value.Array would turn a string
+// value into its best-effort decoding (see rawText) to name it in its
+// error; GetArray does not, but gives nil for an empty array too.
+func isArray(v *fastjson.Value) bool {
+	return v != nil && v.GetArray() != nil || v != nil && v.GetObject() == nil && string(rawText(nil, v)) == "[]"
+}
+
+// rawText returns v's JSON text as it was in the input. Strings keep their
+// escapes as written (see Decoder.fromFastjson): nothing here may call
+// Type or StringBytes on a value that is written out again.
+func rawText(dst []byte, v *fastjson.Value) []byte { return v.MarshalTo(dst) }
+
+// stringContent returns the decoded content of v when it is a JSON string;
+// ok is false for any other value and for a string with an escape that
+// decodes to no text.
+func stringContent(scratch, dst []byte, v *fastjson.Value) (content, raw []byte, ok bool) {
+	if v == nil {
+		return nil, scratch, false
+	}
+	if v.GetObject() != nil || isArray(v) {
+		return nil, scratch, false
+	}
+	scratch = v.MarshalTo(scratch[:0])
+	if len(scratch) < 2 || scratch[0] != '"' {
+		return nil, scratch, false
+	}
+	content, ok = appendUnescaped(dst[:0], scratch[1:len(scratch)-1])
+	return content, scratch, ok
+}
+
+// appendJSONString appends s as a JSON string. Quotes, backslashes and
+// control bytes are escaped; every other byte, invalid UTF-8 included, is
+// copied, so the string decodes back to exactly s.
+func appendJSONString(dst, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// objectWriter appends the members of a JSON object.
+type objectWriter struct {
+	b     []byte
+	first bool
+}
+
+func (w *objectWriter) open(dst []byte) { w.b, w.first = append(dst, '{'), true }
+
+func (w *objectWriter) key(k []byte) {
+	if !w.first {
+		w.b = append(w.b, ',')
+	}
+	w.first = false
+	w.b = appendJSONString(w.b, k)
+	w.b = append(w.b, ':')
+}
+
+// rawKey writes a key given as its JSON text, quotes included.
+func (w *objectWriter) rawKey(quoted []byte) {
+	if !w.first {
+		w.b = append(w.b, ',')
+	}
+	w.first = false
+	w.b = append(w.b, quoted...)
+	w.b = append(w.b, ':')
+}
+
+func (w *objectWriter) member(k []byte, v *fastjson.Value) {
+	w.key(k)
+	w.b = rawText(w.b, v)
+}
+
+func (w *objectWriter) close() []byte { return append(w.b, '}') }
+
+const parentKey = "@parent"
+
+// appendMerged appends the event taken out of parent: child's members,
+// then parent's other members unless child has one of that name, then
+// parent's members under @parent. skip is the member of parent the child
+// was taken from ("" when it was deeper), left out with parent's own
+// @parent. A nil child stands for the object {childKey: childRaw}.
+func appendMerged(dst []byte, child *fastjson.Object, childKey string, childRaw []byte, parent *fastjson.Object, skip string) []byte {
+	var w objectWriter
+	w.open(dst)
+	has := func(k []byte) bool { return child.Get(string(k)) != nil }
+	if child != nil {
+		child.Visit(w.member)
+	} else {
+		w.key([]byte(childKey))
+		w.b = append(w.b, childRaw...)
+		has = func(k []byte) bool { return string(k) == childKey }
+	}
+	ours := func(k []byte) bool { return (skip == "" || string(k) != skip) && string(k) != parentKey }
+	parent.Visit(func(k []byte, v *fastjson.Value) {
+		if ours(k) && !has(k) {
+			w.member(k, v)
+		}
+	})
+	w.key([]byte(parentKey))
+	var pw objectWriter
+	pw.open(w.b)
+	parent.Visit(func(k []byte, v *fastjson.Value) {
+		if ours(k) {
+			pw.member(k, v)
+		}
+	})
+	w.b = pw.close()
+	return w.close()
+}
+
+// getPath returns the value at path in o, or nil.
+func getPath(o *fastjson.Object, path []string) *fastjson.Value {
+	v := o.Get(path[0])
+	if len(path) > 1 && v != nil {
+		v = v.Get(path[1:]...)
+	}
+	return v
+}
+
+// topKey is the member of the document a path's value is taken out of:
+// its only key, or "" for a deeper path (the document is kept whole).
+func topKey(path []string) string {
+	if len(path) == 1 {
+		return path[0]
+	}
+	return ""
+}
+
+// unwrapStep decodes the JSON object in a string field. A string that is
+// not a JSON object (text) stays where it was, as {field: text}; one that
+// starts like an object but does not parse is not_json. A field that is
+// already an object is taken as it is.
+type unwrapStep struct {
+	s             Step
+	outer, inner  fastjson.Parser
+	scratch, text []byte
+	out           []byte
+}
+
+func (u *unwrapStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
+	root, ok := parseObject(&u.outer, rec)
+	if !ok {
+		bad(ReasonNotJSON, rec)
+		return
+	}
+	v := getPath(root, u.s.Path)
+	if v == nil {
+		bad(ReasonBadShape, rec)
+		return
+	}
+	last := u.s.Path[len(u.s.Path)-1]
+	if o := v.GetObject(); o != nil {
+		u.out = appendMerged(u.out[:0], o, "", nil, root, topKey(u.s.Path))
+		out(u.out)
+		return
+	}
+	var content []byte
+	content, u.scratch, ok = stringContent(u.scratch, u.text, v)
+	u.text = content[:0:cap(content)]
+	if !ok {
+		bad(ReasonBadShape, rec)
+		return
+	}
+	t := bytes.TrimLeft(content, " \t\r\n")
+	if len(t) == 0 || t[0] != '{' {
+		u.out = appendMerged(u.out[:0], nil, last, u.scratch, root, topKey(u.s.Path))
+		out(u.out)
+		return
+	}
+	child, ok := parseObject(&u.inner, content)
+	if !ok {
+		bad(ReasonNotJSON, rec)
+		return
+	}
+	u.out = appendMerged(u.out[:0], child, "", nil, root, topKey(u.s.Path))
+	out(u.out)
+}
+
+func (u *unwrapStep) flush(func([]byte)) {}
+
+// explodeStep makes each object of an array an event.
+type explodeStep struct {
+	s   Step
+	p   fastjson.Parser
+	out []byte
+}
+
+func (e *explodeStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
+	root, ok := parseObject(&e.p, rec)
+	if !ok {
+		bad(ReasonNotJSON, rec)
+		return
+	}
+	v := getPath(root, e.s.Path)
+	var arr []*fastjson.Value
+	if v != nil {
+		arr = v.GetArray()
+	}
+	if arr == nil {
+		if v != nil && bytes.Equal(rawText(e.out[:0], v), []byte("[]")) {
+			return // an empty array holds no event
+		}
+		bad(ReasonBadShape, rec)
+		return
+	}
+	for _, el := range arr {
+		o := el.GetObject()
+		if o == nil {
+			e.out = rawText(e.out[:0], el)
+			bad(ReasonBadShape, e.out)
+			continue
+		}
+		e.out = appendMerged(e.out[:0], o, "", nil, root, topKey(e.s.Path))
+		out(e.out)
+	}
+}
+
+func (e *explodeStep) flush(func([]byte)) {}
+
+// keepStep passes the events whose field holds a value.
+type keepStep struct {
+	s             Step
+	p             fastjson.Parser
+	scratch, text []byte
+}
+
+func (k *keepStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
+	root, ok := parseObject(&k.p, rec)
+	if !ok {
+		bad(ReasonNotJSON, rec)
+		return
+	}
+	v := getPath(root, k.s.Path)
+	var content []byte
+	if content, k.scratch, ok = stringContent(k.scratch, k.text, v); ok {
+		k.text = content[:0:cap(content)]
+	} else if v != nil {
+		content = k.scratch // a number, true, false, null: its text
+	}
+	if v != nil && string(content) == k.s.Value {
+		out(rec)
+		return
+	}
+	bad(ReasonFiltered, rec)
+}
+
+func (k *keepStep) flush(func([]byte)) {}
+
+// attributesStep turns an OTLP key/value list into an object.
+type attributesStep struct {
+	s   Step
+	p   fastjson.Parser
+	out []byte
+}
+
+func (a *attributesStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
+	root, ok := parseObject(&a.p, rec)
+	if !ok {
+		bad(ReasonNotJSON, rec)
+		return
+	}
+	v := getPath(root, a.s.Path)
+	if v == nil {
+		out(rec) // no attributes
+		return
+	}
+	if !isArray(v) {
+		out(rec) // not a list: an object already, or null
+		return
+	}
+	a.out, ok = appendReplaced(a.out[:0], root, a.s.Path, appendKeyValues)
+	if !ok {
+		bad(ReasonBadShape, rec)
+		return
+	}
+	out(a.out)
+}
+
+func (a *attributesStep) flush(func([]byte)) {}
+
+// appendReplaced appends o with the value at path replaced by what repl
+// appends for it (the first member of each name is the one followed, as
+// in Get).
+func appendReplaced(dst []byte, o *fastjson.Object, path []string, repl func([]byte, *fastjson.Value) ([]byte, bool)) ([]byte, bool) {
+	var w objectWriter
+	w.open(dst)
+	done, ok := false, true
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		w.key(k)
+		if done || !ok || string(k) != path[0] {
+			w.b = rawText(w.b, v)
+			return
+		}
+		done = true
+		if len(path) == 1 {
+			w.b, ok = repl(w.b, v)
+			return
+		}
+		if vo := v.GetObject(); vo != nil {
+			w.b, ok = appendReplaced(w.b, vo, path[1:], repl)
+			return
+		}
+		w.b = rawText(w.b, v)
+	})
+	return w.close(), ok
+}
+
+// appendKeyValues appends the OTLP JSON list of KeyValue v
+// ([{"key":k,"value":AnyValue}]) as the object {k: value}.
+func appendKeyValues(dst []byte, v *fastjson.Value) ([]byte, bool) {
+	arr, isArr := v.GetArray(), isArray(v)
+	if !isArr {
+		return dst, false
+	}
+	var w objectWriter
+	w.open(dst)
+	for _, kv := range arr {
+		o := kv.GetObject()
+		if o == nil {
+			return dst, false
+		}
+		k := o.Get("key")
+		if k == nil {
+			return dst, false
+		}
+		key := rawText(nil, k)
+		if len(key) < 2 || key[0] != '"' {
+			return dst, false
+		}
+		w.rawKey(key)
+		var ok bool
+		if w.b, ok = appendAnyValue(w.b, o.Get("value")); !ok {
+			return dst, false
+		}
+	}
+	return w.close(), true
+}
+
+// appendAnyValue appends an OTLP JSON AnyValue as the JSON value it holds:
+// stringValue and bytesValue as strings, boolValue as a boolean, intValue
+// (a decimal string in OTLP JSON) and doubleValue as numbers, arrayValue as
+// an array, kvlistValue as an object; a missing or empty value as null.
+func appendAnyValue(dst []byte, v *fastjson.Value) ([]byte, bool) {
+	if v == nil {
+		return append(dst, "null"...), true
+	}
+	o := v.GetObject()
+	if o == nil {
+		return dst, false
+	}
+	if o.Len() == 0 {
+		return append(dst, "null"...), true
+	}
+	var kind string
+	var val *fastjson.Value
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		if val == nil {
+			kind, val = string(k), x
+		}
+	})
+	raw := rawText(nil, val)
+	switch kind {
+	case "stringValue", "bytesValue":
+		if raw[0] != '"' {
+			return dst, false
+		}
+		return append(dst, raw...), true
+	case "boolValue":
+		return append(dst, raw...), raw[0] == 't' || raw[0] == 'f'
+	case "intValue", "doubleValue":
+		if raw[0] == '"' {
+			s := raw[1 : len(raw)-1]
+			if isJSONNumber(s) {
+				return append(dst, s...), true
+			}
+			return append(dst, raw...), kind == "doubleValue" // NaN, Infinity
+		}
+		return append(dst, raw...), isJSONNumber(raw)
+	case "arrayValue", "kvlistValue":
+		inner := val.GetObject()
+		if inner == nil {
+			return dst, false
+		}
+		values := inner.Get("values")
+		if kind == "kvlistValue" {
+			if values == nil {
+				return append(dst, "{}"...), true
+			}
+			return appendKeyValues(dst, values)
+		}
+		if values == nil {
+			return append(dst, "[]"...), true
+		}
+		arr, isArr := values.GetArray(), isArray(values)
+		if !isArr {
+			return dst, false
+		}
+		dst = append(dst, '[')
+		for i, x := range arr {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var ok bool
+			if dst, ok = appendAnyValue(dst, x); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, ']'), true
+	}
+	return dst, false
+}
+
+// isJSONNumber reports whether s is a JSON number literal.
+func isJSONNumber(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	return scanNumber(s, 0) == len(s)
+}
+
+// dockerJoinStep joins the entries of Docker's json-file driver that hold
+// the parts of one long line (16 KiB each; every part but the last lacks
+// the newline), per stream. The joined entry keeps the first part's other
+// fields (its time: when the line was started).
+type dockerJoinStep struct {
+	max           int
+	p             fastjson.Parser
+	scratch, text []byte
+	out           []byte
+	pending       map[string]*dockerPending
+}
+
+type dockerPending struct {
+	first []byte // the first part's entry
+	log   []byte // the parts so far
+}
+
+func (j *dockerJoinStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
+	root, ok := parseObject(&j.p, rec)
+	if !ok {
+		bad(ReasonNotJSON, rec)
+		return
+	}
+	var content []byte
+	if content, j.scratch, ok = stringContent(j.scratch, j.text, root.Get("log")); !ok {
+		out(rec) // no log string: nothing to join (unwrap judges it)
+		return
+	}
+	j.text = content[:0:cap(content)]
+	stream := ""
+	if s, _, ok := stringContent(nil, nil, root.Get("stream")); ok {
+		stream = string(s)
+	}
+	pd := j.pending[stream]
+	whole := len(content) > 0 && content[len(content)-1] == '\n'
+	if pd == nil && whole {
+		out(rec)
+		return
+	}
+	if pd == nil {
+		pd = &dockerPending{first: slices.Clone(rec)}
+		j.pending[stream] = pd
+	}
+	pd.log = append(pd.log, content...)
+	if len(pd.log) > j.max {
+		delete(j.pending, stream)
+		bad(ReasonLineTooLong, nil)
+		return
+	}
+	if whole {
+		delete(j.pending, stream)
+		j.emit(pd, out)
+	}
+}
+
+// emit passes the first part's entry with the joined log.
+func (j *dockerJoinStep) emit(pd *dockerPending, out func([]byte)) {
+	root, ok := parseObject(&j.p, pd.first)
+	if !ok {
+		return // parsed once already
+	}
+	j.out, _ = appendReplaced(j.out[:0], root, []string{"log"}, func(dst []byte, _ *fastjson.Value) ([]byte, bool) {
+		return appendJSONString(dst, pd.log), true
+	})
+	out(j.out)
+}
+
+func (j *dockerJoinStep) flush(out func([]byte)) {
+	for _, s := range slices.Sorted(maps.Keys(j.pending)) {
+		j.emit(j.pending[s], out)
+	}
+	clear(j.pending)
+}
