@@ -98,19 +98,24 @@ const (
 	// StepKeep passes only events whose field Path holds the string (or
 	// number) Value; the others are counted as filtered.
 	StepKeep
+	// StepCoalesce sets the top-level field Path[0] to the first of From
+	// that has a value: present, not null, not "", not 0 and not "0" (OTLP
+	// writes 0 for a time it does not know).
+	StepCoalesce
 )
 
 var stepNames = map[StepKind]string{
 	StepCRI: "cri", StepCloudWatchExport: "cloudwatch-export", StepALB: "alb", StepRegexp: "regexp",
 	StepDockerJoin: "docker-join", StepUnwrap: "unwrap", StepExplode: "explode",
-	StepAttributes: "attributes", StepKeep: "keep",
+	StepAttributes: "attributes", StepKeep: "keep", StepCoalesce: "coalesce",
 }
 
 // Step is one declared step of a Pipeline.
 type Step struct {
 	Kind  StepKind
-	Path  []string       // unwrap, explode, attributes, keep
+	Path  []string       // unwrap, explode, attributes, keep, coalesce (one key)
 	Value string         // keep
+	From  [][]string     // coalesce
 	Re    *regexp.Regexp // regexp
 }
 
@@ -123,6 +128,12 @@ func (s Step) String() string {
 		return name + ":" + FormatPath(s.Path)
 	case StepKeep:
 		return name + ":" + FormatPath(s.Path) + "=" + s.Value
+	case StepCoalesce:
+		var from []string
+		for _, f := range s.From {
+			from = append(from, FormatPath(f))
+		}
+		return name + ":" + FormatPath(s.Path) + "=" + strings.Join(from, ",")
 	}
 	return name
 }
@@ -139,6 +150,7 @@ func (s Step) String() string {
 //	explode:PATH       each object of the array PATH is an event
 //	attributes:PATH    the OTLP key/value list PATH becomes an object
 //	keep:PATH=VALUE    only events whose PATH is VALUE
+//	coalesce:KEY=A,B   the top-level KEY is the first of A, B with a value (not 0)
 //
 // A prefix step comes first (after json-stream, which it cannot follow),
 // and at most one. re is the expression of the regexp step; it must be
@@ -169,7 +181,25 @@ func ParsePipeline(s, re string) (Pipeline, error) {
 		}
 		switch st.Kind {
 		case 0:
-			return p, fmt.Errorf("step %q: unknown (want json-stream, cri, cloudwatch-export, alb, regexp, docker-join, unwrap:PATH, explode:PATH, attributes:PATH or keep:PATH=VALUE)", part)
+			return p, fmt.Errorf("step %q: unknown (want json-stream, cri, cloudwatch-export, alb, regexp, docker-join, unwrap:PATH, explode:PATH, attributes:PATH, keep:PATH=VALUE or coalesce:KEY=PATH,PATH)", part)
+		case StepCoalesce:
+			key, from, ok := cutUnquoted(arg, '=')
+			if !ok || from == "" {
+				return p, fmt.Errorf("step %q: want coalesce:KEY=PATH,PATH", part)
+			}
+			var err error
+			if st.Path, err = ParsePath(key); err != nil || len(st.Path) != 1 {
+				return p, fmt.Errorf("step %q: want one top-level key before '='", part)
+			}
+			for rest := from; rest != ""; {
+				var f string
+				f, rest, _ = cutUnquoted(rest, ',')
+				path, err := ParsePath(strings.TrimSpace(f))
+				if err != nil || path == nil {
+					return p, fmt.Errorf("step %q: bad path %q", part, f)
+				}
+				st.From = append(st.From, path)
+			}
 		case StepUnwrap, StepExplode, StepAttributes, StepKeep:
 			if arg == "" {
 				return p, fmt.Errorf("step %q: %s needs a field path (%s:PATH)", part, name, name)

@@ -69,6 +69,7 @@ func TestParsePipeline(t *testing.T) {
 		"json-stream | keep:messageType=DATA_MESSAGE | explode:logEvents | unwrap:message",
 		`json-stream | explode:resourceLogs | attributes:resource.attributes | keep:"a=b"=c`,
 		"cloudwatch-export | unwrap:message",
+		`coalesce:time=timeUnixNano,"a.b".c`,
 	}
 	for _, s := range good {
 		p, err := ParsePipeline(s, "")
@@ -87,6 +88,7 @@ func TestParsePipeline(t *testing.T) {
 	for _, s := range []string{
 		"bogus", "unwrap", "unwrap:", "explode:a..b", "cri | cri", "unwrap:log | cri", "json-stream | cri",
 		"cri:x", "keep:a", "unwrap:log | json-stream", "json-stream:x", "regexp",
+		"coalesce:time", "coalesce:a.b=c", "coalesce:t=", "coalesce:t=a..b",
 	} {
 		if _, err := ParsePipeline(s, ""); err == nil {
 			t.Errorf("ParsePipeline(%q) succeeded; want an error", s)
@@ -269,6 +271,18 @@ func TestPipelineSteps(t *testing.T) {
 			in:   `{"log":{"a":1},"b":2}` + "\n" + `{"nolog":1}` + "\n" + `{"log":5}` + "\n" + `{"log":"\ud800"}` + "\n",
 			want: []string{`{"a":1,"b":2,"@parent":{"b":2}}`},
 			bad:  map[string]int{"bad_shape": 3},
+		},
+		{
+			name: "coalesce: the first value that is not missing, null, empty or zero",
+			pl:   "coalesce:time=timeUnixNano,observedTimeUnixNano",
+			in: `{"timeUnixNano":"5","observedTimeUnixNano":"6"}` + "\n" + `{"timeUnixNano":"0","observedTimeUnixNano":"6"}` + "\n" +
+				`{"observedTimeUnixNano":7,"time":"old"}` + "\n" + `{"timeUnixNano":0}` + "\n",
+			want: []string{
+				`{"time":"5","timeUnixNano":"5","observedTimeUnixNano":"6"}`,
+				`{"time":"6","timeUnixNano":"0","observedTimeUnixNano":"6"}`,
+				`{"time":7,"observedTimeUnixNano":7}`,
+				`{"timeUnixNano":0}`,
+			},
 		},
 		{
 			name: "escapes survive every step as written",
@@ -488,6 +502,7 @@ func FuzzPipeline(f *testing.F) {
 	f.Add("alb", `http 2018-07-02T22:23:00Z a b c 1 2 3 200 200 0 57 "GET / HTTP/1.1" "ua" - -`)
 	f.Add("cloudwatch-export | unwrap:message", "2025-11-08T10:00:00Z {\"a\":\"b\"}\n")
 	f.Add("json-stream | keep:t=x | explode:e | unwrap:m", `{"t":"x","e":[{"m":"{}"}]}`)
+	f.Add("coalesce:t=a,b.c", `{"a":0,"b":{"c":"x"},"t":1}`)
 	f.Fuzz(func(t *testing.T, pl, in string) {
 		p, err := ParsePipeline(pl, "")
 		if err != nil {

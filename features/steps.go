@@ -39,6 +39,8 @@ func newStepRunner(s Step, maxRec int) stepRunner {
 		return &attributesStep{s: s}
 	case StepKeep:
 		return &keepStep{s: s}
+	case StepCoalesce:
+		return &coalesceStep{s: s}
 	}
 	panic("features: unknown step kind")
 }
@@ -561,3 +563,46 @@ func (j *dockerJoinStep) flush(out func([]byte)) {
 	}
 	clear(j.pending)
 }
+
+// coalesceStep sets a top-level field to the first of several that has a
+// value. The field is written first, so it wins over a member of the same
+// name already there.
+type coalesceStep struct {
+	s            Step
+	p            fastjson.Parser
+	out, scratch []byte
+}
+
+func (c *coalesceStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
+	root, ok := parseObject(&c.p, rec)
+	if !ok {
+		bad(ReasonNotJSON, rec)
+		return
+	}
+	var w objectWriter
+	w.open(c.out[:0])
+	for _, f := range c.s.From {
+		v := getPath(root, f)
+		if v == nil {
+			continue
+		}
+		c.scratch = rawText(c.scratch[:0], v)
+		switch string(c.scratch) {
+		case "null", `""`, "0", `"0"`:
+			continue
+		}
+		w.key([]byte(c.s.Path[0]))
+		w.b = append(w.b, c.scratch...)
+		break
+	}
+	key := c.s.Path[0]
+	root.Visit(func(k []byte, v *fastjson.Value) {
+		if string(k) != key {
+			w.member(k, v)
+		}
+	})
+	c.out = w.close()
+	out(c.out)
+}
+
+func (c *coalesceStep) flush(func([]byte)) {}

@@ -36,8 +36,9 @@ var Shapes = []ShapePreset{
 		{"LEVEL_FIELD", "errorCode"}, {"LEVEL_MAP", "*=error"}, {"LATENCY_FIELD", ""}, {"MAX_LINE_BYTES", mib64}}},
 	{"otlp-json", "OpenTelemetry OTLP/JSON logs (the collector's file exporter, OTLP/HTTP JSON bodies)", [][2]string{
 		{"PIPELINE", "json-stream | explode:resourceLogs | explode:scopeLogs | explode:logRecords | " +
-			"attributes:attributes | attributes:resource.attributes | attributes:scope.attributes"},
-		{"TIMESTAMP_FIELD", "timeUnixNano"}, {"TIMESTAMP_FORMAT", "epoch_ns"},
+			"attributes:attributes | attributes:resource.attributes | attributes:scope.attributes | " +
+			"coalesce:time=timeUnixNano,observedTimeUnixNano"},
+		{"TIMESTAMP_FIELD", "time"}, {"TIMESTAMP_FORMAT", "epoch_ns"},
 		{"LEVEL_FIELD", "severityNumber"}, {"LEVEL_MAP", "1-12=info,13-16=warn,17-24=error"},
 		{"LATENCY_FIELD", ""}, {"MAX_LINE_BYTES", mib64}}},
 	{"pino", "pino and pino-http (Node.js)", [][2]string{
