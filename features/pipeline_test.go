@@ -522,3 +522,35 @@ func FuzzPipeline(f *testing.F) {
 }
 
 func utf8Valid(b []byte) bool { return strings.ToValidUTF8(string(b), "") == string(b) }
+
+// TestDottedKeysBothPaths: a quoted key holding dots names that literal
+// key, on the flat scanner and on the full parser alike, at the top level
+// and nested; the same dots unquoted still mean nesting.
+func TestDottedKeysBothPaths(t *testing.T) {
+	for _, c := range []struct {
+		level string // the level path
+		line  string
+		want  Level
+	}{
+		{`"log.level"`, `{"@timestamp":"2025-11-08T10:00:00Z","log.level":"error"}`, LevelError},
+		{`"log.level"`, `{"@timestamp":"2025-11-08T10:00:00Z","log":{"level":"error"}}`, LevelOther},
+		{`log.level`, `{"@timestamp":"2025-11-08T10:00:00Z","log":{"level":"error"}}`, LevelError},
+		{`log.level`, `{"@timestamp":"2025-11-08T10:00:00Z","log.level":"error"}`, LevelOther},
+		{`a."b.c"`, `{"@timestamp":"2025-11-08T10:00:00Z","a":{"b.c":"warn","b":{"c":"error"}}}`, LevelWarn},
+		{`"a.b".c`, `{"@timestamp":"2025-11-08T10:00:00Z","a.b":{"c":"warn"},"a":{"b":{"c":"error"}}}`, LevelWarn},
+		{`"q\"k"`, `{"@timestamp":"2025-11-08T10:00:00Z","q\"k":"error"}`, LevelError},
+	} {
+		spec := Spec{Fields: Fields{Timestamp: "@timestamp", Level: c.level}, GroupBy: []string{c.level}}
+		fast, full := NewDecoder(spec), NewDecoder(spec)
+		full.flatKeys = nil
+		e1, r1 := fast.Decode([]byte(c.line))
+		e2, r2 := full.Decode([]byte(c.line))
+		if r1 != ReasonNone || r2 != ReasonNone || e1.Level != c.want || e2.Level != c.want ||
+			!bytes.Equal(e1.Group, e2.Group) {
+			t.Errorf("%s in %s: scanner %v %v, parser %v %v; want %v", c.level, c.line, e1.Level, r1, e2.Level, r2, c.want)
+		}
+	}
+	if got := DimColumn(`"log.level"`); got != "log_level" {
+		t.Errorf("DimColumn = %q", got)
+	}
+}
