@@ -29,3 +29,18 @@ func TestReviewCRIJoinOverLimitLeavesNoFragment(t *testing.T) {
 		})
 	}
 }
+
+// Review of issue 22: the same for Docker's json-file partial entries: a
+// line over the limit is line_too_long, and its remaining parts must not
+// become an event of their own. Today the last parts are joined anew and
+// the final one (with the newline) ends that join: one line, counted as a
+// bad line and as an event.
+func TestReviewDockerJoinOverLimitLeavesNoFragment(t *testing.T) {
+	part := func(s string) string { return `{"log":"` + s + `","stream":"stdout","time":"2025-11-08T10:00:00Z"}` + "\n" }
+	x30 := strings.Repeat("x", 30)
+	in := part(`{\"level\":\"info\",\"pad\":\"`+x30) + part(x30) + part(x30) + part(x30) + part(`\"}\n`)
+	got, bad := events(t, "docker-join | unwrap:log", "", in, 100)
+	if len(got) != 0 || bad["line_too_long"] != 1 || len(bad) != 1 {
+		t.Errorf("one logical line over the limit gave events %v and refused %v; want no event and line_too_long 1", got, bad)
+	}
+}
