@@ -36,7 +36,9 @@ func TestReviewCRIJoinOverLimitLeavesNoFragment(t *testing.T) {
 // the final one (with the newline) ends that join: one line, counted as a
 // bad line and as an event.
 func TestReviewDockerJoinOverLimitLeavesNoFragment(t *testing.T) {
-	part := func(s string) string { return `{"log":"` + s + `","stream":"stdout","time":"2025-11-08T10:00:00Z"}` + "\n" }
+	part := func(s string) string {
+		return `{"log":"` + s + `","stream":"stdout","time":"2025-11-08T10:00:00Z"}` + "\n"
+	}
 	x30 := strings.Repeat("x", 30)
 	in := part(`{\"level\":\"info\",\"pad\":\"`+x30) + part(x30) + part(x30) + part(x30) + part(`\"}\n`)
 	got, bad := events(t, "docker-join | unwrap:log", "", in, 100)
