@@ -98,43 +98,24 @@ func (v *ValueReader) Next() ([]byte, error) {
 value:
 	v.n++
 	var (
-		depth   int
-		inStr   bool
-		esc     bool
-		scalar  = v.buf[v.start] != '{' && v.buf[v.start] != '['
+		g       grammar
 		i       = v.start
 		skipped bool // over the limit: bytes are dropped as they are scanned
 	)
+	if c := v.buf[v.start]; c != '{' && c != '[' && c != '"' {
+		g.garbage = true
+	}
 	for {
 		for ; i < v.end; i++ {
-			c := v.buf[i]
-			switch {
-			case esc:
-				esc = false
-			case inStr:
-				if c == '\\' {
-					esc = true
-				} else if c == '"' {
-					inStr = false
-					if scalar && depth == 0 {
-						i++
-						goto done
-					}
-				}
-			case c == '"':
-				inStr = true
-			case scalar:
-				if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '{' || c == '[' {
-					goto done
-				}
-			case c == '{' || c == '[':
-				depth++
-			case c == '}' || c == ']':
-				depth--
-				if depth == 0 {
+			switch g.step(v.buf[i]) {
+			case stepDone:
+				i++
+				goto done
+			case stepStop:
+				if i == v.start { // cannot happen: the first byte opens a value
 					i++
-					goto done
 				}
+				goto done
 			}
 		}
 		if i-v.start > v.max {
@@ -157,6 +138,147 @@ done:
 		return nil, ErrLineTooLong
 	}
 	return rec, nil
+}
+
+// grammar follows JSON's grammar closely enough to find where a value
+// ends, and where bytes stop being able to continue it: a value cut short
+// by its producer (a truncated record, a string cut by a newline) ends at
+// the first byte that cannot follow, and the next value starts there, so
+// one damaged record is one bad record, never the rest of the object.
+// Numbers and literals are any run of letters, digits, '.', '+' and '-':
+// the decoder judges them.
+type grammar struct {
+	stack   []byte // '{' or '[' per open container
+	exp     expect
+	inStr   bool
+	esc     bool
+	inLit   bool // inside a number or literal
+	garbage bool // the record does not start a value: it runs to whitespace, '{' or '['
+}
+
+type expect uint8
+
+const (
+	expValue        expect = iota // a value
+	expValueOrClose               // a value or ']' (after '[')
+	expKeyOrClose                 // a key or '}' (after '{')
+	expKey                        // a key (after ',' in an object)
+	expColon                      // ':' after a key
+	expAfter                      // ',' or the container's close, after a value
+)
+
+const (
+	stepMore = iota // the byte belongs to the value, which goes on
+	stepDone        // the byte ends the value
+	stepStop        // the byte cannot continue the value: it ends before it
+)
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func isLit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '+' || c == '-'
+}
+
+// step takes the next byte.
+func (g *grammar) step(c byte) int {
+	if g.garbage {
+		if isSpace(c) || c == '{' || c == '[' {
+			return stepStop
+		}
+		return stepMore
+	}
+	if g.inStr {
+		switch {
+		case g.esc:
+			g.esc = false
+		case c == '\\':
+			g.esc = true
+		case c == '"':
+			g.inStr = false
+			return g.afterValue()
+		case c < 0x20:
+			return stepStop // a raw control byte (a newline) cannot be in a string
+		}
+		return stepMore
+	}
+	if g.inLit {
+		if isLit(c) {
+			return stepMore
+		}
+		g.inLit = false
+		if r := g.afterValue(); r != stepMore {
+			return stepStop // a top-level number ends before this byte
+		}
+	}
+	if isSpace(c) {
+		return stepMore
+	}
+	switch g.exp {
+	case expColon:
+		if c != ':' {
+			return stepStop
+		}
+		g.exp = expValue
+		return stepMore
+	case expKey, expKeyOrClose:
+		switch {
+		case c == '"':
+			g.inStr, g.exp = true, expColon
+			g.stack = append(g.stack, ':') // the key's string is not a value
+			return stepMore
+		case c == '}' && g.exp == expKeyOrClose:
+			return g.close()
+		}
+		return stepStop
+	case expAfter:
+		top := g.stack[len(g.stack)-1]
+		switch {
+		case c == ',' && top == '{':
+			g.exp = expKey
+		case c == ',' && top == '[':
+			g.exp = expValue
+		case c == '}' && top == '{', c == ']' && top == '[':
+			return g.close()
+		default:
+			return stepStop
+		}
+		return stepMore
+	}
+	// expValue, expValueOrClose
+	switch {
+	case c == '{':
+		g.stack, g.exp = append(g.stack, '{'), expKeyOrClose
+	case c == '[':
+		g.stack, g.exp = append(g.stack, '['), expValueOrClose
+	case c == '"':
+		g.inStr = true
+	case c == ']' && g.exp == expValueOrClose:
+		return g.close()
+	case isLit(c):
+		g.inLit = true
+	default:
+		return stepStop
+	}
+	return stepMore
+}
+
+// close pops a container; the value it closes is complete.
+func (g *grammar) close() int {
+	g.stack = g.stack[:len(g.stack)-1]
+	return g.afterValue()
+}
+
+// afterValue is called when a value (or a key's string) is complete.
+func (g *grammar) afterValue() int {
+	if n := len(g.stack); n > 0 && g.stack[n-1] == ':' {
+		g.stack = g.stack[:n-1] // the key's string: a colon follows
+		return stepMore
+	}
+	if len(g.stack) == 0 {
+		return stepDone
+	}
+	g.exp = expAfter
+	return stepMore
 }
 
 func (v *ValueReader) end_() error {
