@@ -34,6 +34,11 @@ const (
 	// ReasonFiltered: a keep step left the record out on purpose (a
 	// CloudWatch control message). It is counted, but not as bad input.
 	ReasonFiltered
+	// ReasonPartialLine: the object ends inside a line a join step was
+	// joining (its last part is at the head of the next object, after a
+	// rotation, or was never written). The line is counted where it ends,
+	// if anywhere; this part is reported, but not as a line or a bad one.
+	ReasonPartialLine
 	numReasons
 )
 
@@ -50,6 +55,7 @@ var reasonNames = [numReasons]string{
 	ReasonBadDistinct:      "bad_distinct",
 	ReasonBadShape:         "bad_shape",
 	ReasonFiltered:         "filtered",
+	ReasonPartialLine:      "partial_line",
 }
 
 // String returns the reason's name as used in summaries and manifests.

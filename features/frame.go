@@ -23,7 +23,15 @@ type ValueReader struct {
 	err     error
 	n       int64 // values returned or skipped
 	tooLong int64
+	head    []byte // Head's
 }
+
+// Head returns the first bytes (up to 256) of the value Next last skipped
+// as too long.
+func (v *ValueReader) Head() []byte { return v.head }
+
+// Tail returns nil: a value's end is not kept.
+func (v *ValueReader) Tail() []byte { return nil }
 
 // NewValueReader returns a reader of the JSON values of r, each at most
 // maxValue bytes (DefaultMaxLineBytes when maxValue <= 0).
@@ -120,6 +128,9 @@ value:
 		}
 		if i-v.start > v.max {
 			// Too long: forget what was scanned, keep scanning.
+			if !skipped {
+				v.head = append(v.head[:0], v.buf[v.start:v.start+min(i-v.start, maxHead)]...)
+			}
 			skipped = true
 			v.start = i
 		}
@@ -134,6 +145,9 @@ done:
 	rec := v.buf[v.start:i]
 	v.start = i
 	if skipped || len(rec) > v.max {
+		if !skipped {
+			v.head = append(v.head[:0], rec[:min(len(rec), maxHead)]...)
+		}
 		v.tooLong++
 		return nil, ErrLineTooLong
 	}

@@ -16,6 +16,8 @@ const DefaultMaxLineBytes = 1 << 20
 // LineReader yields lines from a stream without holding more than a bounded
 // buffer: a line longer than the limit is skipped without being buffered.
 type LineReader struct {
+	head    []byte // Head's
+	tail    []byte // Tail's
 	br      *bufio.Reader
 	max     int
 	tooLong int64
@@ -64,6 +66,9 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 func (l *LineReader) Next() ([]byte, error) {
 	line, err := l.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
+		l.head = append(l.head[:0], line[:min(len(line), maxHead)]...)
+		l.tail = l.tail[:0]
+		l.keepTail(line)
 		l.lineNo++
 		l.tooLong++
 		if err := l.discardLine(); err != nil {
@@ -84,15 +89,42 @@ func (l *LineReader) Next() ([]byte, error) {
 		line = bytes.TrimPrefix(line, utf8BOM)
 	}
 	if len(line) > l.max {
+		l.head = append(l.head[:0], line[:min(len(line), maxHead)]...)
+		l.tail = append(l.tail[:0], line[max(0, len(line)-maxHead):]...)
 		l.tooLong++
 		return nil, ErrLineTooLong
 	}
 	return line, nil
 }
 
+// maxHead is how much of a line skipped as too long Head keeps.
+const maxHead = 256
+
+// Head returns the first bytes (up to 256) of the line Next last skipped
+// as too long: enough to tell the stream of a CRI line.
+func (l *LineReader) Head() []byte { return l.head }
+
+// Tail returns the last bytes (up to 256, line ending included) of the line
+// Next last skipped as too long: enough to tell the stream of a Docker
+// json-file entry, and whether its log ends the line.
+func (l *LineReader) Tail() []byte { return l.tail }
+
+// keepTail appends b to the tail, keeping its last maxHead bytes.
+func (l *LineReader) keepTail(b []byte) {
+	if len(b) >= maxHead {
+		l.tail = append(l.tail[:0], b[len(b)-maxHead:]...)
+		return
+	}
+	l.tail = append(l.tail, b...)
+	if n := len(l.tail); n > maxHead {
+		l.tail = append(l.tail[:0], l.tail[n-maxHead:]...)
+	}
+}
+
 func (l *LineReader) discardLine() error {
 	for {
-		_, err := l.br.ReadSlice('\n')
+		b, err := l.br.ReadSlice('\n')
+		l.keepTail(b)
 		switch {
 		case err == nil, err == io.EOF:
 			return nil
@@ -191,6 +223,16 @@ func isBlank(b []byte) bool {
 // recordReader is a LineReader or a ValueReader.
 type recordReader interface {
 	Next() ([]byte, error)
+	// Head and Tail return the first and last bytes of the record Next
+	// last skipped as too long (Tail may be nil).
+	Head() []byte
+	Tail() []byte
+}
+
+// joiner is a step that joins the parts of a line: told of a record
+// skipped as too long, it drops the join that record belonged to.
+type joiner interface {
+	tooLong(head, tail []byte)
 }
 
 // ingestPipeline is Ingest through d's pipeline: each record (line or JSON
@@ -200,7 +242,9 @@ type recordReader interface {
 func ingestPipeline(ctx context.Context, r io.Reader, d *Decoder, p *Partial, o IngestOptions) error {
 	var number func() int64
 	bad := func(reason Reason, b []byte) {
-		p.Counts.Lines++
+		if reason != ReasonPartialLine {
+			p.Counts.Lines++
+		}
 		p.Counts.Bad[reason]++
 		if o.OnBad != nil && reason != ReasonFiltered {
 			o.OnBad(number(), reason, b)
@@ -242,7 +286,7 @@ func (d *Decoder) pipelineEvents(ctx context.Context, r io.Reader, maxLine int, 
 		d.stepsMax = maxLine
 	}
 	for _, s := range d.steps {
-		s.flush(func([]byte) {}) // drop what a failed object left
+		s.flush(func([]byte) {}, func(Reason, []byte) {}) // drop what a failed object left
 	}
 	var rr recordReader
 	if pl.Stream {
@@ -268,6 +312,11 @@ func (d *Decoder) pipelineEvents(ctx context.Context, r io.Reader, maxLine int, 
 	for {
 		rec, err := rr.Next()
 		if err == ErrLineTooLong {
+			if len(d.steps) > 0 {
+				if j, ok := d.steps[0].(joiner); ok {
+					j.tooLong(rr.Head(), rr.Tail())
+				}
+			}
 			bad(ReasonLineTooLong, nil)
 			continue
 		}
@@ -289,7 +338,7 @@ func (d *Decoder) pipelineEvents(ctx context.Context, r io.Reader, maxLine int, 
 		outs[0](rec)
 	}
 	for i, s := range d.steps {
-		s.flush(outs[i+1])
+		s.flush(outs[i+1], bad)
 	}
 	return nil
 }

@@ -16,10 +16,15 @@ func looksLikeTime(b []byte) bool {
 }
 
 // criStep reads Kubernetes CRI log lines ("TIME STREAM TAG MESSAGE", as
-// the kubelet's container runtimes write them under /var/log/pods): TAG
-// is "F" for a full line or "P" for a part of a long one continued by the
-// next lines of the same stream; further tags after ':' are ignored. The
-// joined line keeps the time of its first part.
+// the kubelet's container runtimes write them under /var/log/pods): STREAM
+// is stdout or stderr, TAG is "F" for a full line or "P" for a part of a
+// long one continued by the next lines of the same stream; further tags
+// after ':' are ignored. The joined line keeps the time of its first part.
+//
+// A line whose parts exceed the record limit (or one of whose parts the
+// line reader skipped as too long) is one line_too_long; its later parts
+// are dropped up to its F line. A line still open at the end of the object
+// is reported as partial_line (see ReasonPartialLine).
 type criStep struct {
 	max     int
 	pending map[string]*criPending
@@ -29,19 +34,30 @@ type criStep struct {
 type criPending struct {
 	time    []byte
 	message []byte
+	discard bool // over the limit (counted): drop the parts up to F
+}
+
+// criFields splits a CRI line; ok is false when it is not one.
+func criFields(rec []byte) (ts, stream []byte, tag byte, msg []byte, ok bool) {
+	ts, rest, ok1 := bytes.Cut(rec, []byte{' '})
+	stream, rest, ok2 := bytes.Cut(rest, []byte{' '})
+	tags, msg, _ := bytes.Cut(rest, []byte{' '})
+	tags, _, _ = bytes.Cut(tags, []byte{':'})
+	if !ok1 || !ok2 || !looksLikeTime(ts) || string(stream) != "stdout" && string(stream) != "stderr" ||
+		len(tags) != 1 || tags[0] != 'F' && tags[0] != 'P' {
+		return nil, nil, 0, nil, false
+	}
+	return ts, stream, tags[0], msg, true
 }
 
 func (c *criStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
-	ts, rest, ok1 := bytes.Cut(rec, []byte{' '})
-	stream, rest, ok2 := bytes.Cut(rest, []byte{' '})
-	tag, msg, _ := bytes.Cut(rest, []byte{' '})
-	tag, _, _ = bytes.Cut(tag, []byte{':'})
-	if !ok1 || !ok2 || !looksLikeTime(ts) || len(stream) == 0 || len(tag) != 1 || tag[0] != 'F' && tag[0] != 'P' {
+	ts, stream, tag, msg, ok := criFields(rec)
+	if !ok {
 		bad(ReasonBadShape, rec)
 		return
 	}
 	pd := c.pending[string(stream)]
-	if tag[0] == 'F' && pd == nil {
+	if tag == 'F' && pd == nil {
 		c.emit(ts, stream, 'F', msg, out)
 		return
 	}
@@ -49,16 +65,34 @@ func (c *criStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) 
 		pd = &criPending{time: slices.Clone(ts)}
 		c.pending[string(stream)] = pd
 	}
-	pd.message = append(pd.message, msg...)
-	if len(pd.message) > c.max {
+	if !pd.discard {
+		pd.message = append(pd.message, msg...)
+		if len(pd.message) > c.max {
+			pd.discard, pd.message = true, nil
+			bad(ReasonLineTooLong, nil)
+		}
+	}
+	if tag == 'F' {
 		delete(c.pending, string(stream))
-		bad(ReasonLineTooLong, nil)
+		if !pd.discard {
+			c.emit(pd.time, stream, 'F', pd.message, out)
+		}
+	}
+}
+
+// tooLong takes the head of a line the reader skipped: a part of its
+// stream's line, which is then dropped up to its F line (the skip counted
+// the whole line once).
+func (c *criStep) tooLong(head, _ []byte) {
+	ts, stream, tag, _, ok := criFields(head)
+	if !ok {
 		return
 	}
-	if tag[0] == 'F' {
+	if tag == 'F' {
 		delete(c.pending, string(stream))
-		c.emit(pd.time, stream, 'F', pd.message, out)
+		return
 	}
+	c.pending[string(stream)] = &criPending{time: slices.Clone(ts), discard: true}
 }
 
 func (c *criStep) emit(ts, stream []byte, tag byte, msg []byte, out func([]byte)) {
@@ -74,12 +108,13 @@ func (c *criStep) emit(ts, stream []byte, tag byte, msg []byte, out func([]byte)
 	out(c.out)
 }
 
-// flush passes the lines whose last part never came (the log was rotated
-// or cut while the line was being written), tagged "P".
-func (c *criStep) flush(out func([]byte)) {
+// flush reports the lines still open (the log was rotated, or cut, while
+// the line was being written) as partial_line.
+func (c *criStep) flush(_ func([]byte), bad func(Reason, []byte)) {
 	for _, s := range slices.Sorted(maps.Keys(c.pending)) {
-		pd := c.pending[s]
-		c.emit(pd.time, []byte(s), 'P', pd.message, out)
+		if pd := c.pending[s]; !pd.discard {
+			bad(ReasonPartialLine, pd.message)
+		}
 	}
 	clear(c.pending)
 }
@@ -103,7 +138,7 @@ func (c *cloudWatchExportStep) apply(rec []byte, out func([]byte), bad func(Reas
 	out(c.out)
 }
 
-func (c *cloudWatchExportStep) flush(func([]byte)) {}
+func (c *cloudWatchExportStep) flush(func([]byte), func(Reason, []byte)) {}
 
 // albFields are the fields of an Application Load Balancer access log
 // entry, in order, as AWS documents them
@@ -187,7 +222,7 @@ func (a *albStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) 
 	out(a.out)
 }
 
-func (a *albStep) flush(func([]byte)) {}
+func (a *albStep) flush(func([]byte), func(Reason, []byte)) {}
 
 // regexpStep reads a line by a regular expression's named groups.
 type regexpStep struct {
@@ -217,4 +252,4 @@ func (r *regexpStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte
 	out(r.out)
 }
 
-func (r *regexpStep) flush(func([]byte)) {}
+func (r *regexpStep) flush(func([]byte), func(Reason, []byte)) {}

@@ -11,11 +11,12 @@ import (
 // stepRunner is a Step with the state it keeps while reading one object.
 // apply passes each event the record rec gives to out, and each part of
 // rec it refuses, with the reason, to bad; both are called before apply
-// returns, with bytes valid only during the call. flush passes the events
-// the step still holds at the end of the object (joins not completed).
+// returns, with bytes valid only during the call. flush, at the end of the
+// object, reports what the step still holds (joins not completed) and
+// forgets it.
 type stepRunner interface {
 	apply(rec []byte, out func([]byte), bad func(Reason, []byte))
-	flush(out func([]byte))
+	flush(out func([]byte), bad func(Reason, []byte))
 }
 
 // newStepRunner returns the runner of s; maxRec bounds a joined record.
@@ -156,7 +157,13 @@ func appendMerged(dst []byte, child *fastjson.Object, childKey string, childRaw 
 	w.open(dst)
 	has := func(k []byte) bool { return child.Get(string(k)) != nil }
 	if child != nil {
-		child.Visit(w.member)
+		// The child's own @parent (an application's field of that name) is
+		// left out: @parent is always the wrapper's.
+		child.Visit(func(k []byte, v *fastjson.Value) {
+			if string(k) != parentKey {
+				w.member(k, v)
+			}
+		})
 	} else {
 		w.key([]byte(childKey))
 		w.b = append(w.b, childRaw...)
@@ -233,13 +240,23 @@ func (u *unwrapStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte
 		bad(ReasonBadShape, rec)
 		return
 	}
-	t := bytes.TrimLeft(content, " \t\r\n")
+	// Whitespace and byte-order marks (.NET writes one to stdout) before
+	// the document are not part of it.
+	t := content
+	for {
+		t = bytes.TrimLeft(t, " \t\r\n")
+		rest, found := bytes.CutPrefix(t, utf8BOM)
+		if !found {
+			break
+		}
+		t = rest
+	}
 	if len(t) == 0 || t[0] != '{' {
 		u.out = appendMerged(u.out[:0], nil, last, u.scratch, root, topKey(u.s.Path))
 		out(u.out)
 		return
 	}
-	child, ok := parseObject(&u.inner, content)
+	child, ok := parseObject(&u.inner, t)
 	if !ok {
 		bad(ReasonNotJSON, rec)
 		return
@@ -248,7 +265,7 @@ func (u *unwrapStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte
 	out(u.out)
 }
 
-func (u *unwrapStep) flush(func([]byte)) {}
+func (u *unwrapStep) flush(func([]byte), func(Reason, []byte)) {}
 
 // explodeStep makes each object of an array an event.
 type explodeStep struct {
@@ -287,7 +304,7 @@ func (e *explodeStep) apply(rec []byte, out func([]byte), bad func(Reason, []byt
 	}
 }
 
-func (e *explodeStep) flush(func([]byte)) {}
+func (e *explodeStep) flush(func([]byte), func(Reason, []byte)) {}
 
 // keepStep passes the events whose field holds a value.
 type keepStep struct {
@@ -316,7 +333,7 @@ func (k *keepStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte))
 	bad(ReasonFiltered, rec)
 }
 
-func (k *keepStep) flush(func([]byte)) {}
+func (k *keepStep) flush(func([]byte), func(Reason, []byte)) {}
 
 // attributesStep turns an OTLP key/value list into an object.
 type attributesStep struct {
@@ -348,7 +365,7 @@ func (a *attributesStep) apply(rec []byte, out func([]byte), bad func(Reason, []
 	out(a.out)
 }
 
-func (a *attributesStep) flush(func([]byte)) {}
+func (a *attributesStep) flush(func([]byte), func(Reason, []byte)) {}
 
 // appendReplaced appends o with the value at path replaced by what repl
 // appends for it (the first member of each name is the one followed, as
@@ -490,10 +507,19 @@ func isJSONNumber(s []byte) bool {
 	return scanNumber(s, 0) == len(s)
 }
 
+// maxJoins bounds the lines a join step holds open at once: the
+// runtimes write two streams (stdout, stderr); a part of a line of a
+// stream beyond that many is bad_shape.
+const maxJoins = 4
+
 // dockerJoinStep joins the entries of Docker's json-file driver that hold
 // the parts of one long line (16 KiB each; every part but the last lacks
 // the newline), per stream. The joined entry keeps the first part's other
 // fields (its time: when the line was started).
+//
+// A line whose parts exceed the record limit is one line_too_long; its
+// later parts are dropped up to its last. A line still open at the end of
+// the object is reported as partial_line (see ReasonPartialLine).
 type dockerJoinStep struct {
 	max           int
 	p             fastjson.Parser
@@ -503,8 +529,9 @@ type dockerJoinStep struct {
 }
 
 type dockerPending struct {
-	first []byte // the first part's entry
-	log   []byte // the parts so far
+	first   []byte // the first part's entry
+	log     []byte // the parts so far
+	discard bool   // over the limit (counted): drop the parts up to the last
 }
 
 func (j *dockerJoinStep) apply(rec []byte, out func([]byte), bad func(Reason, []byte)) {
@@ -530,19 +557,68 @@ func (j *dockerJoinStep) apply(rec []byte, out func([]byte), bad func(Reason, []
 		return
 	}
 	if pd == nil {
+		if len(j.pending) >= maxJoins {
+			bad(ReasonBadShape, rec)
+			return
+		}
 		pd = &dockerPending{first: slices.Clone(rec)}
 		j.pending[stream] = pd
 	}
-	pd.log = append(pd.log, content...)
-	if len(pd.log) > j.max {
+	if !pd.discard {
+		pd.log = append(pd.log, content...)
+		if len(pd.log) > j.max {
+			pd.discard, pd.log, pd.first = true, nil, nil
+			bad(ReasonLineTooLong, nil)
+		}
+	}
+	if whole {
 		delete(j.pending, stream)
-		bad(ReasonLineTooLong, nil)
+		if !pd.discard {
+			j.emit(pd, out)
+		}
+	}
+}
+
+// tooLong takes the end of an entry the reader skipped: Docker writes
+// "log" first, then "stream" and "time", so the tail tells its stream and
+// whether its log ended the line. The line it is part of is dropped up to
+// its last part (the skip counted the whole line once). When the tail does
+// not tell, every open line is dropped.
+func (j *dockerJoinStep) tooLong(_, tail []byte) {
+	stream, whole, ok := dockerTail(tail)
+	if !ok {
+		for _, pd := range j.pending {
+			pd.discard, pd.log, pd.first = true, nil, nil
+		}
 		return
 	}
 	if whole {
 		delete(j.pending, stream)
-		j.emit(pd, out)
+		return
 	}
+	if _, open := j.pending[stream]; open || len(j.pending) < maxJoins {
+		j.pending[stream] = &dockerPending{discard: true}
+	}
+}
+
+// dockerTail reads the stream of a json-file entry from its last bytes, and
+// whether its log ends with a newline.
+func dockerTail(tail []byte) (stream string, whole, ok bool) {
+	for _, s := range []string{"stdout", "stderr"} {
+		i := bytes.LastIndex(tail, []byte(`","stream":"`+s+`"`))
+		if i < 0 {
+			continue
+		}
+		// The log ends with the escape \n: an 'n' after an odd run of
+		// backslashes.
+		log := tail[:i]
+		n := 0
+		for len(log) >= 2+n && log[len(log)-2-n] == '\\' {
+			n++
+		}
+		return s, len(log) > 0 && log[len(log)-1] == 'n' && n%2 == 1, true
+	}
+	return "", false, false
 }
 
 // emit passes the first part's entry with the joined log.
@@ -557,9 +633,12 @@ func (j *dockerJoinStep) emit(pd *dockerPending, out func([]byte)) {
 	out(j.out)
 }
 
-func (j *dockerJoinStep) flush(out func([]byte)) {
+// flush reports the lines still open as partial_line.
+func (j *dockerJoinStep) flush(_ func([]byte), bad func(Reason, []byte)) {
 	for _, s := range slices.Sorted(maps.Keys(j.pending)) {
-		j.emit(j.pending[s], out)
+		if pd := j.pending[s]; !pd.discard {
+			bad(ReasonPartialLine, pd.first)
+		}
 	}
 	clear(j.pending)
 }
@@ -605,4 +684,4 @@ func (c *coalesceStep) apply(rec []byte, out func([]byte), bad func(Reason, []by
 	out(c.out)
 }
 
-func (c *coalesceStep) flush(func([]byte)) {}
+func (c *coalesceStep) flush(func([]byte), func(Reason, []byte)) {}

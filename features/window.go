@@ -159,11 +159,13 @@ type Counts struct {
 func (c *Counts) Aggregated() int64 { return c.Events - c.OutOfRange - c.TooManyPanes }
 
 // BadTotal returns the number of lines skipped as bad: every reason but
-// ReasonFiltered, which a pipeline's keep step leaves out on purpose.
+// ReasonFiltered (a pipeline's keep step leaves the line out on purpose)
+// and ReasonPartialLine (the part of a line at an object's end: the line is
+// counted where it ends).
 func (c *Counts) BadTotal() int64 {
 	var n int64
 	for r, v := range c.Bad {
-		if r != int(ReasonNone) && r != int(ReasonFiltered) {
+		if r != int(ReasonNone) && r != int(ReasonFiltered) && r != int(ReasonPartialLine) {
 			n += v
 		}
 	}

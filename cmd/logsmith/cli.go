@@ -254,18 +254,30 @@ var errHelp = flag.ErrHelp
 // parseConfig fills cfg from env, then from flags, and refuses values with
 // stray whitespace; the command validates the rest, so a bad setting is
 // reported before any I/O. Every error names the setting.
+//
+// A shape's preset fills the settings neither the environment nor a flag
+// gives, so a --shape flag is found first: the flags are parsed once to
+// read it, then everything again with the environment that names it.
 func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) error {
-	// A shape's preset fills the settings neither the environment nor a
-	// flag gives: it is read from the flags first.
-	if shape, ok := shapeFlag(args); ok {
-		env = maps.Clone(env)
-		if env == nil {
-			env = map[string]string{}
-		}
-		env[job.EnvPrefix+"SHAPE"] = shape
-	}
-	if err := job.ParseEnv(cfg, env); err != nil {
+	shape, set, err := parseFlags(cfg, cmd, args, env, stdout)
+	if err != nil || !set || shape == env[job.EnvPrefix+"SHAPE"] {
 		return err
+	}
+	env = maps.Clone(env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env[job.EnvPrefix+"SHAPE"] = shape
+	reflect.ValueOf(cfg).Elem().SetZero()
+	_, _, err = parseFlags(cfg, cmd, args, env, stdout)
+	return err
+}
+
+// parseFlags is one pass of parseConfig; it returns the --shape flag's
+// value and whether it was given.
+func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (shape string, shapeSet bool, err error) {
+	if err := job.ParseEnv(cfg, env); err != nil {
+		return "", false, err
 	}
 	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -279,39 +291,25 @@ func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdo
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(stdout, cmd, settings)
-			return errHelp
+			return "", false, errHelp
 		}
 		if badValue != nil {
-			return badValue
+			return "", false, badValue
 		}
-		return &job.ConfigError{Env: "flags", Err: err}
+		return "", false, &job.ConfigError{Env: "flags", Err: err}
 	}
 	if fs.NArg() > 0 {
-		return &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return "", false, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	return job.CheckWhitespace(cfg)
-}
-
-// shapeFlag returns the value of the last --shape flag in args, as the
-// flag package reads it (-shape or --shape, "=value" or the next argument).
-func shapeFlag(args []string) (string, bool) {
-	shape, found := "", false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") {
-			break // the flag package stops here too
-		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if name != "shape" {
-			continue
-		}
-		if !hasVal && i+1 < len(args) {
-			i++
-			val = args[i]
-		}
-		shape, found = val, true
+	if err := job.CheckWhitespace(cfg); err != nil {
+		return "", false, err
 	}
-	return shape, found
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "shape" {
+			shape, shapeSet = f.Value.String(), true
+		}
+	})
+	return shape, shapeSet, nil
 }
 
 func printHelp(w io.Writer, cmd string, settings []job.Setting) {
