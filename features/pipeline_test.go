@@ -535,7 +535,6 @@ func FuzzPipeline(f *testing.F) {
 	})
 }
 
-
 // TestDottedKeysBothPaths: a quoted key holding dots names that literal
 // key, on the flat scanner and on the full parser alike, at the top level
 // and nested; the same dots unquoted still mean nesting.
@@ -575,7 +574,9 @@ func TestDottedKeysBothPaths(t *testing.T) {
 // its tail, Docker), first, in the middle or last; the other stream's
 // line is untouched.
 func TestJoinsOverTheLimit(t *testing.T) {
-	cri := func(stream, tag, s string) string { return "2025-11-08T10:00:00Z " + stream + " " + tag + " " + s + "\n" }
+	cri := func(stream, tag, s string) string {
+		return "2025-11-08T10:00:00Z " + stream + " " + tag + " " + s + "\n"
+	}
 	dk := func(stream, s string) string {
 		return `{"log":"` + s + `","stream":"` + stream + `","time":"2025-11-08T10:00:00Z"}` + "\n"
 	}
