@@ -101,6 +101,15 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 	// A key listed under the prefix of hour 1 that goes on with a digit
 	// is hour 10's to 19's, not hour 1's (see endsUnpadded).
 	unpadded := IsTemplate(cfg.Input) && endsUnpadded(cfg.Input)
+	var near [2]map[string]bool // the URLs the runs of the dates either side list
+	if IsTemplate(cfg.Input) && res.Date != "" {
+		for k, d := range []time.Time{res.Day.AddDate(0, 0, -1), res.Day.AddDate(0, 0, 1)} {
+			near[k] = map[string]bool{}
+			for _, u := range inputURLs(cfg, res, d) {
+				near[k][u] = true
+			}
+		}
+	}
 	seen := map[string]bool{}
 	// The folders of a template usually share one S3 bucket: one client
 	// serves them all.
@@ -118,6 +127,10 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 			}
 			buckets[store] = b
 		}
+		listedNear := [2]bool{true, true} // an input without a template is every date's
+		if near[0] != nil {
+			listedNear = [2]bool{near[0][u], near[1][u]}
+		}
 		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
 			if loc.File && o.Key != loc.Prefix {
 				return nil // a.jsonl names that file, not a.jsonl.bak beside it
@@ -125,7 +138,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 			if unpadded && loc.Prefix != "" && len(o.Key) > len(loc.Prefix) && isDigit(o.Key[len(loc.Prefix)]) {
 				return nil // another folder's: listed under its own prefix if the date needs it
 			}
-			in := input{bucket: b, loc: loc, info: o}
+			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear}
 			url := in.url()
 			if seen[url] {
 				return nil

@@ -54,6 +54,7 @@ type Summary struct {
 	Rejects      string            `json:"rejects_file,omitempty"`
 	Retries      int64             `json:"retries"`
 	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see SkipHidden); not in the ledger
+	Neighbours   []NeighbourDate   `json:"neighbour_dates,omitempty"` // events of the dates either side of a dated run's (see NeighbourDate)
 }
 
 // Options carry what a run needs besides its config.
@@ -93,6 +94,9 @@ type objectResult struct {
 	bytesDecoded int64
 	damaged      *DamagedObject
 	rejects      []features.Reject
+	// unlisted counts the events of the dates before and after a dated
+	// run's that this unit held and that date's own run does not list.
+	unlisted [2]int64
 }
 
 // taskState is reused across tasks to keep buffers and decoders warm.
@@ -105,6 +109,10 @@ type input struct {
 	bucket *objio.Bucket
 	loc    Location
 	info   storage.ObjectInfo
+	// listedNear says whether the runs of the dates before and after a
+	// dated run's list this object too (a template's folder both read, or
+	// an input without a template): then their events in it are theirs.
+	listedNear [2]bool
 }
 
 // url names the object as the manifest records it: a URL that
@@ -147,6 +155,7 @@ type aggregate struct {
 	bytesDecoded int64
 	damaged      []DamagedObject
 	rejects      []features.Reject
+	unlisted     [2]int64 // see objectResult
 }
 
 // withDefaults fills the options a caller left unset: no logging, the
@@ -199,6 +208,7 @@ func (rs *runState) newPartial() *features.Partial {
 	}
 	if rs.res.Date != "" {
 		p.Restrict(rs.res.Day, rs.res.Day.AddDate(0, 0, 1).Add(reach))
+		p.Near(rs.res.Day.AddDate(0, 0, -1), rs.res.Day.AddDate(0, 0, 2))
 	}
 	return p
 }
@@ -338,6 +348,8 @@ func (rs *runState) collect(results []objectResult, total *features.Partial) *ag
 		agg.bytesRead += r.bytesRead
 		agg.bytesDecoded += r.bytesDecoded
 		agg.rejects = append(agg.rejects, r.rejects...)
+		agg.unlisted[0] += r.unlisted[0]
+		agg.unlisted[1] += r.unlisted[1]
 		if r.damaged != nil {
 			agg.damaged = append(agg.damaged, *r.damaged)
 			rs.log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
@@ -382,6 +394,7 @@ func (m *orderedMerge) add(i int, p *features.Partial) error {
 // commits each date partition.
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
 	rs.summarize(agg)
+	rs.checkNeighbours(&agg.partial.Counts, agg.unlisted)
 	if len(agg.rejects) > 0 {
 		key, err := writeRejects(ctx, rs.out, rs.res.Output, rs.res.Date, rs.runID, agg.rejects)
 		if err != nil {
@@ -676,6 +689,8 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 			p := r.partial
 			if r.damaged != nil && r.damaged.Rejected {
 				p = nil
+			} else {
+				r.unlisted = unlistedNear(u.in, &p.Counts)
 			}
 			r.partial = nil
 			return r, merged.add(i, p)

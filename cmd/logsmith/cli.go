@@ -224,6 +224,13 @@ func printSummary(w io.Writer, s *job.Summary) {
 	if s.OutOfRange > 0 {
 		fmt.Fprintf(tw, "out of range\t%d (events outside %s, not written)\n", s.OutOfRange, s.Date)
 	}
+	for _, n := range s.Neighbours {
+		note := ""
+		if n.NotListed != nil {
+			note = fmt.Sprintf(" (%d in objects its run does not list)", *n.NotListed)
+		}
+		fmt.Fprintf(tw, "  of %s\t%d%s\n", n.Date, n.Events, note)
+	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)
 	}
