@@ -19,10 +19,11 @@ import (
 // the field presence counts after the bad-line counts; UnmarshalPartial
 // refuses other versions. Version 4 counts presence in aggregated events
 // only (version 3 counted out-of-range events too, so a field seen only
-// outside the date looked present): the layout is version 3's.
-const PartialFormatVersion = 4
+// outside the date looked present): the layout is version 3's. Version 5
+// adds Counts.Before and Counts.After after Counts.TooManyPanes.
+const PartialFormatVersion = 5
 
-var partialMagic = []byte("LSPARTv4")
+var partialMagic = []byte("LSPARTv5")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted
@@ -34,7 +35,7 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	b = binary.AppendVarint(b, p.hi)
 	b = binary.AppendUvarint(b, uint64(p.maxGroups))
 	c := &p.Counts
-	for _, v := range []int64{c.Lines, c.Blank, c.Events, c.OutOfRange, c.Folded, c.TooManyPanes} {
+	for _, v := range []int64{c.Lines, c.Blank, c.Events, c.OutOfRange, c.Folded, c.TooManyPanes, c.Before, c.After} {
 		b = binary.AppendVarint(b, v)
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Bad)))
@@ -156,7 +157,7 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 	p := NewPartial(time.Duration(size), int(maxGroups))
 	p.lo, p.hi = lo, hi
 	c := &p.Counts
-	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded, &c.TooManyPanes} {
+	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded, &c.TooManyPanes, &c.Before, &c.After} {
 		*f = d.varint()
 	}
 	nr := d.uvarint(255)

@@ -13,6 +13,11 @@ import (
 func TestPartialRoundTrip(t *testing.T) {
 	build := func() []*Partial {
 		parts := []*Partial{NewPartial(5*time.Minute, 50), NewPartial(5*time.Minute, 50)}
+		// Out-of-range events on both sides, some near the range.
+		for _, p := range parts {
+			p.Restrict(time.Unix(0, day), time.Unix(0, day).Add(90*time.Minute))
+			p.Near(time.Unix(0, day).Add(-30*time.Minute), time.Unix(0, day).Add(100*time.Minute))
+		}
 		for i, e := range randomEvents(rand.New(rand.NewPCG(9, 9)), 5000) {
 			e.Group = []byte(EncodeGroup([]string{string(rune('a' + i%7))}))
 			e.Status, e.Bytes, e.HasBytes = int32(200+100*(i%4)), int64(i), true
@@ -50,6 +55,9 @@ func TestPartialRoundTrip(t *testing.T) {
 	got, _ := dec0.Table(Window{Size: 5 * time.Minute}, opt)
 	if !reflect.DeepEqual(got, want) || dec0.Counts != b[0].Counts {
 		t.Error("decoded partials give a different table")
+	}
+	if c := dec0.Counts; c.Before == 0 || c.After == 0 || c.Before+c.After >= c.OutOfRange {
+		t.Errorf("out of range %d, before %d, after %d: want some of each, and others farther", c.OutOfRange, c.Before, c.After)
 	}
 	for _, bad := range [][]byte{nil, []byte("LSPARTv2"), ea[:len(ea)/2], append(bytes.Clone(ea), 0)} {
 		if _, err := UnmarshalPartial(bad); err == nil {

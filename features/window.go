@@ -151,6 +151,10 @@ type Counts struct {
 	// Present counts, by bit of Event.Present, the aggregated events in
 	// which each configured field had a value; see Presence.
 	Present [64]int64
+	// Before and After count, of the OutOfRange events, those in the spans
+	// just before and just after the range (see Near): a dated run's
+	// events of the dates either side of its own.
+	Before, After int64
 }
 
 // Aggregated returns the events that went into the partial's panes: the
@@ -190,6 +194,8 @@ func (c *Counts) merge(o *Counts) {
 	c.OutOfRange += o.OutOfRange
 	c.Folded += o.Folded
 	c.TooManyPanes += o.TooManyPanes
+	c.Before += o.Before
+	c.After += o.After
 	for i := range c.Bad {
 		c.Bad[i] += o.Bad[i]
 	}
@@ -223,6 +229,9 @@ type Partial struct {
 	// lastFolded says lastGroup is beyond the cap and lastAcc is OtherGroup.
 	lastFolded bool
 	Counts     Counts
+	// Out-of-range events in [before, lo) and [hi, after) are also counted
+	// apart; see Near. Not encoded: a decoded partial is merged, not added to.
+	before, after int64
 }
 
 // NewPartial returns an empty partial with panes of the given length,
@@ -238,7 +247,8 @@ func NewPartial(paneSize time.Duration, maxGroups int) *Partial {
 	if maxGroups <= 0 {
 		maxGroups = DefaultMaxGroups
 	}
-	return &Partial{size: int64(paneSize), lo: math.MinInt64, hi: math.MaxInt64, maxGroups: maxGroups, panes: map[int64]*pane{}}
+	return &Partial{size: int64(paneSize), lo: math.MinInt64, hi: math.MaxInt64, before: math.MaxInt64, after: math.MinInt64,
+		maxGroups: maxGroups, panes: map[int64]*pane{}}
 }
 
 // LimitPanes caps the panes p holds: events that would open a pane beyond
@@ -251,6 +261,14 @@ func (p *Partial) LimitPanes(n int) { p.maxPanes = n }
 // in Counts.OutOfRange. Call it before adding events.
 func (p *Partial) Restrict(from, to time.Time) {
 	p.lo, p.hi = from.UnixNano(), to.UnixNano()
+}
+
+// Near makes p count apart, among the events outside the range Restrict
+// set, those in [before, from) in Counts.Before and those in [to, after)
+// in Counts.After: a dated run's events of the previous and the next
+// date. Call it before adding events.
+func (p *Partial) Near(before, after time.Time) {
+	p.before, p.after = before.UnixNano(), after.UnixNano()
 }
 
 // Pane returns the pane length of p.
@@ -284,6 +302,13 @@ func otherRow(dims int) []string {
 func (p *Partial) Add(e *Event) {
 	if e.Time < p.lo || e.Time >= p.hi {
 		p.Counts.OutOfRange++
+		if e.Time < p.lo {
+			if e.Time >= p.before {
+				p.Counts.Before++
+			}
+		} else if e.Time < p.after {
+			p.Counts.After++
+		}
 		return
 	}
 	k := floorTo(e.Time, p.size)

@@ -335,3 +335,43 @@ func TestWindowNamesParseBack(t *testing.T) {
 		}
 	}
 }
+
+// Near counts the out-of-range events of the spans either side of the
+// range apart, each bound where it says: [before, from) and [to, after).
+func TestNearCountsTheNeighbouringSpans(t *testing.T) {
+	d := time.Unix(0, day).UTC()
+	from, to := d, d.Add(24*time.Hour+55*time.Minute) // a date and a sliding window's reach
+	p := NewPartial(5*time.Minute, 0)
+	p.Restrict(from, to)
+	p.Near(d.Add(-24*time.Hour), d.Add(48*time.Hour))
+	for _, at := range []struct {
+		t    time.Time
+		want string
+	}{
+		{d.Add(-24*time.Hour - 1), "far"}, {d.Add(-24 * time.Hour), "before"}, {d.Add(-1), "before"},
+		{d, "in"}, {to.Add(-1), "in"}, {to, "after"}, {d.Add(48*time.Hour - 1), "after"}, {d.Add(48 * time.Hour), "far"},
+	} {
+		c := p.Counts
+		p.Add(&Event{Time: at.t.UnixNano()})
+		got := "far"
+		switch {
+		case p.Counts.OutOfRange == c.OutOfRange:
+			got = "in"
+		case p.Counts.Before > c.Before:
+			got = "before"
+		case p.Counts.After > c.After:
+			got = "after"
+		}
+		if got != at.want {
+			t.Errorf("event at %v counted %s, want %s", at.t, got, at.want)
+		}
+	}
+	// Without Near nothing is counted apart.
+	q := NewPartial(5*time.Minute, 0)
+	q.Restrict(from, to)
+	q.Add(&Event{Time: d.Add(-time.Minute).UnixNano()})
+	q.Add(&Event{Time: to.UnixNano()})
+	if q.Counts.OutOfRange != 2 || q.Counts.Before != 0 || q.Counts.After != 0 {
+		t.Errorf("without Near: %+v", q.Counts)
+	}
+}

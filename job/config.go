@@ -41,8 +41,42 @@ type S3Settings struct {
 
 // InputSettings say what is read. They shape the output: they are part of the config hash.
 type InputSettings struct {
-	Input     string `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin; may hold {yyyy} {mm} {dd} {date}"`
+	Input     string `env:"INPUT" flag:"input" desc:"input URL: s3://bucket/prefix, file:///dir, a local path, or - for stdin; may hold {yyyy} {mm} {m} {dd} {d} {hh} {h} {date} (see docs/input.md, Templates)"`
 	WidenDays int    `env:"WIDEN_DAYS" flag:"widen-days" desc:"also read the templated inputs of this many days before and after --date (for logs straddling midnight)"`
+	// The settings below came after the config hash was pinned: each is
+	// hashed only away from its default (see ConfigSnapshot).
+	InputZone     string `env:"INPUT_ZONE" flag:"input-zone" desc:"IANA zone (e.g. America/New_York) the templated input's folders are named in; default UTC" hash:"unless-default"`
+	InputLateness string `env:"INPUT_LATENESS" envDefault:"auto" flag:"input-lateness" desc:"how long after the end of its date an event may still arrive, i.e. be filed in a folder of the templated input: a duration (0 to 168h), or auto: 1h for an hourly template ({hh} or {h}), 0 for a daily one" hash:"unless-default"`
+	ReadHidden    bool   `env:"READ_HIDDEN" flag:"read-hidden" desc:"also read the objects skipped by default: a name below the input prefix starting with _ or . (_SUCCESS, _temporary/, .DS_Store), and *.crc checksum files" hash:"unless-default"`
+}
+
+// autoLateness is the lateness of --input-lateness auto for an hourly
+// template: Firehose delivers a buffer at most 900 s after its first
+// record, Fluent Bit's S3 output uploads after upload_timeout (10 min by
+// default), Vector's after its batch timeout (5 min): an hour covers each
+// with room for a retried upload.
+const autoLateness = time.Hour
+
+// maxLateness bounds --input-lateness: a week, as --widen-days.
+const maxLateness = 7 * 24 * time.Hour
+
+// lateness returns the parsed --input-lateness; auto is autoLateness for
+// an hourly template, 0 for a daily one.
+func (c *InputSettings) lateness() (time.Duration, error) {
+	if c.InputLateness == "auto" {
+		if hourly(c.Input) {
+			return autoLateness, nil
+		}
+		return 0, nil
+	}
+	d, err := time.ParseDuration(c.InputLateness)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a duration such as 1h or 15m, or auto", c.InputLateness)
+	}
+	if d < 0 || d > maxLateness {
+		return 0, fmt.Errorf("%q: want 0 to %v", c.InputLateness, maxLateness)
+	}
+	return d, nil
 }
 
 func (InputSettings) shapesOutput() {}
@@ -71,9 +105,9 @@ func (TableSettings) shapesOutput() {}
 
 // DecodeSettings say how a line is read and what counts as bad input. They shape the output: they are part of the config hash.
 type DecodeSettings struct {
-	Shape           string  `env:"SHAPE" hash:"omitempty" flag:"shape" desc:"a named log shape (docker, cri, cloudwatch-export, cloudwatch-subscription, firehose, cloudtrail, otlp-json, pino, bunyan, gcp, ecs, journald, alb): defaults for the pipeline and fields below, which any setting given overrides; --help lists what each sets"`
-	Pipeline        string  `env:"PIPELINE" hash:"omitempty" flag:"pipeline" desc:"how bytes become events: steps separated by |, e.g. 'json-stream | explode:Records' (docs/input.md, Log shapes); empty: one JSON object per line"`
-	PrefixRegexp    string  `env:"PREFIX_REGEXP" hash:"omitempty" flag:"prefix-regexp" desc:"Go regexp of the pipeline's regexp step: its named groups become fields, (?P<payload>...) the message"`
+	Shape           string  `env:"SHAPE" hash:"unless-default" flag:"shape" desc:"a named log shape (docker, cri, cloudwatch-export, cloudwatch-subscription, firehose, cloudtrail, otlp-json, pino, bunyan, gcp, ecs, journald, alb): defaults for the pipeline and fields below, which any setting given overrides; --help lists what each sets"`
+	Pipeline        string  `env:"PIPELINE" hash:"unless-default" flag:"pipeline" desc:"how bytes become events: steps separated by |, e.g. 'json-stream | explode:Records' (docs/input.md, Log shapes); empty: one JSON object per line"`
+	PrefixRegexp    string  `env:"PREFIX_REGEXP" hash:"unless-default" flag:"prefix-regexp" desc:"Go regexp of the pipeline's regexp step: its named groups become fields, (?P<payload>...) the message"`
 	MaxLineBytes    int     `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
 	TimestampField  string  `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
@@ -386,6 +420,23 @@ func (c *Config) Validate() error {
 	if c.WidenDays > 0 && !IsTemplate(c.Input) {
 		return bad("WidenDays", "needs a templated --input")
 	}
+	if IsTemplate(c.Input) {
+		if err := checkTemplate(c.Input); err != nil {
+			return bad("Input", "%q: %v", c.Input, err)
+		}
+	}
+	if _, err := features.LoadZone(c.InputZone); err != nil {
+		return bad("InputZone", "%v", err)
+	}
+	if c.InputZone != "" && !IsTemplate(c.Input) {
+		return bad("InputZone", "needs a templated --input: it says how the template's folders are named")
+	}
+	if _, err := c.lateness(); err != nil {
+		return bad("InputLateness", "%v", err)
+	}
+	if c.InputLateness != "auto" && !IsTemplate(c.Input) {
+		return bad("InputLateness", "needs a templated --input: without one every object under the input is read")
+	}
 	if c.RunID != "" && !validRunID(c.RunID) {
 		return bad("RunID", "%q: want 1-64 letters, digits, '-', '_' or '.'", c.RunID)
 	}
@@ -592,11 +643,20 @@ type Setting struct {
 	// RedactURL: the value is a URL whose password is masked when shown.
 	RedactURL bool
 	Hash      bool // part of the config hash: changes the output
-	// HashOmitEmpty: hashed only when not empty (tag hash:"omitempty"), so
-	// that adding a setting does not change the hash of the configs that
-	// leave it unset.
-	HashOmitEmpty bool
-	Value         reflect.Value // addressable field
+	// HashUnlessDefault: a Hash setting that enters the hash only when it
+	// is not at its default (the struct tag hash:"unless-default"), so that
+	// adding it left the hash of every existing config as it was.
+	HashUnlessDefault bool
+	Default           string        // the envDefault tag: the value when unset
+	Value             reflect.Value // addressable field
+}
+
+// AtDefault reports whether the setting holds its default value.
+func (s Setting) AtDefault() bool {
+	if s.Default == "" {
+		return s.Value.IsZero()
+	}
+	return s.FormatValue() == s.Default
 }
 
 // Settings lists the settings of a config struct pointer such as *Config,
@@ -623,15 +683,16 @@ func Settings(cfg any) []Setting {
 				continue
 			}
 			out = append(out, Setting{
-				Field:         fieldPrefix + f.Name,
-				Env:           envPrefix + strings.Split(name, ",")[0],
-				Flag:          f.Tag.Get("flag"),
-				Desc:          f.Tag.Get("desc"),
-				Secret:        f.Tag.Get("secret") == "true",
-				RedactURL:     f.Tag.Get("secret") == "url",
-				Hash:          shaping && f.Tag.Get("secret") != "true",
-				HashOmitEmpty: f.Tag.Get("hash") == "omitempty",
-				Value:         v.Field(i),
+				Field:             fieldPrefix + f.Name,
+				Env:               envPrefix + strings.Split(name, ",")[0],
+				Flag:              f.Tag.Get("flag"),
+				Desc:              f.Tag.Get("desc"),
+				Secret:            f.Tag.Get("secret") == "true",
+				RedactURL:         f.Tag.Get("secret") == "url",
+				Hash:              shaping && f.Tag.Get("secret") != "true",
+				HashUnlessDefault: f.Tag.Get("hash") == "unless-default",
+				Default:           f.Tag.Get("envDefault"),
+				Value:             v.Field(i),
 			})
 		}
 	}

@@ -3,32 +3,8 @@ package job
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"strings"
 	"time"
 )
-
-// Placeholders an input template may hold; each is replaced by the UTC date.
-var placeholders = []string{"{yyyy}", "{mm}", "{dd}", "{date}"}
-
-// IsTemplate reports whether an input URL holds date placeholders.
-func IsTemplate(input string) bool {
-	for _, p := range placeholders {
-		if strings.Contains(input, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// ExpandTemplate replaces {yyyy}, {mm}, {dd} and {date} (YYYY-MM-DD) with d.
-func ExpandTemplate(input string, d time.Time) string {
-	return strings.NewReplacer(
-		"{yyyy}", d.Format("2006"),
-		"{mm}", d.Format("01"),
-		"{dd}", d.Format("02"),
-		"{date}", d.Format(time.DateOnly),
-	).Replace(input)
-}
 
 // targetDate resolves the date a run computes: --date, --from plus the
 // completion index, yesterday (UTC) for a template, or "" for every date.

@@ -156,12 +156,7 @@ type keySpace struct {
 // read: everything under the part of the URL before the first placeholder.
 // ok is false for standard input or a URL that does not parse.
 func inputSpace(input string) (keySpace, bool) {
-	fixed, templated := input, false
-	for _, p := range placeholders {
-		if i := strings.Index(fixed, p); i >= 0 {
-			fixed, templated = fixed[:i], true
-		}
-	}
+	fixed, templated := templateFixed(input), IsTemplate(input)
 	if fixed == "" {
 		fixed = "./" // a relative template starting with a placeholder
 	}

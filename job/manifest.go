@@ -19,7 +19,12 @@ type DamagedObject = table.DamagedObject
 
 // ConfigSnapshot returns the run's settings with secrets removed, and the
 // hash of the settings that shape the output: those of cfg.Shape(), with
-// the schema version.
+// the schema version. A setting tagged hash:"unless-default" is hashed only
+// away from its default: it was added after the hash was pinned, so the
+// hash of a config that leaves it alone did not change, nor did
+// --skip-committed recompute every date. Its default reads what runs read
+// before it existed, or a date's input ledger shows the difference (a
+// hidden object no longer read), which recomputes that date.
 func ConfigSnapshot(cfg *Config) (map[string]string, string) {
 	snap := map[string]string{}
 	for _, s := range Settings(cfg) {
@@ -30,8 +35,8 @@ func ConfigSnapshot(cfg *Config) (map[string]string, string) {
 	h := sha256.New()
 	shape := cfg.Shape()
 	for _, s := range Settings(&shape) {
-		if s.HashOmitEmpty && s.FormatValue() == "" {
-			continue
+		if s.HashUnlessDefault && s.AtDefault() {
+			continue // added later; its default reads as runs did before
 		}
 		fmt.Fprintf(h, "%s=%q\n", s.Env, s.FormatValue())
 	}

@@ -62,6 +62,9 @@ type Plan struct {
 	Input   string `json:"input"`
 	Objects int    `json:"objects"`
 	Bytes   int64  `json:"bytes"` // as stored (compressed)
+	// Skipped counts the objects listed and not read, by reason (see
+	// SkipHidden): a run skips the same.
+	Skipped map[string]int64 `json:"skipped_objects,omitempty"`
 	// EstimatedUncompressedBytes is the input's decompressed size: exact
 	// for plain objects and for compressed objects read whole, else
 	// estimated; see UncompressedEstimate.
@@ -146,12 +149,16 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if p.RunID == "" {
 		p.RunID = newRunID(now)
 	}
-	inputs, err := resolveInputs(ctx, &cfg.Config, p.Date, opts.Retries, nil)
+	listed, err := resolveInputs(ctx, &cfg.Config, res, opts.Retries, nil, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
+	inputs := listed.inputs
 	if len(inputs) == 0 {
-		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, res.Day))}
+		return nil, listed.noInputs()
+	}
+	if len(listed.skipped) > 0 {
+		p.Skipped = listed.skipped
 	}
 	retry := cfg.policy(opts.Retries)
 	units, err := planUnits(ctx, inputs, cfg.splitBytes(), retry)

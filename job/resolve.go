@@ -29,6 +29,11 @@ type Resolved struct {
 	Shard, Shards int
 	// Workers is the resolved worker count.
 	Workers int
+	// InputZone is the zone a template's folders are named in (UTC by
+	// default); Lateness how long after its date's end an event may be
+	// filed (--input-lateness, auto resolved by the template's folders).
+	InputZone *time.Location
+	Lateness  time.Duration
 }
 
 // Sharded reports whether the run computes one shard of several.
@@ -46,6 +51,10 @@ func (c *Config) Resolve(now time.Time) (*Resolved, error) {
 	r.Input, _ = ParseLocation(c.Input)
 	r.Output, _ = ParseLocation(c.Output)
 	r.Windows, _ = c.Windows()
+	r.Lateness, _ = c.lateness()
+	if r.InputZone, _ = features.LoadZone(c.InputZone); r.InputZone == nil {
+		r.InputZone = time.UTC
+	}
 	if i, n, ok := c.shard(); ok {
 		r.Shard, r.Shards = i, n
 	}

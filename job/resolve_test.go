@@ -18,6 +18,7 @@ import (
 func TestResolveNamesEveryBadSetting(t *testing.T) {
 	d := t.TempDir()
 	in, out := filepath.Join(d, "logs"), filepath.Join(d, "out")
+	tmpl := func(rest string) string { return in + "/" + rest }
 	cases := []struct {
 		env  map[string]string
 		bad  string // the env variable named
@@ -35,6 +36,17 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		{map[string]string{"DATE": "2025-01-01", "FROM": "2025-01-01"}, "FROM", "not both"},
 		{map[string]string{"WIDEN_DAYS": "8"}, "WIDEN_DAYS", "0 to 7"},
 		{map[string]string{"WIDEN_DAYS": "1"}, "WIDEN_DAYS", "templated"},
+		{map[string]string{"INPUT": tmpl("{yyyy}/{mm}/{d}{h}/")}, "INPUT", "unpadded"},
+		{map[string]string{"INPUT": tmpl("{yyyy}/{m}1/")}, "INPUT", "unpadded"},
+		{map[string]string{"INPUT": tmpl("{yyyy}/{mm}/{hh}/")}, "INPUT", "needs a day"},
+		{map[string]string{"INPUT": tmpl("{date}/"), "INPUT_ZONE": "Mars/Olympus"}, "INPUT_ZONE", "IANA"},
+		{map[string]string{"INPUT": tmpl("{date}/"), "INPUT_ZONE": "Local"}, "INPUT_ZONE", "host's zone"},
+		{map[string]string{"INPUT_ZONE": "America/New_York"}, "INPUT_ZONE", "templated"},
+		{map[string]string{"INPUT": tmpl("{date}/"), "INPUT_LATENESS": "soon"}, "INPUT_LATENESS", "duration"},
+		{map[string]string{"INPUT": tmpl("{date}/"), "INPUT_LATENESS": "-1m"}, "INPUT_LATENESS", "0 to 168h"},
+		{map[string]string{"INPUT": tmpl("{date}/"), "INPUT_LATENESS": "169h"}, "INPUT_LATENESS", "0 to 168h"},
+		{map[string]string{"INPUT_LATENESS": "1h"}, "INPUT_LATENESS", "templated"},
+		{map[string]string{"READ_HIDDEN": "maybe"}, "READ_HIDDEN", "maybe"},
 		{map[string]string{"RUN_ID": "a/b"}, "RUN_ID", "letters"},
 		{map[string]string{"SHARD": "2/2", "RUN_ID": "r", "DATE": "2025-01-01"}, "SHARD", "i/n"},
 		{map[string]string{"SHARD": "0/2", "DATE": "2025-01-01"}, "RUN_ID", "required with --shard"},
@@ -169,6 +181,42 @@ func TestResolveParsesOnce(t *testing.T) {
 	}
 	if r.Output.Scheme != "s3" || r.Output.Bucket != "feat" || r.Output.Prefix != "out" {
 		t.Errorf("output %+v", r.Output)
+	}
+}
+
+// The lateness and the folders' zone are resolved once: auto by the
+// template's folders.
+func TestResolveInputFolders(t *testing.T) {
+	for _, tc := range []struct {
+		input, lateness, zone string
+		want                  time.Duration
+		wantZone              string
+	}{
+		{"s3://logs/{yyyy}/{mm}/{dd}/{hh}/", "", "", time.Hour, "UTC"},
+		{"s3://logs/{date}/h={h}/", "", "", time.Hour, "UTC"},
+		{"s3://logs/{yyyy}/{mm}/{dd}/", "", "America/New_York", 0, "America/New_York"},
+		{"s3://logs/{date}/", "15m", "Asia/Kolkata", 15 * time.Minute, "Asia/Kolkata"},
+		{"s3://logs/{date}/{hh}/", "0", "", 0, "UTC"},
+		{"s3://logs/app/", "", "", 0, "UTC"},
+	} {
+		env := map[string]string{"LOGSMITH_INPUT": tc.input, "LOGSMITH_OUTPUT": "s3://feat/out", "LOGSMITH_DATE": "2025-11-08"}
+		if tc.lateness != "" {
+			env["LOGSMITH_INPUT_LATENESS"] = tc.lateness
+		}
+		if tc.zone != "" {
+			env["LOGSMITH_INPUT_ZONE"] = tc.zone
+		}
+		var c Config
+		if err := ParseEnv(&c, env); err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Resolve(time.Now())
+		if err != nil {
+			t.Fatalf("%v: %v", tc, err)
+		}
+		if r.Lateness != tc.want || r.InputZone.String() != tc.wantZone {
+			t.Errorf("%v: lateness %v zone %v, want %v %s", tc, r.Lateness, r.InputZone, tc.want, tc.wantZone)
+		}
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +53,8 @@ type Summary struct {
 	Damaged      []DamagedObject   `json:"damaged_objects"`
 	Rejects      string            `json:"rejects_file,omitempty"`
 	Retries      int64             `json:"retries"`
+	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see SkipHidden); not in the ledger
+	Neighbours   []NeighbourDate   `json:"neighbour_dates,omitempty"` // events of the dates either side of a dated run's (see NeighbourDate)
 }
 
 // Options carry what a run needs besides its config.
@@ -93,6 +94,9 @@ type objectResult struct {
 	bytesDecoded int64
 	damaged      *DamagedObject
 	rejects      []features.Reject
+	// unlisted counts the events of the dates before and after a dated
+	// run's that this unit held and that date's own run does not list.
+	unlisted [2]int64
 }
 
 // taskState is reused across tasks to keep buffers and decoders warm.
@@ -105,6 +109,10 @@ type input struct {
 	bucket *objio.Bucket
 	loc    Location
 	info   storage.ObjectInfo
+	// listedNear says whether the runs of the dates before and after a
+	// dated run's list this object too (a template's folder both read, or
+	// an input without a template): then their events in it are theirs.
+	listedNear [2]bool
 }
 
 // url names the object as the manifest records it: a URL that
@@ -147,6 +155,7 @@ type aggregate struct {
 	bytesDecoded int64
 	damaged      []DamagedObject
 	rejects      []features.Reject
+	unlisted     [2]int64 // see objectResult
 }
 
 // withDefaults fills the options a caller left unset: no logging, the
@@ -199,6 +208,7 @@ func (rs *runState) newPartial() *features.Partial {
 	}
 	if rs.res.Date != "" {
 		p.Restrict(rs.res.Day, rs.res.Day.AddDate(0, 0, 1).Add(reach))
+		p.Near(rs.res.Day.AddDate(0, 0, -1), rs.res.Day.AddDate(0, 0, 2))
 	}
 	return p
 }
@@ -238,17 +248,21 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := resolveInputs(ctx, &cfg, rs.res.Date, opts.Retries, opts.Stdin)
+	listed, err := resolveInputs(ctx, &cfg, rs.res, opts.Retries, opts.Stdin, log)
 	if err != nil {
 		return nil, err
 	}
 	if opts.AfterList != nil {
 		opts.AfterList(ctx)
 	}
+	inputs := listed.inputs
 	sum.Objects = len(inputs)
+	if len(listed.skipped) > 0 {
+		sum.Skipped = listed.skipped
+	}
 	if len(inputs) == 0 {
 		// Committing an empty table would hide missing upstream logs.
-		return nil, &kindError{KindStorage, fmt.Errorf("no input objects under %s", ExpandTemplate(cfg.Input, rs.res.Day))}
+		return nil, listed.noInputs()
 	}
 	rs.manifestInputs = []ManifestInput{}
 	for _, in := range inputs {
@@ -334,6 +348,8 @@ func (rs *runState) collect(results []objectResult, total *features.Partial) *ag
 		agg.bytesRead += r.bytesRead
 		agg.bytesDecoded += r.bytesDecoded
 		agg.rejects = append(agg.rejects, r.rejects...)
+		agg.unlisted[0] += r.unlisted[0]
+		agg.unlisted[1] += r.unlisted[1]
 		if r.damaged != nil {
 			agg.damaged = append(agg.damaged, *r.damaged)
 			rs.log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
@@ -378,6 +394,7 @@ func (m *orderedMerge) add(i int, p *features.Partial) error {
 // commits each date partition.
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
 	rs.summarize(agg)
+	rs.checkNeighbours(&agg.partial.Counts, agg.unlisted)
 	if len(agg.rejects) > 0 {
 		key, err := writeRejects(ctx, rs.out, rs.res.Output, rs.res.Date, rs.runID, agg.rejects)
 		if err != nil {
@@ -495,7 +512,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				SchemaVersion: SchemaVersion, Window: w.String(),
 				Schema: cols.Schema(), Date: d, RunID: rs.runID,
 				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]), PartitionEvents: requests(byDate[d]),
-				Inputs: rs.manifestInputs, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
+				Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
 				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
 				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
 			}
@@ -599,57 +616,6 @@ func splitByDate(rows []features.Row) map[string][]features.Row {
 	return m
 }
 
-// resolveInputs lists the objects to read: under the input prefix, or for a
-// template under each expanded prefix of the date and its widened days.
-func resolveInputs(ctx context.Context, cfg *Config, date string, retries *atomic.Int64, stdin io.Reader) ([]input, error) {
-	if cfg.Input == "-" {
-		return []input{stdinInput(stdin, cfg.policy(retries))}, nil
-	}
-	urls := []string{cfg.Input}
-	if IsTemplate(cfg.Input) {
-		d, _ := time.Parse(time.DateOnly, date)
-		urls = urls[:0]
-		for k := -cfg.WidenDays; k <= cfg.WidenDays; k++ {
-			urls = append(urls, ExpandTemplate(cfg.Input, d.AddDate(0, 0, k)))
-		}
-	}
-	var inputs []input
-	seen := map[string]bool{}
-	// The days of a widened template usually share one S3 bucket: one
-	// client serves them all.
-	buckets := map[string]*objio.Bucket{}
-	for _, u := range urls {
-		loc, err := ParseLocation(u)
-		if err != nil {
-			return nil, settingError(cfg, "Input", err)
-		}
-		store := loc.Scheme + "\x00" + loc.Bucket + "\x00" + loc.Dir
-		b := buckets[store]
-		if b == nil {
-			if b, err = OpenInput(loc, cfg.S3, cfg.policy(retries)); err != nil {
-				return nil, err
-			}
-			buckets[store] = b
-		}
-		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
-			in := input{bucket: b, loc: loc, info: o}
-			if loc.File && o.Key != loc.Prefix {
-				return nil // a.jsonl names that file, not a.jsonl.bak beside it
-			}
-			if !seen[in.url()] {
-				seen[in.url()] = true
-				inputs = append(inputs, in)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
-		}
-	}
-	slices.SortFunc(inputs, func(a, b input) int { return strings.Compare(a.url(), b.url()) })
-	return inputs, nil
-}
-
 // storageErr marks err as a storage failure: access refused (KindAccess) or
 // anything else the store did (KindStorage). Cancellation stays as it is.
 func storageErr(err error) error {
@@ -723,6 +689,8 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 			p := r.partial
 			if r.damaged != nil && r.damaged.Rejected {
 				p = nil
+			} else {
+				r.unlisted = unlistedNear(u.in, &p.Counts)
 			}
 			r.partial = nil
 			return r, merged.add(i, p)

@@ -25,7 +25,7 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 		RunID: rs.runID, Date: rs.res.Date, Shard: i, Shards: n,
 		ConfigHash: rs.configHash, Version: rs.opts.Version, Inputs: rs.manifestInputs,
 		BytesRead: agg.bytesRead, BytesDecoded: agg.bytesDecoded, Damaged: agg.damaged, Rejects: agg.rejects,
-		Heads: rs.heads,
+		Skipped: rs.sum.Skipped, Unlisted: agg.unlisted, Heads: rs.heads,
 	}
 	for _, u := range all {
 		h.Units = append(h.Units, u.shardID())
@@ -81,7 +81,13 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	prefix := rs.output().PartialsPrefix(rs.res.Date, rs.runID)
 	var objs []storage.ObjectInfo
-	err = rs.out.List(ctx, prefix, func(o storage.ObjectInfo) error { objs = append(objs, o); return nil })
+	err = rs.out.List(ctx, prefix, func(o storage.ObjectInfo) error {
+		if o.Size == 0 && strings.HasSuffix(o.Key, "/") {
+			return nil // a folder marker a console made: no shard
+		}
+		objs = append(objs, o)
+		return nil
+	})
 	if err != nil {
 		return nil, storageErr(fmt.Errorf("list shards: %w", err))
 	}
@@ -145,13 +151,13 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, mergeErr("%s was computed with another config (hash %s, merge has %s)", o.Key, h.ConfigHash, rs.configHash)
 		}
 		if units == nil {
-			units, rs.manifestInputs, rs.heads = h.Units, h.Inputs, h.Heads
+			units, rs.manifestInputs, rs.heads, rs.sum.Skipped = h.Units, h.Inputs, h.Heads, h.Skipped
 			for key := range h.Heads {
 				if strings.HasPrefix(key, "iceberg:") != cfg.Iceberg() {
 					return nil, mergeErr("%s was computed for --table-format %s, the merge has %s", o.Key, otherFormat(cfg.TableFormat), cfg.TableFormat)
 				}
 			}
-		} else if !slices.Equal(units, h.Units) || !slices.Equal(rs.manifestInputs, h.Inputs) {
+		} else if !slices.Equal(units, h.Units) || !slices.Equal(rs.manifestInputs, h.Inputs) || !maps.Equal(rs.sum.Skipped, h.Skipped) {
 			return nil, mergeErr("%s saw a different input listing than shard 0 (a stale shard: rerun it)", o.Key)
 		} else if !sameHeads(rs.heads, h.Heads) {
 			// A run committed the date while the shards started: the
@@ -164,6 +170,8 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		agg.bytesDecoded += h.BytesDecoded
 		agg.damaged = append(agg.damaged, h.Damaged...)
 		agg.rejects = append(agg.rejects, h.Rejects...)
+		agg.unlisted[0] += h.Unlisted[0]
+		agg.unlisted[1] += h.Unlisted[1]
 		if err := agg.partial.Merge(p); err != nil {
 			return nil, mergeErr("%s: %v", o.Key, err)
 		}

@@ -214,7 +214,9 @@ func badSegments(key string) bool {
 }
 
 // List calls fn for each object whose key starts with prefix, in key order.
-// It stops at and returns the first error from fn.
+// It stops at and returns the first error from fn. A key ending in '/' is
+// an object like any other: an empty one is usually a folder marker a
+// console made, and one with bytes holds data; the caller decides.
 func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
 	if err := checkS3Key("list", s.bucket, prefix); err != nil {
 		return err
@@ -224,9 +226,6 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error)
 	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if o.Err != nil {
 			return fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, s3Error(o.Err))
-		}
-		if strings.HasSuffix(o.Key, "/") { // folder markers made by consoles
-			continue
 		}
 		if err := fn(ObjectInfo{Key: o.Key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified}); err != nil {
 			return err

@@ -65,6 +65,10 @@ type Manifest struct {
 	Supersedes string `json:"supersedes,omitempty"`
 	// Previous, in a claim, is the commit still in force (nil if none).
 	Previous *Manifest `json:"previous,omitempty"`
+	// SkippedObjects counts, by reason, the objects listed under the input
+	// and not read (hidden, checksum, folder_marker): they are in no
+	// ledger, so that one appearing or going does not make a commit stale.
+	SkippedObjects map[string]int64 `json:"skipped_objects,omitempty"`
 }
 
 // File is one data object of a partition.

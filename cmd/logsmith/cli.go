@@ -192,12 +192,24 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	return nil
 }
 
+// skippedNote renders the objects a listing skipped, by reason, or "".
+func skippedNote(skipped map[string]int64) string {
+	if len(skipped) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, r := range slices.Sorted(maps.Keys(skipped)) {
+		parts = append(parts, fmt.Sprintf("%s %d", r, skipped[r]))
+	}
+	return " (skipped, not read: " + strings.Join(parts, ", ") + ")"
+}
+
 func printSummary(w io.Writer, s *job.Summary) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "run\t%s\n", s.RunID)
 	fmt.Fprintf(tw, "input\t%s\n", s.Input)
 	fmt.Fprintf(tw, "output\t%s\n", s.Output)
-	fmt.Fprintf(tw, "objects\t%d\n", s.Objects)
+	fmt.Fprintf(tw, "objects\t%d%s\n", s.Objects, skippedNote(s.Skipped))
 	fmt.Fprintf(tw, "bytes read\t%d (%d decompressed)\n", s.BytesRead, s.BytesDecoded)
 	fmt.Fprintf(tw, "lines\t%d (%d blank ignored)\n", s.Lines, s.BlankLines)
 	fmt.Fprintf(tw, "bad lines\t%d\n", s.BadLines)
@@ -211,6 +223,13 @@ func printSummary(w io.Writer, s *job.Summary) {
 	}
 	if s.OutOfRange > 0 {
 		fmt.Fprintf(tw, "out of range\t%d (events outside %s, not written)\n", s.OutOfRange, s.Date)
+	}
+	for _, n := range s.Neighbours {
+		note := ""
+		if n.NotListed != nil {
+			note = fmt.Sprintf(" (%d in objects its run does not list)", *n.NotListed)
+		}
+		fmt.Fprintf(tw, "  of %s\t%d%s\n", n.Date, n.Events, note)
 	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)

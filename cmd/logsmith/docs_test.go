@@ -42,7 +42,7 @@ func settingsDoc(t *testing.T) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Configuration reference\n\n")
 	b.WriteString("<!-- Generated from the config definitions by `go test ./cmd/logsmith -run TestConfigurationDocs -update-docs`; do not edit. -->\n\n")
-	b.WriteString("Every setting is read from its environment variable; a flag overrides it. `logsmith <command> --help` prints the same table with the values in force. Values are taken as written: leading or trailing whitespace or an invisible character (a byte-order mark, a zero-width space, a control character) is refused (exit 2), and so is an input or output that starts like a URL but is not `s3://` or `file://` (`s3:/b/x`). Settings marked *output* change the rows and are part of the config hash recorded in every manifest.\n")
+	b.WriteString("Every setting is read from its environment variable; a flag overrides it. `logsmith <command> --help` prints the same table with the values in force. Values are taken as written: leading or trailing whitespace or an invisible character (a byte-order mark, a zero-width space, a control character) is refused (exit 2), and so is an input or output that starts like a URL but is not `s3://` or `file://` (`s3:/b/x`). Settings marked *output* change the rows and are part of the config hash recorded in every manifest; those marked *when set* were added after the hash was fixed and enter it only when set away from their default, so that a config leaving them alone keeps its hash.\n")
 	run := map[string]bool{}
 	section := func(title, intro string, cfg any, skip map[string]bool) {
 		t.Helper()
@@ -67,6 +67,9 @@ func settingsDoc(t *testing.T) []byte {
 			hash := ""
 			if s.Hash {
 				hash = "yes"
+				if s.HashUnlessDefault {
+					hash = "when set"
+				}
 			}
 			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", flag, s.Env, def, hash, mdEscape.Replace(s.Desc))
 		}

@@ -81,7 +81,7 @@ func printPlan(w io.Writer, p *job.Plan) {
 	fmt.Fprintf(tw, "run\t%s\n", p.RunID)
 	fmt.Fprintf(tw, "date\t%s\n", p.Date)
 	fmt.Fprintf(tw, "input\t%s\n", p.Input)
-	fmt.Fprintf(tw, "objects\t%d\n", p.Objects)
+	fmt.Fprintf(tw, "objects\t%d%s\n", p.Objects, skippedNote(p.Skipped))
 	fmt.Fprintf(tw, "bytes\t%d (%s, as stored)\n", p.Bytes, siBytes(p.Bytes))
 	kind := "estimated"
 	if p.UncompressedEstimate.Exact {

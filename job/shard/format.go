@@ -42,6 +42,12 @@ type Header struct {
 	BytesDecoded  int64                 `json:"bytes_decoded"`
 	Damaged       []table.DamagedObject `json:"damaged_objects,omitempty"`
 	Rejects       []features.Reject     `json:"rejects,omitempty"`
+	// Skipped counts the objects the listing skipped, by reason; every
+	// shard lists the same.
+	Skipped map[string]int64 `json:"skipped_objects,omitempty"`
+	// Unlisted counts the events of the dates before and after the run's
+	// that this shard read in objects that date's run does not list.
+	Unlisted [2]int64 `json:"unlisted_near"`
 	// Heads are the commits of the date in each table (by table folder)
 	// when the shard started: the merge commits against them.
 	Heads map[string]map[string]string `json:"heads"`

@@ -1,0 +1,200 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/objio"
+)
+
+// Reasons an object listed under the input is not read.
+const (
+	// SkipHidden: a segment of its key below the input prefix starts
+	// with '_' or '.', as Spark's _SUCCESS and _temporary/, Hadoop's
+	// .part-0.crc, macOS's .DS_Store; Hadoop's and Spark's readers skip
+	// them too. --read-hidden reads them.
+	SkipHidden = "hidden"
+	// SkipChecksum: its name ends in .crc (a Hadoop checksum file, whose
+	// bytes are not logs). --read-hidden reads them.
+	SkipChecksum = "checksum"
+	// SkipFolderMarker: an empty object whose key ends in '/', which S3
+	// consoles and tools create to show a folder. It holds no byte, so
+	// skipping it loses nothing; an object ending in '/' with bytes is
+	// read like any other.
+	SkipFolderMarker = "folder_marker"
+)
+
+// skipReason says why the object key of size bytes, listed under prefix
+// (the input's prefix, or a template's expanded prefix), is skipped, or ""
+// when it is read. Only the part of the key below the prefix counts: a
+// user who names s3://b/_raw/ or ./.cache/logs/ means it. A key that is the
+// prefix itself names one object, which is read whatever its name (a file
+// given as the input, s3://b/x/.hidden.jsonl), unless it is an empty
+// folder marker.
+func skipReason(prefix, key string, size int64) string {
+	if size == 0 && strings.HasSuffix(key, "/") {
+		return SkipFolderMarker
+	}
+	if key == prefix || !strings.HasPrefix(key, prefix) {
+		return ""
+	}
+	segs := strings.Split(key[len(prefix):], "/")
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		// The first segment goes on with a name the prefix began (logs/app
+		// lists logs/app.jsonl and logs/app/x): its start is the user's.
+		segs = segs[1:]
+	}
+	for _, s := range segs {
+		if strings.HasPrefix(s, "_") || strings.HasPrefix(s, ".") {
+			return SkipHidden
+		}
+	}
+	if strings.HasSuffix(path.Base(key), ".crc") {
+		return SkipChecksum
+	}
+	return ""
+}
+
+// listing is what a run found under its input: the objects to read, in URL
+// order, and those it skipped, by reason.
+type listing struct {
+	inputs  []input
+	skipped map[string]int64
+	// examples holds the first few URLs skipped for each reason, for the log.
+	examples map[string][]string
+	urls     []string // the prefixes (or URL) listed
+}
+
+// skippedExamples is how many skipped URLs per reason the log names.
+const skippedExamples = 3
+
+// inputURLs returns the URLs a run of day lists: the input, or a template's
+// folders that can hold an event of the day or of the days --widen-days
+// adds (see expandDate).
+func inputURLs(cfg *Config, res *Resolved, day time.Time) []string {
+	if !IsTemplate(cfg.Input) {
+		return []string{cfg.Input}
+	}
+	return expandDate(cfg.Input, day, cfg.WidenDays, res.Lateness, res.InputZone)
+}
+
+// resolveInputs lists the objects to read: under the input prefix, or for
+// a template under each expanded prefix of the date (see inputURLs). Every
+// object listed is read or skipped with a reason (see skipReason); an
+// object two prefixes list is read once.
+func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *atomic.Int64, stdin io.Reader, log *slog.Logger) (*listing, error) {
+	l := &listing{skipped: map[string]int64{}, examples: map[string][]string{}}
+	if cfg.Input == "-" {
+		l.inputs, l.urls = []input{stdinInput(stdin, cfg.policy(retries))}, []string{"-"}
+		return l, nil
+	}
+	l.urls = inputURLs(cfg, res, res.Day)
+	// A key listed under the prefix of hour 1 that goes on with a digit
+	// is hour 10's to 19's, not hour 1's (see endsUnpadded).
+	unpadded := IsTemplate(cfg.Input) && endsUnpadded(cfg.Input)
+	var near [2]map[string]bool // the URLs the runs of the dates either side list
+	if IsTemplate(cfg.Input) && res.Date != "" {
+		for k, d := range []time.Time{res.Day.AddDate(0, 0, -1), res.Day.AddDate(0, 0, 1)} {
+			near[k] = map[string]bool{}
+			for _, u := range inputURLs(cfg, res, d) {
+				near[k][u] = true
+			}
+		}
+	}
+	seen := map[string]bool{}
+	// The folders of a template usually share one S3 bucket: one client
+	// serves them all.
+	buckets := map[string]*objio.Bucket{}
+	for _, u := range l.urls {
+		loc, err := ParseLocation(u)
+		if err != nil {
+			return nil, settingError(cfg, "Input", err)
+		}
+		store := loc.Scheme + "\x00" + loc.Bucket + "\x00" + loc.Dir
+		b := buckets[store]
+		if b == nil {
+			if b, err = OpenInput(loc, cfg.S3, cfg.policy(retries)); err != nil {
+				return nil, err
+			}
+			buckets[store] = b
+		}
+		listedNear := [2]bool{true, true} // an input without a template is every date's
+		if near[0] != nil {
+			listedNear = [2]bool{near[0][u], near[1][u]}
+		}
+		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
+			if loc.File && o.Key != loc.Prefix {
+				return nil // a.jsonl names that file, not a.jsonl.bak beside it
+			}
+			if unpadded && loc.Prefix != "" && len(o.Key) > len(loc.Prefix) && isDigit(o.Key[len(loc.Prefix)]) {
+				return nil // another folder's: listed under its own prefix if the date needs it
+			}
+			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear}
+			url := in.url()
+			if seen[url] {
+				return nil
+			}
+			seen[url] = true
+			if r := skipReason(loc.Prefix, o.Key, o.Size); r != "" && (r == SkipFolderMarker || !cfg.ReadHidden) {
+				l.skipped[r]++
+				if len(l.examples[r]) < skippedExamples {
+					l.examples[r] = append(l.examples[r], url)
+				}
+				return nil
+			}
+			l.inputs = append(l.inputs, in)
+			return nil
+		})
+		if err != nil {
+			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
+		}
+	}
+	slices.SortFunc(l.inputs, func(a, b input) int { return strings.Compare(a.url(), b.url()) })
+	for _, r := range slices.Sorted(maps.Keys(l.skipped)) {
+		log.Info("input objects skipped", "reason", r, "objects", l.skipped[r], "first", l.examples[r])
+	}
+	return l, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// where names what a run listed, for an error: the URL, or a template's
+// first and last prefixes and their number.
+func (l *listing) where() string {
+	switch n := len(l.urls); n {
+	case 1:
+		return l.urls[0]
+	case 2:
+		return l.urls[0] + " and " + l.urls[1]
+	default:
+		return fmt.Sprintf("%s … %s (%d prefixes)", l.urls[0], l.urls[n-1], n)
+	}
+}
+
+// noInputs is the error of a listing with nothing to read.
+func (l *listing) noInputs() error {
+	skipped := ""
+	if len(l.skipped) > 0 {
+		skipped = fmt.Sprintf(" (skipped: %s; --read-hidden reads hidden and checksum objects)", formatCounts(l.skipped))
+	}
+	return &kindError{KindStorage, fmt.Errorf("no input objects under %s%s", l.where(), skipped)}
+}
+
+// formatCounts renders counts by name as "a 1, b 2", sorted by name.
+func formatCounts(m map[string]int64) string {
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s %d", k, v))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}
