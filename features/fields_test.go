@@ -79,9 +79,10 @@ func TestPresenceBeyondPaneLimit(t *testing.T) {
 	}
 }
 
-// Partials of version 2, which had no presence counts, and of version 3,
-// which counted them in out-of-range events too, are refused, not read as
-// if no field had ever appeared or as if one had.
+// Partials of version 2, which had no presence counts, of version 3,
+// which counted them in out-of-range events too, and of version 4, which
+// had no unknown levels, are refused, not read as if no field had ever
+// appeared, as if one had, or as if every level were known.
 func TestPartialVersion(t *testing.T) {
 	p := NewPartial(defaultWindow, 0)
 	p.Add(&Event{Time: day, Present: 1 << slotLatency})
@@ -89,12 +90,12 @@ func TestPartialVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(b, []byte("LSPARTv4")) {
+	if !bytes.HasPrefix(b, []byte("LSPARTv5")) {
 		t.Fatalf("magic %q", b[:8])
 	}
-	for _, v := range []string{"LSPARTv2", "LSPARTv3"} {
+	for _, v := range []string{"LSPARTv2", "LSPARTv3", "LSPARTv4"} {
 		old := append([]byte(v), b[8:]...)
-		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v4") {
+		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v5") {
 			t.Errorf("a %s partial: %v", v, err)
 		}
 	}
