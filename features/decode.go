@@ -269,9 +269,6 @@ func splitPath(p string) []string {
 	return strings.Split(p, ".")
 }
 
-// maxLatencyNanos keeps latencies inside int64 nanoseconds.
-const maxLatencyNanos = float64(1 << 62)
-
 // number returns a JSON number, or a string holding one, as float64.
 func number(v rawVal) (float64, bool) {
 	if v.kind != valNumber && v.kind != valString {
@@ -353,12 +350,15 @@ func (d *Decoder) convert() (Event, Reason) {
 		return e, ReasonBadTimestamp
 	}
 	if lv := d.vals[slotLatency]; present(lv) {
-		f, ok := number(lv)
-		ns := math.Round(f * d.latencyToNanos)
-		if !ok || f < 0 || ns >= maxLatencyNanos {
+		ns, missing, ok := parseLatency(lv, latencyPow(d.latencyToNanos))
+		switch {
+		case !ok:
 			return e, ReasonBadLatency
+		case missing:
+			d.vals[slotLatency] = rawVal{} // "-": no latency, as if absent
+		default:
+			e.Latency, e.HasLatency = ns, true
 		}
-		e.Latency, e.HasLatency = int64(ns), true
 	}
 	if sv := d.vals[slotStatus]; present(sv) {
 		f, ok := number(sv)

@@ -100,9 +100,9 @@ func FuzzFastPathMatchesParser(f *testing.F) {
 		`{"timestamp":"2025-11-08T10:00:00Z","bytes":true}`, `{}`, `{"a":}`, `[]`, `nul`,
 		`{"timestamp":"2025-11-08T10:00:00Z","service":"\ud800","user_id":"\uD83D\uDE00"}`,
 		`{"timestamp":"2025-11-08T10:00:00Z","service":{"a":1},"user_id":[1]}`,
-		`{"timestamp":"2025-11-08T10:00:00Z","level":30,"latency_ms":"0.001"}`,
-		`{"timestamp":"2025-11-08T10:00:00Z","level":"E","latency_ms":2}`,
-		`{"timestamp":"2025-11-08T10:00:00Z","level":"caf\u00e9","latency_ms":null}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","level":30,"latency_ms":"0.001, 0.002 : -"}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","level":"E","latency_ms":"1m2.5s"}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","level":"caf\u00e9","latency_ms":"-"}`,
 	} {
 		f.Add([]byte(s))
 	}
