@@ -46,6 +46,7 @@ func (c *Config) Resolve(now time.Time) (*Resolved, error) {
 	r.Input, _ = ParseLocation(c.Input)
 	r.Output, _ = ParseLocation(c.Output)
 	r.Windows, _ = c.Windows()
+	r.Spec.Levels, _ = features.ParseLevelMap(c.LevelMap)
 	if i, n, ok := c.shard(); ok {
 		r.Shard, r.Shards = i, n
 	}
