@@ -210,6 +210,16 @@ func printSummary(w io.Writer, s *job.Summary) {
 	if s.OutOfRange > 0 {
 		fmt.Fprintf(tw, "out of range\t%d (events outside %s, not written)\n", s.OutOfRange, s.Date)
 	}
+	if u := s.UnknownLevels; u != nil {
+		vals := make([]string, 0, len(u.Values))
+		for _, v := range u.Values {
+			vals = append(vals, fmt.Sprintf("%q %d", v.Value, v.Count))
+		}
+		if !u.AllValues {
+			vals = append(vals, "…")
+		}
+		fmt.Fprintf(tw, "unknown levels\t%d in %q (counted as non-errors): %s\n", u.Events, u.Field, strings.Join(vals, ", "))
+	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)
 	}
