@@ -117,6 +117,9 @@ func parseLatencyValue(b []byte, pow int64) (int64, bool) {
 // units of 10^pow ns, rounded to the nearest nanosecond. A negative value
 // is refused unless it is zero.
 func parseLatencyNumber(b []byte, pow int64) (int64, bool) {
+	if ns, ok, done := parsePlainDecimal(b, pow); done {
+		return ns, ok
+	}
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
 		b = b[1:]
@@ -160,7 +163,83 @@ func parseLatencyNumber(b []byte, pow int64) (int64, bool) {
 	if neg && (bytes.ContainsFunc(intPart, nonZero) || bytes.ContainsFunc(frac, nonZero)) {
 		return 0, false
 	}
+	if len(intPart)+len(frac) <= 19 {
+		return scaleShort(intPart, frac, exp+pow)
+	}
 	return scaleDecimal(intPart, frac, exp+pow, 1)
+}
+
+// parsePlainDecimal reads, in one pass, the commonest latency: digits with
+// at most one '.', no sign or exponent, at most 19 digits (12.345). done is
+// false for anything else, left to parseLatencyNumber's general path.
+func parsePlainDecimal(b []byte, pow int64) (ns int64, ok, done bool) {
+	var mant uint64
+	digits, point := 0, -1
+	for i, c := range b {
+		switch {
+		case '0' <= c && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+		case c == '.' && point < 0:
+			point = i
+		default:
+			return 0, false, false
+		}
+	}
+	if digits == 0 || digits > 19 {
+		return 0, false, false
+	}
+	frac := 0
+	if point >= 0 {
+		frac = len(b) - point - 1
+	}
+	ns, ok = scaleMantissa(mant, pow-int64(frac))
+	return ns, ok, true
+}
+
+// pow10 holds the powers of ten that fit in a uint64.
+var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+// scaleShort is scaleDecimal with m = 1 for at most 19 digits, which fit
+// in a uint64 (a number with a sign or an exponent, 1.5e3): integer
+// arithmetic with one multiplication or division.
+func scaleShort(intPart, frac []byte, shift int64) (int64, bool) {
+	var mant uint64
+	for _, c := range intPart {
+		mant = mant*10 + uint64(c-'0')
+	}
+	for _, c := range frac {
+		mant = mant*10 + uint64(c-'0')
+	}
+	return scaleMantissa(mant, shift-int64(len(frac)))
+}
+
+// scaleMantissa returns mant × 10^shift rounded to the nearest integer,
+// halves up, exactly; ok is false at maxLatency or above. mant is below
+// 10^19 (at most 19 digits).
+func scaleMantissa(mant uint64, shift int64) (int64, bool) {
+	switch {
+	case mant == 0:
+		return 0, true
+	case shift >= 0:
+		if shift >= int64(len(pow10)) {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(mant, pow10[shift])
+		if hi != 0 || lo >= maxLatency {
+			return 0, false
+		}
+		return int64(lo), true
+	case shift >= -19:
+		d := pow10[-shift]
+		q, r := mant/d, mant%d
+		if r >= d-r { // r/d >= 1/2: halves up
+			q++
+		}
+		return int64(q), q < maxLatency
+	}
+	return 0, true // below 10^19 × 10^-20: rounds to 0
 }
 
 // scaleDecimal returns intPart.frac × 10^shift × m rounded to the nearest

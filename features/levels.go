@@ -1,7 +1,9 @@
 package features
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -31,18 +33,78 @@ func builtinLevel(b []byte) (Level, bool) {
 	if len(b) == 0 || len(b) > maxBuiltinName {
 		return LevelUnknown, false
 	}
-	var buf [maxBuiltinName]byte
-	s := buf[:len(b)]
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	var w uint64
+	if len(b) <= 8 {
+		// Most level values fit in a word, lowered in a register: the
+		// commonest names are compared with it at once.
+		switch len(b) {
+		case 4:
+			w = uint64(binary.LittleEndian.Uint32(b))
+		case 5:
+			w = uint64(binary.LittleEndian.Uint32(b)) | uint64(b[4])<<32
+		default:
+			for i := len(b) - 1; i >= 0; i-- {
+				w = w<<8 | uint64(b[i])
+			}
 		}
-		s[i] = c
+		w = lowerASCIIWord(w)
+		// The length too: "fatal\x00" is the word of "fatal".
+		switch {
+		case w == wordInfo && len(b) == 4, (w == wordDebug || w == wordTrace) && len(b) == 5, w == wordNotice && len(b) == 6:
+			return LevelOther, true
+		case w == wordWarn && len(b) == 4, w == wordWarning && len(b) == 7:
+			return LevelWarn, true
+		case (w == wordError || w == wordFatal) && len(b) == 5:
+			return LevelError, true
+		}
 	}
+	return builtinLowered(b, w)
+}
+
+// builtinLowered looks b up among all the built-in names and their
+// numbered forms; w is b lowered when b fits in a word.
+func builtinLowered(b []byte, w uint64) (Level, bool) {
+	var buf [maxBuiltinName]byte
+	if len(b) <= 8 {
+		binary.LittleEndian.PutUint64(buf[:], w)
+	} else {
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+	}
+	s := buf[:len(b)]
 	if l, ok := builtinName(s); ok {
 		return l, true
 	}
 	return builtinSuffixed(s)
+}
+
+// The commonest names as little-endian words, as builtinLevel reads them.
+const (
+	wordInfo    = 'i' | 'n'<<8 | 'f'<<16 | 'o'<<24
+	wordDebug   = 'd' | 'e'<<8 | 'b'<<16 | 'u'<<24 | 'g'<<32
+	wordTrace   = 't' | 'r'<<8 | 'a'<<16 | 'c'<<24 | 'e'<<32
+	wordNotice  = 'n' | 'o'<<8 | 't'<<16 | 'i'<<24 | 'c'<<32 | 'e'<<40
+	wordWarn    = 'w' | 'a'<<8 | 'r'<<16 | 'n'<<24
+	wordWarning = 'w' | 'a'<<8 | 'r'<<16 | 'n'<<24 | 'i'<<32 | 'n'<<40 | 'g'<<48
+	wordError   = 'e' | 'r'<<8 | 'r'<<16 | 'o'<<24 | 'r'<<32
+	wordFatal   = 'f' | 'a'<<8 | 't'<<16 | 'a'<<24 | 'l'<<32
+)
+
+// lowerASCIIWord lowers the ASCII capitals among the eight bytes of x, all
+// at once; every other byte is left as it is. A byte's low seven bits plus
+// 0x80-'A' reach 0x80 when it is 'A' or above, plus 0x80-'Z'-1 when it is
+// above 'Z'; neither sum carries into the next byte.
+func lowerASCIIWord(x uint64) uint64 {
+	const ones = 0x0101010101010101
+	low := x & (0x7f * ones)
+	atLeastA := low + (0x80-'A')*ones
+	aboveZ := low + (0x80-'Z'-1)*ones
+	upper := atLeastA &^ aboveZ &^ x & (0x80 * ones)
+	return x | upper>>2
 }
 
 // builtinName looks up a lower-case name in the built-in vocabulary.
@@ -70,8 +132,8 @@ func builtinName(s []byte) (Level, bool) {
 // and slog's offsets (ERROR+2, DEBUG-4, INFO+1). The name before the
 // number gives the class. s is lower case.
 func builtinSuffixed(s []byte) (Level, bool) {
-	if rest, ok := strings.CutPrefix(string(s), "severity_number_"); ok {
-		s = s[len(s)-len(rest):]
+	if rest, ok := bytes.CutPrefix(s, []byte("severity_number_")); ok {
+		s = rest
 		if i := len(s) - 1; i > 0 && '2' <= s[i] && s[i] <= '4' {
 			s = s[:i]
 		}

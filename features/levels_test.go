@@ -1,6 +1,7 @@
 package features
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math/big"
@@ -95,7 +96,8 @@ func TestBuiltinLevels(t *testing.T) {
 		{"SEVERITY_NUMBER_", LevelUnknown}, {"SEVERITY_NUMBER_E", LevelUnknown}, {"severity_number_unspecified2", LevelUnknown},
 		{"ſevere", LevelUnknown}, // only ASCII letters fold: U+017F is not 's'
 		{"30", LevelUnknown}, {"3", LevelUnknown}, {"50", LevelUnknown}, {"-", LevelUnknown},
-		{strings.Repeat("e", 33), LevelUnknown}, {"erro\x00", LevelUnknown},
+		{strings.Repeat("e", 33), LevelUnknown}, {"erro\x00", LevelUnknown}, {"fatal\x00", LevelUnknown}, {"info\x00\x00\x00\x00", LevelUnknown},
+		{"e\x00", LevelUnknown}, {"warn\x00\x00\x00", LevelUnknown},
 	} {
 		check(tc.s, tc.want)
 	}
@@ -573,6 +575,43 @@ func TestLevelAndLatencyAllocs(t *testing.T) {
 			p.Add(&e)
 		}); n != 0 {
 			t.Errorf("%s: %v allocations per line", tc.line, n)
+		}
+	}
+}
+
+// The words builtinLevel compares with are the names they stand for.
+func TestLevelWords(t *testing.T) {
+	word := func(s string) uint64 {
+		var w uint64
+		for i := len(s) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(s[i])
+		}
+		return w
+	}
+	for name, w := range map[string]uint64{"info": wordInfo, "debug": wordDebug, "trace": wordTrace, "notice": wordNotice,
+		"warn": wordWarn, "warning": wordWarning, "error": wordError, "fatal": wordFatal} {
+		if word(name) != w {
+			t.Errorf("%s: %#x, want %#x", name, w, word(name))
+		}
+	}
+	// Lowering a word is lowering each byte, whatever the byte and its
+	// neighbours.
+	lower := func(c byte) byte {
+		if 'A' <= c && c <= 'Z' {
+			return c + 32
+		}
+		return c
+	}
+	for c := range 256 {
+		for pos := range 8 {
+			in := [8]byte{'A', 'z', '@', '[', 'Q', '0', 0xc1, 'Z'}
+			in[pos] = byte(c)
+			got := lowerASCIIWord(binary.LittleEndian.Uint64(in[:]))
+			for i := range 8 {
+				if byte(got>>(8*i)) != lower(in[i]) {
+					t.Errorf("%q: byte %d is %#x, want %#x", in, i, byte(got>>(8*i)), lower(in[i]))
+				}
+			}
 		}
 	}
 }
