@@ -78,11 +78,16 @@ func Reasons() []Reason {
 // Level is the severity class of an event.
 type Level uint8
 
-// Severity classes. Only errors and warnings are counted separately.
+// Severity classes. Only errors and warnings are counted separately;
+// LevelOther is a known non-error level (or no level), LevelUnknown a
+// present level that is neither a known error, warning nor non-error: a
+// non-error for the features, counted in Counts.UnknownLevel (see
+// classifyLevel).
 const (
 	LevelOther Level = iota
 	LevelWarn
 	LevelError
+	LevelUnknown
 )
 
 // Event is the part of a log line the features are computed from.
@@ -96,6 +101,12 @@ type Event struct {
 	HasBytes    bool
 	HasDistinct bool
 	Level       Level
+	// LevelText is the level's text when Level is LevelUnknown (a string's
+	// content, a number's literal, true, false, or the JSON of an object
+	// or array; U+FFFD for a string whose escapes decode to no text). It
+	// aliases the line or the decoder's buffer and is valid until the next
+	// Decode.
+	LevelText []byte
 	// Present has bit i set when field i of the spec (see
 	// Counts.Presence) had a value in the line: neither missing nor null.
 	Present uint64
@@ -127,9 +138,12 @@ type Spec struct {
 	// TimeZone is the IANA zone of TimeLayout's zone abbreviations and of
 	// its wall times without a zone; "" means none (UTC). See Layout.
 	TimeZone string
-	// LatencyUnit is the unit of the latency field: "ms" (default), "us",
-	// "ns" or "s". Output is always milliseconds.
+	// LatencyUnit is the unit of the latency field's numbers: "ms"
+	// (default), "us", "ns" or "s". Output is always milliseconds.
 	LatencyUnit string
+	// Levels classifies level values beyond the built-in names (see
+	// ParseLevelMap); nil means the built-in names alone.
+	Levels *LevelMap
 	// ErrorStatus, when > 0 and a status field is configured, makes a line
 	// with status >= ErrorStatus an error when it carries no level.
 	ErrorStatus int
@@ -277,9 +291,6 @@ func splitPath(p string) []string {
 	return keys
 }
 
-// maxLatencyNanos keeps latencies inside int64 nanoseconds.
-const maxLatencyNanos = float64(1 << 62)
-
 // number returns a JSON number, or a string holding one, as float64.
 func number(v rawVal) (float64, bool) {
 	if v.kind != valNumber && v.kind != valString {
@@ -361,12 +372,15 @@ func (d *Decoder) convert() (Event, Reason) {
 		return e, ReasonBadTimestamp
 	}
 	if lv := d.vals[slotLatency]; present(lv) {
-		f, ok := number(lv)
-		ns := math.Round(f * d.latencyToNanos)
-		if !ok || f < 0 || ns >= maxLatencyNanos {
+		ns, missing, ok := parseLatency(lv, latencyPow(d.latencyToNanos))
+		switch {
+		case !ok:
 			return e, ReasonBadLatency
+		case missing:
+			d.vals[slotLatency] = rawVal{} // "-": no latency, as if absent
+		default:
+			e.Latency, e.HasLatency = ns, true
 		}
-		e.Latency, e.HasLatency = int64(ns), true
 	}
 	if sv := d.vals[slotStatus]; present(sv) {
 		f, ok := number(sv)
@@ -383,8 +397,11 @@ func (d *Decoder) convert() (Event, Reason) {
 		e.Bytes, e.HasBytes = int64(f), true
 	}
 	levelSeen := false
-	if lv := d.vals[slotLevel]; lv.kind == valString {
-		e.Level, levelSeen = classifyLevel(lv.b), true
+	if lv := d.vals[slotLevel]; present(lv) {
+		e.Level, levelSeen = classifyLevel(d.spec.Levels, lv), true
+		if e.Level == LevelUnknown {
+			e.LevelText = levelText(lv)
+		}
 	}
 	if !levelSeen && d.spec.ErrorStatus > 0 && e.Status >= int32(d.spec.ErrorStatus) {
 		e.Level = LevelError
@@ -495,28 +512,6 @@ func EncodeGroup(vals []string) string {
 		b = append(b, v...)
 	}
 	return string(b)
-}
-
-func classifyLevel(b []byte) Level {
-	switch len(b) {
-	case 4:
-		if bytes.EqualFold(b, []byte("warn")) {
-			return LevelWarn
-		}
-	case 5:
-		if bytes.EqualFold(b, []byte("error")) || bytes.EqualFold(b, []byte("fatal")) {
-			return LevelError
-		}
-	case 7:
-		if bytes.EqualFold(b, []byte("warning")) {
-			return LevelWarn
-		}
-	case 8:
-		if bytes.EqualFold(b, []byte("critical")) {
-			return LevelError
-		}
-	}
-	return LevelOther
 }
 
 // appendUnescaped appends the content of the JSON string whose text between

@@ -28,7 +28,7 @@ func TestDecode(t *testing.T) {
 		{`{"timestamp":"2025-11-08T10:00:00Z","level":"Critical","latency_ms":1e3}`, ReasonNone,
 			Event{Time: ts, Level: LevelError, Latency: 1e9, HasLatency: true}},
 		{`{"timestamp":"2025-11-08T10:00:00Z","level":"WARN"}`, ReasonNone, Event{Time: ts, Level: LevelWarn}},
-		{`{"timestamp":"2025-11-08T10:00:00Z","level":42}`, ReasonNone, Event{Time: ts}},
+		{`{"timestamp":"2025-11-08T10:00:00Z","level":42}`, ReasonNone, Event{Time: ts, Level: LevelUnknown, LevelText: []byte("42")}},
 		{`{"timestamp":"2025-11-08T10:00:00Z","msg":"caf\u00e9 \"quoted\""}`, ReasonNone, Event{Time: ts}},
 		{`not json`, ReasonNotJSON, Event{}},
 		{`{"timestamp":"2025-11-08T10:00:00Z"`, ReasonNotJSON, Event{}},
@@ -100,6 +100,9 @@ func FuzzFastPathMatchesParser(f *testing.F) {
 		`{"timestamp":"2025-11-08T10:00:00Z","bytes":true}`, `{}`, `{"a":}`, `[]`, `nul`,
 		`{"timestamp":"2025-11-08T10:00:00Z","service":"\ud800","user_id":"\uD83D\uDE00"}`,
 		`{"timestamp":"2025-11-08T10:00:00Z","service":{"a":1},"user_id":[1]}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","level":30,"latency_ms":"0.001, 0.002 : -"}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","level":"E","latency_ms":"1m2.5s"}`,
+		`{"timestamp":"2025-11-08T10:00:00Z","level":"caf\u00e9","latency_ms":"-"}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -13,10 +13,10 @@ type FieldPresence struct {
 	Path string // the dotted path, as configured
 	// Events counts the aggregated events (see Counts.Aggregated: not those
 	// out of range, which are never written) in which the field had a
-	// value, neither missing nor null. A level that is
-	// not a string counts (it is there, only not classified); a latency,
-	// status or bytes value that is not a number makes the line bad, so it
-	// is no event.
+	// value, neither missing nor null. A level counts whatever its
+	// class, an unknown one included; a latency of only "-" entries
+	// (nginx's "no upstream") is missing; a latency, status or bytes value
+	// that cannot be read makes the line bad, so it is no event.
 	Events int64
 }
 

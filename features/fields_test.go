@@ -80,9 +80,10 @@ func TestPresenceBeyondPaneLimit(t *testing.T) {
 }
 
 // Partials of version 2, which had no presence counts, of version 3,
-// which counted them in out-of-range events too, and of version 4, without
-// the neighbouring dates' counts, are refused, not read as if no field had
-// ever appeared or as if one had, or as if no event were of another date.
+// which counted them in out-of-range events too, of version 4, which had
+// no unknown levels, and of version 5, without the neighbouring dates'
+// counts, are refused, not read as if no field had ever appeared, as if
+// one had, as if every level were known or no event of another date.
 func TestPartialVersion(t *testing.T) {
 	p := NewPartial(defaultWindow, 0)
 	p.Add(&Event{Time: day, Present: 1 << slotLatency})
@@ -90,10 +91,10 @@ func TestPartialVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(b, []byte("LSPARTv5")) {
+	if !bytes.HasPrefix(b, []byte("LSPARTv6")) {
 		t.Fatalf("magic %q", b[:8])
 	}
-	for _, v := range []string{"LSPARTv2", "LSPARTv3", "LSPARTv4"} {
+	for _, v := range []string{"LSPARTv2", "LSPARTv3", "LSPARTv4", "LSPARTv5"} {
 		old := append([]byte(v), b[8:]...)
 		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v5") {
 			t.Errorf("a %s partial: %v", v, err)

@@ -20,10 +20,13 @@ import (
 // refuses other versions. Version 4 counts presence in aggregated events
 // only (version 3 counted out-of-range events too, so a field seen only
 // outside the date looked present): the layout is version 3's. Version 5
-// adds Counts.Before and Counts.After after Counts.TooManyPanes.
-const PartialFormatVersion = 5
+// adds the unknown levels after the presence counts: their count, whether
+// values were dropped, and the values kept with their counts, in byte
+// order. Version 6 adds Counts.Before and Counts.After after
+// Counts.TooManyPanes.
+const PartialFormatVersion = 6
 
-var partialMagic = []byte("LSPARTv5")
+var partialMagic = []byte("LSPARTv6")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted
@@ -46,6 +49,7 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	for _, v := range c.Present {
 		b = binary.AppendVarint(b, v)
 	}
+	b = c.UnknownLevels.appendBinary(binary.AppendVarint(b, c.UnknownLevel))
 	starts := slices.Sorted(maps.Keys(p.panes))
 	b = binary.AppendUvarint(b, uint64(len(starts)))
 	for _, s := range starts {
@@ -170,6 +174,8 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 	for i := range d.uvarint(uint64(len(c.Present))) {
 		c.Present[i] = d.varint()
 	}
+	c.UnknownLevel = d.varint()
+	c.UnknownLevels.decode(d)
 	np := d.uvarint(uint64(len(d.b)))
 	for range np {
 		start := d.varint()
@@ -218,4 +224,42 @@ func decodeAcc(d *decoder) (*acc, error) {
 		return nil, d.err
 	}
 	return a, nil
+}
+
+func (v *LevelValues) appendBinary(b []byte) []byte {
+	more := uint64(0)
+	if v.more {
+		more = 1
+	}
+	b = binary.AppendUvarint(b, more)
+	keys := slices.Sorted(maps.Keys(v.counts))
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendVarint(b, *v.counts[k])
+	}
+	return b
+}
+
+// decode reads what appendBinary wrote into an empty v. Keys must be in
+// strictly increasing order, within the bounds add keeps, with positive
+// counts: anything else is corrupt.
+func (v *LevelValues) decode(d *decoder) {
+	v.more = d.uvarint(1) == 1
+	n := d.uvarint(MaxLevelValues)
+	prev := ""
+	for i := range n {
+		k := string(d.bytes(d.uvarint(MaxLevelValueBytes + uint64(len("…")))))
+		c := d.varint()
+		if d.err != nil {
+			return
+		}
+		if c <= 0 || i > 0 && k <= prev {
+			d.err = errCorrupt
+			return
+		}
+		v.insert(k, c)
+		prev = k
+	}
 }

@@ -155,6 +155,11 @@ type Counts struct {
 	// just before and just after the range (see Near): a dated run's
 	// events of the dates either side of its own.
 	Before, After int64
+	// UnknownLevel counts the aggregated events whose level was present
+	// but neither a known error, warning nor non-error (LevelUnknown);
+	// UnknownLevels counts their values.
+	UnknownLevel  int64
+	UnknownLevels LevelValues
 }
 
 // Aggregated returns the events that went into the partial's panes: the
@@ -202,6 +207,8 @@ func (c *Counts) merge(o *Counts) {
 	for i := range c.Present {
 		c.Present[i] += o.Present[i]
 	}
+	c.UnknownLevel += o.UnknownLevel
+	c.UnknownLevels.merge(&o.UnknownLevels)
 }
 
 // pane holds the groups of one pane.
@@ -297,8 +304,9 @@ func otherRow(dims int) []string {
 	return g
 }
 
-// Add adds a decoded event. Its fields count in Counts.Present only when
-// it is aggregated: not out of range and not beyond the pane limit.
+// Add adds a decoded event. Its fields count in Counts.Present, and an
+// unknown level in Counts.UnknownLevel, only when it is aggregated: not out
+// of range and not beyond the pane limit.
 func (p *Partial) Add(e *Event) {
 	if e.Time < p.lo || e.Time >= p.hi {
 		p.Counts.OutOfRange++
@@ -327,6 +335,10 @@ func (p *Partial) Add(e *Event) {
 	}
 	for m := e.Present; m != 0; m &= m - 1 {
 		p.Counts.Present[bits.TrailingZeros64(m)]++
+	}
+	if e.Level == LevelUnknown {
+		p.Counts.UnknownLevel++
+		p.Counts.UnknownLevels.add(e.LevelText)
 	}
 	a := p.lastAcc
 	if a == nil || string(e.Group) != string(p.lastGroup) {

@@ -113,9 +113,10 @@ type DecodeSettings struct {
 	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
 	TimestampLayout string  `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
 	TimestampZone   string  `env:"TIMESTAMP_ZONE" flag:"timestamp-zone" desc:"IANA zone (e.g. America/New_York) of --timestamp-layout's zone abbreviations (MST) and of its times without an offset; default UTC"`
-	LevelField      string  `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field of the log level; empty disables"`
-	LatencyField    string  `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field of the latency; empty disables"`
-	LatencyUnit     string  `env:"LATENCY_UNIT" envDefault:"ms" flag:"latency-unit" desc:"unit of the latency field: ms, us, ns or s (output is always ms)"`
+	LevelField      string  `env:"LEVEL_FIELD" envDefault:"level" flag:"level-field" desc:"JSON field of the log level (the names docs/input.md lists; numbers only through --level-map); empty disables"`
+	LevelMap        string  `env:"LEVEL_MAP" flag:"level-map" desc:"more level values, over the built-in names: KEY[,KEY…]=error|warn|info runs, comma-separated; a key is a name (any case), an integer, a range lo-hi or * (any other value): 10-30=info,40=warn,50-60=error (pino), 0-3=error,4=warn,5-7=info (syslog)"`
+	LatencyField    string  `env:"LATENCY_FIELD" envDefault:"latency_ms" flag:"latency-field" desc:"JSON field of the latency: a number in --latency-unit, a duration (5ms, 1m2.5s, 0.005s) or an nginx list (\"0.001, 0.002 : 0.003\" is their sum; \"-\" is no latency); empty disables"`
+	LatencyUnit     string  `env:"LATENCY_UNIT" envDefault:"ms" flag:"latency-unit" desc:"unit of the latency field's numbers: ms, us, ns or s (a duration string carries its own; output is always ms)"`
 	StatusField     string  `env:"STATUS_FIELD" flag:"status-field" desc:"JSON field of the HTTP status; adds status_2xx..5xx"`
 	ErrorStatus     int     `env:"ERROR_STATUS" envDefault:"500" flag:"error-status" desc:"a line without a level is an error when its status is at least this; 0 disables"`
 	BytesField      string  `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
@@ -150,7 +151,7 @@ type CommitSettings struct {
 type CheckSettings struct {
 	MaxPanes     int  `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this"`
 	MemoryCheck  bool `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the per-group cost in docs/performance.md would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check"`
-	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event the run writes (events outside --date do not count)"`
+	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event the run writes (events outside --date do not count), or a level is not a known one (see --level-map)"`
 }
 
 // CLISettings shape what the command prints and reports; they never change the rows.
@@ -234,7 +235,9 @@ func (c *ReadSettings) policy(counter *atomic.Int64) objio.Policy {
 	return objio.Policy{Deadline: c.ReadRetryDeadline, Retries: counter, Attempt: 4 * c.IdleTimeout, Idle: c.IdleTimeout}
 }
 
-// Spec returns what the decoder reads and computes.
+// Spec returns what the decoder reads and computes, but for the parsed
+// --level-map: a run takes its spec from Resolve (Resolved.Spec), which
+// parses the map once.
 func (c *Config) Spec() features.Spec {
 	tf, _ := features.ParseTimeFormat(c.TimestampFormat)
 	pl, _ := features.ParsePipeline(c.Pipeline, c.PrefixRegexp)
@@ -500,6 +503,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := features.LatencyScale(c.LatencyUnit); err != nil {
 		return bad("LatencyUnit", "%v", err)
+	}
+	if _, err := features.ParseLevelMap(c.LevelMap); err != nil {
+		return bad("LevelMap", "%v", err)
 	}
 	if c.ErrorStatus < 0 || c.ErrorStatus > 999 {
 		return bad("ErrorStatus", "%d: want 0 to 999", c.ErrorStatus)

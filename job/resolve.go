@@ -55,6 +55,7 @@ func (c *Config) Resolve(now time.Time) (*Resolved, error) {
 	if r.InputZone, _ = features.LoadZone(c.InputZone); r.InputZone == nil {
 		r.InputZone = time.UTC
 	}
+	r.Spec.Levels, _ = features.ParseLevelMap(c.LevelMap)
 	if i, n, ok := c.shard(); ok {
 		r.Shard, r.Shards = i, n
 	}

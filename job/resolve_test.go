@@ -84,6 +84,9 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		{map[string]string{"TIMESTAMP_ZONE": "Mars/Olympus"}, "TIMESTAMP_ZONE", ""},
 		{map[string]string{"TIMESTAMP_ZONE": "UTC"}, "TIMESTAMP_ZONE", "only with --timestamp-layout"},
 		{map[string]string{"LEVEL_FIELD": ".level"}, "LEVEL_FIELD", "empty path segment"},
+		{map[string]string{"LEVEL_MAP": "50"}, "LEVEL_MAP", "no class"},
+		{map[string]string{"LEVEL_MAP": "50=fatal"}, "LEVEL_MAP", "want error, warn or info"},
+		{map[string]string{"LEVEL_MAP": "0-3=error,3=warn"}, "LEVEL_MAP", "overlap"},
 		{map[string]string{"LATENCY_FIELD": "a..b"}, "LATENCY_FIELD", "empty path segment"},
 		{map[string]string{"LATENCY_UNIT": "minutes"}, "LATENCY_UNIT", ""},
 		{map[string]string{"STATUS_FIELD": "s."}, "STATUS_FIELD", "empty path segment"},
@@ -182,6 +185,13 @@ func TestResolveParsesOnce(t *testing.T) {
 	if r.Output.Scheme != "s3" || r.Output.Bucket != "feat" || r.Output.Prefix != "out" {
 		t.Errorf("output %+v", r.Output)
 	}
+	if r.Spec.Levels != nil {
+		t.Errorf("levels %v without --level-map", r.Spec.Levels)
+	}
+	c.LevelMap = "10-30=info, 40=warn ,50-60=error"
+	if r, err = c.Resolve(time.Date(2025, 11, 9, 0, 30, 0, 0, time.UTC)); err != nil || r.Spec.Levels.String() != "10-30=info,40=warn,50-60=error" {
+		t.Errorf("levels %v, %v", r.Spec.Levels, err)
+	}
 }
 
 // The lateness and the folders' zone are resolved once: auto by the
@@ -232,7 +242,7 @@ func TestConfigHashIsTheShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, base := ConfigSnapshot(&c)
-	if base != "sha256:ffa02da06bd7de25cb3fc61e3ad89dd613761ca4bc05c0f8bddd47fdabb73942" {
+	if base != "sha256:f9cbd584e7fdd8a819ddfc31a8bb2523932d7d770b2b70bbc29215a4a05546ee" {
 		t.Errorf("config hash %s changed", base)
 	}
 	shape := c.Shape()

@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,6 +56,10 @@ type Summary struct {
 	Retries      int64             `json:"retries"`
 	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see SkipHidden); not in the ledger
 	Neighbours   []NeighbourDate   `json:"neighbour_dates,omitempty"` // events of the dates either side of a dated run's (see NeighbourDate)
+
+	// UnknownLevels, when some events had a level that is not a known
+	// one, are those levels.
+	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
 }
 
 // Options carry what a run needs besides its config.
@@ -419,11 +424,14 @@ func (rs *runState) summarize(agg *aggregate) {
 }
 
 // checkInput refuses to commit input that is too broken or holds nothing:
-// missing fields (with --strict-fields), too many bad lines or damaged
-// objects, too many windows for an undated run, or no event at all.
+// missing fields or unknown levels (with --strict-fields), too many bad
+// lines or damaged objects, too many windows for an undated run, or no
+// event at all.
 func (rs *runState) checkInput(c *features.Counts) error {
 	cfg := rs.cfg
-	if err := rs.checkFields(c); err != nil {
+	// Both are recorded and warned of before either fails the run.
+	errFields, errLevels := rs.checkFields(c), rs.checkLevels(c)
+	if err := cmp.Or(errFields, errLevels); err != nil {
 		return err
 	}
 	if err := checkBadRatio(c, rs.sum.Objects, len(rs.sum.Damaged), cfg.MaxBadRatio); err != nil {
@@ -515,6 +523,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
 				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
 				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
+				UnknownLevels: sum.UnknownLevels,
 			}
 			if prev := head.Manifest.Committed(); prev != nil {
 				known := prev.ManifestVersion >= 2 && prev.PartitionEvents >= 0

@@ -63,7 +63,7 @@ done
 # already replays. A count (Nx), not a duration: go1.26's fuzz coordinator can
 # report a spurious "context deadline exceeded" when a duration expires
 # (golang/go#75804, fixed in go1.27).
-for target in FuzzDecode FuzzValueReader FuzzPipeline FuzzParsePath FuzzDecompressFrames FuzzFastPathMatchesParser FuzzParseRFC3339 FuzzTimeCache FuzzParseEpoch FuzzParseNginx FuzzUnmarshalPartial; do
+for target in FuzzDecode FuzzValueReader FuzzPipeline FuzzParsePath FuzzDecompressFrames FuzzFastPathMatchesParser FuzzParseRFC3339 FuzzTimeCache FuzzParseEpoch FuzzParseNginx FuzzUnmarshalPartial FuzzBuiltinLevel FuzzLevelMap FuzzParseDuration FuzzLatencyNumber; do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${LOGSMITH_FUZZTIME:-60000x}" ./features
 done
 go test -tags isal -run '^$' -fuzz '^FuzzDecompressFrames$' -fuzztime "${LOGSMITH_FUZZTIME:-60000x}" ./features

@@ -61,6 +61,11 @@ type Manifest struct {
 	Warnings    []string          `json:"warnings,omitempty"`
 	Config      map[string]string `json:"config"`
 	ConfigHash  string            `json:"config_hash"`
+
+	// UnknownLevels, when some events had a level that is not a known
+	// one, are those levels.
+	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
+
 	// Supersedes is the run whose commit this one replaced.
 	Supersedes string `json:"supersedes,omitempty"`
 	// Previous, in a claim, is the commit still in force (nil if none).
@@ -100,6 +105,19 @@ type DamagedObject struct {
 	Reason   string `json:"reason"`
 	Rejected bool   `json:"rejected"`
 	Lines    int64  `json:"lines_kept"`
+}
+
+// UnknownLevels are the level values of a run's events that were neither a
+// known error, warning nor non-error: counted as non-errors, most likely a
+// vocabulary --level-map should name.
+type UnknownLevels struct {
+	Field  string `json:"field"`  // the configured level field
+	Events int64  `json:"events"` // the events written that had such a level
+	// Values are the values with their events, most frequent first: every
+	// distinct value when AllValues, else the features.MaxLevelValues
+	// byte-wise smallest of them (see features.LevelValues).
+	Values    []features.LevelValue `json:"values"`
+	AllValues bool                  `json:"all_values"`
 }
 
 // Committed returns the commit in force that m describes: m itself, or for

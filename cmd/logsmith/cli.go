@@ -231,6 +231,16 @@ func printSummary(w io.Writer, s *job.Summary) {
 		}
 		fmt.Fprintf(tw, "  of %s\t%d%s\n", n.Date, n.Events, note)
 	}
+	if u := s.UnknownLevels; u != nil {
+		vals := make([]string, 0, len(u.Values))
+		for _, v := range u.Values {
+			vals = append(vals, fmt.Sprintf("%q %d", v.Value, v.Count))
+		}
+		if !u.AllValues {
+			vals = append(vals, "…")
+		}
+		fmt.Fprintf(tw, "unknown levels\t%d in %q (counted as non-errors): %s\n", u.Events, u.Field, strings.Join(vals, ", "))
+	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)
 	}
