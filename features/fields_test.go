@@ -96,7 +96,7 @@ func TestPartialVersion(t *testing.T) {
 	}
 	for _, v := range []string{"LSPARTv2", "LSPARTv3", "LSPARTv4", "LSPARTv5"} {
 		old := append([]byte(v), b[8:]...)
-		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v5") {
+		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v6") {
 			t.Errorf("a %s partial: %v", v, err)
 		}
 	}
