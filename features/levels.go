@@ -478,15 +478,21 @@ func levelText(v rawVal) []byte {
 	return v.b
 }
 
-// MaxLevelValues is how many distinct unknown level values a LevelValues
-// keeps, and MaxLevelValueBytes how much of each.
+// MaxLevelValues is how many unknown level values Top reports (the most
+// frequent), and MaxLevelValueBytes how much of each is kept.
 const (
 	MaxLevelValues     = 32
 	MaxLevelValueBytes = 64
 )
 
+// maxLevelKept is how many distinct unknown level values a LevelValues
+// counts exactly: far more than a vocabulary has, so that Top's most
+// frequent values are the most frequent of all unless a field holds
+// thousands of distinct values.
+const maxLevelKept = 1024
+
 // LevelValues counts the values of unknown levels (see Counts): exactly, for
-// the MaxLevelValues byte-wise smallest distinct values seen. Keeping the K
+// the maxLevelKept byte-wise smallest distinct values seen. Keeping the K
 // smallest makes merges exact and order-free: a value among the K smallest
 // of a union is among the K smallest of every part holding it, so every
 // part kept it with its exact count, whatever the split and the merge order.
@@ -499,9 +505,9 @@ type LevelValues struct {
 	counts map[string]*int64
 	// more is set when more distinct values were seen than kept: then
 	// and only then does the union of all values seen hold more than
-	// MaxLevelValues, whatever the merges.
+	// maxLevelKept, whatever the merges.
 	more bool
-	max  string // the greatest key kept, when len(counts) == MaxLevelValues
+	max  string // the greatest key kept, when len(counts) == maxLevelKept
 	buf  []byte // a truncated key being built
 }
 
@@ -525,7 +531,7 @@ func (v *LevelValues) add(b []byte) {
 		*c++
 		return
 	}
-	if len(v.counts) >= MaxLevelValues && string(b) > v.max {
+	if len(v.counts) >= maxLevelKept && string(b) > v.max {
 		v.more = true
 		return
 	}
@@ -538,11 +544,11 @@ func (v *LevelValues) insert(k string, n int64) {
 		v.counts = map[string]*int64{}
 	}
 	v.counts[k] = &n
-	if len(v.counts) > MaxLevelValues {
+	if len(v.counts) > maxLevelKept {
 		v.more = true
 		delete(v.counts, v.greatest())
 	}
-	if len(v.counts) == MaxLevelValues {
+	if len(v.counts) == maxLevelKept {
 		v.max = v.greatest()
 	}
 }
@@ -564,7 +570,7 @@ func (v *LevelValues) merge(o *LevelValues) {
 	for k, n := range o.counts {
 		if c := v.counts[k]; c != nil {
 			*c += *n
-		} else if len(v.counts) >= MaxLevelValues && k > v.max {
+		} else if len(v.counts) >= maxLevelKept && k > v.max {
 			v.more = true
 		} else {
 			v.insert(k, *n)
@@ -572,7 +578,8 @@ func (v *LevelValues) merge(o *LevelValues) {
 	}
 }
 
-// Top returns the values kept, most frequent first (ties by value).
+// Top returns the MaxLevelValues most frequent values kept, most frequent
+// first (ties by value).
 func (v *LevelValues) Top() []LevelValue {
 	out := make([]LevelValue, 0, len(v.counts))
 	for k, c := range v.counts {
@@ -581,13 +588,14 @@ func (v *LevelValues) Top() []LevelValue {
 	slices.SortFunc(out, func(a, b LevelValue) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
 	})
-	return out
+	return out[:min(len(out), MaxLevelValues)]
 }
 
-// All reports whether every distinct value seen is kept (at most
-// MaxLevelValues were seen); when not, Top holds the MaxLevelValues
-// byte-wise smallest.
-func (v *LevelValues) All() bool { return !v.more }
+// All reports whether Top holds every distinct value seen (at most
+// MaxLevelValues were seen). When not, Top holds the most frequent of the
+// maxLevelKept byte-wise smallest values, which are all the values unless
+// more than maxLevelKept were seen.
+func (v *LevelValues) All() bool { return !v.more && len(v.counts) <= MaxLevelValues }
 
 // Equal reports whether v and o hold the same values and counts.
 func (v *LevelValues) Equal(o *LevelValues) bool {

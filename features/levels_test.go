@@ -448,12 +448,16 @@ func refValues(values []string) (map[string]int64, bool) {
 		}
 		all[v]++
 	}
+	// The maxLevelKept smallest are counted; Top reports the
+	// MaxLevelValues most frequent of them (ties by value).
 	keys := slices.Sorted(maps.Keys(all))
+	keys = keys[:min(len(keys), maxLevelKept)]
+	slices.SortStableFunc(keys, func(a, b string) int { return int(all[b] - all[a]) })
 	kept := map[string]int64{}
 	for _, k := range keys[:min(len(keys), MaxLevelValues)] {
 		kept[k] = all[k]
 	}
-	return kept, len(keys) > MaxLevelValues
+	return kept, len(all) > MaxLevelValues
 }
 
 // However the values are split between partials and merged, the counts
@@ -462,6 +466,9 @@ func TestLevelValuesMergeOrderFree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for trial := range 200 {
 		distinct := 1 + rng.IntN(80) // often fewer than MaxLevelValues, often more
+		if trial%10 == 0 {
+			distinct = maxLevelKept + rng.IntN(50) // more than are kept
+		}
 		var values []string
 		for range 1 + rng.IntN(600) {
 			k := rng.IntN(distinct)

@@ -247,7 +247,7 @@ func (v *LevelValues) appendBinary(b []byte) []byte {
 // counts: anything else is corrupt.
 func (v *LevelValues) decode(d *decoder) {
 	v.more = d.uvarint(1) == 1
-	n := d.uvarint(MaxLevelValues)
+	n := d.uvarint(maxLevelKept)
 	prev := ""
 	for i := range n {
 		k := string(d.bytes(d.uvarint(MaxLevelValueBytes + uint64(len("…")))))
