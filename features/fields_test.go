@@ -91,12 +91,12 @@ func TestPartialVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(b, []byte("LSPARTv6")) {
+	if !bytes.HasPrefix(b, []byte("LSPARTv7")) {
 		t.Fatalf("magic %q", b[:8])
 	}
-	for _, v := range []string{"LSPARTv2", "LSPARTv3", "LSPARTv4", "LSPARTv5"} {
+	for _, v := range []string{"LSPARTv2", "LSPARTv3", "LSPARTv4", "LSPARTv5", "LSPARTv6"} {
 		old := append([]byte(v), b[8:]...)
-		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v6") {
+		if _, err := UnmarshalPartial(old); err == nil || !strings.Contains(err.Error(), "v7") {
 			t.Errorf("a %s partial: %v", v, err)
 		}
 	}

@@ -23,10 +23,11 @@ import (
 // adds the unknown levels after the presence counts: their count, whether
 // values were dropped, and the values kept with their counts, in byte
 // order. Version 6 adds Counts.Before and Counts.After after
-// Counts.TooManyPanes.
-const PartialFormatVersion = 6
+// Counts.TooManyPanes; version 7 the events of dates farther away (Far,
+// FarMin, FarMax) after them.
+const PartialFormatVersion = 7
 
-var partialMagic = []byte("LSPARTv6")
+var partialMagic = []byte("LSPARTv7")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted
@@ -38,7 +39,7 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 	b = binary.AppendVarint(b, p.hi)
 	b = binary.AppendUvarint(b, uint64(p.maxGroups))
 	c := &p.Counts
-	for _, v := range []int64{c.Lines, c.Blank, c.Events, c.OutOfRange, c.Folded, c.TooManyPanes, c.Before, c.After} {
+	for _, v := range []int64{c.Lines, c.Blank, c.Events, c.OutOfRange, c.Folded, c.TooManyPanes, c.Before, c.After, c.Far, c.FarMin, c.FarMax} {
 		b = binary.AppendVarint(b, v)
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Bad)))
@@ -161,7 +162,7 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 	p := NewPartial(time.Duration(size), int(maxGroups))
 	p.lo, p.hi = lo, hi
 	c := &p.Counts
-	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded, &c.TooManyPanes, &c.Before, &c.After} {
+	for _, f := range []*int64{&c.Lines, &c.Blank, &c.Events, &c.OutOfRange, &c.Folded, &c.TooManyPanes, &c.Before, &c.After, &c.Far, &c.FarMin, &c.FarMax} {
 		*f = d.varint()
 	}
 	nr := d.uvarint(255)

@@ -155,6 +155,10 @@ type Counts struct {
 	// just before and just after the range (see Near): a dated run's
 	// events of the dates either side of its own.
 	Before, After int64
+	// Far counts the OutOfRange events outside both spans (dates more
+	// than a day from a dated run's), FarMin and FarMax their earliest and
+	// latest times (meaningful when Far > 0).
+	Far, FarMin, FarMax int64
 	// UnknownLevel counts the aggregated events whose level was present
 	// but neither a known error, warning nor non-error (LevelUnknown);
 	// UnknownLevels counts their values.
@@ -201,6 +205,14 @@ func (c *Counts) merge(o *Counts) {
 	c.TooManyPanes += o.TooManyPanes
 	c.Before += o.Before
 	c.After += o.After
+	if o.Far > 0 {
+		if c.Far == 0 {
+			c.FarMin, c.FarMax = o.FarMin, o.FarMax
+		} else {
+			c.FarMin, c.FarMax = min(c.FarMin, o.FarMin), max(c.FarMax, o.FarMax)
+		}
+		c.Far += o.Far
+	}
 	for i := range c.Bad {
 		c.Bad[i] += o.Bad[i]
 	}
@@ -310,12 +322,20 @@ func otherRow(dims int) []string {
 func (p *Partial) Add(e *Event) {
 	if e.Time < p.lo || e.Time >= p.hi {
 		p.Counts.OutOfRange++
-		if e.Time < p.lo {
-			if e.Time >= p.before {
-				p.Counts.Before++
-			}
-		} else if e.Time < p.after {
+		switch {
+		case e.Time < p.lo && e.Time >= p.before:
+			p.Counts.Before++
+		case e.Time >= p.hi && e.Time < p.after:
 			p.Counts.After++
+		case p.before != 0 || p.after != 0:
+			c := &p.Counts
+			if c.Far == 0 || e.Time < c.FarMin {
+				c.FarMin = e.Time
+			}
+			if c.Far == 0 || e.Time > c.FarMax {
+				c.FarMax = e.Time
+			}
+			c.Far++
 		}
 		return
 	}

@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"github.com/logsmith/logsmith/features"
 	"io"
 	"log/slog"
 	"maps"
@@ -84,7 +85,20 @@ func inputURLs(cfg *Config, res *Resolved, day time.Time) []string {
 	if !IsTemplate(cfg.Input) {
 		return []string{cfg.Input}
 	}
-	return expandDate(cfg.Input, day, cfg.WidenDays, res.Lateness, res.InputZone)
+	return expandDate(cfg.Input, day, cfg.WidenDays, res.Lateness+windowReach(res.Windows), res.InputZone)
+}
+
+// windowReach is how far past the end of its date a run's windows reach:
+// a sliding window starting on the date's last slide ends size - slide
+// after midnight, and holds the next date's events up to there.
+func windowReach(ws []features.Window) time.Duration {
+	var r time.Duration
+	for _, w := range ws {
+		if w.Slide > 0 && w.Size > w.Slide {
+			r = max(r, w.Size-w.Slide)
+		}
+	}
+	return r
 }
 
 // resolveInputs lists the objects to read: under the input prefix, or for

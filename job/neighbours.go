@@ -75,4 +75,21 @@ func (rs *runState) checkNeighbours(c *features.Counts, unlisted [2]int64) {
 			rs.log.Warn("events of a neighbouring date not written", "date", date, "events", n, "run_date", rs.res.Date, "warning", w)
 		}
 	}
+	// Events of dates farther away: in a templated input their own runs
+	// list folders around their dates, not this one's, unless lateness or
+	// --widen-days reach this far; warned about from the first.
+	if c.Far > 0 && (templated || float64(c.Far) > neighbourShare*float64(c.Events)) {
+		first := time.Unix(0, c.FarMin).UTC().Format(time.DateOnly)
+		last := time.Unix(0, c.FarMax).UTC().Format(time.DateOnly)
+		dates := first
+		if last != first {
+			dates = first + " to " + last
+		}
+		w := fmt.Sprintf("%d events of %s, more than a day from %s, are in this input and were not written (out_of_range)", c.Far, dates, rs.res.Date)
+		if templated {
+			w += fmt.Sprintf(": their dates' runs list other folders (--input-lateness %v, --widen-days %d), so no run may write them", rs.res.Lateness, rs.cfg.WidenDays)
+		}
+		rs.sum.Warnings = append(rs.sum.Warnings, w)
+		rs.log.Warn("events of far dates not written", "dates", dates, "events", c.Far, "run_date", rs.res.Date, "warning", w)
+	}
 }
