@@ -1,8 +1,12 @@
 // Package features turns JSON log lines into time-windowed features.
 //
 // It owns everything between a stream of bytes and a table of rows: detecting
-// compression, splitting lines with a length limit, decoding the configured
-// fields of each line, assigning events to tumbling windows by event time,
+// compression, splitting lines with a length limit (or, through a
+// [Pipeline], framing concatenated JSON values and passing each record
+// through declared steps: text prefixes, JSON held in strings, arrays of
+// events, key/value lists), decoding the configured fields of each event
+// (field paths may quote keys holding dots, see [ParsePath]; levels are
+// classified by a vocabulary and [LevelMap]; latencies may be durations), assigning events to tumbling windows by event time,
 // aggregating them into a [Partial] that one task owns, merging partials, and
 // encoding the resulting [Row]s as Parquet or CSV. It does not know about
 // buckets, object keys, workers or files: callers hand it readers and writers.
