@@ -124,14 +124,7 @@ func parseLatencyNumber(b []byte, pow int64) (int64, bool) {
 	if neg {
 		b = b[1:]
 	}
-	i := digitsEnd(b, 0)
-	intPart := b[:i]
-	var frac []byte
-	if i < len(b) && b[i] == '.' {
-		j := digitsEnd(b, i+1)
-		frac = b[i+1 : j]
-		i = j
-	}
+	intPart, frac, i := decimalParts(b)
 	if len(intPart) == 0 && len(frac) == 0 {
 		return 0, false
 	}
@@ -334,14 +327,7 @@ func parseDuration(b []byte) (int64, bool) {
 	}
 	var total int64
 	for len(b) > 0 {
-		i := digitsEnd(b, 0)
-		intPart := b[:i]
-		var frac []byte
-		if i < len(b) && b[i] == '.' {
-			j := digitsEnd(b, i+1)
-			frac = b[i+1 : j]
-			i = j
-		}
+		intPart, frac, i := decimalParts(b)
 		if len(intPart) == 0 && len(frac) == 0 {
 			return 0, false
 		}
@@ -364,3 +350,16 @@ func parseDuration(b []byte) (int64, bool) {
 }
 
 func nonZero(r rune) bool { return r != '0' }
+
+// decimalParts splits the digits at the start of b and those after a '.'
+// that follows them, and returns where they end.
+func decimalParts(b []byte) (intPart, frac []byte, end int) {
+	i := digitsEnd(b, 0)
+	intPart = b[:i]
+	if i < len(b) && b[i] == '.' {
+		j := digitsEnd(b, i+1)
+		frac = b[i+1 : j]
+		i = j
+	}
+	return intPart, frac, i
+}
