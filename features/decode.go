@@ -66,6 +66,13 @@ func (r Reason) String() string {
 	return fmt.Sprintf("reason(%d)", r)
 }
 
+// Bad reports whether a line skipped for r counts as bad input: every
+// reason but ReasonFiltered (left out on purpose) and ReasonPartialLine
+// (the part of a line whose end is in another object).
+func (r Reason) Bad() bool {
+	return r != ReasonNone && r != ReasonFiltered && r != ReasonPartialLine
+}
+
 // Reasons lists every reason a line can be skipped for, in a stable order.
 func Reasons() []Reason {
 	rs := make([]Reason, 0, numReasons-1)

@@ -521,11 +521,11 @@ const maxJoins = 4
 // later parts are dropped up to its last. A line still open at the end of
 // the object is reported as partial_line (see ReasonPartialLine).
 type dockerJoinStep struct {
-	max           int
-	p             fastjson.Parser
-	scratch, text []byte
-	out           []byte
-	pending       map[string]*dockerPending
+	max                      int
+	p                        fastjson.Parser
+	scratch, text, streamBuf []byte
+	out                      []byte
+	pending                  map[string]*dockerPending
 }
 
 type dockerPending struct {
@@ -546,11 +546,11 @@ func (j *dockerJoinStep) apply(rec []byte, out func([]byte), bad func(Reason, []
 		return
 	}
 	j.text = content[:0:cap(content)]
-	stream := ""
-	if s, _, ok := stringContent(nil, nil, root.Get("stream")); ok {
-		stream = string(s)
+	var stream []byte
+	if stream, j.scratch, ok = stringContent(j.scratch, j.streamBuf, root.Get("stream")); ok {
+		j.streamBuf = stream[:0:cap(stream)]
 	}
-	pd := j.pending[stream]
+	pd := j.pending[string(stream)] // no allocation: a map lookup by converted bytes
 	whole := len(content) > 0 && content[len(content)-1] == '\n'
 	if pd == nil && whole {
 		out(rec)
@@ -562,7 +562,7 @@ func (j *dockerJoinStep) apply(rec []byte, out func([]byte), bad func(Reason, []
 			return
 		}
 		pd = &dockerPending{first: slices.Clone(rec)}
-		j.pending[stream] = pd
+		j.pending[string(stream)] = pd
 	}
 	if !pd.discard {
 		pd.log = append(pd.log, content...)
@@ -572,7 +572,7 @@ func (j *dockerJoinStep) apply(rec []byte, out func([]byte), bad func(Reason, []
 		}
 	}
 	if whole {
-		delete(j.pending, stream)
+		delete(j.pending, string(stream))
 		if !pd.discard {
 			j.emit(pd, out)
 		}

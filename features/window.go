@@ -171,14 +171,11 @@ type Counts struct {
 // are aggregated (into OtherGroup).
 func (c *Counts) Aggregated() int64 { return c.Events - c.OutOfRange - c.TooManyPanes }
 
-// BadTotal returns the number of lines skipped as bad: every reason but
-// ReasonFiltered (a pipeline's keep step leaves the line out on purpose)
-// and ReasonPartialLine (the part of a line at an object's end: the line is
-// counted where it ends).
+// BadTotal returns the number of lines skipped as bad (see Reason.Bad).
 func (c *Counts) BadTotal() int64 {
 	var n int64
 	for r, v := range c.Bad {
-		if r != int(ReasonNone) && r != int(ReasonFiltered) && r != int(ReasonPartialLine) {
+		if Reason(r).Bad() {
 			n += v
 		}
 	}

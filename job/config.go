@@ -254,15 +254,6 @@ func (c *Config) Spec() features.Spec {
 	}
 }
 
-// splitBytes is --split-bytes, or 0 when the pipeline reads records that
-// may span lines or joins lines (an object is then read whole).
-func (c *Config) splitBytes() int64 {
-	if pl, err := features.ParsePipeline(c.Pipeline, c.PrefixRegexp); err == nil && !pl.Splittable() {
-		return 0
-	}
-	return c.SplitBytes
-}
-
 // Columns returns the optional columns the config adds to every table.
 func (c *Config) Columns() features.Columns {
 	cols := features.Columns{Status: c.StatusField != "", Bytes: c.BytesField != "", Distinct: c.DistinctField != ""}

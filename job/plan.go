@@ -161,7 +161,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 		p.Skipped = listed.skipped
 	}
 	retry := cfg.policy(opts.Retries)
-	units, err := planUnits(ctx, inputs, cfg.splitBytes(), retry)
+	units, err := planUnits(ctx, inputs, res.SplitBytes, retry)
 	if err != nil {
 		return nil, err
 	}

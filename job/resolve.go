@@ -9,6 +9,9 @@ import (
 // Resolved is a validated run config parsed once into the typed values a
 // run works from; nothing downstream parses a setting again.
 type Resolved struct {
+	// SplitBytes is --split-bytes, or 0 when the pipeline reads records
+	// that may span lines or joins lines.
+	SplitBytes int64
 	// Date is the UTC date computed (YYYY-MM-DD), "" for an undated run
 	// (every date found); Day is its midnight, zero when undated.
 	Date string
@@ -46,7 +49,10 @@ func (c *Config) Resolve(now time.Time) (*Resolved, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Resolved{Stdin: c.Input == "-", Columns: c.Columns(), Spec: c.Spec(), Workers: c.EffectiveWorkers()}
+	r := &Resolved{Stdin: c.Input == "-", Columns: c.Columns(), Spec: c.Spec(), Workers: c.EffectiveWorkers(), SplitBytes: c.SplitBytes}
+	if !r.Spec.Pipeline.Splittable() {
+		r.SplitBytes = 0 // records may span lines, or lines are joined: objects are read whole
+	}
 	// Validate parsed each of these: the errors cannot happen.
 	r.Input, _ = ParseLocation(c.Input)
 	r.Output, _ = ParseLocation(c.Output)

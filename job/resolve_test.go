@@ -286,3 +286,25 @@ func indexOf(ss []Setting, env string) int {
 	}
 	return -1
 }
+
+// A pipeline whose records may span lines (json-stream) or which joins
+// lines (cri, docker-join) reads objects whole: Resolve turns
+// --split-bytes off for it, and only for it.
+func TestResolveSplitBytesFollowsPipeline(t *testing.T) {
+	for pl, want := range map[string]int64{"": 1 << 20, "unwrap:log": 1 << 20, "alb": 1 << 20,
+		"json-stream": 0, "cri | unwrap:message": 0, "docker-join | unwrap:log": 0} {
+		var c Config
+		env := map[string]string{EnvPrefix + "INPUT": "/tmp/in", EnvPrefix + "OUTPUT": "/tmp/out",
+			EnvPrefix + "SPLIT_BYTES": "1048576", EnvPrefix + "PIPELINE": pl}
+		if err := ParseEnv(&c, env); err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Resolve(time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatalf("pipeline %q: %v", pl, err)
+		}
+		if r.SplitBytes != want {
+			t.Errorf("pipeline %q: split bytes %d, want %d", pl, r.SplitBytes, want)
+		}
+	}
+}

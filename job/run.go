@@ -292,7 +292,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 
-	units, err := planUnits(ctx, inputs, cfg.splitBytes(), rs.policy())
+	units, err := planUnits(ctx, inputs, rs.res.SplitBytes, rs.policy())
 	if err != nil {
 		return nil, err
 	}
