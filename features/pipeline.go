@@ -215,6 +215,9 @@ func ParsePipeline(s, re string) (Pipeline, error) {
 			if st.Path, err = ParsePath(path); err != nil {
 				return p, fmt.Errorf("step %q: %w", part, err)
 			}
+			if len(st.Path) == 0 {
+				return p, fmt.Errorf("step %q: %s needs a field path (%s:PATH)", part, name, name)
+			}
 		default:
 			if hasArg {
 				return p, fmt.Errorf("step %q: %s takes no argument", part, name)

@@ -91,6 +91,7 @@ func TestParsePipeline(t *testing.T) {
 		"bogus", "unwrap", "unwrap:", "explode:a..b", "cri | cri", "unwrap:log | cri", "json-stream | cri",
 		"cri:x", "keep:a", "unwrap:log | json-stream", "json-stream:x", "regexp",
 		"coalesce:time", "coalesce:a.b=c", "coalesce:t=", "coalesce:t=a..b",
+		"keep:=x", "keep:=", "coalesce:=a",
 	} {
 		if _, err := ParsePipeline(s, ""); err == nil {
 			t.Errorf("ParsePipeline(%q) succeeded; want an error", s)
