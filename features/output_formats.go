@@ -137,17 +137,45 @@ func (c Columns) Schema() []Column {
 	return cols
 }
 
-// Validate checks that dimension names are unique and do not collide with
-// metric columns.
-func (c Columns) Validate() error {
-	seen := map[string]bool{}
-	for _, col := range c.Schema() {
-		if seen[col.Name] {
-			return fmt.Errorf("column %q appears twice (rename the group-by field)", col.Name)
+// Validate checks that no two columns share a name, and that no
+// dimension is named like one of reserved (the layout's partition keys)
+// or like a metric column the table could have, ignoring case: readers
+// such as DuckDB, Spark and Polars resolve column names without regard
+// to case and add a hive layout's keys as columns, so a clash there reads
+// one column's values under the other's name.
+func (c Columns) Validate(reserved ...string) error {
+	seen := map[string]string{}
+	for _, r := range reserved {
+		seen[strings.ToLower(r)] = r
+	}
+	metrics := Columns{Status: c.Status, Bytes: c.Bytes, Distinct: c.Distinct}
+	all := Columns{Status: true, Bytes: true, Distinct: true}
+	for _, col := range all.Schema() {
+		if !metrics.has(col.Name) {
+			seen[strings.ToLower(col.Name)] = col.Name
 		}
-		seen[col.Name] = true
+	}
+	for _, col := range c.Schema() {
+		k := strings.ToLower(col.Name)
+		if other, ok := seen[k]; ok {
+			if other == col.Name {
+				return fmt.Errorf("column %q appears twice (group by another field)", col.Name)
+			}
+			return fmt.Errorf("column %q clashes with %q: readers do not tell names apart by case (group by another field)", col.Name, other)
+		}
+		seen[k] = col.Name
 	}
 	return nil
+}
+
+// has reports whether the table has the column name.
+func (c Columns) has(name string) bool {
+	for _, col := range c.Schema() {
+		if col.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // parquetType builds a struct type whose fields, in order, are the columns.

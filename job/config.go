@@ -20,6 +20,7 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage/objio"
+	"github.com/logsmith/logsmith/table"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
 
@@ -509,7 +510,7 @@ func (c *Config) Validate() error {
 			return bad("GroupBy", "%q: empty path segment", g)
 		}
 	}
-	if err := c.Columns().Validate(); err != nil {
+	if err := c.Columns().Validate(append(slices.Clone(table.PartitionKeys), iceberg.PartitionField)...); err != nil {
 		return bad("GroupBy", "%v", err)
 	}
 	if len(c.Format) == 0 {

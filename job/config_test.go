@@ -209,3 +209,30 @@ func TestURLTyposAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// Issue 23: a group-by column named like a hive partition key, the
+// Iceberg partition field or any metric column the table could have,
+// or like another dimension, in any case, is refused: DuckDB, Spark and
+// Polars resolve names without regard to case and add date= and window=
+// as columns, so the clash reads one column's values under another name.
+func TestGroupByNamesThatClash(t *testing.T) {
+	d := t.TempDir()
+	base := validConfig(t, d+"/in", d+"/out")
+	for _, g := range [][]string{
+		{"date"}, {"Date"}, {"DATE"}, {"window"}, {"Window"}, {"window_start_day"},
+		{"window_start"}, {"WINDOW_END"}, {"request_count"}, {"Error_Count"}, {"error_rate"},
+		{"latency_p99_ms"}, {"status_2xx"}, {"bytes_sum"}, {"Distinct_Count"},
+		{"host", "HOST"}, {"a.b", "a_b"}, {`"Date"`}, {"da.te", "date"},
+	} {
+		c := base
+		c.GroupBy = g
+		wantConfigError(t, strings.Join(g, ","), c.Validate(), "LOGSMITH_GROUP_BY", "")
+	}
+	for _, g := range [][]string{{"dates"}, {"windowing"}, {"host", "service"}, {"user.date"}, {"error"}} {
+		c := base
+		c.GroupBy = g
+		if err := c.Validate(); err != nil {
+			t.Errorf("group by %v: %v", g, err)
+		}
+	}
+}

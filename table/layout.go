@@ -48,6 +48,11 @@ const (
 	partialsDir  = "_partials/"
 )
 
+// PartitionKeys are the keys of the layout's hive folders (window=W and
+// date=D), which hive-partitioned reads add as columns: no output column
+// may be named like one.
+var PartitionKeys = []string{"window", "date"}
+
 // Formats are the data formats a table can hold, by file extension.
 var Formats = []string{"parquet", "csv"}
 

@@ -30,8 +30,9 @@ const (
 	propHeadPrefix    = "logsmith.head."
 )
 
-// partitionField is the name of the day(window_start) partition field.
-const partitionField = "window_start_day"
+// PartitionField is the name of the day(window_start) partition field;
+// no column may be named like it.
+const PartitionField = "window_start_day"
 
 // TableName names the table of window w: features_5m, features_15m_5m (a
 // 15-minute window every 5 minutes).

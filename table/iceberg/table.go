@@ -31,7 +31,7 @@ type Table struct {
 // error wrapping ErrIncompatible.
 func (c *Catalog) Table(ctx context.Context, w features.Window, cols features.Columns) (*Table, error) {
 	ctx = c.with(ctx)
-	if err := cols.Validate(); err != nil {
+	if err := cols.Validate(PartitionField); err != nil {
 		return nil, err
 	}
 	name := TableName(w)
@@ -74,7 +74,7 @@ func (c *Catalog) Table(ctx context.Context, w features.Window, cols features.Co
 // columns, window or partitioning mean something else.
 func (c *Catalog) Prepare(ctx context.Context, w features.Window, cols features.Columns) (*Table, error) {
 	ctx = c.with(ctx)
-	if err := cols.Validate(); err != nil {
+	if err := cols.Validate(PartitionField); err != nil {
 		return nil, err
 	}
 	name := TableName(w)
@@ -118,7 +118,7 @@ func (t *Table) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	spec, err := iceberg.NewPartitionSpecOpts(iceberg.AddPartitionFieldByName("window_start", partitionField, iceberg.DayTransform{}, sc, nil))
+	spec, err := iceberg.NewPartitionSpecOpts(iceberg.AddPartitionFieldByName("window_start", PartitionField, iceberg.DayTransform{}, sc, nil))
 	if err != nil {
 		return fmt.Errorf("partition spec: %w", err)
 	}
