@@ -481,6 +481,9 @@ func (c *Config) Validate() error {
 	if c.TimestampFormat == "layout" && c.TimestampLayout == "" {
 		return bad("TimestampLayout", "required with --timestamp-format layout")
 	}
+	if c.TimestampLayout != "" && c.TimestampFormat != "layout" && c.TimestampFormat != "auto" {
+		return bad("TimestampFormat", "%q conflicts with --timestamp-layout, which reads timestamps by its layout: give one of the two", c.TimestampFormat)
+	}
 	zone, err := features.LoadZone(c.TimestampZone)
 	if err != nil {
 		return bad("TimestampZone", "%v", err)
@@ -727,6 +730,9 @@ func (s Setting) FormatValue() string {
 // variable means the empty string for text settings and the default for
 // the others. A bad value is reported as a *ConfigError.
 func ParseEnv(cfg any, environ map[string]string) error {
+	if err := checkEnvNames(environ); err != nil {
+		return err
+	}
 	environ, err := withShape(environ)
 	if err != nil {
 		return err
@@ -831,6 +837,9 @@ func (s *IcebergSettings) check(output string, formats []string) (string, error)
 	}
 	if s.IcebergRESTSigV4 != "" && s.IcebergRESTSigV4 != "glue" && s.IcebergRESTSigV4 != "s3tables" {
 		return "IcebergRESTSigV4", fmt.Errorf("%q: want glue or s3tables", s.IcebergRESTSigV4)
+	}
+	if !s.Iceberg() && s.IcebergCatalog != "" {
+		return "IcebergCatalog", fmt.Errorf("applies only with --table-format iceberg (the table format is %s)", s.TableFormat)
 	}
 	return "", nil
 }

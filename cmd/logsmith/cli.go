@@ -366,7 +366,8 @@ func printHelp(w io.Writer, cmd string, settings []job.Setting) {
 }
 
 // flagValue sets a config field from a flag. A list flag given several
-// times accumulates; its first use replaces the env or default value. A
+// times accumulates; its first use replaces the env or default value.
+// Any other flag given twice is refused. A
 // value that does not parse is recorded in *bad as a *job.ConfigError
 // naming the setting by its environment variable and flag.
 type flagValue struct {
@@ -394,6 +395,14 @@ func (f *flagValue) Set(s string) error {
 }
 
 func (f *flagValue) parse(s string) error {
+	if _, list := f.v.Addr().Interface().(*[]string); !list {
+		// One of two values of a setting would be ignored without a
+		// word: refused, as a repeated list flag is not.
+		if f.set {
+			return errors.New("given twice: give a setting once (a list setting may be repeated to add to it)")
+		}
+		f.set = true
+	}
 	if u, ok := f.v.Addr().Interface().(encoding.TextUnmarshaler); ok {
 		return u.UnmarshalText([]byte(s))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -31,8 +32,8 @@ func TestSummaryNamesSkippedObjectsAndNeighbours(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	args := []string{"run", "--input", logs + "/{yyyy}/{mm}/{dd}/", "--output", feats, "--date", "2025-11-09", "--level-field", ""}
-	stdout, stderr, code := exe(t, nil, args...)
+	args := []string{"run", "--input", logs + "/{yyyy}/{mm}/{dd}/", "--date", "2025-11-09", "--level-field", ""}
+	stdout, stderr, code := exe(t, nil, append(slices.Clip(args), "--output", feats)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -47,7 +48,7 @@ func TestSummaryNamesSkippedObjectsAndNeighbours(t *testing.T) {
 			t.Errorf("the log lacks %q:\n%s", want, stderr)
 		}
 	}
-	stdout, stderr, code = exe(t, nil, append(args, "--json", "--output", feats+"-json")...)
+	stdout, stderr, code = exe(t, nil, append(slices.Clip(args), "--json", "--output", feats+"-json")...)
 	var sum struct {
 		Skipped    map[string]int64 `json:"skipped_objects"`
 		Neighbours []struct {

@@ -218,3 +218,75 @@ func valueOf(cfg any, path string) string {
 	}
 	return v.String()
 }
+
+// Issue 23: a flag given twice is refused, naming the setting, for every
+// setting of every command but lists, which add each value in order.
+func TestRepeatedFlags(t *testing.T) {
+	for cmd, newCfg := range commandConfigs() {
+		for _, s := range job.Settings(newCfg()) {
+			if s.Flag == "" {
+				continue
+			}
+			if s.Value.Kind() == reflect.Slice {
+				cfg := newCfg()
+				if err := parseConfig(cfg, cmd, []string{"--" + s.Flag + "=a", "--" + s.Flag + "=b,c"}, nil, io.Discard); err != nil {
+					t.Errorf("%s --%s twice: %v", cmd, s.Flag, err)
+				} else if got := strings.Join(reflect.ValueOf(cfg).Elem().FieldByName(strings.Split(s.Field, ".")[0]).Interface().([]string), ","); got != "a,b,c" {
+					t.Errorf("%s --%s=a --%s=b,c: %q; want a,b,c", cmd, s.Flag, s.Flag, got)
+				}
+				continue
+			}
+			v := sample(t, s)
+			if v == "" {
+				continue
+			}
+			for _, args := range [][]string{
+				{"--" + s.Flag + "=" + v, "--" + s.Flag + "=" + v},
+				{"--" + s.Flag + "=" + v, "-" + s.Flag + "=" + v},
+			} {
+				err := parseConfig(newCfg(), cmd, args, nil, io.Discard)
+				var ce *job.ConfigError
+				if !errors.As(err, &ce) || ce.Env != s.Env || !strings.Contains(err.Error(), "twice") {
+					t.Errorf("%s %v: %v; want a config error naming %s saying twice", cmd, args, err, s.Env)
+				}
+			}
+		}
+	}
+}
+
+// Issue 23: settings of which one would be ignored are refused together.
+func TestConflictingSettings(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--timestamp-format=rfc3339", "--timestamp-layout=2006-01-02 15:04:05"}, "LOGSMITH_TIMESTAMP_FORMAT"},
+		{map[string]string{"LOGSMITH_TIMESTAMP_FORMAT": "epoch_ms"}, []string{"--timestamp-layout=2006"}, "LOGSMITH_TIMESTAMP_FORMAT"},
+		{nil, []string{"--iceberg-catalog=sqlite:///tmp/c.db"}, "LOGSMITH_ICEBERG_CATALOG"},
+		{nil, []string{"--timestamp-zone=UTC"}, "LOGSMITH_TIMESTAMP_ZONE"},
+	} {
+		var cfg job.Config
+		err := parseConfig(&cfg, "run", append(tc.args, "--input=/in", "--output=/out"), tc.env, io.Discard)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		var ce *job.ConfigError
+		if !errors.As(err, &ce) || ce.Env != tc.want {
+			t.Errorf("%v %v: %v; want a config error naming %s", tc.env, tc.args, err, tc.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"--timestamp-layout=2006"}, {"--timestamp-format=layout", "--timestamp-layout=2006"},
+		{"--table-format=iceberg", "--iceberg-catalog=sqlite:///tmp/c.db"},
+	} {
+		var cfg job.Config
+		err := parseConfig(&cfg, "run", append(args, "--input=/in", "--output=/out"), nil, io.Discard)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
