@@ -431,6 +431,19 @@ func (p *Partial) Merge(o *Partial) error {
 // Panes returns the number of non-empty panes.
 func (p *Partial) Panes() int { return len(p.panes) }
 
+// Span returns the start of the first pane holding events and the end of
+// the last; ok is false when no pane holds any.
+func (p *Partial) Span() (from, to time.Time, ok bool) {
+	if len(p.panes) == 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for k := range p.panes {
+		lo, hi = min(lo, k), max(hi, k)
+	}
+	return time.Unix(0, lo).UTC(), time.Unix(0, hi+p.size).UTC(), true
+}
+
 // Window is one output table's windowing: windows of Size starting every
 // Slide. Slide == Size (or 0) is tumbling.
 type Window struct {
@@ -493,6 +506,11 @@ type TableOptions struct {
 	// Dense emits every window in range for every group seen, with zero
 	// counts and null latency statistics where nothing happened.
 	Dense bool
+	// CoverFrom and CoverTo, when CoverFrom is not zero, are the span
+	// the input covers, [CoverFrom, CoverTo): a dense table emits only the
+	// windows that overlap it (none when it is empty), so that no row
+	// stands for a time the input did not reach (see Partial.Span).
+	CoverFrom, CoverTo time.Time
 	// MaxGroups caps groups per window; the least busy fold into OtherGroup.
 	MaxGroups int
 	// Dims is the number of group-by dimensions.
@@ -595,17 +613,30 @@ const dayNanos = int64(24 * time.Hour)
 // event decades away thus costs one day of windows, not every day between.
 func windowStarts(keys []int64, size, slide int64, o TableOptions) []int64 {
 	var starts []int64
+	// lo and hi bound the starts of dense windows: those overlapping the
+	// covered span.
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if o.Dense && !o.CoverFrom.IsZero() {
+		lo, hi = o.CoverFrom.UnixNano()-size+1, o.CoverTo.UnixNano()
+		if !o.CoverTo.After(o.CoverFrom) {
+			hi = lo // an empty span: no window
+		}
+	}
 	switch {
 	case !o.From.IsZero():
 		for s := floorTo(o.From.UnixNano(), slide); s < o.To.UnixNano(); s += slide {
-			starts = append(starts, s)
+			if s >= lo && s < hi {
+				starts = append(starts, s)
+			}
 		}
 	case o.Dense:
 		last := int64(math.MinInt64)
 		for _, k := range keys {
 			if d := floorTo(k, dayNanos); d != last {
 				for s := d; s < d+dayNanos; s += slide {
-					starts = append(starts, s)
+					if s >= lo && s < hi {
+						starts = append(starts, s)
+					}
 				}
 				last = d
 			}

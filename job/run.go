@@ -151,6 +151,8 @@ type runState struct {
 	iceTables map[string]*iceberg.Table
 	iceHeads  []*iceberg.Head
 	sum       *Summary
+	// covered is the span the run's input covers (see cover).
+	covered table.Span
 }
 
 // aggregate is the merged result of reading some units.
@@ -523,7 +525,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
 				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
 				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
-				UnknownLevels: sum.UnknownLevels,
+				UnknownLevels: sum.UnknownLevels, Covered: rs.coveredOn(d),
 			}
 			if prev := head.Manifest.Committed(); prev != nil {
 				known := prev.ManifestVersion >= 2 && prev.PartitionEvents >= 0
@@ -550,6 +552,8 @@ func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[s
 	if rs.res.Date != "" {
 		opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
 	}
+	opt.CoverFrom, opt.CoverTo = rs.cover(total)
+	rs.covered = table.Span{From: opt.CoverFrom, To: opt.CoverTo}
 	rows, err := total.Table(w, opt)
 	if err != nil {
 		return nil, nil, err
@@ -560,6 +564,61 @@ func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[s
 		return byDate, []string{rs.res.Date}, nil
 	}
 	return byDate, slices.Sorted(maps.Keys(byDate)), nil
+}
+
+// cover returns the span the run's input covers, [from, to): the time a
+// dense table may fill with windows, zero rows included. A templated
+// dated run's input names its date, which it covers whole. Otherwise it
+// is the span of the events read, from the first pane with events to the
+// end of the last; a dated run that also read events of the days before
+// (after) its date covers the date from its start (to its end). No event
+// at all covers nothing: from == to.
+func (rs *runState) cover(total *features.Partial) (from, to time.Time) {
+	day := rs.res.Day
+	if rs.res.Date != "" && IsTemplate(rs.cfg.Input) {
+		return day, day.AddDate(0, 0, 1)
+	}
+	from, to, ok := total.Span()
+	if rs.res.Date == "" {
+		if !ok {
+			return time.Unix(0, 0).UTC(), time.Unix(0, 0).UTC()
+		}
+		return from, to
+	}
+	c := &total.Counts
+	before := c.Before > 0 || c.Far > 0 && c.FarMin < day.UnixNano()
+	after := c.After > 0 || c.Far > 0 && c.FarMax >= day.AddDate(0, 0, 1).UnixNano()
+	if !ok {
+		from, to = day, day
+	}
+	if before {
+		from = day
+	}
+	if after {
+		to = day.AddDate(0, 0, 1)
+		if !ok && !before {
+			from = to
+		}
+	}
+	return from, to
+}
+
+// coveredOn returns the part of the date d the run's input covers (an
+// empty span at the date's start when it covers none of it).
+func (rs *runState) coveredOn(d string) *table.Span {
+	day, _ := time.Parse(time.DateOnly, d)
+	end := day.AddDate(0, 0, 1)
+	s := table.Span{From: rs.covered.From, To: rs.covered.To}
+	if s.From.Before(day) {
+		s.From = day
+	}
+	if s.To.After(end) {
+		s.To = end
+	}
+	if !s.To.After(s.From) {
+		s = table.Span{From: day, To: day}
+	}
+	return &s
 }
 
 // checkNotWorse refuses to replace a committed partition (of date d, table

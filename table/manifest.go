@@ -62,6 +62,11 @@ type Manifest struct {
 	Config      map[string]string `json:"config"`
 	ConfigHash  string            `json:"config_hash"`
 
+	// Covered is the part of the date the run's input covers (see
+	// docs/output.md, Dense output): the dense rows fill only it. Nil in
+	// manifests written before it was recorded.
+	Covered *Span `json:"covered,omitempty"`
+
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
 	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
@@ -74,6 +79,18 @@ type Manifest struct {
 	// and not read (hidden, checksum, folder_marker): they are in no
 	// ledger, so that one appearing or going does not make a commit stale.
 	SkippedObjects map[string]int64 `json:"skipped_objects,omitempty"`
+}
+
+// Span is a time span, [From, To).
+type Span struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Whole reports whether the span covers the whole of the UTC date.
+func (s *Span) Whole(date string) bool {
+	d, err := time.Parse(time.DateOnly, date)
+	return err == nil && !s.From.After(d) && !s.To.Before(d.AddDate(0, 0, 1))
 }
 
 // File is one data object of a partition.

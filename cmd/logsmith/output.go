@@ -78,16 +78,36 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 		return json.NewEncoder(stdout).Encode(ms)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "WINDOW\tDATE\tSTATE\tROWS\tRUN\tCOMMITTED\tINPUTS\tBAD_LINES\tOUT_OF_RANGE\tDAMAGED")
+	fmt.Fprintln(tw, "WINDOW\tDATE\tSTATE\tROWS\tRUN\tCOMMITTED\tINPUTS\tBAD_LINES\tOUT_OF_RANGE\tDAMAGED\tCOVERED")
 	for _, m := range ms {
 		at := m.CommittedAt
 		if m.State == table.StateClaimed {
 			at = m.ClaimedAt
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%d\n", m.Window, m.Date, m.State, m.Rows, m.RunID,
-			at.Format(time.RFC3339), len(m.Inputs), m.BadLines, m.OutOfRange, len(m.Damaged))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", m.Window, m.Date, m.State, m.Rows, m.RunID,
+			at.Format(time.RFC3339), len(m.Inputs), m.BadLines, m.OutOfRange, len(m.Damaged), coveredText(m))
 	}
 	return tw.Flush()
+}
+
+// coveredText says how much of its date a partition's input covered:
+// "day", "partly HH:MM-HH:MM" (UTC), "none", or "-" when the manifest
+// does not say.
+func coveredText(m *table.Manifest) string {
+	c := m.Covered
+	switch {
+	case c == nil:
+		return "-"
+	case c.Whole(m.Date):
+		return "day"
+	case !c.To.After(c.From):
+		return "none"
+	}
+	end := c.To.Format("15:04")
+	if c.To.Sub(c.From) > 0 && c.To.Format(time.DateOnly) != m.Date {
+		end = "24:00"
+	}
+	return "partly " + c.From.Format("15:04") + "-" + end
 }
 
 // show prints the committed manifest of a date in every table.
