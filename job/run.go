@@ -292,7 +292,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 
-	units, err := planUnits(ctx, inputs, rs.res.SplitBytes, rs.policy())
+	units, err := planUnits(ctx, inputs, splitRuleOf(&cfg, rs.res))
 	if err != nil {
 		return nil, err
 	}
@@ -792,8 +792,9 @@ func openUnit(ctx context.Context, u unit, ahead int64) unitStream {
 		rc = u.in.bucket.Stream(ctx, u.in.info, 0)
 		src = rc
 	} else {
-		// From the byte before the range, to tell whether it starts a line.
-		rc = u.in.bucket.Stream(ctx, u.in.info, max(u.off-1, 0))
+		// From the byte before the range, to tell whether it starts a line,
+		// to where it stops (see splitRule.stop).
+		rc = u.in.bucket.StreamRange(ctx, u.in.info, max(u.off-1, 0), u.stop)
 		src = newRangeReader(rc, u.off, u.end)
 		length = -1 // the last line runs past the range's end
 	}
