@@ -206,3 +206,58 @@ func TestSplitKeepsPerObjectLimits(t *testing.T) {
 		})
 	}
 }
+
+// One local file under two names (a hard link, as rotatelogs -L makes) is
+// refused like a symlink, naming both, rather than read twice; a second
+// name the run does not read (hidden, or outside the input) is no
+// concern, and neither is a copy (another file).
+func TestHardLinkedInputRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		link   string // the second name of in/app.jsonl, under the folder
+		refuse bool
+	}{
+		{"beside it", "in/current.jsonl", true},
+		{"in a subfolder", "in/sub/app.jsonl", true},
+		{"hidden", "in/.current.jsonl", false},
+		{"outside the input", "elsewhere/app.jsonl", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, d := range []string{"in/sub", "elsewhere"} {
+				if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := filepath.Join(dir, "in/app.jsonl")
+			if err := os.WriteFile(app, logLines(300, 0), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "in/copy.jsonl"), logLines(300, 0), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(app, filepath.Join(dir, tc.link)); err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			cfg := runConfig(filepath.Join(dir, "in")+"/", out, job.S3Settings{})
+			sum, err := job.Run(context.Background(), cfg, job.Options{})
+			if !tc.refuse {
+				if err != nil || sum.Events != 600 {
+					t.Fatalf("err %v, %d events; want the file and its copy read once each (600)", err, sum.Events)
+				}
+				return
+			}
+			if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "app.jsonl") || !strings.Contains(err.Error(), filepath.Base(tc.link)) {
+				events := int64(-1)
+				if sum != nil {
+					events = sum.Events
+				}
+				t.Fatalf("err = %v (exit %d, %d events); want exit 3 naming both names", err, job.ExitCode(err), events)
+			}
+			if l, _ := storage.NewLocal(out); len(committed(t, l, out)) != 0 {
+				t.Error("committed a partition")
+			}
+		})
+	}
+}
