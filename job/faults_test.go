@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -447,5 +449,49 @@ func TestTLSWithCAFile(t *testing.T) {
 	_, err := job.Run(context.Background(), cfg, job.Options{})
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without the CA file: %v, want a certificate error", err)
+	}
+}
+
+// A local file that changes between listing and reading — grown,
+// shrunk, rewritten or replaced by a rename — fails the run like a
+// replaced S3 object (exit 5, naming it), and nothing is committed.
+func TestLocalFileChangedAfterList(t *testing.T) {
+	for name, change := range map[string]func(path string) error{
+		"append": func(p string) error {
+			f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.Write(lines(5, 3))
+			return errors.Join(err, f.Close())
+		},
+		"truncate": func(p string) error { return os.Truncate(p, 100) },
+		"rename-replace": func(p string) error {
+			if err := os.WriteFile(p+".new", lines(10, 4), 0o644); err != nil {
+				return err
+			}
+			return os.Rename(p+".new", p)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			in, out := t.TempDir(), t.TempDir()
+			for k, n := range map[string]int{"a.jsonl": 1, "b.jsonl": 2} {
+				if err := os.WriteFile(filepath.Join(in, k), lines(10, n), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := runConfig(in+"/", out, job.S3Settings{})
+			_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) {
+				if err := change(filepath.Join(in, "b.jsonl")); err != nil {
+					t.Error(err)
+				}
+			}})
+			if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "b.jsonl") || !strings.Contains(err.Error(), "changed since it was listed") {
+				t.Fatalf("err = %v (exit %d), want exit 5: b.jsonl changed since it was listed", err, job.ExitCode(err))
+			}
+			if l, _ := storage.NewLocal(out); len(committed(t, l, out)) != 0 {
+				t.Error("committed a partition")
+			}
+		})
 	}
 }

@@ -173,10 +173,46 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 		}
 	}
 	slices.SortFunc(l.inputs, func(a, b input) int { return strings.Compare(a.url(), b.url()) })
+	if err := refuseHardLinks(l.inputs); err != nil {
+		return nil, err
+	}
 	for _, r := range slices.Sorted(maps.Keys(l.skipped)) {
 		log.Info("input objects skipped", "reason", r, "objects", l.skipped[r], "first", l.examples[r])
 	}
 	return l, nil
+}
+
+// refuseHardLinks fails, with KindBadData, when two of the inputs to read
+// are one local file under two names (hard links, as rotatelogs -L and
+// other log rotators make): reading both would count every line twice,
+// and choosing one name would make what a run reads depend on which names
+// a rotator left. Like a symlink, such an input is refused, naming both; a
+// name that is skipped (hidden) or outside the input does not count.
+func refuseHardLinks(inputs []input) error {
+	first := map[string]string{} // file ID → the first URL naming it
+	var same []string
+	for _, in := range inputs {
+		id := in.info.FileID
+		if id == "" {
+			continue
+		}
+		if u, ok := first[id]; ok {
+			same = append(same, u+" and "+in.url())
+			continue
+		}
+		first[id] = in.url()
+	}
+	if len(same) == 0 {
+		return nil
+	}
+	const show = 5
+	more := ""
+	if len(same) > show {
+		more = fmt.Sprintf(" and %d more", len(same)-show)
+		same = same[:show]
+	}
+	return &kindError{KindBadData, fmt.Errorf("input holds one file under two names (hard links): %s%s; logsmith reads each file once: remove a name, or move it out of the input",
+		strings.Join(same, ", "), more)}
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

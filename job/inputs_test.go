@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -117,6 +118,145 @@ func TestSplitReadsAsWhole(t *testing.T) {
 					t.Errorf("--split-bytes %d: events %d lines %d bad %v damaged %v err %q; whole: events %d lines %d bad %v damaged %v err %q",
 						split, got.Events, got.Lines, got.Bad, got.Damaged, got.Err, whole.Events, whole.Lines, whole.Bad, whole.Damaged, whole.Err)
 				}
+			}
+		})
+	}
+}
+
+// Limits that apply to an object apply to it whole when it is read as byte
+// ranges: --max-object-bytes refuses the object a whole read refuses
+// (each range was judged on its own bytes and the split object was
+// committed), --reject-samples keeps as many of its bad lines as a whole
+// read keeps (each range kept its own), and --max-line-bytes judges the
+// lines that cross the ranges' ends as a whole read does.
+func TestSplitKeepsPerObjectLimits(t *testing.T) {
+	text := logLines(6000, 0)
+	var withBad, withLong bytes.Buffer
+	for i, l := range bytes.SplitAfter(text, []byte("\n")) {
+		switch {
+		case i%40 == 7:
+			withBad.WriteString("not json " + fmt.Sprint(i) + "\n")
+		case i%500 == 3:
+			withLong.WriteString(`{"pad":"` + strings.Repeat("p", 3000) + `"}` + "\n")
+		}
+		withBad.Write(l)
+		withLong.Write(l)
+	}
+	withLong.WriteString(strings.Repeat("q", 5000)) // a last line without newline
+	for _, tc := range []struct {
+		name string
+		data []byte
+		set  func(*job.Config, int64)
+	}{
+		{"max-object-bytes", text, func(c *job.Config, size int64) { c.MaxObjectBytes = size - 1 }},
+		{"max-object-bytes exact", text, func(c *job.Config, size int64) { c.MaxObjectBytes = size }},
+		{"reject-samples", withBad.Bytes(), func(c *job.Config, _ int64) { c.RejectSamples = 5 }},
+		{"max-line-bytes", withLong.Bytes(), func(c *job.Config, _ int64) { c.MaxLineBytes = 1024 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := t.TempDir()
+			if err := os.WriteFile(filepath.Join(in, "x.jsonl"), tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			type outcome struct {
+				Events, Lines int64
+				Bad           map[string]int64
+				Damaged       []string
+				Rejects       []string // reason and raw of each sample
+				Err           string
+			}
+			read := func(split int64) outcome {
+				out := t.TempDir()
+				cfg := runConfig(in, out, job.S3Settings{})
+				cfg.Format, cfg.SplitBytes, cfg.MaxBadRatio, cfg.Date = []string{"csv"}, split, 1, "2025-11-08"
+				tc.set(&cfg, int64(len(tc.data)))
+				sum, err := job.Run(context.Background(), cfg, job.Options{})
+				o := outcome{}
+				if err != nil {
+					o.Err = fmt.Sprint(job.ExitCode(err))
+				}
+				if sum == nil {
+					return o
+				}
+				o.Events, o.Lines, o.Bad = sum.Events, sum.Lines, sum.BadByReason
+				for _, d := range sum.Damaged {
+					o.Damaged = append(o.Damaged, d.Reason)
+				}
+				if sum.Rejects != "" {
+					b, err := os.ReadFile(filepath.Join(out, sum.Rejects))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+						var r struct{ Reason, Raw string }
+						if err := json.Unmarshal([]byte(l), &r); err != nil {
+							t.Fatal(err)
+						}
+						o.Rejects = append(o.Rejects, r.Reason+" "+r.Raw)
+					}
+				}
+				return o
+			}
+			whole := read(0)
+			for _, split := range []int64{4096, 50000} {
+				if got := read(split); !reflect.DeepEqual(got, whole) {
+					t.Errorf("--split-bytes %d:\n got %+v\nwhole %+v", split, got, whole)
+				}
+			}
+		})
+	}
+}
+
+// One local file under two names (a hard link, as rotatelogs -L makes) is
+// refused like a symlink, naming both, rather than read twice; a second
+// name the run does not read (hidden, or outside the input) is no
+// concern, and neither is a copy (another file).
+func TestHardLinkedInputRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		link   string // the second name of in/app.jsonl, under the folder
+		refuse bool
+	}{
+		{"beside it", "in/current.jsonl", true},
+		{"in a subfolder", "in/sub/app.jsonl", true},
+		{"hidden", "in/.current.jsonl", false},
+		{"outside the input", "elsewhere/app.jsonl", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, d := range []string{"in/sub", "elsewhere"} {
+				if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := filepath.Join(dir, "in/app.jsonl")
+			if err := os.WriteFile(app, logLines(300, 0), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "in/copy.jsonl"), logLines(300, 0), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Link(app, filepath.Join(dir, tc.link)); err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			cfg := runConfig(filepath.Join(dir, "in")+"/", out, job.S3Settings{})
+			sum, err := job.Run(context.Background(), cfg, job.Options{})
+			if !tc.refuse {
+				if err != nil || sum.Events != 600 {
+					t.Fatalf("err %v, %d events; want the file and its copy read once each (600)", err, sum.Events)
+				}
+				return
+			}
+			if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "app.jsonl") || !strings.Contains(err.Error(), filepath.Base(tc.link)) {
+				events := int64(-1)
+				if sum != nil {
+					events = sum.Events
+				}
+				t.Fatalf("err = %v (exit %d, %d events); want exit 3 naming both names", err, job.ExitCode(err), events)
+			}
+			if l, _ := storage.NewLocal(out); len(committed(t, l, out)) != 0 {
+				t.Error("committed a partition")
 			}
 		})
 	}

@@ -239,6 +239,10 @@ func (m missingFolder) Open(_ context.Context, key string, _ int64) (io.ReadClos
 	return nil, fmt.Errorf("open %s in %s: %w", key, m.dir, storage.ErrNotExist)
 }
 
+func (m missingFolder) OpenListed(_ context.Context, info storage.ObjectInfo, _, _ int64) (io.ReadCloser, error) {
+	return nil, fmt.Errorf("open %s in %s: %w", info.Key, m.dir, storage.ErrNotExist)
+}
+
 func (m missingFolder) Stat(_ context.Context, key string) (storage.ObjectInfo, error) {
 	return storage.ObjectInfo{}, fmt.Errorf("stat %s in %s: %w", key, m.dir, storage.ErrNotExist)
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
-	"github.com/logsmith/logsmith/storage/objio"
 )
 
 // PlanConfig configures logsmith plan: the run's settings, which it
@@ -160,12 +159,11 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if len(listed.skipped) > 0 {
 		p.Skipped = listed.skipped
 	}
-	retry := cfg.policy(opts.Retries)
-	units, err := planUnits(ctx, inputs, res.SplitBytes, retry)
+	units, err := planUnits(ctx, inputs, splitRuleOf(&cfg.Config, res))
 	if err != nil {
 		return nil, err
 	}
-	est, err := estimateUncompressed(ctx, &cfg.Config, inputs, retry)
+	est, err := estimateUncompressed(ctx, &cfg.Config, inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +276,7 @@ type estimate struct {
 // input whose objects differ widely in ratio within a class gets a rougher
 // estimate. A sample that is damaged or not text is left out of the ratio
 // (the run would report it).
-func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, retry objio.Policy) (*estimate, error) {
+func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input) (*estimate, error) {
 	classes := []string{".gz", ".zst", "other"}
 	byClass := make([][]input, len(classes))
 	for _, in := range inputs {
@@ -303,7 +301,7 @@ func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, retr
 		}
 	}
 	results, err := runSamples(ctx, cfg, len(jobs), func(ctx context.Context, i int, dec *features.Decompressor) (sample, error) {
-		return readSample(ctx, dec, jobs[i].in, retry)
+		return readSample(ctx, dec, jobs[i].in)
 	})
 	if err != nil {
 		return nil, err
@@ -377,45 +375,37 @@ type sample struct {
 	err     string // damaged or not text
 }
 
-// readSample decodes up to sampleBytes of in's stored bytes.
-func readSample(ctx context.Context, dec *features.Decompressor, in input, retry objio.Policy) (sample, error) {
+// readSample decodes up to sampleBytes of in's stored bytes. It reads the
+// listed version only, and resumes after a dropped connection at the byte
+// it reached, as every read of an input does (objio.Stream).
+func readSample(ctx context.Context, dec *features.Decompressor, in input) (sample, error) {
 	var s sample
-	err := retry.Do(ctx, "sample "+in.url(), func(ctx context.Context) error {
-		s = sample{}
-		rc, err := in.bucket.Open(ctx, in.info.Key, 0)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		raw := &features.CountingReader{R: io.LimitReader(rc, sampleBytes)}
-		dr, codec, err := dec.Open(raw)
-		s.codec = codec
-		if raw.Err != nil {
-			return raw.Err
-		}
-		if err != nil {
-			s.err = err.Error()
-			return nil
-		}
-		if codec == features.CodecNone {
-			s.read, s.decoded = in.info.Size, in.info.Size
-			s.whole = true
-			return nil
-		}
-		out := &features.CountingReader{R: io.LimitReader(dr, sampleMaxOut)}
-		_, err = io.Copy(io.Discard, out)
-		if raw.Err != nil {
-			return raw.Err
-		}
-		s.read, s.decoded = raw.N, out.N
-		s.whole = err == nil && raw.N == in.info.Size && out.N < sampleMaxOut
-		if err != nil && raw.N < min(in.info.Size, sampleBytes) {
-			s.err = err.Error() // damaged before the sample's end
-		}
-		return nil
-	})
+	rc := in.bucket.StreamRange(ctx, in.info, 0, sampleBytes)
+	defer rc.Close()
+	raw := &features.CountingReader{R: rc}
+	dr, codec, err := dec.Open(raw)
+	s.codec = codec
+	if raw.Err != nil {
+		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+	}
 	if err != nil {
-		return s, storageErr(err)
+		s.err = err.Error()
+		return s, nil
+	}
+	if codec == features.CodecNone {
+		s.read, s.decoded = in.info.Size, in.info.Size
+		s.whole = true
+		return s, nil
+	}
+	out := &features.CountingReader{R: io.LimitReader(dr, sampleMaxOut)}
+	_, err = io.Copy(io.Discard, out)
+	if raw.Err != nil {
+		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+	}
+	s.read, s.decoded = raw.N, out.N
+	s.whole = err == nil && raw.N == in.info.Size && out.N < sampleMaxOut
+	if err != nil && raw.N < min(in.info.Size, sampleBytes) {
+		s.err = err.Error() // damaged before the sample's end
 	}
 	return s, nil
 }

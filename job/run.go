@@ -94,6 +94,7 @@ type Progress interface {
 
 // objectResult is what one task hands back: the partial it alone built.
 type objectResult struct {
+	object       string // the object's URL, the same for each of its ranges
 	partial      *features.Partial
 	bytesRead    int64
 	bytesDecoded int64
@@ -294,7 +295,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 
-	units, err := planUnits(ctx, inputs, rs.res.SplitBytes, rs.policy())
+	units, err := planUnits(ctx, inputs, splitRuleOf(&cfg, rs.res))
 	if err != nil {
 		return nil, err
 	}
@@ -351,10 +352,18 @@ func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, erro
 // collect merges per-unit results in unit order.
 func (rs *runState) collect(results []objectResult, total *features.Partial) *aggregate {
 	agg := &aggregate{partial: total}
+	// --reject-samples is per object: an object read as ranges keeps its
+	// first samples, as read whole, not each range's.
+	samples := map[string]int{}
 	for _, r := range results {
 		agg.bytesRead += r.bytesRead
 		agg.bytesDecoded += r.bytesDecoded
-		agg.rejects = append(agg.rejects, r.rejects...)
+		rejects := r.rejects
+		if left := max(rs.cfg.RejectSamples-samples[r.object], 0); len(rejects) > left {
+			rejects = rejects[:left]
+		}
+		samples[r.object] += len(rejects)
+		agg.rejects = append(agg.rejects, rejects...)
 		agg.unlisted[0] += r.unlisted[0]
 		agg.unlisted[1] += r.unlisted[1]
 		if r.damaged != nil {
@@ -749,6 +758,7 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 			// A range after the first is the middle of a text object
 			// (planUnits splits nothing else): no head of its own to judge.
 			r, err := readUnit(gctx, st.or, u.id(), src, rs.newPartial(), !u.whole() && u.off > 0)
+			r.object = u.in.url()
 			if err != nil {
 				return r, err
 			}
@@ -851,8 +861,9 @@ func openUnit(ctx context.Context, u unit, ahead int64) unitStream {
 		rc = u.in.bucket.Stream(ctx, u.in.info, 0)
 		src = rc
 	} else {
-		// From the byte before the range, to tell whether it starts a line.
-		rc = u.in.bucket.Stream(ctx, u.in.info, max(u.off-1, 0))
+		// From the byte before the range, to tell whether it starts a line,
+		// to where it stops (see splitRule.stop).
+		rc = u.in.bucket.StreamRange(ctx, u.in.info, max(u.off-1, 0), u.stop)
 		src = newRangeReader(rc, u.off, u.end)
 		length = -1 // the last line runs past the range's end
 	}

@@ -54,6 +54,12 @@ func (s *stdinStore) Open(_ context.Context, key string, off int64) (io.ReadClos
 	return io.NopCloser(s.r), nil
 }
 
+// OpenListed opens standard input, which has no versions to tell apart
+// and is read once.
+func (s *stdinStore) OpenListed(ctx context.Context, info storage.ObjectInfo, off, _ int64) (io.ReadCloser, error) {
+	return s.Open(ctx, info.Key, off)
+}
+
 func (s *stdinStore) Stat(_ context.Context, key string) (storage.ObjectInfo, error) {
 	if key != stdinKey {
 		return storage.ObjectInfo{}, fmt.Errorf("stat %s on standard input: %w", key, storage.ErrNotExist)

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -12,14 +13,15 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/shard"
-	"github.com/logsmith/logsmith/storage/objio"
 )
 
 // unit is one piece of work: a whole object, or a byte range of a large
-// uncompressed one. A range [off, end) owns the lines that start inside it.
+// uncompressed one. A range [off, end) owns the lines that start inside it,
+// and reads from off-1 up to stop (see splitRule.stop).
 type unit struct {
 	in       input
 	off, end int64 // end < 0: the whole object
+	stop     int64 // a range's end of reading
 }
 
 func (u unit) whole() bool { return u.end < 0 }
@@ -52,36 +54,50 @@ func (u unit) size() int64 {
 	return u.end - u.off
 }
 
-// planUnits splits every uncompressed object larger than split bytes into
-// ranges of about split bytes; other objects are whole units. Each large
-// object's head is judged as a whole read would judge it: gzip and zstd
-// streams, and objects that are not text, are never split. split <= 0
-// disables splitting.
-func planUnits(ctx context.Context, inputs []input, split int64, retry objio.Policy) ([]unit, error) {
+// splitRule says which objects are read as byte ranges, and how far a
+// range reads.
+type splitRule struct {
+	bytes     int64 // --split-bytes: split objects larger than this; <= 0 never
+	maxLine   int64 // --max-line-bytes
+	maxObject int64 // --max-object-bytes
+}
+
+// splitRuleOf is the split rule of a run's settings.
+func splitRuleOf(cfg *Config, res *Resolved) splitRule {
+	return splitRule{bytes: res.SplitBytes, maxLine: int64(cfg.MaxLineBytes), maxObject: cfg.MaxObjectBytes}
+}
+
+// lineSlack is how many bytes past --max-line-bytes a range reads of the
+// line that crosses its end, so that the part read is over the limit
+// whatever the line reader trims (a byte-order mark, CR): the line is
+// line_too_long either way, as a whole read finds it.
+const lineSlack = 8
+
+// stop is where a range [off, end) of an object of size bytes stops
+// reading: the line crossing end is read to its newline, but no further
+// than --max-line-bytes (and lineSlack) past end, since a line that long is
+// skipped as too long whatever follows. So a split object's ranges read
+// its size plus at most a line each, even if it holds no newline.
+func (s splitRule) stop(end, size int64) int64 {
+	return min(size, end+s.maxLine+lineSlack)
+}
+
+// planUnits splits every uncompressed object larger than rule.bytes into
+// ranges of about that many bytes; other objects are whole units. Each
+// large object's head is judged as a whole read would judge it: gzip and
+// zstd streams, and objects that are not text, are never split. Limits
+// apply to objects, not ranges: an object over --max-object-bytes is a
+// whole unit, so that it is refused whole as a whole read refuses it.
+func planUnits(ctx context.Context, inputs []input, rule splitRule) ([]unit, error) {
 	var units []unit
 	for _, in := range inputs {
-		if split <= 0 || in.info.Size <= split {
+		if rule.bytes <= 0 || in.info.Size <= rule.bytes || in.info.Size > rule.maxObject {
 			units = append(units, unit{in: in, end: -1})
 			continue
 		}
-		var head []byte
-		var atEOF bool
-		err := retry.Do(ctx, "read header of "+in.url(), func(ctx context.Context) error {
-			rc, err := in.bucket.Open(ctx, in.info.Key, 0)
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			head = make([]byte, features.SniffSize)
-			n, err := io.ReadFull(rc, head)
-			head, atEOF = head[:n], err != nil
-			if err == io.ErrUnexpectedEOF || err == io.EOF {
-				err = nil
-			}
-			return err
-		})
+		head, atEOF, err := readHead(ctx, in)
 		if err != nil {
-			return nil, storageErr(err)
+			return nil, err
 		}
 		// Only text is split: a compressed object is one stream, and one
 		// that is not text is judged (and reported damaged) whole, as its
@@ -90,14 +106,31 @@ func planUnits(ctx context.Context, inputs []input, split int64, retry objio.Pol
 			units = append(units, unit{in: in, end: -1})
 			continue
 		}
-		n := (in.info.Size + split - 1) / split
+		n := (in.info.Size + rule.bytes - 1) / rule.bytes
 		for i := range n {
 			off := in.info.Size * i / n
 			end := in.info.Size * (i + 1) / n
-			units = append(units, unit{in: in, off: off, end: end})
+			units = append(units, unit{in: in, off: off, end: end, stop: rule.stop(end, in.info.Size)})
 		}
 	}
 	return units, nil
+}
+
+// readHead reads the first features.SniffSize bytes of in, as listed, and
+// says whether that is all of it. Like every read of an input it resumes
+// after a dropped connection at the byte it reached.
+func readHead(ctx context.Context, in input) ([]byte, bool, error) {
+	rc := in.bucket.StreamRange(ctx, in.info, 0, features.SniffSize)
+	defer rc.Close()
+	head := make([]byte, features.SniffSize)
+	n, err := io.ReadFull(rc, head)
+	switch err {
+	case nil:
+		return head, false, nil
+	case io.EOF, io.ErrUnexpectedEOF:
+		return head[:n], true, nil
+	}
+	return nil, false, storageErr(fmt.Errorf("read header of %s: %w", in.url(), err))
 }
 
 // assignShard returns the units of shard i of n (see dealShards), sorted
@@ -127,6 +160,8 @@ func dealShards(units []unit, n int) []int {
 // begins at byte off-1 (or at 0 when off is 0): it drops everything up to
 // and including the first newline, which ends the line owned by the range
 // before, and stops after the newline that ends the line crossing end.
+// When no newline comes before end-1, no line starts in the range: it stops
+// there, without reading the rest of the object to find one.
 type rangeReader struct {
 	r        io.Reader
 	pos      int64 // stream position of the next byte from r
@@ -147,8 +182,21 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 		if r.done {
 			return 0, io.EOF
 		}
-		n, err := r.r.Read(p)
-		chunk := p[:n]
+		buf := p
+		if r.skipping {
+			// A newline at end-1 or later would start a line of the next
+			// range: look no further than end-2.
+			left := r.end - 1 - r.pos
+			if left <= 0 {
+				r.done = true
+				return 0, io.EOF
+			}
+			if int64(len(buf)) > left {
+				buf = buf[:left]
+			}
+		}
+		n, err := r.r.Read(buf)
+		chunk := buf[:n]
 		start := r.pos
 		r.pos += int64(n)
 		if r.skipping {

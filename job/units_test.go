@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -106,6 +107,72 @@ func TestAssignShardBalancedAndComplete(t *testing.T) {
 		}
 		if n > 1 && biggest-smallest > 5000 {
 			t.Errorf("n=%d: loads from %d to %d bytes (total %d): not balanced", n, smallest, biggest, total)
+		}
+	}
+}
+
+// Read as ranges, each up to where it stops (splitRule.stop), an object
+// gives the lines a whole read gives — a line over --max-line-bytes is
+// too long either way, wherever the cuts fall and whatever the ranges do
+// not read of it — and the ranges read its size plus at most a line each,
+// also when it holds long lines or no newline at all.
+func TestRangesReadLinesAsWhole(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const maxLine = 24
+	rule := splitRule{maxLine: maxLine}
+	lines := func(r io.Reader) []string {
+		lr := features.NewLineReader(r, maxLine)
+		var out []string
+		for {
+			l, err := lr.Next()
+			switch {
+			case err == io.EOF:
+				return out
+			case err == features.ErrLineTooLong:
+				out = append(out, "<too long>")
+			case err != nil:
+				t.Fatal(err)
+			default:
+				out = append(out, string(l))
+			}
+		}
+	}
+	for trial := range 2000 {
+		var sb strings.Builder
+		for range rng.IntN(12) {
+			switch rng.IntN(6) {
+			case 0:
+				sb.WriteString(strings.Repeat("L", maxLine+rng.IntN(3*maxLine))) // too long
+			case 1:
+				sb.WriteString("\xef\xbb\xbf" + strings.Repeat("b", rng.IntN(maxLine+6)) + "\r")
+			default:
+				sb.WriteString(strings.Repeat("s", rng.IntN(maxLine)))
+			}
+			if rng.IntN(8) != 0 {
+				sb.WriteByte('\n')
+			}
+		}
+		text := sb.String()
+		size := int64(len(text))
+		if size == 0 {
+			continue
+		}
+		want := lines(strings.NewReader(text))
+		n := 1 + rng.Int64N(min(size, 8))
+		var got []string
+		var read int64
+		for i := range n {
+			off, end := size*i/n, size*(i+1)/n
+			start, stop := max(off-1, 0), rule.stop(end, size)
+			src := &features.CountingReader{R: iotest.OneByteReader(strings.NewReader(text[start:stop]))}
+			got = append(got, lines(newRangeReader(src, off, end))...)
+			read += src.N
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d, %d ranges of %q:\n got %q\nwant %q", trial, n, text, got, want)
+		}
+		if bound := size + n*(1+maxLine+lineSlack); read > bound {
+			t.Fatalf("trial %d: %d ranges read %d bytes of %d, over %d", trial, n, read, size, bound)
 		}
 	}
 }

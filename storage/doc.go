@@ -11,7 +11,8 @@
 // callers test them with errors.Is: [ErrNotExist] for a missing object or
 // bucket, [ErrPermission] for refused credentials or access (and, for
 // [Local], any folder or file it cannot create), [ErrPrecondition] when a
-// conditional write loses, [ErrInvalidKey] for a key the backend refuses
-// (MinIO: a//b, x/../y), and [ErrNotRegular] for a local entry that is not
-// a regular file. Every one of them is permanent: retrying cannot help.
+// conditional write loses or a read of a listed version (OpenListed) finds
+// the object changed since it was listed, [ErrInvalidKey] for a key the
+// backend refuses (MinIO: a//b, x/../y), and [ErrNotRegular] for a local
+// entry that is not a regular file. Every one of them is permanent: retrying cannot help.
 package storage

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // tmpPrefix marks files being written; List never returns them.
@@ -203,7 +204,7 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(ObjectInfo) err
 		if err != nil {
 			return err
 		}
-		objs = append(objs, ObjectInfo{Key: p, Size: fi.Size(), ETag: localETag(fi), Modified: fi.ModTime()})
+		objs = append(objs, ObjectInfo{Key: p, Size: fi.Size(), ETag: localETag(fi), Modified: fi.ModTime(), FileID: fileID(fi)})
 		return nil
 	})
 	if err != nil {
@@ -252,7 +253,7 @@ func (l *Local) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return ObjectInfo{Key: key, Size: fi.Size(), ETag: localETag(fi), Modified: fi.ModTime()}, nil
+	return ObjectInfo{Key: key, Size: fi.Size(), ETag: localETag(fi), Modified: fi.ModTime(), FileID: fileID(fi)}, nil
 }
 
 // lstat returns the info of the regular file under key, not following a
@@ -299,6 +300,64 @@ func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadClos
 		}
 	}
 	return f, nil
+}
+
+// OpenListed returns a stream of the bytes [off, end) of the file as info
+// (an entry of List, or Stat) describes it; end < 0, or past info.Size,
+// means info.Size. The file is opened once and the open file checked
+// against info — its size, modification time, device and inode — so a
+// file replaced (by a rename, a new file or a rewrite), grown or shrunk
+// since the listing fails with ErrPrecondition, saying it changed since it
+// was listed; a deleted one with ErrNotExist, and one become a symlink or
+// another non-regular file with ErrNotRegular. The stream never reads past
+// end, though the file grow while it is read. The caller closes it.
+func (l *Local) OpenListed(ctx context.Context, info ObjectInfo, off, end int64) (io.ReadCloser, error) {
+	key := info.Key
+	fi, err := l.lstat(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := l.root.Open(key)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", key, translate(err))
+	}
+	st, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w", key, translate(err))
+	case !os.SameFile(fi, st):
+		// The key became a symlink between lstat and open (see Open):
+		// the next try reports what the key is now.
+		f.Close()
+		return nil, fmt.Errorf("open %s: changed while opened", key)
+	case localETag(st) != info.ETag || (info.FileID != "" && fileID(st) != info.FileID):
+		f.Close()
+		return nil, fmt.Errorf("open %s: changed since it was listed (size %d, modified %s; listed etag %s): %w",
+			key, st.Size(), st.ModTime().UTC().Format(time.RFC3339Nano), info.ETag, ErrPrecondition)
+	}
+	if end < 0 || end > info.Size {
+		end = info.Size
+	}
+	return &sectionFile{SectionReader: io.NewSectionReader(f, off, max(end-off, 0)), f: f}, nil
+}
+
+// sectionFile reads a section of an open file and closes the file.
+type sectionFile struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s *sectionFile) Close() error { return s.f.Close() }
+
+// fileID names a file by its device and inode; "" where the system says
+// neither.
+func fileID(fi fs.FileInfo) string {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	return strconv.FormatUint(uint64(st.Dev), 16) + ":" + strconv.FormatUint(st.Ino, 16)
 }
 
 // Put stores the size bytes read from r under key, replacing any object

@@ -275,6 +275,64 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 	return &s3Reader{o: o, name: "s3://" + s.bucket + "/" + key}, nil
 }
 
+// OpenListed returns a stream of the bytes [off, end) of the object as info
+// (an entry of List, or Stat) describes it; end < 0, or past info.Size,
+// means info.Size. The GET is conditional on info.ETag (If-Match), so an
+// object replaced since it was listed is never read: that fails with
+// ErrPrecondition, saying it changed since it was listed, and a deleted
+// one with ErrNotExist. The caller closes the stream.
+func (s *S3) OpenListed(ctx context.Context, info ObjectInfo, off, end int64) (io.ReadCloser, error) {
+	key := info.Key
+	if err := checkS3Key("open", s.bucket, key); err != nil {
+		return nil, err
+	}
+	name := "s3://" + s.bucket + "/" + key
+	if info.ETag == "" {
+		return nil, fmt.Errorf("open %s: %w: listed without an ETag, so the version read cannot be pinned", name, ErrPrecondition)
+	}
+	if end < 0 || end > info.Size {
+		end = info.Size
+	}
+	var opts minio.GetObjectOptions
+	if err := opts.SetMatchETag(info.ETag); err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	if off >= end {
+		// Nothing to read, but the version is checked all the same.
+		so := minio.StatObjectOptions{}
+		_ = so.SetMatchETag(info.ETag)
+		if _, err := s.client.StatObject(ctx, s.bucket, key, so); err != nil {
+			return nil, s.listedError(name, info, err)
+		}
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	if off > 0 || end < info.Size {
+		if err := opts.SetRange(off, end-1); err != nil {
+			return nil, fmt.Errorf("open %s at %d: %w", name, off, err)
+		}
+	}
+	o, err := s.client.GetObject(ctx, s.bucket, key, opts)
+	if err == nil {
+		_, err = o.Stat() // sends the request
+	}
+	if err != nil {
+		if o != nil {
+			o.Close()
+		}
+		return nil, s.listedError(name, info, err)
+	}
+	return &s3Reader{o: o, name: name}, nil
+}
+
+// listedError is the error of a read of the listed version info of name.
+func (s *S3) listedError(name string, info ObjectInfo, err error) error {
+	err = s3KeyError(err, info.Key)
+	if errors.Is(err, ErrPrecondition) {
+		return fmt.Errorf("open %s: changed since it was listed (listed etag %s): %w", name, info.ETag, err)
+	}
+	return fmt.Errorf("open %s: %w", name, err)
+}
+
 // s3Reader translates errors that surface while reading the body, such as
 // the object being replaced between minio-go's requests.
 type s3Reader struct {

@@ -11,7 +11,9 @@ var (
 	ErrNotExist = errors.New("object does not exist")
 	// ErrPermission means the store refused the credentials or the access.
 	ErrPermission = errors.New("access denied")
-	// ErrPrecondition means a conditional write found the object changed.
+	// ErrPrecondition means a conditional write found the object changed,
+	// or a read pinned to a listed version (OpenListed) found the object
+	// changed since it was listed.
 	ErrPrecondition = errors.New("precondition failed")
 	// ErrInvalidKey means a key cannot name an object in this backend.
 	ErrInvalidKey = errors.New("invalid object key")
@@ -26,6 +28,10 @@ type ObjectInfo struct {
 	// VersionID names this version of the object on a versioned bucket;
 	// empty elsewhere. Set by Put and Stat.
 	VersionID string
+	// FileID names the file itself, whatever its name: its device and
+	// inode, which its hard links share. Set by Local's List and Stat;
+	// empty elsewhere.
+	FileID string
 }
 
 // PutOptions make a write conditional. The zero value writes unconditionally.

@@ -15,6 +15,10 @@ type Backend interface {
 	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
 	// Open streams an object from offset; the caller closes it.
 	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	// OpenListed streams the bytes [off, end) of the version of an object
+	// a listing described, never another: one changed since fails with
+	// storage.ErrPrecondition. The caller closes it.
+	OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error)
 	// Put writes an object whole or not at all, optionally conditionally.
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
 	// Delete removes an object; a missing object is not an error.

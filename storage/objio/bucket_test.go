@@ -64,6 +64,10 @@ func (f *flaky) Open(_ context.Context, key string, _ int64) (io.ReadCloser, err
 	return io.NopCloser(strings.NewReader("x")), nil
 }
 
+func (f *flaky) OpenListed(ctx context.Context, info storage.ObjectInfo, off, _ int64) (io.ReadCloser, error) {
+	return f.Open(ctx, info.Key, off)
+}
+
 func (f *flaky) Put(_ context.Context, key string, r io.Reader, _ int64, _ storage.PutOptions) (storage.ObjectInfo, error) {
 	b, _ := io.ReadAll(r)
 	if f.fail("put") {

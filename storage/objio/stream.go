@@ -14,9 +14,12 @@ import (
 // opens the object again from the offset it had reached (a ranged GET), so
 // no byte is read twice and no line is counted twice; a read that delivers
 // nothing for the policy's Idle time is abandoned and resumed the same
-// way. When the listing gave an ETag, only that version is read: an object
-// replaced since fails with storage.ErrPrecondition instead of being read
-// cut at the listed size. The opener closes it.
+// way. Every open — the first, from an offset, and each resumption — reads
+// the listed version only (Backend.OpenListed): an object replaced,
+// rewritten, grown or shrunk since the listing fails with
+// storage.ErrPrecondition, one deleted with storage.ErrNotExist, and no
+// byte past the listed size (or the stream's end) is read. The opener
+// closes it.
 type Stream struct {
 	ctx    context.Context
 	b      Backend
@@ -26,13 +29,24 @@ type Stream struct {
 	cancel context.CancelFunc
 	timer  *time.Timer
 	off    int64
+	end    int64 // < 0: unknown (an object of unknown size)
 	opened bool
 }
 
-// Stream returns a reader of the object info describes, from offset off.
-// Nothing is read before the first Read.
+// Stream returns a reader of the object info describes, from offset off to
+// its listed end. Nothing is read before the first Read.
 func (b *Bucket) Stream(ctx context.Context, info storage.ObjectInfo, off int64) *Stream {
-	return &Stream{ctx: ctx, b: b.b, p: b.p, info: info, off: off}
+	return b.StreamRange(ctx, info, off, -1)
+}
+
+// StreamRange returns a reader of the bytes [off, end) of the object info
+// describes; end < 0, or past the listed size, means the listed size.
+// Nothing is read before the first Read.
+func (b *Bucket) StreamRange(ctx context.Context, info storage.ObjectInfo, off, end int64) *Stream {
+	if end < 0 || (info.Size >= 0 && end > info.Size) {
+		end = info.Size
+	}
+	return &Stream{ctx: ctx, b: b.b, p: b.p, info: info, off: off, end: end}
 }
 
 func (r *Stream) open() error {
@@ -40,17 +54,8 @@ func (r *Stream) open() error {
 		r.p.Retries.Add(1) // a resumption
 	}
 	r.opened = true
-	if r.info.ETag != "" {
-		st, err := r.b.Stat(r.ctx, r.info.Key)
-		if err != nil {
-			return err
-		}
-		if st.ETag != r.info.ETag || st.Size != r.info.Size {
-			return fmt.Errorf("%s changed since it was listed (etag %s, was %s): %w", r.info.Key, st.ETag, r.info.ETag, storage.ErrPrecondition)
-		}
-	}
 	ctx, cancel := context.WithCancel(r.ctx)
-	rc, err := r.b.Open(ctx, r.info.Key, r.off)
+	rc, err := r.b.OpenListed(ctx, r.info, r.off, r.end)
 	if err != nil {
 		cancel()
 		return err
@@ -83,10 +88,16 @@ func (r *Stream) closeCurrent() {
 // Read reads the next bytes of the object, resuming after transient
 // failures under the bucket's policy.
 func (r *Stream) Read(p []byte) (int, error) {
-	if r.info.Size >= 0 && r.off >= r.info.Size {
-		return 0, io.EOF
+	if r.end >= 0 {
+		if r.off >= r.end {
+			return 0, io.EOF
+		}
+		if int64(len(p)) > r.end-r.off {
+			p = p[:r.end-r.off] // a backend that gives more is not trusted to stop
+		}
 	}
 	var n int
+	atEOF := false
 	// The idle timer, not an attempt bound, limits reads.
 	err := r.p.do(r.ctx, 0, func(context.Context) error {
 		if r.rc == nil {
@@ -106,9 +117,10 @@ func (r *Stream) Read(p []byte) (int, error) {
 		switch {
 		case n > 0 && (err == nil || err == io.EOF):
 			return nil
-		case err == io.EOF && r.off < r.info.Size:
-			err = fmt.Errorf("stream ended at byte %d of %d: %w", r.off, r.info.Size, io.ErrUnexpectedEOF)
+		case err == io.EOF && r.end >= 0 && r.off < r.end:
+			err = fmt.Errorf("stream ended at byte %d of %d: %w", r.off, r.end, io.ErrUnexpectedEOF)
 		case err == io.EOF:
+			atEOF = true
 			return nil
 		case err == nil:
 			return nil
@@ -122,7 +134,7 @@ func (r *Stream) Read(p []byte) (int, error) {
 		}
 		return err
 	})
-	if err == nil && n == 0 && r.off >= r.info.Size {
+	if err == nil && n == 0 && (atEOF || r.end >= 0 && r.off >= r.end) {
 		return 0, io.EOF
 	}
 	return n, err

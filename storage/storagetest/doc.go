@@ -2,6 +2,7 @@
 // that every backend must pass ([Run]), the MinIO server that scripts/test.sh
 // starts ([S3Config], [NewBucket]) and its PostgreSQL server for Iceberg
 // catalogs ([PostgresURL]), private MinIO servers a test can kill and
-// restart ([StartMinIO]), and toxiproxy proxies for injecting network faults
-// ([NewProxy]). It is imported by tests only and never linked into logsmith.
+// restart ([StartMinIO]), toxiproxy proxies for injecting network faults
+// ([NewProxy]), and a store decorator that lets a test act at a named point
+// of a read and counts the bytes read ([Hooked]). It is imported by tests only and never linked into logsmith.
 package storagetest

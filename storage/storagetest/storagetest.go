@@ -20,6 +20,7 @@ import (
 type Store interface {
 	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
 	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error)
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
 	Delete(ctx context.Context, key string) error
 	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
@@ -239,6 +240,66 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		if _, err := s.Put(ctx, "m", strings.NewReader("v4"), 2, storage.PutOptions{IfMatch: second.ETag}); err != nil {
 			t.Errorf("if-match second etag: %v", err)
+		}
+	})
+	t.Run("ListedRead", func(t *testing.T) {
+		s := newStore(t)
+		listed := func(key string) storage.ObjectInfo {
+			t.Helper()
+			var found *storage.ObjectInfo
+			if err := s.List(ctx, key, func(o storage.ObjectInfo) error {
+				if o.Key == key {
+					found = &o
+				}
+				return nil
+			}); err != nil || found == nil {
+				t.Fatalf("list %s: %v, found %v", key, err, found)
+			}
+			return *found
+		}
+		readListed := func(info storage.ObjectInfo, off, end int64) (string, error) {
+			t.Helper()
+			rc, err := s.OpenListed(ctx, info, off, end)
+			if err != nil {
+				return "", err
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			return string(b), err
+		}
+		put(t, s, "v", "hello world")
+		put(t, s, "empty", "")
+		v1 := listed("v")
+		for _, c := range []struct {
+			off, end int64
+			want     string
+		}{{0, -1, "hello world"}, {6, -1, "world"}, {2, 5, "llo"}, {6, 100, "world"}, {11, -1, ""}, {3, 3, ""}} {
+			if got, err := readListed(v1, c.off, c.end); err != nil || got != c.want {
+				t.Errorf("read listed [%d, %d) = %q, %v; want %q", c.off, c.end, got, err, c.want)
+			}
+		}
+		if got, err := readListed(listed("empty"), 0, -1); err != nil || got != "" {
+			t.Errorf("read listed empty object = %q, %v", got, err)
+		}
+		// Replaced by bytes of the same size, or by more: the listed
+		// version is gone, and nothing of the new one is read.
+		for _, body := range []string{"HELLO WORLD", "hello world, again"} {
+			put(t, s, "v", body)
+			for _, off := range []int64{0, 6, 11} {
+				if got, err := readListed(v1, off, -1); !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "v") {
+					t.Errorf("read listed from %d after replacing it with %q = %q, %v; want ErrPrecondition naming it", off, body, got, err)
+				}
+			}
+		}
+		if got, err := readListed(listed("v"), 0, -1); err != nil || got != "hello world, again" {
+			t.Errorf("read the new listing = %q, %v", got, err)
+		}
+		v3 := listed("v")
+		if err := s.Delete(ctx, "v"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readListed(v3, 0, -1); !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("read listed after delete: %v, want ErrNotExist", err)
 		}
 	})
 	t.Run("OddKeys", func(t *testing.T) {
