@@ -17,8 +17,8 @@ const maxDepth = 256
 
 // validObject reports whether b is one JSON object by RFC 8259 — what
 // encoding/json's Valid accepts, with '{' first — nested at most maxDepth
-// deep. Strings are not checked for UTF-8 (JSON's grammar says nothing of
-// it; the fields that need it check their own values).
+// deep. Strings are not checked for UTF-8, as json.Valid does not check
+// them; the fields that need it check their own values.
 func validObject(b []byte) bool {
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
