@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/valyala/fastjson"
-	"github.com/valyala/fastjson/fastfloat"
 )
 
 // Reason says why a line was skipped.
@@ -186,12 +182,13 @@ func LatencyScale(unit string) (float64, error) {
 // buffers and is not safe for concurrent use: give each task its own.
 //
 // Flat lines (one object of strings, numbers, booleans and nulls, without
-// escapes) are scanned in one pass by a hand-written scanner; anything else
-// — escapes, nested values, odd whitespace, invalid JSON — goes to the full
-// parser (fastjson). Both fill the same slots, so the result never depends
-// on which path read the line.
+// escapes or control bytes) are scanned in one pass by a hand-written
+// scanner; anything else — escapes, nested values, odd whitespace, invalid
+// JSON — goes to the full path: the line is validated (validObject) and each
+// field looked up in its text (lastMember). Both take a line as JSON exactly
+// when encoding/json does and read the last member of a repeated key, so
+// the result never depends on which path read the line.
 type Decoder struct {
-	p              fastjson.Parser
 	spec           Spec
 	paths          [][]string // slot -> path
 	flatKeys       []string   // slot -> key, when every path is one key
@@ -201,6 +198,7 @@ type Decoder struct {
 	quotes         []uint64   // quote masks of the current line (scanFlat)
 	latencyToNanos float64
 	raw, group     []byte
+	key            []byte // a decoded key (lastMember)
 	num            []byte // a canonical number (group values)
 	times          timeCache
 	lines          *LineReader  // Ingest's, kept for its buffer
@@ -298,13 +296,52 @@ func splitPath(p string) []string {
 	return keys
 }
 
-// number returns a JSON number, or a string holding one, as float64.
-func number(v rawVal) (float64, bool) {
+// exactUint returns the value of a JSON number, or of a string holding
+// one, when it is an integer from 0 to limit — read exactly, never through a
+// float: 5e2 and 500.000 are 500, 499.99999999999999999 is no integer, and
+// -0 is 0. A string must hold a JSON number as JSON writes it ("200", not
+// "+200", "0200" or " 200").
+func exactUint(v rawVal, limit uint64) (uint64, bool) {
 	if v.kind != valNumber && v.kind != valString {
 		return 0, false
 	}
-	f, err := fastfloat.Parse(b2s(v.b))
-	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	neg, intPart, frac, exp, ok := splitNumber(v.b)
+	if !ok {
+		return 0, false
+	}
+	// The digits are intPart then frac; the point falls after the first
+	// point of them. Every digit after it must be zero.
+	nd := len(intPart) + len(frac)
+	digit := func(k int) byte {
+		if k < len(intPart) {
+			return intPart[k]
+		}
+		return frac[k-len(intPart)]
+	}
+	point := int64(len(intPart)) + exp
+	var n uint64
+	for k := 0; k < nd; k++ {
+		c := uint64(digit(k) - '0')
+		if int64(k) >= point {
+			if c != 0 {
+				return 0, false
+			}
+			continue
+		}
+		if n > (limit-c)/10 {
+			return 0, false
+		}
+		n = n*10 + c
+	}
+	// Zeros the exponent puts after the digits (bounded: n overflows max
+	// within 20 of them unless it is 0).
+	for k := int64(nd); k < point && n != 0; k++ {
+		if n > limit/10 {
+			return 0, false
+		}
+		n *= 10
+	}
+	return n, !neg || n == 0
 }
 
 func present(v rawVal) bool { return v.kind != valAbsent && v.kind != valNull }
@@ -313,44 +350,42 @@ func present(v rawVal) bool { return v.kind != valAbsent && v.kind != valNull }
 // the line must be skipped. It never panics, whatever the input.
 func (d *Decoder) Decode(line []byte) (Event, Reason) {
 	if d.flatKeys == nil || !d.scanFlat(line) {
-		v, err := d.p.ParseBytes(line)
-		if err != nil || v.Type() != fastjson.TypeObject {
+		if !validObject(line) {
 			return Event{}, ReasonNotJSON
 		}
+		line = line[skipWS(line, 0):]
 		d.raw = d.raw[:0]
 		for i, p := range d.paths {
-			d.vals[i] = d.fromFastjson(p, v)
+			d.vals[i] = d.lookup(p, line)
 		}
 	}
 	return d.convert()
 }
 
-// fromFastjson reads one path of a parsed line. Text that is not a slice of
-// the line goes to d.raw, which holds every slot's text for this line.
-//
-// A string is taken from its JSON text and unescaped here, never through
-// fastjson's Type or StringBytes: those keep an escape they cannot decode
-// (a lone surrogate \ud800, an unknown \x) as its text, so "\ud800" and
-// "\\ud800" would read as the same value. MarshalTo gives a string value's
-// text as it was in the line as long as nothing has called Type on it.
-func (d *Decoder) fromFastjson(path []string, root *fastjson.Value) rawVal {
+// lookup reads one path of a line validObject accepted (from its '{'): at
+// each step the last member of that name, as encoding/json, Python and jq
+// read a repeated key. Text that is not a slice of the line goes to d.raw,
+// which holds every slot's text for this line.
+func (d *Decoder) lookup(path []string, line []byte) rawVal {
 	if path == nil {
 		return rawVal{}
 	}
-	v := root.Get(path...)
-	if v == nil {
-		return rawVal{}
+	b := line
+	for _, k := range path {
+		if len(b) == 0 || b[0] != '{' {
+			return rawVal{}
+		}
+		if b, d.key = lastMember(b, k, d.key); b == nil {
+			return rawVal{}
+		}
 	}
-	start := len(d.raw)
-	d.raw = v.MarshalTo(d.raw)
-	b := d.raw[start:len(d.raw):len(d.raw)]
 	switch b[0] {
 	case '"':
 		s := b[1 : len(b)-1]
 		if bytes.IndexByte(s, '\\') < 0 {
 			return rawVal{kind: valString, b: s}
 		}
-		start = len(d.raw)
+		start := len(d.raw)
 		var ok bool
 		if d.raw, ok = appendUnescaped(d.raw, s); !ok {
 			d.raw = d.raw[:start]
@@ -358,7 +393,9 @@ func (d *Decoder) fromFastjson(path []string, root *fastjson.Value) rawVal {
 		}
 		return rawVal{kind: valString, b: d.raw[start:len(d.raw):len(d.raw)]}
 	case '{', '[':
-		return rawVal{kind: valOther, b: b}
+		start := len(d.raw)
+		d.raw = appendCompact(d.raw, b)
+		return rawVal{kind: valOther, b: d.raw[start:len(d.raw):len(d.raw)]}
 	case 't', 'f':
 		return rawVal{kind: valBool, b: b}
 	}
@@ -390,18 +427,18 @@ func (d *Decoder) convert() (Event, Reason) {
 		}
 	}
 	if sv := d.vals[slotStatus]; present(sv) {
-		f, ok := number(sv)
-		if !ok || f < 0 || f > 999 || f != math.Trunc(f) {
+		n, ok := exactUint(sv, 999)
+		if !ok {
 			return e, ReasonBadStatus
 		}
-		e.Status = int32(f)
+		e.Status = int32(n)
 	}
 	if bv := d.vals[slotBytes]; present(bv) {
-		f, ok := number(bv)
-		if !ok || f < 0 || f >= 1<<53 || f != math.Trunc(f) {
+		n, ok := exactUint(bv, 1<<53-1)
+		if !ok {
 			return e, ReasonBadBytes
 		}
-		e.Bytes, e.HasBytes = int64(f), true
+		e.Bytes, e.HasBytes = int64(n), true
 	}
 	levelSeen := false
 	if lv := d.vals[slotLevel]; present(lv) {

@@ -15,7 +15,9 @@
 // time.Local (see [ParseRFC3339], [ParseNginx], [ParseEpoch] and [Layout]),
 // and a line is either decoded the same way everywhere or skipped with a
 // [Reason] — a group-by value that could not be written as a Parquet string
-// is one ([ReasonBadDimension]), never altered.
+// is one ([ReasonBadDimension]), never altered. A line is JSON exactly when
+// encoding/json would take it as an object, and of a repeated key the last
+// value is read, on the flat scanner, the full path and in every step.
 //
 // Every aggregate is exact integer arithmetic (counts, sums and sums of
 // squares of latencies in nanoseconds, min and max) or a DDSketch whose bins

@@ -24,14 +24,18 @@ type LineReader struct {
 	lineNo  int64
 }
 
-// NewLineReader returns a reader of lines of at most maxLine bytes (newline
-// excluded) from r.
+// NewLineReader returns a reader of lines of at most maxLine bytes from r:
+// the limit counts a line's content, without its ending (LF or CRLF) and
+// without a byte-order mark before it.
 func NewLineReader(r io.Reader, maxLine int) *LineReader {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLineBytes
 	}
-	// bufio needs room for the line and its newline; a floor keeps reads large.
-	return &LineReader{br: bufio.NewReaderSize(r, max(maxLine+1, 64<<10)), max: maxLine}
+	// bufio needs room for the line, a mark before it and its CRLF, so that
+	// a line of exactly maxLine is read whatever frames it; a floor keeps
+	// reads large.
+	size := max(maxLine+len(utf8BOM)+2, 64<<10)
+	return &LineReader{br: bufio.NewReaderSize(r, size), max: maxLine}
 }
 
 // reset makes l read lines of at most maxLine bytes from r, keeping its

@@ -62,3 +62,55 @@ func TestIngestHugeLine(t *testing.T) {
 		t.Errorf("bad lines reported = %v", bad)
 	}
 }
+
+// Issue 23, item 9: --max-line-bytes bounds a line's content, whatever
+// ends it or starts it: a line of exactly the limit is read with LF, CRLF,
+// no ending at all (the last line), and after a byte-order mark; one byte
+// more is too long in every case. The limits straddle the reader's 64 KiB
+// buffer floor, where CRLF and the mark used to tip a line over.
+func TestLineLimitCountsContent(t *testing.T) {
+	for _, max := range []int{1, 10, 100, 64<<10 - 3, 64<<10 - 2, 64<<10 - 1, 64 << 10, 100_000} {
+		for _, bom := range []string{"", "\ufeff"} {
+			for _, end := range []string{"\n", "\r\n", ""} {
+				for _, n := range []int{max, max + 1} {
+					content := strings.Repeat("x", n)
+					in := "a" + end + bom + content + end + "b"
+					if end == "" {
+						in = bom + content
+					}
+					lr := NewLineReader(strings.NewReader(in), max)
+					var got []string
+					tooLong := 0
+					for {
+						l, err := lr.Next()
+						if err == io.EOF {
+							break
+						}
+						if err == ErrLineTooLong {
+							tooLong++
+							continue
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = append(got, string(l))
+					}
+					want, wantLong := []string{"a", content, "b"}, 0
+					if n > max {
+						want, wantLong = []string{"a", "b"}, 1
+					}
+					if end == "" {
+						want = want[1:2]
+						if n > max {
+							want = nil
+						}
+					}
+					if tooLong != wantLong || strings.Join(got, "|") != strings.Join(want, "|") {
+						t.Errorf("limit %d, mark %q, ending %q, content %d bytes: %d lines read (%d too long), want %d (%d)",
+							max, bom, end, n, len(got), tooLong, len(want), wantLong)
+					}
+				}
+			}
+		}
+	}
+}

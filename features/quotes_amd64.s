@@ -4,14 +4,17 @@
 // legacy-SSE MOVQ into X0 cost ~130 ns per call on the benchmark machine
 // (an SSE/AVX transition), ten times the work of a 300-byte line.
 
-// func quoteBlocksAVX2(p *byte, n int, out *uint64) uint64
-TEXT ·quoteBlocksAVX2(SB), NOSPLIT, $0-32
+// func quoteBlocksAVX2(p *byte, n int, out *uint64) (bs, ctrl uint64)
+TEXT ·quoteBlocksAVX2(SB), NOSPLIT, $0-40
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), CX
 	MOVQ out+16(FP), DI
 	VMOVDQU quotes<>(SB), Y0
 	VMOVDQU bslashes<>(SB), Y1
-	VPXOR Y5, Y5, Y5
+	VMOVDQU ctrlmax<>(SB), Y6
+	VPXOR Y5, Y5, Y5 // backslashes seen
+	VPXOR Y7, Y7, Y7 // control bytes seen, bytes 0-31 of a block
+	VPXOR Y8, Y8, Y8 // control bytes seen, bytes 32-63
 
 loop:
 	TESTQ CX, CX
@@ -29,6 +32,13 @@ loop:
 	VPOR     Y4, Y5, Y5
 	VPCMPEQB Y1, Y3, Y4
 	VPOR     Y4, Y5, Y5
+	// A byte is a control byte when min(byte, 0x1f) is the byte.
+	VPMINUB  Y6, Y2, Y4
+	VPCMPEQB Y2, Y4, Y4
+	VPOR     Y4, Y7, Y7
+	VPMINUB  Y6, Y3, Y4
+	VPCMPEQB Y3, Y4, Y4
+	VPOR     Y4, Y8, Y8
 	ADDQ $64, SI
 	ADDQ $8, DI
 	DECQ CX
@@ -36,8 +46,13 @@ loop:
 
 done:
 	VPMOVMSKB Y5, AX
+	MOVQ AX, bs+24(FP)
+	VPMOVMSKB Y7, AX
+	VPMOVMSKB Y8, BX
+	SHLQ $32, BX
+	ORQ  BX, AX
 	VZEROUPPER
-	MOVQ AX, ret+24(FP)
+	MOVQ AX, ctrl+32(FP)
 	RET
 
 DATA quotes<>+0(SB)/8, $0x2222222222222222
@@ -51,3 +66,9 @@ DATA bslashes<>+8(SB)/8, $0x5c5c5c5c5c5c5c5c
 DATA bslashes<>+16(SB)/8, $0x5c5c5c5c5c5c5c5c
 DATA bslashes<>+24(SB)/8, $0x5c5c5c5c5c5c5c5c
 GLOBL bslashes<>(SB), RODATA|NOPTR, $32
+
+DATA ctrlmax<>+0(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA ctrlmax<>+8(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA ctrlmax<>+16(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA ctrlmax<>+24(SB)/8, $0x1f1f1f1f1f1f1f1f
+GLOBL ctrlmax<>(SB), RODATA|NOPTR, $32

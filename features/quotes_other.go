@@ -2,4 +2,4 @@
 
 package features
 
-func quoteBlocks(b []byte, m []uint64) uint64 { return quoteBlocksGeneric(b, m) }
+func quoteBlocks(b []byte, m []uint64) (bs, ctrl uint64) { return quoteBlocksGeneric(b, m) }

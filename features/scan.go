@@ -7,11 +7,12 @@ import (
 )
 
 // scanFlat reads a line that is one flat JSON object with unescaped keys
-// and strings, filling d.vals for the configured top-level keys (the first
-// occurrence of a key wins, as in the full parser). It reports false, and
-// the caller uses the full parser, for anything outside that subset:
-// escapes, nested objects or arrays, whitespace other than spaces and tabs,
-// or anything that is not valid JSON.
+// and strings, filling d.vals for the configured top-level keys (the last
+// occurrence of a key wins, as on the full path). It reports false, and
+// the caller uses the full path, for anything outside that subset:
+// escapes, control bytes anywhere (raw in a string they are not JSON; a tab
+// between values is, and is left to the full path too), nested objects or
+// arrays, whitespace other than spaces, or anything that is not valid JSON.
 func (d *Decoder) scanFlat(line []byte) bool {
 	for i := range d.vals {
 		d.vals[i] = rawVal{}
@@ -21,8 +22,8 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		d.quotes = make([]uint64, nw)
 	}
 	m := d.quotes[:nw]
-	if quoteMasks(line, m) {
-		return false // escapes are left to the full parser
+	if backslash, ctrl := quoteMasks(line, m); backslash || ctrl {
+		return false // escapes and control bytes are left to the full path
 	}
 	// The quotes are taken in order from the masks (w, x: the current
 	// word and its quotes not yet taken), so finding a string's end does
@@ -97,7 +98,7 @@ func (d *Decoder) scanFlat(line []byte) bool {
 		}
 		if n := keyLenClass(e - ks); d.keyLens>>n&1 != 0 {
 			for _, slot := range d.slotsByLen[n] {
-				if d.vals[slot].kind == valAbsent && d.flatKeys[slot] == string(line[ks:e]) {
+				if d.flatKeys[slot] == string(line[ks:e]) {
 					d.vals[slot] = v
 				}
 			}

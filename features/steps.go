@@ -46,8 +46,13 @@ func newStepRunner(s Step, maxRec int) stepRunner {
 	panic("features: unknown step kind")
 }
 
-// parseObject parses rec as a JSON object.
+// parseObject parses rec as a JSON object; ok is false, as the decoder's
+// not_json, for anything validObject refuses (fastjson's parser alone takes
+// 01, NaN, \q and raw control bytes).
 func parseObject(p *fastjson.Parser, rec []byte) (*fastjson.Object, bool) {
+	if !validObject(rec) {
+		return nil, false
+	}
 	v, err := p.ParseBytes(rec)
 	if err != nil {
 		return nil, false
@@ -187,11 +192,12 @@ func appendMerged(dst []byte, child *fastjson.Object, childKey string, childRaw 
 	return w.close()
 }
 
-// getPath returns the value at path in o, or nil.
+// getPath returns the value at path in o, or nil: at each level the last
+// member of that name, as the decoder reads a line (see lastGet).
 func getPath(o *fastjson.Object, path []string) *fastjson.Value {
-	v := o.Get(path[0])
-	if len(path) > 1 && v != nil {
-		v = v.Get(path[1:]...)
+	v := lastGet(o, path[0])
+	for _, k := range path[1:] {
+		v = lastGet(v.GetObject(), k) // nil when v is no object
 	}
 	return v
 }
@@ -368,19 +374,26 @@ func (a *attributesStep) apply(rec []byte, out func([]byte), bad func(Reason, []
 func (a *attributesStep) flush(func([]byte), func(Reason, []byte)) {}
 
 // appendReplaced appends o with the value at path replaced by what repl
-// appends for it (the first member of each name is the one followed, as
-// in Get).
+// appends for it (the last member of each name is the one followed, as in
+// getPath; earlier ones are kept as they are, and the last still wins).
 func appendReplaced(dst []byte, o *fastjson.Object, path []string, repl func([]byte, *fastjson.Value) ([]byte, bool)) ([]byte, bool) {
+	last, i := -1, 0
+	o.Visit(func(k []byte, _ *fastjson.Value) {
+		if string(k) == path[0] {
+			last = i
+		}
+		i++
+	})
 	var w objectWriter
 	w.open(dst)
-	done, ok := false, true
+	ok := true
+	i = 0
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		w.key(k)
-		if done || !ok || string(k) != path[0] {
+		if i++; !ok || i-1 != last {
 			w.b = rawText(w.b, v)
 			return
 		}
-		done = true
 		if len(path) == 1 {
 			w.b, ok = repl(w.b, v)
 			return
@@ -408,7 +421,7 @@ func appendKeyValues(dst []byte, v *fastjson.Value) ([]byte, bool) {
 		if o == nil {
 			return dst, false
 		}
-		k := o.Get("key")
+		k := lastGet(o, "key")
 		if k == nil {
 			return dst, false
 		}
@@ -418,7 +431,7 @@ func appendKeyValues(dst []byte, v *fastjson.Value) ([]byte, bool) {
 		}
 		w.rawKey(key)
 		var ok bool
-		if w.b, ok = appendAnyValue(w.b, o.Get("value")); !ok {
+		if w.b, ok = appendAnyValue(w.b, lastGet(o, "value")); !ok {
 			return dst, false
 		}
 	}
@@ -440,12 +453,12 @@ func appendAnyValue(dst []byte, v *fastjson.Value) ([]byte, bool) {
 	if o.Len() == 0 {
 		return append(dst, "null"...), true
 	}
+	// One member is the value; of several (the same kind repeated, or a
+	// producer's mistake), the last wins, as for any repeated key.
 	var kind string
 	var val *fastjson.Value
 	o.Visit(func(k []byte, x *fastjson.Value) {
-		if val == nil {
-			kind, val = string(k), x
-		}
+		kind, val = string(k), x
 	})
 	raw := rawText(nil, val)
 	switch kind {
@@ -470,7 +483,7 @@ func appendAnyValue(dst []byte, v *fastjson.Value) ([]byte, bool) {
 		if inner == nil {
 			return dst, false
 		}
-		values := inner.Get("values")
+		values := lastGet(inner, "values")
 		if kind == "kvlistValue" {
 			if values == nil {
 				return append(dst, "{}"...), true
@@ -541,13 +554,13 @@ func (j *dockerJoinStep) apply(rec []byte, out func([]byte), bad func(Reason, []
 		return
 	}
 	var content []byte
-	if content, j.scratch, ok = stringContent(j.scratch, j.text, root.Get("log")); !ok {
+	if content, j.scratch, ok = stringContent(j.scratch, j.text, lastGet(root, "log")); !ok {
 		out(rec) // no log string: nothing to join (unwrap judges it)
 		return
 	}
 	j.text = content[:0:cap(content)]
 	var stream []byte
-	if stream, j.scratch, ok = stringContent(j.scratch, j.streamBuf, root.Get("stream")); ok {
+	if stream, j.scratch, ok = stringContent(j.scratch, j.streamBuf, lastGet(root, "stream")); ok {
 		j.streamBuf = stream[:0:cap(stream)]
 	}
 	pd := j.pending[string(stream)] // no allocation: a map lookup by converted bytes
@@ -644,8 +657,8 @@ func (j *dockerJoinStep) flush(_ func([]byte), bad func(Reason, []byte)) {
 }
 
 // coalesceStep sets a top-level field to the first of several that has a
-// value. The field is written first, so it wins over a member of the same
-// name already there.
+// value. The field is written first and every member of the same name
+// already there is left out, so it is the one read.
 type coalesceStep struct {
 	s            Step
 	p            fastjson.Parser

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -73,6 +75,49 @@ type listing struct {
 	// examples holds the first few URLs skipped for each reason, for the log.
 	examples map[string][]string
 	urls     []string // the prefixes (or URL) listed
+	// beside holds, for each URL without a trailing slash that named a
+	// folder, the names beside that folder starting with the same name
+	// (not read), in key order.
+	beside map[string][]string
+}
+
+// noteBeside records that u, naming a folder, left out the name n beside it.
+func (l *listing) noteBeside(u, n string) {
+	if l.beside == nil {
+		l.beside = map[string][]string{}
+	}
+	if ns := l.beside[u]; len(ns) == 0 || ns[len(ns)-1] != n {
+		l.beside[u] = append(ns, n)
+	}
+}
+
+// warnings names, for each URL without a trailing slash that named a
+// folder, the folders and files beside it that start with its name: a user
+// who meant a name prefix finds out they were not read.
+func (l *listing) warnings() []string {
+	var ws []string
+	for _, u := range slices.Sorted(maps.Keys(l.beside)) {
+		ns := l.beside[u]
+		more := ""
+		if len(ns) > 3 {
+			more = fmt.Sprintf(" and %d more", len(ns)-3)
+			ns = ns[:3]
+		}
+		ws = append(ws, fmt.Sprintf("input %s names the folder %s/, so %s%s beside it, starting with the same name, were not read; a URL without a trailing slash is a name prefix only when no folder has its exact name",
+			u, u, strings.Join(ns, ", "), more))
+	}
+	return ws
+}
+
+// nameBeside returns the name, as the user would write it after u, of the
+// entry beside the folder prefix names that key is in: prefix-old/ for
+// prefix-old/x, prefix.jsonl for itself.
+func nameBeside(u, prefix, key string) string {
+	rest := key[len(prefix):]
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i+1]
+	}
+	return u + rest
 }
 
 // skippedExamples is how many skipped URLs per reason the log names.
@@ -129,7 +174,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 	// serves them all.
 	buckets := map[string]*objio.Bucket{}
 	for _, u := range l.urls {
-		loc, err := ParseLocation(u)
+		loc, err := inputLocation(u)
 		if err != nil {
 			return nil, settingError(cfg, "Input", err)
 		}
@@ -145,6 +190,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 		if near[0] != nil {
 			listedNear = [2]bool{near[0][u], near[1][u]}
 		}
+		var objs []storage.ObjectInfo
 		err = b.List(ctx, loc.Prefix, func(o storage.ObjectInfo) error {
 			if loc.File && o.Key != loc.Prefix {
 				return nil // a.jsonl names that file, not a.jsonl.bak beside it
@@ -152,10 +198,17 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 			if unpadded && loc.Prefix != "" && len(o.Key) > len(loc.Prefix) && isDigit(o.Key[len(loc.Prefix)]) {
 				return nil // another folder's: listed under its own prefix if the date needs it
 			}
+			objs = append(objs, o)
+			return nil
+		})
+		if err != nil {
+			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
+		}
+		for _, o := range l.namedFolder(u, loc, objs) {
 			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear}
 			url := in.url()
 			if seen[url] {
-				return nil
+				continue
 			}
 			seen[url] = true
 			if r := skipReason(loc.Prefix, o.Key, o.Size); r != "" && (r == SkipFolderMarker || !cfg.ReadHidden) {
@@ -163,13 +216,9 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 				if len(l.examples[r]) < skippedExamples {
 					l.examples[r] = append(l.examples[r], url)
 				}
-				return nil
+				continue
 			}
 			l.inputs = append(l.inputs, in)
-			return nil
-		})
-		if err != nil {
-			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
 		}
 	}
 	slices.SortFunc(l.inputs, func(a, b input) int { return strings.Compare(a.url(), b.url()) })
@@ -216,6 +265,50 @@ func refuseHardLinks(inputs []input) error {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// namedFolder applies the rule of a URL u without a trailing slash to what
+// it listed, objs, by the same test on both backends: when a folder has
+// the URL's exact name, that folder is what u names and the entries beside
+// it starting with the same name (u-old/, u.jsonl) are not read, but named
+// in a warning. A local folder is the store's root, so its neighbours are
+// looked up in its parent; an S3 folder is any key under prefix + "/".
+func (l *listing) namedFolder(u string, loc Location, objs []storage.ObjectInfo) []storage.ObjectInfo {
+	if strings.HasSuffix(u, "/") || loc.File {
+		return objs
+	}
+	if loc.Scheme == "file" && loc.Prefix == "" {
+		base := filepath.Base(loc.Dir)
+		entries, err := os.ReadDir(filepath.Dir(loc.Dir))
+		if err != nil || base == "." || base == ".." {
+			return objs // the root, or a parent we cannot read: nothing to tell
+		}
+		for _, e := range entries {
+			if n := e.Name(); n != base && strings.HasPrefix(n, base) {
+				if e.IsDir() {
+					n += "/"
+				}
+				l.noteBeside(u, u+n[len(base):])
+			}
+		}
+		return objs
+	}
+	if loc.Prefix == "" || strings.HasSuffix(loc.Prefix, "/") {
+		return objs
+	}
+	folder := loc.Prefix + "/"
+	if !slices.ContainsFunc(objs, func(o storage.ObjectInfo) bool { return strings.HasPrefix(o.Key, folder) }) {
+		return objs // no folder of that name: a name prefix
+	}
+	kept := objs[:0]
+	for _, o := range objs {
+		if strings.HasPrefix(o.Key, folder) {
+			kept = append(kept, o)
+			continue
+		}
+		l.noteBeside(u, nameBeside(u, loc.Prefix, o.Key))
+	}
+	return kept
+}
 
 // where names what a run listed, for an error: the URL, or a template's
 // first and last prefixes and their number.

@@ -146,6 +146,28 @@ func localLocation(p string) (Location, error) {
 	return Location{Scheme: "file", Dir: abs}, nil
 }
 
+// inputLocation parses an input URL. Both backends follow one rule (see
+// resolveInputs): a URL ending in '/' is a folder; one without it names the
+// folder of that name when there is one, else it is a name prefix read byte
+// for byte (s3://b/logs/app reads logs/app.jsonl when there is no
+// logs/app/, and so does ./logs/app). A local path that exists is the
+// folder or the one file it names; one that does not is a name prefix in
+// its parent folder. An S3 URL's folder is told by the listing.
+func inputLocation(raw string) (Location, error) {
+	loc, err := ParseLocation(raw)
+	if err != nil || loc.Scheme != "file" || loc.File || strings.HasSuffix(raw, "/") {
+		return loc, err
+	}
+	if _, err := os.Stat(loc.Dir); err == nil {
+		return loc, nil
+	}
+	parent := filepath.Dir(loc.Dir)
+	if base := filepath.Base(loc.Dir); parent != loc.Dir && base != "." && base != ".." {
+		return Location{Scheme: "file", Dir: parent, Prefix: base}, nil
+	}
+	return loc, nil
+}
+
 // keySpace is every key (or local path) starting with prefix, in one bucket
 // or on the local file system.
 type keySpace struct {
@@ -160,7 +182,7 @@ func inputSpace(input string) (keySpace, bool) {
 	if fixed == "" {
 		fixed = "./" // a relative template starting with a placeholder
 	}
-	loc, err := ParseLocation(fixed)
+	loc, err := inputLocation(fixed)
 	if err != nil || loc.Scheme == "-" {
 		return keySpace{}, false
 	}

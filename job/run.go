@@ -263,6 +263,10 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if opts.AfterList != nil {
 		opts.AfterList(ctx)
 	}
+	for _, w := range listed.warnings() {
+		log.Warn(w)
+		sum.Warnings = append(sum.Warnings, w)
+	}
 	inputs := listed.inputs
 	sum.Objects = len(inputs)
 	if len(listed.skipped) > 0 {
