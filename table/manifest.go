@@ -44,18 +44,22 @@ type Manifest struct {
 	CommittedAt time.Time `json:"committed_at,omitzero"`
 	Rows        int       `json:"rows"`
 	// PartitionEvents counts the events aggregated into this partition's
-	// rows (the sum of its request_count over windows starting on Date);
-	// -1 when not known (a partition migrated from version 1).
-	PartitionEvents int64           `json:"partition_events"`
-	Files           []File          `json:"files"`
-	Inputs          []Input         `json:"inputs"`
-	Lines           int64           `json:"lines"`
-	Events          int64           `json:"events"`
-	OutOfRange      int64           `json:"out_of_range"`
-	FoldedEvents    int64           `json:"folded_events"`
-	Damaged         []DamagedObject `json:"damaged_objects,omitempty"`
-	Rejects         string          `json:"rejects_file,omitempty"`
-	BadLines        int64           `json:"bad_lines"`
+	// rows, each once however many sliding windows hold it (EventsOnce);
+	// -1 when not known (a partition migrated from version 1). Without
+	// EventsOnce (an older logsmith) it is the sum of request_count
+	// over the windows starting on Date.
+	PartitionEvents int64 `json:"partition_events"`
+	// EventsOnce says PartitionEvents counts each event once.
+	EventsOnce   bool            `json:"partition_events_once,omitempty"`
+	Files        []File          `json:"files"`
+	Inputs       []Input         `json:"inputs"`
+	Lines        int64           `json:"lines"`
+	Events       int64           `json:"events"`
+	OutOfRange   int64           `json:"out_of_range"`
+	FoldedEvents int64           `json:"folded_events"`
+	Damaged      []DamagedObject `json:"damaged_objects,omitempty"`
+	Rejects      string          `json:"rejects_file,omitempty"`
+	BadLines     int64           `json:"bad_lines"`
 	// BadByReason counts skipped lines by reason.
 	BadByReason map[string]int64  `json:"bad_by_reason"`
 	Warnings    []string          `json:"warnings,omitempty"`
