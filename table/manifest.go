@@ -74,6 +74,16 @@ type Manifest struct {
 	Supersedes string `json:"supersedes,omitempty"`
 	// Previous, in a claim, is the commit still in force (nil if none).
 	Previous *Manifest `json:"previous,omitempty"`
+	// Uploads, in a claim, are the data writes its command has begun: a
+	// command that takes the claim over aborts them before it writes.
+	Uploads []storage.Upload `json:"uploads,omitempty"`
+	// Abandoned, in a claim that took another over, are that claim's
+	// uploads, kept until they are aborted.
+	Abandoned []storage.Upload `json:"abandoned_uploads,omitempty"`
+	// ReleasedAt, in a claim, says its command gave it up before writing
+	// any data: the partition holds what Previous says (nothing, since a
+	// claim with a previous commit is released by putting that back).
+	ReleasedAt time.Time `json:"released_at,omitzero"`
 	// SkippedObjects counts, by reason, the objects listed under the input
 	// and not read (hidden, checksum, folder_marker): they are in no
 	// ledger, so that one appearing or going does not make a commit stale.
@@ -247,7 +257,7 @@ type Head struct {
 // ETags would see a change that is none. "" means no commit.
 func (h Head) CommitID() string {
 	m := h.Manifest
-	if h.gcClaim() {
+	if h.gcClaim() || (m != nil && m.State == StateClaimed && !m.ReleasedAt.IsZero()) {
 		m = m.Previous
 	}
 	switch {
