@@ -498,6 +498,32 @@ func gcd(a, b int64) int64 {
 	return a
 }
 
+// Events returns the events of the windows of w that start in [from,
+// to), each counted once however many of those windows hold it: the
+// events of the panes in the union of the windows' spans. With tumbling
+// windows it is their request counts summed; a sliding window counts an
+// event once per window holding it, this once in all.
+func (p *Partial) Events(w Window, from, to time.Time) int64 {
+	size, slide := int64(w.Size), int64(w.slide())
+	first := floorTo(from.UnixNano(), slide)
+	if first < from.UnixNano() {
+		first += slide
+	}
+	last := floorTo(to.UnixNano()-1, slide) // the last start before to
+	if last < first {
+		return 0
+	}
+	var n int64
+	for k, pn := range p.panes {
+		if k >= first && k < last+size {
+			for _, a := range pn.groups {
+				n += a.count
+			}
+		}
+	}
+	return n
+}
+
 // TableOptions shape a feature table.
 type TableOptions struct {
 	// From and To bound the windows by start, [From, To). Zero values mean

@@ -22,6 +22,10 @@ func (b failData) Put(ctx context.Context, key string, r io.Reader, size int64, 
 	return b.Bucket.Put(ctx, key, r, size, o)
 }
 
+func (b failData) Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error) {
+	return storage.ObjectInfo{}, errors.New("killed")
+}
+
 // A merge pod killed after claiming, retried with the same run id, must
 // finish its commit, not lose to its own claim.
 func TestRetriedMergeTakesOverItsOwnClaim(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -534,7 +535,8 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 			m := &Manifest{
 				SchemaVersion: SchemaVersion, Window: w.String(),
 				Schema: cols.Schema(), Date: d, RunID: rs.runID,
-				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]), PartitionEvents: requests(byDate[d]),
+				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]),
+				PartitionEvents: partitionEvents(total, w, d), EventsOnce: true,
 				Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
 				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
 				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
@@ -542,7 +544,13 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 			}
 			if prev := head.Manifest.Committed(); prev != nil {
 				known := prev.ManifestVersion >= 2 && prev.PartitionEvents >= 0
-				if err := rs.checkNotWorse(d, w.String(), prev.RunID, m.PartitionEvents, committedEvents(prev), known); err != nil {
+				events, committed := m.PartitionEvents, committedEvents(prev)
+				if known && !prev.EventsOnce && prev.Window == w.String() {
+					// An older logsmith's count, of the same windows:
+					// compare like with like.
+					events, committed = requests(byDate[d]), prev.PartitionEvents
+				}
+				if err := rs.checkNotWorse(d, w.String(), prev.RunID, events, committed, known); err != nil {
 					return nil, err
 				}
 			}
@@ -652,7 +660,7 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 			d, t, prev, errWorse)}
 	case events > 0 && exact && !rs.cfg.AllowFewer:
 		return &kindError{KindStorage, fmt.Errorf(
-			"date %s of table %s: this run's partition counts %d events (request_count summed over its windows), fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it): %w",
+			"date %s of table %s: this run's partition counts %d events, fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it): %w",
 			d, t, events, committed, prev, errWorse)}
 	}
 	return nil
@@ -661,8 +669,9 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 // errWorse marks a run refused for replacing a commit with fewer events.
 var errWorse = errors.New("the committed partition holds more events")
 
-// requests sums the rows' request counts: the events of a partition (each
-// counted once per window holding it).
+// requests sums the rows' request counts: the events of a partition, each
+// counted once per window holding it (what partition_events held before
+// it counted each event once).
 func requests(rows []features.Row) int64 {
 	var n int64
 	for i := range rows {
@@ -671,14 +680,45 @@ func requests(rows []features.Row) int64 {
 	return n
 }
 
-// committedEvents tells whether a committed partition holds events; a
-// version 1 manifest (and one migrated from it, -1) did not count them per
-// partition, so its rows stand in for them.
+// partitionEvents counts the events in window w's partition of date d,
+// each once however many windows hold it: a table's count does not
+// depend on its windows, so a rerun with other windows compares events.
+func partitionEvents(total *features.Partial, w features.Window, d string) int64 {
+	day, _ := time.Parse(time.DateOnly, d)
+	return total.Events(w, day, day.AddDate(0, 0, 1))
+}
+
+// committedEvents tells whether a committed partition holds events, and
+// how many, each counted once. A version 1 manifest (and one migrated
+// from it, -1) did not count them per partition, so its rows stand in for
+// them. An older version 2 manifest summed request_count over its
+// windows: a sliding window of length L every S counts an event at most
+// ceil(L/S) times, so the sum divided by that is a lower bound of its
+// events (exact for tumbling windows).
 func committedEvents(m *Manifest) int64 {
-	if m.ManifestVersion >= 2 && m.PartitionEvents >= 0 {
+	if m.ManifestVersion < 2 || m.PartitionEvents < 0 {
+		return int64(m.Rows)
+	}
+	if m.EventsOnce {
 		return m.PartitionEvents
 	}
-	return int64(m.Rows)
+	return m.PartitionEvents / timesCounted(m.Window)
+}
+
+// timesCounted is how many windows of the window named name ("5m",
+// "1h-every-5m") hold an event at most: 1 for tumbling windows, and for
+// a name this logsmith cannot read.
+func timesCounted(name string) int64 {
+	size, slide, ok := strings.Cut(name, "-every-")
+	if !ok {
+		return 1
+	}
+	l, err1 := time.ParseDuration(size)
+	s, err2 := time.ParseDuration(slide)
+	if err1 != nil || err2 != nil || s <= 0 || l <= s {
+		return 1
+	}
+	return int64((l + s - 1) / s)
 }
 
 // splitByDate groups rows (sorted by window start) by the UTC date of their

@@ -470,3 +470,86 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Begin starts a write to key: it creates an empty temporary file beside
+// it, whose name is the upload's ID. No object appears until Complete.
+func (l *Local) Begin(ctx context.Context, key string) (Upload, error) {
+	if err := checkKey(key); err != nil {
+		return Upload{}, err
+	}
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	id := tmpPrefix + "upload-" + hex.EncodeToString(rnd[:])
+	f, err := l.createTemp(path.Join(path.Dir(key), id))
+	if err != nil {
+		return Upload{}, fmt.Errorf("begin upload %s: %w", key, translateWrite(err))
+	}
+	if err := f.Close(); err != nil {
+		return Upload{}, fmt.Errorf("begin upload %s: %w", key, err)
+	}
+	return Upload{Key: key, ID: id}, nil
+}
+
+// uploadTemp returns the temporary file of u, refusing an ID that is not
+// one Begin makes.
+func uploadTemp(u Upload) (string, error) {
+	if err := checkKey(u.Key); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(u.ID, tmpPrefix+"upload-") || strings.ContainsAny(u.ID, "/\x00") {
+		return "", fmt.Errorf("%w: upload id %q", ErrInvalidKey, u.ID)
+	}
+	return path.Join(path.Dir(u.Key), u.ID), nil
+}
+
+// Complete writes the size bytes of r into u's temporary file, syncs it
+// and renames it to the key: the object appears whole. It never creates
+// the temporary file: when Abort removed it (or Complete already renamed
+// it), it fails with ErrPrecondition.
+func (l *Local) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (ObjectInfo, error) {
+	tmp, err := uploadTemp(u)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_TRUNC, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w: the upload was aborted", u.Key, ErrPrecondition)
+	}
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", u.Key, translateWrite(err))
+	}
+	n, err := io.Copy(f, ctxReader{ctx, r})
+	if err == nil && size >= 0 && n != size {
+		err = fmt.Errorf("read %d bytes, want %d", n, size)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", u.Key, err)
+	}
+	// The rename is the fence: it moves the name Abort removes, so of the
+	// two one lands first and the other finds nothing.
+	if err := l.root.Rename(tmp, u.Key); errors.Is(err, fs.ErrNotExist) {
+		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w: the upload was aborted", u.Key, ErrPrecondition)
+	} else if err != nil {
+		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", u.Key, translateWrite(err))
+	}
+	return l.Stat(ctx, u.Key)
+}
+
+// Abort removes u's temporary file, so that no Complete of it can land.
+// Aborting an upload already aborted or completed is not an error.
+func (l *Local) Abort(ctx context.Context, u Upload) error {
+	tmp, err := uploadTemp(u)
+	if err != nil {
+		return err
+	}
+	if err := l.root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("abort upload %s: %w", u.Key, translate(err))
+	}
+	return nil
+}

@@ -159,7 +159,8 @@ func s3Error(err error) error {
 		return fmt.Errorf("%w: %s", ErrNotExist, e.Message)
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "InvalidToken", "ExpiredToken":
 		return fmt.Errorf("%w: %s", ErrPermission, e.Message)
-	case "PreconditionFailed", "ConditionalRequestConflict":
+	case "PreconditionFailed", "ConditionalRequestConflict", "NoSuchUpload":
+		// NoSuchUpload: an upload aborted (fenced off) or already completed.
 		return fmt.Errorf("%w: %s", ErrPrecondition, e.Message)
 	case "XMinioInvalidObjectName", "XMinioInvalidResourceName", "InvalidObjectName", "KeyTooLongError":
 		// MinIO refuses keys with empty, "." or ".." segments (a//b,
@@ -379,6 +380,60 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
 	if err != nil && !errors.Is(s3Error(err), ErrNotExist) {
 		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, s3Error(err))
+	}
+	return nil
+}
+
+// s3PartSize is the part length of an upload's parts (the last may be
+// shorter): over S3's 5 MiB minimum, far under its 5 GiB maximum.
+const s3PartSize = 64 << 20
+
+// Begin starts a multipart upload to key: no object appears until
+// Complete. The upload's ID is S3's, unique to this write.
+func (s *S3) Begin(ctx context.Context, key string) (Upload, error) {
+	if err := checkS3Key("begin upload", s.bucket, key); err != nil {
+		return Upload{}, err
+	}
+	id, err := minio.Core{Client: s.client}.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{})
+	if err != nil {
+		return Upload{}, fmt.Errorf("begin upload s3://%s/%s: %w", s.bucket, key, s3Error(err))
+	}
+	return Upload{Key: key, ID: id}, nil
+}
+
+// Complete writes the size bytes of r as u's parts and completes the
+// upload: the object appears whole. It fails with ErrPrecondition when u
+// was aborted (or completed before: an answer lost).
+func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (ObjectInfo, error) {
+	core := minio.Core{Client: s.client}
+	var parts []minio.CompletePart
+	for n := 1; ; n++ {
+		part := min(size-int64(n-1)*s3PartSize, s3PartSize)
+		if part < 0 || (part == 0 && n > 1) {
+			break
+		}
+		p, err := core.PutObjectPart(ctx, s.bucket, u.Key, u.ID, n, io.LimitReader(r, part), part, minio.PutObjectPartOptions{})
+		if err != nil {
+			return ObjectInfo{}, fmt.Errorf("write upload s3://%s/%s part %d: %w", s.bucket, u.Key, n, s3Error(err))
+		}
+		parts = append(parts, minio.CompletePart{PartNumber: n, ETag: p.ETag})
+		if part < s3PartSize {
+			break
+		}
+	}
+	info, err := core.CompleteMultipartUpload(ctx, s.bucket, u.Key, u.ID, parts, minio.PutObjectOptions{})
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("complete upload s3://%s/%s: %w", s.bucket, u.Key, s3Error(err))
+	}
+	return ObjectInfo{Key: u.Key, Size: size, ETag: info.ETag, Modified: info.LastModified, VersionID: info.VersionID}, nil
+}
+
+// Abort ends u so that no Complete of it can land. Aborting an upload
+// already aborted or completed is not an error.
+func (s *S3) Abort(ctx context.Context, u Upload) error {
+	err := minio.Core{Client: s.client}.AbortMultipartUpload(ctx, s.bucket, u.Key, u.ID)
+	if err != nil && !errors.Is(s3Error(err), ErrPrecondition) && !errors.Is(s3Error(err), ErrNotExist) {
+		return fmt.Errorf("abort upload s3://%s/%s: %w", s.bucket, u.Key, s3Error(err))
 	}
 	return nil
 }

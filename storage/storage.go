@@ -43,3 +43,13 @@ type PutOptions struct {
 	// ContentType is stored with the object where the backend supports it.
 	ContentType string
 }
+
+// Upload is a write begun with Begin and ended by Complete or Abort. Its ID
+// is a token no other write shares: once Abort(u) has returned, no
+// Complete(u) can ever land, whoever issued it and however late. A write
+// whose ID was recorded before the write (as a claim records it) can thus
+// be fenced off by whoever reads that record, whatever the object's ETag.
+type Upload struct {
+	Key string `json:"key"`
+	ID  string `json:"id"`
+}

@@ -114,6 +114,9 @@ func (c *Committer) checkSizes(key string, m Manifest) error {
 	now := c.now().Truncate(time.Second).Add(999999999)
 	renewed := m
 	renewed.RenewedAt = now
+	for range m.Files { // each blob's upload, its ID as long as S3's may be
+		renewed.Uploads = append(renewed.Uploads, storage.Upload{Key: key, ID: longETag})
+	}
 	if err := checkSize("claim "+key, renewed.Encode(), c.limit()); err != nil {
 		return err
 	}
@@ -289,6 +292,13 @@ func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error
 		m.Previous = &pc
 		m.Supersedes = pc.RunID
 	}
+	// Taking over a claim: its command may still be alive (stopped, not
+	// dead) with data writes begun. Record them in our claim before
+	// anything else, so that whoever takes ours over aborts them too.
+	m.Uploads, m.Abandoned = nil, nil
+	if prev := head.Manifest; prev != nil && prev.State == StateClaimed {
+		m.Abandoned = append(slices.Clone(prev.Uploads), prev.Abandoned...)
+	}
 	if err := c.checkSizes(key, m); err != nil {
 		return claimed{}, err
 	}
@@ -299,6 +309,14 @@ func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error
 	if err != nil {
 		return claimed{}, err
 	}
+	// The fence: once these are aborted, none of the earlier claimant's
+	// writes can land, however late it resumes. Until then our claim
+	// holds them, for whoever takes it over if we die here.
+	for _, u := range m.Abandoned {
+		if err := c.retry(ctx, "abort "+u.Key, func(ctx context.Context) error { return p.Table.Bucket.Abort(ctx, u) }); err != nil {
+			return claimed{}, fmt.Errorf("fence off the writes of the claim taken over: %w", err)
+		}
+	}
 	return claimed{p: p, etag: etag, claim: &m, renewed: time.Now()}, nil
 }
 
@@ -307,8 +325,8 @@ func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error
 // expires and we take over).
 func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
 	m := p.Head.Manifest
-	if m == nil || m.State != StateClaimed || m.RunID == c.RunID {
-		return nil // no claim, or ours (a retried merge): take it over
+	if m == nil || m.State != StateClaimed || m.RunID == c.RunID || !m.ReleasedAt.IsZero() {
+		return nil // no claim, ours (a retried merge) or given up: take it over
 	}
 	if p.Head.gcClaim() {
 		// GC holds heads for milliseconds: follow it (claim's sameCommit
@@ -404,9 +422,17 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	return "", fmt.Errorf("%s: %w", what, err)
 }
 
-// publish replaces cl's data objects, each by a PUT conditional on the
-// object read after the claim, then publishes the final manifest against
-// the claim. It returns the data keys.
+// publish replaces cl's data objects, then publishes the final manifest
+// against the claim. It returns the data keys.
+//
+// Every data object is written through an upload (storage.Upload) that
+// the claim records before any byte is sent: a command that takes the
+// claim over aborts those uploads before it writes, so a write of ours
+// can land only while the claim is ours, whatever its ETag conditions
+// would allow (an object the new owner left in place, having the same
+// bytes, keeps its ETag). A format this commit no longer has is left to
+// GC, which removes it under its own claim right after the commit: a
+// delete cannot be fenced so.
 func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) {
 	p := cl.p
 	m := *p.Manifest
@@ -414,73 +440,49 @@ func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) 
 	claim := cl.claim
 	m.ClaimedAt, m.Supersedes, m.Previous = claim.ClaimedAt, claim.Supersedes, nil
 	m.Files = nil
+	uploads := make([]storage.Upload, 0, len(p.Blobs))
+	abort := func() { // ours, on failure: a taker-over would abort them too
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		for _, u := range uploads {
+			if err := p.Table.Bucket.Abort(actx, u); err != nil {
+				c.log().Warn("abort upload", "key", u.Key, "error", err)
+			}
+		}
+	}
+	for _, b := range p.Blobs {
+		key := p.Table.DataKey(p.Date, b.Format)
+		var u storage.Upload
+		if err := c.retry(ctx, "begin "+key, func(ctx context.Context) (err error) {
+			u, err = p.Table.Bucket.Begin(ctx, key)
+			return err
+		}); err != nil {
+			abort()
+			return nil, fmt.Errorf("write %s: %w", key, err)
+		}
+		uploads = append(uploads, u)
+	}
+	// Record the uploads in the claim: this renewal fails if the claim was
+	// taken over, and once it is in, a taker-over aborts them.
+	if err := c.renewUploads(ctx, cl, uploads); err != nil {
+		abort()
+		return nil, err
+	}
 	var keys []string
 	for i, b := range p.Blobs {
-		key := p.Table.DataKey(p.Date, b.Format)
-		f := claim.Files[i]
-		// Still ours? A command stalled past its lease may have been taken
-		// over: renewing the claim first makes such a zombie stop here
-		// rather than overwrite the new owner's data.
-		if err := c.renew(ctx, cl); err != nil {
-			return keys, err
-		}
-		var info storage.ObjectInfo
-		err := c.retry(ctx, "write "+key, func(ctx context.Context) error {
-			cur, err := p.Table.Bucket.Stat(ctx, key)
-			opts := storage.PutOptions{IfNoneMatch: true}
-			switch {
-			case err == nil && cur.Size == f.Size && c.sameContent(ctx, p.Table, key, f.SHA256):
-				info = cur // a PUT whose answer was lost landed
-				return nil
-			case err == nil:
-				opts = storage.PutOptions{IfMatch: cur.ETag}
-			case !errors.Is(err, storage.ErrNotExist):
-				return err
-			}
-			// Stalled since the renewal (a slow Stat, a retry's backoff)?
-			// Renew again before writing: the lease may be running out.
-			if time.Since(cl.renewed) > cmp.Or(c.Lease, DefaultLease)/4 {
-				if err := c.renew(ctx, cl); err != nil {
-					return err
-				}
-			}
-			info, err = p.Table.Bucket.Put(ctx, key, bytes.NewReader(b.Data), int64(len(b.Data)), opts)
-			return err
-		})
-		if errors.Is(err, ErrLostRace) {
-			return keys, err
-		}
-		if errors.Is(err, storage.ErrPrecondition) {
-			return keys, fmt.Errorf("write %s: replaced by another command: %w", key, ErrLostRace)
-		}
+		key, u, f := uploads[i].Key, uploads[i], claim.Files[i]
+		info, err := c.writeData(ctx, cl, key, u, f, b.Data)
 		if err != nil {
-			return keys, fmt.Errorf("write %s: %w", key, err)
+			abort()
+			return keys, err
 		}
-		st := info
-		if st.Size != f.Size {
-			return keys, fmt.Errorf("verify %s: stored %d bytes, wrote %d", key, st.Size, f.Size)
+		if info.Size != f.Size {
+			abort()
+			return keys, fmt.Errorf("verify %s: stored %d bytes, wrote %d", key, info.Size, f.Size)
 		}
-		f.ETag, f.VersionID = st.ETag, st.VersionID
+		f.ETag, f.VersionID = info.ETag, info.VersionID
 		m.Files = append(m.Files, f)
 		keys = append(keys, key)
-	}
-	// A format this commit no longer has: its object holds an earlier
-	// commit's rows, which a glob would still read. Delete it while the
-	// claim is ours.
-	for _, format := range Formats {
-		if slices.ContainsFunc(p.Blobs, func(b Blob) bool { return b.Format == format }) {
-			continue
-		}
-		key := p.Table.DataKey(p.Date, format)
-		if _, err := p.Table.Bucket.Stat(ctx, key); errors.Is(err, storage.ErrNotExist) {
-			continue
-		}
-		if err := c.renew(ctx, cl); err != nil {
-			return keys, err
-		}
-		if err := c.retry(ctx, "delete "+key, func(ctx context.Context) error { return p.Table.Bucket.Delete(ctx, key) }); err != nil {
-			return keys, fmt.Errorf("delete %s, a format this commit does not have: %w", key, err)
-		}
 	}
 	m.CommittedAt = c.now()
 	body := m.Encode()
@@ -490,13 +492,78 @@ func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) 
 	return keys, err
 }
 
+// writeData puts data at key through u, unless the object in place already
+// holds exactly f's bytes (a rerun of the same inputs, or a write whose
+// answer was lost): since only uploads of the claim's holder can land,
+// that object stays as it is until this command publishes.
+func (c *Committer) writeData(ctx context.Context, cl *claimed, key string, u storage.Upload, f File, data []byte) (storage.ObjectInfo, error) {
+	t := cl.p.Table
+	var info storage.ObjectInfo
+	skipped := false
+	err := c.retry(ctx, "write "+key, func(ctx context.Context) error {
+		cur, err := t.Bucket.Stat(ctx, key)
+		switch {
+		case err == nil && cur.Size == f.Size && c.sameContent(ctx, t, key, f.SHA256):
+			info, skipped = cur, true
+			return nil
+		case err != nil && !errors.Is(err, storage.ErrNotExist):
+			return err
+		}
+		// Stalled since the renewal (a slow Stat, a retry's backoff)?
+		// Renew again before writing, so waiters keep waiting: the lease
+		// may be running out.
+		if time.Since(cl.renewed) > cmp.Or(c.Lease, DefaultLease)/4 {
+			if err := c.renew(ctx, cl); err != nil {
+				return err
+			}
+		}
+		info, err = t.Bucket.Complete(ctx, u, bytes.NewReader(data), int64(len(data)))
+		if !errors.Is(err, storage.ErrPrecondition) {
+			return err
+		}
+		// The upload is gone: taken over and aborted (then the claim is
+		// no longer ours), or completed with its answer lost.
+		if err := c.renew(ctx, cl); err != nil {
+			return err
+		}
+		if cur, err := t.Bucket.Stat(ctx, key); err == nil && cur.Size == f.Size && c.sameContent(ctx, t, key, f.SHA256) {
+			info = cur
+			return nil
+		}
+		return fmt.Errorf("write %s: the upload is gone while the claim is ours: %w", key, errUploadGone)
+	})
+	switch {
+	case errors.Is(err, ErrLostRace):
+		return info, err
+	case err != nil:
+		return info, fmt.Errorf("write %s: %w", key, err)
+	}
+	if skipped { // the bytes were in place: end the upload unused
+		if err := t.Bucket.Abort(ctx, u); err != nil {
+			c.log().Warn("abort upload", "key", key, "error", err)
+		}
+	}
+	return info, nil
+}
+
+// errUploadGone is an upload aborted by no one who took the claim over
+// (a store that expires uploads, a GC of temporary files): no retry helps.
+var errUploadGone error = permanentError("upload aborted")
+
 // renew rewrites cl's claim with a new renewal time, conditional on the
 // claim as last written: it fails with ErrLostRace when another command
 // took the partition over, and gives a waiting command a new ETag, so its
 // lease starts again.
 func (c *Committer) renew(ctx context.Context, cl *claimed) error {
+	return c.renewUploads(ctx, cl, cl.claim.Uploads)
+}
+
+// renewUploads renews cl's claim recording uploads as its own; the
+// uploads of a claim it took over are aborted by then, and dropped.
+func (c *Committer) renewUploads(ctx context.Context, cl *claimed, uploads []storage.Upload) error {
 	m := *cl.claim
 	m.RenewedAt = c.now()
+	m.Uploads, m.Abandoned = uploads, nil
 	etag, err := c.conditionalPut(ctx, "renew the claim of "+cl.p.key(), cl.p.Table, cl.p.Date, m.Encode(), cl.etag, func(cur *Manifest) bool {
 		return cur.State == StateClaimed && cur.RunID == c.RunID && cur.RenewedAt.Equal(m.RenewedAt)
 	})
@@ -523,15 +590,18 @@ func (c *Committer) release(ctx context.Context, claims []claimed) {
 		cl := claims[i]
 		key := cl.p.key()
 		var err error
-		if prev := cl.p.Head; prev.Exists() {
-			body := prev.raw
-			_, err = cl.p.Table.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: cl.etag, ContentType: "application/json"})
-		} else {
-			var cur storage.ObjectInfo
-			if cur, err = cl.p.Table.Bucket.Stat(ctx, key); err == nil && cur.ETag == cl.etag {
-				err = cl.p.Table.Bucket.Delete(ctx, key)
-			}
+		// Both are conditional on our claim: a delete could not be, and
+		// a command stopped here and resuming after a takeover would
+		// remove the new owner's manifest.
+		body := cl.p.Head.raw
+		if !cl.p.Head.Exists() || cl.p.Head.Manifest.State == StateClaimed {
+			// No commit to put back (or the claim we took over, which
+			// must not come back): say the claim is given up.
+			m := *cl.claim
+			m.ReleasedAt, m.Uploads = c.now(), nil
+			body = m.Encode()
 		}
+		_, err = cl.p.Table.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: cl.etag, ContentType: "application/json"})
 		if err != nil && !errors.Is(err, storage.ErrNotExist) {
 			c.log().Warn("release claim", "key", key, "error", err)
 		}

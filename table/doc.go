@@ -26,7 +26,9 @@
 // every partition, in key order, with a conditional PUT of a claim manifest
 // against that head; if any claim fails, it releases the claims it made and
 // reports [ErrLostRace] having written no data. Then it replaces the data
-// objects and publishes the final manifests against its claims.
+// objects, each through an upload its claim records (a command that takes
+// the claim over aborts those uploads first: the fence), and publishes the
+// final manifests against its claims.
 //
 // It does not build rows, parse configuration or decide what to compute:
 // package job does.

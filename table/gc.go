@@ -126,10 +126,17 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	expired := func(modified time.Time) bool {
 		return opts.Now.Sub(modified) > opts.Grace && opts.Now.Sub(m.CommittedAt) > opts.Grace
 	}
+	// A data object of a format the commit does not have holds another
+	// commit's rows (one before it, or a writer's fenced off by the
+	// commit's claim, completed before the fence): a glob would read
+	// it beside this commit's. It goes at once.
+	dataObject := func(rel string) bool {
+		return slices.ContainsFunc(Formats, func(f string) bool { return rel == dataBase+f })
+	}
 	var drop []string
 	for rel, o := range loose {
 		if !listed(rel) {
-			if expired(o.Modified) {
+			if dataObject(rel) || expired(o.Modified) {
 				drop = append(drop, rel)
 			} else {
 				res.Kept = append(res.Kept, prefix+rel)

@@ -26,6 +26,14 @@ type Bucket interface {
 	Delete(ctx context.Context, key string) error
 	// Stat describes an object or fails with storage.ErrNotExist.
 	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
+	// Begin starts an upload to key, an object write whose ID a claim
+	// records before the bytes are sent (see storage.Upload).
+	Begin(ctx context.Context, key string) (storage.Upload, error)
+	// Complete writes the object through u; it fails with
+	// storage.ErrPrecondition once u was aborted.
+	Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error)
+	// Abort ends u: no Complete of it can land after it returns.
+	Abort(ctx context.Context, u storage.Upload) error
 }
 
 // dirLister lists one level of folders; both storage backends have it. A

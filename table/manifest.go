@@ -44,18 +44,22 @@ type Manifest struct {
 	CommittedAt time.Time `json:"committed_at,omitzero"`
 	Rows        int       `json:"rows"`
 	// PartitionEvents counts the events aggregated into this partition's
-	// rows (the sum of its request_count over windows starting on Date);
-	// -1 when not known (a partition migrated from version 1).
-	PartitionEvents int64           `json:"partition_events"`
-	Files           []File          `json:"files"`
-	Inputs          []Input         `json:"inputs"`
-	Lines           int64           `json:"lines"`
-	Events          int64           `json:"events"`
-	OutOfRange      int64           `json:"out_of_range"`
-	FoldedEvents    int64           `json:"folded_events"`
-	Damaged         []DamagedObject `json:"damaged_objects,omitempty"`
-	Rejects         string          `json:"rejects_file,omitempty"`
-	BadLines        int64           `json:"bad_lines"`
+	// rows, each once however many sliding windows hold it (EventsOnce);
+	// -1 when not known (a partition migrated from version 1). Without
+	// EventsOnce (an older logsmith) it is the sum of request_count
+	// over the windows starting on Date.
+	PartitionEvents int64 `json:"partition_events"`
+	// EventsOnce says PartitionEvents counts each event once.
+	EventsOnce   bool            `json:"partition_events_once,omitempty"`
+	Files        []File          `json:"files"`
+	Inputs       []Input         `json:"inputs"`
+	Lines        int64           `json:"lines"`
+	Events       int64           `json:"events"`
+	OutOfRange   int64           `json:"out_of_range"`
+	FoldedEvents int64           `json:"folded_events"`
+	Damaged      []DamagedObject `json:"damaged_objects,omitempty"`
+	Rejects      string          `json:"rejects_file,omitempty"`
+	BadLines     int64           `json:"bad_lines"`
 	// BadByReason counts skipped lines by reason.
 	BadByReason map[string]int64  `json:"bad_by_reason"`
 	Warnings    []string          `json:"warnings,omitempty"`
@@ -75,6 +79,16 @@ type Manifest struct {
 	Supersedes string `json:"supersedes,omitempty"`
 	// Previous, in a claim, is the commit still in force (nil if none).
 	Previous *Manifest `json:"previous,omitempty"`
+	// Uploads, in a claim, are the data writes its command has begun: a
+	// command that takes the claim over aborts them before it writes.
+	Uploads []storage.Upload `json:"uploads,omitempty"`
+	// Abandoned, in a claim that took another over, are that claim's
+	// uploads, kept until they are aborted.
+	Abandoned []storage.Upload `json:"abandoned_uploads,omitempty"`
+	// ReleasedAt, in a claim, says its command gave it up before writing
+	// any data: the partition holds what Previous says (nothing, since a
+	// claim with a previous commit is released by putting that back).
+	ReleasedAt time.Time `json:"released_at,omitzero"`
 	// SkippedObjects counts, by reason, the objects listed under the input
 	// and not read (hidden, checksum, folder_marker): they are in no
 	// ledger, so that one appearing or going does not make a commit stale.
@@ -260,7 +274,7 @@ type Head struct {
 // ETags would see a change that is none. "" means no commit.
 func (h Head) CommitID() string {
 	m := h.Manifest
-	if h.gcClaim() {
+	if h.gcClaim() || (m != nil && m.State == StateClaimed && !m.ReleasedAt.IsZero()) {
 		m = m.Previous
 	}
 	switch {

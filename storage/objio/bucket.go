@@ -27,6 +27,24 @@ type Backend interface {
 	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
 }
 
+// uploader writes objects through uploads that can be fenced off (see
+// storage.Upload): storage.S3 and storage.Local.
+type uploader interface {
+	Begin(ctx context.Context, key string) (storage.Upload, error)
+	Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error)
+	Abort(ctx context.Context, u storage.Upload) error
+}
+
+// errNoUploads is the error of an upload call on a backend that is only
+// read (standard input, a missing input folder); no retry helps.
+var errNoUploads error = noUploads{}
+
+type noUploads struct{}
+
+func (noUploads) Error() string   { return "uploads: " + errors.ErrUnsupported.Error() }
+func (noUploads) Unwrap() error   { return errors.ErrUnsupported }
+func (noUploads) Permanent() bool { return true }
+
 // Bucket is a Backend whose calls retry transient failures under a Policy.
 // It also lists folders and collects temporary files when its backend can,
 // and says whether reading ahead pays.
@@ -162,6 +180,55 @@ func (b *Bucket) Stat(ctx context.Context, key string) (storage.ObjectInfo, erro
 		return err
 	})
 	return info, err
+}
+
+// Begin starts an upload to key (see storage.Upload). A backend that is
+// only read fails with errors.ErrUnsupported.
+func (b *Bucket) Begin(ctx context.Context, key string) (storage.Upload, error) {
+	up, ok := b.b.(uploader)
+	if !ok {
+		return storage.Upload{}, errNoUploads
+	}
+	var u storage.Upload
+	err := b.p.call(ctx, func(ctx context.Context) error {
+		var err error
+		u, err = up.Begin(ctx, key)
+		return err
+	})
+	return u, err
+}
+
+// Complete writes r through u; it retries only when r can be rewound. A
+// retry whose first answer was lost fails with storage.ErrPrecondition
+// (the upload is gone), which the writer resolves as for a conditional Put.
+func (b *Bucket) Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error) {
+	up, ok := b.b.(uploader)
+	if !ok {
+		return storage.ObjectInfo{}, errNoUploads
+	}
+	seeker, ok := r.(io.Seeker)
+	if !ok {
+		return up.Complete(ctx, u, r, size)
+	}
+	var info storage.ObjectInfo
+	err := b.p.call(ctx, func(ctx context.Context) error {
+		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		var err error
+		info, err = up.Complete(ctx, u, r, size)
+		return err
+	})
+	return info, err
+}
+
+// Abort ends u so that no Complete of it can land.
+func (b *Bucket) Abort(ctx context.Context, u storage.Upload) error {
+	up, ok := b.b.(uploader)
+	if !ok {
+		return errNoUploads
+	}
+	return b.p.call(ctx, func(ctx context.Context) error { return up.Abort(ctx, u) })
 }
 
 type dirLister interface {

@@ -24,6 +24,9 @@ type Store interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
 	Delete(ctx context.Context, key string) error
 	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
+	Begin(ctx context.Context, key string) (storage.Upload, error)
+	Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error)
+	Abort(ctx context.Context, u storage.Upload) error
 }
 
 // S3Config returns the settings of the test MinIO server from the
@@ -116,6 +119,62 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		return ks
 	}
+
+	// An upload is a fence: once aborted, its Complete can never land,
+	// whatever is at the key meanwhile; completed, it cannot land twice.
+	t.Run("UploadFence", func(t *testing.T) {
+		s := newStore(t)
+		complete := func(u storage.Upload, body string) error {
+			_, err := s.Complete(ctx, u, strings.NewReader(body), int64(len(body)))
+			return err
+		}
+		for _, before := range []string{"", "in place"} {
+			key := "f/" + strings.ReplaceAll(before, " ", "-") + "x.parquet"
+			if before != "" {
+				put(t, s, key, before)
+			}
+			u, err := s.Begin(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := keys(t, s, "f/"); slices.Contains(got, key) != (before != "") {
+				t.Fatalf("a begun upload shows: %v", got)
+			}
+			if err := s.Abort(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Abort(ctx, u); err != nil {
+				t.Errorf("abort twice: %v", err)
+			}
+			if err := complete(u, "stale"); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("complete after abort: %v, want ErrPrecondition", err)
+			}
+			if st, err := s.Stat(ctx, key); before == "" && !errors.Is(err, storage.ErrNotExist) {
+				t.Errorf("after the fenced write: %v %v, want no object", st, err)
+			} else if before != "" && read(t, s, key, 0) != before {
+				t.Errorf("the fenced write replaced the object")
+			}
+			u, err = s.Begin(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := complete(u, "fresh bytes"); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(t, s, key, 0); got != "fresh bytes" {
+				t.Errorf("completed upload reads %q", got)
+			}
+			if err := complete(u, "again"); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("complete twice: %v, want ErrPrecondition", err)
+			}
+			if err := s.Abort(ctx, u); err != nil {
+				t.Errorf("abort after complete: %v", err)
+			}
+			if got := read(t, s, key, 0); got != "fresh bytes" {
+				t.Errorf("after abort of a completed upload: %q", got)
+			}
+		}
+	})
 
 	t.Run("PutStatOpen", func(t *testing.T) {
 		s := newStore(t)
