@@ -99,9 +99,10 @@ type Input struct {
 // DamagedObject is an input object that could not be read to its end.
 type DamagedObject struct {
 	URL string `json:"url"`
-	// Reason says what was wrong. A corrupt or truncated compressed stream
-	// keeps the lines before the damage; an object over --max-object-bytes
-	// is rejected whole (Rejected).
+	// Reason says what was wrong. A truncated compressed stream keeps the
+	// lines before the cut; any other damage (a failed CRC-32, ISIZE or
+	// zstd checksum, corrupt compressed data, trailing garbage, a size over
+	// --max-object-bytes) rejects the object whole (Rejected, no line kept).
 	Reason   string `json:"reason"`
 	Rejected bool   `json:"rejected"`
 	Lines    int64  `json:"lines_kept"`
