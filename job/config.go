@@ -122,7 +122,7 @@ type DecodeSettings struct {
 	BytesField      string  `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
 	DistinctField   string  `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
 	MaxObjectBytes  int64   `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
-	MaxBadRatio     float64 `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
+	MaxBadRatio     float64 `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"do not commit a date (exit 3) when, of its input, bad lines / lines, damaged objects / objects or their bytes / bytes exceed this"`
 }
 
 func (DecodeSettings) shapesOutput() {}
@@ -151,7 +151,7 @@ type CommitSettings struct {
 type CheckSettings struct {
 	MaxPanes     int  `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this"`
 	MemoryCheck  bool `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the per-group cost in docs/performance.md would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check"`
-	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event the run writes (events outside --date do not count), or a level is not a known one (see --level-map)"`
+	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"do not commit a date (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any of its events the run writes (events outside --date do not count), or a level is not a known one (see --level-map)"`
 }
 
 // CLISettings shape what the command prints and reports; they never change the rows.
