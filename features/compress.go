@@ -127,14 +127,15 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 		content = &d.members
 	case CodecZstd:
 		if d.zstd == nil {
-			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false))
+			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false),
+				zstd.WithDecoderMaxWindow(MaxZstdWindow))
 		} else {
 			err = d.zstd.Reset(d.br)
 		}
 		if err != nil {
 			return nil, CodecZstd, fmt.Errorf("open zstd stream: %w", err)
 		}
-		content = d.zstd
+		content = zstdWindowErr{d.zstd}
 	}
 	d.latch = stickyReader{r: content}
 	if d.out == nil {
@@ -204,6 +205,25 @@ func (d *Decompressor) Close() {
 		d.zstd.Close()
 		d.zstd = nil
 	}
+}
+
+// MaxZstdWindow is the largest window a zstd frame may declare (or, for a
+// single-segment frame, the largest content it may hold): a decoder keeps
+// its window in memory, one per worker, and the memory estimate counts
+// this much. zstd's levels up to 19 use at most 8 MiB; --long and --ultra
+// use more, and such frames are refused (the object is damaged).
+const MaxZstdWindow = 8 << 20
+
+// zstdWindowErr says which limit a zstd frame over MaxZstdWindow broke.
+type zstdWindowErr struct{ r io.Reader }
+
+func (z zstdWindowErr) Read(p []byte) (int, error) {
+	n, err := z.r.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		err = fmt.Errorf("a zstd frame needs a window over %d MiB, the most a worker holds (written with zstd --long or --ultra?): %w",
+			MaxZstdWindow>>20, err)
+	}
+	return n, err
 }
 
 // stickyReader returns r's first error, io.EOF included, on every Read

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
@@ -143,6 +144,42 @@ func TestIntegrityTruncationKeepsLines(t *testing.T) {
 			}
 			if kept == 0 {
 				t.Fatal("no cut kept its lines")
+			}
+		})
+	}
+}
+
+// A zstd frame may declare a window (or, single-segment, a content size)
+// up to 3.75 TB, and the decoder holds it: frames over MaxZstdWindow are
+// refused, whole, whatever declares the size; frames at it are read.
+func TestZstdWindowLimit(t *testing.T) {
+	content := jsonLines(0, 250_000) // ~19 MB
+	if len(content) < 2*MaxZstdWindow {
+		t.Fatalf("content of %d bytes is too small", len(content))
+	}
+	spec := Spec{Fields: Fields{Timestamp: "timestamp", Latency: "latency_ms"}, LatencyUnit: "ms"}
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		ok   bool
+	}{
+		{"window at the limit", zstdAll(t, content, zstd.WithWindowSize(MaxZstdWindow), zstd.WithSingleSegment(false)), true},
+		{"window over the limit", zstdAll(t, content, zstd.WithWindowSize(2*MaxZstdWindow), zstd.WithSingleSegment(false)), false},
+		{"single segment over the limit", zstdAll(t, content[:MaxZstdWindow+1], zstd.WithWindowSize(16<<20), zstd.WithSingleSegment(true)), false},
+		{"single segment at the limit", zstdAll(t, content[:MaxZstdWindow], zstd.WithWindowSize(16<<20), zstd.WithSingleSegment(true)), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: 1 << 30})
+			p := NewPartial(defaultWindow, 0)
+			_, err := or.Read(context.Background(), "z", bytes.NewReader(tt.in), p, false)
+			var de *DamageError
+			switch {
+			case tt.ok && err != nil:
+				t.Fatalf("read: %v", err)
+			case !tt.ok && (!errors.As(err, &de) || !de.Rejected):
+				t.Fatalf("read: %v, want the object damaged and rejected whole", err)
+			case !tt.ok && !strings.Contains(err.Error(), "8 MiB"):
+				t.Errorf("the error does not say the limit: %v", err)
 			}
 		})
 	}

@@ -109,6 +109,7 @@ type DecodeSettings struct {
 	Pipeline        string  `env:"PIPELINE" hash:"unless-default" flag:"pipeline" desc:"how bytes become events: steps separated by |, e.g. 'json-stream | explode:Records' (docs/input.md, Log shapes); empty: one JSON object per line"`
 	PrefixRegexp    string  `env:"PREFIX_REGEXP" hash:"unless-default" flag:"prefix-regexp" desc:"Go regexp of the pipeline's regexp step: its named groups become fields, (?P<payload>...) the message"`
 	MaxLineBytes    int     `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	MaxDimension    int     `env:"MAX_DIMENSION_BYTES" envDefault:"1024" hash:"unless-default" flag:"max-dimension-bytes" desc:"longest --group-by value, in bytes of its text; a line with a longer one is bad_dimension (the memory estimate counts every group's values at this length)"`
 	TimestampField  string  `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
 	TimestampLayout string  `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
@@ -250,7 +251,7 @@ func (c *Config) Spec() features.Spec {
 			Status: c.StatusField, Bytes: c.BytesField, Distinct: c.DistinctField,
 		},
 		TimeFormat: tf, TimeLayout: c.TimestampLayout, TimeZone: c.TimestampZone, LatencyUnit: c.LatencyUnit,
-		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl,
+		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl, MaxDimension: c.MaxDimension,
 	}
 }
 
@@ -525,6 +526,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 0 || c.Workers > 1024 {
 		return bad("Workers", "%d: want 0 (all CPUs) to 1024", c.Workers)
+	}
+	if c.MaxDimension < 1 || c.MaxDimension > 1<<20 {
+		return bad("MaxDimension", "%d: want 1 to 1048576", c.MaxDimension)
 	}
 	if c.MaxLineBytes < 1024 || c.MaxLineBytes > 256<<20 {
 		return bad("MaxLineBytes", "%d: want 1024 to 268435456", c.MaxLineBytes)
