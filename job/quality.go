@@ -178,7 +178,11 @@ func (rs *runState) failedDatesErr() error {
 		msgs[i] = f.Error
 	}
 	committed := "nothing committed"
-	if n := len(rs.committedDates()); n > 0 {
+	switch n := len(rs.committedDates()); n {
+	case 0:
+	case 1:
+		committed = "committed the 1 other date"
+	default:
 		committed = fmt.Sprintf("committed the %d other dates", n)
 	}
 	return &kindError{KindBadData, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed)}

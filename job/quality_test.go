@@ -198,7 +198,7 @@ func TestQualitySummaryAndManifest(t *testing.T) {
 	cfg := runConfig("s3://"+b.Bucket()+"/in/", "s3://"+b.Bucket()+"/out", s3Settings(c))
 	cfg.Format = []string{"csv"}
 	sum, err := job.Run(ctx, cfg, job.Options{})
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "committed the 1 other dates") {
+	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "committed the 1 other date") {
 		t.Fatalf("run: %v, want exit 3 saying one date committed", err)
 	}
 	if len(sum.FailedDates) != 2 || sum.FailedDates[0].Date != "2025-11-02" || sum.FailedDates[1].Date != "2025-11-03" ||
