@@ -124,6 +124,10 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 			}
 		}
 	}
+	var dates map[string]string // the one UTC date of each folder that has one
+	if IsTemplate(cfg.Input) && res.Date != "" {
+		dates = folderDates(cfg.Input, res.Day, cfg.WidenDays, res.Lateness+windowReach(res.Windows), res.InputZone)
+	}
 	seen := map[string]bool{}
 	// The folders of a template usually share one S3 bucket: one client
 	// serves them all.
@@ -152,7 +156,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 			if unpadded && loc.Prefix != "" && len(o.Key) > len(loc.Prefix) && isDigit(o.Key[len(loc.Prefix)]) {
 				return nil // another folder's: listed under its own prefix if the date needs it
 			}
-			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear}
+			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear, folderDate: dates[u]}
 			url := in.url()
 			if seen[url] {
 				return nil

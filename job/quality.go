@@ -1,6 +1,7 @@
 package job
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -14,14 +15,16 @@ import (
 type Quality = table.Quality
 
 // runWide is the key of the input no date can be told of: units with no
-// event (every line bad, blank, or an object damaged at its head). It
-// counts against every date the run commits.
+// event (every line bad, blank, or an object damaged at its head) outside
+// a template's folder of one date. It counts against every date the run
+// commits.
 const runWide = ""
 
 // unitQuality attributes what one unit read to the UTC dates of its events,
 // in proportion to its events of each date: a bad line or a damaged object
 // has no trustworthy date, and the unit's good events are the best witness
-// of whose input it was. A unit without events is run-wide. An object
+// of whose input it was. A unit without events is its template folder's
+// date when the folder covers one UTC date, else run-wide. An object
 // rejected whole counts as damaged, with none of its lines; a byte range
 // counts as its share of the object's bytes.
 func unitQuality(u unit, r *objectResult, p *features.Partial) map[string]Quality {
@@ -47,7 +50,7 @@ func unitQuality(u unit, r *objectResult, p *features.Partial) map[string]Qualit
 	}
 	out := map[string]Quality{}
 	if events == 0 {
-		out[runWide] = q
+		out[cmp.Or(u.in.folderDate, runWide)] = q
 		return out
 	}
 	for d, c := range days {

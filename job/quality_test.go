@@ -64,6 +64,7 @@ func TestQualityPerDate(t *testing.T) {
 		name      string
 		objects   map[string][]byte
 		date      string
+		template  string // the input, after the case's prefix; "" for in/
 		strict    bool
 		shards    int
 		wantErr   bool
@@ -111,6 +112,25 @@ func TestQualityPerDate(t *testing.T) {
 			date: "2025-11-08", shards: 2, committed: []string{"2025-11-08"},
 		},
 		{
+			// An hourly template with an hour of lateness: the run of
+			// 2025-11-08 reads the next day's 00 folder too. An object
+			// there whose every line is bad is that date's, not this one's.
+			name: "a neighbour folder's object of no event",
+			objects: map[string][]byte{
+				"2025-11-08/10/a.jsonl": dayLines(8, 100, 0, false),
+				"2025-11-09/00/b.jsonl": dayLines(9, 0, 20, false),
+			},
+			template: "{date}/{hh}/", date: "2025-11-08", committed: []string{"2025-11-08"},
+		},
+		{
+			name: "a folder of the date with an object of no event",
+			objects: map[string][]byte{
+				"2025-11-08/10/a.jsonl": dayLines(8, 100, 0, false),
+				"2025-11-08/11/b.jsonl": dayLines(8, 0, 20, false),
+			},
+			template: "{date}/{hh}/", date: "2025-11-08", wantErr: true, failed: []string{"2025-11-08"},
+		},
+		{
 			name: "damaged bytes, not only objects",
 			objects: func() map[string][]byte {
 				m := map[string][]byte{}
@@ -139,7 +159,7 @@ func TestQualityPerDate(t *testing.T) {
 			for k, v := range tt.objects {
 				put(t, b, prefix+"/in/"+k, v)
 			}
-			cfg := runConfig("s3://"+b.Bucket()+"/"+prefix+"/in/", "s3://"+b.Bucket()+"/"+prefix+"/out", s)
+			cfg := runConfig("s3://"+b.Bucket()+"/"+prefix+"/in/"+tt.template, "s3://"+b.Bucket()+"/"+prefix+"/out", s)
 			cfg.Date, cfg.StrictFields, cfg.Format = tt.date, tt.strict, []string{"csv"}
 			var err error
 			if tt.shards > 0 {

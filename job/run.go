@@ -126,6 +126,10 @@ type input struct {
 	// dated run's list this object too (a template's folder both read, or
 	// an input without a template): then their events in it are theirs.
 	listedNear [2]bool
+	// folderDate is the UTC date a templated input's folder of this
+	// object covers, when it covers one: whose input the object is when
+	// none of its lines says (see unitQuality).
+	folderDate string
 }
 
 // url names the object as the manifest records it: a URL that
