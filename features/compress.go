@@ -3,6 +3,7 @@ package features
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,7 @@ var ErrNotText = errors.New("not text lines")
 // not safe for concurrent use.
 type Decompressor struct {
 	br      *bufio.Reader // the raw stream
+	tail    tailReader    // under br: the raw stream's last bytes
 	gz      inflater      // reads one gzip member; the build chooses it (Inflater)
 	members gzipMembers
 	zstd    *zstd.Decoder
@@ -94,10 +96,11 @@ const sniffSize = 8 << 10
 // wrapped too. Damage after the head is not an error of Open: the returned
 // reader yields the content before it, then the error.
 func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
+	d.tail = tailReader{r: r}
 	if d.br == nil {
-		d.br = bufio.NewReaderSize(r, readBufferSize)
+		d.br = bufio.NewReaderSize(&d.tail, readBufferSize)
 	} else {
-		d.br.Reset(r)
+		d.br.Reset(&d.tail)
 	}
 	head, err := d.br.Peek(sniffSize)
 	if err != nil && err != io.EOF {
@@ -119,18 +122,20 @@ func (d *Decompressor) Open(r io.Reader) (io.Reader, Codec, error) {
 		if err := d.gz.reset(d.br); err != nil {
 			return nil, CodecGzip, fmt.Errorf("open gzip stream: %w", err)
 		}
-		d.members = gzipMembers{br: d.br, gz: d.gz, n: 1}
+		d.members = gzipMembers{br: d.br, gz: d.gz, n: 1, tail: &d.tail}
+		d.members.started()
 		content = &d.members
 	case CodecZstd:
 		if d.zstd == nil {
-			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false))
+			d.zstd, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false),
+				zstd.WithDecoderMaxWindow(MaxZstdWindow))
 		} else {
 			err = d.zstd.Reset(d.br)
 		}
 		if err != nil {
 			return nil, CodecZstd, fmt.Errorf("open zstd stream: %w", err)
 		}
-		content = d.zstd
+		content = zstdWindowErr{d.zstd}
 	}
 	d.latch = stickyReader{r: content}
 	if d.out == nil {
@@ -202,6 +207,25 @@ func (d *Decompressor) Close() {
 	}
 }
 
+// MaxZstdWindow is the largest window a zstd frame may declare (or, for a
+// single-segment frame, the largest content it may hold): a decoder keeps
+// its window in memory, one per worker, and the memory estimate counts
+// this much. zstd's levels up to 19 use at most 8 MiB; --long and --ultra
+// use more, and such frames are refused (the object is damaged).
+const MaxZstdWindow = 8 << 20
+
+// zstdWindowErr says which limit a zstd frame over MaxZstdWindow broke.
+type zstdWindowErr struct{ r io.Reader }
+
+func (z zstdWindowErr) Read(p []byte) (int, error) {
+	n, err := z.r.Read(p)
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		err = fmt.Errorf("a zstd frame needs a window over %d MiB, the most a worker holds (written with zstd --long or --ultra?): %w",
+			MaxZstdWindow>>20, err)
+	}
+	return n, err
+}
+
 // stickyReader returns r's first error, io.EOF included, on every Read
 // after it, so an error that bufio's Peek consumed is seen again.
 type stickyReader struct {
@@ -222,11 +246,18 @@ func (s *stickyReader) Read(p []byte) (int, error) {
 // does. After the last member only zero bytes may follow (padding, as tape
 // archivers write it); any other trailing byte is damage, never dropped.
 type gzipMembers struct {
-	br  *bufio.Reader // the compressed stream; gz leaves it at a member's end when it ends the member
-	gz  inflater      // the current member
-	n   int           // the current member's number, from 1
-	err error
+	br   *bufio.Reader // the compressed stream; gz leaves it at a member's end when it ends the member
+	gz   inflater      // the current member
+	n    int           // the current member's number, from 1
+	size int64         // the current member's content read so far
+	tail *tailReader   // the compressed stream's last bytes
+	data int64         // the offset of the current member's deflate data
+	err  error
 }
+
+// started records where the member whose header was just read has its
+// deflate data.
+func (g *gzipMembers) started() { g.data = g.tail.read - int64(g.br.Buffered()) }
 
 func (g *gzipMembers) Read(p []byte) (int, error) {
 	if len(p) == 0 {
@@ -234,9 +265,13 @@ func (g *gzipMembers) Read(p []byte) (int, error) {
 	}
 	for g.err == nil {
 		n, err := g.gz.Read(p)
+		g.size += int64(n)
 		switch {
 		case err == io.EOF:
+			g.size = 0
 			err = g.next()
+		case errors.Is(err, io.ErrUnexpectedEOF) && g.trailerAtEnd():
+			err = fmt.Errorf("member %d: %w", g.n, errRanIntoTrailer)
 		case err != nil:
 			err = fmt.Errorf("member %d: %w", g.n, err)
 		}
@@ -246,6 +281,55 @@ func (g *gzipMembers) Read(p []byte) (int, error) {
 		}
 	}
 	return 0, g.err
+}
+
+// errRanIntoTrailer is a member whose deflate data asked for more bytes
+// than the stream holds, while the stream ends with what looks like that
+// member's trailer: not a cut, but damage (a flipped bit near the end of
+// the deflate data makes the inflater read the trailer as data).
+var errRanIntoTrailer = errors.New("deflate data runs into what looks like the member's trailer (damaged, not cut)")
+
+// trailerAtEnd says whether the stream, which the current member's deflate
+// data ran past, ends with 8 bytes that may be that member's trailer: their
+// size field (ISIZE, the content's length mod 2^32) is within trailerSlack
+// of what the member decoded to. A flipped bit that runs the inflater into
+// the trailer leaves it a few hundred bytes at most from the true length
+// (TestIntegrityEveryBitFlip); a real cut ends in deflate data, whose last
+// 4 bytes fall in the window about once in 32,768, and a cut inside the
+// trailer leaves its size field shifted by at least a byte, out of the
+// window unless the member holds under 257 bytes. Either mistake rejects
+// a cut object whole: reported, never counted wrong.
+func (g *gzipMembers) trailerAtEnd() bool {
+	if g.tail.read-g.data < 8+2 { // a trailer after at least an empty final block
+		return false
+	}
+	isize := binary.LittleEndian.Uint32(g.tail.last[4:])
+	d := int64(int32(uint32(g.size) - isize)) // the distance mod 2^32, signed
+	return -trailerSlack <= d && d <= trailerSlack
+}
+
+// trailerSlack bounds how far the content a damaged member decoded to may
+// be from its true length for trailerAtEnd to see the trailer.
+const trailerSlack = 64 << 10
+
+// tailReader keeps the last 8 bytes read through it.
+type tailReader struct {
+	r    io.Reader
+	last [8]byte
+	read int64 // bytes read
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	switch {
+	case n >= 8:
+		copy(t.last[:], p[n-8:n])
+	case n > 0:
+		copy(t.last[:], t.last[n:])
+		copy(t.last[8-n:], p[:n])
+	}
+	t.read += int64(n)
+	return n, err
 }
 
 // next starts the member after the current one. It returns io.EOF at the
@@ -266,6 +350,7 @@ func (g *gzipMembers) next() error {
 	if err := g.gz.reset(g.br); err != nil {
 		return fmt.Errorf("member %d header: %w", g.n, err)
 	}
+	g.started()
 	return nil
 }
 

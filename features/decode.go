@@ -153,6 +153,10 @@ type Spec struct {
 	// GroupBy lists dimension fields, at most MaxGroupBy; each (window,
 	// group) is one row.
 	GroupBy []string
+	// MaxDimension, when > 0, is the longest dimension value in bytes (its
+	// decoded text); a line with a longer one is ReasonBadDimension. A run's
+	// memory grows with its groups' keys: this bounds them.
+	MaxDimension int
 	// Pipeline turns each object's bytes into events; the zero value reads
 	// one JSON object per line.
 	Pipeline Pipeline
@@ -461,7 +465,7 @@ func (d *Decoder) convert() (Event, Reason) {
 		d.group = d.group[:0]
 		for _, gv := range d.vals[slotGroups:] {
 			b, ok := d.valueText(gv)
-			if !ok || !validDimension(b) {
+			if !ok || !validDimension(b) || d.spec.MaxDimension > 0 && len(b) > d.spec.MaxDimension {
 				return e, ReasonBadDimension
 			}
 			d.group = binary.AppendUvarint(d.group, uint64(len(b)))

@@ -45,13 +45,19 @@ type ObjectStats struct {
 // DamageError reports an object whose bytes are damaged: not text or a
 // known compression, a corrupt or truncated compressed stream, or over
 // the size limit. The lines before the damage are in the partial; when
-// Rejected, the object counts for nothing.
+// Rejected, the object counts for nothing and the caller discards the
+// partial. Only a clean truncation (the stored bytes end inside a gzip
+// member or zstd frame, nothing in them found wrong) is not Rejected: a
+// failed integrity check (gzip CRC-32 or ISIZE, zstd content checksum),
+// corrupt compressed data, trailing bytes that are neither a member, a
+// frame nor padding, or the size limit mean the bytes decoded before the
+// failure may be wrong too.
 type DamageError struct {
 	Object   string
 	Codec    Codec
 	Offset   int64 // decompressed bytes read before the damage
 	Lines    int64 // lines read before the damage
-	Rejected bool  // the object counts for nothing (over the size limit)
+	Rejected bool  // the object counts for nothing: see the type's doc
 	Head     bool  // the first bytes are not text or a stream that opens
 	Err      error
 }
@@ -127,7 +133,17 @@ func (o *ObjectReader) Read(ctx context.Context, name string, r io.Reader, p *Pa
 		return st, &DamageError{Object: name, Codec: codec, Offset: decoded.N, Rejected: true,
 			Err: fmt.Errorf("decompressed size over %d bytes (--max-object-bytes)", o.opts.MaxObjectBytes)}
 	}
-	return st, &DamageError{Object: name, Codec: codec, Offset: decoded.N, Lines: p.Counts.Lines, Err: err}
+	// Lines counts what was read before the damage, kept or not.
+	return st, &DamageError{Object: name, Codec: codec, Offset: decoded.N, Lines: p.Counts.Lines,
+		Rejected: !truncated(err, raw), Err: err}
+}
+
+// truncated tells a clean truncation from other damage: the decoder wanted
+// more bytes (io.ErrUnexpectedEOF) after the stored stream ended, and found
+// nothing wrong before that. Every integrity check, corrupt data or
+// trailing garbage is another error.
+func truncated(err error, raw *CountingReader) bool {
+	return raw.EOF && errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func sourceErr(ctx context.Context, name string, err error) error {
@@ -144,12 +160,16 @@ type CountingReader struct {
 	R   io.Reader
 	N   int64
 	Err error
+	EOF bool // R returned io.EOF: the stream was read to its end
 }
 
 func (c *CountingReader) Read(p []byte) (int, error) {
 	n, err := c.R.Read(p)
 	c.N += int64(n)
-	if err != nil && err != io.EOF && c.Err == nil {
+	switch {
+	case err == io.EOF:
+		c.EOF = true
+	case err != nil && c.Err == nil:
 		c.Err = err
 	}
 	return n, err

@@ -248,6 +248,63 @@ type Partial struct {
 	// Out-of-range events in [before, lo) and [hi, after) are also counted
 	// apart; see Near. Not encoded: a decoded partial is merged, not added to.
 	before, after int64
+	// days counts the events by UTC date (see Days); lastDay and lastDayC
+	// are the date of the last event and its counts. Not encoded.
+	days     map[int64]*DayCounts
+	lastDay  int64
+	lastDayC *DayCounts
+}
+
+// DayCounts are the events of one UTC date that a partial read: every
+// decoded event of the date, and of those the aggregated ones (not out of
+// range or beyond the pane limit) with the fields they had a value for
+// and how many had an unknown level, as in Counts.
+type DayCounts struct {
+	Events, Aggregated, UnknownLevel int64
+	Present                          [64]int64
+}
+
+// Add adds o's counts to d.
+func (d *DayCounts) Add(o *DayCounts) {
+	d.Events += o.Events
+	d.Aggregated += o.Aggregated
+	d.UnknownLevel += o.UnknownLevel
+	for i := range d.Present {
+		d.Present[i] += o.Present[i]
+	}
+}
+
+// Days returns the partial's events by UTC date (YYYY-MM-DD). A partial
+// decoded from its binary form has none: they are for the reader of the
+// objects, not encoded.
+func (p *Partial) Days() map[string]*DayCounts {
+	m := make(map[string]*DayCounts, len(p.days))
+	for d, c := range p.days {
+		m[time.Unix(d*86400, 0).UTC().Format(time.DateOnly)] = c
+	}
+	return m
+}
+
+// day returns the counts of the UTC date of t.
+func (p *Partial) day(t int64) *DayCounts {
+	const dayNs = int64(24 * time.Hour)
+	d := t / dayNs
+	if t%dayNs < 0 {
+		d--
+	}
+	if p.lastDayC != nil && d == p.lastDay {
+		return p.lastDayC
+	}
+	c := p.days[d]
+	if c == nil {
+		if p.days == nil {
+			p.days = map[int64]*DayCounts{}
+		}
+		c = &DayCounts{}
+		p.days[d] = c
+	}
+	p.lastDay, p.lastDayC = d, c
+	return c
 }
 
 // NewPartial returns an empty partial with panes of the given length,
@@ -317,6 +374,8 @@ func otherRow(dims int) []string {
 // unknown level in Counts.UnknownLevel, only when it is aggregated: not out
 // of range and not beyond the pane limit.
 func (p *Partial) Add(e *Event) {
+	dc := p.day(e.Time)
+	dc.Events++
 	if e.Time < p.lo || e.Time >= p.hi {
 		p.Counts.OutOfRange++
 		switch {
@@ -350,10 +409,14 @@ func (p *Partial) Add(e *Event) {
 		}
 		p.last, p.lastKey, p.lastAcc = pn, k, nil
 	}
+	dc.Aggregated++
 	for m := e.Present; m != 0; m &= m - 1 {
-		p.Counts.Present[bits.TrailingZeros64(m)]++
+		b := bits.TrailingZeros64(m)
+		p.Counts.Present[b]++
+		dc.Present[b]++
 	}
 	if e.Level == LevelUnknown {
+		dc.UnknownLevel++
 		p.Counts.UnknownLevel++
 		p.Counts.UnknownLevels.add(e.LevelText)
 	}
@@ -423,7 +486,17 @@ func (p *Partial) Merge(o *Partial) error {
 		}
 	}
 	p.Counts.merge(&o.Counts)
-	o.panes, o.last, o.lastAcc = nil, nil, nil
+	for d, c := range o.days {
+		if p.days == nil {
+			p.days = map[int64]*DayCounts{}
+		}
+		if a := p.days[d]; a != nil {
+			a.Add(c)
+		} else {
+			p.days[d] = c
+		}
+	}
+	o.panes, o.last, o.lastAcc, o.days, o.lastDayC = nil, nil, nil, nil, nil
 	p.last, p.lastAcc = nil, nil
 	return nil
 }

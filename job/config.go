@@ -110,6 +110,7 @@ type DecodeSettings struct {
 	Pipeline        string  `env:"PIPELINE" hash:"unless-default" flag:"pipeline" desc:"how bytes become events: steps separated by |, e.g. 'json-stream | explode:Records' (docs/input.md, Log shapes); empty: one JSON object per line"`
 	PrefixRegexp    string  `env:"PREFIX_REGEXP" hash:"unless-default" flag:"prefix-regexp" desc:"Go regexp of the pipeline's regexp step: its named groups become fields, (?P<payload>...) the message"`
 	MaxLineBytes    int     `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	MaxDimension    int     `env:"MAX_DIMENSION_BYTES" envDefault:"1024" hash:"unless-default" flag:"max-dimension-bytes" desc:"longest --group-by value, in bytes of its text; a line with a longer one is bad_dimension (the memory estimate counts every group's values at this length)"`
 	TimestampField  string  `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
 	TimestampLayout string  `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
@@ -123,7 +124,7 @@ type DecodeSettings struct {
 	BytesField      string  `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
 	DistinctField   string  `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
 	MaxObjectBytes  int64   `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
-	MaxBadRatio     float64 `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
+	MaxBadRatio     float64 `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"do not commit a date (exit 3) when, of its input, bad lines / lines, damaged objects / objects or their bytes / bytes exceed this"`
 }
 
 func (DecodeSettings) shapesOutput() {}
@@ -152,7 +153,7 @@ type CommitSettings struct {
 type CheckSettings struct {
 	MaxPanes     int  `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this"`
 	MemoryCheck  bool `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the per-group cost in docs/performance.md would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check"`
-	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"fail (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any event the run writes (events outside --date do not count), or a level is not a known one (see --level-map)"`
+	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"do not commit a date (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any of its events the run writes (events outside --date do not count), or a level is not a known one (see --level-map)"`
 }
 
 // CLISettings shape what the command prints and reports; they never change the rows.
@@ -251,7 +252,7 @@ func (c *Config) Spec() features.Spec {
 			Status: c.StatusField, Bytes: c.BytesField, Distinct: c.DistinctField,
 		},
 		TimeFormat: tf, TimeLayout: c.TimestampLayout, TimeZone: c.TimestampZone, LatencyUnit: c.LatencyUnit,
-		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl,
+		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl, MaxDimension: c.MaxDimension,
 	}
 }
 
@@ -529,6 +530,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 0 || c.Workers > 1024 {
 		return bad("Workers", "%d: want 0 (all CPUs) to 1024", c.Workers)
+	}
+	if c.MaxDimension < 1 || c.MaxDimension > 1<<20 {
+		return bad("MaxDimension", "%d: want 1 to 1048576", c.MaxDimension)
 	}
 	if c.MaxLineBytes < 1024 || c.MaxLineBytes > 256<<20 {
 		return bad("MaxLineBytes", "%d: want 1024 to 268435456", c.MaxLineBytes)

@@ -59,8 +59,9 @@ func noManifest(t *testing.T, b job.Bucket, out string) {
 	}
 }
 
-// A gzip bomb is rejected (limit+1 read), corrupt and truncated streams keep
-// the lines before the damage; all are recorded in the manifest.
+// A gzip bomb is rejected (limit+1 read), and so is a corrupt stream (the
+// bytes decoded before its checksum failed may be wrong); a truncated
+// stream keeps the lines before the cut. All are recorded in the manifest.
 func TestDamagedObjects(t *testing.T) {
 	ctx := context.Background()
 	b, c := storagetest.NewBucket(t)
@@ -94,17 +95,19 @@ func TestDamagedObjects(t *testing.T) {
 	if d, ok := byURL["b-bomb.jsonl.gz"]; !ok || !d.Rejected || !strings.Contains(d.Reason, "max-object-bytes") {
 		t.Errorf("bomb: %+v", d)
 	}
-	for _, k := range []string{"c-truncated.jsonl.gz", "d-corrupt.jsonl.zst"} {
-		if d, ok := byURL[k]; !ok || d.Rejected || d.Reason == "" {
-			t.Errorf("%s: %+v, want damaged with a reason", k, d)
-		}
+	if d, ok := byURL["c-truncated.jsonl.gz"]; !ok || d.Rejected || d.Reason == "" || d.Lines == 0 {
+		t.Errorf("truncated: %+v, want damaged with a reason and the lines before the cut kept", d)
+	}
+	if d, ok := byURL["d-corrupt.jsonl.zst"]; !ok || !d.Rejected || d.Reason == "" || d.Lines != 0 {
+		t.Errorf("corrupt: %+v, want rejected whole with a reason", d)
 	}
 	if _, ok := byURL["a-good.jsonl"]; ok || len(sum.Damaged) != 3 {
 		t.Errorf("damaged = %+v", sum.Damaged)
 	}
-	// Lines of the good object plus those before the damage; none of the bomb's.
-	if sum.Lines <= 1000 || sum.Lines >= 3000 {
-		t.Errorf("lines = %d, want the good 1000 plus some before the damage", sum.Lines)
+	// Lines of the good object plus those before the cut; none of the
+	// bomb's or the corrupt object's.
+	if want := 1000 + byURL["c-truncated.jsonl.gz"].Lines; sum.Lines != want {
+		t.Errorf("lines = %d, want the good 1000 plus the %d before the cut", sum.Lines, want-1000)
 	}
 	loc, _ := job.ParseLocation(cfg.Output)
 	m, _, err := readManifest(ctx, b, loc, "2025-11-08")

@@ -2,7 +2,6 @@ package job
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/logsmith/logsmith/features"
 )
@@ -49,12 +48,12 @@ func settingFlag(cfg *Config, field string) string {
 }
 
 // checkFields records in the summary, and logs, every configured field
-// that had no value in any event the run aggregated. With --strict-fields such a
-// field fails the run as bad data (exit 3) before anything is committed.
-func (rs *runState) checkFields(c *features.Counts) error {
+// that had no value in any event the run aggregated. With --strict-fields
+// each date is judged on its own events (see judge).
+func (rs *runState) checkFields(c *features.Counts) {
 	missing := missingFields(rs.cfg, c)
 	if len(missing) == 0 {
-		return nil
+		return
 	}
 	rs.sum.Missing = missing
 	n := c.Aggregated()
@@ -65,9 +64,4 @@ func (rs *runState) checkFields(c *features.Counts) error {
 		rs.sum.Warnings = append(rs.sum.Warnings, w)
 		rs.log.Warn("configured field never appeared", "setting", m.Setting, "field", m.Field, "events", n)
 	}
-	if rs.cfg.StrictFields {
-		return &kindError{KindBadData, fmt.Errorf("%s had no value in any of %d events (--strict-fields); nothing committed",
-			strings.Join(names, ", "), n)}
-	}
-	return nil
 }

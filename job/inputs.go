@@ -169,6 +169,10 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 			}
 		}
 	}
+	var dates map[string]string // the one UTC date of each folder that has one
+	if IsTemplate(cfg.Input) && res.Date != "" {
+		dates = folderDates(cfg.Input, res.Day, cfg.WidenDays, res.Lateness+windowReach(res.Windows), res.InputZone)
+	}
 	seen := map[string]bool{}
 	// The folders of a template usually share one S3 bucket: one client
 	// serves them all.
@@ -205,7 +209,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
 		}
 		for _, o := range l.namedFolder(u, loc, objs) {
-			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear}
+			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear, folderDate: dates[u]}
 			url := in.url()
 			if seen[url] {
 				continue

@@ -43,20 +43,16 @@ func (rs *runState) describeUnknownLevels(u *UnknownLevels) string {
 // checkLevels records in the summary, warns of and logs the events whose
 // level was not a known one: counted as non-errors, they may be errors
 // the vocabulary does not name (pino's 50, syslog's 3). With
-// --strict-fields they fail the run as bad data (exit 3) before anything
-// is committed, as a field that never has a value does.
-func (rs *runState) checkLevels(c *features.Counts) error {
+// --strict-fields a date holding any is not committed (see judge), as a
+// date in which a field never has a value is not.
+func (rs *runState) checkLevels(c *features.Counts) {
 	u := unknownLevels(rs.cfg, c)
 	if u == nil {
-		return nil
+		return
 	}
 	rs.sum.UnknownLevels = u
 	what := rs.describeUnknownLevels(u)
 	rs.sum.Warnings = append(rs.sum.Warnings, what+"; set --level-map")
 	rs.log.Warn("level values that are not known levels", "setting", settingFlag(rs.cfg, "LevelField"), "field", u.Field,
 		"events", u.Events, "values", u.Values, "all_values", u.AllValues)
-	if rs.cfg.StrictFields {
-		return &kindError{KindBadData, fmt.Errorf("%s (--strict-fields); set --level-map; nothing committed", what)}
-	}
-	return nil
 }

@@ -38,9 +38,18 @@ const (
 	// in all.
 	memRuntime = 96 << 20
 	// memReadBuffer and memZstdWindow are each worker's decompressor
-	// buffer and, for zstd input, its window (up to 8 MiB).
+	// buffer and, for zstd input, its window: frames declaring more than
+	// features.MaxZstdWindow are refused, and the decoder's ring holds the
+	// window plus two blocks (128 KiB each) and its block buffers.
 	memReadBuffer = 256 << 10
-	memZstdWindow = 8 << 20
+	memZstdWindow = features.MaxZstdWindow + 1<<20
+	// memDimensionCopies is how many copies of a group's dimension values
+	// a run holds per pane: the pane's map key and the row's values (the
+	// encoded column is one table's at a time). Each value is counted at
+	// --max-dimension-bytes: 3,000 groups of 1 KiB values in 24 panes
+	// measured ~5 KiB per pane and group with a latency sketch
+	// (TestMemoryCheckBoundsPeak), where the model counts 4 + 2.
+	memDimensionCopies = 2
 )
 
 // MemoryEstimate is what a run of a config is expected to hold at most:
@@ -89,6 +98,9 @@ func EstimateMemory(cfg *Config, date string) (MemoryEstimate, error) {
 	}
 	if cfg.DistinctField != "" {
 		e.PerGroup += memDistinctSketch
+	}
+	if len(cfg.GroupBy) > 0 {
+		e.PerGroup += memDimensionCopies * int64(len(cfg.GroupBy)) * int64(cfg.MaxDimension)
 	}
 	e.Aggregate = satMul(satMul(e.Panes, e.Groups), e.PerGroup)
 	workers := int64(cfg.EffectiveWorkers())

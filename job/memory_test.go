@@ -28,9 +28,10 @@ const (
 
 func TestEstimateMemory(t *testing.T) {
 	// Fixed costs of 2 workers reading S3 with the defaults: the runtime,
-	// per worker a 1 MiB line buffer, a 256 KiB read buffer and an 8 MiB
-	// zstd window, and 3 × 2 MiB read-ahead.
-	fixed := 96*mib + 2*(mib+256*kib+8*mib) + 3*2*mib
+	// per worker a 1 MiB line buffer, a 256 KiB read buffer and a zstd
+	// decoder of an 8 MiB window (features.MaxZstdWindow) and 1 MiB of
+	// blocks, and 3 × 2 MiB read-ahead.
+	fixed := 96*mib + 2*(mib+256*kib+9*mib) + 3*2*mib
 	for _, tc := range []struct {
 		name                    string
 		edit                    func(c *Config)
@@ -39,8 +40,11 @@ func TestEstimateMemory(t *testing.T) {
 		wantFixed               int64
 	}{
 		{"default, dated", nil, "2025-11-08", 288, 1, 4 * kib, fixed},
-		{"group-by, dated", func(c *Config) { c.GroupBy = []string{"service"} }, "2025-11-08", 288, 10000, 4 * kib, fixed},
-		{"group-by, 1000 groups", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 1000 }, "2025-11-08", 288, 1000, 4 * kib, fixed},
+		// Each group's values twice at --max-dimension-bytes (1 KiB).
+		{"group-by, dated", func(c *Config) { c.GroupBy = []string{"service"} }, "2025-11-08", 288, 10000, 6 * kib, fixed},
+		{"group-by, 1000 groups", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 1000 }, "2025-11-08", 288, 1000, 6 * kib, fixed},
+		{"two group-by fields", func(c *Config) { c.GroupBy = []string{"service", "path"} }, "2025-11-08", 288, 10000, 8 * kib, fixed},
+		{"long values", func(c *Config) { c.GroupBy, c.MaxDimension = []string{"url"}, 16<<10 }, "2025-11-08", 288, 10000, 36 * kib, fixed},
 		// A 15-minute window every 5 minutes reaches 10 minutes into the
 		// next day: two more panes.
 		{"sliding", func(c *Config) { c.Window = []string{"15m/5m"} }, "2025-11-08", 290, 1, 4 * kib, fixed},
@@ -50,7 +54,7 @@ func TestEstimateMemory(t *testing.T) {
 		{"distinct", func(c *Config) { c.DistinctField = "user_id" }, "2025-11-08", 288, 1, 20 * kib, fixed},
 		{"undated: --max-panes", nil, "", 200000, 1, 4 * kib, fixed},
 		{"local input: no read-ahead", func(c *Config) { c.Input = "/data/logs/{date}/" }, "2025-11-08", 288, 1, 4 * kib, fixed - 6*mib},
-		{"8 workers", func(c *Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 96*mib + 8*(mib+256*kib+8*mib) + 9*2*mib},
+		{"8 workers", func(c *Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 96*mib + 8*(mib+256*kib+9*mib) + 9*2*mib},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)
@@ -70,12 +74,12 @@ func TestEstimateMemory(t *testing.T) {
 		})
 	}
 	// docs/performance.md's figure: 10,000 groups of 5-minute panes for a day at
-	// ~4 KiB is about 11 GiB.
+	// ~6 KiB is about 16.5 GiB.
 	c := defaultConfig(t)
 	c.GroupBy = []string{"service"}
 	e, _ := EstimateMemory(&c, "2025-11-08")
-	if e.Aggregate != 11_796_480_000 {
-		t.Errorf("default group-by aggregate %d, want 288 × 10000 × 4096 = 11796480000", e.Aggregate)
+	if e.Aggregate != 17_694_720_000 {
+		t.Errorf("default group-by aggregate %d, want 288 × 10000 × 6144 = 17694720000", e.Aggregate)
 	}
 	// Caps far beyond any machine saturate instead of overflowing.
 	c.MaxGroups, c.MaxPanes, c.Window = 1_000_000, 1<<40, []string{"1s"}
@@ -84,9 +88,9 @@ func TestEstimateMemory(t *testing.T) {
 	}
 }
 
-// The check at the defaults against 1 GiB and 16 GiB: a dated run without
+// The check at the defaults against 1 GiB and 24 GiB: a dated run without
 // --group-by fits both; with --group-by at the default 10,000 groups it
-// needs ~11 GiB and is refused at 1 GiB only, with a --max-groups that
+// needs ~16.5 GiB and is refused at 1 GiB only, with a --max-groups that
 // fits; an undated run without --group-by (200,000 panes) fits 1 GiB.
 func TestCheckMemory(t *testing.T) {
 	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC) // a templated input computes 2025-11-08
@@ -101,8 +105,9 @@ func TestCheckMemory(t *testing.T) {
 		{"default, 1 GiB", nil, 1, gomem(gib), ""},
 		{"default, 16 GiB", nil, 1, gomem(16 * gib), ""},
 		{"group-by, 1 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(gib), "LOGSMITH_MAX_GROUPS"},
-		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), ""},
-		{"group-by, 800 groups, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 800 }, 1, gomem(gib), ""},
+		{"group-by, 24 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(24 * gib), ""},
+		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
+		{"group-by, 500 groups, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 1, gomem(gib), ""},
 		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, MemoryLimit{}, ""},
 		{"group-by, check off", func(c *Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
 		{"undated, 1 GiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},

@@ -68,6 +68,7 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		{map[string]string{"FORMAT": "csv,csv"}, "FORMAT", "twice"},
 		{map[string]string{"WORKERS": "2000"}, "WORKERS", "1024"},
 		{map[string]string{"MAX_LINE_BYTES": "10"}, "MAX_LINE_BYTES", "1024"},
+		{map[string]string{"MAX_DIMENSION_BYTES": "0"}, "MAX_DIMENSION_BYTES", "1 to 1048576"},
 		{map[string]string{"TIMESTAMP_FIELD": ""}, "TIMESTAMP_FIELD", "required"},
 		{map[string]string{"TIMESTAMP_FIELD": "a."}, "TIMESTAMP_FIELD", "empty path segment"},
 		{map[string]string{"TIMESTAMP_FIELD": `"log.level`}, "TIMESTAMP_FIELD", "unclosed quote"},

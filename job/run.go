@@ -2,7 +2,6 @@ package job
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,6 +60,12 @@ type Summary struct {
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
 	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
+
+	// Quality is, by date judged, the input it was judged on (see
+	// Quality); FailedDates the dates whose input was too broken to
+	// commit, with why (a backfill's failed dates have the same shape).
+	Quality     map[string]Quality `json:"quality_by_date,omitempty"`
+	FailedDates []DateResult       `json:"failed_dates,omitempty"`
 }
 
 // Options carry what a run needs besides its config.
@@ -104,6 +109,8 @@ type objectResult struct {
 	// unlisted counts the events of the dates before and after a dated
 	// run's that this unit held and that date's own run does not list.
 	unlisted [2]int64
+	// quality is the unit's input attributed to dates (unitQuality).
+	quality map[string]Quality
 }
 
 // taskState is reused across tasks to keep buffers and decoders warm.
@@ -120,6 +127,10 @@ type input struct {
 	// dated run's list this object too (a template's folder both read, or
 	// an input without a template): then their events in it are theirs.
 	listedNear [2]bool
+	// folderDate is the UTC date a templated input's folder of this
+	// object covers, when it covers one: whose input the object is when
+	// none of its lines says (see unitQuality).
+	folderDate string
 }
 
 // url names the object as the manifest records it: a URL that
@@ -155,6 +166,12 @@ type runState struct {
 	sum       *Summary
 	// covered is the span the run's input covers (see cover).
 	covered table.Span
+	// quality is the run's input attributed to dates, counts and days its
+	// merged counts, verdicts each judged date's (see judge).
+	quality  map[string]Quality
+	counts   features.Counts
+	days     map[string]*features.DayCounts
+	verdicts map[string]error
 }
 
 // aggregate is the merged result of reading some units.
@@ -165,6 +182,7 @@ type aggregate struct {
 	damaged      []DamagedObject
 	rejects      []features.Reject
 	unlisted     [2]int64 // see objectResult
+	quality      map[string]Quality
 }
 
 // withDefaults fills the options a caller left unset: no logging, the
@@ -371,6 +389,7 @@ func (rs *runState) collect(results []objectResult, total *features.Partial) *ag
 		agg.rejects = append(agg.rejects, rejects...)
 		agg.unlisted[0] += r.unlisted[0]
 		agg.unlisted[1] += r.unlisted[1]
+		addQuality(&agg.quality, r.quality)
 		if r.damaged != nil {
 			agg.damaged = append(agg.damaged, *r.damaged)
 			rs.log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
@@ -423,10 +442,17 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 		}
 		rs.sum.Rejects = key
 	}
+	rs.quality, rs.counts, rs.days = agg.quality, agg.partial.Counts, agg.partial.Days()
+	rs.verdicts = map[string]error{}
 	if err := rs.checkInput(&agg.partial.Counts); err != nil {
 		return rs.done(), err
 	}
-	return rs.commit(ctx, agg.partial)
+	sum, err := rs.commit(ctx, agg.partial)
+	if err != nil {
+		return sum, err
+	}
+	// Dates that failed were left out; the others are committed.
+	return sum, rs.failedDatesErr()
 }
 
 // summarize records the merged counts in the summary.
@@ -439,19 +465,23 @@ func (rs *runState) summarize(agg *aggregate) {
 	sum.Windows = agg.partial.Panes()
 }
 
-// checkInput refuses to commit input that is too broken or holds nothing:
-// missing fields or unknown levels (with --strict-fields), too many bad
-// lines or damaged objects, too many windows for an undated run, or no
-// event at all.
+// checkInput records and warns of missing fields and unknown levels, and
+// refuses to commit input that holds too many windows for an undated run,
+// or no event at all. Whether each date's input is too broken to commit
+// (--max-bad-ratio, --strict-fields) is judge's.
 func (rs *runState) checkInput(c *features.Counts) error {
 	cfg := rs.cfg
-	// Both are recorded and warned of before either fails the run.
-	errFields, errLevels := rs.checkFields(c), rs.checkLevels(c)
-	if err := cmp.Or(errFields, errLevels); err != nil {
-		return err
+	rs.checkFields(c)
+	rs.checkLevels(c)
+	if rs.res.Date != "" && rs.judge(rs.res.Date) != nil {
+		return rs.failedDatesErr() // its one date: nothing to commit
 	}
-	if err := checkBadRatio(c, rs.sum.Objects, len(rs.sum.Damaged), cfg.MaxBadRatio); err != nil {
-		return err
+	if c.Events == 0 {
+		// No event, so no date: what was read is judged as a whole, and
+		// input all bad or damaged is bad data, not missing input.
+		if why := rs.tooBroken(rs.quality[runWide]); len(why) > 0 {
+			return &kindError{KindBadData, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; "))}
+		}
 	}
 	if c.TooManyPanes > 0 {
 		return &kindError{KindBadData, fmt.Errorf(
@@ -542,6 +572,9 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
 				UnknownLevels: sum.UnknownLevels, Covered: rs.coveredOn(d),
 			}
+			if q, ok := sum.Quality[d]; ok {
+				m.Quality = &q
+			}
 			if prev := head.Manifest.Committed(); prev != nil {
 				known := prev.ManifestVersion >= 2 && prev.PartitionEvents >= 0
 				events, committed := m.PartitionEvents, committedEvents(prev)
@@ -566,7 +599,8 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 
 // tableRows builds window w's rows from total, split by UTC date, and
 // the dates to commit: a dated run's date (even without rows: it had no
-// events), or every date with rows. It counts the rows in the summary.
+// events), or every date with rows; either less the dates judge refuses.
+// It counts the rows to commit in the summary.
 func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[string][]features.Row, []string, error) {
 	cfg := rs.cfg
 	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(rs.res.Columns.Dims)}
@@ -579,12 +613,17 @@ func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[s
 	if err != nil {
 		return nil, nil, err
 	}
-	rs.sum.Rows += len(rows)
 	byDate := splitByDate(rows)
-	if rs.res.Date != "" {
-		return byDate, []string{rs.res.Date}, nil
+	dates := []string{rs.res.Date}
+	if rs.res.Date == "" {
+		dates = slices.Sorted(maps.Keys(byDate))
 	}
-	return byDate, slices.Sorted(maps.Keys(byDate)), nil
+	// A date whose input is too broken is not committed; the others are.
+	dates = slices.DeleteFunc(dates, func(d string) bool { return rs.judge(d) != nil })
+	for _, d := range dates {
+		rs.sum.Rows += len(byDate[d])
+	}
+	return byDate, dates, nil
 }
 
 // cover returns the span the run's input covers, [from, to): the time a
@@ -809,6 +848,7 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 			log.Debug("object done", "url", u.id(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
 				"lines", r.partial.Counts.Lines, "bad", r.partial.Counts.BadTotal(), "seconds", time.Since(t0).Seconds())
 			p := r.partial
+			r.quality = unitQuality(u, &r, p)
 			if r.damaged != nil && r.damaged.Rejected {
 				p = nil
 			} else {
@@ -940,8 +980,8 @@ func (p *progressReader) Read(b []byte) (int, error) {
 
 // readUnit reads one unit's stream into p with or. Damage in the data is
 // reported in the result's damaged field, with the lines before it kept
-// unless the object is rejected whole; a failure of the stream is a storage
-// error.
+// only for a clean truncation (features.DamageError): any other damage
+// rejects the object whole; a failure of the stream is a storage error.
 func readUnit(ctx context.Context, or *features.ObjectReader, name string, r io.Reader, p *features.Partial, middle bool) (objectResult, error) {
 	st, err := or.Read(ctx, name, r, p, middle)
 	res := objectResult{partial: p, bytesRead: st.BytesRead, bytesDecoded: st.BytesDecoded, rejects: st.Rejects}
@@ -950,28 +990,14 @@ func readUnit(ctx context.Context, or *features.ObjectReader, name string, r io.
 	switch {
 	case errors.As(err, &de):
 		res.damaged = &DamagedObject{URL: name, Reason: de.Reason(), Lines: de.Lines, Rejected: de.Rejected}
+		if de.Rejected {
+			res.damaged.Lines = 0 // none kept: the caller discards the partial
+		}
 		return res, nil
 	case errors.As(err, &se):
 		return res, storageErr(err)
 	}
 	return res, err
-}
-
-// checkBadRatio fails the run with KindBadData when too much input is bad.
-func checkBadRatio(c *features.Counts, objects, damaged int, maxRatio float64) error {
-	if c.Lines > 0 {
-		if r := float64(c.BadTotal()) / float64(c.Lines); r > maxRatio {
-			return &kindError{KindBadData, fmt.Errorf("%d of %d lines are bad (%.4f > --max-bad-ratio %g): %v; nothing committed",
-				c.BadTotal(), c.Lines, r, maxRatio, c.BadByReason())}
-		}
-	}
-	if objects > 0 {
-		if r := float64(damaged) / float64(objects); r > maxRatio {
-			return &kindError{KindBadData, fmt.Errorf("%d of %d input objects are damaged (%.4f > --max-bad-ratio %g); nothing committed",
-				damaged, objects, r, maxRatio)}
-		}
-	}
-	return nil
 }
 
 // writeRejects writes the sampled bad lines as JSON lines and returns the key.

@@ -25,7 +25,7 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 		RunID: rs.runID, Date: rs.res.Date, Shard: i, Shards: n,
 		ConfigHash: rs.configHash, Version: rs.opts.Version, Inputs: rs.manifestInputs,
 		BytesRead: agg.bytesRead, BytesDecoded: agg.bytesDecoded, Damaged: agg.damaged, Rejects: agg.rejects,
-		Skipped: rs.sum.Skipped, Unlisted: agg.unlisted, Heads: rs.heads,
+		Skipped: rs.sum.Skipped, Unlisted: agg.unlisted, Heads: rs.heads, Quality: agg.quality,
 	}
 	for _, u := range all {
 		h.Units = append(h.Units, u.shardID())
@@ -172,6 +172,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		agg.rejects = append(agg.rejects, h.Rejects...)
 		agg.unlisted[0] += h.Unlisted[0]
 		agg.unlisted[1] += h.Unlisted[1]
+		addQuality(&agg.quality, h.Quality)
 		if err := agg.partial.Merge(p); err != nil {
 			return nil, mergeErr("%s: %v", o.Key, err)
 		}

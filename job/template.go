@@ -194,6 +194,27 @@ func templateRange(day time.Time, widen int, lateness time.Duration) (from, to t
 	return day.AddDate(0, 0, -widen), day.AddDate(0, 0, 1+widen).Add(lateness)
 }
 
+// folderDates returns, for each folder of the template input a dated run
+// of day lists (see expandDate), the one UTC date its time span lies in,
+// or no entry when it spans two (a daily folder of a zone other than UTC).
+func folderDates(input string, day time.Time, widen int, lateness time.Duration, zone *time.Location) map[string]string {
+	from, to := templateRange(day, widen, lateness)
+	out := map[string]string{}
+	hour := hourly(input)
+	for _, t := range folderTimes(from, to, zone, hour) {
+		end := t.Add(time.Hour)
+		if !hour {
+			y, m, d := t.Date()
+			end = time.Date(y, m, d+1, 0, 0, 0, 0, zone)
+		}
+		first, last := t.UTC().Format(time.DateOnly), end.Add(-1).UTC().Format(time.DateOnly)
+		if first == last {
+			out[ExpandTemplate(input, t)] = first
+		}
+	}
+	return out
+}
+
 // expandDate returns the URLs a dated run of day lists for the template
 // input: one per folder (in zone, hourly or daily as the template names
 // them) of which some instant lies in templateRange, in time order, each

@@ -75,6 +75,10 @@ type Manifest struct {
 	// one, are those levels.
 	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
 
+	// Quality is what the partition was judged on (--max-bad-ratio): the
+	// lines and objects of the run attributed to its date and table.
+	Quality *Quality `json:"quality,omitempty"`
+
 	// Supersedes is the run whose commit this one replaced.
 	Supersedes string `json:"supersedes,omitempty"`
 	// Previous, in a claim, is the commit still in force (nil if none).
@@ -127,12 +131,36 @@ type Input struct {
 	ETag string `json:"etag"`
 }
 
+// Quality is the input attributed to one date (or to a set of dates): its
+// lines, bad lines, objects and bytes, and the damaged share of them. An
+// object whose events span dates is attributed to each in proportion to its
+// events there, so the numbers may be fractions.
+type Quality struct {
+	Lines          float64 `json:"lines"`
+	BadLines       float64 `json:"bad_lines"`
+	Objects        float64 `json:"objects"`
+	DamagedObjects float64 `json:"damaged_objects"`
+	Bytes          float64 `json:"bytes"`
+	DamagedBytes   float64 `json:"damaged_bytes"`
+}
+
+// Add adds o to q, scaled by w.
+func (q *Quality) Add(o Quality, w float64) {
+	q.Lines += o.Lines * w
+	q.BadLines += o.BadLines * w
+	q.Objects += o.Objects * w
+	q.DamagedObjects += o.DamagedObjects * w
+	q.Bytes += o.Bytes * w
+	q.DamagedBytes += o.DamagedBytes * w
+}
+
 // DamagedObject is an input object that could not be read to its end.
 type DamagedObject struct {
 	URL string `json:"url"`
-	// Reason says what was wrong. A corrupt or truncated compressed stream
-	// keeps the lines before the damage; an object over --max-object-bytes
-	// is rejected whole (Rejected).
+	// Reason says what was wrong. A truncated compressed stream keeps the
+	// lines before the cut; any other damage (a failed CRC-32, ISIZE or
+	// zstd checksum, corrupt compressed data, trailing garbage, a size over
+	// --max-object-bytes) rejects the object whole (Rejected, no line kept).
 	Reason   string `json:"reason"`
 	Rejected bool   `json:"rejected"`
 	Lines    int64  `json:"lines_kept"`

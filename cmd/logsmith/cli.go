@@ -253,6 +253,9 @@ func printSummary(w io.Writer, s *job.Summary) {
 		}
 		fmt.Fprintf(tw, "partition %s %s\t%s (%d rows)\n", p.Window, p.Date, p.Status, p.Rows)
 	}
+	for _, f := range s.FailedDates {
+		fmt.Fprintf(tw, "date %s\t%s, not committed: %s\n", f.Date, f.Status, f.Error)
+	}
 	if len(s.Files) > 0 || len(s.Partitions) == 0 || s.Partitions[0].SnapshotID == 0 {
 		fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
 	}

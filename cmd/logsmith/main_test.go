@@ -25,6 +25,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if bin := os.Getenv(rssHelperEnv); bin != "" {
+		rssHelper(bin) // see peakRSS
+	}
 	dir, err := os.MkdirTemp("", "logsmith-bin")
 	if err != nil {
 		panic(err)

@@ -30,13 +30,13 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	base := []string{"--input", in, "--output", out, "--date", "2025-11-08", "--workers", "2"}
 	groupBy := append(base[:len(base):len(base)], "--group-by", "service")
 
-	// 288 panes × 10,000 groups × 4 KiB ≈ 11 GiB: refused.
+	// 288 panes × 10,000 groups × 6 KiB ≈ 16.5 GiB: refused.
 	_, stderr, code := exe(t, limit, append([]string{"run"}, groupBy...)...)
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	if code != job.ExitConfig || len(lines) != 1 {
 		t.Fatalf("exit %d, want 2 with one line:\n%s", code, stderr)
 	}
-	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "288 panes", "10000 groups", "11.0 GiB", "256.0 MiB (GOMEMLIMIT)",
+	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "288 panes", "10000 groups", "16.5 GiB", "256.0 MiB (GOMEMLIMIT)",
 		"lower --max-groups to", "--window", "--memory-check=false"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("message lacks %q: %s", want, stderr)

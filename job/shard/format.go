@@ -17,8 +17,9 @@ import (
 
 // FormatVersion is the version of shard partial objects. Version 2 added
 // the heads the shard started from; 3 names them by commit
-// (table.Head.CommitID) instead of ETag.
-const FormatVersion = 3
+// (table.Head.CommitID) instead of ETag; 4 added the input's quality by
+// date, which the merge judges each date on.
+const FormatVersion = 4
 
 var magic = []byte("LSSHARD1")
 
@@ -48,6 +49,9 @@ type Header struct {
 	// Unlisted counts the events of the dates before and after the run's
 	// that this shard read in objects that date's run does not list.
 	Unlisted [2]int64 `json:"unlisted_near"`
+	// Quality is the input this shard read, attributed to dates (by
+	// YYYY-MM-DD; "" for what no date can be told of): see table.Quality.
+	Quality map[string]table.Quality `json:"quality,omitempty"`
 	// Heads are the commits of the date in each table (by table folder)
 	// when the shard started: the merge commits against them.
 	Heads map[string]map[string]string `json:"heads"`

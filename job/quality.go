@@ -1,0 +1,203 @@
+package job
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/table"
+)
+
+// Quality is the input attributed to a date: see table.Quality.
+type Quality = table.Quality
+
+// runWide is the key of the input no date can be told of: units with no
+// event (every line bad, blank, or an object damaged at its head) outside
+// a template's folder of one date. It counts against every date the run
+// commits.
+const runWide = ""
+
+// unitQuality attributes what one unit read to the UTC dates of its events,
+// in proportion to its events of each date: a bad line or a damaged object
+// has no trustworthy date, and the unit's good events are the best witness
+// of whose input it was. A unit without events is its template folder's
+// date when the folder covers one UTC date, else run-wide. An object
+// rejected whole counts as damaged, with none of its lines; a byte range
+// counts as its share of the object's bytes.
+func unitQuality(u unit, r *objectResult, p *features.Partial) map[string]Quality {
+	var q Quality
+	if r.damaged == nil || !r.damaged.Rejected {
+		q.Lines, q.BadLines = float64(p.Counts.Lines), float64(p.Counts.BadTotal())
+	}
+	q.Objects = 1
+	q.Bytes = float64(u.size())
+	if !u.whole() && u.in.info.Size > 0 {
+		q.Objects = float64(u.size()) / float64(u.in.info.Size)
+	}
+	if u.size() < 0 { // standard input: its size is what was read
+		q.Bytes = float64(r.bytesRead)
+	}
+	if r.damaged != nil {
+		q.DamagedObjects, q.DamagedBytes = q.Objects, q.Bytes
+	}
+	days := p.Days()
+	var events int64
+	for _, c := range days {
+		events += c.Events
+	}
+	out := map[string]Quality{}
+	if events == 0 {
+		out[cmp.Or(u.in.folderDate, runWide)] = q
+		return out
+	}
+	for d, c := range days {
+		var dq Quality
+		dq.Add(q, float64(c.Events)/float64(events))
+		out[d] = dq
+	}
+	return out
+}
+
+// addQuality adds src's attributions to dst.
+func addQuality(dst *map[string]Quality, src map[string]Quality) {
+	if *dst == nil {
+		*dst = map[string]Quality{}
+	}
+	for d, q := range src {
+		a := (*dst)[d]
+		a.Add(q, 1)
+		(*dst)[d] = a
+	}
+}
+
+// dateQuality is what date d is judged on: the input attributed to it and
+// the run-wide input.
+func (rs *runState) dateQuality(d string) Quality {
+	q := rs.quality[d]
+	q.Add(rs.quality[runWide], 1)
+	return q
+}
+
+// judge says why date d must not be committed, or returns nil: the share
+// of bad lines, of damaged objects or of damaged bytes attributed to it is
+// over --max-bad-ratio, or (with --strict-fields) a configured field has
+// no value in any of its events, or one of them has an unknown level. The
+// verdict is kept, and recorded in the summary, once per date.
+func (rs *runState) judge(d string) error {
+	if err, ok := rs.verdicts[d]; ok {
+		return err
+	}
+	q := rs.dateQuality(d)
+	if rs.sum.Quality == nil {
+		rs.sum.Quality = map[string]Quality{}
+	}
+	rs.sum.Quality[d] = q
+	why := rs.tooBroken(q)
+	if s := rs.strictFields(d); s != "" {
+		why = append(why, s)
+	}
+	var err error
+	if len(why) > 0 {
+		err = fmt.Errorf("date %s: %s", d, strings.Join(why, "; "))
+		rs.sum.FailedDates = append(rs.sum.FailedDates, DateResult{Date: d, Status: "failed", Error: err.Error()})
+		slices.SortFunc(rs.sum.FailedDates, func(a, b DateResult) int { return strings.Compare(a.Date, b.Date) })
+		rs.log.Warn("date not committed: its input is too broken", "date", d, "reason", strings.Join(why, "; "))
+	}
+	rs.verdicts[d] = err
+	return err
+}
+
+// tooBroken says which shares of q are over --max-bad-ratio: bad lines,
+// damaged objects, bytes in damaged objects.
+func (rs *runState) tooBroken(q Quality) []string {
+	maxRatio := rs.cfg.MaxBadRatio
+	var why []string
+	if q.Lines > 0 && q.BadLines/q.Lines > maxRatio {
+		why = append(why, fmt.Sprintf("%s of %s lines are bad (%.4f > --max-bad-ratio %g)",
+			num(q.BadLines), num(q.Lines), q.BadLines/q.Lines, maxRatio))
+	}
+	if q.Objects > 0 && q.DamagedObjects/q.Objects > maxRatio {
+		why = append(why, fmt.Sprintf("%s of %s input objects are damaged (%.4f > --max-bad-ratio %g)",
+			num(q.DamagedObjects), num(q.Objects), q.DamagedObjects/q.Objects, maxRatio))
+	}
+	if q.Bytes > 0 && q.DamagedBytes/q.Bytes > maxRatio {
+		why = append(why, fmt.Sprintf("%s of %s input bytes are in damaged objects (%.4f > --max-bad-ratio %g)",
+			num(q.DamagedBytes), num(q.Bytes), q.DamagedBytes/q.Bytes, maxRatio))
+	}
+	return why
+}
+
+// num writes an attributed count: whole numbers as integers.
+func num(v float64) string {
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d", int64(v))
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// strictFields says, with --strict-fields, which configured fields had no
+// value in any of date d's events, or how many of them had an unknown
+// level; "" when neither. A dated run judges its date on every event it
+// aggregates (its windows reaching past midnight included), as the summary
+// reports them; an undated run each date on that date's events.
+func (rs *runState) strictFields(d string) string {
+	if !rs.cfg.StrictFields {
+		return ""
+	}
+	var c features.Counts
+	if rs.res.Date != "" {
+		c = rs.counts
+	} else if dc := rs.days[d]; dc != nil {
+		c = features.Counts{Events: dc.Aggregated, Present: dc.Present, UnknownLevel: dc.UnknownLevel}
+	}
+	var why []string
+	if missing := missingFields(rs.cfg, &c); len(missing) > 0 {
+		names := make([]string, len(missing))
+		for i, m := range missing {
+			names[i] = fmt.Sprintf("--%s %q", m.Setting, m.Field)
+		}
+		why = append(why, fmt.Sprintf("%s had no value in any of %d events of the date (--strict-fields)", strings.Join(names, ", "), c.Aggregated()))
+	}
+	if u := rs.sum.UnknownLevels; rs.res.Date != "" && u != nil {
+		why = append(why, rs.describeUnknownLevels(u)+" (--strict-fields); set --level-map")
+	} else if c.UnknownLevel > 0 {
+		why = append(why, fmt.Sprintf("%d of its events had a --%s value that is not a known level (--strict-fields; set --level-map)",
+			c.UnknownLevel, settingFlag(rs.cfg, "LevelField")))
+	}
+	return strings.Join(why, "; ")
+}
+
+// failedDatesErr is the error of a run that committed only the dates that
+// passed judge (or none): exit 3, naming each date that failed and why.
+func (rs *runState) failedDatesErr() error {
+	if len(rs.sum.FailedDates) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(rs.sum.FailedDates))
+	for i, f := range rs.sum.FailedDates {
+		msgs[i] = f.Error
+	}
+	committed := "nothing committed"
+	switch n := len(rs.committedDates()); n {
+	case 0:
+	case 1:
+		committed = "committed the 1 other date"
+	default:
+		committed = fmt.Sprintf("committed the %d other dates", n)
+	}
+	return &kindError{KindBadData, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed)}
+}
+
+// committedDates are the dates of the partitions the run committed.
+func (rs *runState) committedDates() []string {
+	set := map[string]bool{}
+	for _, p := range rs.sum.Partitions {
+		if p.Status == StatusCommitted || p.Status == StatusSkipped {
+			set[p.Date] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
