@@ -161,7 +161,9 @@ func (rs *runState) strictFields(d string) string {
 		}
 		why = append(why, fmt.Sprintf("%s had no value in any of %d events of the date (--strict-fields)", strings.Join(names, ", "), c.Aggregated()))
 	}
-	if u := rs.sum.UnknownLevels; rs.res.Date != "" && u != nil {
+	// The values are counted run-wide: named when the date holds all the
+	// run's unknown levels.
+	if u := rs.sum.UnknownLevels; u != nil && (rs.res.Date != "" || u.Events == c.UnknownLevel) {
 		why = append(why, rs.describeUnknownLevels(u)+" (--strict-fields); set --level-map")
 	} else if c.UnknownLevel > 0 {
 		why = append(why, fmt.Sprintf("%d of its events had a --%s value that is not a known level (--strict-fields; set --level-map)",
