@@ -38,12 +38,13 @@ var settingEnv = sync.OnceValue(func() []string {
 
 // checkEnvNames refuses a LOGSMITH_ variable that no command reads (a
 // typo such as LOGSMITH_MAX_BAD_RATION would otherwise be ignored and
-// its default used), naming the nearest known one.
+// its default used), naming the nearest known one. The prefix is matched
+// in any case: logsmith_max_bad_ratio is the same typo, in its case.
 func checkEnvNames(environ map[string]string) error {
 	known := settingEnv()
 	var unknown []string
 	for name := range environ {
-		if !strings.HasPrefix(name, EnvPrefix) {
+		if !strings.HasPrefix(strings.ToUpper(name), EnvPrefix) {
 			continue
 		}
 		if _, found := slices.BinarySearch(known, name); found || slices.Contains(ToolEnv, name) {
