@@ -310,7 +310,11 @@ func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadClos
 // since the listing fails with ErrPrecondition, saying it changed since it
 // was listed; a deleted one with ErrNotExist, and one become a symlink or
 // another non-regular file with ErrNotRegular. The stream never reads past
-// end, though the file grow while it is read. The caller closes it.
+// end, though the file grow while it is read. When the stream reaches end
+// the open file is checked again: one rewritten or shrunk while it was
+// read (its size at most the listed one, its time another) fails the last
+// read with ErrPrecondition; one that only grew is read whole. The caller
+// closes it.
 func (l *Local) OpenListed(ctx context.Context, info ObjectInfo, off, end int64) (io.ReadCloser, error) {
 	key := info.Key
 	fi, err := l.lstat(key)
@@ -339,13 +343,38 @@ func (l *Local) OpenListed(ctx context.Context, info ObjectInfo, off, end int64)
 	if end < 0 || end > info.Size {
 		end = info.Size
 	}
-	return &sectionFile{SectionReader: io.NewSectionReader(f, off, max(end-off, 0)), f: f}, nil
+	return &sectionFile{SectionReader: io.NewSectionReader(f, off, max(end-off, 0)), f: f, key: key, info: info}, nil
 }
 
-// sectionFile reads a section of an open file and closes the file.
+// sectionFile reads a section of an open file and closes the file. The
+// read that reaches the section's end checks the file against the
+// listing again (see OpenListed).
 type sectionFile struct {
 	*io.SectionReader
-	f *os.File
+	f       *os.File
+	key     string
+	info    ObjectInfo
+	read    int64
+	checked bool
+}
+
+func (s *sectionFile) Read(p []byte) (int, error) {
+	n, err := s.SectionReader.Read(p)
+	s.read += int64(n)
+	if s.checked || s.read < s.Size() || (n == 0 && err == nil) {
+		return n, err
+	}
+	// The bytes up to the end are read: were they the listed version's?
+	s.checked = true
+	st, serr := s.f.Stat()
+	switch {
+	case serr != nil:
+		return 0, fmt.Errorf("read %s: %w", s.key, translate(serr))
+	case st.Size() <= s.info.Size && localETag(st) != s.info.ETag:
+		return 0, fmt.Errorf("read %s: changed while it was read (size %d, modified %s; listed etag %s): %w",
+			s.key, st.Size(), st.ModTime().UTC().Format(time.RFC3339Nano), s.info.ETag, ErrPrecondition)
+	}
+	return n, err
 }
 
 func (s *sectionFile) Close() error { return s.f.Close() }
