@@ -517,6 +517,9 @@ func (c *Config) Validate() error {
 	if err := c.Columns().Validate(append(slices.Clone(table.PartitionKeys), iceberg.PartitionField)...); err != nil {
 		return bad("GroupBy", "%v", err)
 	}
+	if setting, err := outputFolderClash(c.Output, c.Columns()); err != nil {
+		return bad(setting, "%v", err)
+	}
 	if len(c.Format) == 0 {
 		return bad("Format", "at least one of parquet, csv")
 	}
@@ -844,6 +847,40 @@ func (s *IcebergSettings) check(output string, formats []string) (string, error)
 	}
 	if !s.Iceberg() && s.IcebergCatalog != "" {
 		return "IcebergCatalog", fmt.Errorf("applies only with --table-format iceberg (the table format is %s)", s.TableFormat)
+	}
+	return "", nil
+}
+
+// outputFolderClash refuses an output whose path has a key=value folder
+// named, in any case, like a column of the table or a partition key:
+// hive-partitioned readers add every such folder of a file's path as a
+// column, as they add date= and window=, so the column would read the
+// folder's value. It returns the setting to blame: GroupBy when the column
+// is a dimension, else Output.
+func outputFolderClash(output string, cols features.Columns) (string, error) {
+	p := output
+	if _, rest, ok := strings.Cut(p, "://"); ok {
+		p = rest
+	}
+	for _, seg := range strings.Split(p, "/") {
+		key, _, ok := strings.Cut(seg, "=")
+		if !ok || key == "" {
+			continue
+		}
+		for _, col := range cols.Schema() {
+			if strings.EqualFold(key, col.Name) {
+				setting := "Output"
+				if slices.Contains(cols.Dims, col.Name) {
+					setting = "GroupBy"
+				}
+				return setting, fmt.Errorf("column %q clashes with the folder %s of --output: hive-partitioned reads add it as a column of that name (group by another field, or write the output elsewhere)", col.Name, seg)
+			}
+		}
+		for _, k := range table.PartitionKeys {
+			if strings.EqualFold(key, k) {
+				return "Output", fmt.Errorf("the folder %s of --output clashes with the partition key %s: hive-partitioned reads add both as columns", seg, k)
+			}
+		}
 	}
 	return "", nil
 }
