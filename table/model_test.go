@@ -63,6 +63,7 @@ const (
 	pcLost
 	pcLostEarly // lost before claiming
 	pcCrashed
+	pcGone // its upload removed while its claim was in force (exit 6, claim left)
 )
 
 const maxActors = 3
@@ -89,6 +90,10 @@ type mconfig struct {
 	bytes     []int8   // each committer's bytes
 	legacy    bool     // the protocol before issue 24: data PUTs conditioned on ETags, no uploads
 	gcCrashes bool     // GC may crash holding its claim
+	// legacyGC: GC as before issue 24 item 5: its claim is never taken
+	// over (commands wait for it, then give up), and its sweep of
+	// temporary files removes any upload, live or not, by age alone.
+	legacyGC bool
 }
 
 const initialBytes = 9
@@ -140,9 +145,24 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 			}
 			t.head = mhead{kind: hGC, owner: int8(i), prevOwner: a.cond.owner, prevBytes: a.cond.bytes}
 			ta.mine, ta.pc = t.head, 2
-		case 2: // delete what the commit does not list: nothing here
-			ta.pc = 3
-		case 3: // put the commit back byte for byte, If-Match its claim
+		case 2: // renew, If-Match its claim (also its check before a delete)
+			if s.head != a.mine {
+				ta.pc = pcDone // taken over: deletes nothing more
+				break
+			}
+			t.head.renew++
+			ta.mine, ta.pc = t.head, 3
+		case 3: // delete what the commit does not list: nothing here
+			ta.pc = 4
+		case 4: // sweep temporary files: those of crashed writers only
+			for j := range maxActors {
+				crashed := s.actors[j].pc == pcCrashed
+				if s.uploads[j] == uBegun && (crashed || c.legacyGC) {
+					t.uploads[j] = uAborted
+				}
+			}
+			ta.pc = 5
+		case 5: // put the commit back byte for byte, If-Match its claim
 			if s.head == a.mine {
 				t.head = a.cond
 			}
@@ -162,9 +182,9 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 		switch {
 		case h == a.start && h.kind != hGC && h.kind != hClaim:
 			ta.cond, ta.pc = h, 2
-		case h.kind == hGC:
+		case h.kind == hGC && c.legacyGC:
 			return next // wait for GC to put the commit back
-		case h.kind == hClaim && sameCommit:
+		case (h.kind == hClaim || h.kind == hGC) && sameCommit:
 			// Another's claim: wait (no step) or, its lease run out on our
 			// clock, take it over.
 			ta.cond, ta.pc = h, 2
@@ -228,6 +248,9 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 			}
 		} else if s.uploads[i] != uBegun { // completed only if not aborted
 			ta.pc = pcLost
+			if s.head == a.mine {
+				ta.pc = pcGone // aborted by no taker-over: fails for good
+			}
 			break
 		}
 		t.data, ta.recorded, ta.pc = c.bytes[i], c.bytes[i], 8
@@ -256,6 +279,9 @@ func (c mconfig) violation(s mstate) string {
 // terminal says what is wrong with a state no actor can leave, or "".
 func (c mconfig) terminal(s mstate) string {
 	for i, a := range s.actors[:len(c.kinds)] {
+		if a.pc == pcGone {
+			return fmt.Sprintf("actor %d's upload was removed while its claim was in force: a live write collected", i)
+		}
 		if a.pc < pcDone {
 			return fmt.Sprintf("actor %d waits forever at step %d (head %+v)", i, a.pc, s.head)
 		}
@@ -333,14 +359,23 @@ func TestProtocolModel(t *testing.T) {
 		// Three committers, one writing the bytes already in place.
 		{name: "three committers", c: mconfig{kinds: []string{"commit", "commit", "commit"}, bytes: []int8{initialBytes, 1, 2}}},
 		{name: "two committers and gc", c: mconfig{kinds: []string{"commit", "commit", "gc"}, bytes: []int8{initialBytes, 1}}},
+		// Issue 24 item 5: GC's claims expire and are taken over like any
+		// claim; GC renews while it works and deletes nothing once taken
+		// over; its sweep spares live writes.
+		{name: "two committers and a gc that crashes", c: mconfig{kinds: []string{"commit", "commit", "gc"}, bytes: []int8{initialBytes, 1}, gcCrashes: true}},
+		{name: "a committer and two gcs that crash", c: mconfig{kinds: []string{"commit", "gc", "gc"}, bytes: []int8{1}, gcCrashes: true}},
+		{name: "gc crashes holding its claim", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, gcCrashes: true}},
 		// The protocol before issue 24 (ETag conditions only): the model
 		// finds the stale write the issue reports.
 		{name: "ETag-conditioned writes", c: mconfig{kinds: []string{"commit", "commit"}, bytes: []int8{0, initialBytes}, legacy: true},
 			want: "lists bytes"},
-		// Known, issue 24 item 5 (not fixed here): a GC killed holding its
-		// claim wedges the date, since no command takes a GC claim over.
-		{name: "gc crashes holding its claim", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, gcCrashes: true},
+		// GC before issue 24 item 5: a GC killed holding its claim wedges
+		// the date, since no command takes a GC claim over; and its sweep
+		// removes a live writer's upload.
+		{name: "legacy gc crashes holding its claim", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, gcCrashes: true, legacyGC: true},
 			want: "wedged"},
+		{name: "legacy gc sweeps a live upload", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, legacyGC: true},
+			want: "live write collected"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
