@@ -2,6 +2,7 @@ package table_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,7 +67,7 @@ const (
 	pcGone // its upload removed while its claim was in force (exit 6, claim left)
 )
 
-const maxActors = 3
+const maxActors = 4 // three contenders, and the later command of the wedge check
 
 type mactor struct {
 	pc        uint8
@@ -132,35 +133,41 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 	ta := &t.actors[i]
 	if c.kinds[i] == "gc" {
 		switch a.pc {
-		case 0: // read the head: GC claims only a commit
-			if s.head.kind != hCommit {
-				ta.pc = pcDone
-			} else {
-				ta.cond, ta.pc = s.head, 1
-			}
-		case 1: // claim it, If-Match
-			if s.head != a.cond {
-				ta.pc = pcDone
-				break
-			}
-			t.head = mhead{kind: hGC, owner: int8(i), prevOwner: a.cond.owner, prevBytes: a.cond.bytes}
-			ta.mine, ta.pc = t.head, 2
-		case 2: // renew, If-Match its claim (also its check before a delete)
-			if s.head != a.mine {
-				ta.pc = pcDone // taken over: deletes nothing more
-				break
-			}
-			t.head.renew++
-			ta.mine, ta.pc = t.head, 3
-		case 3: // delete what the commit does not list: nothing here
-			ta.pc = 4
-		case 4: // sweep temporary files: those of crashed writers only
+		case 0: // sweep temporary files (output-wide, under no claim):
+			// those of crashed writers only; a stopped writer holds its
+			// files' locks
 			for j := range maxActors {
 				crashed := s.actors[j].pc == pcCrashed
 				if s.uploads[j] == uBegun && (crashed || c.legacyGC) {
 					t.uploads[j] = uAborted
 				}
 			}
+			ta.pc = 1
+		case 1: // read the head: GC claims only a commit
+			if s.head.kind != hCommit {
+				ta.pc = pcDone
+			} else {
+				ta.cond, ta.pc = s.head, 2
+			}
+		case 2: // claim it, If-Match
+			if s.head != a.cond {
+				ta.pc = pcDone
+				break
+			}
+			t.head = mhead{kind: hGC, owner: int8(i), prevOwner: a.cond.owner, prevBytes: a.cond.bytes}
+			ta.mine, ta.pc = t.head, 3
+		case 3: // renew, If-Match its claim (also its check before a delete)
+			if c.legacyGC {
+				ta.pc = 4
+				break
+			}
+			if s.head != a.mine {
+				ta.pc = pcDone // taken over: deletes nothing more
+				break
+			}
+			t.head.renew++
+			ta.mine, ta.pc = t.head, 4
+		case 4: // delete what the commit does not list: nothing here
 			ta.pc = 5
 		case 5: // put the commit back byte for byte, If-Match its claim
 			if s.head == a.mine {
@@ -289,10 +296,34 @@ func (c mconfig) terminal(s mstate) string {
 			return fmt.Sprintf("actor %d lost before claiming but began a write", i)
 		}
 	}
-	if s.head.kind == hGC {
-		return "GC's claim is left behind, and no command takes it over: the date is wedged"
+	// No date stays wedged: a command started now commits, alone.
+	if !c.later(s) {
+		return fmt.Sprintf("a command started now cannot commit (head %+v): the date is wedged", s.head)
 	}
 	return ""
+}
+
+// later reports whether a committer started in the state s, running
+// alone, commits.
+func (c mconfig) later(s mstate) bool {
+	n := len(c.kinds)
+	lc := c
+	lc.kinds = append(slices.Clone(c.kinds), "commit")
+	lc.bytes = append(slices.Clone(c.bytes), 5)
+	for len(lc.bytes) < len(lc.kinds) {
+		lc.bytes = append(lc.bytes, 5)
+	}
+	for range 100 {
+		if s.actors[n].pc >= pcDone {
+			return s.actors[n].pc == pcDone
+		}
+		next := lc.steps(s, n)
+		if len(next) == 0 {
+			return false // waits forever
+		}
+		s = next[len(next)-1] // its own step, not a crash
+	}
+	return false
 }
 
 type mresult struct {
