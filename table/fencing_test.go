@@ -186,10 +186,8 @@ func TestStoppedWriterIsFencedAtEveryWritePoint(t *testing.T) {
 						go func() {
 							_, err := stale.Commit(ctx, []*table.Partition{blobs(part(tbs, d, startHead, 2), tc.stale.name, tc.stale.formats...)})
 							if err == nil {
-								// Its GC, unstopped: a GC claim is never
-								// taken over (see docs/output.md), so a
-								// GC stopped holding one is no stale
-								// writer; it holds the others off.
+								// Its GC, unstopped (a GC stopped
+								// holding its claim: liveness_test.go).
 								_, err = tb.Output.GC(ctx, table.GCOptions{Now: time.Now(), Grace: time.Hour, Dates: []string{d}})
 							}
 							staleDone <- err
