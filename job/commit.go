@@ -104,8 +104,10 @@ func (rs *runState) committer() *table.Committer {
 }
 
 // readHeadNow reads a partition's current head and checks it against the
-// one the run started from: the same commit in force, or this run's own
-// claim of it (a merge retried after it was killed while publishing).
+// one the run started from: the same commit in force (table.Head.CommitID),
+// whoever claims it meanwhile — another command's claim, live or dead, is
+// waited for or taken over by the committer, as at claim time; this run's
+// own (a merge retried after it was killed while publishing) is taken back.
 func (rs *runState) readHeadNow(ctx context.Context, t table.Table, date string) (table.Head, error) {
 	var h table.Head
 	err := rs.policy().Do(ctx, "read "+t.ManifestKey(date), func(ctx context.Context) (err error) {
@@ -115,12 +117,7 @@ func (rs *runState) readHeadNow(ctx context.Context, t table.Table, date string)
 	if err != nil {
 		return h, storageErr(err)
 	}
-	start := rs.heads[t.Root()][date]
-	if h.CommitID() == start {
-		return h, nil
-	}
-	if m := h.Manifest; m != nil && m.State == table.StateClaimed && m.RunID == rs.runID &&
-		(table.Head{Manifest: m.Previous}).CommitID() == start {
+	if h.CommitID() == rs.heads[t.Root()][date] {
 		return h, nil
 	}
 	winner := "unknown"

@@ -69,7 +69,9 @@ func (l *Local) ListDirs(ctx context.Context, prefix string, fn func(dir string)
 
 // RemoveStaleTemp deletes the temporary files that writes under prefix left
 // behind when their process was killed (List never shows them), if they
-// were last modified before olderThan. It returns how many it removed.
+// were last modified before olderThan. A file of a live write — one whose
+// process, running or stopped, still holds it open (see createTemp) — is
+// never removed, however old. It returns how many it removed.
 func (l *Local) RemoveStaleTemp(ctx context.Context, prefix string, olderThan time.Time) (int, error) {
 	dir := strings.TrimSuffix(prefix, "/")
 	if dir == "" {
@@ -98,15 +100,21 @@ func (l *Local) RemoveStaleTemp(ctx context.Context, prefix string, olderThan ti
 	if err != nil {
 		return 0, fmt.Errorf("remove temporary files under %q: %w", prefix, translate(err))
 	}
-	for i, p := range stale {
-		if err := l.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return i, fmt.Errorf("remove temporary file %s: %w", p, translate(err))
+	removed := 0
+	for _, p := range stale {
+		ok, err := l.removeIfStale(p)
+		if err != nil {
+			return removed, fmt.Errorf("remove temporary file %s: %w", p, translate(err))
 		}
+		if !ok {
+			continue
+		}
+		removed++
 		for d := path.Dir(p); d != "." && d != dir; d = path.Dir(d) {
 			if l.root.Remove(d) != nil {
 				break
 			}
 		}
 	}
-	return len(stale), nil
+	return removed, nil
 }

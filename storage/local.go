@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -39,7 +40,21 @@ type Local struct {
 	dir  string
 	root *os.Root
 	mu   sync.Mutex // serializes conditional writes within this process
+	// LockWait bounds how long a conditional write waits for the folder's
+	// lock while another process holds it (DefaultLockWait when 0): a
+	// process stopped while holding it (SIGSTOP, a frozen VM) must not
+	// stall every other writer until it resumes. The write then fails
+	// with an error that a retry may pass.
+	LockWait time.Duration
+
+	upMu    sync.Mutex
+	uploads map[string]*os.File // each open upload's temporary file, locked: see liveTemp
 }
+
+// DefaultLockWait is how long a conditional write waits for another
+// process's lock of the folder by default. The lock is held for a stat
+// and a rename.
+const DefaultLockWait = 10 * time.Second
 
 // NewLocal opens (creating if needed) the folder dir as a store to write to.
 // A folder that cannot be created, for whatever reason but a cancelled
@@ -396,23 +411,18 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if err := checkKey(key); err != nil {
 		return ObjectInfo{}, err
 	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := path.Join(path.Dir(key), tmpPrefix+hex.EncodeToString(rnd[:]))
-	f, err := l.createTemp(tmp)
+	f, tmp, err := l.createTemp(path.Dir(key), tmpPrefix)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translateWrite(err))
 	}
 	defer l.root.Remove(tmp) // no-op once renamed
+	defer f.Close()          // after the rename: the lock marks the write live
 	n, err := io.Copy(f, ctxReader{ctx, r})
 	if err == nil && size >= 0 && n != size {
 		err = fmt.Errorf("read %d bytes, want %d", n, size)
 	}
 	if err == nil {
 		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
@@ -426,20 +436,82 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	return l.Stat(ctx, key)
 }
 
-// createTemp creates tmp and its folders. A concurrent Delete prunes empty
-// folders, so one may vanish between MkdirAll and the create: try again.
-func (l *Local) createTemp(tmp string) (*os.File, error) {
+// createTemp creates a temporary file named prefix and a random suffix in
+// dir (creating the folders) and holds a shared lock on it until the file
+// is closed: the lock tells RemoveStaleTemp that the write is live, however
+// old the file, and the kernel drops it when the process dies. A
+// collection may remove the name between the create and the lock: then it
+// tries another. A concurrent Delete prunes empty folders, so one may
+// vanish between MkdirAll and the create: then it tries again too.
+func (l *Local) createTemp(dir, prefix string) (*os.File, string, error) {
 	for attempt := 0; ; attempt++ {
-		if dir := path.Dir(tmp); dir != "." {
+		var rnd [8]byte
+		_, _ = rand.Read(rnd[:])
+		tmp := path.Join(dir, prefix+hex.EncodeToString(rnd[:]))
+		if dir != "." {
 			if err := l.root.MkdirAll(dir, 0o755); err != nil {
-				return nil, err
+				return nil, "", err
 			}
 		}
 		f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 2 {
-			return f, err
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) || attempt >= 2 {
+				return nil, "", err
+			}
+			continue
 		}
+		if live, err := l.lockTemp(f, tmp); err != nil || !live {
+			f.Close()
+			if err != nil || attempt >= 2 {
+				return nil, "", cmp.Or(err, fmt.Errorf("create %s: removed as it was created", tmp))
+			}
+			continue
+		}
+		return f, tmp, nil
 	}
+}
+
+// lockTemp takes a shared lock of the temporary file f, just created as
+// name, and reports whether name is still f: a collection removes a file
+// only while it holds an exclusive lock of it.
+func (l *Local) lockTemp(f *os.File, name string) (bool, error) {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
+		return false, nil // being collected
+	} else if err != nil {
+		return false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	li, err := l.root.Lstat(name)
+	return err == nil && os.SameFile(fi, li), nil
+}
+
+// removeIfStale removes the temporary file name unless a live write holds
+// its lock (see createTemp), and reports whether it did.
+func (l *Local) removeIfStale(name string) (bool, error) {
+	f, err := l.root.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return false, nil // live (or the lock refused): keep it
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if li, err := l.root.Lstat(name); err != nil || !os.SameFile(fi, li) {
+		return false, nil
+	}
+	if err := l.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
 }
 
 // renameIf publishes tmp as key if the precondition holds. The check and the
@@ -453,8 +525,8 @@ func (l *Local) renameIf(key, tmp string, opts PutOptions) (ObjectInfo, error) {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
 	}
 	defer d.Close()
-	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
-		return ObjectInfo{}, fmt.Errorf("lock %s: %w", path.Dir(key), err)
+	if err := l.lockDir(d, path.Dir(key)); err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
 	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
 	cur, err := l.Stat(context.Background(), key)
@@ -470,6 +542,31 @@ func (l *Local) renameIf(key, tmp string, opts PutOptions) (ObjectInfo, error) {
 	}
 	return l.Stat(context.Background(), key)
 }
+
+// lockDir takes the exclusive lock of the open folder d, waiting at most
+// l.LockWait for a process that holds it.
+func (l *Local) lockDir(d *os.File, name string) error {
+	wait := cmp.Or(l.LockWait, DefaultLockWait)
+	deadline := time.Now().Add(wait)
+	pause := time.Millisecond
+	for {
+		err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR):
+			return fmt.Errorf("lock %s: %w", name, err)
+		case time.Now().After(deadline):
+			return fmt.Errorf("lock %s: another process has held it for over %s (stopped while writing?): %w", name, wait, errLockBusy)
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// errLockBusy is a folder lock another process holds past the wait: a
+// later attempt may find it free.
+var errLockBusy = errors.New("folder lock busy")
 
 // Delete removes the object. Deleting a missing object is not an error.
 func (l *Local) Delete(ctx context.Context, key string) error {
@@ -506,16 +603,19 @@ func (l *Local) Begin(ctx context.Context, key string) (Upload, error) {
 	if err := checkKey(key); err != nil {
 		return Upload{}, err
 	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	id := tmpPrefix + "upload-" + hex.EncodeToString(rnd[:])
-	f, err := l.createTemp(path.Join(path.Dir(key), id))
+	f, tmp, err := l.createTemp(path.Dir(key), tmpPrefix+"upload-")
 	if err != nil {
 		return Upload{}, fmt.Errorf("begin upload %s: %w", key, translateWrite(err))
 	}
-	if err := f.Close(); err != nil {
-		return Upload{}, fmt.Errorf("begin upload %s: %w", key, err)
+	// Held open, locked, until the upload ends in this process: while it
+	// is, no collection removes the file.
+	id := path.Base(tmp)
+	l.upMu.Lock()
+	if l.uploads == nil {
+		l.uploads = map[string]*os.File{}
 	}
+	l.uploads[tmp] = f
+	l.upMu.Unlock()
 	return Upload{Key: key, ID: id}, nil
 }
 
@@ -540,6 +640,7 @@ func (l *Local) Complete(ctx context.Context, u Upload, r io.Reader, size int64)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	defer l.endUpload(tmp)
 	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_TRUNC, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w: the upload was aborted", u.Key, ErrPrecondition)
@@ -577,8 +678,21 @@ func (l *Local) Abort(ctx context.Context, u Upload) error {
 	if err != nil {
 		return err
 	}
+	defer l.endUpload(tmp)
 	if err := l.root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("abort upload %s: %w", u.Key, translate(err))
 	}
 	return nil
+}
+
+// endUpload closes (so unlocks) the temporary file of an upload begun in
+// this process.
+func (l *Local) endUpload(tmp string) {
+	l.upMu.Lock()
+	f := l.uploads[tmp]
+	delete(l.uploads, tmp)
+	l.upMu.Unlock()
+	if f != nil {
+		f.Close()
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The local backend must never read or write outside its root, whatever the key.
@@ -314,5 +315,120 @@ func TestLocalStatOpenRefuseNonRegular(t *testing.T) {
 		if string(b) != "side" {
 			t.Errorf("read %q from offset 2, want %q", b, "side")
 		}
+	}
+}
+
+// A collection of temporary files removes those of killed writes only,
+// whatever its cutoff: a write in progress — an upload begun and not
+// ended, a Put being written — holds its file's lock (another Local stands
+// for the other process here: flock locks belong to open files, so two
+// opens in one process conflict as two processes do), and its file stays,
+// so the write lands. A file whose writer is gone (closed, as the kernel
+// does when a process dies) goes.
+func TestRemoveStaleTempKeepsLiveWrites(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writer, err := NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	gc, err := OpenLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gc.Close()
+	u, err := writer.Begin(ctx, "out/date=2025-11-08/part-00000.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A killed write's file: created, never locked by a live process.
+	dead := filepath.Join(dir, "out", "date=2025-11-08", tmpPrefix+"upload-dead")
+	if err := os.WriteFile(dead, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Hour) // every file is older: grace 0 and more
+	if _, err := gc.RemoveStaleTemp(ctx, "out/", future); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the killed write's file %s stays: %v", dead, err)
+	}
+	if _, err := writer.Complete(ctx, u, strings.NewReader("rows"), 4); err != nil {
+		t.Fatalf("the live upload, after a collection: %v", err)
+	}
+	// A Put is live while it writes: collect while its reader is read.
+	pr, pw := io.Pipe()
+	putDone := make(chan error, 1)
+	go func() {
+		_, err := writer.Put(ctx, "out/_manifest.json", pr, 4, PutOptions{IfNoneMatch: true})
+		putDone <- err
+	}()
+	if _, err := pw.Write([]byte("ma")); err != nil { // the Put has its temp file
+		t.Fatal(err)
+	}
+	if _, err := gc.RemoveStaleTemp(ctx, "", future); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.Write([]byte("nf")); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if err := <-putDone; err != nil {
+		t.Fatalf("the live put, after a collection: %v", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "out", "_manifest.json")); string(got) != "manf" {
+		t.Fatalf("the put wrote %q", got)
+	}
+}
+
+// A conditional write waits a bounded time for the folder's lock held by
+// a process stopped while holding it, then fails with an error a retry may
+// pass (not a failed condition); once the lock is free it succeeds. The
+// stopped process is this test holding the lock on its own open of the
+// folder: stopping a real one inside the few instructions it holds the
+// lock cannot be lined up from outside.
+func TestConditionalPutWaitsBoundedForAStoppedLockHolder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	l, err := NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.LockWait = 100 * time.Millisecond
+	info, err := l.Put(ctx, "out/_manifest.json", strings.NewReader("v1"), 2, PutOptions{IfNoneMatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := os.Open(filepath.Join(dir, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Put(ctx, "out/_manifest.json", strings.NewReader("v2"), 2, PutOptions{IfMatch: info.ETag})
+		done <- err
+	}()
+	var perr error
+	select {
+	case perr = <-done:
+	case <-time.After(time.Minute): // a hang detector, not a speed bound
+		syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+		t.Fatalf("the put waited for the stopped holder's lock until it was released: %v", <-done)
+	}
+	if perr == nil || errors.Is(perr, ErrPrecondition) || !strings.Contains(perr.Error(), "held it") {
+		t.Fatalf("put while the lock is held: %v, want a bounded wait's error naming the lock", perr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "out", "_manifest.json")); string(got) != "v1" {
+		t.Fatalf("the manifest is %q, want v1 untouched", got)
+	}
+	syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
+	if _, err := l.Put(ctx, "out/_manifest.json", strings.NewReader("v2"), 2, PutOptions{IfMatch: info.ETag}); err != nil {
+		t.Fatalf("put once the lock is free: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/logsmith/logsmith/storage"
@@ -152,10 +153,45 @@ func (c *Committer) log() *slog.Logger {
 
 // claimed is a partition this command holds a claim on.
 type claimed struct {
-	p       *Partition
+	p *Partition
+	// mu serializes the writes of the claim's manifest (renewals, the
+	// publish, the release) between the command's path and its renewer:
+	// each is conditional on the ETag the one before gave.
+	mu      *sync.Mutex
 	etag    string    // of our claim manifest
 	claim   *Manifest // our claim manifest
 	renewed time.Time // when this command last wrote it, on its own clock
+	done    bool      // published or released: no longer renewed
+}
+
+// renewEvery is how often a command renews the claims it holds while it
+// works: well within the lease other commands wait out, so that none of
+// them takes over a claim whose command is alive.
+func renewEvery(lease time.Duration) time.Duration {
+	return max(cmp.Or(lease, DefaultLease)/4, 20*time.Millisecond)
+}
+
+// keepRenewing calls renew every interval until the returned stop is
+// called (stop waits for a call under way).
+func keepRenewing(interval time.Duration, renew func()) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				renew()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // Commit publishes parts: claims every partition against the head read at
@@ -178,7 +214,31 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 			return results, fmt.Errorf("commit %s: the partition is given twice", p.key())
 		}
 	}
-	var claims []claimed
+	// Every claim the command holds is renewed while it works — while it
+	// waits for another command's claim of a later partition, and while
+	// it publishes the earlier ones — so that no one takes over a claim
+	// of a command that is alive.
+	var (
+		mu     sync.Mutex // guards claims and serializes their manifest writes
+		claims []*claimed
+	)
+	rctx := context.WithoutCancel(ctx)
+	stop := keepRenewing(renewEvery(c.Lease), func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, cl := range claims {
+			if cl.done || time.Since(cl.renewed) < renewEvery(c.Lease) {
+				continue
+			}
+			if err := c.renewLocked(rctx, cl, cl.claim.Uploads); err != nil {
+				// Taken over (or the store failing): the command's own
+				// next write of it fails the same way and says so.
+				c.log().Warn("renew claim", "key", cl.p.key(), "error", err)
+				cl.done = true
+			}
+		}
+	})
+	defer stop()
 	for i, p := range parts {
 		if c.BeforePublish != nil {
 			c.BeforePublish(ctx, p.Date)
@@ -191,7 +251,10 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 			}
 			return results, err
 		}
-		claims = append(claims, cl)
+		cl.mu = &mu
+		mu.Lock()
+		claims = append(claims, &cl)
+		mu.Unlock()
 	}
 	// Cancelled before any data is replaced: give the partitions back.
 	// After that, finish publishing whatever the signal: a claim left
@@ -203,7 +266,7 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
 	for i := range claims {
-		keys, err := c.publish(pctx, &claims[i])
+		keys, err := c.publish(pctx, claims[i])
 		if err != nil {
 			c.release(ctx, claims[i+1:])
 			if errors.Is(err, ErrLostRace) {
@@ -218,22 +281,25 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 }
 
 // claim publishes a claim manifest for p against the head read at start.
+// p.Head's commit in force (its CommitID) is the one the command started
+// from: any head that still has it in force is claimable once no other
+// command's live claim holds it; any other head means another command
+// committed since, and the command lost.
 func (c *Committer) claim(ctx context.Context, p *Partition) (claimed, error) {
-	// GC claims a head for the moment it deletes, and puts the same commit
-	// back (on a local folder with a new ETag): losing to it would be a
-	// false "another run committed first". A head that changed only that
-	// way is followed, a bounded number of times.
+	// A claim refused because the head changed only in who holds the same
+	// commit (a claim given up, GC's claim put back, on a local folder
+	// with a new ETag) follows the new head, a bounded number of times.
 	for attempt := 0; ; attempt++ {
 		if err := c.waitForClaim(ctx, p); err != nil {
-			if cur, ok := c.sameCommit(ctx, p, err); ok && attempt < maxFollow {
-				p.Head = cur
-				continue
-			}
 			return claimed{}, err
 		}
 		cl, err := c.claimOnce(ctx, p)
-		if err != nil {
-			if cur, ok := c.sameCommit(ctx, p, err); ok && attempt < maxFollow {
+		if errors.Is(err, ErrLostRace) && attempt < maxFollow {
+			var cur Head
+			if rerr := c.retry(ctx, "read "+p.key(), func(ctx context.Context) (err error) {
+				cur, err = p.Table.ReadHead(ctx, p.Date)
+				return err
+			}); rerr == nil && cur.ETag != p.Head.ETag && cur.CommitID() == p.Head.CommitID() {
 				p.Head = cur
 				continue
 			}
@@ -242,37 +308,9 @@ func (c *Committer) claim(ctx context.Context, p *Partition) (claimed, error) {
 	}
 }
 
-// maxFollow bounds how often a claim follows a head that GC (or a
-// released claim) rewrote with the same commit in force.
+// maxFollow bounds how often a claim follows a head that changed with the
+// same commit in force.
 const maxFollow = 50
-
-// sameCommit tells whether err is a lost race against a head that holds the
-// same commit in force as p.Head (GC's claim of it, or it put back), and
-// returns that head once it is no longer GC's claim.
-func (c *Committer) sameCommit(ctx context.Context, p *Partition, err error) (Head, bool) {
-	if !errors.Is(err, ErrLostRace) {
-		return Head{}, false
-	}
-	want := p.Head.CommitID()
-	for range 200 { // GC holds a claim for as long as a few deletes take
-		var cur Head
-		if rerr := c.retry(ctx, "read "+p.key(), func(ctx context.Context) (err error) {
-			cur, err = p.Table.ReadHead(ctx, p.Date)
-			return err
-		}); rerr != nil || cur.CommitID() != want {
-			return Head{}, false
-		}
-		if !cur.gcClaim() {
-			return cur, true
-		}
-		select {
-		case <-ctx.Done():
-			return Head{}, false
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return Head{}, false
-}
 
 func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error) {
 	key := p.key()
@@ -320,27 +358,30 @@ func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error
 	return claimed{p: p, etag: etag, claim: &m, renewed: time.Now()}, nil
 }
 
-// waitForClaim waits while p's head is another command's live claim: that
-// command may still commit (then we lost) or may have died (then its claim
-// expires and we take over).
+// waitForClaim waits while p's head is another command's live claim —
+// a run's, a merge's or GC's, met at any point — until the head is
+// claimable: the claim published (then we lost: another commit is in
+// force), given up or put back (the commit we started from is still in
+// force: claim it), or seen unchanged for the lease (its holder is taken
+// to be dead: take it over). A claim that is renewed (a new ETag, the
+// same holder and claim time) is waited for again: its holder is alive.
 func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
-	m := p.Head.Manifest
-	if m == nil || m.State != StateClaimed || m.RunID == c.RunID || !m.ReleasedAt.IsZero() {
-		return nil // no claim, ours (a retried merge) or given up: take it over
-	}
-	if p.Head.gcClaim() {
-		// GC holds heads for milliseconds: follow it (claim's sameCommit
-		// polls it closely) rather than wait out a lease.
-		return fmt.Errorf("claim %s: held by gc: %w", p.key(), ErrLostRace)
-	}
+	start := p.Head.CommitID()
 	lease := cmp.Or(c.Lease, DefaultLease)
 	poll := cmp.Or(c.Poll, time.Second)
 	// The lease runs on this command's own clock, from when it first saw
-	// the claim as it is: no clock of another machine is compared, and a
-	// claimant that renews its claim (a new ETag) is waited for again.
+	// the claim as it is: no clock of another machine is compared.
 	seen := time.Now()
-	for time.Since(seen) < lease {
-		c.log().Info("waiting for another run's commit", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt)
+	for {
+		m := p.Head.Manifest
+		if m == nil || m.State != StateClaimed || m.RunID == c.RunID || !m.ReleasedAt.IsZero() {
+			return nil // no claim, ours (a retried merge) or given up
+		}
+		if time.Since(seen) >= lease {
+			c.log().Warn("taking over an abandoned claim", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt, "renewed_at", m.RenewedAt)
+			return nil
+		}
+		c.log().Info("waiting for another command's claim", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt)
 		t := time.NewTimer(min(poll, max(lease-time.Since(seen), time.Millisecond)))
 		select {
 		case <-ctx.Done():
@@ -359,14 +400,13 @@ func (c *Committer) waitForClaim(ctx context.Context, p *Partition) error {
 		if cur.ETag == p.Head.ETag {
 			continue
 		}
-		if n := cur.Manifest; n != nil && n.State == StateClaimed && n.RunID == m.RunID && n.ClaimedAt.Equal(m.ClaimedAt) {
-			p.Head, m, seen = cur, n, time.Now() // renewed: alive
-			continue
+		if cur.CommitID() != start {
+			return lost(p.key(), cur)
 		}
-		return lost(p.key(), cur)
+		// Renewed, taken over, given up or put back: a new state of the
+		// same commit in force, judged afresh.
+		p.Head, seen = cur, time.Now()
 	}
-	c.log().Warn("taking over an abandoned claim", "date", p.Date, "run_id", m.RunID, "claimed_at", m.ClaimedAt)
-	return nil
 }
 
 func lost(key string, cur Head) error {
@@ -437,7 +477,9 @@ func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) 
 	p := cl.p
 	m := *p.Manifest
 	m.ManifestVersion, m.State, m.RunID = ManifestVersion, StateCommitted, c.RunID
-	claim := cl.claim
+	cl.mu.Lock()
+	claim := cl.claim // its files and claim time; renewals change neither
+	cl.mu.Unlock()
 	m.ClaimedAt, m.Supersedes, m.Previous = claim.ClaimedAt, claim.Supersedes, nil
 	m.Files = nil
 	uploads := make([]storage.Upload, 0, len(p.Blobs))
@@ -484,11 +526,14 @@ func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) 
 		m.Files = append(m.Files, f)
 		keys = append(keys, key)
 	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
 	m.CommittedAt = c.now()
 	body := m.Encode()
 	_, err := c.conditionalPut(ctx, "publish "+p.key(), p.Table, p.Date, body, cl.etag, func(cur *Manifest) bool {
 		return cur.State == StateCommitted && cur.RunID == c.RunID && cur.CommittedAt.Equal(m.CommittedAt)
 	})
+	cl.done = true
 	return keys, err
 }
 
@@ -512,7 +557,10 @@ func (c *Committer) writeData(ctx context.Context, cl *claimed, key string, u st
 		// Stalled since the renewal (a slow Stat, a retry's backoff)?
 		// Renew again before writing, so waiters keep waiting: the lease
 		// may be running out.
-		if time.Since(cl.renewed) > cmp.Or(c.Lease, DefaultLease)/4 {
+		cl.mu.Lock()
+		stale := time.Since(cl.renewed) > renewEvery(c.Lease)
+		cl.mu.Unlock()
+		if stale {
 			if err := c.renew(ctx, cl); err != nil {
 				return err
 			}
@@ -555,12 +603,21 @@ var errUploadGone error = permanentError("upload aborted")
 // took the partition over, and gives a waiting command a new ETag, so its
 // lease starts again.
 func (c *Committer) renew(ctx context.Context, cl *claimed) error {
-	return c.renewUploads(ctx, cl, cl.claim.Uploads)
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return c.renewLocked(ctx, cl, cl.claim.Uploads)
 }
 
 // renewUploads renews cl's claim recording uploads as its own; the
 // uploads of a claim it took over are aborted by then, and dropped.
 func (c *Committer) renewUploads(ctx context.Context, cl *claimed, uploads []storage.Upload) error {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return c.renewLocked(ctx, cl, uploads)
+}
+
+// renewLocked is renewUploads with cl.mu held.
+func (c *Committer) renewLocked(ctx context.Context, cl *claimed, uploads []storage.Upload) error {
 	m := *cl.claim
 	m.RenewedAt = c.now()
 	m.Uploads, m.Abandoned = uploads, nil
@@ -583,27 +640,34 @@ func (c *Committer) sameContent(ctx context.Context, t Table, key, sum string) b
 // release undoes claims whose data was not written: each partition's
 // manifest goes back to the commit it had (or away, if it had none),
 // provided our claim is still its head. It runs even when ctx is done.
-func (c *Committer) release(ctx context.Context, claims []claimed) {
+func (c *Committer) release(ctx context.Context, claims []*claimed) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	for i := len(claims) - 1; i >= 0; i-- {
 		cl := claims[i]
-		key := cl.p.key()
-		var err error
-		// Both are conditional on our claim: a delete could not be, and
-		// a command stopped here and resuming after a takeover would
-		// remove the new owner's manifest.
-		body := cl.p.Head.raw
-		if !cl.p.Head.Exists() || cl.p.Head.Manifest.State == StateClaimed {
-			// No commit to put back (or the claim we took over, which
-			// must not come back): say the claim is given up.
-			m := *cl.claim
-			m.ReleasedAt, m.Uploads = c.now(), nil
-			body = m.Encode()
-		}
-		_, err = cl.p.Table.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: cl.etag, ContentType: "application/json"})
-		if err != nil && !errors.Is(err, storage.ErrNotExist) {
-			c.log().Warn("release claim", "key", key, "error", err)
-		}
+		cl.mu.Lock()
+		c.releaseLocked(ctx, cl)
+		cl.mu.Unlock()
+	}
+}
+
+// releaseLocked gives cl back, with cl.mu held.
+func (c *Committer) releaseLocked(ctx context.Context, cl *claimed) {
+	cl.done = true
+	key := cl.p.key()
+	// Both are conditional on our claim: a delete could not be, and a
+	// command stopped here and resuming after a takeover would remove the
+	// new owner's manifest.
+	body := cl.p.Head.raw
+	if !cl.p.Head.Exists() || cl.p.Head.Manifest.State == StateClaimed {
+		// No commit to put back (or the claim we took over, which must
+		// not come back): say the claim is given up.
+		m := *cl.claim
+		m.ReleasedAt, m.Uploads = c.now(), nil
+		body = m.Encode()
+	}
+	_, err := cl.p.Table.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: cl.etag, ContentType: "application/json"})
+	if err != nil && !errors.Is(err, storage.ErrNotExist) {
+		c.log().Warn("release claim", "key", key, "error", err)
 	}
 }

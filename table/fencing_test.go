@@ -20,7 +20,9 @@ import (
 // stopBucket is a store seen by one command that can be stopped (as by
 // SIGSTOP) just before its n-th write reaches the store: every call that
 // changes the store (Put, Delete, Begin, Complete, Abort) is a write
-// point. It records the points it passed.
+// point. It records the points it passed. Once stopped, every write
+// waits for resume, as every call of a stopped process does (its claims'
+// renewals too).
 type stopBucket struct {
 	table.Bucket
 	mu      sync.Mutex
@@ -39,11 +41,13 @@ func (s *stopBucket) point(op, key string) {
 	s.mu.Lock()
 	name := op + " " + key[strings.LastIndexByte(key, '/')+1:]
 	s.points = append(s.points, name)
-	stop := s.n == s.at
+	stop, stopped := s.n == s.at, s.at >= 0 && s.n > s.at
 	s.n++
 	s.mu.Unlock()
 	if stop {
 		s.stopped <- name
+	}
+	if stop || stopped {
 		<-s.resume
 	}
 }
@@ -182,10 +186,8 @@ func TestStoppedWriterIsFencedAtEveryWritePoint(t *testing.T) {
 						go func() {
 							_, err := stale.Commit(ctx, []*table.Partition{blobs(part(tbs, d, startHead, 2), tc.stale.name, tc.stale.formats...)})
 							if err == nil {
-								// Its GC, unstopped: a GC claim is never
-								// taken over (see docs/output.md), so a
-								// GC stopped holding one is no stale
-								// writer; it holds the others off.
+								// Its GC, unstopped (a GC stopped
+								// holding its claim: liveness_test.go).
 								_, err = tb.Output.GC(ctx, table.GCOptions{Now: time.Now(), Grace: time.Hour, Dates: []string{d}})
 							}
 							staleDone <- err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/logsmith/logsmith/storage"
@@ -157,9 +158,13 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 		return nil
 	}
 	// A command may commit at any moment, and its first write is a claim
-	// of the head. GC claims the head too, so that no command can write a
-	// data object while GC deletes: it deletes nothing if the head changed
-	// since it was read, and puts the manifest back byte for byte after.
+	// of the head. GC claims the head too, so that no command writes in
+	// the partition while GC deletes: it deletes nothing if the head
+	// changed since it was read, and puts the manifest back byte for byte
+	// after. Its claim is a claim like any (issue 24 item 5): renewed
+	// while GC works, and taken over by a command that saw it unchanged
+	// for its lease (a GC killed or stopped), after which GC deletes
+	// nothing more and leaves the head to its new holder.
 	claim := gcClaimOf(m, opts.Now)
 	body := claim.Encode()
 	if err := checkSize("gc claim "+t.ManifestKey(date), body, MaxManifestBytes); err != nil {
@@ -178,25 +183,108 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	if err != nil {
 		return fmt.Errorf("gc claim %s: %w", t.ManifestKey(date), err)
 	}
+	g := &gcHold{t: t, date: date, claim: claim, etag: info.ETag, renewed: time.Now()}
+	rctx := context.WithoutCancel(ctx)
+	stop := keepRenewing(gcRenewEvery, func() { g.renew(rctx, false) })
 	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		stop()
+		rctx, cancel := context.WithTimeout(rctx, 30*time.Second)
 		defer cancel()
-		_, rerr := t.Bucket.Put(rctx, t.ManifestKey(date), bytes.NewReader(h.raw), int64(len(h.raw)), storage.PutOptions{IfMatch: info.ETag, ContentType: "application/json"})
-		if rerr != nil && err == nil {
-			err = fmt.Errorf("gc release %s: %w", t.ManifestKey(date), rerr)
+		if rerr := g.putBack(rctx, h.raw); rerr != nil && err == nil {
+			err = rerr
 		}
 	}()
 	slices.Sort(drop)
 	for _, rel := range drop {
+		// A data object sits at a key a later commit writes again: delete
+		// it only right after renewing the claim (see docs/output.md,
+		// Fencing). Anything else is checked against the claim as held.
+		if !g.renew(ctx, dataObject(rel)) {
+			return nil // taken over: the next collection decides
+		}
 		if strings.HasSuffix(rel, "/") {
-			err = deletePrefix(ctx, t.Bucket, prefix+rel)
+			err = deletePrefix(ctx, t.Bucket, prefix+rel, g.held)
 		} else {
 			err = t.Bucket.Delete(ctx, prefix+rel)
+		}
+		if errors.Is(err, errTakenOver) {
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("gc %s: %w", prefix+rel, err)
 		}
 		res.Deleted = append(res.Deleted, prefix+rel)
+	}
+	return nil
+}
+
+// gcRenewEvery is how often GC renews a claim it holds: a quarter of the
+// shortest lease a command may wait out (1s), so that no command takes
+// over the claim of a GC that is alive, whatever its --commit-lease.
+const gcRenewEvery = 250 * time.Millisecond
+
+// errTakenOver stops a GC whose claim a command took over.
+var errTakenOver = errors.New("gc claim taken over")
+
+// gcHold is GC's claim of one partition while it deletes.
+type gcHold struct {
+	mu      sync.Mutex // one write of the claim at a time
+	t       Table
+	date    string
+	claim   Manifest
+	etag    string
+	renewed time.Time
+	lost    bool
+}
+
+// renew rewrites the claim (a new ETag: commands waiting for it wait
+// again) when due, or now; it reports whether GC still holds it.
+func (g *gcHold) renew(ctx context.Context, now bool) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.lost {
+		return false
+	}
+	if !now && time.Since(g.renewed) < gcRenewEvery {
+		return true
+	}
+	m := g.claim
+	m.RenewedAt = time.Now().UTC()
+	body := m.Encode()
+	info, err := g.t.Bucket.Put(ctx, g.t.ManifestKey(g.date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: g.etag, ContentType: "application/json"})
+	if err != nil && !errors.Is(err, storage.ErrPrecondition) {
+		// The answer may be lost while the PUT landed: the head decides.
+		if cur, rerr := g.t.ReadHead(ctx, g.date); rerr == nil && cur.gcClaim() && cur.Manifest.RenewedAt.Equal(m.RenewedAt) {
+			info, err = storage.ObjectInfo{ETag: cur.ETag}, nil
+		}
+	}
+	if err != nil { // taken over (or unknown): GC deletes nothing more
+		g.lost = true
+		return false
+	}
+	g.etag, g.renewed = info.ETag, time.Now()
+	return true
+}
+
+// held reports whether GC still holds its claim, as last renewed.
+func (g *gcHold) held() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !g.lost
+}
+
+// putBack puts the commit back, byte for byte, if GC's claim is still the
+// head; a claim taken over is left to its new holder.
+func (g *gcHold) putBack(ctx context.Context, raw []byte) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.lost {
+		return nil
+	}
+	g.lost = true
+	_, err := g.t.Bucket.Put(ctx, g.t.ManifestKey(g.date), bytes.NewReader(raw), int64(len(raw)), storage.PutOptions{IfMatch: g.etag, ContentType: "application/json"})
+	if err != nil && !errors.Is(err, storage.ErrPrecondition) {
+		return fmt.Errorf("gc release %s: %w", g.t.ManifestKey(g.date), err)
 	}
 	return nil
 }
@@ -247,7 +335,7 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 	}
 	slices.Sort(dirs)
 	for _, dir := range dirs {
-		if err := deletePrefix(ctx, o.Bucket, root+dir); err != nil {
+		if err := deletePrefix(ctx, o.Bucket, root+dir, nil); err != nil {
 			return fmt.Errorf("gc %s: %w", root+dir, err)
 		}
 		res.Deleted = append(res.Deleted, root+dir)
@@ -255,8 +343,9 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 	return nil
 }
 
-// deletePrefix removes every object under prefix.
-func deletePrefix(ctx context.Context, b Bucket, prefix string) error {
+// deletePrefix removes every object under prefix, while held (when
+// given) says it may go on.
+func deletePrefix(ctx context.Context, b Bucket, prefix string, held func() bool) error {
 	var keys []string
 	if err := b.List(ctx, prefix, func(o storage.ObjectInfo) error {
 		keys = append(keys, o.Key)
@@ -265,6 +354,9 @@ func deletePrefix(ctx context.Context, b Bucket, prefix string) error {
 		return err
 	}
 	for _, k := range keys {
+		if held != nil && !held() {
+			return errTakenOver
+		}
 		if err := b.Delete(ctx, k); err != nil && !errors.Is(err, storage.ErrNotExist) {
 			return err
 		}
@@ -275,5 +367,5 @@ func deletePrefix(ctx context.Context, b Bucket, prefix string) error {
 // DeletePrefix removes every object under prefix (a run's partials after
 // its merge, its files after a failure).
 func (o Output) DeletePrefix(ctx context.Context, prefix string) error {
-	return deletePrefix(ctx, o.Bucket, prefix)
+	return deletePrefix(ctx, o.Bucket, prefix, nil)
 }

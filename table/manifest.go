@@ -295,21 +295,16 @@ type Head struct {
 	raw      []byte // the manifest as stored, to restore it byte for byte
 }
 
-// CommitID names what the head holds: the commit in force (its run and
-// commit time), or another command's claim. GC's brief claim of a head
-// names the commit it keeps, and a manifest put back byte for byte names
-// the same commit whatever its ETag, so heads compare by CommitID where
-// ETags would see a change that is none. "" means no commit.
+// CommitID names the commit in force the head holds (its run and commit
+// time): the manifest, or for any claim — a command's, GC's, one given up
+// — the commit it keeps as previous. A claim changes who may write, not
+// what is committed, and a manifest put back byte for byte names the same
+// commit whatever its ETag, so heads compare by CommitID where ETags would
+// see a change that is none. "" means no commit.
 func (h Head) CommitID() string {
-	m := h.Manifest
-	if h.gcClaim() || (m != nil && m.State == StateClaimed && !m.ReleasedAt.IsZero()) {
-		m = m.Previous
-	}
-	switch {
-	case m == nil:
+	m := h.Manifest.Committed()
+	if m == nil {
 		return ""
-	case m.State == StateClaimed:
-		return "claim " + m.RunID + " " + m.ClaimedAt.UTC().Format(time.RFC3339Nano)
 	}
 	return m.RunID + " " + m.CommittedAt.UTC().Format(time.RFC3339Nano)
 }

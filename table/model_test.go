@@ -2,6 +2,7 @@ package table_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,9 +64,10 @@ const (
 	pcLost
 	pcLostEarly // lost before claiming
 	pcCrashed
+	pcGone // its upload removed while its claim was in force (exit 6, claim left)
 )
 
-const maxActors = 3
+const maxActors = 4 // three contenders, and the later command of the wedge check
 
 type mactor struct {
 	pc        uint8
@@ -89,6 +91,10 @@ type mconfig struct {
 	bytes     []int8   // each committer's bytes
 	legacy    bool     // the protocol before issue 24: data PUTs conditioned on ETags, no uploads
 	gcCrashes bool     // GC may crash holding its claim
+	// legacyGC: GC as before issue 24 item 5: its claim is never taken
+	// over (commands wait for it, then give up), and its sweep of
+	// temporary files removes any upload, live or not, by age alone.
+	legacyGC bool
 }
 
 const initialBytes = 9
@@ -127,22 +133,43 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 	ta := &t.actors[i]
 	if c.kinds[i] == "gc" {
 		switch a.pc {
-		case 0: // read the head: GC claims only a commit
+		case 0: // sweep temporary files (output-wide, under no claim):
+			// those of crashed writers only; a stopped writer holds its
+			// files' locks
+			for j := range maxActors {
+				crashed := s.actors[j].pc == pcCrashed
+				if s.uploads[j] == uBegun && (crashed || c.legacyGC) {
+					t.uploads[j] = uAborted
+				}
+			}
+			ta.pc = 1
+		case 1: // read the head: GC claims only a commit
 			if s.head.kind != hCommit {
 				ta.pc = pcDone
 			} else {
-				ta.cond, ta.pc = s.head, 1
+				ta.cond, ta.pc = s.head, 2
 			}
-		case 1: // claim it, If-Match
+		case 2: // claim it, If-Match
 			if s.head != a.cond {
 				ta.pc = pcDone
 				break
 			}
 			t.head = mhead{kind: hGC, owner: int8(i), prevOwner: a.cond.owner, prevBytes: a.cond.bytes}
-			ta.mine, ta.pc = t.head, 2
-		case 2: // delete what the commit does not list: nothing here
-			ta.pc = 3
-		case 3: // put the commit back byte for byte, If-Match its claim
+			ta.mine, ta.pc = t.head, 3
+		case 3: // renew, If-Match its claim (also its check before a delete)
+			if c.legacyGC {
+				ta.pc = 4
+				break
+			}
+			if s.head != a.mine {
+				ta.pc = pcDone // taken over: deletes nothing more
+				break
+			}
+			t.head.renew++
+			ta.mine, ta.pc = t.head, 4
+		case 4: // delete what the commit does not list: nothing here
+			ta.pc = 5
+		case 5: // put the commit back byte for byte, If-Match its claim
 			if s.head == a.mine {
 				t.head = a.cond
 			}
@@ -162,9 +189,9 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 		switch {
 		case h == a.start && h.kind != hGC && h.kind != hClaim:
 			ta.cond, ta.pc = h, 2
-		case h.kind == hGC:
+		case h.kind == hGC && c.legacyGC:
 			return next // wait for GC to put the commit back
-		case h.kind == hClaim && sameCommit:
+		case (h.kind == hClaim || h.kind == hGC) && sameCommit:
 			// Another's claim: wait (no step) or, its lease run out on our
 			// clock, take it over.
 			ta.cond, ta.pc = h, 2
@@ -228,6 +255,9 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 			}
 		} else if s.uploads[i] != uBegun { // completed only if not aborted
 			ta.pc = pcLost
+			if s.head == a.mine {
+				ta.pc = pcGone // aborted by no taker-over: fails for good
+			}
 			break
 		}
 		t.data, ta.recorded, ta.pc = c.bytes[i], c.bytes[i], 8
@@ -256,6 +286,9 @@ func (c mconfig) violation(s mstate) string {
 // terminal says what is wrong with a state no actor can leave, or "".
 func (c mconfig) terminal(s mstate) string {
 	for i, a := range s.actors[:len(c.kinds)] {
+		if a.pc == pcGone {
+			return fmt.Sprintf("actor %d's upload was removed while its claim was in force: a live write collected", i)
+		}
 		if a.pc < pcDone {
 			return fmt.Sprintf("actor %d waits forever at step %d (head %+v)", i, a.pc, s.head)
 		}
@@ -263,10 +296,34 @@ func (c mconfig) terminal(s mstate) string {
 			return fmt.Sprintf("actor %d lost before claiming but began a write", i)
 		}
 	}
-	if s.head.kind == hGC {
-		return "GC's claim is left behind, and no command takes it over: the date is wedged"
+	// No date stays wedged: a command started now commits, alone.
+	if !c.later(s) {
+		return fmt.Sprintf("a command started now cannot commit (head %+v): the date is wedged", s.head)
 	}
 	return ""
+}
+
+// later reports whether a committer started in the state s, running
+// alone, commits.
+func (c mconfig) later(s mstate) bool {
+	n := len(c.kinds)
+	lc := c
+	lc.kinds = append(slices.Clone(c.kinds), "commit")
+	lc.bytes = append(slices.Clone(c.bytes), 5)
+	for len(lc.bytes) < len(lc.kinds) {
+		lc.bytes = append(lc.bytes, 5)
+	}
+	for range 100 {
+		if s.actors[n].pc >= pcDone {
+			return s.actors[n].pc == pcDone
+		}
+		next := lc.steps(s, n)
+		if len(next) == 0 {
+			return false // waits forever
+		}
+		s = next[len(next)-1] // its own step, not a crash
+	}
+	return false
 }
 
 type mresult struct {
@@ -333,14 +390,23 @@ func TestProtocolModel(t *testing.T) {
 		// Three committers, one writing the bytes already in place.
 		{name: "three committers", c: mconfig{kinds: []string{"commit", "commit", "commit"}, bytes: []int8{initialBytes, 1, 2}}},
 		{name: "two committers and gc", c: mconfig{kinds: []string{"commit", "commit", "gc"}, bytes: []int8{initialBytes, 1}}},
+		// Issue 24 item 5: GC's claims expire and are taken over like any
+		// claim; GC renews while it works and deletes nothing once taken
+		// over; its sweep spares live writes.
+		{name: "two committers and a gc that crashes", c: mconfig{kinds: []string{"commit", "commit", "gc"}, bytes: []int8{initialBytes, 1}, gcCrashes: true}},
+		{name: "a committer and two gcs that crash", c: mconfig{kinds: []string{"commit", "gc", "gc"}, bytes: []int8{1}, gcCrashes: true}},
+		{name: "gc crashes holding its claim", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, gcCrashes: true}},
 		// The protocol before issue 24 (ETag conditions only): the model
 		// finds the stale write the issue reports.
 		{name: "ETag-conditioned writes", c: mconfig{kinds: []string{"commit", "commit"}, bytes: []int8{0, initialBytes}, legacy: true},
 			want: "lists bytes"},
-		// Known, issue 24 item 5 (not fixed here): a GC killed holding its
-		// claim wedges the date, since no command takes a GC claim over.
-		{name: "gc crashes holding its claim", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, gcCrashes: true},
+		// GC before issue 24 item 5: a GC killed holding its claim wedges
+		// the date, since no command takes a GC claim over; and its sweep
+		// removes a live writer's upload.
+		{name: "legacy gc crashes holding its claim", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, gcCrashes: true, legacyGC: true},
 			want: "wedged"},
+		{name: "legacy gc sweeps a live upload", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, legacyGC: true},
+			want: "live write collected"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

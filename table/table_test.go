@@ -336,6 +336,15 @@ func (p *pauseBucket) Stat(ctx context.Context, key string) (storage.ObjectInfo,
 	return p.Bucket.Stat(ctx, key)
 }
 
+// Put stalls while the command is paused, as every call of a stopped
+// process does: its renewals too.
+func (p *pauseBucket) Put(ctx context.Context, key string, r io.Reader, size int64, o storage.PutOptions) (storage.ObjectInfo, error) {
+	if p.done.Load() {
+		<-p.release
+	}
+	return p.Bucket.Put(ctx, key, r, size, o)
+}
+
 // A command that stalls past the lease with a claim (a slow Stat, a GC
 // pause) is taken over; when it wakes it must not overwrite the new owner's
 // committed data: it renews its claim before writing, finds it gone, and
