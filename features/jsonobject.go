@@ -27,21 +27,31 @@ func validObject(b []byte) bool {
 	if i == len(b) || b[i] != '{' {
 		return false
 	}
-	// The depth first: fastjson's validator recurses without a bound.
-	return nestingDepth(b) <= maxDepth && fastjson.ValidateBytes(b) == nil
+	// The depth first: fastjson's validator recurses without a bound. And
+	// raw control bytes in strings here: fastjson's validator misses those
+	// before an escape ("\x00\\b").
+	depth, ctrl := nestingDepth(b)
+	return depth <= maxDepth && !ctrl && fastjson.ValidateBytes(b) == nil
 }
 
 // nestingDepth returns the deepest nesting of objects and arrays in b,
-// counting brackets outside strings. For text that is not JSON it is a
-// bound that the validator, which finds strings the same way, respects.
-func nestingDepth(b []byte) int {
-	depth, deepest := 0, 0
+// counting brackets outside strings, and whether a string holds a raw
+// control byte (below 0x20), which JSON does not allow. For text that is
+// not JSON the depth is a bound that the validator, which finds strings
+// the same way, respects.
+func nestingDepth(b []byte) (deepest int, ctrl bool) {
+	depth := 0
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
 		case '"':
 			e := stringEnd(b, i)
 			if e < 0 {
-				return deepest
+				return deepest, ctrl
+			}
+			for _, c := range b[i+1 : e] {
+				if c < 0x20 {
+					ctrl = true
+				}
 			}
 			i = e
 		case '{', '[':
@@ -52,7 +62,7 @@ func nestingDepth(b []byte) int {
 			depth--
 		}
 	}
-	return deepest
+	return deepest, ctrl
 }
 
 // stringEnd returns the index of the quote that ends the string whose

@@ -86,6 +86,12 @@ func TestStrictJSONBothPaths(t *testing.T) {
 		"{" + ts + ",\"msg\":\"a\nb\"}",
 		"{" + ts + ",\"msg\":\"a\rb\"}",
 		"{" + ts + ",\"m\tsg\":1}", // in a key
+		// Before an escape, in a value and in a key (fastjson's validator
+		// checks only what follows a string's last escape).
+		"{" + ts + ",\"msg\":\"\x00\\b\"}",
+		"{" + ts + ",\"msg\":\"a\tb\\nc\"}",
+		"{" + ts + ",\"x\":[\"a\x01\\u0041\"]}",
+		"{" + ts + ",\"m\x02\\\"sg\":1}",
 		"{" + ts + ",\"x\":{\"msg\":\"a\tb\"}}",
 		"{\"timestamp\":\"2025-11-08T10:00:00Z\t\"}",
 		`{` + ts + `} trailing`,
