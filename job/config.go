@@ -185,6 +185,7 @@ func (s *IcebergSettings) Iceberg() bool { return s.TableFormat == "iceberg" }
 // cfg.Input whichever part holds it, and a function takes only the part it
 // needs.
 type Config struct {
+	FileSettings
 	InputSettings
 	RunSettings
 	TableSettings
@@ -320,14 +321,24 @@ func (c *ReadSettings) EffectiveWorkers() int {
 }
 
 // ConfigError is a bad setting. It names the setting by its environment
-// variable and flag.
+// variable and flag or, for a value from a config file, by the file and
+// its key.
 type ConfigError struct {
 	Env, Flag string
+	// File and Key name the config file and key the bad value came from.
+	File, Key string
 	Err       error
 }
 
 // Error renders the setting and the problem on one line.
 func (e *ConfigError) Error() string {
+	if e.File != "" {
+		where := "config file " + e.File
+		if e.Key != "" {
+			where += ", key " + e.Key
+		}
+		return fmt.Sprintf("%s: %v", where, e.Err)
+	}
 	if e.Flag == "" {
 		return fmt.Sprintf("config %s: %v", e.Env, e.Err)
 	}

@@ -15,6 +15,7 @@ import (
 
 // GenerateConfig configures synthetic log generation.
 type GenerateConfig struct {
+	FileSettings
 	Output   string     `env:"OUTPUT" flag:"output" desc:"where to write the logs: s3://bucket/prefix, file:///dir or a path"`
 	Objects  int        `env:"OBJECTS" envDefault:"8" flag:"objects" desc:"objects per day"`
 	Lines    int        `env:"LINES" envDefault:"10000" flag:"lines" desc:"lines per object"`

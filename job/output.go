@@ -12,6 +12,7 @@ import (
 // OutputConfig configures the commands that read or tidy an output: ls,
 // show, files and gc.
 type OutputConfig struct {
+	FileSettings
 	Output           string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path"`
 	Date             string        `env:"DATE" flag:"date" desc:"the partition's date (YYYY-MM-DD); for gc, limits it to one date"`
 	From             string        `env:"FROM" flag:"from" desc:"files: first date (YYYY-MM-DD), inclusive"`

@@ -99,6 +99,55 @@ Run "logsmith <command> --help" for every setting, its environment variable and 
 
 // run is the whole program behind main, with its environment passed in.
 func run(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, env, stdin, stdout, stderr)
+	if len(args) > 0 {
+		err = blameLater(err, args[1:], env)
+	}
+	return err
+}
+
+// blameLater names the config file and key of a bad setting that a
+// command's validation reports, after parsing, when its value came from
+// the file: the setting is neither in the environment nor a flag.
+func blameLater(err error, args []string, env map[string]string) error {
+	var ce *job.ConfigError
+	if err == nil || !errors.As(err, &ce) || ce.File != "" || !strings.HasPrefix(ce.Env, job.EnvPrefix) {
+		return err
+	}
+	if _, ok := env[ce.Env]; ok {
+		return err
+	}
+	path := env[job.EnvPrefix+"CONFIG"]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue // a flag's value
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case name == ce.Flag:
+			return err // given as a flag
+		case name == "config" && hasVal:
+			path = val
+		case name == "config" && i+1 < len(args):
+			path = args[i+1]
+			i++
+		}
+	}
+	if path == "" {
+		return err
+	}
+	f, ferr := job.ReadConfigFile(path)
+	if ferr != nil {
+		return err
+	}
+	return blameFile(err, f)
+}
+
+func dispatch(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return &job.ConfigError{Env: "command", Err: errors.New("missing command")}
@@ -121,6 +170,8 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		return cmdPlan(ctx, args[1:], env, stdout, stderr)
 	case "ls", "show", "gc", "files", "migrate":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
+	case "config":
+		return cmdConfig(args[1:], env, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
@@ -280,33 +331,106 @@ func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdo
 // errHelp is returned after --help printed the settings; it exits 0.
 var errHelp = flag.ErrHelp
 
-// parseConfig fills cfg from env, then from flags, and refuses values with
-// stray whitespace; the command validates the rest, so a bad setting is
-// reported before any I/O. Every error names the setting.
-//
-// A shape's preset fills the settings neither the environment nor a flag
-// gives, so a --shape flag is found first: the flags are parsed once to
-// read it, then everything again with the environment that names it.
+// parseConfig fills cfg from its layers, the first that sets a setting
+// winning: flags, the environment, the config file (--config or
+// LOGSMITH_CONFIG), the shape's preset (--shape), the default. It refuses
+// values with stray whitespace; the command validates the rest, so a bad
+// setting is reported before any I/O. Every error names the setting.
 func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) error {
-	shape, set, err := parseFlags(cfg, cmd, args, env, stdout)
-	if err != nil || !set || shape == env[job.EnvPrefix+"SHAPE"] {
-		return err
-	}
-	env = maps.Clone(env)
-	if env == nil {
-		env = map[string]string{}
-	}
-	env[job.EnvPrefix+"SHAPE"] = shape
-	reflect.ValueOf(cfg).Elem().SetZero()
-	_, _, err = parseFlags(cfg, cmd, args, env, stdout)
+	_, err := parseLayers(cfg, cmd, args, env, stdout)
 	return err
 }
 
-// parseFlags is one pass of parseConfig; it returns the --shape flag's
-// value and whether it was given.
-func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (shape string, shapeSet bool, err error) {
+// Origin says which layer a setting's value came from.
+type origin struct {
+	Layer  string `json:"from"`             // flag, environment, file, shape or default
+	Detail string `json:"detail,omitempty"` // the flag, variable, file and key, or shape
+}
+
+// parseLayers is parseConfig, returning the origin of every setting's
+// value by environment variable.
+//
+// The file and a shape fill the settings that neither the environment nor
+// a flag gives, so --config and --shape are found first: the flags are
+// parsed once to read them, then everything again with the environment
+// the file and shape fill in.
+func parseLayers(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]origin, error) {
+	given, err := parseFlags(cfg, cmd, args, env, stdout)
+	if err != nil {
+		return nil, err
+	}
+	layered := env
+	path, fromFlag := given["config"]
+	if !fromFlag {
+		path = env[job.EnvPrefix+"CONFIG"]
+	}
+	var file *job.ConfigFile
+	if path != "" {
+		if file, err = job.ReadConfigFile(path); err != nil {
+			return nil, err
+		}
+		layered = file.Under(env)
+	}
+	shape, shapeSet := given["shape"]
+	if shapeSet && shape != layered[job.EnvPrefix+"SHAPE"] {
+		layered = maps.Clone(layered)
+		if layered == nil {
+			layered = map[string]string{}
+		}
+		layered[job.EnvPrefix+"SHAPE"] = shape
+	}
+	if file != nil || shapeSet {
+		reflect.ValueOf(cfg).Elem().SetZero()
+		if _, err = parseFlags(cfg, cmd, args, layered, stdout); err != nil {
+			return nil, blameFile(err, file)
+		}
+	}
+	origins := map[string]origin{}
+	preset := presetOf(layered[job.EnvPrefix+"SHAPE"])
+	for _, s := range job.Settings(cfg) {
+		o := origin{Layer: "default"}
+		if _, ok := given[s.Flag]; ok && s.Flag != "" {
+			o = origin{"flag", "--" + s.Flag}
+		} else if _, ok := env[s.Env]; ok {
+			o = origin{"environment", s.Env}
+		} else if key, ok := file.KeyOf(s.Env); ok {
+			o = origin{"file", file.Path + ": " + key}
+		} else if preset != nil && slices.ContainsFunc(preset.Settings, func(kv [2]string) bool { return job.EnvPrefix+kv[0] == s.Env }) {
+			o = origin{"shape", preset.Name}
+		}
+		origins[s.Env] = o
+	}
+	return origins, nil
+}
+
+// presetOf returns the shape preset named name, or nil.
+func presetOf(name string) *job.ShapePreset {
+	for i := range job.Shapes {
+		if job.Shapes[i].Name == name {
+			return &job.Shapes[i]
+		}
+	}
+	return nil
+}
+
+// blameFile names the config file and key of a bad setting whose value
+// came from the file rather than the environment or a flag.
+func blameFile(err error, file *job.ConfigFile) error {
+	var ce *job.ConfigError
+	if file == nil || !errors.As(err, &ce) || ce.File != "" {
+		return err
+	}
+	if key, ok := file.KeyOf(ce.Env); ok {
+		return &job.ConfigError{Env: ce.Env, Flag: ce.Flag, File: file.Path, Key: key, Err: ce.Err}
+	}
+	return err
+}
+
+// parseFlags is one pass of parseLayers: the environment, then the
+// flags. It returns the flags given, by name, with their last values.
+func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]string, error) {
 	if err := job.ParseEnv(cfg, env); err != nil {
-		return "", false, err
+		return nil, err
 	}
 	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -320,25 +444,22 @@ func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdou
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(stdout, cmd, settings)
-			return "", false, errHelp
+			return nil, errHelp
 		}
 		if badValue != nil {
-			return "", false, badValue
+			return nil, badValue
 		}
-		return "", false, &job.ConfigError{Env: "flags", Err: err}
+		return nil, &job.ConfigError{Env: "flags", Err: err}
 	}
 	if fs.NArg() > 0 {
-		return "", false, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return nil, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	if err := job.CheckWhitespace(cfg); err != nil {
-		return "", false, err
+		return nil, err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "shape" {
-			shape, shapeSet = f.Value.String(), true
-		}
-	})
-	return shape, shapeSet, nil
+	given := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	return given, nil
 }
 
 func printHelp(w io.Writer, cmd string, settings []job.Setting) {
