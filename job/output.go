@@ -23,6 +23,7 @@ type OutputConfig struct {
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"gc: how long samples of bad lines are kept; 0 keeps them"`
 	Wait             time.Duration `env:"WAIT" envDefault:"1m" flag:"wait" desc:"files, show: how long to wait for a partition another run is publishing"`
 	JSON             bool          `env:"JSON" flag:"json" desc:"print JSON"`
+	DryRun           bool          `env:"DRY_RUN" flag:"dry-run" desc:"gc: list what would be deleted, deleting nothing"`
 	IcebergSettings
 	S3 S3Settings `envPrefix:"S3_"`
 }
@@ -75,6 +76,9 @@ func (c *OutputConfig) Validate(needDate bool) error {
 	if field, err := c.IcebergSettings.check(c.Output, nil); err != nil {
 		return bad(field, "%v", err)
 	}
+	if c.DryRun && c.Iceberg() {
+		return bad("DryRun", "not yet with --table-format iceberg")
+	}
 	return nil
 }
 
@@ -83,7 +87,11 @@ func (c *OutputConfig) Validate(needDate bool) error {
 // one to create.
 func OpenOutput(c *OutputConfig) (table.Output, Location, error) {
 	loc, _ := ParseLocation(c.Output)
-	b, err := OpenInput(loc, c.S3, defaultPolicy)
+	open := OpenInput
+	if c.DryRun {
+		open = openDryRun // nothing is written, whatever the command
+	}
+	b, err := open(loc, c.S3, defaultPolicy)
 	if err != nil {
 		return table.Output{}, loc, err
 	}

@@ -297,7 +297,21 @@ func printSummary(w io.Writer, s *job.Summary) {
 	}
 	fmt.Fprintf(tw, "windows\t%d\n", s.Windows)
 	fmt.Fprintf(tw, "rows\t%d\n", s.Rows)
+	if len(s.DryRun) > 0 {
+		fmt.Fprintf(tw, "dry run\tnothing written\n")
+	}
+	for _, p := range s.DryRun {
+		if p.Replaces == "" {
+			fmt.Fprintf(tw, "partition %s %s\twould commit (%d rows, %d events; none committed)\n", p.Window, p.Date, p.Rows, p.Events)
+			continue
+		}
+		fmt.Fprintf(tw, "partition %s %s\twould replace run %s (%d rows, %d events; committed: %d events)\n",
+			p.Window, p.Date, p.Replaces, p.Rows, p.Events, p.ReplacesEvents)
+	}
 	for _, p := range s.Partitions {
+		if len(s.DryRun) > 0 {
+			break
+		}
 		if p.SnapshotID != 0 {
 			fmt.Fprintf(tw, "partition %s %s\t%s (%d rows), snapshot %d\n", p.Window, p.Date, p.Status, p.Rows, p.SnapshotID)
 			continue
