@@ -109,7 +109,7 @@ type DecodeSettings struct {
 	Shape           string  `env:"SHAPE" hash:"unless-default" flag:"shape" desc:"a named log shape (docker, cri, cloudwatch-export, cloudwatch-subscription, firehose, cloudtrail, otlp-json, pino, bunyan, gcp, ecs, journald, alb): defaults for the pipeline and fields below, which any setting given overrides; --help lists what each sets"`
 	Pipeline        string  `env:"PIPELINE" hash:"unless-default" flag:"pipeline" desc:"how bytes become events: steps separated by |, e.g. 'json-stream | explode:Records' (docs/input.md, Log shapes); empty: one JSON object per line"`
 	PrefixRegexp    string  `env:"PREFIX_REGEXP" hash:"unless-default" flag:"prefix-regexp" desc:"Go regexp of the pipeline's regexp step: its named groups become fields, (?P<payload>...) the message"`
-	MaxLineBytes    int     `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	MaxLineBytes    int     `group:"limits" env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
 	TimestampField  string  `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
 	TimestampLayout string  `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
@@ -122,8 +122,8 @@ type DecodeSettings struct {
 	ErrorStatus     int     `env:"ERROR_STATUS" envDefault:"500" flag:"error-status" desc:"a line without a level is an error when its status is at least this; 0 disables"`
 	BytesField      string  `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
 	DistinctField   string  `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
-	MaxObjectBytes  int64   `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
-	MaxBadRatio     float64 `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
+	MaxObjectBytes  int64   `group:"limits" env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
+	MaxBadRatio     float64 `group:"limits" env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"fail (exit 3) when bad lines / lines, or damaged objects / objects, exceed this"`
 }
 
 func (DecodeSettings) shapesOutput() {}
@@ -186,18 +186,18 @@ func (s *IcebergSettings) Iceberg() bool { return s.TableFormat == "iceberg" }
 // cfg.Input whichever part holds it, and a function takes only the part it
 // needs.
 type Config struct {
-	FileSettings
-	InputSettings
-	RunSettings
-	TableSettings
-	DecodeSettings
-	ReadSettings
-	CommitSettings
-	CheckSettings
-	CLISettings
-	IcebergSettings
+	FileSettings    `group:"command"`
+	InputSettings   `group:"input"`
+	RunSettings     `group:"output"`
+	TableSettings   `group:"windows"`
+	DecodeSettings  `group:"decoding"`
+	ReadSettings    `group:"storage"`
+	CommitSettings  `group:"commit"`
+	CheckSettings   `group:"limits"`
+	CLISettings     `group:"command"`
+	IcebergSettings `group:"iceberg"`
 
-	S3 S3Settings `envPrefix:"S3_"`
+	S3 S3Settings `envPrefix:"S3_" group:"storage"`
 
 	// CompletionIndex is JOB_COMPLETION_INDEX as set by a Kubernetes Indexed
 	// Job, or -1. With From it selects the date.
@@ -663,8 +663,12 @@ type Setting struct {
 	// is not at its default (the struct tag hash:"unless-default"), so that
 	// adding it left the hash of every existing config as it was.
 	HashUnlessDefault bool
-	Default           string        // the envDefault tag: the value when unset
-	Value             reflect.Value // addressable field
+	Default           string // the envDefault tag: the value when unset
+	// Group is the purpose the setting serves (input, decoding, windows,
+	// output, commit, storage, iceberg, limits, command), from the group
+	// tag of the field or of a struct holding it; empty when neither has one.
+	Group string
+	Value reflect.Value // addressable field
 }
 
 // AtDefault reports whether the setting holds its default value.
@@ -681,20 +685,21 @@ func (s Setting) AtDefault() bool {
 func Settings(cfg any) []Setting {
 	var out []Setting
 	shaperType := reflect.TypeFor[shaper]()
-	var walk func(v reflect.Value, envPrefix, fieldPrefix string, shaping bool)
-	walk = func(v reflect.Value, envPrefix, fieldPrefix string, shaping bool) {
+	var walk func(v reflect.Value, envPrefix, fieldPrefix, group string, shaping bool)
+	walk = func(v reflect.Value, envPrefix, fieldPrefix, group string, shaping bool) {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
 			inner := shaping || f.Type.Implements(shaperType)
+			g := cmpOr(f.Tag.Get("group"), group)
 			if p, ok := f.Tag.Lookup("envPrefix"); ok {
-				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".", inner)
+				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".", g, inner)
 				continue
 			}
 			name, ok := f.Tag.Lookup("env")
 			if !ok {
 				if f.Anonymous && f.Type.Kind() == reflect.Struct {
-					walk(v.Field(i), envPrefix, fieldPrefix, inner)
+					walk(v.Field(i), envPrefix, fieldPrefix, g, inner)
 				}
 				continue
 			}
@@ -708,12 +713,21 @@ func Settings(cfg any) []Setting {
 				Hash:              shaping && f.Tag.Get("secret") != "true",
 				HashUnlessDefault: f.Tag.Get("hash") == "unless-default",
 				Default:           f.Tag.Get("envDefault"),
+				Group:             g,
 				Value:             v.Field(i),
 			})
 		}
 	}
-	walk(reflect.ValueOf(cfg).Elem(), EnvPrefix, "", false)
+	walk(reflect.ValueOf(cfg).Elem(), EnvPrefix, "", "", false)
 	return out
+}
+
+// cmpOr returns a, or b when a is empty.
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // FormatValue renders a setting's value as a flag or env value would be

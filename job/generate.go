@@ -15,7 +15,6 @@ import (
 
 // GenerateConfig configures synthetic log generation.
 type GenerateConfig struct {
-	FileSettings
 	Output   string     `env:"OUTPUT" flag:"output" desc:"where to write the logs: s3://bucket/prefix, file:///dir or a path"`
 	Objects  int        `env:"OBJECTS" envDefault:"8" flag:"objects" desc:"objects per day"`
 	Lines    int        `env:"LINES" envDefault:"10000" flag:"lines" desc:"lines per object"`
@@ -26,7 +25,9 @@ type GenerateConfig struct {
 	Days     int        `env:"DAYS" envDefault:"1" flag:"days" desc:"number of days"`
 	BadRatio float64    `env:"BAD_RATIO" envDefault:"0.001" flag:"bad-ratio" desc:"share of malformed lines"`
 	Workers  int        `env:"WORKERS" flag:"workers" desc:"objects written at once; 0 means the number of CPUs"`
-	S3       S3Settings `envPrefix:"S3_"`
+	S3       S3Settings `envPrefix:"S3_" group:"storage"`
+
+	FileSettings `group:"command"`
 }
 
 // Validate checks every setting and names the first bad one.

@@ -12,7 +12,6 @@ import (
 // OutputConfig configures the commands that read or tidy an output: ls,
 // show, files and gc.
 type OutputConfig struct {
-	FileSettings
 	Output           string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path"`
 	Date             string        `env:"DATE" flag:"date" desc:"the partition's date (YYYY-MM-DD); for gc, limits it to one date"`
 	From             string        `env:"FROM" flag:"from" desc:"files: first date (YYYY-MM-DD), inclusive"`
@@ -24,8 +23,11 @@ type OutputConfig struct {
 	Wait             time.Duration `env:"WAIT" envDefault:"1m" flag:"wait" desc:"files, show: how long to wait for a partition another run is publishing"`
 	JSON             bool          `env:"JSON" flag:"json" desc:"print JSON"`
 	DryRun           bool          `env:"DRY_RUN" flag:"dry-run" desc:"gc: list what would be deleted, deleting nothing"`
-	IcebergSettings
-	S3 S3Settings `envPrefix:"S3_"`
+
+	IcebergSettings `group:"iceberg"`
+	S3              S3Settings `envPrefix:"S3_" group:"storage"`
+
+	FileSettings `group:"command"`
 }
 
 // checkWritableOutput says what is wrong with an output URL that a command

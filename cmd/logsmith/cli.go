@@ -92,9 +92,13 @@ Usage:
   logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
   logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
   logsmith generate --output URL [flags]                         write synthetic logs
+  logsmith config   [COMMAND] [flags]                            print the settings in force and their origin
+  logsmith completion bash|zsh|fish                              print a shell completion script
   logsmith --version
 
-Run "logsmith <command> --help" for every setting, its environment variable and default.
+Settings come from flags, LOGSMITH_* variables or a YAML file (--config FILE).
+run, merge, backfill and gc take --dry-run: report what they would do, write nothing.
+Run "logsmith help <command>" for its settings by purpose, defaults and examples.
 `
 
 // run is the whole program behind main, with its environment passed in.
@@ -158,8 +162,18 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		fmt.Fprintln(stdout, "gzip inflater:", features.Inflater())
 		return nil
 	case "-h", "--help", "help":
+		if len(args) > 1 && configOf(args[1]) != nil || len(args) > 1 && args[1] == "config" {
+			// logsmith help run is logsmith run --help.
+			return dispatch(ctx, []string{args[1], "--help"}, env, stdin, stdout, stderr)
+		}
+		if len(args) > 1 && args[1] != "" {
+			fmt.Fprint(stderr, usage)
+			return &job.ConfigError{Env: "command", Err: fmt.Errorf("help: unknown command %q", args[1])}
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "completion":
+		return cmdCompletion(args[1:], stdout)
 	case "run", "merge":
 		return cmdRun(ctx, args[0], args[1:], env, stdin, stdout, stderr)
 	case "generate":
@@ -457,7 +471,7 @@ func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdou
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printHelp(stdout, cmd, settings)
+			printHelp(stdout, cmd, cfg, settings, env)
 			return nil, errHelp
 		}
 		if badValue != nil {
@@ -474,30 +488,6 @@ func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdou
 	given := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
 	return given, nil
-}
-
-func printHelp(w io.Writer, cmd string, settings []job.Setting) {
-	fmt.Fprintf(w, "Usage: logsmith %s [flags]\n\nEvery setting comes from its environment variable; a flag overrides it.\n\n", cmd)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FLAG\tENV\tDEFAULT\tMEANING")
-	for _, s := range settings {
-		f := "-"
-		if s.Flag != "" {
-			f = "--" + s.Flag
-		}
-		def := s.FormatValue()
-		if def == "" {
-			def = `""`
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f, s.Env, def, s.Desc)
-	}
-	tw.Flush()
-	if slices.ContainsFunc(settings, func(s job.Setting) bool { return s.Flag == "shape" }) {
-		fmt.Fprintf(w, "\nShapes (--shape NAME stands for these settings; any setting given overrides them):\n\n")
-		for _, p := range job.Shapes {
-			fmt.Fprintf(w, "  %s: %s\n      %s\n", p.Name, p.Producer, p.Flags())
-		}
-	}
 }
 
 // flagValue sets a config field from a flag. A list flag given several

@@ -83,7 +83,7 @@ func settingsDoc(t *testing.T) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Configuration reference\n\n")
 	b.WriteString("<!-- Generated from the config definitions by `go test ./cmd/logsmith -run TestConfigurationDocs -update-docs`; do not edit. -->\n\n")
-	b.WriteString("Every setting is read from its environment variable; a flag overrides it. `logsmith <command> --help` prints the same table with the values in force. Values are taken as written: leading or trailing whitespace or an invisible character (a byte-order mark, a zero-width space, a control character) is refused (exit 2), and so is an input or output that starts like a URL but is not `s3://` or `file://` (`s3:/b/x`). Settings marked *output* change the rows and are part of the config hash recorded in every manifest; those marked *when set* were added after the hash was fixed and enter it only when set away from their default, so that a config leaving them alone keeps its hash.\n\nA `LOGSMITH_` variable that no command reads is refused (exit 2) with the nearest setting's name, as an unknown flag is; the development scripts' own variables (`LOGSMITH_MINIO_PORT`, `LOGSMITH_TEST_S3`, … listed in `job.ToolEnv`) are let through. A flag is given once: a second use of the same flag is refused (exit 2), except for list settings (`--window`, `--group-by`, `--format`), which add each use's values in order. Settings of which one would be ignored are refused together: `--timestamp-layout` with a `--timestamp-format` other than `layout` (or the default `auto`), `--timestamp-zone` without `--timestamp-layout`, `--iceberg-catalog` without `--table-format iceberg`.\n")
+	b.WriteString("Every setting is read from its environment variable; a flag overrides it. `logsmith <command> --help` (or `logsmith help <command>`) prints the same settings grouped by purpose, with each default and, apart, a value set in the environment; `logsmith completion bash|zsh|fish` prints a shell completion script. Values are taken as written: leading or trailing whitespace or an invisible character (a byte-order mark, a zero-width space, a control character) is refused (exit 2), and so is an input or output that starts like a URL but is not `s3://` or `file://` (`s3:/b/x`). Settings marked *output* change the rows and are part of the config hash recorded in every manifest; those marked *when set* were added after the hash was fixed and enter it only when set away from their default, so that a config leaving them alone keeps its hash.\n\nA `LOGSMITH_` variable that no command reads is refused (exit 2) with the nearest setting's name, as an unknown flag is; the development scripts' own variables (`LOGSMITH_MINIO_PORT`, `LOGSMITH_TEST_S3`, … listed in `job.ToolEnv`) are let through. A flag is given once: a second use of the same flag is refused (exit 2), except for list settings (`--window`, `--group-by`, `--format`), which add each use's values in order. Settings of which one would be ignored are refused together: `--timestamp-layout` with a `--timestamp-format` other than `layout` (or the default `auto`), `--timestamp-zone` without `--timestamp-layout`, `--iceberg-catalog` without `--table-format iceberg`.\n")
 	b.WriteString(configFileDoc)
 	run := map[string]bool{}
 	section := func(title, intro string, cfg any, skip map[string]bool) {
@@ -91,7 +91,7 @@ func settingsDoc(t *testing.T) []byte {
 		if err := parseConfig(cfg, "docs", nil, map[string]string{}, io.Discard); err != nil {
 			t.Fatalf("%s: defaults: %v", title, err)
 		}
-		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| flag | environment | default | output | meaning |\n| --- | --- | --- | --- | --- |\n", title, intro)
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| flag | environment | default | output | purpose | meaning |\n| --- | --- | --- | --- | --- | --- |\n", title, intro)
 		for _, s := range job.Settings(cfg) {
 			if skip[s.Env] {
 				continue
@@ -113,7 +113,7 @@ func settingsDoc(t *testing.T) []byte {
 					hash = "when set"
 				}
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", flag, s.Env, def, hash, mdEscape.Replace(s.Desc))
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", flag, s.Env, def, hash, s.Group, mdEscape.Replace(s.Desc))
 		}
 	}
 	var rc job.Config
