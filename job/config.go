@@ -109,8 +109,8 @@ type DecodeSettings struct {
 	Shape           string  `env:"SHAPE" hash:"unless-default" flag:"shape" desc:"a named log shape (docker, cri, cloudwatch-export, cloudwatch-subscription, firehose, cloudtrail, otlp-json, pino, bunyan, gcp, ecs, journald, alb): defaults for the pipeline and fields below, which any setting given overrides; --help lists what each sets"`
 	Pipeline        string  `env:"PIPELINE" hash:"unless-default" flag:"pipeline" desc:"how bytes become events: steps separated by |, e.g. 'json-stream | explode:Records' (docs/input.md, Log shapes); empty: one JSON object per line"`
 	PrefixRegexp    string  `env:"PREFIX_REGEXP" hash:"unless-default" flag:"prefix-regexp" desc:"Go regexp of the pipeline's regexp step: its named groups become fields, (?P<payload>...) the message"`
-	MaxLineBytes    int     `env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
-	MaxDimension    int     `env:"MAX_DIMENSION_BYTES" envDefault:"1024" hash:"unless-default" flag:"max-dimension-bytes" desc:"longest --group-by value, in bytes of its text; a line with a longer one is bad_dimension (the memory estimate counts every group's values at this length)"`
+	MaxLineBytes    int     `group:"limits" env:"MAX_LINE_BYTES" envDefault:"1048576" flag:"max-line-bytes" desc:"longest line decoded; longer lines are skipped and counted"`
+	MaxDimension    int     `group:"limits" env:"MAX_DIMENSION_BYTES" envDefault:"1024" hash:"unless-default" flag:"max-dimension-bytes" desc:"longest --group-by value, in bytes of its text; a line with a longer one is bad_dimension (the memory estimate counts every group's values at this length)"`
 	TimestampField  string  `env:"TIMESTAMP_FIELD" envDefault:"timestamp" flag:"timestamp-field" desc:"JSON field (dotted path) of the event time"`
 	TimestampFormat string  `env:"TIMESTAMP_FORMAT" envDefault:"auto" flag:"timestamp-format" desc:"auto, rfc3339, epoch_s, epoch_ms, epoch_us, epoch_ns, nginx or layout"`
 	TimestampLayout string  `env:"TIMESTAMP_LAYOUT" flag:"timestamp-layout" desc:"Go time layout (implies --timestamp-format layout)"`
@@ -123,8 +123,8 @@ type DecodeSettings struct {
 	ErrorStatus     int     `env:"ERROR_STATUS" envDefault:"500" flag:"error-status" desc:"a line without a level is an error when its status is at least this; 0 disables"`
 	BytesField      string  `env:"BYTES_FIELD" flag:"bytes-field" desc:"JSON field of the response size; adds bytes_sum"`
 	DistinctField   string  `env:"DISTINCT_FIELD" flag:"distinct-field" desc:"JSON field to count distinct values of (e.g. user id); adds distinct_count"`
-	MaxObjectBytes  int64   `env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
-	MaxBadRatio     float64 `env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"do not commit a date (exit 3) when, of its input, bad lines / lines, damaged objects / objects or their bytes / bytes exceed this"`
+	MaxObjectBytes  int64   `group:"limits" env:"MAX_OBJECT_BYTES" envDefault:"68719476736" flag:"max-object-bytes" desc:"largest decompressed object; a larger one (e.g. a gzip bomb) is rejected"`
+	MaxBadRatio     float64 `group:"limits" env:"MAX_BAD_RATIO" envDefault:"0.01" flag:"max-bad-ratio" desc:"do not commit a date (exit 3) when, of its input, bad lines / lines, damaged objects / objects or their bytes / bytes exceed this"`
 }
 
 func (DecodeSettings) shapesOutput() {}
@@ -162,6 +162,7 @@ type CLISettings struct {
 	Quiet          bool   `env:"QUIET" flag:"quiet" desc:"no progress bar on a terminal"`
 	JSON           bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object"`
 	LogLevel       string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error"`
+	DryRun         bool   `env:"DRY_RUN" flag:"dry-run" desc:"read the input and report what would be committed or replaced, with the events of each partition and of the commit it replaces; write nothing (no data, manifests, rejects, shards or gc)"`
 }
 
 // IcebergSettings say whether the tables are committed as Apache Iceberg
@@ -186,17 +187,18 @@ func (s *IcebergSettings) Iceberg() bool { return s.TableFormat == "iceberg" }
 // cfg.Input whichever part holds it, and a function takes only the part it
 // needs.
 type Config struct {
-	InputSettings
-	RunSettings
-	TableSettings
-	DecodeSettings
-	ReadSettings
-	CommitSettings
-	CheckSettings
-	CLISettings
-	IcebergSettings
+	FileSettings    `group:"command"`
+	InputSettings   `group:"input"`
+	RunSettings     `group:"output"`
+	TableSettings   `group:"windows"`
+	DecodeSettings  `group:"decoding"`
+	ReadSettings    `group:"storage"`
+	CommitSettings  `group:"commit"`
+	CheckSettings   `group:"limits"`
+	CLISettings     `group:"command"`
+	IcebergSettings `group:"iceberg"`
 
-	S3 S3Settings `envPrefix:"S3_"`
+	S3 S3Settings `envPrefix:"S3_" group:"storage"`
 
 	// CompletionIndex is JOB_COMPLETION_INDEX as set by a Kubernetes Indexed
 	// Job, or -1. With From it selects the date.
@@ -321,14 +323,24 @@ func (c *ReadSettings) EffectiveWorkers() int {
 }
 
 // ConfigError is a bad setting. It names the setting by its environment
-// variable and flag.
+// variable and flag or, for a value from a config file, by the file and
+// its key.
 type ConfigError struct {
 	Env, Flag string
+	// File and Key name the config file and key the bad value came from.
+	File, Key string
 	Err       error
 }
 
 // Error renders the setting and the problem on one line.
 func (e *ConfigError) Error() string {
+	if e.File != "" {
+		where := "config file " + e.File
+		if e.Key != "" {
+			where += ", key " + e.Key
+		}
+		return fmt.Sprintf("%s: %v", where, e.Err)
+	}
 	if e.Flag == "" {
 		return fmt.Sprintf("config %s: %v", e.Env, e.Err)
 	}
@@ -564,6 +576,9 @@ func (c *Config) Validate() error {
 	if field, err := c.IcebergSettings.check(c.Output, c.Format); err != nil {
 		return bad(field, "%v", err)
 	}
+	if c.DryRun && c.Iceberg() {
+		return bad("DryRun", "not yet with --table-format iceberg (opening the catalog may create its namespace and tables)")
+	}
 	if overlaps(c.Input, c.Output) {
 		return bad("Output", "%q overlaps the input %q: a run would read its own output back as input; use separate folders or prefixes", c.Output, c.Input)
 	}
@@ -655,8 +670,12 @@ type Setting struct {
 	// is not at its default (the struct tag hash:"unless-default"), so that
 	// adding it left the hash of every existing config as it was.
 	HashUnlessDefault bool
-	Default           string        // the envDefault tag: the value when unset
-	Value             reflect.Value // addressable field
+	Default           string // the envDefault tag: the value when unset
+	// Group is the purpose the setting serves (input, decoding, windows,
+	// output, commit, storage, iceberg, limits, command), from the group
+	// tag of the field or of a struct holding it; empty when neither has one.
+	Group string
+	Value reflect.Value // addressable field
 }
 
 // AtDefault reports whether the setting holds its default value.
@@ -673,20 +692,21 @@ func (s Setting) AtDefault() bool {
 func Settings(cfg any) []Setting {
 	var out []Setting
 	shaperType := reflect.TypeFor[shaper]()
-	var walk func(v reflect.Value, envPrefix, fieldPrefix string, shaping bool)
-	walk = func(v reflect.Value, envPrefix, fieldPrefix string, shaping bool) {
+	var walk func(v reflect.Value, envPrefix, fieldPrefix, group string, shaping bool)
+	walk = func(v reflect.Value, envPrefix, fieldPrefix, group string, shaping bool) {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
 			inner := shaping || f.Type.Implements(shaperType)
+			g := cmpOr(f.Tag.Get("group"), group)
 			if p, ok := f.Tag.Lookup("envPrefix"); ok {
-				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".", inner)
+				walk(v.Field(i), envPrefix+p, fieldPrefix+f.Name+".", g, inner)
 				continue
 			}
 			name, ok := f.Tag.Lookup("env")
 			if !ok {
 				if f.Anonymous && f.Type.Kind() == reflect.Struct {
-					walk(v.Field(i), envPrefix, fieldPrefix, inner)
+					walk(v.Field(i), envPrefix, fieldPrefix, g, inner)
 				}
 				continue
 			}
@@ -700,12 +720,21 @@ func Settings(cfg any) []Setting {
 				Hash:              shaping && f.Tag.Get("secret") != "true",
 				HashUnlessDefault: f.Tag.Get("hash") == "unless-default",
 				Default:           f.Tag.Get("envDefault"),
+				Group:             g,
 				Value:             v.Field(i),
 			})
 		}
 	}
-	walk(reflect.ValueOf(cfg).Elem(), EnvPrefix, "", false)
+	walk(reflect.ValueOf(cfg).Elem(), EnvPrefix, "", "", false)
 	return out
+}
+
+// cmpOr returns a, or b when a is empty.
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // FormatValue renders a setting's value as a flag or env value would be

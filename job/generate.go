@@ -25,7 +25,9 @@ type GenerateConfig struct {
 	Days     int        `env:"DAYS" envDefault:"1" flag:"days" desc:"number of days"`
 	BadRatio float64    `env:"BAD_RATIO" envDefault:"0.001" flag:"bad-ratio" desc:"share of malformed lines"`
 	Workers  int        `env:"WORKERS" flag:"workers" desc:"objects written at once; 0 means the number of CPUs"`
-	S3       S3Settings `envPrefix:"S3_"`
+	S3       S3Settings `envPrefix:"S3_" group:"storage"`
+
+	FileSettings `group:"command"`
 }
 
 // Validate checks every setting and names the first bad one.

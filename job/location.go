@@ -237,17 +237,34 @@ func realPath(p string) string {
 // write to its input, and a missing folder (a day with no logs yet) holds
 // no object, as a missing S3 prefix does.
 func OpenInput(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
+	b, err := openExisting(loc, s3)
+	if err != nil {
+		return nil, err
+	}
+	return objio.New(b, p), nil
+}
+
+// openExisting opens the store of loc without creating anything: a
+// missing local folder is an empty store.
+func openExisting(loc Location, s3 S3Settings) (objio.Backend, error) {
+	if loc.Scheme == "s3" {
+		b, err := storage.NewS3(s3.storageConfig(), loc.Bucket)
+		if err != nil {
+			return nil, &kindError{KindConfig, err}
+		}
+		return b, nil
+	}
 	if loc.Scheme != "file" {
-		return OpenBucket(loc, s3, p)
+		return nil, fmt.Errorf("no store for %q", loc)
 	}
 	b, err := storage.OpenLocal(loc.Dir)
 	if errors.Is(err, storage.ErrNotExist) {
-		return objio.New(missingFolder{loc.Dir}, p), nil
+		return missingFolder{loc.Dir}, nil
 	}
 	if err != nil {
 		return nil, storageErr(err)
 	}
-	return objio.New(b, p), nil
+	return b, nil
 }
 
 // missingFolder is a local input folder that does not exist.

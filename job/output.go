@@ -22,8 +22,12 @@ type OutputConfig struct {
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"gc: how long samples of bad lines are kept; 0 keeps them"`
 	Wait             time.Duration `env:"WAIT" envDefault:"1m" flag:"wait" desc:"files, show: how long to wait for a partition another run is publishing"`
 	JSON             bool          `env:"JSON" flag:"json" desc:"print JSON"`
-	IcebergSettings
-	S3 S3Settings `envPrefix:"S3_"`
+	DryRun           bool          `env:"DRY_RUN" flag:"dry-run" desc:"gc: list what would be deleted, deleting nothing"`
+
+	IcebergSettings `group:"iceberg"`
+	S3              S3Settings `envPrefix:"S3_" group:"storage"`
+
+	FileSettings `group:"command"`
 }
 
 // checkWritableOutput says what is wrong with an output URL that a command
@@ -74,6 +78,9 @@ func (c *OutputConfig) Validate(needDate bool) error {
 	if field, err := c.IcebergSettings.check(c.Output, nil); err != nil {
 		return bad(field, "%v", err)
 	}
+	if c.DryRun && c.Iceberg() {
+		return bad("DryRun", "not yet with --table-format iceberg")
+	}
 	return nil
 }
 
@@ -82,7 +89,11 @@ func (c *OutputConfig) Validate(needDate bool) error {
 // one to create.
 func OpenOutput(c *OutputConfig) (table.Output, Location, error) {
 	loc, _ := ParseLocation(c.Output)
-	b, err := OpenInput(loc, c.S3, defaultPolicy)
+	open := OpenInput
+	if c.DryRun {
+		open = openDryRun // nothing is written, whatever the command
+	}
+	b, err := open(loc, c.S3, defaultPolicy)
 	if err != nil {
 		return table.Output{}, loc, err
 	}

@@ -107,6 +107,9 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		{map[string]string{"S3_SECRET_KEY": "\tsecret"}, "S3_SECRET_KEY", "not shown"},
 		{map[string]string{"PUSHGATEWAY_URL": "http://pg:9091 "}, "PUSHGATEWAY_URL", "whitespace"},
 		{map[string]string{"LOG_LEVEL": "info "}, "LOG_LEVEL", "whitespace"},
+		// The file itself is read by the command line (cmd/logsmith), before Resolve.
+		{map[string]string{"CONFIG": "logsmith.yaml "}, "CONFIG", "whitespace"},
+		{map[string]string{"DRY_RUN": "true", "TABLE_FORMAT": "iceberg"}, "DRY_RUN", "not yet with --table-format iceberg"},
 		{map[string]string{"TABLE_FORMAT": "delta"}, "TABLE_FORMAT", "hive or iceberg"},
 		{map[string]string{"TABLE_FORMAT": "iceberg", "FORMAT": "parquet,csv"}, "FORMAT", "Parquet only"},
 		{map[string]string{"TABLE_FORMAT": "iceberg", "OUTPUT": "s3://feat/x"}, "ICEBERG_CATALOG", "required with an s3:// output"},

@@ -56,6 +56,9 @@ type Summary struct {
 	Retries      int64             `json:"retries"`
 	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see SkipHidden); not in the ledger
 	Neighbours   []NeighbourDate   `json:"neighbour_dates,omitempty"` // events of the dates either side of a dated run's (see NeighbourDate)
+	// DryRun, for a run with --dry-run, lists the partitions it would
+	// have committed; it wrote nothing.
+	DryRun []PlannedPartition `json:"dry_run,omitempty"`
 
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
@@ -212,7 +215,11 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if rs.runID == "" {
 		rs.runID = newRunID(rs.started)
 	}
-	if rs.out, err = OpenBucket(rs.res.Output, cfg.S3, cfg.policy(opts.Retries)); err != nil {
+	open := OpenBucket
+	if cfg.DryRun {
+		open = openDryRun
+	}
+	if rs.out, err = open(rs.res.Output, cfg.S3, cfg.policy(opts.Retries)); err != nil {
 		return nil, err
 	}
 	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.res.Output.String(), Date: rs.res.Date,
@@ -435,7 +442,7 @@ func (m *orderedMerge) add(i int, p *features.Partial) error {
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
 	rs.summarize(agg)
 	rs.checkNeighbours(&agg.partial.Counts, agg.unlisted)
-	if len(agg.rejects) > 0 {
+	if len(agg.rejects) > 0 && !rs.cfg.DryRun {
 		key, err := writeRejects(ctx, rs.out, rs.res.Output, rs.res.Date, rs.runID, agg.rejects)
 		if err != nil {
 			return rs.done(), err
@@ -507,6 +514,9 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 	if err != nil {
 		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), err
+	}
+	if rs.cfg.DryRun {
+		return rs.plan(parts), nil
 	}
 	res, err := rs.committer().Commit(ctx, parts)
 	rs.sum.Partitions = res

@@ -39,7 +39,9 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 		return nil, err
 	}
 	key := rs.output().PartialsPrefix(rs.res.Date, rs.runID) + shard.Name(i, n)
-	if _, err := rs.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
+	if rs.cfg.DryRun {
+		rs.log.Info("dry run: shard not written", "key", key)
+	} else if _, err := rs.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
 		return nil, storageErr(fmt.Errorf("write shard: %w", err))
 	}
 	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.res.Date, "shard", i, "shards", n, "units", len(mine), "key", key)
@@ -49,7 +51,9 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
 	sum.BadByReason = c.BadByReason()
 	sum.Objects = len(mine)
-	sum.Files = []string{key}
+	if !rs.cfg.DryRun {
+		sum.Files = []string{key}
+	}
 	return rs.done(), nil
 }
 
@@ -183,7 +187,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	rs.sum.Objects = len(rs.manifestInputs)
 	rs.log.Info("merging shards", "run_id", rs.runID, "date", rs.res.Date, "shards", shards, "objects", len(rs.manifestInputs))
 	sum, err := rs.finish(ctx, agg)
-	if err == nil {
+	if err == nil && !cfg.DryRun {
 		if derr := rs.output().DeletePrefix(ctx, prefix); derr != nil {
 			rs.log.Warn("delete merged partials", "prefix", prefix, "error", derr)
 		}

@@ -26,12 +26,18 @@ type GCOptions struct {
 	// Dates limits the partitions looked at (all when empty); rejects,
 	// partials and temporary files are always looked at whole.
 	Dates []string
+	// DryRun: report in Deleted what would be removed and remove nothing
+	// (not even a claim of a partition's head is written). Temporary
+	// files of killed writes are not looked at.
+	DryRun bool
 }
 
 // GCResult reports what a garbage collection removed.
 type GCResult struct {
 	Deleted []string `json:"deleted"` // keys or folders (ending in /)
 	Kept    []string `json:"kept"`    // uncommitted folders within their grace period
+	// DryRun: Deleted lists what would have been removed; nothing was.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // GC removes what no committed manifest needs: data objects of formats the
@@ -41,7 +47,7 @@ type GCResult struct {
 // never removes a partition's manifest or the data objects it lists, and
 // re-reads a partition's head just before deleting anything in it.
 func (o Output) GC(ctx context.Context, opts GCOptions) (_ *GCResult, err error) {
-	res := &GCResult{}
+	res := &GCResult{DryRun: opts.DryRun}
 	tables, err := o.Tables(ctx)
 	if err != nil {
 		return res, err
@@ -70,14 +76,14 @@ func (o Output) GC(ctx context.Context, opts GCOptions) (_ *GCResult, err error)
 		}
 	}()
 	if opts.RejectsRetention > 0 {
-		if err := o.gcOlder(ctx, o.Prefix+rejectsDir, opts.Now.Add(-opts.RejectsRetention), 2, res); err != nil {
+		if err := o.gcOlder(ctx, o.Prefix+rejectsDir, opts.Now.Add(-opts.RejectsRetention), 2, opts.DryRun, res); err != nil {
 			return res, err
 		}
 	}
-	if err := o.gcOlder(ctx, o.Prefix+partialsDir, opts.Now.Add(-opts.Grace), 2, res); err != nil {
+	if err := o.gcOlder(ctx, o.Prefix+partialsDir, opts.Now.Add(-opts.Grace), 2, opts.DryRun, res); err != nil {
 		return res, err
 	}
-	if tc, ok := o.Bucket.(tempCollector); ok {
+	if tc, ok := o.Bucket.(tempCollector); ok && !opts.DryRun {
 		if _, err := tc.RemoveStaleTemp(ctx, o.Prefix, opts.Now.Add(-opts.Grace)); err != nil {
 			return res, err
 		}
@@ -155,6 +161,13 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 		}
 	}
 	if len(drop) == 0 {
+		return nil
+	}
+	if opts.DryRun {
+		slices.Sort(drop)
+		for _, rel := range drop {
+			res.Deleted = append(res.Deleted, prefix+rel)
+		}
 		return nil
 	}
 	// A command may commit at any moment, and its first write is a claim
@@ -306,7 +319,7 @@ const gcRunID = "logsmith-gc"
 // gcOlder removes the folders depth levels below root (date=D/run=ID/ is
 // depth 2; run=ID/ or date=D/ is depth 1) whose newest object is older
 // than cutoff. A run's rejects sit one level deeper for dated runs.
-func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, depth int, res *GCResult) error {
+func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, depth int, dryRun bool, res *GCResult) error {
 	newest := map[string]time.Time{}
 	err := o.Bucket.List(ctx, root, func(obj storage.ObjectInfo) error {
 		rel := obj.Key[len(root):]
@@ -335,6 +348,10 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 	}
 	slices.Sort(dirs)
 	for _, dir := range dirs {
+		if dryRun {
+			res.Deleted = append(res.Deleted, root+dir)
+			continue
+		}
 		if err := deletePrefix(ctx, o.Bucket, root+dir, nil); err != nil {
 			return fmt.Errorf("gc %s: %w", root+dir, err)
 		}

@@ -92,13 +92,66 @@ Usage:
   logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
   logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
   logsmith generate --output URL [flags]                         write synthetic logs
+  logsmith config   [COMMAND] [flags]                            print the settings in force and their origin
+  logsmith completion bash|zsh|fish                              print a shell completion script
   logsmith --version
 
-Run "logsmith <command> --help" for every setting, its environment variable and default.
+Settings come from flags, LOGSMITH_* variables or a YAML file (--config FILE).
+run, merge, backfill and gc take --dry-run: report what they would do, write nothing.
+Run "logsmith help <command>" for its settings by purpose, defaults and examples.
 `
 
 // run is the whole program behind main, with its environment passed in.
 func run(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, env, stdin, stdout, stderr)
+	if len(args) > 0 {
+		err = blameLater(err, args[1:], env)
+	}
+	return err
+}
+
+// blameLater names the config file and key of a bad setting that a
+// command's validation reports, after parsing, when its value came from
+// the file: the setting is neither in the environment nor a flag.
+func blameLater(err error, args []string, env map[string]string) error {
+	var ce *job.ConfigError
+	if err == nil || !errors.As(err, &ce) || ce.File != "" || !strings.HasPrefix(ce.Env, job.EnvPrefix) {
+		return err
+	}
+	if _, ok := env[ce.Env]; ok {
+		return err
+	}
+	path := env[job.EnvPrefix+"CONFIG"]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue // a flag's value
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case name == ce.Flag:
+			return err // given as a flag
+		case name == "config" && hasVal:
+			path = val
+		case name == "config" && i+1 < len(args):
+			path = args[i+1]
+			i++
+		}
+	}
+	if path == "" {
+		return err
+	}
+	f, ferr := job.ReadConfigFile(path)
+	if ferr != nil {
+		return err
+	}
+	return blameFile(err, f)
+}
+
+func dispatch(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return &job.ConfigError{Env: "command", Err: errors.New("missing command")}
@@ -109,8 +162,18 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		fmt.Fprintln(stdout, "gzip inflater:", features.Inflater())
 		return nil
 	case "-h", "--help", "help":
+		if len(args) > 1 && configOf(args[1]) != nil || len(args) > 1 && args[1] == "config" {
+			// logsmith help run is logsmith run --help.
+			return dispatch(ctx, []string{args[1], "--help"}, env, stdin, stdout, stderr)
+		}
+		if len(args) > 1 && args[1] != "" {
+			fmt.Fprint(stderr, usage)
+			return &job.ConfigError{Env: "command", Err: fmt.Errorf("help: unknown command %q", args[1])}
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "completion":
+		return cmdCompletion(args[1:], stdout)
 	case "run", "merge":
 		return cmdRun(ctx, args[0], args[1:], env, stdin, stdout, stderr)
 	case "generate":
@@ -121,6 +184,8 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		return cmdPlan(ctx, args[1:], env, stdout, stderr)
 	case "ls", "show", "gc", "files", "migrate":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
+	case "config":
+		return cmdConfig(args[1:], env, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
@@ -246,7 +311,21 @@ func printSummary(w io.Writer, s *job.Summary) {
 	}
 	fmt.Fprintf(tw, "windows\t%d\n", s.Windows)
 	fmt.Fprintf(tw, "rows\t%d\n", s.Rows)
+	if len(s.DryRun) > 0 {
+		fmt.Fprintf(tw, "dry run\tnothing written\n")
+	}
+	for _, p := range s.DryRun {
+		if p.Replaces == "" {
+			fmt.Fprintf(tw, "partition %s %s\twould commit (%d rows, %d events; none committed)\n", p.Window, p.Date, p.Rows, p.Events)
+			continue
+		}
+		fmt.Fprintf(tw, "partition %s %s\twould replace run %s (%d rows, %d events; committed: %d events)\n",
+			p.Window, p.Date, p.Replaces, p.Rows, p.Events, p.ReplacesEvents)
+	}
 	for _, p := range s.Partitions {
+		if len(s.DryRun) > 0 {
+			break
+		}
 		if p.SnapshotID != 0 {
 			fmt.Fprintf(tw, "partition %s %s\t%s (%d rows), snapshot %d\n", p.Window, p.Date, p.Status, p.Rows, p.SnapshotID)
 			continue
@@ -283,33 +362,106 @@ func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdo
 // errHelp is returned after --help printed the settings; it exits 0.
 var errHelp = flag.ErrHelp
 
-// parseConfig fills cfg from env, then from flags, and refuses values with
-// stray whitespace; the command validates the rest, so a bad setting is
-// reported before any I/O. Every error names the setting.
-//
-// A shape's preset fills the settings neither the environment nor a flag
-// gives, so a --shape flag is found first: the flags are parsed once to
-// read it, then everything again with the environment that names it.
+// parseConfig fills cfg from its layers, the first that sets a setting
+// winning: flags, the environment, the config file (--config or
+// LOGSMITH_CONFIG), the shape's preset (--shape), the default. It refuses
+// values with stray whitespace; the command validates the rest, so a bad
+// setting is reported before any I/O. Every error names the setting.
 func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) error {
-	shape, set, err := parseFlags(cfg, cmd, args, env, stdout)
-	if err != nil || !set || shape == env[job.EnvPrefix+"SHAPE"] {
-		return err
-	}
-	env = maps.Clone(env)
-	if env == nil {
-		env = map[string]string{}
-	}
-	env[job.EnvPrefix+"SHAPE"] = shape
-	reflect.ValueOf(cfg).Elem().SetZero()
-	_, _, err = parseFlags(cfg, cmd, args, env, stdout)
+	_, err := parseLayers(cfg, cmd, args, env, stdout)
 	return err
 }
 
-// parseFlags is one pass of parseConfig; it returns the --shape flag's
-// value and whether it was given.
-func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (shape string, shapeSet bool, err error) {
+// Origin says which layer a setting's value came from.
+type origin struct {
+	Layer  string `json:"from"`             // flag, environment, file, shape or default
+	Detail string `json:"detail,omitempty"` // the flag, variable, file and key, or shape
+}
+
+// parseLayers is parseConfig, returning the origin of every setting's
+// value by environment variable.
+//
+// The file and a shape fill the settings that neither the environment nor
+// a flag gives, so --config and --shape are found first: the flags are
+// parsed once to read them, then everything again with the environment
+// the file and shape fill in.
+func parseLayers(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]origin, error) {
+	given, err := parseFlags(cfg, cmd, args, env, stdout)
+	if err != nil {
+		return nil, err
+	}
+	layered := env
+	path, fromFlag := given["config"]
+	if !fromFlag {
+		path = env[job.EnvPrefix+"CONFIG"]
+	}
+	var file *job.ConfigFile
+	if path != "" {
+		if file, err = job.ReadConfigFile(path); err != nil {
+			return nil, err
+		}
+		layered = file.Under(env)
+	}
+	shape, shapeSet := given["shape"]
+	if shapeSet && shape != layered[job.EnvPrefix+"SHAPE"] {
+		layered = maps.Clone(layered)
+		if layered == nil {
+			layered = map[string]string{}
+		}
+		layered[job.EnvPrefix+"SHAPE"] = shape
+	}
+	if file != nil || shapeSet {
+		reflect.ValueOf(cfg).Elem().SetZero()
+		if _, err = parseFlags(cfg, cmd, args, layered, stdout); err != nil {
+			return nil, blameFile(err, file)
+		}
+	}
+	origins := map[string]origin{}
+	preset := presetOf(layered[job.EnvPrefix+"SHAPE"])
+	for _, s := range job.Settings(cfg) {
+		o := origin{Layer: "default"}
+		if _, ok := given[s.Flag]; ok && s.Flag != "" {
+			o = origin{"flag", "--" + s.Flag}
+		} else if _, ok := env[s.Env]; ok {
+			o = origin{"environment", s.Env}
+		} else if key, ok := file.KeyOf(s.Env); ok {
+			o = origin{"file", file.Path + ": " + key}
+		} else if preset != nil && slices.ContainsFunc(preset.Settings, func(kv [2]string) bool { return job.EnvPrefix+kv[0] == s.Env }) {
+			o = origin{"shape", preset.Name}
+		}
+		origins[s.Env] = o
+	}
+	return origins, nil
+}
+
+// presetOf returns the shape preset named name, or nil.
+func presetOf(name string) *job.ShapePreset {
+	for i := range job.Shapes {
+		if job.Shapes[i].Name == name {
+			return &job.Shapes[i]
+		}
+	}
+	return nil
+}
+
+// blameFile names the config file and key of a bad setting whose value
+// came from the file rather than the environment or a flag.
+func blameFile(err error, file *job.ConfigFile) error {
+	var ce *job.ConfigError
+	if file == nil || !errors.As(err, &ce) || ce.File != "" {
+		return err
+	}
+	if key, ok := file.KeyOf(ce.Env); ok {
+		return &job.ConfigError{Env: ce.Env, Flag: ce.Flag, File: file.Path, Key: key, Err: ce.Err}
+	}
+	return err
+}
+
+// parseFlags is one pass of parseLayers: the environment, then the
+// flags. It returns the flags given, by name, with their last values.
+func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]string, error) {
 	if err := job.ParseEnv(cfg, env); err != nil {
-		return "", false, err
+		return nil, err
 	}
 	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -322,50 +474,23 @@ func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdou
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printHelp(stdout, cmd, settings)
-			return "", false, errHelp
+			printHelp(stdout, cmd, cfg, settings, env)
+			return nil, errHelp
 		}
 		if badValue != nil {
-			return "", false, badValue
+			return nil, badValue
 		}
-		return "", false, &job.ConfigError{Env: "flags", Err: err}
+		return nil, &job.ConfigError{Env: "flags", Err: err}
 	}
 	if fs.NArg() > 0 {
-		return "", false, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return nil, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	if err := job.CheckWhitespace(cfg); err != nil {
-		return "", false, err
+		return nil, err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "shape" {
-			shape, shapeSet = f.Value.String(), true
-		}
-	})
-	return shape, shapeSet, nil
-}
-
-func printHelp(w io.Writer, cmd string, settings []job.Setting) {
-	fmt.Fprintf(w, "Usage: logsmith %s [flags]\n\nEvery setting comes from its environment variable; a flag overrides it.\n\n", cmd)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FLAG\tENV\tDEFAULT\tMEANING")
-	for _, s := range settings {
-		f := "-"
-		if s.Flag != "" {
-			f = "--" + s.Flag
-		}
-		def := s.FormatValue()
-		if def == "" {
-			def = `""`
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f, s.Env, def, s.Desc)
-	}
-	tw.Flush()
-	if slices.ContainsFunc(settings, func(s job.Setting) bool { return s.Flag == "shape" }) {
-		fmt.Fprintf(w, "\nShapes (--shape NAME stands for these settings; any setting given overrides them):\n\n")
-		for _, p := range job.Shapes {
-			fmt.Fprintf(w, "  %s: %s\n      %s\n", p.Name, p.Producer, p.Flags())
-		}
-	}
+	given := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	return given, nil
 }
 
 // flagValue sets a config field from a flag. A list flag given several

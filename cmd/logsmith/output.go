@@ -23,6 +23,9 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 	if err := cfg.Validate(cmd == "show"); err != nil {
 		return err
 	}
+	if cfg.DryRun && cmd != "gc" {
+		return &job.ConfigError{Env: "LOGSMITH_DRY_RUN", Flag: "dry-run", Err: fmt.Errorf("applies to run, merge, backfill and gc, not %s", cmd)}
+	}
 	if cfg.Iceberg() {
 		return icebergOutput(ctx, cmd, &cfg, stdout)
 	}
@@ -58,8 +61,13 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 		if cfg.JSON {
 			return json.NewEncoder(stdout).Encode(res)
 		}
+		verb := "deleted"
+		if cfg.DryRun {
+			verb = "would delete"
+			fmt.Fprintln(stdout, "dry run: nothing deleted")
+		}
 		for _, d := range res.Deleted {
-			fmt.Fprintln(stdout, "deleted", d)
+			fmt.Fprintln(stdout, verb, d)
 		}
 		for _, k := range res.Kept {
 			fmt.Fprintln(stdout, "kept (within grace)", k)
@@ -172,7 +180,7 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.
 // gcOutput collects what the output's commits no longer need (see
 // table.Output.GC), for --date or every date.
 func gcOutput(ctx context.Context, cfg *job.OutputConfig, out table.Output, loc job.Location) (*table.GCResult, error) {
-	opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention}
+	opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention, DryRun: cfg.DryRun}
 	if cfg.Date != "" {
 		opts.Dates = []string{cfg.Date}
 	}

@@ -32,6 +32,8 @@ func sample(t *testing.T, s job.Setting) string {
 		return "json-stream"
 	case "LOGSMITH_PREFIX_REGEXP":
 		return "" // needs the regexp step: see TestShapes
+	case "LOGSMITH_CONFIG":
+		return writeFile(t, "empty.yaml", "") // a file that exists
 	}
 	switch s.Value.Interface().(type) {
 	case string:

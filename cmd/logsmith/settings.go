@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/logsmith/logsmith/job"
+)
+
+// configOf returns a fresh config of a command, or nil for a command
+// without settings.
+func configOf(cmd string) any {
+	switch cmd {
+	case "run", "merge":
+		return new(job.Config)
+	case "backfill":
+		return new(job.BackfillConfig)
+	case "plan":
+		return new(job.PlanConfig)
+	case "generate":
+		return new(job.GenerateConfig)
+	case "ls", "show", "files", "gc", "migrate":
+		return new(job.OutputConfig)
+	}
+	return nil
+}
+
+// settingCommands are the commands with settings, in the order help lists
+// them.
+var settingCommands = []string{"run", "merge", "backfill", "plan", "ls", "show", "files", "gc", "migrate", "generate"}
+
+// effective is one line of logsmith config.
+type effective struct {
+	Key   string `json:"key"`
+	Env   string `json:"env"`
+	Value string `json:"value"`
+	origin
+}
+
+// cmdConfig prints the settings a command would run with and the layer
+// each came from: logsmith config [COMMAND] [flags].
+func cmdConfig(args []string, env map[string]string, stdout io.Writer) error {
+	cmd := "run"
+	if len(args) > 0 && configOf(args[0]) != nil {
+		cmd, args = args[0], args[1:]
+	}
+	cfg := configOf(cmd)
+	origins, err := parseLayers(cfg, "config "+cmd, args, env, stdout)
+	if err != nil {
+		return err
+	}
+	var lines []effective
+	asJSON := false
+	for _, s := range job.Settings(cfg) {
+		if s.Env == job.EnvPrefix+"JSON" {
+			asJSON = s.Value.Bool()
+		}
+		lines = append(lines, effective{Key: s.Key(), Env: s.Env, Value: s.FormatValue(), origin: origins[s.Env]})
+	}
+	if asJSON {
+		return json.NewEncoder(stdout).Encode(lines)
+	}
+	fmt.Fprintf(stdout, "Settings of logsmith %s, and where each value came from\n(flag > environment > config file > shape > default):\n\n", cmd)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tVALUE\tFROM")
+	for _, l := range lines {
+		from := l.Layer
+		if l.Detail != "" {
+			from += " " + l.Detail
+		}
+		v := l.Value
+		if v == "" {
+			v = `""`
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Key, v, from)
+	}
+	return tw.Flush()
+}
