@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/url"
 	"reflect"
@@ -10,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -230,10 +230,24 @@ func (c *Config) shard() (i, n int, ok bool) {
 	return 0, 0, false
 }
 
-// policy returns the retry policy of storage calls, counting retries in
-// counter.
-func (c *ReadSettings) policy(counter *atomic.Int64) objio.Policy {
-	return objio.Policy{Deadline: c.ReadRetryDeadline, Retries: counter, Attempt: 4 * c.IdleTimeout, Idle: c.IdleTimeout}
+// policy returns the retry policy of storage calls: each retry counted in
+// opts.Retries, logged and shown as progress as it happens.
+func (c *ReadSettings) policy(opts Options) objio.Policy {
+	return objio.Policy{Deadline: c.ReadRetryDeadline, Retries: opts.Retries, Attempt: 4 * c.IdleTimeout, Idle: c.IdleTimeout,
+		OnRetry: retryReporter(opts.Logger, opts.Progress)}
+}
+
+// retryReporter returns an objio.Policy.OnRetry that logs each retry, with
+// its attempt and error, and tells progress (when set).
+func retryReporter(log *slog.Logger, progress Progress) func(attempt int, err error, wait time.Duration) {
+	return func(attempt int, err error, wait time.Duration) {
+		if log != nil {
+			log.Warn("storage call failed; retrying", "attempt", attempt, "retry_in", wait.Round(time.Millisecond), "error", err)
+		}
+		if progress != nil {
+			progress.Retrying(attempt, err)
+		}
+	}
 }
 
 // Spec returns what the decoder reads and computes, but for the parsed

@@ -179,10 +179,20 @@ func (s *S3) Probe(ctx context.Context, prefix string) error {
 	case errors.As(err, &ee):
 		return fmt.Errorf("bucket %s: %w", s.bucket, err)
 	case errors.Is(err, ErrNotExist):
-		return fmt.Errorf("bucket %s does not exist at endpoint %s: %w", s.bucket, s.endpoint, ErrNotExist)
+		return &said{fmt.Sprintf("bucket %s does not exist at endpoint %s", s.bucket, s.endpoint), ErrNotExist}
 	}
 	return fmt.Errorf("list s3://%s/%s at endpoint %s: %w", s.bucket, prefix, s.endpoint, err)
 }
+
+// said is an error whose message says it all: it matches its sentinel
+// without repeating the sentinel's words.
+type said struct {
+	msg string
+	err error
+}
+
+func (e *said) Error() string { return e.msg }
+func (e *said) Unwrap() error { return e.err }
 
 // s3Error is s3Error, or an *EndpointError when err says the endpoint
 // cannot be talked with at all.
