@@ -118,6 +118,7 @@ func (p *barProgress) describe() {
 		d += " · " + p.retry
 	}
 	p.bar.Describe(d)
+	_ = p.bar.RenderBlank() // now, not at the next byte
 }
 
 func (p *barProgress) Read(n int64) {
