@@ -57,10 +57,26 @@ type Summary struct {
 	Retries      int64             `json:"retries"`
 	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see SkipHidden); not in the ledger
 	Neighbours   []NeighbourDate   `json:"neighbour_dates,omitempty"` // events of the dates either side of a dated run's (see NeighbourDate)
+	// DroppedFormats are the formats a partition's commit had that this
+	// run's commit of it does not write: their files are deleted.
+	DroppedFormats []DroppedFormat `json:"dropped_formats,omitempty"`
+	// Removed are the keys the collection after the commit deleted:
+	// dropped formats' files, superseded and expired files.
+	Removed []string `json:"removed,omitempty"`
 
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
 	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
+}
+
+// DroppedFormat is a format a partition had before a run's commit
+// replaced it without that format (a run without --format csv over one
+// with it): the format's file is deleted, not kept stale.
+type DroppedFormat struct {
+	Window string `json:"window"`
+	Date   string `json:"date"`
+	Format string `json:"format"`
+	Key    string `json:"key"` // the data object that goes
 }
 
 // Options carry what a run needs besides its config.
@@ -597,6 +613,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 					return nil, err
 				}
 			}
+			rs.noteDropped(t, w.String(), d, head.Manifest.Committed())
 			blobs, err := encodeFiles(cfg.Format, cols, meta, byDate[d])
 			if err != nil {
 				return nil, err
@@ -605,6 +622,29 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 		}
 	}
 	return parts, nil
+}
+
+// noteDropped records (and warns of) each format prev, the committed
+// manifest of date d of table t, has and this run does not write.
+func (rs *runState) noteDropped(t table.Table, window, d string, prev *table.Manifest) {
+	if prev == nil {
+		return
+	}
+	var had []string
+	for _, f := range prev.Files {
+		if !slices.Contains(had, f.Format) {
+			had = append(had, f.Format)
+		}
+	}
+	for _, f := range had {
+		if slices.Contains(rs.cfg.Format, f) {
+			continue
+		}
+		key := t.DataKey(d, f)
+		rs.sum.DroppedFormats = append(rs.sum.DroppedFormats, DroppedFormat{Window: window, Date: d, Format: f, Key: key})
+		rs.log.Warn("the commit drops a format the partition had: its file is deleted (add it to --format to keep it)",
+			"window", window, "date", d, "format", f, "key", key)
+	}
 }
 
 // tableRows builds window w's rows from total, split by UTC date, and

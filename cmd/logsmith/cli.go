@@ -309,6 +309,15 @@ func printSummary(w io.Writer, s *job.Summary) {
 	for _, f := range s.Files {
 		fmt.Fprintf(tw, "  %s\t\n", f)
 	}
+	for _, d := range s.DroppedFormats {
+		fmt.Fprintf(tw, "dropped format\t%s of %s %s: %s deleted (add %s to --format to keep it)\n", d.Format, d.Window, d.Date, d.Key, d.Format)
+	}
+	if len(s.Removed) > 0 {
+		fmt.Fprintf(tw, "removed\t%d files no commit needs\n", len(s.Removed))
+	}
+	for _, k := range s.Removed {
+		fmt.Fprintf(tw, "  %s\t\n", k)
+	}
 	fmt.Fprintf(tw, "duration\t%s\n", s.Duration.Round(time.Millisecond))
 	readRate := 0.0
 	if sec := s.Duration.Seconds(); sec > 0 {
