@@ -278,6 +278,16 @@ func (c *Config) Columns() features.Columns {
 	return cols
 }
 
+// ParseDuration parses a duration setting as Go writes durations; its
+// error lists the accepted spellings rather than Go's parser's words.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("not a duration: write a number and a unit, without spaces, as 90s, 5m, 1h or 1h30m (units: ns, us, ms, s, m, h; not min, d or w)")
+	}
+	return d, nil
+}
+
 // Windows parses the window specifications.
 func (c *TableSettings) Windows() ([]features.Window, error) {
 	var ws []features.Window
@@ -286,12 +296,12 @@ func (c *TableSettings) Windows() ([]features.Window, error) {
 		size, slideStr, hasSlide := strings.Cut(s, "/")
 		w := features.Window{Slide: c.Slide}
 		var err error
-		if w.Size, err = time.ParseDuration(size); err != nil {
-			return nil, fmt.Errorf("%q: %v", s, err)
+		if w.Size, err = ParseDuration(size); err != nil {
+			return nil, fmt.Errorf("%q: length %q %v", s, size, err)
 		}
 		if hasSlide {
-			if w.Slide, err = time.ParseDuration(slideStr); err != nil {
-				return nil, fmt.Errorf("%q: %v", s, err)
+			if w.Slide, err = ParseDuration(slideStr); err != nil {
+				return nil, fmt.Errorf("%q: slide %q %v", s, slideStr, err)
 			}
 		}
 		if w.Slide == 0 || w.Slide == w.Size {
@@ -795,7 +805,11 @@ func ParseEnv(cfg any, environ map[string]string) error {
 		if errors.As(agg.Errors[0], &pe) {
 			for _, s := range Settings(cfg) {
 				if s.Field == pe.Name || strings.HasSuffix(s.Field, "."+pe.Name) {
-					return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%q: %v", environ[s.Env], pe.Err)}
+					cause := pe.Err
+					if _, ok := s.Value.Interface().(time.Duration); ok {
+						_, cause = ParseDuration(environ[s.Env])
+					}
+					return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%q: %v", environ[s.Env], cause)}
 				}
 			}
 		}

@@ -131,7 +131,8 @@ const usage = `logsmith turns JSON-lines logs in object storage into time-window
 Usage:
   logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
   logsmith run      --shard i/n --run ID --date D [flags]        compute one shard's partial
-  logsmith merge    --run ID --date D --output URL [flags]       merge the shards and commit
+  logsmith merge    --input URL --run ID --date D --output URL [flags]
+                                                                 merge the shards and commit
   logsmith plan     --input URL --output URL --date D [--plan-budget 1h] [--plan-file F]
                                                                  size a sharded run: the shard count, as text or JSON
   logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
@@ -471,7 +472,7 @@ func (f *flagValue) parse(s string) error {
 	}
 	switch p := f.v.Addr().Interface().(type) {
 	case *time.Duration:
-		d, err := time.ParseDuration(s)
+		d, err := job.ParseDuration(s)
 		if err != nil {
 			return err
 		}
