@@ -35,7 +35,7 @@ func TestDroppedFormatIsReported(t *testing.T) {
 	}
 	var sum struct {
 		Dropped []struct{ Window, Date, Format, Key string } `json:"dropped_formats"`
-		Removed []string                                    `json:"removed"`
+		Removed []string                                     `json:"removed"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
