@@ -147,8 +147,9 @@ func (rs *runState) gc(ctx context.Context) {
 		rs.log.Warn("garbage collection", "error", err)
 		return
 	}
+	rs.sum.Removed = res.Deleted
 	if len(res.Deleted) > 0 {
-		rs.log.Info("removed superseded and expired files", "removed", res.Deleted)
+		rs.log.Info("removed dropped formats', superseded and expired files", "removed", res.Deleted)
 	}
 }
 

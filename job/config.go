@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/url"
 	"reflect"
@@ -10,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -233,10 +233,24 @@ func (c *Config) shard() (i, n int, ok bool) {
 	return 0, 0, false
 }
 
-// policy returns the retry policy of storage calls, counting retries in
-// counter.
-func (c *ReadSettings) policy(counter *atomic.Int64) objio.Policy {
-	return objio.Policy{Deadline: c.ReadRetryDeadline, Retries: counter, Attempt: 4 * c.IdleTimeout, Idle: c.IdleTimeout}
+// policy returns the retry policy of storage calls: each retry counted in
+// opts.Retries, logged and shown as progress as it happens.
+func (c *ReadSettings) policy(opts Options) objio.Policy {
+	return objio.Policy{Deadline: c.ReadRetryDeadline, Retries: opts.Retries, Attempt: 4 * c.IdleTimeout, Idle: c.IdleTimeout,
+		OnRetry: retryReporter(opts.Logger, opts.Progress)}
+}
+
+// retryReporter returns an objio.Policy.OnRetry that logs each retry, with
+// its attempt and error, and tells progress (when set).
+func retryReporter(log *slog.Logger, progress Progress) func(attempt int, err error, wait time.Duration) {
+	return func(attempt int, err error, wait time.Duration) {
+		if log != nil {
+			log.Warn("storage call failed; retrying", "attempt", attempt, "retry_in", wait.Round(time.Millisecond), "error", err)
+		}
+		if progress != nil {
+			progress.Retrying(attempt, err)
+		}
+	}
 }
 
 // Spec returns what the decoder reads and computes, but for the parsed
@@ -267,6 +281,16 @@ func (c *Config) Columns() features.Columns {
 	return cols
 }
 
+// ParseDuration parses a duration setting as Go writes durations; its
+// error lists the accepted spellings rather than Go's parser's words.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("not a duration: write a number and a unit, without spaces, as 90s, 5m, 1h or 1h30m (units: ns, us, ms, s, m, h; not min, d or w)")
+	}
+	return d, nil
+}
+
 // Windows parses the window specifications.
 func (c *TableSettings) Windows() ([]features.Window, error) {
 	var ws []features.Window
@@ -275,12 +299,12 @@ func (c *TableSettings) Windows() ([]features.Window, error) {
 		size, slideStr, hasSlide := strings.Cut(s, "/")
 		w := features.Window{Slide: c.Slide}
 		var err error
-		if w.Size, err = time.ParseDuration(size); err != nil {
-			return nil, fmt.Errorf("%q: %v", s, err)
+		if w.Size, err = ParseDuration(size); err != nil {
+			return nil, fmt.Errorf("%q: length %q %v", s, size, err)
 		}
 		if hasSlide {
-			if w.Slide, err = time.ParseDuration(slideStr); err != nil {
-				return nil, fmt.Errorf("%q: %v", s, err)
+			if w.Slide, err = ParseDuration(slideStr); err != nil {
+				return nil, fmt.Errorf("%q: slide %q %v", s, slideStr, err)
 			}
 		}
 		if w.Slide == 0 || w.Slide == w.Size {
@@ -817,7 +841,11 @@ func ParseEnv(cfg any, environ map[string]string) error {
 		if errors.As(agg.Errors[0], &pe) {
 			for _, s := range Settings(cfg) {
 				if s.Field == pe.Name || strings.HasSuffix(s.Field, "."+pe.Name) {
-					return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%q: %v", environ[s.Env], pe.Err)}
+					cause := pe.Err
+					if _, ok := s.Value.Interface().(time.Duration); ok {
+						_, cause = ParseDuration(environ[s.Env])
+					}
+					return &ConfigError{Env: s.Env, Flag: s.Flag, Err: fmt.Errorf("%q: %v", environ[s.Env], cause)}
 				}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -386,5 +387,32 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		if job.ExitCode(err) != job.ExitConfig {
 			t.Errorf("env %v: exit code %d, want %d", tt.env, job.ExitCode(err), job.ExitConfig)
 		}
+	}
+}
+
+// phases records the phases a run names, in order.
+type phases struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (p *phases) Phase(name string)   { p.mu.Lock(); p.names = append(p.names, name); p.mu.Unlock() }
+func (p *phases) Retrying(int, error) {}
+func (p *phases) Listed(int, int64)   {}
+func (p *phases) Read(int64)          {}
+func (p *phases) ObjectDone()         {}
+
+// A run names each of its phases to its progress, in order, so that a
+// display is never silent about what it waits for (issue 25 item 9).
+func TestRunNamesItsPhases(t *testing.T) {
+	in := `{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":120}` + "\n"
+	cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+	p := &phases{}
+	if _, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in), Progress: p}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"checking the output", "listing", "reading", "building tables", "committing date 2025-11-08", "gc"}
+	if !slices.Equal(p.names, want) {
+		t.Errorf("phases %q, want %q", p.names, want)
 	}
 }

@@ -56,6 +56,11 @@ func KindOf(err error) Kind {
 		// s3://b/a//b, s3://b/x/../y): the URL is a bad setting, and no
 		// retry or later run can help.
 		return KindConfig
+	case errors.Is(err, storage.ErrMisconfigured):
+		// The endpoint answers otherwise than the settings say (http vs
+		// https, an untrusted certificate, another region): a setting to
+		// fix, whatever the store said.
+		return KindConfig
 	case errors.As(err, &ke):
 		return ke.kind
 	case errors.As(err, &ce):

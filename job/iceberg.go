@@ -224,6 +224,7 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 		if rs.opts.BeforePublish != nil {
 			rs.opts.BeforePublish(ctx, p.date)
 		}
+		rs.phase("committing date " + p.date)
 		m := meta
 		m.Events = requests(p.rows)
 		// Once the first partition is committed, a cancellation (SIGTERM)

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/logsmith/logsmith/storage"
@@ -150,10 +149,10 @@ func windowReach(ws []features.Window) time.Duration {
 // a template under each expanded prefix of the date (see inputURLs). Every
 // object listed is read or skipped with a reason (see skipReason); an
 // object two prefixes list is read once.
-func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *atomic.Int64, stdin io.Reader, log *slog.Logger) (*listing, error) {
+func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, policy objio.Policy, stdin io.Reader, log *slog.Logger) (*listing, error) {
 	l := &listing{skipped: map[string]int64{}, examples: map[string][]string{}}
 	if cfg.Input == "-" {
-		l.inputs, l.urls = []input{stdinInput(stdin, cfg.policy(retries))}, []string{"-"}
+		l.inputs, l.urls = []input{stdinInput(stdin, policy)}, []string{"-"}
 		return l, nil
 	}
 	l.urls = inputURLs(cfg, res, res.Day)
@@ -185,7 +184,12 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, retries *ato
 		store := loc.Scheme + "\x00" + loc.Bucket + "\x00" + loc.Dir
 		b := buckets[store]
 		if b == nil {
-			if b, err = OpenInput(loc, cfg.S3, cfg.policy(retries)); err != nil {
+			if b, err = OpenInput(loc, cfg.S3, policy); err != nil {
+				return nil, err
+			}
+			// The first call to a store: a wrong endpoint, refused
+			// credentials or a missing bucket fail here, at once.
+			if err := probe(ctx, b, "input", loc); err != nil {
 				return nil, err
 			}
 			buckets[store] = b

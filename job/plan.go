@@ -148,7 +148,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if p.RunID == "" {
 		p.RunID = newRunID(now)
 	}
-	listed, err := resolveInputs(ctx, &cfg.Config, res, opts.Retries, nil, opts.Logger)
+	listed, err := resolveInputs(ctx, &cfg.Config, res, cfg.policy(opts), nil, opts.Logger)
 	if err != nil {
 		return nil, err
 	}

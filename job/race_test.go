@@ -454,6 +454,8 @@ type holdProgress struct{ hold func() }
 func (p holdProgress) Listed(int, int64) { p.hold() }
 func (holdProgress) Read(int64)          {}
 func (holdProgress) ObjectDone()         {}
+func (holdProgress) Phase(string)        {}
+func (holdProgress) Retrying(int, error) {}
 
 // A run that starts while another holds a claim on its first table waits
 // for that claim, and loses once the other publishes: the other started

@@ -59,6 +59,12 @@ type Summary struct {
 	// DryRun, for a run with --dry-run, lists the partitions it would
 	// have committed; it wrote nothing.
 	DryRun []PlannedPartition `json:"dry_run,omitempty"`
+	// DroppedFormats are the formats a partition's commit had that this
+	// run's commit of it does not write: their files are deleted.
+	DroppedFormats []DroppedFormat `json:"dropped_formats,omitempty"`
+	// Removed are the keys the collection after the commit deleted:
+	// dropped formats' files, superseded and expired files.
+	Removed []string `json:"removed,omitempty"`
 
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
@@ -69,6 +75,16 @@ type Summary struct {
 	// commit, with why (a backfill's failed dates have the same shape).
 	Quality     map[string]Quality `json:"quality_by_date,omitempty"`
 	FailedDates []DateResult       `json:"failed_dates,omitempty"`
+}
+
+// DroppedFormat is a format a partition had before a run's commit
+// replaced it without that format (a run without --format csv over one
+// with it): the format's file is deleted, not kept stale.
+type DroppedFormat struct {
+	Window string `json:"window"`
+	Date   string `json:"date"`
+	Format string `json:"format"`
+	Key    string `json:"key"` // the data object that goes
 }
 
 // Options carry what a run needs besides its config.
@@ -93,6 +109,13 @@ type Options struct {
 
 // Progress receives a run's progress; calls may come from many goroutines.
 type Progress interface {
+	// Phase says what the run does from now on: "checking the output",
+	// "listing", "reading", "merging", "building tables", "committing
+	// DATE", "gc".
+	Phase(name string)
+	// Retrying reports a storage call that failed and is retried: the
+	// attempt that failed (1 for the first) and its error.
+	Retrying(attempt int, err error)
 	// Listed gives the totals once the inputs are listed.
 	Listed(objects int, bytes int64)
 	// Read reports n more bytes read from storage.
@@ -219,7 +242,7 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if cfg.DryRun {
 		open = openDryRun
 	}
-	if rs.out, err = open(rs.res.Output, cfg.S3, cfg.policy(opts.Retries)); err != nil {
+	if rs.out, err = open(rs.res.Output, cfg.S3, cfg.policy(opts)); err != nil {
 		return nil, err
 	}
 	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.res.Output.String(), Date: rs.res.Date,
@@ -228,7 +251,14 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	return rs, nil
 }
 
-func (rs *runState) policy() objio.Policy { return rs.cfg.policy(rs.opts.Retries) }
+// phase tells the progress (when set) what the run does from now on.
+func (rs *runState) phase(name string) {
+	if rs.opts.Progress != nil {
+		rs.opts.Progress.Phase(name)
+	}
+}
+
+func (rs *runState) policy() objio.Policy { return rs.cfg.policy(rs.opts) }
 
 // newPartial returns an empty partial for this run's panes and date range.
 func (rs *runState) newPartial() *features.Partial {
@@ -267,6 +297,12 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	log, sum := rs.log, rs.sum
+	// The output is checked before anything is read, and before an
+	// Iceberg catalog is opened (which creates its namespace).
+	rs.phase("checking the output")
+	if err := probe(ctx, rs.out, "output", rs.res.Output); err != nil {
+		return nil, err
+	}
 	// The heads the run's commits are conditional on, read as it starts and
 	// before it lists its inputs: a run that listed before another run
 	// committed may miss objects that run read, so it must not supersede it.
@@ -282,7 +318,8 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	listed, err := resolveInputs(ctx, &cfg, rs.res, opts.Retries, opts.Stdin, log)
+	rs.phase("listing")
+	listed, err := resolveInputs(ctx, &cfg, rs.res, rs.policy(), opts.Stdin, log)
 	if err != nil {
 		return nil, err
 	}
@@ -341,6 +378,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 		opts.Progress.Listed(len(units), total)
 	}
+	rs.phase("reading")
 	agg, err := rs.process(ctx, units)
 	if err != nil {
 		return nil, err
@@ -510,6 +548,7 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 	if rs.ice != nil {
 		return rs.commitIceberg(ctx, total)
 	}
+	rs.phase("building tables")
 	parts, err := rs.partitions(ctx, total)
 	if err != nil {
 		rs.dropRejectsIfRefused(ctx, err)
@@ -518,6 +557,7 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 	if rs.cfg.DryRun {
 		return rs.plan(parts), nil
 	}
+	rs.phase("committing " + partsDates(parts))
 	res, err := rs.committer().Commit(ctx, parts)
 	rs.sum.Partitions = res
 	for _, r := range res {
@@ -527,8 +567,27 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), commitErr(err)
 	}
+	rs.phase("gc")
 	rs.gc(ctx)
 	return rs.done(), nil
+}
+
+// partsDates names the dates of parts: "2024-05-01", or the first and
+// last of several with their count.
+func partsDates(parts []*table.Partition) string {
+	var dates []string
+	for _, p := range parts {
+		dates = append(dates, p.Date)
+	}
+	slices.Sort(dates)
+	dates = slices.Compact(dates)
+	switch len(dates) {
+	case 0:
+		return "nothing"
+	case 1:
+		return "date " + dates[0]
+	}
+	return fmt.Sprintf("%d dates %s … %s", len(dates), dates[0], dates[len(dates)-1])
 }
 
 // dropRejectsIfRefused removes the run's sample of bad lines when it lost a
@@ -597,6 +656,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 					return nil, err
 				}
 			}
+			rs.noteDropped(t, w.String(), d, head.Manifest.Committed())
 			blobs, err := encodeFiles(cfg.Format, cols, meta, byDate[d])
 			if err != nil {
 				return nil, err
@@ -605,6 +665,29 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 		}
 	}
 	return parts, nil
+}
+
+// noteDropped records (and warns of) each format prev, the committed
+// manifest of date d of table t, has and this run does not write.
+func (rs *runState) noteDropped(t table.Table, window, d string, prev *table.Manifest) {
+	if prev == nil {
+		return
+	}
+	var had []string
+	for _, f := range prev.Files {
+		if !slices.Contains(had, f.Format) {
+			had = append(had, f.Format)
+		}
+	}
+	for _, f := range had {
+		if slices.Contains(rs.cfg.Format, f) {
+			continue
+		}
+		key := t.DataKey(d, f)
+		rs.sum.DroppedFormats = append(rs.sum.DroppedFormats, DroppedFormat{Window: window, Date: d, Format: f, Key: key})
+		rs.log.Warn("the commit drops a format the partition had: its file is deleted (add it to --format to keep it)",
+			"window", window, "date", d, "format", f, "key", key)
+	}
 }
 
 // tableRows builds window w's rows from total, split by UTC date, and
@@ -786,12 +869,51 @@ func splitByDate(rows []features.Row) map[string][]features.Row {
 	return m
 }
 
+// endpointHint says which setting to check for an S3 endpoint that cannot
+// be talked with, or "".
+func endpointHint(err error) string {
+	var ee *storage.EndpointError
+	if !errors.As(err, &ee) {
+		return ""
+	}
+	switch ee.Problem {
+	case storage.Unreachable:
+		return "check LOGSMITH_S3_ENDPOINT (--s3-endpoint): is the address right and the server up?"
+	case storage.PlainHTTP:
+		return "the endpoint speaks plain http: set LOGSMITH_S3_INSECURE=true (--s3-insecure) or give an http:// endpoint"
+	case storage.TLSOnly:
+		return "the endpoint speaks https: unset LOGSMITH_S3_INSECURE (--s3-insecure) or give an https:// endpoint"
+	case storage.Certificate:
+		return "trust its certificate's CA with LOGSMITH_S3_CA_FILE (--s3-ca-file)"
+	case storage.Region:
+		return "check LOGSMITH_S3_REGION (--s3-region)"
+	}
+	return ""
+}
+
+// probe checks, before a command's other calls, that the objects of loc
+// (its what: "input", "output") can be listed; see objio.Bucket.Probe. Its
+// error names the location, the endpoint and the setting to check.
+func probe(ctx context.Context, b *objio.Bucket, what string, loc Location) error {
+	err := b.Probe(ctx, loc.Key(""))
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("%s %s: %w", what, loc, err)
+	if errors.Is(err, storage.ErrPermission) && loc.Scheme == "s3" {
+		err = fmt.Errorf("%w; check LOGSMITH_S3_ACCESS_KEY and LOGSMITH_S3_SECRET_KEY (or the AWS credentials the process has) and LOGSMITH_S3_REGION", err)
+	}
+	return storageErr(err)
+}
+
 // storageErr marks err as a storage failure: access refused (KindAccess) or
 // anything else the store did (KindStorage). Cancellation stays as it is.
 func storageErr(err error) error {
 	switch {
 	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return err
+	case endpointHint(err) != "":
+		err = fmt.Errorf("%w; %s", err, endpointHint(err))
 	case errors.Is(err, storage.ErrPermission):
 		return &kindError{KindAccess, err}
 	case errors.Is(err, table.ErrManifestTooLarge):

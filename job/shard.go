@@ -73,6 +73,10 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if rs.res.Date == "" {
 		return nil, settingError(&cfg, "Date", errors.New("required: the date the shards computed"))
 	}
+	rs.phase("checking the output")
+	if err := probe(ctx, rs.out, "output", rs.res.Output); err != nil {
+		return nil, err
+	}
 	if cfg.Iceberg() {
 		// The heads the merge commits against are the shards', read below.
 		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
@@ -117,6 +121,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, &kindError{KindStorage, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))}
 		}
 	}
+	rs.phase("merging")
 	agg := &aggregate{partial: rs.newPartial()}
 	var covered [][]string
 	var units []string

@@ -24,7 +24,7 @@ func (s *S3) ListDirs(ctx context.Context, prefix string, fn func(dir string) er
 	defer cancel() // stops minio's lister goroutine if we return early
 	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: false}) {
 		if o.Err != nil {
-			return fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, s3Error(o.Err))
+			return fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, s.s3Error(o.Err))
 		}
 		if !strings.HasSuffix(o.Key, "/") || o.Key == prefix {
 			continue

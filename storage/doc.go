@@ -15,4 +15,12 @@
 // the object changed since it was listed, [ErrInvalidKey] for a key the
 // backend refuses (MinIO: a//b, x/../y), and [ErrNotRegular] for a local
 // entry that is not a regular file. Every one of them is permanent: retrying cannot help.
+//
+// An S3 endpoint that cannot be talked with at all is an [*EndpointError]
+// naming it and its [Problem]: [ErrUnreachable] when no server answers (a
+// name that does not resolve, nothing listening: a server restarting may
+// heal, so the caller decides), [ErrMisconfigured] when one answers
+// otherwise than configured (plain http for https or the other way round,
+// an untrusted certificate, another region: permanent). [S3.Probe] checks
+// a bucket before a command's first real call.
 package storage

@@ -43,8 +43,10 @@ type S3Config struct {
 
 // S3 stores objects in one bucket of an S3-compatible store.
 type S3 struct {
-	client *minio.Client
-	bucket string
+	client   *minio.Client
+	bucket   string
+	endpoint string // http(s)://host[:port], for errors
+	secure   bool
 }
 
 // NewS3 returns a store for bucket. It does not contact the server.
@@ -85,7 +87,11 @@ func NewS3(cfg S3Config, bucket string) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3 client for %s: %w", endpoint, err)
 	}
-	return &S3{client: client, bucket: bucket}, nil
+	scheme := "http://"
+	if secure {
+		scheme = "https://"
+	}
+	return &S3{client: client, bucket: bucket, endpoint: scheme + endpoint, secure: secure}, nil
 }
 
 func transport(secure bool, caFile string, timeout time.Duration) (*http.Transport, error) {
@@ -134,7 +140,7 @@ func (s *S3) Bucket() string { return s.bucket }
 func (s *S3) EnsureBucket(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("check bucket %s: %w", s.bucket, s3Error(err))
+		return fmt.Errorf("check bucket %s: %w", s.bucket, s.s3Error(err))
 	}
 	if ok {
 		return nil
@@ -143,9 +149,69 @@ func (s *S3) EnsureBucket(ctx context.Context) error {
 		if e := minio.ToErrorResponse(err); e.Code == "BucketAlreadyOwnedByYou" {
 			return nil
 		}
-		return fmt.Errorf("create bucket %s: %w", s.bucket, s3Error(err))
+		return fmt.Errorf("create bucket %s: %w", s.bucket, s.s3Error(err))
 	}
 	return nil
+}
+
+// Endpoint returns the URL requests go to: http(s)://host[:port].
+func (s *S3) Endpoint() string { return s.endpoint }
+
+// Probe checks that the objects under prefix can be listed: the endpoint
+// answers as configured, the credentials are accepted and the bucket
+// exists. It lists one key at most (a policy may allow listing only under
+// a prefix). A missing bucket is ErrNotExist, refused access
+// ErrPermission, an endpoint that cannot be talked with an
+// *EndpointError; each names the bucket and the endpoint.
+func (s *S3) Probe(ctx context.Context, prefix string) error {
+	if err := checkS3Key("list", s.bucket, prefix); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // one page of one key is enough: stop minio's lister
+	o, ok := <-s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, MaxKeys: 1})
+	if !ok || o.Err == nil {
+		return ctx.Err()
+	}
+	err := s.s3Error(o.Err)
+	var ee *EndpointError
+	switch {
+	case errors.As(err, &ee):
+		return fmt.Errorf("bucket %s: %w", s.bucket, err)
+	case errors.Is(err, ErrNotExist):
+		return &said{fmt.Sprintf("bucket %s does not exist at endpoint %s", s.bucket, s.endpoint), ErrNotExist}
+	}
+	return fmt.Errorf("list s3://%s/%s at endpoint %s: %w", s.bucket, prefix, s.endpoint, err)
+}
+
+// said is an error whose message says it all: it matches its sentinel
+// without repeating the sentinel's words.
+type said struct {
+	msg string
+	err error
+}
+
+func (e *said) Error() string { return e.msg }
+func (e *said) Unwrap() error { return e.err }
+
+// s3Error is s3Error, or an *EndpointError when err says the endpoint
+// cannot be talked with at all.
+func (s *S3) s3Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ee := endpointError(s.endpoint, s.secure, err); ee != nil {
+		return ee
+	}
+	return s3Error(err)
+}
+
+// s3KeyError is s3KeyError, or an *EndpointError as s3Error says.
+func (s *S3) s3KeyError(err error, key string) error {
+	if ee := endpointError(s.endpoint, s.secure, err); ee != nil {
+		return ee
+	}
+	return s3KeyError(err, key)
 }
 
 // s3Error translates minio-go errors into this package's sentinels.
@@ -162,7 +228,8 @@ func s3Error(err error) error {
 	case "PreconditionFailed", "ConditionalRequestConflict", "NoSuchUpload":
 		// NoSuchUpload: an upload aborted (fenced off) or already completed.
 		return fmt.Errorf("%w: %s", ErrPrecondition, e.Message)
-	case "XMinioInvalidObjectName", "XMinioInvalidResourceName", "InvalidObjectName", "KeyTooLongError":
+	case "XMinioInvalidObjectName", "XMinioInvalidResourceName", "InvalidObjectName", "KeyTooLongError", "InvalidBucketName":
+		// InvalidBucketName: minio-go refuses the name before sending.
 		// MinIO refuses keys with empty, "." or ".." segments (a//b,
 		// x/../y) or a NUL; AWS keys over 1024 bytes. Permanent.
 		return fmt.Errorf("%w: %s", ErrInvalidKey, e.Message)
@@ -226,7 +293,7 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error)
 	defer cancel() // stops minio's lister goroutine if we return early
 	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if o.Err != nil {
-			return fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, s3Error(o.Err))
+			return fmt.Errorf("list s3://%s/%s: %w", s.bucket, prefix, s.s3Error(o.Err))
 		}
 		if err := fn(ObjectInfo{Key: o.Key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified}); err != nil {
 			return err
@@ -246,7 +313,7 @@ func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	}
 	o, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("stat s3://%s/%s: %w", s.bucket, key, s3KeyError(err, key))
+		return ObjectInfo{}, fmt.Errorf("stat s3://%s/%s: %w", s.bucket, key, s.s3KeyError(err, key))
 	}
 	return ObjectInfo{Key: key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified, VersionID: o.VersionID}, nil
 }
@@ -271,7 +338,7 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 		if o != nil {
 			o.Close()
 		}
-		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s3KeyError(err, key))
+		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s.s3KeyError(err, key))
 	}
 	return &s3Reader{o: o, name: "s3://" + s.bucket + "/" + key}, nil
 }
@@ -327,7 +394,7 @@ func (s *S3) OpenListed(ctx context.Context, info ObjectInfo, off, end int64) (i
 
 // listedError is the error of a read of the listed version info of name.
 func (s *S3) listedError(name string, info ObjectInfo, err error) error {
-	err = s3KeyError(err, info.Key)
+	err = s.s3KeyError(err, info.Key)
 	if errors.Is(err, ErrPrecondition) {
 		return fmt.Errorf("open %s: changed since it was listed (listed etag %s): %w", name, info.ETag, err)
 	}
@@ -367,7 +434,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	}
 	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, po)
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, s3Error(err))
+		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
 	}
 	return ObjectInfo{Key: key, Size: info.Size, ETag: info.ETag, Modified: info.LastModified, VersionID: info.VersionID}, nil
 }
@@ -378,8 +445,8 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
-	if err != nil && !errors.Is(s3Error(err), ErrNotExist) {
-		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, s3Error(err))
+	if err != nil && !errors.Is(s.s3Error(err), ErrNotExist) {
+		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
 	}
 	return nil
 }
@@ -396,7 +463,7 @@ func (s *S3) Begin(ctx context.Context, key string) (Upload, error) {
 	}
 	id, err := minio.Core{Client: s.client}.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{})
 	if err != nil {
-		return Upload{}, fmt.Errorf("begin upload s3://%s/%s: %w", s.bucket, key, s3Error(err))
+		return Upload{}, fmt.Errorf("begin upload s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
 	}
 	return Upload{Key: key, ID: id}, nil
 }
@@ -414,7 +481,7 @@ func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (O
 		}
 		p, err := core.PutObjectPart(ctx, s.bucket, u.Key, u.ID, n, io.LimitReader(r, part), part, minio.PutObjectPartOptions{})
 		if err != nil {
-			return ObjectInfo{}, fmt.Errorf("write upload s3://%s/%s part %d: %w", s.bucket, u.Key, n, s3Error(err))
+			return ObjectInfo{}, fmt.Errorf("write upload s3://%s/%s part %d: %w", s.bucket, u.Key, n, s.s3Error(err))
 		}
 		parts = append(parts, minio.CompletePart{PartNumber: n, ETag: p.ETag})
 		if part < s3PartSize {
@@ -423,7 +490,7 @@ func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (O
 	}
 	info, err := core.CompleteMultipartUpload(ctx, s.bucket, u.Key, u.ID, parts, minio.PutObjectOptions{})
 	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("complete upload s3://%s/%s: %w", s.bucket, u.Key, s3Error(err))
+		return ObjectInfo{}, fmt.Errorf("complete upload s3://%s/%s: %w", s.bucket, u.Key, s.s3Error(err))
 	}
 	return ObjectInfo{Key: u.Key, Size: size, ETag: info.ETag, Modified: info.LastModified, VersionID: info.VersionID}, nil
 }
@@ -432,8 +499,8 @@ func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (O
 // already aborted or completed is not an error.
 func (s *S3) Abort(ctx context.Context, u Upload) error {
 	err := minio.Core{Client: s.client}.AbortMultipartUpload(ctx, s.bucket, u.Key, u.ID)
-	if err != nil && !errors.Is(s3Error(err), ErrPrecondition) && !errors.Is(s3Error(err), ErrNotExist) {
-		return fmt.Errorf("abort upload s3://%s/%s: %w", s.bucket, u.Key, s3Error(err))
+	if err != nil && !errors.Is(s.s3Error(err), ErrPrecondition) && !errors.Is(s.s3Error(err), ErrNotExist) {
+		return fmt.Errorf("abort upload s3://%s/%s: %w", s.bucket, u.Key, s.s3Error(err))
 	}
 	return nil
 }

@@ -45,26 +45,76 @@ func environ() map[string]string {
 	return m
 }
 
-func commitString() string {
-	c := commit
-	if c == "" {
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range bi.Settings {
-				if s.Key == "vcs.revision" {
-					c = s.Value
-				}
-			}
+// build is what the binary knows of its source: the version and commit
+// given with -ldflags, else those the go command stamped from the VCS.
+type build struct {
+	version, commit string
+	modified        bool   // the working tree had uncommitted changes
+	time            string // the commit's time, RFC 3339
+}
+
+// readBuild returns the build of this binary.
+func readBuild() build {
+	bi, _ := debug.ReadBuildInfo()
+	return buildOf(version, commit, bi)
+}
+
+// buildOf combines the -ldflags values with bi (nil when unknown): a go
+// build in a checkout stamps vcs.revision, vcs.modified and vcs.time, and
+// since Go 1.24 a module version (a tag, or a pseudo-version of the
+// commit); go install module@version stamps that version.
+func buildOf(version, commit string, bi *debug.BuildInfo) build {
+	b := build{version: version, commit: commit}
+	if bi == nil {
+		return b
+	}
+	if b.version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		b.version = strings.TrimSuffix(bi.Main.Version, "+dirty")
+	}
+	if b.commit != "" {
+		return b
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.commit = s.Value
+		case "vcs.modified":
+			b.modified = s.Value == "true"
+		case "vcs.time":
+			b.time = s.Value
 		}
 	}
+	return b
+}
+
+// commitString names the commit built: its hash, "+modified" when the
+// tree had changes, or "unknown".
+func commitString() string {
+	b := readBuild()
+	return b.commitText()
+}
+
+func (b build) commitText() string {
+	c := b.commit
 	if c == "" {
-		c = "unknown"
+		return "unknown"
+	}
+	if b.modified {
+		c += "+modified"
 	}
 	return c
 }
 
 // versionString is what --version prints and manifests record.
-func versionString() string {
-	return fmt.Sprintf("logsmith %s (commit %s, %s)", version, commitString(), runtime.Version())
+func versionString() string { return readBuild().String(runtime.Version()) }
+
+// String renders b with the Go version go.
+func (b build) String(goVersion string) string {
+	at := ""
+	if b.time != "" {
+		at = " of " + b.time
+	}
+	return fmt.Sprintf("logsmith %s (commit %s%s, %s)", b.version, b.commitText(), at, goVersion)
 }
 
 // pushMetrics pushes and logs a failure; metrics never change the exit code.
@@ -81,7 +131,8 @@ const usage = `logsmith turns JSON-lines logs in object storage into time-window
 Usage:
   logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
   logsmith run      --shard i/n --run ID --date D [flags]        compute one shard's partial
-  logsmith merge    --run ID --date D --output URL [flags]       merge the shards and commit
+  logsmith merge    --input URL --run ID --date D --output URL [flags]
+                                                                 merge the shards and commit
   logsmith plan     --input URL --output URL --date D [--plan-budget 1h] [--plan-file F]
                                                                  size a sharded run: the shard count, as text or JSON
   logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
@@ -235,7 +286,7 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		bar.Finish()
 	}
 	if cfg.PushgatewayURL != "" {
-		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: version, Commit: commitString()}
+		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: readBuild().version, Commit: commitString()}
 		m.Add(sum)
 		m.Retries = opts.Retries.Load()
 		pushMetrics(ctx, cfg.PushgatewayURL, m, log)
@@ -341,8 +392,21 @@ func printSummary(w io.Writer, s *job.Summary) {
 	for _, f := range s.Files {
 		fmt.Fprintf(tw, "  %s\t\n", f)
 	}
+	for _, d := range s.DroppedFormats {
+		fmt.Fprintf(tw, "dropped format\t%s of %s %s: %s deleted (add %s to --format to keep it)\n", d.Format, d.Window, d.Date, d.Key, d.Format)
+	}
+	if len(s.Removed) > 0 {
+		fmt.Fprintf(tw, "removed\t%d files no commit needs\n", len(s.Removed))
+	}
+	for _, k := range s.Removed {
+		fmt.Fprintf(tw, "  %s\t\n", k)
+	}
 	fmt.Fprintf(tw, "duration\t%s\n", s.Duration.Round(time.Millisecond))
-	fmt.Fprintf(tw, "throughput\t%.1f MB/s (decompressed)\n", s.MBPerSec)
+	readRate := 0.0
+	if sec := s.Duration.Seconds(); sec > 0 {
+		readRate = float64(s.BytesRead) / 1e6 / sec
+	}
+	fmt.Fprintf(tw, "throughput\t%.1f MB/s read from storage, %.1f MB/s decoded\n", readRate, s.MBPerSec)
 	tw.Flush()
 }
 
@@ -536,7 +600,7 @@ func (f *flagValue) parse(s string) error {
 	}
 	switch p := f.v.Addr().Interface().(type) {
 	case *time.Duration:
-		d, err := time.ParseDuration(s)
+		d, err := job.ParseDuration(s)
 		if err != nil {
 			return err
 		}
@@ -603,7 +667,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 		bar = newDateProgress(stderr, int(to.Sub(from).Hours()/24)+1)
 	}
 	retries := new(atomic.Int64)
-	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: version, Commit: commitString()}
+	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}
 	var mu sync.Mutex
 	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries}, func(r job.DateResult) {
 		log.Info("date done", "date", r.Date, "status", r.Status, "rows", r.Rows, "error", r.Error)

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -143,9 +146,12 @@ func show(ctx context.Context, stdout io.Writer, tables []table.Table, date stri
 }
 
 // files prints the URL of every committed data object, one per line (or
-// with sizes, hashes and ETags as JSON lines).
+// with sizes, hashes and ETags as JSON lines). When there is none in the
+// format asked for but there are in another, it fails saying so: printing
+// nothing would read as "no data".
 func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.Location, cfg *job.OutputConfig) error {
 	enc := json.NewEncoder(stdout)
+	printed := 0
 	for _, t := range tables {
 		if cfg.Window != "" && t.Window != cfg.Window {
 			if t.Dir {
@@ -160,6 +166,7 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.
 			if cfg.Window != "" && f.Window != cfg.Window {
 				continue
 			}
+			printed++
 			u := loc
 			u.Prefix = f.Key
 			if cfg.JSON {
@@ -174,7 +181,52 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.
 			fmt.Fprintln(stdout, u.String())
 		}
 	}
-	return nil
+	if printed > 0 {
+		return nil
+	}
+	return otherFormats(ctx, tables, cfg)
+}
+
+// otherFormats returns an error naming the formats the committed
+// partitions in cfg's range have when cfg.Format is not one of them, or
+// nil.
+func otherFormats(ctx context.Context, tables []table.Table, cfg *job.OutputConfig) error {
+	var have []string
+	for _, f := range table.Formats {
+		if f == cfg.Format {
+			continue
+		}
+		for _, t := range tables {
+			if cfg.Window != "" && t.Window != cfg.Window && t.Dir {
+				continue
+			}
+			fs, err := t.Files(ctx, cfg.From, cfg.To, f, cfg.Wait)
+			if err != nil {
+				return job.StorageError(err)
+			}
+			if slices.ContainsFunc(fs, func(d table.DataFile) bool { return cfg.Window == "" || d.Window == cfg.Window }) {
+				have = append(have, f)
+				break
+			}
+		}
+	}
+	if len(have) == 0 {
+		return nil
+	}
+	return job.StorageError(fmt.Errorf("files: no committed %s files in %s%s; its partitions have %s (--format %s lists them)",
+		cfg.Format, cfg.Output, rangeText(cfg), strings.Join(have, ", "), have[0]))
+}
+
+// rangeText renders an output command's date range and window, or "".
+func rangeText(cfg *job.OutputConfig) string {
+	s := ""
+	if cfg.From != "" || cfg.To != "" {
+		s += fmt.Sprintf(" from %s to %s", cmp.Or(cfg.From, "the first date"), cmp.Or(cfg.To, "the last"))
+	}
+	if cfg.Window != "" {
+		s += " for window " + cfg.Window
+	}
+	return s
 }
 
 // gcOutput collects what the output's commits no longer need (see

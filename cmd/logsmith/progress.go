@@ -5,54 +5,154 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 )
 
-// barProgress shows bytes and objects done of the total, rate and ETA on a
-// terminal.
+// barProgress shows what a run does on a terminal: the phase it is in
+// (checking the output, listing, reading, merging, building tables,
+// committing a date, gc) with a spinner and the time spent, and while
+// reading, the bytes read from storage and objects done of the total, the
+// read rate and ETA; a storage call being retried shows its attempt and
+// error. It redraws at least twice a second, so no phase is silent.
 type barProgress struct {
 	w       io.Writer
 	mu      sync.Mutex
 	bar     *progressbar.ProgressBar
+	readBar atomic.Pointer[progressbar.ProgressBar] // bar while reading: Read takes no lock
+	phase   string
+	reading bool
 	objects int
 	done    atomic.Int64
+	retry   string // the last retry, until the next object or phase
+	stop    chan struct{}
+	stopped sync.WaitGroup
 }
 
-func newBarProgress(w io.Writer) *barProgress { return &barProgress{w: w} }
+// refreshEvery is how often the display is redrawn without news.
+const refreshEvery = 500 * time.Millisecond
+
+func newBarProgress(w io.Writer) *barProgress {
+	p := &barProgress{w: w, stop: make(chan struct{})}
+	p.stopped.Add(1)
+	go func() {
+		defer p.stopped.Done()
+		t := time.NewTicker(refreshEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				if p.bar != nil {
+					_ = p.bar.RenderBlank()
+				}
+				p.mu.Unlock()
+			}
+		}
+	}()
+	return p
+}
+
+// Phase shows a spinner naming the phase, but while reading, which shows
+// the byte bar Listed made.
+func (p *barProgress) Phase(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.phase, p.retry = name, ""
+	if name == "reading" && p.bar != nil && p.reading {
+		p.describe()
+		return
+	}
+	p.reading = false
+	p.readBar.Store(nil)
+	p.newBar(progressbar.NewOptions64(-1,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription(name),
+	))
+}
 
 func (p *barProgress) Listed(objects int, bytes int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.objects = objects
-	p.bar = progressbar.NewOptions64(bytes,
+	p.objects, p.reading = objects, true
+	p.newBar(progressbar.NewOptions64(bytes,
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100_000_000), // 100ms
 		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetDescription(fmt.Sprintf("0/%d objects", objects)),
-	)
+	))
+	p.readBar.Store(p.bar)
+	p.describe()
+}
+
+// newBar replaces the bar shown; the caller holds p.mu.
+func (p *barProgress) newBar(b *progressbar.ProgressBar) {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		_ = p.bar.Clear()
+	}
+	p.bar = b
+	_ = p.bar.RenderBlank()
+}
+
+// describe sets the bar's text from the state; the caller holds p.mu.
+func (p *barProgress) describe() {
+	if p.bar == nil {
+		return
+	}
+	d := p.phase
+	if p.reading {
+		// The bar's bytes and rate are of storage: what was read, before
+		// decompression (the summary gives both rates).
+		d = fmt.Sprintf("reading %d/%d objects, read from storage", p.done.Load(), p.objects)
+	}
+	if p.retry != "" {
+		d += " · " + p.retry
+	}
+	p.bar.Describe(d)
+	_ = p.bar.RenderBlank() // now, not at the next byte
 }
 
 func (p *barProgress) Read(n int64) {
-	if p.bar != nil {
-		_ = p.bar.Add64(n)
+	if b := p.readBar.Load(); b != nil {
+		_ = b.Add64(n)
 	}
 }
 
 func (p *barProgress) ObjectDone() {
-	d := p.done.Add(1)
-	if p.bar != nil {
-		p.mu.Lock()
-		p.bar.Describe(fmt.Sprintf("%d/%d objects", d, p.objects))
-		p.mu.Unlock()
-	}
+	p.done.Add(1)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.retry = ""
+	p.describe()
 }
 
-// Finish removes the bar before the summary is printed.
+// Retrying shows the retry beside the phase until the next object or phase.
+func (p *barProgress) Retrying(attempt int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg := err.Error()
+	if len(msg) > 80 {
+		msg = msg[:77] + "..."
+	}
+	p.retry = fmt.Sprintf("retrying (attempt %d failed: %s)", attempt, msg)
+	p.describe()
+}
+
+// Finish removes the bar before the summary is printed and stops redrawing.
 func (p *barProgress) Finish() {
+	close(p.stop)
+	p.stopped.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.bar != nil {
 		_ = p.bar.Finish()
 		_ = p.bar.Clear()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/logsmith/logsmith/storage"
@@ -51,10 +52,58 @@ func (noUploads) Permanent() bool { return true }
 type Bucket struct {
 	b Backend
 	p Policy
+	// reached is set by the first answer from the backend's server: until
+	// then an unreachable endpoint is not retried (see call).
+	reached atomic.Bool
 }
 
 // New wraps b so that its calls retry under p.
 func New(b Backend, p Policy) *Bucket { return &Bucket{b: b, p: p} }
+
+// call runs fn under the policy, as Policy.call does; but until the
+// backend's server has answered once, storage.ErrUnreachable is final: a
+// name that does not resolve or an address where nothing listens, met on
+// the first call, is a wrong endpoint far more often than a server
+// restarting, and waiting out the deadline hides it. Once the server has
+// answered, an unreachable server is retried like any transient failure.
+func (b *Bucket) call(ctx context.Context, fn func(ctx context.Context) error) error {
+	return b.p.call(ctx, func(ctx context.Context) error {
+		err := fn(ctx)
+		switch {
+		case err == nil || answered(err):
+			b.reached.Store(true)
+		case errors.Is(err, storage.ErrUnreachable) && !b.reached.Load():
+			return Final(err)
+		}
+		return err
+	})
+}
+
+// answered reports whether err is the server's answer to a request, not a
+// failure to get one.
+func answered(err error) bool {
+	return errors.Is(err, storage.ErrNotExist) || errors.Is(err, storage.ErrPermission) ||
+		errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrInvalidKey)
+}
+
+// prober is a backend that can check, before any other call, that objects
+// under a prefix can be listed: storage.S3.
+type prober interface {
+	Probe(ctx context.Context, prefix string) error
+}
+
+// Probe checks that the objects under prefix can be listed, when the
+// backend can tell (S3: the endpoint answers as configured, the credentials
+// are accepted, the bucket exists); it is meant as a command's first call,
+// so an unreachable endpoint fails it at once. A backend that cannot tell
+// passes.
+func (b *Bucket) Probe(ctx context.Context, prefix string) error {
+	pr, ok := b.b.(prober)
+	if !ok {
+		return nil
+	}
+	return b.call(ctx, func(ctx context.Context) error { return pr.Probe(ctx, prefix) })
+}
 
 // Policy returns the bucket's retry policy.
 func (b *Bucket) Policy() Policy { return b.p }
@@ -69,7 +118,7 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(storage.Object
 	var last string
 	seen := false
 	var fnErr error
-	err := b.p.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, func(ctx context.Context) error {
 		return b.b.List(ctx, prefix, func(o storage.ObjectInfo) error {
 			if seen && o.Key <= last {
 				return nil
@@ -91,7 +140,7 @@ func (b *Bucket) List(ctx context.Context, prefix string, fn func(storage.Object
 // closes the reader. Reads from it are not retried: use Stream for that.
 func (b *Bucket) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
 	var rc io.ReadCloser
-	err := b.p.call(ctx, func(actx context.Context) error {
+	err := b.call(ctx, func(actx context.Context) error {
 		// The attempt's bound must not cut the body's reads: open under
 		// the caller's context, and bound only the wait for the answer.
 		var err error
@@ -155,7 +204,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64, o
 		return b.b.Put(ctx, key, r, size, opts)
 	}
 	var info storage.ObjectInfo
-	err := b.p.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, func(ctx context.Context) error {
 		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
@@ -168,13 +217,13 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64, o
 
 // Delete removes an object; a missing object is not an error.
 func (b *Bucket) Delete(ctx context.Context, key string) error {
-	return b.p.call(ctx, func(ctx context.Context) error { return b.b.Delete(ctx, key) })
+	return b.call(ctx, func(ctx context.Context) error { return b.b.Delete(ctx, key) })
 }
 
 // Stat describes an object or fails with storage.ErrNotExist.
 func (b *Bucket) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
 	var info storage.ObjectInfo
-	err := b.p.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, func(ctx context.Context) error {
 		var err error
 		info, err = b.b.Stat(ctx, key)
 		return err
@@ -190,7 +239,7 @@ func (b *Bucket) Begin(ctx context.Context, key string) (storage.Upload, error) 
 		return storage.Upload{}, errNoUploads
 	}
 	var u storage.Upload
-	err := b.p.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, func(ctx context.Context) error {
 		var err error
 		u, err = up.Begin(ctx, key)
 		return err
@@ -211,7 +260,7 @@ func (b *Bucket) Complete(ctx context.Context, u storage.Upload, r io.Reader, si
 		return up.Complete(ctx, u, r, size)
 	}
 	var info storage.ObjectInfo
-	err := b.p.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, func(ctx context.Context) error {
 		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
@@ -228,7 +277,7 @@ func (b *Bucket) Abort(ctx context.Context, u storage.Upload) error {
 	if !ok {
 		return errNoUploads
 	}
-	return b.p.call(ctx, func(ctx context.Context) error { return up.Abort(ctx, u) })
+	return b.call(ctx, func(ctx context.Context) error { return up.Abort(ctx, u) })
 }
 
 type dirLister interface {
@@ -246,7 +295,7 @@ func (b *Bucket) ListDirs(ctx context.Context, prefix string, fn func(dir string
 	var last string
 	seen := false
 	var fnErr error
-	err := b.p.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, func(ctx context.Context) error {
 		return dl.ListDirs(ctx, prefix, func(d string) error {
 			if seen && d <= last {
 				return nil
@@ -277,7 +326,7 @@ func (b *Bucket) RemoveStaleTemp(ctx context.Context, prefix string, olderThan t
 		return 0, nil
 	}
 	var n int
-	err := b.p.call(ctx, func(ctx context.Context) error {
+	err := b.call(ctx, func(ctx context.Context) error {
 		k, err := tc.RemoveStaleTemp(ctx, prefix, olderThan)
 		n += k
 		return err

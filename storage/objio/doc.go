@@ -9,8 +9,11 @@
 //
 // A call is retried with jittered exponential backoff until it succeeds,
 // fails permanently ([Permanent]: not found, refused, a failed condition, an
-// invalid key, cancellation) or the policy's deadline passes, measured from
-// the first failure. The error a caller sees is the backend's, which names
+// invalid key, an endpoint not as configured, cancellation) or the policy's
+// deadline passes, measured from the first failure. An unreachable endpoint
+// is permanent until the bucket's server has answered once: a wrong
+// endpoint fails its first call at once, a server restarting mid-run is
+// waited for. [Policy.OnRetry] hears of every retry as it happens. The error a caller sees is the backend's, which names
 // the operation and the object, followed by how long it was retried; callers
 // do not wrap it again with the same words.
 //

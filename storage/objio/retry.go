@@ -13,7 +13,9 @@ import (
 )
 
 // Permanent reports whether retrying err cannot help: the object or bucket
-// is missing, access is refused, a condition failed, the key is invalid, a
+// is missing, access is refused, a condition failed, the key is invalid,
+// the endpoint answers otherwise than configured (storage.ErrMisconfigured:
+// plain http for https, an untrusted certificate, another region), a
 // local listing met something that is not a regular file, the error says
 // so itself (a Permanent() bool method returning true, as
 // table.ErrManifestTooLarge), or the caller gave up.
@@ -22,7 +24,8 @@ func Permanent(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, storage.ErrNotExist) || errors.Is(err, storage.ErrPermission) ||
 		errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrInvalidKey) ||
-		errors.Is(err, storage.ErrNotRegular) || (errors.As(err, &p) && p.Permanent())
+		errors.Is(err, storage.ErrNotRegular) || errors.Is(err, storage.ErrMisconfigured) ||
+		(errors.As(err, &p) && p.Permanent())
 }
 
 // Policy says how failing storage calls are retried.
@@ -38,6 +41,10 @@ type Policy struct {
 	Idle time.Duration
 	// Retries, when set, counts every retry and stream resumption.
 	Retries *atomic.Int64
+	// OnRetry, when set, hears of each failed attempt that is retried:
+	// its number (1 for the first), its error and the wait before the
+	// next. Calls may come from many goroutines.
+	OnRetry func(attempt int, err error, wait time.Duration)
 }
 
 // inRetry marks a context whose caller retries: bucket calls under it are
@@ -115,7 +122,11 @@ func (p Policy) do(ctx context.Context, attemptBound time.Duration, fn func(ctx 
 		if p.Retries != nil {
 			p.Retries.Add(1)
 		}
-		if err := sleep(ctx, delay/2+rand.N(delay/2+1)); err != nil {
+		wait := delay/2 + rand.N(delay/2+1)
+		if p.OnRetry != nil {
+			p.OnRetry(attempt, err, wait)
+		}
+		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
 		delay = min(2*delay, 5*time.Second)
