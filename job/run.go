@@ -155,6 +155,9 @@ type runState struct {
 	sum       *Summary
 	// covered is the span the run's input covers (see cover).
 	covered table.Span
+	// shape is the output's shape as admitShape found (or recorded) it:
+	// the layout of the run's tables. Nil until read (and with Iceberg).
+	shape *table.Shape
 }
 
 // aggregate is the merged result of reading some units.
@@ -472,6 +475,9 @@ func (rs *runState) checkInput(c *features.Counts) error {
 func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summary, error) {
 	if rs.ice != nil {
 		return rs.commitIceberg(ctx, total)
+	}
+	if err := rs.admitShape(ctx, true); err != nil {
+		return rs.done(), err
 	}
 	parts, err := rs.partitions(ctx, total)
 	if err != nil {
