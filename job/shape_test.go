@@ -73,7 +73,8 @@ var shapeChanges = []struct {
 }{
 	{"window changed", win("5m"), win("10m"), false, "tables [5m]"},
 	{"window added", win("5m"), win("5m", "1h"), false, "add [1h]"},
-	{"window removed", win("5m", "1h"), win("5m"), false, "tables [1h 5m]"},
+	{"window removed", win("5m", "1h"), win("5m"), true, ""}, // one table of two: in its window= folder
+	{"window swapped", win("5m", "1h"), win("5m", "10m"), false, "add [10m]"},
 	{"slide changed", win("15m/5m"), win("15m/3m"), false, "15m-every-3m"},
 	{"sliding to tumbling", win("15m/5m"), win("15m"), false, "15m-every-5m"},
 	{"windows reordered", win("5m", "1h"), win("1h", "5m"), true, ""},
@@ -140,8 +141,18 @@ func testShapeChange(t *testing.T, newStore func(*testing.T) shapeStore) {
 				if err != nil {
 					t.Fatalf("compatible rerun: %v (exit %d)", err, job.ExitCode(err))
 				}
-				// The head records the run's columns, the added ones too.
+				// The head records the run's columns, the added ones too,
+				// and the layout stays the first run's.
 				h := readHead(t, st)
+				if want := map[bool]string{false: "root", true: "windows"}[len(cfg.Window) > 1]; h.Layout != want {
+					t.Errorf("layout %s after the rerun, want %s", h.Layout, want)
+				}
+				for k := range st.outputKeys(t) {
+					rel := strings.TrimPrefix(k, mustLoc(t, st.out).Key(""))
+					if h.Layout == "windows" && strings.HasPrefix(rel, "date=") || h.Layout == "root" && strings.HasPrefix(rel, "window=") {
+						t.Errorf("%s in an output of layout %s", k, h.Layout)
+					}
+				}
 				want := cfg.Columns()
 				want2 := second.Columns()
 				for _, ts := range h.Tables {
