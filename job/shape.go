@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/logsmith/logsmith/table"
 )
@@ -99,4 +100,45 @@ func (rs *runState) recheckShape(ctx context.Context) error {
 		return fmt.Errorf("output %q changed while this run ran (%s): %w", out.Prefix, why, table.ErrLostRace)
 	}
 	return nil
+}
+
+// OutputShape returns the shape of the output of cfg: its head's, or the
+// one inferred from what it holds when it has none (nil for an empty
+// output); and whether it was read from a head.
+func OutputShape(ctx context.Context, cfg *OutputConfig) (*table.Shape, bool, error) {
+	out, _, err := OpenOutput(cfg)
+	if err != nil {
+		return nil, false, err
+	}
+	s, h, err := out.Shape(ctx)
+	if err != nil {
+		return nil, false, shapeErr(err)
+	}
+	return s, h.Exists(), nil
+}
+
+// DropTable removes the table of window cfg.Window from the output of
+// cfg, and from its head (see table.Output.Drop): the explicit way to
+// give the output another shape.
+func DropTable(ctx context.Context, cfg *OutputConfig, log *slog.Logger) (*table.DropResult, error) {
+	if cfg.Window == "" {
+		return nil, settingError(cfg, "Window", errors.New("required: the table to drop (its window name, as logsmith table show prints it)"))
+	}
+	if cfg.Iceberg() {
+		return nil, settingError(cfg, "TableFormat", errors.New("table drop is for the hive layout: each window is its own Iceberg table; drop it in the catalog"))
+	}
+	loc, _ := ParseLocation(cfg.Output)
+	b, err := OpenBucket(loc, cfg.S3, defaultPolicy)
+	if err != nil {
+		return nil, err
+	}
+	out := table.NewOutput(b, loc.Prefix)
+	res, err := out.Drop(ctx, table.Committer{Log: log, Retry: defaultPolicy.Do}, cfg.Window)
+	switch {
+	case errors.Is(err, table.ErrNoTable):
+		return res, settingError(cfg, "Window", err)
+	case errors.Is(err, table.ErrLostRace):
+		return res, &kindError{KindLostRace, err}
+	}
+	return res, storageErr(err)
 }

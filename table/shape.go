@@ -114,6 +114,10 @@ func (e *ShapeError) Error() string {
 // Unwrap lets errors.Is find ErrShapeChanged.
 func (e *ShapeError) Unwrap() error { return ErrShapeChanged }
 
+// Permanent tells storage/objio's retries not to retry: the output's
+// shape does not change by waiting.
+func (e *ShapeError) Permanent() bool { return true }
+
 // NewShape returns the shape of a command writing tables: LayoutRoot for
 // one, LayoutWindows for several.
 func NewShape(tables []TableShape) Shape {

@@ -91,6 +91,8 @@ Usage:
                                                                  print the committed data objects' URLs
   logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
   logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
+  logsmith table show --output URL                               print the output's tables and their shape
+  logsmith table drop --output URL --window W                    remove a table, so the output may take another shape
   logsmith generate --output URL [flags]                         write synthetic logs
   logsmith --version
 
@@ -121,6 +123,8 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 		return cmdPlan(ctx, args[1:], env, stdout, stderr)
 	case "ls", "show", "gc", "files", "migrate":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
+	case "table":
+		return cmdTable(ctx, args[1:], env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
