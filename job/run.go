@@ -74,7 +74,8 @@ type Options struct {
 	BeforePublish func(ctx context.Context, date string)
 	// Retries, when set, counts storage retries (for metrics).
 	Retries *atomic.Int64
-	// AfterList, when set, is called once the inputs are listed.
+	// AfterList, when set, is called once the inputs are listed (by
+	// merge, once the shards are).
 	AfterList func(ctx context.Context)
 	// Progress, when set, hears how far the run has got.
 	Progress Progress
