@@ -325,6 +325,9 @@ type inferredTable struct {
 // request_count). A table with no committed manifest is left out.
 func (o Output) inferTables(ctx context.Context) ([]inferredTable, error) {
 	tables, err := o.Tables(ctx)
+	if errors.Is(err, storage.ErrNotExist) {
+		return nil, nil // no output yet (or a file where it would be: its write says so)
+	}
 	if err != nil {
 		return nil, err
 	}
