@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/alitto/pond/v2"
@@ -72,7 +73,8 @@ type DateResult struct {
 
 // Backfill runs every date from From to To with the commit protocol,
 // Parallel at a time. A failed date does not stop the others; the error
-// returned says how many failed, classified like the first failure.
+// returned names the failed dates by kind and is classified by the
+// highest kind among them (backfillPrecedence).
 func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress func(DateResult)) ([]DateResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -108,24 +110,66 @@ func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress fu
 		})
 	}
 	_ = group.Wait() // tasks report through results, never by error
-	var first error
-	failed := 0
-	for _, r := range results {
-		if r.Status == "failed" || r.Status == "not_run" {
-			failed++
-			if first == nil {
-				first = r.err
-			}
-		}
-	}
 	if ctx.Err() != nil {
 		return results, ctx.Err()
 	}
-	if failed > 0 {
-		if first == nil {
-			first = errors.New("dates not run")
+	return results, backfillErr(results)
+}
+
+// backfillPrecedence orders the kinds of a backfill's failed dates: the
+// backfill fails with the first kind here that any date failed with, so
+// that its exit code says what to do first. A bad setting or refused
+// access holds for every date (fix it; no retry helps) and a bug is
+// reported before anything a retry can fix; a storage failure (or input
+// not there yet, exit 5) comes before bad data, so that a scheduler
+// retries the backfill (dates committed meanwhile are skipped) instead of
+// giving up on dates a retry would commit; a lost race comes last, as
+// another command committed that date. See docs/operations.md.
+var backfillPrecedence = []Kind{KindInterrupted, KindConfig, KindAccess, KindInternal, KindStorage, KindBadData, KindLostRace}
+
+// kindNames name the kinds in a backfill's error.
+var kindNames = map[Kind]string{KindInterrupted: "interrupted", KindConfig: "config", KindAccess: "access", KindInternal: "internal",
+	KindStorage: "storage", KindBadData: "bad data", KindLostRace: "lost race"}
+
+// backfillErr is a backfill's error from its dates' results, or nil when
+// none failed: classified by the highest kind of backfillPrecedence among
+// the failed dates, naming every failed date by kind.
+func backfillErr(results []DateResult) error {
+	byKind := map[Kind][]string{}
+	first := map[Kind]error{}
+	failed := 0
+	for _, r := range results {
+		if r.Status != "failed" && r.Status != "not_run" {
+			continue
 		}
-		return results, &kindError{KindOf(first), fmt.Errorf("backfill: %d of %d dates failed; first: %w", failed, len(dates), first)}
+		failed++
+		err := r.err
+		if err == nil {
+			err = fmt.Errorf("%s: not run", r.Date)
+		}
+		k := KindOf(err)
+		if r.Status == "not_run" {
+			k = KindInterrupted
+		}
+		byKind[k] = append(byKind[k], r.Date)
+		if first[k] == nil {
+			first[k] = err
+		}
 	}
-	return results, nil
+	if failed == 0 {
+		return nil
+	}
+	var parts []string
+	deciding := Kind(-1)
+	for _, k := range backfillPrecedence {
+		if len(byKind[k]) == 0 {
+			continue
+		}
+		if deciding < 0 {
+			deciding = k
+		}
+		parts = append(parts, fmt.Sprintf("%s (exit %d) %s", kindNames[k], ExitCode(&kindError{k, errors.New("")}), strings.Join(byKind[k], " ")))
+	}
+	return &kindError{deciding, fmt.Errorf("backfill: %d of %d dates failed: %s; first %s failure: %w",
+		failed, len(results), strings.Join(parts, "; "), kindNames[deciding], first[deciding])}
 }

@@ -61,8 +61,12 @@ func encodeFiles(formats []string, cols features.Columns, meta map[string]string
 func (rs *runState) output() table.Output { return table.NewOutput(rs.out, rs.res.Output.Prefix) }
 
 // table returns the table of window w: the output itself, or its window=W
-// folder when the run writes several window specs.
+// folder, as the output's head says (admitShape); before the head is read,
+// a window=W folder when the run writes several window specs.
 func (rs *runState) table(w features.Window) table.Table {
+	if rs.shape != nil {
+		return rs.shape.Table(rs.output(), w.String())
+	}
 	return rs.output().Table(w.String(), len(rs.res.Windows) > 1)
 }
 
@@ -71,6 +75,9 @@ func (rs *runState) table(w features.Window) table.Table {
 // conditional on. A dated run reads its date's head in each table; an
 // undated one, not knowing its dates yet, reads every head.
 func (rs *runState) startHeads(ctx context.Context) error {
+	if err := rs.admitShape(ctx, false); err != nil {
+		return err
+	}
 	rs.heads = map[string]map[string]string{}
 	for _, w := range rs.res.Windows {
 		t := rs.table(w)
@@ -100,6 +107,7 @@ func (rs *runState) committer() *table.Committer {
 	return &table.Committer{
 		RunID: rs.runID, Retry: rs.policy().Do, Now: rs.opts.Now, Lease: rs.cfg.CommitLease,
 		Log: rs.log, BeforePublish: rs.opts.BeforePublish, ManifestLimit: rs.opts.ManifestLimit,
+		AfterClaim: rs.recheckShape,
 	}
 }
 

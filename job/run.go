@@ -98,7 +98,8 @@ type Options struct {
 	BeforePublish func(ctx context.Context, date string)
 	// Retries, when set, counts storage retries (for metrics).
 	Retries *atomic.Int64
-	// AfterList, when set, is called once the inputs are listed.
+	// AfterList, when set, is called once the inputs are listed (by
+	// merge, once the shards are).
 	AfterList func(ctx context.Context)
 	// Progress, when set, hears how far the run has got.
 	Progress Progress
@@ -198,6 +199,9 @@ type runState struct {
 	counts   features.Counts
 	days     map[string]*features.DayCounts
 	verdicts map[string]error
+	// shape is the output's shape as admitShape found (or recorded) it:
+	// the layout of the run's tables. Nil until read (and with Iceberg).
+	shape *table.Shape
 }
 
 // aggregate is the merged result of reading some units.
@@ -549,6 +553,9 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 		return rs.commitIceberg(ctx, total)
 	}
 	rs.phase("building tables")
+	if err := rs.admitShape(ctx, !rs.cfg.DryRun); err != nil {
+		return rs.done(), err
+	}
 	parts, err := rs.partitions(ctx, total)
 	if err != nil {
 		rs.dropRejectsIfRefused(ctx, err)

@@ -99,8 +99,30 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, storageErr(fmt.Errorf("list shards: %w", err))
 	}
+	if opts.AfterList != nil {
+		opts.AfterList(ctx)
+	}
 	if len(objs) == 0 {
+		// A merge that committed deletes its shards: a rerun of it (a
+		// retried pod whose exit was lost) has nothing left to do.
+		if done, err := rs.mergedAlready(ctx); err != nil {
+			return nil, err
+		} else if done != nil {
+			rs.log.Info("already committed by this run; nothing to merge", "date", rs.res.Date, "run_id", rs.runID)
+			rs.sum.Partitions = done
+			return rs.done(), nil
+		}
 		return nil, &kindError{KindStorage, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
+	}
+	// A shard gone after the listing, when this run's commit is in place:
+	// another merge of the run committed while this one read (it deletes
+	// the shards after): this one lost the race, and wrote nothing.
+	shardGone := func(err error) error {
+		if done, derr := rs.mergedAlready(ctx); derr == nil && done != nil {
+			return &kindError{KindLostRace, fmt.Errorf("merge %s run %s: another merge of this run committed it while this one read the shards (%v): %w",
+				rs.res.Date, rs.runID, err, table.ErrLostRace)}
+		}
+		return err
 	}
 	shards := -1
 	byIndex := map[int]storage.ObjectInfo{}
@@ -118,7 +140,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	for i := range shards {
 		if _, ok := byIndex[i]; !ok {
-			return nil, &kindError{KindStorage, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))}
+			return nil, shardGone(&kindError{KindStorage, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))})
 		}
 	}
 	rs.phase("merging")
@@ -145,6 +167,9 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		var bad *badShard
 		if errors.As(err, &bad) {
 			return nil, mergeErr("%s: %v", o.Key, bad.err)
+		}
+		if errors.Is(err, storage.ErrNotExist) {
+			return nil, shardGone(storageErr(err))
 		}
 		if err != nil {
 			return nil, storageErr(err)
@@ -198,6 +223,49 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 	return sum, err
+}
+
+// mergedAlready returns the date's partitions, skipped, when every table
+// of the run holds a commit of this run (a merge of it committed), or nil.
+func (rs *runState) mergedAlready(ctx context.Context) ([]PartitionResult, error) {
+	var res []PartitionResult
+	for _, w := range rs.res.Windows {
+		var runID string
+		var rows int
+		var snapshot int64
+		if rs.ice != nil {
+			h, err := rs.iceTables[w.String()].Head(ctx, rs.res.Date)
+			if err != nil {
+				return nil, storageErr(err)
+			}
+			if h != nil {
+				runID, rows, snapshot = h.RunID, int(h.Rows), h.SnapshotID
+			}
+		} else {
+			if rs.shape == nil {
+				if err := rs.admitShape(ctx, false); err != nil {
+					return nil, err
+				}
+			}
+			var h table.Head
+			t := rs.table(w)
+			err := rs.policy().Do(ctx, "read "+t.ManifestKey(rs.res.Date), func(ctx context.Context) (err error) {
+				h, err = t.ReadHead(ctx, rs.res.Date)
+				return err
+			})
+			if err != nil {
+				return nil, storageErr(err)
+			}
+			if m := h.Manifest; m != nil && m.State == table.StateCommitted {
+				runID, rows = m.RunID, m.Rows
+			}
+		}
+		if runID != rs.runID {
+			return nil, nil
+		}
+		res = append(res, PartitionResult{Window: w.String(), Date: rs.res.Date, Status: StatusSkipped, RunID: runID, Rows: rows, SnapshotID: snapshot})
+	}
+	return res, nil
 }
 
 func sameHeads(a, b map[string]map[string]string) bool {

@@ -81,6 +81,11 @@ type Committer struct {
 	// BeforePublish, when set, is called for each partition before the
 	// command claims it (tests use it to line up races).
 	BeforePublish func(ctx context.Context, date string)
+	// AfterClaim, when set, is called once every partition is claimed and
+	// before any data is written; an error from it releases the claims
+	// and is returned (a command re-reads the output's head there: see
+	// Output.Drop).
+	AfterClaim func(ctx context.Context) error
 	// ManifestLimit bounds the manifests the command writes; 0 means
 	// MaxManifestBytes, and a larger one is MaxManifestBytes too (tests
 	// lower it). A claim may take all of it, a commit's own manifest 2/5:
@@ -255,6 +260,17 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 		mu.Lock()
 		claims = append(claims, &cl)
 		mu.Unlock()
+	}
+	if c.AfterClaim != nil {
+		if err := c.AfterClaim(ctx); err != nil {
+			c.release(ctx, claims)
+			if errors.Is(err, ErrLostRace) {
+				for i := range results {
+					results[i].Status = StatusLost
+				}
+			}
+			return results, err
+		}
 	}
 	// Cancelled before any data is replaced: give the partitions back.
 	// After that, finish publishing whatever the signal: a claim left

@@ -14,6 +14,12 @@
 //	[window=W/]date=D/_manifest.json       the partition's head: who committed what
 //	_rejects/date=D/run=ID/rejects.jsonl   samples of bad lines
 //	_partials/date=D/run=ID/shard-i-of-n   shard partials awaiting merge
+//	_tables.json                           the output's head: its layout and tables (Shape)
+//
+// The output's head records its shape: the layout (tables at the root or
+// in window=W folders) and each table's window, dimensions, schema version
+// and columns. [Shape.Admit] says whether a command's shape may commit to
+// it; [Output.Drop] removes a table, so that the output may take another.
 //
 // A data object is replaced whole by one conditional PUT, so a reader that
 // globs the output's *.parquet or *.csv files sees, for every partition, the

@@ -142,6 +142,8 @@ Usage:
                                                                  print the committed data objects' URLs
   logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
   logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
+  logsmith table show --output URL                               print the output's tables and their shape
+  logsmith table drop --output URL --window W                    remove a table, so the output may take another shape
   logsmith generate --output URL [flags]                         write synthetic logs
   logsmith config   [COMMAND] [flags]                            print the settings in force and their origin
   logsmith completion bash|zsh|fish                              print a shell completion script
@@ -237,6 +239,8 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	case "config":
 		return cmdConfig(args[1:], env, stdout)
+	case "table":
+		return cmdTable(ctx, args[1:], env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}

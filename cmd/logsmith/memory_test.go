@@ -59,10 +59,17 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 
 	// Fits: the default config without --group-by (288 panes × 1 group),
 	// and --group-by with groups that fit.
-	for _, args := range [][]string{base, append(groupBy[:len(groupBy):len(groupBy)], "--max-groups", "50")} {
+	for i, args := range [][]string{base, append(groupBy[:len(groupBy):len(groupBy)], "--max-groups", "50")} {
 		_, stderr, code = exe(t, limit, append([]string{"run"}, args...)...)
 		if code != 0 {
 			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+		if i == 0 {
+			// The runs below group by service: another shape of table,
+			// which the output's head refuses; they write a new output.
+			if err := os.RemoveAll(out); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	// The check is off: the run starts (and, with 5 groups, succeeds).
