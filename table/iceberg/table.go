@@ -6,6 +6,7 @@ import (
 	"fmt"
 	stdfs "io/fs"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
@@ -116,7 +117,7 @@ func (t *Table) Writable() bool { return t.write }
 func (t *Table) Name() string { return t.name }
 
 // Identifier is the table's full name, namespace first (logsmith.features_5m).
-func (t *Table) Identifier() string { return catalog.ObjectNameFromIdent(t.c.ident(t.name)) }
+func (t *Table) Identifier() string { return strings.Join(t.c.ident(t.name), ".") }
 
 func (t *Table) create(ctx context.Context) error {
 	sc, err := newSchema(t.cols)
