@@ -123,7 +123,7 @@ func settingsDoc(t *testing.T) []byte {
 	}
 	section("backfill", "`logsmith backfill` takes every run setting above, plus:", &job.BackfillConfig{}, run)
 	section("plan", "`logsmith plan` takes every run setting above, plus:", &job.PlanConfig{}, run)
-	section("ls, show, files, gc and migrate", "The commands that read or tidy an output.", &job.OutputConfig{}, nil)
+	section("ls, show, files, pin, gc and migrate", "The commands that read or tidy an output.", &job.OutputConfig{}, nil)
 	section("generate", "`logsmith generate` writes synthetic logs; the same seed always gives the same bytes.", &job.GenerateConfig{}, nil)
 	return b.Bytes()
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/iceberg-go"
+	icetable "github.com/apache/iceberg-go/table"
+
 	ice "github.com/logsmith/logsmith/table/iceberg"
 )
 
@@ -15,58 +18,85 @@ import (
 // print (DuckDB's iceberg_scan needs one). That file stays readable, with
 // the snapshot's rows, for as long as the snapshot is retained: after more
 // commits than the table's metadata log holds (20), and after gc's orphan
-// removal. Once the snapshot has expired, gc removes the file.
+// removal. Once the snapshot has expired, gc removes the file. A table an
+// earlier logsmith created (which deleted the files the log dropped)
+// keeps them too once a run has opened it.
 func TestPinnedMetadataLasts(t *testing.T) {
 	setups(t, func(t *testing.T, s setup) {
-		ctx := context.Background()
-		tb := table5m(t, open(t, s.opts))
-		a := "2025-11-08"
-		h, err := tb.CommitDate(ctx, a, genRows(a, 3, 1), meta(1), nil)
-		if err != nil {
-			t.Fatal(err)
+		for _, earlier := range []bool{false, true} {
+			t.Run(fmt.Sprintf("created-earlier=%v", earlier), func(t *testing.T) {
+				s := s
+				s.opts.Namespace += fmt.Sprintf("e%v", earlier)
+				pinnedMetadataLasts(t, s, earlier)
+			})
 		}
-		p, err := tb.Pin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.SnapshotID != h.SnapshotID || !strings.HasSuffix(p.MetadataLocation, ".metadata.json") {
-			t.Fatalf("pin %+v after the commit of snapshot %d", p, h.SnapshotID)
-		}
-		// More commits than the metadata log keeps; every snapshot stays
-		// within the retention.
-		keep := ice.GCOptions{ExpireOlderThan: 168 * time.Hour, RetainLast: 10, OrphanOlderThan: -1}
-		for i := range 22 {
-			d := fmt.Sprintf("2025-10-%02d", 1+i)
-			if _, err := tb.CommitDate(ctx, d, genRows(d, 1, int64(i+2)), meta(int64(i+2)), nil); err != nil {
-				t.Fatalf("commit %d: %v", i, err)
-			}
-		}
-		if _, err := tb.GC(ctx, keep); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond) // past the orphan grace of 1ns below, at any mtime granularity
-		keep.OrphanOlderThan = time.Nanosecond
-		if _, err := tb.GC(ctx, keep); err != nil {
-			t.Fatal(err)
-		}
-		at, err := tb.ScanMetadataFile(ctx, p.MetadataLocation, h.SnapshotID)
-		if err != nil {
-			t.Fatalf("the pinned metadata file %s after 22 commits and gc, its snapshot retained: %v", p.MetadataLocation, err)
-		}
-		rows, _ := rowsOf(t, at, fullCols)
-		at.Release()
-		sortRows(rows)
-		sameRows(t, "pinned snapshot read through its metadata file", rows, genRows(a, 3, 1))
-
-		// The snapshot expires: gc may remove the file now.
-		if _, err := tb.GC(ctx, ice.GCOptions{ExpireOlderThan: time.Nanosecond, RetainLast: 1, OrphanOlderThan: time.Nanosecond}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tb.ReadFile(ctx, p.MetadataLocation); err == nil {
-			t.Errorf("metadata file %s kept after its snapshots expired", p.MetadataLocation)
-		}
-		checkConsistent(t, s.opts, tb.Name())
 	})
+}
+
+func pinnedMetadataLasts(t *testing.T, s setup, earlier bool) {
+	ctx := context.Background()
+	c := open(t, s.opts)
+	tb := table5m(t, c)
+	if earlier {
+		tbl, err := tb.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx := tbl.NewTransaction()
+		if err := tx.SetProperties(iceberg.Properties{icetable.MetadataDeleteAfterCommitEnabledKey: "true"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		tb = table5m(t, c) // a run opens it for writing
+	}
+	a := "2025-11-08"
+	h, err := tb.CommitDate(ctx, a, genRows(a, 3, 1), meta(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := tb.Pin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.SnapshotID != h.SnapshotID || !strings.HasSuffix(p.MetadataLocation, ".metadata.json") {
+		t.Fatalf("pin %+v after the commit of snapshot %d", p, h.SnapshotID)
+	}
+	// More commits than the metadata log keeps; every snapshot stays
+	// within the retention.
+	keep := ice.GCOptions{ExpireOlderThan: 168 * time.Hour, RetainLast: 10, OrphanOlderThan: -1}
+	for i := range 22 {
+		d := fmt.Sprintf("2025-10-%02d", 1+i)
+		if _, err := tb.CommitDate(ctx, d, genRows(d, 1, int64(i+2)), meta(int64(i+2)), nil); err != nil {
+			t.Fatalf("commit %d: %v", i, err)
+		}
+	}
+	if _, err := tb.GC(ctx, keep); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // past the orphan grace of 1ns below, at any mtime granularity
+	keep.OrphanOlderThan = time.Nanosecond
+	if _, err := tb.GC(ctx, keep); err != nil {
+		t.Fatal(err)
+	}
+	at, err := tb.ScanMetadataFile(ctx, p.MetadataLocation, h.SnapshotID)
+	if err != nil {
+		t.Fatalf("the pinned metadata file %s after 22 commits and gc, its snapshot retained: %v", p.MetadataLocation, err)
+	}
+	rows, _ := rowsOf(t, at, fullCols)
+	at.Release()
+	sortRows(rows)
+	sameRows(t, "pinned snapshot read through its metadata file", rows, genRows(a, 3, 1))
+
+	// The snapshot expires: gc may remove the file now.
+	if _, err := tb.GC(ctx, ice.GCOptions{ExpireOlderThan: time.Nanosecond, RetainLast: 1, OrphanOlderThan: time.Nanosecond}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.ReadFile(ctx, p.MetadataLocation); err == nil {
+		t.Errorf("metadata file %s kept after its snapshots expired", p.MetadataLocation)
+	}
+	checkConsistent(t, s.opts, tb.Name())
 }
 
 // A reader that has loaded the table and then reads the files of that
