@@ -147,7 +147,8 @@ func (rs *runState) icebergAllCommitted(ctx context.Context) []PartitionResult {
 		if err != nil || !slices.Equal(inputs, rs.manifestInputs) {
 			return nil
 		}
-		res = append(res, PartitionResult{Window: w.String(), Date: rs.res.Date, Status: StatusSkipped, RunID: h.RunID, Rows: int(h.Rows), SnapshotID: h.SnapshotID})
+		res = append(res, PartitionResult{Window: w.String(), Date: rs.res.Date, Status: StatusSkipped, RunID: h.RunID, Rows: int(h.Rows),
+			SnapshotID: h.SnapshotID, SnapshotIDStr: strconv.FormatInt(h.SnapshotID, 10)})
 	}
 	return res
 }
@@ -242,8 +243,9 @@ func (rs *runState) commitIceberg(ctx context.Context, total *features.Partial) 
 			return rs.done(), commitErr(err)
 		}
 		sum.Partitions = append(sum.Partitions, PartitionResult{Window: p.w.String(), Date: p.date, Status: StatusCommitted,
-			RunID: rs.runID, Rows: len(p.rows), SnapshotID: h.SnapshotID})
-		rs.log.Info("committed", "table", t.Identifier(), "date", p.date, "snapshot_id", h.SnapshotID, "rows", len(p.rows))
+			RunID: rs.runID, Rows: len(p.rows), SnapshotID: h.SnapshotID, SnapshotIDStr: strconv.FormatInt(h.SnapshotID, 10)})
+		// The id as a string, as in --json: a JSON log would round the number.
+		rs.log.Info("committed", "table", t.Identifier(), "date", p.date, "snapshot_id", strconv.FormatInt(h.SnapshotID, 10), "rows", len(p.rows))
 	}
 	rs.icebergGC(ctx)
 	rs.gc(ctx) // the output's _rejects/ and _partials/

@@ -16,7 +16,7 @@ type OutputConfig struct {
 	Date             string        `env:"DATE" flag:"date" desc:"the partition's date (YYYY-MM-DD); for gc, limits it to one date"`
 	From             string        `env:"FROM" flag:"from" desc:"files: first date (YYYY-MM-DD), inclusive"`
 	To               string        `env:"TO" flag:"to" desc:"files: last date (YYYY-MM-DD), inclusive"`
-	Window           string        `env:"WINDOW" flag:"window" desc:"files: only this table (window name such as 5m or 15m-every-5m), default every table; table drop: the table to drop"`
+	Window           string        `env:"WINDOW" flag:"window" desc:"files, pin: only this table (window name such as 5m or 15m-every-5m), default every table; table drop: the table to drop"`
 	Format           string        `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"files: parquet or csv"`
 	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"gc: how long files no commit lists (abandoned partials, dropped formats, old-layout runs) are kept"`
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"gc: how long samples of bad lines are kept; 0 keeps them"`

@@ -47,6 +47,9 @@ type Result struct {
 	// SnapshotID is the Iceberg snapshot that holds the partition (0 in
 	// the hive layout): what a reader pins to read exactly these rows.
 	SnapshotID int64 `json:"snapshot_id,omitempty"`
+	// SnapshotIDStr is SnapshotID as a string: ids exceed 2^53, which
+	// jq 1.6 and JavaScript round.
+	SnapshotIDStr string `json:"snapshot_id_str,omitempty"`
 }
 
 // Partition outcomes.

@@ -140,6 +140,7 @@ Usage:
   logsmith show     --output URL --date D                        print a partition's manifest
   logsmith files    --output URL [--from D] [--to D] [--window W] [--format F]
                                                                  print the committed data objects' URLs
+  logsmith pin      --output URL --table-format iceberg          print the snapshot id holding every date
   logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
   logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
   logsmith table show --output URL                               print the output's tables and their shape
@@ -235,7 +236,7 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		return cmdBackfill(ctx, args[1:], env, stdout, stderr)
 	case "plan":
 		return cmdPlan(ctx, args[1:], env, stdout, stderr)
-	case "ls", "show", "gc", "files", "migrate":
+	case "ls", "show", "gc", "files", "migrate", "pin":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	case "config":
 		return cmdConfig(args[1:], env, stdout)

@@ -51,9 +51,13 @@ var commandHelp = map[string]struct {
 		"logsmith plan --input s3://logs/app/ --output s3://feat/app --date 2025-11-08",
 		"logsmith plan --config logsmith.yaml --date 2025-11-08 --plan-budget 30m --json",
 	}},
-	"ls":      {"List the committed partitions.", []string{"logsmith ls --output ./features", "logsmith ls --output s3://feat/app --json"}},
-	"show":    {"Print a partition's manifest.", []string{"logsmith show --output ./features --date 2025-11-08"}},
-	"files":   {"Print the URLs of the committed data objects.", []string{"logsmith files --output s3://feat/app --from 2025-11-01 --to 2025-11-07", "logsmith files --output ./features --window 5m --format csv"}},
+	"ls":    {"List the committed partitions.", []string{"logsmith ls --output ./features", "logsmith ls --output s3://feat/app --json"}},
+	"show":  {"Print a partition's manifest.", []string{"logsmith show --output ./features --date 2025-11-08"}},
+	"files": {"Print the URLs of the committed data objects.", []string{"logsmith files --output s3://feat/app --from 2025-11-01 --to 2025-11-07", "logsmith files --output ./features --window 5m --format csv"}},
+	"pin": {"Print each Iceberg table's current snapshot, which holds every committed date: the id to pin.", []string{
+		"logsmith pin --output s3://feat/app --table-format iceberg --iceberg-catalog \"$PG\"",
+		"logsmith pin --output ./features --table-format iceberg --json | jq -r .snapshot_id_str",
+	}},
 	"gc":      {"Delete the files no commit needs.", []string{"logsmith gc --output s3://feat/app --dry-run", "logsmith gc --output ./features --gc-grace 24h"}},
 	"migrate": {"Rewrite version 1 partitions (run=ID folders).", []string{"logsmith migrate --output ./features", "logsmith migrate --output s3://feat/app --date 2025-11-08"}},
 	"generate": {"Write synthetic logs; the same seed gives the same bytes.", []string{

@@ -6,8 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -16,11 +15,14 @@ import (
 	"github.com/logsmith/logsmith/table/iceberg"
 )
 
-// icebergOutput runs ls, show, files and gc on the Iceberg tables of an
+// icebergOutput runs ls, show, files, pin and gc on the Iceberg tables of an
 // output (--table-format iceberg).
 func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Writer) error {
 	if cmd == "migrate" {
 		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("migrate rewrites the hive layout's version 1 outputs; Iceberg tables have none")}
+	}
+	if cmd == "pin" && cfg.Date != "" {
+		return &job.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("pin prints the snapshot holding every committed date; it takes no date")}
 	}
 	if cmd == "gc" && cfg.Date != "" {
 		return &job.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("gc of Iceberg tables expires snapshots table-wide; it takes no date")}
@@ -116,47 +118,40 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		}
 		return nil
 	}
+	if cmd == "pin" {
+		return pinTables(ctx, tables, cfg.JSON, stdout)
+	}
 	// ls and show: each date's head (show: of one date, with the table's
-	// snapshots).
+	// metadata file). Each table's are read from one load of its metadata,
+	// so that the snapshot ids printed are in the metadata file printed.
 	type dateHead struct {
 		Table string `json:"table"`
 		Date  string `json:"date"`
 		iceberg.Head
+		// SnapshotIDStr is SnapshotID as a string: ids exceed 2^53,
+		// which jq 1.6 and JavaScript round.
+		SnapshotIDStr string `json:"snapshot_id_str"`
 		// ReadSnapshotID is the retained snapshot that holds the date's
 		// rows: the commit's own, or, once it expired, the current one.
-		ReadSnapshotID int64 `json:"read_snapshot_id"`
+		ReadSnapshotID    int64  `json:"read_snapshot_id"`
+		ReadSnapshotIDStr string `json:"read_snapshot_id_str"`
 		// MetadataLocation is the table's current metadata file (show).
 		MetadataLocation string `json:"metadata_location,omitempty"`
 	}
 	var heads []dateHead
 	for _, t := range tables {
-		hs, err := t.Heads(ctx)
+		p, err := t.Pin(ctx)
 		if err != nil {
 			return job.StorageError(err)
 		}
-		snaps, err := t.Snapshots(ctx)
-		if err != nil {
-			return job.StorageError(err)
-		}
-		retained, current := map[int64]bool{}, int64(0)
-		for _, s := range snaps {
-			retained[s.ID] = true
-			if s.Current {
-				current = s.ID
-			}
-		}
-		for _, d := range slices.Sorted(maps.Keys(hs)) {
+		for _, d := range p.Dates() {
 			if cmd == "show" && d != cfg.Date {
 				continue
 			}
-			h := dateHead{Table: t.Identifier(), Date: d, Head: hs[d], ReadSnapshotID: hs[d].SnapshotID}
-			if !retained[h.SnapshotID] {
-				h.ReadSnapshotID = current
-			}
+			h := dateHead{Table: t.Identifier(), Date: d, Head: p.Heads[d], ReadSnapshotID: p.ReadSnapshotID(d)}
+			h.SnapshotIDStr, h.ReadSnapshotIDStr = idString(h.SnapshotID), idString(h.ReadSnapshotID)
 			if cmd == "show" {
-				if h.MetadataLocation, err = t.MetadataLocation(ctx); err != nil {
-					return job.StorageError(err)
-				}
+				h.MetadataLocation = p.MetadataLocation
 			}
 			heads = append(heads, h)
 		}
@@ -180,6 +175,61 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	fmt.Fprintln(tw, "TABLE\tDATE\tSNAPSHOT\tROWS\tEVENTS\tRUN\tCOMMITTED")
 	for _, h := range heads {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", h.Table, h.Date, h.ReadSnapshotID, h.Rows, h.Events, h.RunID, h.CommittedAt.Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+// idString is a snapshot id as JSON prints it beside the number: ids
+// exceed 2^53, which jq 1.6 and JavaScript round.
+func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// pinTables prints, for each table, its current snapshot: the one id that
+// reads every committed date as it is now (a date's own snapshot may lack
+// dates committed after it, as in a parallel backfill), with the metadata
+// file that lists it. Tables not committed to yet are left out; none at
+// all is an error (exit 5), so that a job recording what it read cannot
+// record nothing.
+func pinTables(ctx context.Context, tables []*iceberg.Table, asJSON bool, stdout io.Writer) error {
+	type tablePin struct {
+		Table            string    `json:"table"`
+		SnapshotID       int64     `json:"snapshot_id"`
+		SnapshotIDStr    string    `json:"snapshot_id_str"`
+		CommittedAt      time.Time `json:"committed_at"`
+		MetadataLocation string    `json:"metadata_location"`
+		Dates            []string  `json:"dates"`
+	}
+	var pins []tablePin
+	for _, t := range tables {
+		p, err := t.Pin(ctx)
+		if err != nil {
+			return job.StorageError(err)
+		}
+		if p.SnapshotID == 0 {
+			continue
+		}
+		pins = append(pins, tablePin{Table: t.Identifier(), SnapshotID: p.SnapshotID, SnapshotIDStr: idString(p.SnapshotID),
+			CommittedAt: p.CommittedAt, MetadataLocation: p.MetadataLocation, Dates: p.Dates()})
+	}
+	if len(pins) == 0 {
+		return job.StorageError(fmt.Errorf("pin: no committed table: %w", storage.ErrNotExist))
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, p := range pins {
+			if err := enc.Encode(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TABLE\tSNAPSHOT\tCOMMITTED\tDATES\tMETADATA")
+	for _, p := range pins {
+		span := "0"
+		if n := len(p.Dates); n > 0 {
+			span = fmt.Sprintf("%d (%s to %s)", n, p.Dates[0], p.Dates[n-1])
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Table, p.SnapshotIDStr, p.CommittedAt.Format(time.RFC3339), span, p.MetadataLocation)
 	}
 	return tw.Flush()
 }

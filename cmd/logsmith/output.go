@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -17,7 +18,7 @@ import (
 )
 
 // cmdOutput runs the commands that read or tidy an output: ls, show,
-// files, migrate and gc.
+// files, pin, migrate and gc.
 func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
 	var cfg job.OutputConfig
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
@@ -31,6 +32,10 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 	}
 	if cfg.Iceberg() {
 		return icebergOutput(ctx, cmd, &cfg, stdout)
+	}
+	if cmd == "pin" {
+		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New(
+			"pin prints Iceberg snapshots (--table-format iceberg); the hive layout has none: the record of what a reader read is `logsmith files --json`")}
 	}
 	out, loc, err := job.OpenOutput(&cfg)
 	if err != nil {

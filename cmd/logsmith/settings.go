@@ -21,7 +21,7 @@ func configOf(cmd string) any {
 		return new(job.PlanConfig)
 	case "generate":
 		return new(job.GenerateConfig)
-	case "ls", "show", "files", "gc", "migrate":
+	case "ls", "show", "files", "pin", "gc", "migrate":
 		return new(job.OutputConfig)
 	}
 	return nil
@@ -29,7 +29,7 @@ func configOf(cmd string) any {
 
 // settingCommands are the commands with settings, in the order help lists
 // them.
-var settingCommands = []string{"run", "merge", "backfill", "plan", "ls", "show", "files", "gc", "migrate", "generate"}
+var settingCommands = []string{"run", "merge", "backfill", "plan", "ls", "show", "files", "pin", "gc", "migrate", "generate"}
 
 // effective is one line of logsmith config.
 type effective struct {

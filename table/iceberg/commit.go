@@ -209,7 +209,14 @@ func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row
 		if err := w.writeData(ctx, tbl, t.cols, rows); err != nil {
 			return Head{}, err
 		}
+		// A read of this state's files that finds them gone because the
+		// table moved on (a newer commit's expiry removed the state's
+		// snapshot) is tried again on the new state, like a conflict.
+		stale := func(err error) bool { return attempt < maxAttempts && t.movedOn(ctx, tbl, err) }
 		old, err := dateFiles(ctx, tbl, day)
+		if stale(err) {
+			continue
+		}
 		if err != nil {
 			return Head{}, fmt.Errorf("%s: list current files: %w", what, err)
 		}
@@ -219,7 +226,11 @@ func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row
 		if err := tx.AssertRefSnapshotID(icetable.MainBranch); err != nil {
 			return Head{}, fmt.Errorf("%s: %w", what, err)
 		}
-		if err := tx.ReplaceDataFilesWithDataFiles(ctx, old, w.files, summary); err != nil {
+		err = tx.ReplaceDataFilesWithDataFiles(ctx, old, w.files, summary)
+		if stale(err) {
+			continue
+		}
+		if err != nil {
 			return Head{}, fmt.Errorf("%s: %w", what, err)
 		}
 		staged, err := tx.StagedTable()
@@ -247,20 +258,26 @@ func (t *Table) CommitDate(ctx context.Context, date string, rows []features.Row
 		}
 		if !conflict(err) {
 			// The catalog may have applied it: look, while we can.
-			if tbl, lerr := t.load(ctx); lerr == nil {
-				if cur, _ := head(tbl, date); cur.same(&h) {
+			if cur, lerr := t.load(ctx); lerr == nil {
+				if h2, _ := head(cur, date); h2.same(&h) {
 					w.committed()
 					return h, nil
 				}
 			}
+			if stale(err) {
+				continue // refused before it reached the catalog
+			}
 			w.unknown()
 			return Head{}, fmt.Errorf("%s: %w", what, err)
 		}
-		if attempt >= 50 {
+		if attempt >= maxAttempts {
 			return Head{}, fmt.Errorf("%s: gave up after %d conflicts: %w", what, attempt+1, err)
 		}
 	}
 }
+
+// maxAttempts bounds the attempts of one commit that meets conflicts.
+const maxAttempts = 50
 
 // conflict tells whether a commit was refused because the table changed
 // since it was read: nothing was applied and the commit can be tried again

@@ -39,6 +39,18 @@
 // has changed since the run read it, CommitDate gives up with an error
 // wrapping [table.ErrLostRace]: the other run's commit stands.
 //
+// A read of the files of a state this process loaded (a commit's listing of
+// the date's files, [Table.Files], GC's walk) that finds one gone because
+// the table has moved on since (another run committed and its expiry
+// removed the loaded snapshot) is done again on the refreshed table; a file
+// missing from the current state is an error.
+//
+// # Pinning
+//
+// [Table.Pin] reads the current snapshot (which holds every committed
+// date), the metadata file listing it and the heads from one metadata
+// load: what a reader records to read the table again as it is now.
+//
 // # Errors
 //
 // Errors wrap [table.ErrLostRace] (the date was committed by another run
@@ -55,5 +67,8 @@
 // with iceberg-go's ExpireSnapshots, which deletes the files only expired
 // snapshots referenced, then removes orphan files older than a grace period
 // with iceberg-go's DeleteOrphanFiles, sparing the input ledgers that
-// retained snapshots and heads refer to (Iceberg does not know them).
+// retained snapshots and heads refer to (Iceberg does not know them) and
+// the metadata files that list a retained snapshot. Tables keep every
+// metadata file a commit writes (the metadata log lists the newest 20), so
+// a metadata file a reader pinned lasts as long as its snapshots.
 package iceberg

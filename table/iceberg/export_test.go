@@ -99,3 +99,22 @@ func SetMaxLedger(n int) (restore func()) {
 	maxLedger = n
 	return func() { maxLedger = old }
 }
+
+// OnLoad runs f after each load of the table's metadata (nil: nothing).
+func (t *Table) OnLoad(f func(ctx context.Context)) { t.loaded = f }
+
+// ScanMetadataFile reads the rows of snapshotID from the metadata file at
+// loc alone, without the catalog, as a catalog-less reader (DuckDB's
+// iceberg_scan) does.
+func (t *Table) ScanMetadataFile(ctx context.Context, loc string, snapshotID int64) (arrow.Table, error) {
+	ctx = t.c.with(ctx)
+	cur, err := t.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tbl, err := icetable.NewFromLocation(ctx, cur.Identifier(), loc, cur.FS, nil)
+	if err != nil {
+		return nil, err
+	}
+	return tbl.Scan(icetable.WithSnapshotID(snapshotID)).ToArrowTable(ctx)
+}

@@ -2,8 +2,10 @@ package iceberg
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	stdfs "io/fs"
 	"path"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	iceio "github.com/apache/iceberg-go/io"
 	icetable "github.com/apache/iceberg-go/table"
 )
 
@@ -27,20 +30,29 @@ type File struct {
 // when not 0), sorted by date and URL: what a reader of that snapshot reads.
 func (t *Table) Files(ctx context.Context, snapshotID int64) ([]File, error) {
 	ctx = t.c.with(ctx)
-	tbl, err := t.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if tbl.CurrentSnapshot() == nil {
-		return nil, nil
-	}
-	var opts []icetable.ScanOption
-	if snapshotID != 0 {
-		opts = append(opts, icetable.WithSnapshotID(snapshotID))
-	}
-	tasks, err := tbl.Scan(opts...).PlanFiles(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list files of %s: %w", t.Identifier(), err)
+	var tasks []icetable.FileScanTask
+	for attempt := 0; ; attempt++ {
+		tbl, err := t.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if tbl.CurrentSnapshot() == nil {
+			return nil, nil
+		}
+		var opts []icetable.ScanOption
+		if snapshotID != 0 {
+			opts = append(opts, icetable.WithSnapshotID(snapshotID))
+		}
+		tasks, err = tbl.Scan(opts...).PlanFiles(ctx)
+		if snapshotID == 0 && attempt < maxAttempts && t.movedOn(ctx, tbl, err) {
+			// The snapshot current when loaded expired meanwhile: list
+			// the new current one.
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list files of %s: %w", t.Identifier(), err)
+		}
+		break
 	}
 	files := make([]File, 0, len(tasks))
 	seen := map[string]bool{} // a large file is planned as several splits
@@ -180,17 +192,46 @@ func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 	if o.OrphanOlderThan < 0 {
 		return res, nil
 	}
-	// Iceberg knows nothing of the input ledgers: keep those a retained
-	// snapshot or a head refers to.
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			var err error
+			if tbl, err = t.load(ctx); err != nil {
+				return res, err
+			}
+		}
+		removed, err := t.removeOrphans(ctx, tbl, o.OrphanOlderThan)
+		res.RemovedFiles = append(res.RemovedFiles, removed...)
+		if attempt < maxAttempts && t.movedOn(ctx, tbl, err) {
+			// A commit's expiry removed a snapshot this state lists,
+			// with its manifests: walk the new state.
+			continue
+		}
+		slices.Sort(res.RemovedFiles)
+		if err != nil {
+			return res, fmt.Errorf("remove orphan files of %s: %w", t.Identifier(), err)
+		}
+		return res, nil
+	}
+}
+
+// removeOrphans removes the files under tbl's location that tbl does not
+// reference and that are older than grace, and returns them. It spares
+// what Iceberg does not know is live: the input ledgers that retained
+// snapshots and heads refer to, and the metadata files the metadata log
+// no longer lists that list a retained snapshot (a reader may have pinned
+// the snapshot through one).
+func (t *Table) removeOrphans(ctx context.Context, tbl *icetable.Table, grace time.Duration) ([]string, error) {
 	live := map[string]bool{}
+	retained := map[int64]bool{}
 	for _, s := range tbl.Metadata().Snapshots() {
+		retained[s.SnapshotID] = true
 		if s.Summary != nil && s.Summary.Properties[summaryInputs] != "" {
 			live[path.Base(s.Summary.Properties[summaryInputs])] = true
 		}
 	}
 	hs, err := heads(tbl)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	for _, h := range hs {
 		if h.Inputs != "" {
@@ -199,29 +240,64 @@ func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 	}
 	fs, err := tbl.FS(ctx)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	var mu sync.Mutex // the delete function runs on several goroutines
+	var removed []string
 	_, err = tbl.DeleteOrphanFiles(ctx,
-		icetable.WithFilesOlderThan(o.OrphanOlderThan),
+		icetable.WithFilesOlderThan(grace),
 		icetable.WithDeleteFunc(func(p string) error {
 			base := path.Base(p)
 			if strings.HasPrefix(base, "logsmith-inputs-") && live[base] {
 				return nil
 			}
+			if strings.HasSuffix(base, ".metadata.json") {
+				pinned, err := listsRetained(fs, p, retained)
+				if err != nil || pinned {
+					return err
+				}
+			}
 			if err := fs.Remove(p); err != nil && !errors.Is(err, stdfs.ErrNotExist) {
 				return err
 			}
 			mu.Lock()
-			res.RemovedFiles = append(res.RemovedFiles, p)
+			removed = append(removed, p)
 			mu.Unlock()
 			return nil
 		}))
-	if err != nil {
-		return res, fmt.Errorf("remove orphan files of %s: %w", t.Identifier(), err)
+	return removed, err
+}
+
+// listsRetained tells whether the metadata file at p lists a snapshot in
+// retained. A file that is gone or is not table metadata lists none.
+func listsRetained(fs iceio.IO, p string, retained map[int64]bool) (bool, error) {
+	f, err := fs.Open(p)
+	if errors.Is(err, stdfs.ErrNotExist) {
+		return false, nil
 	}
-	slices.Sort(res.RemovedFiles)
-	return res, nil
+	if err != nil {
+		return false, fmt.Errorf("read metadata file %s: %w", p, err)
+	}
+	defer f.Close()
+	var m struct {
+		Snapshots []struct {
+			ID int64 `json:"snapshot-id"`
+		} `json:"snapshots"`
+	}
+	if err := json.NewDecoder(f).Decode(&m); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &syn) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return false, nil // half written by a killed commit: no reader has it
+		}
+		return false, fmt.Errorf("read metadata file %s: %w", p, err)
+	}
+	for _, s := range m.Snapshots {
+		if retained[s.ID] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // onlyNotExist tells whether err, and every error joined in it, says a file

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	stdfs "io/fs"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
@@ -23,6 +25,10 @@ type Table struct {
 	window features.Window
 	cols   features.Columns
 	write  bool // opened by Catalog.Table: may commit
+	// loaded, when set (by tests), runs after each load of the table's
+	// metadata: the named point where another actor may change the table
+	// under a reader that has just read it.
+	loaded func(ctx context.Context)
 }
 
 // Table opens the table of window w for a run writing cols, creating it
@@ -111,7 +117,7 @@ func (t *Table) Writable() bool { return t.write }
 func (t *Table) Name() string { return t.name }
 
 // Identifier is the table's full name, namespace first (logsmith.features_5m).
-func (t *Table) Identifier() string { return catalog.ObjectNameFromIdent(t.c.ident(t.name)) }
+func (t *Table) Identifier() string { return strings.Join(t.c.ident(t.name), ".") }
 
 func (t *Table) create(ctx context.Context) error {
 	sc, err := newSchema(t.cols)
@@ -124,9 +130,9 @@ func (t *Table) create(ctx context.Context) error {
 	}
 	props := contractProps(t.window, t.cols)
 	props[icetable.ParquetCompressionKey] = "zstd"
-	// Keep a bounded metadata log: each commit writes a metadata file.
-	props[icetable.MetadataDeleteAfterCommitEnabledKey] = "true"
-	props[icetable.MetadataPreviousVersionsMaxKey] = "20"
+	for k, v := range metadataProps {
+		props[k] = v
+	}
 	_, err = t.c.cat.CreateTable(ctx, t.c.ident(t.name), sc,
 		catalog.WithPartitionSpec(&spec),
 		catalog.WithLocation(t.c.location(t.name)),
@@ -145,10 +151,18 @@ func (t *Table) evolve(ctx context.Context, tbl *icetable.Table) error {
 		return fmt.Errorf("iceberg table %s: %w", t.Identifier(), err)
 	}
 	newer := tbl.Properties()[propSchemaVersion] != features.SchemaVersion
-	if len(add) == 0 && !newer {
+	deletes := tbl.Properties()[icetable.MetadataDeleteAfterCommitEnabledKey] != metadataProps[icetable.MetadataDeleteAfterCommitEnabledKey]
+	if len(add) == 0 && !newer && !deletes {
 		return nil
 	}
 	tx := tbl.NewTransaction()
+	if deletes {
+		// A table an earlier logsmith created deletes the metadata
+		// files its log drops, pinned ones included: no longer.
+		if err := tx.SetProperties(metadataProps); err != nil {
+			return err
+		}
+	}
 	if len(add) > 0 {
 		us := tx.UpdateSchema(true, false)
 		for _, c := range add {
@@ -185,6 +199,31 @@ func (t *Table) evolve(ctx context.Context, tbl *icetable.Table) error {
 	return nil
 }
 
+// metadataProps keep every metadata file a commit writes: the metadata log
+// lists the newest 20, and GC removes an older one only once every
+// snapshot it lists has expired, so that a reader who pinned a snapshot
+// through a metadata file (DuckDB's iceberg_scan) can read it as long as
+// the snapshot is retained. Iceberg would delete a file as soon as the log
+// dropped it.
+var metadataProps = iceberg.Properties{
+	icetable.MetadataDeleteAfterCommitEnabledKey: "false",
+	icetable.MetadataPreviousVersionsMaxKey:      "20",
+}
+
+// movedOn tells whether err, from reading the files of tbl (a state of
+// the table this process loaded), is a file gone because the table has
+// moved on since: another run committed and its expiry removed the
+// snapshot tbl had as current, with the files only it referenced. The read
+// is then to be done again on the current state. A file missing while tbl
+// is still current is damage, not that.
+func (t *Table) movedOn(ctx context.Context, tbl *icetable.Table, err error) bool {
+	if err == nil || !errors.Is(err, stdfs.ErrNotExist) {
+		return false
+	}
+	cur, lerr := t.load(ctx)
+	return lerr == nil && cur.MetadataLocation() != tbl.MetadataLocation()
+}
+
 // versionLess compares "major.minor" versions.
 func versionLess(a, b string) bool {
 	var am, an, bm, bn int
@@ -199,6 +238,9 @@ func (t *Table) load(ctx context.Context) (*icetable.Table, error) {
 	tbl, err := t.c.cat.LoadTable(ctx, t.c.ident(t.name))
 	if err != nil {
 		return nil, fmt.Errorf("load iceberg table %s: %w", t.name, err)
+	}
+	if t.loaded != nil {
+		t.loaded(ctx)
 	}
 	return tbl, nil
 }
