@@ -522,20 +522,21 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 	var parts []*table.Partition
 	for _, w := range rs.res.Windows {
 		t := rs.table(w)
-		byDate, dates, err := rs.tableRows(total, w)
+		meta := tableMetadata(w, cols)
+		files, dates, err := rs.tableFiles(total, w, meta)
 		if err != nil {
 			return nil, err
 		}
-		meta := tableMetadata(w, cols)
 		for _, d := range dates {
 			head, err := rs.readHeadNow(ctx, t, d)
 			if err != nil {
 				return nil, err
 			}
+			f := files[d]
 			m := &Manifest{
 				SchemaVersion: SchemaVersion, Window: w.String(),
 				Schema: cols.Schema(), Date: d, RunID: rs.runID,
-				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]),
+				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: f.rows,
 				PartitionEvents: partitionEvents(total, w, d), EventsOnce: true,
 				Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
 				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
@@ -548,13 +549,13 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				if known && !prev.EventsOnce && prev.Window == w.String() {
 					// An older logsmith's count, of the same windows:
 					// compare like with like.
-					events, committed = requests(byDate[d]), prev.PartitionEvents
+					events, committed = f.requests, prev.PartitionEvents
 				}
 				if err := rs.checkNotWorse(d, w.String(), prev.RunID, events, committed, known); err != nil {
 					return nil, err
 				}
 			}
-			blobs, err := encodeFiles(cfg.Format, cols, meta, byDate[d])
+			blobs, err := f.blobs()
 			if err != nil {
 				return nil, err
 			}
@@ -564,10 +565,54 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 	return parts, nil
 }
 
-// tableRows builds window w's rows from total, split by UTC date, and
-// the dates to commit: a dated run's date (even without rows: it had no
-// events), or every date with rows. It counts the rows in the summary.
-func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[string][]features.Row, []string, error) {
+// tableFiles encodes window w's rows from total into files by UTC date of
+// window start, one window at a time, and returns them with the dates to
+// commit: a dated run's date (even without rows: it had no events), or
+// every date with rows. A date's files are finished (their rows dropped)
+// before the next date's rows are built. It counts the rows in the
+// summary.
+func (rs *runState) tableFiles(total *features.Partial, w features.Window, meta map[string]string) (map[string]*dateFiles, []string, error) {
+	cfg := rs.cfg
+	cols := cfg.Columns()
+	opt := rs.tableOptions(total)
+	files := map[string]*dateFiles{}
+	var dates []string
+	err := total.Rows(w, opt, func(rows []features.Row) error {
+		// Rows come by window: one window's rows share a date.
+		d := rows[0].WindowStart.UTC().Format(time.DateOnly)
+		f := files[d]
+		if f == nil {
+			var err error
+			if f, err = newDateFiles(cfg.Format, cols, meta); err != nil {
+				return err
+			}
+			files[d] = f
+			dates = append(dates, d)
+		}
+		rs.sum.Rows += len(rows)
+		return f.write(rows)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if rs.res.Date != "" {
+		d := rs.res.Date
+		if files[d] == nil {
+			f, err := newDateFiles(cfg.Format, cols, meta)
+			if err != nil {
+				return nil, nil, err
+			}
+			files[d] = f
+		}
+		return files, []string{d}, nil
+	}
+	return files, dates, nil
+}
+
+// tableOptions are the options of the run's tables from total: dense or
+// sparse, the group cap, the dated run's date, and the span the input
+// covers (recorded for the manifests).
+func (rs *runState) tableOptions(total *features.Partial) features.TableOptions {
 	cfg := rs.cfg
 	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(rs.res.Columns.Dims)}
 	if rs.res.Date != "" {
@@ -575,7 +620,14 @@ func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[s
 	}
 	opt.CoverFrom, opt.CoverTo = rs.cover(total)
 	rs.covered = table.Span{From: opt.CoverFrom, To: opt.CoverTo}
-	rows, err := total.Table(w, opt)
+	return opt
+}
+
+// tableRows builds window w's rows from total, split by UTC date, and
+// the dates to commit: a dated run's date (even without rows: it had no
+// events), or every date with rows. It counts the rows in the summary.
+func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[string][]features.Row, []string, error) {
+	rows, err := total.Table(w, rs.tableOptions(total))
 	if err != nil {
 		return nil, nil, err
 	}
