@@ -25,7 +25,7 @@
 #       scripts/duckpeer --group-by computing the same columns with exact
 #       quantiles in 2 threads; also ungrouped, 1-minute windows at 1,000
 #       groups, and the 1,000 groups from objects that each span the day
-#       (lines dealt round-robin). Set LOGSMITH_BIN to measure another
+#       (lines dealt round-robin). Set SCALEBENCH_LOGSMITH to measure another
 #       build (e.g. the branch point) on the same files.
 #
 # Each measurement runs RUNS times (default 3); medians are printed as
@@ -50,7 +50,7 @@ export LOGSMITH_MINIO_PORT=${LOGSMITH_MINIO_PORT:-9136}
 started_minio=""
 trap '[[ -n $started_minio ]] && scripts/minio.sh stop >/dev/null 2>&1; rm -rf "$BIN" "$RES"' EXIT
 scripts/build.sh "$BIN/logsmith" >&2
-L=${LOGSMITH_BIN:-$BIN/logsmith}
+L=${SCALEBENCH_LOGSMITH:-$BIN/logsmith}
 START=2025-11-08T00:00:00Z
 DATE=2025-11-08
 
