@@ -119,3 +119,5 @@ func TestWriteCSV(t *testing.T) {
 		t.Errorf("NaN: err = %v, want one naming row 2 and latency_p99_ms", err)
 	}
 }
+
+func ptr(f float64) *float64 { return &f }

@@ -206,6 +206,33 @@ func parquetType(cols []Column) reflect.Type {
 // WriteParquet writes rows as one zstd-compressed Parquet file with the
 // given key-value metadata. The output depends only on its arguments.
 func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string) error {
+	pw := NewParquetWriter(w, c, metadata)
+	if err := pw.Write(rows); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
+// ParquetWriter writes one Parquet file from rows given a few at a time:
+// the same bytes as WriteParquet of all of them, however they are split.
+// It keeps no reference to the rows it was given.
+type ParquetWriter struct {
+	pw       *parquet.Writer
+	cols     []Column
+	idx      []int
+	inOrder  bool
+	buf      []parquet.Row
+	vals     []parquet.Value
+	n        int // rows written
+	finished bool
+}
+
+// parquetBatch is how many rows go to the Parquet writer at a time.
+const parquetBatch = 256
+
+// NewParquetWriter starts a zstd-compressed Parquet file of table c's
+// columns, with the given key-value metadata, on w.
+func NewParquetWriter(w io.Writer, c Columns, metadata map[string]string) *ParquetWriter {
 	cols := c.Schema()
 	t := parquetType(cols)
 	schema := parquet.SchemaOf(reflect.New(t).Interface())
@@ -217,7 +244,6 @@ func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string
 	for _, k := range sortedKeys(metadata) {
 		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
 	}
-	pw := parquet.NewWriter(w, opts...)
 	// Rows are built as parquet values, column by column, not through
 	// reflection over the struct type (which only fixes the schema): the
 	// same bytes (TestWriteParquetMatchesReflection), a third of the time.
@@ -225,45 +251,64 @@ func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string
 	for i, path := range schema.Columns() {
 		leaf[path[0]] = i
 	}
-	idx := make([]int, len(cols))
-	inOrder := true
+	p := &ParquetWriter{pw: parquet.NewWriter(w, opts...), cols: cols, idx: make([]int, len(cols)), inOrder: true}
 	for j, c := range cols {
-		idx[j] = leaf[c.Name]
-		inOrder = inOrder && idx[j] == j
+		p.idx[j] = leaf[c.Name]
+		p.inOrder = p.inOrder && p.idx[j] == j
 	}
-	const batch = 256
-	buf := make([]parquet.Row, 0, batch)
-	vals := make([]parquet.Value, 0, batch*len(cols))
-	flush := func() error {
-		if _, err := pw.WriteRows(buf); err != nil {
-			return fmt.Errorf("write parquet rows: %w", err)
-		}
-		buf, vals = buf[:0], vals[:0]
-		return nil
+	p.buf = make([]parquet.Row, 0, parquetBatch)
+	p.vals = make([]parquet.Value, 0, parquetBatch*len(cols))
+	return p
+}
+
+func (p *ParquetWriter) flush() error {
+	if _, err := p.pw.WriteRows(p.buf); err != nil {
+		return fmt.Errorf("write parquet rows: %w", err)
 	}
+	p.buf, p.vals = p.buf[:0], p.vals[:0]
+	return nil
+}
+
+// Write adds rows to the file. Rows go to the Parquet writer in batches
+// of parquetBatch, whatever the calls, so the file's bytes do not depend
+// on how the rows were split between calls.
+func (p *ParquetWriter) Write(rows []Row) error {
 	for i := range rows {
-		start := len(vals)
-		for j, c := range cols {
-			vals = append(vals, parquetValue(c, c.get(&rows[i]), idx[j]))
+		start := len(p.vals)
+		for j, c := range p.cols {
+			p.vals = append(p.vals, parquetValue(c, c.get(&rows[i]), p.idx[j]))
 		}
 		// A row is its columns' values in leaf order.
-		row := parquet.Row(vals[start:len(vals):len(vals)])
-		if !inOrder {
+		row := parquet.Row(p.vals[start:len(p.vals):len(p.vals)])
+		if !p.inOrder {
 			slices.SortStableFunc(row, func(a, b parquet.Value) int { return a.Column() - b.Column() })
 		}
-		buf = append(buf, row)
-		if len(buf) == batch {
-			if err := flush(); err != nil {
+		p.buf = append(p.buf, row)
+		p.n++
+		if len(p.buf) == parquetBatch {
+			if err := p.flush(); err != nil {
 				return err
 			}
 		}
 	}
-	if len(buf) > 0 {
-		if err := flush(); err != nil {
+	return nil
+}
+
+// Rows returns the number of rows written so far.
+func (p *ParquetWriter) Rows() int { return p.n }
+
+// Close writes the rows still buffered and the file's footer.
+func (p *ParquetWriter) Close() error {
+	if p.finished {
+		return nil
+	}
+	p.finished = true
+	if len(p.buf) > 0 {
+		if err := p.flush(); err != nil {
 			return err
 		}
 	}
-	if err := pw.Close(); err != nil {
+	if err := p.pw.Close(); err != nil {
 		return fmt.Errorf("close parquet writer: %w", err)
 	}
 	return nil
@@ -312,36 +357,68 @@ func parquetValue(c Column, x any, j int) parquet.Value {
 //     break or start with a space; the empty string is written as "";
 //   - null: an empty, unquoted field, and nothing else is written that way.
 func WriteCSV(w io.Writer, c Columns, rows []Row) error {
-	cols := c.Schema()
-	bw := bufio.NewWriter(w)
-	var line []byte
-	for i, col := range cols {
+	cw, err := NewCSVWriter(w, c)
+	if err != nil {
+		return err
+	}
+	if err := cw.Write(rows); err != nil {
+		return err
+	}
+	return cw.Close()
+}
+
+// CSVWriter writes one CSV file, spelled as WriteCSV says, from rows given
+// a few at a time: the same bytes as WriteCSV of all of them.
+type CSVWriter struct {
+	bw   *bufio.Writer
+	cols []Column
+	line []byte
+	n    int // rows written
+}
+
+// NewCSVWriter starts a CSV file of table c's columns on w with its header
+// row.
+func NewCSVWriter(w io.Writer, c Columns) (*CSVWriter, error) {
+	cw := &CSVWriter{bw: bufio.NewWriter(w), cols: c.Schema()}
+	for i, col := range cw.cols {
 		if i > 0 {
-			line = append(line, ',')
+			cw.line = append(cw.line, ',')
 		}
-		line = appendCSVString(line, col.Name)
+		cw.line = appendCSVString(cw.line, col.Name)
 	}
-	line = append(line, '\n')
-	if _, err := bw.Write(line); err != nil {
-		return fmt.Errorf("write csv header: %w", err)
+	cw.line = append(cw.line, '\n')
+	if _, err := cw.bw.Write(cw.line); err != nil {
+		return nil, fmt.Errorf("write csv header: %w", err)
 	}
+	return cw, nil
+}
+
+// Write adds rows to the file.
+func (cw *CSVWriter) Write(rows []Row) error {
 	for i := range rows {
-		line = line[:0]
-		for j, col := range cols {
+		cw.n++
+		line := cw.line[:0]
+		for j, col := range cw.cols {
 			if j > 0 {
 				line = append(line, ',')
 			}
 			var err error
 			if line, err = appendCSVValue(line, col.get(&rows[i])); err != nil {
-				return fmt.Errorf("write csv row %d column %s: %w", i+1, col.Name, err)
+				return fmt.Errorf("write csv row %d column %s: %w", cw.n, col.Name, err)
 			}
 		}
 		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			return fmt.Errorf("write csv row %d: %w", i+1, err)
+		cw.line = line
+		if _, err := cw.bw.Write(line); err != nil {
+			return fmt.Errorf("write csv row %d: %w", cw.n, err)
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	return nil
+}
+
+// Close writes what is buffered.
+func (cw *CSVWriter) Close() error {
+	if err := cw.bw.Flush(); err != nil {
 		return fmt.Errorf("flush csv: %w", err)
 	}
 	return nil

@@ -144,3 +144,62 @@ func BenchmarkParquetRowsReflect(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rows)), "ns/row")
 }
+
+// The streaming writers give the bytes of WriteParquet and WriteCSV of
+// all rows at once, however the rows are split between calls (as Rows
+// hands them over, one window at a time), and keep nothing of a slice
+// once it has been written: the caller reuses it.
+func TestStreamingWritersMatchWholeFile(t *testing.T) {
+	p := NewPartial(5*time.Minute, 1<<20)
+	rng := rand.New(rand.NewPCG(11, 11))
+	for i, e := range randomEvents(rng, 4000) {
+		e.Group = []byte(EncodeGroup([]string{"g" + strconv.Itoa(i%37)}))
+		e.Status, e.Bytes, e.HasBytes = int32(200+100*(i%4)), int64(i), true
+		p.Add(&e)
+	}
+	cols := Columns{Dims: []string{"g"}, Status: true, Bytes: true}
+	rows, err := p.Table(Window{Size: 5 * time.Minute}, TableOptions{Dims: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantPQ, wantCSV bytes.Buffer
+	if err := WriteParquet(&wantPQ, cols, rows, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCSV(&wantCSV, cols, rows); err != nil {
+		t.Fatal(err)
+	}
+	for trial := range 5 {
+		var pq, csv bytes.Buffer
+		pw := NewParquetWriter(&pq, cols, map[string]string{"k": "v"})
+		cw, err := NewCSVWriter(&csv, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reused []Row
+		for i := 0; i < len(rows); {
+			n := min(len(rows)-i, rng.IntN(600))
+			if trial == 0 {
+				n = min(len(rows)-i, 1)
+			}
+			reused = append(reused[:0], rows[i:i+n]...)
+			if err := pw.Write(reused); err != nil {
+				t.Fatal(err)
+			}
+			if err := cw.Write(reused); err != nil {
+				t.Fatal(err)
+			}
+			clear(reused)
+			i += n
+		}
+		if err := pw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(pq.Bytes(), wantPQ.Bytes()) || !bytes.Equal(csv.Bytes(), wantCSV.Bytes()) || pw.Rows() != len(rows) {
+			t.Fatalf("trial %d: streamed files differ from whole ones (%d rows written)", trial, pw.Rows())
+		}
+	}
+}

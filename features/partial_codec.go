@@ -24,10 +24,14 @@ import (
 // values were dropped, and the values kept with their counts, in byte
 // order. Version 6 adds Counts.Before and Counts.After after
 // Counts.TooManyPanes; version 7 the events of dates farther away (Far,
-// FarMin, FarMax) after them.
-const PartialFormatVersion = 7
+// FarMin, FarMax) after them. Version 8 keeps a cell's latencies exactly
+// while it has at most 32 (see exactLatencies): after the exact sums, the
+// number of latencies written as they are, then each, in increasing
+// order (one or two are the cell's minimum and maximum and are not
+// written; more than 32 are the sketch that follows, as before).
+const PartialFormatVersion = 8
 
-var partialMagic = []byte("LSPARTv7")
+var partialMagic = []byte("LSPARTv8")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted
@@ -77,6 +81,14 @@ func (a *acc) appendBinary(b []byte) ([]byte, error) {
 	}
 	for _, v := range []uint64{a.sumLo, a.sumHi, a.sq[0], a.sq[1], a.sq[2]} {
 		b = binary.LittleEndian.AppendUint64(b, v)
+	}
+	var raw []int64
+	if a.latCount > 2 && a.sketch == nil {
+		raw = slices.Sorted(slices.Values(a.raw))
+	}
+	b = binary.AppendUvarint(b, uint64(len(raw)))
+	for _, v := range raw {
+		b = binary.AppendVarint(b, v)
 	}
 	var sk []byte
 	if a.sketch != nil {
@@ -207,6 +219,12 @@ func decodeAcc(d *decoder) (*acc, error) {
 	for _, f := range []*uint64{&a.sumLo, &a.sumHi, &a.sq[0], &a.sq[1], &a.sq[2]} {
 		*f = d.u64()
 	}
+	if nr := d.uvarint(exactLatencies); nr > 0 {
+		a.raw = make([]int64, nr)
+		for i := range a.raw {
+			a.raw[i] = d.varint()
+		}
+	}
 	if sk := d.bytes(d.uvarint(uint64(len(d.b)))); len(sk) > 0 {
 		s, err := ddsketch.DecodeDDSketch(sk, store.BufferedPaginatedStoreConstructor, sketchMapping)
 		if err != nil {
@@ -224,7 +242,35 @@ func decodeAcc(d *decoder) (*acc, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	if !a.consistent() {
+		return nil, fmt.Errorf("%w: a cell's latencies do not match its counts", errCorrupt)
+	}
 	return a, nil
+}
+
+// consistent tells whether a decoded cell holds its latencies as add and
+// merge do (see acc), so that rows and merges can rely on it: exactly
+// with at most exactLatencies of them, within its minimum and maximum, a
+// sketch with more.
+func (a *acc) consistent() bool {
+	n := a.latCount
+	switch {
+	case n < 0:
+		return false
+	case n == 0:
+		return len(a.raw) == 0 && a.sketch == nil
+	case n > exactLatencies:
+		return len(a.raw) == 0 && a.sketch != nil && a.min >= 0 && a.min <= a.max
+	case a.sketch != nil || a.min < 0 || a.min > a.max || n == 1 && a.min != a.max:
+		return false
+	case n <= 2:
+		return len(a.raw) == 0
+	}
+	if int64(len(a.raw)) != n {
+		return false
+	}
+	lo, hi := slices.Min(a.raw), slices.Max(a.raw)
+	return lo == a.min && hi == a.max
 }
 
 func (v *LevelValues) appendBinary(b []byte) []byte {

@@ -80,6 +80,15 @@ func FuzzUnmarshalPartial(f *testing.F) {
 	p.Add(&Event{Time: day, Latency: 5e6, HasLatency: true, HasDistinct: true, Distinct: 42})
 	b, _ := p.MarshalBinary()
 	f.Add(b)
+	// Cells of 2, 5 (latencies as they are) and 40 latencies (a sketch).
+	for _, n := range []int{2, 5, 40} {
+		p := NewPartial(time.Minute, 0)
+		for i := range n {
+			p.Add(&Event{Time: day, Latency: int64(i) * 1e6, HasLatency: true})
+		}
+		b, _ := p.MarshalBinary()
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = UnmarshalPartial(b)
 	})

@@ -40,8 +40,20 @@ var sketchMapping = func() mapping.IndexMapping {
 	return m
 }()
 
+// exactLatencies is how many latencies a cell (one pane or window of one
+// group) keeps as they are: a cell with at most this many has exact
+// quantiles; with more, its latencies are a DDSketch. Most cells of a
+// table with many groups hold a few events, and a sketch costs ~50 times
+// the memory of one latency.
+const exactLatencies = 32
+
 // acc accumulates one pane (or window) of one group. Every field is exact
 // or a sketch whose merge does not depend on order.
+//
+// Its latencies are held as a function of their multiset alone, so that
+// merges in any order give the same state: with one or two latencies they
+// are min and max; with 3 to exactLatencies, raw holds them (in no
+// particular order); with more, sketch holds them and raw is nil.
 type acc struct {
 	count, errors, warns int64
 	latCount             int64
@@ -50,12 +62,48 @@ type acc struct {
 	min, max             int64
 	status               [4]int64 // 2xx, 3xx, 4xx, 5xx
 	bytes                int64
+	raw                  []int64
 	sketch               *ddsketch.DDSketch
 	hll                  *hyperloglog.Sketch
 }
 
 func newAcc() *acc {
 	return &acc{min: math.MaxInt64, max: math.MinInt64}
+}
+
+func newSketch() *ddsketch.DDSketch {
+	return ddsketch.NewDDSketchFromStoreProvider(sketchMapping, store.BufferedPaginatedStoreConstructor)
+}
+
+// latencies appends a's latencies to dst when a holds them exactly (no
+// sketch).
+func (a *acc) latencies(dst []int64) []int64 {
+	switch a.latCount {
+	case 0:
+		return dst
+	case 1:
+		return append(dst, a.min)
+	case 2:
+		return append(dst, a.min, a.max)
+	}
+	return append(dst, a.raw...)
+}
+
+// addTo adds a's exact latencies to s.
+func (a *acc) addTo(s *ddsketch.DDSketch) {
+	// Latencies are non-negative and finite, so Add cannot fail.
+	switch a.latCount {
+	case 0:
+	case 1:
+		_ = s.Add(float64(a.min))
+	case 2:
+		_ = s.Add(float64(a.min))
+		_ = s.Add(float64(a.max))
+	default:
+		for _, v := range a.raw {
+			_ = s.Add(float64(v))
+		}
+	}
 }
 
 func (a *acc) add(e *Event) {
@@ -81,6 +129,21 @@ func (a *acc) add(e *Event) {
 	if !e.HasLatency {
 		return
 	}
+	// The latency joins the others before min and max change: with two or
+	// fewer, they are the latencies.
+	switch n := a.latCount; {
+	case a.sketch != nil:
+		_ = a.sketch.Add(float64(e.Latency))
+	case n == exactLatencies:
+		s := newSketch()
+		a.addTo(s)
+		_ = s.Add(float64(e.Latency))
+		a.sketch, a.raw = s, nil
+	case n == 2:
+		a.raw = append(make([]int64, 0, 4), a.min, a.max, e.Latency)
+	case n > 2:
+		a.raw = append(a.raw, e.Latency)
+	}
 	v := uint64(e.Latency)
 	a.latCount++
 	var c uint64
@@ -92,15 +155,37 @@ func (a *acc) add(e *Event) {
 	a.sq[2] += c
 	a.min = min(a.min, e.Latency)
 	a.max = max(a.max, e.Latency)
-	if a.sketch == nil {
-		a.sketch = ddsketch.NewDDSketchFromStoreProvider(sketchMapping, store.BufferedPaginatedStoreConstructor)
+}
+
+// mergeLatencies adds b's latencies to a's, before a's count, min and max
+// change; b is left unchanged.
+func (a *acc) mergeLatencies(b *acc) {
+	n := a.latCount + b.latCount
+	switch {
+	case b.latCount == 0:
+	case b.sketch != nil && a.sketch != nil:
+		_ = a.sketch.MergeWith(b.sketch) // one mapping: cannot fail
+	case b.sketch != nil:
+		s := b.sketch.Copy()
+		a.addTo(s)
+		a.sketch, a.raw = s, nil
+	case a.sketch != nil:
+		b.addTo(a.sketch)
+	case n > exactLatencies:
+		s := newSketch()
+		a.addTo(s)
+		b.addTo(s)
+		a.sketch, a.raw = s, nil
+	case n > 2 && a.latCount > 2:
+		a.raw = b.latencies(a.raw)
+	case n > 2:
+		a.raw = b.latencies(a.latencies(make([]int64, 0, n)))
 	}
-	// Latencies are non-negative and finite, so Add cannot fail.
-	_ = a.sketch.Add(float64(e.Latency))
 }
 
 // merge adds b into a; b is left unchanged.
 func (a *acc) merge(b *acc) {
+	a.mergeLatencies(b)
 	a.count += b.count
 	a.errors += b.errors
 	a.warns += b.warns
@@ -117,13 +202,6 @@ func (a *acc) merge(b *acc) {
 		a.status[i] += b.status[i]
 	}
 	a.bytes += b.bytes
-	if b.sketch != nil {
-		if a.sketch == nil {
-			a.sketch = b.sketch.Copy()
-		} else {
-			_ = a.sketch.MergeWith(b.sketch) // one mapping: cannot fail
-		}
-	}
 	if b.hll != nil {
 		if a.hll == nil {
 			a.hll = b.hll.Clone()
@@ -628,9 +706,22 @@ type TableOptions struct {
 // exceed the cap, e.g. one partial (an object read whole), tumbling windows
 // of one pane, and MaxGroups equal to the partial's cap.
 func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
+	var rows []Row
+	err := p.Rows(w, o, func(rs []Row) error {
+		rows = append(rows, rs...)
+		return nil
+	})
+	return rows, err
+}
+
+// Rows calls fn with the rows Table would return, one window at a time in
+// the same order, so that a caller can encode them without holding them
+// all. The slice is reused once fn returns (the values its rows point to
+// are not); fn's error stops Rows and is returned.
+func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) error {
 	size, slide := int64(w.Size), int64(w.slide())
 	if size%p.size != 0 || slide%p.size != 0 {
-		return nil, fmt.Errorf("window %v is not a multiple of pane %v", w.Size, time.Duration(p.size))
+		return fmt.Errorf("window %v is not a multiple of pane %v", w.Size, time.Duration(p.size))
 	}
 	if o.MaxGroups <= 0 {
 		o.MaxGroups = DefaultMaxGroups
@@ -639,13 +730,15 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 	groupSet := map[string]bool{}
 	for k, pn := range p.panes {
 		keys = append(keys, k)
-		for g := range pn.groups {
-			groupSet[g] = true
+		if o.Dense {
+			for g := range pn.groups {
+				groupSet[g] = true
+			}
 		}
 	}
 	slices.Sort(keys)
 	if len(keys) == 0 && (o.From.IsZero() || !o.Dense) {
-		return nil, nil
+		return nil
 	}
 	starts := windowStarts(keys, size, slide, o)
 	groups := make([]string, 0, len(groupSet))
@@ -654,25 +747,39 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 	}
 	slices.SortFunc(groups, compareGroups)
 	var rows []Row
-	var mom moments
+	var b rowBuilder
+	empty := newAcc()
 	for _, start := range starts {
-		win := map[string]*acc{}
-		for ps := start; ps < start+size; ps += p.size {
-			pn := p.panes[ps]
-			if pn == nil {
-				continue
+		// A window of one pane reads the pane's groups as they are (row
+		// changes nothing); a longer one merges its panes' into its own.
+		var win map[string]*acc
+		shared := size == p.size
+		if shared {
+			if pn := p.panes[start]; pn != nil {
+				win = pn.groups
 			}
-			for g, a := range pn.groups {
-				wa := win[g]
-				if wa == nil {
-					wa = newAcc()
-					win[g] = wa
+		} else {
+			win = map[string]*acc{}
+			for ps := start; ps < start+size; ps += p.size {
+				pn := p.panes[ps]
+				if pn == nil {
+					continue
 				}
-				wa.merge(a)
+				for g, a := range pn.groups {
+					wa := win[g]
+					if wa == nil {
+						wa = newAcc()
+						win[g] = wa
+					}
+					wa.merge(a)
+				}
 			}
 		}
 		var folded map[string]bool
 		if len(win) > o.MaxGroups {
+			if shared {
+				win = maps.Clone(win)
+			}
 			folded = foldGroups(win, o.MaxGroups)
 		}
 		emit := slices.SortedFunc(maps.Keys(win), compareGroups)
@@ -683,15 +790,16 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 				slices.SortFunc(emit, compareGroups)
 			}
 		}
+		rows = rows[:0]
 		for _, g := range emit {
 			a := win[g]
 			if a == nil {
 				if folded[g] {
 					continue // its events are in OtherGroup in this window
 				}
-				a = newAcc()
+				a = empty
 			}
-			r := a.row(start, size, &mom)
+			r := a.row(start, size, &b)
 			switch {
 			case o.Dims > 0 && g == otherKey:
 				r.Group = otherRow(o.Dims)
@@ -700,8 +808,13 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 			}
 			rows = append(rows, r)
 		}
+		if len(rows) > 0 {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
 	}
-	return rows, nil
+	return nil
 }
 
 const dayNanos = int64(24 * time.Hour)
@@ -799,9 +912,11 @@ func foldGroups(win map[string]*acc, max int) map[string]bool {
 		}
 		return strings.Compare(a, b)
 	})
-	other := win[otherKey]
-	if other == nil {
-		other = newAcc()
+	// A new accumulator: win's own may be a pane's, which Table must not
+	// change.
+	other := newAcc()
+	if o := win[otherKey]; o != nil {
+		other.merge(o)
 	}
 	folded := map[string]bool{}
 	for _, k := range keys[max-1:] {
@@ -817,7 +932,26 @@ func foldGroups(win map[string]*acc, max int) map[string]bool {
 
 var quantiles = []float64{0.5, 0.9, 0.95, 0.99}
 
-func (a *acc) row(start, size int64, m *moments) Row {
+// rowBuilder builds rows: it reuses its big numbers for the exact moments
+// from row to row and allocates the rows' float values in blocks, not one
+// by one.
+type rowBuilder struct {
+	m      moments
+	floats []float64
+}
+
+// f returns a pointer to a new float holding v.
+func (b *rowBuilder) f(v float64) *float64 {
+	if len(b.floats) == cap(b.floats) {
+		b.floats = make([]float64, 0, 1024)
+	}
+	b.floats = append(b.floats, v)
+	return &b.floats[len(b.floats)-1]
+}
+
+// row returns a's row of the window [start, start+size). It does not
+// change what a holds.
+func (a *acc) row(start, size int64, b *rowBuilder) Row {
 	r := Row{
 		WindowStart:  time.Unix(0, start).UTC(),
 		WindowEnd:    time.Unix(0, start+size).UTC(),
@@ -831,50 +965,76 @@ func (a *acc) row(start, size int64, m *moments) Row {
 		BytesSum:     a.bytes,
 	}
 	if a.count > 0 {
-		r.ErrorRate = ptr(float64(a.errors) / float64(a.count))
+		r.ErrorRate = b.f(float64(a.errors) / float64(a.count))
 	}
 	if a.hll != nil {
-		r.DistinctCount = int64(a.hll.Estimate()) // a window's own copy: compacting it is harmless
+		r.DistinctCount = int64(a.hll.Estimate()) // compacts its sparse form: the same sketch
 	}
 	if a.latCount == 0 {
 		return r
 	}
-	avg, std := m.moments(a)
-	r.LatencyAvg = ptr(avg)
-	r.LatencyMin = ptr(float64(a.min) / 1e6)
-	r.LatencyMax = ptr(float64(a.max) / 1e6)
-	r.LatencyStddev = ptr(std / 1e6)
-	qs, err := a.sketch.GetValuesAtQuantiles(quantiles)
-	if err != nil {
-		panic(fmt.Sprintf("ddsketch quantiles of non-empty sketch: %v", err))
+	avg, std := b.m.moments(a)
+	r.LatencyAvg = b.f(avg)
+	r.LatencyMin = b.f(float64(a.min) / 1e6)
+	r.LatencyMax = b.f(float64(a.max) / 1e6)
+	r.LatencyStddev = b.f(std / 1e6)
+	var qs [4]float64
+	if a.sketch == nil {
+		var buf [exactLatencies]int64
+		lats := a.latencies(buf[:0])
+		slices.Sort(lats)
+		for i, q := range quantiles {
+			qs[i] = float64(lats[exactRank(q, len(lats))]) / 1e6
+		}
+	} else {
+		for i, q := range quantiles {
+			v, err := a.sketch.GetValueAtQuantile(q)
+			if err != nil {
+				panic(fmt.Sprintf("ddsketch quantiles of non-empty sketch: %v", err))
+			}
+			qs[i] = min(max(v, float64(a.min)), float64(a.max)) / 1e6
+		}
 	}
-	for i := range qs {
-		qs[i] = min(max(qs[i], float64(a.min)), float64(a.max)) / 1e6
-	}
-	r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99 = ptr(qs[0]), ptr(qs[1]), ptr(qs[2]), ptr(qs[3])
+	r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99 = b.f(qs[0]), b.f(qs[1]), b.f(qs[2]), b.f(qs[3])
 	return r
 }
 
-func ptr(f float64) *float64 { return &f }
+// exactRank is the index, in n sorted values, of the q-quantile: the
+// DDSketch's rank convention, floor(q*(n-1)), computed as the sketch does.
+func exactRank(q float64, n int) int {
+	return int(float64(q * float64(n-1)))
+}
 
 // moments computes a window's latency mean and population standard
 // deviation from its exact sums, reusing its big numbers from row to row.
 type moments struct {
-	n, sum, sq, t, num, den big.Int
-	fs, fd, q, v, sd        big.Float
+	n, sum, sq, t, num, den, e6 big.Int
+	fs, fd, q, v, sd            big.Float
 }
 
 // moments returns a's mean latency in milliseconds and the population
 // standard deviation in nanoseconds, each exact until its one division and
 // square root, and the same bits whatever row came before.
 func (m *moments) moments(a *acc) (avg, std float64) {
+	// Small operands: one float64 division is correctly rounded, as is
+	// the 128-bit quotient rounded to 64 bits, so both give the same bits;
+	// one latency deviates by 0, two by half their distance, exactly.
+	const exact = 1 << 53
+	if a.sumHi == 0 && a.sumLo < exact && a.latCount <= 2 && a.max-a.min < exact {
+		return float64(a.sumLo) / float64(a.latCount*1e6), float64(a.max-a.min) / 2
+	}
+	return m.exactMoments(a)
+}
+
+// exactMoments is moments through big numbers, for any sums.
+func (m *moments) exactMoments(a *acc) (avg, std float64) {
 	m.n.SetInt64(a.latCount)
 	m.sum.SetUint64(a.sumHi).Lsh(&m.sum, 64).Or(&m.sum, m.t.SetUint64(a.sumLo))
 	m.sq.SetUint64(a.sq[2]).Lsh(&m.sq, 128)
 	m.sq.Or(&m.sq, m.t.SetUint64(a.sq[1]).Lsh(&m.t, 64))
 	m.sq.Or(&m.sq, m.t.SetUint64(a.sq[0]))
 
-	m.t.Mul(&m.n, big.NewInt(1e6))
+	m.t.Mul(&m.n, m.e6.SetInt64(1e6))
 	avg, _ = m.q.SetPrec(128).Quo(m.fs.SetPrec(0).SetInt(&m.sum), m.fd.SetPrec(0).SetInt(&m.t)).Float64()
 	// Population variance n*Σx² - (Σx)², divided by n², exact until the division.
 	m.num.Mul(&m.n, &m.sq)

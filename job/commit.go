@@ -35,24 +35,67 @@ func tableMetadata(w features.Window, cols features.Columns) map[string]string {
 	}
 }
 
-// encodeFiles renders rows in every format.
-func encodeFiles(formats []string, cols features.Columns, meta map[string]string, rows []features.Row) ([]table.Blob, error) {
-	var blobs []table.Blob
-	for _, f := range formats {
-		var buf bytes.Buffer
-		var err error
-		switch f {
+// dateFiles are one date partition's files of a table, in every format,
+// encoded as its rows come (see features.Partial.Rows) so that a run
+// never holds a table's rows all at once.
+type dateFiles struct {
+	rows     int
+	requests int64 // the rows' request counts summed
+	formats  []string
+	bufs     []*bytes.Buffer
+	encs     []rowEncoder
+}
+
+// rowEncoder is a file of one format, written a few rows at a time.
+type rowEncoder interface {
+	Write(rows []features.Row) error
+	Close() error
+}
+
+func newDateFiles(formats []string, cols features.Columns, meta map[string]string) (*dateFiles, error) {
+	f := &dateFiles{formats: formats}
+	for _, format := range formats {
+		buf := &bytes.Buffer{}
+		var enc rowEncoder
+		switch format {
 		case "parquet":
-			err = features.WriteParquet(&buf, cols, rows, meta)
+			enc = features.NewParquetWriter(buf, cols, meta)
 		case "csv":
-			err = features.WriteCSV(&buf, cols, rows)
+			cw, err := features.NewCSVWriter(buf, cols)
+			if err != nil {
+				return nil, fmt.Errorf("encode csv: %w", err)
+			}
+			enc = cw
 		default:
-			err = fmt.Errorf("unknown format %q", f)
+			return nil, fmt.Errorf("unknown format %q", format)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", f, err)
+		f.bufs, f.encs = append(f.bufs, buf), append(f.encs, enc)
+	}
+	return f, nil
+}
+
+// write adds rows to every file.
+func (f *dateFiles) write(rows []features.Row) error {
+	f.rows += len(rows)
+	for i := range rows {
+		f.requests += rows[i].RequestCount
+	}
+	for i, enc := range f.encs {
+		if err := enc.Write(rows); err != nil {
+			return fmt.Errorf("encode %s: %w", f.formats[i], err)
 		}
-		blobs = append(blobs, table.Blob{Format: f, Data: buf.Bytes()})
+	}
+	return nil
+}
+
+// blobs finishes the files and returns them.
+func (f *dateFiles) blobs() ([]table.Blob, error) {
+	var blobs []table.Blob
+	for i, enc := range f.encs {
+		if err := enc.Close(); err != nil {
+			return nil, fmt.Errorf("encode %s: %w", f.formats[i], err)
+		}
+		blobs = append(blobs, table.Blob{Format: f.formats[i], Data: f.bufs[i].Bytes()})
 	}
 	return blobs, nil
 }

@@ -628,20 +628,21 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 	var parts []*table.Partition
 	for _, w := range rs.res.Windows {
 		t := rs.table(w)
-		byDate, dates, err := rs.tableRows(total, w)
+		meta := tableMetadata(w, cols)
+		files, dates, err := rs.tableFiles(total, w, meta)
 		if err != nil {
 			return nil, err
 		}
-		meta := tableMetadata(w, cols)
 		for _, d := range dates {
 			head, err := rs.readHeadNow(ctx, t, d)
 			if err != nil {
 				return nil, err
 			}
+			f := files[d]
 			m := &Manifest{
 				SchemaVersion: SchemaVersion, Window: w.String(),
 				Schema: cols.Schema(), Date: d, RunID: rs.runID,
-				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: len(byDate[d]),
+				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: f.rows,
 				PartitionEvents: partitionEvents(total, w, d), EventsOnce: true,
 				Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
 				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
@@ -657,14 +658,14 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 				if known && !prev.EventsOnce && prev.Window == w.String() {
 					// An older logsmith's count, of the same windows:
 					// compare like with like.
-					events, committed = requests(byDate[d]), prev.PartitionEvents
+					events, committed = f.requests, prev.PartitionEvents
 				}
 				if err := rs.checkNotWorse(d, w.String(), prev.RunID, events, committed, known); err != nil {
 					return nil, err
 				}
 			}
 			rs.noteDropped(t, w.String(), d, head.Manifest.Committed())
-			blobs, err := encodeFiles(cfg.Format, cols, meta, byDate[d])
+			blobs, err := f.blobs()
 			if err != nil {
 				return nil, err
 			}
@@ -672,6 +673,68 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 		}
 	}
 	return parts, nil
+}
+
+// tableFiles encodes window w's rows from total into files by UTC date of
+// window start, one window at a time, and returns them with the dates to
+// commit: a dated run's date (even without rows: it had no events), or
+// every date with rows, either less the dates judge refuses. A date's
+// files are finished (their rows dropped) before the next date's rows are
+// built. It counts the rows to commit in the summary.
+func (rs *runState) tableFiles(total *features.Partial, w features.Window, meta map[string]string) (map[string]*dateFiles, []string, error) {
+	cfg := rs.cfg
+	cols := cfg.Columns()
+	opt := rs.tableOptions(total)
+	files := map[string]*dateFiles{}
+	var dates []string
+	err := total.Rows(w, opt, func(rows []features.Row) error {
+		// Rows come by window: one window's rows share a date.
+		d := rows[0].WindowStart.UTC().Format(time.DateOnly)
+		f := files[d]
+		if f == nil {
+			var err error
+			if f, err = newDateFiles(cfg.Format, cols, meta); err != nil {
+				return err
+			}
+			files[d] = f
+			dates = append(dates, d)
+		}
+		return f.write(rows)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if rs.res.Date != "" {
+		d := rs.res.Date
+		if files[d] == nil {
+			f, err := newDateFiles(cfg.Format, cols, meta)
+			if err != nil {
+				return nil, nil, err
+			}
+			files[d] = f
+		}
+		dates = []string{d}
+	}
+	// A date whose input is too broken is not committed; the others are.
+	dates = slices.DeleteFunc(dates, func(d string) bool { return rs.judge(d) != nil })
+	for _, d := range dates {
+		rs.sum.Rows += files[d].rows
+	}
+	return files, dates, nil
+}
+
+// tableOptions are the options of the run's tables from total: dense or
+// sparse, the group cap, the dated run's date, and the span the input
+// covers (recorded for the manifests).
+func (rs *runState) tableOptions(total *features.Partial) features.TableOptions {
+	cfg := rs.cfg
+	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(rs.res.Columns.Dims)}
+	if rs.res.Date != "" {
+		opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
+	}
+	opt.CoverFrom, opt.CoverTo = rs.cover(total)
+	rs.covered = table.Span{From: opt.CoverFrom, To: opt.CoverTo}
+	return opt
 }
 
 // noteDropped records (and warns of) each format prev, the committed
@@ -702,14 +765,7 @@ func (rs *runState) noteDropped(t table.Table, window, d string, prev *table.Man
 // events), or every date with rows; either less the dates judge refuses.
 // It counts the rows to commit in the summary.
 func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[string][]features.Row, []string, error) {
-	cfg := rs.cfg
-	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(rs.res.Columns.Dims)}
-	if rs.res.Date != "" {
-		opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
-	}
-	opt.CoverFrom, opt.CoverTo = rs.cover(total)
-	rs.covered = table.Span{From: opt.CoverFrom, To: opt.CoverTo}
-	rows, err := total.Table(w, opt)
+	rows, err := total.Table(w, rs.tableOptions(total))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,7 +2,7 @@
 # Scale curves (issue 17): how run time and peak RSS grow with the number of
 # objects, of groups, of shards, and with one large object against several.
 #
-#   scripts/scalebench.sh [a] [b] [c] [d]     default: all four
+#   scripts/scalebench.sh [a] [b] [c] [d] [e]    default: a to d
 #
 #   (a) many small objects: N objects of 10 lines (~2.6 KB each) on MinIO,
 #       N in $SMALL (default "1000 10000"; writing them through a MinIO on
@@ -17,7 +17,16 @@
 #   (c) sharding: 2, 16 and 64 shards over the benchmark's 32 objects
 #       (--group-by path), then the merge, timed alone;
 #   (d) one ~1.9 GB object (read as byte ranges, --split-bytes default, and
-#       whole, --split-bytes 0) against 8 objects of ~237 MB.
+#       whole, --split-bytes 0) against 8 objects of ~237 MB;
+#   (e) per-entity features against DuckDB (issue 27): one day of 32 objects
+#       of 80,000 lines (~0.8 GB, 2.56 M lines) with entity fields of 10,
+#       1,000, 10,000 and 100,000 uniform values (scripts/entitygen), each
+#       --group-by'd over 5-minute windows, --sparse, 2 workers, beside
+#       scripts/duckpeer --group-by computing the same columns with exact
+#       quantiles in 2 threads; also ungrouped, 1-minute windows at 1,000
+#       groups, and the 1,000 groups from objects that each span the day
+#       (lines dealt round-robin). Set SCALEBENCH_LOGSMITH to measure another
+#       build (e.g. the branch point) on the same files.
 #
 # Each measurement runs RUNS times (default 3); medians are printed as
 # Markdown tables. Data is generated once under $LOGSMITH_BENCH_DIR (default
@@ -33,6 +42,7 @@ SMALL=${SMALL:-1000 10000}
 SMALL_LOCAL=${SMALL_LOCAL:-1000 10000 50000}
 DATA=${LOGSMITH_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/logsmith/bench}
 PARTS=${*:-a b c d}
+E_POINTS=${E_POINTS:-e10 e1k e10k e100k}
 BIN=$(mktemp -d)
 RES=$(mktemp -d)
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$DATA/scale-minio}
@@ -40,7 +50,7 @@ export LOGSMITH_MINIO_PORT=${LOGSMITH_MINIO_PORT:-9136}
 started_minio=""
 trap '[[ -n $started_minio ]] && scripts/minio.sh stop >/dev/null 2>&1; rm -rf "$BIN" "$RES"' EXIT
 scripts/build.sh "$BIN/logsmith" >&2
-L=$BIN/logsmith
+L=${SCALEBENCH_LOGSMITH:-$BIN/logsmith}
 START=2025-11-08T00:00:00Z
 DATE=2025-11-08
 
@@ -198,4 +208,54 @@ if [[ $PARTS == *d* ]]; then
 			echo "| ${x#*:} | $(wall "$name") | $(awk -v b="$oneb" -v w="$(wall "$name")" 'BEGIN {printf "%.0f", b/1e6/w}') | $(awk -v b="$oneb" -v c="$(cpu "$name")" 'BEGIN {printf "%.2f", c/(b/1e9)}') | $(rss "$name") |"
 		done
 	} | tee "$RES/d.md"
+fi
+
+if [[ $PARTS == *e* ]]; then
+	go build -o "$BIN/duckpeer" ./scripts/duckpeer
+	go build -o "$BIN/entitygen" ./scripts/entitygen
+	ent=$DATA/entity-80000
+	if [[ ! -f $ent/.done ]]; then
+		echo "scalebench: generating $ent (once)" >&2
+		rm -rf "$ent" "$DATA/entity-raw"
+		"$L" generate --output "$DATA/entity-raw" --seed 42 --start "$START" --objects 32 --lines 80000 --bad-ratio 0 >/dev/null
+		"$BIN/entitygen" "$DATA/entity-raw" "$ent"
+		rm -rf "$DATA/entity-raw"
+		touch "$ent/.done"
+	fi
+	day=$ent/2025/11/08
+	span=$DATA/entity-span/2025/11/08
+	if [[ ! -f $DATA/entity-span/.done ]]; then
+		echo "scalebench: dealing $day's lines into day-spanning objects (once)" >&2
+		rm -rf "$DATA/entity-span" && mkdir -p "$span"
+		cat "$day"/*.jsonl | awk -v dir="$span" '{print > (dir "/host-" sprintf("%02d", NR % 32) ".jsonl")}'
+		touch "$DATA/entity-span/.done"
+	fi
+	eb=$(bytes_of "$day")
+	duck() { # NAME FLAGS...
+		local name=$1; shift
+		measure "$name" "$BIN/duckpeer" --threads 2 "$@"
+	}
+	for r in $(seq "$RUNS"); do
+		echo "scalebench: (e) run $r of $RUNS" >&2
+		run e-none "$day/" "$RES/out" --workers 2 --sparse
+		duck d-none --glob "$day/*.jsonl"
+		for g in $E_POINTS; do
+			run "e-$g" "$day/" "$RES/out" --workers 2 --sparse --group-by "$g" --memory-check=false
+			duck "d-$g" --glob "$day/*.jsonl" --group-by "$g"
+		done
+		run e-e1k-1m "$day/" "$RES/out" --workers 2 --sparse --group-by e1k --window 1m --memory-check=false
+		duck d-e1k-1m --glob "$day/*.jsonl" --group-by e1k --window 1m
+		run e-e1k-span "$span/" "$RES/out" --workers 2 --sparse --group-by e1k --memory-check=false
+	done
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+	{
+		echo "| input (one day, $(awk -v b="$eb" 'BEGIN {printf "%.2f", b/1e9}') GB, 2 workers / 2 threads) | logsmith CPU s | DuckDB CPU s | CPU ratio | logsmith peak RSS MiB | DuckDB peak RSS MiB | RSS ratio |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+		for x in "none:none" "e10:10 groups" "e1k:1,000 groups" "e10k:10,000 groups" "e100k:100,000 groups" "e1k-1m:1,000 groups, 1-minute windows"; do
+			k=${x%%:*}
+			[[ -f $RES/e-$k ]] || continue
+			echo "| ${x#*:} | $(cpu "e-$k") | $(cpu "d-$k") | $(ratio "$(cpu "e-$k")" "$(cpu "d-$k")") | $(rss "e-$k") | $(rss "d-$k") | $(ratio "$(rss "e-$k")" "$(rss "d-$k")") |"
+		done
+		echo "| 1,000 groups, 32 objects each spanning the day | $(cpu e-e1k-span) | $(cpu d-e1k) | $(ratio "$(cpu e-e1k-span)" "$(cpu d-e1k)") | $(rss e-e1k-span) | $(rss d-e1k) | $(ratio "$(rss e-e1k-span)" "$(rss d-e1k)") |"
+	} | tee "$RES/e.md"
 fi

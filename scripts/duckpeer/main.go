@@ -7,8 +7,13 @@
 //
 //	duckpeer --glob 'DIR/**/*.jsonl.gz' --threads 2
 //
-// It prints "<windows> <events> <seconds>" (seconds of the query alone,
-// DuckDB's start-up excluded).
+// With --group-by FIELD it computes the same columns per window and value
+// of FIELD (a string field), with exact quantiles (quantile_disc), as
+// scripts/scalebench.sh's entity curves compare with logsmith's
+// --group-by; --window sets the window (default 5m).
+//
+// It prints "<rows> <events> <seconds>" (rows: windows, or windows ×
+// groups; seconds of the query alone, DuckDB's start-up excluded).
 package main
 
 import (
@@ -25,12 +30,14 @@ import (
 func main() {
 	glob := flag.String("glob", "", "files to read, a DuckDB glob")
 	threads := flag.Int("threads", 2, "DuckDB threads")
+	groupBy := flag.String("group-by", "", "string field to group by within each window (exact quantiles)")
+	window := flag.Duration("window", 5*time.Minute, "window length")
 	flag.Parse()
 	if *glob == "" {
 		fmt.Fprintln(os.Stderr, "duckpeer: --glob is required")
 		os.Exit(2)
 	}
-	if err := run(*glob, *threads); err != nil {
+	if err := run(*glob, *threads, *groupBy, *window); err != nil {
 		fmt.Fprintln(os.Stderr, "duckpeer:", err)
 		os.Exit(1)
 	}
@@ -54,7 +61,24 @@ SELECT count(*) AS windows, sum(events) AS events FROM (
   GROUP BY window_start
 )`
 
-func run(glob string, threads int) error {
+// groupedQuery is query per window and group, with exact quantiles.
+const groupedQuery = `
+SELECT count(*) AS rows, sum(events) AS events FROM (
+  SELECT time_bucket(INTERVAL %d SECONDS, ts) AS window_start, entity,
+         count(*) AS events,
+         count(*) FILTER (WHERE status >= 500) AS errors,
+         count(latency_ms) AS latency_count,
+         avg(latency_ms), min(latency_ms), max(latency_ms), stddev_pop(latency_ms),
+         quantile_disc(latency_ms, [0.5, 0.9, 0.95, 0.99])
+  FROM read_ndjson(%s,
+         columns = {'timestamp': 'TIMESTAMPTZ', 'status': 'INTEGER', 'latency_ms': 'DOUBLE', %s: 'VARCHAR'},
+         ignore_errors = true)
+       AS t(ts, status, latency_ms, entity)
+  WHERE ts IS NOT NULL
+  GROUP BY window_start, entity
+)`
+
+func run(glob string, threads int, groupBy string, window time.Duration) error {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return err
@@ -68,7 +92,11 @@ func run(glob string, threads int) error {
 	}
 	start := time.Now()
 	var windows, events int64
-	q := fmt.Sprintf(query, "'"+strings.ReplaceAll(glob, "'", "''")+"'")
+	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	q := fmt.Sprintf(query, lit(glob))
+	if groupBy != "" {
+		q = fmt.Sprintf(groupedQuery, int64(window/time.Second), lit(glob), lit(groupBy))
+	}
 	if err := db.QueryRow(q).Scan(&windows, &events); err != nil {
 		return fmt.Errorf("query: %w", err)
 	}

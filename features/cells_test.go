@@ -1,0 +1,257 @@
+package features
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"runtime"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// cellEvents makes events for groups whose cells (5-minute panes of one
+// group) hold from 1 to 3*exactLatencies latencies, so that cells cross
+// the exact-to-sketch threshold while partials are merged; some carry no
+// latency, a latency of 0, or the same latency as another.
+func cellEvents(rng *rand.Rand, groups int) []Event {
+	var evs []Event
+	for g := range groups {
+		key := []byte(EncodeGroup([]string{"g" + strconv.Itoa(g)}))
+		for pane := range 3 {
+			n := 1 + rng.IntN(3*exactLatencies)
+			if rng.IntN(2) == 0 {
+				n = 1 + rng.IntN(4) // most cells are small
+			}
+			for range n {
+				e := Event{Time: day + int64(pane)*int64(defaultWindow) + rng.Int64N(int64(defaultWindow)), Group: key, Level: Level(rng.IntN(3))}
+				switch x := rng.IntN(20); {
+				case x == 0: // no latency
+				case x == 1:
+					e.HasLatency = true
+				case x == 2:
+					e.Latency, e.HasLatency = 7e6, true
+				default:
+					e.Latency, e.HasLatency = int64(math.Round(math.Exp(3+1.2*rng.NormFloat64())*1e6)), true
+				}
+				evs = append(evs, e)
+			}
+		}
+	}
+	return evs
+}
+
+// A cell with at most exactLatencies latencies reports exact quantiles,
+// the value at rank floor(q*(n-1)) of its sorted latencies (the sketch's
+// rank convention), in every window spec and however its events were
+// split and merged; a larger one stays within the sketch's bound.
+func TestSmallCellQuantilesExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	evs := cellEvents(rng, 300)
+	parts := make([]*Partial, 4)
+	for i := range parts {
+		parts[i] = NewPartial(defaultWindow, 1<<20)
+	}
+	for i := range evs {
+		parts[rng.IntN(len(parts))].Add(&evs[i])
+	}
+	for _, p := range parts[1:] {
+		if err := parts[0].Merge(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := parts[0]
+	for _, w := range []Window{{Size: defaultWindow}, {Size: 10 * time.Minute}, {Size: 15 * time.Minute, Slide: defaultWindow}} {
+		byCell := map[string][]float64{}
+		for _, e := range evs {
+			for s := floorTo(e.Time, int64(w.slide())); s > e.Time-int64(w.Size); s -= int64(w.slide()) {
+				k := strconv.FormatInt(s, 10) + "/" + DecodeGroup(string(e.Group), 1)[0]
+				if e.HasLatency {
+					byCell[k] = append(byCell[k], float64(e.Latency)/1e6)
+				}
+			}
+		}
+		rows, err := p.Table(w, TableOptions{Dims: 1, MaxGroups: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exact, sketched int
+		for _, r := range rows {
+			lats := byCell[strconv.FormatInt(r.WindowStart.UnixNano(), 10)+"/"+r.Group[0]]
+			if len(lats) == 0 {
+				continue
+			}
+			slices.Sort(lats)
+			for i, q := range quantiles {
+				got := *[]*float64{r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99}[i]
+				want := lats[int(q*float64(len(lats)-1))]
+				if len(lats) <= exactLatencies && got != want {
+					t.Fatalf("%v %v %s: p%v of %d latencies = %v, want exactly %v", w, r.WindowStart, r.Group[0], q, len(lats), got, want)
+				}
+				if math.Abs(got-want) > SketchRelativeAccuracy*want+1e-12 {
+					t.Fatalf("%v %v %s: p%v of %d latencies = %v, want %v within 1%%", w, r.WindowStart, r.Group[0], q, len(lats), got, want)
+				}
+			}
+			if len(lats) <= exactLatencies {
+				exact++
+			} else {
+				sketched++
+			}
+		}
+		if exact == 0 || sketched == 0 {
+			t.Fatalf("%v: %d exact and %d sketched cells: want both", w, exact, sketched)
+		}
+	}
+}
+
+// Cells that cross the exact-to-sketch threshold give the same rows and
+// Parquet bytes for any split of the events into partials, any merge
+// order, and a trip through the partial codec on the way.
+func TestMergeIsOrderIndependentSmallCells(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	evs := cellEvents(rng, 200)
+	windows := []Window{{Size: defaultWindow}, {Size: 15 * time.Minute, Slide: defaultWindow}}
+	table := func(p *Partial) ([][]Row, []byte) {
+		var all [][]Row
+		var pq bytes.Buffer
+		for _, w := range windows {
+			rows, err := p.Table(w, TableOptions{Dims: 1, MaxGroups: 150})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteParquet(&pq, Columns{Dims: []string{"g"}}, rows, nil); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, rows)
+		}
+		return all, pq.Bytes()
+	}
+	whole := NewPartial(defaultWindow, 1<<20)
+	for i := range evs {
+		whole.Add(&evs[i])
+	}
+	want, wantPQ := table(whole)
+	for trial := range 12 {
+		k := 1 + rng.IntN(9)
+		parts := make([]*Partial, k)
+		for i := range parts {
+			parts[i] = NewPartial(defaultWindow, 1<<20)
+		}
+		for _, i := range rng.Perm(len(evs)) {
+			parts[rng.IntN(k)].Add(&evs[i])
+		}
+		for i, p := range parts {
+			if rng.IntN(2) == 0 {
+				b, err := p.MarshalBinary()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if parts[i], err = UnmarshalPartial(b); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for len(parts) > 1 {
+			i, j := rng.IntN(len(parts)), rng.IntN(len(parts)-1)
+			if j >= i {
+				j++
+			}
+			if err := parts[i].Merge(parts[j]); err != nil {
+				t.Fatal(err)
+			}
+			parts = slices.Delete(parts, j, j+1)
+		}
+		got, gotPQ := table(parts[0])
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("trial %d (%d partials): rows differ from a single partial", trial, k)
+		}
+		if !bytes.Equal(gotPQ, wantPQ) {
+			t.Fatalf("trial %d: parquet bytes differ", trial)
+		}
+	}
+}
+
+// The fast path of moments for one or two latencies gives the bits of
+// the exact big-number path, for latencies from 0 to near 2^63.
+func TestMomentsSmallCells(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := range 20000 {
+		a := newAcc()
+		for range 1 + i%2 {
+			var lat int64
+			switch i % 5 {
+			case 0:
+				lat = rng.Int64N(10)
+			case 1:
+				lat = rng.Int64N(1 << 62)
+			case 2:
+				lat = rng.Int64N(1 << 54)
+			default:
+				lat = rng.Int64N(int64(time.Minute))
+			}
+			a.add(&Event{HasLatency: true, Latency: lat})
+		}
+		var fast, slow moments
+		avg1, std1 := fast.moments(a)
+		avg2, std2 := slow.exactMoments(a)
+		if avg1 != avg2 || std1 != std2 {
+			t.Fatalf("latencies %v: fast %v %v, exact %v %v", a.latencies(nil), avg1, std1, avg2, std2)
+		}
+	}
+}
+
+// heapPerCell is the heap a partial keeps per cell when every cell holds
+// one event with a latency: 5-minute panes of cells groups each.
+func heapPerCell(cells int) float64 {
+	keys := make([][]byte, cells)
+	for i := range keys {
+		keys[i] = []byte(EncodeGroup([]string{"k" + strconv.Itoa(i)}))
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	p := NewPartial(defaultWindow, 1<<20)
+	for i, k := range keys {
+		p.Add(&Event{Time: day, Group: k, HasLatency: true, Latency: int64(i) * 1e5})
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(p)
+	return float64(after.HeapAlloc-before.HeapAlloc) / float64(cells)
+}
+
+// A cell of one event costs its counters and its map entry, not a sketch:
+// at most 300 bytes of heap (a DDSketch alone is ~600).
+func TestCellMemory(t *testing.T) {
+	if got := heapPerCell(50000); got > 300 {
+		t.Errorf("%.0f bytes of heap per one-event cell, want at most 300", got)
+	}
+}
+
+// Building the rows of small cells allocates a bounded amount per row: no
+// copy of a cell for a window of one pane, no sketch, the floats in
+// blocks; what is left is the group's values.
+func TestRowAllocations(t *testing.T) {
+	p := NewPartial(defaultWindow, 1<<20)
+	for i := range 5000 {
+		k := []byte(EncodeGroup([]string{"k" + strconv.Itoa(i)}))
+		for j := range 1 + i%2 {
+			p.Add(&Event{Time: day + int64(j), Group: k, HasLatency: true, Latency: int64(i+j) * 1e5})
+		}
+	}
+	var n int
+	allocs := testing.AllocsPerRun(3, func() {
+		err := p.Rows(Window{Size: defaultWindow}, TableOptions{Dims: 1, MaxGroups: 1 << 20}, func(rows []Row) error {
+			n = len(rows)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if per := allocs / float64(n); per > 1.5 {
+		t.Errorf("%.2f allocations per row, want at most 1.5", per)
+	}
+}
