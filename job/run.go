@@ -553,7 +553,7 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 		return rs.commitIceberg(ctx, total)
 	}
 	rs.phase("building tables")
-	if err := rs.admitShape(ctx, !rs.cfg.DryRun); err != nil {
+	if err := rs.admitShape(ctx, false); err != nil {
 		return rs.done(), err
 	}
 	parts, err := rs.partitions(ctx, total)
@@ -563,6 +563,13 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 	}
 	if rs.cfg.DryRun {
 		return rs.plan(parts), nil
+	}
+	// The output's head is recorded only by a run that commits: a run
+	// refused on the way leaves the output as it found it.
+	if len(parts) > 0 {
+		if err := rs.admitShape(ctx, true); err != nil {
+			return rs.done(), err
+		}
 	}
 	rs.phase("committing " + partsDates(parts))
 	res, err := rs.committer().Commit(ctx, parts)

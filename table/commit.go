@@ -264,7 +264,7 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 		claims = append(claims, &cl)
 		mu.Unlock()
 	}
-	if c.AfterClaim != nil {
+	if c.AfterClaim != nil && len(claims) > 0 {
 		if err := c.AfterClaim(ctx); err != nil {
 			c.release(ctx, claims)
 			if errors.Is(err, ErrLostRace) {
