@@ -26,6 +26,10 @@ import (
 
 // Summary reports what a run did.
 type Summary struct {
+	// Error and ExitCode, for a run that failed, say why and with which
+	// exit code (see docs/operations.md); a run that succeeded has neither.
+	Error        string            `json:"error,omitempty"`
+	ExitCode     int               `json:"exit_code,omitempty"`
 	RunID        string            `json:"run_id"`
 	Input        string            `json:"input"`
 	Output       string            `json:"output"`

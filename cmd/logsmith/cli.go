@@ -296,9 +296,26 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		m.Retries = opts.Retries.Load()
 		pushMetrics(ctx, cfg.PushgatewayURL, m, log)
 	}
-	if sum != nil && cfg.JSON {
-		if jerr := json.NewEncoder(stdout).Encode(sum); err == nil {
-			err = jerr
+	if cfg.JSON {
+		// A failed run prints its summary too, with the error and the
+		// exit code, so that a script reading stdout learns why.
+		var out any
+		switch {
+		case sum != nil:
+			if err != nil {
+				sum.Error, sum.ExitCode = err.Error(), job.ExitCode(err)
+			}
+			out = sum
+		case err != nil:
+			out = struct {
+				Error    string `json:"error"`
+				ExitCode int    `json:"exit_code"`
+			}{err.Error(), job.ExitCode(err)}
+		}
+		if out != nil {
+			if jerr := json.NewEncoder(stdout).Encode(out); err == nil {
+				err = jerr
+			}
 		}
 	}
 	if err != nil {
