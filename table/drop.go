@@ -97,7 +97,7 @@ func (o Output) Drop(ctx context.Context, c Committer, w string) (*DropResult, e
 		return res, err
 	}
 	for _, d := range dates {
-		if err := c.dropPartition(ctx, t, d); err != nil {
+		if err := c.dropPartition(ctx, o, t, d); err != nil {
 			return res, fmt.Errorf("drop table %s: %w", w, err)
 		}
 		res.Dates = append(res.Dates, d)
@@ -134,10 +134,35 @@ func (h ShapeHead) shapeDropping() []string {
 	return h.Shape.Dropping
 }
 
+// stillDropping returns nil while the output's head lists the table of
+// window w under "dropping", and an error wrapping ErrLostRace once it
+// does not: another drop finished it, and commands may have written the
+// table anew since.
+func (o Output) stillDropping(ctx context.Context, w string) error {
+	h, err := o.ReadShape(ctx)
+	if err != nil {
+		return err
+	}
+	if !h.Exists() || !slices.Contains(h.Shape.Dropping, w) {
+		return fmt.Errorf("drop table %s: another command finished the drop while this one was stopped: %w", w, ErrLostRace)
+	}
+	return nil
+}
+
 // dropPartition claims t's partition of date d and deletes everything in
-// its folder, the manifest last.
-func (c *Committer) dropPartition(ctx context.Context, t Table, d string) error {
+// its folder, the manifest last, while the drop is in force (see
+// stillDropping). Its deletes are not fenced beyond that check: S3 has no
+// conditional delete, so a drop stopped between the check and a delete,
+// while another drop finishes and a run writes the table anew, deletes
+// that run's object (docs/output.md, Fencing stale writers).
+func (c *Committer) dropPartition(ctx context.Context, o Output, t Table, d string) error {
 	for attempt := 0; ; attempt++ {
+		// A drop finished by another command (the drop run again while
+		// this one was stopped) is no longer in force: following the
+		// partition now would delete a commit made after it.
+		if err := o.stillDropping(ctx, t.Window); err != nil {
+			return err
+		}
 		head, err := t.ReadHead(ctx, d)
 		if err != nil {
 			return err
@@ -149,6 +174,9 @@ func (c *Committer) dropPartition(ctx context.Context, t Table, d string) error 
 			} else if err != nil {
 				return err
 			}
+		}
+		if err := o.stillDropping(ctx, t.Window); err != nil {
+			return err
 		}
 		prefix := t.PartitionPrefix(d)
 		var keys []string
