@@ -25,9 +25,6 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	if bin := os.Getenv(rssHelperEnv); bin != "" {
-		rssHelper(bin) // see peakRSS
-	}
 	dir, err := os.MkdirTemp("", "logsmith-bin")
 	if err != nil {
 		panic(err)

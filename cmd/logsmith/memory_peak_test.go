@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -21,19 +21,18 @@ import (
 // code, stderr and peak resident set. The kernel carries a process's peak
 // across execve, and os/exec starts children sharing the test process's
 // memory until they exec, so a child of this (large) process reports at
-// least its peak: the binary is started by a small helper process (this
-// test binary re-run as rssHelper), which reports its child's ru_maxrss.
+// least its peak: the binary is started by a small helper process
+// (testdata/rsshelper, built without -race: the test binary itself, even
+// re-run as a helper, is large under -race), which reports its child's
+// ru_maxrss.
 func peakRSS(t *testing.T, env []string, args ...string) (code int, stderr string, peak int64) {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Env = append([]string{rssHelperEnv + "=" + binary, "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	helper := buildRSSHelper(t)
+	cmd := exec.Command(helper, append([]string{binary}, args...)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
-	err = cmd.Run()
+	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
@@ -45,36 +44,25 @@ func peakRSS(t *testing.T, env []string, args ...string) (code int, stderr strin
 	return code, e.String(), peak
 }
 
-// rssHelperEnv, set to the binary's path, makes this test binary run it
-// with its own arguments and environment (less this variable), print
-// "maxrss N" (bytes) and exit with its code: see peakRSS.
-const rssHelperEnv = "LOGSMITH_TEST_RSS_HELPER"
+var rssHelperOnce = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(filepath.Dir(binary), "rsshelper")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/rsshelper")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the RSS helper: %v: %s", err, out)
+	}
+	return bin, nil
+})
 
-// rssHelper is the helper process of peakRSS.
-func rssHelper(bin string) {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, rssHelperEnv+"=") {
-			env = append(env, kv)
-		}
+// buildRSSHelper builds testdata/rsshelper once (see its doc) and returns
+// its path.
+func buildRSSHelper(t *testing.T) string {
+	t.Helper()
+	bin, err := rssHelperOnce()
+	if err != nil {
+		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, os.Args[1:]...)
-	cmd.Env, cmd.Stderr = env, os.Stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(125)
-	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		fmt.Fprintln(os.Stderr, "no rusage of the child on this system")
-		os.Exit(125)
-	}
-	fmt.Printf("maxrss %d\n", ru.Maxrss<<10) // Linux reports KiB
-	os.Exit(code)
+	return bin
 }
 
 // A run that passes --memory-check stays within the limit it was checked
