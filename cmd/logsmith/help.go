@@ -47,7 +47,7 @@ var commandHelp = map[string]struct {
 		"logsmith backfill --input 's3://logs/app/{yyyy}/{mm}/{dd}/' --output s3://feat/app \\\n      --from 2025-01-01 --to 2025-03-31 --parallel 4",
 		"logsmith backfill --config logsmith.yaml --from 2025-01-01 --to 2025-01-31 --dry-run",
 	}},
-	"peek": {"Show the input's first events as a run with these settings decodes them, each field's hit rate, and the shape the input looks like. Writes nothing.", []string{
+	"peek": {"Show the input's first events as a run decodes them, field hit rates and its likely shape.", []string{
 		"logsmith peek --input ./logs",
 		"logsmith peek --input s3://logs/app/ --latency-field duration_ms --lines 5",
 		"logsmith peek --input /var/lib/docker/containers/ --shape docker --json",

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -82,8 +84,8 @@ func printPeek(w io.Writer, r *job.PeekReport) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Role, f.Path, rate, note)
 	}
 	tw.Flush()
-	for reason, n := range r.Bad {
-		fmt.Fprintf(w, "bad records: %s %d\n", reason, n)
+	for _, reason := range slices.Sorted(maps.Keys(r.Bad)) {
+		fmt.Fprintf(w, "bad records: %s %d\n", reason, r.Bad[reason])
 	}
 	fmt.Fprintln(w)
 	if r.LooksLike == "" {
