@@ -27,7 +27,7 @@ var ToolEnv = []string{
 // is unknown.
 var settingEnv = sync.OnceValue(func() []string {
 	var names []string
-	for _, c := range []any{&Config{}, &PlanConfig{}, &BackfillConfig{}, &GenerateConfig{}, &OutputConfig{}} {
+	for _, c := range []any{&Config{}, &PlanConfig{}, &BackfillConfig{}, &GenerateConfig{}, &OutputConfig{}, &PeekConfig{}} {
 		for _, s := range Settings(c) {
 			names = append(names, s.Env)
 		}

@@ -129,6 +129,7 @@ func pushMetrics(ctx context.Context, url string, m runMetrics, log *slog.Logger
 const usage = `logsmith turns JSON-lines logs in object storage into time-windowed features.
 
 Usage:
+  logsmith peek     --input URL [--lines N] [flags]              show the input's first events as a run decodes them
   logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
   logsmith run      --shard i/n --run ID --date D [flags]        compute one shard's partial
   logsmith merge    --input URL --run ID --date D --output URL [flags]
@@ -234,6 +235,8 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		return cmdGenerate(ctx, args[1:], env, stdout, stderr)
 	case "backfill":
 		return cmdBackfill(ctx, args[1:], env, stdout, stderr)
+	case "peek":
+		return cmdPeek(ctx, args[1:], env, stdin, stdout, stderr)
 	case "plan":
 		return cmdPlan(ctx, args[1:], env, stdout, stderr)
 	case "ls", "show", "gc", "files", "migrate", "pin":

@@ -47,6 +47,11 @@ var commandHelp = map[string]struct {
 		"logsmith backfill --input 's3://logs/app/{yyyy}/{mm}/{dd}/' --output s3://feat/app \\\n      --from 2025-01-01 --to 2025-03-31 --parallel 4",
 		"logsmith backfill --config logsmith.yaml --from 2025-01-01 --to 2025-01-31 --dry-run",
 	}},
+	"peek": {"Show the input's first events as a run decodes them, field hit rates and its likely shape.", []string{
+		"logsmith peek --input ./logs",
+		"logsmith peek --input s3://logs/app/ --latency-field duration_ms --lines 5",
+		"logsmith peek --input /var/lib/docker/containers/ --shape docker --json",
+	}},
 	"plan": {"Size a sharded run: how many shards fit the time budget.", []string{
 		"logsmith plan --input s3://logs/app/ --output s3://feat/app --date 2025-11-08",
 		"logsmith plan --config logsmith.yaml --date 2025-11-08 --plan-budget 30m --json",

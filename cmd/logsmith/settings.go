@@ -19,6 +19,8 @@ func configOf(cmd string) any {
 		return new(job.BackfillConfig)
 	case "plan":
 		return new(job.PlanConfig)
+	case "peek":
+		return new(job.PeekConfig)
 	case "generate":
 		return new(job.GenerateConfig)
 	case "ls", "show", "files", "pin", "gc", "migrate":
@@ -29,7 +31,7 @@ func configOf(cmd string) any {
 
 // settingCommands are the commands with settings, in the order help lists
 // them.
-var settingCommands = []string{"run", "merge", "backfill", "plan", "ls", "show", "files", "pin", "gc", "migrate", "generate"}
+var settingCommands = []string{"peek", "run", "merge", "backfill", "plan", "ls", "show", "files", "pin", "gc", "migrate", "generate"}
 
 // effective is one line of logsmith config.
 type effective struct {
