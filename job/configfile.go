@@ -34,10 +34,15 @@ func (s Setting) Key() string {
 // may serve run and gc).
 var fileKeys = sync.OnceValue(func() map[string]fileKey {
 	keys := map[string]fileKey{}
-	for _, c := range []any{&Config{}, &PlanConfig{}, &BackfillConfig{}, &GenerateConfig{}, &OutputConfig{}} {
+	for _, c := range commandConfigs() {
 		for _, s := range Settings(c) {
 			_, list := s.Value.Interface().([]string)
-			keys[s.Key()] = fileKey{s.Env, list || keys[s.Key()].list}
+			k := keys[s.Key()]
+			if !slices.Contains(k.envs, s.Env) {
+				k.envs = append(k.envs, s.Env)
+			}
+			k.list = k.list || list
+			keys[s.Key()] = k
 		}
 	}
 	// The file cannot name another file.
@@ -45,9 +50,12 @@ var fileKeys = sync.OnceValue(func() map[string]fileKey {
 	return keys
 })
 
-// fileKey is what a config file's key stands for.
+// fileKey is what a config file's key stands for: the variables of the
+// settings of that name, one per command that names it differently
+// (generate's --lines is LOGSMITH_LINES, peek's LOGSMITH_PEEK_LINES); each
+// command reads its own.
 type fileKey struct {
-	env  string
+	envs []string
 	list bool // a list setting in some command
 }
 
@@ -106,12 +114,13 @@ func ReadConfigFile(path string) (*ConfigFile, error) {
 		k, v := root.Content[i], root.Content[i+1]
 		key := k.Value
 		fk, ok := keys[key]
-		name := fk.env
 		if !ok {
 			return nil, bad(key, fmt.Errorf("line %d: not a setting of any command%s", k.Line, nearestKey(key, known)))
 		}
-		if prev, dup := f.Keys[name]; dup {
-			return nil, bad(key, fmt.Errorf("line %d: given twice (also as %s)", k.Line, prev))
+		for _, name := range fk.envs {
+			if prev, dup := f.Keys[name]; dup {
+				return nil, bad(key, fmt.Errorf("line %d: given twice (also as %s)", k.Line, prev))
+			}
 		}
 		if v.Kind == yaml.SequenceNode && !fk.list {
 			return nil, bad(key, fmt.Errorf("line %d: a list, but the setting takes one value", v.Line))
@@ -120,7 +129,9 @@ func ReadConfigFile(path string) (*ConfigFile, error) {
 		if err != nil {
 			return nil, bad(key, fmt.Errorf("line %d: %v", v.Line, err))
 		}
-		f.Values[name], f.Keys[name] = val, key
+		for _, name := range fk.envs {
+			f.Values[name], f.Keys[name] = val, key
+		}
 	}
 	return f, nil
 }

@@ -21,13 +21,19 @@ var ToolEnv = []string{
 	"LOGSMITH_TEST_POSTGRES", "LOGSMITH_TEST_S3",
 }
 
+// commandConfigs returns a fresh config of every command: the settings
+// any command reads are theirs.
+func commandConfigs() []any {
+	return []any{&Config{}, &PlanConfig{}, &BackfillConfig{}, &GenerateConfig{}, &OutputConfig{}, &PeekConfig{}}
+}
+
 // settingEnv lists the environment variables of every command's
 // settings, sorted: a variable one command does not read may be meant for
 // another (one ConfigMap for run and gc), so only a name no command reads
 // is unknown.
 var settingEnv = sync.OnceValue(func() []string {
 	var names []string
-	for _, c := range []any{&Config{}, &PlanConfig{}, &BackfillConfig{}, &GenerateConfig{}, &OutputConfig{}, &PeekConfig{}} {
+	for _, c := range commandConfigs() {
 		for _, s := range Settings(c) {
 			names = append(names, s.Env)
 		}
