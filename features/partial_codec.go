@@ -226,6 +226,9 @@ func decodeAcc(d *decoder) (*acc, error) {
 		}
 	}
 	if sk := d.bytes(d.uvarint(uint64(len(d.b)))); len(sk) > 0 {
+		if !sketchIndexesInRange(sk) {
+			return nil, fmt.Errorf("%w: ddsketch: a bucket beyond any latency", errCorrupt)
+		}
 		s, err := ddsketch.DecodeDDSketch(sk, store.BufferedPaginatedStoreConstructor, sketchMapping)
 		if err != nil {
 			return nil, fmt.Errorf("%w: ddsketch: %v", errCorrupt, err)
@@ -309,4 +312,46 @@ func (v *LevelValues) decode(d *decoder) {
 		v.insert(k, c)
 		prev = k
 	}
+}
+
+// sketchBins bounds the buckets a decoded sketch's stores may span: far
+// more than the latencies of int64 nanoseconds need (about 2,200 at 1%).
+const sketchBins = 1 << 13
+
+// sketchIndexesInRange reports whether the encoded sketch's buckets lie
+// where latencies can: the store decoded sketches go to allocates for any
+// bucket index the bytes name, so a corrupt encoding naming a far one
+// would exhaust memory. It decodes into two stores bounded at sketchBins,
+// one keeping the lowest index as it is and one the highest, and checks
+// both ends against the mapping's buckets of 1e-9 to 1e19. A decoder panic
+// on the bytes is a corrupt sketch too.
+func sketchIndexesInRange(sk []byte) (ok bool) {
+	// The bounded stores panic on some far indexes (an overflow in their
+	// range arithmetic): corrupt as well.
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	lo, hi := sketchMapping.Index(1e-9), sketchMapping.Index(1e19)
+	for _, newStore := range []store.Provider{
+		func() store.Store { return store.NewCollapsingLowestDenseStore(sketchBins) },
+		func() store.Store { return store.NewCollapsingHighestDenseStore(sketchBins) },
+	} {
+		s, err := ddsketch.DecodeDDSketch(sk, newStore, sketchMapping)
+		if err != nil {
+			return true // the decode below reports it
+		}
+		for _, st := range []store.Store{s.GetPositiveValueStore(), s.GetNegativeValueStore()} {
+			if st.IsEmpty() {
+				continue
+			}
+			minI, err1 := st.MinIndex()
+			maxI, err2 := st.MaxIndex()
+			if err1 != nil || err2 != nil || minI < lo || maxI > hi {
+				return false
+			}
+		}
+	}
+	return true
 }
