@@ -43,7 +43,14 @@ func TestMain(m *testing.M) {
 // exe runs the built binary with only the given environment.
 func exe(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return runProgram(t, env, binary, args...)
+}
+
+// runProgram runs the program bin with only the given environment (PATH and a
+// fresh HOME besides) and returns what it printed and its exit code.
+func runProgram(t *testing.T, env []string, bin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e

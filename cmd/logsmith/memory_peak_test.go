@@ -27,21 +27,11 @@ import (
 // ru_maxrss.
 func peakRSS(t *testing.T, env []string, args ...string) (code int, stderr string, peak int64) {
 	t.Helper()
-	helper := buildRSSHelper(t)
-	cmd := exec.Command(helper, append([]string{binary}, args...)...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
+	stdout, stderr, code := runProgram(t, env, buildRSSHelper(t), append([]string{binary}, args...)...)
+	if _, err := fmt.Sscanf(stdout, "maxrss %d", &peak); err != nil {
+		t.Fatalf("helper: %q, %v: %s", stdout, err, stderr)
 	}
-	if _, err := fmt.Sscanf(o.String(), "maxrss %d", &peak); err != nil {
-		t.Fatalf("helper: %q, %v: %s", o.String(), err, e.String())
-	}
-	return code, e.String(), peak
+	return code, stderr, peak
 }
 
 var rssHelperOnce = sync.OnceValues(func() (string, error) {
