@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/DataDog/sketches-go/ddsketch"
-	"github.com/DataDog/sketches-go/ddsketch/store"
 	"github.com/axiomhq/hyperloglog"
 )
 
@@ -28,10 +27,13 @@ import (
 // while it has at most 32 (see exactLatencies): after the exact sums, the
 // number of latencies written as they are, then each, in increasing
 // order (one or two are the cell's minimum and maximum and are not
-// written; more than 32 are the sketch that follows, as before).
-const PartialFormatVersion = 8
+// written; more than 32 are the sketch that follows, as before). Version
+// 9 writes the sketch as its own buckets (see appendSketch) rather than
+// the library's encoding, so that decoding corrupt bytes costs no more
+// than their length.
+const PartialFormatVersion = 9
 
-var partialMagic = []byte("LSPARTv8")
+var partialMagic = []byte("LSPARTv9")
 
 // MarshalBinary encodes the partial: every pane, group and accumulator with
 // its sketches, and the counts. Panes and groups are written in sorted
@@ -90,12 +92,15 @@ func (a *acc) appendBinary(b []byte) ([]byte, error) {
 	for _, v := range raw {
 		b = binary.AppendVarint(b, v)
 	}
-	var sk []byte
-	if a.sketch != nil {
-		a.sketch.Encode(&sk, true)
+	if a.sketch == nil {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		var err error
+		if b, err = appendSketch(b, a.sketch); err != nil {
+			return nil, err
+		}
 	}
-	b = binary.AppendUvarint(b, uint64(len(sk)))
-	b = append(b, sk...)
 	var hb []byte
 	if a.hll != nil {
 		a.hll.Estimate() // compacts the sparse form into its sorted list
@@ -225,15 +230,8 @@ func decodeAcc(d *decoder) (*acc, error) {
 			a.raw[i] = d.varint()
 		}
 	}
-	if sk := d.bytes(d.uvarint(uint64(len(d.b)))); len(sk) > 0 {
-		if !sketchIndexesInRange(sk) {
-			return nil, fmt.Errorf("%w: ddsketch: a bucket beyond any latency", errCorrupt)
-		}
-		s, err := ddsketch.DecodeDDSketch(sk, store.BufferedPaginatedStoreConstructor, sketchMapping)
-		if err != nil {
-			return nil, fmt.Errorf("%w: ddsketch: %v", errCorrupt, err)
-		}
-		a.sketch = s
+	if d.uvarint(1) == 1 {
+		a.sketch = decodeSketch(d, a.latCount)
 	}
 	if hb := d.bytes(d.uvarint(uint64(len(d.b)))); len(hb) > 0 {
 		h := hyperloglog.New14()
@@ -314,44 +312,97 @@ func (v *LevelValues) decode(d *decoder) {
 	}
 }
 
-// sketchBins bounds the buckets a decoded sketch's stores may span: far
-// more than the latencies of int64 nanoseconds need (about 2,200 at 1%).
-const sketchBins = 1 << 13
+// The sketch's buckets lie between these indexes: those of 1 ns and of
+// the largest int64 latency, the only values add gives it.
+var sketchLo, sketchHi = sketchMapping.Index(1), sketchMapping.Index(math.MaxInt64)
 
-// sketchIndexesInRange reports whether the encoded sketch's buckets lie
-// where latencies can: the store decoded sketches go to allocates for any
-// bucket index the bytes name, so a corrupt encoding naming a far one
-// would exhaust memory. It decodes into two stores bounded at sketchBins,
-// one keeping the lowest index as it is and one the highest, and checks
-// both ends against the mapping's buckets of 1e-9 to 1e19. A decoder panic
-// on the bytes is a corrupt sketch too.
-func sketchIndexesInRange(sk []byte) (ok bool) {
-	// The bounded stores panic on some far indexes (an overflow in their
-	// range arithmetic): corrupt as well.
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	lo, hi := sketchMapping.Index(1e-9), sketchMapping.Index(1e19)
-	for _, newStore := range []store.Provider{
-		func() store.Store { return store.NewCollapsingLowestDenseStore(sketchBins) },
-		func() store.Store { return store.NewCollapsingHighestDenseStore(sketchBins) },
-	} {
-		s, err := ddsketch.DecodeDDSketch(sk, newStore, sketchMapping)
-		if err != nil {
-			return true // the decode below reports it
-		}
-		for _, st := range []store.Store{s.GetPositiveValueStore(), s.GetNegativeValueStore()} {
-			if st.IsEmpty() {
-				continue
-			}
-			minI, err1 := st.MinIndex()
-			maxI, err2 := st.MaxIndex()
-			if err1 != nil || err2 != nil || minI < lo || maxI > hi {
-				return false
-			}
-		}
+// appendSketch writes a cell's sketch as its zero count, then the number
+// of its non-empty buckets and each bucket in increasing index order: the
+// index (the first as its distance from sketchLo, the others from the one
+// before) and the count. Counts are whole numbers, since add and merge
+// only add ones and sums of them; latencies are never negative.
+func appendSketch(b []byte, s *ddsketch.DDSketch) ([]byte, error) {
+	if !s.GetNegativeValueStore().IsEmpty() {
+		return nil, errors.New("encode ddsketch: a negative latency")
 	}
-	return true
+	type bin struct {
+		index int
+		count float64
+	}
+	var bins []bin
+	s.GetPositiveValueStore().ForEach(func(index int, count float64) bool {
+		if count != 0 {
+			bins = append(bins, bin{index, count})
+		}
+		return false
+	})
+	slices.SortFunc(bins, func(x, y bin) int { return x.index - y.index })
+	whole := func(c float64) (uint64, error) {
+		if c < 0 || c != math.Trunc(c) || c > 1<<53 {
+			return 0, fmt.Errorf("encode ddsketch: count %v is not a whole number of latencies", c)
+		}
+		return uint64(c), nil
+	}
+	z, err := whole(s.GetZeroCount())
+	if err != nil {
+		return nil, err
+	}
+	b = binary.AppendUvarint(b, z)
+	b = binary.AppendUvarint(b, uint64(len(bins)))
+	prev := sketchLo
+	for i, x := range bins {
+		if x.index < sketchLo || x.index > sketchHi || i > 0 && x.index <= prev {
+			return nil, fmt.Errorf("encode ddsketch: bucket %d out of order or range", x.index)
+		}
+		c, err := whole(x.count)
+		if err != nil {
+			return nil, err
+		}
+		b = binary.AppendUvarint(b, uint64(x.index-prev))
+		b = binary.AppendUvarint(b, c)
+		prev = x.index
+	}
+	return b, nil
+}
+
+// decodeSketch reads what appendSketch wrote for a cell of n latencies.
+// Buckets must be non-empty, in strictly increasing order within
+// sketchLo and sketchHi, and hold with the zero count exactly n
+// latencies: anything else is corrupt. The work and memory it takes are
+// bounded by the bytes it reads and the mapping's bucket range.
+func decodeSketch(d *decoder, n int64) *ddsketch.DDSketch {
+	if n < 0 {
+		d.err = errCorrupt
+		return nil
+	}
+	left := uint64(n)
+	z := d.uvarint(left)
+	left -= z
+	nb := d.uvarint(uint64(sketchHi - sketchLo + 1))
+	if d.err != nil {
+		return nil
+	}
+	s := newSketch()
+	_ = s.AddWithCount(0, float64(z)) // the zero bucket: cannot fail
+	pos := s.GetPositiveValueStore()
+	idx := sketchLo
+	for i := range nb {
+		delta := d.uvarint(uint64(sketchHi - idx))
+		c := d.uvarint(left)
+		if d.err != nil {
+			return nil
+		}
+		if c == 0 || i > 0 && delta == 0 {
+			d.err = errCorrupt
+			return nil
+		}
+		idx += int(delta)
+		left -= c
+		pos.AddWithCount(idx, float64(c))
+	}
+	if left != 0 {
+		d.err = errCorrupt
+		return nil
+	}
+	return s
 }

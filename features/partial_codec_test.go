@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -133,5 +134,135 @@ func TestPartialLevelValuesCorrupt(t *testing.T) {
 		if _, err := UnmarshalPartial(b); err == nil {
 			t.Errorf("%s: decoded", name)
 		}
+	}
+}
+
+// A cell's sketch survives encoding for any latencies add accepts: zero,
+// one nanosecond, the largest int64, and cells merged from many; every
+// quantile reads the same after decoding.
+func TestSketchRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 2))
+	cases := map[string][]int64{
+		"zeros":   make([]int64, 40),
+		"extreme": {0, 1, 1, 2, math.MaxInt64, math.MaxInt64 - 1},
+	}
+	for i := range 20 {
+		lat := make([]int64, 33+r.IntN(2000))
+		for j := range lat {
+			lat[j] = int64(min(r.ExpFloat64()*float64(int64(1)<<r.IntN(62)), 1<<62))
+			if j%7 == 0 {
+				lat[j] = 0
+			}
+		}
+		cases[fmt.Sprint("random", i)] = lat
+	}
+	for name, lat := range cases {
+		for len(lat) <= exactLatencies {
+			lat = append(lat, lat...)
+		}
+		// Two partials merged: the sketch's counts are sums.
+		p, q := NewPartial(time.Minute, 0), NewPartial(time.Minute, 0)
+		for i, v := range lat {
+			[]*Partial{p, q}[i%2].Add(&Event{Time: day, Latency: v, HasLatency: true})
+		}
+		if err := p.Merge(q); err != nil {
+			t.Fatal(err)
+		}
+		b, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		d, err := UnmarshalPartial(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		a, got := p.panes[day].groups[""], d.panes[day].groups[""]
+		if got.sketch == nil || got.sketch.GetCount() != float64(len(lat)) {
+			t.Fatalf("%s: decoded sketch %v", name, got.sketch)
+		}
+		for _, qu := range []float64{0, 0.01, 0.25, 0.5, 0.9, 0.99, 1} {
+			w, _ := a.sketch.GetValueAtQuantile(qu)
+			g, _ := got.sketch.GetValueAtQuantile(qu)
+			if w != g {
+				t.Errorf("%s: quantile %v is %v after decoding, %v before", name, qu, g, w)
+			}
+		}
+		if b2, _ := d.MarshalBinary(); !bytes.Equal(b, b2) {
+			t.Errorf("%s: a decoded partial encodes to other bytes", name)
+		}
+	}
+}
+
+// A cell's sketch is decoded only as appendSketch writes it: buckets in
+// strictly increasing order, within the mapping's range for int64
+// latencies, each non-empty, holding with the zero bucket exactly the
+// cell's latencies. Anything else is corrupt, and costs no more than its
+// bytes.
+func TestSketchCorrupt(t *testing.T) {
+	// A cell of n latencies all in bucket sketchLo+1, encoded by hand.
+	const n = exactLatencies + 1
+	cellOf := func(n uint64, sketch []byte) []byte {
+		p := NewPartial(time.Minute, 0)
+		empty, _ := p.MarshalBinary()
+		b := binary.AppendUvarint(empty[:len(empty)-1], 1) // one pane
+		b = binary.AppendVarint(b, day)
+		b = binary.AppendUvarint(b, 1) // one group
+		b = binary.AppendUvarint(b, 0) // its empty key
+		for _, v := range []int64{int64(n), 0, 0, int64(n), 1, 1, 0, 0, 0, 0, 0} {
+			b = binary.AppendVarint(b, v)
+		}
+		for range 5 {
+			b = binary.LittleEndian.AppendUint64(b, 0)
+		}
+		b = binary.AppendUvarint(b, 0) // no raw latencies
+		b = append(b, 1)               // a sketch
+		b = append(b, sketch...)
+		return binary.AppendUvarint(b, 0) // no hyperloglog
+	}
+	cell := func(sketch []byte) []byte { return cellOf(n, sketch) }
+	uv := func(vs ...uint64) []byte {
+		var b []byte
+		for _, v := range vs {
+			b = binary.AppendUvarint(b, v)
+		}
+		return b
+	}
+	span := uint64(sketchHi - sketchLo)
+	if _, err := UnmarshalPartial(cell(uv(0, 1, 1, n))); err != nil {
+		t.Fatalf("the valid cell: %v", err)
+	}
+	if _, err := UnmarshalPartial(cell(uv(n, 0))); err != nil {
+		t.Fatalf("a cell of zeros: %v", err)
+	}
+	for name, sk := range map[string][]byte{
+		"count short":           uv(0, 1, 1, n-1),
+		"count over":            uv(0, 1, 1, n+1),
+		"zero count over":       uv(n+1, 0),
+		"empty bucket":          uv(0, 2, 1, 0, 1, n),
+		"repeated bucket":       uv(0, 2, 1, 1, 0, n-1),
+		"beyond the last":       uv(0, 1, span+1, n),
+		"beyond by steps":       uv(0, 2, span, 1, 1, n-1),
+		"far index":             uv(0, 1, math.MaxUint64, n),
+		"more buckets than fit": uv(0, span+2),
+		"huge bucket count":     uv(0, math.MaxUint64),
+		"truncated":             uv(0, 3, 1, 1),
+		"huge count":            uv(0, 1, 1, math.MaxUint64),
+		"no buckets":            uv(0, 0),
+	} {
+		if _, err := UnmarshalPartial(cell(sk)); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+	// Every bucket of the range, each with one latency, is a valid sketch
+	// of span+1 latencies; the decoder walks it once.
+	all := uv(0, span+1, 0, 1)
+	for range span {
+		all = append(all, uv(1, 1)...)
+	}
+	if _, err := UnmarshalPartial(cellOf(span+1, all)); err != nil {
+		t.Errorf("every bucket once: %v", err)
+	}
+	if _, err := UnmarshalPartial(cellOf(span+2, append(uv(0, span+2, 0, 1), all[len(uv(0, span+1, 0, 1)):]...))); err == nil {
+		t.Error("more buckets than the range holds: decoded")
 	}
 }
