@@ -60,7 +60,7 @@ func parseLatencyText(b []byte, pow int64) (ns int64, missing, ok bool) {
 	if len(b) == 1 && b[0] == '-' {
 		return 0, true, true
 	}
-	if bytes.IndexAny(b, ",:") < 0 {
+	if !bytes.ContainsAny(b, ",:") {
 		ns, ok = parseLatencyValue(b, pow)
 		return ns, false, ok
 	}

@@ -217,7 +217,7 @@ func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string
 // the same bytes as WriteParquet of all of them, however they are split.
 // It keeps no reference to the rows it was given.
 type ParquetWriter struct {
-	pw       *parquet.Writer
+	pw       *parquet.GenericWriter[any]
 	cols     []Column
 	idx      []int
 	inOrder  bool
@@ -251,7 +251,7 @@ func NewParquetWriter(w io.Writer, c Columns, metadata map[string]string) *Parqu
 	for i, path := range schema.Columns() {
 		leaf[path[0]] = i
 	}
-	p := &ParquetWriter{pw: parquet.NewWriter(w, opts...), cols: cols, idx: make([]int, len(cols)), inOrder: true}
+	p := &ParquetWriter{pw: parquet.NewGenericWriter[any](w, opts...), cols: cols, idx: make([]int, len(cols)), inOrder: true}
 	for j, c := range cols {
 		p.idx[j] = leaf[c.Name]
 		p.inOrder = p.inOrder && p.idx[j] == j

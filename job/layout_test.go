@@ -304,7 +304,7 @@ func testLocalDateLayout(t *testing.T, st layoutStore) {
 				t.Errorf("%s: committed %d events in %d windows, warnings %q; want %d in %d, none", tmpl, sum(got), len(got), s.Warnings, sum(want), len(want))
 			}
 			// Read as if the folders were UTC's, a date's evening is missed.
-			s, err = layoutRun(t, st, tmpl, name+"-utc", date, nil)
+			_, err = layoutRun(t, st, tmpl, name+"-utc", date, nil)
 			if err != nil {
 				t.Fatalf("%s in UTC: %v", tmpl, err)
 			}

@@ -16,7 +16,7 @@ fi
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
 export LOGSMITH_APISERVER_STATE=${LOGSMITH_APISERVER_STATE:-$(mktemp -d)/apiserver}
 export LOGSMITH_POSTGRES_STATE=${LOGSMITH_POSTGRES_STATE:-$(mktemp -d)/postgres}
-trap 'kill "${apiserver_build:-}" 2>/dev/null || true; scripts/minio.sh stop || true; scripts/postgres.sh stop || true; scripts/apiserver.sh stop' EXIT
+trap 'kill "${apiserver_build:-}" "${staticcheck_run:-}" 2>/dev/null || true; scripts/minio.sh stop || true; scripts/postgres.sh stop || true; scripts/apiserver.sh stop' EXIT
 minio_env=$(scripts/minio.sh start) || { echo "MinIO did not start" >&2; exit 1; }
 eval "$minio_env"
 export LOGSMITH_TEST_S3=1
@@ -28,6 +28,18 @@ apiserver_log=$(mktemp)
 scripts/apiserver.sh install >"$apiserver_log" 2>&1 &
 apiserver_build=$!
 
+# staticcheck (pinned; settings in staticcheck.conf) runs in the background
+# beside vet and the tests, for both builds of features; any finding fails.
+STATICCHECK_VERSION=v0.8.2
+staticcheck_bin=${LOGSMITH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/logsmith}/staticcheck-$STATICCHECK_VERSION
+staticcheck_log=$(mktemp)
+(
+	[[ -x $staticcheck_bin/staticcheck ]] || GOBIN=$staticcheck_bin GOFLAGS= go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+	"$staticcheck_bin/staticcheck" ./...
+	"$staticcheck_bin/staticcheck" -tags isal ./features/...
+) >"$staticcheck_log" 2>&1 &
+staticcheck_run=$!
+
 gofmt_out=$(gofmt -l .)
 if [[ -n $gofmt_out ]]; then
 	echo "gofmt needed:" >&2
@@ -37,6 +49,7 @@ fi
 go vet ./...
 scripts/check-build.sh
 go test -race -count=1 -timeout 20m "$@" $(go list ./... | grep -v '/k8s$')
+wait "$staticcheck_run" || { cat "$staticcheck_log" >&2; echo "staticcheck found problems" >&2; exit 1; }
 
 # The compression and fault tests again with gzip through ISA-L (-tags isal,
 # the image's build): every case must behave as with the Go inflater.

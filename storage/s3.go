@@ -302,11 +302,11 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error)
 	return ctx.Err()
 }
 
-// Stat returns the object's info, or an error wrapping ErrNotExist.
 // ReadAheadPays reports that reading an S3 object ahead of its consumer
 // saves time: it overlaps network latency and transfer with decoding.
 func (s *S3) ReadAheadPays() bool { return true }
 
+// Stat returns the object's info, or an error wrapping ErrNotExist.
 func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	if err := checkS3Key("stat", s.bucket, key); err != nil {
 		return ObjectInfo{}, err

@@ -495,7 +495,7 @@ func TestClaimSizedForLaterSteps(t *testing.T) {
 	day := 0
 	// try commits E over an older, larger commit D (written under 2*limit,
 	// like an older logsmith's) with pad bytes of warning.
-	try := func(pad int) (error, table.Head, string) {
+	try := func(pad int) (table.Head, string, error) {
 		day++
 		date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, day).Format(time.DateOnly)
 		// A fixed clock: D's manifest, held in E's claim, is the same size in every try.
@@ -517,24 +517,24 @@ func TestClaimSizedForLaterSteps(t *testing.T) {
 		p = part(tb, date, head(t, tb, date), 3, "parquet")
 		p.Manifest.Warnings = []string{strings.Repeat("x", pad)}
 		_, err := e.Commit(ctx, []*table.Partition{p})
-		return err, head(t, tb, date), date
+		return head(t, tb, date), date, err
 	}
 	lo, hi := 0, limit
 	for lo < hi { // largest pad whose claim passes
 		mid := (lo + hi + 1) / 2
-		err, _, _ := try(mid)
+		_, _, err := try(mid)
 		if err != nil && errors.Is(err, table.ErrManifestTooLarge) && strings.Contains(err.Error(), "claim ") && !strings.Contains(err.Error(), "renew") {
 			hi = mid - 1
 		} else {
 			lo = mid
 		}
 	}
-	err, h, date := try(lo)
+	h, date, err := try(lo)
 	if err != nil || h.Manifest.State != table.StateCommitted || h.Manifest.RunID != "E" {
 		t.Errorf("the largest claim accepted (pad %d) did not commit: %v; head of %s: %s by %s", lo, err, date, h.Manifest.State, h.Manifest.RunID)
 	}
 	for pad := lo + 1; pad <= lo+12; pad++ {
-		err, h, date := try(pad)
+		h, date, err := try(pad)
 		if h.Manifest.State == table.StateClaimed {
 			t.Errorf("pad %d: a commit left its claim as the head of %s: %v", pad, date, err)
 		}

@@ -61,7 +61,9 @@ func TestDroppedFormatIsReported(t *testing.T) {
 		t.Errorf("the log does not warn of each dropped format:\n%s", stderr)
 	}
 	// The text summary says it too.
-	stdout, _, _ = exe(t, nil, append(run, "--format", "parquet,csv")...)
+	if _, stderr, code := exe(t, nil, append(run, "--format", "parquet,csv")...); code != 0 {
+		t.Fatalf("run writing CSV again: exit %d: %s", code, stderr)
+	}
 	stdout, _, _ = exe(t, nil, run...)
 	if !strings.Contains(stdout, "dropped format") || !strings.Contains(stdout, "part-00000.csv deleted") {
 		t.Errorf("the summary does not list the dropped format:\n%s", stdout)

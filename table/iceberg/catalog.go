@@ -331,7 +331,6 @@ func ioProps(o Options) iceberg.Properties {
 	return p
 }
 
-// redact hides a password in a catalog URI.
 // Redact masks the passwords a catalog URI or connection string may hold:
 // the user info's (postgres://user:pw@host, parseable or not) and any
 // password=… (a query parameter or a key=value connection string).
