@@ -60,3 +60,19 @@ func fences(text string) []fence {
 	}
 	return out
 }
+
+// withoutFences returns text with its fenced code blocks blanked out, line
+// numbers kept.
+func withoutFences(text string) string {
+	lines := strings.Split(text, "\n")
+	in := false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "```") {
+			in = !in
+			lines[i] = ""
+		} else if in {
+			lines[i] = ""
+		}
+	}
+	return strings.Join(lines, "\n")
+}

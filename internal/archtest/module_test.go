@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -32,6 +33,7 @@ type module struct {
 	path string // module path, "github.com/logsmith/logsmith"
 	pkgs map[string]*pkg
 	fset *token.FileSet
+	std  map[string]bool // the last element of every standard library package's path
 }
 
 var (
@@ -63,6 +65,14 @@ func loadModule() (*module, error) {
 		return nil, err
 	}
 	m.path = strings.TrimSpace(mp)
+	std, err := goCmd(m.root, "list", "std")
+	if err != nil {
+		return nil, err
+	}
+	m.std = map[string]bool{}
+	for _, ip := range strings.Fields(std) {
+		m.std[path.Base(ip)] = true
+	}
 	out, err := goCmd(m.root, "list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}", "./...")
 	if err != nil {
 		return nil, err
