@@ -3,6 +3,7 @@ package archtest
 import (
 	"go/ast"
 	"go/token"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -115,6 +116,19 @@ func (d *decls) has(ref []string, members bool) bool {
 		return d.top[ref[0]] || members && d.member[ref[0]]
 	case 2:
 		return d.members[strings.Join(ref, ".")]
+	}
+	return false
+}
+
+// hasTest reports whether a test, fuzz target, benchmark or example of the
+// package matches a -run pattern.
+func (d *decls) hasTest(re *regexp.Regexp) bool {
+	for name := range d.top {
+		for _, prefix := range []string{"Test", "Fuzz", "Benchmark", "Example"} {
+			if strings.HasPrefix(name, prefix) && re.MatchString(name) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -28,7 +28,8 @@ import (
 //     list item or table row names (any, if none);
 //   - `pkg.Name` naming a standard library package (`io.Reader`) has that
 //     package's name;
-//   - `go test ./pkg -run TestX -flag` names a test and flags that exist.
+//   - `go test ./pkg -run TestX -flag` runs a test of the package (some
+//     test matches the -run pattern) and names flags it defines.
 //
 // Lowercase words (`env`, `desc`), flags (`--output`) and other text are
 // left alone.
@@ -119,6 +120,9 @@ func checkNames(m *module, doc string) []problem {
 				if !inCtx(func(rel string) bool { return m.pkgs[rel].files[s] != nil }) {
 					bad("`%s`: no such file in %s", s, where(ctx))
 				}
+			case fileExt.MatchString(s):
+				// a file name of another kind (`sizes.txt`): where it is, the
+				// paragraph says
 			case goRef.MatchString(s):
 				ref := splitRef(s)
 				if rel, ok := byName[ref[0]]; ok && rel != "" {
@@ -180,6 +184,8 @@ func checkGoTest(m *module, all map[string]*decls, cmd string, bad func(string, 
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
+		case strings.Contains(a, "..."):
+			// a pattern: every package
 		case strings.HasPrefix(a, "./"):
 			rel := strings.TrimPrefix(a, "./")
 			if m.pkgs[rel] == nil {
@@ -199,9 +205,13 @@ func checkGoTest(m *module, all map[string]*decls, cmd string, bad func(string, 
 	}
 	for _, rel := range pkgs {
 		for _, r := range runs {
-			r = strings.Trim(r, "^$'")
-			if !all[rel].top[r] {
-				bad("`%s`: package %s has no test %s", cmd, rel, r)
+			re, err := regexp.Compile(strings.Trim(r, `'"`))
+			if err != nil {
+				bad("`%s`: -run %s: %v", cmd, r, err)
+				continue
+			}
+			if !all[rel].hasTest(re) {
+				bad("`%s`: package %s has no test matching %s", cmd, rel, r)
 			}
 		}
 		for _, f := range flags {
@@ -247,7 +257,10 @@ func blocks(text string) []block {
 	return out
 }
 
-var numbered = regexp.MustCompile(`^\d+\. `)
+var (
+	numbered = regexp.MustCompile(`^\d+\. `)
+	fileExt  = regexp.MustCompile(`\.(txt|md|sh|json|jsonl|ya?ml|conf|env|gz|zst|csv|parquet|golden)$`)
+)
 
 func where(ctx map[string]bool) string {
 	if len(ctx) == 0 {
