@@ -99,7 +99,7 @@ func checkNames(m *module, doc string) []problem {
 			return false
 		}
 		bad := func(format string, args ...any) {
-			probs = append(probs, problem{b.line, sprintf(format, args...)})
+			probs = append(probs, problem{b.line, fmt.Sprintf(format, args...)})
 		}
 		for _, s := range spans {
 			s = strings.TrimSuffix(s, "()")
@@ -270,10 +270,6 @@ func where(ctx map[string]bool) string {
 	for rel := range ctx {
 		names = append(names, rel)
 	}
-	sortStrings(names)
+	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
-
-func sortStrings(s []string) { sort.Strings(s) }
