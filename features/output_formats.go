@@ -80,6 +80,10 @@ func DimColumn(field string) string {
 	}, field)
 }
 
+// Value returns column c's value in row r: a time.Time, string, int64 or
+// float64, or nil for a null.
+func (c Column) Value(r *Row) any { return c.get(r) }
+
 func f64(p *float64) any {
 	if p == nil {
 		return nil
