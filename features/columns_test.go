@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,4 +250,30 @@ func csvAny(t *testing.T, col Column, s string) any {
 		t.Fatalf("column %s: %v", col.Name, err)
 	}
 	return v
+}
+
+// Column.Set is the inverse of Column.Value, for every column, null or
+// not, and refuses a value of another type naming the column.
+func TestColumnSetInvertsValue(t *testing.T) {
+	for _, want := range []Row{distinctRow(t, 2, 0), nullRow(t, 2, 1)} {
+		var got Row
+		for _, c := range everyColumn.Schema() {
+			if err := c.Set(&got, c.Value(&want)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("set from values: %+v, want %+v", got, want)
+		}
+	}
+	for _, c := range everyColumn.Schema() {
+		var r Row
+		var wrong any = "x"
+		if c.Type == "string" {
+			wrong = int64(1)
+		}
+		if err := c.Set(&r, wrong); err == nil || !strings.Contains(err.Error(), c.Name) {
+			t.Errorf("column %s set to %#v: err = %v, want one naming the column", c.Name, wrong, err)
+		}
+	}
 }
