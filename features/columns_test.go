@@ -116,14 +116,15 @@ func TestEveryRowFieldHasOneColumn(t *testing.T) {
 }
 
 // parquetLeaf says how a Parquet file must hold a column of each type.
+// (doc: as docs/output.md's column table names it).
 var parquetLeaf = map[string]struct {
-	kind    parquet.Kind
-	logical string
+	kind         parquet.Kind
+	logical, doc string
 }{
-	"timestamp_ms_utc": {parquet.Int64, "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)"},
-	"string":           {parquet.ByteArray, "STRING"},
-	"int64":            {parquet.Int64, "INT(64,true)"},
-	"float64":          {parquet.Double, ""},
+	"timestamp_ms_utc": {parquet.Int64, "TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", "INT64 TIMESTAMP(MILLIS, UTC)"},
+	"string":           {parquet.ByteArray, "STRING", "BYTE_ARRAY STRING"},
+	"int64":            {parquet.Int64, "INT(64,true)", "INT64"},
+	"float64":          {parquet.Double, "", "DOUBLE"},
 }
 
 // columnTables are tables of every kind of column set.
