@@ -47,7 +47,7 @@ type Row struct {
 var columnList = []Column{
 	column("window_start", everyTable, "", "window start, inclusive", func(r *Row) any { return &r.WindowStart }),
 	column("window_end", everyTable, "", "window end, exclusive", func(r *Row) any { return &r.WindowEnd }),
-	{Type: "string", Meaning: "group-by dimension (empty when the field is missing; __other__ for groups beyond the cap)", set: perDimension},
+	{Type: "string", Meaning: "group-by dimension (empty when the field is missing; __other__ for groups beyond the cap)", tables: perDimension},
 	column("request_count", everyTable, "", "events (decoded lines) in the window", func(r *Row) any { return &r.RequestCount }),
 	column("error_count", everyTable, "", "events at ERROR, FATAL or CRITICAL (or with status >= the error status when the line has no level)", func(r *Row) any { return &r.ErrorCount }),
 	column("warn_count", everyTable, "", "events at WARN or WARNING", func(r *Row) any { return &r.WarnCount }),
@@ -107,12 +107,12 @@ func (s columnSet) in(c Columns) bool {
 
 // Column describes one output column.
 type Column struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"` // timestamp_ms_utc, string, int64 or float64
-	Nullable bool   `json:"nullable"`
-	Unit     string `json:"unit,omitempty"`
-	Meaning  string `json:"meaning"`
-	set      columnSet
+	Name     string         `json:"name"`
+	Type     string         `json:"type"` // timestamp_ms_utc, string, int64 or float64
+	Nullable bool           `json:"nullable"`
+	Unit     string         `json:"unit,omitempty"`
+	Meaning  string         `json:"meaning"`
+	tables   columnSet      // which tables have the column
 	ref      func(*Row) any // the Row field the column reads, as a pointer; nil for a dimension
 	dim      int            // a dimension column's index in Row.Group
 }
@@ -120,8 +120,8 @@ type Column struct {
 // column defines a column of columnList: its type and nullability follow
 // from ref, a pointer to the Row field it reads (*time.Time, *int64,
 // *float64, or **float64 for a nullable float).
-func column(name string, set columnSet, unit, meaning string, ref func(*Row) any) Column {
-	c := Column{Name: name, Unit: unit, Meaning: meaning, set: set, ref: ref}
+func column(name string, tables columnSet, unit, meaning string, ref func(*Row) any) Column {
+	c := Column{Name: name, Unit: unit, Meaning: meaning, tables: tables, ref: ref}
 	switch ref(&Row{}).(type) {
 	case *time.Time:
 		c.Type = "timestamp_ms_utc"
@@ -229,12 +229,12 @@ func (c Columns) Schema() []Column {
 	var cols []Column
 	for _, col := range columnList {
 		switch {
-		case col.set == perDimension:
+		case col.tables == perDimension:
 			for i, d := range c.Dims {
 				col.Name, col.dim = d, i
 				cols = append(cols, col)
 			}
-		case col.set.in(c):
+		case col.tables.in(c):
 			cols = append(cols, col)
 		}
 	}

@@ -38,12 +38,12 @@ func columnsDoc(t *testing.T) string {
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, c := range columnList {
 		name := "`" + c.Name + "`"
-		if c.set == perDimension {
+		if c.tables == perDimension {
 			name = "*dimensions*"
 		}
-		when, ok := columnSetDoc[c.set]
+		when, ok := columnSetDoc[c.tables]
 		if !ok {
-			t.Fatalf("column %s: no words for its set %d in columnSetDoc", c.Name, c.set)
+			t.Fatalf("column %s: no words for its set %d in columnSetDoc", c.Name, c.tables)
 		}
 		leaf, ok := parquetLeaf[c.Type]
 		if !ok {
