@@ -8,7 +8,9 @@
 // (field paths may quote keys holding dots, see [ParsePath]; levels are
 // classified by a vocabulary and [LevelMap]; latencies may be durations), assigning events to tumbling windows by event time,
 // aggregating them into a [Partial] that one task owns, merging partials, and
-// encoding the resulting [Row]s as Parquet or CSV. It does not know about
+// encoding the resulting [Row]s as Parquet or CSV. It defines the table's
+// columns once ([Columns.Schema], [Column.Value]): other writers, such as
+// table/iceberg's, read rows through them. It does not know about
 // buckets, object keys, workers or files: callers hand it readers and writers.
 //
 // Decoding does not depend on the host: timestamps are never read against

@@ -18,166 +18,6 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
-// SchemaVersion is the version of the feature table's schema: the minor
-// part grows when a column is added, the major part when one is renamed or
-// removed. 2.0 put the unit in the latency columns' names.
-const SchemaVersion = "2.0"
-
-// Row is one window of one group. Which fields are written depends on the
-// table's [Columns].
-type Row struct {
-	WindowStart   time.Time
-	WindowEnd     time.Time
-	Group         []string // dimension values, in Columns.Dims order
-	RequestCount  int64
-	ErrorCount    int64
-	WarnCount     int64
-	ErrorRate     *float64 // nil when the window has no requests
-	LatencyAvg    *float64 // latencies in ms; nil without latencies
-	LatencyMin    *float64
-	LatencyMax    *float64
-	LatencyStddev *float64
-	LatencyP50    *float64
-	LatencyP90    *float64
-	LatencyP95    *float64
-	LatencyP99    *float64
-	Status2xx     int64
-	Status3xx     int64
-	Status4xx     int64
-	Status5xx     int64
-	BytesSum      int64
-	DistinctCount int64
-}
-
-// Columns says which optional columns a table has.
-type Columns struct {
-	Dims     []string // dimension column names, from the group-by fields
-	Status   bool
-	Bytes    bool
-	Distinct bool
-}
-
-// Column describes one output column.
-type Column struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"` // timestamp_ms_utc, string, int64 or float64
-	Nullable bool   `json:"nullable"`
-	Unit     string `json:"unit,omitempty"`
-	Meaning  string `json:"meaning"`
-	get      func(*Row) any
-}
-
-// DimColumn turns a group-by field path into its column name.
-func DimColumn(field string) string {
-	if keys, err := ParsePath(field); err == nil {
-		field = strings.Join(keys, ".") // a quoted key is named without its quotes
-	}
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
-			return r
-		}
-		return '_'
-	}, field)
-}
-
-func f64(p *float64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
-// Schema lists the table's columns in their fixed order: window bounds,
-// dimensions, counts, latency statistics, then the optional features.
-func (c Columns) Schema() []Column {
-	cols := []Column{
-		{Name: "window_start", Type: "timestamp_ms_utc", Meaning: "window start, inclusive", get: func(r *Row) any { return r.WindowStart }},
-		{Name: "window_end", Type: "timestamp_ms_utc", Meaning: "window end, exclusive", get: func(r *Row) any { return r.WindowEnd }},
-	}
-	for i, d := range c.Dims {
-		cols = append(cols, Column{Name: d, Type: "string", Meaning: "group-by dimension (empty when the field is missing; __other__ for groups beyond the cap)",
-			get: func(r *Row) any {
-				if i < len(r.Group) {
-					return r.Group[i]
-				}
-				return ""
-			}})
-	}
-	lat := func(name, meaning string, f func(*Row) *float64) Column {
-		return Column{Name: name, Type: "float64", Nullable: true, Unit: "ms", Meaning: meaning, get: func(r *Row) any { return f64(f(r)) }}
-	}
-	cols = append(cols,
-		Column{Name: "request_count", Type: "int64", Meaning: "events (decoded lines) in the window", get: func(r *Row) any { return r.RequestCount }},
-		Column{Name: "error_count", Type: "int64", Meaning: "events at ERROR, FATAL or CRITICAL (or with status >= the error status when the line has no level)", get: func(r *Row) any { return r.ErrorCount }},
-		Column{Name: "warn_count", Type: "int64", Meaning: "events at WARN or WARNING", get: func(r *Row) any { return r.WarnCount }},
-		Column{Name: "error_rate", Type: "float64", Nullable: true, Meaning: "error_count / request_count; null when there are no requests", get: func(r *Row) any { return f64(r.ErrorRate) }},
-		lat("latency_avg_ms", "mean latency", func(r *Row) *float64 { return r.LatencyAvg }),
-		lat("latency_min_ms", "minimum latency", func(r *Row) *float64 { return r.LatencyMin }),
-		lat("latency_max_ms", "maximum latency", func(r *Row) *float64 { return r.LatencyMax }),
-		lat("latency_stddev_ms", "population standard deviation of latency", func(r *Row) *float64 { return r.LatencyStddev }),
-		lat("latency_p50_ms", "median latency (DDSketch, 1% relative error)", func(r *Row) *float64 { return r.LatencyP50 }),
-		lat("latency_p90_ms", "90th percentile latency (DDSketch, 1%)", func(r *Row) *float64 { return r.LatencyP90 }),
-		lat("latency_p95_ms", "95th percentile latency (DDSketch, 1%)", func(r *Row) *float64 { return r.LatencyP95 }),
-		lat("latency_p99_ms", "99th percentile latency (DDSketch, 1%)", func(r *Row) *float64 { return r.LatencyP99 }),
-	)
-	if c.Status {
-		cols = append(cols,
-			Column{Name: "status_2xx", Type: "int64", Meaning: "events with status 200-299", get: func(r *Row) any { return r.Status2xx }},
-			Column{Name: "status_3xx", Type: "int64", Meaning: "events with status 300-399", get: func(r *Row) any { return r.Status3xx }},
-			Column{Name: "status_4xx", Type: "int64", Meaning: "events with status 400-499", get: func(r *Row) any { return r.Status4xx }},
-			Column{Name: "status_5xx", Type: "int64", Meaning: "events with status 500-599", get: func(r *Row) any { return r.Status5xx }},
-		)
-	}
-	if c.Bytes {
-		cols = append(cols, Column{Name: "bytes_sum", Type: "int64", Unit: "bytes", Meaning: "sum of the bytes field", get: func(r *Row) any { return r.BytesSum }})
-	}
-	if c.Distinct {
-		cols = append(cols, Column{Name: "distinct_count", Type: "int64", Meaning: "approximate distinct values of the distinct field (HyperLogLog, ~0.81% standard error)", get: func(r *Row) any { return r.DistinctCount }})
-	}
-	return cols
-}
-
-// Validate checks that no two columns share a name, and that no
-// dimension is named like one of reserved (the layout's partition keys)
-// or like a metric column the table could have, ignoring case: readers
-// such as DuckDB, Spark and Polars resolve column names without regard
-// to case and add a hive layout's keys as columns, so a clash there reads
-// one column's values under the other's name.
-func (c Columns) Validate(reserved ...string) error {
-	seen := map[string]string{}
-	for _, r := range reserved {
-		seen[strings.ToLower(r)] = r
-	}
-	metrics := Columns{Status: c.Status, Bytes: c.Bytes, Distinct: c.Distinct}
-	all := Columns{Status: true, Bytes: true, Distinct: true}
-	for _, col := range all.Schema() {
-		if !metrics.has(col.Name) {
-			seen[strings.ToLower(col.Name)] = col.Name
-		}
-	}
-	for _, col := range c.Schema() {
-		k := strings.ToLower(col.Name)
-		if other, ok := seen[k]; ok {
-			if other == col.Name {
-				return fmt.Errorf("column %q appears twice (group by another field)", col.Name)
-			}
-			return fmt.Errorf("column %q clashes with %q: readers do not tell names apart by case (group by another field)", col.Name, other)
-		}
-		seen[k] = col.Name
-	}
-	return nil
-}
-
-// has reports whether the table has the column name.
-func (c Columns) has(name string) bool {
-	for _, col := range c.Schema() {
-		if col.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // parquetType builds a struct type whose fields, in order, are the columns.
 func parquetType(cols []Column) reflect.Type {
 	fields := make([]reflect.StructField, len(cols))
@@ -276,7 +116,7 @@ func (p *ParquetWriter) Write(rows []Row) error {
 	for i := range rows {
 		start := len(p.vals)
 		for j, c := range p.cols {
-			p.vals = append(p.vals, parquetValue(c, c.get(&rows[i]), p.idx[j]))
+			p.vals = append(p.vals, parquetValue(c, c.Value(&rows[i]), p.idx[j]))
 		}
 		// A row is its columns' values in leaf order.
 		row := parquet.Row(p.vals[start:len(p.vals):len(p.vals)])
@@ -403,7 +243,7 @@ func (cw *CSVWriter) Write(rows []Row) error {
 				line = append(line, ',')
 			}
 			var err error
-			if line, err = appendCSVValue(line, col.get(&rows[i])); err != nil {
+			if line, err = appendCSVValue(line, col.Value(&rows[i])); err != nil {
 				return fmt.Errorf("write csv row %d column %s: %w", cw.n, col.Name, err)
 			}
 		}

@@ -29,7 +29,7 @@ func writeParquetReflect(w io.Writer, c Columns, rows []Row, metadata map[string
 	for i := range rows {
 		e := v.Elem()
 		for j, c := range cols {
-			x := c.get(&rows[i])
+			x := c.Value(&rows[i])
 			f := e.Field(j)
 			if x == nil {
 				f.SetZero()
@@ -67,16 +67,29 @@ func TestWriteParquetMatchesReflection(t *testing.T) {
 	for _, c := range []Columns{{}, {Dims: []string{"service"}}, {Dims: []string{"a", "b"}, Status: true, Bytes: true, Distinct: true}} {
 		for _, n := range []int{0, 1, 255, 256, 257, 1000} {
 			rows := make([]Row, n)
+			// Every field of the rows holds a random value of its column's
+			// type, whatever the columns are.
+			all := Columns{Dims: c.Dims, Status: true, Bytes: true, Distinct: true}
 			for i := range rows {
-				start := time.Unix(rng.Int64N(1<<34)-(1<<33), 0).UTC()
-				rows[i] = Row{WindowStart: start, WindowEnd: start.Add(5 * time.Minute),
-					RequestCount: rng.Int64(), ErrorCount: rng.Int64N(100), WarnCount: rng.Int64N(100), ErrorRate: f(),
-					LatencyAvg: f(), LatencyMin: f(), LatencyMax: f(), LatencyStddev: f(),
-					LatencyP50: f(), LatencyP90: f(), LatencyP95: f(), LatencyP99: f(),
-					Status2xx: rng.Int64N(9), Status3xx: rng.Int64N(9), Status4xx: rng.Int64N(9), Status5xx: rng.Int64N(9),
-					BytesSum: rng.Int64(), DistinctCount: rng.Int64N(1 << 20)}
-				for range c.Dims {
-					rows[i].Group = append(rows[i].Group, strs[rng.IntN(len(strs))])
+				for _, col := range all.Schema() {
+					var v any
+					switch {
+					case col.Type == "timestamp_ms_utc":
+						v = time.Unix(rng.Int64N(1<<34)-(1<<33), 0).UTC()
+					case col.Type == "string":
+						v = strs[rng.IntN(len(strs))]
+					case col.Type == "int64":
+						v = rng.Int64() >> rng.IntN(64)
+					case col.Nullable:
+						if x := f(); x != nil {
+							v = *x
+						}
+					default:
+						v = rng.NormFloat64()
+					}
+					if err := col.Set(&rows[i], v); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			meta := map[string]string{"logsmith.window": "5m", "k": "v"}

@@ -143,80 +143,16 @@ func major(v string) string {
 	return m
 }
 
-// columnValue returns the value of column c of r: time.Time, string, int64,
-// float64 or nil.
-func columnValue(cols features.Columns, name string) (func(r *features.Row) any, error) {
-	f64 := func(p func(r *features.Row) *float64) func(r *features.Row) any {
-		return func(r *features.Row) any {
-			if v := p(r); v != nil {
-				return *v
-			}
-			return nil
-		}
-	}
-	for i, d := range cols.Dims {
-		if d == name {
-			return func(r *features.Row) any {
-				if i < len(r.Group) {
-					return r.Group[i]
-				}
-				return ""
-			}, nil
-		}
-	}
-	switch name {
-	case "window_start":
-		return func(r *features.Row) any { return r.WindowStart }, nil
-	case "window_end":
-		return func(r *features.Row) any { return r.WindowEnd }, nil
-	case "request_count":
-		return func(r *features.Row) any { return r.RequestCount }, nil
-	case "error_count":
-		return func(r *features.Row) any { return r.ErrorCount }, nil
-	case "warn_count":
-		return func(r *features.Row) any { return r.WarnCount }, nil
-	case "error_rate":
-		return f64(func(r *features.Row) *float64 { return r.ErrorRate }), nil
-	case "latency_avg_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyAvg }), nil
-	case "latency_min_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyMin }), nil
-	case "latency_max_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyMax }), nil
-	case "latency_stddev_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyStddev }), nil
-	case "latency_p50_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyP50 }), nil
-	case "latency_p90_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyP90 }), nil
-	case "latency_p95_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyP95 }), nil
-	case "latency_p99_ms":
-		return f64(func(r *features.Row) *float64 { return r.LatencyP99 }), nil
-	case "status_2xx":
-		return func(r *features.Row) any { return r.Status2xx }, nil
-	case "status_3xx":
-		return func(r *features.Row) any { return r.Status3xx }, nil
-	case "status_4xx":
-		return func(r *features.Row) any { return r.Status4xx }, nil
-	case "status_5xx":
-		return func(r *features.Row) any { return r.Status5xx }, nil
-	case "bytes_sum":
-		return func(r *features.Row) any { return r.BytesSum }, nil
-	case "distinct_count":
-		return func(r *features.Row) any { return r.DistinctCount }, nil
-	}
-	return nil, fmt.Errorf("column %s: no value in features.Row", name)
-}
-
 // record builds one Arrow record of rows in the table schema sc, restricted
 // to the run's columns (a column the table has and the run does not write
 // is left out: null, since such columns are optional). Its fields carry the
 // table's field ids.
 func record(sc *iceberg.Schema, cols features.Columns, rows []features.Row) (arrow.RecordBatch, error) {
 	var names []string
+	byName := map[string]features.Column{}
 	for _, c := range cols.Schema() {
 		names = append(names, c.Name)
+		byName[c.Name] = c
 	}
 	sel, err := sc.Select(true, names...)
 	if err != nil {
@@ -229,13 +165,13 @@ func record(sc *iceberg.Schema, cols features.Columns, rows []features.Row) (arr
 	b := array.NewRecordBuilder(memory.DefaultAllocator, as)
 	defer b.Release()
 	for i, f := range as.Fields() {
-		get, err := columnValue(cols, f.Name)
-		if err != nil {
-			return nil, err
+		c, ok := byName[f.Name]
+		if !ok {
+			return nil, fmt.Errorf("column %s: not a column of the run", f.Name)
 		}
 		fb := b.Field(i)
 		for j := range rows {
-			v := get(&rows[j])
+			v := c.Value(&rows[j])
 			if v == nil {
 				fb.AppendNull()
 				continue

@@ -191,56 +191,17 @@ func rowsOf(t *testing.T, tbl arrow.Table, cols features.Columns) (rows []featur
 	return rows, nulls
 }
 
+// setField sets column name of r to v, as the column list says.
 func setField(t *testing.T, r *features.Row, cols features.Columns, name string, v any) {
-	if i := slices.Index(cols.Dims, name); i >= 0 {
-		r.Group[i] = v.(string)
-		return
+	for _, c := range cols.Schema() {
+		if c.Name == name {
+			if err := c.Set(r, v); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
 	}
-	fl := func() *float64 { x := v.(float64); return &x }
-	switch name {
-	case "window_start":
-		r.WindowStart = v.(time.Time)
-	case "window_end":
-		r.WindowEnd = v.(time.Time)
-	case "request_count":
-		r.RequestCount = v.(int64)
-	case "error_count":
-		r.ErrorCount = v.(int64)
-	case "warn_count":
-		r.WarnCount = v.(int64)
-	case "error_rate":
-		r.ErrorRate = fl()
-	case "latency_avg_ms":
-		r.LatencyAvg = fl()
-	case "latency_min_ms":
-		r.LatencyMin = fl()
-	case "latency_max_ms":
-		r.LatencyMax = fl()
-	case "latency_stddev_ms":
-		r.LatencyStddev = fl()
-	case "latency_p50_ms":
-		r.LatencyP50 = fl()
-	case "latency_p90_ms":
-		r.LatencyP90 = fl()
-	case "latency_p95_ms":
-		r.LatencyP95 = fl()
-	case "latency_p99_ms":
-		r.LatencyP99 = fl()
-	case "status_2xx":
-		r.Status2xx = v.(int64)
-	case "status_3xx":
-		r.Status3xx = v.(int64)
-	case "status_4xx":
-		r.Status4xx = v.(int64)
-	case "status_5xx":
-		r.Status5xx = v.(int64)
-	case "bytes_sum":
-		r.BytesSum = v.(int64)
-	case "distinct_count":
-		r.DistinctCount = v.(int64)
-	default:
-		t.Fatalf("unexpected column %s", name)
-	}
+	t.Fatalf("unexpected column %s", name)
 }
 
 // readDates scans the table at snapshot (0: current) and returns its rows
