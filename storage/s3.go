@@ -247,15 +247,29 @@ func s3Error(err error) error {
 
 // checkS3Key refuses, as ErrInvalidKey, a key (or prefix) that minio-go
 // refuses before sending anything, with an error of no type: longer than
-// 1024 bytes, or not valid UTF-8. Without this it would be retried.
+// 1024 bytes, or not valid UTF-8. Without this it would be retried. It
+// refuses one starting with a slash too, which minio-go would quietly
+// store or list under the key without it.
 func checkS3Key(what, bucket, key string) error {
 	switch {
+	case strings.HasPrefix(key, "/"):
+		// minio-go drops a leading slash: "/a" would be the object "a".
+		return fmt.Errorf("%s s3://%s/%s: %w: starts with a slash", what, bucket, key, ErrInvalidKey)
 	case len(key) > 1024:
 		return fmt.Errorf("%s s3://%s/%.64s...: %w: longer than 1024 bytes", what, bucket, key, ErrInvalidKey)
 	case !utf8.ValidString(key):
 		return fmt.Errorf("%s s3://%s/%s: %w: not valid UTF-8", what, bucket, key, ErrInvalidKey)
 	}
 	return nil
+}
+
+// checkS3Object is checkS3Key for the key of one object, which cannot be
+// empty.
+func checkS3Object(what, bucket, key string) error {
+	if key == "" {
+		return fmt.Errorf("%s s3://%s/: %w: an empty key", what, bucket, ErrInvalidKey)
+	}
+	return checkS3Key(what, bucket, key)
 }
 
 // s3KeyError is s3Error for a request on key. MinIO answers a request for
@@ -308,7 +322,7 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error)
 func (s *S3) ReadAheadPays() bool { return true }
 
 func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
-	if err := checkS3Key("stat", s.bucket, key); err != nil {
+	if err := checkS3Object("stat", s.bucket, key); err != nil {
 		return ObjectInfo{}, err
 	}
 	o, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
@@ -318,10 +332,11 @@ func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	return ObjectInfo{Key: key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified, VersionID: o.VersionID}, nil
 }
 
-// Open returns a stream of the object's bytes from offset on. The caller
-// closes it. A missing object is reported here, not on the first read.
+// Open returns a stream of the object's bytes from offset on; an offset
+// at or past the end gives an empty stream. The caller closes it. A
+// missing object is reported here, not on the first read.
 func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
-	if err := checkS3Key("open", s.bucket, key); err != nil {
+	if err := checkS3Object("open", s.bucket, key); err != nil {
 		return nil, err
 	}
 	var opts minio.GetObjectOptions
@@ -338,6 +353,10 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 		if o != nil {
 			o.Close()
 		}
+		if offset > 0 && minio.ToErrorResponse(err).Code == "InvalidRange" {
+			// The object is there, and ends at or before offset.
+			return io.NopCloser(strings.NewReader("")), nil
+		}
 		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s.s3KeyError(err, key))
 	}
 	return &s3Reader{o: o, name: "s3://" + s.bucket + "/" + key}, nil
@@ -351,7 +370,7 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 // one with ErrNotExist. The caller closes the stream.
 func (s *S3) OpenListed(ctx context.Context, info ObjectInfo, off, end int64) (io.ReadCloser, error) {
 	key := info.Key
-	if err := checkS3Key("open", s.bucket, key); err != nil {
+	if err := checkS3Object("open", s.bucket, key); err != nil {
 		return nil, err
 	}
 	name := "s3://" + s.bucket + "/" + key
@@ -420,9 +439,11 @@ func (r *s3Reader) Close() error { return r.o.Close() }
 
 // Put stores the size bytes read from r under key. The object appears whole
 // or not at all. With opts.IfMatch or opts.IfNoneMatch the write is
-// conditional and fails with ErrPrecondition when the condition does not hold.
+// conditional and fails with ErrPrecondition when the condition does not
+// hold. A body shorter or longer than size fails the write (see
+// exactReader), as a cancelled ctx or a failing r does: nothing appears.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
-	if err := checkS3Key("put", s.bucket, key); err != nil {
+	if err := checkS3Object("put", s.bucket, key); err != nil {
 		return ObjectInfo{}, err
 	}
 	po := minio.PutObjectOptions{ContentType: opts.ContentType}
@@ -432,7 +453,17 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	if opts.IfNoneMatch {
 		po.SetMatchETagExcept("*")
 	}
-	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, po)
+	er := newExactReader(ctx, r, size)
+	if er.err != nil {
+		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, er.err)
+	}
+	info, err := s.client.PutObject(ctx, s.bucket, key, er, size, po)
+	if err == nil {
+		err = er.check()
+	} else if opts.IfMatch != "" && minio.ToErrorResponse(err).Code == "NoSuchKey" {
+		// If-Match of a key with no object: the condition fails.
+		err = fmt.Errorf("%w: no object to match etag %s", ErrPrecondition, opts.IfMatch)
+	}
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
 	}
@@ -441,7 +472,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 
 // Delete removes the object. Deleting a missing object is not an error.
 func (s *S3) Delete(ctx context.Context, key string) error {
-	if err := checkS3Key("delete", s.bucket, key); err != nil {
+	if err := checkS3Object("delete", s.bucket, key); err != nil {
 		return err
 	}
 	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
@@ -458,7 +489,7 @@ const s3PartSize = 64 << 20
 // Begin starts a multipart upload to key: no object appears until
 // Complete. The upload's ID is S3's, unique to this write.
 func (s *S3) Begin(ctx context.Context, key string) (Upload, error) {
-	if err := checkS3Key("begin upload", s.bucket, key); err != nil {
+	if err := checkS3Object("begin upload", s.bucket, key); err != nil {
 		return Upload{}, err
 	}
 	id, err := minio.Core{Client: s.client}.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{})
@@ -469,10 +500,19 @@ func (s *S3) Begin(ctx context.Context, key string) (Upload, error) {
 }
 
 // Complete writes the size bytes of r as u's parts and completes the
-// upload: the object appears whole. It fails with ErrPrecondition when u
+// upload: the object appears whole. An unknown size (< 0) fails with
+// ErrSize. It fails with ErrPrecondition when u
 // was aborted (or completed before: an answer lost).
 func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (ObjectInfo, error) {
+	if size < 0 {
+		return ObjectInfo{}, fmt.Errorf("complete upload s3://%s/%s: %w: the size must be known", s.bucket, u.Key, ErrSize)
+	}
 	core := minio.Core{Client: s.client}
+	er := newExactReader(ctx, r, size)
+	if er.err != nil {
+		return ObjectInfo{}, fmt.Errorf("write upload s3://%s/%s: %w", s.bucket, u.Key, er.err)
+	}
+	r = er
 	var parts []minio.CompletePart
 	for n := 1; ; n++ {
 		part := min(size-int64(n-1)*s3PartSize, s3PartSize)
@@ -488,6 +528,9 @@ func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (O
 			break
 		}
 	}
+	if err := er.check(); err != nil {
+		return ObjectInfo{}, fmt.Errorf("write upload s3://%s/%s: %w", s.bucket, u.Key, err)
+	}
 	info, err := core.CompleteMultipartUpload(ctx, s.bucket, u.Key, u.ID, parts, minio.PutObjectOptions{})
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("complete upload s3://%s/%s: %w", s.bucket, u.Key, s.s3Error(err))
@@ -501,6 +544,102 @@ func (s *S3) Abort(ctx context.Context, u Upload) error {
 	err := minio.Core{Client: s.client}.AbortMultipartUpload(ctx, s.bucket, u.Key, u.ID)
 	if err != nil && !errors.Is(s.s3Error(err), ErrPrecondition) && !errors.Is(s.s3Error(err), ErrNotExist) {
 		return fmt.Errorf("abort upload s3://%s/%s: %w", s.bucket, u.Key, s.s3Error(err))
+	}
+	return nil
+}
+
+// exactReader hands minio-go the bytes of a write and makes sure they are
+// exactly the size announced: minio-go reads size bytes and stops, so more
+// bytes in r would be cut off silently, and fewer may be padded out by a
+// part's buffer. Before it hands over the last byte of size it looks for
+// one more; finding one (or an early end) it fails the read, so the
+// request never completes and no object appears. It also stops at a
+// cancelled ctx between reads. size < 0 reads r to its end.
+type exactReader struct {
+	ctx  context.Context
+	r    io.Reader
+	left int64 // bytes still expected; < 0 when the size is unknown
+	read int64
+	err  error
+}
+
+// newExactReader returns r checked against size. An empty write, which
+// minio-go never reads, is checked at once: its err is set when r holds a
+// byte.
+func newExactReader(ctx context.Context, r io.Reader, size int64) *exactReader {
+	e := &exactReader{ctx: ctx, r: r, left: size}
+	if size == 0 {
+		if err := e.extra(); err != io.EOF {
+			e.err = err
+		}
+	}
+	return e
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	if err := e.ctx.Err(); err != nil {
+		e.err = err
+		return 0, err
+	}
+	if e.left == 0 {
+		return 0, e.extra()
+	}
+	if e.left > 0 && int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.read += int64(n)
+	if e.left < 0 {
+		if err != nil && err != io.EOF {
+			e.err = err
+		}
+		return n, err
+	}
+	e.left -= int64(n)
+	switch {
+	case e.left == 0:
+		if xerr := e.extra(); xerr != io.EOF {
+			return 0, xerr
+		}
+		return n, nil
+	case err == io.EOF:
+		e.err = fmt.Errorf("%w: read %d bytes, want %d", ErrSize, e.read, e.read+e.left)
+		return n, e.err
+	case err != nil:
+		e.err = err
+	}
+	return n, err
+}
+
+// extra is io.EOF when r holds no byte beyond size, else the error.
+func (e *exactReader) extra() error {
+	var b [1]byte
+	for {
+		n, err := e.r.Read(b[:])
+		switch {
+		case n > 0:
+			e.err = fmt.Errorf("%w: the body holds more than the %d bytes announced", ErrSize, e.read)
+			return e.err
+		case err == io.EOF:
+			return io.EOF
+		case err != nil:
+			e.err = err
+			return err
+		}
+	}
+}
+
+// check is the error of a write minio-go reports done: what its reads
+// met, or bytes left unread.
+func (e *exactReader) check() error {
+	switch {
+	case e.err != nil:
+		return e.err
+	case e.left > 0:
+		return fmt.Errorf("%w: read %d bytes, want %d", ErrSize, e.read, e.read+e.left)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/logsmith/logsmith/storage"
@@ -118,6 +119,9 @@ func Failures(t *testing.T, name string, s Store) []string {
 		<-done
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		if r.skipped != "" {
+			t.Errorf("case %s skipped: %s", name, r.skipped)
+		}
 		return r.msgs
 	}
 	t.Fatalf("no conformance case %q", name)
@@ -128,9 +132,20 @@ func Failures(t *testing.T, name string, s Store) []string {
 // and FailNow end the case's goroutine, as they do a test's.
 type recorder struct {
 	testing.TB
-	mu   sync.Mutex
-	msgs []string
+	mu      sync.Mutex
+	msgs    []string
+	skipped string
 }
+
+func (r *recorder) skip(msg string) {
+	r.mu.Lock()
+	r.skipped = msg
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+func (r *recorder) Skip(a ...any)            { r.skip(fmt.Sprint(a...)) }
+func (r *recorder) Skipf(f string, a ...any) { r.skip(fmt.Sprintf(f, a...)) }
+func (r *recorder) SkipNow()                 { r.skip("skipped") }
 
 func (r *recorder) add(msg string) {
 	r.mu.Lock()
@@ -421,6 +436,324 @@ func Cases() []Case {
 				t.Errorf("read listed after delete: %v, want ErrNotExist", err)
 			}
 		}},
+		// A write that does not end well leaves nothing: the context
+		// cancelled mid-stream or before it, the reader failing, fewer
+		// bytes than announced or more (which would otherwise be cut
+		// silently). Whatever was under the key before stays, whole.
+		{Name: "FailedPutLeavesNothing", Test: func(t testing.TB, s Store) {
+			body := strings.Repeat("0123456789abcdef", 64<<10) // 1 MiB
+			for _, c := range failedWrites(len(body)) {
+				for _, before := range []string{"", "the old object"} {
+					key := "w/" + c.name + "/x"
+					if before != "" {
+						key = "w/" + c.name + "/replaced"
+						put(t, s, key, before)
+					}
+					cctx, cancel := context.WithCancel(ctx)
+					r := c.reader(body, cancel)
+					if c.cancelFirst {
+						cancel()
+					}
+					_, err := s.Put(cctx, key, r, c.size, storage.PutOptions{})
+					cancel()
+					if err == nil {
+						t.Errorf("put with %s succeeded", c.name)
+					} else if c.want != nil && !errors.Is(err, c.want) {
+						t.Errorf("put with %s: %v, want %v", c.name, err, c.want)
+					}
+					checkUnchanged(t, s, key, before, "put with "+c.name)
+					if got := keys(t, s, "w/"+c.name+"/"); len(got) != map[bool]int{false: 0, true: 1}[before != ""] {
+						t.Errorf("after put with %s, list shows %v", c.name, got)
+					}
+					// Conditional writes fail the same way.
+					cctx, cancel = context.WithCancel(ctx)
+					r = c.reader(body, cancel)
+					if c.cancelFirst {
+						cancel()
+					}
+					_, err = s.Put(cctx, key+".new", r, c.size, storage.PutOptions{IfNoneMatch: true})
+					cancel()
+					if err == nil {
+						t.Errorf("create-if-absent with %s succeeded", c.name)
+					}
+					checkUnchanged(t, s, key+".new", "", "create-if-absent with "+c.name)
+				}
+			}
+		}},
+		{Name: "FailedUploadLeavesNothing", Test: func(t testing.TB, s Store) {
+			body := strings.Repeat("0123456789abcdef", 64<<10)
+			for _, c := range failedWrites(len(body)) {
+				if c.size < 0 {
+					// Complete needs the size: refused up front.
+					c.want = storage.ErrSize
+				}
+				key := "u/" + c.name
+				u, err := s.Begin(ctx, key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cctx, cancel := context.WithCancel(ctx)
+				r := c.reader(body, cancel)
+				if c.cancelFirst {
+					cancel()
+				}
+				_, err = s.Complete(cctx, u, r, c.size)
+				cancel()
+				if err == nil {
+					t.Errorf("complete with %s succeeded", c.name)
+				} else if c.want != nil && !errors.Is(err, c.want) {
+					t.Errorf("complete with %s: %v, want %v", c.name, err, c.want)
+				}
+				checkUnchanged(t, s, key, "", "complete with "+c.name)
+				if err := s.Abort(ctx, u); err != nil {
+					t.Errorf("abort after a failed complete: %v", err)
+				}
+			}
+			if got := keys(t, s, ""); len(got) != 0 {
+				t.Errorf("failed uploads left %v", got)
+			}
+		}},
+		// Reads at or past the end of an object are empty, not errors:
+		// a stream resumed after its last byte reads nothing more.
+		{Name: "ReadPastEnd", Test: func(t testing.TB, s Store) {
+			put(t, s, "r", "hello")
+			put(t, s, "empty", "")
+			for _, c := range []struct {
+				key  string
+				off  int64
+				want string
+			}{{"r", 0, "hello"}, {"r", 4, "o"}, {"r", 5, ""}, {"r", 6, ""}, {"r", 1 << 20, ""}, {"empty", 0, ""}, {"empty", 1, ""}} {
+				if got := read(t, s, c.key, c.off); got != c.want {
+					t.Errorf("read %s from %d = %q, want %q", c.key, c.off, got, c.want)
+				}
+			}
+			info, err := s.Stat(ctx, "r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct{ off, end int64 }{{5, -1}, {6, -1}, {6, 9}, {4, 2}, {5, 5}, {9, 3}} {
+				rc, err := s.OpenListed(ctx, info, c.off, c.end)
+				if err != nil {
+					t.Errorf("read listed [%d, %d): %v", c.off, c.end, err)
+					continue
+				}
+				b, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil || len(b) != 0 {
+					t.Errorf("read listed [%d, %d) = %q, %v; want nothing", c.off, c.end, b, err)
+				}
+			}
+			if _, err := s.Open(ctx, "missing", 5); !errors.Is(err, storage.ErrNotExist) {
+				t.Errorf("open missing at 5: %v, want ErrNotExist", err)
+			}
+		}},
+		// ListDirs names each folder directly under a prefix that holds
+		// an object, once, in order; a write not yet complete (a begun
+		// upload) holds none.
+		{Name: "ListDirs", Test: func(t testing.TB, s Store) {
+			dl, ok := s.(storage.DirLister)
+			if !ok {
+				t.Skip("the store cannot list folders")
+			}
+			dirs := func(prefix string) []string {
+				t.Helper()
+				var got []string
+				if err := dl.ListDirs(ctx, prefix, func(d string) error { got = append(got, d); return nil }); err != nil {
+					t.Fatalf("list folders %q: %v", prefix, err)
+				}
+				return got
+			}
+			for _, k := range []string{"d/a/1", "d/a/2", "d/b/x/y", "d/c", "d/e.txt", "d/b c/z", "d/é/z", "top"} {
+				put(t, s, k, k)
+			}
+			u, err := s.Begin(ctx, "d/pending/k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Abort(ctx, u)
+			for _, c := range []struct {
+				prefix string
+				want   []string
+			}{
+				{"", []string{"d/"}},
+				{"d/", []string{"d/a/", "d/b c/", "d/b/", "d/é/"}},
+				{"d/b/", []string{"d/b/x/"}},
+				{"d/a/", nil},
+				{"nothing/", nil},
+			} {
+				if got := dirs(c.prefix); !slices.Equal(got, c.want) {
+					t.Errorf("list folders %q = %q, want %q", c.prefix, got, c.want)
+				}
+			}
+			for _, k := range []string{"d/a/1", "d/a/2"} {
+				if err := s.Delete(ctx, k); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, want := dirs("d/"), []string{"d/b c/", "d/b/", "d/é/"}; !slices.Equal(got, want) {
+				t.Errorf("after emptying d/a/, list folders d/ = %q, want %q", got, want)
+			}
+			stop := errors.New("stop")
+			n := 0
+			if err := dl.ListDirs(ctx, "d/", func(string) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+				t.Errorf("list folders returned %v after %d calls, want stop after 1", err, n)
+			}
+			if err := dl.ListDirs(ctx, "d", func(string) error { return nil }); !errors.Is(err, storage.ErrInvalidKey) {
+				t.Errorf("list folders of a prefix without its slash: %v, want ErrInvalidKey", err)
+			}
+		}},
+		// Conditional writes: a condition that does not hold fails with
+		// ErrPrecondition and changes nothing, whatever the key holds;
+		// of writers racing to create a key, exactly one wins.
+		{Name: "ConditionalPutFailures", Test: func(t testing.TB, s Store) {
+			cond := func(key, body string, opts storage.PutOptions) (storage.ObjectInfo, error) {
+				return s.Put(ctx, key, strings.NewReader(body), int64(len(body)), opts)
+			}
+			if _, err := cond("c/missing", "x", storage.PutOptions{IfMatch: "some-etag"}); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("if-match on a missing key: %v, want ErrPrecondition", err)
+			}
+			checkUnchanged(t, s, "c/missing", "", "if-match on a missing key")
+			v1 := put(t, s, "c/k", "v1")
+			for _, etag := range []string{"nonsense", `"` + v1.ETag + `"x`, strings.ToUpper(v1.ETag) + "0"} {
+				if _, err := cond("c/k", "bad", storage.PutOptions{IfMatch: etag}); !errors.Is(err, storage.ErrPrecondition) {
+					t.Errorf("if-match %q: %v, want ErrPrecondition", etag, err)
+				}
+			}
+			checkUnchanged(t, s, "c/k", "v1", "failed if-match")
+			if err := s.Delete(ctx, "c/k"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cond("c/k", "v2", storage.PutOptions{IfMatch: v1.ETag}); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("if-match the etag of a deleted object: %v, want ErrPrecondition", err)
+			}
+			if _, err := cond("c/k", "v3", storage.PutOptions{IfNoneMatch: true}); err != nil {
+				t.Errorf("create-if-absent after delete: %v", err)
+			}
+			checkUnchanged(t, s, "c/k", "v3", "create-if-absent after delete")
+			const racers = 8
+			var wins, lost atomic.Int32
+			var wg sync.WaitGroup
+			for i := range racers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := cond("c/race", fmt.Sprintf("racer %d", i), storage.PutOptions{IfNoneMatch: true})
+					switch {
+					case err == nil:
+						wins.Add(1)
+					case errors.Is(err, storage.ErrPrecondition):
+						lost.Add(1)
+					default:
+						t.Errorf("racer %d: %v", i, err)
+					}
+				}()
+			}
+			wg.Wait()
+			if wins.Load() != 1 || lost.Load() != racers-1 {
+				t.Errorf("%d of %d racers created the key and %d lost, want 1 and %d", wins.Load(), racers, lost.Load(), racers-1)
+			}
+		}},
+		// Not found is told apart from every other failure, on every
+		// method, for a key never written, one that names a folder and
+		// one under an object.
+		{Name: "NotFoundDistinguished", Test: func(t testing.TB, s Store) {
+			put(t, s, "n/dir/obj", "x")
+			put(t, s, "n/file", "y")
+			for _, key := range []string{"n/never", "n/dir", "n/file/below", "n/dir/obj/below", "n/di"} {
+				if _, err := s.Stat(ctx, key); !errors.Is(err, storage.ErrNotExist) {
+					t.Errorf("stat %s: %v, want ErrNotExist", key, err)
+				}
+				if rc, err := s.Open(ctx, key, 0); !errors.Is(err, storage.ErrNotExist) {
+					t.Errorf("open %s: %v, want ErrNotExist", key, err)
+					if err == nil {
+						rc.Close()
+					}
+				}
+				if rc, err := s.OpenListed(ctx, storage.ObjectInfo{Key: key, Size: 1, ETag: "e"}, 0, -1); !errors.Is(err, storage.ErrNotExist) {
+					t.Errorf("open listed %s: %v, want ErrNotExist", key, err)
+					if err == nil {
+						rc.Close()
+					}
+				}
+				if err := s.Delete(ctx, key); err != nil {
+					t.Errorf("delete %s: %v, want nil", key, err)
+				}
+			}
+			if got := keys(t, s, "n/"); !slices.Equal(got, []string{"n/dir/obj", "n/file"}) {
+				t.Errorf("after deleting missing keys, list = %v", got)
+			}
+			if err := s.Delete(ctx, "n/dir/obj"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Delete(ctx, "n/dir/obj"); err != nil {
+				t.Errorf("delete twice: %v", err)
+			}
+			if _, err := s.Stat(ctx, "n/dir/obj"); !errors.Is(err, storage.ErrNotExist) {
+				t.Errorf("stat deleted: %v, want ErrNotExist", err)
+			}
+		}},
+		// Keys up to 1024 bytes (S3's limit) of segments up to 255 bytes
+		// (most file systems' limit) are stored as any other. A key a
+		// backend cannot store is refused with a permanent sentinel on
+		// every method, never a bare error a retry would repeat, and is
+		// never stored under another name.
+		{Name: "LongKeys", Test: func(t testing.TB, s Store) {
+			seg := strings.Repeat("s", 200)
+			long := "l/" + seg + "/" + seg + "/" + seg + "/" + seg + "/" + seg
+			long += strings.Repeat("z", 1024-len(long))
+			put(t, s, long, "long")
+			if got := read(t, s, long, 0); got != "long" {
+				t.Errorf("read the 1024-byte key = %q", got)
+			}
+			if got := keys(t, s, "l/"); !slices.Equal(got, []string{long}) {
+				t.Errorf("list of the 1024-byte key = %d keys", len(got))
+			}
+			if err := s.Delete(ctx, long); err != nil {
+				t.Errorf("delete the 1024-byte key: %v", err)
+			}
+			for _, key := range []string{long + "z", "l/" + strings.Repeat("y", 300) + "/k", strings.Repeat("a/", 600) + "k"} {
+				refusedOrKept(t, s, key)
+			}
+		}},
+		// Keys are bytes: no byte is decoded, trimmed or folded, so keys
+		// that a URL or a file system might take for one another are
+		// distinct objects, each read back under its own name.
+		{Name: "OddKeysDistinct", Test: func(t testing.TB, s Store) {
+			odd := []string{
+				"o/a b", "o/a%20b", "o/a+b", "o/a%2Fb", "o/a#b", "o/a?b=c&d", "o/a;b", "o/a:b", "o/a=b",
+				"o/.lead", "o/trail.", "o/..two", "o/two..", "o/.x./y", "o/seg./z", "o/~t", "o/a'b", "o/a\"b",
+				"o/ünïcödé", "o/u\u0308nicode", "o/日本/語", "o/🙂", "o/A", "o/a", "o/a b ", "o/ a",
+			}
+			for _, k := range odd {
+				put(t, s, k, "body of "+k)
+			}
+			want := slices.Clone(odd)
+			slices.Sort(want)
+			if got := keys(t, s, "o/"); !slices.Equal(got, want) {
+				t.Errorf("list = %q,\nwant %q", got, want)
+			}
+			for _, k := range odd {
+				if got := read(t, s, k, 0); got != "body of "+k {
+					t.Errorf("read %q = %q", k, got)
+				}
+				if st, err := s.Stat(ctx, k); err != nil || st.Key != k {
+					t.Errorf("stat %q = %q, %v", k, st.Key, err)
+				}
+			}
+			for _, k := range odd {
+				if err := s.Delete(ctx, k); err != nil {
+					t.Errorf("delete %q: %v", k, err)
+				}
+			}
+			if got := keys(t, s, "o/"); len(got) != 0 {
+				t.Errorf("after deleting every key, list = %q", got)
+			}
+			// Keys some backend refuses: each is refused with a
+			// permanent sentinel or kept byte for byte.
+			for _, k := range []string{"", "/lead", "o//x", "o/./x", "o/../x", "../x", "o/x/", "./x", ".", "o/\x00", "o/\tcontrol", "o/back\\slash", "o/\xff"} {
+				refusedOrKept(t, s, k)
+			}
+		}},
 		{Name: "OddKeys", Test: func(t testing.TB, s Store) {
 			for _, k := range []string{"with space/file name.json", "ünïcödé/日本.json", "a/b..c/d"} {
 				put(t, s, k, k)
@@ -429,5 +762,153 @@ func Cases() []Case {
 				}
 			}
 		}},
+	}
+}
+
+// failedWrite is a write that cannot end well.
+type failedWrite struct {
+	name        string
+	size        int64
+	cancelFirst bool
+	// want, when set, is the sentinel of the write's error.
+	want error
+	// reader returns the body's reader; cancel cancels the write's context.
+	reader func(body string, cancel context.CancelFunc) io.Reader
+}
+
+// errReader is the error of a reader that fails mid-stream.
+var errReader = errors.New("the reader failed")
+
+func failedWrites(n int) []failedWrite {
+	half := func(body string) (string, string) { return body[:len(body)/2], body[len(body)/2:] }
+	return []failedWrite{
+		{name: "cancelled-mid-stream", want: context.Canceled, size: int64(n), reader: func(body string, cancel context.CancelFunc) io.Reader {
+			a, b := half(body)
+			return io.MultiReader(strings.NewReader(a), &onRead{func() { cancel() }}, strings.NewReader(b))
+		}},
+		{name: "cancelled-mid-stream-unknown-size", want: context.Canceled, size: -1, reader: func(body string, cancel context.CancelFunc) io.Reader {
+			a, b := half(body)
+			return io.MultiReader(strings.NewReader(a), &onRead{func() { cancel() }}, strings.NewReader(b))
+		}},
+		{name: "cancelled-before", want: context.Canceled, size: int64(n), cancelFirst: true, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return strings.NewReader(body)
+		}},
+		{name: "reader-error", want: errReader, size: int64(n), reader: func(body string, _ context.CancelFunc) io.Reader {
+			a, _ := half(body)
+			return io.MultiReader(strings.NewReader(a), iotestErr{})
+		}},
+		{name: "reader-error-unknown-size", want: errReader, size: -1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			a, _ := half(body)
+			return io.MultiReader(strings.NewReader(a), iotestErr{})
+		}},
+		{name: "short-body", want: storage.ErrSize, size: int64(n) + 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return strings.NewReader(body)
+		}},
+		{name: "long-body", want: storage.ErrSize, size: int64(n) - 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return strings.NewReader(body)
+		}},
+		{name: "one-byte-long", want: storage.ErrSize, size: 0, reader: func(string, context.CancelFunc) io.Reader {
+			return strings.NewReader("x")
+		}},
+	}
+}
+
+// onRead calls fn on its first read and then reads nothing, so a
+// MultiReader moves on.
+type onRead struct{ fn func() }
+
+func (o *onRead) Read([]byte) (int, error) {
+	if o.fn != nil {
+		o.fn()
+		o.fn = nil
+	}
+	return 0, io.EOF
+}
+
+type iotestErr struct{}
+
+func (iotestErr) Read([]byte) (int, error) { return 0, errReader }
+
+// checkUnchanged fails t unless key holds before (nothing when before is
+// empty), whole, after what.
+func checkUnchanged(t testing.TB, s Store, key, before, what string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := s.Stat(ctx, key)
+	if before == "" {
+		if !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("after %s, %s is there: size %d, %v", what, key, st.Size, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Errorf("after %s, stat %s: %v", what, key, err)
+		return
+	}
+	rc, err := s.Open(ctx, key, 0)
+	if err != nil {
+		t.Errorf("after %s, open %s: %v", what, key, err)
+		return
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil || string(b) != before || st.Size != int64(len(before)) {
+		t.Errorf("after %s, %s holds %d bytes (size %d), %v; want %q", what, key, len(b), st.Size, err, before)
+	}
+}
+
+// permanent reports whether err is one of the storage sentinels a retry
+// cannot help.
+func permanent(err error) bool {
+	return errors.Is(err, storage.ErrInvalidKey) || errors.Is(err, storage.ErrPermission) ||
+		errors.Is(err, storage.ErrNotExist) || errors.Is(err, storage.ErrPrecondition)
+}
+
+// refusedOrKept fails t unless the store either refuses key on every
+// method with a permanent sentinel, or stores it byte for byte under that
+// name and no other.
+func refusedOrKept(t testing.TB, s Store, key string) {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("%.80q", key)
+	_, perr := s.Put(ctx, key, strings.NewReader("k"), 1, storage.PutOptions{})
+	if perr != nil {
+		if !errors.Is(perr, storage.ErrInvalidKey) && !errors.Is(perr, storage.ErrPermission) {
+			t.Errorf("put %s: %v, want ErrInvalidKey or ErrPermission", name, perr)
+		}
+		if _, err := s.Stat(ctx, key); !errors.Is(err, storage.ErrInvalidKey) && !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("stat refused %s: %v, want ErrInvalidKey or ErrNotExist", name, err)
+		}
+		if rc, err := s.Open(ctx, key, 0); !errors.Is(err, storage.ErrInvalidKey) && !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("open refused %s: %v, want ErrInvalidKey or ErrNotExist", name, err)
+			if err == nil {
+				rc.Close()
+			}
+		}
+		if err := s.Delete(ctx, key); err != nil && !permanent(err) {
+			t.Errorf("delete refused %s: %v, want nil or a sentinel", name, err)
+		}
+		var listed []string
+		_ = s.List(ctx, "", func(o storage.ObjectInfo) error { listed = append(listed, o.Key); return nil })
+		if len(listed) != 0 {
+			t.Errorf("refused put %s left %q", name, listed)
+		}
+		return
+	}
+	var listed []string
+	if err := s.List(ctx, "", func(o storage.ObjectInfo) error { listed = append(listed, o.Key); return nil }); err != nil {
+		t.Errorf("list after put %s: %v", name, err)
+	}
+	if !slices.Equal(listed, []string{key}) {
+		t.Errorf("put %s lists as %q", name, listed)
+	}
+	if st, err := s.Stat(ctx, key); err != nil || st.Key != key || st.Size != 1 {
+		t.Errorf("stat kept %s = %+v, %v", name, st, err)
+	}
+	if err := s.Delete(ctx, key); err != nil {
+		t.Errorf("delete kept %s: %v", name, err)
+	}
+	if _, err := s.Stat(ctx, key); !errors.Is(err, storage.ErrNotExist) {
+		t.Errorf("stat deleted %s: %v, want ErrNotExist", name, err)
 	}
 }
