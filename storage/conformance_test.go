@@ -15,6 +15,14 @@ import (
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
+// Both backends meet the whole contract.
+var (
+	_ storagetest.Store = (*storage.Local)(nil)
+	_ storagetest.Store = (*storage.S3)(nil)
+	_ storage.DirLister = (*storage.Local)(nil)
+	_ storage.DirLister = (*storage.S3)(nil)
+)
+
 func TestLocalConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storagetest.Store {
 		l, err := storage.NewLocal(t.TempDir())

@@ -19,17 +19,13 @@ import (
 	"github.com/logsmith/logsmith/storage"
 )
 
-// Store is the surface the conformance suite exercises.
+// Store is the surface the conformance suite exercises: the whole
+// storage contract. A store that is also a storage.DirLister has its
+// folder listing checked too.
 type Store interface {
-	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
-	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
-	OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error)
-	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
-	Delete(ctx context.Context, key string) error
-	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
-	Begin(ctx context.Context, key string) (storage.Upload, error)
-	Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error)
-	Abort(ctx context.Context, u storage.Upload) error
+	storage.Store
+	storage.ListedOpener
+	storage.Uploader
 }
 
 // S3Config returns the settings of the test MinIO server from the
