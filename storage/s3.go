@@ -453,14 +453,27 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	if opts.IfNoneMatch {
 		po.SetMatchETagExcept("*")
 	}
-	er := newExactReader(ctx, r, size)
-	if er.err != nil {
-		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, er.err)
+	body := r
+	var er *exactReader
+	if l, ok := r.(interface{ Len() int }); ok && size >= 0 {
+		// An in-memory body (bytes.Reader) says how many bytes it has
+		// left: checked here, it goes to minio-go as it is, which keeps
+		// its parallel multipart upload from a ReaderAt and its retries
+		// of a body it can rewind.
+		if n := int64(l.Len()); n != size {
+			return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w: the body holds %d bytes, want %d", s.bucket, key, ErrSize, n, size)
+		}
+	} else {
+		er = newExactReader(ctx, r, size)
+		if er.err != nil {
+			return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, er.err)
+		}
+		body = er
 	}
-	info, err := s.client.PutObject(ctx, s.bucket, key, er, size, po)
-	if err == nil {
+	info, err := s.client.PutObject(ctx, s.bucket, key, body, size, po)
+	if err == nil && er != nil {
 		err = er.check()
-	} else if opts.IfMatch != "" && minio.ToErrorResponse(err).Code == "NoSuchKey" {
+	} else if err != nil && opts.IfMatch != "" && minio.ToErrorResponse(err).Code == "NoSuchKey" {
 		// If-Match of a key with no object: the condition fails.
 		err = fmt.Errorf("%w: no object to match etag %s", ErrPrecondition, opts.IfMatch)
 	}

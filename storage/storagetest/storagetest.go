@@ -806,6 +806,16 @@ func failedWrites(n int) []failedWrite {
 		{name: "one-byte-long", want: storage.ErrSize, size: 0, reader: func(string, context.CancelFunc) io.Reader {
 			return strings.NewReader("x")
 		}},
+		// The same, from streams that cannot say their length up front.
+		{name: "short-stream", want: storage.ErrSize, size: int64(n) + 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return struct{ io.Reader }{strings.NewReader(body)}
+		}},
+		{name: "long-stream", want: storage.ErrSize, size: int64(n) - 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return struct{ io.Reader }{strings.NewReader(body)}
+		}},
+		{name: "one-byte-long-stream", want: storage.ErrSize, size: 0, reader: func(string, context.CancelFunc) io.Reader {
+			return struct{ io.Reader }{strings.NewReader("x")}
+		}},
 	}
 }
 
