@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/logsmith/logsmith/storage"
@@ -57,6 +58,7 @@ func TestConformanceCatchesBrokenStores(t *testing.T) {
 		{"ListDirs", func(l *storage.Local) storagetest.Store { return slashlessDirs{l} }},
 		{"ListDirs", func(l *storage.Local) storagetest.Store { return pendingDirs{l} }},
 		{"ConditionalPutFailures", func(l *storage.Local) storagetest.Store { return ifMatchMissing{l} }},
+		{"ConditionalPutFailures", func(l *storage.Local) storagetest.Store { return newCheckThenPut(l) }},
 		{"NotFoundDistinguished", func(l *storage.Local) storagetest.Store { return bareNotFound{l} }},
 		{"NotFoundDistinguished", func(l *storage.Local) storagetest.Store { return deleteMissingFails{l} }},
 		{"LongKeys", func(l *storage.Local) storagetest.Store { return bareLongKey{l} }},
@@ -168,6 +170,36 @@ func (m ifMatchMissing) Put(ctx context.Context, key string, r io.Reader, size i
 		return storage.ObjectInfo{}, err
 	}
 	return m.Local.Put(ctx, key, r, size, opts)
+}
+
+// checkThenPut creates a key if absent by a Stat and then a plain Put, as
+// a backend without conditional writes might. Its gate holds each racer
+// for c/race between the two until all have looked, so every one of them
+// finds the key free: the schedule a lost race needs, made certain.
+type checkThenPut struct {
+	*storage.Local
+	gate *sync.WaitGroup
+}
+
+func newCheckThenPut(l *storage.Local) checkThenPut {
+	var gate sync.WaitGroup
+	gate.Add(storagetest.CreateRacers)
+	return checkThenPut{l, &gate}
+}
+
+func (c checkThenPut) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error) {
+	if !opts.IfNoneMatch {
+		return c.Local.Put(ctx, key, r, size, opts)
+	}
+	if _, err := c.Stat(ctx, key); err == nil {
+		return storage.ObjectInfo{}, storage.ErrPrecondition
+	}
+	if key == "c/race" {
+		c.gate.Done()
+		c.gate.Wait()
+	}
+	opts.IfNoneMatch = false
+	return c.Local.Put(ctx, key, r, size, opts)
 }
 
 // bareNotFound reports a missing object with an error of no sentinel.

@@ -82,6 +82,10 @@ func NewBucket(t testing.TB) (*storage.S3, storage.S3Config) {
 	return s, cfg
 }
 
+// CreateRacers is how many writers the ConditionalPutFailures case races
+// to create the key "c/race".
+const CreateRacers = 8
+
 // Case is one property of the storage contract, checked on a fresh, empty
 // store.
 type Case struct {
@@ -626,7 +630,7 @@ func Cases() []Case {
 				t.Errorf("create-if-absent after delete: %v", err)
 			}
 			checkUnchanged(t, s, "c/k", "v3", "create-if-absent after delete")
-			const racers = 8
+			const racers = CreateRacers
 			var wins, lost atomic.Int32
 			var wg sync.WaitGroup
 			for i := range racers {
