@@ -1,11 +1,8 @@
 package job
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,7 +69,7 @@ func ParseLocation(raw string) (Location, error) {
 		return sc.parse(raw, raw[len(sc.prefix):])
 	}
 	if i := strings.Index(raw, "://"); i > 0 && isScheme(raw[:i]) {
-		return Location{}, fmt.Errorf("%q: unsupported scheme %q (want %s or a path)", raw, raw[:i], schemeList(false))
+		return Location{}, fmt.Errorf("%q: unsupported scheme %q (want %s, or a path)", raw, raw[:i], schemeExamples())
 	}
 	return localLocation(raw)
 }
@@ -81,43 +78,12 @@ func ParseLocation(raw string) (Location, error) {
 // letter, then letters, digits, '+', '-' or '.'), so that a path such as
 // ./a://b is a path while gs://b or S3://b is refused, not read locally.
 func isScheme(s string) bool {
-	for i, c := range s {
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+	for i := range len(s) {
+		if !schemeByte(s[i], i == 0) {
 			return false
 		}
 	}
 	return s != ""
-}
-
-// checkBucketName applies the S3 naming rules for general purpose buckets:
-// 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with
-// a letter or digit, no "..", not an IP address, and none of the reserved
-// prefixes and suffixes.
-func checkBucketName(b string) error {
-	bad := func(why string) error { return fmt.Errorf("bucket name %q: %s", b, why) }
-	if len(b) < 3 || len(b) > 63 {
-		return bad("want 3 to 63 characters")
-	}
-	for _, c := range []byte(b) {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
-			return bad("want lowercase letters, digits, '.' and '-' only")
-		}
-	}
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
-	switch {
-	case !alnum(b[0]) || !alnum(b[len(b)-1]):
-		return bad("must start and end with a letter or digit")
-	case strings.Contains(b, ".."):
-		return bad("must not hold \"..\"")
-	case net.ParseIP(b) != nil:
-		return bad("must not be an IP address")
-	case strings.HasPrefix(b, "xn--") || strings.HasPrefix(b, "sthree-"):
-		return bad("reserved prefix")
-	case strings.HasSuffix(b, "-s3alias") || strings.HasSuffix(b, "--ol-s3"):
-		return bad("reserved suffix")
-	}
-	return nil
 }
 
 func localLocation(p string) (Location, error) {
@@ -216,21 +182,15 @@ func realPath(p string) string {
 // write to its input, and a missing folder (a day with no logs yet) holds
 // no object, as a missing S3 prefix does.
 func OpenInput(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
-	b, err := openExisting(loc, s3)
+	b, err := openStore(loc, s3, false)
 	if err != nil {
 		return nil, err
 	}
 	return objio.New(b, p), nil
 }
 
-// openExisting opens the store of loc without creating anything: a
-// missing local folder is an empty store.
-func openExisting(loc Location, s3 S3Settings) (objio.Backend, error) {
-	return openStore(loc, s3, false)
-}
-
 // openStore opens the store of loc through its scheme; create says
-// whether a missing local folder is created.
+// whether a missing local folder is created, or is an empty store.
 func openStore(loc Location, s3 S3Settings, create bool) (objio.Backend, error) {
 	sc, ok := schemeNamed(loc.Scheme)
 	if !ok {
@@ -238,31 +198,6 @@ func openStore(loc Location, s3 S3Settings, create bool) (objio.Backend, error) 
 	}
 	return sc.open(loc, s3, create)
 }
-
-// missingFolder is a local input folder that does not exist.
-type missingFolder struct{ dir string }
-
-func (m missingFolder) List(context.Context, string, func(storage.ObjectInfo) error) error {
-	return nil
-}
-
-func (m missingFolder) Open(_ context.Context, key string, _ int64) (io.ReadCloser, error) {
-	return nil, fmt.Errorf("open %s in %s: %w", key, m.dir, storage.ErrNotExist)
-}
-
-func (m missingFolder) OpenListed(_ context.Context, info storage.ObjectInfo, _, _ int64) (io.ReadCloser, error) {
-	return nil, fmt.Errorf("open %s in %s: %w", info.Key, m.dir, storage.ErrNotExist)
-}
-
-func (m missingFolder) Stat(_ context.Context, key string) (storage.ObjectInfo, error) {
-	return storage.ObjectInfo{}, fmt.Errorf("stat %s in %s: %w", key, m.dir, storage.ErrNotExist)
-}
-
-func (m missingFolder) Put(_ context.Context, key string, _ io.Reader, _ int64, _ storage.PutOptions) (storage.ObjectInfo, error) {
-	return storage.ObjectInfo{}, fmt.Errorf("put %s: input folder %s is not written to", key, m.dir)
-}
-
-func (m missingFolder) Delete(context.Context, string) error { return nil }
 
 // OpenBucket returns the store behind loc, its calls retried under p,
 // creating a local folder: it is for outputs.

@@ -12,7 +12,7 @@ import (
 
 // scheme is everything logsmith knows of one kind of location, in one
 // place: how its URL reads and prints, how its store opens with the
-// credentials of the settings, which keys it spans, and where an Iceberg
+// credentials of the settings, whether it is local, and where an Iceberg
 // warehouse on it lives. A new storage backend is one more entry in
 // schemes (see docs/architecture.md, "Where to add").
 type scheme struct {
@@ -28,22 +28,20 @@ type scheme struct {
 	// says whether a missing local folder is created (an output) or is an
 	// empty store (an input, a dry run's output).
 	open func(l Location, s3 S3Settings, create bool) (objio.Backend, error)
-	// space is the keys under l: all of them when folder is set (the
-	// location is a folder), else every key its prefix starts.
-	space func(l Location, folder bool) keySpace
 	// warehouse is the Iceberg warehouse of an output at l, and the
 	// catalog a run uses there when none is set ("" for none).
 	warehouse func(l Location) (warehouse, catalog string)
-	// remote says reads cross a network: reading ahead pays (and costs
-	// memory).
-	remote bool
+	// local says its locations are paths on this machine (a folder and
+	// a prefix in it, compared with symlinks resolved), not keys in a
+	// bucket across a network, which are worth reading ahead.
+	local bool
 }
 
 // schemes are the kinds of location logsmith reads and writes. A plain
 // local path, or "-" for standard input, needs no scheme.
 var schemes = []scheme{
 	{
-		name: "s3", prefix: "s3://", example: "s3://bucket/prefix", remote: true,
+		name: "s3", prefix: "s3://", example: "s3://bucket/prefix",
 		parse: func(raw, rest string) (Location, error) {
 			bucket, prefix, _ := strings.Cut(rest, "/")
 			if strings.Contains(bucket, "@") {
@@ -52,7 +50,7 @@ var schemes = []scheme{
 			if bucket == "" {
 				return Location{}, fmt.Errorf("%q: missing bucket (want s3://bucket/prefix)", raw)
 			}
-			if err := checkBucketName(bucket); err != nil {
+			if err := storage.CheckBucketName(bucket); err != nil {
 				return Location{}, fmt.Errorf("%q: %w", raw, err)
 			}
 			return Location{Scheme: "s3", Bucket: bucket, Prefix: prefix}, nil
@@ -65,18 +63,12 @@ var schemes = []scheme{
 			}
 			return b, nil
 		},
-		space: func(l Location, folder bool) keySpace {
-			if folder {
-				return keySpace{"s3", l.Bucket, l.Key("")}
-			}
-			return keySpace{"s3", l.Bucket, l.Prefix}
-		},
 		warehouse: func(l Location) (string, string) {
 			return "s3://" + l.Bucket + "/" + strings.TrimSuffix(l.Prefix, "/"), ""
 		},
 	},
 	{
-		name: "file", prefix: "file://", example: "file:///dir",
+		name: "file", prefix: "file://", example: "file:///dir", local: true,
 		parse: func(raw, rest string) (Location, error) {
 			p, _ := strings.CutPrefix(rest, "localhost")
 			if !strings.HasPrefix(p, "/") {
@@ -95,25 +87,34 @@ var schemes = []scheme{
 			}
 			b, err := storage.OpenLocal(l.Dir)
 			if errors.Is(err, storage.ErrNotExist) {
-				return missingFolder{l.Dir}, nil
+				return storage.MissingFolder{Dir: l.Dir}, nil
 			}
 			if err != nil {
 				return nil, storageErr(err)
 			}
 			return b, nil
 		},
-		space: func(l Location, folder bool) keySpace {
-			p := realPath(filepath.Join(l.Dir, l.Prefix))
-			if folder {
-				p = strings.TrimSuffix(p, "/") + "/"
-			}
-			return keySpace{"file", "", p}
-		},
 		warehouse: func(l Location) (string, string) {
 			dir := filepath.Join(l.Dir, l.Prefix)
 			return dir, "sqlite://" + filepath.ToSlash(filepath.Join(dir, "_catalog.db"))
 		},
 	},
+}
+
+// space is the keys under l: all of them when folder is set (the location
+// is a folder), else every key its prefix starts.
+func (sc scheme) space(l Location, folder bool) keySpace {
+	if !sc.local {
+		if folder {
+			return keySpace{sc.name, l.Bucket, l.Key("")}
+		}
+		return keySpace{sc.name, l.Bucket, l.Prefix}
+	}
+	p := realPath(filepath.Join(l.Dir, l.Prefix))
+	if folder {
+		p = strings.TrimSuffix(p, "/") + "/"
+	}
+	return keySpace{sc.name, "", p}
 }
 
 // schemeNamed returns the scheme of a parsed location; ok is false for
@@ -138,19 +139,11 @@ func schemeOfURL(raw string) (scheme, bool) {
 	return scheme{}, false
 }
 
-// schemeList names the schemes for messages, by prefix ("s3://, file://")
-// or by example ("s3://bucket/prefix or file:///dir").
-func schemeList(example bool) string {
-	var ps []string
+// schemeExamples names the schemes' URL forms for messages.
+func schemeExamples() string {
+	var es []string
 	for _, s := range schemes {
-		if example {
-			ps = append(ps, s.example)
-		} else {
-			ps = append(ps, s.prefix)
-		}
+		es = append(es, s.example)
 	}
-	if example {
-		return strings.Join(ps, " or ")
-	}
-	return strings.Join(ps, ", ")
+	return strings.Join(es, " or ")
 }

@@ -20,7 +20,7 @@ func TestSchemeRegistryIsTheOnePlace(t *testing.T) {
 	saved := schemes
 	t.Cleanup(func() { schemes = saved })
 	schemes = append(schemes[:len(schemes):len(schemes)], scheme{
-		name: "dir", prefix: "dir://", example: "dir://name/prefix", remote: true,
+		name: "dir", prefix: "dir://", example: "dir://name/prefix",
 		parse: func(raw, rest string) (Location, error) {
 			name, prefix, _ := strings.Cut(rest, "/")
 			return Location{Scheme: "dir", Bucket: name, Prefix: prefix}, nil
@@ -31,12 +31,6 @@ func TestSchemeRegistryIsTheOnePlace(t *testing.T) {
 				return storage.NewLocal(filepath.Join(root, l.Bucket))
 			}
 			return storage.OpenLocal(filepath.Join(root, l.Bucket))
-		},
-		space: func(l Location, folder bool) keySpace {
-			if folder {
-				return keySpace{"dir", l.Bucket, l.Key("")}
-			}
-			return keySpace{"dir", l.Bucket, l.Prefix}
 		},
 		warehouse: func(l Location) (string, string) { return "dir-warehouse:" + l.Bucket, "dir-catalog:" + l.Bucket },
 	})
@@ -54,7 +48,7 @@ func TestSchemeRegistryIsTheOnePlace(t *testing.T) {
 	if err := checkURLShape("dir:/box/x"); err == nil || !strings.Contains(err.Error(), "dir://name/prefix") {
 		t.Errorf("URL shape check of dir:/box/x = %v, want the scheme's example named", err)
 	}
-	if _, err := ParseLocation("gs://b/x"); err == nil || !strings.Contains(err.Error(), "dir://") {
+	if _, err := ParseLocation("gs://b/x"); err == nil || !strings.Contains(err.Error(), "dir://name/prefix") {
 		t.Errorf("unsupported scheme error = %v, want dir:// among the schemes", err)
 	}
 	ctx := context.Background()
@@ -79,7 +73,7 @@ func TestSchemeRegistryIsTheOnePlace(t *testing.T) {
 	if o.Warehouse != "dir-warehouse:box" || o.Catalog != "dir-catalog:box" {
 		t.Errorf("iceberg warehouse, catalog = %q, %q", o.Warehouse, o.Catalog)
 	}
-	if sc, ok := schemeOfURL("dir://box/x"); !ok || !sc.remote {
+	if sc, ok := schemeOfURL("dir://box/x"); !ok || sc.local {
 		t.Error("the memory estimate cannot tell the scheme is remote")
 	}
 }

@@ -26,7 +26,7 @@ func checkURLShape(raw string) error {
 		return nil
 	}
 	if rest := raw[end:]; strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "//") {
-		return fmt.Errorf("%q starts like a URL but is not %s; write ./%s for a local path", raw, schemeList(true), raw)
+		return fmt.Errorf("%q starts like a URL but is not %s; write ./%s for a local path", raw, schemeExamples(), raw)
 	}
 	return nil
 }

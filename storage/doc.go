@@ -7,6 +7,9 @@
 // what happens when the object is missing and who closes what. Two
 // backends return concrete types that meet all of it: [S3] for any
 // S3-compatible store through minio-go, and [Local] for a folder on disk.
+// Two read-only stores stand in for inputs that are no folder or bucket:
+// [Pipe], standard input as one object read once, and [MissingFolder], a
+// local folder not there yet, which holds nothing.
 // Consumers declare the part they need by embedding these (objio.Backend,
 // table.Bucket); storagetest.Run checks a backend against the whole
 // contract, and objio.Bucket, which retries a backend's calls, keeps it.
@@ -28,7 +31,8 @@
 // conditional write loses or a read of a listed version (OpenListed) finds
 // the object changed since it was listed, [ErrInvalidKey] for a key the
 // backend refuses (MinIO: a//b, x/../y), [ErrSize] for a write whose body
-// is shorter or longer than the size it was given, and [ErrNotRegular] for
+// is shorter or longer than the size it was given, [ErrReadOnce] for a
+// second read of a [Pipe], and [ErrNotRegular] for
 // a local entry that is not a regular file. Every one of them is
 // permanent: retrying cannot help.
 //
