@@ -71,7 +71,7 @@ func (r readOnly) ReadAheadPays() bool {
 // openDryRun opens the output of a dry run: as it is, creating nothing,
 // and refusing every write.
 func openDryRun(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
-	b, err := openExisting(loc, s3)
+	b, err := openStore(loc, s3, false)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,15 +24,14 @@ func (s *IcebergSettings) icebergOptions(output string, s3 S3Settings) iceberg.O
 	o := iceberg.Options{Catalog: s.IcebergCatalog, Namespace: s.IcebergNamespace, S3: s3.storageConfig(),
 		RESTCredential: s.IcebergRESTCredential, RESTToken: s.IcebergRESTToken,
 		RESTWarehouse: s.IcebergRESTWarehouse, RESTSigV4Service: s.IcebergRESTSigV4}
-	switch loc.Scheme {
-	case "s3":
-		o.Warehouse = "s3://" + loc.Bucket + "/" + strings.TrimSuffix(loc.Prefix, "/")
-	default:
-		dir := filepath.Join(loc.Dir, loc.Prefix)
-		o.Warehouse = dir
-		if o.Catalog == "" {
-			o.Catalog = "sqlite://" + filepath.ToSlash(filepath.Join(dir, "_catalog.db"))
-		}
+	sc, ok := schemeNamed(loc.Scheme)
+	if !ok {
+		sc, _ = schemeNamed("file")
+	}
+	var catalog string
+	o.Warehouse, catalog = sc.warehouse(loc)
+	if o.Catalog == "" {
+		o.Catalog = catalog
 	}
 	return o
 }

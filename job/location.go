@@ -1,11 +1,8 @@
 package job
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,13 +32,14 @@ type Location struct {
 // the same bucket and key prefix, or the same local path: keys are written
 // verbatim, since logsmith's URLs are never percent-decoded.
 func (l Location) String() string {
-	switch l.Scheme {
-	case "s3":
-		return "s3://" + l.Bucket + "/" + l.Prefix
-	case "-":
+	if l.Scheme == "-" {
 		return "-"
 	}
-	return "file://" + filepath.ToSlash(filepath.Join(l.Dir, l.Prefix))
+	sc, ok := schemeNamed(l.Scheme)
+	if !ok {
+		sc, _ = schemeNamed("file")
+	}
+	return sc.format(l)
 }
 
 // Key joins the location's prefix and a relative key.
@@ -66,28 +64,12 @@ func ParseLocation(raw string) (Location, error) {
 		return Location{Scheme: "-"}, nil
 	case raw == "":
 		return Location{}, errors.New("empty location")
-	case strings.HasPrefix(raw, "s3://"):
-		bucket, prefix, _ := strings.Cut(raw[len("s3://"):], "/")
-		if strings.Contains(bucket, "@") {
-			return Location{}, errors.New("s3 URL must not carry credentials; use LOGSMITH_S3_ACCESS_KEY and LOGSMITH_S3_SECRET_KEY")
-		}
-		if bucket == "" {
-			return Location{}, fmt.Errorf("%q: missing bucket (want s3://bucket/prefix)", raw)
-		}
-		if err := checkBucketName(bucket); err != nil {
-			return Location{}, fmt.Errorf("%q: %w", raw, err)
-		}
-		return Location{Scheme: "s3", Bucket: bucket, Prefix: prefix}, nil
-	case strings.HasPrefix(raw, "file://"):
-		p := raw[len("file://"):]
-		p, _ = strings.CutPrefix(p, "localhost")
-		if !strings.HasPrefix(p, "/") {
-			return Location{}, fmt.Errorf("%q: file URLs must be file:///absolute/path", raw)
-		}
-		return localLocation(p)
+	}
+	if sc, ok := schemeOfURL(raw); ok {
+		return sc.parse(raw, raw[len(sc.prefix):])
 	}
 	if i := strings.Index(raw, "://"); i > 0 && isScheme(raw[:i]) {
-		return Location{}, fmt.Errorf("%q: unsupported scheme %q (want s3://, file:// or a path)", raw, raw[:i])
+		return Location{}, fmt.Errorf("%q: unsupported scheme %q (want %s, or a path)", raw, raw[:i], schemeExamples())
 	}
 	return localLocation(raw)
 }
@@ -96,43 +78,12 @@ func ParseLocation(raw string) (Location, error) {
 // letter, then letters, digits, '+', '-' or '.'), so that a path such as
 // ./a://b is a path while gs://b or S3://b is refused, not read locally.
 func isScheme(s string) bool {
-	for i, c := range s {
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+	for i := range len(s) {
+		if !schemeByte(s[i], i == 0) {
 			return false
 		}
 	}
 	return s != ""
-}
-
-// checkBucketName applies the S3 naming rules for general purpose buckets:
-// 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with
-// a letter or digit, no "..", not an IP address, and none of the reserved
-// prefixes and suffixes.
-func checkBucketName(b string) error {
-	bad := func(why string) error { return fmt.Errorf("bucket name %q: %s", b, why) }
-	if len(b) < 3 || len(b) > 63 {
-		return bad("want 3 to 63 characters")
-	}
-	for _, c := range []byte(b) {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
-			return bad("want lowercase letters, digits, '.' and '-' only")
-		}
-	}
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
-	switch {
-	case !alnum(b[0]) || !alnum(b[len(b)-1]):
-		return bad("must start and end with a letter or digit")
-	case strings.Contains(b, ".."):
-		return bad("must not hold \"..\"")
-	case net.ParseIP(b) != nil:
-		return bad("must not be an IP address")
-	case strings.HasPrefix(b, "xn--") || strings.HasPrefix(b, "sthree-"):
-		return bad("reserved prefix")
-	case strings.HasSuffix(b, "-s3alias") || strings.HasSuffix(b, "--ol-s3"):
-		return bad("reserved suffix")
-	}
-	return nil
 }
 
 func localLocation(p string) (Location, error) {
@@ -183,29 +134,23 @@ func inputSpace(input string) (keySpace, bool) {
 		fixed = "./" // a relative template starting with a placeholder
 	}
 	loc, err := inputLocation(fixed)
-	if err != nil || loc.Scheme == "-" {
+	sc, ok := schemeNamed(loc.Scheme)
+	if err != nil || !ok {
 		return keySpace{}, false
 	}
-	if loc.Scheme == "s3" {
-		return keySpace{"s3", loc.Bucket, loc.Prefix}, true
-	}
-	p := realPath(filepath.Join(loc.Dir, loc.Prefix))
-	if (templated && strings.HasSuffix(fixed, "/")) || (!templated && loc.Prefix == "") {
-		p = strings.TrimSuffix(p, "/") + "/" // a folder, not a name prefix
-	}
-	return keySpace{"file", "", p}, true
+	// A folder, not a name prefix:
+	folder := (templated && strings.HasSuffix(fixed, "/")) || (!templated && loc.Prefix == "")
+	return sc.space(loc, folder), true
 }
 
 // outputSpace returns the keys a run writes under output.
 func outputSpace(output string) (keySpace, bool) {
 	loc, err := ParseLocation(output)
-	if err != nil || loc.Scheme == "-" {
+	sc, ok := schemeNamed(loc.Scheme)
+	if err != nil || !ok {
 		return keySpace{}, false
 	}
-	if loc.Scheme == "s3" {
-		return keySpace{"s3", loc.Bucket, loc.Key("")}, true
-	}
-	return keySpace{"file", "", strings.TrimSuffix(realPath(filepath.Join(loc.Dir, loc.Prefix)), "/") + "/"}, true
+	return sc.space(loc, true), true
 }
 
 // overlaps reports whether a run writing to output may list some of what it
@@ -237,79 +182,31 @@ func realPath(p string) string {
 // write to its input, and a missing folder (a day with no logs yet) holds
 // no object, as a missing S3 prefix does.
 func OpenInput(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
-	b, err := openExisting(loc, s3)
+	b, err := openStore(loc, s3, false)
 	if err != nil {
 		return nil, err
 	}
 	return objio.New(b, p), nil
 }
 
-// openExisting opens the store of loc without creating anything: a
-// missing local folder is an empty store.
-func openExisting(loc Location, s3 S3Settings) (objio.Backend, error) {
-	if loc.Scheme == "s3" {
-		b, err := storage.NewS3(s3.storageConfig(), loc.Bucket)
-		if err != nil {
-			return nil, &kindError{KindConfig, err}
-		}
-		return b, nil
-	}
-	if loc.Scheme != "file" {
+// openStore opens the store of loc through its scheme; create says
+// whether a missing local folder is created, or is an empty store.
+func openStore(loc Location, s3 S3Settings, create bool) (objio.Backend, error) {
+	sc, ok := schemeNamed(loc.Scheme)
+	if !ok {
 		return nil, fmt.Errorf("no store for %q", loc)
 	}
-	b, err := storage.OpenLocal(loc.Dir)
-	if errors.Is(err, storage.ErrNotExist) {
-		return missingFolder{loc.Dir}, nil
-	}
-	if err != nil {
-		return nil, storageErr(err)
-	}
-	return b, nil
+	return sc.open(loc, s3, create)
 }
-
-// missingFolder is a local input folder that does not exist.
-type missingFolder struct{ dir string }
-
-func (m missingFolder) List(context.Context, string, func(storage.ObjectInfo) error) error {
-	return nil
-}
-
-func (m missingFolder) Open(_ context.Context, key string, _ int64) (io.ReadCloser, error) {
-	return nil, fmt.Errorf("open %s in %s: %w", key, m.dir, storage.ErrNotExist)
-}
-
-func (m missingFolder) OpenListed(_ context.Context, info storage.ObjectInfo, _, _ int64) (io.ReadCloser, error) {
-	return nil, fmt.Errorf("open %s in %s: %w", info.Key, m.dir, storage.ErrNotExist)
-}
-
-func (m missingFolder) Stat(_ context.Context, key string) (storage.ObjectInfo, error) {
-	return storage.ObjectInfo{}, fmt.Errorf("stat %s in %s: %w", key, m.dir, storage.ErrNotExist)
-}
-
-func (m missingFolder) Put(_ context.Context, key string, _ io.Reader, _ int64, _ storage.PutOptions) (storage.ObjectInfo, error) {
-	return storage.ObjectInfo{}, fmt.Errorf("put %s: input folder %s is not written to", key, m.dir)
-}
-
-func (m missingFolder) Delete(context.Context, string) error { return nil }
 
 // OpenBucket returns the store behind loc, its calls retried under p,
 // creating a local folder: it is for outputs.
 func OpenBucket(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
-	switch loc.Scheme {
-	case "s3":
-		b, err := storage.NewS3(s3.storageConfig(), loc.Bucket)
-		if err != nil {
-			return nil, &kindError{KindConfig, err}
-		}
-		return objio.New(b, p), nil
-	case "file":
-		b, err := storage.NewLocal(loc.Dir)
-		if err != nil {
-			return nil, storageErr(err)
-		}
-		return objio.New(b, p), nil
+	b, err := openStore(loc, s3, true)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("no store for %q", loc)
+	return objio.New(b, p), nil
 }
 
 // defaultPolicy retries the storage calls of commands without retry

@@ -105,7 +105,7 @@ func EstimateMemory(cfg *Config, date string) (MemoryEstimate, error) {
 	e.Aggregate = satMul(satMul(e.Panes, e.Groups), e.PerGroup)
 	workers := int64(cfg.EffectiveWorkers())
 	e.Fixed = memRuntime + workers*(int64(cfg.MaxLineBytes)+memReadBuffer+memZstdWindow)
-	if strings.HasPrefix(cfg.Input, "s3://") {
+	if sc, ok := schemeOfURL(cfg.Input); ok && !sc.local {
 		e.Fixed += (workers + 1) * cfg.ReadAhead
 	}
 	e.Total = satAdd(e.Aggregate, e.Fixed)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 )
 
@@ -56,11 +57,11 @@ func TestStdinIsOneMoreInput(t *testing.T) {
 func TestStdinOpensOnce(t *testing.T) {
 	in := stdinInput(strings.NewReader("x\n"), objio.Policy{Deadline: time.Second})
 	ctx := context.Background()
-	if _, err := in.bucket.Open(ctx, stdinKey, 0); err != nil {
+	if _, err := in.bucket.Open(ctx, storage.PipeKey, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err := in.bucket.Open(ctx, stdinKey, 0)
-	if !errors.Is(err, errStdinOnce) {
+	_, err := in.bucket.Open(ctx, storage.PipeKey, 0)
+	if !errors.Is(err, storage.ErrReadOnce) {
 		t.Fatalf("second open: %v, want it refused", err)
 	}
 	if strings.Contains(err.Error(), "gave up") {

@@ -8,14 +8,14 @@ import (
 // checkURLShape refuses a location that starts like a URL but is not one
 // ParseLocation reads as such: a scheme-shaped name (a letter, then
 // letters, digits, '+', '-' or '.') followed by ':' or by "//", other than
-// the exact prefixes s3:// and file://. ParseLocation would take s3:/b/x,
+// the exact prefixes of the schemes (s3:// and file://). ParseLocation would take s3:/b/x,
 // s3:b/x, s3//b/x or file:/x for a local relative path, and a run would
 // write its output into a folder named "s3:" in the working directory and
 // succeed. A local path that really starts that way can be written ./s3:b.
 // The rest of the URL (bucket name, credentials, other schemes written
 // with "://") is ParseLocation's to check.
 func checkURLShape(raw string) error {
-	if strings.HasPrefix(raw, "s3://") || strings.HasPrefix(raw, "file://") {
+	if _, ok := schemeOfURL(raw); ok {
 		return nil
 	}
 	end := 0
@@ -26,7 +26,7 @@ func checkURLShape(raw string) error {
 		return nil
 	}
 	if rest := raw[end:]; strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "//") {
-		return fmt.Errorf("%q starts like a URL but is not s3://bucket/prefix or file:///dir; write ./%s for a local path", raw, raw)
+		return fmt.Errorf("%q starts like a URL but is not %s; write ./%s for a local path", raw, schemeExamples(), raw)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,10 +16,14 @@ import (
 // ListDirs calls fn, in key order, for each distinct "folder" directly
 // under prefix: the part of a key after prefix up to and including the next
 // slash. It lists one level only, so its cost grows with the number of
-// folders, not with the number of objects below them.
+// folders, not with the number of objects below them. prefix must be empty
+// or end with a slash, as for Local.
 func (s *S3) ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error {
-	if err := checkS3Key("list", s.bucket, prefix); err != nil {
+	if err := checkS3Key("list folders", s.bucket, prefix); err != nil {
 		return err
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		return fmt.Errorf("list folders s3://%s/%s: %w: a prefix of folders ends with a slash", s.bucket, prefix, ErrInvalidKey)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops minio's lister goroutine if we return early
@@ -38,7 +43,9 @@ func (s *S3) ListDirs(ctx context.Context, prefix string, fn func(dir string) er
 
 // ListDirs calls fn, in key order, for each folder directly under prefix
 // that holds at least one object, as prefix plus the folder's name and a
-// slash. prefix must be empty or end with a slash.
+// slash: a folder holding only the temporary file of a write not yet
+// complete (or nothing) holds none. prefix must be empty or end with a
+// slash.
 func (l *Local) ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error {
 	dir := strings.TrimSuffix(prefix, "/")
 	if dir == "" {
@@ -53,18 +60,55 @@ func (l *Local) ListDirs(ctx context.Context, prefix string, fn func(dir string)
 	if err != nil {
 		return fmt.Errorf("list folders %q: %w", prefix, translate(err))
 	}
-	for _, e := range entries { // ReadDir sorts by name
+	var dirs []string
+	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if !e.IsDir() || strings.HasPrefix(e.Name(), tmpPrefix) {
 			continue
 		}
-		if err := fn(prefix + e.Name() + "/"); err != nil {
+		held, err := l.holdsObject(ctx, path.Join(dir, e.Name()))
+		if err != nil {
+			return fmt.Errorf("list folders %q: %w", prefix, translate(err))
+		}
+		if held {
+			dirs = append(dirs, prefix+e.Name()+"/")
+		}
+	}
+	// Key order: ReadDir's order of names puts "b" before "b c", but the
+	// keys "b c/..." come before "b/...".
+	slices.Sort(dirs)
+	for _, d := range dirs {
+		if err := fn(d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// holdsObject reports whether the folder dir holds, at any depth, an entry
+// that is neither a folder nor a temporary file (one List either returns
+// or fails on). It stops at the first.
+func (l *Local) holdsObject(ctx context.Context, dir string) (bool, error) {
+	found := false
+	err := fs.WalkDir(l.root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed meanwhile
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), tmpPrefix) || d.IsDir() {
+			return nil
+		}
+		found = true
+		return fs.SkipAll
+	})
+	return found, err
 }
 
 // RemoveStaleTemp deletes the temporary files that writes under prefix left

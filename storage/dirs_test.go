@@ -15,7 +15,7 @@ import (
 
 type dirLister interface {
 	storagetest.Store
-	ListDirs(ctx context.Context, prefix string, fn func(string) error) error
+	storage.DirLister
 }
 
 func testListDirs(t *testing.T, s dirLister) {

@@ -84,7 +84,7 @@ func (l *Local) String() string { return l.dir }
 
 // checkKey rejects keys that would alias another key or leave the root.
 func checkKey(key string) error {
-	if key == "" || strings.HasPrefix(key, "/") || strings.ContainsRune(key, 0) ||
+	if key == "" || key == "." || strings.HasPrefix(key, "/") || strings.ContainsRune(key, 0) ||
 		strings.HasSuffix(key, "/") || path.Clean(key) != key ||
 		key == ".." || strings.HasPrefix(key, "../") {
 		return fmt.Errorf("%w: %q", ErrInvalidKey, key)
@@ -99,7 +99,8 @@ func checkKey(key string) error {
 
 // translate maps file system errors to the package's sentinels: a missing
 // file (or a file where a folder is on the path) does not exist; permission
-// refused or a read-only file system is ErrPermission; a symlink on the way
+// refused or a read-only file system is ErrPermission; a name longer than
+// the file system allows is ErrInvalidKey; a symlink on the way
 // that leads out of the root (os.Root refuses it: "path escapes from
 // parent") is ErrNotRegular, as a listing reports every symlink.
 func translate(err error) error {
@@ -110,6 +111,9 @@ func translate(err error) error {
 		return fmt.Errorf("%w: %v", ErrNotExist, err)
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("%w: %v", ErrPermission, err)
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		// A key the file system cannot name: no object has it.
+		return fmt.Errorf("%w: %v", ErrInvalidKey, err)
 	}
 	return err
 }
@@ -419,7 +423,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	defer f.Close()          // after the rename: the lock marks the write live
 	n, err := io.Copy(f, ctxReader{ctx, r})
 	if err == nil && size >= 0 && n != size {
-		err = fmt.Errorf("read %d bytes, want %d", n, size)
+		err = fmt.Errorf("%w: read %d bytes, want %d", ErrSize, n, size)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -568,13 +572,23 @@ func (l *Local) lockDir(d *os.File, name string) error {
 // later attempt may find it free.
 var errLockBusy = errors.New("folder lock busy")
 
-// Delete removes the object. Deleting a missing object is not an error.
+// Delete removes the object. Deleting a missing object is not an error,
+// nor is deleting a key that names a folder (no object) or one under an
+// object: neither is there to delete.
 func (l *Local) Delete(ctx context.Context, key string) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	if err := l.root.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("delete %s: %w", key, translate(err))
+	if fi, err := l.root.Lstat(key); err == nil && fi.IsDir() {
+		return nil
+	}
+	if err := l.root.Remove(key); err != nil {
+		if err = translate(err); !errors.Is(err, ErrNotExist) {
+			return fmt.Errorf("delete %s: %w", key, err)
+		}
+		// Nothing removed: nothing to prune either. (Under a key
+		// below an object, its "parent" is that object.)
+		return nil
 	}
 	// Remove now-empty parent folders, as a store of keys has no folders.
 	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
@@ -595,104 +609,4 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
-}
-
-// Begin starts a write to key: it creates an empty temporary file beside
-// it, whose name is the upload's ID. No object appears until Complete.
-func (l *Local) Begin(ctx context.Context, key string) (Upload, error) {
-	if err := checkKey(key); err != nil {
-		return Upload{}, err
-	}
-	f, tmp, err := l.createTemp(path.Dir(key), tmpPrefix+"upload-")
-	if err != nil {
-		return Upload{}, fmt.Errorf("begin upload %s: %w", key, translateWrite(err))
-	}
-	// Held open, locked, until the upload ends in this process: while it
-	// is, no collection removes the file.
-	id := path.Base(tmp)
-	l.upMu.Lock()
-	if l.uploads == nil {
-		l.uploads = map[string]*os.File{}
-	}
-	l.uploads[tmp] = f
-	l.upMu.Unlock()
-	return Upload{Key: key, ID: id}, nil
-}
-
-// uploadTemp returns the temporary file of u, refusing an ID that is not
-// one Begin makes.
-func uploadTemp(u Upload) (string, error) {
-	if err := checkKey(u.Key); err != nil {
-		return "", err
-	}
-	if !strings.HasPrefix(u.ID, tmpPrefix+"upload-") || strings.ContainsAny(u.ID, "/\x00") {
-		return "", fmt.Errorf("%w: upload id %q", ErrInvalidKey, u.ID)
-	}
-	return path.Join(path.Dir(u.Key), u.ID), nil
-}
-
-// Complete writes the size bytes of r into u's temporary file, syncs it
-// and renames it to the key: the object appears whole. It never creates
-// the temporary file: when Abort removed it (or Complete already renamed
-// it), it fails with ErrPrecondition.
-func (l *Local) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (ObjectInfo, error) {
-	tmp, err := uploadTemp(u)
-	if err != nil {
-		return ObjectInfo{}, err
-	}
-	defer l.endUpload(tmp)
-	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_TRUNC, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w: the upload was aborted", u.Key, ErrPrecondition)
-	}
-	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", u.Key, translateWrite(err))
-	}
-	n, err := io.Copy(f, ctxReader{ctx, r})
-	if err == nil && size >= 0 && n != size {
-		err = fmt.Errorf("read %d bytes, want %d", n, size)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", u.Key, err)
-	}
-	// The rename is the fence: it moves the name Abort removes, so of the
-	// two one lands first and the other finds nothing.
-	if err := l.root.Rename(tmp, u.Key); errors.Is(err, fs.ErrNotExist) {
-		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w: the upload was aborted", u.Key, ErrPrecondition)
-	} else if err != nil {
-		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", u.Key, translateWrite(err))
-	}
-	return l.Stat(ctx, u.Key)
-}
-
-// Abort removes u's temporary file, so that no Complete of it can land.
-// Aborting an upload already aborted or completed is not an error.
-func (l *Local) Abort(ctx context.Context, u Upload) error {
-	tmp, err := uploadTemp(u)
-	if err != nil {
-		return err
-	}
-	defer l.endUpload(tmp)
-	if err := l.root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("abort upload %s: %w", u.Key, translate(err))
-	}
-	return nil
-}
-
-// endUpload closes (so unlocks) the temporary file of an upload begun in
-// this process.
-func (l *Local) endUpload(tmp string) {
-	l.upMu.Lock()
-	f := l.uploads[tmp]
-	delete(l.uploads, tmp)
-	l.upMu.Unlock()
-	if f != nil {
-		f.Close()
-	}
 }

@@ -247,15 +247,29 @@ func s3Error(err error) error {
 
 // checkS3Key refuses, as ErrInvalidKey, a key (or prefix) that minio-go
 // refuses before sending anything, with an error of no type: longer than
-// 1024 bytes, or not valid UTF-8. Without this it would be retried.
+// 1024 bytes, or not valid UTF-8. Without this it would be retried. It
+// refuses one starting with a slash too, which minio-go would quietly
+// store or list under the key without it.
 func checkS3Key(what, bucket, key string) error {
 	switch {
+	case strings.HasPrefix(key, "/"):
+		// minio-go drops a leading slash: "/a" would be the object "a".
+		return fmt.Errorf("%s s3://%s/%s: %w: starts with a slash", what, bucket, key, ErrInvalidKey)
 	case len(key) > 1024:
 		return fmt.Errorf("%s s3://%s/%.64s...: %w: longer than 1024 bytes", what, bucket, key, ErrInvalidKey)
 	case !utf8.ValidString(key):
 		return fmt.Errorf("%s s3://%s/%s: %w: not valid UTF-8", what, bucket, key, ErrInvalidKey)
 	}
 	return nil
+}
+
+// checkS3Object is checkS3Key for the key of one object, which cannot be
+// empty.
+func checkS3Object(what, bucket, key string) error {
+	if key == "" {
+		return fmt.Errorf("%s s3://%s/: %w: an empty key", what, bucket, ErrInvalidKey)
+	}
+	return checkS3Key(what, bucket, key)
 }
 
 // s3KeyError is s3Error for a request on key. MinIO answers a request for
@@ -308,7 +322,7 @@ func (s *S3) ReadAheadPays() bool { return true }
 
 // Stat returns the object's info, or an error wrapping ErrNotExist.
 func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
-	if err := checkS3Key("stat", s.bucket, key); err != nil {
+	if err := checkS3Object("stat", s.bucket, key); err != nil {
 		return ObjectInfo{}, err
 	}
 	o, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
@@ -318,10 +332,11 @@ func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 	return ObjectInfo{Key: key, Size: o.Size, ETag: o.ETag, Modified: o.LastModified, VersionID: o.VersionID}, nil
 }
 
-// Open returns a stream of the object's bytes from offset on. The caller
-// closes it. A missing object is reported here, not on the first read.
+// Open returns a stream of the object's bytes from offset on; an offset
+// at or past the end gives an empty stream. The caller closes it. A
+// missing object is reported here, not on the first read.
 func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
-	if err := checkS3Key("open", s.bucket, key); err != nil {
+	if err := checkS3Object("open", s.bucket, key); err != nil {
 		return nil, err
 	}
 	var opts minio.GetObjectOptions
@@ -338,6 +353,10 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 		if o != nil {
 			o.Close()
 		}
+		if offset > 0 && minio.ToErrorResponse(err).Code == "InvalidRange" {
+			// The object is there, and ends at or before offset.
+			return io.NopCloser(strings.NewReader("")), nil
+		}
 		return nil, fmt.Errorf("open s3://%s/%s: %w", s.bucket, key, s.s3KeyError(err, key))
 	}
 	return &s3Reader{o: o, name: "s3://" + s.bucket + "/" + key}, nil
@@ -351,7 +370,7 @@ func (s *S3) Open(ctx context.Context, key string, offset int64) (io.ReadCloser,
 // one with ErrNotExist. The caller closes the stream.
 func (s *S3) OpenListed(ctx context.Context, info ObjectInfo, off, end int64) (io.ReadCloser, error) {
 	key := info.Key
-	if err := checkS3Key("open", s.bucket, key); err != nil {
+	if err := checkS3Object("open", s.bucket, key); err != nil {
 		return nil, err
 	}
 	name := "s3://" + s.bucket + "/" + key
@@ -420,9 +439,11 @@ func (r *s3Reader) Close() error { return r.o.Close() }
 
 // Put stores the size bytes read from r under key. The object appears whole
 // or not at all. With opts.IfMatch or opts.IfNoneMatch the write is
-// conditional and fails with ErrPrecondition when the condition does not hold.
+// conditional and fails with ErrPrecondition when the condition does not
+// hold. A body shorter or longer than size fails the write (see
+// exactReader), as a cancelled ctx or a failing r does: nothing appears.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
-	if err := checkS3Key("put", s.bucket, key); err != nil {
+	if err := checkS3Object("put", s.bucket, key); err != nil {
 		return ObjectInfo{}, err
 	}
 	po := minio.PutObjectOptions{ContentType: opts.ContentType}
@@ -432,7 +453,30 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	if opts.IfNoneMatch {
 		po.SetMatchETagExcept("*")
 	}
-	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, po)
+	body := r
+	var er *exactReader
+	if l, ok := r.(interface{ Len() int }); ok && size >= 0 {
+		// An in-memory body (bytes.Reader) says how many bytes it has
+		// left: checked here, it goes to minio-go as it is, which keeps
+		// its parallel multipart upload from a ReaderAt and its retries
+		// of a body it can rewind.
+		if n := int64(l.Len()); n != size {
+			return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w: the body holds %d bytes, want %d", s.bucket, key, ErrSize, n, size)
+		}
+	} else {
+		er = newExactReader(ctx, r, size)
+		if er.err != nil {
+			return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, er.err)
+		}
+		body = er
+	}
+	info, err := s.client.PutObject(ctx, s.bucket, key, body, size, po)
+	if err == nil && er != nil {
+		err = er.check()
+	} else if err != nil && opts.IfMatch != "" && minio.ToErrorResponse(err).Code == "NoSuchKey" {
+		// If-Match of a key with no object: the condition fails.
+		err = fmt.Errorf("%w: no object to match etag %s", ErrPrecondition, opts.IfMatch)
+	}
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
 	}
@@ -441,7 +485,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 
 // Delete removes the object. Deleting a missing object is not an error.
 func (s *S3) Delete(ctx context.Context, key string) error {
-	if err := checkS3Key("delete", s.bucket, key); err != nil {
+	if err := checkS3Object("delete", s.bucket, key); err != nil {
 		return err
 	}
 	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
@@ -458,7 +502,7 @@ const s3PartSize = 64 << 20
 // Begin starts a multipart upload to key: no object appears until
 // Complete. The upload's ID is S3's, unique to this write.
 func (s *S3) Begin(ctx context.Context, key string) (Upload, error) {
-	if err := checkS3Key("begin upload", s.bucket, key); err != nil {
+	if err := checkS3Object("begin upload", s.bucket, key); err != nil {
 		return Upload{}, err
 	}
 	id, err := minio.Core{Client: s.client}.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{})
@@ -469,10 +513,19 @@ func (s *S3) Begin(ctx context.Context, key string) (Upload, error) {
 }
 
 // Complete writes the size bytes of r as u's parts and completes the
-// upload: the object appears whole. It fails with ErrPrecondition when u
+// upload: the object appears whole. An unknown size (< 0) fails with
+// ErrSize. It fails with ErrPrecondition when u
 // was aborted (or completed before: an answer lost).
 func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (ObjectInfo, error) {
+	if size < 0 {
+		return ObjectInfo{}, fmt.Errorf("complete upload s3://%s/%s: %w: the size must be known", s.bucket, u.Key, ErrSize)
+	}
 	core := minio.Core{Client: s.client}
+	er := newExactReader(ctx, r, size)
+	if er.err != nil {
+		return ObjectInfo{}, fmt.Errorf("write upload s3://%s/%s: %w", s.bucket, u.Key, er.err)
+	}
+	r = er
 	var parts []minio.CompletePart
 	for n := 1; ; n++ {
 		part := min(size-int64(n-1)*s3PartSize, s3PartSize)
@@ -487,6 +540,9 @@ func (s *S3) Complete(ctx context.Context, u Upload, r io.Reader, size int64) (O
 		if part < s3PartSize {
 			break
 		}
+	}
+	if err := er.check(); err != nil {
+		return ObjectInfo{}, fmt.Errorf("write upload s3://%s/%s: %w", s.bucket, u.Key, err)
 	}
 	info, err := core.CompleteMultipartUpload(ctx, s.bucket, u.Key, u.ID, parts, minio.PutObjectOptions{})
 	if err != nil {

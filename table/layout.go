@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,34 +12,17 @@ import (
 	"github.com/logsmith/logsmith/storage"
 )
 
-// Bucket is what the table needs from a store. storage.S3 and storage.Local
-// implement it.
+// Bucket is what the table needs from a store: objects (storage.Store)
+// and writes that a claim can fence off (storage.Uploader). storage.S3 and
+// storage.Local implement it, and objio.Bucket around either.
 type Bucket interface {
-	// List calls fn for each object under prefix in key order.
-	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
-	// Open streams an object from offset; the caller closes it.
-	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
-	// Put writes an object whole or not at all, optionally conditionally.
-	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
-	// Delete removes an object; a missing object is not an error.
-	Delete(ctx context.Context, key string) error
-	// Stat describes an object or fails with storage.ErrNotExist.
-	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
-	// Begin starts an upload to key, an object write whose ID a claim
-	// records before the bytes are sent (see storage.Upload).
-	Begin(ctx context.Context, key string) (storage.Upload, error)
-	// Complete writes the object through u; it fails with
-	// storage.ErrPrecondition once u was aborted.
-	Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error)
-	// Abort ends u: no Complete of it can land after it returns.
-	Abort(ctx context.Context, u storage.Upload) error
+	storage.Store
+	storage.Uploader
 }
 
 // dirLister lists one level of folders; both storage backends have it. A
 // wrapper may fail with errors.ErrUnsupported when its store has not.
-type dirLister interface {
-	ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error
-}
+type dirLister = storage.DirLister
 
 // tempCollector removes temporary files of killed writes (storage.Local).
 type tempCollector interface {

@@ -10,31 +10,16 @@ import (
 	"github.com/logsmith/logsmith/storage"
 )
 
-// Backend is what a Bucket wraps: storage.S3 and storage.Local.
+// Backend is what a Bucket wraps: a store that reads listed versions
+// (storage.S3 and storage.Local), as the storage contract defines it.
 type Backend interface {
-	// List calls fn for each object under prefix in key order.
-	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
-	// Open streams an object from offset; the caller closes it.
-	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
-	// OpenListed streams the bytes [off, end) of the version of an object
-	// a listing described, never another: one changed since fails with
-	// storage.ErrPrecondition. The caller closes it.
-	OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error)
-	// Put writes an object whole or not at all, optionally conditionally.
-	Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error)
-	// Delete removes an object; a missing object is not an error.
-	Delete(ctx context.Context, key string) error
-	// Stat describes an object or fails with storage.ErrNotExist.
-	Stat(ctx context.Context, key string) (storage.ObjectInfo, error)
+	storage.Store
+	storage.ListedOpener
 }
 
 // uploader writes objects through uploads that can be fenced off (see
 // storage.Upload): storage.S3 and storage.Local.
-type uploader interface {
-	Begin(ctx context.Context, key string) (storage.Upload, error)
-	Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error)
-	Abort(ctx context.Context, u storage.Upload) error
-}
+type uploader = storage.Uploader
 
 // errNoUploads is the error of an upload call on a backend that is only
 // read (standard input, a missing input folder); no retry helps.
@@ -280,9 +265,7 @@ func (b *Bucket) Abort(ctx context.Context, u storage.Upload) error {
 	return b.call(ctx, func(ctx context.Context) error { return up.Abort(ctx, u) })
 }
 
-type dirLister interface {
-	ListDirs(ctx context.Context, prefix string, fn func(dir string) error) error
-}
+type dirLister = storage.DirLister
 
 // ListDirs calls fn with each folder directly under prefix, in order, once
 // each. It fails with errors.ErrUnsupported when the backend cannot list

@@ -14,6 +14,7 @@ import (
 
 // Permanent reports whether retrying err cannot help: the object or bucket
 // is missing, access is refused, a condition failed, the key is invalid,
+// a write's body is not the size it was given,
 // the endpoint answers otherwise than configured (storage.ErrMisconfigured:
 // plain http for https, an untrusted certificate, another region), a
 // local listing met something that is not a regular file, the error says
@@ -23,7 +24,7 @@ func Permanent(err error) bool {
 	var p interface{ Permanent() bool }
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, storage.ErrNotExist) || errors.Is(err, storage.ErrPermission) ||
-		errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrInvalidKey) ||
+		errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrInvalidKey) || errors.Is(err, storage.ErrSize) ||
 		errors.Is(err, storage.ErrNotRegular) || errors.Is(err, storage.ErrMisconfigured) ||
 		(errors.As(err, &p) && p.Permanent())
 }

@@ -1,5 +1,7 @@
 // Package storagetest holds what storage tests share: a conformance suite
-// that every backend must pass ([Run]), the MinIO server that scripts/test.sh
+// that every backend must pass ([Run]: the [Cases] of the storage
+// contract; [Failures] runs one on a store broken on purpose, to prove the
+// case can fail), the MinIO server that scripts/test.sh
 // starts ([S3Config], [NewBucket]) and its PostgreSQL server for Iceberg
 // catalogs ([PostgresURL]), private MinIO servers a test can kill and
 // restart ([StartMinIO]), toxiproxy proxies for injecting network faults

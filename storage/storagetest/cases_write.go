@@ -1,0 +1,199 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/logsmith/logsmith/storage"
+)
+
+// writeCases check that a write that does not end well leaves nothing.
+func writeCases() []Case {
+	ctx := context.Background()
+	put := putString
+	keys := listKeys
+	return []Case{
+		// A write that does not end well leaves nothing: the context
+		// cancelled mid-stream or before it, the reader failing, fewer
+		// bytes than announced or more (which would otherwise be cut
+		// silently). Whatever was under the key before stays, whole.
+		{Name: "FailedPutLeavesNothing", Test: func(t testing.TB, s Store) {
+			body := strings.Repeat("0123456789abcdef", 64<<10) // 1 MiB
+			for _, c := range failedWrites(len(body)) {
+				for _, before := range []string{"", "the old object"} {
+					key := "w/" + c.name + "/x"
+					if before != "" {
+						key = "w/" + c.name + "/replaced"
+						put(t, s, key, before)
+					}
+					cctx, cancel := context.WithCancel(ctx)
+					r := c.reader(body, cancel)
+					if c.cancelFirst {
+						cancel()
+					}
+					_, err := s.Put(cctx, key, r, c.size, storage.PutOptions{})
+					cancel()
+					if err == nil {
+						t.Errorf("put with %s succeeded", c.name)
+					} else if c.want != nil && !errors.Is(err, c.want) {
+						t.Errorf("put with %s: %v, want %v", c.name, err, c.want)
+					}
+					checkUnchanged(t, s, key, before, "put with "+c.name)
+					if got := keys(t, s, "w/"+c.name+"/"); len(got) != map[bool]int{false: 0, true: 1}[before != ""] {
+						t.Errorf("after put with %s, list shows %v", c.name, got)
+					}
+					// Conditional writes fail the same way.
+					cctx, cancel = context.WithCancel(ctx)
+					r = c.reader(body, cancel)
+					if c.cancelFirst {
+						cancel()
+					}
+					_, err = s.Put(cctx, key+".new", r, c.size, storage.PutOptions{IfNoneMatch: true})
+					cancel()
+					if err == nil {
+						t.Errorf("create-if-absent with %s succeeded", c.name)
+					}
+					checkUnchanged(t, s, key+".new", "", "create-if-absent with "+c.name)
+				}
+			}
+		}},
+		{Name: "FailedUploadLeavesNothing", Test: func(t testing.TB, s Store) {
+			body := strings.Repeat("0123456789abcdef", 64<<10)
+			for _, c := range failedWrites(len(body)) {
+				if c.size < 0 {
+					// Complete needs the size: refused up front.
+					c.want = storage.ErrSize
+				}
+				key := "u/" + c.name
+				u, err := s.Begin(ctx, key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cctx, cancel := context.WithCancel(ctx)
+				r := c.reader(body, cancel)
+				if c.cancelFirst {
+					cancel()
+				}
+				_, err = s.Complete(cctx, u, r, c.size)
+				cancel()
+				if err == nil {
+					t.Errorf("complete with %s succeeded", c.name)
+				} else if c.want != nil && !errors.Is(err, c.want) {
+					t.Errorf("complete with %s: %v, want %v", c.name, err, c.want)
+				}
+				checkUnchanged(t, s, key, "", "complete with "+c.name)
+				if err := s.Abort(ctx, u); err != nil {
+					t.Errorf("abort after a failed complete: %v", err)
+				}
+			}
+			if got := keys(t, s, ""); len(got) != 0 {
+				t.Errorf("failed uploads left %v", got)
+			}
+		}},
+	}
+}
+
+// failedWrite is a write that cannot end well.
+type failedWrite struct {
+	name        string
+	size        int64
+	cancelFirst bool
+	// want, when set, is the sentinel of the write's error.
+	want error
+	// reader returns the body's reader; cancel cancels the write's context.
+	reader func(body string, cancel context.CancelFunc) io.Reader
+}
+
+// errReader is the error of a reader that fails mid-stream.
+var errReader = errors.New("the reader failed")
+
+func failedWrites(n int) []failedWrite {
+	half := func(body string) (string, string) { return body[:len(body)/2], body[len(body)/2:] }
+	return []failedWrite{
+		{name: "cancelled-mid-stream", want: context.Canceled, size: int64(n), reader: func(body string, cancel context.CancelFunc) io.Reader {
+			a, b := half(body)
+			return io.MultiReader(strings.NewReader(a), &onRead{func() { cancel() }}, strings.NewReader(b))
+		}},
+		{name: "cancelled-mid-stream-unknown-size", want: context.Canceled, size: -1, reader: func(body string, cancel context.CancelFunc) io.Reader {
+			a, b := half(body)
+			return io.MultiReader(strings.NewReader(a), &onRead{func() { cancel() }}, strings.NewReader(b))
+		}},
+		{name: "cancelled-before", want: context.Canceled, size: int64(n), cancelFirst: true, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return strings.NewReader(body)
+		}},
+		{name: "reader-error", want: errReader, size: int64(n), reader: func(body string, _ context.CancelFunc) io.Reader {
+			a, _ := half(body)
+			return io.MultiReader(strings.NewReader(a), iotestErr{})
+		}},
+		{name: "reader-error-unknown-size", want: errReader, size: -1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			a, _ := half(body)
+			return io.MultiReader(strings.NewReader(a), iotestErr{})
+		}},
+		{name: "short-body", want: storage.ErrSize, size: int64(n) + 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return strings.NewReader(body)
+		}},
+		{name: "long-body", want: storage.ErrSize, size: int64(n) - 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return strings.NewReader(body)
+		}},
+		{name: "one-byte-long", want: storage.ErrSize, size: 0, reader: func(string, context.CancelFunc) io.Reader {
+			return strings.NewReader("x")
+		}},
+		// The same, from streams that cannot say their length up front.
+		{name: "short-stream", want: storage.ErrSize, size: int64(n) + 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return struct{ io.Reader }{strings.NewReader(body)}
+		}},
+		{name: "long-stream", want: storage.ErrSize, size: int64(n) - 1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return struct{ io.Reader }{strings.NewReader(body)}
+		}},
+		{name: "one-byte-long-stream", want: storage.ErrSize, size: 0, reader: func(string, context.CancelFunc) io.Reader {
+			return struct{ io.Reader }{strings.NewReader("x")}
+		}},
+	}
+}
+
+// onRead calls fn on its first read and then reads nothing, so a
+// MultiReader moves on.
+type onRead struct{ fn func() }
+
+func (o *onRead) Read([]byte) (int, error) {
+	if o.fn != nil {
+		o.fn()
+		o.fn = nil
+	}
+	return 0, io.EOF
+}
+
+type iotestErr struct{}
+
+func (iotestErr) Read([]byte) (int, error) { return 0, errReader }
+
+// checkUnchanged fails t unless key holds before (nothing when before is
+// empty), whole, after what.
+func checkUnchanged(t testing.TB, s Store, key, before, what string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := s.Stat(ctx, key)
+	if before == "" {
+		if !errors.Is(err, storage.ErrNotExist) {
+			t.Errorf("after %s, %s is there: size %d, %v", what, key, st.Size, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Errorf("after %s, stat %s: %v", what, key, err)
+		return
+	}
+	rc, err := s.Open(ctx, key, 0)
+	if err != nil {
+		t.Errorf("after %s, open %s: %v", what, key, err)
+		return
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil || string(b) != before || st.Size != int64(len(before)) {
+		t.Errorf("after %s, %s holds %d bytes (size %d), %v; want %q", what, key, len(b), st.Size, err, before)
+	}
+}
