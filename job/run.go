@@ -498,11 +498,13 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 	rs.quality, rs.counts, rs.days = agg.quality, agg.partial.Counts, agg.partial.Days()
 	rs.verdicts = map[string]error{}
 	if err := rs.checkInput(&agg.partial.Counts); err != nil {
+		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), err
 	}
 	sum, err := rs.commit(ctx, agg.partial)
 	if err != nil {
-		return sum, err
+		rs.dropRejectsIfRefused(ctx, err)
+		return rs.done(), err
 	}
 	// Dates that failed were left out; the others are committed.
 	return sum, rs.failedDatesErr()
@@ -608,12 +610,15 @@ func partsDates(parts []*table.Partition) string {
 	return fmt.Sprintf("%d dates %s … %s", len(dates), dates[0], dates[len(dates)-1])
 }
 
-// dropRejectsIfRefused removes the run's sample of bad lines when it lost a
-// race or was refused for holding fewer events than a commit (a retried
-// CronJob would leave one per attempt): such a run leaves nothing of its
-// own behind. A run failed for bad input keeps it: it is the evidence.
+// dropRejectsIfRefused removes the run's sample of bad lines when the run
+// ends with err having committed no date: refused (a setting, no event of
+// its date, fewer events than a commit), beaten in a race or interrupted (a
+// retried CronJob would leave one per attempt). Such a run leaves nothing of
+// its own behind. A run failed for bad input keeps it: it is the evidence
+// its error points to; so does one that committed a date, whose manifest
+// names it. It is idempotent.
 func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
-	if !(errors.Is(err, table.ErrLostRace) || errors.Is(err, errWorse)) || rs.sum.Rejects == "" {
+	if err == nil || rs.sum.Rejects == "" || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 {
 		return
 	}
 	if derr := rs.out.Delete(context.WithoutCancel(ctx), rs.sum.Rejects); derr != nil {
@@ -621,6 +626,17 @@ func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
 		return
 	}
 	rs.sum.Rejects = ""
+}
+
+// committedByThisRun counts the partitions this run committed.
+func (rs *runState) committedByThisRun() int {
+	n := 0
+	for _, p := range rs.sum.Partitions {
+		if p.Status == StatusCommitted {
+			n++
+		}
+	}
+	return n
 }
 
 func (rs *runState) forDate() string {
