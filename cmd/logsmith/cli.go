@@ -277,11 +277,20 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	log := newLogger(stderr, level, isTerminal(stderr))
+	// On a terminal, the progress display and the log share stderr: each
+	// record starts a line of its own, never after the display's text.
+	terminal, logTo := isTerminal(stderr), stderr
+	var tl *termLines
+	if terminal && !cfg.Quiet {
+		tl = newTermLines(stderr)
+		defer tl.EndLine()
+		logTo = tl
+	}
+	log := newLogger(logTo, level, terminal)
 	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
 	var bar *barProgress
-	if isTerminal(stderr) && !cfg.Quiet {
-		bar = newBarProgress(stderr)
+	if tl != nil {
+		bar = newBarProgress(tl.Display())
 		opts.Progress = bar
 	}
 	start := time.Now()
@@ -684,12 +693,19 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	log := newLogger(stderr, level, isTerminal(stderr))
+	terminal, logTo := isTerminal(stderr), stderr
+	var tl *termLines
+	if terminal && !cfg.Quiet {
+		tl = newTermLines(stderr)
+		defer tl.EndLine()
+		logTo = tl
+	}
+	log := newLogger(logTo, level, terminal)
 	var bar *dateProgress
-	if isTerminal(stderr) && !cfg.Quiet {
+	if tl != nil {
 		from, _ := time.Parse(time.DateOnly, cfg.From)
 		to, _ := time.Parse(time.DateOnly, cfg.To)
-		bar = newDateProgress(stderr, int(to.Sub(from).Hours()/24)+1)
+		bar = newDateProgress(tl.Display(), int(to.Sub(from).Hours()/24)+1)
 	}
 	retries := new(atomic.Int64)
 	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}

@@ -185,3 +185,61 @@ func (p *dateProgress) done(date, status, reason string) {
 	fmt.Fprintf(p.w, "%s  %s %s\n", date, status, reason)
 	_ = p.bar.Add(1)
 }
+
+// eraseLine returns a terminal's cursor to the start of its line and
+// erases the line.
+const eraseLine = "\r\x1b[K"
+
+// termLines is a terminal shared by a progress display, which redraws one
+// line and leaves it unfinished, and everything else a command writes there
+// (log records, the final error): each of those starts on a line of its
+// own, never after the display's text. Writes through it are for the
+// others; Display gives the display's writer.
+type termLines struct {
+	mu   sync.Mutex
+	w    io.Writer
+	open bool // the last write left a line unfinished
+}
+
+func newTermLines(w io.Writer) *termLines { return &termLines{w: w} }
+
+// Write erases an unfinished line and writes p from the start of the line.
+func (t *termLines) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.open {
+		if _, err := io.WriteString(t.w, eraseLine); err != nil {
+			return 0, err
+		}
+		t.open = false
+	}
+	return t.write(p)
+}
+
+// write writes p and notes whether it left a line unfinished; the caller
+// holds t.mu.
+func (t *termLines) write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if n > 0 {
+		t.open = p[n-1] != '\n'
+	}
+	return n, err
+}
+
+// Display returns the writer of the progress display: its redraws go
+// through as they are.
+func (t *termLines) Display() io.Writer { return displayWriter{t} }
+
+// EndLine erases a line the display left unfinished, so that what is
+// written next to the terminal (main's last message) starts a line.
+func (t *termLines) EndLine() {
+	_, _ = t.Write(nil)
+}
+
+type displayWriter struct{ t *termLines }
+
+func (d displayWriter) Write(p []byte) (int, error) {
+	d.t.mu.Lock()
+	defer d.t.mu.Unlock()
+	return d.t.write(p)
+}
