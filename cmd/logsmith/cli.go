@@ -423,17 +423,17 @@ func printSummary(w io.Writer, s *job.Summary) {
 	if len(s.Files) > 0 || len(s.Partitions) == 0 || s.Partitions[0].SnapshotID == 0 {
 		fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
 	}
-	for _, f := range s.Files {
+	for _, f := range s.FileURLs {
 		fmt.Fprintf(tw, "  %s\t\n", f)
 	}
 	for _, d := range s.DroppedFormats {
-		fmt.Fprintf(tw, "dropped format\t%s of %s %s: %s deleted (add %s to --format to keep it)\n", d.Format, d.Window, d.Date, d.Key, d.Format)
+		fmt.Fprintf(tw, "dropped format\t%s of %s %s: %s deleted (add %s to --format to keep it)\n", d.Format, d.Window, d.Date, d.URL, d.Format)
 	}
 	if len(s.Removed) > 0 {
 		fmt.Fprintf(tw, "removed\t%d files no commit needs\n", len(s.Removed))
 	}
-	for _, k := range s.Removed {
-		fmt.Fprintf(tw, "  %s\t\n", k)
+	for _, u := range s.RemovedURLs {
+		fmt.Fprintf(tw, "  %s\t\n", u)
 	}
 	fmt.Fprintf(tw, "duration\t%s\n", s.Duration.Round(time.Millisecond))
 	readRate := 0.0
