@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
 // rejectsPhase cancels the run's context when it enters a phase whose name
@@ -34,6 +36,30 @@ func (p *rejectsPhase) ObjectDone()         {}
 // the sample, the evidence its error points to. A run that commits keeps
 // it too: its manifests name it.
 func TestRefusedRunLeavesNoRejects(t *testing.T) {
+	t.Run("local", func(t *testing.T) {
+		testRefusedRunLeavesNoRejects(t, func(t *testing.T) (string, job.S3Settings, rejectsLister) {
+			out := t.TempDir()
+			st, err := storage.NewLocal(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out, job.S3Settings{}, st
+		})
+	})
+	t.Run("minio", func(t *testing.T) {
+		testRefusedRunLeavesNoRejects(t, func(t *testing.T) (string, job.S3Settings, rejectsLister) {
+			st, c := storagetest.NewBucket(t)
+			return "s3://" + st.Bucket(), s3Settings(c), st
+		})
+	})
+}
+
+// rejectsLister lists the objects of an output's store.
+type rejectsLister interface {
+	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
+}
+
+func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (string, job.S3Settings, rejectsLister)) {
 	const date = "2025-11-08"
 	bad := []byte("not json\n")
 	for _, tc := range []struct {
@@ -96,7 +122,8 @@ func TestRefusedRunLeavesNoRejects(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in, out := t.TempDir(), t.TempDir()
+			in := t.TempDir()
+			out, s3, st := newOut(t)
 			// a.jsonl is clean; b.jsonl holds fewer events and one bad line.
 			if err := os.WriteFile(filepath.Join(in, "a.jsonl"), logLines(500, 0), 0o644); err != nil {
 				t.Fatal(err)
@@ -104,7 +131,7 @@ func TestRefusedRunLeavesNoRejects(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(in, "b.jsonl"), append(logLines(200, 600), bad...), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, s3)
 			cfg.Date = date
 			if tc.before != nil {
 				first := tc.before(cfg)
@@ -128,12 +155,15 @@ func TestRefusedRunLeavesNoRejects(t *testing.T) {
 				t.Fatalf("exit %d (%v), want %d", got, err, tc.exit)
 			}
 			var left []string
-			_ = filepath.WalkDir(filepath.Join(out, "_rejects"), func(p string, d os.DirEntry, err error) error {
-				if err == nil && !d.IsDir() && strings.Contains(p, "run=refused") {
-					left = append(left, p)
+			err = st.List(context.Background(), "_rejects/", func(o storage.ObjectInfo) error {
+				if strings.Contains(o.Key, "run=refused") {
+					left = append(left, o.Key)
 				}
 				return nil
 			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			switch {
 			case tc.keep && len(left) != 1:
 				t.Errorf("rejects of the run: %v, want its one sample", left)
