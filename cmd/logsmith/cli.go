@@ -300,7 +300,14 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	}
 	sum, err := run(ctx, cfg, opts)
 	if bar != nil {
-		bar.Finish()
+		if err != nil {
+			// The display keeps the phase the run failed in, on a line
+			// of its own before the error.
+			bar.Stop()
+			tl.EndLine()
+		} else {
+			bar.Finish()
+		}
 	}
 	if cfg.PushgatewayURL != "" {
 		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: readBuild().version, Commit: commitString()}
@@ -719,6 +726,9 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 			bar.done(r.Date, r.Status, r.Error)
 		}
 	})
+	if tl != nil {
+		tl.EndLine() // what follows, on stdout too, starts a line
+	}
 	if cfg.PushgatewayURL != "" {
 		m.Success, m.End, m.Retries = err == nil, time.Now(), retries.Load()
 		pushMetrics(ctx, cfg.PushgatewayURL, m, log)

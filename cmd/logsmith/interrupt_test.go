@@ -48,8 +48,10 @@ func visibleLines(out string) []string {
 
 // On a terminal, every log record and the final message start a line of
 // their own: none is written after the progress display's text, also when
-// Ctrl-C interrupts a commit. The display used to leave its line
-// unfinished: records read "⠋ building tables  [0s] time=… level=INFO …".
+// Ctrl-C interrupts a commit, and the display's last state (the phase
+// interrupted) stays on a finished line above the message. The display used
+// to leave its line unfinished: records read "⠋ building tables  [0s]
+// time=… level=INFO …".
 // The run's store is a real MinIO behind a proxy that passes a kilobyte a
 // second towards it, so the commit's uploads are still under way when the
 // test, having seen the display name the commit, sends SIGINT.
@@ -113,18 +115,23 @@ func TestInterruptOnTerminalStartsItsOwnLine(t *testing.T) {
 				t.Fatalf("signalled %v, exit %v, want 130; terminal:\n%q", sent, err, out.String())
 			}
 			lines := visibleLines(out.String())
-			last := ""
+			last, before := "", ""
 			for _, l := range lines {
 				if l == "" {
 					continue
 				}
-				last = l
+				before, last = last, l
 				if i := max(strings.Index(l, "level="), strings.Index(l, "logsmith:")); i > 0 && !strings.HasPrefix(l, "time=") {
 					t.Errorf("a record after other text on its line: %q", l)
 				}
 			}
 			if !strings.HasPrefix(last, "logsmith: interrupted") {
 				t.Errorf("last line shown %q, want the interrupt message; terminal:\n%q", last, out.String())
+			}
+			// A run's display keeps, on its own line, the phase it was
+			// interrupted in (a backfill prints its table of dates).
+			if tc.name == "run" && !strings.Contains(before, tc.at) {
+				t.Errorf("line before the interrupt message %q, want the display naming %q", before, tc.at)
 			}
 		})
 	}

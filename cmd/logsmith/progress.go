@@ -147,10 +147,16 @@ func (p *barProgress) Retrying(attempt int, err error) {
 	p.describe()
 }
 
-// Finish removes the bar before the summary is printed and stops redrawing.
-func (p *barProgress) Finish() {
+// Stop stops redrawing and leaves the display's last state as it is: what
+// a run that failed was doing when it stopped.
+func (p *barProgress) Stop() {
 	close(p.stop)
 	p.stopped.Wait()
+}
+
+// Finish removes the bar before the summary is printed and stops redrawing.
+func (p *barProgress) Finish() {
+	p.Stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {
@@ -191,19 +197,20 @@ func (p *dateProgress) done(date, status, reason string) {
 const eraseLine = "\r\x1b[K"
 
 // termLines is a terminal shared by a progress display, which redraws one
-// line and leaves it unfinished, and everything else a command writes there
-// (log records, the final error): each of those starts on a line of its
-// own, never after the display's text. Writes through it are for the
-// others; Display gives the display's writer.
+// line and leaves the cursor after its text, and everything else a command
+// writes there (log records, the final error): each of those starts on a
+// line of its own, never after the display's text. Writes through it are
+// for the others; Display gives the display's writer.
 type termLines struct {
 	mu   sync.Mutex
 	w    io.Writer
-	open bool // the last write left a line unfinished
+	open bool // the cursor is after text on an unfinished line
 }
 
 func newTermLines(w io.Writer) *termLines { return &termLines{w: w} }
 
-// Write erases an unfinished line and writes p from the start of the line.
+// Write erases the display's line, if it shows one, and writes p from the
+// start of the line; the display redraws below it.
 func (t *termLines) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -216,12 +223,13 @@ func (t *termLines) Write(p []byte) (int, error) {
 	return t.write(p)
 }
 
-// write writes p and notes whether it left a line unfinished; the caller
-// holds t.mu.
+// write writes p and notes where it left the cursor; the caller holds
+// t.mu.
 func (t *termLines) write(p []byte) (int, error) {
 	n, err := t.w.Write(p)
 	if n > 0 {
-		t.open = p[n-1] != '\n'
+		last := p[n-1]
+		t.open = last != '\n' && last != '\r'
 	}
 	return n, err
 }
@@ -230,10 +238,17 @@ func (t *termLines) write(p []byte) (int, error) {
 // through as they are.
 func (t *termLines) Display() io.Writer { return displayWriter{t} }
 
-// EndLine erases a line the display left unfinished, so that what is
-// written next to the terminal (main's last message) starts a line.
+// EndLine finishes with a newline a line the display left unfinished: its
+// last state (what a failed or interrupted command was doing) stays on the
+// screen, and what is written next, through t or not (main's last message,
+// a summary on stdout), starts a line.
 func (t *termLines) EndLine() {
-	_, _ = t.Write(nil)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.open {
+		_, _ = io.WriteString(t.w, "\n")
+		t.open = false
+	}
 }
 
 type displayWriter struct{ t *termLines }
