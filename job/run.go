@@ -49,14 +49,16 @@ type Summary struct {
 	Missing      []MissingField    `json:"missing_fields,omitempty"`
 	Windows      int               `json:"windows"` // non-empty panes (the finest windows)
 	Rows         int               `json:"rows"`
-	Files        []string          `json:"files"`
+	Files        []string          `json:"files"`     // keys in the output's bucket (or folder)
+	FileURLs     []string          `json:"file_urls"` // Files as URLs, as logsmith files prints them
 	Partitions   []PartitionResult `json:"partitions"`
 	Duration     time.Duration     `json:"-"`
 	DurationSec  float64           `json:"duration_seconds"`
 	MBPerSec     float64           `json:"mb_per_second"`
 	Workers      int               `json:"workers"`
 	Damaged      []DamagedObject   `json:"damaged_objects"`
-	Rejects      string            `json:"rejects_file,omitempty"`
+	Rejects      string            `json:"rejects_file,omitempty"` // a key, as Files
+	RejectsURL   string            `json:"rejects_url,omitempty"`
 	Retries      int64             `json:"retries"`
 	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see SkipHidden); not in the ledger
 	Neighbours   []NeighbourDate   `json:"neighbour_dates,omitempty"` // events of the dates either side of a dated run's (see NeighbourDate)
@@ -69,6 +71,8 @@ type Summary struct {
 	// Removed are the keys the collection after the commit deleted:
 	// dropped formats' files, superseded and expired files.
 	Removed []string `json:"removed,omitempty"`
+	// RemovedURLs are Removed as URLs.
+	RemovedURLs []string `json:"removed_urls,omitempty"`
 
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
@@ -89,6 +93,7 @@ type DroppedFormat struct {
 	Date   string `json:"date"`
 	Format string `json:"format"`
 	Key    string `json:"key"` // the data object that goes
+	URL    string `json:"url"` // Key as a URL
 }
 
 // Options carry what a run needs besides its config.
@@ -292,7 +297,45 @@ func (rs *runState) done() *Summary {
 		rs.sum.MBPerSec = float64(rs.sum.BytesDecoded) / 1e6 / s
 	}
 	rs.sum.Retries = rs.opts.Retries.Load()
+	rs.objectURLs()
 	return rs.sum
+}
+
+// objectURLs names, beside each object key of the summary, its URL in the
+// form logsmith files prints, so that a script can hand either on.
+func (rs *runState) objectURLs() {
+	if rs.res == nil {
+		return
+	}
+	loc := rs.res.Output
+	url := func(key string) string {
+		if key == "" {
+			return ""
+		}
+		u := loc
+		u.Prefix, u.File = key, false
+		return u.String()
+	}
+	urls := func(keys []string) []string {
+		if keys == nil {
+			return nil
+		}
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = url(k)
+		}
+		return out
+	}
+	sum := rs.sum
+	sum.FileURLs = urls(sum.Files)
+	for i := range sum.Partitions {
+		sum.Partitions[i].FileURLs = urls(sum.Partitions[i].Files)
+	}
+	sum.RejectsURL = url(sum.Rejects)
+	sum.RemovedURLs = urls(sum.Removed)
+	for i := range sum.DroppedFormats {
+		sum.DroppedFormats[i].URL = url(sum.DroppedFormats[i].Key)
+	}
 }
 
 // Run executes one run: resolve the date and inputs, fan out, merge, and
@@ -498,11 +541,13 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 	rs.quality, rs.counts, rs.days = agg.quality, agg.partial.Counts, agg.partial.Days()
 	rs.verdicts = map[string]error{}
 	if err := rs.checkInput(&agg.partial.Counts); err != nil {
+		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), err
 	}
 	sum, err := rs.commit(ctx, agg.partial)
 	if err != nil {
-		return sum, err
+		rs.dropRejectsIfRefused(ctx, err)
+		return rs.done(), err
 	}
 	// Dates that failed were left out; the others are committed.
 	return sum, rs.failedDatesErr()
@@ -608,12 +653,15 @@ func partsDates(parts []*table.Partition) string {
 	return fmt.Sprintf("%d dates %s … %s", len(dates), dates[0], dates[len(dates)-1])
 }
 
-// dropRejectsIfRefused removes the run's sample of bad lines when it lost a
-// race or was refused for holding fewer events than a commit (a retried
-// CronJob would leave one per attempt): such a run leaves nothing of its
-// own behind. A run failed for bad input keeps it: it is the evidence.
+// dropRejectsIfRefused removes the run's sample of bad lines when the run
+// ends with err having committed no date: refused (a setting, no event of
+// its date, fewer events than a commit), beaten in a race or interrupted (a
+// retried CronJob would leave one per attempt). Such a run leaves nothing of
+// its own behind. A run failed for bad input keeps it: it is the evidence
+// its error points to; so does one that committed a date, whose manifest
+// names it. It is idempotent.
 func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
-	if !(errors.Is(err, table.ErrLostRace) || errors.Is(err, errWorse)) || rs.sum.Rejects == "" {
+	if err == nil || rs.sum.Rejects == "" || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 {
 		return
 	}
 	if derr := rs.out.Delete(context.WithoutCancel(ctx), rs.sum.Rejects); derr != nil {
@@ -621,6 +669,17 @@ func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
 		return
 	}
 	rs.sum.Rejects = ""
+}
+
+// committedByThisRun counts the partitions this run committed.
+func (rs *runState) committedByThisRun() int {
+	n := 0
+	for _, p := range rs.sum.Partitions {
+		if p.Status == StatusCommitted {
+			n++
+		}
+	}
+	return n
 }
 
 func (rs *runState) forDate() string {

@@ -44,6 +44,10 @@ type Result struct {
 	RunID  string   `json:"run_id"`
 	Rows   int      `json:"rows"`
 	Files  []string `json:"files"`
+	// FileURLs are Files as URLs, in the same order: what logsmith files
+	// prints. The committer leaves it empty; a caller that knows the
+	// store's URL fills it.
+	FileURLs []string `json:"file_urls,omitempty"`
 	// SnapshotID is the Iceberg snapshot that holds the partition (0 in
 	// the hive layout): what a reader pins to read exactly these rows.
 	SnapshotID int64 `json:"snapshot_id,omitempty"`

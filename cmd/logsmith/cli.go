@@ -277,11 +277,20 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	log := newLogger(stderr, level, isTerminal(stderr))
+	// On a terminal, the progress display and the log share stderr: each
+	// record starts a line of its own, never after the display's text.
+	terminal, logTo := isTerminal(stderr), stderr
+	var tl *termLines
+	if terminal && !cfg.Quiet {
+		tl = newTermLines(stderr)
+		defer tl.EndLine()
+		logTo = tl
+	}
+	log := newLogger(logTo, level, terminal)
 	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
 	var bar *barProgress
-	if isTerminal(stderr) && !cfg.Quiet {
-		bar = newBarProgress(stderr)
+	if tl != nil {
+		bar = newBarProgress(tl.Display())
 		opts.Progress = bar
 	}
 	start := time.Now()
@@ -291,7 +300,14 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	}
 	sum, err := run(ctx, cfg, opts)
 	if bar != nil {
-		bar.Finish()
+		if err != nil {
+			// The display keeps the phase the run failed in, on a line
+			// of its own before the error.
+			bar.Stop()
+			tl.EndLine()
+		} else {
+			bar.Finish()
+		}
 	}
 	if cfg.PushgatewayURL != "" {
 		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: readBuild().version, Commit: commitString()}
@@ -414,17 +430,17 @@ func printSummary(w io.Writer, s *job.Summary) {
 	if len(s.Files) > 0 || len(s.Partitions) == 0 || s.Partitions[0].SnapshotID == 0 {
 		fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
 	}
-	for _, f := range s.Files {
+	for _, f := range s.FileURLs {
 		fmt.Fprintf(tw, "  %s\t\n", f)
 	}
 	for _, d := range s.DroppedFormats {
-		fmt.Fprintf(tw, "dropped format\t%s of %s %s: %s deleted (add %s to --format to keep it)\n", d.Format, d.Window, d.Date, d.Key, d.Format)
+		fmt.Fprintf(tw, "dropped format\t%s of %s %s: %s deleted (add %s to --format to keep it)\n", d.Format, d.Window, d.Date, d.URL, d.Format)
 	}
 	if len(s.Removed) > 0 {
 		fmt.Fprintf(tw, "removed\t%d files no commit needs\n", len(s.Removed))
 	}
-	for _, k := range s.Removed {
-		fmt.Fprintf(tw, "  %s\t\n", k)
+	for _, u := range s.RemovedURLs {
+		fmt.Fprintf(tw, "  %s\t\n", u)
 	}
 	fmt.Fprintf(tw, "duration\t%s\n", s.Duration.Round(time.Millisecond))
 	readRate := 0.0
@@ -684,12 +700,19 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	log := newLogger(stderr, level, isTerminal(stderr))
+	terminal, logTo := isTerminal(stderr), stderr
+	var tl *termLines
+	if terminal && !cfg.Quiet {
+		tl = newTermLines(stderr)
+		defer tl.EndLine()
+		logTo = tl
+	}
+	log := newLogger(logTo, level, terminal)
 	var bar *dateProgress
-	if isTerminal(stderr) && !cfg.Quiet {
+	if tl != nil {
 		from, _ := time.Parse(time.DateOnly, cfg.From)
 		to, _ := time.Parse(time.DateOnly, cfg.To)
-		bar = newDateProgress(stderr, int(to.Sub(from).Hours()/24)+1)
+		bar = newDateProgress(tl.Display(), int(to.Sub(from).Hours()/24)+1)
 	}
 	retries := new(atomic.Int64)
 	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}
@@ -703,6 +726,9 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 			bar.done(r.Date, r.Status, r.Error)
 		}
 	})
+	if tl != nil {
+		tl.EndLine() // what follows, on stdout too, starts a line
+	}
 	if cfg.PushgatewayURL != "" {
 		m.Success, m.End, m.Retries = err == nil, time.Now(), retries.Load()
 		pushMetrics(ctx, cfg.PushgatewayURL, m, log)

@@ -147,10 +147,16 @@ func (p *barProgress) Retrying(attempt int, err error) {
 	p.describe()
 }
 
-// Finish removes the bar before the summary is printed and stops redrawing.
-func (p *barProgress) Finish() {
+// Stop stops redrawing and leaves the display's last state as it is: what
+// a run that failed was doing when it stopped.
+func (p *barProgress) Stop() {
 	close(p.stop)
 	p.stopped.Wait()
+}
+
+// Finish removes the bar before the summary is printed and stops redrawing.
+func (p *barProgress) Finish() {
+	p.Stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {
@@ -184,4 +190,71 @@ func (p *dateProgress) done(date, status, reason string) {
 	_ = p.bar.Clear()
 	fmt.Fprintf(p.w, "%s  %s %s\n", date, status, reason)
 	_ = p.bar.Add(1)
+}
+
+// eraseLine returns a terminal's cursor to the start of its line and
+// erases the line.
+const eraseLine = "\r\x1b[K"
+
+// termLines is a terminal shared by a progress display, which redraws one
+// line and leaves the cursor after its text, and everything else a command
+// writes there (log records, the final error): each of those starts on a
+// line of its own, never after the display's text. Writes through it are
+// for the others; Display gives the display's writer.
+type termLines struct {
+	mu   sync.Mutex
+	w    io.Writer
+	open bool // the cursor is after text on an unfinished line
+}
+
+func newTermLines(w io.Writer) *termLines { return &termLines{w: w} }
+
+// Write erases the display's line, if it shows one, and writes p from the
+// start of the line; the display redraws below it.
+func (t *termLines) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.open {
+		if _, err := io.WriteString(t.w, eraseLine); err != nil {
+			return 0, err
+		}
+		t.open = false
+	}
+	return t.write(p)
+}
+
+// write writes p and notes where it left the cursor; the caller holds
+// t.mu.
+func (t *termLines) write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if n > 0 {
+		last := p[n-1]
+		t.open = last != '\n' && last != '\r'
+	}
+	return n, err
+}
+
+// Display returns the writer of the progress display: its redraws go
+// through as they are.
+func (t *termLines) Display() io.Writer { return displayWriter{t} }
+
+// EndLine finishes with a newline a line the display left unfinished: its
+// last state (what a failed or interrupted command was doing) stays on the
+// screen, and what is written next, through t or not (main's last message,
+// a summary on stdout), starts a line.
+func (t *termLines) EndLine() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.open {
+		_, _ = io.WriteString(t.w, "\n")
+		t.open = false
+	}
+}
+
+type displayWriter struct{ t *termLines }
+
+func (d displayWriter) Write(p []byte) (int, error) {
+	d.t.mu.Lock()
+	defer d.t.mu.Unlock()
+	return d.t.write(p)
 }
