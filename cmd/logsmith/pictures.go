@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/report"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
+)
+
+// showPictures is show --chart and show --hours: the date's hourly numbers
+// of one table, read from its committed rows.
+func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig, color bool) error {
+	t, err := hourlyTable(tables, cfg.Window)
+	if err != nil {
+		return err
+	}
+	p, err := report.Read(ctx, t, cfg.Date, cfg.Wait)
+	if err != nil {
+		return job.StorageError(fmt.Errorf("show %s: %w", cfg.Date, err))
+	}
+	hours, err := p.Hours()
+	if err != nil {
+		return &job.ConfigError{Env: job.EnvPrefix + "WINDOW", Flag: "window", Err: err}
+	}
+	switch {
+	case cfg.Chart:
+		return report.WriteText(stdout, p, hours, report.TextOptions{Color: color})
+	case cfg.JSON:
+		return json.NewEncoder(stdout).Encode(struct {
+			Date     string          `json:"date"`
+			Window   string          `json:"window"`
+			RunID    string          `json:"run_id"`
+			Rows     int             `json:"rows"`
+			Hours    []report.Hour   `json:"hours"`
+			BadLines []report.Reason `json:"bad_lines_by_reason"`
+		}{p.Date, p.Window, p.Manifest.RunID, p.Rows, hours, p.BadLines()})
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(stdout, "%s, table %s (run %s), per UTC hour:\n", p.Date, p.Window, p.Manifest.RunID)
+	fmt.Fprintln(tw, "HOUR\tEVENTS\tERRORS\tERROR_RATE\tP99_MS\t")
+	for _, h := range hours {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t\n", h.Start.Format("15:04"), h.Events, h.Errors, rateText(h.ErrorRate), p99Text(h.P99))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "bad lines of the run by reason: %d of %d lines\n", p.Manifest.BadLines, p.Manifest.Lines)
+	for _, r := range p.BadLines() {
+		fmt.Fprintf(stdout, "  %s\t%d\n", r.Reason, r.Lines)
+	}
+	return nil
+}
+
+func rateText(r *float64) string {
+	if r == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.6f", *r)
+}
+
+func p99Text(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", *v)
+}
+
+// hourlyTable returns the table named window, or when window is empty the
+// tumbling table whose windows are the longest that fit an hour: the
+// hourly sums are the same in each such table, its p99s the closest to an
+// hour's.
+func hourlyTable(tables []table.Table, window string) (table.Table, error) {
+	var names []string
+	for _, t := range tables {
+		names = append(names, t.Window)
+		if window != "" && t.Window == window {
+			return t, nil
+		}
+	}
+	bad := func(err error) error {
+		return &job.ConfigError{Env: job.EnvPrefix + "WINDOW", Flag: "window", Err: err}
+	}
+	if window != "" {
+		return table.Table{}, bad(fmt.Errorf("%q: no such table; the output has %s", window, strings.Join(names, ", ")))
+	}
+	best, bestLen := -1, time.Duration(0)
+	for i, t := range tables {
+		d, err := time.ParseDuration(t.Window)
+		if err != nil || d > time.Hour || time.Hour%d != 0 {
+			continue // sliding (LENGTH-every-SLIDE), or not inside an hour
+		}
+		if d > bestLen {
+			best, bestLen = i, d
+		}
+	}
+	if best < 0 {
+		if len(tables) == 0 {
+			return table.Table{}, job.StorageError(fmt.Errorf("no table: %w", storage.ErrNotExist))
+		}
+		return table.Table{}, bad(fmt.Errorf("required: no table has tumbling windows of an hour or less (the output has %s)", strings.Join(names, ", ")))
+	}
+	return tables[best], nil
+}
+
+// writeReport is logsmith report: the HTML page of the committed
+// partitions from the first date to the last.
+func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig) error {
+	from, to, err := cfg.ReportDates()
+	if err != nil {
+		return err
+	}
+	parts, err := readRange(ctx, tables, cfg.Window, from, to, cfg.Wait)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("logsmith: %s, %s", cfg.Output, from)
+	if to != from {
+		title += " to " + to
+	}
+	return report.WriteHTML(stdout, title, parts)
+}
+
+// readRange reads every committed partition from from to to of the tables
+// (only window's when set), by date then table. It fails with
+// storage.ErrNotExist when there is none.
+func readRange(ctx context.Context, tables []table.Table, window, from, to string, wait time.Duration) ([]*report.Partition, error) {
+	type dated struct {
+		date string
+		t    table.Table
+	}
+	var want []dated
+	for _, t := range tables {
+		if window != "" && t.Window != window {
+			continue
+		}
+		dates, err := t.Dates(ctx)
+		if err != nil {
+			return nil, job.StorageError(err)
+		}
+		for _, d := range dates {
+			if d >= from && d <= to {
+				want = append(want, dated{d, t})
+			}
+		}
+	}
+	slices.SortStableFunc(want, func(a, b dated) int { return strings.Compare(a.date, b.date) })
+	var parts []*report.Partition
+	for _, w := range want {
+		p, err := report.Read(ctx, w.t, w.date, wait)
+		if errors.Is(err, storage.ErrNotExist) {
+			continue // a folder without a commit
+		}
+		if err != nil {
+			return nil, job.StorageError(err)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		what := "no committed partition from " + from + " to " + to
+		if window != "" {
+			what += " in table " + window
+		}
+		return nil, job.StorageError(fmt.Errorf("report: %s: %w", what, storage.ErrNotExist))
+	}
+	return parts, nil
+}
