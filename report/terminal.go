@@ -19,10 +19,6 @@ type TextOptions struct {
 	Color bool
 }
 
-// barWidth is the width of one bar column of the hourly chart: three bars
-// of it, their values and the hour fit Width.
-const barWidth = 18
-
 // ANSI colours of the bars.
 const (
 	colorEvents = "\x1b[36m" // cyan
@@ -34,11 +30,14 @@ const (
 
 // WriteText draws p's hours and bad lines on w: one line per hour with a
 // bar each for events, error rate and p99 latency, each scaled to its
-// largest hour, then the run's bad lines by reason.
+// largest hour, then the run's bad lines by reason. No line is wider than
+// Width: the bars give way to wide numbers.
 func WriteText(w io.Writer, p *Partition, hours []Hour, o TextOptions) error {
 	var maxEv int64
 	var maxRate, maxP99 float64
-	for _, h := range hours {
+	cells := make([][3]string, len(hours))
+	var valW [3]int
+	for i, h := range hours {
 		maxEv = max(maxEv, h.Events)
 		if h.ErrorRate != nil {
 			maxRate = max(maxRate, *h.ErrorRate)
@@ -46,35 +45,48 @@ func WriteText(w io.Writer, p *Partition, hours []Hour, o TextOptions) error {
 		if h.P99 != nil {
 			maxP99 = max(maxP99, *h.P99)
 		}
+		cells[i] = [3]string{groupDigits(h.Events), percent(h.ErrorRate), millis(h.P99)}
+		for j, c := range cells[i] {
+			valW[j] = max(valW[j], len(c))
+		}
 	}
+	// "HH  " then three columns of bar, a space, the value and two spaces.
+	barW := max((Width-4-(valW[0]+valW[1]+valW[2])-3*3)/3, 1)
 	var b strings.Builder
 	m := p.Manifest
-	fmt.Fprintf(&b, "%s, table %s: %s events in %d rows (run %s), per UTC hour\n", p.Date, p.Window, groupDigits(total(hours)), p.Rows, m.RunID)
-	fmt.Fprintf(&b, "%-4s%-*s  %-*s  %-*s\n", "UTC", barWidth+10, "EVENTS", barWidth+10, "ERROR RATE", barWidth+10, "P99 LATENCY, WORST WINDOW (ms)")
-	for _, h := range hours {
+	b.WriteString(fit(fmt.Sprintf("%s, table %s, run %s", p.Date, p.Window, m.RunID)) + "\n")
+	b.WriteString(fit(fmt.Sprintf("%s events in %s rows, per UTC hour; p99 is the hour's worst window", groupDigits(total(hours)), groupDigits(int64(p.Rows)))) + "\n")
+	head := "UTC "
+	for j, l := range []string{"EVENTS", "ERROR RATE", "P99 LATENCY (ms)"} {
+		head += fmt.Sprintf("%-*s", barW+1+valW[j]+2, l)
+	}
+	b.WriteString(fit(strings.TrimRight(head, " ")) + "\n")
+	for i, h := range hours {
 		fmt.Fprintf(&b, "%02d  ", h.Start.Hour())
-		b.WriteString(paint(bar(float64(h.Events), float64(maxEv), barWidth), colorEvents, o.Color))
-		fmt.Fprintf(&b, " %9s  ", groupDigits(h.Events))
+		bars := [3]string{bar(float64(h.Events), float64(maxEv), barW), strings.Repeat(" ", barW), strings.Repeat(" ", barW)}
 		if h.ErrorRate != nil {
-			b.WriteString(paint(bar(*h.ErrorRate, maxRate, barWidth), colorErrors, o.Color))
-		} else {
-			b.WriteString(strings.Repeat(" ", barWidth))
+			bars[1] = bar(*h.ErrorRate, maxRate, barW)
 		}
-		fmt.Fprintf(&b, " %9s  ", percent(h.ErrorRate))
 		if h.P99 != nil {
-			b.WriteString(paint(bar(*h.P99, maxP99, barWidth), colorP99, o.Color))
-		} else {
-			b.WriteString(strings.Repeat(" ", barWidth))
+			bars[2] = bar(*h.P99, maxP99, barW)
 		}
-		fmt.Fprintf(&b, " %9s\n", millis(h.P99))
+		for j, c := range []string{colorEvents, colorErrors, colorP99} {
+			sep := "  "
+			if j == 2 {
+				sep = ""
+			}
+			fmt.Fprintf(&b, "%s %*s%s", paint(bars[j], c, o.Color), valW[j], cells[i][j], sep)
+		}
+		b.WriteString("\n")
 	}
 	bad := p.BadLines()
-	fmt.Fprintf(&b, "\nbad lines of the run, by reason (a bad line has no trusted time): %s of %s lines\n", groupDigits(m.BadLines), groupDigits(m.Lines))
+	b.WriteString("\n" + fit(fmt.Sprintf("bad lines of the run by reason (no trusted time): %s of %s lines", groupDigits(m.BadLines), groupDigits(m.Lines))) + "\n")
 	var maxBad int64
-	label := 0
+	label, numW := 0, 0
 	for _, r := range bad {
 		maxBad = max(maxBad, r.Lines)
 		label = max(label, utf8.RuneCountInString(r.Reason))
+		numW = max(numW, len(groupDigits(r.Lines)))
 	}
 	label = min(label, 28)
 	for _, r := range bad {
@@ -82,14 +94,22 @@ func WriteText(w io.Writer, p *Partition, hours []Hour, o TextOptions) error {
 		if utf8.RuneCountInString(name) > label {
 			name = string([]rune(name)[:label-1]) + "…"
 		}
-		width := Width - label - 2 - 1 - 12
-		fmt.Fprintf(&b, "%-*s  %s %s\n", label, name, paint(bar(float64(r.Lines), float64(maxBad), width), colorBad, o.Color), groupDigits(r.Lines))
+		width := max(Width-label-2-1-numW, 1)
+		fmt.Fprintf(&b, "%-*s  %s %*s\n", label, name, paint(bar(float64(r.Lines), float64(maxBad), width), colorBad, o.Color), numW, groupDigits(r.Lines))
 	}
 	if len(bad) == 0 {
 		b.WriteString("none\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fit cuts a line of text to Width columns.
+func fit(s string) string {
+	if utf8.RuneCountInString(s) <= Width {
+		return s
+	}
+	return string([]rune(s)[:Width-1]) + "…"
 }
 
 func total(hours []Hour) int64 {
