@@ -2,6 +2,9 @@ package job
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 )
 
 // checkPictures checks the settings of show's pictures (--chart, --hours).
@@ -44,4 +47,31 @@ func (c *OutputConfig) ReportDates() (from, to string, err error) {
 		return "", "", bad("To", errors.New(c.To+" is before --from "+c.From))
 	}
 	return c.From, c.To, nil
+}
+
+// checkReport checks --report: a file in a folder that exists, written by
+// a run that commits.
+func (c *Config) checkReport() error {
+	if c.Report == "" {
+		return nil
+	}
+	bad := func(format string, args ...any) error { return settingError(c, "Report", fmt.Errorf(format, args...)) }
+	switch {
+	case c.Report == "-":
+		return bad("standard output carries the summary: give a file")
+	case c.Shard != "":
+		return bad("a shard commits nothing: give --report to logsmith merge")
+	case c.DryRun:
+		return bad("a dry run commits nothing to report")
+	case c.Iceberg():
+		return bad("not yet with --table-format iceberg: the report reads a hive table's Parquet")
+	}
+	if st, err := os.Stat(c.Report); err == nil && st.IsDir() {
+		return bad("%q is a folder: give a file", c.Report)
+	}
+	dir := filepath.Dir(c.Report)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return bad("%q: no folder %s to write it in", c.Report, dir)
+	}
+	return nil
 }

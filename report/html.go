@@ -195,6 +195,9 @@ rect.bad { fill: #9467bd; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
+{{- if not .Dates}}
+<p class="note">Nothing committed.</p>
+{{- end}}
 {{- range .Dates}}
 <section class="date" data-date="{{.Date}}">
 <h2>{{.Date}}</h2>

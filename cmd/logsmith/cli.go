@@ -295,6 +295,9 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if bar != nil {
 		bar.Finish()
 	}
+	if err == nil && cfg.Report != "" {
+		err = writeRunReport(ctx, &cfg, sum)
+	}
 	if cfg.PushgatewayURL != "" {
 		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: readBuild().version, Commit: commitString()}
 		m.Add(sum)

@@ -57,12 +57,12 @@ var commandHelp = map[string]struct {
 		"logsmith plan --config logsmith.yaml --date 2025-11-08 --plan-budget 30m --json",
 	}},
 	"ls": {"List the committed partitions.", []string{"logsmith ls --output ./features", "logsmith ls --output s3://feat/app --json"}},
-	"show": {"Print a partition's manifest; with --chart, draw its events, error rate and p99 latency per hour from the committed rows.", []string{
+	"show": {"Print a partition's manifest; --chart draws its events, error rate and p99 per hour.", []string{
 		"logsmith show --output ./features --date 2025-11-08",
 		"logsmith show --output s3://feat/app --date 2025-11-08 --chart",
 		"logsmith show --output ./features --date 2025-11-08 --hours --json",
 	}},
-	"report": {"Write a self-contained HTML page of the committed partitions: charts per table, hourly sums, bad lines.", []string{
+	"report": {"Write one HTML page of the committed partitions: charts, hourly sums, bad lines.", []string{
 		"logsmith report --output s3://feat/app --date 2025-11-08 > report.html",
 		"logsmith report --output ./features --from 2025-11-01 --to 2025-11-07 --window 5m > week.html",
 	}},

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -173,4 +175,63 @@ func readRange(ctx context.Context, tables []table.Table, window, from, to strin
 		return nil, job.StorageError(fmt.Errorf("report: %s: %w", what, storage.ErrNotExist))
 	}
 	return parts, nil
+}
+
+// writeRunReport writes --report: the HTML page of the partitions the run
+// committed, to a temporary file renamed over cfg.Report. The commits
+// stand whatever happens here.
+func writeRunReport(ctx context.Context, cfg *job.Config, sum *job.Summary) error {
+	fail := func(err error) error {
+		return fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err)
+	}
+	oc := job.OutputConfig{Output: cfg.Output, S3: cfg.S3}
+	out, _, err := job.OpenOutput(&oc)
+	if err != nil {
+		return fail(err)
+	}
+	tables, err := out.Tables(ctx)
+	if err != nil {
+		return job.StorageError(fail(err))
+	}
+	var parts []*report.Partition
+	for _, p := range sum.Partitions {
+		if p.Status != job.StatusCommitted {
+			continue
+		}
+		i := slices.IndexFunc(tables, func(t table.Table) bool { return t.Window == p.Window })
+		if i < 0 {
+			return job.StorageError(fail(fmt.Errorf("table %s: %w", p.Window, storage.ErrNotExist)))
+		}
+		rp, err := report.Read(ctx, tables[i], p.Date, cfg.CommitLease)
+		if err != nil {
+			return job.StorageError(fail(err))
+		}
+		if rp.Manifest.RunID != sum.RunID {
+			return job.StorageError(fail(fmt.Errorf("table %s date %s: run %s has replaced this run's commit since", p.Window, p.Date, rp.Manifest.RunID)))
+		}
+		parts = append(parts, rp)
+	}
+	slices.SortStableFunc(parts, func(a, b *report.Partition) int { return strings.Compare(a.Date, b.Date) })
+	tmp, err := os.CreateTemp(filepath.Dir(cfg.Report), "."+filepath.Base(cfg.Report)+".tmp-*")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.Remove(tmp.Name())
+	err = tmp.Chmod(0o644) // a page to share, as a file the shell would create
+	if err == nil {
+		err = report.WriteHTML(tmp, fmt.Sprintf("logsmith run %s: %s", sum.RunID, cfg.Output), parts)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), cfg.Report)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return nil
 }
