@@ -22,7 +22,14 @@ import (
 // showPictures is show --chart and show --hours: the date's hourly numbers
 // of one table, read from its committed rows.
 func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig, color bool) error {
-	t, err := hourlyTable(tables, cfg.Window)
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		var err error
+		if names[i], err = windowOf(ctx, t, cfg.Date, cfg.Wait); err != nil {
+			return job.StorageError(fmt.Errorf("show %s: %w", cfg.Date, err))
+		}
+	}
+	t, err := hourlyTable(tables, names, cfg.Window)
 	if err != nil {
 		return err
 	}
@@ -77,15 +84,27 @@ func p99Text(v *float64) string {
 	return fmt.Sprintf("%.3f", *v)
 }
 
+// windowOf returns the window name of table t: its window=W folder's or,
+// for the table at the output's root (an output of one table), the one its
+// commit of date records; "" when it has none.
+func windowOf(ctx context.Context, t table.Table, date string, wait time.Duration) (string, error) {
+	if t.Dir {
+		return t.Window, nil
+	}
+	m, err := t.Committed(ctx, date, wait)
+	if err != nil || m == nil {
+		return "", err
+	}
+	return m.Window, nil
+}
+
 // hourlyTable returns the table named window, or when window is empty the
 // tumbling table whose windows are the longest that fit an hour: the
 // hourly sums are the same in each such table, its p99s the closest to an
-// hour's.
-func hourlyTable(tables []table.Table, window string) (table.Table, error) {
-	var names []string
-	for _, t := range tables {
-		names = append(names, t.Window)
-		if window != "" && t.Window == window {
+// hour's. names are the tables' window names (see windowOf).
+func hourlyTable(tables []table.Table, names []string, window string) (table.Table, error) {
+	for i, t := range tables {
+		if window != "" && names[i] == window {
 			return t, nil
 		}
 	}
@@ -96,8 +115,8 @@ func hourlyTable(tables []table.Table, window string) (table.Table, error) {
 		return table.Table{}, bad(fmt.Errorf("%q: no such table; the output has %s", window, strings.Join(names, ", ")))
 	}
 	best, bestLen := -1, time.Duration(0)
-	for i, t := range tables {
-		d, err := time.ParseDuration(t.Window)
+	for i := range tables {
+		d, err := time.ParseDuration(names[i])
 		if err != nil || d > time.Hour || time.Hour%d != 0 {
 			continue // sliding (LENGTH-every-SLIDE), or not inside an hour
 		}
@@ -142,8 +161,8 @@ func readRange(ctx context.Context, tables []table.Table, window, from, to strin
 	}
 	var want []dated
 	for _, t := range tables {
-		if window != "" && t.Window != window {
-			continue
+		if window != "" && t.Dir && t.Window != window {
+			continue // the root table's window is its manifests': checked once read
 		}
 		dates, err := t.Dates(ctx)
 		if err != nil {
@@ -164,6 +183,9 @@ func readRange(ctx context.Context, tables []table.Table, window, from, to strin
 		}
 		if err != nil {
 			return nil, job.StorageError(err)
+		}
+		if window != "" && p.Window != window {
+			continue
 		}
 		parts = append(parts, p)
 	}
@@ -198,13 +220,21 @@ func writeRunReport(ctx context.Context, cfg *job.Config, sum *job.Summary) erro
 		if p.Status != job.StatusCommitted {
 			continue
 		}
-		i := slices.IndexFunc(tables, func(t table.Table) bool { return t.Window == p.Window })
+		// A window=W folder, or the output's root table, which an output
+		// of one table has instead.
+		i := slices.IndexFunc(tables, func(t table.Table) bool { return t.Dir && t.Window == p.Window })
+		if i < 0 {
+			i = slices.IndexFunc(tables, func(t table.Table) bool { return !t.Dir })
+		}
 		if i < 0 {
 			return job.StorageError(fail(fmt.Errorf("table %s: %w", p.Window, storage.ErrNotExist)))
 		}
 		rp, err := report.Read(ctx, tables[i], p.Date, cfg.CommitLease)
 		if err != nil {
 			return job.StorageError(fail(err))
+		}
+		if rp.Window != p.Window {
+			return job.StorageError(fail(fmt.Errorf("table %s date %s: the output's root holds table %s", p.Window, p.Date, rp.Window)))
 		}
 		if rp.Manifest.RunID != sum.RunID {
 			return job.StorageError(fail(fmt.Errorf("table %s date %s: run %s has replaced this run's commit since", p.Window, p.Date, rp.Manifest.RunID)))

@@ -181,3 +181,35 @@ func TestReportCommands(t *testing.T) {
 		t.Errorf("the report's folder holds %d files: a temporary file left behind?", len(ents))
 	}
 }
+
+// An output of one table keeps it at its root, with no window=W folder to
+// name it: show, report and run --report find it by its manifest's window,
+// with or without --window.
+func TestPicturesOfTheRootTable(t *testing.T) {
+	dir := t.TempDir()
+	logs, out := filepath.Join(dir, "logs"), filepath.Join(dir, "features")
+	if _, stderr, code := exe(t, nil, "generate", "--output", logs, "--objects", "1", "--lines", "300"); code != 0 {
+		t.Fatalf("generate: %s", stderr)
+	}
+	page := filepath.Join(dir, "run.html")
+	if _, stderr, code := exe(t, nil, "run", "--input", logs, "--output", out, "--date", "2025-11-08", "--report", page); code != 0 {
+		t.Fatalf("run --report: exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `data-window="5m"`) {
+		t.Errorf("run --report: %v\n%.300s", err, b)
+	}
+	for _, args := range [][]string{
+		{"show", "--output", out, "--date", "2025-11-08", "--chart"},
+		{"show", "--output", out, "--date", "2025-11-08", "--hours", "--window", "5m"},
+		{"report", "--output", out, "--date", "2025-11-08"},
+		{"report", "--output", out, "--date", "2025-11-08", "--window", "5m"},
+	} {
+		stdout, stderr, code := exe(t, nil, args...)
+		if code != 0 || !strings.Contains(stdout, "5m") {
+			t.Errorf("%v: exit %d\n%.300s\n%s", args, code, stdout, stderr)
+		}
+	}
+	if _, stderr, code := exe(t, nil, "report", "--output", out, "--date", "2025-11-08", "--window", "1h"); code != 5 {
+		t.Errorf("report of a table the output does not have: exit %d: %s", code, stderr)
+	}
+}
