@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
 // committedSample commits two days of generated logs into tables of 1m,
@@ -211,5 +215,58 @@ func TestPicturesOfTheRootTable(t *testing.T) {
 	}
 	if _, stderr, code := exe(t, nil, "report", "--output", out, "--date", "2025-11-08", "--window", "1h"); code != 5 {
 		t.Errorf("report of a table the output does not have: exit %d: %s", code, stderr)
+	}
+}
+
+// The pictures of an output in a real MinIO: run --report, show --hours
+// and report read the committed objects through S3, and a changed object
+// is refused there too.
+func TestPicturesOnMinIO(t *testing.T) {
+	b, c := storagetest.NewBucket(t)
+	env := s3Env(c)
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if _, stderr, code := exe(t, nil, "generate", "--output", logs, "--objects", "2", "--lines", "400"); code != 0 {
+		t.Fatalf("generate: %s", stderr)
+	}
+	out := "s3://" + b.Bucket() + "/features"
+	page := filepath.Join(dir, "run.html")
+	stdout, stderr, code := exe(t, env, "run", "--input", logs, "--output", out, "--date", "2025-11-08", "--window", "5m,1h", "--report", page, "--json")
+	var sum struct {
+		RunID  string `json:"run_id"`
+		Events int64  `json:"events"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &sum) != nil {
+		t.Fatalf("run --report: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if p, err := os.ReadFile(page); err != nil || strings.Count(string(p), `<section class="table"`) != 2 || !strings.Contains(string(p), sum.RunID) {
+		t.Errorf("run --report on MinIO: %v\n%.300s", err, p)
+	}
+	stdout, stderr, code = exe(t, env, "show", "--output", out, "--date", "2025-11-08", "--hours", "--json")
+	var got struct {
+		Window string `json:"window"`
+		Hours  []struct {
+			Events int64 `json:"events"`
+		} `json:"hours"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &got) != nil {
+		t.Fatalf("show --hours: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var events int64
+	for _, h := range got.Hours {
+		events += h.Events
+	}
+	if got.Window != "1h" || events == 0 || events > sum.Events {
+		t.Errorf("show --hours on MinIO: table %s, %d events; the run read %d", got.Window, events, sum.Events)
+	}
+	if stdout, _, code := exe(t, env, "report", "--output", out, "--date", "2025-11-08"); code != 0 || strings.Count(stdout, `<section class="table"`) != 2 {
+		t.Errorf("report on MinIO: exit %d", code)
+	}
+	key := "features/window=1h/date=2025-11-08/part-00000.parquet"
+	if _, err := b.Put(context.Background(), key, strings.NewReader("not parquet"), 11, storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := exe(t, env, "show", "--output", out, "--date", "2025-11-08", "--chart", "--window", "1h"); code == 0 || !strings.Contains(stderr, "not the committed object") {
+		t.Errorf("show --chart of a replaced object on MinIO: exit %d: %s", code, stderr)
 	}
 }
