@@ -23,11 +23,16 @@ import (
 // of one table, read from its committed rows.
 func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig, color bool) error {
 	names := make([]string, len(tables))
+	committed := false
 	for i, t := range tables {
 		var err error
 		if names[i], err = windowOf(ctx, t, cfg.Date, cfg.Wait); err != nil {
 			return job.StorageError(fmt.Errorf("show %s: %w", cfg.Date, err))
 		}
+		committed = committed || names[i] != ""
+	}
+	if !committed {
+		return job.StorageError(fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist))
 	}
 	t, err := hourlyTable(tables, names, cfg.Window)
 	if err != nil {
@@ -84,16 +89,17 @@ func p99Text(v *float64) string {
 	return fmt.Sprintf("%.3f", *v)
 }
 
-// windowOf returns the window name of table t: its window=W folder's or,
-// for the table at the output's root (an output of one table), the one its
-// commit of date records; "" when it has none.
+// windowOf returns the window name of table t's commit of date: the name
+// of its window=W folder or, for the table at the output's root (an output
+// of one table), the one the commit records; "" when t has no commit of
+// date, so that a table chosen has one.
 func windowOf(ctx context.Context, t table.Table, date string, wait time.Duration) (string, error) {
-	if t.Dir {
-		return t.Window, nil
-	}
 	m, err := t.Committed(ctx, date, wait)
 	if err != nil || m == nil {
 		return "", err
+	}
+	if t.Dir {
+		return t.Window, nil
 	}
 	return m.Window, nil
 }
@@ -111,8 +117,17 @@ func hourlyTable(tables []table.Table, names []string, window string) (table.Tab
 	bad := func(err error) error {
 		return &job.ConfigError{Env: job.EnvPrefix + "WINDOW", Flag: "window", Err: err}
 	}
+	var have []string
+	for _, n := range names {
+		if n != "" {
+			have = append(have, n)
+		}
+	}
 	if window != "" {
-		return table.Table{}, bad(fmt.Errorf("%q: no such table; the output has %s", window, strings.Join(names, ", ")))
+		if slices.ContainsFunc(tables, func(t table.Table) bool { return t.Dir && t.Window == window }) {
+			return table.Table{}, job.StorageError(fmt.Errorf("table %s: no committed partition of the date: %w", window, storage.ErrNotExist))
+		}
+		return table.Table{}, bad(fmt.Errorf("%q: no table with a commit of the date; those with one: %s", window, strings.Join(have, ", ")))
 	}
 	best, bestLen := -1, time.Duration(0)
 	for i := range tables {
@@ -128,7 +143,7 @@ func hourlyTable(tables []table.Table, names []string, window string) (table.Tab
 		if len(tables) == 0 {
 			return table.Table{}, job.StorageError(fmt.Errorf("no table: %w", storage.ErrNotExist))
 		}
-		return table.Table{}, bad(fmt.Errorf("required: no table has tumbling windows of an hour or less (the output has %s)", strings.Join(names, ", ")))
+		return table.Table{}, bad(fmt.Errorf("required: no table with a commit of the date has tumbling windows of an hour or less (those with one: %s)", strings.Join(have, ", ")))
 	}
 	return tables[best], nil
 }

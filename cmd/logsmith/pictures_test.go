@@ -270,3 +270,25 @@ func TestPicturesOnMinIO(t *testing.T) {
 		t.Errorf("show --chart of a replaced object on MinIO: exit %d: %s", code, stderr)
 	}
 }
+
+// show --chart and --hours choose among the tables holding a commit of the
+// date: a table without one is never chosen for its windows (exit 5 when
+// named, exit 2 when no other table can be drawn per hour).
+func TestShowChoosesATableWithTheDate(t *testing.T) {
+	_, out := committedSample(t)
+	if err := os.RemoveAll(filepath.Join(out, "window=1m", "date=2025-11-09")); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := exe(t, nil, "show", "--output", out, "--date", "2025-11-09", "--hours", "--window", "1m"); code != 5 {
+		t.Errorf("--window of a table without the date: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := exe(t, nil, "show", "--output", out, "--date", "2025-11-09", "--chart"); code != 2 || !strings.Contains(stderr, "--window") || !strings.Contains(stderr, "15m-every-5m") {
+		t.Errorf("no table of the date drawable per hour: exit %d: %s", code, stderr)
+	}
+	if stdout, stderr, code := exe(t, nil, "show", "--output", out, "--date", "2025-11-08", "--hours", "--json"); code != 0 || !strings.Contains(stdout, `"window":"1m"`) {
+		t.Errorf("the other date still draws 1m: exit %d: %s%s", code, stdout, stderr)
+	}
+	if _, stderr, code := exe(t, nil, "show", "--output", out, "--date", "2025-11-10", "--chart"); code != 5 {
+		t.Errorf("a date without any commit: exit %d: %s", code, stderr)
+	}
+}
