@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -258,3 +260,28 @@ rect.bad { fill: #9467bd; }
 </body>
 </html>
 `))
+
+// WriteHTMLFile writes WriteHTML's page to path through a temporary file
+// in its folder, synced and renamed into place: a reader never sees half a
+// page.
+func WriteHTMLFile(path, title string, parts []*Partition) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	err = tmp.Chmod(0o644) // a page to share, as a file the shell would create
+	if err == nil {
+		err = WriteHTML(tmp, title, parts)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"unicode/utf8"
 )
 
@@ -174,4 +175,44 @@ func millis(v *float64) string {
 		return "-"
 	}
 	return strconv.FormatFloat(*v, 'f', 1, 64)
+}
+
+// Numbers are the numbers WriteText draws, for JSON.
+type Numbers struct {
+	Date     string   `json:"date"`
+	Window   string   `json:"window"`
+	RunID    string   `json:"run_id"`
+	Rows     int      `json:"rows"`
+	Hours    []Hour   `json:"hours"`
+	BadLines []Reason `json:"bad_lines_by_reason"`
+}
+
+// NumbersOf returns p's numbers with its hours.
+func NumbersOf(p *Partition, hours []Hour) Numbers {
+	return Numbers{p.Date, p.Window, p.Manifest.RunID, p.Rows, hours, p.BadLines()}
+}
+
+// WriteTable prints the numbers WriteText draws as a table.
+func WriteTable(w io.Writer, p *Partition, hours []Hour) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, table %s (run %s), per UTC hour:\n", p.Date, p.Window, p.Manifest.RunID)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "HOUR\tEVENTS\tERRORS\tERROR_RATE\tP99_MS\t")
+	for _, h := range hours {
+		rate, p99 := "-", "-"
+		if h.ErrorRate != nil {
+			rate = strconv.FormatFloat(*h.ErrorRate, 'f', 6, 64)
+		}
+		if h.P99 != nil {
+			p99 = strconv.FormatFloat(*h.P99, 'f', 3, 64)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t\n", h.Start.Format("15:04"), h.Events, h.Errors, rate, p99)
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "bad lines of the run by reason: %d of %d lines\n", p.Manifest.BadLines, p.Manifest.Lines)
+	for _, r := range p.BadLines() {
+		fmt.Fprintf(&b, "  %s\t%d\n", r.Reason, r.Lines)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
