@@ -66,7 +66,6 @@ type htmlChart struct {
 	Points        int // points drawn
 	Lines         []string
 	Top, Bottom   string // the axis labels
-	First, Last   string
 }
 
 func newHTMLTable(p *Partition) (htmlTable, error) {
