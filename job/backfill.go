@@ -47,6 +47,9 @@ func (c *BackfillConfig) Validate() error {
 	if c.Parallel < 1 || c.Parallel > 64 {
 		return bad("Parallel", "%d: want 1 to 64", c.Parallel)
 	}
+	if c.Report != "" {
+		return bad("Report", "applies to run and merge; for a backfill's dates: logsmith report --from --to")
+	}
 	rc := c.dateConfig(c.From)
 	return rc.Validate()
 }

@@ -163,6 +163,7 @@ type CLISettings struct {
 	JSON           bool   `env:"JSON" flag:"json" desc:"print the run summary as one JSON object"`
 	LogLevel       string `env:"LOG_LEVEL" envDefault:"info" flag:"log-level" desc:"log level: debug, info, warn, error"`
 	DryRun         bool   `env:"DRY_RUN" flag:"dry-run" desc:"read the input and report what would be committed or replaced, with the events of each partition and of the commit it replaces; write nothing (no data, manifests, rejects, shards or gc)"`
+	Report         string `env:"REPORT" flag:"report" desc:"run, merge: after committing, write a self-contained HTML page of what the run committed (charts per table, hourly sums, bad lines) to this file"`
 }
 
 // IcebergSettings say whether the tables are committed as Apache Iceberg
@@ -602,6 +603,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DryRun && c.Iceberg() {
 		return bad("DryRun", "not yet with --table-format iceberg (opening the catalog may create its namespace and tables)")
+	}
+	if err := c.checkReport(); err != nil {
+		return err
 	}
 	if overlaps(c.Input, c.Output) {
 		return bad("Output", "%q overlaps the input %q: a run would read its own output back as input; use separate folders or prefixes", c.Output, c.Input)

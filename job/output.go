@@ -10,19 +10,21 @@ import (
 )
 
 // OutputConfig configures the commands that read or tidy an output: ls,
-// show, files and gc.
+// show, files, gc and report.
 type OutputConfig struct {
 	Output           string        `env:"OUTPUT" flag:"output" desc:"output URL: s3://bucket/prefix, file:///dir or a local path"`
 	Date             string        `env:"DATE" flag:"date" desc:"the partition's date (YYYY-MM-DD); for gc, limits it to one date"`
-	From             string        `env:"FROM" flag:"from" desc:"files: first date (YYYY-MM-DD), inclusive"`
-	To               string        `env:"TO" flag:"to" desc:"files: last date (YYYY-MM-DD), inclusive"`
-	Window           string        `env:"WINDOW" flag:"window" desc:"files, pin: only this table (window name such as 5m or 15m-every-5m), default every table; table drop: the table to drop"`
+	From             string        `env:"FROM" flag:"from" desc:"files, report: first date (YYYY-MM-DD), inclusive"`
+	To               string        `env:"TO" flag:"to" desc:"files, report: last date (YYYY-MM-DD), inclusive"`
+	Window           string        `env:"WINDOW" flag:"window" desc:"files, pin, report: only this table (window name such as 5m or 15m-every-5m), default every table; show --chart/--hours: the table drawn, default the tumbling one of the longest windows of an hour or less; table drop: the table to drop"`
 	Format           string        `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"files: parquet or csv"`
 	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"gc: how long files no commit lists (abandoned partials, dropped formats, old-layout runs) are kept"`
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"gc: how long samples of bad lines are kept; 0 keeps them"`
 	Wait             time.Duration `env:"WAIT" envDefault:"1m" flag:"wait" desc:"files, show: how long to wait for a partition another run is publishing"`
 	JSON             bool          `env:"JSON" flag:"json" desc:"print JSON"`
 	DryRun           bool          `env:"DRY_RUN" flag:"dry-run" desc:"gc: list what would be deleted, deleting nothing"`
+	Chart            bool          `env:"CHART" flag:"chart" desc:"show: draw the date's events, error rate and p99 latency per UTC hour and its bad lines by reason, from the committed rows, as text charts"`
+	Hours            bool          `env:"HOURS" flag:"hours" desc:"show: print the numbers --chart draws as a table (with --json, as JSON)"`
 
 	IcebergSettings `group:"iceberg"`
 	S3              S3Settings `envPrefix:"S3_" group:"storage"`
@@ -77,6 +79,9 @@ func (c *OutputConfig) Validate(needDate bool) error {
 	}
 	if field, err := c.IcebergSettings.check(c.Output, nil); err != nil {
 		return bad(field, "%v", err)
+	}
+	if err := c.checkPictures(); err != nil {
+		return err
 	}
 	if c.DryRun && c.Iceberg() {
 		return bad("DryRun", "not yet with --table-format iceberg")

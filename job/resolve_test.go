@@ -128,6 +128,13 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		// when the format is switched.
 		{map[string]string{"ICEBERG_CATALOG": "ftp://x"}, "ICEBERG_CATALOG", "want sqlite"},
 		{map[string]string{"ICEBERG_NAMESPACE": "a..b"}, "ICEBERG_NAMESPACE", "dots"},
+		// --report: a file, in a folder that exists, of a run that commits.
+		{map[string]string{"REPORT": "-"}, "REPORT", "standard output"},
+		{map[string]string{"REPORT": "/nonexistent-folder/r.html"}, "REPORT", "no folder"},
+		{map[string]string{"REPORT": d}, "REPORT", "folder"},
+		{map[string]string{"REPORT": "r.html", "DRY_RUN": "true"}, "REPORT", "dry run"},
+		{map[string]string{"REPORT": "r.html", "SHARD": "0/2", "RUN_ID": "x", "DATE": "2025-11-08"}, "REPORT", "shard"},
+		{map[string]string{"REPORT": "r.html", "TABLE_FORMAT": "iceberg"}, "REPORT", "iceberg"},
 	}
 	named := map[string]bool{}
 	for _, tc := range cases {

@@ -24,11 +24,12 @@ import (
 // and puts everything in the namespace logsmith.
 func TestKustomizationsRender(t *testing.T) {
 	want := map[string]map[string]int{
-		"daily":         {"ConfigMap": 1, "ServiceAccount": 1, "CronJob": 1},
-		"backfill":      {"ConfigMap": 1, "ServiceAccount": 1, "Job": 1},
-		"sharded":       {"ConfigMap": 1, "ServiceAccount": 1, "Job": 1},
+		// Two ConfigMaps: the settings, and the config file (logsmith-file).
+		"daily":         {"ConfigMap": 2, "ServiceAccount": 1, "CronJob": 1},
+		"backfill":      {"ConfigMap": 2, "ServiceAccount": 1, "Job": 1},
+		"sharded":       {"ConfigMap": 2, "ServiceAccount": 1, "Job": 1},
 		"sharded/merge": {"Job": 1},
-		"argo": {"ConfigMap": 1, "ServiceAccount": 2, "Role": 1, "RoleBinding": 1,
+		"argo": {"ConfigMap": 2, "ServiceAccount": 2, "Role": 1, "RoleBinding": 1,
 			"WorkflowTemplate": 1, "CronWorkflow": 1},
 	}
 	for _, d := range kustomizations {
@@ -519,6 +520,9 @@ func TestManifestEnvExists(t *testing.T) {
 		r := renderCached(t, d)
 		configEnv := map[string]string{}
 		for _, cm := range r.configMaps {
+			if cm.Name == fileConfigMap {
+				continue // files, not variables: TestConfigFileMounted
+			}
 			configEnv = cm.Data
 			for k := range cm.Data {
 				n++

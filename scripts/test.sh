@@ -13,6 +13,17 @@ if [[ ! -f /usr/include/isa-l/igzip_lib.h ]]; then
 	$sudo apt-get update -qq && $sudo apt-get install -y -qq libisal-dev isal >/dev/null
 fi
 
+# The HTML report's tests render it in headless Chromium: install Debian's
+# chromium when missing, the way scripts/postgres.sh installs PostgreSQL.
+# LOGSMITH_TEST_BROWSER makes those tests fail, not skip, without it.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+	sudo=""
+	[[ $(id -u) -ne 0 ]] && sudo=sudo
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
+		{ $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+fi
+export LOGSMITH_TEST_BROWSER=1
+
 export LOGSMITH_MINIO_STATE=${LOGSMITH_MINIO_STATE:-$(mktemp -d)/minio}
 export LOGSMITH_APISERVER_STATE=${LOGSMITH_APISERVER_STATE:-$(mktemp -d)/apiserver}
 export LOGSMITH_POSTGRES_STATE=${LOGSMITH_POSTGRES_STATE:-$(mktemp -d)/postgres}

@@ -139,6 +139,8 @@ Usage:
   logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
   logsmith ls       --output URL                                 list committed partitions
   logsmith show     --output URL --date D                        print a partition's manifest
+  logsmith show     --output URL --date D --chart|--hours        draw (or print) its events, error rate and p99 per hour
+  logsmith report   --output URL --date D|--from D --to D > F    write an HTML page of what was committed
   logsmith files    --output URL [--from D] [--to D] [--window W] [--format F]
                                                                  print the committed data objects' URLs
   logsmith pin      --output URL --table-format iceberg          print the snapshot id holding every date
@@ -239,7 +241,7 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		return cmdPeek(ctx, args[1:], env, stdin, stdout, stderr)
 	case "plan":
 		return cmdPlan(ctx, args[1:], env, stdout, stderr)
-	case "ls", "show", "gc", "files", "migrate", "pin":
+	case "ls", "show", "gc", "files", "migrate", "pin", "report":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	case "config":
 		return cmdConfig(args[1:], env, stdout)
@@ -308,6 +310,9 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		} else {
 			bar.Finish()
 		}
+	}
+	if err == nil && cfg.Report != "" {
+		err = writeRunReport(ctx, &cfg, sum)
 	}
 	if cfg.PushgatewayURL != "" {
 		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: readBuild().version, Commit: commitString()}

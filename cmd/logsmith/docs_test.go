@@ -123,7 +123,7 @@ func settingsDoc(t *testing.T) []byte {
 	}
 	section("backfill", "`logsmith backfill` takes every run setting above, plus:", &job.BackfillConfig{}, run)
 	section("plan", "`logsmith plan` takes every run setting above, plus:", &job.PlanConfig{}, run)
-	section("ls, show, files, pin, gc, migrate and table", "The commands that read or tidy an output, and `logsmith table show|drop` (see [Output](output.md#the-outputs-tables-and-their-shape)).", &job.OutputConfig{}, nil)
+	section("ls, show, files, pin, gc, migrate, report and table", "The commands that read or tidy an output, and `logsmith table show|drop` (see [Output](output.md#the-outputs-tables-and-their-shape)); `show --chart` and `report` draw it (see [Output](output.md#pictures-show---chart-and-report)).", &job.OutputConfig{}, nil)
 	section("generate", "`logsmith generate` writes synthetic logs; the same seed always gives the same bytes.", &job.GenerateConfig{}, nil)
 	return b.Bytes()
 }

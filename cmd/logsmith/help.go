@@ -56,8 +56,16 @@ var commandHelp = map[string]struct {
 		"logsmith plan --input s3://logs/app/ --output s3://feat/app --date 2025-11-08",
 		"logsmith plan --config logsmith.yaml --date 2025-11-08 --plan-budget 30m --json",
 	}},
-	"ls":    {"List the committed partitions.", []string{"logsmith ls --output ./features", "logsmith ls --output s3://feat/app --json"}},
-	"show":  {"Print a partition's manifest.", []string{"logsmith show --output ./features --date 2025-11-08"}},
+	"ls": {"List the committed partitions.", []string{"logsmith ls --output ./features", "logsmith ls --output s3://feat/app --json"}},
+	"show": {"Print a partition's manifest; --chart draws its events, error rate and p99 per hour.", []string{
+		"logsmith show --output ./features --date 2025-11-08",
+		"logsmith show --output s3://feat/app --date 2025-11-08 --chart",
+		"logsmith show --output ./features --date 2025-11-08 --hours --json",
+	}},
+	"report": {"Write one HTML page of the committed partitions: charts, hourly sums, bad lines.", []string{
+		"logsmith report --output s3://feat/app --date 2025-11-08 > report.html",
+		"logsmith report --output ./features --from 2025-11-01 --to 2025-11-07 --window 5m > week.html",
+	}},
 	"files": {"Print the URLs of the committed data objects.", []string{"logsmith files --output s3://feat/app --from 2025-11-01 --to 2025-11-07", "logsmith files --output ./features --window 5m --format csv"}},
 	"pin": {"Print each Iceberg table's current snapshot, which holds every committed date: the id to pin.", []string{
 		"logsmith pin --output s3://feat/app --table-format iceberg --iceberg-catalog \"$PG\"",

@@ -18,7 +18,7 @@ import (
 )
 
 // cmdOutput runs the commands that read or tidy an output: ls, show,
-// files, pin, migrate and gc.
+// files, pin, migrate, gc and report.
 func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
 	var cfg job.OutputConfig
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
@@ -26,6 +26,21 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 	}
 	if err := cfg.Validate(cmd == "show"); err != nil {
 		return err
+	}
+	if (cfg.Chart || cfg.Hours) && cmd != "show" {
+		flag := "chart"
+		if cfg.Hours {
+			flag = "hours"
+		}
+		return &job.ConfigError{Env: job.EnvPrefix + strings.ToUpper(flag), Flag: flag, Err: fmt.Errorf("applies to show, not %s", cmd)}
+	}
+	if cmd == "report" {
+		if _, _, err := cfg.ReportDates(); err != nil {
+			return err
+		}
+		if cfg.Iceberg() {
+			return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("report: not yet with --table-format iceberg: it reads a hive table's Parquet")}
+		}
 	}
 	if cfg.DryRun && cmd != "gc" {
 		return &job.ConfigError{Env: "LOGSMITH_DRY_RUN", Flag: "dry-run", Err: fmt.Errorf("applies to run, merge, backfill and gc, not %s", cmd)}
@@ -47,7 +62,13 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 	}
 	switch cmd {
 	case "show":
+		if cfg.Chart || cfg.Hours {
+			_, noColor := env["NO_COLOR"]
+			return showPictures(ctx, stdout, tables, &cfg, isTerminal(stdout) && !noColor)
+		}
 		return show(ctx, stdout, tables, cfg.Date, cfg.Wait)
+	case "report":
+		return writeReport(ctx, stdout, tables, &cfg)
 	case "files":
 		return files(ctx, stdout, tables, loc, &cfg)
 	case "migrate":

@@ -23,7 +23,7 @@ func configOf(cmd string) any {
 		return new(job.PeekConfig)
 	case "generate":
 		return new(job.GenerateConfig)
-	case "ls", "show", "files", "pin", "gc", "migrate":
+	case "ls", "show", "files", "pin", "gc", "migrate", "report":
 		return new(job.OutputConfig)
 	}
 	return nil
@@ -31,7 +31,7 @@ func configOf(cmd string) any {
 
 // settingCommands are the commands with settings, in the order help lists
 // them.
-var settingCommands = []string{"peek", "run", "merge", "backfill", "plan", "ls", "show", "files", "pin", "gc", "migrate", "generate"}
+var settingCommands = []string{"peek", "run", "merge", "backfill", "plan", "ls", "show", "files", "pin", "gc", "migrate", "report", "generate"}
 
 // effective is one line of logsmith config.
 type effective struct {
