@@ -21,7 +21,6 @@ import (
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
-	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // EnvPrefix prefixes every environment variable logsmith reads.
@@ -550,7 +549,7 @@ func (c *Config) Validate() error {
 			return bad("GroupBy", "%q: empty path segment", g)
 		}
 	}
-	if err := c.Columns().Validate(append(slices.Clone(table.PartitionKeys), iceberg.PartitionField)...); err != nil {
+	if err := c.Columns().Validate(reservedColumns()...); err != nil {
 		return bad("GroupBy", "%v", err)
 	}
 	if setting, err := outputFolderClash(c.Output, c.Columns()); err != nil {
@@ -856,10 +855,6 @@ func ParseEnv(cfg any, environ map[string]string) error {
 
 // runConfig gives ParseEnv the run settings a plan embeds.
 func (c *PlanConfig) runConfig() *Config { return &c.Config }
-
-// redactURL masks the passwords a catalog or database setting may hold
-// (see iceberg.Redact).
-func redactURL(v string) string { return iceberg.Redact(v) }
 
 // check validates the Iceberg settings of a command writing to output in
 // formats; it returns the field of the bad setting.
