@@ -32,7 +32,7 @@ func formatErr(err error) error {
 	case err == nil, errors.As(err, &ke):
 		return err
 	case errors.As(err, &ee):
-		return &kindError{KindInternal, err}
+		return &kindError{KindBug, err}
 	case errors.Is(err, table.ErrLostRace):
 		return &kindError{KindLostRace, err}
 	}

@@ -250,7 +250,7 @@ func openExisting(loc Location, s3 S3Settings) (objio.Backend, error) {
 	if loc.Scheme == "s3" {
 		b, err := storage.NewS3(s3.storageConfig(), loc.Bucket)
 		if err != nil {
-			return nil, &kindError{KindConfig, err}
+			return nil, &kindError{KindBadSetting, err}
 		}
 		return b, nil
 	}
@@ -299,7 +299,7 @@ func OpenBucket(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, err
 	case "s3":
 		b, err := storage.NewS3(s3.storageConfig(), loc.Bucket)
 		if err != nil {
-			return nil, &kindError{KindConfig, err}
+			return nil, &kindError{KindBadSetting, err}
 		}
 		return objio.New(b, p), nil
 	case "file":

@@ -490,18 +490,18 @@ func (rs *runState) checkInput(c *features.Counts) error {
 		// No event, so no date: what was read is judged as a whole, and
 		// input all bad or damaged is bad data, not missing input.
 		if why := rs.tooBroken(rs.quality[runWide]); len(why) > 0 {
-			return &kindError{KindBadData, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; "))}
+			return &kindError{KindHalt, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; "))}
 		}
 	}
 	if c.TooManyPanes > 0 {
-		return &kindError{KindBadData, fmt.Errorf(
+		return &kindError{KindHalt, fmt.Errorf(
 			"the input spans more than %d windows (--max-panes; %d events beyond); run dated with --date or a templated input; nothing committed",
 			cfg.MaxPanes, c.TooManyPanes)}
 	}
 	if c.Events-c.OutOfRange == 0 && !cfg.AllowEmpty {
 		// An empty stdin, a broken upstream pipe or inputs holding no
 		// event of the date: committing would hide it.
-		return &kindError{KindStorage, fmt.Errorf(
+		return &kindError{KindNotReady, fmt.Errorf(
 			"the input holds no event%s (%d lines, %d events outside the date); nothing committed (--allow-empty commits empty partitions)", rs.forDate(), c.Lines, c.OutOfRange)}
 	}
 	return nil
@@ -622,7 +622,7 @@ func rowsErr(err error) error {
 	if err == nil || errors.As(err, &ke) {
 		return err
 	}
-	return &kindError{KindInternal, err}
+	return &kindError{KindBug, err}
 }
 
 // tableOptions are the options of the run's tables from total: dense or
@@ -707,11 +707,11 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 	case committed <= 0 || events >= committed:
 		return nil
 	case events == 0 && !rs.cfg.AllowEmpty:
-		return &kindError{KindStorage, fmt.Errorf(
+		return &kindError{KindFewerEvents, fmt.Errorf(
 			"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it): %w",
 			d, t, prev, errWorse)}
 	case events > 0 && exact && !rs.cfg.AllowFewer:
-		return &kindError{KindStorage, fmt.Errorf(
+		return &kindError{KindFewerEvents, fmt.Errorf(
 			"date %s of table %s: this run's partition counts %d events, fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it): %w",
 			d, t, events, committed, prev, errWorse)}
 	}
@@ -766,8 +766,8 @@ func probe(ctx context.Context, b *objio.Bucket, what string, loc Location) erro
 	return storageErr(err)
 }
 
-// storageErr marks err as a storage failure: access refused (KindAccess) or
-// anything else the store did (KindStorage). Cancellation stays as it is.
+// storageErr marks err as a storage failure: access refused (KindFixAccess) or
+// anything else the store did (KindRetry). Cancellation stays as it is.
 func storageErr(err error) error {
 	switch {
 	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
@@ -775,12 +775,12 @@ func storageErr(err error) error {
 	case endpointHint(err) != "":
 		err = fmt.Errorf("%w; %s", err, endpointHint(err))
 	case errors.Is(err, storage.ErrPermission):
-		return &kindError{KindAccess, err}
+		return &kindError{KindFixAccess, err}
 	case errors.Is(err, table.ErrManifestTooLarge):
 		// Too many input objects for one date: no retry can help.
-		return &kindError{KindBadData, err}
+		return &kindError{KindHalt, err}
 	}
-	return &kindError{KindStorage, err}
+	return &kindError{KindRetry, err}
 }
 
 // readUnits runs one pool task per unit. Each task owns the partial it

@@ -13,9 +13,9 @@ import (
 func shapeErr(err error) error {
 	switch {
 	case errors.Is(err, table.ErrShapeChanged):
-		return &kindError{KindConfig, err}
+		return &kindError{KindBadSetting, err}
 	case errors.Is(err, table.ErrDropping):
-		return &kindError{KindStorage, err}
+		return &kindError{KindRetry, err}
 	}
 	return storageErr(err)
 }

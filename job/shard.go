@@ -111,7 +111,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			rs.sum.Partitions = done
 			return rs.done(), nil
 		}
-		return nil, &kindError{KindStorage, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
+		return nil, &kindError{KindNotReady, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
 	}
 	// A shard gone after the listing, when this run's commit is in place:
 	// another merge of the run committed while this one read (it deletes
@@ -139,7 +139,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	for i := range shards {
 		if _, ok := byIndex[i]; !ok {
-			return nil, shardGone(&kindError{KindStorage, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))})
+			return nil, shardGone(&kindError{KindNotReady, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))})
 		}
 	}
 	rs.phase("merging")
@@ -244,5 +244,5 @@ type badShard struct{ err error }
 func (b *badShard) Error() string { return b.err.Error() }
 
 func mergeErr(format string, args ...any) error {
-	return &kindError{KindBadData, fmt.Errorf("merge: "+format, args...)}
+	return &kindError{KindHalt, fmt.Errorf("merge: "+format, args...)}
 }
