@@ -859,8 +859,8 @@ func (c *PlanConfig) runConfig() *Config { return &c.Config }
 // check validates the Iceberg settings of a command writing to output in
 // formats; it returns the field of the bad setting.
 func (s *IcebergSettings) check(output string, formats []string) (string, error) {
-	if s.TableFormat != "hive" && s.TableFormat != "iceberg" {
-		return "TableFormat", fmt.Errorf("%q: want hive or iceberg", s.TableFormat)
+	if tableFormats[s.TableFormat] == nil {
+		return "TableFormat", fmt.Errorf("%q: want %s", s.TableFormat, strings.Join(tableFormatNames(), " or "))
 	}
 	// The Iceberg settings are checked whatever the format: a bad value
 	// is refused now, not when the format is switched.

@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,13 +27,13 @@ var tableFormats = map[string]func(ctx context.Context, rs *runState) (tableForm
 	"iceberg": openIcebergFormat,
 }
 
+// tableFormatNames are the names --table-format takes, sorted.
+func tableFormatNames() []string { return slices.Sorted(maps.Keys(tableFormats)) }
+
 // openFormat opens the run's tables in the format its config names.
 func (rs *runState) openFormat(ctx context.Context) (tableFormat, error) {
-	open, ok := tableFormats[rs.cfg.TableFormat]
-	if !ok {
-		return nil, settingError(rs.cfg, "TableFormat", fmt.Errorf("%q: no such table format", rs.cfg.TableFormat))
-	}
-	return open(ctx, rs)
+	// Validate has refused any other name.
+	return tableFormats[rs.cfg.TableFormat](ctx, rs)
 }
 
 // headsFormat names the table format whose table key (in a run's heads,

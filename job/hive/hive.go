@@ -232,7 +232,7 @@ func (f *Format) partitions(ctx context.Context, b *table.Batch, out *table.Outc
 	var parts []*table.Partition
 	for _, w := range f.Windows {
 		t := f.table(w)
-		meta := Metadata(w, f.Columns)
+		meta := metadata(w, f.Columns)
 		files, dates, err := f.tableFiles(b.Rows, w, meta)
 		if err != nil {
 			return nil, err
@@ -252,7 +252,7 @@ func (f *Format) partitions(ctx context.Context, b *table.Batch, out *table.Outc
 			m.Covered, m.Quality = b.Rows.Covered(d), b.Rows.Quality(d)
 			if prev := head.Manifest.Committed(); prev != nil {
 				known := prev.ManifestVersion >= 2 && prev.PartitionEvents >= 0
-				events, committed := m.PartitionEvents, CommittedEvents(prev)
+				events, committed := m.PartitionEvents, committedEvents(prev)
 				if known && !prev.EventsOnce && prev.Window == w.String() {
 					// An older logsmith's count, of the same windows:
 					// compare like with like.
@@ -364,7 +364,7 @@ func (f *Format) plan(b *table.Batch, parts []*table.Partition, out *table.Outco
 		pp := table.PlannedPartition{Window: p.Manifest.Window, Date: p.Date, Rows: p.Manifest.Rows, Events: p.Manifest.PartitionEvents}
 		status := table.StatusWouldCommit
 		if prev := p.Head.Manifest.Committed(); prev != nil {
-			status, pp.Replaces, pp.ReplacesEvents = table.StatusWouldReplace, prev.RunID, CommittedEvents(prev)
+			status, pp.Replaces, pp.ReplacesEvents = table.StatusWouldReplace, prev.RunID, committedEvents(prev)
 		}
 		out.Planned = append(out.Planned, pp)
 		out.Partitions = append(out.Partitions, table.Result{Window: pp.Window, Date: pp.Date, Status: status, RunID: b.Record.RunID, Rows: pp.Rows})
@@ -372,14 +372,14 @@ func (f *Format) plan(b *table.Batch, parts []*table.Partition, out *table.Outco
 	b.Log.Info("dry run: nothing written", "partitions", len(parts))
 }
 
-// CommittedEvents tells whether a committed partition holds events, and
+// committedEvents tells whether a committed partition holds events, and
 // how many, each counted once. A version 1 manifest (and one migrated
 // from it, -1) did not count them per partition, so its rows stand in for
 // them. An older version 2 manifest summed request_count over its
 // windows: a sliding window of length L every S counts an event at most
 // ceil(L/S) times, so the sum divided by that is a lower bound of its
 // events (exact for tumbling windows).
-func CommittedEvents(m *table.Manifest) int64 {
+func committedEvents(m *table.Manifest) int64 {
 	if m.ManifestVersion < 2 || m.PartitionEvents < 0 {
 		return int64(m.Rows)
 	}
@@ -405,9 +405,9 @@ func timesCounted(name string) int64 {
 	return int64((l + s - 1) / s)
 }
 
-// Metadata is stored in every Parquet file of window w's table: the
+// metadata is stored in every Parquet file of window w's table: the
 // schema contract.
-func Metadata(w features.Window, cols features.Columns) map[string]string {
+func metadata(w features.Window, cols features.Columns) map[string]string {
 	schema, _ := json.Marshal(cols.Schema())
 	return map[string]string{
 		"logsmith.schema_version": features.SchemaVersion,

@@ -39,10 +39,10 @@ type Format struct {
 // Close closes the catalog.
 func (f *Format) Close() error { return f.Catalog.Close() }
 
-// Key names window w's Iceberg table in a run's heads (shard partials
+// key names window w's Iceberg table in a run's heads (shard partials
 // carry them), apart from any folder of the hive layout: "iceberg:" and
 // the table's name.
-func Key(w features.Window) string { return "iceberg:" + iceberg.TableName(w) }
+func key(w features.Window) string { return "iceberg:" + iceberg.TableName(w) }
 
 // headID identifies the commit a date's head holds; "" for none.
 func headID(h *iceberg.Head) string {
@@ -98,7 +98,7 @@ func (f *Format) Start(ctx context.Context, date string) (map[string]map[string]
 				f.heads = append(f.heads, h)
 			}
 		}
-		all[Key(w)] = heads
+		all[key(w)] = heads
 	}
 	return all, nil
 }
@@ -183,7 +183,7 @@ func (f *Format) Commit(ctx context.Context, b *table.Batch) (table.Outcome, err
 			if hd, ok := heads[d]; ok {
 				h = &hd
 			}
-			if headID(h) != b.Heads[Key(w)][d] {
+			if headID(h) != b.Heads[key(w)][d] {
 				winner := "unknown"
 				if h != nil {
 					winner = h.RunID
