@@ -123,16 +123,13 @@ func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress fu
 // backfill fails with the first kind here that any date failed with, so
 // that its exit code says what to do first. A bad setting or refused
 // access holds for every date (fix it; no retry helps) and a bug is
-// reported before anything a retry can fix; a storage failure (or input
-// not there yet, exit 5) comes before bad data, so that a scheduler
-// retries the backfill (dates committed meanwhile are skipped) instead of
-// giving up on dates a retry would commit; a lost race comes last, as
-// another command committed that date. See docs/operations.md.
-var backfillPrecedence = []Kind{KindInterrupted, KindConfig, KindAccess, KindInternal, KindStorage, KindBadData, KindLostRace}
-
-// kindNames name the kinds in a backfill's error.
-var kindNames = map[Kind]string{KindInterrupted: "interrupted", KindConfig: "config", KindAccess: "access", KindInternal: "internal",
-	KindStorage: "storage", KindBadData: "bad data", KindLostRace: "lost race"}
+// reported before anything a retry can fix; the kinds of exit 5 (a
+// storage failure, input not there yet, fewer events than a commit) come
+// before bad data, so that a scheduler retries the backfill (dates
+// committed meanwhile are skipped) instead of giving up on dates a retry
+// would commit; a lost race comes last, as another command committed that
+// date. See docs/operations.md.
+var backfillPrecedence = []Kind{KindInterrupted, KindBadSetting, KindFixAccess, KindBug, KindRetry, KindNotReady, KindFewerEvents, KindHalt, KindLostRace}
 
 // backfillErr is a backfill's error from its dates' results, or nil when
 // none failed: classified by the highest kind of backfillPrecedence among
@@ -171,8 +168,8 @@ func backfillErr(results []DateResult) error {
 		if deciding < 0 {
 			deciding = k
 		}
-		parts = append(parts, fmt.Sprintf("%s (exit %d) %s", kindNames[k], ExitCode(&kindError{k, errors.New("")}), strings.Join(byKind[k], " ")))
+		parts = append(parts, fmt.Sprintf("%s (exit %d) %s", k.String(), ExitCode(&kindError{k, errors.New("")}), strings.Join(byKind[k], " ")))
 	}
 	return &kindError{deciding, fmt.Errorf("backfill: %d of %d dates failed: %s; first %s failure: %w",
-		failed, len(results), strings.Join(parts, "; "), kindNames[deciding], first[deciding])}
+		failed, len(results), strings.Join(parts, "; "), deciding.String(), first[deciding])}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
-	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // EnvPrefix prefixes every environment variable logsmith reads.
@@ -551,7 +550,7 @@ func (c *Config) Validate() error {
 			return bad("GroupBy", "%q: empty path segment", g)
 		}
 	}
-	if err := c.Columns().Validate(append(slices.Clone(table.PartitionKeys), iceberg.PartitionField)...); err != nil {
+	if err := c.Columns().Validate(reservedColumns()...); err != nil {
 		return bad("GroupBy", "%v", err)
 	}
 	if setting, err := outputFolderClash(c.Output, c.Columns()); err != nil {
@@ -861,15 +860,11 @@ func ParseEnv(cfg any, environ map[string]string) error {
 // runConfig gives ParseEnv the run settings a plan embeds.
 func (c *PlanConfig) runConfig() *Config { return &c.Config }
 
-// redactURL masks the passwords a catalog or database setting may hold
-// (see iceberg.Redact).
-func redactURL(v string) string { return iceberg.Redact(v) }
-
 // check validates the Iceberg settings of a command writing to output in
 // formats; it returns the field of the bad setting.
 func (s *IcebergSettings) check(output string, formats []string) (string, error) {
-	if s.TableFormat != "hive" && s.TableFormat != "iceberg" {
-		return "TableFormat", fmt.Errorf("%q: want hive or iceberg", s.TableFormat)
+	if tableFormats[s.TableFormat] == nil {
+		return "TableFormat", fmt.Errorf("%q: want %s", s.TableFormat, strings.Join(tableFormatNames(), " or "))
 	}
 	// The Iceberg settings are checked whatever the format: a bad value
 	// is refused now, not when the format is switched.

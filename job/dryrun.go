@@ -18,21 +18,12 @@ var ErrDryRun = errors.New("dry run: writes nothing")
 
 // Partition outcomes of a dry run.
 const (
-	StatusWouldCommit  = "would_commit"  // a partition no commit holds yet
-	StatusWouldReplace = "would_replace" // a partition a commit holds
+	StatusWouldCommit  = table.StatusWouldCommit  // a partition no commit holds yet
+	StatusWouldReplace = table.StatusWouldReplace // a partition a commit holds
 )
 
 // PlannedPartition is a partition a dry run would have committed.
-type PlannedPartition struct {
-	Window string `json:"window"`
-	Date   string `json:"date"`
-	Rows   int    `json:"rows"`
-	Events int64  `json:"events"`
-	// Replaces is the run whose commit the partition would replace, with
-	// its events; empty for a new partition.
-	Replaces       string `json:"replaces_run,omitempty"`
-	ReplacesEvents int64  `json:"replaces_events,omitempty"`
-}
+type PlannedPartition = table.PlannedPartition
 
 // dryRunError is a write a dry run refused. No retry helps.
 type dryRunError struct{ op, key string }
@@ -76,20 +67,4 @@ func openDryRun(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, err
 		return nil, err
 	}
 	return objio.New(readOnly{b}, p), nil
-}
-
-// plan records, instead of committing them, the partitions a dry run
-// would commit and the commits they would replace.
-func (rs *runState) plan(parts []*table.Partition) *Summary {
-	for _, p := range parts {
-		pp := PlannedPartition{Window: p.Manifest.Window, Date: p.Date, Rows: p.Manifest.Rows, Events: p.Manifest.PartitionEvents}
-		status := StatusWouldCommit
-		if prev := p.Head.Manifest.Committed(); prev != nil {
-			status, pp.Replaces, pp.ReplacesEvents = StatusWouldReplace, prev.RunID, committedEvents(prev)
-		}
-		rs.sum.DryRun = append(rs.sum.DryRun, pp)
-		rs.sum.Partitions = append(rs.sum.Partitions, PartitionResult{Window: pp.Window, Date: pp.Date, Status: status, RunID: rs.runID, Rows: pp.Rows})
-	}
-	rs.log.Info("dry run: nothing written", "partitions", len(parts))
-	return rs.done()
 }

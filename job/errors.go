@@ -3,22 +3,76 @@ package job
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/logsmith/logsmith/storage"
 )
 
-// Kind sorts a run's failure into what an operator or scheduler should do.
+// Kind sorts a run's failure by what its caller (an operator, a
+// scheduler, a backfill) should do about it, as Thanos sorts a compactor's
+// errors into retry and halt. Several kinds share an exit code: what a
+// scheduler does is the same, what a person reads is not.
 type Kind int
 
-// Failure kinds. Each has its own exit code; see ExitCode.
+// Failure kinds, each with what to do; see ExitCode for their exit codes.
 const (
-	KindInternal    Kind = iota // a bug or an unexpected failure
-	KindConfig                  // a bad setting: fix the config, do not retry
-	KindBadData                 // the input is too broken: look at it, do not retry
-	KindLostRace                // another run committed the same partition
-	KindStorage                 // the store failed: retry later
-	KindAccess                  // the store refused our credentials or access: fix them
-	KindInterrupted             // cancelled by a signal
+	// KindBug is a bug or an unexpected failure: report it (exit 1, which
+	// schedulers retry).
+	KindBug Kind = iota
+	// KindBadSetting is a bad setting, or a run that would change what
+	// committed rows mean: fix the config; no retry can help (exit 2).
+	KindBadSetting
+	// KindHalt is input too broken to commit: someone must look at it;
+	// a retry gives the same (exit 3).
+	KindHalt
+	// KindLostRace is another command that committed one of the run's
+	// partitions after it started: nothing to do, its commit stands
+	// (exit 4).
+	KindLostRace
+	// KindRetry is a failure of the store or the catalog: retry, at the
+	// next run at the latest (exit 5).
+	KindRetry
+	// KindFixAccess is credentials or permissions the store refused, or
+	// an output that cannot be written: fix them (exit 6).
+	KindFixAccess
+	// KindInterrupted is a run cancelled by a signal: rerun it (exit
+	// 130).
+	KindInterrupted
+	// KindNotReady is input that is not there yet: no input objects, no
+	// event of the date, a shard no map pod has written. Retry once it
+	// has arrived (exit 5, as KindRetry: a scheduler retries both).
+	KindNotReady
+	// KindFewerEvents is a run that would replace a committed partition
+	// with one holding fewer events (or none): wait for the missing input,
+	// or rerun with --allow-fewer-events (--allow-empty) when it is gone
+	// for good (exit 5, as KindRetry).
+	KindFewerEvents
+)
+
+var kindNames = map[Kind]string{KindBug: "internal", KindBadSetting: "config", KindHalt: "bad data", KindLostRace: "lost race",
+	KindRetry: "storage", KindFixAccess: "access", KindInterrupted: "interrupted", KindNotReady: "no input yet", KindFewerEvents: "fewer events"}
+
+// String names the kind as a backfill's error does: "storage", "no input
+// yet", "fewer events", "bad data", ….
+func (k Kind) String() string {
+	if n, ok := kindNames[k]; ok {
+		return n
+	}
+	return "kind " + strconv.Itoa(int(k))
+}
+
+// The kinds' former names, kept for code written against them.
+const (
+	// Deprecated: use KindBug.
+	KindInternal = KindBug
+	// Deprecated: use KindBadSetting.
+	KindConfig = KindBadSetting
+	// Deprecated: use KindHalt.
+	KindBadData = KindHalt
+	// Deprecated: use KindRetry (or KindNotReady, KindFewerEvents).
+	KindStorage = KindRetry
+	// Deprecated: use KindFixAccess.
+	KindAccess = KindFixAccess
 )
 
 // Exit codes of the logsmith binary, by failure kind. These are a contract
@@ -50,30 +104,30 @@ func KindOf(err error) Kind {
 	case errors.Is(err, storage.ErrNotRegular):
 		// A local input holds a symlink or another file that is not a
 		// regular file: look at the input; the store did not fail.
-		return KindBadData
+		return KindHalt
 	case errors.Is(err, storage.ErrInvalidKey):
 		// The store refuses a key the input or output URL makes (MinIO:
 		// s3://b/a//b, s3://b/x/../y): the URL is a bad setting, and no
 		// retry or later run can help.
-		return KindConfig
+		return KindBadSetting
 	case errors.Is(err, storage.ErrMisconfigured):
 		// The endpoint answers otherwise than the settings say (http vs
 		// https, an untrusted certificate, another region): a setting to
 		// fix, whatever the store said.
-		return KindConfig
+		return KindBadSetting
 	case errors.As(err, &ke):
 		return ke.kind
 	case errors.As(err, &ce):
-		return KindConfig
+		return KindBadSetting
 	case errors.Is(err, context.Canceled):
 		return KindInterrupted
 	case errors.Is(err, storage.ErrPermission):
-		return KindAccess
+		return KindFixAccess
 	case errors.Is(err, storage.ErrNotExist),
 		errors.Is(err, storage.ErrPrecondition):
-		return KindStorage
+		return KindRetry
 	}
-	return KindInternal
+	return KindBug
 }
 
 // ExitCode maps err to the process exit code.
@@ -82,15 +136,15 @@ func ExitCode(err error) int {
 		return ExitOK
 	}
 	switch KindOf(err) {
-	case KindConfig:
+	case KindBadSetting:
 		return ExitConfig
-	case KindBadData:
+	case KindHalt:
 		return ExitBadData
 	case KindLostRace:
 		return ExitLostRace
-	case KindStorage:
+	case KindRetry, KindNotReady, KindFewerEvents:
 		return ExitStorage
-	case KindAccess:
+	case KindFixAccess:
 		return ExitAccess
 	case KindInterrupted:
 		return ExitInterrupted

@@ -37,10 +37,10 @@ func TestBackfillExitPrecedence(t *testing.T) {
 		want  int
 		named []string // in the error
 	}{
-		{[]day{bad, missing, good}, job.ExitStorage, []string{"bad data (exit 3) 2025-11-01", "storage (exit 5) 2025-11-02"}},
-		{[]day{missing, bad, good}, job.ExitStorage, []string{"bad data (exit 3) 2025-11-02", "storage (exit 5) 2025-11-01"}},
+		{[]day{bad, missing, good}, job.ExitStorage, []string{"bad data (exit 3) 2025-11-01", "no input yet (exit 5) 2025-11-02"}},
+		{[]day{missing, bad, good}, job.ExitStorage, []string{"bad data (exit 3) 2025-11-02", "no input yet (exit 5) 2025-11-01"}},
 		{[]day{bad, good, bad}, job.ExitBadData, []string{"bad data (exit 3) 2025-11-01 2025-11-03"}},
-		{[]day{good, missing, good}, job.ExitStorage, []string{"storage (exit 5) 2025-11-02"}},
+		{[]day{good, missing, good}, job.ExitStorage, []string{"no input yet (exit 5) 2025-11-02"}},
 		{[]day{good, good}, job.ExitOK, nil},
 	} {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {

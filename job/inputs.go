@@ -239,7 +239,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, policy objio
 	return l, nil
 }
 
-// refuseHardLinks fails, with KindBadData, when two of the inputs to read
+// refuseHardLinks fails, with KindHalt, when two of the inputs to read
 // are one local file under two names (hard links, as rotatelogs -L and
 // other log rotators make): reading both would count every line twice,
 // and choosing one name would make what a run reads depend on which names
@@ -268,7 +268,7 @@ func refuseHardLinks(inputs []input) error {
 		more = fmt.Sprintf(" and %d more", len(same)-show)
 		same = same[:show]
 	}
-	return &kindError{KindBadData, fmt.Errorf("input holds one file under two names (hard links): %s%s; logsmith reads each file once: remove a name, or move it out of the input",
+	return &kindError{KindHalt, fmt.Errorf("input holds one file under two names (hard links): %s%s; logsmith reads each file once: remove a name, or move it out of the input",
 		strings.Join(same, ", "), more)}
 }
 
@@ -337,7 +337,7 @@ func (l *listing) noInputs() error {
 	if len(l.skipped) > 0 {
 		skipped = fmt.Sprintf(" (skipped: %s; --read-hidden reads hidden and checksum objects)", formatCounts(l.skipped))
 	}
-	return &kindError{KindStorage, fmt.Errorf("no input objects under %s%s", l.where(), skipped)}
+	return &kindError{KindNotReady, fmt.Errorf("no input objects under %s%s", l.where(), skipped)}
 }
 
 // formatCounts renders counts by name as "a 1, b 2", sorted by name.

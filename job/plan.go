@@ -131,7 +131,7 @@ const (
 // uncompressed size and chooses the shard count; it reads no more than the
 // samples. The result depends only on the listing and the objects' bytes
 // (and the run id, fresh unless --run is given). No input objects is a
-// KindStorage error, as for a run.
+// KindNotReady error, as for a run.
 func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	opts = opts.withDefaults()
 	if err := cfg.Validate(); err != nil {

@@ -177,8 +177,8 @@ func TestPlanErrorsOnMinIO(t *testing.T) {
 	f := newPlanFixture(t)
 	ctx := context.Background()
 	_, err := PlanRun(ctx, f.config("nothing-here"), Options{})
-	if KindOf(err) != KindStorage || !strings.Contains(fmt.Sprint(err), "no input objects") {
-		t.Errorf("empty input: %v (kind %v), want a storage error (exit 5)", err, KindOf(err))
+	if KindOf(err) != KindNotReady || ExitCode(err) != ExitStorage || !strings.Contains(fmt.Sprint(err), "no input objects") {
+		t.Errorf("empty input: %v (kind %v), want input not there yet (exit 5)", err, KindOf(err))
 	}
 	for _, tc := range []struct {
 		edit    func(c *PlanConfig)

@@ -97,7 +97,7 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 				}}
 				in.bucket = objio.New(h, policy)
 				err = probe(in)
-				if !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "x.jsonl") || KindOf(err) != KindStorage {
+				if !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "x.jsonl") || KindOf(err) != KindRetry {
 					t.Errorf("after the object was replaced: %v (kind %v), want a storage failure: changed since it was listed", err, KindOf(err))
 				}
 			})

@@ -190,7 +190,7 @@ func (rs *runState) failedDatesErr() error {
 	default:
 		committed = fmt.Sprintf("committed the %d other dates", n)
 	}
-	return &kindError{KindBadData, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed)}
+	return &kindError{KindHalt, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed)}
 }
 
 // committedDates are the dates of the partitions the run committed.

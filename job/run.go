@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +20,6 @@ import (
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
-	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // Summary reports what a run did.
@@ -88,13 +86,7 @@ type Summary struct {
 // DroppedFormat is a format a partition had before a run's commit
 // replaced it without that format (a run without --format csv over one
 // with it): the format's file is deleted, not kept stale.
-type DroppedFormat struct {
-	Window string `json:"window"`
-	Date   string `json:"date"`
-	Format string `json:"format"`
-	Key    string `json:"key"` // the data object that goes
-	URL    string `json:"url"` // Key as a URL
-}
+type DroppedFormat = table.DroppedFormat
 
 // Options carry what a run needs besides its config.
 type Options struct {
@@ -189,17 +181,12 @@ type runState struct {
 	snapshot       map[string]string
 	configHash     string
 	manifestInputs []ManifestInput
-	// heads holds, by table root and date, the manifest ETags the run
-	// started from; prev the manifests of a dated run's date.
-	heads map[string]map[string]string
-	prev  []*Manifest
-	// ice is the catalog of a run committing Iceberg tables (nil in the
-	// hive layout), iceTables its tables by window, iceHeads the heads of a
-	// dated run's date.
-	ice       *iceberg.Catalog
-	iceTables map[string]*iceberg.Table
-	iceHeads  []*iceberg.Head
-	sum       *Summary
+	// format holds and commits the run's tables; heads are, by table key
+	// and date, what each partition held as the run started (see
+	// tableFormat.Start).
+	format tableFormat
+	heads  map[string]map[string]string
+	sum    *Summary
 	// covered is the span the run's input covers (see cover).
 	covered table.Span
 	// quality is the run's input attributed to dates, counts and days its
@@ -208,9 +195,6 @@ type runState struct {
 	counts   features.Counts
 	days     map[string]*features.DayCounts
 	verdicts map[string]error
-	// shape is the output's shape as admitShape found (or recorded) it:
-	// the layout of the run's tables. Nil until read (and with Iceberg).
-	shape *table.Shape
 }
 
 // aggregate is the merged result of reading some units.
@@ -357,17 +341,12 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	// The heads the run's commits are conditional on, read as it starts and
 	// before it lists its inputs: a run that listed before another run
 	// committed may miss objects that run read, so it must not supersede it.
-	if cfg.Iceberg() {
-		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
-			return nil, err
-		}
-		defer rs.ice.Close()
-		err = rs.icebergTables(ctx)
-	} else {
-		err = rs.startHeads(ctx)
-	}
-	if err != nil {
+	if rs.format, err = rs.openFormat(ctx); err != nil {
 		return nil, err
+	}
+	defer rs.format.Close()
+	if rs.heads, err = rs.format.Start(ctx, rs.res.Date); err != nil {
+		return nil, formatErr(err)
 	}
 	rs.phase("listing")
 	listed, err := resolveInputs(ctx, &cfg, rs.res, rs.policy(), opts.Stdin, log)
@@ -402,11 +381,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	shard, shards, sharded := rs.res.Shard, rs.res.Shards, rs.res.Sharded()
 	// Standard input cannot be told the same as a committed run's.
 	if rs.res.Date != "" && !sharded && cfg.SkipCommitted && !rs.res.Stdin {
-		skipped := rs.allCommitted()
-		if rs.ice != nil {
-			skipped = rs.icebergAllCommitted(ctx)
-		}
-		if skipped != nil {
+		if skipped := rs.format.Committed(ctx, rs.res.Date, rs.manifestInputs, rs.configHash); skipped != nil {
 			log.Info("already committed from the same inputs and config; skipping", "date", rs.res.Date, "run_id", skipped[0].RunID)
 			sum.Partitions = skipped
 			return rs.done(), nil
@@ -438,25 +413,6 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		return rs.writeShard(ctx, shard, shards, all, units, agg)
 	}
 	return rs.finish(ctx, agg)
-}
-
-// allCommitted returns the skipped partitions when every table of the date
-// is committed from the same inputs and config, or nil.
-func (rs *runState) allCommitted() []PartitionResult {
-	if len(rs.prev) != len(rs.res.Windows) {
-		return nil
-	}
-	var res []PartitionResult
-	for i, w := range rs.res.Windows {
-		// Only a final commit is skipped: a claim, even over the same inputs,
-		// may have replaced data and died, and must be taken over.
-		m := rs.prev[i]
-		if m.State != table.StateCommitted || m.Window != w.String() || !m.SameInputs(rs.manifestInputs, rs.configHash) {
-			return nil
-		}
-		res = append(res, PartitionResult{Window: w.String(), Date: rs.res.Date, Status: StatusSkipped, RunID: m.RunID, Rows: m.Rows})
-	}
-	return res
 }
 
 // process reads units in the worker pool and merges their partials.
@@ -578,18 +534,18 @@ func (rs *runState) checkInput(c *features.Counts) error {
 		// No event, so no date: what was read is judged as a whole, and
 		// input all bad or damaged is bad data, not missing input.
 		if why := rs.tooBroken(rs.quality[runWide]); len(why) > 0 {
-			return &kindError{KindBadData, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; "))}
+			return &kindError{KindHalt, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; "))}
 		}
 	}
 	if c.TooManyPanes > 0 {
-		return &kindError{KindBadData, fmt.Errorf(
+		return &kindError{KindHalt, fmt.Errorf(
 			"the input spans more than %d windows (--max-panes; %d events beyond); run dated with --date or a templated input; nothing committed",
 			cfg.MaxPanes, c.TooManyPanes)}
 	}
 	if c.Events-c.OutOfRange == 0 && !cfg.AllowEmpty {
 		// An empty stdin, a broken upstream pipe or inputs holding no
 		// event of the date: committing would hide it.
-		return &kindError{KindStorage, fmt.Errorf(
+		return &kindError{KindNotReady, fmt.Errorf(
 			"the input holds no event%s (%d lines, %d events outside the date); nothing committed (--allow-empty commits empty partitions)", rs.forDate(), c.Lines, c.OutOfRange)}
 	}
 	return nil
@@ -598,59 +554,48 @@ func (rs *runState) checkInput(c *features.Counts) error {
 // commit builds the tables from total, commits their partitions against
 // the heads the run started from, and collects what they supersede.
 func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summary, error) {
-	if rs.ice != nil {
-		return rs.commitIceberg(ctx, total)
-	}
-	rs.phase("building tables")
-	if err := rs.admitShape(ctx, false); err != nil {
-		return rs.done(), err
-	}
-	parts, err := rs.partitions(ctx, total)
+	sum := rs.sum
+	out, err := rs.format.Commit(ctx, rs.batch(total))
+	sum.Rows += out.Rows
+	sum.DroppedFormats = append(sum.DroppedFormats, out.Dropped...)
+	sum.Partitions = append(sum.Partitions, out.Partitions...)
+	sum.Files = append(sum.Files, out.Files...)
 	if err != nil {
 		rs.dropRejectsIfRefused(ctx, err)
-		return rs.done(), err
+		return rs.done(), formatErr(err)
 	}
 	if rs.cfg.DryRun {
-		return rs.plan(parts), nil
-	}
-	// The output's head is recorded only by a run that commits: a run
-	// refused on the way leaves the output as it found it.
-	if len(parts) > 0 {
-		if err := rs.admitShape(ctx, true); err != nil {
-			return rs.done(), err
-		}
-	}
-	rs.phase("committing " + partsDates(parts))
-	res, err := rs.committer().Commit(ctx, parts)
-	rs.sum.Partitions = res
-	for _, r := range res {
-		rs.sum.Files = append(rs.sum.Files, r.Files...)
-	}
-	if err != nil {
-		rs.dropRejectsIfRefused(ctx, err)
-		return rs.done(), commitErr(err)
+		sum.DryRun = out.Planned
+		return rs.done(), nil
 	}
 	rs.phase("gc")
-	rs.gc(ctx)
+	removed, err := rs.format.Collect(ctx, rs.res.Date)
+	if err != nil {
+		rs.log.Warn("garbage collection", "error", err)
+	}
+	sum.Removed = removed
 	return rs.done(), nil
 }
 
-// partsDates names the dates of parts: "2024-05-01", or the first and
-// last of several with their count.
-func partsDates(parts []*table.Partition) string {
-	var dates []string
-	for _, p := range parts {
-		dates = append(dates, p.Date)
+// batch is the run's commit of the rows in total, for its table format.
+func (rs *runState) batch(total *features.Partial) *table.Batch {
+	sum, c := rs.sum, total.Counts
+	return &table.Batch{
+		Heads: rs.heads,
+		Record: Manifest{
+			RunID: rs.runID, Version: rs.opts.Version, StartedAt: rs.started.UTC(),
+			Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
+			BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
+			Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
+			UnknownLevels: sum.UnknownLevels,
+		},
+		Rows:          &runRows{rs: rs, total: total},
+		NotWorse:      rs.checkNotWorse,
+		DryRun:        rs.cfg.DryRun,
+		Phase:         rs.phase,
+		BeforePublish: rs.opts.BeforePublish,
+		Log:           rs.log,
 	}
-	slices.Sort(dates)
-	dates = slices.Compact(dates)
-	switch len(dates) {
-	case 0:
-		return "nothing"
-	case 1:
-		return "date " + dates[0]
-	}
-	return fmt.Sprintf("%d dates %s … %s", len(dates), dates[0], dates[len(dates)-1])
 }
 
 // dropRejectsIfRefused removes the run's sample of bad lines when the run
@@ -689,108 +634,53 @@ func (rs *runState) forDate() string {
 	return " of " + rs.res.Date
 }
 
-// partitions builds every table of the run and the partitions to commit,
-// each against the head the run started from.
-func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]*table.Partition, error) {
-	cfg, sum := rs.cfg, rs.sum
-	c := total.Counts
-	cols := cfg.Columns()
-	var parts []*table.Partition
-	for _, w := range rs.res.Windows {
-		t := rs.table(w)
-		meta := tableMetadata(w, cols)
-		files, dates, err := rs.tableFiles(total, w, meta)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range dates {
-			head, err := rs.readHeadNow(ctx, t, d)
-			if err != nil {
-				return nil, err
-			}
-			f := files[d]
-			m := &Manifest{
-				SchemaVersion: SchemaVersion, Window: w.String(),
-				Schema: cols.Schema(), Date: d, RunID: rs.runID,
-				Version: rs.opts.Version, StartedAt: rs.started.UTC(), Rows: f.rows,
-				PartitionEvents: partitionEvents(total, w, d), EventsOnce: true,
-				Inputs: rs.manifestInputs, SkippedObjects: sum.Skipped, Lines: c.Lines, Events: c.Events, OutOfRange: c.OutOfRange, FoldedEvents: c.Folded,
-				BadLines: c.BadTotal(), BadByReason: c.BadByReason(), Warnings: sum.Warnings,
-				Config: rs.snapshot, ConfigHash: rs.configHash, Damaged: sum.Damaged, Rejects: sum.Rejects,
-				UnknownLevels: sum.UnknownLevels, Covered: rs.coveredOn(d),
-			}
-			if q, ok := sum.Quality[d]; ok {
-				m.Quality = &q
-			}
-			if prev := head.Manifest.Committed(); prev != nil {
-				known := prev.ManifestVersion >= 2 && prev.PartitionEvents >= 0
-				events, committed := m.PartitionEvents, committedEvents(prev)
-				if known && !prev.EventsOnce && prev.Window == w.String() {
-					// An older logsmith's count, of the same windows:
-					// compare like with like.
-					events, committed = f.requests, prev.PartitionEvents
-				}
-				if err := rs.checkNotWorse(d, w.String(), prev.RunID, events, committed, known); err != nil {
-					return nil, err
-				}
-			}
-			rs.noteDropped(t, w.String(), d, head.Manifest.Committed())
-			blobs, err := f.blobs()
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, &table.Partition{Table: t, Date: d, Head: head, Manifest: m, Blobs: blobs})
-		}
-	}
-	return parts, nil
+// runRows are a run's rows for its table format (see table.Rows): built
+// from the merged partial as the format reads them, with the run's dates
+// to commit and what each date's records say.
+type runRows struct {
+	rs    *runState
+	total *features.Partial
 }
 
-// tableFiles encodes window w's rows from total into files by UTC date of
-// window start, one window at a time, and returns them with the dates to
-// commit: a dated run's date (even without rows: it had no events), or
-// every date with rows, either less the dates judge refuses. A date's
-// files are finished (their rows dropped) before the next date's rows are
-// built. It counts the rows to commit in the summary.
-func (rs *runState) tableFiles(total *features.Partial, w features.Window, meta map[string]string) (map[string]*dateFiles, []string, error) {
-	cfg := rs.cfg
-	cols := cfg.Columns()
-	opt := rs.tableOptions(total)
-	files := map[string]*dateFiles{}
-	var dates []string
-	err := total.Rows(w, opt, func(rows []features.Row) error {
-		// Rows come by window: one window's rows share a date.
-		d := rows[0].WindowStart.UTC().Format(time.DateOnly)
-		f := files[d]
-		if f == nil {
-			var err error
-			if f, err = newDateFiles(cfg.Format, cols, meta); err != nil {
-				return err
-			}
-			files[d] = f
-			dates = append(dates, d)
-		}
-		return f.write(rows)
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if rs.res.Date != "" {
-		d := rs.res.Date
-		if files[d] == nil {
-			f, err := newDateFiles(cfg.Format, cols, meta)
-			if err != nil {
-				return nil, nil, err
-			}
-			files[d] = f
-		}
+func (r *runRows) Stream(w features.Window, fn func([]features.Row) error) error {
+	return rowsErr(r.total.Rows(w, r.rs.tableOptions(r.total), fn))
+}
+
+func (r *runRows) All(w features.Window) ([]features.Row, error) {
+	rows, err := r.total.Table(w, r.rs.tableOptions(r.total))
+	return rows, rowsErr(err)
+}
+
+// Dates are a dated run's date (even without rows: it had no events), or
+// every date with rows; either less the dates judge refuses.
+func (r *runRows) Dates(have []string) []string {
+	dates := slices.Clone(have)
+	if d := r.rs.res.Date; d != "" {
 		dates = []string{d}
 	}
 	// A date whose input is too broken is not committed; the others are.
-	dates = slices.DeleteFunc(dates, func(d string) bool { return rs.judge(d) != nil })
-	for _, d := range dates {
-		rs.sum.Rows += files[d].rows
+	return slices.DeleteFunc(dates, func(d string) bool { return r.rs.judge(d) != nil })
+}
+
+func (r *runRows) Events(w features.Window, d string) int64 { return partitionEvents(r.total, w, d) }
+
+func (r *runRows) Quality(d string) *Quality {
+	if q, ok := r.rs.sum.Quality[d]; ok {
+		return &q
 	}
-	return files, dates, nil
+	return nil
+}
+
+func (r *runRows) Covered(d string) *table.Span { return r.rs.coveredOn(d) }
+
+// rowsErr marks a failure to build rows (or to encode them, an error of
+// the format that reads them) as a bug, unless it is a kind already.
+func rowsErr(err error) error {
+	var ke *kindError
+	if err == nil || errors.As(err, &ke) {
+		return err
+	}
+	return &kindError{KindBug, err}
 }
 
 // tableOptions are the options of the run's tables from total: dense or
@@ -805,51 +695,6 @@ func (rs *runState) tableOptions(total *features.Partial) features.TableOptions 
 	opt.CoverFrom, opt.CoverTo = rs.cover(total)
 	rs.covered = table.Span{From: opt.CoverFrom, To: opt.CoverTo}
 	return opt
-}
-
-// noteDropped records (and warns of) each format prev, the committed
-// manifest of date d of table t, has and this run does not write.
-func (rs *runState) noteDropped(t table.Table, window, d string, prev *table.Manifest) {
-	if prev == nil {
-		return
-	}
-	var had []string
-	for _, f := range prev.Files {
-		if !slices.Contains(had, f.Format) {
-			had = append(had, f.Format)
-		}
-	}
-	for _, f := range had {
-		if slices.Contains(rs.cfg.Format, f) {
-			continue
-		}
-		key := t.DataKey(d, f)
-		rs.sum.DroppedFormats = append(rs.sum.DroppedFormats, DroppedFormat{Window: window, Date: d, Format: f, Key: key})
-		rs.log.Warn("the commit drops a format the partition had: its file is deleted (add it to --format to keep it)",
-			"window", window, "date", d, "format", f, "key", key)
-	}
-}
-
-// tableRows builds window w's rows from total, split by UTC date, and
-// the dates to commit: a dated run's date (even without rows: it had no
-// events), or every date with rows; either less the dates judge refuses.
-// It counts the rows to commit in the summary.
-func (rs *runState) tableRows(total *features.Partial, w features.Window) (map[string][]features.Row, []string, error) {
-	rows, err := total.Table(w, rs.tableOptions(total))
-	if err != nil {
-		return nil, nil, err
-	}
-	byDate := splitByDate(rows)
-	dates := []string{rs.res.Date}
-	if rs.res.Date == "" {
-		dates = slices.Sorted(maps.Keys(byDate))
-	}
-	// A date whose input is too broken is not committed; the others are.
-	dates = slices.DeleteFunc(dates, func(d string) bool { return rs.judge(d) != nil })
-	for _, d := range dates {
-		rs.sum.Rows += len(byDate[d])
-	}
-	return byDate, dates, nil
 }
 
 // cover returns the span the run's input covers, [from, to): the time a
@@ -920,11 +765,11 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 	case committed <= 0 || events >= committed:
 		return nil
 	case events == 0 && !rs.cfg.AllowEmpty:
-		return &kindError{KindStorage, fmt.Errorf(
+		return &kindError{KindFewerEvents, fmt.Errorf(
 			"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it): %w",
 			d, t, prev, errWorse)}
 	case events > 0 && exact && !rs.cfg.AllowFewer:
-		return &kindError{KindStorage, fmt.Errorf(
+		return &kindError{KindFewerEvents, fmt.Errorf(
 			"date %s of table %s: this run's partition counts %d events, fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it): %w",
 			d, t, events, committed, prev, errWorse)}
 	}
@@ -934,72 +779,12 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 // errWorse marks a run refused for replacing a commit with fewer events.
 var errWorse = errors.New("the committed partition holds more events")
 
-// requests sums the rows' request counts: the events of a partition, each
-// counted once per window holding it (what partition_events held before
-// it counted each event once).
-func requests(rows []features.Row) int64 {
-	var n int64
-	for i := range rows {
-		n += rows[i].RequestCount
-	}
-	return n
-}
-
 // partitionEvents counts the events in window w's partition of date d,
 // each once however many windows hold it: a table's count does not
 // depend on its windows, so a rerun with other windows compares events.
 func partitionEvents(total *features.Partial, w features.Window, d string) int64 {
 	day, _ := time.Parse(time.DateOnly, d)
 	return total.Events(w, day, day.AddDate(0, 0, 1))
-}
-
-// committedEvents tells whether a committed partition holds events, and
-// how many, each counted once. A version 1 manifest (and one migrated
-// from it, -1) did not count them per partition, so its rows stand in for
-// them. An older version 2 manifest summed request_count over its
-// windows: a sliding window of length L every S counts an event at most
-// ceil(L/S) times, so the sum divided by that is a lower bound of its
-// events (exact for tumbling windows).
-func committedEvents(m *Manifest) int64 {
-	if m.ManifestVersion < 2 || m.PartitionEvents < 0 {
-		return int64(m.Rows)
-	}
-	if m.EventsOnce {
-		return m.PartitionEvents
-	}
-	return m.PartitionEvents / timesCounted(m.Window)
-}
-
-// timesCounted is how many windows of the window named name ("5m",
-// "1h-every-5m") hold an event at most: 1 for tumbling windows, and for
-// a name this logsmith cannot read.
-func timesCounted(name string) int64 {
-	size, slide, ok := strings.Cut(name, "-every-")
-	if !ok {
-		return 1
-	}
-	l, err1 := time.ParseDuration(size)
-	s, err2 := time.ParseDuration(slide)
-	if err1 != nil || err2 != nil || s <= 0 || l <= s {
-		return 1
-	}
-	return int64((l + s - 1) / s)
-}
-
-// splitByDate groups rows (sorted by window start) by the UTC date of their
-// window start.
-func splitByDate(rows []features.Row) map[string][]features.Row {
-	m := map[string][]features.Row{}
-	for i := 0; i < len(rows); {
-		d := rows[i].WindowStart.UTC().Format(time.DateOnly)
-		j := i
-		for j < len(rows) && rows[j].WindowStart.UTC().Format(time.DateOnly) == d {
-			j++
-		}
-		m[d] = rows[i:j]
-		i = j
-	}
-	return m
 }
 
 // endpointHint says which setting to check for an S3 endpoint that cannot
@@ -1039,8 +824,8 @@ func probe(ctx context.Context, b *objio.Bucket, what string, loc Location) erro
 	return storageErr(err)
 }
 
-// storageErr marks err as a storage failure: access refused (KindAccess) or
-// anything else the store did (KindStorage). Cancellation stays as it is.
+// storageErr marks err as a storage failure: access refused (KindFixAccess) or
+// anything else the store did (KindRetry). Cancellation stays as it is.
 func storageErr(err error) error {
 	switch {
 	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
@@ -1048,12 +833,12 @@ func storageErr(err error) error {
 	case endpointHint(err) != "":
 		err = fmt.Errorf("%w; %s", err, endpointHint(err))
 	case errors.Is(err, storage.ErrPermission):
-		return &kindError{KindAccess, err}
+		return &kindError{KindFixAccess, err}
 	case errors.Is(err, table.ErrManifestTooLarge):
 		// Too many input objects for one date: no retry can help.
-		return &kindError{KindBadData, err}
+		return &kindError{KindHalt, err}
 	}
-	return &kindError{KindStorage, err}
+	return &kindError{KindRetry, err}
 }
 
 // readUnits runs one pool task per unit. Each task owns the partial it

@@ -77,15 +77,14 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if err := probe(ctx, rs.out, "output", rs.res.Output); err != nil {
 		return nil, err
 	}
-	if cfg.Iceberg() {
-		// The heads the merge commits against are the shards', read below.
-		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
-			return nil, err
-		}
-		defer rs.ice.Close()
-		if err := rs.icebergTables(ctx); err != nil {
-			return nil, err
-		}
+	if rs.format, err = rs.openFormat(ctx); err != nil {
+		return nil, err
+	}
+	defer rs.format.Close()
+	// The tables are checked as a run's; the heads the merge commits
+	// against are the shards', read below.
+	if _, err := rs.format.Start(ctx, rs.res.Date); err != nil {
+		return nil, formatErr(err)
 	}
 	prefix := rs.output().PartialsPrefix(rs.res.Date, rs.runID)
 	var objs []storage.ObjectInfo
@@ -105,20 +104,20 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if len(objs) == 0 {
 		// A merge that committed deletes its shards: a rerun of it (a
 		// retried pod whose exit was lost) has nothing left to do.
-		if done, err := rs.mergedAlready(ctx); err != nil {
-			return nil, err
+		if done, err := rs.format.CommittedBy(ctx, rs.res.Date, rs.runID); err != nil {
+			return nil, formatErr(err)
 		} else if done != nil {
 			rs.log.Info("already committed by this run; nothing to merge", "date", rs.res.Date, "run_id", rs.runID)
 			rs.sum.Partitions = done
 			return rs.done(), nil
 		}
-		return nil, &kindError{KindStorage, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
+		return nil, &kindError{KindNotReady, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
 	}
 	// A shard gone after the listing, when this run's commit is in place:
 	// another merge of the run committed while this one read (it deletes
 	// the shards after): this one lost the race, and wrote nothing.
 	shardGone := func(err error) error {
-		if done, derr := rs.mergedAlready(ctx); derr == nil && done != nil {
+		if done, derr := rs.format.CommittedBy(ctx, rs.res.Date, rs.runID); derr == nil && done != nil {
 			return &kindError{KindLostRace, fmt.Errorf("merge %s run %s: another merge of this run committed it while this one read the shards (%v): %w",
 				rs.res.Date, rs.runID, err, table.ErrLostRace)}
 		}
@@ -140,7 +139,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	for i := range shards {
 		if _, ok := byIndex[i]; !ok {
-			return nil, shardGone(&kindError{KindStorage, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))})
+			return nil, shardGone(&kindError{KindNotReady, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))})
 		}
 	}
 	rs.phase("merging")
@@ -187,8 +186,8 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		if units == nil {
 			units, rs.manifestInputs, rs.heads, rs.sum.Skipped = h.Units, h.Inputs, h.Heads, h.Skipped
 			for key := range h.Heads {
-				if strings.HasPrefix(key, "iceberg:") != cfg.Iceberg() {
-					return nil, mergeErr("%s was computed for --table-format %s, the merge has %s", o.Key, otherFormat(cfg.TableFormat), cfg.TableFormat)
+				if f := headsFormat(key); f != cfg.TableFormat {
+					return nil, mergeErr("%s was computed for --table-format %s, the merge has %s", o.Key, f, cfg.TableFormat)
 				}
 			}
 		} else if !slices.Equal(units, h.Units) || !slices.Equal(rs.manifestInputs, h.Inputs) || !maps.Equal(rs.sum.Skipped, h.Skipped) {
@@ -225,49 +224,6 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	return sum, err
 }
 
-// mergedAlready returns the date's partitions, skipped, when every table
-// of the run holds a commit of this run (a merge of it committed), or nil.
-func (rs *runState) mergedAlready(ctx context.Context) ([]PartitionResult, error) {
-	var res []PartitionResult
-	for _, w := range rs.res.Windows {
-		var runID string
-		var rows int
-		var snapshot int64
-		if rs.ice != nil {
-			h, err := rs.iceTables[w.String()].Head(ctx, rs.res.Date)
-			if err != nil {
-				return nil, storageErr(err)
-			}
-			if h != nil {
-				runID, rows, snapshot = h.RunID, int(h.Rows), h.SnapshotID
-			}
-		} else {
-			if rs.shape == nil {
-				if err := rs.admitShape(ctx, false); err != nil {
-					return nil, err
-				}
-			}
-			var h table.Head
-			t := rs.table(w)
-			err := rs.policy().Do(ctx, "read "+t.ManifestKey(rs.res.Date), func(ctx context.Context) (err error) {
-				h, err = t.ReadHead(ctx, rs.res.Date)
-				return err
-			})
-			if err != nil {
-				return nil, storageErr(err)
-			}
-			if m := h.Manifest; m != nil && m.State == table.StateCommitted {
-				runID, rows = m.RunID, m.Rows
-			}
-		}
-		if runID != rs.runID {
-			return nil, nil
-		}
-		res = append(res, PartitionResult{Window: w.String(), Date: rs.res.Date, Status: StatusSkipped, RunID: runID, Rows: rows, SnapshotID: snapshot})
-	}
-	return res, nil
-}
-
 func sameHeads(a, b map[string]map[string]string) bool {
 	if len(a) != len(b) {
 		return false
@@ -281,13 +237,6 @@ func sameHeads(a, b map[string]map[string]string) bool {
 	return true
 }
 
-func otherFormat(f string) string {
-	if f == "iceberg" {
-		return "hive"
-	}
-	return "iceberg"
-}
-
 // badShard is a shard object that cannot be decoded: retrying its read
 // cannot help.
 type badShard struct{ err error }
@@ -295,5 +244,5 @@ type badShard struct{ err error }
 func (b *badShard) Error() string { return b.err.Error() }
 
 func mergeErr(format string, args ...any) error {
-	return &kindError{KindBadData, fmt.Errorf("merge: "+format, args...)}
+	return &kindError{KindHalt, fmt.Errorf("merge: "+format, args...)}
 }

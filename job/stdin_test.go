@@ -32,12 +32,12 @@ func TestStdinIsOneMoreInput(t *testing.T) {
 		kind  Kind
 		want  string
 	}{
-		{"plain", strings.NewReader(strings.Repeat(line, 3)), KindInternal, ""},
-		{"gzip", bytes.NewReader(gz.Bytes()), KindInternal, ""},
-		{"truncated gzip", bytes.NewReader(gz.Bytes()[:gz.Len()-10]), KindBadData, "damaged"},
-		{"not text", bytes.NewReader([]byte{0x50, 0x4b, 3, 4, 0, 0}), KindBadData, "damaged"},
-		{"empty", strings.NewReader(""), KindStorage, "no event"},
-		{"read error", io.MultiReader(strings.NewReader(line), iotest.ErrReader(cut)), KindStorage, "standard input"},
+		{"plain", strings.NewReader(strings.Repeat(line, 3)), KindBug, ""},
+		{"gzip", bytes.NewReader(gz.Bytes()), KindBug, ""},
+		{"truncated gzip", bytes.NewReader(gz.Bytes()[:gz.Len()-10]), KindHalt, "damaged"},
+		{"not text", bytes.NewReader([]byte{0x50, 0x4b, 3, 4, 0, 0}), KindHalt, "damaged"},
+		{"empty", strings.NewReader(""), KindNotReady, "no event"},
+		{"read error", io.MultiReader(strings.NewReader(line), iotest.ErrReader(cut)), KindRetry, "standard input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := validConfig(t, "-", t.TempDir())

@@ -36,6 +36,14 @@
 // the claim over aborts those uploads first: the fence), and publishes the
 // final manifests against its claims.
 //
+// # Any table format
+//
+// [Batch] is what a run hands a table format to commit (the hive layout of
+// this package, Iceberg, …): its heads, the record every partition
+// carries, its [Rows] by window and date, its fewer-events check; a format
+// returns an [Outcome] and errors that wrap [ErrLostRace],
+// [ErrShapeChanged] or [ErrDropping] where they apply.
+//
 // It does not build rows, parse configuration or decide what to compute:
 // package job does.
 package table
