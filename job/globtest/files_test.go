@@ -58,7 +58,11 @@ func TestFilesListIsTheCommittedRows(t *testing.T) {
 			cmd := exec.Command(binary, "files", "--output", out, "--window", tb.Window, "--format", format)
 			listed, err := cmd.Output()
 			if err != nil {
-				t.Fatalf("files: %v", err)
+				var stderr []byte
+				if ee, ok := err.(*exec.ExitError); ok {
+					stderr = ee.Stderr
+				}
+				t.Fatalf("files: %v: %s", err, stderr)
 			}
 			var paths []string
 			for _, u := range strings.Fields(string(listed)) {
