@@ -2,6 +2,8 @@ package job
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -52,19 +54,97 @@ const (
 	memDimensionCopies = 2
 )
 
+// The data model's costs, in bytes of peak RSS (garbage the collector has
+// not yet returned included: measured without GOMEMLIMIT), fitted to runs
+// of scripts/entitygen's input (docs/performance.md, "Memory").
+const (
+	// memCell is one cell (one pane of one group): its accumulator, map
+	// entry and key, and its share of the row built from it. Runs of 10 to
+	// 100,000 groups per 5-minute window and of 1,000 per 1-minute window
+	// peaked at 460–600 bytes per cell held (the merged cells and the
+	// partials being read).
+	memCell = 576
+	// memRawLatency is one latency held as it is (a cell keeps up to
+	// exactLatencies so), with its slice's spare capacity.
+	memRawLatency = 16
+	// memRowParquet and memRowCSV are one output row in the encoded file a
+	// table's date is built in (a growing buffer: up to twice its final
+	// size): measured 25 and 143 bytes per dense row at 10,000 groups.
+	memRowParquet = 32
+	memRowCSV     = 160
+	// memSketchEvents is the fewest latencies of a cell with a DDSketch:
+	// exactLatencies + 1.
+	memSketchEvents = 33
+)
+
 // MemoryEstimate is what a run of a config is expected to hold at most:
-// the aggregate of every pane and group at the caps, plus fixed costs.
+// fixed costs plus the aggregate, from the input's data when it was
+// sampled (Basis "sampled"), else at the caps (Basis "caps").
 type MemoryEstimate struct {
 	Panes    int64 `json:"panes"`           // finest windows held: one day's plus the sliding reach, or --max-panes undated
 	Groups   int64 `json:"groups"`          // per pane: --max-groups with --group-by, else 1
-	PerGroup int64 `json:"per_group_bytes"` // one pane and group, with its sketches
-	// Aggregate is Panes × Groups × PerGroup.
+	PerGroup int64 `json:"per_group_bytes"` // one pane and group at the caps, with its sketches
+	// Aggregate is the aggregate's bytes: Panes × Groups × PerGroup at the
+	// caps, or with Basis "sampled" the data model's cells, latencies,
+	// sketches and encoded output rows.
 	Aggregate int64 `json:"aggregate_bytes"`
 	// Fixed is the runtime plus every worker's line and read buffers,
 	// zstd window and read-ahead.
 	Fixed int64 `json:"fixed_bytes"`
-	Total int64 `json:"total_bytes"`
+	Total int64 `json:"total_bytes"` // Fixed + Aggregate
 	Dated bool  `json:"dated"`
+	// Basis is "caps" (Panes × Groups at the caps) or "sampled" (from the
+	// input's size and a sample of its events: see Data).
+	Basis string `json:"basis"`
+	// CapsTotal is the estimate at the caps, whatever the basis.
+	CapsTotal int64 `json:"caps_total_bytes"`
+	// Data is the data model's inputs and results, with Basis "sampled".
+	Data *DataEstimate `json:"data,omitempty"`
+}
+
+// DataEstimate is how a memory estimate follows the input: its events,
+// estimated from its uncompressed size and the sampled bytes per line, and
+// the cells they fill, extrapolated from the distinct groups sampled.
+type DataEstimate struct {
+	Sample MemorySample `json:"sample"`
+	// UncompressedBytes is the input's estimated decoded size.
+	UncompressedBytes int64 `json:"uncompressed_bytes"`
+	// Events is UncompressedBytes ÷ the sampled bytes per line: every line
+	// counted as an event.
+	Events int64 `json:"events"`
+	// GroupsPerDay is the distinct groups the run is expected to see: the
+	// count that, drawn uniformly, gives the sample's distinct groups from
+	// its events; Events at most (1 without --group-by).
+	GroupsPerDay int64 `json:"groups_estimate"`
+	// Cells is the merged aggregate's (pane, group) cells: Events spread
+	// evenly over the panes (what fills the most cells), each pane holding
+	// the distinct groups its share draws; at most the caps and Events.
+	Cells int64 `json:"cells"`
+	// PartialCells is what the partials being read hold beside it: one per
+	// worker, each as if its unit's events spanned every pane.
+	PartialCells int64 `json:"partial_cells"`
+	// SketchedCells is the cells with a DDSketch (more than 32 latencies):
+	// at most (Events − Cells) ÷ 32.
+	SketchedCells int64 `json:"sketched_cells"`
+	// OutputRows is the rows of every table, the encoded files of which
+	// are held until they are written.
+	OutputRows int64 `json:"output_rows"`
+}
+
+// MemorySample is what the sampled starts of input objects decoded to,
+// as a run decodes them.
+type MemorySample struct {
+	Objects int   `json:"objects"`
+	Bytes   int64 `json:"decoded_bytes"` // whole lines decoded
+	Lines   int64 `json:"lines"`
+	Events  int64 `json:"events"` // aggregated: in the run's range
+	Cells   int64 `json:"cells"`
+	Groups  int64 `json:"groups"`
+	// Once is the groups seen in one event: how fast new ones turn up.
+	Once     int64 `json:"groups_seen_once"`
+	KeyBytes int64 `json:"group_key_bytes"` // the distinct groups' keys, summed
+	// SpanPanes is the panes from the first sampled event's to the last's.
+	SpanPanes int64 `json:"span_panes"`
 }
 
 // EstimateMemory returns the memory budget of one run of cfg, dated when
@@ -84,7 +164,7 @@ func EstimateMemory(cfg *Config, date string) (MemoryEstimate, error) {
 	for _, w := range ws {
 		reach = max(reach, w.Size-w.Slide)
 	}
-	e := MemoryEstimate{Groups: 1, PerGroup: memGroupBase, Dated: date != ""}
+	e := MemoryEstimate{Groups: 1, PerGroup: memGroupBase, Dated: date != "", Basis: "caps"}
 	if e.Dated {
 		e.Panes = int64((24*time.Hour + reach + pane - 1) / pane)
 	} else {
@@ -109,6 +189,7 @@ func EstimateMemory(cfg *Config, date string) (MemoryEstimate, error) {
 		e.Fixed += (workers + 1) * cfg.ReadAhead
 	}
 	e.Total = satAdd(e.Aggregate, e.Fixed)
+	e.CapsTotal = e.Total
 	return e, nil
 }
 
@@ -204,10 +285,12 @@ func CgroupMemoryLimit(fsys fs.FS) MemoryLimit {
 }
 
 // CheckMemory refuses, with a *ConfigError naming the settings to change,
-// a run whose memory estimate (see EstimateMemory), times parallel dates
-// computed at once, exceeds lim. It passes when lim is zero (no limit),
-// when --memory-check is off, and when the windows do not parse (Validate
-// reports that). now resolves the date as a run would.
+// a run whose memory estimate at the caps (see EstimateMemory), times
+// parallel dates computed at once, exceeds lim. It passes when lim is zero
+// (no limit), when --memory-check is off, and when the windows do not
+// parse (Validate reports that). now resolves the date as a run would.
+// It reads nothing: merge uses it before reading the shards' partials; a
+// run checks once its input is listed, from the data (see MemoryGuard).
 func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) error {
 	if lim.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
@@ -217,11 +300,84 @@ func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) erro
 	if err != nil {
 		return nil
 	}
-	parallel = max(parallel, 1)
-	total := satMul(e.Total, int64(parallel))
-	if total <= lim.Bytes {
+	if fitsMemory(e, parallel, lim) {
 		return nil
 	}
+	return memoryError(cfg, e, parallel, lim)
+}
+
+// MemoryGuard is the memory check a run makes once its input is listed:
+// the limit it must fit in, shared by Parallel runs at once (a backfill's
+// dates). A zero MemoryGuard checks nothing.
+type MemoryGuard struct {
+	Limit    MemoryLimit
+	Parallel int // 0 means 1
+}
+
+// checkMemory refuses, as CheckMemory does, a run of units whose memory
+// estimate times the guard's Parallel exceeds its limit. The estimate at
+// the caps is tried first, reading nothing; when it does not fit, the
+// units' objects are sampled as plan samples them (at most 16 per codec
+// class, 1 MiB of each) and the run is estimated from its data (see
+// estimateFromData), and refused only if that does not fit either.
+// Standard input cannot be sampled: it is checked at the caps.
+func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
+	g, cfg := rs.opts.Memory, rs.cfg
+	if g.Limit.Bytes <= 0 || !cfg.MemoryCheck {
+		return nil
+	}
+	caps, err := EstimateMemory(cfg, rs.res.Date)
+	if err != nil {
+		return settingError(cfg, "Window", err)
+	}
+	if fitsMemory(caps, g.Parallel, g.Limit) {
+		return nil
+	}
+	if rs.res.Stdin {
+		return memoryError(cfg, caps, g.Parallel, g.Limit)
+	}
+	var inputs []input
+	seen := map[string]bool{}
+	for _, u := range units {
+		if url := u.in.url(); !seen[url] {
+			seen[url] = true
+			inputs = append(inputs, u.in)
+		}
+	}
+	est, err := estimateUncompressed(ctx, cfg, inputs, memSampleBytes)
+	if err != nil {
+		return err
+	}
+	var uncompressed int64
+	for _, u := range units {
+		n := u.size() // a range is of a plain object: its size
+		if u.whole() {
+			n = est.bytes[u.in.url()]
+		}
+		uncompressed += n
+	}
+	ms, err := sampleMemory(ctx, cfg, rs.res, est.heads)
+	if err != nil {
+		return err
+	}
+	e := estimateFromData(caps, cfg, rs.res, uncompressed, len(units), ms)
+	if !fitsMemory(e, g.Parallel, g.Limit) {
+		return memoryError(cfg, e, g.Parallel, g.Limit)
+	}
+	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
+		"limit", fmtBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
+	return nil
+}
+
+// fitsMemory says whether parallel runs of estimate e fit in lim.
+func fitsMemory(e MemoryEstimate, parallel int, lim MemoryLimit) bool {
+	return satMul(e.Total, int64(max(parallel, 1))) <= lim.Bytes
+}
+
+// memoryError is the *ConfigError refusing parallel runs of estimate e
+// over lim: what the estimate is made of and the settings that lower it.
+func memoryError(cfg *Config, e MemoryEstimate, parallel int, lim MemoryLimit) error {
+	parallel = max(parallel, 1)
 	// Name the setting behind the larger share.
 	field := "Window"
 	switch {
@@ -233,15 +389,28 @@ func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) erro
 		field = "MaxPanes"
 	}
 	var b strings.Builder
-	if e.Dated {
-		fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, strings.Join(cfg.Window, ","))
+	if d := e.Data; d != nil {
+		fmt.Fprintf(&b, "the input's ~%d events (%s uncompressed, sampled)", d.Events, fmtBytes(d.UncompressedBytes))
+		if len(cfg.GroupBy) > 0 {
+			fmt.Fprintf(&b, " in ~%d groups", d.GroupsPerDay)
+		}
+		fmt.Fprintf(&b, " fill ~%d cells of %d panes", d.Cells+d.PartialCells, e.Panes)
+		if len(cfg.GroupBy) > 0 {
+			fmt.Fprintf(&b, " × at most %d groups (--max-groups)", e.Groups)
+		}
+		fmt.Fprintf(&b, " ≈ %s with their tables", fmtBytes(e.Aggregate))
 	} else {
-		fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
+		if e.Dated {
+			fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, strings.Join(cfg.Window, ","))
+		} else {
+			fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
+		}
+		if len(cfg.GroupBy) > 0 {
+			fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
+		}
+		fmt.Fprintf(&b, " × %s ≈ %s", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate))
 	}
-	if len(cfg.GroupBy) > 0 {
-		fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
-	}
-	fmt.Fprintf(&b, " × %s ≈ %s, plus %s for %d workers", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate), fmtBytes(e.Fixed), cfg.EffectiveWorkers())
+	fmt.Fprintf(&b, ", plus %s for %d workers", fmtBytes(e.Fixed), cfg.EffectiveWorkers())
 	if parallel > 1 {
 		fmt.Fprintf(&b, ", times %d dates at once (--parallel)", parallel)
 	}
@@ -286,4 +455,175 @@ func fmtBytes(n int64) string {
 		i++
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i:i+1] + "iB"
+}
+
+// memRow is one row of the window being built, before it is encoded
+// (~700 bytes measured; see memGroupBase).
+const memRow = 768
+
+// estimateFromData returns caps's run re-estimated from its input: units
+// units of uncompressed bytes in all, whose sampled starts decoded to s.
+// It keeps caps (Basis "caps") when the sample holds no line to measure.
+// The model is an upper bound as far as the sample is like the rest of
+// the input: every line counts as an event; events are spread evenly over
+// the panes, which fills the most cells; a pane's cells are the distinct
+// groups its events draw from GroupsPerDay groups; the cells never exceed
+// the caps or the events; a cell with a sketch holds at least 33 events.
+func estimateFromData(caps MemoryEstimate, cfg *Config, res *Resolved, uncompressed int64, units int, s MemorySample) MemoryEstimate {
+	if s.Lines == 0 || s.Bytes == 0 || uncompressed <= 0 {
+		return caps
+	}
+	d := &DataEstimate{Sample: s, UncompressedBytes: uncompressed}
+	d.Events = max(mulDiv(uncompressed, s.Lines, s.Bytes), 1)
+	events := float64(d.Events)
+	panes := caps.Panes
+	if !caps.Dated {
+		panes = min(panes, d.Events) // each pane holds an event
+	}
+	grouped := len(cfg.GroupBy) > 0
+	groups := 1.0
+	if grouped {
+		groups = min(fitGroups(float64(s.Events), float64(s.Groups)), events)
+	}
+	d.GroupsPerDay = int64(math.Ceil(groups))
+	capCells := satMul(panes, caps.Groups)
+	// cellsOf is the cells n events fill at most, spread over the panes.
+	cellsOf := func(n float64) int64 {
+		perPane := min(drawn(groups, n/float64(panes)), float64(caps.Groups))
+		return min(int64(math.Ceil(float64(panes)*perPane)), capCells, int64(math.Ceil(n)))
+	}
+	d.Cells = max(cellsOf(events), min(s.Cells, capCells))
+	units = max(units, 1)
+	d.PartialCells = int64(min(res.Workers, units-1)) * cellsOf(events/float64(units))
+	if cfg.LatencyField != "" {
+		d.SketchedCells = min(d.Cells, max(d.Events-d.Cells, 0)/(memSketchEvents-1))
+	}
+	held := d.Cells + d.PartialCells
+	perCell := int64(memCell)
+	if grouped {
+		perCell += memDimensionCopies * perCellKey(s)
+	}
+	agg := satMul(held, perCell)
+	agg = satAdd(agg, satMul(min(d.Events, satMul(held, memSketchEvents-1)), memRawLatency))
+	agg = satAdd(agg, satMul(d.SketchedCells, memLatencySketch))
+	if cfg.DistinctField != "" {
+		agg = satAdd(agg, satMul(held, memDistinctSketch))
+	}
+	// Tables: each window's rows are built in turn and encoded into files
+	// held until they are written.
+	var rowBytes int64
+	for _, f := range cfg.Format {
+		if f == "csv" {
+			rowBytes += memRowCSV + memDimensionCopies*perCellKey(s)
+		} else {
+			rowBytes += memRowParquet
+		}
+	}
+	// A dense table has every window of the span the input covers: a dated
+	// run's day, or an undated run's first event to its last. The sampled
+	// objects' starts, evenly spaced in the listing, cover about (k − 1)/k
+	// of that when k objects each cover their own stretch of it; with one
+	// sample nothing tells the span, and each pane may hold one event.
+	spanPanes := panes
+	if !caps.Dated && s.Objects > 1 && s.SpanPanes > 0 {
+		spanPanes = min(panes, ceilDiv(s.SpanPanes*int64(s.Objects), int64(s.Objects-1)))
+	}
+	span := time.Duration(spanPanes) * features.PaneFor(res.Windows)
+	var widest int64
+	for _, w := range res.Windows {
+		n := max(int64(span/w.Slide), 1)
+		rows := int64(1)
+		if grouped {
+			perWindow := events * float64(w.Size) / float64(span)
+			rows = min(int64(math.Ceil(drawn(groups, perWindow))), int64(cfg.MaxGroups)+1, d.Events)
+			if !cfg.Sparse {
+				// Dense: a row for every group of the day in every window.
+				rows = max(rows, min(d.GroupsPerDay, d.Cells))
+			}
+		}
+		d.OutputRows = satAdd(d.OutputRows, satMul(n, rows))
+		widest = max(widest, rows)
+	}
+	agg = satAdd(agg, satMul(d.OutputRows, rowBytes))
+	agg = satAdd(agg, satMul(widest, memRow))
+	e := caps
+	e.Basis, e.Data, e.Aggregate = "sampled", d, agg
+	e.Total = satAdd(e.Fixed, agg)
+	return e
+}
+
+// perCellKey is the sampled groups' mean key length.
+func perCellKey(s MemorySample) int64 {
+	if s.Groups == 0 {
+		return 0
+	}
+	return ceilDiv(s.KeyBytes, s.Groups)
+}
+
+// drawn is how many distinct values n uniform draws from k values give,
+// on average: k(1 − e^(−n/k)).
+func drawn(k, n float64) float64 {
+	if k <= 0 || n <= 0 {
+		return 0
+	}
+	return -k * math.Expm1(-n/k)
+}
+
+// fitGroups returns the number of values k from which n uniform draws give
+// d distinct on average (drawn(k, n) = d), or +Inf when every draw was
+// distinct (nothing bounds k). A skewed mix (a few busy groups, many rare
+// ones) gives a smaller k than it has; the sample, of several objects'
+// starts, is usually larger than a pane's events, so the cells per pane
+// are interpolated, not extrapolated.
+func fitGroups(n, d float64) float64 {
+	switch {
+	case d <= 0:
+		return 1
+	case d >= n:
+		return math.Inf(1)
+	}
+	lo, hi := d, d
+	for drawn(hi, n) < d {
+		hi *= 2
+	}
+	for range 100 {
+		mid := (lo + hi) / 2
+		if drawn(mid, n) < d {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// memSampleBytes is how many decoded bytes of each sampled object (see
+// sampleClass) the memory model decodes into events.
+const memSampleBytes = 256 << 10
+
+// sampleMemory decodes heads, the sampled starts of input objects, as a
+// run of cfg resolved as res decodes them, and counts what they hold. Bad
+// lines and damage are the run's to report: a sample counts what decoded.
+func sampleMemory(ctx context.Context, cfg *Config, res *Resolved, heads [][]byte) (MemorySample, error) {
+	var ms MemorySample
+	all := newPartial(cfg, res)
+	or := features.NewObjectReader(res.Spec, features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes})
+	for _, h := range heads {
+		p := newPartial(cfg, res)
+		if _, err := or.Read(ctx, "sample", bytes.NewReader(h), p, false); err != nil && ctx.Err() != nil {
+			return ms, ctx.Err()
+		}
+		ms.Objects++
+		ms.Bytes += int64(len(h))
+		if err := all.Merge(p); err != nil {
+			return ms, err
+		}
+	}
+	c := all.Cardinality()
+	ms.Lines = all.Counts.Lines
+	ms.Events, ms.Cells, ms.Groups, ms.Once, ms.KeyBytes = c.Events, c.Cells, c.Groups, c.Once, c.KeyBytes
+	if from, to, ok := all.Span(); ok {
+		ms.SpanPanes = int64(to.Sub(from) / all.Pane())
+	}
+	return ms, nil
 }

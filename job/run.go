@@ -110,6 +110,9 @@ type Options struct {
 	// ManifestLimit, when set, lowers the bound on the manifests the run
 	// writes (table.Committer.ManifestLimit), for tests.
 	ManifestLimit int
+	// Memory, when set, refuses a run whose input would not fit the
+	// memory limit, once it is listed (see MemoryGuard).
+	Memory MemoryGuard
 }
 
 // Progress receives a run's progress; calls may come from many goroutines.
@@ -269,18 +272,22 @@ func (rs *runState) phase(name string) {
 func (rs *runState) policy() objio.Policy { return rs.cfg.policy(rs.opts) }
 
 // newPartial returns an empty partial for this run's panes and date range.
-func (rs *runState) newPartial() *features.Partial {
+func (rs *runState) newPartial() *features.Partial { return newPartial(rs.cfg, rs.res) }
+
+// newPartial returns an empty partial for the panes and date range of a
+// run of cfg resolved as res.
+func newPartial(cfg *Config, res *Resolved) *features.Partial {
 	var reach time.Duration // how far past its start's date a window extends
-	for _, w := range rs.res.Windows {
+	for _, w := range res.Windows {
 		reach = max(reach, w.Size-w.Slide)
 	}
-	p := features.NewPartial(features.PaneFor(rs.res.Windows), rs.cfg.MaxGroups)
-	if rs.res.Date == "" {
-		p.LimitPanes(rs.cfg.MaxPanes)
+	p := features.NewPartial(features.PaneFor(res.Windows), cfg.MaxGroups)
+	if res.Date == "" {
+		p.LimitPanes(cfg.MaxPanes)
 	}
-	if rs.res.Date != "" {
-		p.Restrict(rs.res.Day, rs.res.Day.AddDate(0, 0, 1).Add(reach))
-		p.Near(rs.res.Day.AddDate(0, 0, -1), rs.res.Day.AddDate(0, 0, 2))
+	if res.Date != "" {
+		p.Restrict(res.Day, res.Day.AddDate(0, 0, 1).Add(reach))
+		p.Near(res.Day.AddDate(0, 0, -1), res.Day.AddDate(0, 0, 2))
 	}
 	return p
 }
@@ -378,6 +385,9 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	sum.Units = len(units)
 	if sharded {
 		units = assignShard(units, shard, shards)
+	}
+	if err := rs.checkMemory(ctx, units); err != nil {
+		return nil, err
 	}
 	if opts.Progress != nil {
 		var total int64
