@@ -6,8 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
+
+	"github.com/logsmith/logsmith/job/memory"
 )
 
 func defaultConfig(t *testing.T) Config {
@@ -94,12 +95,12 @@ func TestEstimateMemory(t *testing.T) {
 // fits; an undated run without --group-by (200,000 panes) fits 1 GiB.
 func TestCheckMemory(t *testing.T) {
 	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC) // a templated input computes 2025-11-08
-	gomem := func(n int64) MemoryLimit { return MemoryLimit{Bytes: n, Source: "GOMEMLIMIT"} }
+	gomem := func(n int64) memory.Limit { return memory.Limit{Bytes: n, Source: "GOMEMLIMIT"} }
 	for _, tc := range []struct {
 		name     string
 		edit     func(c *Config)
 		parallel int
-		limit    MemoryLimit
+		limit    memory.Limit
 		setting  string // the refusal's setting, or "" when it fits
 	}{
 		{"default, 1 GiB", nil, 1, gomem(gib), ""},
@@ -108,7 +109,7 @@ func TestCheckMemory(t *testing.T) {
 		{"group-by, 24 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(24 * gib), ""},
 		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
 		{"group-by, 500 groups, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 1, gomem(gib), ""},
-		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, MemoryLimit{}, ""},
+		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{}, ""},
 		{"group-by, check off", func(c *Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
 		{"undated, 1 GiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},
 		{"undated group-by, 16 GiB", func(c *Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
@@ -116,7 +117,7 @@ func TestCheckMemory(t *testing.T) {
 		{"1s windows, 256 MiB", func(c *Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), "LOGSMITH_WINDOW"},
 		{"64 workers, 256 MiB", func(c *Config) { c.Workers = 64 }, 1, gomem(256 * mib), "LOGSMITH_WORKERS"},
 		{"backfill of 8 dates at once, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_MAX_GROUPS"},
-		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, MemoryLimit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
+		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)
@@ -155,54 +156,6 @@ func TestCheckMemory(t *testing.T) {
 				if err := CheckMemory(&c, tc.parallel, tc.limit, now); err == nil {
 					t.Errorf("--max-groups %d fits too: the suggestion is not the largest", n+1)
 				}
-			}
-		})
-	}
-}
-
-func TestCgroupMemoryLimit(t *testing.T) {
-	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
-	for _, tc := range []struct {
-		name string
-		fs   fstest.MapFS
-		want MemoryLimit
-	}{
-		{"nothing", fstest.MapFS{}, MemoryLimit{}},
-		{"v2 container: the namespace root", fstest.MapFS{
-			"proc/self/cgroup":         file("0::/\n"),
-			"sys/fs/cgroup/memory.max": file("1073741824\n"),
-		}, MemoryLimit{gib, "/sys/fs/cgroup/memory.max"}},
-		{"v2 no limit", fstest.MapFS{
-			"proc/self/cgroup":         file("0::/\n"),
-			"sys/fs/cgroup/memory.max": file("max\n"),
-		}, MemoryLimit{}},
-		{"v2 own cgroup under a looser parent", fstest.MapFS{
-			"proc/self/cgroup":                                       file("0::/system.slice/logsmith.service\n"),
-			"sys/fs/cgroup/system.slice/memory.max":                  file("8589934592\n"),
-			"sys/fs/cgroup/system.slice/logsmith.service/memory.max": file("2147483648\n"),
-		}, MemoryLimit{2 * gib, "/sys/fs/cgroup/system.slice/logsmith.service/memory.max"}},
-		{"v2 tighter parent", fstest.MapFS{
-			"proc/self/cgroup":                          file("0::/kubepods/pod1/c1\n"),
-			"sys/fs/cgroup/kubepods/pod1/memory.max":    file("536870912\n"),
-			"sys/fs/cgroup/kubepods/pod1/c1/memory.max": file("max\n"),
-		}, MemoryLimit{512 * mib, "/sys/fs/cgroup/kubepods/pod1/memory.max"}},
-		{"v1 no limit (as on this machine)", fstest.MapFS{
-			"proc/self/cgroup":                                         file("4:memory:/process_api/x\n0::/\n"),
-			"sys/fs/cgroup/memory/memory.limit_in_bytes":               file("9223372036854771712\n"),
-			"sys/fs/cgroup/memory/process_api/x/memory.limit_in_bytes": file("9223372036854771712\n"),
-		}, MemoryLimit{}},
-		{"v1 container", fstest.MapFS{
-			"proc/self/cgroup":                           file("11:memory:/docker/abc\n"),
-			"sys/fs/cgroup/memory/memory.limit_in_bytes": file("2147483648\n"),
-		}, MemoryLimit{2 * gib, "/sys/fs/cgroup/memory/memory.limit_in_bytes"}},
-		{"v1 with other controllers on the line", fstest.MapFS{
-			"proc/self/cgroup": file("5:cpuacct,memory:/job\n"),
-			"sys/fs/cgroup/memory/job/memory.limit_in_bytes": file("268435456\n"),
-		}, MemoryLimit{256 * mib, "/sys/fs/cgroup/memory/job/memory.limit_in_bytes"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := CgroupMemoryLimit(tc.fs); got != tc.want {
-				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
 	}

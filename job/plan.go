@@ -14,6 +14,7 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/memory"
 )
 
 // PlanConfig configures logsmith plan: the run's settings, which it
@@ -95,7 +96,7 @@ type Plan struct {
 	// Memory is one map pod's (and the merge's) memory estimate: from the
 	// whole input's size and sampled events (Basis "sampled"), or at the
 	// caps when the samples hold no line.
-	Memory MemoryEstimate `json:"memory"`
+	Memory memory.Estimate `json:"memory"`
 }
 
 // UncompressedEstimate says how EstimatedUncompressedBytes was reached.
@@ -166,7 +167,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	est, err := estimateUncompressed(ctx, &cfg.Config, inputs, memSampleBytes)
+	est, err := estimateUncompressed(ctx, &cfg.Config, inputs, memory.SampleBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -189,15 +190,9 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	for i := range p.ShardList {
 		p.ShardList[i] = i
 	}
-	caps, err := EstimateMemory(&cfg.Config, p.Date)
-	if err != nil {
-		return nil, settingError(&cfg, "Window", err)
-	}
-	ms, err := sampleMemory(ctx, &cfg.Config, res, est.heads)
-	if err != nil {
+	if p.Memory, err = memoryFromData(ctx, &cfg.Config, res, est.heads, p.EstimatedUncompressedBytes, len(units)); err != nil {
 		return nil, err
 	}
-	p.Memory = estimateFromData(caps, &cfg.Config, res, p.EstimatedUncompressedBytes, len(units), ms)
 	opts.Logger.Info("planned", "run_id", p.RunID, "date", p.Date, "objects", p.Objects, "bytes", p.Bytes,
 		"uncompressed", p.EstimatedUncompressedBytes, "units", p.Units, "shards", p.Shards, "fits_budget", p.FitsBudget)
 	return p, nil

@@ -110,9 +110,7 @@ type Options struct {
 	// ManifestLimit, when set, lowers the bound on the manifests the run
 	// writes (table.Committer.ManifestLimit), for tests.
 	ManifestLimit int
-	// Memory, when set, refuses a run whose input would not fit the
-	// memory limit, once it is listed (see MemoryGuard).
-	Memory MemoryGuard
+	Memory        MemoryGuard // when set, a run refuses input that would not fit (see MemoryGuard)
 }
 
 // Progress receives a run's progress; calls may come from many goroutines.
@@ -270,27 +268,6 @@ func (rs *runState) phase(name string) {
 }
 
 func (rs *runState) policy() objio.Policy { return rs.cfg.policy(rs.opts) }
-
-// newPartial returns an empty partial for this run's panes and date range.
-func (rs *runState) newPartial() *features.Partial { return newPartial(rs.cfg, rs.res) }
-
-// newPartial returns an empty partial for the panes and date range of a
-// run of cfg resolved as res.
-func newPartial(cfg *Config, res *Resolved) *features.Partial {
-	var reach time.Duration // how far past its start's date a window extends
-	for _, w := range res.Windows {
-		reach = max(reach, w.Size-w.Slide)
-	}
-	p := features.NewPartial(features.PaneFor(res.Windows), cfg.MaxGroups)
-	if res.Date == "" {
-		p.LimitPanes(cfg.MaxPanes)
-	}
-	if res.Date != "" {
-		p.Restrict(res.Day, res.Day.AddDate(0, 0, 1).Add(reach))
-		p.Near(res.Day.AddDate(0, 0, -1), res.Day.AddDate(0, 0, 2))
-	}
-	return p
-}
 
 func (rs *runState) done() *Summary {
 	rs.sum.Duration = rs.opts.Now().Sub(rs.started)

@@ -270,20 +270,15 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
-	var guard job.MemoryGuard
-	if cmd == "merge" {
-		if err := checkMergeMemory(&cfg); err != nil {
-			return err
-		}
-	} else {
-		guard = memoryGuard(1)
-	}
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	log := newLogger(stderr, level, isTerminal(stderr))
-	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64), Memory: guard}
+	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
+	if opts.Memory, err = memoryGuard(&cfg, cmd, 1); err != nil {
+		return err
+	}
 	var bar *barProgress
 	if isTerminal(stderr) && !cfg.Quiet {
 		bar = newBarProgress(stderr)
@@ -682,6 +677,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err := parseConfig(&cfg, "backfill", args, env, stdout); err != nil {
 		return err
 	}
+	guard, _ := memoryGuard(&cfg.Config, "backfill", cfg.Parallel) // no error but a merge's
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
@@ -696,7 +692,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	retries := new(atomic.Int64)
 	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}
 	var mu sync.Mutex
-	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries, Memory: memoryGuard(cfg.Parallel)}, func(r job.DateResult) {
+	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries, Memory: guard}, func(r job.DateResult) {
 		log.Info("date done", "date", r.Date, "status", r.Status, "rows", r.Rows, "error", r.Error)
 		mu.Lock()
 		m.Add(r.Summary)

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memory"
 )
 
 // writeGrouped writes lines events of 2025-11-08 into objects objects, each
@@ -53,7 +54,7 @@ func writeGrouped(t *testing.T, dir string, objects, lines, k int, gz bool) {
 
 // capsEstimate is the memory estimate at the caps of `logsmith CMD args`
 // (job.EstimateMemory), dated when date is not empty.
-func capsEstimate(t *testing.T, cmd string, args []string, date string) job.MemoryEstimate {
+func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.Estimate {
 	t.Helper()
 	var cfg job.BackfillConfig
 	var dst any = &cfg.Config
@@ -72,7 +73,7 @@ func capsEstimate(t *testing.T, cmd string, args []string, date string) job.Memo
 
 // planMemory is the memory estimate `logsmith plan --json` prints for
 // run args.
-func planMemory(t *testing.T, args []string) job.MemoryEstimate {
+func planMemory(t *testing.T, args []string) memory.Estimate {
 	t.Helper()
 	stdout, stderr, code := exe(t, nil, append([]string{"plan", "--json", "--log-level", "error"}, args...)...)
 	if code != 0 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memory"
 )
 
 // A merge, which reads no input to estimate from, is refused before it
@@ -77,7 +78,7 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	}
 	// No limit seen (none here: no GOMEMLIMIT, and this machine's cgroup
 	// has none, or the test says so): no check.
-	if lim := job.SeenMemoryLimit(os.DirFS("/")); lim.Bytes == 0 {
+	if lim := memory.SeenLimit(os.DirFS("/")); lim.Bytes == 0 {
 		_, stderr, code = exe(t, nil, append([]string{"merge", "--run", "r1"}, groupBy...)...)
 		if code == job.ExitConfig {
 			t.Errorf("no limit: exit %d: %s", code, stderr)

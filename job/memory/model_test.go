@@ -1,10 +1,12 @@
-package job
+package memory
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/logsmith/logsmith/features"
 )
 
 // fitGroups inverts drawn: the group count fitted to n draws giving d
@@ -28,51 +30,41 @@ func TestFitGroupsInvertsDrawn(t *testing.T) {
 	}
 }
 
-// The data model's invariants, over random configs and samples: its cells
+// windows are the window sets the tests draw from.
+var windows = [][]features.Window{
+	{{Size: 5 * time.Minute, Slide: 5 * time.Minute}},
+	{{Size: time.Minute, Slide: time.Minute}},
+	{{Size: time.Minute, Slide: time.Minute}, {Size: 15 * time.Minute, Slide: 5 * time.Minute}},
+	{{Size: time.Hour, Slide: time.Hour}},
+}
+
+// The data model's invariants, over random runs and samples: its cells
 // never exceed the caps' (panes × groups) nor the events, nor fall below
 // the cells the sample itself holds (within the caps); sketched cells hold
-// 33 events each within the events; the estimate never exceeds what the
-// same model gives with more events (monotone), and with Basis "sampled"
-// always counts the fixed costs.
-func TestEstimateFromDataBounds(t *testing.T) {
+// 33 events each within the events; more input never estimates less; the
+// fixed costs are the caps'.
+func TestFromDataBounds(t *testing.T) {
 	r := rand.New(rand.NewPCG(27, 3))
-	windows := [][]string{{"5m"}, {"1m"}, {"1m", "15m/5m"}, {"1h"}}
 	for i := range 500 {
-		c := defaultConfig(t)
-		c.Window = windows[r.IntN(len(windows))]
+		run := Run{Dated: r.IntN(3) > 0, MaxPanes: 200000, MaxGroups: []int{10, 1000, 100000}[r.IntN(3)], MaxDimension: 1024,
+			Latency: r.IntN(4) > 0, Distinct: r.IntN(4) == 0, Workers: 1 + r.IntN(8), MaxLineBytes: 1 << 20,
+			Formats: [][]string{{"parquet"}, {"csv"}, {"parquet", "csv"}}[r.IntN(3)], Sparse: r.IntN(2) == 0}
+		run.Windows = windows[r.IntN(len(windows))]
 		if r.IntN(2) == 0 {
-			c.GroupBy = []string{"user"}
+			run.GroupBy = 1
 		}
-		c.MaxGroups = []int{10, 1000, 100000}[r.IntN(3)]
-		c.Sparse = r.IntN(2) == 0
-		date := "2025-11-08"
-		if r.IntN(3) == 0 {
-			date = ""
-		}
-		if date != "" {
-			c.Date = date
-		} else {
-			c.Input = "/data/logs/"
-		}
-		res, err := c.Resolve(time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC))
-		if err != nil {
-			t.Fatal(err)
-		}
-		caps, err := EstimateMemory(&c, date)
-		if err != nil {
-			t.Fatal(err)
-		}
+		caps := AtCaps(run)
 		lines := int64(1 + r.IntN(40000))
 		groups := int64(1)
-		if len(c.GroupBy) > 0 {
+		if run.GroupBy > 0 {
 			groups = 1 + r.Int64N(lines)
 		}
-		s := MemorySample{Objects: 1 + r.IntN(16), Bytes: lines * int64(50+r.IntN(500)), Lines: lines, Events: lines,
+		s := Sample{Objects: 1 + r.IntN(16), Bytes: lines * int64(50+r.IntN(500)), Lines: lines, Events: lines,
 			Groups: groups, Cells: min(lines, groups*int64(1+r.IntN(20))), KeyBytes: groups * 8, SpanPanes: r.Int64N(1500)}
 		s.Once = r.Int64N(groups + 1)
 		unc := s.Bytes * (1 + r.Int64N(10000))
 		units := 1 + r.IntN(64)
-		e := estimateFromData(caps, &c, res, unc, units, s)
+		e := FromData(caps, run, unc, units, s)
 		d := e.Data
 		if e.Basis != "sampled" || d == nil {
 			t.Fatalf("case %d: basis %q", i, e.Basis)
@@ -90,22 +82,17 @@ func TestEstimateFromDataBounds(t *testing.T) {
 		if e.Total != e.Fixed+e.Aggregate || e.Fixed != caps.Fixed || e.CapsTotal != caps.Total {
 			t.Errorf("case %d: total %d, fixed %d, aggregate %d, caps %d", i, e.Total, e.Fixed, e.Aggregate, e.CapsTotal)
 		}
-		if more := estimateFromData(caps, &c, res, 2*unc, units, s); more.Total < e.Total {
+		if more := FromData(caps, run, 2*unc, units, s); more.Total < e.Total {
 			t.Errorf("case %d: twice the input estimates less: %d < %d", i, more.Total, e.Total)
 		}
 	}
 }
 
 // With no line sampled there is nothing to estimate from: the caps stand.
-func TestEstimateFromDataWithoutSample(t *testing.T) {
-	c := defaultConfig(t)
-	c.Date = "2025-11-08"
-	res, err := c.Resolve(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	caps, _ := EstimateMemory(&c, "2025-11-08")
-	if e := estimateFromData(caps, &c, res, 1<<30, 4, MemorySample{}); e.Basis != "caps" || e.Total != caps.Total {
+func TestFromDataWithoutSample(t *testing.T) {
+	run := Run{Windows: windows[0], Dated: true, Latency: true, Workers: 2, MaxLineBytes: 1 << 20}
+	caps := AtCaps(run)
+	if e := FromData(caps, run, 1<<30, 4, Sample{}); e.Basis != "caps" || e.Total != caps.Total {
 		t.Errorf("got %+v", e)
 	}
 }
