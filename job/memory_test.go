@@ -1,7 +1,11 @@
 package job
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -9,6 +13,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/storage"
 )
 
 func defaultConfig(t *testing.T) Config {
@@ -156,6 +161,73 @@ func TestCheckMemory(t *testing.T) {
 				if err := CheckMemory(&c, tc.parallel, tc.limit, now); err == nil {
 					t.Errorf("--max-groups %d fits too: the suggestion is not the largest", n+1)
 				}
+			}
+		})
+	}
+}
+
+// A run reading MinIO is checked once it has listed its input, from a
+// sample of its gzip objects: under a limit between its estimate from the
+// data (plan's) and its estimate at the caps it runs; under one below the
+// data's it is refused as a bad setting naming --max-groups, having
+// written nothing.
+func TestMemoryCheckFromDataOnMinIO(t *testing.T) {
+	f := newPlanFixture(t)
+	ctx := context.Background()
+	for o := range 4 {
+		var b bytes.Buffer
+		z := gzip.NewWriter(&b)
+		for i := range 5000 {
+			s := (o*5000 + i) * 86400 / 20000
+			fmt.Fprintf(z, `{"timestamp":"2025-11-08T%02d:%02d:%02dZ","level":"INFO","latency_ms":%d,"user":"u%d"}`+"\n", s/3600, s/60%60, s%60, i%97, (i*7919)%500)
+		}
+		if err := z.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.put(fmt.Sprintf("mem/part-%d.jsonl.gz", o), b.Bytes())
+	}
+	pc := f.config("mem")
+	pc.GroupBy, pc.MaxGroups = []string{"user"}, 100000
+	p, err := PlanRun(ctx, pc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps, err := EstimateMemory(&pc.Config, "2025-11-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Memory.Basis != "sampled" || p.Memory.Data.GroupsPerDay < 500 || p.Memory.Total >= caps.Total {
+		t.Fatalf("plan's estimate %+v, data %+v; caps %d", p.Memory, p.Memory.Data, caps.Total)
+	}
+	for _, tc := range []struct {
+		name    string
+		limit   int64
+		refused bool
+	}{
+		{"between the data's and the caps' estimates", (p.Memory.Total + caps.Total) / 2, false},
+		{"below the data's estimate", p.Memory.Total - 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := pc.Config
+			cfg.RunID, cfg.Output = "", cfg.Output+"/"+strings.ReplaceAll(tc.name, " ", "-")
+			_, err := Run(ctx, cfg, Options{Memory: MemoryGuard{Limit: memory.Limit{Bytes: tc.limit, Source: "test"}}})
+			if !tc.refused {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || KindOf(err) != KindConfig || !strings.Contains(err.Error(), "--max-groups") || !strings.Contains(err.Error(), "sampled") {
+				t.Fatalf("got %v, want a bad --max-groups", err)
+			}
+			var written []string
+			_ = f.bucket.List(ctx, strings.TrimPrefix(cfg.Output, "s3://"+f.bucket.Bucket()+"/"), func(o storage.ObjectInfo) error {
+				written = append(written, o.Key)
+				return nil
+			})
+			if len(written) > 0 {
+				t.Errorf("the refused run wrote %v", written)
 			}
 		})
 	}

@@ -220,7 +220,12 @@ func FromData(caps Estimate, r Run, uncompressed int64, units int, s Sample) Est
 	grouped := r.GroupBy > 0
 	groups := 1.0
 	if grouped {
-		groups = min(fitGroups(float64(s.Events), float64(s.Groups)), events)
+		// No sampled event in range tells nothing of the groups: as many
+		// as the events, then.
+		groups = events
+		if s.Events > 0 {
+			groups = min(fitGroups(float64(s.Events), float64(s.Groups)), events)
+		}
 	}
 	d.GroupsPerDay = int64(math.Ceil(groups))
 	capCells := satMul(panes, caps.Groups)
