@@ -389,13 +389,6 @@ type sample struct {
 	head    []byte // the first decoded bytes asked for, whole lines
 }
 
-// readSample decodes up to sampleBytes of in's stored bytes. It reads the
-// listed version only, and resumes after a dropped connection at the byte
-// it reached, as every read of an input does (objio.Stream).
-func readSample(ctx context.Context, dec *features.Decompressor, in input) (sample, error) {
-	return readSampleHead(ctx, dec, in, 0)
-}
-
 // headWriter keeps the first max bytes written to it.
 type headWriter struct {
 	b   []byte
@@ -409,8 +402,11 @@ func (w *headWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// readSampleHead is readSample that also keeps the sample's first keep
-// decoded bytes, cut after their last newline (whole lines), in head.
+// readSampleHead decodes up to sampleBytes of in's stored bytes, keeping
+// the first keep decoded bytes, cut after their last newline (whole
+// lines), in head. It reads the listed version only, and resumes after a
+// dropped connection at the byte it reached, as every read of an input
+// does (objio.Stream).
 func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, keep int) (s sample, err error) {
 	hw := &headWriter{max: keep}
 	defer func() {
