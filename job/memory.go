@@ -89,7 +89,7 @@ type MemoryGuard struct {
 // the caps is tried first, reading nothing; when it does not fit, the
 // units' objects are sampled as plan samples them (at most 16 per codec
 // class, 1 MiB of each) and the run is estimated from its data (see
-// estimateFromData), and refused only if that does not fit either.
+// memory.FromData), and refused only if that does not fit either.
 // Standard input cannot be sampled: it is checked at the caps.
 func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	g, cfg := rs.opts.Memory, rs.cfg
