@@ -151,7 +151,7 @@ type CommitSettings struct {
 // CheckSettings are the guards a run applies before it commits or starts.
 type CheckSettings struct {
 	MaxPanes     int  `env:"MAX_PANES" envDefault:"200000" flag:"max-panes" desc:"undated runs: fail (exit 3) when the input spans more finest windows than this"`
-	MemoryCheck  bool `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse to start (exit 2) when panes × --max-groups at the per-group cost in docs/performance.md would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's); false skips the check"`
+	MemoryCheck  bool `env:"MEMORY_CHECK" envDefault:"true" flag:"memory-check" desc:"refuse a run (exit 2) once its input is listed when the memory estimated from its size and a sample of its events (docs/performance.md, Memory) would not fit the memory limit (the lower of GOMEMLIMIT and the cgroup's), and a merge before it starts when panes × --max-groups would not; false skips the check"`
 	StrictFields bool `env:"STRICT_FIELDS" flag:"strict-fields" desc:"do not commit a date (exit 3) when a configured field (level, latency, status, bytes, distinct, group-by) has no value in any of its events the run writes (events outside --date do not count), or a level is not a known one (see --level-map)"`
 }
 

@@ -1,115 +1,50 @@
 package job
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"path"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/memory"
 )
 
-// The memory model of a run, in bytes. See MemoryEstimate and
-// docs/performance.md, "Memory".
-const (
-	// memGroupBase is one group of one pane without sketches: its
-	// accumulator, map entry and key (~300 bytes measured), and its row
-	// while the table is built and encoded (~700 bytes measured: a
-	// 1.44-million-row day peaked at 1.05 GB with a small aggregate).
-	memGroupBase = 1 << 10
-	// memLatencySketch is a DDSketch of a busy group: measured 2.0–2.5
-	// KiB for 1,000–10,000 latencies spread like `logsmith generate`'s,
-	// 7 KiB for a hundredfold spread. With memGroupBase it makes the
-	// ~4 KiB per pane and group of docs/performance.md.
-	memLatencySketch = 3 << 10
-	// memDistinctSketch is a dense HyperLogLog of 2^14 registers
-	// (measured 16.3 KiB; a sparse one of a few hundred values is less).
-	memDistinctSketch = 16 << 10
-	// memRuntime is the Go runtime, the binary and the encoders. The
-	// Iceberg dependencies' package initialisation alone holds ~56 MiB
-	// (--version peaks at 68 MiB); the benchmarks' peak RSS is 72–101 MiB
-	// in all.
-	memRuntime = 96 << 20
-	// memReadBuffer and memZstdWindow are each worker's decompressor
-	// buffer and, for zstd input, its window: frames declaring more than
-	// features.MaxZstdWindow are refused, and the decoder's ring holds the
-	// window plus two blocks (128 KiB each) and its block buffers.
-	memReadBuffer = 256 << 10
-	memZstdWindow = features.MaxZstdWindow + 1<<20
-	// memDimensionCopies is how many copies of a group's dimension values
-	// a run holds per pane: the pane's map key and the row's values (the
-	// encoded column is one table's at a time). Each value is counted at
-	// --max-dimension-bytes: 3,000 groups of 1 KiB values in 24 panes
-	// measured ~5 KiB per pane and group with a latency sketch
-	// (TestMemoryCheckBoundsPeak), where the model counts 4 + 2.
-	memDimensionCopies = 2
-)
-
-// MemoryEstimate is what a run of a config is expected to hold at most:
-// the aggregate of every pane and group at the caps, plus fixed costs.
-type MemoryEstimate struct {
-	Panes    int64 `json:"panes"`           // finest windows held: one day's plus the sliding reach, or --max-panes undated
-	Groups   int64 `json:"groups"`          // per pane: --max-groups with --group-by, else 1
-	PerGroup int64 `json:"per_group_bytes"` // one pane and group, with its sketches
-	// Aggregate is Panes × Groups × PerGroup.
-	Aggregate int64 `json:"aggregate_bytes"`
-	// Fixed is the runtime plus every worker's line and read buffers,
-	// zstd window and read-ahead.
-	Fixed int64 `json:"fixed_bytes"`
-	Total int64 `json:"total_bytes"`
-	Dated bool  `json:"dated"`
-}
-
-// EstimateMemory returns the memory budget of one run of cfg, dated when
-// date is not empty. It is an upper bound at the caps (every pane holding
-// --max-groups busy groups), not a forecast: real cardinality is often far
-// lower. The per-unit partials a run holds before merging them are not
-// counted: they are bounded by the same panes × groups when each object
-// covers its own stretch of the day (hourly files), and grow with the
-// objects when many objects each span the whole day.
-func EstimateMemory(cfg *Config, date string) (MemoryEstimate, error) {
+// EstimateMemory returns the memory budget at the caps of one run of cfg,
+// dated when date is not empty: see memory.AtCaps.
+func EstimateMemory(cfg *Config, date string) (memory.Estimate, error) {
 	ws, err := cfg.Windows()
 	if err != nil {
-		return MemoryEstimate{}, err
+		return memory.Estimate{}, err
 	}
-	pane := features.PaneFor(ws)
-	var reach time.Duration
-	for _, w := range ws {
-		reach = max(reach, w.Size-w.Slide)
-	}
-	e := MemoryEstimate{Groups: 1, PerGroup: memGroupBase, Dated: date != ""}
-	if e.Dated {
-		e.Panes = int64((24*time.Hour + reach + pane - 1) / pane)
-	} else {
-		e.Panes = int64(cfg.MaxPanes)
-	}
-	if len(cfg.GroupBy) > 0 {
-		e.Groups = int64(cfg.MaxGroups)
-	}
-	if cfg.LatencyField != "" {
-		e.PerGroup += memLatencySketch
-	}
-	if cfg.DistinctField != "" {
-		e.PerGroup += memDistinctSketch
-	}
-	if len(cfg.GroupBy) > 0 {
-		e.PerGroup += memDimensionCopies * int64(len(cfg.GroupBy)) * int64(cfg.MaxDimension)
-	}
-	e.Aggregate = satMul(satMul(e.Panes, e.Groups), e.PerGroup)
-	workers := int64(cfg.EffectiveWorkers())
-	e.Fixed = memRuntime + workers*(int64(cfg.MaxLineBytes)+memReadBuffer+memZstdWindow)
+	return memory.AtCaps(memoryRun(cfg, ws, date != "")), nil
+}
+
+// memoryRun is the memory model's view of a run of cfg over windows ws.
+func memoryRun(cfg *Config, ws []features.Window, dated bool) memory.Run {
+	r := memory.Run{Windows: ws, Dated: dated, MaxPanes: cfg.MaxPanes, GroupBy: len(cfg.GroupBy), MaxGroups: cfg.MaxGroups,
+		MaxDimension: cfg.MaxDimension, Latency: cfg.LatencyField != "", Distinct: cfg.DistinctField != "",
+		Workers: cfg.EffectiveWorkers(), MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse}
 	if sc, ok := schemeOfURL(cfg.Input); ok && !sc.local {
-		e.Fixed += (workers + 1) * cfg.ReadAhead
+		r.ReadAhead = cfg.ReadAhead
 	}
-	e.Total = satAdd(e.Aggregate, e.Fixed)
-	return e, nil
+	return r
+}
+
+// memoryFromData estimates a run of cfg resolved as res from its input:
+// units units of uncompressed bytes in all, whose sampled starts are
+// heads (see estimateUncompressed); see memory.FromData.
+func memoryFromData(ctx context.Context, cfg *Config, res *Resolved, heads [][]byte, uncompressed int64, units int) (memory.Estimate, error) {
+	r := memoryRun(cfg, res.Windows, res.Date != "")
+	or := features.NewObjectReader(res.Spec, features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes})
+	s, err := memory.Take(ctx, or, (&runState{cfg: cfg, res: res}).newPartial, heads)
+	if err != nil {
+		return memory.Estimate{}, err
+	}
+	return memory.FromData(memory.AtCaps(r), r, uncompressed, units, s), nil
 }
 
 func satMul(a, b int64) int64 {
@@ -119,96 +54,14 @@ func satMul(a, b int64) int64 {
 	return a * b
 }
 
-func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
-}
-
-// MemoryLimit is the memory limit a process sees, and where it comes from.
-type MemoryLimit struct {
-	Bytes  int64  // 0: no limit
-	Source string // "GOMEMLIMIT", or the cgroup file
-}
-
-// unlimited is the smallest value taken as "no limit": cgroup v1 writes
-// 9223372036854771712 (the largest page multiple) for none.
-const unlimited = 1 << 62
-
-// SeenMemoryLimit returns the lower of the Go runtime's soft limit
-// (GOMEMLIMIT, or debug.SetMemoryLimit) and the cgroup's memory limit
-// (see CgroupMemoryLimit), or a zero MemoryLimit when neither is set.
-func SeenMemoryLimit(fsys fs.FS) MemoryLimit {
-	var lim MemoryLimit
-	if soft := debug.SetMemoryLimit(-1); soft > 0 && soft < unlimited {
-		lim = MemoryLimit{Bytes: soft, Source: "GOMEMLIMIT"}
-	}
-	if cg := CgroupMemoryLimit(fsys); cg.Bytes > 0 && (lim.Bytes == 0 || cg.Bytes < lim.Bytes) {
-		lim = cg
-	}
-	return lim
-}
-
-// CgroupMemoryLimit returns the tightest memory limit of the process's
-// cgroup and its ancestors, read from fsys (the root file system, as
-// os.DirFS("/")): cgroup v2's memory.max under /sys/fs/cgroup, or cgroup
-// v1's memory.limit_in_bytes under /sys/fs/cgroup/memory. The process's own
-// cgroup comes from /proc/self/cgroup; inside a container that is usually
-// the mount's root, which is read in any case. "max", a missing file and
-// v1's huge "no limit" value mean no limit.
-func CgroupMemoryLimit(fsys fs.FS) MemoryLimit {
-	var v1, v2 string // the process's cgroup paths
-	if f, err := fsys.Open("proc/self/cgroup"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			// hierarchy-ID:controller-list:path
-			parts := strings.SplitN(sc.Text(), ":", 3)
-			if len(parts) != 3 {
-				continue
-			}
-			switch {
-			case parts[0] == "0" && parts[1] == "":
-				v2 = parts[2]
-			case slices.Contains(strings.Split(parts[1], ","), "memory"):
-				v1 = parts[2]
-			}
-		}
-		f.Close()
-	}
-	var best MemoryLimit
-	try := func(mount, own, file string) {
-		dirs := []string{mount}
-		for p := path.Clean("/" + own); p != "/"; p = path.Dir(p) {
-			dirs = append(dirs, mount+p)
-		}
-		for _, d := range dirs {
-			name := d + "/" + file
-			b, err := fs.ReadFile(fsys, name)
-			if err != nil {
-				continue
-			}
-			s := strings.TrimSpace(string(b))
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n <= 0 || n >= unlimited {
-				continue // "max", or no limit
-			}
-			if best.Bytes == 0 || n < best.Bytes {
-				best = MemoryLimit{Bytes: n, Source: "/" + name}
-			}
-		}
-	}
-	try("sys/fs/cgroup", v2, "memory.max")
-	try("sys/fs/cgroup/memory", v1, "memory.limit_in_bytes")
-	return best
-}
-
 // CheckMemory refuses, with a *ConfigError naming the settings to change,
-// a run whose memory estimate (see EstimateMemory), times parallel dates
-// computed at once, exceeds lim. It passes when lim is zero (no limit),
-// when --memory-check is off, and when the windows do not parse (Validate
-// reports that). now resolves the date as a run would.
-func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) error {
+// a run whose memory estimate at the caps (see EstimateMemory), times
+// parallel dates computed at once, exceeds lim. It passes when lim is zero
+// (no limit), when --memory-check is off, and when the windows do not
+// parse (Validate reports that). now resolves the date as a run would.
+// It reads nothing: merge uses it before reading the shards' partials; a
+// run checks once its input is listed, from the data (see MemoryGuard).
+func CheckMemory(cfg *Config, parallel int, lim memory.Limit, now time.Time) error {
 	if lim.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
 	}
@@ -217,11 +70,83 @@ func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) erro
 	if err != nil {
 		return nil
 	}
-	parallel = max(parallel, 1)
-	total := satMul(e.Total, int64(parallel))
-	if total <= lim.Bytes {
+	if fitsMemory(e, parallel, lim) {
 		return nil
 	}
+	return memoryError(cfg, e, parallel, lim)
+}
+
+// MemoryGuard is the memory check a run makes once its input is listed:
+// the limit it must fit in, shared by Parallel runs at once (a backfill's
+// dates). A zero MemoryGuard checks nothing.
+type MemoryGuard struct {
+	Limit    memory.Limit
+	Parallel int // 0 means 1
+}
+
+// checkMemory refuses, as CheckMemory does, a run of units whose memory
+// estimate times the guard's Parallel exceeds its limit. The estimate at
+// the caps is tried first, reading nothing; when it does not fit, the
+// units' objects are sampled as plan samples them (at most 16 per codec
+// class, 1 MiB of each) and the run is estimated from its data (see
+// memory.FromData), and refused only if that does not fit either.
+// Standard input cannot be sampled: it is checked at the caps.
+func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
+	g, cfg := rs.opts.Memory, rs.cfg
+	if g.Limit.Bytes <= 0 || !cfg.MemoryCheck {
+		return nil
+	}
+	caps, err := EstimateMemory(cfg, rs.res.Date)
+	if err != nil {
+		return settingError(cfg, "Window", err)
+	}
+	if fitsMemory(caps, g.Parallel, g.Limit) {
+		return nil
+	}
+	if rs.res.Stdin {
+		return memoryError(cfg, caps, g.Parallel, g.Limit)
+	}
+	var inputs []input
+	seen := map[string]bool{}
+	for _, u := range units {
+		if url := u.in.url(); !seen[url] {
+			seen[url] = true
+			inputs = append(inputs, u.in)
+		}
+	}
+	est, err := estimateUncompressed(ctx, cfg, inputs, memory.SampleBytes)
+	if err != nil {
+		return err
+	}
+	var uncompressed int64
+	for _, u := range units {
+		n := u.size() // a range is of a plain object: its size
+		if u.whole() {
+			n = est.bytes[u.in.url()]
+		}
+		uncompressed += n
+	}
+	e, err := memoryFromData(ctx, cfg, rs.res, est.heads, uncompressed, len(units))
+	if err != nil {
+		return err
+	}
+	if !fitsMemory(e, g.Parallel, g.Limit) {
+		return memoryError(cfg, e, g.Parallel, g.Limit)
+	}
+	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
+		"limit", fmtBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
+	return nil
+}
+
+// fitsMemory says whether parallel runs of estimate e fit in lim.
+func fitsMemory(e memory.Estimate, parallel int, lim memory.Limit) bool {
+	return satMul(e.Total, int64(max(parallel, 1))) <= lim.Bytes
+}
+
+// memoryError is the *ConfigError refusing parallel runs of estimate e
+// over lim: what the estimate is made of and the settings that lower it.
+func memoryError(cfg *Config, e memory.Estimate, parallel int, lim memory.Limit) error {
+	parallel = max(parallel, 1)
 	// Name the setting behind the larger share.
 	field := "Window"
 	switch {
@@ -233,15 +158,28 @@ func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) erro
 		field = "MaxPanes"
 	}
 	var b strings.Builder
-	if e.Dated {
-		fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, strings.Join(cfg.Window, ","))
+	if d := e.Data; d != nil {
+		fmt.Fprintf(&b, "the input's ~%d events (%s uncompressed, sampled)", d.Events, fmtBytes(d.UncompressedBytes))
+		if len(cfg.GroupBy) > 0 {
+			fmt.Fprintf(&b, " in ~%d groups", d.GroupsPerDay)
+		}
+		fmt.Fprintf(&b, " fill ~%d cells of %d panes", d.Cells+d.PartialCells, e.Panes)
+		if len(cfg.GroupBy) > 0 {
+			fmt.Fprintf(&b, " × at most %d groups (--max-groups)", e.Groups)
+		}
+		fmt.Fprintf(&b, " ≈ %s with their tables", fmtBytes(e.Aggregate))
 	} else {
-		fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
+		if e.Dated {
+			fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, strings.Join(cfg.Window, ","))
+		} else {
+			fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
+		}
+		if len(cfg.GroupBy) > 0 {
+			fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
+		}
+		fmt.Fprintf(&b, " × %s ≈ %s", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate))
 	}
-	if len(cfg.GroupBy) > 0 {
-		fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
-	}
-	fmt.Fprintf(&b, " × %s ≈ %s, plus %s for %d workers", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate), fmtBytes(e.Fixed), cfg.EffectiveWorkers())
+	fmt.Fprintf(&b, ", plus %s for %d workers", fmtBytes(e.Fixed), cfg.EffectiveWorkers())
 	if parallel > 1 {
 		fmt.Fprintf(&b, ", times %d dates at once (--parallel)", parallel)
 	}

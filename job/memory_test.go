@@ -1,13 +1,19 @@
 package job
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
+
+	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/storage"
 )
 
 func defaultConfig(t *testing.T) Config {
@@ -94,12 +100,12 @@ func TestEstimateMemory(t *testing.T) {
 // fits; an undated run without --group-by (200,000 panes) fits 1 GiB.
 func TestCheckMemory(t *testing.T) {
 	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC) // a templated input computes 2025-11-08
-	gomem := func(n int64) MemoryLimit { return MemoryLimit{Bytes: n, Source: "GOMEMLIMIT"} }
+	gomem := func(n int64) memory.Limit { return memory.Limit{Bytes: n, Source: "GOMEMLIMIT"} }
 	for _, tc := range []struct {
 		name     string
 		edit     func(c *Config)
 		parallel int
-		limit    MemoryLimit
+		limit    memory.Limit
 		setting  string // the refusal's setting, or "" when it fits
 	}{
 		{"default, 1 GiB", nil, 1, gomem(gib), ""},
@@ -108,7 +114,7 @@ func TestCheckMemory(t *testing.T) {
 		{"group-by, 24 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(24 * gib), ""},
 		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
 		{"group-by, 500 groups, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 1, gomem(gib), ""},
-		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, MemoryLimit{}, ""},
+		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{}, ""},
 		{"group-by, check off", func(c *Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
 		{"undated, 1 GiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},
 		{"undated group-by, 16 GiB", func(c *Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
@@ -116,7 +122,7 @@ func TestCheckMemory(t *testing.T) {
 		{"1s windows, 256 MiB", func(c *Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), "LOGSMITH_WINDOW"},
 		{"64 workers, 256 MiB", func(c *Config) { c.Workers = 64 }, 1, gomem(256 * mib), "LOGSMITH_WORKERS"},
 		{"backfill of 8 dates at once, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_MAX_GROUPS"},
-		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, MemoryLimit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
+		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)
@@ -160,49 +166,68 @@ func TestCheckMemory(t *testing.T) {
 	}
 }
 
-func TestCgroupMemoryLimit(t *testing.T) {
-	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+// A run reading MinIO is checked once it has listed its input, from a
+// sample of its gzip objects: under a limit between its estimate from the
+// data (plan's) and its estimate at the caps it runs; under one below the
+// data's it is refused as a bad setting naming --max-groups, having
+// written nothing.
+func TestMemoryCheckFromDataOnMinIO(t *testing.T) {
+	f := newPlanFixture(t)
+	ctx := context.Background()
+	for o := range 4 {
+		var b bytes.Buffer
+		z := gzip.NewWriter(&b)
+		for i := range 5000 {
+			s := (o*5000 + i) * 86400 / 20000
+			fmt.Fprintf(z, `{"timestamp":"2025-11-08T%02d:%02d:%02dZ","level":"INFO","latency_ms":%d,"user":"u%d"}`+"\n", s/3600, s/60%60, s%60, i%97, (i*7919)%500)
+		}
+		if err := z.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.put(fmt.Sprintf("mem/part-%d.jsonl.gz", o), b.Bytes())
+	}
+	pc := f.config("mem")
+	pc.GroupBy, pc.MaxGroups = []string{"user"}, 100000
+	p, err := PlanRun(ctx, pc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps, err := EstimateMemory(&pc.Config, "2025-11-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Memory.Basis != "sampled" || p.Memory.Data.GroupsPerDay < 500 || p.Memory.Total >= caps.Total {
+		t.Fatalf("plan's estimate %+v, data %+v; caps %d", p.Memory, p.Memory.Data, caps.Total)
+	}
 	for _, tc := range []struct {
-		name string
-		fs   fstest.MapFS
-		want MemoryLimit
+		name    string
+		limit   int64
+		refused bool
 	}{
-		{"nothing", fstest.MapFS{}, MemoryLimit{}},
-		{"v2 container: the namespace root", fstest.MapFS{
-			"proc/self/cgroup":         file("0::/\n"),
-			"sys/fs/cgroup/memory.max": file("1073741824\n"),
-		}, MemoryLimit{gib, "/sys/fs/cgroup/memory.max"}},
-		{"v2 no limit", fstest.MapFS{
-			"proc/self/cgroup":         file("0::/\n"),
-			"sys/fs/cgroup/memory.max": file("max\n"),
-		}, MemoryLimit{}},
-		{"v2 own cgroup under a looser parent", fstest.MapFS{
-			"proc/self/cgroup":                                       file("0::/system.slice/logsmith.service\n"),
-			"sys/fs/cgroup/system.slice/memory.max":                  file("8589934592\n"),
-			"sys/fs/cgroup/system.slice/logsmith.service/memory.max": file("2147483648\n"),
-		}, MemoryLimit{2 * gib, "/sys/fs/cgroup/system.slice/logsmith.service/memory.max"}},
-		{"v2 tighter parent", fstest.MapFS{
-			"proc/self/cgroup":                          file("0::/kubepods/pod1/c1\n"),
-			"sys/fs/cgroup/kubepods/pod1/memory.max":    file("536870912\n"),
-			"sys/fs/cgroup/kubepods/pod1/c1/memory.max": file("max\n"),
-		}, MemoryLimit{512 * mib, "/sys/fs/cgroup/kubepods/pod1/memory.max"}},
-		{"v1 no limit (as on this machine)", fstest.MapFS{
-			"proc/self/cgroup":                                         file("4:memory:/process_api/x\n0::/\n"),
-			"sys/fs/cgroup/memory/memory.limit_in_bytes":               file("9223372036854771712\n"),
-			"sys/fs/cgroup/memory/process_api/x/memory.limit_in_bytes": file("9223372036854771712\n"),
-		}, MemoryLimit{}},
-		{"v1 container", fstest.MapFS{
-			"proc/self/cgroup":                           file("11:memory:/docker/abc\n"),
-			"sys/fs/cgroup/memory/memory.limit_in_bytes": file("2147483648\n"),
-		}, MemoryLimit{2 * gib, "/sys/fs/cgroup/memory/memory.limit_in_bytes"}},
-		{"v1 with other controllers on the line", fstest.MapFS{
-			"proc/self/cgroup": file("5:cpuacct,memory:/job\n"),
-			"sys/fs/cgroup/memory/job/memory.limit_in_bytes": file("268435456\n"),
-		}, MemoryLimit{256 * mib, "/sys/fs/cgroup/memory/job/memory.limit_in_bytes"}},
+		{"between the data's and the caps' estimates", (p.Memory.Total + caps.Total) / 2, false},
+		{"below the data's estimate", p.Memory.Total - 1, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := CgroupMemoryLimit(tc.fs); got != tc.want {
-				t.Errorf("got %+v, want %+v", got, tc.want)
+			cfg := pc.Config
+			cfg.RunID, cfg.Output = "", cfg.Output+"/"+strings.ReplaceAll(tc.name, " ", "-")
+			_, err := Run(ctx, cfg, Options{Memory: MemoryGuard{Limit: memory.Limit{Bytes: tc.limit, Source: "test"}}})
+			if !tc.refused {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || KindOf(err) != KindConfig || !strings.Contains(err.Error(), "--max-groups") || !strings.Contains(err.Error(), "sampled") {
+				t.Fatalf("got %v, want a bad --max-groups", err)
+			}
+			var written []string
+			_ = f.bucket.List(ctx, strings.TrimPrefix(cfg.Output, "s3://"+f.bucket.Bucket()+"/"), func(o storage.ObjectInfo) error {
+				written = append(written, o.Key)
+				return nil
+			})
+			if len(written) > 0 {
+				t.Errorf("the refused run wrote %v", written)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/memory"
 )
 
 // PlanConfig configures logsmith plan: the run's settings, which it
@@ -91,8 +93,10 @@ type Plan struct {
 	SlowestShardBytes int64 `json:"slowest_shard_uncompressed_bytes"`
 	EstimatedSeconds  int64 `json:"estimated_seconds"` // the slowest shard at the throughput, rounded up
 	FitsBudget        bool  `json:"fits_budget"`
-	// Memory is one map pod's (and the merge's) memory budget at the caps.
-	Memory MemoryEstimate `json:"memory"`
+	// Memory is one map pod's (and the merge's) memory estimate: from the
+	// whole input's size and sampled events (Basis "sampled"), or at the
+	// caps when the samples hold no line.
+	Memory memory.Estimate `json:"memory"`
 }
 
 // UncompressedEstimate says how EstimatedUncompressedBytes was reached.
@@ -163,7 +167,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	est, err := estimateUncompressed(ctx, &cfg.Config, inputs)
+	est, err := estimateUncompressed(ctx, &cfg.Config, inputs, memory.SampleBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +190,8 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	for i := range p.ShardList {
 		p.ShardList[i] = i
 	}
-	if p.Memory, err = EstimateMemory(&cfg.Config, p.Date); err != nil {
-		return nil, settingError(&cfg, "Window", err)
+	if p.Memory, err = memoryFromData(ctx, &cfg.Config, res, est.heads, p.EstimatedUncompressedBytes, len(units)); err != nil {
+		return nil, err
 	}
 	opts.Logger.Info("planned", "run_id", p.RunID, "date", p.Date, "objects", p.Objects, "bytes", p.Bytes,
 		"uncompressed", p.EstimatedUncompressedBytes, "units", p.Units, "shards", p.Shards, "fits_budget", p.FitsBudget)
@@ -252,6 +256,7 @@ func ceilDiv(a, b int64) int64 {
 type estimate struct {
 	bytes   map[string]int64
 	summary UncompressedEstimate
+	heads   [][]byte // each sample's first decoded lines, when asked for
 }
 
 // sampleClass is the rule that estimates the uncompressed size of input
@@ -276,7 +281,10 @@ type estimate struct {
 // input whose objects differ widely in ratio within a class gets a rougher
 // estimate. A sample that is damaged or not text is left out of the ratio
 // (the run would report it).
-func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input) (*estimate, error) {
+//
+// With keep > 0 it also keeps each sample's first keep decoded bytes
+// (whole lines) in the estimate's heads, for the memory model.
+func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, keep int) (*estimate, error) {
 	classes := []string{".gz", ".zst", "other"}
 	byClass := make([][]input, len(classes))
 	for _, in := range inputs {
@@ -301,12 +309,17 @@ func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input) (*es
 		}
 	}
 	results, err := runSamples(ctx, cfg, len(jobs), func(ctx context.Context, i int, dec *features.Decompressor) (sample, error) {
-		return readSample(ctx, dec, jobs[i].in)
+		return readSampleHead(ctx, dec, jobs[i].in, keep)
 	})
 	if err != nil {
 		return nil, err
 	}
 	est := &estimate{bytes: map[string]int64{}, summary: UncompressedEstimate{Rule: "sampled-ratio", Exact: true}}
+	for _, r := range results {
+		if len(r.head) > 0 {
+			est.heads = append(est.heads, r.head)
+		}
+	}
 	for c, ins := range byClass {
 		if len(ins) == 0 {
 			continue
@@ -373,13 +386,34 @@ type sample struct {
 	decoded int64
 	whole   bool   // read to its end: decoded is the object's size
 	err     string // damaged or not text
+	head    []byte // the first decoded bytes asked for, whole lines
 }
 
-// readSample decodes up to sampleBytes of in's stored bytes. It reads the
-// listed version only, and resumes after a dropped connection at the byte
-// it reached, as every read of an input does (objio.Stream).
-func readSample(ctx context.Context, dec *features.Decompressor, in input) (sample, error) {
-	var s sample
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	b   []byte
+	max int
+}
+
+func (w *headWriter) Write(p []byte) (int, error) {
+	if room := w.max - len(w.b); room > 0 {
+		w.b = append(w.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// readSampleHead decodes up to sampleBytes of in's stored bytes, keeping
+// the first keep decoded bytes, cut after their last newline (whole
+// lines), in head. It reads the listed version only, and resumes after a
+// dropped connection at the byte it reached, as every read of an input
+// does (objio.Stream).
+func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, keep int) (s sample, err error) {
+	hw := &headWriter{max: keep}
+	defer func() {
+		if i := bytes.LastIndexByte(hw.b, '\n'); i >= 0 {
+			s.head = hw.b[:i+1]
+		}
+	}()
 	rc := in.bucket.StreamRange(ctx, in.info, 0, sampleBytes)
 	defer rc.Close()
 	raw := &features.CountingReader{R: rc}
@@ -393,11 +427,20 @@ func readSample(ctx context.Context, dec *features.Decompressor, in input) (samp
 		return s, nil
 	}
 	if codec == features.CodecNone {
+		if keep > 0 {
+			_, err = io.Copy(hw, io.LimitReader(dr, int64(keep)))
+			if raw.Err != nil {
+				return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+			}
+			if err != nil {
+				hw.b = nil // not the run's view: a read it would fail on
+			}
+		}
 		s.read, s.decoded = in.info.Size, in.info.Size
 		s.whole = true
 		return s, nil
 	}
-	out := &features.CountingReader{R: io.LimitReader(dr, sampleMaxOut)}
+	out := &features.CountingReader{R: io.TeeReader(io.LimitReader(dr, sampleMaxOut), hw)}
 	_, err = io.Copy(io.Discard, out)
 	if raw.Err != nil {
 		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -324,7 +325,7 @@ func TestPlanDeterministicOnMinIO(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Memory = MemoryEstimate{} // depends on --workers
+		p.Memory = memory.Estimate{} // depends on --workers
 		b, _ := json.Marshal(p)
 		if i == 0 {
 			first = b

@@ -42,7 +42,7 @@ func probeStores(t *testing.T) map[string]func(t *testing.T) storagetest.Store {
 
 // The reads that look at an object's head before reading it — the one
 // that decides whether a large object is split (planUnits) and plan's
-// sample (readSample) — are reads like any other: pinned to the listed
+// sample (readSampleHead) — are reads like any other: pinned to the listed
 // version, and resumed at the byte they reached after a dropped
 // connection instead of starting over.
 func TestProbeReadsArePinnedAndResume(t *testing.T) {
@@ -55,7 +55,7 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 			return err
 		},
 		"plan sample": func(in input) error {
-			_, err := readSample(ctx, &features.Decompressor{}, in)
+			_, err := readSampleHead(ctx, &features.Decompressor{}, in, 0)
 			return err
 		},
 	}

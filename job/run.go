@@ -107,6 +107,7 @@ type Options struct {
 	// ManifestLimit, when set, lowers the bound on the manifests the run
 	// writes (table.Committer.ManifestLimit), for tests.
 	ManifestLimit int
+	Memory        MemoryGuard // when set, a run refuses input that would not fit (see MemoryGuard)
 }
 
 // Progress receives a run's progress; calls may come from many goroutines.
@@ -257,23 +258,6 @@ func (rs *runState) phase(name string) {
 
 func (rs *runState) policy() objio.Policy { return rs.cfg.policy(rs.opts) }
 
-// newPartial returns an empty partial for this run's panes and date range.
-func (rs *runState) newPartial() *features.Partial {
-	var reach time.Duration // how far past its start's date a window extends
-	for _, w := range rs.res.Windows {
-		reach = max(reach, w.Size-w.Slide)
-	}
-	p := features.NewPartial(features.PaneFor(rs.res.Windows), rs.cfg.MaxGroups)
-	if rs.res.Date == "" {
-		p.LimitPanes(rs.cfg.MaxPanes)
-	}
-	if rs.res.Date != "" {
-		p.Restrict(rs.res.Day, rs.res.Day.AddDate(0, 0, 1).Add(reach))
-		p.Near(rs.res.Day.AddDate(0, 0, -1), rs.res.Day.AddDate(0, 0, 2))
-	}
-	return p
-}
-
 func (rs *runState) done() *Summary {
 	rs.sum.Duration = rs.opts.Now().Sub(rs.started)
 	rs.sum.DurationSec = rs.sum.Duration.Seconds()
@@ -396,6 +380,9 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	sum.Units = len(units)
 	if sharded {
 		units = assignShard(units, shard, shards)
+	}
+	if err := rs.checkMemory(ctx, units); err != nil {
+		return nil, err
 	}
 	if opts.Progress != nil {
 		var total int64

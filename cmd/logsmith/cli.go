@@ -272,9 +272,6 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
-	if err := checkMemory(&cfg, 1); err != nil {
-		return err
-	}
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
@@ -290,6 +287,9 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	}
 	log := newLogger(logTo, level, terminal)
 	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
+	if opts.Memory, err = memoryGuard(&cfg, cmd, 1); err != nil {
+		return err
+	}
 	var bar *barProgress
 	if tl != nil {
 		bar = newBarProgress(tl.Display())
@@ -698,9 +698,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err := parseConfig(&cfg, "backfill", args, env, stdout); err != nil {
 		return err
 	}
-	if err := checkMemory(&cfg.Config, cfg.Parallel); err != nil {
-		return err
-	}
+	guard, _ := memoryGuard(&cfg.Config, "backfill", cfg.Parallel) // no error but a merge's
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
@@ -722,7 +720,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	retries := new(atomic.Int64)
 	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}
 	var mu sync.Mutex
-	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries}, func(r job.DateResult) {
+	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries, Memory: guard}, func(r job.DateResult) {
 		log.Info("date done", "date", r.Date, "status", r.Status, "rows", r.Rows, "error", r.Error)
 		mu.Lock()
 		m.Add(r.Summary)

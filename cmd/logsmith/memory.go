@@ -7,26 +7,28 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memory"
 )
 
-// checkMemory refuses a run (or parallel runs, for a backfill) whose
-// memory budget at the caps exceeds the limit the process sees; see
-// job.CheckMemory.
+// memoryGuard returns the memory check of cmd's runs, parallel at once (a
+// backfill's dates), each made once it has listed its input (see
+// job.MemoryGuard). A merge, which reads no input, is checked here at the
+// caps (job.CheckMemory): the error, only ever a merge's, refuses it.
 //
 // When GOMEMLIMIT is not set and the cgroup has a memory limit, it first
 // sets the Go runtime's soft limit to 90% of the cgroup's: without one the
 // collector lets the heap grow to twice the live data (GOGC=100) and
 // knows nothing of the cgroup, so a run whose live data fits could still
 // be killed by the kernel. That 90% is then the limit checked.
-func checkMemory(cfg *job.Config, parallel int) error {
+func memoryGuard(cfg *job.Config, cmd string, parallel int) (job.MemoryGuard, error) {
 	fsys := os.DirFS("/")
-	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
-		if cg := job.CgroupMemoryLimit(fsys); cg.Bytes > 0 {
-			soft := cg.Bytes / 10 * 9
-			debug.SetMemoryLimit(soft)
-			lim := job.MemoryLimit{Bytes: soft, Source: "90% of " + cg.Source + ", set as the Go memory limit"}
-			return job.CheckMemory(cfg, parallel, lim, time.Now())
-		}
+	lim := memory.SeenLimit(fsys)
+	if cg := memory.CgroupLimit(fsys); debug.SetMemoryLimit(-1) == math.MaxInt64 && cg.Bytes > 0 {
+		lim = memory.Limit{Bytes: cg.Bytes / 10 * 9, Source: "90% of " + cg.Source + ", set as the Go memory limit"}
+		debug.SetMemoryLimit(lim.Bytes)
 	}
-	return job.CheckMemory(cfg, parallel, job.SeenMemoryLimit(fsys), time.Now())
+	if cmd == "merge" {
+		return job.MemoryGuard{}, job.CheckMemory(cfg, parallel, lim, time.Now())
+	}
+	return job.MemoryGuard{Limit: lim, Parallel: parallel}, nil
 }

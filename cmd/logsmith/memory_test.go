@@ -7,12 +7,15 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memory"
 )
 
-// The binary refuses to start a run whose panes × groups at the caps would
-// not fit the memory limit it sees (GOMEMLIMIT here), with one line naming
-// the settings, before reading or writing anything; a config that fits,
-// and the same config with --memory-check=false, run.
+// A merge, which reads no input to estimate from, is refused before it
+// starts when panes × groups at the caps would not fit the memory limit it
+// sees (GOMEMLIMIT here), with one line naming the settings, before
+// reading or writing anything; --memory-check=false skips the check. A run
+// of the same config is checked once its input is listed, from the data
+// (see memory_data_test.go): its 5 groups fit, and it runs.
 func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
@@ -30,8 +33,8 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	base := []string{"--input", in, "--output", out, "--date", "2025-11-08", "--workers", "2"}
 	groupBy := append(base[:len(base):len(base)], "--group-by", "service")
 
-	// 288 panes × 10,000 groups × 6 KiB ≈ 16.5 GiB: refused.
-	_, stderr, code := exe(t, limit, append([]string{"run"}, groupBy...)...)
+	// 288 panes × 10,000 groups × 6 KiB ≈ 16.5 GiB: the merge is refused.
+	_, stderr, code := exe(t, limit, append([]string{"merge", "--run", "r1"}, groupBy...)...)
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	if code != job.ExitConfig || len(lines) != 1 {
 		t.Fatalf("exit %d, want 2 with one line:\n%s", code, stderr)
@@ -43,23 +46,24 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 		}
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Errorf("the refused run created its output: %v", err)
+		t.Errorf("the refused merge created its output: %v", err)
 	}
-	// So are a merge and a backfill of the same config.
-	_, stderr, code = exe(t, limit, append([]string{"merge", "--run", "r1"}, groupBy...)...)
-	if code != job.ExitConfig || !strings.Contains(stderr, "LOGSMITH_MAX_GROUPS") {
-		t.Errorf("merge: exit %d: %s", code, stderr)
-	}
-	tmpl := filepath.Join(dir, "{date}")
-	_, stderr, code = exe(t, []string{"GOMEMLIMIT=1GiB"}, "backfill", "--input", tmpl, "--output", out, "--from", "2025-11-01", "--to", "2025-11-08",
-		"--group-by", "service", "--max-groups", "500", "--parallel", "8", "--workers", "2")
-	if code != job.ExitConfig || !strings.Contains(stderr, "8 dates at once (--parallel)") {
-		t.Errorf("backfill: exit %d: %s", code, stderr)
+	// The check is off: the merge starts (and fails for want of shards,
+	// not of memory).
+	for _, env := range [][]string{limit, append(limit, "LOGSMITH_MEMORY_CHECK=false")} {
+		args := append([]string{"merge", "--run", "r1"}, groupBy...)
+		if len(env) == 1 {
+			args = append(args, "--memory-check=false")
+		}
+		_, stderr, code = exe(t, env, args...)
+		if code == job.ExitConfig || strings.Contains(stderr, "memory limit") {
+			t.Errorf("%v %v: exit %d: %s", env, args, code, stderr)
+		}
 	}
 
-	// Fits: the default config without --group-by (288 panes × 1 group),
-	// and --group-by with groups that fit.
-	for i, args := range [][]string{base, append(groupBy[:len(groupBy):len(groupBy)], "--max-groups", "50")} {
+	// The runs fit: the default config without --group-by (288 panes × 1
+	// group) at the caps, and --group-by from the data.
+	for i, args := range [][]string{base, groupBy} {
 		_, stderr, code = exe(t, limit, append([]string{"run"}, args...)...)
 		if code != 0 {
 			t.Errorf("%v: exit %d: %s", args, code, stderr)
@@ -72,20 +76,11 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 			}
 		}
 	}
-	// The check is off: the run starts (and, with 5 groups, succeeds).
-	_, stderr, code = exe(t, limit, append([]string{"run", "--memory-check=false"}, groupBy...)...)
-	if code != 0 {
-		t.Errorf("--memory-check=false: exit %d: %s", code, stderr)
-	}
-	_, stderr, code = exe(t, append(limit, "LOGSMITH_MEMORY_CHECK=false"), append([]string{"run"}, groupBy...)...)
-	if code != 0 {
-		t.Errorf("LOGSMITH_MEMORY_CHECK=false: exit %d: %s", code, stderr)
-	}
 	// No limit seen (none here: no GOMEMLIMIT, and this machine's cgroup
 	// has none, or the test says so): no check.
-	if lim := job.SeenMemoryLimit(os.DirFS("/")); lim.Bytes == 0 {
-		_, stderr, code = exe(t, nil, append([]string{"run"}, groupBy...)...)
-		if code != 0 {
+	if lim := memory.SeenLimit(os.DirFS("/")); lim.Bytes == 0 {
+		_, stderr, code = exe(t, nil, append([]string{"merge", "--run", "r1"}, groupBy...)...)
+		if code == job.ExitConfig {
 			t.Errorf("no limit: exit %d: %s", code, stderr)
 		}
 	} else {
