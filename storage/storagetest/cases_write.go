@@ -132,6 +132,14 @@ func failedWrites(n int) []failedWrite {
 			a, _ := half(body)
 			return io.MultiReader(strings.NewReader(a), iotestErr{})
 		}},
+		// The reader's last bytes come with its error, which it does not
+		// repeat: a failure all the same (io.Copy's reading of it).
+		{name: "reader-error-at-last-byte", want: errReader, size: int64(n), reader: func(body string, _ context.CancelFunc) io.Reader {
+			return &failAtEnd{r: strings.NewReader(body)}
+		}},
+		{name: "reader-error-at-last-byte-unknown-size", want: errReader, size: -1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return &failAtEnd{r: strings.NewReader(body)}
+		}},
 		{name: "short-body", want: storage.ErrSize, size: int64(n) + 1, reader: func(body string, _ context.CancelFunc) io.Reader {
 			return strings.NewReader(body)
 		}},
@@ -164,6 +172,25 @@ func (o *onRead) Read([]byte) (int, error) {
 		o.fn = nil
 	}
 	return 0, io.EOF
+}
+
+// failAtEnd reads r, returning its last bytes with errReader, and then
+// io.EOF.
+type failAtEnd struct {
+	r      *strings.Reader
+	failed bool
+}
+
+func (f *failAtEnd) Read(p []byte) (int, error) {
+	if f.failed {
+		return 0, io.EOF
+	}
+	n, _ := f.r.Read(p)
+	if f.r.Len() == 0 {
+		f.failed = true
+		return n, errReader
+	}
+	return n, nil
 }
 
 type iotestErr struct{}
