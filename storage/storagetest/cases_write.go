@@ -1,8 +1,10 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -58,6 +60,35 @@ func writeCases() []Case {
 					}
 					checkUnchanged(t, s, key+".new", "", "create-if-absent with "+c.name)
 				}
+			}
+		}},
+		// Put stores the bytes read from r: from where r stands, not
+		// from its start, though r can seek or read at an offset (a
+		// bytes.Reader partly read). Large enough for a multipart upload.
+		{Name: "PutReadsFromWhereTheReaderIs", Test: func(t testing.TB, s Store) {
+			body := []byte(strings.Repeat("0123456789abcdef", 17<<16)) // 17 MiB
+			const skip = 5
+			for _, size := range []int64{int64(len(body) - skip), -1} {
+				r := bytes.NewReader(body)
+				if _, err := r.Seek(skip, io.SeekStart); err != nil {
+					t.Fatal(err)
+				}
+				key := fmt.Sprintf("pos/size%d", size)
+				if _, err := s.Put(ctx, key, r, size, storage.PutOptions{}); err != nil {
+					t.Errorf("put %d bytes from byte %d: %v", size, skip, err)
+					continue
+				}
+				rc, err := s.Open(ctx, key, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil || !bytes.Equal(got, body[skip:]) {
+					t.Errorf("put (size %d) from byte %d stored %d bytes starting %q, want %d starting %q (%v)",
+						size, skip, len(got), got[:min(8, len(got))], len(body)-skip, body[skip:skip+8], err)
+				}
+				_ = s.Delete(ctx, key)
 			}
 		}},
 		{Name: "FailedUploadLeavesNothing", Test: func(t testing.TB, s Store) {
