@@ -285,10 +285,11 @@ func s3KeyError(err error, key string) error {
 }
 
 // badSegments reports whether key has a segment MinIO refuses: empty
-// (a//b), "." or "..".
+// (a//b), "." or "..", also with spaces around (a/ .. /b) or between
+// backslashes (a\..\b), at which MinIO splits too.
 func badSegments(key string) bool {
-	for _, seg := range strings.Split(strings.TrimSuffix(key, "/"), "/") {
-		if seg == "" || seg == "." || seg == ".." {
+	for _, seg := range strings.Split(strings.TrimSuffix(strings.ReplaceAll(key, `\`, "/"), "/"), "/") {
+		if seg = strings.TrimSpace(seg); seg == "" || seg == "." || seg == ".." {
 			return true
 		}
 	}
