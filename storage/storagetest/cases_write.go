@@ -16,6 +16,7 @@ import (
 func writeCases() []Case {
 	ctx := context.Background()
 	put := putString
+	read := readString
 	keys := listKeys
 	return []Case{
 		// A write that does not end well leaves nothing: the context
@@ -90,6 +91,33 @@ func writeCases() []Case {
 				}
 				_ = s.Delete(ctx, key)
 			}
+		}},
+		// A conditional write of a body large enough for a multipart
+		// upload (a manifest may be 256 MiB) is as conditional as a small
+		// one.
+		{Name: "LargeConditionalWrites", Test: func(t testing.TB, s Store) {
+			big := []byte(strings.Repeat("0123456789abcdef", 17<<16)) // 17 MiB
+			old := put(t, s, "lc/x", "old")
+			for _, c := range []struct {
+				name string
+				opts storage.PutOptions
+			}{{"if-none-match on an object", storage.PutOptions{IfNoneMatch: true}}, {"if-match of another etag", storage.PutOptions{IfMatch: old.ETag + "x"}}} {
+				if _, err := s.Put(ctx, "lc/x", bytes.NewReader(big), int64(len(big)), c.opts); !errors.Is(err, storage.ErrPrecondition) {
+					t.Errorf("%s: %v, want ErrPrecondition", c.name, err)
+				}
+				checkUnchanged(t, s, "lc/x", "old", c.name)
+			}
+			if _, err := s.Put(ctx, "lc/missing", bytes.NewReader(big), int64(len(big)), storage.PutOptions{IfMatch: old.ETag}); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("if-match on a missing key: %v, want ErrPrecondition", err)
+			}
+			checkUnchanged(t, s, "lc/missing", "", "if-match on a missing key")
+			if _, err := s.Put(ctx, "lc/x", bytes.NewReader(big), int64(len(big)), storage.PutOptions{IfMatch: old.ETag}); err != nil {
+				t.Errorf("if-match of its etag: %v", err)
+			}
+			if got := read(t, s, "lc/x", 0); got != string(big) {
+				t.Errorf("if-match of its etag stored %d bytes, want %d", len(got), len(big))
+			}
+			_ = s.Delete(ctx, "lc/x")
 		}},
 		{Name: "FailedUploadLeavesNothing", Test: func(t testing.TB, s Store) {
 			body := strings.Repeat("0123456789abcdef", 64<<10)
