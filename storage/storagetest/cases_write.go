@@ -60,6 +60,25 @@ func writeCases() []Case {
 						t.Errorf("create-if-absent with %s succeeded", c.name)
 					}
 					checkUnchanged(t, s, key+".new", "", "create-if-absent with "+c.name)
+					if before == "" {
+						continue
+					}
+					// A replacement whose condition holds, too.
+					st, err := s.Stat(ctx, key)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cctx, cancel = context.WithCancel(ctx)
+					r = c.reader(body, cancel)
+					if c.cancelFirst {
+						cancel()
+					}
+					_, err = s.Put(cctx, key, r, c.size, storage.PutOptions{IfMatch: st.ETag})
+					cancel()
+					if err == nil {
+						t.Errorf("replace-if-match with %s succeeded", c.name)
+					}
+					checkUnchanged(t, s, key, before, "replace-if-match with "+c.name)
 				}
 			}
 		}},
