@@ -71,7 +71,6 @@ type Summary struct {
 	Removed []string `json:"removed,omitempty"`
 	// RemovedURLs are Removed as URLs.
 	RemovedURLs []string `json:"removed_urls,omitempty"`
-
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
 	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
@@ -584,11 +583,10 @@ func (rs *runState) batch(total *features.Partial) *table.Batch {
 	}
 }
 
-// dropRejectsIfRefused removes the run's sample of bad lines when the run
-// ends with err having committed no date: refused, beaten in a race or
-// interrupted. A run failed for bad input keeps it (the evidence), as does
-// one that committed a date, or did not write it: an earlier run of its run
-// id (a retried merge) did, whose commit names it. It is idempotent.
+// dropRejectsIfRefused removes the run's sample of bad lines when it ends with
+// err having committed no date: refused, beaten in a race or interrupted. It
+// is kept on bad input (the evidence), a date committed, or if an earlier run
+// of the run id wrote it (a retried merge; its commit names it). Idempotent.
 func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
 	if err == nil || !rs.ownRejects || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 {
 		return
@@ -1034,19 +1032,21 @@ func readUnit(ctx context.Context, or *features.ObjectReader, name string, r io.
 	return res, err
 }
 
-// writeRejects writes the sampled bad lines as JSON lines, unless a sample
-// of the run id and date is there, and returns the key and whether it wrote.
-func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []features.Reject) (string, bool, error) {
+// writeRejects writes the bad lines' sample unless the run id's is there; ok says it did.
+func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []features.Reject) (key string, ok bool, err error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range rejects {
 		_ = enc.Encode(r) // strings only: cannot fail
 	}
-	key := table.NewOutput(out, loc.Prefix).RejectsKey(date, runID)
-	switch _, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{IfNoneMatch: true, ContentType: "application/x-ndjson"}); {
-	case errors.Is(err, storage.ErrPrecondition):
+	key = table.NewOutput(out, loc.Prefix).RejectsKey(date, runID)
+	_, err = out.Stat(ctx, key) // not If-None-Match: a retry after a lost answer would say "not ours"
+	if err == nil {
 		return key, false, nil // not ours to replace or remove: a commit may name it
-	case err != nil:
+	} else if errors.Is(err, storage.ErrNotExist) {
+		_, err = out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
+	}
+	if err != nil {
 		return "", false, storageErr(fmt.Errorf("write rejects: %w", err))
 	}
 	return key, true, nil
