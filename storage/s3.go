@@ -448,6 +448,12 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 		return ObjectInfo{}, err
 	}
 	po := minio.PutObjectOptions{ContentType: opts.ContentType}
+	if size < 0 {
+		// minio-go buffers a part of an unknown size's upload whole, and
+		// sizes it for 5 TiB (~537 MiB) unless told: parts of s3PartSize
+		// hold objects up to 640 GiB.
+		po.PartSize = s3PartSize
+	}
 	if opts.IfMatch != "" {
 		po.SetMatchETag(opts.IfMatch)
 	}
