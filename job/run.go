@@ -71,7 +71,6 @@ type Summary struct {
 	Removed []string `json:"removed,omitempty"`
 	// RemovedURLs are Removed as URLs.
 	RemovedURLs []string `json:"removed_urls,omitempty"`
-
 	// UnknownLevels, when some events had a level that is not a known
 	// one, are those levels.
 	UnknownLevels *UnknownLevels `json:"unknown_levels,omitempty"`
@@ -185,9 +184,10 @@ type runState struct {
 	// format holds and commits the run's tables; heads are, by table key
 	// and date, what each partition held as the run started (see
 	// tableFormat.Start).
-	format tableFormat
-	heads  map[string]map[string]string
-	sum    *Summary
+	format     tableFormat
+	heads      map[string]map[string]string
+	sum        *Summary
+	ownRejects bool // the run wrote sum.Rejects (see writeRejects)
 	// covered is the span the run's input covers (see cover).
 	covered table.Span
 	// quality is the run's input attributed to dates, counts and days its
@@ -468,18 +468,16 @@ func (m *orderedMerge) add(i int, p *features.Partial) error {
 	}
 }
 
-// finish reports what was read, keeps the sample of bad lines, refuses
-// input too broken (or too empty) to commit, then builds every table and
-// commits each date partition.
+// finish reports what was read, keeps the sample of bad lines, refuses input
+// too broken (or empty) to commit, then builds and commits every partition.
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
 	rs.summarize(agg)
 	rs.checkNeighbours(&agg.partial.Counts, agg.unlisted)
 	if len(agg.rejects) > 0 && !rs.cfg.DryRun {
-		key, err := writeRejects(ctx, rs.out, rs.res.Output, rs.res.Date, rs.runID, agg.rejects)
-		if err != nil {
+		var err error
+		if rs.sum.Rejects, rs.ownRejects, err = writeRejects(ctx, rs.out, rs.res.Output, rs.res.Date, rs.runID, agg.rejects); err != nil {
 			return rs.done(), err
 		}
-		rs.sum.Rejects = key
 	}
 	rs.quality, rs.counts, rs.days = agg.quality, agg.partial.Counts, agg.partial.Days()
 	rs.verdicts = map[string]error{}
@@ -585,22 +583,19 @@ func (rs *runState) batch(total *features.Partial) *table.Batch {
 	}
 }
 
-// dropRejectsIfRefused removes the run's sample of bad lines when the run
-// ends with err having committed no date: refused (a setting, no event of
-// its date, fewer events than a commit), beaten in a race or interrupted (a
-// retried CronJob would leave one per attempt). Such a run leaves nothing of
-// its own behind. A run failed for bad input keeps it: it is the evidence
-// its error points to; so does one that committed a date, whose manifest
-// names it. It is idempotent.
+// dropRejectsIfRefused removes the run's sample of bad lines when it ends with
+// err having committed no date: refused, beaten in a race or interrupted. It
+// is kept on bad input (the evidence), a date committed, or if an earlier run
+// of the run id wrote it (a retried merge; its commit names it). Idempotent.
 func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
-	if err == nil || rs.sum.Rejects == "" || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 {
+	if err == nil || !rs.ownRejects || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 {
 		return
 	}
 	if derr := rs.out.Delete(context.WithoutCancel(ctx), rs.sum.Rejects); derr != nil {
 		rs.log.Warn("remove the lost run's rejects", "key", rs.sum.Rejects, "error", derr)
 		return
 	}
-	rs.sum.Rejects = ""
+	rs.sum.Rejects, rs.ownRejects = "", false
 }
 
 // committedByThisRun counts the partitions this run committed.
@@ -1037,17 +1032,22 @@ func readUnit(ctx context.Context, or *features.ObjectReader, name string, r io.
 	return res, err
 }
 
-// writeRejects writes the sampled bad lines as JSON lines and returns the key.
-func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []features.Reject) (string, error) {
+// writeRejects writes the bad lines' sample unless the run id's is there; ok says it did.
+func writeRejects(ctx context.Context, out Bucket, loc Location, date, runID string, rejects []features.Reject) (key string, ok bool, err error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range rejects {
 		_ = enc.Encode(r) // strings only: cannot fail
 	}
-	key := table.NewOutput(out, loc.Prefix).RejectsKey(date, runID)
-	_, err := out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
-	if err != nil {
-		return "", storageErr(fmt.Errorf("write rejects: %w", err))
+	key = table.NewOutput(out, loc.Prefix).RejectsKey(date, runID)
+	_, err = out.Stat(ctx, key) // not If-None-Match: a retry after a lost answer would say "not ours"
+	if err == nil {
+		return key, false, nil // not ours to replace or remove: a commit may name it
+	} else if errors.Is(err, storage.ErrNotExist) {
+		_, err = out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
 	}
-	return key, nil
+	if err != nil {
+		return "", false, storageErr(fmt.Errorf("write rejects: %w", err))
+	}
+	return key, true, nil
 }

@@ -16,10 +16,8 @@ import (
 	"github.com/logsmith/logsmith/table"
 )
 
-// writeShard stores this shard's partial under
-// <output>/_partials/date=D/run=ID/shard-i-of-n:
-//
-//	"LSSHARD1" | uvarint header length | header JSON | zstd(partial binary)
+// writeShard stores this shard's partial under <output>/_partials/date=D/run=ID/shard-i-of-n:
+// "LSSHARD1" | uvarint header length | header JSON | zstd(partial binary).
 func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, agg *aggregate) (*Summary, error) {
 	h := shard.Header{
 		RunID: rs.runID, Date: rs.res.Date, Shard: i, Shards: n,
@@ -57,10 +55,9 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 	return rs.done(), nil
 }
 
-// Merge checks that every shard of a run is present, from this run and this
-// config, and that together they cover every unit of the listing exactly
-// once; then it merges their partials and commits the date's partitions like
-// a single-process run. The run's partials are deleted after the commit.
+// Merge checks that every shard of a run is there, of this run and config,
+// and that together they cover every unit of the listing once; then it merges
+// their partials and commits like a run, and deletes them after the commit.
 func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if cfg.RunID == "" {
 		return nil, settingError(&cfg, "RunID", errors.New("required: the run id the shards were written with"))
@@ -102,8 +99,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		opts.AfterList(ctx)
 	}
 	if len(objs) == 0 {
-		// A merge that committed deletes its shards: a rerun of it (a
-		// retried pod whose exit was lost) has nothing left to do.
+		// A merge that committed deletes its shards: its rerun has nothing to do.
 		if done, err := rs.format.CommittedBy(ctx, rs.res.Date, rs.runID); err != nil {
 			return nil, formatErr(err)
 		} else if done != nil {
@@ -113,9 +109,8 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 		return nil, &kindError{KindNotReady, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
 	}
-	// A shard gone after the listing, when this run's commit is in place:
-	// another merge of the run committed while this one read (it deletes
-	// the shards after): this one lost the race, and wrote nothing.
+	// A shard gone after the listing while this run's commit is in place:
+	// another merge of the run committed (and deleted them) as this one read.
 	shardGone := func(err error) error {
 		if done, derr := rs.format.CommittedBy(ctx, rs.res.Date, rs.runID); derr == nil && done != nil {
 			return &kindError{KindLostRace, fmt.Errorf("merge %s run %s: another merge of this run committed it while this one read the shards (%v): %w",
@@ -216,6 +211,11 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	rs.sum.Objects = len(rs.manifestInputs)
 	rs.log.Info("merging shards", "run_id", rs.runID, "date", rs.res.Date, "shards", shards, "objects", len(rs.manifestInputs))
 	sum, err := rs.finish(ctx, agg)
+	if errors.Is(err, table.ErrLostRace) {
+		if done, derr := rs.format.CommittedBy(ctx, rs.res.Date, rs.runID); derr == nil && done != nil {
+			sum.Partitions, err = done, nil // lost to a merge of this run (a retried pod): done
+		}
+	}
 	if err == nil && !cfg.DryRun {
 		if derr := rs.output().DeletePrefix(ctx, prefix); derr != nil {
 			rs.log.Warn("delete merged partials", "prefix", prefix, "error", derr)

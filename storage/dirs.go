@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -54,7 +55,7 @@ func (l *Local) ListDirs(ctx context.Context, prefix string, fn func(dir string)
 		return fmt.Errorf("list folders %q: %w", prefix, ErrInvalidKey)
 	}
 	entries, err := fs.ReadDir(l.root.FS(), dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) { // nothing there, or an object
 		return nil
 	}
 	if err != nil {

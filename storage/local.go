@@ -194,7 +194,7 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(ObjectInfo) err
 	var objs []ObjectInfo
 	err := fs.WalkDir(l.root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
+			if (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) && p == dir { // under an object too
 				return fs.SkipAll
 			}
 			return err

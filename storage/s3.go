@@ -285,10 +285,11 @@ func s3KeyError(err error, key string) error {
 }
 
 // badSegments reports whether key has a segment MinIO refuses: empty
-// (a//b), "." or "..".
+// (a//b), "." or "..", also with spaces around (a/ .. /b) or between
+// backslashes (a\..\b), at which MinIO splits too.
 func badSegments(key string) bool {
-	for _, seg := range strings.Split(strings.TrimSuffix(key, "/"), "/") {
-		if seg == "" || seg == "." || seg == ".." {
+	for _, seg := range strings.Split(strings.TrimSuffix(strings.ReplaceAll(key, `\`, "/"), "/"), "/") {
+		if seg = strings.TrimSpace(seg); seg == "" || seg == "." || seg == ".." {
 			return true
 		}
 	}
@@ -447,6 +448,12 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 		return ObjectInfo{}, err
 	}
 	po := minio.PutObjectOptions{ContentType: opts.ContentType}
+	if size < 0 {
+		// minio-go buffers a part of an unknown size's upload whole, and
+		// sizes it for 5 TiB (~537 MiB) unless told: parts of s3PartSize
+		// hold objects up to 640 GiB.
+		po.PartSize = s3PartSize
+	}
 	if opts.IfMatch != "" {
 		po.SetMatchETag(opts.IfMatch)
 	}
@@ -455,13 +462,21 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	}
 	body := r
 	var er *exactReader
-	if l, ok := r.(interface{ Len() int }); ok && size >= 0 {
+	if l, ok := r.(interface{ Len() int }); ok && size >= 0 && atOffset(r) {
 		// An in-memory body (bytes.Reader) says how many bytes it has
-		// left: checked here, it goes to minio-go as it is, which keeps
-		// its parallel multipart upload from a ReaderAt and its retries
-		// of a body it can rewind.
+		// left: checked here, it goes to minio-go as a section from where
+		// it stands (minio-go's multipart upload reads a ReaderAt from
+		// offset 0), which keeps its parallel multipart upload and its
+		// retries of a body it can rewind.
 		if n := int64(l.Len()); n != size {
 			return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w: the body holds %d bytes, want %d", s.bucket, key, ErrSize, n, size)
+		}
+		if ra, ok := r.(io.ReaderAt); ok {
+			pos, err := r.(io.Seeker).Seek(0, io.SeekCurrent)
+			if err != nil {
+				return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, err)
+			}
+			body = io.NewSectionReader(ra, pos, size)
 		}
 	} else {
 		er = newExactReader(ctx, r, size)
@@ -481,6 +496,14 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 		return ObjectInfo{}, fmt.Errorf("put s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
 	}
 	return ObjectInfo{Key: key, Size: info.Size, ETag: info.ETag, Modified: info.LastModified, VersionID: info.VersionID}, nil
+}
+
+// atOffset reports whether r, if it reads at offsets, also says where it
+// stands: a ReaderAt that cannot Seek is read as a stream.
+func atOffset(r io.Reader) bool {
+	_, at := r.(io.ReaderAt)
+	_, seeks := r.(io.Seeker)
+	return !at || seeks
 }
 
 // Delete removes the object. Deleting a missing object is not an error.

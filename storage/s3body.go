@@ -58,6 +58,11 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	}
 	e.left -= int64(n)
 	switch {
+	case e.left == 0 && err != nil && err != io.EOF:
+		// The last bytes came with an error: the write fails, though
+		// r, asked again, might not repeat it.
+		e.err = err
+		return n, err
 	case e.left == 0:
 		if xerr := e.extra(); xerr != io.EOF {
 			return 0, xerr

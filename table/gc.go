@@ -184,8 +184,9 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 		return err
 	}
 	info, err := t.Bucket.Put(ctx, t.ManifestKey(date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: h.ETag, ContentType: "application/json"})
-	if err != nil && !errors.Is(err, storage.ErrPrecondition) {
-		// The answer may be lost while the PUT landed: the head decides.
+	if err != nil {
+		// The answer may be lost while the PUT landed (and a retry of it
+		// refused, ErrPrecondition): the head decides.
 		if cur, rerr := t.ReadHead(ctx, date); rerr == nil && cur.gcClaim() && cur.Manifest.ClaimedAt.Equal(claim.ClaimedAt) {
 			info, err = storage.ObjectInfo{ETag: cur.ETag}, nil
 		}
@@ -265,8 +266,9 @@ func (g *gcHold) renew(ctx context.Context, now bool) bool {
 	m.RenewedAt = time.Now().UTC()
 	body := m.Encode()
 	info, err := g.t.Bucket.Put(ctx, g.t.ManifestKey(g.date), bytes.NewReader(body), int64(len(body)), storage.PutOptions{IfMatch: g.etag, ContentType: "application/json"})
-	if err != nil && !errors.Is(err, storage.ErrPrecondition) {
-		// The answer may be lost while the PUT landed: the head decides.
+	if err != nil {
+		// The answer may be lost while the PUT landed (and a retry of it
+		// refused): the head decides.
 		if cur, rerr := g.t.ReadHead(ctx, g.date); rerr == nil && cur.gcClaim() && cur.Manifest.RenewedAt.Equal(m.RenewedAt) {
 			info, err = storage.ObjectInfo{ETag: cur.ETag}, nil
 		}

@@ -180,17 +180,22 @@ func (c *cancelOnClose) Close() error {
 }
 
 // Put writes an object whole or not at all. It retries only when r can be
-// rewound (an io.Seeker, such as a bytes.Reader); a conditional Put whose
-// first answer was lost may then fail with storage.ErrPrecondition although
-// the object is the one written, which conditional writers check.
+// rewound (an io.Seeker, such as a bytes.Reader), to where it stood; a
+// conditional Put whose first answer was lost may then fail with
+// storage.ErrPrecondition although the object is the one written, which
+// conditional writers check.
 func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error) {
 	seeker, ok := r.(io.Seeker)
 	if !ok {
 		return b.b.Put(ctx, key, r, size, opts)
 	}
+	start, err := seeker.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return b.b.Put(ctx, key, r, size, opts) // cannot tell: once
+	}
 	var info storage.ObjectInfo
-	err := b.call(ctx, func(ctx context.Context) error {
-		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+	err = b.call(ctx, func(ctx context.Context) error {
+		if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 			return err
 		}
 		var err error
@@ -244,9 +249,13 @@ func (b *Bucket) Complete(ctx context.Context, u storage.Upload, r io.Reader, si
 	if !ok {
 		return up.Complete(ctx, u, r, size)
 	}
+	start, err := seeker.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return up.Complete(ctx, u, r, size)
+	}
 	var info storage.ObjectInfo
-	err := b.call(ctx, func(ctx context.Context) error {
-		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+	err = b.call(ctx, func(ctx context.Context) error {
+		if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 			return err
 		}
 		var err error

@@ -162,6 +162,29 @@ func edgeCases() []Case {
 				t.Errorf("%d of %d racers created the key and %d lost, want 1 and %d", wins.Load(), racers, lost.Load(), racers-1)
 			}
 		}},
+		// A prefix under which nothing is stored lists nothing, without
+		// an error, also when it runs through an object's key ("f/"
+		// under the object "f"), as on S3, where that is a prefix like
+		// any other.
+		{Name: "ListUnderAnObject", Test: func(t testing.TB, s Store) {
+			put(t, s, "lu/f", "x")
+			for _, prefix := range []string{"lu/f/", "lu/f/g", "lu/f/g/"} {
+				var got []string
+				if err := s.List(ctx, prefix, func(o storage.ObjectInfo) error { got = append(got, o.Key); return nil }); err != nil || len(got) != 0 {
+					t.Errorf("list %q = %v, %v; want nothing, no error", prefix, got, err)
+				}
+			}
+			dl, ok := s.(storage.DirLister)
+			for _, prefix := range []string{"lu/f/", "lu/f/g/"} {
+				if !ok {
+					break
+				}
+				var got []string
+				if err := dl.ListDirs(ctx, prefix, func(d string) error { got = append(got, d); return nil }); err != nil || len(got) != 0 {
+					t.Errorf("list folders %q = %v, %v; want nothing, no error", prefix, got, err)
+				}
+			}
+		}},
 		// Not found is told apart from every other failure, on every
 		// method, for a key never written, one that names a folder and
 		// one under an object.

@@ -77,7 +77,9 @@ func keyCases() []Case {
 			}
 			// Keys some backend refuses: each is refused with a
 			// permanent sentinel or kept byte for byte.
-			for _, k := range []string{"", "/lead", "o//x", "o/./x", "o/../x", "../x", "o/x/", "./x", ".", "o/\x00", "o/\tcontrol", "o/back\\slash", "o/\xff"} {
+			for _, k := range []string{"", "/lead", "o//x", "o/./x", "o/../x", "../x", "o/x/", "./x", ".", "o/\x00", "o/\tcontrol", "o/back\\slash", "o/\xff",
+				"o/cr\rx", "o/lf\nx", "o/\x01", "o/del\x7f", "o/x/..", "o/x/.", "o/ space/", "o/%", "o/%zz", "o/%2e%2e/x",
+				"o/..", "o/...", "o/x\u2028y", "o/\ufeffbom", "o/\u00a0nbsp", "o/a\\..\\b", "o/a\\..", "o/..\\b", "o/a\\.\\b", "o/ .. /x", "o/x/ ..", "o/ ./x", "o/x/.. ", "o/*?[", "o/&amp;", "o/<x>"} {
 				refusedOrKept(t, s, k)
 			}
 		}},

@@ -1,8 +1,10 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 func writeCases() []Case {
 	ctx := context.Background()
 	put := putString
+	read := readString
 	keys := listKeys
 	return []Case{
 		// A write that does not end well leaves nothing: the context
@@ -57,8 +60,83 @@ func writeCases() []Case {
 						t.Errorf("create-if-absent with %s succeeded", c.name)
 					}
 					checkUnchanged(t, s, key+".new", "", "create-if-absent with "+c.name)
+					if before == "" {
+						continue
+					}
+					// A replacement whose condition holds, too.
+					st, err := s.Stat(ctx, key)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cctx, cancel = context.WithCancel(ctx)
+					r = c.reader(body, cancel)
+					if c.cancelFirst {
+						cancel()
+					}
+					_, err = s.Put(cctx, key, r, c.size, storage.PutOptions{IfMatch: st.ETag})
+					cancel()
+					if err == nil {
+						t.Errorf("replace-if-match with %s succeeded", c.name)
+					}
+					checkUnchanged(t, s, key, before, "replace-if-match with "+c.name)
 				}
 			}
+		}},
+		// Put stores the bytes read from r: from where r stands, not
+		// from its start, though r can seek or read at an offset (a
+		// bytes.Reader partly read). Large enough for a multipart upload.
+		{Name: "PutReadsFromWhereTheReaderIs", Test: func(t testing.TB, s Store) {
+			body := []byte(strings.Repeat("0123456789abcdef", 17<<16)) // 17 MiB
+			const skip = 5
+			for _, size := range []int64{int64(len(body) - skip), -1} {
+				r := bytes.NewReader(body)
+				if _, err := r.Seek(skip, io.SeekStart); err != nil {
+					t.Fatal(err)
+				}
+				key := fmt.Sprintf("pos/size%d", size)
+				if _, err := s.Put(ctx, key, r, size, storage.PutOptions{}); err != nil {
+					t.Errorf("put %d bytes from byte %d: %v", size, skip, err)
+					continue
+				}
+				rc, err := s.Open(ctx, key, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil || !bytes.Equal(got, body[skip:]) {
+					t.Errorf("put (size %d) from byte %d stored %d bytes starting %q, want %d starting %q (%v)",
+						size, skip, len(got), got[:min(8, len(got))], len(body)-skip, body[skip:skip+8], err)
+				}
+				_ = s.Delete(ctx, key)
+			}
+		}},
+		// A conditional write of a body large enough for a multipart
+		// upload (a manifest may be 256 MiB) is as conditional as a small
+		// one.
+		{Name: "LargeConditionalWrites", Test: func(t testing.TB, s Store) {
+			big := []byte(strings.Repeat("0123456789abcdef", 17<<16)) // 17 MiB
+			old := put(t, s, "lc/x", "old")
+			for _, c := range []struct {
+				name string
+				opts storage.PutOptions
+			}{{"if-none-match on an object", storage.PutOptions{IfNoneMatch: true}}, {"if-match of another etag", storage.PutOptions{IfMatch: old.ETag + "x"}}} {
+				if _, err := s.Put(ctx, "lc/x", bytes.NewReader(big), int64(len(big)), c.opts); !errors.Is(err, storage.ErrPrecondition) {
+					t.Errorf("%s: %v, want ErrPrecondition", c.name, err)
+				}
+				checkUnchanged(t, s, "lc/x", "old", c.name)
+			}
+			if _, err := s.Put(ctx, "lc/missing", bytes.NewReader(big), int64(len(big)), storage.PutOptions{IfMatch: old.ETag}); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("if-match on a missing key: %v, want ErrPrecondition", err)
+			}
+			checkUnchanged(t, s, "lc/missing", "", "if-match on a missing key")
+			if _, err := s.Put(ctx, "lc/x", bytes.NewReader(big), int64(len(big)), storage.PutOptions{IfMatch: old.ETag}); err != nil {
+				t.Errorf("if-match of its etag: %v", err)
+			}
+			if got := read(t, s, "lc/x", 0); got != string(big) {
+				t.Errorf("if-match of its etag stored %d bytes, want %d", len(got), len(big))
+			}
+			_ = s.Delete(ctx, "lc/x")
 		}},
 		{Name: "FailedUploadLeavesNothing", Test: func(t testing.TB, s Store) {
 			body := strings.Repeat("0123456789abcdef", 64<<10)
@@ -132,6 +210,14 @@ func failedWrites(n int) []failedWrite {
 			a, _ := half(body)
 			return io.MultiReader(strings.NewReader(a), iotestErr{})
 		}},
+		// The reader's last bytes come with its error, which it does not
+		// repeat: a failure all the same (io.Copy's reading of it).
+		{name: "reader-error-at-last-byte", want: errReader, size: int64(n), reader: func(body string, _ context.CancelFunc) io.Reader {
+			return &failAtEnd{r: strings.NewReader(body)}
+		}},
+		{name: "reader-error-at-last-byte-unknown-size", want: errReader, size: -1, reader: func(body string, _ context.CancelFunc) io.Reader {
+			return &failAtEnd{r: strings.NewReader(body)}
+		}},
 		{name: "short-body", want: storage.ErrSize, size: int64(n) + 1, reader: func(body string, _ context.CancelFunc) io.Reader {
 			return strings.NewReader(body)
 		}},
@@ -164,6 +250,25 @@ func (o *onRead) Read([]byte) (int, error) {
 		o.fn = nil
 	}
 	return 0, io.EOF
+}
+
+// failAtEnd reads r, returning its last bytes with errReader, and then
+// io.EOF.
+type failAtEnd struct {
+	r      *strings.Reader
+	failed bool
+}
+
+func (f *failAtEnd) Read(p []byte) (int, error) {
+	if f.failed {
+		return 0, io.EOF
+	}
+	n, _ := f.r.Read(p)
+	if f.r.Len() == 0 {
+		f.failed = true
+		return n, errReader
+	}
+	return n, nil
 }
 
 type iotestErr struct{}
