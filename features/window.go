@@ -596,18 +596,10 @@ func (p *Partial) Span() (from, to time.Time, ok bool) {
 }
 
 // Window is one output table's windowing: windows of Size starting every
-// Slide. Slide == Size (or 0) is tumbling.
+// Slide. Slide == Size (or 0) is tumbling; the parsers of its spellings
+// (window_spell.go) return Slide == Size.
 type Window struct {
 	Size, Slide time.Duration
-}
-
-// String names the window as in output paths: "5m", or "15m/5m" for sliding.
-func (w Window) String() string {
-	s := shortDuration(w.Size)
-	if w.Slide != 0 && w.Slide != w.Size {
-		s += "-every-" + shortDuration(w.Slide)
-	}
-	return s
 }
 
 // shortDuration spells d as time.Duration does, without the zero units

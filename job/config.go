@@ -286,7 +286,7 @@ func (c *Config) Columns() features.Columns {
 func ParseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("not a duration: write a number and a unit, without spaces, as 90s, 5m, 1h or 1h30m (units: ns, us, ms, s, m, h; not min, d or w)")
+		return 0, features.ErrNotDuration
 	}
 	return d, nil
 }
@@ -296,19 +296,9 @@ func (c *TableSettings) Windows() ([]features.Window, error) {
 	var ws []features.Window
 	seen := map[string]string{} // window name -> the spec giving it
 	for _, s := range c.Window {
-		size, slideStr, hasSlide := strings.Cut(s, "/")
-		w := features.Window{Slide: c.Slide}
-		var err error
-		if w.Size, err = ParseDuration(size); err != nil {
-			return nil, fmt.Errorf("%q: length %q %v", s, size, err)
-		}
-		if hasSlide {
-			if w.Slide, err = ParseDuration(slideStr); err != nil {
-				return nil, fmt.Errorf("%q: slide %q %v", s, slideStr, err)
-			}
-		}
-		if w.Slide == 0 || w.Slide == w.Size {
-			w.Slide = w.Size
+		w, err := features.ParseWindowSpec(s, c.Slide)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", s, err)
 		}
 		day := 24 * time.Hour
 		switch {

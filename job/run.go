@@ -915,16 +915,11 @@ func committedEvents(m *Manifest) int64 {
 // "1h-every-5m") hold an event at most: 1 for tumbling windows, and for
 // a name this logsmith cannot read.
 func timesCounted(name string) int64 {
-	size, slide, ok := strings.Cut(name, "-every-")
-	if !ok {
+	w, err := features.ParseWindowName(name)
+	if err != nil {
 		return 1
 	}
-	l, err1 := time.ParseDuration(size)
-	s, err2 := time.ParseDuration(slide)
-	if err1 != nil || err2 != nil || s <= 0 || l <= s {
-		return 1
-	}
-	return int64((l + s - 1) / s)
+	return int64((w.Size + w.Slide - 1) / w.Slide)
 }
 
 // splitByDate groups rows (sorted by window start) by the UTC date of their

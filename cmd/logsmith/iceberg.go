@@ -44,7 +44,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	}
 	var tables []*iceberg.Table
 	for _, n := range names {
-		if cfg.Window != "" && n != cfg.Window && n != iceberg.TableNameOf(cfg.Window) {
+		if w, err := iceberg.ParseTableName(n); cfg.Window != "" && n != cfg.Window && (err != nil || w.String() != cfg.Window) {
 			continue
 		}
 		t, err := cat.OpenTable(ctx, n)
