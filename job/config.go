@@ -233,6 +233,14 @@ func (c *Config) shard() (i, n int, ok bool) {
 	return 0, 0, false
 }
 
+// forMerge returns the config a merge resolves: c without the shard
+// settings, which in a merge's pod (sharing the map pods' ConfigMap) name
+// no shard of it.
+func (c Config) forMerge() *Config {
+	c.Shard, c.Shards = "", 0
+	return &c
+}
+
 // policy returns the retry policy of storage calls: each retry counted in
 // opts.Retries, logged and shown as progress as it happens.
 func (c *ReadSettings) policy(opts Options) objio.Policy {

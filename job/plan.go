@@ -142,7 +142,6 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.S3.Timeout = cfg.IdleTimeout
 	p := &Plan{RunID: cfg.RunID, Date: res.Date, Input: cfg.Input,
 		BudgetSeconds: int64(cfg.Budget / time.Second), ThroughputBytesPerSecond: cfg.Throughput, MaxShards: cfg.MaxShards}
 	if p.RunID == "" {

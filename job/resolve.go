@@ -37,6 +37,11 @@ type Resolved struct {
 	// filed (--input-lateness, auto resolved by the template's folders).
 	InputZone *time.Location
 	Lateness  time.Duration
+	// MaxGroups caps the groups of a pane and of a window (--max-groups).
+	MaxGroups int
+	// S3 is how s3:// URLs are reached: the S3 settings, with a response's
+	// headers awaited for --idle-timeout at most.
+	S3 S3Settings
 }
 
 // Sharded reports whether the run computes one shard of several.
@@ -49,7 +54,9 @@ func (c *Config) Resolve(now time.Time) (*Resolved, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Resolved{Stdin: c.Input == "-", Columns: c.Columns(), Spec: c.Spec(), Workers: c.EffectiveWorkers(), SplitBytes: c.SplitBytes}
+	r := &Resolved{Stdin: c.Input == "-", Columns: c.Columns(), Spec: c.Spec(), Workers: c.EffectiveWorkers(), SplitBytes: c.SplitBytes,
+		MaxGroups: c.MaxGroups, S3: c.S3}
+	r.S3.Timeout = c.IdleTimeout
 	if !r.Spec.Pipeline.Splittable() {
 		r.SplitBytes = 0 // records may span lines, or lines are joined: objects are read whole
 	}

@@ -241,7 +241,6 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.S3.Timeout = cfg.IdleTimeout
 	rs := &runState{cfg: cfg, res: res, opts: opts, log: opts.Logger, started: started, runID: cfg.RunID}
 	if rs.runID == "" {
 		rs.runID = newRunID(rs.started)
@@ -250,7 +249,7 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if cfg.DryRun {
 		open = openDryRun
 	}
-	if rs.out, err = open(rs.res.Output, cfg.S3, cfg.policy(opts)); err != nil {
+	if rs.out, err = open(rs.res.Output, rs.res.S3, cfg.policy(opts)); err != nil {
 		return nil, err
 	}
 	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.res.Output.String(), Date: rs.res.Date,
@@ -274,7 +273,7 @@ func (rs *runState) newPartial() *features.Partial {
 	for _, w := range rs.res.Windows {
 		reach = max(reach, w.Size-w.Slide)
 	}
-	p := features.NewPartial(features.PaneFor(rs.res.Windows), rs.cfg.MaxGroups)
+	p := features.NewPartial(features.PaneFor(rs.res.Windows), rs.res.MaxGroups)
 	if rs.res.Date == "" {
 		p.LimitPanes(rs.cfg.MaxPanes)
 	}
@@ -315,7 +314,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	// before it lists its inputs: a run that listed before another run
 	// committed may miss objects that run read, so it must not supersede it.
 	if cfg.Iceberg() {
-		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
+		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, rs.res.S3); err != nil {
 			return nil, err
 		}
 		defer rs.ice.Close()
@@ -739,7 +738,7 @@ func (rs *runState) tableFiles(total *features.Partial, w features.Window, meta 
 // covers (recorded for the manifests).
 func (rs *runState) tableOptions(total *features.Partial) features.TableOptions {
 	cfg := rs.cfg
-	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(rs.res.Columns.Dims)}
+	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: rs.res.MaxGroups, Dims: len(rs.res.Columns.Dims)}
 	if rs.res.Date != "" {
 		opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
 	}
