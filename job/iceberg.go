@@ -282,9 +282,5 @@ const icebergCommitTimeout = 2 * time.Minute
 // GCOptions are the expiry settings as iceberg.GCOptions. A retention of
 // 0 expires every snapshot beyond the kept ones.
 func (s *IcebergSettings) GCOptions() iceberg.GCOptions {
-	retention := s.IcebergSnapshotRetention
-	if retention == 0 {
-		retention = time.Nanosecond // iceberg.GCOptions reads 0 as its default
-	}
-	return iceberg.GCOptions{ExpireOlderThan: retention, RetainLast: s.IcebergKeepSnapshots}
+	return iceberg.GCOptions{ExpireOlderThan: s.IcebergSnapshotRetention, RetainLast: s.IcebergKeepSnapshots}
 }

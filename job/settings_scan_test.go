@@ -2,6 +2,7 @@ package job
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/importer"
 	"go/parser"
 	"go/token"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +28,18 @@ type settingUse struct {
 	Func  string
 }
 
-// scanSettingUses type-checks the non-test files of job and cmd/logsmith
-// (imports from the go command's export data) and returns every
-// selector of a settings field in them.
-func scanSettingUses(t *testing.T) []settingUse {
+// checkedPackage is a package's non-test files, type-checked.
+type checkedPackage struct {
+	Path  string
+	Fset  *token.FileSet
+	Files []*ast.File
+	Info  *types.Info
+}
+
+// typeCheck parses and type-checks the non-test files of the packages
+// of the module matching patterns, importing their dependencies from the
+// go command's export data.
+func typeCheck(t *testing.T, patterns ...string) []checkedPackage {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -44,7 +54,7 @@ func scanSettingUses(t *testing.T) []settingUse {
 		return strings.Split(strings.TrimSpace(string(out)), "\n")
 	}
 	exports := map[string]string{}
-	for _, l := range list("{{.ImportPath}}\t{{.Export}}", "-deps", "./job", "./cmd/logsmith") {
+	for _, l := range list("{{.ImportPath}}\t{{.Export}}", append([]string{"-deps"}, patterns...)...) {
 		path, export, _ := strings.Cut(l, "\t")
 		// A main package built with a profile (default.pgo) has its
 		// own variant of every dependency, "path [main]": either serves.
@@ -53,34 +63,40 @@ func scanSettingUses(t *testing.T) []settingUse {
 			exports[path] = export
 		}
 	}
-	type pkg struct {
-		ImportPath, Dir string
-		GoFiles         []string
-	}
-	var mine []pkg
-	for _, l := range list("{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \" \"}}", "./job", "./cmd/logsmith") {
-		f := strings.Split(l, "\t")
-		mine = append(mine, pkg{f[0], f[1], strings.Fields(f[2])})
-	}
 	fset := token.NewFileSet()
 	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) { return os.Open(exports[path]) })
-	var uses []settingUse
-	for _, p := range mine {
-		var files []*ast.File
-		for _, name := range p.GoFiles {
-			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+	var pkgs []checkedPackage
+	for _, l := range list("{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \" \"}}", patterns...) {
+		f := strings.Split(l, "\t")
+		p := checkedPackage{Path: f[0], Fset: fset, Info: &types.Info{
+			Selections: map[*ast.SelectorExpr]*types.Selection{},
+			Types:      map[ast.Expr]types.TypeAndValue{},
+			Uses:       map[*ast.Ident]types.Object{},
+			Defs:       map[*ast.Ident]types.Object{},
+		}}
+		for _, name := range strings.Fields(f[2]) {
+			file, err := parser.ParseFile(fset, filepath.Join(f[1], name), nil, parser.SkipObjectResolution)
 			if err != nil {
 				t.Fatal(err)
 			}
-			files = append(files, f)
+			p.Files = append(p.Files, file)
 		}
-		info := &types.Info{Selections: map[*ast.SelectorExpr]*types.Selection{}}
 		conf := types.Config{Importer: imp.(types.ImporterFrom)}
-		tp, err := conf.Check(p.ImportPath, fset, files, info)
-		if err != nil {
-			t.Fatalf("type-check %s: %v", p.ImportPath, err)
+		if _, err := conf.Check(p.Path, fset, p.Files, p.Info); err != nil {
+			t.Fatalf("type-check %s: %v", p.Path, err)
 		}
-		_ = tp
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+// scanSettingUses returns every selector of a settings field in the
+// non-test files of job and cmd/logsmith.
+func scanSettingUses(t *testing.T) []settingUse {
+	t.Helper()
+	var uses []settingUse
+	for _, p := range typeCheck(t, "./job", "./cmd/logsmith") {
+		fset, info, files := p.Fset, p.Info, p.Files
 		for _, f := range files {
 			written := map[*ast.SelectorExpr]bool{}
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -259,4 +275,100 @@ func deepCopyConfig(t *testing.T, c Config) Config {
 		}
 	}
 	return cp
+}
+
+// Issue 26: --max-groups had its default twice, 10000 in the settings
+// table and features.DefaultMaxGroups that features fell back to for 0,
+// and --max-line-bytes and --iceberg-snapshot-retention likewise: two
+// places to change, and a caller that passed nothing got the other
+// place's idea of the setting. A setting's default is its envDefault tag
+// alone: no code of the module falls back, for a zero value, to a
+// constant equal to a numeric setting's default.
+func TestSettingDefaultsDeclaredOnce(t *testing.T) {
+	defaults := map[string][]string{} // constant value -> settings defaulting to it
+	for _, cfg := range []any{&Config{}, &OutputConfig{}, &PlanConfig{}, &BackfillConfig{}, &GenerateConfig{}, &PeekConfig{}} {
+		for _, s := range Settings(cfg) {
+			if s.Default == "" {
+				continue
+			}
+			var v int64
+			switch s.Value.Interface().(type) {
+			case time.Duration:
+				d, err := time.ParseDuration(s.Default)
+				if err != nil {
+					t.Fatalf("%s: default %q: %v", s.Env, s.Default, err)
+				}
+				v = int64(d)
+			case int, int64:
+				n, err := strconv.ParseInt(s.Default, 10, 64)
+				if err != nil {
+					t.Fatalf("%s: default %q: %v", s.Env, s.Default, err)
+				}
+				v = n
+			default:
+				continue
+			}
+			if v == 0 || v == 1 {
+				continue // 0 and 1 are every counter's start, no setting's own
+			}
+			key := strconv.FormatInt(v, 10)
+			if !slices.Contains(defaults[key], s.Env) {
+				defaults[key] = append(defaults[key], s.Env)
+			}
+		}
+	}
+	pkgs := typeCheck(t, "./features", "./features/synth", "./table", "./table/iceberg", "./storage", "./storage/objio",
+		"./job", "./job/shard", "./cmd/logsmith")
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				ifs, ok := n.(*ast.IfStmt)
+				if !ok {
+					return true
+				}
+				x := zeroTest(p.Info, ifs.Cond)
+				if x == nil {
+					return true
+				}
+				for _, st := range ifs.Body.List {
+					as, ok := st.(*ast.AssignStmt)
+					if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 || types.ExprString(as.Lhs[0]) != types.ExprString(x) {
+						continue
+					}
+					tv := p.Info.Types[as.Rhs[0]]
+					if tv.Value == nil {
+						continue
+					}
+					v, exact := constant.Int64Val(constant.ToInt(tv.Value))
+					if !exact {
+						continue
+					}
+					if envs := defaults[strconv.FormatInt(v, 10)]; envs != nil {
+						t.Errorf("%s: a zero %s falls back to %s (%d), the default of %s: let the setting's default be the only one (take the value from Resolved; refuse 0)",
+							p.Fset.Position(ifs.Pos()), types.ExprString(x), types.ExprString(as.Rhs[0]), v, strings.Join(envs, ", "))
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// zeroTest returns x of a condition x == 0, x <= 0 or x < 1 on a number,
+// or nil.
+func zeroTest(info *types.Info, cond ast.Expr) ast.Expr {
+	b, ok := cond.(*ast.BinaryExpr)
+	if !ok {
+		return nil
+	}
+	tv := info.Types[b.Y]
+	if tv.Value == nil || tv.Value.Kind() != constant.Int {
+		return nil
+	}
+	n, _ := constant.Int64Val(tv.Value)
+	switch {
+	case (b.Op == token.EQL || b.Op == token.LEQ) && n == 0, b.Op == token.LSS && n == 1:
+		return b.X
+	}
+	return nil
 }
