@@ -233,10 +233,14 @@ func (c *Config) shard() (i, n int, ok bool) {
 	return 0, 0, false
 }
 
-// forMerge returns the config a merge resolves: c without the shard
+// AsksShard reports whether the settings ask for one shard of a sharded
+// run (--shard, or --shards with the Indexed Job's index), valid or not.
+func (c *Config) AsksShard() bool { return c.Shard != "" || c.Shards > 0 }
+
+// ForMerge returns the config a merge resolves: c without the shard
 // settings, which in a merge's pod (sharing the map pods' ConfigMap) name
 // no shard of it.
-func (c Config) forMerge() *Config {
+func (c Config) ForMerge() *Config {
 	c.Shard, c.Shards = "", 0
 	return &c
 }

@@ -20,8 +20,7 @@ import (
 // icebergOptions says where a command's Iceberg catalog and warehouse are:
 // the warehouse is the output location; the default catalog of a local
 // output is a SQLite file in it.
-func (s *IcebergSettings) icebergOptions(output string, s3 S3Settings) iceberg.Options {
-	loc, _ := ParseLocation(output)
+func (s *IcebergSettings) icebergOptions(loc Location, s3 S3Settings) iceberg.Options {
 	o := iceberg.Options{Catalog: s.IcebergCatalog, Namespace: s.IcebergNamespace, S3: s3.storageConfig(),
 		RESTCredential: s.IcebergRESTCredential, RESTToken: s.IcebergRESTToken,
 		RESTWarehouse: s.IcebergRESTWarehouse, RESTSigV4Service: s.IcebergRESTSigV4}
@@ -41,7 +40,7 @@ func (s *IcebergSettings) icebergOptions(output string, s3 S3Settings) iceberg.O
 // IcebergCatalogExists reports whether a command's catalog may hold
 // tables: false only for the default SQLite catalog of a local output when
 // its file does not exist (opening it would create it).
-func IcebergCatalogExists(s *IcebergSettings, output string) bool {
+func IcebergCatalogExists(s *IcebergSettings, output Location) bool {
 	o := s.icebergOptions(output, S3Settings{})
 	if s.IcebergCatalog != "" || !strings.HasPrefix(o.Catalog, "sqlite://") {
 		return true
@@ -52,14 +51,14 @@ func IcebergCatalogExists(s *IcebergSettings, output string) bool {
 
 // OpenIceberg opens the catalog of a command's Iceberg tables; the caller
 // closes it.
-func OpenIceberg(ctx context.Context, s *IcebergSettings, output string, s3 S3Settings) (*iceberg.Catalog, error) {
+func OpenIceberg(ctx context.Context, s *IcebergSettings, output Location, s3 S3Settings) (*iceberg.Catalog, error) {
 	return openIceberg(ctx, s.icebergOptions(output, s3))
 }
 
 // OpenIcebergTables opens the catalog of a command that creates nothing in
 // it (ls, show, files, gc): not its tables, nor its namespace; the caller
 // closes it.
-func OpenIcebergTables(ctx context.Context, s *IcebergSettings, output string, s3 S3Settings) (*iceberg.Catalog, error) {
+func OpenIcebergTables(ctx context.Context, s *IcebergSettings, output Location, s3 S3Settings) (*iceberg.Catalog, error) {
 	o := s.icebergOptions(output, s3)
 	o.NoCreate = true
 	return openIceberg(ctx, o)

@@ -67,31 +67,28 @@ type MemoryEstimate struct {
 	Dated bool  `json:"dated"`
 }
 
-// EstimateMemory returns the memory budget of one run of cfg, dated when
-// date is not empty. It is an upper bound at the caps (every pane holding
-// --max-groups busy groups), not a forecast: real cardinality is often far
-// lower. The per-unit partials a run holds before merging them are not
-// counted: they are bounded by the same panes × groups when each object
-// covers its own stretch of the day (hourly files), and grow with the
-// objects when many objects each span the whole day.
-func EstimateMemory(cfg *Config, date string) (MemoryEstimate, error) {
-	ws, err := cfg.Windows()
-	if err != nil {
-		return MemoryEstimate{}, err
-	}
-	pane := features.PaneFor(ws)
+// EstimateMemory returns the memory budget of one run of cfg, as Resolve
+// resolved it into res: dated when res is. It is an upper bound at the
+// caps (every pane holding --max-groups busy groups), not a forecast: real
+// cardinality is often far lower. The per-unit partials a run holds before
+// merging them are not counted: they are bounded by the same panes ×
+// groups when each object covers its own stretch of the day (hourly
+// files), and grow with the objects when many objects each span the whole
+// day.
+func EstimateMemory(cfg *Config, res *Resolved) MemoryEstimate {
+	pane := features.PaneFor(res.Windows)
 	var reach time.Duration
-	for _, w := range ws {
+	for _, w := range res.Windows {
 		reach = max(reach, w.Size-w.Slide)
 	}
-	e := MemoryEstimate{Groups: 1, PerGroup: memGroupBase, Dated: date != ""}
+	e := MemoryEstimate{Groups: 1, PerGroup: memGroupBase, Dated: res.Date != ""}
 	if e.Dated {
 		e.Panes = int64((24*time.Hour + reach + pane - 1) / pane)
 	} else {
 		e.Panes = int64(cfg.MaxPanes)
 	}
 	if len(cfg.GroupBy) > 0 {
-		e.Groups = int64(cfg.MaxGroups)
+		e.Groups = int64(res.MaxGroups)
 	}
 	if cfg.LatencyField != "" {
 		e.PerGroup += memLatencySketch
@@ -103,13 +100,13 @@ func EstimateMemory(cfg *Config, date string) (MemoryEstimate, error) {
 		e.PerGroup += memDimensionCopies * int64(len(cfg.GroupBy)) * int64(cfg.MaxDimension)
 	}
 	e.Aggregate = satMul(satMul(e.Panes, e.Groups), e.PerGroup)
-	workers := int64(cfg.EffectiveWorkers())
+	workers := int64(res.Workers)
 	e.Fixed = memRuntime + workers*(int64(cfg.MaxLineBytes)+memReadBuffer+memZstdWindow)
-	if strings.HasPrefix(cfg.Input, "s3://") {
+	if res.Input.Scheme == "s3" {
 		e.Fixed += (workers + 1) * cfg.ReadAhead
 	}
 	e.Total = satAdd(e.Aggregate, e.Fixed)
-	return e, nil
+	return e
 }
 
 func satMul(a, b int64) int64 {
@@ -205,18 +202,18 @@ func CgroupMemoryLimit(fsys fs.FS) MemoryLimit {
 
 // CheckMemory refuses, with a *ConfigError naming the settings to change,
 // a run whose memory estimate (see EstimateMemory), times parallel dates
-// computed at once, exceeds lim. It passes when lim is zero (no limit),
-// when --memory-check is off, and when the windows do not parse (Validate
-// reports that). now resolves the date as a run would.
+// computed at once, exceeds lim. It passes when lim is zero (no limit) and
+// when --memory-check is off. It resolves cfg as a run does at now, so a
+// bad setting is refused as the run would refuse it.
 func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) error {
 	if lim.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
 	}
-	date := cfg.targetDate(now)
-	e, err := EstimateMemory(cfg, date)
+	res, err := cfg.Resolve(now)
 	if err != nil {
-		return nil
+		return err
 	}
+	e := EstimateMemory(cfg, res)
 	parallel = max(parallel, 1)
 	total := satMul(e.Total, int64(parallel))
 	if total <= lim.Bytes {
@@ -234,14 +231,14 @@ func CheckMemory(cfg *Config, parallel int, lim MemoryLimit, now time.Time) erro
 	}
 	var b strings.Builder
 	if e.Dated {
-		fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, strings.Join(cfg.Window, ","))
+		fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, windowSpecs(res.Windows))
 	} else {
 		fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
 	}
 	if len(cfg.GroupBy) > 0 {
 		fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
 	}
-	fmt.Fprintf(&b, " × %s ≈ %s, plus %s for %d workers", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate), fmtBytes(e.Fixed), cfg.EffectiveWorkers())
+	fmt.Fprintf(&b, " × %s ≈ %s, plus %s for %d workers", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate), fmtBytes(e.Fixed), res.Workers)
 	if parallel > 1 {
 		fmt.Fprintf(&b, ", times %d dates at once (--parallel)", parallel)
 	}
@@ -286,4 +283,13 @@ func fmtBytes(n int64) string {
 		i++
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i:i+1] + "iB"
+}
+
+// windowSpecs spells windows as --window does, comma-separated.
+func windowSpecs(ws []features.Window) string {
+	specs := make([]string, len(ws))
+	for i, w := range ws {
+		specs[i] = w.Spec()
+	}
+	return strings.Join(specs, ",")
 }

@@ -100,7 +100,10 @@ func (c *OutputConfig) Validate(needDate bool) error {
 // read or tidy an output: a missing local folder is an empty output, not
 // one to create.
 func OpenOutput(c *OutputConfig) (table.Output, Location, error) {
-	loc, _ := ParseLocation(c.Output)
+	loc, err := ParseLocation(c.Output)
+	if err != nil {
+		return table.Output{}, loc, settingError(c, "Output", err)
+	}
 	open := OpenInput
 	if c.DryRun {
 		open = openDryRun // nothing is written, whatever the command

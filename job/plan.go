@@ -162,7 +162,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	est, err := estimateUncompressed(ctx, &cfg.Config, inputs)
+	est, err := estimateUncompressed(ctx, res.Workers, inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -185,9 +185,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	for i := range p.ShardList {
 		p.ShardList[i] = i
 	}
-	if p.Memory, err = EstimateMemory(&cfg.Config, p.Date); err != nil {
-		return nil, settingError(&cfg, "Window", err)
-	}
+	p.Memory = EstimateMemory(&cfg.Config, res)
 	opts.Logger.Info("planned", "run_id", p.RunID, "date", p.Date, "objects", p.Objects, "bytes", p.Bytes,
 		"uncompressed", p.EstimatedUncompressedBytes, "units", p.Units, "shards", p.Shards, "fits_budget", p.FitsBudget)
 	return p, nil
@@ -275,7 +273,7 @@ type estimate struct {
 // input whose objects differ widely in ratio within a class gets a rougher
 // estimate. A sample that is damaged or not text is left out of the ratio
 // (the run would report it).
-func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input) (*estimate, error) {
+func estimateUncompressed(ctx context.Context, workers int, inputs []input) (*estimate, error) {
 	classes := []string{".gz", ".zst", "other"}
 	byClass := make([][]input, len(classes))
 	for _, in := range inputs {
@@ -299,7 +297,7 @@ func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input) (*es
 			jobs = append(jobs, job{c, ins[i*len(ins)/k]})
 		}
 	}
-	results, err := runSamples(ctx, cfg, len(jobs), func(ctx context.Context, i int, dec *features.Decompressor) (sample, error) {
+	results, err := runSamples(ctx, workers, len(jobs), func(ctx context.Context, i int, dec *features.Decompressor) (sample, error) {
 		return readSample(ctx, dec, jobs[i].in)
 	})
 	if err != nil {
@@ -409,14 +407,14 @@ func readSample(ctx context.Context, dec *features.Decompressor, in input) (samp
 	return s, nil
 }
 
-// runSamples runs n sample reads on the run's worker count, each task with
+// runSamples runs n sample reads on workers workers, each task with
 // its own decompressor; the first error cancels the rest and is returned.
-func runSamples(ctx context.Context, cfg *Config, n int, read func(ctx context.Context, i int, dec *features.Decompressor) (sample, error)) ([]sample, error) {
+func runSamples(ctx context.Context, workers int, n int, read func(ctx context.Context, i int, dec *features.Decompressor) (sample, error)) ([]sample, error) {
 	out := make([]sample, n)
 	if n == 0 {
 		return out, nil
 	}
-	pool := pond.NewPool(min(cfg.EffectiveWorkers(), n), pond.WithContext(ctx))
+	pool := pond.NewPool(min(workers, n), pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -314,7 +314,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	// before it lists its inputs: a run that listed before another run
 	// committed may miss objects that run read, so it must not supersede it.
 	if cfg.Iceberg() {
-		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, rs.res.S3); err != nil {
+		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, rs.res.Output, rs.res.S3); err != nil {
 			return nil, err
 		}
 		defer rs.ice.Close()
@@ -632,9 +632,9 @@ func (rs *runState) forDate() string {
 // partitions builds every table of the run and the partitions to commit,
 // each against the head the run started from.
 func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]*table.Partition, error) {
-	cfg, sum := rs.cfg, rs.sum
+	sum := rs.sum
 	c := total.Counts
-	cols := cfg.Columns()
+	cols := rs.res.Columns
 	var parts []*table.Partition
 	for _, w := range rs.res.Windows {
 		t := rs.table(w)
@@ -693,7 +693,7 @@ func (rs *runState) partitions(ctx context.Context, total *features.Partial) ([]
 // built. It counts the rows to commit in the summary.
 func (rs *runState) tableFiles(total *features.Partial, w features.Window, meta map[string]string) (map[string]*dateFiles, []string, error) {
 	cfg := rs.cfg
-	cols := cfg.Columns()
+	cols := rs.res.Columns
 	opt := rs.tableOptions(total)
 	files := map[string]*dateFiles{}
 	var dates []string

@@ -26,6 +26,9 @@ type settingUse struct {
 	Pos   token.Position
 	Write bool // assigned to
 	Func  string
+	// OfRun: selected from a run's config (Config, or a command's config
+	// embedding it), not from a part a function was handed.
+	OfRun bool
 }
 
 // checkedPackage is a package's non-test files, type-checked.
@@ -134,13 +137,37 @@ func scanSettingUses(t *testing.T) []settingUse {
 					}
 				}
 				if name, ok := settingsField(sel); ok {
-					uses = append(uses, settingUse{Field: name, Pos: fset.Position(s.Sel.Pos()), Write: written[s], Func: fn})
+					uses = append(uses, settingUse{Field: name, Pos: fset.Position(s.Sel.Pos()), Write: written[s], Func: fn, OfRun: ofRunConfig(info, s)})
 				}
 				return true
 			})
 		}
 	}
 	return uses
+}
+
+// runConfigs are the configs a run is resolved from.
+var runConfigs = []string{"Config", "PlanConfig", "BackfillConfig", "PeekConfig"}
+
+// ofRunConfig reports whether a selector selects from a run config: its
+// receiver, or that of a selector it selects from, is one.
+func ofRunConfig(info *types.Info, s *ast.SelectorExpr) bool {
+	for {
+		sel := info.Selections[s]
+		if sel == nil {
+			return false
+		}
+		for _, name := range runConfigs {
+			if isJobType(sel.Recv(), name) {
+				return true
+			}
+		}
+		x, ok := s.X.(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		s = x
+	}
 }
 
 // settingsField names the field a selection selects when it is a field
@@ -204,7 +231,7 @@ func isSettingsStruct(st *types.Struct) bool {
 // settings field: each builds a new config for a run to resolve, from a
 // command's settings. Nothing else changes a config once it is parsed.
 var configBuilders = map[string]string{
-	"backfill.go dateConfig": "the run config of one date of a backfill",
+	"backfill.go DateConfig": "the run config of one date of a backfill",
 	"peek.go Resolve":        "peek's run config, with a stand-in output",
 	"peek.go guessShapes":    "the run config of each shape peek tries",
 }
@@ -371,4 +398,87 @@ func zeroTest(info *types.Info, cond ast.Expr) ast.Expr {
 		return b.X
 	}
 	return nil
+}
+
+// parsedSettings are the settings Resolve parses or derives, with where a
+// run finds the result.
+var parsedSettings = map[string]string{
+	"TableSettings.Window":           "Resolved.Windows",
+	"TableSettings.Slide":            "Resolved.Windows",
+	"TableSettings.MaxGroups":        "Resolved.MaxGroups",
+	"InputSettings.InputLateness":    "Resolved.Lateness",
+	"InputSettings.InputZone":        "Resolved.InputZone",
+	"DecodeSettings.Pipeline":        "Resolved.Spec",
+	"DecodeSettings.PrefixRegexp":    "Resolved.Spec",
+	"DecodeSettings.TimestampFormat": "Resolved.Spec",
+	"DecodeSettings.TimestampLayout": "Resolved.Spec",
+	"DecodeSettings.TimestampZone":   "Resolved.Spec",
+	"DecodeSettings.LatencyUnit":     "Resolved.Spec",
+	"DecodeSettings.LevelMap":        "Resolved.Spec",
+	"RunSettings.Date":               "Resolved.Date and Day",
+	"RunSettings.From":               "Resolved.Date and Day",
+	"RunSettings.Shard":              "Resolved.Shard and Shards",
+	"RunSettings.Shards":             "Resolved.Shard and Shards",
+	"RunSettings.Output":             "Resolved.Output",
+	"ReadSettings.Workers":           "Resolved.Workers",
+	"ReadSettings.SplitBytes":        "Resolved.SplitBytes",
+	"Config.S3":                      "Resolved.S3",
+	"S3Settings.Timeout":             "Resolved.S3",
+}
+
+// parsingMethods are the methods of a run config that parse settings:
+// Resolve's helpers.
+var parsingMethods = map[string]bool{
+	"Windows": true, "Spec": true, "Columns": true, "lateness": true, "shard": true, "targetDate": true, "EffectiveWorkers": true,
+}
+
+// settingsReaders are where, outside config.go and resolve.go, a run
+// config's parsed settings may be read: the commands' own validation, and
+// the helpers Resolve and a backfill resolve with.
+var settingsReaders = map[string]string{
+	"dates.go targetDate":    "the date Resolve resolves",
+	"backfill.go Dates":      "a backfill's dates",
+	"backfill.go DateConfig": "builds the run config of one date",
+	"peek.go Resolve":        "peek's Resolve",
+}
+
+// Issue 26: a setting was parsed once by Resolve and again where it was
+// used (the windows by the memory estimate, the decoder spec by the
+// fields check, dates by backfill and the command), each parse with its
+// own idea of a bad value, some dropping the error. Outside config.go,
+// resolve.go, the commands' Validate and settingsReaders, a setting that
+// Resolve parses is read from Resolved, never from the config.
+func TestParsedSettingsReadFromResolved(t *testing.T) {
+	allowed := func(file, fn string) bool {
+		return file == "config.go" || file == "resolve.go" || fn == "Validate" || settingsReaders[file+" "+fn] != ""
+	}
+	for _, u := range scanSettingUses(t) {
+		file := filepath.Base(u.Pos.Filename)
+		if where := parsedSettings[u.Field]; u.OfRun && !u.Write && where != "" && !allowed(file, u.Func) {
+			t.Errorf("%s:%d: %s reads %s from the config: take it from %s", file, u.Pos.Line, u.Func, u.Field, where)
+		}
+	}
+	for _, p := range typeCheck(t, "./job", "./cmd/logsmith") {
+		for _, f := range p.Files {
+			var fn string
+			ast.Inspect(f, func(n ast.Node) bool {
+				if d, ok := n.(*ast.FuncDecl); ok {
+					fn = d.Name.Name
+				}
+				s, ok := n.(*ast.SelectorExpr)
+				if !ok || !parsingMethods[s.Sel.Name] {
+					return true
+				}
+				sel := p.Info.Selections[s]
+				if sel == nil || sel.Kind() != types.MethodVal || !ofRunConfig(p.Info, s) {
+					return true
+				}
+				pos := p.Fset.Position(s.Sel.Pos())
+				if file := filepath.Base(pos.Filename); !allowed(file, fn) {
+					t.Errorf("%s:%d: %s calls %s, which parses settings: take its result from Resolved", file, pos.Line, fn, s.Sel.Name)
+				}
+				return true
+			})
+		}
+	}
 }

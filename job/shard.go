@@ -65,7 +65,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if cfg.RunID == "" {
 		return nil, settingError(&cfg, "RunID", errors.New("required: the run id the shards were written with"))
 	}
-	rs, err := newRunState(cfg.forMerge(), opts)
+	rs, err := newRunState(cfg.ForMerge(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	if cfg.Iceberg() {
 		// The heads the merge commits against are the shards', read below.
-		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, rs.res.S3); err != nil {
+		if rs.ice, err = OpenIceberg(ctx, &cfg.IcebergSettings, rs.res.Output, rs.res.S3); err != nil {
 			return nil, err
 		}
 		defer rs.ice.Close()

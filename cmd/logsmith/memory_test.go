@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,7 +51,9 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	if code != job.ExitConfig || !strings.Contains(stderr, "LOGSMITH_MAX_GROUPS") {
 		t.Errorf("merge: exit %d: %s", code, stderr)
 	}
-	tmpl := filepath.Join(dir, "{date}")
+	// (Its input is a folder beside the output's: the check resolves the
+	// config first, and refuses an output inside the input as a run does.)
+	tmpl := filepath.Join(dir, "logs", "{date}")
 	_, stderr, code = exe(t, []string{"GOMEMLIMIT=1GiB"}, "backfill", "--input", tmpl, "--output", out, "--from", "2025-11-01", "--to", "2025-11-08",
 		"--group-by", "service", "--max-groups", "500", "--parallel", "8", "--workers", "2")
 	if code != job.ExitConfig || !strings.Contains(stderr, "8 dates at once (--parallel)") {
@@ -90,5 +93,24 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 		}
 	} else {
 		t.Logf("this machine has a memory limit (%+v): the no-limit case is not run", lim)
+	}
+}
+
+// The memory check resolves the config as the run does: a bad setting is
+// refused with the run's words, and with --json printed as the run's
+// error would be, whether or not a memory limit is seen.
+func TestMemoryCheckRefusesBadSettingAsRun(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"run", "--input", filepath.Join(dir, "in"), "--output", filepath.Join(dir, "out"), "--window", "5x", "--json"}
+	for _, env := range [][]string{nil, {"GOMEMLIMIT=256MiB"}} {
+		stdout, stderr, code := exe(t, env, args...)
+		var got struct {
+			Error    string `json:"error"`
+			ExitCode int    `json:"exit_code"`
+		}
+		if code != job.ExitConfig || json.Unmarshal([]byte(stdout), &got) != nil || got.ExitCode != code ||
+			!strings.Contains(got.Error, "LOGSMITH_WINDOW") || !strings.Contains(stderr, "LOGSMITH_WINDOW") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 naming LOGSMITH_WINDOW, as JSON on stdout too", env, code, stdout, stderr)
+		}
 	}
 }
