@@ -265,12 +265,21 @@ func retryReporter(log *slog.Logger, progress Progress) func(attempt int, err er
 	}
 }
 
-// Spec returns what the decoder reads and computes, but for the parsed
-// --level-map: a run takes its spec from Resolve (Resolved.Spec), which
-// parses the map once.
-func (c *Config) Spec() features.Spec {
-	tf, _ := features.ParseTimeFormat(c.TimestampFormat)
-	pl, _ := features.ParsePipeline(c.Pipeline, c.PrefixRegexp)
+// spec returns what the decoder reads and computes, for Resolve; on a bad
+// setting it returns the setting's field and the error.
+func (c *Config) spec() (features.Spec, string, error) {
+	tf, err := features.ParseTimeFormat(c.TimestampFormat)
+	if err != nil {
+		return features.Spec{}, "TimestampFormat", err
+	}
+	pl, err := features.ParsePipeline(c.Pipeline, c.PrefixRegexp)
+	if err != nil {
+		return features.Spec{}, "Pipeline", err
+	}
+	levels, err := features.ParseLevelMap(c.LevelMap)
+	if err != nil {
+		return features.Spec{}, "LevelMap", err
+	}
 	if c.TimestampLayout != "" {
 		tf = features.TimeLayout
 	}
@@ -280,8 +289,8 @@ func (c *Config) Spec() features.Spec {
 			Status: c.StatusField, Bytes: c.BytesField, Distinct: c.DistinctField,
 		},
 		TimeFormat: tf, TimeLayout: c.TimestampLayout, TimeZone: c.TimestampZone, LatencyUnit: c.LatencyUnit,
-		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl, MaxDimension: c.MaxDimension,
-	}
+		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl, MaxDimension: c.MaxDimension, Levels: levels,
+	}, "", nil
 }
 
 // Columns returns the optional columns the config adds to every table.

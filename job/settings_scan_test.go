@@ -429,7 +429,7 @@ var parsedSettings = map[string]string{
 // parsingMethods are the methods of a run config that parse settings:
 // Resolve's helpers.
 var parsingMethods = map[string]bool{
-	"Windows": true, "Spec": true, "Columns": true, "lateness": true, "shard": true, "targetDate": true, "EffectiveWorkers": true,
+	"Windows": true, "spec": true, "Columns": true, "lateness": true, "shard": true, "targetDate": true, "EffectiveWorkers": true,
 }
 
 // settingsReaders are where, outside config.go and resolve.go, a run
@@ -481,4 +481,73 @@ func TestParsedSettingsReadFromResolved(t *testing.T) {
 			})
 		}
 	}
+}
+
+// Issue 26: a setting parsed again after validation dropped the error
+// ("Validate checked it"): loc, _ := ParseLocation(cfg.Output) and from, _
+// := time.Parse(time.DateOnly, cfg.From) in five places, each a parse
+// whose failure would go unseen if validation and parse ever disagreed. No
+// call taking a setting, or a method of a config, has its error dropped.
+func TestSettingParseErrorsChecked(t *testing.T) {
+	for _, p := range typeCheck(t, "./job", "./cmd/logsmith") {
+		for _, f := range p.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				as, ok := n.(*ast.AssignStmt)
+				if !ok || len(as.Rhs) != 1 || len(as.Lhs) < 2 {
+					return true
+				}
+				call, ok := as.Rhs[0].(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				if last, ok := as.Lhs[len(as.Lhs)-1].(*ast.Ident); !ok || last.Name != "_" {
+					return true
+				}
+				if sig, ok := p.Info.Types[call.Fun].Type.(*types.Signature); !ok || sig.Results().Len() == 0 ||
+					!types.Identical(sig.Results().At(sig.Results().Len()-1).Type(), types.Universe.Lookup("error").Type()) {
+					return true
+				}
+				takesSetting := false
+				check := func(e ast.Node) {
+					ast.Inspect(e, func(n ast.Node) bool {
+						if s, ok := n.(*ast.SelectorExpr); ok {
+							if sel := p.Info.Selections[s]; sel != nil {
+								if sel.Kind() == types.FieldVal {
+									if _, isSetting := settingsField(sel); isSetting {
+										takesSetting = true
+									}
+								}
+								if sel.Kind() == types.MethodVal && isSettingsType(sel.Recv()) {
+									takesSetting = true
+								}
+							}
+						}
+						return true
+					})
+				}
+				check(call.Fun)
+				for _, a := range call.Args {
+					check(a)
+				}
+				if takesSetting {
+					t.Errorf("%s: %s drops the error of parsing a setting", p.Fset.Position(as.Pos()), types.ExprString(call))
+				}
+				return true
+			})
+		}
+	}
+}
+
+// isSettingsType reports whether t, or what it points to, is a settings
+// struct of package job.
+func isSettingsType(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	named, ok := types.Unalias(t).(*types.Named)
+	if !ok || named.Obj().Pkg() == nil || named.Obj().Pkg().Path() != "github.com/logsmith/logsmith/job" {
+		return false
+	}
+	st, ok := named.Underlying().(*types.Struct)
+	return ok && isSettingsStruct(st)
 }
