@@ -551,3 +551,29 @@ func isSettingsType(t types.Type) bool {
 	st, ok := named.Underlying().(*types.Struct)
 	return ok && isSettingsStruct(st)
 }
+
+// What a run used to set in its config after Resolve is Resolved's: the
+// S3 timeout is --idle-timeout, the group cap --max-groups, and a merge
+// resolves without its pod's shard settings.
+func TestResolvedCarriesDerivedSettings(t *testing.T) {
+	d := t.TempDir()
+	var c Config
+	if err := ParseEnv(&c, map[string]string{"LOGSMITH_INPUT": d + "/in", "LOGSMITH_OUTPUT": d + "/out", "LOGSMITH_IDLE_TIMEOUT": "7s",
+		"LOGSMITH_MAX_GROUPS": "123", "LOGSMITH_SHARD": "1/4", "LOGSMITH_RUN_ID": "r1", "LOGSMITH_DATE": "2025-11-08"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Resolve(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.S3.Timeout != 7*time.Second || c.S3.Timeout != 0 || res.MaxGroups != 123 || res.Shard != 1 || res.Shards != 4 {
+		t.Errorf("resolved S3 timeout %v (config's %v), max groups %d, shard %d/%d", res.S3.Timeout, c.S3.Timeout, res.MaxGroups, res.Shard, res.Shards)
+	}
+	m, err := c.ForMerge().Resolve(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Sharded() || c.Shard != "1/4" {
+		t.Errorf("merge resolved shard %d/%d; config's shard now %q", m.Shard, m.Shards, c.Shard)
+	}
+}
