@@ -109,7 +109,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p := NewPartial(5*time.Minute, 0)
-		if err := Ingest(context.Background(), bytes.NewReader(data), d, p, IngestOptions{}); err != nil {
+		if err := Ingest(context.Background(), bytes.NewReader(data), d, p, IngestOptions{MaxLine: testMaxLine}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -483,7 +483,7 @@ func TestIngestCompressedAndBOM(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := NewPartial(defaultWindow, 0)
-			if err := Ingest(context.Background(), r, NewDecoder(DefaultSpec()), p, IngestOptions{}); err != nil {
+			if err := Ingest(context.Background(), r, NewDecoder(DefaultSpec()), p, IngestOptions{MaxLine: testMaxLine}); err != nil {
 				t.Fatal(err)
 			}
 			if c := p.Counts; c.Events != tt.events || c.BadTotal() != 0 {
@@ -512,7 +512,7 @@ func TestIngestDamagedKeepsEarlierLines(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := NewPartial(defaultWindow, 0)
-			err = Ingest(context.Background(), r, NewDecoder(DefaultSpec()), p, IngestOptions{})
+			err = Ingest(context.Background(), r, NewDecoder(DefaultSpec()), p, IngestOptions{MaxLine: testMaxLine})
 			if err == nil {
 				t.Fatal("damage read without error")
 			}
@@ -547,7 +547,7 @@ func BenchmarkDecompressIngest(b *testing.B) {
 					b.Fatal(err)
 				}
 				p := NewPartial(5*time.Minute, 0)
-				if err := Ingest(context.Background(), r, dec, p, IngestOptions{}); err != nil {
+				if err := Ingest(context.Background(), r, dec, p, IngestOptions{MaxLine: testMaxLine}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -38,7 +38,7 @@ func TestPresence(t *testing.T) {
 				in.WriteString(l + "\n")
 			}
 		}
-		if err := Ingest(context.Background(), &in, d, parts[i], IngestOptions{}); err != nil {
+		if err := Ingest(context.Background(), &in, d, parts[i], IngestOptions{MaxLine: testMaxLine}); err != nil {
 			t.Fatal(err)
 		}
 		b, err := parts[i].MarshalBinary()

@@ -34,11 +34,9 @@ func (v *ValueReader) Head() []byte { return v.head }
 func (v *ValueReader) Tail() []byte { return nil }
 
 // NewValueReader returns a reader of the JSON values of r, each at most
-// maxValue bytes (DefaultMaxLineBytes when maxValue <= 0).
+// maxValue bytes; maxValue must be positive.
 func NewValueReader(r io.Reader, maxValue int) *ValueReader {
-	if maxValue <= 0 {
-		maxValue = DefaultMaxLineBytes
-	}
+	mustPositiveLine(maxValue)
 	return &ValueReader{r: r, max: maxValue, buf: make([]byte, min(maxValue+1, 64<<10))}
 }
 

@@ -61,7 +61,7 @@ func TestIntegrityEveryBitFlip(t *testing.T) {
 	spec := Spec{Fields: Fields{Timestamp: "timestamp", Latency: "latency_ms"}, LatencyUnit: "ms"}
 	for _, obj := range integrityObjects(t) {
 		t.Run(obj.name, func(t *testing.T) {
-			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: 1 << 30})
+			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: 1 << 30, MaxLine: testMaxLine})
 			clean := NewPartial(defaultWindow, 0)
 			if _, err := or.Read(context.Background(), "clean", bytes.NewReader(obj.data), clean, false); err != nil {
 				t.Fatalf("clean object: %v", err)
@@ -114,7 +114,7 @@ func TestIntegrityTruncationKeepsLines(t *testing.T) {
 	spec := Spec{Fields: Fields{Timestamp: "timestamp", Latency: "latency_ms"}, LatencyUnit: "ms"}
 	for _, obj := range integrityObjects(t) {
 		t.Run(obj.name, func(t *testing.T) {
-			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: 1 << 30})
+			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: 1 << 30, MaxLine: testMaxLine})
 			kept := 0
 			for cut := 1; cut < len(obj.data); cut++ {
 				in := obj.data[:cut]
@@ -169,7 +169,7 @@ func TestZstdWindowLimit(t *testing.T) {
 		{"single segment at the limit", zstdAll(t, content[:MaxZstdWindow], zstd.WithWindowSize(16<<20), zstd.WithSingleSegment(true)), true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: 1 << 30})
+			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: 1 << 30, MaxLine: testMaxLine})
 			p := NewPartial(defaultWindow, 0)
 			_, err := or.Read(context.Background(), "z", bytes.NewReader(tt.in), p, false)
 			var de *DamageError

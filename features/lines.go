@@ -9,10 +9,6 @@ import (
 	"io"
 )
 
-// DefaultMaxLineBytes is the default longest line that is decoded; longer
-// lines are skipped and counted as ReasonLineTooLong.
-const DefaultMaxLineBytes = 1 << 20
-
 // LineReader yields lines from a stream without holding more than a bounded
 // buffer: a line longer than the limit is skipped without being buffered.
 type LineReader struct {
@@ -26,11 +22,10 @@ type LineReader struct {
 
 // NewLineReader returns a reader of lines of at most maxLine bytes from r:
 // the limit counts a line's content, without its ending (LF or CRLF) and
-// without a byte-order mark before it.
+// without a byte-order mark before it. maxLine must be positive: it is the
+// caller's setting, features has no default.
 func NewLineReader(r io.Reader, maxLine int) *LineReader {
-	if maxLine <= 0 {
-		maxLine = DefaultMaxLineBytes
-	}
+	mustPositiveLine(maxLine)
 	// bufio needs room for the line, a mark before it and its CRLF, so that
 	// a line of exactly maxLine is read whatever frames it; a floor keeps
 	// reads large.
@@ -42,9 +37,6 @@ func NewLineReader(r io.Reader, maxLine int) *LineReader {
 // buffer when it is the size maxLine needs; it reports false, changing
 // nothing, when it is not.
 func (l *LineReader) reset(r io.Reader, maxLine int) bool {
-	if maxLine <= 0 {
-		maxLine = DefaultMaxLineBytes
-	}
 	if maxLine != l.max {
 		return false
 	}
@@ -148,7 +140,7 @@ func (l *LineReader) TooLong() int64 { return l.tooLong }
 
 // IngestOptions tune Ingest.
 type IngestOptions struct {
-	// MaxLine is the longest line decoded; 0 means DefaultMaxLineBytes.
+	// MaxLine is the longest line decoded; it must be positive.
 	MaxLine int
 	// OnBad, when set, is called for each skipped line with its 1-based
 	// number, the reason and the line (nil for over-long lines, which are
@@ -278,9 +270,7 @@ func ingestPipeline(ctx context.Context, r io.Reader, d *Decoder, p *Partial, o 
 // a partial record at the end pass it on.
 func (d *Decoder) pipelineEvents(ctx context.Context, r io.Reader, maxLine int, number *func() int64,
 	event func([]byte), bad func(Reason, []byte), blank func()) error {
-	if maxLine <= 0 {
-		maxLine = DefaultMaxLineBytes
-	}
+	mustPositiveLine(maxLine)
 	pl := d.spec.Pipeline
 	if d.steps == nil || d.stepsMax != maxLine {
 		d.steps = d.steps[:0]
@@ -345,4 +335,13 @@ func (d *Decoder) pipelineEvents(ctx context.Context, r io.Reader, maxLine int, 
 		s.flush(outs[i+1], bad)
 	}
 	return nil
+}
+
+// mustPositiveLine panics on a line limit below 1: a caller's mistake,
+// which a default here would hide (the limit is a setting, with its one
+// default where settings are declared).
+func mustPositiveLine(n int) {
+	if n < 1 {
+		panic(fmt.Sprintf("features: the longest line must be positive, not %d", n))
+	}
 }

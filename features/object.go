@@ -14,7 +14,7 @@ type ObjectOptions struct {
 	// MaxObjectBytes is the largest decompressed object; a larger one (a
 	// gzip bomb) is damaged and rejected whole.
 	MaxObjectBytes int64
-	// MaxLine is the longest line decoded; 0 means DefaultMaxLineBytes.
+	// MaxLine is the longest line decoded; it must be positive.
 	MaxLine int
 	// Samples is how many bad lines are kept per object.
 	Samples int

@@ -45,7 +45,7 @@ func TestObjectReaderOutcomes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := Spec{Fields: Fields{Timestamp: "timestamp", Level: "level", Latency: "latency_ms"}, LatencyUnit: "ms"}
-			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: cmp.Or(tc.max, 1<<30), Samples: 5})
+			or := NewObjectReader(spec, ObjectOptions{MaxObjectBytes: cmp.Or(tc.max, 1<<30), Samples: 5, MaxLine: testMaxLine})
 			p := NewPartial(PaneFor([]Window{{Size: 5 * time.Minute, Slide: 5 * time.Minute}}), 10)
 			st, err := or.Read(context.Background(), "s3://b/k1.jsonl", tc.r, p, false)
 			var de *DamageError

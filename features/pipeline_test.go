@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -129,7 +130,7 @@ func events(t *testing.T, pl string, re string, input string, maxLine int) ([]ma
 	var out []map[string]any
 	bad := map[string]int{}
 	var number func() int64
-	err = d.pipelineEvents(context.Background(), iotest.OneByteReader(strings.NewReader(input)), maxLine, &number,
+	err = d.pipelineEvents(context.Background(), iotest.OneByteReader(strings.NewReader(input)), cmp.Or(maxLine, testMaxLine), &number,
 		func(b []byte) {
 			var m map[string]any
 			dec := json.NewDecoder(bytes.NewReader(b))
@@ -341,7 +342,7 @@ func TestPipelineEscapesRaw(t *testing.T) {
 	} {
 		part = NewPartial(5*60e9, 0)
 		d := NewDecoder(spec)
-		if err := Ingest(context.Background(), strings.NewReader(c.line+"\n"), d, part, IngestOptions{}); err != nil {
+		if err := Ingest(context.Background(), strings.NewReader(c.line+"\n"), d, part, IngestOptions{MaxLine: testMaxLine}); err != nil {
 			t.Fatal(err)
 		}
 		if c.want == ReasonNone && part.Counts.Events != 1 || c.want != ReasonNone && part.Counts.Bad[c.want] != 1 {

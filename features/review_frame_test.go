@@ -27,7 +27,7 @@ func TestReviewValueReaderCutStringSwallowsRest(t *testing.T) {
 	spec := DefaultSpec()
 	spec.Pipeline = p
 	part := NewPartial(5*60e9, 0)
-	if err := Ingest(context.Background(), strings.NewReader(in.String()), NewDecoder(spec), part, IngestOptions{}); err != nil {
+	if err := Ingest(context.Background(), strings.NewReader(in.String()), NewDecoder(spec), part, IngestOptions{MaxLine: testMaxLine}); err != nil {
 		t.Fatal(err)
 	}
 	if part.Counts.Events != n || part.Counts.BadTotal() != 1 {

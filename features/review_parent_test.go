@@ -28,7 +28,7 @@ func TestReviewParentKeyCollision(t *testing.T) {
 		var times []int64
 		d := NewDecoder(spec)
 		var number func() int64
-		err := d.pipelineEvents(context.Background(), strings.NewReader(line), 0, &number,
+		err := d.pipelineEvents(context.Background(), strings.NewReader(line), testMaxLine, &number,
 			func(b []byte) {
 				e, r := d.Decode(b)
 				if r != ReasonNone {

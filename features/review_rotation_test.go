@@ -28,7 +28,7 @@ func TestReviewJoinAcrossRotationCountsOnce(t *testing.T) {
 		d := NewDecoder(spec)
 		part := NewPartial(5*60e9, 0)
 		for _, obj := range []string{c.older, c.newer} {
-			if err := Ingest(context.Background(), strings.NewReader(obj), d, part, IngestOptions{}); err != nil {
+			if err := Ingest(context.Background(), strings.NewReader(obj), d, part, IngestOptions{MaxLine: testMaxLine}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -49,7 +49,7 @@ func BenchmarkIngestSmallObjects(b *testing.B) {
 	b.ReportAllocs()
 	p := NewPartial(5*time.Minute, 0)
 	for b.Loop() {
-		if err := Ingest(context.Background(), bytes.NewReader(data), d, p, IngestOptions{}); err != nil {
+		if err := Ingest(context.Background(), bytes.NewReader(data), d, p, IngestOptions{MaxLine: testMaxLine}); err != nil {
 			b.Fatal(err)
 		}
 	}

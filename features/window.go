@@ -303,9 +303,6 @@ type pane struct {
 	groups map[string]*acc
 }
 
-// DefaultMaxGroups is the default cap on groups per pane and per window.
-const DefaultMaxGroups = 10000
-
 // Partial is the aggregate of some of a run's lines: panes (the finest
 // windows) keyed by start, each holding its groups. One task owns a Partial;
 // partials are combined with Merge. Its memory grows with panes × groups,
@@ -313,8 +310,8 @@ const DefaultMaxGroups = 10000
 type Partial struct {
 	size      int64 // pane length, ns
 	lo, hi    int64 // events outside [lo, hi) are counted, not aggregated
-	maxGroups int
-	maxPanes  int // 0: no limit
+	maxGroups int   // 0: no cap
+	maxPanes  int   // 0: no limit
 	panes     map[int64]*pane
 	lastKey   int64
 	last      *pane
@@ -387,17 +384,16 @@ func (p *Partial) day(t int64) *DayCounts {
 
 // NewPartial returns an empty partial with panes of the given length,
 // aligned to the Unix epoch in UTC, and at most maxGroups groups per pane
-// (0 means DefaultMaxGroups), OtherGroup included, as in a table's windows:
-// when a pane holding maxGroups groups meets another, its least busy group
-// (the greatest key among equals) and the new one fold into OtherGroup, and
-// so do all its new groups after that.
+// (0: no cap; the cap is the caller's setting, features has no default),
+// OtherGroup included, as in a table's windows: when a pane holding
+// maxGroups groups meets another, its least busy group (the greatest key
+// among equals) and the new one fold into OtherGroup, and so do all its
+// new groups after that.
 func NewPartial(paneSize time.Duration, maxGroups int) *Partial {
 	if paneSize <= 0 {
 		panic("features: pane must be positive")
 	}
-	if maxGroups <= 0 {
-		maxGroups = DefaultMaxGroups
-	}
+	maxGroups = max(maxGroups, 0)
 	return &Partial{size: int64(paneSize), lo: math.MinInt64, hi: math.MaxInt64, before: math.MaxInt64, after: math.MinInt64,
 		maxGroups: maxGroups, panes: map[int64]*pane{}}
 }
@@ -503,7 +499,7 @@ func (p *Partial) Add(e *Event) {
 		a, p.lastFolded = pn.groups[string(e.Group)], false
 		if a == nil {
 			key := string(e.Group)
-			if len(pn.groups) >= p.maxGroups {
+			if p.maxGroups > 0 && len(pn.groups) >= p.maxGroups {
 				key, p.lastFolded = otherKey, true
 				if a = pn.groups[otherKey]; a == nil {
 					a = p.evict(pn)
@@ -596,18 +592,10 @@ func (p *Partial) Span() (from, to time.Time, ok bool) {
 }
 
 // Window is one output table's windowing: windows of Size starting every
-// Slide. Slide == Size (or 0) is tumbling.
+// Slide. Slide == Size (or 0) is tumbling; the parsers of its spellings
+// (window_spell.go) return Slide == Size.
 type Window struct {
 	Size, Slide time.Duration
-}
-
-// String names the window as in output paths: "5m", or "15m/5m" for sliding.
-func (w Window) String() string {
-	s := shortDuration(w.Size)
-	if w.Slide != 0 && w.Slide != w.Size {
-		s += "-every-" + shortDuration(w.Slide)
-	}
-	return s
 }
 
 // shortDuration spells d as time.Duration does, without the zero units
@@ -688,7 +676,8 @@ type TableOptions struct {
 	// windows that overlap it (none when it is empty), so that no row
 	// stands for a time the input did not reach (see Partial.Span).
 	CoverFrom, CoverTo time.Time
-	// MaxGroups caps groups per window; the least busy fold into OtherGroup.
+	// MaxGroups caps groups per window; the least busy fold into
+	// OtherGroup. 0 is the partial's own cap (see NewPartial).
 	MaxGroups int
 	// Dims is the number of group-by dimensions.
 	Dims int
@@ -724,7 +713,7 @@ func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) erro
 		return fmt.Errorf("window %v is not a multiple of pane %v", w.Size, time.Duration(p.size))
 	}
 	if o.MaxGroups <= 0 {
-		o.MaxGroups = DefaultMaxGroups
+		o.MaxGroups = p.maxGroups // the cap the partial was read with
 	}
 	keys := make([]int64, 0, len(p.panes))
 	groupSet := map[string]bool{}
@@ -776,7 +765,7 @@ func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) erro
 			}
 		}
 		var folded map[string]bool
-		if len(win) > o.MaxGroups {
+		if o.MaxGroups > 0 && len(win) > o.MaxGroups {
 			if shared {
 				win = maps.Clone(win)
 			}

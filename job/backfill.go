@@ -24,19 +24,8 @@ func (c *BackfillConfig) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return settingError(c, field, fmt.Errorf(format, args...))
 	}
-	from, err := time.Parse(time.DateOnly, c.From)
-	if err != nil {
-		return bad("From", "%q: want YYYY-MM-DD", c.From)
-	}
-	to, err := time.Parse(time.DateOnly, c.To)
-	if err != nil {
-		return bad("To", "%q: want YYYY-MM-DD", c.To)
-	}
-	if to.Before(from) {
-		return bad("To", "%s is before --from %s", c.To, c.From)
-	}
-	if to.Sub(from) > 3660*24*time.Hour {
-		return bad("To", "more than 3660 days after --from")
+	if _, err := c.Dates(); err != nil {
+		return err
 	}
 	if !IsTemplate(c.Input) {
 		return bad("Input", "%q: a backfill needs a templated input such as s3://logs/app/{yyyy}/{mm}/{dd}/", c.Input)
@@ -50,11 +39,39 @@ func (c *BackfillConfig) Validate() error {
 	if c.Report != "" {
 		return bad("Report", "applies to run and merge; for a backfill's dates: logsmith report --from --to")
 	}
-	rc := c.dateConfig(c.From)
+	rc := c.DateConfig(c.From)
 	return rc.Validate()
 }
 
-func (c *BackfillConfig) dateConfig(date string) Config {
+// Dates returns the dates a backfill computes, --from to --to inclusive;
+// the error names the bad setting.
+func (c *BackfillConfig) Dates() ([]string, error) {
+	bad := func(field, format string, args ...any) error {
+		return settingError(c, field, fmt.Errorf(format, args...))
+	}
+	from, err := time.Parse(time.DateOnly, c.From)
+	if err != nil {
+		return nil, bad("From", "%q: want YYYY-MM-DD", c.From)
+	}
+	to, err := time.Parse(time.DateOnly, c.To)
+	if err != nil {
+		return nil, bad("To", "%q: want YYYY-MM-DD", c.To)
+	}
+	if to.Before(from) {
+		return nil, bad("To", "%s is before --from %s", c.To, c.From)
+	}
+	if to.Sub(from) > 3660*24*time.Hour {
+		return nil, bad("To", "more than 3660 days after --from")
+	}
+	var dates []string
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		dates = append(dates, d.Format(time.DateOnly))
+	}
+	return dates, nil
+}
+
+// DateConfig returns the config of the run of one date of the backfill.
+func (c *BackfillConfig) DateConfig(date string) Config {
 	rc := c.Config
 	rc.From, rc.Date, rc.CompletionIndex = "", date, -1
 	rc.SkipCommitted = !c.Force
@@ -82,11 +99,9 @@ func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress fu
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	from, _ := time.Parse(time.DateOnly, cfg.From)
-	to, _ := time.Parse(time.DateOnly, cfg.To)
-	var dates []string
-	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		dates = append(dates, d.Format(time.DateOnly))
+	dates, err := cfg.Dates()
+	if err != nil {
+		return nil, err
 	}
 	results := make([]DateResult, len(dates))
 	pool := pond.NewPool(cfg.Parallel)
@@ -96,7 +111,7 @@ func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress fu
 		group.Submit(func() {
 			r := DateResult{Date: d, Status: "not_run"}
 			if ctx.Err() == nil {
-				sum, err := Run(ctx, cfg.dateConfig(d), opts)
+				sum, err := Run(ctx, cfg.DateConfig(d), opts)
 				r.Summary = sum
 				switch {
 				case err != nil:

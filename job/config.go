@@ -233,6 +233,18 @@ func (c *Config) shard() (i, n int, ok bool) {
 	return 0, 0, false
 }
 
+// AsksShard reports whether the settings ask for one shard of a sharded
+// run (--shard, or --shards with the Indexed Job's index), valid or not.
+func (c *Config) AsksShard() bool { return c.Shard != "" || c.Shards > 0 }
+
+// ForMerge returns the config a merge resolves: c without the shard
+// settings, which in a merge's pod (sharing the map pods' ConfigMap) name
+// no shard of it.
+func (c Config) ForMerge() *Config {
+	c.Shard, c.Shards = "", 0
+	return &c
+}
+
 // policy returns the retry policy of storage calls: each retry counted in
 // opts.Retries, logged and shown as progress as it happens.
 func (c *ReadSettings) policy(opts Options) objio.Policy {
@@ -253,12 +265,21 @@ func retryReporter(log *slog.Logger, progress Progress) func(attempt int, err er
 	}
 }
 
-// Spec returns what the decoder reads and computes, but for the parsed
-// --level-map: a run takes its spec from Resolve (Resolved.Spec), which
-// parses the map once.
-func (c *Config) Spec() features.Spec {
-	tf, _ := features.ParseTimeFormat(c.TimestampFormat)
-	pl, _ := features.ParsePipeline(c.Pipeline, c.PrefixRegexp)
+// spec returns what the decoder reads and computes, for Resolve; on a bad
+// setting it returns the setting's field and the error.
+func (c *Config) spec() (features.Spec, string, error) {
+	tf, err := features.ParseTimeFormat(c.TimestampFormat)
+	if err != nil {
+		return features.Spec{}, "TimestampFormat", err
+	}
+	pl, err := features.ParsePipeline(c.Pipeline, c.PrefixRegexp)
+	if err != nil {
+		return features.Spec{}, "Pipeline", err
+	}
+	levels, err := features.ParseLevelMap(c.LevelMap)
+	if err != nil {
+		return features.Spec{}, "LevelMap", err
+	}
 	if c.TimestampLayout != "" {
 		tf = features.TimeLayout
 	}
@@ -268,8 +289,8 @@ func (c *Config) Spec() features.Spec {
 			Status: c.StatusField, Bytes: c.BytesField, Distinct: c.DistinctField,
 		},
 		TimeFormat: tf, TimeLayout: c.TimestampLayout, TimeZone: c.TimestampZone, LatencyUnit: c.LatencyUnit,
-		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl, MaxDimension: c.MaxDimension,
-	}
+		ErrorStatus: c.ErrorStatus, GroupBy: c.GroupBy, Pipeline: pl, MaxDimension: c.MaxDimension, Levels: levels,
+	}, "", nil
 }
 
 // Columns returns the optional columns the config adds to every table.
@@ -286,7 +307,7 @@ func (c *Config) Columns() features.Columns {
 func ParseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("not a duration: write a number and a unit, without spaces, as 90s, 5m, 1h or 1h30m (units: ns, us, ms, s, m, h; not min, d or w)")
+		return 0, features.ErrNotDuration
 	}
 	return d, nil
 }
@@ -296,19 +317,9 @@ func (c *TableSettings) Windows() ([]features.Window, error) {
 	var ws []features.Window
 	seen := map[string]string{} // window name -> the spec giving it
 	for _, s := range c.Window {
-		size, slideStr, hasSlide := strings.Cut(s, "/")
-		w := features.Window{Slide: c.Slide}
-		var err error
-		if w.Size, err = ParseDuration(size); err != nil {
-			return nil, fmt.Errorf("%q: length %q %v", s, size, err)
-		}
-		if hasSlide {
-			if w.Slide, err = ParseDuration(slideStr); err != nil {
-				return nil, fmt.Errorf("%q: slide %q %v", s, slideStr, err)
-			}
-		}
-		if w.Slide == 0 || w.Slide == w.Size {
-			w.Slide = w.Size
+		w, err := features.ParseWindowSpec(s, c.Slide)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", s, err)
 		}
 		day := 24 * time.Hour
 		switch {

@@ -8,17 +8,20 @@ import (
 
 // targetDate resolves the date a run computes: --date, --from plus the
 // completion index, yesterday (UTC) for a template, or "" for every date.
-func (c *Config) targetDate(now time.Time) string {
+func (c *Config) targetDate(now time.Time) (string, error) {
 	switch {
 	case c.Date != "":
-		return c.Date
+		return c.Date, nil
 	case c.From != "" && c.CompletionIndex >= 0 && c.Shards == 0:
-		from, _ := time.Parse(time.DateOnly, c.From)
-		return from.AddDate(0, 0, c.CompletionIndex).Format(time.DateOnly)
+		from, err := time.Parse(time.DateOnly, c.From)
+		if err != nil {
+			return "", err
+		}
+		return from.AddDate(0, 0, c.CompletionIndex).Format(time.DateOnly), nil
 	case IsTemplate(c.Input):
-		return now.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+		return now.UTC().AddDate(0, 0, -1).Format(time.DateOnly), nil
 	}
-	return ""
+	return "", nil
 }
 
 func validRunID(s string) bool {

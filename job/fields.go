@@ -25,12 +25,12 @@ var fieldSettings = map[string]string{
 // value there leaves every committed column empty all the same. A run
 // without such events lists none: there was nothing to look in, and the
 // run fails or commits empty partitions for that reason.
-func missingFields(cfg *Config, c *features.Counts) []MissingField {
+func missingFields(cfg *Config, spec features.Spec, c *features.Counts) []MissingField {
 	if c.Aggregated() == 0 {
 		return nil
 	}
 	var out []MissingField
-	for _, f := range c.Presence(cfg.Spec()) {
+	for _, f := range c.Presence(spec) {
 		if f.Events == 0 {
 			out = append(out, MissingField{Setting: settingFlag(cfg, fieldSettings[f.Role]), Field: f.Path})
 		}
@@ -51,7 +51,7 @@ func settingFlag(cfg *Config, field string) string {
 // that had no value in any event the run aggregated. With --strict-fields
 // each date is judged on its own events (see judge).
 func (rs *runState) checkFields(c *features.Counts) {
-	missing := missingFields(rs.cfg, c)
+	missing := missingFields(rs.cfg, rs.res.Spec, c)
 	if len(missing) == 0 {
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/logsmith/logsmith/job/hive"
 	"github.com/logsmith/logsmith/job/icebergfmt"
@@ -63,7 +62,7 @@ func openHive(_ context.Context, rs *runState) (tableFormat, error) {
 
 func openIcebergFormat(ctx context.Context, rs *runState) (tableFormat, error) {
 	cfg := rs.cfg
-	cat, err := OpenIceberg(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3)
+	cat, err := OpenIceberg(ctx, &cfg.IcebergSettings, rs.res.Output, rs.res.S3)
 	if err != nil {
 		return nil, err
 	}
@@ -81,8 +80,7 @@ func redactURL(v string) string { return iceberg.Redact(v) }
 // icebergOptions says where a command's Iceberg catalog and warehouse are:
 // the warehouse is the output location; the default catalog of a local
 // output is a SQLite file in it.
-func (s *IcebergSettings) icebergOptions(output string, s3 S3Settings) iceberg.Options {
-	loc, _ := ParseLocation(output)
+func (s *IcebergSettings) icebergOptions(loc Location, s3 S3Settings) iceberg.Options {
 	o := iceberg.Options{Catalog: s.IcebergCatalog, Namespace: s.IcebergNamespace, S3: s3.storageConfig(),
 		RESTCredential: s.IcebergRESTCredential, RESTToken: s.IcebergRESTToken,
 		RESTWarehouse: s.IcebergRESTWarehouse, RESTSigV4Service: s.IcebergRESTSigV4}
@@ -101,7 +99,7 @@ func (s *IcebergSettings) icebergOptions(output string, s3 S3Settings) iceberg.O
 // IcebergCatalogExists reports whether a command's catalog may hold
 // tables: false only for the default SQLite catalog of a local output when
 // its file does not exist (opening it would create it).
-func IcebergCatalogExists(s *IcebergSettings, output string) bool {
+func IcebergCatalogExists(s *IcebergSettings, output Location) bool {
 	o := s.icebergOptions(output, S3Settings{})
 	if s.IcebergCatalog != "" || !strings.HasPrefix(o.Catalog, "sqlite://") {
 		return true
@@ -112,14 +110,14 @@ func IcebergCatalogExists(s *IcebergSettings, output string) bool {
 
 // OpenIceberg opens the catalog of a command's Iceberg tables; the caller
 // closes it.
-func OpenIceberg(ctx context.Context, s *IcebergSettings, output string, s3 S3Settings) (*iceberg.Catalog, error) {
+func OpenIceberg(ctx context.Context, s *IcebergSettings, output Location, s3 S3Settings) (*iceberg.Catalog, error) {
 	return openIceberg(ctx, s.icebergOptions(output, s3))
 }
 
 // OpenIcebergTables opens the catalog of a command that creates nothing in
 // it (ls, show, files, gc): not its tables, nor its namespace; the caller
 // closes it.
-func OpenIcebergTables(ctx context.Context, s *IcebergSettings, output string, s3 S3Settings) (*iceberg.Catalog, error) {
+func OpenIcebergTables(ctx context.Context, s *IcebergSettings, output Location, s3 S3Settings) (*iceberg.Catalog, error) {
 	o := s.icebergOptions(output, s3)
 	o.NoCreate = true
 	return openIceberg(ctx, o)
@@ -136,9 +134,5 @@ func openIceberg(ctx context.Context, o iceberg.Options) (*iceberg.Catalog, erro
 // GCOptions are the expiry settings as iceberg.GCOptions. A retention of
 // 0 expires every snapshot beyond the kept ones.
 func (s *IcebergSettings) GCOptions() iceberg.GCOptions {
-	retention := s.IcebergSnapshotRetention
-	if retention == 0 {
-		retention = time.Nanosecond // iceberg.GCOptions reads 0 as its default
-	}
-	return iceberg.GCOptions{ExpireOlderThan: retention, RetainLast: s.IcebergKeepSnapshots}
+	return iceberg.GCOptions{ExpireOlderThan: s.IcebergSnapshotRetention, RetainLast: s.IcebergKeepSnapshots}
 }

@@ -74,7 +74,10 @@ func Generate(ctx context.Context, cfg GenerateConfig) (*GenerateSummary, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	loc, _ := ParseLocation(cfg.Output)
+	loc, err := ParseLocation(cfg.Output)
+	if err != nil {
+		return nil, settingError(&cfg, "Output", err)
+	}
 	b, err := OpenBucket(loc, cfg.S3, defaultPolicy)
 	if err != nil {
 		return nil, err

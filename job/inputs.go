@@ -184,7 +184,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, policy objio
 		store := loc.Scheme + "\x00" + loc.Bucket + "\x00" + loc.Dir
 		b := buckets[store]
 		if b == nil {
-			if b, err = OpenInput(loc, cfg.S3, policy); err != nil {
+			if b, err = OpenInput(loc, res.S3, policy); err != nil {
 				return nil, err
 			}
 			// The first call to a store: a wrong endpoint, refused

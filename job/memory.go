@@ -14,21 +14,17 @@ import (
 )
 
 // EstimateMemory returns the memory budget at the caps of one run of cfg,
-// dated when date is not empty: see memory.AtCaps.
-func EstimateMemory(cfg *Config, date string) (memory.Estimate, error) {
-	ws, err := cfg.Windows()
-	if err != nil {
-		return memory.Estimate{}, err
-	}
-	return memory.AtCaps(memoryRun(cfg, ws, date != "")), nil
+// as Resolve resolved it into res (dated when res is): see memory.AtCaps.
+func EstimateMemory(cfg *Config, res *Resolved) memory.Estimate {
+	return memory.AtCaps(memoryRun(cfg, res))
 }
 
-// memoryRun is the memory model's view of a run of cfg over windows ws.
-func memoryRun(cfg *Config, ws []features.Window, dated bool) memory.Run {
-	r := memory.Run{Windows: ws, Dated: dated, MaxPanes: cfg.MaxPanes, GroupBy: len(cfg.GroupBy), MaxGroups: cfg.MaxGroups,
+// memoryRun is the memory model's view of a run of cfg resolved as res.
+func memoryRun(cfg *Config, res *Resolved) memory.Run {
+	r := memory.Run{Windows: res.Windows, Dated: res.Date != "", MaxPanes: cfg.MaxPanes, GroupBy: len(cfg.GroupBy), MaxGroups: res.MaxGroups,
 		MaxDimension: cfg.MaxDimension, Latency: cfg.LatencyField != "", Distinct: cfg.DistinctField != "",
-		Workers: cfg.EffectiveWorkers(), MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse}
-	if sc, ok := schemeOfURL(cfg.Input); ok && !sc.local {
+		Workers: res.Workers, MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse}
+	if sc, ok := schemeNamed(res.Input.Scheme); ok && !sc.local {
 		r.ReadAhead = cfg.ReadAhead
 	}
 	return r
@@ -38,7 +34,7 @@ func memoryRun(cfg *Config, ws []features.Window, dated bool) memory.Run {
 // units units of uncompressed bytes in all, whose sampled starts are
 // heads (see estimateUncompressed); see memory.FromData.
 func memoryFromData(ctx context.Context, cfg *Config, res *Resolved, heads [][]byte, uncompressed int64, units int) (memory.Estimate, error) {
-	r := memoryRun(cfg, res.Windows, res.Date != "")
+	r := memoryRun(cfg, res)
 	or := features.NewObjectReader(res.Spec, features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes})
 	s, err := memory.Take(ctx, or, (&runState{cfg: cfg, res: res}).newPartial, heads)
 	if err != nil {
@@ -57,23 +53,23 @@ func satMul(a, b int64) int64 {
 // CheckMemory refuses, with a *ConfigError naming the settings to change,
 // a run whose memory estimate at the caps (see EstimateMemory), times
 // parallel dates computed at once, exceeds lim. It passes when lim is zero
-// (no limit), when --memory-check is off, and when the windows do not
-// parse (Validate reports that). now resolves the date as a run would.
-// It reads nothing: merge uses it before reading the shards' partials; a
-// run checks once its input is listed, from the data (see MemoryGuard).
+// (no limit) and when --memory-check is off. It resolves cfg as a run does
+// at now, so a bad setting is refused as the run would refuse it. It reads
+// nothing: merge uses it before reading the shards' partials; a run checks
+// once its input is listed, from the data (see MemoryGuard).
 func CheckMemory(cfg *Config, parallel int, lim memory.Limit, now time.Time) error {
 	if lim.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
 	}
-	date := cfg.targetDate(now)
-	e, err := EstimateMemory(cfg, date)
+	res, err := cfg.Resolve(now)
 	if err != nil {
-		return nil
+		return err
 	}
+	e := EstimateMemory(cfg, res)
 	if fitsMemory(e, parallel, lim) {
 		return nil
 	}
-	return memoryError(cfg, e, parallel, lim)
+	return memoryError(cfg, res, e, parallel, lim)
 }
 
 // MemoryGuard is the memory check a run makes once its input is listed:
@@ -96,15 +92,12 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	if g.Limit.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
 	}
-	caps, err := EstimateMemory(cfg, rs.res.Date)
-	if err != nil {
-		return settingError(cfg, "Window", err)
-	}
+	caps := EstimateMemory(cfg, rs.res)
 	if fitsMemory(caps, g.Parallel, g.Limit) {
 		return nil
 	}
 	if rs.res.Stdin {
-		return memoryError(cfg, caps, g.Parallel, g.Limit)
+		return memoryError(cfg, rs.res, caps, g.Parallel, g.Limit)
 	}
 	var inputs []input
 	seen := map[string]bool{}
@@ -114,7 +107,7 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 			inputs = append(inputs, u.in)
 		}
 	}
-	est, err := estimateUncompressed(ctx, cfg, inputs, memory.SampleBytes)
+	est, err := estimateUncompressed(ctx, rs.res.Workers, inputs, memory.SampleBytes)
 	if err != nil {
 		return err
 	}
@@ -131,7 +124,7 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 		return err
 	}
 	if !fitsMemory(e, g.Parallel, g.Limit) {
-		return memoryError(cfg, e, g.Parallel, g.Limit)
+		return memoryError(cfg, rs.res, e, g.Parallel, g.Limit)
 	}
 	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
 		"limit", fmtBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
@@ -145,7 +138,7 @@ func fitsMemory(e memory.Estimate, parallel int, lim memory.Limit) bool {
 
 // memoryError is the *ConfigError refusing parallel runs of estimate e
 // over lim: what the estimate is made of and the settings that lower it.
-func memoryError(cfg *Config, e memory.Estimate, parallel int, lim memory.Limit) error {
+func memoryError(cfg *Config, res *Resolved, e memory.Estimate, parallel int, lim memory.Limit) error {
 	parallel = max(parallel, 1)
 	// Name the setting behind the larger share.
 	field := "Window"
@@ -170,7 +163,7 @@ func memoryError(cfg *Config, e memory.Estimate, parallel int, lim memory.Limit)
 		fmt.Fprintf(&b, " ≈ %s with their tables", fmtBytes(e.Aggregate))
 	} else {
 		if e.Dated {
-			fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, strings.Join(cfg.Window, ","))
+			fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, windowSpecs(res.Windows))
 		} else {
 			fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
 		}
@@ -179,7 +172,7 @@ func memoryError(cfg *Config, e memory.Estimate, parallel int, lim memory.Limit)
 		}
 		fmt.Fprintf(&b, " × %s ≈ %s", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate))
 	}
-	fmt.Fprintf(&b, ", plus %s for %d workers", fmtBytes(e.Fixed), cfg.EffectiveWorkers())
+	fmt.Fprintf(&b, ", plus %s for %d workers", fmtBytes(e.Fixed), res.Workers)
 	if parallel > 1 {
 		fmt.Fprintf(&b, ", times %d dates at once (--parallel)", parallel)
 	}
@@ -224,4 +217,13 @@ func fmtBytes(n int64) string {
 		i++
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i:i+1] + "iB"
+}
+
+// windowSpecs spells windows as --window does, comma-separated.
+func windowSpecs(ws []features.Window) string {
+	specs := make([]string, len(ws))
+	for i, w := range ws {
+		specs[i] = w.Spec()
+	}
+	return strings.Join(specs, ",")
 }

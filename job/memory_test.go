@@ -32,6 +32,17 @@ const (
 	gib = int64(1) << 30
 )
 
+// estimateOf is the memory estimate of a run of c, resolved on
+// 2025-11-09 (a templated input computes 2025-11-08).
+func estimateOf(t *testing.T, c Config) memory.Estimate {
+	t.Helper()
+	res, err := c.Resolve(time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return EstimateMemory(&c, res)
+}
+
 func TestEstimateMemory(t *testing.T) {
 	// Fixed costs of 2 workers reading S3 with the defaults: the runtime,
 	// per worker a 1 MiB line buffer, a 256 KiB read buffer and a zstd
@@ -58,7 +69,7 @@ func TestEstimateMemory(t *testing.T) {
 		{"1m and 1h/15m: 1m panes", func(c *Config) { c.Window = []string{"1m", "1h/15m"} }, "2025-11-08", 1440 + 45, 1, 4 * kib, fixed},
 		{"no latency", func(c *Config) { c.LatencyField = "" }, "2025-11-08", 288, 1, 1 * kib, fixed},
 		{"distinct", func(c *Config) { c.DistinctField = "user_id" }, "2025-11-08", 288, 1, 20 * kib, fixed},
-		{"undated: --max-panes", nil, "", 200000, 1, 4 * kib, fixed},
+		{"undated: --max-panes", func(c *Config) { c.Input = "s3://logs/app/" }, "", 200000, 1, 4 * kib, fixed},
 		{"local input: no read-ahead", func(c *Config) { c.Input = "/data/logs/{date}/" }, "2025-11-08", 288, 1, 4 * kib, fixed - 6*mib},
 		{"8 workers", func(c *Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 96*mib + 8*(mib+256*kib+9*mib) + 9*2*mib},
 	} {
@@ -67,10 +78,8 @@ func TestEstimateMemory(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&c)
 			}
-			e, err := EstimateMemory(&c, tc.date)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c.Date = tc.date
+			e := estimateOf(t, c)
 			if e.Panes != tc.panes || e.Groups != tc.groups || e.PerGroup != tc.perGroup || e.Fixed != tc.wantFixed {
 				t.Errorf("got %+v, want panes %d groups %d per group %d fixed %d", e, tc.panes, tc.groups, tc.perGroup, tc.wantFixed)
 			}
@@ -83,13 +92,13 @@ func TestEstimateMemory(t *testing.T) {
 	// ~6 KiB is about 16.5 GiB.
 	c := defaultConfig(t)
 	c.GroupBy = []string{"service"}
-	e, _ := EstimateMemory(&c, "2025-11-08")
+	e := estimateOf(t, c)
 	if e.Aggregate != 17_694_720_000 {
 		t.Errorf("default group-by aggregate %d, want 288 × 10000 × 6144 = 17694720000", e.Aggregate)
 	}
 	// Caps far beyond any machine saturate instead of overflowing.
-	c.MaxGroups, c.MaxPanes, c.Window = 1_000_000, 1<<40, []string{"1s"}
-	if e, _ := EstimateMemory(&c, ""); e.Total <= 0 {
+	c.MaxGroups, c.MaxPanes, c.Window, c.Input = 1_000_000, 1<<40, []string{"1s"}, "s3://logs/app/"
+	if e := estimateOf(t, c); e.Total <= 0 {
 		t.Errorf("overflow: %+v", e)
 	}
 }
@@ -192,10 +201,7 @@ func TestMemoryCheckFromDataOnMinIO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caps, err := EstimateMemory(&pc.Config, "2025-11-08")
-	if err != nil {
-		t.Fatal(err)
-	}
+	caps := estimateOf(t, pc.Config)
 	if p.Memory.Basis != "sampled" || p.Memory.Data.GroupsPerDay < 500 || p.Memory.Total >= caps.Total {
 		t.Fatalf("plan's estimate %+v, data %+v; caps %d", p.Memory, p.Memory.Data, caps.Total)
 	}

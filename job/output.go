@@ -6,7 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/table"
+	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // OutputConfig configures the commands that read or tidy an output: ls,
@@ -16,7 +18,7 @@ type OutputConfig struct {
 	Date             string        `env:"DATE" flag:"date" desc:"the partition's date (YYYY-MM-DD); for gc, limits it to one date"`
 	From             string        `env:"FROM" flag:"from" desc:"files, report: first date (YYYY-MM-DD), inclusive"`
 	To               string        `env:"TO" flag:"to" desc:"files, report: last date (YYYY-MM-DD), inclusive"`
-	Window           string        `env:"WINDOW" flag:"window" desc:"files, pin, report: only this table (window name such as 5m or 15m-every-5m), default every table; show --chart/--hours: the table drawn, default the tumbling one of the longest windows of an hour or less; table drop: the table to drop"`
+	Window           string        `env:"WINDOW" flag:"window" desc:"files, pin, report: only this table (window name such as 5m or 15m-every-5m; pin also takes the Iceberg name features_15m_5m), default every table; show --chart/--hours: the table drawn, default the tumbling one of the longest windows of an hour or less; table drop: the table to drop"`
 	Format           string        `env:"FORMAT" envDefault:"parquet" flag:"format" desc:"files: parquet or csv"`
 	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"gc: how long files no commit lists (abandoned partials, dropped formats, old-layout runs) are kept"`
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"gc: how long samples of bad lines are kept; 0 keeps them"`
@@ -65,6 +67,16 @@ func (c *OutputConfig) Validate(needDate bool) error {
 			return bad(f.field, "%q: want YYYY-MM-DD", f.v)
 		}
 	}
+	if c.Window != "" {
+		// Tables are told apart by their names: another spelling of a
+		// window ("900s", "15m/5m") would match no table, and a command
+		// would list nothing rather than refuse.
+		if _, err := features.ParseWindowName(c.Window); err != nil {
+			if _, terr := iceberg.ParseTableName(c.Window); terr != nil || !c.Iceberg() {
+				return bad("Window", "%v (a table's name, as logsmith table show or ls prints it)", err)
+			}
+		}
+	}
 	if !slices.Contains(table.Formats, c.Format) {
 		return bad("Format", "%q: want parquet or csv", c.Format)
 	}
@@ -93,7 +105,10 @@ func (c *OutputConfig) Validate(needDate bool) error {
 // read or tidy an output: a missing local folder is an empty output, not
 // one to create.
 func OpenOutput(c *OutputConfig) (table.Output, Location, error) {
-	loc, _ := ParseLocation(c.Output)
+	loc, err := ParseLocation(c.Output)
+	if err != nil {
+		return table.Output{}, loc, settingError(c, "Output", err)
+	}
 	open := OpenInput
 	if c.DryRun {
 		open = openDryRun // nothing is written, whatever the command

@@ -14,7 +14,7 @@ func (rs *runState) newPartial() *features.Partial {
 	for _, w := range rs.res.Windows {
 		reach = max(reach, w.Size-w.Slide)
 	}
-	p := features.NewPartial(features.PaneFor(rs.res.Windows), rs.cfg.MaxGroups)
+	p := features.NewPartial(features.PaneFor(rs.res.Windows), rs.res.MaxGroups)
 	if rs.res.Date == "" {
 		p.LimitPanes(rs.cfg.MaxPanes)
 	}

@@ -146,7 +146,6 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.S3.Timeout = cfg.IdleTimeout
 	p := &Plan{RunID: cfg.RunID, Date: res.Date, Input: cfg.Input,
 		BudgetSeconds: int64(cfg.Budget / time.Second), ThroughputBytesPerSecond: cfg.Throughput, MaxShards: cfg.MaxShards}
 	if p.RunID == "" {
@@ -167,7 +166,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	est, err := estimateUncompressed(ctx, &cfg.Config, inputs, memory.SampleBytes)
+	est, err := estimateUncompressed(ctx, res.Workers, inputs, memory.SampleBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +283,7 @@ type estimate struct {
 //
 // With keep > 0 it also keeps each sample's first keep decoded bytes
 // (whole lines) in the estimate's heads, for the memory model.
-func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, keep int) (*estimate, error) {
+func estimateUncompressed(ctx context.Context, workers int, inputs []input, keep int) (*estimate, error) {
 	classes := []string{".gz", ".zst", "other"}
 	byClass := make([][]input, len(classes))
 	for _, in := range inputs {
@@ -308,7 +307,7 @@ func estimateUncompressed(ctx context.Context, cfg *Config, inputs []input, keep
 			jobs = append(jobs, job{c, ins[i*len(ins)/k]})
 		}
 	}
-	results, err := runSamples(ctx, cfg, len(jobs), func(ctx context.Context, i int, dec *features.Decompressor) (sample, error) {
+	results, err := runSamples(ctx, workers, len(jobs), func(ctx context.Context, i int, dec *features.Decompressor) (sample, error) {
 		return readSampleHead(ctx, dec, jobs[i].in, keep)
 	})
 	if err != nil {
@@ -453,14 +452,14 @@ func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, k
 	return s, nil
 }
 
-// runSamples runs n sample reads on the run's worker count, each task with
+// runSamples runs n sample reads on workers workers, each task with
 // its own decompressor; the first error cancels the rest and is returned.
-func runSamples(ctx context.Context, cfg *Config, n int, read func(ctx context.Context, i int, dec *features.Decompressor) (sample, error)) ([]sample, error) {
+func runSamples(ctx context.Context, workers int, n int, read func(ctx context.Context, i int, dec *features.Decompressor) (sample, error)) ([]sample, error) {
 	out := make([]sample, n)
 	if n == 0 {
 		return out, nil
 	}
-	pool := pond.NewPool(min(cfg.EffectiveWorkers(), n), pond.WithContext(ctx))
+	pool := pond.NewPool(min(workers, n), pond.WithContext(ctx))
 	defer pool.StopAndWait()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()

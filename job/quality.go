@@ -154,7 +154,7 @@ func (rs *runState) strictFields(d string) string {
 		c = features.Counts{Events: dc.Aggregated, Present: dc.Present, UnknownLevel: dc.UnknownLevel}
 	}
 	var why []string
-	if missing := missingFields(rs.cfg, &c); len(missing) > 0 {
+	if missing := missingFields(rs.cfg, rs.res.Spec, &c); len(missing) > 0 {
 		names := make([]string, len(missing))
 		for i, m := range missing {
 			names[i] = fmt.Sprintf("--%s %q", m.Setting, m.Field)

@@ -37,6 +37,11 @@ type Resolved struct {
 	// filed (--input-lateness, auto resolved by the template's folders).
 	InputZone *time.Location
 	Lateness  time.Duration
+	// MaxGroups caps the groups of a pane and of a window (--max-groups).
+	MaxGroups int
+	// S3 is how s3:// URLs are reached: the S3 settings, with a response's
+	// headers awaited for --idle-timeout at most.
+	S3 S3Settings
 }
 
 // Sharded reports whether the run computes one shard of several.
@@ -49,25 +54,48 @@ func (c *Config) Resolve(now time.Time) (*Resolved, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Resolved{Stdin: c.Input == "-", Columns: c.Columns(), Spec: c.Spec(), Workers: c.EffectiveWorkers(), SplitBytes: c.SplitBytes}
+	r := &Resolved{Stdin: c.Input == "-", Columns: c.Columns(), Workers: c.EffectiveWorkers(), SplitBytes: c.SplitBytes,
+		MaxGroups: c.MaxGroups, S3: c.S3}
+	r.S3.Timeout = c.IdleTimeout
+	// Validate parsed each of these already; an error is reported all
+	// the same, never dropped.
+	bad := func(field string, err error) (*Resolved, error) { return nil, settingError(c, field, err) }
+	var err error
+	var field string
+	if r.Spec, field, err = c.spec(); err != nil {
+		return bad(field, err)
+	}
 	if !r.Spec.Pipeline.Splittable() {
 		r.SplitBytes = 0 // records may span lines, or lines are joined: objects are read whole
 	}
-	// Validate parsed each of these: the errors cannot happen.
-	r.Input, _ = ParseLocation(c.Input)
-	r.Output, _ = ParseLocation(c.Output)
-	r.Windows, _ = c.Windows()
-	r.Lateness, _ = c.lateness()
-	if r.InputZone, _ = features.LoadZone(c.InputZone); r.InputZone == nil {
+	if r.Input, err = ParseLocation(c.Input); err != nil {
+		return bad("Input", err)
+	}
+	if r.Output, err = ParseLocation(c.Output); err != nil {
+		return bad("Output", err)
+	}
+	if r.Windows, err = c.Windows(); err != nil {
+		return bad("Window", err)
+	}
+	if r.Lateness, err = c.lateness(); err != nil {
+		return bad("InputLateness", err)
+	}
+	if r.InputZone, err = features.LoadZone(c.InputZone); err != nil {
+		return bad("InputZone", err)
+	}
+	if r.InputZone == nil {
 		r.InputZone = time.UTC
 	}
-	r.Spec.Levels, _ = features.ParseLevelMap(c.LevelMap)
 	if i, n, ok := c.shard(); ok {
 		r.Shard, r.Shards = i, n
 	}
-	r.Date = c.targetDate(now)
+	if r.Date, err = c.targetDate(now); err != nil {
+		return bad("From", err)
+	}
 	if r.Date != "" {
-		r.Day, _ = time.Parse(time.DateOnly, r.Date)
+		if r.Day, err = time.Parse(time.DateOnly, r.Date); err != nil {
+			return bad("Date", err)
+		}
 	}
 	return r, nil
 }

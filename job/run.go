@@ -231,7 +231,6 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.S3.Timeout = cfg.IdleTimeout
 	rs := &runState{cfg: cfg, res: res, opts: opts, log: opts.Logger, started: started, runID: cfg.RunID}
 	if rs.runID == "" {
 		rs.runID = newRunID(rs.started)
@@ -240,7 +239,7 @@ func newRunState(cfg *Config, opts Options) (*runState, error) {
 	if cfg.DryRun {
 		open = openDryRun
 	}
-	if rs.out, err = open(rs.res.Output, cfg.S3, cfg.policy(opts)); err != nil {
+	if rs.out, err = open(rs.res.Output, rs.res.S3, cfg.policy(opts)); err != nil {
 		return nil, err
 	}
 	rs.sum = &Summary{RunID: rs.runID, Input: cfg.Input, Output: rs.res.Output.String(), Date: rs.res.Date,
@@ -670,7 +669,7 @@ func rowsErr(err error) error {
 // covers (recorded for the manifests).
 func (rs *runState) tableOptions(total *features.Partial) features.TableOptions {
 	cfg := rs.cfg
-	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: cfg.MaxGroups, Dims: len(rs.res.Columns.Dims)}
+	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: rs.res.MaxGroups, Dims: len(rs.res.Columns.Dims)}
 	if rs.res.Date != "" {
 		opt.From, opt.To = rs.res.Day, rs.res.Day.AddDate(0, 0, 1)
 	}

@@ -69,7 +69,11 @@ func TestSchemeRegistryIsTheOnePlace(t *testing.T) {
 	if !overlaps("dir://box/out/sub/", "dir://box/out/") || overlaps("dir://box/in/", "dir://box/out/") || overlaps("dir://other/out/", "dir://box/out/") {
 		t.Error("overlap check does not use the scheme's key space")
 	}
-	o := (&IcebergSettings{}).icebergOptions("dir://box/out/", S3Settings{})
+	loc, perr := ParseLocation("dir://box/out/")
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	o := (&IcebergSettings{}).icebergOptions(loc, S3Settings{})
 	if o.Warehouse != "dir-warehouse:box" || o.Catalog != "dir-catalog:box" {
 		t.Errorf("iceberg warehouse, catalog = %q, %q", o.Warehouse, o.Catalog)
 	}

@@ -45,7 +45,10 @@ func DropTable(ctx context.Context, cfg *OutputConfig, log *slog.Logger) (*table
 	if cfg.Iceberg() {
 		return nil, settingError(cfg, "TableFormat", errors.New("table drop is for the hive layout: each window is its own Iceberg table; drop it in the catalog"))
 	}
-	loc, _ := ParseLocation(cfg.Output)
+	loc, err := ParseLocation(cfg.Output)
+	if err != nil {
+		return nil, settingError(cfg, "Output", err)
+	}
 	b, err := OpenBucket(loc, cfg.S3, defaultPolicy)
 	if err != nil {
 		return nil, err

@@ -62,8 +62,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	if cfg.RunID == "" {
 		return nil, settingError(&cfg, "RunID", errors.New("required: the run id the shards were written with"))
 	}
-	cfg.Shard, cfg.Shards = "", 0
-	rs, err := newRunState(&cfg, opts)
+	rs, err := newRunState(cfg.ForMerge(), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -426,10 +426,12 @@ func checkMemory(t *testing.T, where string, cm map[string]string, c corev1.Cont
 	if len(cfg.GroupBy) == 0 {
 		cfg.GroupBy = []string{"service"} // the worst case: someone adds one
 	}
-	e, err := job.EstimateMemory(&cfg, "2025-11-08")
+	cfg.Date = "2025-11-08"
+	res, err := cfg.Resolve(time.Now())
 	if err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
+	e := job.EstimateMemory(&cfg, res)
 	if e.Total > limit.Value() {
 		t.Errorf("%s: memory limit %s is below the estimate %d MiB (%d panes × %d groups × %d B + %d MiB): raise it or lower LOGSMITH_MAX_GROUPS",
 			where, limit.String(), e.Total>>20, e.Panes, e.Groups, e.PerGroup, e.Fixed>>20)

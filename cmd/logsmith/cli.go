@@ -261,7 +261,7 @@ func isTerminal(w io.Writer) bool {
 // ("shard"), which commits nothing, or a run or merge that commits the day
 // ("daily", what the alert on the last success watches).
 func runMode(cmd string, cfg *job.Config) string {
-	if cmd != "merge" && (cfg.Shard != "" || cfg.Shards > 0) {
+	if cmd != "merge" && cfg.AsksShard() {
 		return "shard"
 	}
 	return "daily"
@@ -287,7 +287,16 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	}
 	log := newLogger(logTo, level, terminal)
 	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
-	if opts.Memory, err = memoryGuard(&cfg, cmd, 1); err != nil {
+	mcfg := &cfg
+	if cmd == "merge" {
+		mcfg = cfg.ForMerge()
+	}
+	if opts.Memory, err = memoryGuard(mcfg, cmd, 1); err != nil {
+		if cfg.JSON {
+			// The check resolves the config as the run does: a bad
+			// setting it meets is reported as the run would report it.
+			printJSONError(stdout, err)
+		}
 		return err
 	}
 	var bar *barProgress
@@ -331,10 +340,7 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 			}
 			out = sum
 		case err != nil:
-			out = struct {
-				Error    string `json:"error"`
-				ExitCode int    `json:"exit_code"`
-			}{err.Error(), job.ExitCode(err)}
+			out = jsonError{err.Error(), job.ExitCode(err)}
 		}
 		if out != nil {
 			if jerr := json.NewEncoder(stdout).Encode(out); err == nil {
@@ -352,6 +358,20 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		printSummary(stdout, sum)
 	}
 	return nil
+}
+
+// jsonError is what --json prints of a run that failed before it had a
+// summary.
+type jsonError struct {
+	Error    string `json:"error"`
+	ExitCode int    `json:"exit_code"`
+}
+
+// printJSONError prints err as --json does. A failure to print is not
+// reported: the exit code already says the run failed, and why is on
+// standard error.
+func printJSONError(w io.Writer, err error) {
+	_ = json.NewEncoder(w).Encode(jsonError{err.Error(), job.ExitCode(err)})
 }
 
 // skippedNote renders the objects a listing skipped, by reason, or "".
@@ -698,6 +718,13 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err := parseConfig(&cfg, "backfill", args, env, stdout); err != nil {
 		return err
 	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	dates, err := cfg.Dates()
+	if err != nil {
+		return err
+	}
 	guard, _ := memoryGuard(&cfg.Config, "backfill", cfg.Parallel) // no error but a merge's
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
@@ -713,9 +740,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	log := newLogger(logTo, level, terminal)
 	var bar *dateProgress
 	if tl != nil {
-		from, _ := time.Parse(time.DateOnly, cfg.From)
-		to, _ := time.Parse(time.DateOnly, cfg.To)
-		bar = newDateProgress(tl.Display(), int(to.Sub(from).Hours()/24)+1)
+		bar = newDateProgress(tl.Display(), len(dates))
 	}
 	retries := new(atomic.Int64)
 	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}

@@ -30,11 +30,14 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	enc := json.NewEncoder(stdout)
 	var names []string
 	var cat *iceberg.Catalog
+	loc, err := job.ParseLocation(cfg.Output)
+	if err != nil {
+		return &job.ConfigError{Env: "LOGSMITH_OUTPUT", Flag: "output", Err: err}
+	}
 	// A read-only command does not create the default catalog of an
 	// output that has none (a mistyped --output): it holds no table.
-	if job.IcebergCatalogExists(&cfg.IcebergSettings, cfg.Output) {
-		var err error
-		if cat, err = job.OpenIcebergTables(ctx, &cfg.IcebergSettings, cfg.Output, cfg.S3); err != nil {
+	if job.IcebergCatalogExists(&cfg.IcebergSettings, loc) {
+		if cat, err = job.OpenIcebergTables(ctx, &cfg.IcebergSettings, loc, cfg.S3); err != nil {
 			return err
 		}
 		defer cat.Close()
@@ -44,7 +47,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	}
 	var tables []*iceberg.Table
 	for _, n := range names {
-		if cfg.Window != "" && n != cfg.Window && n != iceberg.TableNameOf(cfg.Window) {
+		if w, err := iceberg.ParseTableName(n); cfg.Window != "" && n != cfg.Window && (err != nil || w.String() != cfg.Window) {
 			continue
 		}
 		t, err := cat.OpenTable(ctx, n)

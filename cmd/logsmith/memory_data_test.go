@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/job/memory"
@@ -64,11 +65,20 @@ func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.E
 	if err := parseConfig(dst, cmd, args, map[string]string{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	e, err := job.EstimateMemory(&cfg.Config, date)
+	// Resolved a day after date, as a nightly run would; undated, on a
+	// day of no template.
+	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC)
+	if date != "" {
+		cfg.Config.Date = date
+	}
+	res, err := cfg.Config.Resolve(now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	if date == "" && res.Date != "" {
+		t.Fatalf("undated estimate resolved to date %s", res.Date)
+	}
+	return job.EstimateMemory(&cfg.Config, res)
 }
 
 // planMemory is the memory estimate `logsmith plan --json` prints for

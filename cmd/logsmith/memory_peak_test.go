@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -136,11 +137,12 @@ func estimate(t *testing.T, args []string) int64 {
 	if err := parseConfig(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	e, err := job.EstimateMemory(&cfg, "2025-11-08")
+	cfg.Date = "2025-11-08"
+	res, err := cfg.Resolve(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e.Total
+	return job.EstimateMemory(&cfg, res).Total
 }
 
 func write(t *testing.T, name string, b []byte) {

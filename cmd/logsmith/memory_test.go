@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,5 +86,24 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 		}
 	} else {
 		t.Logf("this machine has a memory limit (%+v): the no-limit case is not run", lim)
+	}
+}
+
+// The memory check resolves the config as the run does: a bad setting is
+// refused with the run's words, and with --json printed as the run's
+// error would be, whether or not a memory limit is seen.
+func TestMemoryCheckRefusesBadSettingAsRun(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"run", "--input", filepath.Join(dir, "in"), "--output", filepath.Join(dir, "out"), "--window", "5x", "--json"}
+	for _, env := range [][]string{nil, {"GOMEMLIMIT=256MiB"}} {
+		stdout, stderr, code := exe(t, env, args...)
+		var got struct {
+			Error    string `json:"error"`
+			ExitCode int    `json:"exit_code"`
+		}
+		if code != job.ExitConfig || json.Unmarshal([]byte(stdout), &got) != nil || got.ExitCode != code ||
+			!strings.Contains(got.Error, "LOGSMITH_WINDOW") || !strings.Contains(stderr, "LOGSMITH_WINDOW") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 naming LOGSMITH_WINDOW, as JSON on stdout too", env, code, stdout, stderr)
+		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/logsmith/logsmith/features"
@@ -393,16 +392,11 @@ func committedEvents(m *table.Manifest) int64 {
 // "1h-every-5m") hold an event at most: 1 for tumbling windows, and for
 // a name this logsmith cannot read.
 func timesCounted(name string) int64 {
-	size, slide, ok := strings.Cut(name, "-every-")
-	if !ok {
+	w, err := features.ParseWindowName(name)
+	if err != nil {
 		return 1
 	}
-	l, err1 := time.ParseDuration(size)
-	s, err2 := time.ParseDuration(slide)
-	if err1 != nil || err2 != nil || s <= 0 || l <= s {
-		return 1
-	}
-	return int64((l + s - 1) / s)
+	return int64((w.Size + w.Slide - 1) / w.Slide)
 }
 
 // metadata is stored in every Parquet file of window w's table: the

@@ -61,7 +61,11 @@ func iceConfig(t *testing.T, input, output string, env map[string]string) job.Co
 
 func open(t *testing.T, cfg *job.Config) *iceberg.Catalog {
 	t.Helper()
-	c, err := job.OpenIceberg(context.Background(), &cfg.IcebergSettings, cfg.Output, cfg.S3)
+	loc, err := job.ParseLocation(cfg.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := job.OpenIceberg(context.Background(), &cfg.IcebergSettings, loc, cfg.S3)
 	if err != nil {
 		t.Fatal(err)
 	}

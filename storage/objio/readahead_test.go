@@ -216,7 +216,7 @@ func BenchmarkReadAhead(b *testing.B) {
 					r = ra
 				}
 				p := features.NewPartial(5*time.Minute, 0)
-				if err := features.Ingest(context.Background(), r, d, p, features.IngestOptions{}); err != nil {
+				if err := features.Ingest(context.Background(), r, d, p, features.IngestOptions{MaxLine: 1 << 20}); err != nil {
 					b.Fatal(err)
 				}
 				if ra != nil {

@@ -247,7 +247,7 @@ func (c *Catalog) Tables(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list iceberg tables: %w", err)
 		}
-		if name := catalog.TableNameFromIdent(id); strings.HasPrefix(name, "features_") {
+		if name := catalog.TableNameFromIdent(id); isTableName(name) {
 			names = append(names, name)
 		}
 	}

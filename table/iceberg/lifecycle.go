@@ -117,9 +117,10 @@ func (t *Table) Snapshots(ctx context.Context) ([]Snapshot, error) {
 
 // GCOptions bound what GC removes.
 type GCOptions struct {
-	// ExpireOlderThan expires snapshots older than this (0: 7 days), but
-	// RetainLast (0: 1) snapshots of the main branch are always kept, and so
-	// is the current one.
+	// ExpireOlderThan expires snapshots older than this (0: every one),
+	// but RetainLast (0: 1) snapshots of the main branch are always kept,
+	// and so is the current one. It is the caller's setting (logsmith's
+	// --iceberg-snapshot-retention): there is no default here.
 	ExpireOlderThan time.Duration
 	RetainLast      int
 	// OrphanOlderThan removes files under the table's location that no
@@ -144,9 +145,6 @@ type GCResult struct {
 // removed.
 func (t *Table) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 	ctx = t.c.with(ctx)
-	if o.ExpireOlderThan == 0 {
-		o.ExpireOlderThan = 7 * 24 * time.Hour
-	}
 	if o.RetainLast == 0 {
 		o.RetainLast = 1
 	}

@@ -327,8 +327,9 @@ func TestGC(t *testing.T) {
 			t.Errorf("removed files %v lack the stray file", res.RemovedFiles)
 		}
 		checkConsistent(t, s.opts, tb.Name())
-		// A fresh GC with the defaults (3 days for orphans) removes nothing.
-		res, err = tb.GC(ctx, ice.GCOptions{})
+		// A fresh GC with a week's retention (logsmith's default) and the
+		// default 3 days for orphans removes nothing.
+		res, err = tb.GC(ctx, ice.GCOptions{ExpireOlderThan: 168 * time.Hour})
 		if err != nil || res.ExpiredSnapshots != 0 || len(res.RemovedFiles) != 0 {
 			t.Errorf("second GC = %+v, %v", res, err)
 		}

@@ -34,14 +34,35 @@ const (
 // no column may be named like it.
 const PartitionField = "window_start_day"
 
-// TableName names the table of window w: features_5m, features_15m_5m (a
-// 15-minute window every 5 minutes).
-func TableName(w features.Window) string { return TableNameOf(w.String()) }
+// tablePrefix starts the name of every feature table.
+const tablePrefix = "features_"
 
-// TableNameOf names the table of a window spelled as features.Window
-// spells it ("5m", "15m-every-5m").
-func TableNameOf(window string) string {
-	return "features_" + strings.Replace(window, "-every-", "_", 1)
+// TableName names the table of window w: features_5m, features_15m_5m (a
+// 15-minute window every 5 minutes): the window's name (features.Window's
+// String) with its "-every-" written "_", a character a window's name
+// does not hold.
+func TableName(w features.Window) string {
+	return tablePrefix + strings.Replace(w.String(), "-every-", "_", 1)
+}
+
+// ParseTableName reads the window of a table TableName names; it refuses
+// any other name.
+func ParseTableName(name string) (features.Window, error) {
+	rest, ok := strings.CutPrefix(name, tablePrefix)
+	if !ok || strings.Contains(rest, "-every-") {
+		return features.Window{}, fmt.Errorf("%q: not a feature table name such as features_5m or features_15m_5m", name)
+	}
+	w, err := features.ParseWindowName(strings.Replace(rest, "_", "-every-", 1))
+	if err != nil || TableName(w) != name {
+		return features.Window{}, fmt.Errorf("%q: not a feature table name such as features_5m or features_15m_5m", name)
+	}
+	return w, nil
+}
+
+// isTableName reports whether name is the name of a feature table.
+func isTableName(name string) bool {
+	_, err := ParseTableName(name)
+	return err == nil
 }
 
 // windowName is the window as features.Window.String spells it ("5m",
