@@ -43,4 +43,3 @@ func TestOutputWindowSpellings(t *testing.T) {
 		wantConfigError(t, "--window "+c.window, err, "LOGSMITH_WINDOW", c.want)
 	}
 }
-
