@@ -611,9 +611,6 @@ func (c *Config) Validate() error {
 	if field, err := c.IcebergSettings.check(c.Output, c.Format); err != nil {
 		return bad(field, "%v", err)
 	}
-	if c.DryRun && c.Iceberg() {
-		return bad("DryRun", "not yet with --table-format iceberg (opening the catalog may create its namespace and tables)")
-	}
 	if err := c.checkReport(); err != nil {
 		return err
 	}

@@ -62,7 +62,15 @@ func openHive(_ context.Context, rs *runState) (tableFormat, error) {
 
 func openIcebergFormat(ctx context.Context, rs *runState) (tableFormat, error) {
 	cfg := rs.cfg
-	cat, err := OpenIceberg(ctx, &cfg.IcebergSettings, rs.res.Output, rs.res.S3)
+	var cat *iceberg.Catalog
+	var err error
+	switch {
+	case !cfg.DryRun:
+		cat, err = OpenIceberg(ctx, &cfg.IcebergSettings, rs.res.Output, rs.res.S3)
+	case IcebergCatalogExists(&cfg.IcebergSettings, rs.res.Output):
+		// A dry run opens the catalog as ls does: creating nothing in it.
+		cat, err = OpenIcebergTables(ctx, &cfg.IcebergSettings, rs.res.Output, rs.res.S3)
+	}
 	if err != nil {
 		return nil, err
 	}

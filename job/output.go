@@ -96,7 +96,7 @@ func (c *OutputConfig) Validate(needDate bool) error {
 		return err
 	}
 	if c.DryRun && c.Iceberg() {
-		return bad("DryRun", "not yet with --table-format iceberg")
+		return bad("DryRun", "gc --dry-run is not yet with --table-format iceberg (run and backfill take it)")
 	}
 	return nil
 }

@@ -436,10 +436,11 @@ var parsingMethods = map[string]bool{
 // config's parsed settings may be read: the commands' own validation, and
 // the helpers Resolve and a backfill resolve with.
 var settingsReaders = map[string]string{
-	"dates.go targetDate":    "the date Resolve resolves",
-	"backfill.go Dates":      "a backfill's dates",
-	"backfill.go DateConfig": "builds the run config of one date",
-	"peek.go Resolve":        "peek's Resolve",
+	"dates.go targetDate":     "the date Resolve resolves",
+	"backfill.go Dates":       "a backfill's dates",
+	"backfill.go DateConfig":  "builds the run config of one date",
+	"peek.go Resolve":         "peek's Resolve",
+	"pictures.go checkReport": "--report's part of Validate",
 }
 
 // Issue 26: a setting was parsed once by Resolve and again where it was

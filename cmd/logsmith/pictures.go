@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/report"
@@ -58,7 +59,12 @@ func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cf
 // writeRunReport writes --report: the HTML page of the partitions the run
 // committed. The commits stand whatever happens here.
 func writeRunReport(ctx context.Context, cfg *job.Config, sum *job.Summary) error {
-	out, _, err := job.OpenOutput(&job.OutputConfig{Output: cfg.Output, S3: cfg.S3})
+	// The output and its S3 settings as the run resolved them.
+	res, err := cfg.Resolve(time.Now())
+	var out table.Output
+	if err == nil {
+		out, _, err = job.OpenOutput(&job.OutputConfig{Output: res.Output.String(), S3: res.S3})
+	}
 	var tables []table.Table
 	if err == nil {
 		tables, err = out.Tables(ctx)
@@ -70,7 +76,7 @@ func writeRunReport(ctx context.Context, cfg *job.Config, sum *job.Summary) erro
 	if err != nil {
 		return job.StorageError(fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err))
 	}
-	if err := report.WriteHTMLFile(cfg.Report, fmt.Sprintf("logsmith run %s: %s", sum.RunID, cfg.Output), parts); err != nil {
+	if err := report.WriteHTMLFile(cfg.Report, fmt.Sprintf("logsmith run %s: %s", sum.RunID, sum.Output), parts); err != nil {
 		return fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err)
 	}
 	return nil

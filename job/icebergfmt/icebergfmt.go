@@ -18,6 +18,9 @@ import (
 
 // Format is one run's Iceberg tables in a catalog, one per window spec.
 type Format struct {
+	// Catalog holds the tables; nil for a dry run whose catalog does not
+	// exist yet (a local output's default SQLite file): no table has a
+	// commit, and nothing is opened that would create it.
 	Catalog *iceberg.Catalog
 	Windows []features.Window
 	Columns features.Columns
@@ -37,7 +40,12 @@ type Format struct {
 }
 
 // Close closes the catalog.
-func (f *Format) Close() error { return f.Catalog.Close() }
+func (f *Format) Close() error {
+	if f.Catalog == nil {
+		return nil
+	}
+	return f.Catalog.Close()
+}
 
 // key names window w's Iceberg table in a run's heads (shard partials
 // carry them), apart from any folder of the hive layout: "iceberg:" and
@@ -74,6 +82,10 @@ func (f *Format) Start(ctx context.Context, date string) (map[string]map[string]
 	all := map[string]map[string]string{}
 	f.tables, f.heads = map[string]*iceberg.Table{}, nil
 	for _, w := range f.Windows {
+		if f.Catalog == nil {
+			all[key(w)] = map[string]string{}
+			continue
+		}
 		t, err := f.Catalog.Prepare(ctx, w, f.Columns)
 		if err != nil {
 			return nil, tableErr(err)
@@ -150,17 +162,8 @@ func (f *Format) CommittedBy(ctx context.Context, date, runID string) ([]table.R
 // have run.
 func (f *Format) Commit(ctx context.Context, b *table.Batch) (table.Outcome, error) {
 	var out table.Outcome
-	if b.DryRun {
-		return out, errors.New("a dry run of Iceberg tables is not supported")
-	}
 	r := b.Record
 	meta := iceberg.CommitMeta{RunID: r.RunID, Version: r.Version, ConfigHash: r.ConfigHash, Inputs: r.Inputs}
-	type pending struct {
-		w    features.Window
-		date string
-		rows []features.Row
-		head *iceberg.Head
-	}
 	var todo []pending
 	for _, w := range f.Windows {
 		t := f.tables[w.String()]
@@ -173,10 +176,13 @@ func (f *Format) Commit(ctx context.Context, b *table.Batch) (table.Outcome, err
 		for _, d := range dates {
 			out.Rows += len(byDate[d])
 		}
-		// The table's heads now, read once for all its dates.
-		heads, err := t.Heads(ctx)
-		if err != nil {
-			return out, err
+		// The table's heads now, read once for all its dates (none
+		// without a catalog: a dry run's before the first commit).
+		heads := map[string]iceberg.Head{}
+		if t != nil {
+			if heads, err = t.Heads(ctx); err != nil {
+				return out, err
+			}
 		}
 		for _, d := range dates {
 			var h *iceberg.Head
@@ -206,6 +212,10 @@ func (f *Format) Commit(ctx context.Context, b *table.Batch) (table.Outcome, err
 	slices.SortFunc(todo, func(a, b pending) int {
 		return cmp.Or(cmp.Compare(iceberg.TableName(a.w), iceberg.TableName(b.w)), cmp.Compare(a.date, b.date))
 	})
+	if b.DryRun {
+		f.plan(b, todo, &out)
+		return out, nil
+	}
 	// Only now, with every check passed, are the tables created or given
 	// their new columns: a run refused above changes nothing.
 	for _, p := range todo {
@@ -247,6 +257,31 @@ func (f *Format) Commit(ctx context.Context, b *table.Batch) (table.Outcome, err
 		b.Log.Info("committed", "table", t.Identifier(), "date", p.date, "snapshot_id", strconv.FormatInt(h.SnapshotID, 10), "rows", len(p.rows))
 	}
 	return out, nil
+}
+
+// pending is a date of a table that Commit is to commit: its rows and the
+// head it replaces (nil for none).
+type pending struct {
+	w    features.Window
+	date string
+	rows []features.Row
+	head *iceberg.Head
+}
+
+// plan records, instead of committing them, the dates a dry run would
+// commit and the commits they would replace, having passed every check a
+// commit makes (the race and the events) and created nothing.
+func (f *Format) plan(b *table.Batch, todo []pending, out *table.Outcome) {
+	for _, p := range todo {
+		pp := table.PlannedPartition{Window: p.w.String(), Date: p.date, Rows: len(p.rows), Events: requests(p.rows)}
+		status := table.StatusWouldCommit
+		if p.head != nil {
+			status, pp.Replaces, pp.ReplacesEvents = table.StatusWouldReplace, p.head.RunID, p.head.Events
+		}
+		out.Planned = append(out.Planned, pp)
+		out.Partitions = append(out.Partitions, table.Result{Window: pp.Window, Date: pp.Date, Status: status, RunID: b.Record.RunID, Rows: pp.Rows})
+	}
+	b.Log.Info("dry run: nothing written", "partitions", len(todo))
 }
 
 // commitTimeout bounds one date's commit once a run has committed a

@@ -105,7 +105,7 @@ func Open(ctx context.Context, o Options) (*Catalog, error) {
 	if o.Namespace == "" {
 		o.Namespace = DefaultNamespace
 	}
-	warehouse, err := warehouseURL(o.Warehouse)
+	warehouse, err := warehouseURL(o.Warehouse, !o.NoCreate)
 	if err != nil {
 		return nil, err
 	}
@@ -275,8 +275,9 @@ func (c *Catalog) location(name string) string {
 	return c.warehouse + "/" + strings.Join(c.ns, ".") + ".db/" + name
 }
 
-// warehouseURL turns a folder or URL into the URL iceberg-go's IO expects.
-func warehouseURL(w string) (string, error) {
+// warehouseURL turns a folder or URL into the URL iceberg-go's IO expects,
+// creating a local folder when create is set.
+func warehouseURL(w string, create bool) (string, error) {
 	if w == "" {
 		return "", errors.New("iceberg: no warehouse location")
 	}
@@ -297,8 +298,10 @@ func warehouseURL(w string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("iceberg warehouse %q: %w", w, err)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return "", fmt.Errorf("iceberg warehouse %q: %w", w, err)
+	if create {
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return "", fmt.Errorf("iceberg warehouse %q: %w", w, err)
+		}
 	}
 	return "file://" + filepath.ToSlash(abs), nil
 }

@@ -86,7 +86,7 @@ func (c *Catalog) Prepare(ctx context.Context, w features.Window, cols features.
 	name := TableName(w)
 	t := &Table{c: c, name: name, window: w, cols: cols}
 	tbl, err := c.cat.LoadTable(ctx, c.ident(name))
-	if errors.Is(err, catalog.ErrNoSuchTable) {
+	if errors.Is(absent(err), catalog.ErrNoSuchTable) {
 		return t, nil
 	}
 	if err != nil {
@@ -237,7 +237,7 @@ func (t *Table) load(ctx context.Context) (*icetable.Table, error) {
 	ctx = t.c.with(ctx)
 	tbl, err := t.c.cat.LoadTable(ctx, t.c.ident(t.name))
 	if err != nil {
-		return nil, fmt.Errorf("load iceberg table %s: %w", t.name, err)
+		return nil, fmt.Errorf("load iceberg table %s: %w", t.name, absent(err))
 	}
 	if t.loaded != nil {
 		t.loaded(ctx)
@@ -256,4 +256,15 @@ func sleep(ctx context.Context, n int) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// absent marks as catalog.ErrNoSuchTable the errors of a catalog opened
+// without creating anything (Options.NoCreate) where no run has created
+// the table's namespace, or a SQL catalog's own tables, yet: the table
+// does not exist either.
+func absent(err error) error {
+	if errors.Is(err, catalog.ErrNoSuchNamespace) || noCatalogTables(err) {
+		return fmt.Errorf("%w: %w", catalog.ErrNoSuchTable, err)
+	}
+	return err
 }
