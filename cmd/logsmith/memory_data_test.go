@@ -68,17 +68,21 @@ func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.E
 	// Resolved a day after date, as a nightly run would; undated, on a
 	// day of no template.
 	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC)
-	if date != "" {
-		cfg.Config.Date = date
+	run := cfg.Config
+	switch {
+	case cmd == "backfill":
+		run = cfg.DateConfig(date) // one date's run, as the backfill makes it
+	case date != "":
+		run.Date = date
 	}
-	res, err := cfg.Config.Resolve(now)
+	res, err := run.Resolve(now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if date == "" && res.Date != "" {
 		t.Fatalf("undated estimate resolved to date %s", res.Date)
 	}
-	return job.EstimateMemory(&cfg.Config, res)
+	return job.EstimateMemory(&run, res)
 }
 
 // planMemory is the memory estimate `logsmith plan --json` prints for
