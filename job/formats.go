@@ -44,6 +44,13 @@ func headsFormat(key string) string {
 	return "hive"
 }
 
+// isIcebergTableName reports whether name spells a window as an Iceberg
+// table's name (features_15m_5m), which pin also takes.
+func isIcebergTableName(name string) bool {
+	_, err := iceberg.ParseTableName(name)
+	return err == nil
+}
+
 // reservedColumns are the names no column may take: the hive layout's
 // folder keys and the Iceberg partition field.
 func reservedColumns() []string {

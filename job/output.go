@@ -8,7 +8,6 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/table"
-	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // OutputConfig configures the commands that read or tidy an output: ls,
@@ -72,7 +71,7 @@ func (c *OutputConfig) Validate(needDate bool) error {
 		// window ("900s", "15m/5m") would match no table, and a command
 		// would list nothing rather than refuse.
 		if _, err := features.ParseWindowName(c.Window); err != nil {
-			if _, terr := iceberg.ParseTableName(c.Window); terr != nil || !c.Iceberg() {
+			if !c.Iceberg() || !isIcebergTableName(c.Window) {
 				return bad("Window", "%v (a table's name, as logsmith table show or ls prints it)", err)
 			}
 		}

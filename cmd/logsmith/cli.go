@@ -725,7 +725,10 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err != nil {
 		return err
 	}
-	guard, _ := memoryGuard(&cfg.Config, "backfill", cfg.Parallel) // no error but a merge's
+	guard, err := memoryGuard(&cfg.Config, "backfill", cfg.Parallel) // no error but a merge's
+	if err != nil {
+		return err
+	}
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
