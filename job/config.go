@@ -139,7 +139,7 @@ type ReadSettings struct {
 
 // CommitSettings say when and how a run commits, and what it keeps.
 type CommitSettings struct {
-	SkipCommitted    bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config"`
+	SkipCommitted    bool          `env:"SKIP_COMMITTED" flag:"skip-committed" desc:"skip a date already committed from the same input objects and config (a backfill always does unless --force, and refuses a value that contradicts --force)"`
 	AllowEmpty       bool          `env:"ALLOW_EMPTY" flag:"allow-empty" desc:"commit even when the input holds no event (of the date), replacing a partition that has events"`
 	AllowFewer       bool          `env:"ALLOW_FEWER_EVENTS" flag:"allow-fewer-events" desc:"commit a partition even when it would hold fewer events than the commit it replaces (input objects deleted, expired or now damaged; a config that keeps fewer)"`
 	CommitLease      time.Duration `env:"COMMIT_LEASE" envDefault:"10m" flag:"commit-lease" desc:"how long another run's unfinished commit of a partition is waited for before it is taken to be abandoned"`

@@ -715,10 +715,14 @@ func (f *flagValue) parse(s string) error {
 
 func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	var cfg job.BackfillConfig
-	if err := parseConfig(&cfg, "backfill", args, env, stdout); err != nil {
+	origins, err := parseLayers(&cfg, "backfill", args, env, stdout)
+	if err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := checkSkipCommitted(&cfg, origins); err != nil {
 		return err
 	}
 	dates, err := cfg.Dates()
