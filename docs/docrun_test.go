@@ -21,6 +21,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/logsmith/logsmith/internal/testbin"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -70,19 +71,7 @@ import (
 var logsmithBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "docrun-bin")
-	if err != nil {
-		panic(err)
-	}
-	logsmithBin = filepath.Join(dir, "logsmith")
-	build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-docrun", "-o", logsmithBin, "../cmd/logsmith")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build logsmith: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, &logsmithBin, "../cmd/logsmith", "-ldflags", "-X main.version=v0.0.0-docrun")
 }
 
 // block is one fenced block of a Markdown file.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/logsmith/logsmith/internal/testbin"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -25,19 +26,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "logsmith-bin")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "logsmith")
-	build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-test", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build logsmith: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, &binary, ".", "-ldflags", "-X main.version=v0.0.0-test")
 }
 
 // exe runs the built binary with only the given environment.

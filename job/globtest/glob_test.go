@@ -32,6 +32,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/logsmith/logsmith/internal/testbin"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -41,19 +42,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "logsmith-globtest")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "logsmith")
-	build := exec.Command("go", "build", "-o", binary, "github.com/logsmith/logsmith/cmd/logsmith")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build logsmith: " + err.Error())
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testbin.Main(m, &binary, "github.com/logsmith/logsmith/cmd/logsmith")
 }
 
 // The days of the generated input; every variant commits partitions of
