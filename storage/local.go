@@ -572,33 +572,6 @@ func (l *Local) lockDir(d *os.File, name string) error {
 // later attempt may find it free.
 var errLockBusy = errors.New("folder lock busy")
 
-// Delete removes the object. Deleting a missing object is not an error,
-// nor is deleting a key that names a folder (no object) or one under an
-// object: neither is there to delete.
-func (l *Local) Delete(ctx context.Context, key string) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if fi, err := l.root.Lstat(key); err == nil && fi.IsDir() {
-		return nil
-	}
-	if err := l.root.Remove(key); err != nil {
-		if err = translate(err); !errors.Is(err, ErrNotExist) {
-			return fmt.Errorf("delete %s: %w", key, err)
-		}
-		// Nothing removed: nothing to prune either. (Under a key
-		// below an object, its "parent" is that object.)
-		return nil
-	}
-	// Remove now-empty parent folders, as a store of keys has no folders.
-	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
-		if l.root.Remove(dir) != nil {
-			break
-		}
-	}
-	return nil
-}
-
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

@@ -506,18 +506,6 @@ func atOffset(r io.Reader) bool {
 	return !at || seeks
 }
 
-// Delete removes the object. Deleting a missing object is not an error.
-func (s *S3) Delete(ctx context.Context, key string) error {
-	if err := checkS3Object("delete", s.bucket, key); err != nil {
-		return err
-	}
-	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
-	if err != nil && !errors.Is(s.s3Error(err), ErrNotExist) {
-		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
-	}
-	return nil
-}
-
 // s3PartSize is the part length of an upload's parts (the last may be
 // shorter): over S3's 5 MiB minimum, far under its 5 GiB maximum.
 const s3PartSize = 64 << 20
