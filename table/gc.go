@@ -210,19 +210,31 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	}()
 	slices.Sort(drop)
 	for _, rel := range drop {
-		// A data object sits at a key a later commit writes again: delete
-		// it only right after renewing the claim (see docs/output.md,
-		// Fencing). Anything else is checked against the claim as held.
+		// A data object sits at a key a later commit writes again: GC
+		// notes which object is there, then renews its claim, then
+		// deletes that object only (see docs/output.md, Fencing). The
+		// renewal proves no one took the claim over before it, so the
+		// object noted is the garbage GC decided on, and a delete that
+		// lands late finds another object (the new owner's) and removes
+		// nothing. Anything else is checked against the claim as held.
+		var info storage.ObjectInfo
+		if !strings.HasSuffix(rel, "/") {
+			if info, err = t.Bucket.Stat(ctx, prefix+rel); errors.Is(err, storage.ErrNotExist) {
+				continue
+			} else if err != nil {
+				return fmt.Errorf("gc %s: %w", prefix+rel, err)
+			}
+		}
 		if !g.renew(ctx, dataObject(rel)) {
 			return nil // taken over: the next collection decides
 		}
 		if strings.HasSuffix(rel, "/") {
 			err = deletePrefix(ctx, t.Bucket, prefix+rel, g.held)
 		} else {
-			err = t.Bucket.Delete(ctx, prefix+rel)
+			err = deleteDecided(ctx, t.Bucket, info)
 		}
-		if errors.Is(err, errTakenOver) {
-			return nil
+		if errors.Is(err, errTakenOver) || errors.Is(err, storage.ErrPrecondition) {
+			return nil // taken over, and written since: the next collection decides
 		}
 		if err != nil {
 			return fmt.Errorf("gc %s: %w", prefix+rel, err)
@@ -381,6 +393,22 @@ func deletePrefix(ctx context.Context, b Bucket, prefix string, held func() bool
 		}
 	}
 	return nil
+}
+
+// deleteDecided removes the object info describes (from a listing or a
+// Stat) only while its key still holds it: a delete that lands late, its
+// process stopped past a takeover, fails with storage.ErrPrecondition
+// instead of removing what a new owner wrote since. The backends'
+// DeleteIf say how far each can tell (an S3 bucket without versioning
+// cannot, quite: docs/output.md, Fencing stale writers). A store with no
+// DeleteIf (a dry run's, which refuses every write) gets a plain Delete.
+func deleteDecided(ctx context.Context, b Bucket, info storage.ObjectInfo) error {
+	if cd, ok := b.(storage.ConditionalDeleter); ok {
+		if err := cd.DeleteIf(ctx, info); !errors.Is(err, errors.ErrUnsupported) {
+			return err
+		}
+	}
+	return b.Delete(ctx, info.Key)
 }
 
 // DeletePrefix removes every object under prefix (a run's partials after
