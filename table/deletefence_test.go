@@ -119,3 +119,51 @@ func containsPrefix(points []string, prefix string) bool {
 	}
 	return false
 }
+
+// GC's deletes by age (partials of sharded runs never merged, samples of
+// bad lines past retention) are fenced too: their keys are named by a run
+// id, and a command reusing one (the shards of one run, a retried pod)
+// writes them again. A GC stopped at such a delete, resumed after the run
+// wrote the key anew, leaves the new object.
+func TestStoppedAgeGCDeleteIsFenced(t *testing.T) {
+	deleteBackends(t, func(t *testing.T, b table.Bucket, _ bool) {
+		ctx := context.Background()
+		d := "2025-11-08"
+		out := func(b table.Bucket, prefix string) table.Output { return table.NewOutput(b, prefix) }
+		for _, c := range []struct {
+			name string
+			key  func(o table.Output) string
+		}{
+			{"partials", func(o table.Output) string { return o.PartialsPrefix(d, "run1") + "shard-0.bin" }},
+			{"rejects", func(o table.Output) string { return o.RejectsKey(d, "run1") }},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				prefix := c.name + "/"
+				key := c.key(out(b, prefix))
+				if _, err := b.Put(ctx, key, strings.NewReader("old"), 3, storage.PutOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				sb := newStopBucket(b, 0) // its first write: the delete
+				gcDone := make(chan error, 1)
+				go func() {
+					// Two hours on: the object is past grace and retention.
+					_, err := out(sb, prefix).GC(ctx, table.GCOptions{Now: time.Now().Add(2 * time.Hour), Grace: time.Hour, RejectsRetention: time.Hour})
+					gcDone <- err
+				}()
+				if point := <-sb.stopped; !strings.HasPrefix(point, "delete ") {
+					t.Fatalf("stopped at %s, want a delete", point)
+				}
+				if _, err := b.Put(ctx, key, strings.NewReader("new bytes"), 9, storage.PutOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				close(sb.resume)
+				if err := <-gcDone; err != nil {
+					t.Fatalf("GC: %v", err)
+				}
+				if _, err := b.Stat(ctx, key); err != nil {
+					t.Fatalf("%s, written after GC decided to delete the old one: %v", key, err)
+				}
+			})
+		}
+	})
+}

@@ -335,6 +335,7 @@ const gcRunID = "logsmith-gc"
 // than cutoff. A run's rejects sit one level deeper for dated runs.
 func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, depth int, dryRun bool, res *GCResult) error {
 	newest := map[string]time.Time{}
+	objs := map[string][]storage.ObjectInfo{}
 	err := o.Bucket.List(ctx, root, func(obj storage.ObjectInfo) error {
 		rel := obj.Key[len(root):]
 		parts := strings.SplitN(rel, "/", depth+1)
@@ -349,6 +350,7 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 		if obj.Modified.After(newest[dir]) {
 			newest[dir] = obj.Modified
 		}
+		objs[dir] = append(objs[dir], obj)
 		return nil
 	})
 	if err != nil {
@@ -366,7 +368,8 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 			res.Deleted = append(res.Deleted, root+dir)
 			continue
 		}
-		if err := deletePrefix(ctx, o.Bucket, root+dir, nil); err != nil {
+		// The objects the decision was made on, no object written since.
+		if err := deleteObjects(ctx, o.Bucket, objs[dir], nil); err != nil {
 			return fmt.Errorf("gc %s: %w", root+dir, err)
 		}
 		res.Deleted = append(res.Deleted, root+dir)
@@ -374,21 +377,31 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 	return nil
 }
 
-// deletePrefix removes every object under prefix, while held (when
-// given) says it may go on.
+// deletePrefix removes every object under prefix as the listing saw it,
+// while held (when given) says it may go on. An object written since the
+// listing under one of its keys stays (see deleteDecided): these keys
+// are named by a run id or by the version 1 layout, so only a command
+// reusing a run id writes one again.
 func deletePrefix(ctx context.Context, b Bucket, prefix string, held func() bool) error {
-	var keys []string
+	var objs []storage.ObjectInfo
 	if err := b.List(ctx, prefix, func(o storage.ObjectInfo) error {
-		keys = append(keys, o.Key)
+		objs = append(objs, o)
 		return nil
 	}); err != nil {
 		return err
 	}
-	for _, k := range keys {
+	return deleteObjects(ctx, b, objs, held)
+}
+
+// deleteObjects removes the objects listed, each only while its key still
+// holds it, while held (when given) says it may go on.
+func deleteObjects(ctx context.Context, b Bucket, objs []storage.ObjectInfo, held func() bool) error {
+	for _, o := range objs {
 		if held != nil && !held() {
 			return errTakenOver
 		}
-		if err := b.Delete(ctx, k); err != nil && !errors.Is(err, storage.ErrNotExist) {
+		err := deleteDecided(ctx, b, o)
+		if err != nil && !errors.Is(err, storage.ErrNotExist) && !errors.Is(err, storage.ErrPrecondition) {
 			return err
 		}
 	}
