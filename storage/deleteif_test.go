@@ -3,9 +3,13 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -186,4 +190,45 @@ func (t ifMatch) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header.Set("If-Match", `"00000000000000000000000000000000"`)
 	}
 	return t.RoundTripper.RoundTrip(r)
+}
+
+// Where the store honours If-Match on DELETE (AWS S3 since September 2025,
+// which cannot run here: a stand-in server answers as its documentation
+// says), DeleteIf on a bucket without versioning sends the ETag it was
+// given, and the store's 412 — an object written between the HEAD and the
+// DELETE — is ErrPrecondition.
+func TestS3DeleteIfSendsIfMatch(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodHead:
+			w.Header().Set("ETag", `"abc"`)
+			w.Header().Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat))
+			w.Header().Set("Content-Length", "1")
+		case http.MethodDelete:
+			mu.Lock()
+			got = append(got, r.Header.Get("If-Match"))
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusPreconditionFailed)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Key>k</Key><BucketName>bkt</BucketName><Resource>/bkt/k</Resource><RequestId>1</RequestId><HostId>1</HostId></Error>`)
+		default:
+			http.Error(w, "unexpected", http.StatusNotImplemented)
+		}
+	}))
+	defer srv.Close()
+	s, err := storage.NewS3(storage.S3Config{Endpoint: srv.URL, Region: "us-east-1", AccessKey: "a", SecretKey: "secret-key", MaxRetries: 1}, "bkt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.DeleteIf(context.Background(), storage.ObjectInfo{Key: "k", ETag: "abc"})
+	if !errors.Is(err, storage.ErrPrecondition) {
+		t.Errorf("DeleteIf answered 412: %v, want ErrPrecondition", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != `"abc"` {
+		t.Errorf("DELETE sent with If-Match %q, want one with \"abc\"", got)
+	}
 }

@@ -81,7 +81,7 @@ func NewS3(cfg S3Config, bucket string) (*S3, error) {
 		Secure:       secure,
 		Region:       cfg.Region,
 		BucketLookup: minio.BucketLookupPath,
-		Transport:    tr,
+		Transport:    deleteCondition{tr},
 		MaxRetries:   cfg.MaxRetries,
 	})
 	if err != nil {

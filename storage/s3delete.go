@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -30,13 +31,14 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 // too, oldest first and it last, so that none of them becomes the object
 // under key again. A version already gone is not an error.
 //
-// Elsewhere the object is known by its ETag only, the MD5 of its bytes
-// for a plain PUT: DeleteIf checks it with a HEAD just before the DELETE
-// and fails with ErrPrecondition when it changed. That check is not a
-// fence. S3 has no rename, and MinIO ignores If-Match on DELETE, so a
-// DELETE that reaches the store after a write that landed since its HEAD,
-// or a write of the same bytes, removes that write (docs/output.md,
-// Fencing stale writers: the window on a bucket without versioning).
+// Elsewhere the object is known by its ETag only (a digest of its bytes,
+// so a write of equal bytes has the same one): DeleteIf checks it with a
+// HEAD, then sends the DELETE with If-Match: that ETag, and fails with
+// ErrPrecondition when either finds another. A store that honours If-Match
+// on DELETE (AWS S3) makes that a fence; on one that ignores it (MinIO)
+// only the HEAD checks, so a write that lands between the HEAD and the
+// DELETE is removed (docs/output.md, Fencing stale writers: the window on
+// a bucket without versioning).
 func (s *S3) DeleteIf(ctx context.Context, info ObjectInfo) error {
 	key := info.Key
 	if err := checkS3Object("delete", s.bucket, key); err != nil {
@@ -57,7 +59,34 @@ func (s *S3) DeleteIf(ctx context.Context, info ObjectInfo) error {
 	if cur.ETag != info.ETag {
 		return fmt.Errorf("delete s3://%s/%s: %w: another object took its place", s.bucket, key, ErrPrecondition)
 	}
-	return s.Delete(ctx, key)
+	err = s.client.RemoveObject(context.WithValue(ctx, ifMatchKey{}, `"`+info.ETag+`"`), s.bucket, key, minio.RemoveObjectOptions{})
+	switch err = s.s3Error(err); {
+	case err == nil, errors.Is(err, ErrNotExist):
+		return nil
+	case errors.Is(err, ErrPrecondition):
+		return fmt.Errorf("delete s3://%s/%s: %w: another object took its place", s.bucket, key, ErrPrecondition)
+	default:
+		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, err)
+	}
+}
+
+// ifMatchKey carries, in a request's context, the If-Match a DELETE is
+// sent with (see deleteCondition).
+type ifMatchKey struct{}
+
+// deleteCondition sends a DELETE with the If-Match its context carries:
+// minio-go's RemoveObjectOptions has no field for it. The header is not
+// signed, as S3 allows for standard headers. A store that honours it (AWS
+// S3 for general purpose buckets since September 2025) refuses, with 412,
+// a DELETE of an object whose ETag is another; MinIO ignores it.
+type deleteCondition struct{ http.RoundTripper }
+
+func (t deleteCondition) RoundTrip(r *http.Request) (*http.Response, error) {
+	if etag, ok := r.Context().Value(ifMatchKey{}).(string); ok && r.Method == http.MethodDelete {
+		r = r.Clone(r.Context())
+		r.Header.Set("If-Match", etag)
+	}
+	return t.RoundTripper.RoundTrip(r)
 }
 
 // deleteVersion removes info's version of its key and every older one.
