@@ -269,13 +269,15 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
 	var etag string
 	var lostErr error
+	undecided := false // the last PUT failed and the head could not be read
 	err := c.retry(ctx, what, func(ctx context.Context) error {
 		info, err := t.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
 		if err == nil {
-			etag = info.ETag
+			etag, undecided = info.ETag, false
 			return nil
 		}
 		cur, rerr := t.ReadHead(ctx, date)
+		undecided = rerr != nil
 		switch {
 		case rerr == nil && cur.Manifest != nil && ours(cur.Manifest):
 			etag = cur.ETag
@@ -297,8 +299,13 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	if errors.Is(err, ErrLostRace) || errors.Is(err, context.Canceled) {
 		return "", err
 	}
-	if errors.Is(err, storage.ErrPrecondition) {
+	if errors.Is(err, storage.ErrPrecondition) && !undecided {
 		return "", fmt.Errorf("%s: %w", what, ErrLostRace)
+	}
+	if undecided {
+		// The PUT may have landed: the caller must not act as if it
+		// did not (delete what the manifest names).
+		return "", fmt.Errorf("%s: %w: %w", what, ErrOutcomeUnknown, err)
 	}
 	return "", fmt.Errorf("%s: %w", what, err)
 }
