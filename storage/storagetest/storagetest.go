@@ -20,6 +20,7 @@ type Store interface {
 	storage.Store
 	storage.ListedOpener
 	storage.Uploader
+	storage.ConditionalDeleter
 }
 
 // S3Config returns the settings of the test MinIO server from the
