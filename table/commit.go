@@ -319,8 +319,8 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 // can land only while the claim is ours, whatever its ETag conditions
 // would allow (an object the new owner left in place, having the same
 // bytes, keeps its ETag). A format this commit no longer has is left to
-// GC, which removes it under its own claim right after the commit: a
-// delete cannot be fenced so.
+// GC, which removes it under its own claim right after the commit,
+// naming the object it noted there (see deleteDecided).
 func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) {
 	p := cl.p
 	m := *p.Manifest
