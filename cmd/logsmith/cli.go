@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"os"
 	"reflect"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/metrics"
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=...".
@@ -115,15 +115,6 @@ func (b build) String(goVersion string) string {
 		at = " of " + b.time
 	}
 	return fmt.Sprintf("logsmith %s (commit %s%s, %s)", b.version, b.commitText(), at, goVersion)
-}
-
-// pushMetrics pushes and logs a failure; metrics never change the exit code.
-func pushMetrics(ctx context.Context, url string, m runMetrics, log *slog.Logger) {
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := pushToGateway(pctx, url, m); err != nil {
-		log.Warn("push metrics", "error", err)
-	}
 }
 
 const usage = `logsmith turns JSON-lines logs in object storage into time-windowed features.
@@ -324,10 +315,10 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		err = writeRunReport(ctx, &cfg, sum)
 	}
 	if cfg.PushgatewayURL != "" {
-		m := runMetrics{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: readBuild().version, Commit: commitString()}
+		m := metrics.Run{Mode: runMode(cmd, &cfg), Success: err == nil, Start: start, End: time.Now(), Version: readBuild().version, Commit: commitString()}
 		m.Add(sum)
 		m.Retries = opts.Retries.Load()
-		pushMetrics(ctx, cfg.PushgatewayURL, m, log)
+		metrics.Send(ctx, cfg.PushgatewayURL, m, log)
 	}
 	if cfg.JSON {
 		// A failed run prints its summary too, with the error and the
@@ -750,7 +741,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 		bar = newDateProgress(tl.Display(), len(dates))
 	}
 	retries := new(atomic.Int64)
-	m := runMetrics{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}
+	m := metrics.Run{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}
 	var mu sync.Mutex
 	results, err := job.Backfill(ctx, cfg, job.Options{Logger: log, Version: versionString(), Retries: retries, Memory: guard}, func(r job.DateResult) {
 		log.Info("date done", "date", r.Date, "status", r.Status, "rows", r.Rows, "error", r.Error)
@@ -766,7 +757,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	}
 	if cfg.PushgatewayURL != "" {
 		m.Success, m.End, m.Retries = err == nil, time.Now(), retries.Load()
-		pushMetrics(ctx, cfg.PushgatewayURL, m, log)
+		metrics.Send(ctx, cfg.PushgatewayURL, m, log)
 	}
 	if cfg.JSON {
 		if jerr := json.NewEncoder(stdout).Encode(results); err == nil {
