@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,11 +21,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/metrics"
+	"github.com/logsmith/logsmith/ui"
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=...".
@@ -243,11 +241,6 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
 // runMode is the metrics' mode label of a run: one shard of a sharded run
 // ("shard"), which commits nothing, or a run or merge that commits the day
 // ("daily", what the alert on the last success watches).
@@ -263,20 +256,20 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
-	level, err := parseLogLevel(cfg.LogLevel)
+	level, err := ui.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	// On a terminal, the progress display and the log share stderr: each
 	// record starts a line of its own, never after the display's text.
-	terminal, logTo := isTerminal(stderr), stderr
-	var tl *termLines
+	terminal, logTo := ui.IsTerminal(stderr), stderr
+	var tl *ui.TermLines
 	if terminal && !cfg.Quiet {
-		tl = newTermLines(stderr)
+		tl = ui.NewTermLines(stderr)
 		defer tl.EndLine()
 		logTo = tl
 	}
-	log := newLogger(logTo, level, terminal)
+	log := ui.NewLogger(logTo, level, terminal)
 	opts := job.Options{Logger: log, Stdin: stdin, Version: versionString(), Retries: new(atomic.Int64)}
 	mcfg := &cfg
 	if cmd == "merge" {
@@ -290,9 +283,9 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		}
 		return err
 	}
-	var bar *barProgress
+	var bar *ui.Progress
 	if tl != nil {
-		bar = newBarProgress(tl.Display())
+		bar = ui.NewProgress(tl.Display())
 		opts.Progress = bar
 	}
 	start := time.Now()
@@ -346,7 +339,7 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		"bad_lines", sum.BadLines, "windows", sum.Windows, "rows", sum.Rows, "files", len(sum.Files),
 		"seconds", sum.DurationSec)
 	if !cfg.JSON {
-		printSummary(stdout, sum)
+		ui.PrintSummary(stdout, sum)
 	}
 	return nil
 }
@@ -363,108 +356,6 @@ type jsonError struct {
 // standard error.
 func printJSONError(w io.Writer, err error) {
 	_ = json.NewEncoder(w).Encode(jsonError{err.Error(), job.ExitCode(err)})
-}
-
-// skippedNote renders the objects a listing skipped, by reason, or "".
-func skippedNote(skipped map[string]int64) string {
-	if len(skipped) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, r := range slices.Sorted(maps.Keys(skipped)) {
-		parts = append(parts, fmt.Sprintf("%s %d", r, skipped[r]))
-	}
-	return " (skipped, not read: " + strings.Join(parts, ", ") + ")"
-}
-
-func printSummary(w io.Writer, s *job.Summary) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "run\t%s\n", s.RunID)
-	fmt.Fprintf(tw, "input\t%s\n", s.Input)
-	fmt.Fprintf(tw, "output\t%s\n", s.Output)
-	fmt.Fprintf(tw, "objects\t%d%s\n", s.Objects, skippedNote(s.Skipped))
-	fmt.Fprintf(tw, "bytes read\t%d (%d decompressed)\n", s.BytesRead, s.BytesDecoded)
-	fmt.Fprintf(tw, "lines\t%d (%d blank ignored)\n", s.Lines, s.BlankLines)
-	fmt.Fprintf(tw, "bad lines\t%d\n", s.BadLines)
-	reasons := make([]string, 0, len(s.BadByReason))
-	for r := range s.BadByReason {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
-		fmt.Fprintf(tw, "  %s\t%d\n", r, s.BadByReason[r])
-	}
-	if s.OutOfRange > 0 {
-		fmt.Fprintf(tw, "out of range\t%d (events outside %s, not written)\n", s.OutOfRange, s.Date)
-	}
-	for _, n := range s.Neighbours {
-		note := ""
-		if n.NotListed != nil {
-			note = fmt.Sprintf(" (%d in objects its run does not list)", *n.NotListed)
-		}
-		fmt.Fprintf(tw, "  of %s\t%d%s\n", n.Date, n.Events, note)
-	}
-	if u := s.UnknownLevels; u != nil {
-		vals := make([]string, 0, len(u.Values))
-		for _, v := range u.Values {
-			vals = append(vals, fmt.Sprintf("%q %d", v.Value, v.Count))
-		}
-		if !u.AllValues {
-			vals = append(vals, "…")
-		}
-		fmt.Fprintf(tw, "unknown levels\t%d in %q (counted as non-errors): %s\n", u.Events, u.Field, strings.Join(vals, ", "))
-	}
-	for _, w := range s.Warnings {
-		fmt.Fprintf(tw, "warning\t%s\n", w)
-	}
-	fmt.Fprintf(tw, "windows\t%d\n", s.Windows)
-	fmt.Fprintf(tw, "rows\t%d\n", s.Rows)
-	if len(s.DryRun) > 0 {
-		fmt.Fprintf(tw, "dry run\tnothing written\n")
-	}
-	for _, p := range s.DryRun {
-		if p.Replaces == "" {
-			fmt.Fprintf(tw, "partition %s %s\twould commit (%d rows, %d events; none committed)\n", p.Window, p.Date, p.Rows, p.Events)
-			continue
-		}
-		fmt.Fprintf(tw, "partition %s %s\twould replace run %s (%d rows, %d events; committed: %d events)\n",
-			p.Window, p.Date, p.Replaces, p.Rows, p.Events, p.ReplacesEvents)
-	}
-	for _, p := range s.Partitions {
-		if len(s.DryRun) > 0 {
-			break
-		}
-		if p.SnapshotID != 0 {
-			fmt.Fprintf(tw, "partition %s %s\t%s (%d rows), snapshot %d\n", p.Window, p.Date, p.Status, p.Rows, p.SnapshotID)
-			continue
-		}
-		fmt.Fprintf(tw, "partition %s %s\t%s (%d rows)\n", p.Window, p.Date, p.Status, p.Rows)
-	}
-	for _, f := range s.FailedDates {
-		fmt.Fprintf(tw, "date %s\t%s, not committed: %s\n", f.Date, f.Status, f.Error)
-	}
-	if len(s.Files) > 0 || len(s.Partitions) == 0 || s.Partitions[0].SnapshotID == 0 {
-		fmt.Fprintf(tw, "files\t%d\n", len(s.Files))
-	}
-	for _, f := range s.FileURLs {
-		fmt.Fprintf(tw, "  %s\t\n", f)
-	}
-	for _, d := range s.DroppedFormats {
-		fmt.Fprintf(tw, "dropped format\t%s of %s %s: %s deleted (add %s to --format to keep it)\n", d.Format, d.Window, d.Date, d.URL, d.Format)
-	}
-	if len(s.Removed) > 0 {
-		fmt.Fprintf(tw, "removed\t%d files no commit needs\n", len(s.Removed))
-	}
-	for _, u := range s.RemovedURLs {
-		fmt.Fprintf(tw, "  %s\t\n", u)
-	}
-	fmt.Fprintf(tw, "duration\t%s\n", s.Duration.Round(time.Millisecond))
-	readRate := 0.0
-	if sec := s.Duration.Seconds(); sec > 0 {
-		readRate = float64(s.BytesRead) / 1e6 / sec
-	}
-	fmt.Fprintf(tw, "throughput\t%.1f MB/s read from storage, %.1f MB/s decoded\n", readRate, s.MBPerSec)
-	tw.Flush()
 }
 
 func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
@@ -724,21 +615,21 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	if err != nil {
 		return err
 	}
-	level, err := parseLogLevel(cfg.LogLevel)
+	level, err := ui.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
-	terminal, logTo := isTerminal(stderr), stderr
-	var tl *termLines
+	terminal, logTo := ui.IsTerminal(stderr), stderr
+	var tl *ui.TermLines
 	if terminal && !cfg.Quiet {
-		tl = newTermLines(stderr)
+		tl = ui.NewTermLines(stderr)
 		defer tl.EndLine()
 		logTo = tl
 	}
-	log := newLogger(logTo, level, terminal)
-	var bar *dateProgress
+	log := ui.NewLogger(logTo, level, terminal)
+	var bar *ui.DateProgress
 	if tl != nil {
-		bar = newDateProgress(tl.Display(), len(dates))
+		bar = ui.NewDateProgress(tl.Display(), len(dates))
 	}
 	retries := new(atomic.Int64)
 	m := metrics.Run{Mode: "backfill", Start: time.Now(), Version: readBuild().version, Commit: commitString()}
@@ -749,7 +640,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 		m.Add(r.Summary)
 		mu.Unlock()
 		if bar != nil {
-			bar.done(r.Date, r.Status, r.Error)
+			bar.Done(r.Date, r.Status, r.Error)
 		}
 	})
 	if tl != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
+	"github.com/logsmith/logsmith/ui"
 )
 
 // cmdOutput runs the commands that read or tidy an output: ls, show,
@@ -64,7 +65,7 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 	case "show":
 		if cfg.Chart || cfg.Hours {
 			_, noColor := env["NO_COLOR"]
-			return showPictures(ctx, stdout, tables, &cfg, isTerminal(stdout) && !noColor)
+			return showPictures(ctx, stdout, tables, &cfg, ui.IsTerminal(stdout) && !noColor)
 		}
 		return show(ctx, stdout, tables, cfg.Date, cfg.Wait)
 	case "report":

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/ui"
 )
 
 // cmdTable runs `logsmith table show|drop`: print the output's tables and
@@ -27,11 +28,11 @@ func cmdTable(ctx context.Context, args []string, env map[string]string, stdout,
 		return err
 	}
 	if sub == "drop" {
-		level, err := parseLogLevel("info")
+		level, err := ui.ParseLogLevel("info")
 		if err != nil {
 			return err
 		}
-		res, err := job.DropTable(ctx, &cfg, newLogger(stderr, level, isTerminal(stderr)))
+		res, err := job.DropTable(ctx, &cfg, ui.NewLogger(stderr, level, ui.IsTerminal(stderr)))
 		if res != nil && cfg.JSON {
 			if jerr := json.NewEncoder(stdout).Encode(res); err == nil {
 				err = jerr
