@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 )
 
@@ -11,7 +12,7 @@ import (
 // a backfill does: skip the dates already committed from the same input
 // and config unless --force. Ignored, a --skip-committed=false meant to
 // recompute them would silently not.
-func checkSkipCommitted(cfg *job.BackfillConfig, origins map[string]origin) error {
+func checkSkipCommitted(cfg *job.BackfillConfig, origins map[string]cli.Origin) error {
 	o, ok := origins[job.EnvPrefix+"SKIP_COMMITTED"]
 	if !ok || o.Layer == "default" || cfg.SkipCommitted == !cfg.Force {
 		return nil

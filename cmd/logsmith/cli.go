@@ -2,25 +2,20 @@ package main
 
 import (
 	"context"
-	"encoding"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"reflect"
 	"runtime"
 	"runtime/debug"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/metrics"
@@ -115,91 +110,18 @@ func (b build) String(goVersion string) string {
 	return fmt.Sprintf("logsmith %s (commit %s%s, %s)", b.version, b.commitText(), at, goVersion)
 }
 
-const usage = `logsmith turns JSON-lines logs in object storage into time-windowed features.
-
-Usage:
-  logsmith peek     --input URL [--lines N] [flags]              show the input's first events as a run decodes them
-  logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
-  logsmith run      --shard i/n --run ID --date D [flags]        compute one shard's partial
-  logsmith merge    --input URL --run ID --date D --output URL [flags]
-                                                                 merge the shards and commit
-  logsmith plan     --input URL --output URL --date D [--plan-budget 1h] [--plan-file F]
-                                                                 size a sharded run: the shard count, as text or JSON
-  logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
-  logsmith ls       --output URL                                 list committed partitions
-  logsmith show     --output URL --date D                        print a partition's manifest
-  logsmith show     --output URL --date D --chart|--hours        draw (or print) its events, error rate and p99 per hour
-  logsmith report   --output URL --date D|--from D --to D > F    write an HTML page of what was committed
-  logsmith files    --output URL [--from D] [--to D] [--window W] [--format F]
-                                                                 print the committed data objects' URLs
-  logsmith pin      --output URL --table-format iceberg          print the snapshot id holding every date
-  logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
-  logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
-  logsmith table show --output URL                               print the output's tables and their shape
-  logsmith table drop --output URL --window W                    remove a table, so the output may take another shape
-  logsmith generate --output URL [flags]                         write synthetic logs
-  logsmith config   [COMMAND] [flags]                            print the settings in force and their origin
-  logsmith completion bash|zsh|fish                              print a shell completion script
-  logsmith --version
-
-Settings come from flags, LOGSMITH_* variables or a YAML file (--config FILE).
-run, merge, backfill and gc take --dry-run: report what they would do, write nothing.
-Run "logsmith help <command>" for its settings by purpose, defaults and examples.
-`
-
 // run is the whole program behind main, with its environment passed in.
 func run(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	err := dispatch(ctx, args, env, stdin, stdout, stderr)
 	if len(args) > 0 {
-		err = blameLater(err, args[1:], env)
+		err = cli.BlameLater(err, args[1:], env)
 	}
 	return err
 }
 
-// blameLater names the config file and key of a bad setting that a
-// command's validation reports, after parsing, when its value came from
-// the file: the setting is neither in the environment nor a flag.
-func blameLater(err error, args []string, env map[string]string) error {
-	var ce *job.ConfigError
-	if err == nil || !errors.As(err, &ce) || ce.File != "" || !strings.HasPrefix(ce.Env, job.EnvPrefix) {
-		return err
-	}
-	if _, ok := env[ce.Env]; ok {
-		return err
-	}
-	path := env[job.EnvPrefix+"CONFIG"]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		if !strings.HasPrefix(a, "-") {
-			continue // a flag's value
-		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		switch {
-		case name == ce.Flag:
-			return err // given as a flag
-		case name == "config" && hasVal:
-			path = val
-		case name == "config" && i+1 < len(args):
-			path = args[i+1]
-			i++
-		}
-	}
-	if path == "" {
-		return err
-	}
-	f, ferr := job.ReadConfigFile(path)
-	if ferr != nil {
-		return err
-	}
-	return blameFile(err, f)
-}
-
 func dispatch(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, cli.Usage)
 		return &job.ConfigError{Env: "command", Err: errors.New("missing command")}
 	}
 	switch args[0] {
@@ -208,18 +130,18 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		fmt.Fprintln(stdout, "gzip inflater:", features.Inflater())
 		return nil
 	case "-h", "--help", "help":
-		if len(args) > 1 && configOf(args[1]) != nil || len(args) > 1 && args[1] == "config" {
+		if len(args) > 1 && cli.ConfigOf(args[1]) != nil || len(args) > 1 && args[1] == "config" {
 			// logsmith help run is logsmith run --help.
 			return dispatch(ctx, []string{args[1], "--help"}, env, stdin, stdout, stderr)
 		}
 		if len(args) > 1 && args[1] != "" {
-			fmt.Fprint(stderr, usage)
+			fmt.Fprint(stderr, cli.Usage)
 			return &job.ConfigError{Env: "command", Err: fmt.Errorf("help: unknown command %q", args[1])}
 		}
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, cli.Usage)
 		return nil
 	case "completion":
-		return cmdCompletion(args[1:], stdout)
+		return cli.Completion(args[1:], stdout)
 	case "run", "merge":
 		return cmdRun(ctx, args[0], args[1:], env, stdin, stdout, stderr)
 	case "generate":
@@ -233,11 +155,11 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 	case "ls", "show", "gc", "files", "migrate", "pin", "report":
 		return cmdOutput(ctx, args[0], args[1:], env, stdout)
 	case "config":
-		return cmdConfig(args[1:], env, stdout)
+		return cli.PrintConfig(args[1:], env, stdout)
 	case "table":
 		return cmdTable(ctx, args[1:], env, stdout, stderr)
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(stderr, cli.Usage)
 	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
 }
 
@@ -253,7 +175,7 @@ func runMode(cmd string, cfg *job.Config) string {
 
 func cmdRun(ctx context.Context, cmd string, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg job.Config
-	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
+	if err := cli.Parse(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
 	level, err := ui.ParseLogLevel(cfg.LogLevel)
@@ -360,7 +282,7 @@ func printJSONError(w io.Writer, err error) {
 
 func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	var cfg job.GenerateConfig
-	if err := parseConfig(&cfg, "generate", args, env, stdout); err != nil {
+	if err := cli.Parse(&cfg, "generate", args, env, stdout); err != nil {
 		return err
 	}
 	sum, err := job.Generate(ctx, cfg)
@@ -371,233 +293,9 @@ func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdo
 	return nil
 }
 
-// errHelp is returned after --help printed the settings; it exits 0.
-var errHelp = flag.ErrHelp
-
-// parseConfig fills cfg from its layers, the first that sets a setting
-// winning: flags, the environment, the config file (--config or
-// LOGSMITH_CONFIG), the shape's preset (--shape), the default. It refuses
-// values with stray whitespace; the command validates the rest, so a bad
-// setting is reported before any I/O. Every error names the setting.
-func parseConfig(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) error {
-	_, err := parseLayers(cfg, cmd, args, env, stdout)
-	return err
-}
-
-// Origin says which layer a setting's value came from.
-type origin struct {
-	Layer  string `json:"from"`             // flag, environment, file, shape or default
-	Detail string `json:"detail,omitempty"` // the flag, variable, file and key, or shape
-}
-
-// parseLayers is parseConfig, returning the origin of every setting's
-// value by environment variable.
-//
-// The file and a shape fill the settings that neither the environment nor
-// a flag gives, so --config and --shape are found first: the flags are
-// parsed once to read them, then everything again with the environment
-// the file and shape fill in.
-func parseLayers(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]origin, error) {
-	given, err := parseFlags(cfg, cmd, args, env, stdout)
-	if err != nil {
-		return nil, err
-	}
-	layered := env
-	path, fromFlag := given["config"]
-	if !fromFlag {
-		path = env[job.EnvPrefix+"CONFIG"]
-	}
-	var file *job.ConfigFile
-	if path != "" {
-		if file, err = job.ReadConfigFile(path); err != nil {
-			return nil, err
-		}
-		layered = file.Under(env)
-	}
-	shape, shapeSet := given["shape"]
-	if shapeSet && shape != layered[job.EnvPrefix+"SHAPE"] {
-		layered = maps.Clone(layered)
-		if layered == nil {
-			layered = map[string]string{}
-		}
-		layered[job.EnvPrefix+"SHAPE"] = shape
-	}
-	if file != nil || shapeSet {
-		reflect.ValueOf(cfg).Elem().SetZero()
-		if _, err = parseFlags(cfg, cmd, args, layered, stdout); err != nil {
-			return nil, blameFile(err, file)
-		}
-	}
-	origins := map[string]origin{}
-	preset := presetOf(layered[job.EnvPrefix+"SHAPE"])
-	for _, s := range job.Settings(cfg) {
-		o := origin{Layer: "default"}
-		if _, ok := given[s.Flag]; ok && s.Flag != "" {
-			o = origin{"flag", "--" + s.Flag}
-		} else if _, ok := env[s.Env]; ok {
-			o = origin{"environment", s.Env}
-		} else if key, ok := file.KeyOf(s.Env); ok {
-			o = origin{"file", file.Path + ": " + key}
-		} else if preset != nil && slices.ContainsFunc(preset.Settings, func(kv [2]string) bool { return job.EnvPrefix+kv[0] == s.Env }) {
-			o = origin{"shape", preset.Name}
-		}
-		origins[s.Env] = o
-	}
-	return origins, nil
-}
-
-// presetOf returns the shape preset named name, or nil.
-func presetOf(name string) *job.ShapePreset {
-	for i := range job.Shapes {
-		if job.Shapes[i].Name == name {
-			return &job.Shapes[i]
-		}
-	}
-	return nil
-}
-
-// blameFile names the config file and key of a bad setting whose value
-// came from the file rather than the environment or a flag.
-func blameFile(err error, file *job.ConfigFile) error {
-	var ce *job.ConfigError
-	if file == nil || !errors.As(err, &ce) || ce.File != "" {
-		return err
-	}
-	if key, ok := file.KeyOf(ce.Env); ok {
-		return &job.ConfigError{Env: ce.Env, Flag: ce.Flag, File: file.Path, Key: key, Err: ce.Err}
-	}
-	return err
-}
-
-// parseFlags is one pass of parseLayers: the environment, then the
-// flags. It returns the flags given, by name, with their last values.
-func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]string, error) {
-	if err := job.ParseEnv(cfg, env); err != nil {
-		return nil, err
-	}
-	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	settings := job.Settings(cfg)
-	var badValue error
-	for _, s := range settings {
-		if s.Flag != "" {
-			fs.Var(&flagValue{v: s.Value, setting: s, bad: &badValue}, s.Flag, s.Desc)
-		}
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printHelp(stdout, cmd, cfg, settings, env)
-			return nil, errHelp
-		}
-		if badValue != nil {
-			return nil, badValue
-		}
-		return nil, &job.ConfigError{Env: "flags", Err: err}
-	}
-	if fs.NArg() > 0 {
-		return nil, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
-	if err := job.CheckWhitespace(cfg); err != nil {
-		return nil, err
-	}
-	given := map[string]string{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
-	return given, nil
-}
-
-// flagValue sets a config field from a flag. A list flag given several
-// times accumulates; its first use replaces the env or default value.
-// Any other flag given twice is refused. A
-// value that does not parse is recorded in *bad as a *job.ConfigError
-// naming the setting by its environment variable and flag.
-type flagValue struct {
-	v       reflect.Value
-	set     bool
-	setting job.Setting
-	bad     *error
-}
-
-func (f *flagValue) String() string {
-	if f.v.IsValid() {
-		return fmt.Sprint(f.v.Interface())
-	}
-	return ""
-}
-
-func (f *flagValue) IsBoolFlag() bool { return f.v.IsValid() && f.v.Kind() == reflect.Bool }
-
-func (f *flagValue) Set(s string) error {
-	err := f.parse(s)
-	if err != nil && f.bad != nil && *f.bad == nil {
-		*f.bad = &job.ConfigError{Env: f.setting.Env, Flag: f.setting.Flag, Err: fmt.Errorf("%q: %v", s, err)}
-	}
-	return err
-}
-
-func (f *flagValue) parse(s string) error {
-	if _, list := f.v.Addr().Interface().(*[]string); !list {
-		// One of two values of a setting would be ignored without a
-		// word: refused, as a repeated list flag is not.
-		if f.set {
-			return errors.New("given twice: give a setting once (a list setting may be repeated to add to it)")
-		}
-		f.set = true
-	}
-	if u, ok := f.v.Addr().Interface().(encoding.TextUnmarshaler); ok {
-		return u.UnmarshalText([]byte(s))
-	}
-	switch p := f.v.Addr().Interface().(type) {
-	case *time.Duration:
-		d, err := job.ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		*p = d
-		return nil
-	case *[]string:
-		if !f.set {
-			*p = nil
-		}
-		f.set = true
-		*p = append(*p, job.SplitList(s)...)
-		return nil
-	}
-	switch f.v.Kind() {
-	case reflect.String:
-		f.v.SetString(s)
-	case reflect.Bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return err
-		}
-		f.v.SetBool(b)
-	case reflect.Int, reflect.Int64:
-		n, err := strconv.ParseInt(s, 0, 64)
-		if err != nil {
-			return err
-		}
-		f.v.SetInt(n)
-	case reflect.Uint64:
-		n, err := strconv.ParseUint(s, 0, 64)
-		if err != nil {
-			return err
-		}
-		f.v.SetUint(n)
-	case reflect.Float64:
-		n, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return err
-		}
-		f.v.SetFloat(n)
-	default:
-		return fmt.Errorf("unsupported setting type %s", f.v.Type())
-	}
-	return nil
-}
-
 func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	var cfg job.BackfillConfig
-	origins, err := parseLayers(&cfg, "backfill", args, env, stdout)
+	origins, err := cli.ParseLayers(&cfg, "backfill", args, env, stdout)
 	if err != nil {
 		return err
 	}

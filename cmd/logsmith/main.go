@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 )
 
@@ -15,7 +16,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, os.Args[1:], environ(), os.Stdin, os.Stdout, os.Stderr)
-	if err == nil || errors.Is(err, errHelp) {
+	if err == nil || errors.Is(err, cli.ErrHelp) {
 		return
 	}
 	code := job.ExitCode(err)

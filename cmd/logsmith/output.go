@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
@@ -22,7 +23,7 @@ import (
 // files, pin, migrate, gc and report.
 func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
 	var cfg job.OutputConfig
-	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
+	if err := cli.Parse(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
 	if err := cfg.Validate(cmd == "show"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/ui"
 )
@@ -12,7 +13,7 @@ import (
 // cmdPeek prints the start of the input as a run would decode it.
 func cmdPeek(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg job.PeekConfig
-	if err := parseConfig(&cfg, "peek", args, env, stdout); err != nil {
+	if err := cli.Parse(&cfg, "peek", args, env, stdout); err != nil {
 		return err
 	}
 	level, err := ui.ParseLogLevel(cfg.LogLevel)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/ui"
 )
@@ -16,7 +17,7 @@ import (
 // plan; with --plan-file it also writes the plan's JSON there.
 func cmdPlan(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	var cfg job.PlanConfig
-	if err := parseConfig(&cfg, "plan", args, env, stdout); err != nil {
+	if err := cli.Parse(&cfg, "plan", args, env, stdout); err != nil {
 		return err
 	}
 	level, err := ui.ParseLogLevel(cfg.LogLevel)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/ui"
 )
@@ -21,7 +22,7 @@ func cmdTable(ctx context.Context, args []string, env map[string]string, stdout,
 	}
 	sub := args[0]
 	var cfg job.OutputConfig
-	if err := parseConfig(&cfg, "table "+sub, args[1:], env, stdout); err != nil {
+	if err := cli.Parse(&cfg, "table "+sub, args[1:], env, stdout); err != nil {
 		return err
 	}
 	if err := cfg.Validate(false); err != nil {
