@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/logsmith/logsmith/job"
 	"io"
 	"maps"
 	"reflect"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/logsmith/logsmith/job"
 )
 
 // ErrHelp is returned after --help printed the settings; it exits 0.

@@ -2,13 +2,14 @@ package cli
 
 import (
 	"errors"
-	"github.com/logsmith/logsmith/job"
 	"io"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/logsmith/logsmith/job"
 )
 
 // commandConfigs returns a fresh config of every command, by command name.

@@ -7,10 +7,10 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
+
+	"github.com/logsmith/logsmith/job"
 )
 
 // Run is what one run (or backfill) reports to Prometheus.

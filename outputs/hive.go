@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/logsmith/logsmith/job"
-	"github.com/logsmith/logsmith/storage"
-	"github.com/logsmith/logsmith/table"
 	"io"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
 )
 
 // coveredText says how much of its date a partition's input covered:

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/report"
 	"github.com/logsmith/logsmith/table"
-	"io"
 )
 
 // showPictures is show --chart and show --hours: the date's hourly numbers

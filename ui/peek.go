@@ -2,13 +2,14 @@ package ui
 
 import (
 	"fmt"
-	"github.com/logsmith/logsmith/job"
 	"io"
 	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/logsmith/logsmith/job"
 )
 
 // PrintPeek renders a peek report as text.

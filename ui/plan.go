@@ -2,11 +2,12 @@ package ui
 
 import (
 	"fmt"
-	"github.com/logsmith/logsmith/job"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/logsmith/logsmith/job"
 )
 
 // PrintPlan renders a plan as text: the input, its sizes, the shards

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"github.com/logsmith/logsmith/job"
 	"io"
 	"maps"
 	"slices"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/logsmith/logsmith/job"
 )
 
 // skippedNote renders the objects a listing skipped, by reason, or "".
