@@ -15,6 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 )
 
@@ -134,7 +135,7 @@ func TestMemoryCheckBoundsPeak(t *testing.T) {
 func estimate(t *testing.T, args []string) int64 {
 	t.Helper()
 	var cfg job.Config
-	if err := parseConfig(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
+	if err := cli.Parse(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Date = "2025-11-08"
