@@ -206,11 +206,12 @@ func (a *acc) merge(b *acc) {
 var quantiles = []float64{0.5, 0.9, 0.95, 0.99}
 
 // rowBuilder builds rows: it reuses its big numbers for the exact moments
-// from row to row and allocates the rows' float values in blocks, not one
-// by one.
+// from row to row and allocates the rows' float values and dimension
+// values in blocks, not one by one.
 type rowBuilder struct {
 	m      moments
 	floats []float64
+	strs   []string // dimension values
 }
 
 // f returns a pointer to a new float holding v.
@@ -222,12 +223,30 @@ func (b *rowBuilder) f(v float64) *float64 {
 	return &b.floats[len(b.floats)-1]
 }
 
-// row returns a's row of the window [start, start+size). It does not
-// change what a holds.
-func (a *acc) row(start, size int64, b *rowBuilder) Row {
+// group returns the dimension values of the encoded group key, as
+// DecodeGroup does, in a slice of a block shared with other rows.
+func (b *rowBuilder) group(key string, dims int) []string {
+	if cap(b.strs)-len(b.strs) < dims {
+		b.strs = make([]string, 0, max(1024, dims))
+	}
+	n := len(b.strs)
+	for key != "" && len(b.strs)-n < dims {
+		var v string
+		v, key = nextGroupValue(key)
+		b.strs = append(b.strs, v)
+	}
+	for len(b.strs)-n < dims {
+		b.strs = append(b.strs, "")
+	}
+	return b.strs[n:len(b.strs):len(b.strs)]
+}
+
+// row returns a's row of the window [start, end). It does not change what
+// a holds. Fields of equal value may share one float.
+func (a *acc) row(start, end time.Time, b *rowBuilder) Row {
 	r := Row{
-		WindowStart:  time.Unix(0, start).UTC(),
-		WindowEnd:    time.Unix(0, start+size).UTC(),
+		WindowStart:  start,
+		WindowEnd:    end,
 		RequestCount: a.count,
 		ErrorCount:   a.errors,
 		WarnCount:    a.warns,
@@ -251,6 +270,12 @@ func (a *acc) row(start, size int64, b *rowBuilder) Row {
 	r.LatencyMin = b.f(float64(a.min) / 1e6)
 	r.LatencyMax = b.f(float64(a.max) / 1e6)
 	r.LatencyStddev = b.f(std / 1e6)
+	if a.latCount <= 2 {
+		// Every quantile's rank in one or two values is the first:
+		// exactRank(q, 2) is 0 for each q < 1.
+		r.LatencyP50, r.LatencyP90, r.LatencyP95, r.LatencyP99 = r.LatencyMin, r.LatencyMin, r.LatencyMin, r.LatencyMin
+		return r
+	}
 	var qs [4]float64
 	if a.sketch == nil {
 		var buf [exactLatencies]int64

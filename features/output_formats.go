@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -116,7 +117,7 @@ func (p *ParquetWriter) Write(rows []Row) error {
 	for i := range rows {
 		start := len(p.vals)
 		for j, c := range p.cols {
-			p.vals = append(p.vals, parquetValue(c, c.Value(&rows[i]), p.idx[j]))
+			p.vals = append(p.vals, parquetValue(c, &rows[i], p.idx[j]))
 		}
 		// A row is its columns' values in leaf order.
 		row := parquet.Row(p.vals[start:len(p.vals):len(p.vals)])
@@ -154,30 +155,36 @@ func (p *ParquetWriter) Close() error {
 	return nil
 }
 
-// parquetValue is x, column c's value of a row, as the parquet value of
-// leaf column j: a timestamp as its milliseconds, null (definition level
-// 0) for a nullable column's nil, definition level 1 for its values.
-func parquetValue(c Column, x any, j int) parquet.Value {
-	def := 0
-	if c.Nullable {
-		def = 1
+// parquetValue is column c's value in row r as the parquet value of leaf
+// column j: a timestamp as its milliseconds, null (definition level 0) for
+// a nullable column's nil, definition level 1 for its values. It reads the
+// Row field through its typed pointer: no value is boxed into an any, as
+// Column.Value would, and a string's bytes are not copied (parquet-go
+// copies them into its page buffer and never writes to them).
+func parquetValue(c Column, r *Row, j int) parquet.Value {
+	if c.ref == nil {
+		s := ""
+		if c.dim < len(r.Group) {
+			s = r.Group[c.dim]
+		}
+		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))).Level(0, 0, j)
 	}
-	var v parquet.Value
-	switch x := x.(type) {
-	case nil:
-		return parquet.NullValue().Level(0, 0, j)
-	case time.Time:
-		v = parquet.Int64Value(x.UnixMilli())
-	case string:
-		v = parquet.ByteArrayValue([]byte(x))
-	case int64:
-		v = parquet.Int64Value(x)
-	case float64:
-		v = parquet.DoubleValue(x)
-	default:
-		panic(fmt.Sprintf("parquet column %s: value of type %T", c.Name, x))
+	switch p := c.ref(r).(type) {
+	case *time.Time:
+		return parquet.Int64Value(p.UnixMilli()).Level(0, 0, j)
+	case *int64:
+		return parquet.Int64Value(*p).Level(0, 0, j)
+	case *float64:
+		return parquet.DoubleValue(*p).Level(0, 0, j)
+	case **float64:
+		if *p == nil {
+			return parquet.NullValue().Level(0, 0, j)
+		}
+		return parquet.DoubleValue(**p).Level(0, 1, j)
+	case *string:
+		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(*p), len(*p))).Level(0, 0, j)
 	}
-	return v.Level(0, def, j)
+	panic(fmt.Sprintf("parquet column %s: a Row field of type %T", c.Name, c.ref(r)))
 }
 
 // WriteCSV writes rows as CSV (RFC 4180, "\n" line ends) with a header row,
@@ -243,7 +250,7 @@ func (cw *CSVWriter) Write(rows []Row) error {
 				line = append(line, ',')
 			}
 			var err error
-			if line, err = appendCSVValue(line, col.Value(&rows[i])); err != nil {
+			if line, err = appendCSVField(line, col, &rows[i]); err != nil {
 				return fmt.Errorf("write csv row %d column %s: %w", cw.n, col.Name, err)
 			}
 		}
@@ -264,16 +271,41 @@ func (cw *CSVWriter) Close() error {
 	return nil
 }
 
+// appendCSVField appends column c's field of row r, as appendCSVValue
+// would its Value, reading the Row field through its typed pointer
+// instead of boxing it.
+func appendCSVField(b []byte, c Column, r *Row) ([]byte, error) {
+	if c.ref == nil {
+		if c.dim < len(r.Group) {
+			return appendCSVString(b, r.Group[c.dim]), nil
+		}
+		return appendCSVString(b, ""), nil
+	}
+	switch p := c.ref(r).(type) {
+	case *int64:
+		return strconv.AppendInt(b, *p, 10), nil
+	case *float64:
+		return appendCSVFloat(b, *p)
+	case **float64:
+		if *p == nil {
+			return b, nil
+		}
+		return appendCSVFloat(b, **p)
+	case *string:
+		return appendCSVString(b, *p), nil
+	case *time.Time:
+		return appendCSVTime(b, *p)
+	}
+	panic(fmt.Sprintf("csv column %s: a Row field of type %T", c.Name, c.ref(r)))
+}
+
 // appendCSVValue appends one field: v is what a [Column] returns.
 func appendCSVValue(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return b, nil
 	case time.Time:
-		if x.Nanosecond() != 0 {
-			return b, fmt.Errorf("timestamp %s is not a whole second", x.UTC().Format(time.RFC3339Nano))
-		}
-		return x.UTC().AppendFormat(b, time.RFC3339), nil
+		return appendCSVTime(b, x)
 	case string:
 		return appendCSVString(b, x), nil
 	case int64:
@@ -282,6 +314,15 @@ func appendCSVValue(b []byte, v any) ([]byte, error) {
 		return appendCSVFloat(b, x)
 	}
 	return b, fmt.Errorf("no csv spelling for %T", v)
+}
+
+// appendCSVTime appends t in RFC 3339, UTC, whole seconds; a fraction of
+// a second is an error.
+func appendCSVTime(b []byte, t time.Time) ([]byte, error) {
+	if t.Nanosecond() != 0 {
+		return b, fmt.Errorf("timestamp %s is not a whole second", t.UTC().Format(time.RFC3339Nano))
+	}
+	return t.UTC().AppendFormat(b, time.RFC3339), nil
 }
 
 // appendCSVFloat appends f with the fewest digits that parse back to f:

@@ -79,7 +79,8 @@ func (p *Partial) Table(w Window, o TableOptions) ([]Row, error) {
 // Rows calls fn with the rows Table would return, one window at a time in
 // the same order, so that a caller can encode them without holding them
 // all. The slice is reused once fn returns (the values its rows point to
-// are not); fn's error stops Rows and is returned.
+// are not, and may be shared between rows and fields: they are read-only);
+// fn's error stops Rows and is returned.
 func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) error {
 	size, slide := int64(w.Size), int64(w.slide())
 	if size%p.size != 0 || slide%p.size != 0 {
@@ -109,8 +110,13 @@ func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) erro
 	}
 	slices.SortFunc(groups, compareGroups)
 	var rows []Row
+	var cells []groupCell
 	var b rowBuilder
 	empty := newAcc()
+	var other []string // OtherGroup's dimension values, shared by its rows
+	if o.Dims > 0 {
+		other = otherRow(o.Dims)
+	}
 	for _, start := range starts {
 		// A window of one pane reads the pane's groups as they are (row
 		// changes nothing); a longer one merges its panes' into its own.
@@ -144,29 +150,39 @@ func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) erro
 			}
 			folded = foldGroups(win, o.MaxGroups)
 		}
-		emit := slices.SortedFunc(maps.Keys(win), compareGroups)
+		cells = cells[:0]
 		if o.Dense {
-			emit = groups
+			emit := groups
 			if _, ok := win[otherKey]; ok && !groupSet[otherKey] {
 				emit = append(slices.Clone(groups), otherKey)
 				slices.SortFunc(emit, compareGroups)
 			}
-		}
-		rows = rows[:0]
-		for _, g := range emit {
-			a := win[g]
-			if a == nil {
-				if folded[g] {
-					continue // its events are in OtherGroup in this window
+			for _, g := range emit {
+				a := win[g]
+				if a == nil {
+					if folded[g] {
+						continue // its events are in OtherGroup in this window
+					}
+					a = empty
 				}
-				a = empty
+				cells = append(cells, groupCell{key: g, a: a})
 			}
-			r := a.row(start, size, &b)
+		} else {
+			for g, a := range win {
+				first, _ := nextGroupValue(g)
+				cells = append(cells, groupCell{first: first, key: g, a: a})
+			}
+			slices.SortFunc(cells, compareCells)
+		}
+		ws, we := time.Unix(0, start).UTC(), time.Unix(0, start+size).UTC()
+		rows = rows[:0]
+		for _, c := range cells {
+			r := c.a.row(ws, we, &b)
 			switch {
-			case o.Dims > 0 && g == otherKey:
-				r.Group = otherRow(o.Dims)
+			case o.Dims > 0 && c.key == otherKey:
+				r.Group = other
 			case o.Dims > 0:
-				r.Group = DecodeGroup(g, o.Dims)
+				r.Group = b.group(c.key, o.Dims)
 			}
 			rows = append(rows, r)
 		}
@@ -228,6 +244,22 @@ func windowStarts(keys []int64, size, slide int64, o TableOptions) []int64 {
 		slices.Sort(starts)
 	}
 	return starts
+}
+
+// groupCell is one group's cell of a window, with its key's first value
+// decoded once for sorting.
+type groupCell struct {
+	first, key string
+	a          *acc
+}
+
+// compareCells orders cells as compareGroups orders their keys, comparing
+// the decoded first values before decoding anything else.
+func compareCells(x, y groupCell) int {
+	if c := strings.Compare(x.first, y.first); c != 0 {
+		return c
+	}
+	return compareGroups(x.key, y.key)
 }
 
 // compareGroups orders encoded group keys by their values, dimension by
