@@ -60,16 +60,19 @@ func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string
 type ParquetWriter struct {
 	pw       *parquet.GenericWriter[any]
 	cols     []Column
-	idx      []int
-	inOrder  bool
-	buf      []parquet.Row
-	vals     []parquet.Value
-	n        int // rows written
+	leaf     []int                   // leaf column index of cols[j]
+	colw     []*parquet.ColumnWriter // by leaf index
+	vals     [][]parquet.Value       // values of the pending rows, by leaf index
+	pending  int                     // rows in vals
+	n        int                     // rows written
 	finished bool
 }
 
-// parquetBatch is how many rows go to the Parquet writer at a time.
-const parquetBatch = 256
+// parquetChunk is how many rows go to the column writers at a time: the
+// chunk parquet-go's own WriteRows hands them (its maxRowsPerWrite), so
+// that pages end after the same rows as a file written through it, and
+// the file's bytes do not depend on how the rows were split between calls.
+const parquetChunk = 64
 
 // NewParquetWriter starts a zstd-compressed Parquet file of table c's
 // columns, with the given key-value metadata, on w.
@@ -85,48 +88,49 @@ func NewParquetWriter(w io.Writer, c Columns, metadata map[string]string) *Parqu
 	for _, k := range sortedKeys(metadata) {
 		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
 	}
-	// Rows are built as parquet values, column by column, not through
-	// reflection over the struct type (which only fixes the schema): the
-	// same bytes (TestWriteParquetMatchesReflection), a third of the time.
+	// Values are built column by column and given to each column's writer,
+	// not through reflection over the struct type (which only fixes the
+	// schema) nor assembled into rows for WriteRows to split again: the
+	// same bytes (TestWriteParquetMatchesReflection).
 	leaf := map[string]int{}
 	for i, path := range schema.Columns() {
 		leaf[path[0]] = i
 	}
-	p := &ParquetWriter{pw: parquet.NewGenericWriter[any](w, opts...), cols: cols, idx: make([]int, len(cols)), inOrder: true}
+	p := &ParquetWriter{pw: parquet.NewGenericWriter[any](w, opts...), cols: cols, leaf: make([]int, len(cols)), vals: make([][]parquet.Value, len(cols))}
 	for j, c := range cols {
-		p.idx[j] = leaf[c.Name]
-		p.inOrder = p.inOrder && p.idx[j] == j
+		p.leaf[j] = leaf[c.Name]
+		p.vals[j] = make([]parquet.Value, 0, parquetChunk)
 	}
-	p.buf = make([]parquet.Row, 0, parquetBatch)
-	p.vals = make([]parquet.Value, 0, parquetBatch*len(cols))
+	p.colw = p.pw.ColumnWriters()
 	return p
 }
 
+// flush gives the pending rows' values to the column writers, in leaf
+// order, as parquet-go's WriteRows does with each chunk.
 func (p *ParquetWriter) flush() error {
-	if _, err := p.pw.WriteRows(p.buf); err != nil {
-		return fmt.Errorf("write parquet rows: %w", err)
+	for i, vals := range p.vals {
+		if _, err := p.colw[i].WriteRowValues(vals); err != nil {
+			return fmt.Errorf("write parquet rows: %w", err)
+		}
+		clear(vals) // no reference to the rows' strings stays behind
+		p.vals[i] = vals[:0]
 	}
-	p.buf, p.vals = p.buf[:0], p.vals[:0]
+	p.pending = 0
 	return nil
 }
 
-// Write adds rows to the file. Rows go to the Parquet writer in batches
-// of parquetBatch, whatever the calls, so the file's bytes do not depend
-// on how the rows were split between calls.
+// Write adds rows to the file.
 func (p *ParquetWriter) Write(rows []Row) error {
-	for i := range rows {
-		start := len(p.vals)
+	for len(rows) > 0 {
+		k := min(len(rows), parquetChunk-p.pending)
 		for j, c := range p.cols {
-			p.vals = append(p.vals, parquetValue(c, &rows[i], p.idx[j]))
+			l := p.leaf[j]
+			p.vals[l] = appendParquetValues(p.vals[l], c, rows[:k], l)
 		}
-		// A row is its columns' values in leaf order.
-		row := parquet.Row(p.vals[start:len(p.vals):len(p.vals)])
-		if !p.inOrder {
-			slices.SortStableFunc(row, func(a, b parquet.Value) int { return a.Column() - b.Column() })
-		}
-		p.buf = append(p.buf, row)
-		p.n++
-		if len(p.buf) == parquetBatch {
+		rows = rows[k:]
+		p.pending += k
+		p.n += k
+		if p.pending == parquetChunk {
 			if err := p.flush(); err != nil {
 				return err
 			}
@@ -144,7 +148,7 @@ func (p *ParquetWriter) Close() error {
 		return nil
 	}
 	p.finished = true
-	if len(p.buf) > 0 {
+	if p.pending > 0 {
 		if err := p.flush(); err != nil {
 			return err
 		}
@@ -153,6 +157,36 @@ func (p *ParquetWriter) Close() error {
 		return fmt.Errorf("close parquet writer: %w", err)
 	}
 	return nil
+}
+
+// appendParquetValues appends column c's values of rows, as parquetValue
+// gives them, choosing the column's kind once rather than per value.
+func appendParquetValues(dst []parquet.Value, c Column, rows []Row, j int) []parquet.Value {
+	if c.ref == nil || len(rows) == 0 {
+		for i := range rows {
+			dst = append(dst, parquetValue(c, &rows[i], j))
+		}
+		return dst
+	}
+	switch c.ref(&rows[0]).(type) {
+	case *int64:
+		for i := range rows {
+			dst = append(dst, parquet.Int64Value(*c.ref(&rows[i]).(*int64)).Level(0, 0, j))
+		}
+	case **float64:
+		for i := range rows {
+			if f := *c.ref(&rows[i]).(**float64); f != nil {
+				dst = append(dst, parquet.DoubleValue(*f).Level(0, 1, j))
+			} else {
+				dst = append(dst, parquet.NullValue().Level(0, 0, j))
+			}
+		}
+	default:
+		for i := range rows {
+			dst = append(dst, parquetValue(c, &rows[i], j))
+		}
+	}
+	return dst
 }
 
 // parquetValue is column c's value in row r as the parquet value of leaf

@@ -1,11 +1,18 @@
 package features
 
 import (
+	"bytes"
+	"io"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // The CSV writer reads each Row field through its typed pointer: every
@@ -92,5 +99,90 @@ func TestRowBuilderGroupMatchesDecodeGroup(t *testing.T) {
 		if !slices.Equal(got[i], want[i]) {
 			t.Fatalf("row %d: group %q, DecodeGroup %q", i, got[i], want[i])
 		}
+	}
+}
+
+// writeParquetRows is the writer before values went to the column writers
+// directly: rows assembled from parquetValue and given to parquet-go's
+// WriteRows 256 at a time. It is the oracle for page boundaries, which
+// the reflection oracle's small files never reach.
+func writeParquetRows(w io.Writer, c Columns, rows []Row, metadata map[string]string) error {
+	cols := c.Schema()
+	schema := parquet.SchemaOf(reflect.New(parquetType(cols)).Interface())
+	opts := []parquet.WriterOption{schema, parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), parquet.CreatedBy("logsmith", "", "")}
+	for _, k := range sortedKeys(metadata) {
+		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
+	}
+	leaf := map[string]int{}
+	for i, path := range schema.Columns() {
+		leaf[path[0]] = i
+	}
+	pw := parquet.NewGenericWriter[any](w, opts...)
+	var batch []parquet.Row
+	for i := range rows {
+		row := make(parquet.Row, 0, len(cols))
+		for _, c := range cols {
+			row = append(row, parquetValue(c, &rows[i], leaf[c.Name]))
+		}
+		slices.SortStableFunc(row, func(a, b parquet.Value) int { return a.Column() - b.Column() })
+		if batch = append(batch, row); len(batch) == 256 || i == len(rows)-1 {
+			if _, err := pw.WriteRows(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	return pw.Close()
+}
+
+// Files of many pages per column (here ~115,000 rows of two dimensions,
+// every optional column) have the bytes parquet-go's WriteRows gives them,
+// however the rows are split between calls: pages end after the same rows.
+func TestParquetWriterPagesMatchWriteRows(t *testing.T) {
+	evs := groupedEvents()[:120000]
+	p := NewPartial(5*time.Minute, 1<<20)
+	for i := range evs {
+		e := evs[i]
+		e.Group = []byte(EncodeGroup([]string{string(e.Group), strconv.Itoa(i % 3)}))
+		e.Status, e.Bytes, e.HasBytes = int32(200+100*(i%4)), int64(i), true
+		p.Add(&e)
+	}
+	cols := Columns{Dims: []string{"k", "n"}, Status: true, Bytes: true}
+	rows, err := p.Table(Window{Size: 5 * time.Minute}, TableOptions{Dims: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := writeParquetRows(&want, cols, rows, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	var got bytes.Buffer
+	pw := NewParquetWriter(&got, cols, map[string]string{"k": "v"})
+	for i := 0; i < len(rows); {
+		n := min(len(rows)-i, rng.IntN(9000))
+		if err := pw.Write(rows[i : i+n]); err != nil {
+			t.Fatal(err)
+		}
+		i += n
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(got.Bytes()), int64(got.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	for _, c := range f.RowGroups()[0].ColumnChunks() {
+		if idx, err := c.OffsetIndex(); err == nil {
+			pages = max(pages, idx.NumPages())
+		}
+	}
+	if pages < 2 {
+		t.Fatalf("%d rows fill %d page per column: the test does not reach a page boundary", len(rows), pages)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("%d rows (%d pages): %d bytes, WriteRows %d (differ)", len(rows), pages, got.Len(), want.Len())
 	}
 }
