@@ -59,6 +59,7 @@ func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string
 // It keeps no reference to the rows it was given.
 type ParquetWriter struct {
 	pw       *parquet.GenericWriter[any]
+	out      io.Writer
 	cols     []Column
 	leaf     []int                   // leaf column index of cols[j]
 	colw     []*parquet.ColumnWriter // by leaf index
@@ -96,7 +97,7 @@ func NewParquetWriter(w io.Writer, c Columns, metadata map[string]string) *Parqu
 	for i, path := range schema.Columns() {
 		leaf[path[0]] = i
 	}
-	p := &ParquetWriter{pw: parquet.NewGenericWriter[any](w, opts...), cols: cols, leaf: make([]int, len(cols)), vals: make([][]parquet.Value, len(cols))}
+	p := &ParquetWriter{pw: parquet.NewGenericWriter[any](w, opts...), out: w, cols: cols, leaf: make([]int, len(cols)), vals: make([][]parquet.Value, len(cols))}
 	for j, c := range cols {
 		p.leaf[j] = leaf[c.Name]
 		p.vals[j] = make([]parquet.Value, 0, parquetChunk)
@@ -152,6 +153,21 @@ func (p *ParquetWriter) Close() error {
 		if err := p.flush(); err != nil {
 			return err
 		}
+	}
+	// The row group's pages are written out at Close, all at once: a
+	// buffer that can grow does so once to about the file's size, rather
+	// than doubling its way there and holding the old and new copies. The
+	// columns' last pages are compressed first (as Close would, the same
+	// pages) so that the writer's size is what it will write, but the
+	// footer.
+	if g, ok := p.out.(interface{ Grow(int) }); ok {
+		for _, c := range p.colw {
+			if err := c.Flush(); err != nil {
+				return fmt.Errorf("write parquet page: %w", err)
+			}
+		}
+		n := p.pw.Size()
+		g.Grow(int(n + n/64 + 64<<10))
 	}
 	if err := p.pw.Close(); err != nil {
 		return fmt.Errorf("close parquet writer: %w", err)

@@ -185,4 +185,10 @@ func TestParquetWriterPagesMatchWriteRows(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		t.Fatalf("%d rows (%d pages): %d bytes, WriteRows %d (differ)", len(rows), pages, got.Len(), want.Len())
 	}
+	// The buffer grew once, to about the file's size, at Close, not by
+	// doubling (which leaves up to twice the file allocated, and held
+	// the old copy beside the new one while it grew).
+	if c := cap(got.Bytes()); c > got.Len()*9/8 {
+		t.Errorf("the %d-byte file's buffer grew to %d bytes", got.Len(), c)
+	}
 }
