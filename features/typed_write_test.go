@@ -192,3 +192,22 @@ func TestParquetWriterPagesMatchWriteRows(t *testing.T) {
 		t.Errorf("the %d-byte file's buffer grew to %d bytes", got.Len(), c)
 	}
 }
+
+// Encoding a row allocates nothing of its own: no value is boxed, no
+// string copied, no row assembled (parquet-go's pages aside).
+func TestParquetWriterAllocations(t *testing.T) {
+	rows := groupRows(t)
+	cols := Columns{Dims: []string{"user_id"}}
+	allocs := testing.AllocsPerRun(2, func() {
+		pw := NewParquetWriter(io.Discard, cols, nil)
+		if err := pw.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := pw.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if per := allocs / float64(len(rows)); per > 0.1 {
+		t.Errorf("%.2f allocations per row, want at most 0.1", per)
+	}
+}
