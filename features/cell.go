@@ -44,19 +44,82 @@ const exactLatencies = 32
 //
 // Its latencies are held as a function of their multiset alone, so that
 // merges in any order give the same state: with one or two latencies they
-// are min and max; with 3 to exactLatencies, raw holds them (in no
-// particular order); with more, sketch holds them and raw is nil.
+// are min and max, and lat is nil (most cells of a table with many groups
+// hold one or two events: they cost no more than their counters); with 3
+// to exactLatencies, lat.raw holds them (in no particular order); with
+// more, lat.sketch holds them and lat.raw is nil.
 type acc struct {
 	count, errors, warns int64
 	latCount             int64
-	sumLo, sumHi         uint64    // sum of latency ns, 128 bits
-	sq                   [3]uint64 // sum of squared latency ns, 192 bits, little-endian words
 	min, max             int64
 	status               [4]int64 // 2xx, 3xx, 4xx, 5xx
 	bytes                int64
-	raw                  []int64
-	sketch               *ddsketch.DDSketch
 	hll                  *hyperloglog.Sketch
+	lat                  *latState // non-nil exactly when latCount > 2
+}
+
+// latState holds the latencies of a cell with more than two: their exact
+// sums, and the latencies themselves or their sketch.
+type latState struct {
+	sumLo, sumHi uint64    // sum of latency ns, 128 bits
+	sq           [3]uint64 // sum of squared latency ns, 192 bits, little-endian words
+	raw          []int64
+	sketch       *ddsketch.DDSketch
+}
+
+// addSum adds latency v to l's sums.
+func (l *latState) addSum(v int64) {
+	u := uint64(v)
+	var c uint64
+	l.sumLo, c = bits.Add64(l.sumLo, u, 0)
+	l.sumHi += c
+	hi, lo := bits.Mul64(u, u)
+	l.sq[0], c = bits.Add64(l.sq[0], lo, 0)
+	l.sq[1], c = bits.Add64(l.sq[1], hi, c)
+	l.sq[2] += c
+}
+
+// addSums adds o's sums to l's.
+func (l *latState) addSums(o *latState) {
+	var c uint64
+	l.sumLo, c = bits.Add64(l.sumLo, o.sumLo, 0)
+	l.sumHi += o.sumHi + c
+	l.sq[0], c = bits.Add64(l.sq[0], o.sq[0], 0)
+	l.sq[1], c = bits.Add64(l.sq[1], o.sq[1], c)
+	l.sq[2] += o.sq[2] + c
+}
+
+// sums returns a's latency sums: lat's, or those of its one or two
+// latencies (min and max), as adding them one by one would give.
+func (a *acc) sums() latState {
+	if a.lat != nil {
+		return latState{sumLo: a.lat.sumLo, sumHi: a.lat.sumHi, sq: a.lat.sq}
+	}
+	var l latState
+	switch a.latCount {
+	case 1:
+		l.addSum(a.min)
+	case 2:
+		l.addSum(a.min)
+		l.addSum(a.max)
+	}
+	return l
+}
+
+// sketchOf returns a's sketch, nil when it holds its latencies exactly.
+func (a *acc) sketchOf() *ddsketch.DDSketch {
+	if a.lat == nil {
+		return nil
+	}
+	return a.lat.sketch
+}
+
+// rawOf returns a's latencies when lat holds them as they are.
+func (a *acc) rawOf() []int64 {
+	if a.lat == nil {
+		return nil
+	}
+	return a.lat.raw
 }
 
 func newAcc() *acc {
@@ -78,7 +141,7 @@ func (a *acc) latencies(dst []int64) []int64 {
 	case 2:
 		return append(dst, a.min, a.max)
 	}
-	return append(dst, a.raw...)
+	return append(dst, a.lat.raw...)
 }
 
 // addTo adds a's exact latencies to s.
@@ -92,7 +155,7 @@ func (a *acc) addTo(s *ddsketch.DDSketch) {
 		_ = s.Add(float64(a.min))
 		_ = s.Add(float64(a.max))
 	default:
-		for _, v := range a.raw {
+		for _, v := range a.lat.raw {
 			_ = s.Add(float64(v))
 		}
 	}
@@ -124,55 +187,63 @@ func (a *acc) add(e *Event) {
 	// The latency joins the others before min and max change: with two or
 	// fewer, they are the latencies.
 	switch n := a.latCount; {
-	case a.sketch != nil:
-		_ = a.sketch.Add(float64(e.Latency))
+	case n < 2:
+	case n == 2:
+		l := a.sums()
+		l.raw = append(make([]int64, 0, 4), a.min, a.max, e.Latency)
+		l.addSum(e.Latency)
+		a.lat = &l
+	case a.lat.sketch != nil:
+		_ = a.lat.sketch.Add(float64(e.Latency))
+		a.lat.addSum(e.Latency)
 	case n == exactLatencies:
 		s := newSketch()
 		a.addTo(s)
 		_ = s.Add(float64(e.Latency))
-		a.sketch, a.raw = s, nil
-	case n == 2:
-		a.raw = append(make([]int64, 0, 4), a.min, a.max, e.Latency)
-	case n > 2:
-		a.raw = append(a.raw, e.Latency)
+		a.lat.sketch, a.lat.raw = s, nil
+		a.lat.addSum(e.Latency)
+	default:
+		a.lat.raw = append(a.lat.raw, e.Latency)
+		a.lat.addSum(e.Latency)
 	}
-	v := uint64(e.Latency)
 	a.latCount++
-	var c uint64
-	a.sumLo, c = bits.Add64(a.sumLo, v, 0)
-	a.sumHi += c
-	hi, lo := bits.Mul64(v, v)
-	a.sq[0], c = bits.Add64(a.sq[0], lo, 0)
-	a.sq[1], c = bits.Add64(a.sq[1], hi, c)
-	a.sq[2] += c
 	a.min = min(a.min, e.Latency)
 	a.max = max(a.max, e.Latency)
 }
 
-// mergeLatencies adds b's latencies to a's, before a's count, min and max
-// change; b is left unchanged.
+// mergeLatencies adds b's latencies and their sums to a's, before a's
+// count, min and max change; b is left unchanged.
 func (a *acc) mergeLatencies(b *acc) {
 	n := a.latCount + b.latCount
+	if b.latCount == 0 || n <= 2 {
+		return // none to add, or min and max are all there is
+	}
+	bs := b.sums()
+	if a.lat == nil {
+		l := a.sums()
+		a.lat = &l
+	}
+	l := a.lat
 	switch {
-	case b.latCount == 0:
-	case b.sketch != nil && a.sketch != nil:
-		_ = a.sketch.MergeWith(b.sketch) // one mapping: cannot fail
-	case b.sketch != nil:
-		s := b.sketch.Copy()
+	case b.sketchOf() != nil && l.sketch != nil:
+		_ = l.sketch.MergeWith(b.lat.sketch) // one mapping: cannot fail
+	case b.sketchOf() != nil:
+		s := b.lat.sketch.Copy()
 		a.addTo(s)
-		a.sketch, a.raw = s, nil
-	case a.sketch != nil:
-		b.addTo(a.sketch)
+		l.sketch, l.raw = s, nil
+	case l.sketch != nil:
+		b.addTo(l.sketch)
 	case n > exactLatencies:
 		s := newSketch()
 		a.addTo(s)
 		b.addTo(s)
-		a.sketch, a.raw = s, nil
-	case n > 2 && a.latCount > 2:
-		a.raw = b.latencies(a.raw)
-	case n > 2:
-		a.raw = b.latencies(a.latencies(make([]int64, 0, n)))
+		l.sketch, l.raw = s, nil
+	case a.latCount > 2:
+		l.raw = b.latencies(l.raw)
+	default:
+		l.raw = b.latencies(a.latencies(make([]int64, 0, n)))
 	}
+	l.addSums(&bs)
 }
 
 // merge adds b into a; b is left unchanged.
@@ -182,12 +253,6 @@ func (a *acc) merge(b *acc) {
 	a.errors += b.errors
 	a.warns += b.warns
 	a.latCount += b.latCount
-	var c uint64
-	a.sumLo, c = bits.Add64(a.sumLo, b.sumLo, 0)
-	a.sumHi += b.sumHi + c
-	a.sq[0], c = bits.Add64(a.sq[0], b.sq[0], 0)
-	a.sq[1], c = bits.Add64(a.sq[1], b.sq[1], c)
-	a.sq[2] += b.sq[2] + c
 	a.min = min(a.min, b.min)
 	a.max = max(a.max, b.max)
 	for i := range a.status {
@@ -277,7 +342,7 @@ func (a *acc) row(start, end time.Time, b *rowBuilder) Row {
 		return r
 	}
 	var qs [4]float64
-	if a.sketch == nil {
+	if sk := a.sketchOf(); sk == nil {
 		var buf [exactLatencies]int64
 		lats := a.latencies(buf[:0])
 		slices.Sort(lats)
@@ -286,7 +351,7 @@ func (a *acc) row(start, end time.Time, b *rowBuilder) Row {
 		}
 	} else {
 		for i, q := range quantiles {
-			v, err := a.sketch.GetValueAtQuantile(q)
+			v, err := sk.GetValueAtQuantile(q)
 			if err != nil {
 				panic(fmt.Sprintf("ddsketch quantiles of non-empty sketch: %v", err))
 			}
@@ -318,19 +383,21 @@ func (m *moments) moments(a *acc) (avg, std float64) {
 	// the 128-bit quotient rounded to 64 bits, so both give the same bits;
 	// one latency deviates by 0, two by half their distance, exactly.
 	const exact = 1 << 53
-	if a.sumHi == 0 && a.sumLo < exact && a.latCount <= 2 && a.max-a.min < exact {
-		return float64(a.sumLo) / float64(a.latCount*1e6), float64(a.max-a.min) / 2
+	l := a.sums()
+	if l.sumHi == 0 && l.sumLo < exact && a.latCount <= 2 && a.max-a.min < exact {
+		return float64(l.sumLo) / float64(a.latCount*1e6), float64(a.max-a.min) / 2
 	}
-	return m.exactMoments(a)
+	return m.exactMoments(a.latCount, &l)
 }
 
-// exactMoments is moments through big numbers, for any sums.
-func (m *moments) exactMoments(a *acc) (avg, std float64) {
-	m.n.SetInt64(a.latCount)
-	m.sum.SetUint64(a.sumHi).Lsh(&m.sum, 64).Or(&m.sum, m.t.SetUint64(a.sumLo))
-	m.sq.SetUint64(a.sq[2]).Lsh(&m.sq, 128)
-	m.sq.Or(&m.sq, m.t.SetUint64(a.sq[1]).Lsh(&m.t, 64))
-	m.sq.Or(&m.sq, m.t.SetUint64(a.sq[0]))
+// exactMoments is moments through big numbers, for any sums of n
+// latencies.
+func (m *moments) exactMoments(n int64, l *latState) (avg, std float64) {
+	m.n.SetInt64(n)
+	m.sum.SetUint64(l.sumHi).Lsh(&m.sum, 64).Or(&m.sum, m.t.SetUint64(l.sumLo))
+	m.sq.SetUint64(l.sq[2]).Lsh(&m.sq, 128)
+	m.sq.Or(&m.sq, m.t.SetUint64(l.sq[1]).Lsh(&m.t, 64))
+	m.sq.Or(&m.sq, m.t.SetUint64(l.sq[0]))
 
 	m.t.Mul(&m.n, m.e6.SetInt64(1e6))
 	avg, _ = m.q.SetPrec(128).Quo(m.fs.SetPrec(0).SetInt(&m.sum), m.fd.SetPrec(0).SetInt(&m.t)).Float64()
