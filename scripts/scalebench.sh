@@ -23,7 +23,10 @@
 #       1,000, 10,000 and 100,000 uniform values (scripts/entitygen), each
 #       --group-by'd over 5-minute windows, --sparse, 2 workers, beside
 #       scripts/duckpeer --group-by computing the same columns with exact
-#       quantiles in 2 threads; also ungrouped, 1-minute windows at 1,000
+#       quantiles in 2 threads, twice: writing them to a zstd Parquet file
+#       as logsmith does (--out; the peer the ratios are taken against) and
+#       only counting them (which lets DuckDB drop every aggregate but the
+#       count: a lower bound, shown beside); also ungrouped, 1-minute windows at 1,000
 #       groups, and the 1,000 groups from objects that each span the day
 #       (lines dealt round-robin). Set SCALEBENCH_LOGSMITH to measure another
 #       build (e.g. the branch point) on the same files.
@@ -239,23 +242,33 @@ if [[ $PARTS == *e* ]]; then
 		echo "scalebench: (e) run $r of $RUNS" >&2
 		run e-none "$day/" "$RES/out" --workers 2 --sparse
 		duck d-none --glob "$day/*.jsonl"
+		duck p-none --glob "$day/*.jsonl" --out "$RES/peer.parquet"
 		for g in $E_POINTS; do
 			run "e-$g" "$day/" "$RES/out" --workers 2 --sparse --group-by "$g" --memory-check=false
 			duck "d-$g" --glob "$day/*.jsonl" --group-by "$g"
+			duck "p-$g" --glob "$day/*.jsonl" --group-by "$g" --out "$RES/peer.parquet"
 		done
 		run e-e1k-1m "$day/" "$RES/out" --workers 2 --sparse --group-by e1k --window 1m --memory-check=false
 		duck d-e1k-1m --glob "$day/*.jsonl" --group-by e1k --window 1m
+		duck p-e1k-1m --glob "$day/*.jsonl" --group-by e1k --window 1m --out "$RES/peer.parquet"
 		run e-e1k-span "$span/" "$RES/out" --workers 2 --sparse --group-by e1k --memory-check=false
+		if [[ " $E_POINTS " != *" e1k "* ]]; then # the span row's peer: the same rows
+			duck d-e1k --glob "$day/*.jsonl" --group-by e1k
+			duck p-e1k --glob "$day/*.jsonl" --group-by e1k --out "$RES/peer.parquet"
+		fi
 	done
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 	{
-		echo "| input (one day, $(awk -v b="$eb" 'BEGIN {printf "%.2f", b/1e9}') GB, 2 workers / 2 threads) | logsmith CPU s | DuckDB CPU s | CPU ratio | logsmith peak RSS MiB | DuckDB peak RSS MiB | RSS ratio |"
-		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+		echo "| input (one day, $(awk -v b="$eb" 'BEGIN {printf "%.2f", b/1e9}') GB, 2 workers / 2 threads) | logsmith CPU s | DuckDB writing Parquet CPU s | CPU ratio | logsmith peak RSS MiB | DuckDB writing Parquet peak RSS MiB | RSS ratio | DuckDB counting only: CPU s, RSS MiB | CPU ratio to it |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		row() { # LABEL LOGSMITH PEER
+			echo "| $1 | $(cpu "e-$2") | $(cpu "p-$3") | $(ratio "$(cpu "e-$2")" "$(cpu "p-$3")") | $(rss "e-$2") | $(rss "p-$3") | $(ratio "$(rss "e-$2")" "$(rss "p-$3")") | $(cpu "d-$3"), $(rss "d-$3") | $(ratio "$(cpu "e-$2")" "$(cpu "d-$3")") |"
+		}
 		for x in "none:none" "e10:10 groups" "e1k:1,000 groups" "e10k:10,000 groups" "e100k:100,000 groups" "e1k-1m:1,000 groups, 1-minute windows"; do
 			k=${x%%:*}
 			[[ -f $RES/e-$k ]] || continue
-			echo "| ${x#*:} | $(cpu "e-$k") | $(cpu "d-$k") | $(ratio "$(cpu "e-$k")" "$(cpu "d-$k")") | $(rss "e-$k") | $(rss "d-$k") | $(ratio "$(rss "e-$k")" "$(rss "d-$k")") |"
+			row "${x#*:}" "$k" "$k"
 		done
-		echo "| 1,000 groups, 32 objects each spanning the day | $(cpu e-e1k-span) | $(cpu d-e1k) | $(ratio "$(cpu e-e1k-span)" "$(cpu d-e1k)") | $(rss e-e1k-span) | $(rss d-e1k) | $(ratio "$(rss e-e1k-span)" "$(rss d-e1k)") |"
+		row "1,000 groups, 32 objects each spanning the day" e1k-span e1k
 	} | tee "$RES/e.md"
 fi
