@@ -11,6 +11,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/shard"
+	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
@@ -32,6 +33,9 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 		h.Covered = append(h.Covered, u.shardID())
 	}
 	slices.Sort(h.Units)
+	if err := spillErr(agg.store.Unspill()); err != nil {
+		return nil, err
+	}
 	data, err := shard.Encode(h, agg.partial)
 	if err != nil {
 		return nil, err
@@ -137,7 +141,9 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		}
 	}
 	rs.phase("merging")
-	agg := &aggregate{partial: rs.newPartial()}
+	store := rs.newStore()
+	defer rs.closeStore(store)
+	agg := &aggregate{partial: store.Partial(), store: store}
 	var covered [][]string
 	var units []string
 	for i := range shards {
@@ -200,7 +206,9 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		agg.unlisted[0] += h.Unlisted[0]
 		agg.unlisted[1] += h.Unlisted[1]
 		addQuality(&agg.quality, h.Quality)
-		if err := agg.partial.Merge(p); err != nil {
+		if err := store.Add(p); errors.As(err, new(*spill.DirError)) {
+			return nil, spillErr(err)
+		} else if err != nil {
 			return nil, mergeErr("%s: %v", o.Key, err)
 		}
 	}
