@@ -12,16 +12,12 @@ import (
 // spilled to --spill-dir past a share of the memory limit (spill.Budget).
 func (rs *runState) newStore() *spill.Store {
 	g := rs.opts.Memory
-	budget := spill.Budget(g.Limit.Bytes, g.Parallel, EstimateMemory(rs.cfg, rs.res).Fixed)
-	if rs.opts.SpillBudget != 0 {
-		budget = max(rs.opts.SpillBudget, 0)
-	}
+	budget := spill.Budget(rs.opts.SpillBudget, g.Limit.Bytes, g.Parallel, EstimateMemory(rs.cfg, rs.res).Fixed)
 	return spill.New(rs.newPartial(), spill.Options{Dir: rs.cfg.SpillDir, Budget: budget,
 		Range: spill.RangeFor(features.PaneFor(rs.res.Windows), rs.res.Windows)})
 }
 
-// closeStore removes what the run spilled, and reports it in the summary
-// and the log.
+// closeStore removes what the run spilled, reported in the summary and log.
 func (rs *runState) closeStore(s *spill.Store) {
 	if st := s.Stats(); st.Spills > 0 {
 		rs.sum.Spill = &st

@@ -58,8 +58,12 @@ const DefaultBudget = 1 << 30
 // buffers) is counted; at least 8 MiB; DefaultBudget without a limit. The
 // other two thirds are for what the estimate does not count: the partials
 // being read and merged, the collector's headroom, the ranges read back
-// and the rows encoded at the end.
-func Budget(limit int64, parallel int, fixed int64) int64 {
+// and the rows encoded at the end. A set budget (not 0) is taken as it is,
+// negative as 0 (never spill).
+func Budget(set, limit int64, parallel int, fixed int64) int64 {
+	if set != 0 {
+		return max(set, 0)
+	}
 	if limit <= 0 {
 		return DefaultBudget
 	}
