@@ -110,7 +110,7 @@ type Estimate struct {
 	// Spilling is Total for an aggregate spilled to disk: its cells held
 	// HeldPanes at a time, its encoded output rows whole.
 	Spilling int64 `json:"spilling_total_bytes"`
-	Dated bool  `json:"dated"`
+	Dated    bool  `json:"dated"`
 	// Basis is "caps" (Panes × Groups at the caps) or "sampled" (from the
 	// input's size and a sample of its events: see Data).
 	Basis string `json:"basis"`
