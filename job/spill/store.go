@@ -144,24 +144,31 @@ func (s *Store) Stats() Stats { return s.stats }
 // Spilled says whether any pane is spilled.
 func (s *Store) Spilled() bool { return len(s.sections) > 0 }
 
-// Unspill reads every spilled pane back into the in-memory partial, which
-// then holds the whole aggregate: for a caller that needs it as one
-// partial (a shard's).
-func (s *Store) Unspill() error {
-	for _, r := range slices.Sorted(maps.Keys(s.sections)) {
-		for _, sec := range s.sections[r] {
-			q, err := s.read(r, sec)
-			if err != nil {
-				return err
-			}
-			if err := s.mem.Merge(q); err != nil {
-				return err
-			}
-		}
-		delete(s.sections, r)
+// Sections calls add with the whole aggregate as partials to merge: one
+// per range, in time order (read back and merged with the in-memory panes;
+// each shares those, to read only), then one holding the counts alone. It
+// holds one range at a time.
+func (s *Store) Sections(add func(*features.Partial) error) error {
+	rl := int64(s.opt.Range)
+	ranges := map[int64]bool{}
+	for r := range s.sections {
+		ranges[r] = true
 	}
-	s.groups, s.panes = nil, nil
-	return nil
+	for _, k := range s.mem.PaneStarts() {
+		ranges[floorTo(k, rl)] = true
+	}
+	for _, r := range slices.Sorted(maps.Keys(ranges)) {
+		p, err := s.load(r)
+		if err != nil {
+			return err
+		}
+		if err := add(p); err != nil {
+			return err
+		}
+	}
+	counts := s.mem.Slice(0, 0)
+	counts.Counts = s.mem.Counts
+	return add(counts)
 }
 
 // AddAt hands over unit i's partial (nil when the unit counts for nothing)

@@ -149,7 +149,7 @@ func TestRangeFor(t *testing.T) {
 		{5 * time.Minute, []features.Window{w(5*time.Minute, 5*time.Minute)}, time.Hour},
 		{time.Second, []features.Window{w(time.Second, time.Second)}, time.Hour},
 		{5 * time.Minute, []features.Window{w(15*time.Minute, 5*time.Minute), w(2*time.Hour, 2*time.Hour)}, 2 * time.Hour},
-		{7 * time.Minute + 30*time.Second, []features.Window{w(45*time.Minute, 45*time.Minute)}, 90 * time.Minute},
+		{7*time.Minute + 30*time.Second, []features.Window{w(45*time.Minute, 45*time.Minute)}, 90 * time.Minute},
 		{time.Hour, []features.Window{w(24*time.Hour, 24*time.Hour)}, 24 * time.Hour},
 		{5 * time.Minute, []features.Window{w(5*time.Minute, 0)}, time.Hour},
 	} {
