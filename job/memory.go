@@ -128,7 +128,7 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	if !fitsMemory(e, g.Parallel, g.Limit) {
 		return memoryError(cfg, rs.res, e, g.Parallel, g.Limit)
 	}
-	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
+	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Spilling), "unspilled", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
 		"limit", fmtBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
 	return nil
 }
