@@ -152,3 +152,40 @@ func TestSpillDirUnwritable(t *testing.T) {
 	var ce *job.ConfigError
 	_ = errors.As(err, &ce)
 }
+
+// cancelAt is a job.Progress that cancels the run when it enters a phase
+// starting with prefix.
+type cancelAt struct {
+	prefix string
+	cancel context.CancelFunc
+}
+
+func (c cancelAt) Phase(name string) {
+	if strings.HasPrefix(name, c.prefix) {
+		c.cancel()
+	}
+}
+func (cancelAt) Retrying(int, error) {}
+func (cancelAt) Listed(int, int64)   {}
+func (cancelAt) Read(int64)          {}
+func (cancelAt) ObjectDone()         {}
+
+// A run interrupted after it spilled (Ctrl-C: its context cancelled)
+// leaves nothing in the spill folder, as does one that fails.
+func TestSpillRemovedOnInterrupt(t *testing.T) {
+	in, out, spillDir := t.TempDir(), t.TempDir(), t.TempDir()
+	spillInput(t, in, 4, 800, 2, 200, 5)
+	for _, phase := range []string{"building tables", "committing", "gc"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cfg := runConfig(in, out, job.S3Settings{})
+		cfg.GroupBy, cfg.SpillDir, cfg.AllowFewer = []string{"g"}, spillDir, true
+		_, err := job.Run(ctx, cfg, job.Options{SpillBudget: 1 << 10, Progress: cancelAt{phase, cancel}})
+		cancel()
+		if phase != "gc" && !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled at %q: err = %v, want it cancelled", phase, err)
+		}
+		if left, _ := os.ReadDir(spillDir); len(left) != 0 {
+			t.Errorf("cancelled at %q: the spill folder holds %v", phase, left)
+		}
+	}
+}
