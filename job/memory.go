@@ -11,6 +11,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/spill"
 )
 
 // EstimateMemory returns the memory budget at the caps of one run of cfg,
@@ -23,7 +24,8 @@ func EstimateMemory(cfg *Config, res *Resolved) memory.Estimate {
 func memoryRun(cfg *Config, res *Resolved) memory.Run {
 	r := memory.Run{Windows: res.Windows, Dated: res.Date != "", MaxPanes: cfg.MaxPanes, GroupBy: len(cfg.GroupBy), MaxGroups: res.MaxGroups,
 		MaxDimension: cfg.MaxDimension, Latency: cfg.LatencyField != "", Distinct: cfg.DistinctField != "",
-		Workers: res.Workers, MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse}
+		Workers: res.Workers, MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse,
+		RangePanes: int64(spill.RangeFor(features.PaneFor(res.Windows), res.Windows) / features.PaneFor(res.Windows))}
 	if sc, ok := schemeNamed(res.Input.Scheme); ok && !sc.local {
 		r.ReadAhead = cfg.ReadAhead
 	}
@@ -126,14 +128,15 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	if !fitsMemory(e, g.Parallel, g.Limit) {
 		return memoryError(cfg, rs.res, e, g.Parallel, g.Limit)
 	}
-	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
+	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Spilling), "unspilled", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
 		"limit", fmtBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
 	return nil
 }
 
-// fitsMemory says whether parallel runs of estimate e fit in lim.
+// fitsMemory says whether parallel runs of estimate e, their aggregates
+// spilled to disk past their budget, fit in lim.
 func fitsMemory(e memory.Estimate, parallel int, lim memory.Limit) bool {
-	return satMul(e.Total, int64(max(parallel, 1))) <= lim.Bytes
+	return satMul(e.Spilling, int64(max(parallel, 1))) <= lim.Bytes
 }
 
 // memoryError is the *ConfigError refusing parallel runs of estimate e
@@ -143,7 +146,7 @@ func memoryError(cfg *Config, res *Resolved, e memory.Estimate, parallel int, li
 	// Name the setting behind the larger share.
 	field := "Window"
 	switch {
-	case e.Fixed >= e.Aggregate:
+	case e.Fixed >= e.Spilling-e.Fixed:
 		field = "Workers"
 	case len(cfg.GroupBy) > 0:
 		field = "MaxGroups"
@@ -160,17 +163,17 @@ func memoryError(cfg *Config, res *Resolved, e memory.Estimate, parallel int, li
 		if len(cfg.GroupBy) > 0 {
 			fmt.Fprintf(&b, " × at most %d groups (--max-groups)", e.Groups)
 		}
-		fmt.Fprintf(&b, " ≈ %s with their tables", fmtBytes(e.Aggregate))
+		fmt.Fprintf(&b, " ≈ %s with their tables, %d panes held at once (the rest spilled)", fmtBytes(e.Spilling-e.Fixed), e.HeldPanes)
 	} else {
 		if e.Dated {
-			fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, windowSpecs(res.Windows))
+			fmt.Fprintf(&b, "%d panes held at once, the rest spilled (of a day of --window %s)", e.HeldPanes, windowSpecs(res.Windows))
 		} else {
-			fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
+			fmt.Fprintf(&b, "%d panes held at once, the rest spilled (of --max-panes, an undated run)", e.HeldPanes)
 		}
 		if len(cfg.GroupBy) > 0 {
 			fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
 		}
-		fmt.Fprintf(&b, " × %s ≈ %s", fmtBytes(e.PerGroup), fmtBytes(e.Aggregate))
+		fmt.Fprintf(&b, " × %s ≈ %s", fmtBytes(e.PerGroup), fmtBytes(e.Spilling-e.Fixed))
 	}
 	fmt.Fprintf(&b, ", plus %s for %d workers", fmtBytes(e.Fixed), res.Workers)
 	if parallel > 1 {
@@ -183,7 +186,7 @@ func memoryError(cfg *Config, res *Resolved, e memory.Estimate, parallel int, li
 	}
 	if len(cfg.GroupBy) > 0 {
 		room := lim.Bytes/int64(parallel) - e.Fixed
-		if fit := room / max(e.Panes*e.PerGroup, 1); fit >= 1 {
+		if fit := room / max(e.HeldPanes*e.PerGroup, 1); fit >= 1 {
 			fixes = append(fixes, fmt.Sprintf("lower --max-groups to %d or less", fit))
 		} else {
 			fixes = append(fixes, "lower --max-groups")

@@ -104,9 +104,11 @@ func TestEstimateMemory(t *testing.T) {
 }
 
 // The check at the defaults against 1 GiB and 24 GiB: a dated run without
-// --group-by fits both; with --group-by at the default 10,000 groups it
-// needs ~16.5 GiB and is refused at 1 GiB only, with a --max-groups that
-// fits; an undated run without --group-by (200,000 panes) fits 1 GiB.
+// --group-by fits both; with --group-by at the default 10,000 groups its
+// aggregate of ~16.5 GiB spills, holding two hours of 5-minute panes at
+// once (~1.4 GiB), and is refused at 1 GiB only, with a --max-groups that
+// fits; an undated run (200,000 panes), with or without --group-by, and
+// 1-second windows spill and fit: a run that fits spilled is never refused.
 func TestCheckMemory(t *testing.T) {
 	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC) // a templated input computes 2025-11-08
 	gomem := func(n int64) memory.Limit { return memory.Limit{Bytes: n, Source: "GOMEMLIMIT"} }
@@ -121,17 +123,17 @@ func TestCheckMemory(t *testing.T) {
 		{"default, 16 GiB", nil, 1, gomem(16 * gib), ""},
 		{"group-by, 1 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(gib), "LOGSMITH_MAX_GROUPS"},
 		{"group-by, 24 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(24 * gib), ""},
-		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
+		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), ""},
 		{"group-by, 500 groups, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 1, gomem(gib), ""},
 		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{}, ""},
 		{"group-by, check off", func(c *Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
 		{"undated, 1 GiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},
-		{"undated group-by, 16 GiB", func(c *Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
-		{"undated, 512 MiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(512 * mib), "LOGSMITH_MAX_PANES"},
-		{"1s windows, 256 MiB", func(c *Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), "LOGSMITH_WINDOW"},
+		{"undated group-by, 16 GiB", func(c *Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), ""},
+		{"undated, 512 MiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(512 * mib), ""},
+		{"1s windows, 256 MiB", func(c *Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), ""},
 		{"64 workers, 256 MiB", func(c *Config) { c.Workers = 64 }, 1, gomem(256 * mib), "LOGSMITH_WORKERS"},
-		{"backfill of 8 dates at once, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_MAX_GROUPS"},
-		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
+		{"backfill of 8 dates at once, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_WORKERS"},
+		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)
@@ -178,7 +180,7 @@ func TestCheckMemory(t *testing.T) {
 // A run reading MinIO is checked once it has listed its input, from a
 // sample of its gzip objects: under a limit between its estimate from the
 // data (plan's) and its estimate at the caps it runs; under one below the
-// data's it is refused as a bad setting naming --max-groups, having
+// data's, spilled, it is refused as a bad setting naming --max-groups, having
 // written nothing.
 func TestMemoryCheckFromDataOnMinIO(t *testing.T) {
 	f := newPlanFixture(t)
@@ -211,7 +213,8 @@ func TestMemoryCheckFromDataOnMinIO(t *testing.T) {
 		refused bool
 	}{
 		{"between the data's and the caps' estimates", (p.Memory.Total + caps.Total) / 2, false},
-		{"below the data's estimate", p.Memory.Total - 1, true},
+		// The check counts the aggregate as spilled (Spilling): below that.
+		{"below the data's estimate", p.Memory.Spilling - 1, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := pc.Config

@@ -30,6 +30,13 @@
 #       groups, and the 1,000 groups from objects that each span the day
 #       (lines dealt round-robin). Set SCALEBENCH_LOGSMITH to measure another
 #       build (e.g. the branch point) on the same files.
+#   (f) memory that holds (issue 27 items 2, 4, 5), on (e)'s kind of input
+#       with $F_LINES lines per object (default 80000, as (e)) and 32 objects
+#       a day: an undated run of e1k over 1, 7 and 14 days (--sparse, no
+#       limit, where the aggregate spills past 1 GiB, and under
+#       GOMEMLIMIT=$F_LIMIT, default 1GiB); the merge of 2, 4 and 8 shards
+#       of one day at e10k; and one day at e10k under GOMEMLIMIT=$F_LIMIT
+#       against no limit (wall, peak RSS, and whether it spilled).
 #
 # Each measurement runs RUNS times (default 3); medians are printed as
 # Markdown tables. Data is generated once under $LOGSMITH_BENCH_DIR (default
@@ -45,6 +52,8 @@ SMALL=${SMALL:-1000 10000}
 SMALL_LOCAL=${SMALL_LOCAL:-1000 10000 50000}
 DATA=${LOGSMITH_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/logsmith/bench}
 PARTS=${*:-a b c d}
+F_LINES=${F_LINES:-80000}
+F_LIMIT=${F_LIMIT:-1GiB}
 E_POINTS=${E_POINTS:-e10 e1k e10k e100k}
 BIN=$(mktemp -d)
 RES=$(mktemp -d)
@@ -271,4 +280,82 @@ if [[ $PARTS == *e* ]]; then
 		done
 		row "1,000 groups, 32 objects each spanning the day" e1k-span e1k
 	} | tee "$RES/e.md"
+fi
+
+if [[ $PARTS == *f* ]]; then
+	go build -o "$BIN/entitygen" ./scripts/entitygen
+	fdir=$DATA/entity-days-$F_LINES
+	if [[ ! -f $fdir/.done ]]; then
+		echo "scalebench: generating 14 days of $fdir (once)" >&2
+		rm -rf "$fdir" "$DATA/entity-days-raw"
+		"$L" generate --output "$DATA/entity-days-raw" --seed 42 --start "$START" --days 14 --objects 32 --lines "$F_LINES" --bad-ratio 0 >/dev/null
+		"$BIN/entitygen" "$DATA/entity-days-raw" "$fdir/all"
+		rm -rf "$DATA/entity-days-raw"
+		for n in 1 7 14; do # the first n days, as hard links
+			mkdir -p "$fdir/d$n"
+			for day in $(ls "$fdir/all/2025/11" | sort -n | head -"$n"); do
+				mkdir -p "$fdir/d$n/2025/11/$day"
+				ln "$fdir/all/2025/11/$day"/*.jsonl "$fdir/d$n/2025/11/$day/"
+			done
+		done
+		touch "$fdir/.done"
+	fi
+	undated() { # NAME INPUT [ENV...]: an undated run, with ENV
+		local name=$1 in=$2
+		shift 2
+		rm -rf "$RES/out"
+		measure "$name" env "$@" "$L" run --input "$in" --output "$RES/out" --log-level error --quiet --gc-grace 0s \
+			--workers 2 --sparse --group-by e1k --json
+	}
+	spilled() { # NAME CMD...: runs CMD once more for its summary: "yes (N spills)" or "no"
+		local name=$1; shift
+		local sum
+		sum=$("$@" 2>/dev/null || true)
+		{ grep -o '"spills":[0-9]*' <<<"$sum" || true; } | head -1 | awk -F: '{print "yes (" $2 " spills)"} END {if (NR == 0) print "no"}' >"$RES/$name.spill"
+	}
+	day=$fdir/d1/2025/11/08
+	for r in $(seq "$RUNS"); do
+		echo "scalebench: (f) run $r of $RUNS" >&2
+		for n in 1 7 14; do
+			undated "f-days-$n" "$fdir/d$n/"
+			undated "f-days-$n-lim" "$fdir/d$n/" "GOMEMLIMIT=$F_LIMIT"
+		done
+		for n in 2 4 8; do
+			out=$RES/fshards-$n
+			rm -rf "$out"
+			for i in $(seq 0 $((n - 1))); do
+				measure "f-$n-shard" "$L" run --shard "$i/$n" --run "f$n" --date "$DATE" --input "$day/" --output "$out" \
+					--workers 2 --log-level error --quiet --sparse --group-by e10k --memory-check=false
+			done
+			measure "f-$n-merge" "$L" merge --run "f$n" --date "$DATE" --input "$day/" --output "$out" \
+				--log-level error --quiet --sparse --group-by e10k --memory-check=false
+		done
+		run f-e10k "$day/" "$RES/out" --workers 2 --sparse --group-by e10k --memory-check=false
+		rm -rf "$RES/out"
+		measure f-e10k-lim-env env "GOMEMLIMIT=$F_LIMIT" "$L" run --input "$day/" --output "$RES/out" --date "$DATE" --log-level error --quiet \
+			--gc-grace 0s --workers 2 --sparse --group-by e10k
+	done
+	for n in 1 7 14; do
+		rm -rf "$RES/out"
+		spilled "f-days-$n" "$L" run --input "$fdir/d$n/" --output "$RES/out" --log-level error --quiet --workers 2 --sparse --group-by e1k --json
+		rm -rf "$RES/out"
+		spilled "f-days-$n-lim" env "GOMEMLIMIT=$F_LIMIT" "$L" run --input "$fdir/d$n/" --output "$RES/out" --log-level error --quiet --workers 2 --sparse --group-by e1k --json
+	done
+	rm -rf "$RES/out"
+	spilled f-e10k-lim-env env "GOMEMLIMIT=$F_LIMIT" "$L" run --input "$day/" --output "$RES/out" --date "$DATE" --log-level error --quiet --workers 2 --sparse --group-by e10k --json
+	{
+		echo "| undated run, e1k, --sparse, 2 workers | no limit: wall s | peak RSS MiB | spilled | GOMEMLIMIT=$F_LIMIT: wall s | peak RSS MiB | spilled |"
+		echo "| --- | ---: | ---: | --- | ---: | ---: | --- |"
+		for n in 1 7 14; do
+			echo "| $n days | $(wall "f-days-$n") | $(rss "f-days-$n") | $(cat "$RES/f-days-$n.spill") | $(wall "f-days-$n-lim") | $(rss "f-days-$n-lim") | $(cat "$RES/f-days-$n-lim.spill") |"
+		done
+		echo
+		echo "| one day at e10k, --sparse | wall s | CPU s | peak RSS MiB |"
+		echo "| --- | ---: | ---: | ---: |"
+		echo "| one process, no limit | $(wall f-e10k) | $(cpu f-e10k) | $(rss f-e10k) |"
+		echo "| one process, GOMEMLIMIT=$F_LIMIT ($(cat "$RES/f-e10k-lim-env.spill")) | $(wall f-e10k-lim-env) | $(cpu f-e10k-lim-env) | $(rss f-e10k-lim-env) |"
+		for n in 2 4 8; do
+			echo "| merge of $n shards | $(wall "f-$n-merge") | $(cpu "f-$n-merge") | $(rss "f-$n-merge") |"
+		done
+	} | tee "$RES/f.md"
 fi

@@ -45,8 +45,8 @@ func PrintPlan(w io.Writer, p *job.Plan) {
 		fits = "over the budget: capped by " + strings.ReplaceAll(p.CappedBy, "_", " ")
 	}
 	fmt.Fprintf(tw, "slowest shard\t%s uncompressed, ~%s (%s)\n", siBytes(p.SlowestShardBytes), time.Duration(p.EstimatedSeconds)*time.Second, fits)
-	fmt.Fprintf(tw, "memory\t~%s per pod, basis %s (at the caps ~%s: %d panes × %d groups × %d B, plus %d MiB fixed)\n", iecBytes(p.Memory.Total),
-		p.Memory.Basis, iecBytes(p.Memory.CapsTotal), p.Memory.Panes, p.Memory.Groups, p.Memory.PerGroup, p.Memory.Fixed>>20)
+	fmt.Fprintf(tw, "memory\t~%s per pod, basis %s, ~%s spilled past its budget (at the caps ~%s: %d panes × %d groups × %d B, plus %d MiB fixed)\n", iecBytes(p.Memory.Total),
+		p.Memory.Basis, iecBytes(p.Memory.Spilling), iecBytes(p.Memory.CapsTotal), p.Memory.Panes, p.Memory.Groups, p.Memory.PerGroup, p.Memory.Fixed>>20)
 	tw.Flush()
 }
 
