@@ -449,7 +449,9 @@ func (c *Committer) writeData(ctx context.Context, cl *claimed, key string, u st
 // object at the key (a new file, a new version) is one that delete
 // cannot remove.
 func inForce(cl *claimed, key string, cur storage.ObjectInfo) bool {
+	cl.mu.Lock() // the renewer replaces cl.claim
 	prev := cl.claim.Previous
+	cl.mu.Unlock()
 	if prev == nil {
 		return false
 	}
