@@ -327,3 +327,69 @@ func TestDeleteIfRacingAWrite(t *testing.T) {
 		run(t, s, 50)
 	})
 }
+
+// DeleteIf names the object by its key wherever the key has characters a
+// URL, a listing's prefix or an XML answer treat apart: it removes the
+// object noted, and refuses one written since, under each.
+func TestDeleteIfOddKeys(t *testing.T) {
+	keys := []string{
+		"odd/a b/part-00000.csv", "odd/a+b/part-00000.csv", "odd/a%20b/part-00000.csv",
+		"odd/é ü/part-00000.csv", "odd/a?b#c&d=e/part-00000.csv", "odd/a;b,c'd\"e/part-00000.csv",
+		"odd/a<b>c/part-00000.csv", "odd/a*b[c]/part-00000.csv", "odd/~!@$()/part-00000.csv",
+		"odd/prefix/part-00000.csv", // the prefix of a key that stays
+	}
+	run := func(t *testing.T, s deleter) {
+		ctx := context.Background()
+		put := func(key, data string) storage.ObjectInfo {
+			t.Helper()
+			if _, err := s.Put(ctx, key, strings.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			info, err := s.Stat(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return info
+		}
+		put("odd/prefix/part-00000.csv.x", "stays")
+		for _, key := range keys {
+			noted := put(key, "old bytes")
+			put(key, "new bytes")
+			if err := s.DeleteIf(ctx, noted); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("%q rewritten: DeleteIf: %v, want ErrPrecondition", key, err)
+			}
+			cur, err := s.Stat(ctx, key)
+			if err != nil {
+				t.Errorf("%q rewritten: the new object is gone: %v", key, err)
+				continue
+			}
+			if err := s.DeleteIf(ctx, cur); err != nil {
+				t.Errorf("%q: DeleteIf of the object in place: %v", key, err)
+			}
+			if _, err := s.Stat(ctx, key); !errors.Is(err, storage.ErrNotExist) {
+				t.Errorf("%q after DeleteIf: %v, want ErrNotExist", key, err)
+			}
+		}
+		if _, err := s.Stat(ctx, "odd/prefix/part-00000.csv.x"); err != nil {
+			t.Errorf("the key that odd/prefix/part-00000.csv is a prefix of: %v", err)
+		}
+	}
+	t.Run("local", func(t *testing.T) {
+		l, err := storage.NewLocal(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		run(t, l)
+	})
+	t.Run("s3", func(t *testing.T) {
+		storagetest.S3Config(t)
+		s, _ := storagetest.NewBucket(t)
+		run(t, s)
+	})
+	t.Run("s3-versioned", func(t *testing.T) {
+		storagetest.S3Config(t)
+		s, _ := storagetest.NewVersionedBucket(t)
+		run(t, s)
+	})
+}
