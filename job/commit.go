@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -43,7 +44,7 @@ func formatErr(err error) error {
 func (rs *runState) output() table.Output { return table.NewOutput(rs.out, rs.res.Output.Prefix) }
 
 // GC runs a garbage collection of the output at loc; see table.Output.GC.
-func GC(ctx context.Context, b Bucket, loc Location, opts table.GCOptions) (*table.GCResult, error) {
+func GC(ctx context.Context, b Bucket, loc settings.Location, opts table.GCOptions) (*table.GCResult, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}

@@ -3,9 +3,13 @@ package job
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/storage/objio"
+	"github.com/logsmith/logsmith/table"
 )
 
 // Kind sorts a run's failure by what its caller (an operator, a
@@ -99,7 +103,7 @@ func (e *kindError) Unwrap() error { return e.err }
 // KindOf classifies err.
 func KindOf(err error) Kind {
 	var ke *kindError
-	var ce *ConfigError
+	var ce *settings.ConfigError
 	switch {
 	case errors.Is(err, storage.ErrNotRegular):
 		// A local input holds a symlink or another file that is not a
@@ -155,3 +159,57 @@ func ExitCode(err error) int {
 // StorageError classifies an error of the store: access refused or any
 // other failure, for commands outside a run.
 func StorageError(err error) error { return storageErr(err) }
+
+// endpointHint says which setting to check for an S3 endpoint that cannot
+// be talked with, or "".
+func endpointHint(err error) string {
+	var ee *storage.EndpointError
+	if !errors.As(err, &ee) {
+		return ""
+	}
+	switch ee.Problem {
+	case storage.Unreachable:
+		return "check LOGSMITH_S3_ENDPOINT (--s3-endpoint): is the address right and the server up?"
+	case storage.PlainHTTP:
+		return "the endpoint speaks plain http: set LOGSMITH_S3_INSECURE=true (--s3-insecure) or give an http:// endpoint"
+	case storage.TLSOnly:
+		return "the endpoint speaks https: unset LOGSMITH_S3_INSECURE (--s3-insecure) or give an https:// endpoint"
+	case storage.Certificate:
+		return "trust its certificate's CA with LOGSMITH_S3_CA_FILE (--s3-ca-file)"
+	case storage.Region:
+		return "check LOGSMITH_S3_REGION (--s3-region)"
+	}
+	return ""
+}
+
+// probe checks, before a command's other calls, that the objects of loc
+// (its what: "input", "output") can be listed; see objio.Bucket.Probe. Its
+// error names the location, the endpoint and the setting to check.
+func probe(ctx context.Context, b *objio.Bucket, what string, loc settings.Location) error {
+	err := b.Probe(ctx, loc.Key(""))
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("%s %s: %w", what, loc, err)
+	if errors.Is(err, storage.ErrPermission) && loc.Scheme == "s3" {
+		err = fmt.Errorf("%w; check LOGSMITH_S3_ACCESS_KEY and LOGSMITH_S3_SECRET_KEY (or the AWS credentials the process has) and LOGSMITH_S3_REGION", err)
+	}
+	return storageErr(err)
+}
+
+// storageErr marks err as a storage failure: access refused (KindFixAccess) or
+// anything else the store did (KindRetry). Cancellation stays as it is.
+func storageErr(err error) error {
+	switch {
+	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return err
+	case endpointHint(err) != "":
+		err = fmt.Errorf("%w; %s", err, endpointHint(err))
+	case errors.Is(err, storage.ErrPermission):
+		return &kindError{KindFixAccess, err}
+	case errors.Is(err, table.ErrManifestTooLarge):
+		// Too many input objects for one date: no retry can help.
+		return &kindError{KindHalt, err}
+	}
+	return &kindError{KindRetry, err}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -50,7 +51,7 @@ func TestFewerEventsCountsEventsOnce(t *testing.T) {
 				}
 			}
 			write(full)
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Date, cfg.Window = "2025-11-08", []string{tc.from}
 			first, err := job.Run(context.Background(), cfg, job.Options{})
 			if err != nil {
@@ -104,7 +105,7 @@ func TestFewerEventsAgainstAnOldSlidingCount(t *testing.T) {
 				}
 			}
 			write(logLines(day, 0))
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Date, cfg.Window = "2025-11-08", []string{"1h/5m"}
 			if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
 				t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -49,7 +50,7 @@ func TestFileReplacedBySymlinkAfterList(t *testing.T) {
 				}
 			}
 			out := in + "-out"
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Workers, cfg.ReadRetryDeadline = 1, 30*time.Second
 			var retries atomic.Int64
 			start := time.Now()
@@ -126,7 +127,7 @@ func TestTooManyInputsForAManifest(t *testing.T) {
 	}
 	opts := job.Options{ManifestLimit: 32 << 10}
 	write(5)
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date = "2025-11-08"
 	if _, err := job.Run(context.Background(), cfg, opts); err != nil {
 		t.Fatal(err)

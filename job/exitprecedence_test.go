@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -64,7 +65,7 @@ func TestBackfillExitPrecedence(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg := job.BackfillConfig{Config: runConfig(filepath.Join(in, "{yyyy}/{mm}/{dd}")+"/", out, job.S3Settings{}), To: last, Parallel: 2}
+			cfg := settings.BackfillConfig{Config: runConfig(filepath.Join(in, "{yyyy}/{mm}/{dd}")+"/", out, settings.S3Settings{}), To: last, Parallel: 2}
 			cfg.From = "2025-11-01"
 			res, err := job.Backfill(context.Background(), cfg, job.Options{}, nil)
 			if got := job.ExitCode(err); got != tc.want {

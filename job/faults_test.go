@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -49,7 +50,7 @@ func lines(n int, minute int) []byte {
 
 func noManifest(t *testing.T, b job.Bucket, out string) {
 	t.Helper()
-	loc, _ := job.ParseLocation(out)
+	loc, _ := settings.ParseLocation(out)
 	ms, err := listManifests(context.Background(), b, loc)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +110,7 @@ func TestDamagedObjects(t *testing.T) {
 	if want := 1000 + byURL["c-truncated.jsonl.gz"].Lines; sum.Lines != want {
 		t.Errorf("lines = %d, want the good 1000 plus the %d before the cut", sum.Lines, want-1000)
 	}
-	loc, _ := job.ParseLocation(cfg.Output)
+	loc, _ := settings.ParseLocation(cfg.Output)
 	m, _, err := readManifest(ctx, b, loc, "2025-11-08")
 	if err != nil || len(m.Damaged) != 3 {
 		t.Errorf("manifest damaged objects: %v %v", m, err)
@@ -207,13 +208,13 @@ func TestAccessErrorsFailFast(t *testing.T) {
 	put(t, b, "in/a.jsonl", lines(10, 1))
 	for _, tc := range []struct {
 		name string
-		mod  func(*job.S3Settings, *job.Config)
+		mod  func(*settings.S3Settings, *settings.Config)
 		code int
 		want string
 	}{
-		{"wrong secret", func(s *job.S3Settings, _ *job.Config) { s.SecretKey = "not-the-secret" }, job.ExitAccess, "access denied"},
-		{"unknown key", func(s *job.S3Settings, _ *job.Config) { s.AccessKey = "nobody" }, job.ExitAccess, "access denied"},
-		{"missing bucket", func(_ *job.S3Settings, cfg *job.Config) { cfg.Input = "s3://no-such-bucket-xyz/in/" }, job.ExitStorage, "does not exist"},
+		{"wrong secret", func(s *settings.S3Settings, _ *settings.Config) { s.SecretKey = "not-the-secret" }, job.ExitAccess, "access denied"},
+		{"unknown key", func(s *settings.S3Settings, _ *settings.Config) { s.AccessKey = "nobody" }, job.ExitAccess, "access denied"},
+		{"missing bucket", func(_ *settings.S3Settings, cfg *settings.Config) { cfg.Input = "s3://no-such-bucket-xyz/in/" }, job.ExitStorage, "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := s3Settings(c)
@@ -255,7 +256,7 @@ func newFaultEnv(t *testing.T, objects, lines int) *faultEnv {
 		t.Fatal(err)
 	}
 	e := &faultEnv{minio: m, proxy: storagetest.NewProxy(t, m.Addr), store: st}
-	gen := job.GenerateConfig{Output: "s3://data/logs", Objects: objects, Lines: lines, Seed: 5, Days: 1,
+	gen := settings.GenerateConfig{Output: "s3://data/logs", Objects: objects, Lines: lines, Seed: 5, Days: 1,
 		Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), S3: s3Settings(m.Config())}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatal(err)
@@ -267,7 +268,7 @@ func newFaultEnv(t *testing.T, objects, lines int) *faultEnv {
 	return e
 }
 
-func (e *faultEnv) config(out string, viaProxy bool) job.Config {
+func (e *faultEnv) config(out string, viaProxy bool) settings.Config {
 	s := s3Settings(e.minio.Config())
 	if viaProxy {
 		s.Endpoint = e.proxy.Addr()
@@ -438,7 +439,7 @@ func TestTLSWithCAFile(t *testing.T) {
 	m := storagetest.StartMinIO(t, storagetest.MinIOOptions{TLS: true})
 	s := s3Settings(m.Config())
 	s.CAFile = m.CAFile()
-	gen := job.GenerateConfig{Output: "s3://tls/logs", Objects: 1, Lines: 500, Seed: 1, Days: 1,
+	gen := settings.GenerateConfig{Output: "s3://tls/logs", Objects: 1, Lines: 500, Seed: 1, Days: 1,
 		Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), S3: s}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatalf("generate over TLS with CA file: %v", err)
@@ -483,7 +484,7 @@ func TestLocalFileChangedAfterList(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg := runConfig(in+"/", out, job.S3Settings{})
+			cfg := runConfig(in+"/", out, settings.S3Settings{})
 			_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) {
 				if err := change(filepath.Join(in, "b.jsonl")); err != nil {
 					t.Error(err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -37,8 +38,8 @@ func TestTimestampZoneSetting(t *testing.T) {
 		for k, v := range tt.env {
 			env[k] = v
 		}
-		var cfg job.Config
-		err := job.ParseEnv(&cfg, env)
+		var cfg settings.Config
+		err := settings.ParseEnv(&cfg, env)
 		if err == nil {
 			err = cfg.Validate()
 		}
@@ -55,7 +56,7 @@ func TestTimestampZoneSetting(t *testing.T) {
 // zone (scripts/test.sh runs this under several TZ).
 func TestRunTimestampZone(t *testing.T) {
 	in := `{"t":"08/11/2025 10:00:00 EST","latency_ms":1}` + "\n" + `{"t":"08/11/2025 05:01:00 UTC","latency_ms":2}` + "\n"
-	cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+	cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 	cfg.TimestampField, cfg.TimestampLayout, cfg.TimestampZone = "t", "02/01/2006 15:04:05 MST", "America/New_York"
 	cfg.Sparse, cfg.Format, cfg.LevelField = true, []string{"csv"}, ""
 	sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
@@ -82,7 +83,7 @@ func TestMissingFields(t *testing.T) {
 		`{"timestamp":"2025-11-08T10:01:00Z","level":null,"status":"503","svc":null}`,
 	}, "\n")
 	run := func(strict bool) (*job.Summary, string, error) {
-		cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+		cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 		cfg.StatusField, cfg.GroupBy, cfg.StrictFields = "status", []string{"svc"}, strict
 		sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
 		return sum, cfg.Output, err
@@ -99,7 +100,7 @@ func TestMissingFields(t *testing.T) {
 	}
 	// The manifest carries the warnings too.
 	l, _ := storage.NewLocal(out)
-	loc, _ := job.ParseLocation(out)
+	loc, _ := settings.ParseLocation(out)
 	if m, _, err := readManifest(context.Background(), l, loc, "2025-11-08"); err != nil || !reflect.DeepEqual(m.Warnings, sum.Warnings) {
 		t.Errorf("manifest warnings %v (%v), want %q", m, err, sum.Warnings)
 	}
@@ -143,7 +144,7 @@ func TestMissingFieldsOutsideDate(t *testing.T) {
 		{"2025-11-07", []job.MissingField{{Setting: "group-by", Field: "svc"}}, 1},
 	} {
 		for _, strict := range []bool{false, true} {
-			cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+			cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 			cfg.Date, cfg.GroupBy, cfg.StrictFields = tc.date, []string{"svc"}, strict
 			sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
 			if sum == nil {
@@ -180,7 +181,7 @@ func TestMissingFieldsAcrossShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date, cfg.RunID, cfg.GroupBy, cfg.StatusField = "2025-11-08", "fields", []string{"svc"}, "code"
 	for i := range 2 {
 		c := cfg

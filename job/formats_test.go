@@ -4,11 +4,14 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // The run, merge, shard and backfill paths never ask which table format
@@ -24,19 +27,18 @@ func TestTableFormatsStayBehindTheInterface(t *testing.T) {
 	// them.
 	concrete := func(path string) bool {
 		for _, p := range []string{"github.com/logsmith/logsmith/job/", "github.com/logsmith/logsmith/table/"} {
-			// job/shard and job/memory are parts of a run, not formats.
-			if rest, ok := strings.CutPrefix(path, p); ok && rest != "shard" && rest != "memory" {
+			// job/shard, job/memory and job/settings are parts of a run, not formats.
+			if rest, ok := strings.CutPrefix(path, p); ok && rest != "shard" && rest != "memory" && rest != "settings" {
 				return true
 			}
 		}
 		return false
 	}
-	// Where the format setting itself may be read: the settings'
-	// validation (config.go, output.go: which settings apply) and the one
-	// command that exists for the hive layout only (table drop, shape.go);
-	// envcheck.go lists the environment's variable names; pictures.go
-	// validates which settings the pictures (hive Parquet only) accept.
-	mayReadSetting := []string{registry, "config.go", "output.go", "shape.go", "envcheck.go", "pictures.go"}
+	// Where the format setting itself may be read: the commands on an
+	// output (output.go: which settings apply) and the one command that
+	// exists for the hive layout only (table drop, shape.go). The
+	// settings' own validation is job/settings', outside this package.
+	mayReadSetting := []string{registry, "output.go", "shape.go"}
 
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -75,5 +77,13 @@ func TestTableFormatsStayBehindTheInterface(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("checked %d files: is the test in package job's folder?", checked)
+	}
+}
+
+// The names --table-format accepts (settings.TableFormatNames, which
+// validation reads) are exactly the formats a run can open.
+func TestTableFormatNamesAgree(t *testing.T) {
+	if got := slices.Sorted(maps.Keys(tableFormats)); !slices.Equal(got, settings.TableFormatNames) {
+		t.Errorf("job opens the table formats %q; settings accepts %q", got, settings.TableFormatNames)
 	}
 }

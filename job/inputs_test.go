@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -36,7 +37,7 @@ func TestLocalFileInputIsOneObject(t *testing.T) {
 		}
 	}
 	for _, in := range []string{filepath.Join(dir, "a.jsonl"), "file://" + filepath.Join(dir, "a.jsonl")} {
-		cfg := runConfig(in, t.TempDir(), job.S3Settings{})
+		cfg := runConfig(in, t.TempDir(), settings.S3Settings{})
 		sum, err := job.Run(context.Background(), cfg, job.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +88,7 @@ func TestSplitReadsAsWhole(t *testing.T) {
 			}
 			read := func(split int64) outcome {
 				out := t.TempDir()
-				cfg := runConfig(in, out, job.S3Settings{})
+				cfg := runConfig(in, out, settings.S3Settings{})
 				cfg.Format, cfg.SplitBytes, cfg.MaxBadRatio, cfg.Date = []string{"csv"}, split, 1, "2025-11-08"
 				sum, err := job.Run(context.Background(), cfg, job.Options{})
 				o := outcome{}
@@ -146,12 +147,12 @@ func TestSplitKeepsPerObjectLimits(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data []byte
-		set  func(*job.Config, int64)
+		set  func(*settings.Config, int64)
 	}{
-		{"max-object-bytes", text, func(c *job.Config, size int64) { c.MaxObjectBytes = size - 1 }},
-		{"max-object-bytes exact", text, func(c *job.Config, size int64) { c.MaxObjectBytes = size }},
-		{"reject-samples", withBad.Bytes(), func(c *job.Config, _ int64) { c.RejectSamples = 5 }},
-		{"max-line-bytes", withLong.Bytes(), func(c *job.Config, _ int64) { c.MaxLineBytes = 1024 }},
+		{"max-object-bytes", text, func(c *settings.Config, size int64) { c.MaxObjectBytes = size - 1 }},
+		{"max-object-bytes exact", text, func(c *settings.Config, size int64) { c.MaxObjectBytes = size }},
+		{"reject-samples", withBad.Bytes(), func(c *settings.Config, _ int64) { c.RejectSamples = 5 }},
+		{"max-line-bytes", withLong.Bytes(), func(c *settings.Config, _ int64) { c.MaxLineBytes = 1024 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := t.TempDir()
@@ -167,7 +168,7 @@ func TestSplitKeepsPerObjectLimits(t *testing.T) {
 			}
 			read := func(split int64) outcome {
 				out := t.TempDir()
-				cfg := runConfig(in, out, job.S3Settings{})
+				cfg := runConfig(in, out, settings.S3Settings{})
 				cfg.Format, cfg.SplitBytes, cfg.MaxBadRatio, cfg.Date = []string{"csv"}, split, 1, "2025-11-08"
 				tc.set(&cfg, int64(len(tc.data)))
 				sum, err := job.Run(context.Background(), cfg, job.Options{})
@@ -240,7 +241,7 @@ func TestHardLinkedInputRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := t.TempDir()
-			cfg := runConfig(filepath.Join(dir, "in")+"/", out, job.S3Settings{})
+			cfg := runConfig(filepath.Join(dir, "in")+"/", out, settings.S3Settings{})
 			sum, err := job.Run(context.Background(), cfg, job.Options{})
 			if !tc.refuse {
 				if err != nil || sum.Events != 600 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -29,8 +30,8 @@ func TestKindsSayWhatToDo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dated := func(in, out string) job.Config {
-		cfg := runConfig(in, out, job.S3Settings{})
+	dated := func(in, out string) settings.Config {
+		cfg := runConfig(in, out, settings.S3Settings{})
 		cfg.Date = date
 		return cfg
 	}
@@ -72,7 +73,7 @@ func TestKindsSayWhatToDo(t *testing.T) {
 		}, job.KindFewerEvents, job.ExitStorage},
 		{"the store failed (missing bucket)", func(t *testing.T) error {
 			s3cfg := storagetest.S3Config(t)
-			s := job.S3Settings{Endpoint: s3cfg.Endpoint, Region: s3cfg.Region, AccessKey: s3cfg.AccessKey, SecretKey: s3cfg.SecretKey, Insecure: s3cfg.Insecure}
+			s := settings.S3Settings{Endpoint: s3cfg.Endpoint, Region: s3cfg.Region, AccessKey: s3cfg.AccessKey, SecretKey: s3cfg.SecretKey, Insecure: s3cfg.Insecure}
 			cfg := runConfig("s3://logsmith-no-such-bucket/in/", t.TempDir(), s)
 			cfg.Date = date
 			_, err := job.Run(ctx, cfg, job.Options{})

@@ -11,20 +11,21 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // EstimateMemory returns the memory budget at the caps of one run of cfg,
 // as Resolve resolved it into res (dated when res is): see memory.AtCaps.
-func EstimateMemory(cfg *Config, res *Resolved) memory.Estimate {
+func EstimateMemory(cfg *settings.Config, res *settings.Resolved) memory.Estimate {
 	return memory.AtCaps(memoryRun(cfg, res))
 }
 
 // memoryRun is the memory model's view of a run of cfg resolved as res.
-func memoryRun(cfg *Config, res *Resolved) memory.Run {
+func memoryRun(cfg *settings.Config, res *settings.Resolved) memory.Run {
 	r := memory.Run{Windows: res.Windows, Dated: res.Date != "", MaxPanes: cfg.MaxPanes, GroupBy: len(cfg.GroupBy), MaxGroups: res.MaxGroups,
 		MaxDimension: cfg.MaxDimension, Latency: cfg.LatencyField != "", Distinct: cfg.DistinctField != "",
 		Workers: res.Workers, MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse}
-	if sc, ok := schemeNamed(res.Input.Scheme); ok && !sc.local {
+	if res.Input.Remote() {
 		r.ReadAhead = cfg.ReadAhead
 	}
 	return r
@@ -33,7 +34,7 @@ func memoryRun(cfg *Config, res *Resolved) memory.Run {
 // memoryFromData estimates a run of cfg resolved as res from its input:
 // units units of uncompressed bytes in all, whose sampled starts are
 // heads (see estimateUncompressed); see memory.FromData.
-func memoryFromData(ctx context.Context, cfg *Config, res *Resolved, heads [][]byte, uncompressed int64, units int) (memory.Estimate, error) {
+func memoryFromData(ctx context.Context, cfg *settings.Config, res *settings.Resolved, heads [][]byte, uncompressed int64, units int) (memory.Estimate, error) {
 	r := memoryRun(cfg, res)
 	or := features.NewObjectReader(res.Spec, features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes})
 	s, err := memory.Take(ctx, or, (&runState{cfg: cfg, res: res}).newPartial, heads)
@@ -57,7 +58,7 @@ func satMul(a, b int64) int64 {
 // at now, so a bad setting is refused as the run would refuse it. It reads
 // nothing: merge uses it before reading the shards' partials; a run checks
 // once its input is listed, from the data (see MemoryGuard).
-func CheckMemory(cfg *Config, parallel int, lim memory.Limit, now time.Time) error {
+func CheckMemory(cfg *settings.Config, parallel int, lim memory.Limit, now time.Time) error {
 	if lim.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
 	}
@@ -138,7 +139,7 @@ func fitsMemory(e memory.Estimate, parallel int, lim memory.Limit) bool {
 
 // memoryError is the *ConfigError refusing parallel runs of estimate e
 // over lim: what the estimate is made of and the settings that lower it.
-func memoryError(cfg *Config, res *Resolved, e memory.Estimate, parallel int, lim memory.Limit) error {
+func memoryError(cfg *settings.Config, res *settings.Resolved, e memory.Estimate, parallel int, lim memory.Limit) error {
 	parallel = max(parallel, 1)
 	// Name the setting behind the larger share.
 	field := "Window"
@@ -202,7 +203,7 @@ func memoryError(cfg *Config, res *Resolved, e memory.Estimate, parallel int, li
 	}
 	fixes = append(fixes, "or raise the limit (--memory-check=false skips this check)")
 	b.WriteString(strings.Join(fixes, ", "))
-	return settingError(cfg, field, errors.New(b.String()))
+	return settings.SettingError(cfg, field, errors.New(b.String()))
 }
 
 // fmtBytes renders n in binary units with three significant digits.

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
-func defaultConfig(t *testing.T) Config {
+func defaultConfig(t *testing.T) settings.Config {
 	t.Helper()
-	var c Config
-	if err := ParseEnv(&c, map[string]string{"LOGSMITH_INPUT": "s3://logs/app/{yyyy}/{mm}/{dd}/", "LOGSMITH_OUTPUT": "s3://features/app"}); err != nil {
+	var c settings.Config
+	if err := settings.ParseEnv(&c, map[string]string{"LOGSMITH_INPUT": "s3://logs/app/{yyyy}/{mm}/{dd}/", "LOGSMITH_OUTPUT": "s3://features/app"}); err != nil {
 		t.Fatal(err)
 	}
 	c.Workers = 2 // the benchmark machine's; 0 would depend on this machine
@@ -34,7 +35,7 @@ const (
 
 // estimateOf is the memory estimate of a run of c, resolved on
 // 2025-11-09 (a templated input computes 2025-11-08).
-func estimateOf(t *testing.T, c Config) memory.Estimate {
+func estimateOf(t *testing.T, c settings.Config) memory.Estimate {
 	t.Helper()
 	res, err := c.Resolve(time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -51,27 +52,27 @@ func TestEstimateMemory(t *testing.T) {
 	fixed := 96*mib + 2*(mib+256*kib+9*mib) + 3*2*mib
 	for _, tc := range []struct {
 		name                    string
-		edit                    func(c *Config)
+		edit                    func(c *settings.Config)
 		date                    string
 		panes, groups, perGroup int64
 		wantFixed               int64
 	}{
 		{"default, dated", nil, "2025-11-08", 288, 1, 4 * kib, fixed},
 		// Each group's values twice at --max-dimension-bytes (1 KiB).
-		{"group-by, dated", func(c *Config) { c.GroupBy = []string{"service"} }, "2025-11-08", 288, 10000, 6 * kib, fixed},
-		{"group-by, 1000 groups", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 1000 }, "2025-11-08", 288, 1000, 6 * kib, fixed},
-		{"two group-by fields", func(c *Config) { c.GroupBy = []string{"service", "path"} }, "2025-11-08", 288, 10000, 8 * kib, fixed},
-		{"long values", func(c *Config) { c.GroupBy, c.MaxDimension = []string{"url"}, 16<<10 }, "2025-11-08", 288, 10000, 36 * kib, fixed},
+		{"group-by, dated", func(c *settings.Config) { c.GroupBy = []string{"service"} }, "2025-11-08", 288, 10000, 6 * kib, fixed},
+		{"group-by, 1000 groups", func(c *settings.Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 1000 }, "2025-11-08", 288, 1000, 6 * kib, fixed},
+		{"two group-by fields", func(c *settings.Config) { c.GroupBy = []string{"service", "path"} }, "2025-11-08", 288, 10000, 8 * kib, fixed},
+		{"long values", func(c *settings.Config) { c.GroupBy, c.MaxDimension = []string{"url"}, 16<<10 }, "2025-11-08", 288, 10000, 36 * kib, fixed},
 		// A 15-minute window every 5 minutes reaches 10 minutes into the
 		// next day: two more panes.
-		{"sliding", func(c *Config) { c.Window = []string{"15m/5m"} }, "2025-11-08", 290, 1, 4 * kib, fixed},
-		{"two tables share panes", func(c *Config) { c.Window = []string{"5m", "1h"} }, "2025-11-08", 288, 1, 4 * kib, fixed},
-		{"1m and 1h/15m: 1m panes", func(c *Config) { c.Window = []string{"1m", "1h/15m"} }, "2025-11-08", 1440 + 45, 1, 4 * kib, fixed},
-		{"no latency", func(c *Config) { c.LatencyField = "" }, "2025-11-08", 288, 1, 1 * kib, fixed},
-		{"distinct", func(c *Config) { c.DistinctField = "user_id" }, "2025-11-08", 288, 1, 20 * kib, fixed},
-		{"undated: --max-panes", func(c *Config) { c.Input = "s3://logs/app/" }, "", 200000, 1, 4 * kib, fixed},
-		{"local input: no read-ahead", func(c *Config) { c.Input = "/data/logs/{date}/" }, "2025-11-08", 288, 1, 4 * kib, fixed - 6*mib},
-		{"8 workers", func(c *Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 96*mib + 8*(mib+256*kib+9*mib) + 9*2*mib},
+		{"sliding", func(c *settings.Config) { c.Window = []string{"15m/5m"} }, "2025-11-08", 290, 1, 4 * kib, fixed},
+		{"two tables share panes", func(c *settings.Config) { c.Window = []string{"5m", "1h"} }, "2025-11-08", 288, 1, 4 * kib, fixed},
+		{"1m and 1h/15m: 1m panes", func(c *settings.Config) { c.Window = []string{"1m", "1h/15m"} }, "2025-11-08", 1440 + 45, 1, 4 * kib, fixed},
+		{"no latency", func(c *settings.Config) { c.LatencyField = "" }, "2025-11-08", 288, 1, 1 * kib, fixed},
+		{"distinct", func(c *settings.Config) { c.DistinctField = "user_id" }, "2025-11-08", 288, 1, 20 * kib, fixed},
+		{"undated: --max-panes", func(c *settings.Config) { c.Input = "s3://logs/app/" }, "", 200000, 1, 4 * kib, fixed},
+		{"local input: no read-ahead", func(c *settings.Config) { c.Input = "/data/logs/{date}/" }, "2025-11-08", 288, 1, 4 * kib, fixed - 6*mib},
+		{"8 workers", func(c *settings.Config) { c.Workers = 8 }, "2025-11-08", 288, 1, 4 * kib, 96*mib + 8*(mib+256*kib+9*mib) + 9*2*mib},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)
@@ -112,26 +113,26 @@ func TestCheckMemory(t *testing.T) {
 	gomem := func(n int64) memory.Limit { return memory.Limit{Bytes: n, Source: "GOMEMLIMIT"} }
 	for _, tc := range []struct {
 		name     string
-		edit     func(c *Config)
+		edit     func(c *settings.Config)
 		parallel int
 		limit    memory.Limit
 		setting  string // the refusal's setting, or "" when it fits
 	}{
 		{"default, 1 GiB", nil, 1, gomem(gib), ""},
 		{"default, 16 GiB", nil, 1, gomem(16 * gib), ""},
-		{"group-by, 1 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(gib), "LOGSMITH_MAX_GROUPS"},
-		{"group-by, 24 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(24 * gib), ""},
-		{"group-by, 16 GiB", func(c *Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
-		{"group-by, 500 groups, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 1, gomem(gib), ""},
-		{"group-by, no limit", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{}, ""},
-		{"group-by, check off", func(c *Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
-		{"undated, 1 GiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},
-		{"undated group-by, 16 GiB", func(c *Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
-		{"undated, 512 MiB", func(c *Config) { c.Input = "s3://logs/app/" }, 1, gomem(512 * mib), "LOGSMITH_MAX_PANES"},
-		{"1s windows, 256 MiB", func(c *Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), "LOGSMITH_WINDOW"},
-		{"64 workers, 256 MiB", func(c *Config) { c.Workers = 64 }, 1, gomem(256 * mib), "LOGSMITH_WORKERS"},
-		{"backfill of 8 dates at once, 1 GiB", func(c *Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_MAX_GROUPS"},
-		{"cgroup", func(c *Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
+		{"group-by, 1 GiB", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, gomem(gib), "LOGSMITH_MAX_GROUPS"},
+		{"group-by, 24 GiB", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, gomem(24 * gib), ""},
+		{"group-by, 16 GiB", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
+		{"group-by, 500 groups, 1 GiB", func(c *settings.Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 1, gomem(gib), ""},
+		{"group-by, no limit", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{}, ""},
+		{"group-by, check off", func(c *settings.Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
+		{"undated, 1 GiB", func(c *settings.Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},
+		{"undated group-by, 16 GiB", func(c *settings.Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
+		{"undated, 512 MiB", func(c *settings.Config) { c.Input = "s3://logs/app/" }, 1, gomem(512 * mib), "LOGSMITH_MAX_PANES"},
+		{"1s windows, 256 MiB", func(c *settings.Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), "LOGSMITH_WINDOW"},
+		{"64 workers, 256 MiB", func(c *settings.Config) { c.Workers = 64 }, 1, gomem(256 * mib), "LOGSMITH_WORKERS"},
+		{"backfill of 8 dates at once, 1 GiB", func(c *settings.Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_MAX_GROUPS"},
+		{"cgroup", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)
@@ -145,7 +146,7 @@ func TestCheckMemory(t *testing.T) {
 				}
 				return
 			}
-			var ce *ConfigError
+			var ce *settings.ConfigError
 			if !errors.As(err, &ce) || ce.Env != tc.setting {
 				t.Fatalf("got %v, want a config error of %s", err, tc.setting)
 			}
@@ -223,7 +224,7 @@ func TestMemoryCheckFromDataOnMinIO(t *testing.T) {
 				}
 				return
 			}
-			var ce *ConfigError
+			var ce *settings.ConfigError
 			if !errors.As(err, &ce) || KindOf(err) != KindConfig || !strings.Contains(err.Error(), "--max-groups") || !strings.Contains(err.Error(), "sampled") {
 				t.Fatalf("got %v, want a bad --max-groups", err)
 			}

@@ -14,40 +14,14 @@ import (
 	"github.com/agnivade/levenshtein"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 )
-
-// PeekConfig is the config of peek: a run's settings, of which it reads
-// the input and decoding ones, and how much to show and sample.
-type PeekConfig struct {
-	Config
-	Lines  int `env:"PEEK_LINES" envDefault:"20" flag:"lines" desc:"peek: events shown as parsed"`
-	Sample int `env:"PEEK_SAMPLE" envDefault:"1000" flag:"sample" desc:"peek: records read for the fields' hit rates and the shape (at most 8 MiB of the first objects listed)"`
-}
-
-// peekOutput stands in for the output peek never opens, so that a run's
-// validation, which needs one, passes.
-const peekOutput = "s3://logsmith-peek-opens-no-output/"
 
 // Peek limits.
 const (
 	peekBytes   = 8 << 20 // decompressed bytes read, over all objects
 	peekObjects = 100     // objects read
 )
-
-// Resolve validates the settings peek reads and parses them once.
-func (c *PeekConfig) Resolve(now time.Time) (*Resolved, error) {
-	if c.Lines < 0 {
-		return nil, settingError(c, "Lines", fmt.Errorf("%d: want 0 or more", c.Lines))
-	}
-	if c.Sample < 1 {
-		return nil, settingError(c, "Sample", fmt.Errorf("%d: want 1 or more", c.Sample))
-	}
-	run := c.Config
-	if run.Output == "" {
-		run.Output = peekOutput
-	}
-	return run.Resolve(now)
-}
 
 // PeekEvent is one record as the run's decoder read it.
 type PeekEvent struct {
@@ -121,13 +95,13 @@ type peekObject struct {
 // Peek reads the start of cfg's input as a run would list and decode it,
 // and reports the first events, the fields' hit rates and the shape it
 // looks like. It writes nothing and opens no output.
-func Peek(ctx context.Context, cfg PeekConfig, opts Options) (*PeekReport, error) {
+func Peek(ctx context.Context, cfg settings.PeekConfig, opts Options) (*PeekReport, error) {
 	opts = opts.withDefaults()
 	res, err := cfg.Resolve(opts.Now())
 	if err != nil {
 		return nil, err
 	}
-	l, err := resolveInputs(ctx, &cfg.Config, res, cfg.policy(opts), opts.Stdin, opts.Logger)
+	l, err := resolveInputs(ctx, &cfg.Config, res, readPolicy(&cfg.ReadSettings, opts), opts.Stdin, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -288,19 +262,19 @@ func sampleShape(ctx context.Context, spec features.Spec, objs []peekObject, max
 // preset's, and orders them by the events they decode plus the hits of
 // their other fields, then by events; ties keep the order of Shapes,
 // after the default.
-func guessShapes(ctx context.Context, cfg PeekConfig, objs []peekObject, maxLine int) ([]ShapeGuess, error) {
-	names := append([]string{""}, ShapeNames()...)
+func guessShapes(ctx context.Context, cfg settings.PeekConfig, objs []peekObject, maxLine int) ([]ShapeGuess, error) {
+	names := append([]string{""}, settings.ShapeNames()...)
 	var out []ShapeGuess
 	for _, name := range names {
-		var c Config
+		var c settings.Config
 		env := map[string]string{}
 		if name != "" {
-			env[EnvPrefix+"SHAPE"] = name
+			env[settings.EnvPrefix+"SHAPE"] = name
 		}
-		if err := ParseEnv(&c, env); err != nil {
+		if err := settings.ParseEnv(&c, env); err != nil {
 			return nil, fmt.Errorf("shape %s: %w", name, err)
 		}
-		c.Input, c.Output = cfg.Input, peekOutput
+		c.Input, c.Output = cfg.Input, settings.PeekOutput
 		res, err := c.Resolve(time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("shape %s: %w", name, err)

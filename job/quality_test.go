@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
@@ -186,7 +187,7 @@ func TestQualityPerDate(t *testing.T) {
 					t.Errorf("the error does not name date %s: %v", d, err)
 				}
 			}
-			loc, _ := job.ParseLocation(cfg.Output)
+			loc, _ := settings.ParseLocation(cfg.Output)
 			ms, lerr := listManifests(ctx, b, loc)
 			if lerr != nil {
 				t.Fatal(lerr)
@@ -234,7 +235,7 @@ func TestQualitySummaryAndManifest(t *testing.T) {
 	if q := sum.Quality["2025-11-02"]; q.Lines != 200 || q.BadLines != 50 || q.Objects != 2 {
 		t.Errorf("quality of 2025-11-02: %+v", q)
 	}
-	loc, _ := job.ParseLocation(cfg.Output)
+	loc, _ := settings.ParseLocation(cfg.Output)
 	ms, err := listManifests(ctx, b, loc)
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("%d manifests (%v), want 2025-11-01's", len(ms), err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -33,7 +34,7 @@ var twoTables = []string{"5m", "15m-every-5m"}
 // raceConfig is the fixture's dated config for racing runs, with one table
 // or two: the retry deadline is short, so a lost race retried as if it
 // were transient shows as a slow loser instead of stalling the test.
-func raceConfig(f *fixture, date, runID string, tables []string) job.Config {
+func raceConfig(f *fixture, date, runID string, tables []string) settings.Config {
 	cfg := f.config(date)
 	cfg.RunID = runID
 	cfg.ReadRetryDeadline = 20 * time.Second
@@ -143,7 +144,7 @@ func verdict(t *testing.T, what string, rs []raced) (winners, losers []raced) {
 
 // tableLoc returns the location of a table of the output out: out itself
 // when the run has one window spec, else its window=W folder.
-func tableLoc(t *testing.T, out string, tables []string, name string) job.Location {
+func tableLoc(t *testing.T, out string, tables []string, name string) settings.Location {
 	t.Helper()
 	if len(tables) > 1 {
 		return mustLoc(t, out+"/window="+name)
@@ -355,7 +356,7 @@ func (s slowDeletes) Delete(ctx context.Context, key string) error {
 }
 
 // checkFiles checks that every file m lists is in place with its hash.
-func checkFiles(t *testing.T, b job.Bucket, loc job.Location, date string, m *job.Manifest) {
+func checkFiles(t *testing.T, b job.Bucket, loc settings.Location, date string, m *job.Manifest) {
 	t.Helper()
 	ctx := context.Background()
 	for _, fl := range m.Files {
@@ -769,7 +770,7 @@ func TestConcurrentBackfills(t *testing.T) {
 		var results [2][]job.DateResult
 		var errs [2]error
 		raceAll(2, func(i int) (*job.Summary, error) {
-			cfg := job.BackfillConfig{Config: raceConfig(f, "", "", twoTables), To: dates[len(dates)-1], Parallel: len(dates), Force: true}
+			cfg := settings.BackfillConfig{Config: raceConfig(f, "", "", twoTables), To: dates[len(dates)-1], Parallel: len(dates), Force: true}
 			cfg.From = dates[0]
 			if i == 1 {
 				// Rows that differ from the other racer's (INFO counted

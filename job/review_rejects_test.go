@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -21,11 +22,11 @@ func TestRefusedRerunKeepsCommittedRejects(t *testing.T) {
 	const date = "2025-11-08"
 	for _, tc := range []struct {
 		name string
-		edit func(c *job.Config)
+		edit func(c *settings.Config)
 		opts func(cancel context.CancelFunc) job.Options
 		exit int
 	}{
-		{name: "another shape", edit: func(c *job.Config) { c.GroupBy = []string{"level"} }, exit: job.ExitConfig},
+		{name: "another shape", edit: func(c *settings.Config) { c.GroupBy = []string{"level"} }, exit: job.ExitConfig},
 		{name: "interrupted building tables", opts: func(cancel context.CancelFunc) job.Options {
 			return job.Options{Progress: &rejectsPhase{at: "building tables", cancel: cancel}}
 		}, exit: job.ExitInterrupted},
@@ -38,7 +39,7 @@ func TestRefusedRerunKeepsCommittedRejects(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(in, "b.jsonl"), append(logLines(200, 600), "not json\n"...), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Date, cfg.RunID = date, "R"
 			if _, err := job.Run(context.Background(), cfg, job.Options{}); err != nil {
 				t.Fatalf("first run: %v", err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -35,7 +36,7 @@ func shapeLines(n int) []byte {
 // MinIO bucket.
 type shapeStore struct {
 	out    string
-	s3     job.S3Settings
+	s3     settings.S3Settings
 	bucket job.Bucket
 }
 
@@ -71,7 +72,7 @@ func (s shapeStore) outputKeys(t *testing.T) map[string]string {
 // in what the output's tables mean, and whether the output takes it.
 var shapeChanges = []struct {
 	name          string
-	first, second func(*job.Config)
+	first, second func(*settings.Config)
 	compatible    bool
 	want          string // in the refusal
 }{
@@ -95,12 +96,12 @@ var shapeChanges = []struct {
 	{"status swapped for bytes", fields("status"), fields("bytes"), false, "status_5xx"},
 }
 
-func win(ws ...string) func(*job.Config) { return func(c *job.Config) { c.Window = ws } }
-func groupBy(fs ...string) func(*job.Config) {
-	return func(c *job.Config) { c.GroupBy = fs }
+func win(ws ...string) func(*settings.Config) { return func(c *settings.Config) { c.Window = ws } }
+func groupBy(fs ...string) func(*settings.Config) {
+	return func(c *settings.Config) { c.GroupBy = fs }
 }
-func fields(f string) func(*job.Config) {
-	return func(c *job.Config) {
+func fields(f string) func(*settings.Config) {
+	return func(c *settings.Config) {
 		c.StatusField, c.BytesField, c.DistinctField = "", "", ""
 		switch f {
 		case "status":
@@ -213,9 +214,9 @@ func (s shapeStore) dataKeys(t *testing.T) []string {
 	return keys
 }
 
-func (s shapeStore) outputConfig() *job.OutputConfig {
-	var c job.OutputConfig
-	if err := job.ParseEnv(&c, map[string]string{}); err != nil {
+func (s shapeStore) outputConfig() *settings.OutputConfig {
+	var c settings.OutputConfig
+	if err := settings.ParseEnv(&c, map[string]string{}); err != nil {
 		panic(err)
 	}
 	c.Output, c.S3 = s.out, s.s3

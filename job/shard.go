@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
@@ -58,16 +59,16 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 // Merge checks that every shard of a run is there, of this run and config,
 // and that together they cover every unit of the listing once; then it merges
 // their partials and commits like a run, and deletes them after the commit.
-func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
+func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, error) {
 	if cfg.RunID == "" {
-		return nil, settingError(&cfg, "RunID", errors.New("required: the run id the shards were written with"))
+		return nil, settings.SettingError(&cfg, "RunID", errors.New("required: the run id the shards were written with"))
 	}
 	rs, err := newRunState(cfg.ForMerge(), opts)
 	if err != nil {
 		return nil, err
 	}
 	if rs.res.Date == "" {
-		return nil, settingError(&cfg, "Date", errors.New("required: the date the shards computed"))
+		return nil, settings.SettingError(&cfg, "Date", errors.New("required: the date the shards computed"))
 	}
 	rs.phase("checking the output")
 	if err := probe(ctx, rs.out, "output", rs.res.Output); err != nil {

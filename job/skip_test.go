@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -22,7 +23,7 @@ func TestSkipCommittedTakesOverADeadClaim(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(in, "a.jsonl"), logLines(500, 0), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date, cfg.SkipCommitted, cfg.CommitLease = "2025-11-08", true, time.Second
 	first, err := job.Run(ctx, cfg, job.Options{})
 	if err != nil || first.Partitions[0].Status != job.StatusCommitted {
@@ -59,7 +60,7 @@ func TestLoserRemovesItsRejects(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(in, "a.jsonl"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date = "2025-11-08"
 	var winner *job.Summary
 	loser := cfg

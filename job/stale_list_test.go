@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -20,7 +21,7 @@ import (
 func TestStaleListingLoses(t *testing.T) {
 	dir := t.TempDir()
 	logs, out := filepath.Join(dir, "logs"), filepath.Join(dir, "out")
-	gen := job.GenerateConfig{Output: logs, Objects: 2, Lines: 1000, Seed: 5, Start: mustTime("2025-11-08"), Days: 1}
+	gen := settings.GenerateConfig{Output: logs, Objects: 2, Lines: 1000, Seed: 5, Start: mustTime("2025-11-08"), Days: 1}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestStaleListingLoses(t *testing.T) {
 	if err := os.Rename(late, filepath.Join(dir, "late")); err != nil {
 		t.Fatal(err)
 	}
-	cfg := runConfig(logs, out, job.S3Settings{})
+	cfg := runConfig(logs, out, settings.S3Settings{})
 	cfg.Date = "2025-11-08"
 	ctx := context.Background()
 	r2done := make(chan error)

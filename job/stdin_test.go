@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 )
@@ -67,4 +68,18 @@ func TestStdinOpensOnce(t *testing.T) {
 	if strings.Contains(err.Error(), "gave up") {
 		t.Errorf("second open was retried: %v", err)
 	}
+}
+
+// validConfig returns a config that validates, reading in and writing out.
+func validConfig(t *testing.T, in, out string) settings.Config {
+	t.Helper()
+	var c settings.Config
+	if err := settings.ParseEnv(&c, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Input, c.Output = in, out
+	if err := c.Validate(); err != nil {
+		t.Fatalf("base config: %v", err)
+	}
+	return c
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 )
 
@@ -63,7 +64,7 @@ type splitRule struct {
 }
 
 // splitRuleOf is the split rule of a run's settings.
-func splitRuleOf(cfg *Config, res *Resolved) splitRule {
+func splitRuleOf(cfg *settings.Config, res *settings.Resolved) splitRule {
 	return splitRule{bytes: res.SplitBytes, maxLine: int64(cfg.MaxLineBytes), maxObject: cfg.MaxObjectBytes}
 }
 

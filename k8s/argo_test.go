@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // The subset of Argo's Workflow, WorkflowTemplate and CronWorkflow that the
@@ -1022,16 +1023,16 @@ func stepConfig(t *testing.T, where string, cm map[string]string, c corev1.Conta
 	var cfg any
 	switch c.Args[0] {
 	case "run", "merge":
-		cfg = &job.Config{}
+		cfg = &settings.Config{}
 	case "plan":
-		cfg = &job.PlanConfig{}
+		cfg = &settings.PlanConfig{}
 	case "show", "gc":
-		cfg = &job.OutputConfig{}
+		cfg = &settings.OutputConfig{}
 	default:
 		t.Fatalf("%s: logsmith %s is not a command the tests know", where, c.Args[0])
 	}
 	flags := map[string]string{}
-	for _, s := range job.Settings(cfg) {
+	for _, s := range settings.Settings(cfg) {
 		if s.Flag != "" {
 			flags[s.Flag] = s.Env
 		}
@@ -1056,15 +1057,15 @@ func stepConfig(t *testing.T, where string, cm map[string]string, c corev1.Conta
 		envs[env] = substitute(args[1], params)
 		args = args[1:]
 	}
-	if err := job.ParseEnv(cfg, envs); err != nil {
+	if err := settings.ParseEnv(cfg, envs); err != nil {
 		return cfg, err
 	}
 	switch cfg := cfg.(type) {
-	case *job.Config:
+	case *settings.Config:
 		return cfg, cfg.Validate()
-	case *job.PlanConfig:
+	case *settings.PlanConfig:
 		return cfg, cfg.Validate()
-	case *job.OutputConfig:
+	case *settings.OutputConfig:
 		return cfg, cfg.Validate(c.Args[0] == "show")
 	}
 	return cfg, nil
@@ -1124,7 +1125,7 @@ func TestArgoPlanContract(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
 		}
-		pc := *cfg.(*job.PlanConfig)
+		pc := *cfg.(*settings.PlanConfig)
 		pc.File = "" // the test reads the returned plan
 		p, err := job.PlanRun(context.Background(), pc, job.Options{})
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // Every kustomization renders, holds what its use needs and nothing else,
@@ -418,8 +419,8 @@ func checkMemory(t *testing.T, where string, cm map[string]string, c corev1.Cont
 	t.Helper()
 	limit := c.Resources.Limits[corev1.ResourceMemory]
 	cpu := c.Resources.Limits[corev1.ResourceCPU]
-	var cfg job.Config
-	if err := job.ParseEnv(&cfg, cm); err != nil {
+	var cfg settings.Config
+	if err := settings.ParseEnv(&cfg, cm); err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
 	cfg.Workers = int(cpu.Value()) // LOGSMITH_WORKERS from limits.cpu, rounded up
@@ -479,8 +480,8 @@ func workloads(t *testing.T, r rendered) []workload {
 // Partials of a sharded run that is still going must not be collected by
 // another run's gc: LOGSMITH_GC_GRACE outlasts every map, retries included.
 func TestGCGraceOutlastsRuns(t *testing.T) {
-	var cfg job.Config
-	if err := job.ParseEnv(&cfg, renderCached(t, "daily").configMap(t, "logsmith-config").Data); err != nil {
+	var cfg settings.Config
+	if err := settings.ParseEnv(&cfg, renderCached(t, "daily").configMap(t, "logsmith-config").Data); err != nil {
 		t.Fatal(err)
 	}
 	grace := cfg.GCGrace
@@ -504,8 +505,8 @@ func TestGCGraceOutlastsRuns(t *testing.T) {
 // knownEnv lists every LOGSMITH_* variable some command reads.
 func knownEnv() map[string]bool {
 	known := map[string]bool{}
-	for _, cfg := range []any{&job.Config{}, &job.PlanConfig{}, &job.BackfillConfig{}, &job.OutputConfig{}, &job.GenerateConfig{}} {
-		for _, s := range job.Settings(cfg) {
+	for _, cfg := range []any{&settings.Config{}, &settings.PlanConfig{}, &settings.BackfillConfig{}, &settings.OutputConfig{}, &settings.GenerateConfig{}} {
+		for _, s := range settings.Settings(cfg) {
 			known[s.Env] = true
 		}
 	}
@@ -539,7 +540,7 @@ func TestManifestEnvExists(t *testing.T) {
 		for _, p := range workloads(t, r) {
 			for _, e := range p.container.Env {
 				n++
-				if strings.HasPrefix(e.Name, job.EnvPrefix) && !known[e.Name] {
+				if strings.HasPrefix(e.Name, settings.EnvPrefix) && !known[e.Name] {
 					t.Errorf("%s: env %s is not a logsmith setting", d, e.Name)
 				}
 			}
@@ -553,8 +554,8 @@ func TestManifestEnvExists(t *testing.T) {
 			for k, v := range env(p.container) {
 				vars[k] = v
 			}
-			var cfg job.Config
-			err := job.ParseEnv(&cfg, vars)
+			var cfg settings.Config
+			err := settings.ParseEnv(&cfg, vars)
 			if err == nil {
 				err = cfg.Validate()
 			}

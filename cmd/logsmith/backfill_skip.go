@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // checkSkipCommitted refuses a backfill given --skip-committed (or its
@@ -11,11 +11,11 @@ import (
 // a backfill does: skip the dates already committed from the same input
 // and config unless --force. Ignored, a --skip-committed=false meant to
 // recompute them would silently not.
-func checkSkipCommitted(cfg *job.BackfillConfig, origins map[string]origin) error {
-	o, ok := origins[job.EnvPrefix+"SKIP_COMMITTED"]
+func checkSkipCommitted(cfg *settings.BackfillConfig, origins map[string]origin) error {
+	o, ok := origins[settings.EnvPrefix+"SKIP_COMMITTED"]
 	if !ok || o.Layer == "default" || cfg.SkipCommitted == !cfg.Force {
 		return nil
 	}
-	return &job.ConfigError{Env: job.EnvPrefix + "SKIP_COMMITTED", Flag: "skip-committed",
+	return &settings.ConfigError{Env: settings.EnvPrefix + "SKIP_COMMITTED", Flag: "skip-committed",
 		Err: fmt.Errorf("%v (from the %s) contradicts --force=%v: a backfill skips committed dates unless --force; give --force to recompute them, and leave --skip-committed out", cfg.SkipCommitted, o.Layer, cfg.Force)}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=...".
@@ -171,14 +172,14 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 // command's validation reports, after parsing, when its value came from
 // the file: the setting is neither in the environment nor a flag.
 func blameLater(err error, args []string, env map[string]string) error {
-	var ce *job.ConfigError
-	if err == nil || !errors.As(err, &ce) || ce.File != "" || !strings.HasPrefix(ce.Env, job.EnvPrefix) {
+	var ce *settings.ConfigError
+	if err == nil || !errors.As(err, &ce) || ce.File != "" || !strings.HasPrefix(ce.Env, settings.EnvPrefix) {
 		return err
 	}
 	if _, ok := env[ce.Env]; ok {
 		return err
 	}
-	path := env[job.EnvPrefix+"CONFIG"]
+	path := env[settings.EnvPrefix+"CONFIG"]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -201,17 +202,17 @@ func blameLater(err error, args []string, env map[string]string) error {
 	if path == "" {
 		return err
 	}
-	f, ferr := job.ReadConfigFile(path)
+	f, ferr := settings.ReadConfigFile(path)
 	if ferr != nil {
 		return err
 	}
-	return blameFile(err, f)
+	return f.Blame(err)
 }
 
 func dispatch(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return &job.ConfigError{Env: "command", Err: errors.New("missing command")}
+		return &settings.ConfigError{Env: "command", Err: errors.New("missing command")}
 	}
 	switch args[0] {
 	case "--version", "-version", "version":
@@ -225,7 +226,7 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		}
 		if len(args) > 1 && args[1] != "" {
 			fmt.Fprint(stderr, usage)
-			return &job.ConfigError{Env: "command", Err: fmt.Errorf("help: unknown command %q", args[1])}
+			return &settings.ConfigError{Env: "command", Err: fmt.Errorf("help: unknown command %q", args[1])}
 		}
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -249,7 +250,7 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		return cmdTable(ctx, args[1:], env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
-	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
+	return &settings.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -260,7 +261,7 @@ func isTerminal(w io.Writer) bool {
 // runMode is the metrics' mode label of a run: one shard of a sharded run
 // ("shard"), which commits nothing, or a run or merge that commits the day
 // ("daily", what the alert on the last success watches).
-func runMode(cmd string, cfg *job.Config) string {
+func runMode(cmd string, cfg *settings.Config) string {
 	if cmd != "merge" && cfg.AsksShard() {
 		return "shard"
 	}
@@ -268,13 +269,13 @@ func runMode(cmd string, cfg *job.Config) string {
 }
 
 func cmdRun(ctx context.Context, cmd string, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var cfg job.Config
+	var cfg settings.Config
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	// On a terminal, the progress display and the log share stderr: each
 	// record starts a line of its own, never after the display's text.
@@ -477,7 +478,7 @@ func printSummary(w io.Writer, s *job.Summary) {
 }
 
 func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	var cfg job.GenerateConfig
+	var cfg settings.GenerateConfig
 	if err := parseConfig(&cfg, "generate", args, env, stdout); err != nil {
 		return err
 	}
@@ -523,32 +524,32 @@ func parseLayers(cfg any, cmd string, args []string, env map[string]string, stdo
 	layered := env
 	path, fromFlag := given["config"]
 	if !fromFlag {
-		path = env[job.EnvPrefix+"CONFIG"]
+		path = env[settings.EnvPrefix+"CONFIG"]
 	}
-	var file *job.ConfigFile
+	var file *settings.ConfigFile
 	if path != "" {
-		if file, err = job.ReadConfigFile(path); err != nil {
+		if file, err = settings.ReadConfigFile(path); err != nil {
 			return nil, err
 		}
 		layered = file.Under(env)
 	}
 	shape, shapeSet := given["shape"]
-	if shapeSet && shape != layered[job.EnvPrefix+"SHAPE"] {
+	if shapeSet && shape != layered[settings.EnvPrefix+"SHAPE"] {
 		layered = maps.Clone(layered)
 		if layered == nil {
 			layered = map[string]string{}
 		}
-		layered[job.EnvPrefix+"SHAPE"] = shape
+		layered[settings.EnvPrefix+"SHAPE"] = shape
 	}
 	if file != nil || shapeSet {
 		reflect.ValueOf(cfg).Elem().SetZero()
 		if _, err = parseFlags(cfg, cmd, args, layered, stdout); err != nil {
-			return nil, blameFile(err, file)
+			return nil, file.Blame(err)
 		}
 	}
 	origins := map[string]origin{}
-	preset := presetOf(layered[job.EnvPrefix+"SHAPE"])
-	for _, s := range job.Settings(cfg) {
+	preset := settings.ShapeNamed(layered[settings.EnvPrefix+"SHAPE"])
+	for _, s := range settings.Settings(cfg) {
 		o := origin{Layer: "default"}
 		if _, ok := given[s.Flag]; ok && s.Flag != "" {
 			o = origin{"flag", "--" + s.Flag}
@@ -556,7 +557,7 @@ func parseLayers(cfg any, cmd string, args []string, env map[string]string, stdo
 			o = origin{"environment", s.Env}
 		} else if key, ok := file.KeyOf(s.Env); ok {
 			o = origin{"file", file.Path + ": " + key}
-		} else if preset != nil && slices.ContainsFunc(preset.Settings, func(kv [2]string) bool { return job.EnvPrefix+kv[0] == s.Env }) {
+		} else if preset != nil && slices.ContainsFunc(preset.Settings, func(kv [2]string) bool { return settings.EnvPrefix+kv[0] == s.Env }) {
 			o = origin{"shape", preset.Name}
 		}
 		origins[s.Env] = o
@@ -564,58 +565,35 @@ func parseLayers(cfg any, cmd string, args []string, env map[string]string, stdo
 	return origins, nil
 }
 
-// presetOf returns the shape preset named name, or nil.
-func presetOf(name string) *job.ShapePreset {
-	for i := range job.Shapes {
-		if job.Shapes[i].Name == name {
-			return &job.Shapes[i]
-		}
-	}
-	return nil
-}
-
-// blameFile names the config file and key of a bad setting whose value
-// came from the file rather than the environment or a flag.
-func blameFile(err error, file *job.ConfigFile) error {
-	var ce *job.ConfigError
-	if file == nil || !errors.As(err, &ce) || ce.File != "" {
-		return err
-	}
-	if key, ok := file.KeyOf(ce.Env); ok {
-		return &job.ConfigError{Env: ce.Env, Flag: ce.Flag, File: file.Path, Key: key, Err: ce.Err}
-	}
-	return err
-}
-
 // parseFlags is one pass of parseLayers: the environment, then the
 // flags. It returns the flags given, by name, with their last values.
 func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]string, error) {
-	if err := job.ParseEnv(cfg, env); err != nil {
+	if err := settings.ParseEnv(cfg, env); err != nil {
 		return nil, err
 	}
 	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	settings := job.Settings(cfg)
+	known := settings.Settings(cfg)
 	var badValue error
-	for _, s := range settings {
+	for _, s := range known {
 		if s.Flag != "" {
 			fs.Var(&flagValue{v: s.Value, setting: s, bad: &badValue}, s.Flag, s.Desc)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printHelp(stdout, cmd, cfg, settings, env)
+			printHelp(stdout, cmd, cfg, known, env)
 			return nil, errHelp
 		}
 		if badValue != nil {
 			return nil, badValue
 		}
-		return nil, &job.ConfigError{Env: "flags", Err: err}
+		return nil, &settings.ConfigError{Env: "flags", Err: err}
 	}
 	if fs.NArg() > 0 {
-		return nil, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return nil, &settings.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	if err := job.CheckWhitespace(cfg); err != nil {
+	if err := settings.CheckWhitespace(cfg); err != nil {
 		return nil, err
 	}
 	given := map[string]string{}
@@ -626,12 +604,12 @@ func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdou
 // flagValue sets a config field from a flag. A list flag given several
 // times accumulates; its first use replaces the env or default value.
 // Any other flag given twice is refused. A
-// value that does not parse is recorded in *bad as a *job.ConfigError
+// value that does not parse is recorded in *bad as a *settings.ConfigError
 // naming the setting by its environment variable and flag.
 type flagValue struct {
 	v       reflect.Value
 	set     bool
-	setting job.Setting
+	setting settings.Setting
 	bad     *error
 }
 
@@ -647,7 +625,7 @@ func (f *flagValue) IsBoolFlag() bool { return f.v.IsValid() && f.v.Kind() == re
 func (f *flagValue) Set(s string) error {
 	err := f.parse(s)
 	if err != nil && f.bad != nil && *f.bad == nil {
-		*f.bad = &job.ConfigError{Env: f.setting.Env, Flag: f.setting.Flag, Err: fmt.Errorf("%q: %v", s, err)}
+		*f.bad = &settings.ConfigError{Env: f.setting.Env, Flag: f.setting.Flag, Err: fmt.Errorf("%q: %v", s, err)}
 	}
 	return err
 }
@@ -666,7 +644,7 @@ func (f *flagValue) parse(s string) error {
 	}
 	switch p := f.v.Addr().Interface().(type) {
 	case *time.Duration:
-		d, err := job.ParseDuration(s)
+		d, err := settings.ParseDuration(s)
 		if err != nil {
 			return err
 		}
@@ -677,7 +655,7 @@ func (f *flagValue) parse(s string) error {
 			*p = nil
 		}
 		f.set = true
-		*p = append(*p, job.SplitList(s)...)
+		*p = append(*p, settings.SplitList(s)...)
 		return nil
 	}
 	switch f.v.Kind() {
@@ -714,7 +692,7 @@ func (f *flagValue) parse(s string) error {
 }
 
 func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	var cfg job.BackfillConfig
+	var cfg settings.BackfillConfig
 	origins, err := parseLayers(&cfg, "backfill", args, env, stdout)
 	if err != nil {
 		return err
@@ -735,7 +713,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	}
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	terminal, logTo := isTerminal(stderr), stderr
 	var tl *termLines

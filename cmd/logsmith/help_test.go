@@ -9,7 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // helpOf returns what cmd --help prints with environ.
@@ -24,7 +24,7 @@ func helpOf(t *testing.T, cmd string, environ map[string]string) string {
 
 // block returns the lines help prints for one setting: its head line and
 // the indented lines under it.
-func block(help string, s job.Setting) string {
+func block(help string, s settings.Setting) string {
 	head := "  " + s.Env
 	if s.Flag != "" {
 		head = "  --" + s.Flag + " "
@@ -49,7 +49,7 @@ func block(help string, s job.Setting) string {
 func TestHelpShowsTrueDefaultAndEnvironment(t *testing.T) {
 	for _, cmd := range settingCommands {
 		defaults := helpOf(t, cmd, map[string]string{})
-		for _, s := range job.Settings(configOf(cmd)) {
+		for _, s := range settings.Settings(configOf(cmd)) {
 			b := block(defaults, s)
 			if b == "" {
 				t.Errorf("%s --help: no block for %s in\n%s", cmd, s.Env, defaults)
@@ -75,7 +75,7 @@ func TestHelpShowsTrueDefaultAndEnvironment(t *testing.T) {
 				t.Fatal(err)
 			}
 			var def string
-			for _, f := range job.Settings(fresh) {
+			for _, f := range settings.Settings(fresh) {
 				if f.Env == s.Env {
 					def = f.FormatValue()
 				}

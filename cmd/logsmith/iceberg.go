@@ -11,32 +11,33 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // icebergOutput runs ls, show, files, pin and gc on the Iceberg tables of an
 // output (--table-format iceberg).
-func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Writer) error {
+func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, stdout io.Writer) error {
 	if cmd == "migrate" {
-		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("migrate rewrites the hive layout's version 1 outputs; Iceberg tables have none")}
+		return &settings.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("migrate rewrites the hive layout's version 1 outputs; Iceberg tables have none")}
 	}
 	if cmd == "pin" && cfg.Date != "" {
-		return &job.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("pin prints the snapshot holding every committed date; it takes no date")}
+		return &settings.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("pin prints the snapshot holding every committed date; it takes no date")}
 	}
 	if cmd == "gc" && cfg.Date != "" {
-		return &job.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("gc of Iceberg tables expires snapshots table-wide; it takes no date")}
+		return &settings.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("gc of Iceberg tables expires snapshots table-wide; it takes no date")}
 	}
 	enc := json.NewEncoder(stdout)
 	var names []string
 	var cat *iceberg.Catalog
-	loc, err := job.ParseLocation(cfg.Output)
+	loc, err := settings.ParseLocation(cfg.Output)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_OUTPUT", Flag: "output", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_OUTPUT", Flag: "output", Err: err}
 	}
 	// A read-only command does not create the default catalog of an
 	// output that has none (a mistyped --output): it holds no table.
-	if job.IcebergCatalogExists(&cfg.IcebergSettings, loc) {
+	if settings.IcebergCatalogExists(&cfg.IcebergSettings, loc) {
 		if cat, err = job.OpenIcebergTables(ctx, &cfg.IcebergSettings, loc, cfg.S3); err != nil {
 			return err
 		}

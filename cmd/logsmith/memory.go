@@ -8,6 +8,7 @@ import (
 
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // memoryGuard returns the memory check of cmd's runs, parallel at once (a
@@ -20,7 +21,7 @@ import (
 // collector lets the heap grow to twice the live data (GOGC=100) and
 // knows nothing of the cgroup, so a run whose live data fits could still
 // be killed by the kernel. That 90% is then the limit checked.
-func memoryGuard(cfg *job.Config, cmd string, parallel int) (job.MemoryGuard, error) {
+func memoryGuard(cfg *settings.Config, cmd string, parallel int) (job.MemoryGuard, error) {
 	fsys := os.DirFS("/")
 	lim := memory.SeenLimit(fsys)
 	if cg := memory.CgroupLimit(fsys); debug.SetMemoryLimit(-1) == math.MaxInt64 && cg.Bytes > 0 {

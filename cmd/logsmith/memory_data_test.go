@@ -16,6 +16,7 @@ import (
 
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // writeGrouped writes lines events of 2025-11-08 into objects objects, each
@@ -57,7 +58,7 @@ func writeGrouped(t *testing.T, dir string, objects, lines, k int, gz bool) {
 // (job.EstimateMemory), dated when date is not empty.
 func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.Estimate {
 	t.Helper()
-	var cfg job.BackfillConfig
+	var cfg settings.BackfillConfig
 	var dst any = &cfg.Config
 	if cmd == "backfill" {
 		dst = &cfg

@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // peakRSS runs the built binary with env and args and returns its exit
@@ -133,7 +134,7 @@ func TestMemoryCheckBoundsPeak(t *testing.T) {
 // estimate is the memory estimate of `logsmith run args` (its total bytes).
 func estimate(t *testing.T, args []string) int64 {
 	t.Helper()
-	var cfg job.Config
+	var cfg settings.Config
 	if err := parseConfig(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}

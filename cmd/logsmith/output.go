@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -20,7 +21,7 @@ import (
 // cmdOutput runs the commands that read or tidy an output: ls, show,
 // files, pin, migrate, gc and report.
 func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
-	var cfg job.OutputConfig
+	var cfg settings.OutputConfig
 	if err := parseConfig(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
@@ -32,24 +33,24 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 		if cfg.Hours {
 			flag = "hours"
 		}
-		return &job.ConfigError{Env: job.EnvPrefix + strings.ToUpper(flag), Flag: flag, Err: fmt.Errorf("applies to show, not %s", cmd)}
+		return &settings.ConfigError{Env: settings.EnvPrefix + strings.ToUpper(flag), Flag: flag, Err: fmt.Errorf("applies to show, not %s", cmd)}
 	}
 	if cmd == "report" {
 		if _, _, err := cfg.ReportDates(); err != nil {
 			return err
 		}
 		if cfg.Iceberg() {
-			return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("report: not yet with --table-format iceberg: it reads a hive table's Parquet")}
+			return &settings.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("report: not yet with --table-format iceberg: it reads a hive table's Parquet")}
 		}
 	}
 	if cfg.DryRun && cmd != "gc" {
-		return &job.ConfigError{Env: "LOGSMITH_DRY_RUN", Flag: "dry-run", Err: fmt.Errorf("applies to run, merge, backfill and gc, not %s", cmd)}
+		return &settings.ConfigError{Env: "LOGSMITH_DRY_RUN", Flag: "dry-run", Err: fmt.Errorf("applies to run, merge, backfill and gc, not %s", cmd)}
 	}
 	if cfg.Iceberg() {
 		return icebergOutput(ctx, cmd, &cfg, stdout)
 	}
 	if cmd == "pin" {
-		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New(
+		return &settings.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New(
 			"pin prints Iceberg snapshots (--table-format iceberg); the hive layout has none: the record of what a reader read is `logsmith files --json`")}
 	}
 	out, loc, err := job.OpenOutput(&cfg)
@@ -175,7 +176,7 @@ func show(ctx context.Context, stdout io.Writer, tables []table.Table, date stri
 // with sizes, hashes and ETags as JSON lines). When there is none in the
 // format asked for but there are in another, it fails saying so: printing
 // nothing would read as "no data".
-func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.Location, cfg *job.OutputConfig) error {
+func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc settings.Location, cfg *settings.OutputConfig) error {
 	enc := json.NewEncoder(stdout)
 	printed := 0
 	for _, t := range tables {
@@ -216,7 +217,7 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.
 // otherFormats returns an error naming the formats the committed
 // partitions in cfg's range have when cfg.Format is not one of them, or
 // nil.
-func otherFormats(ctx context.Context, tables []table.Table, cfg *job.OutputConfig) error {
+func otherFormats(ctx context.Context, tables []table.Table, cfg *settings.OutputConfig) error {
 	var have []string
 	for _, f := range table.Formats {
 		if f == cfg.Format {
@@ -244,7 +245,7 @@ func otherFormats(ctx context.Context, tables []table.Table, cfg *job.OutputConf
 }
 
 // rangeText renders an output command's date range and window, or "".
-func rangeText(cfg *job.OutputConfig) string {
+func rangeText(cfg *settings.OutputConfig) string {
 	s := ""
 	if cfg.From != "" || cfg.To != "" {
 		s += fmt.Sprintf(" from %s to %s", cmp.Or(cfg.From, "the first date"), cmp.Or(cfg.To, "the last"))
@@ -257,7 +258,7 @@ func rangeText(cfg *job.OutputConfig) string {
 
 // gcOutput collects what the output's commits no longer need (see
 // table.Output.GC), for --date or every date.
-func gcOutput(ctx context.Context, cfg *job.OutputConfig, out table.Output, loc job.Location) (*table.GCResult, error) {
+func gcOutput(ctx context.Context, cfg *settings.OutputConfig, out table.Output, loc settings.Location) (*table.GCResult, error) {
 	opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention, DryRun: cfg.DryRun}
 	if cfg.Date != "" {
 		opts.Dates = []string{cfg.Date}

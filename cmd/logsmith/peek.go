@@ -12,17 +12,18 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // cmdPeek prints the start of the input as a run would decode it.
 func cmdPeek(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var cfg job.PeekConfig
+	var cfg settings.PeekConfig
 	if err := parseConfig(&cfg, "peek", args, env, stdout); err != nil {
 		return err
 	}
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	log := newLogger(stderr, level, isTerminal(stderr))
 	rep, err := job.Peek(ctx, cfg, job.Options{Logger: log, Stdin: stdin, Version: versionString()})

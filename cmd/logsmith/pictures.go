@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/report"
 	"github.com/logsmith/logsmith/table"
 )
 
 // showPictures is show --chart and show --hours: the date's hourly numbers
 // of one table, read from its committed rows.
-func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig, color bool) error {
+func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *settings.OutputConfig, color bool) error {
 	t, err := report.Choose(ctx, tables, cfg.Date, cfg.Window, cfg.Wait)
 	var p *report.Partition
 	if err == nil {
@@ -27,7 +28,7 @@ func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, c
 	}
 	switch {
 	case errors.Is(err, report.ErrNotHourly) || errors.Is(err, report.ErrNoTable):
-		return &job.ConfigError{Env: job.EnvPrefix + "WINDOW", Flag: "window", Err: err}
+		return &settings.ConfigError{Env: settings.EnvPrefix + "WINDOW", Flag: "window", Err: err}
 	case err != nil:
 		return job.StorageError(fmt.Errorf("show %s: %w", cfg.Date, err))
 	case cfg.Chart:
@@ -40,7 +41,7 @@ func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, c
 
 // writeReport is logsmith report: the HTML page of the committed
 // partitions from the first date to the last.
-func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig) error {
+func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *settings.OutputConfig) error {
 	from, to, err := cfg.ReportDates()
 	if err != nil {
 		return err
@@ -58,12 +59,12 @@ func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cf
 
 // writeRunReport writes --report: the HTML page of the partitions the run
 // committed. The commits stand whatever happens here.
-func writeRunReport(ctx context.Context, cfg *job.Config, sum *job.Summary) error {
+func writeRunReport(ctx context.Context, cfg *settings.Config, sum *job.Summary) error {
 	// The output and its S3 settings as the run resolved them.
 	res, err := cfg.Resolve(time.Now())
 	var out table.Output
 	if err == nil {
-		out, _, err = job.OpenOutput(&job.OutputConfig{Output: res.Output.String(), S3: res.S3})
+		out, _, err = job.OpenOutput(&settings.OutputConfig{Output: res.Output.String(), S3: res.S3})
 	}
 	var tables []table.Table
 	if err == nil {

@@ -12,18 +12,19 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // cmdPlan lists the date's input, sizes the sharded run and prints the
 // plan; with --plan-file it also writes the plan's JSON there.
 func cmdPlan(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	var cfg job.PlanConfig
+	var cfg settings.PlanConfig
 	if err := parseConfig(&cfg, "plan", args, env, stdout); err != nil {
 		return err
 	}
 	level, err := parseLogLevel(cfg.LogLevel)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	log := newLogger(stderr, level, isTerminal(stderr))
 	p, err := job.PlanRun(ctx, cfg, job.Options{Logger: log, Version: versionString()})
@@ -37,7 +38,7 @@ func cmdPlan(ctx context.Context, args []string, env map[string]string, stdout, 
 	data = append(data, '\n')
 	if cfg.File != "" {
 		if err := writeFileAtomic(cfg.File, data); err != nil {
-			return &job.ConfigError{Env: "LOGSMITH_PLAN_FILE", Flag: "plan-file", Err: err}
+			return &settings.ConfigError{Env: "LOGSMITH_PLAN_FILE", Flag: "plan-file", Err: err}
 		}
 	}
 	if cfg.JSON {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -101,17 +102,17 @@ func TestPlanBinaryOnMinIO(t *testing.T) {
 
 // The plan's settings refuse stray whitespace like every other setting.
 func TestPlanSettingsRefuseStrayWhitespace(t *testing.T) {
-	for _, s := range job.Settings(new(job.PlanConfig)) {
+	for _, s := range settings.Settings(new(settings.PlanConfig)) {
 		if !strings.HasPrefix(s.Env, "LOGSMITH_PLAN_") {
 			continue
 		}
-		err := parseConfig(new(job.PlanConfig), "plan", nil, map[string]string{s.Env: " 1s "}, io.Discard)
+		err := parseConfig(new(settings.PlanConfig), "plan", nil, map[string]string{s.Env: " 1s "}, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), s.Env) {
 			t.Errorf("%s with whitespace: %v", s.Env, err)
 		}
 	}
 	var help bytes.Buffer
-	_ = parseConfig(new(job.PlanConfig), "plan", []string{"--help"}, nil, &help)
+	_ = parseConfig(new(settings.PlanConfig), "plan", []string{"--help"}, nil, &help)
 	for _, want := range []string{"--plan-budget", "1h0m0s", "--plan-throughput", "309000000", "run-minio-gzip-w2", "--plan-max-shards", "--plan-file", "--memory-check"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("plan --help lacks %q", want)

@@ -10,16 +10,17 @@ import (
 	"text/tabwriter"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // cmdTable runs `logsmith table show|drop`: print the output's tables and
 // their shape, or drop one table so that the output may take another.
 func cmdTable(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "show" && args[0] != "drop") {
-		return &job.ConfigError{Env: "command", Err: errors.New(`table: want "table show" or "table drop"`)}
+		return &settings.ConfigError{Env: "command", Err: errors.New(`table: want "table show" or "table drop"`)}
 	}
 	sub := args[0]
-	var cfg job.OutputConfig
+	var cfg settings.OutputConfig
 	if err := parseConfig(&cfg, "table "+sub, args[1:], env, stdout); err != nil {
 		return err
 	}

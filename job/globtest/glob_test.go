@@ -34,6 +34,7 @@ import (
 
 	"github.com/logsmith/logsmith/internal/testbin"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -195,7 +196,7 @@ func inputs(t *testing.T) (in1, in2 string) {
 	dir := t.TempDir()
 	gen := func(name string, objects int, seed uint64) string {
 		out := filepath.Join(dir, name)
-		cfg := job.GenerateConfig{Output: out, Objects: objects, Lines: 1500, Seed: seed,
+		cfg := settings.GenerateConfig{Output: out, Objects: objects, Lines: 1500, Seed: seed,
 			Start: time.Date(2025, 11, 7, 0, 0, 0, 0, time.UTC), Days: len(dates), BadRatio: 0.005}
 		if _, err := job.Generate(context.Background(), cfg); err != nil {
 			t.Fatal(err)
@@ -1190,8 +1191,8 @@ func (o *output) race(h *harness, a, b variant, date string, lineUp bool) error 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				var cfg job.Config
-				if err := job.ParseEnv(&cfg, v.env(o.url, date, o.s3)); err != nil {
+				var cfg settings.Config
+				if err := settings.ParseEnv(&cfg, v.env(o.url, date, o.s3)); err != nil {
 					errs[i] = err
 					return
 				}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 	"github.com/logsmith/logsmith/table/iceberg"
@@ -133,7 +134,7 @@ func TestNeverFewerEvents(t *testing.T) {
 // owners returns the run owning each table's partition of date (and of
 // every date, keyed "window date", so that an undated run's commits of
 // other days show), in either format.
-func owners(t *testing.T, format string, cfg *job.Config) map[string]string {
+func owners(t *testing.T, format string, cfg *settings.Config) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	got := map[string]string{}
@@ -303,7 +304,7 @@ func TestNeverFewerEventsMergeAndBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 			remove(t, firstFile(t, filepath.Join(root, "2025", "11", "08")))
-			bc := job.BackfillConfig{Config: mk(t, in, out, nil), To: "2025-11-09", Parallel: 1}
+			bc := settings.BackfillConfig{Config: mk(t, in, out, nil), To: "2025-11-09", Parallel: 1}
 			bc.Date, bc.From = "", "2025-11-08"
 			res, err := job.Backfill(ctx, bc, job.Options{}, nil)
 			if job.ExitCode(err) != job.ExitStorage {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -26,7 +27,7 @@ func TestEveryTableFormatKeepsTheContract(t *testing.T) {
 			ctx := context.Background()
 			in := setup(t)
 			out := t.TempDir()
-			cfg := func(env map[string]string) job.Config {
+			cfg := func(env map[string]string) settings.Config {
 				e := map[string]string{"LOGSMITH_TABLE_FORMAT": format}
 				for k, v := range env {
 					e[k] = v
