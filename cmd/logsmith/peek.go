@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/peek"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -38,7 +39,7 @@ func cmdPeek(ctx context.Context, args []string, env map[string]string, stdin io
 }
 
 // printPeek renders a peek report as text.
-func printPeek(w io.Writer, r *job.PeekReport) {
+func printPeek(w io.Writer, r *peek.Report) {
 	fmt.Fprintf(w, "input %s: %d objects listed%s; sample of %d records (%d bytes) from %d objects, %d events\n",
 		r.Input, r.Objects, skippedNote(r.Skipped), r.Records, r.Bytes, len(r.Read), r.Events)
 	for _, u := range r.Unreadable {

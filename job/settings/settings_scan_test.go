@@ -98,11 +98,11 @@ func typeCheck(t *testing.T, patterns ...string) []checkedPackage {
 }
 
 // scanSettingUses returns every selector of a settings field in the
-// non-test files of job/settings, job and cmd/logsmith.
+// non-test files of job/settings, job, job/peek and cmd/logsmith.
 func scanSettingUses(t *testing.T) []settingUse {
 	t.Helper()
 	var uses []settingUse
-	for _, p := range typeCheck(t, "./job/settings", "./job", "./cmd/logsmith") {
+	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./cmd/logsmith") {
 		fset, info, files := p.Fset, p.Info, p.Files
 		for _, f := range files {
 			written := map[*ast.SelectorExpr]bool{}
@@ -237,7 +237,7 @@ func isSettingsStruct(st *types.Struct) bool {
 var configBuilders = map[string]string{
 	"commands.go DateConfig": "the run config of one date of a backfill",
 	"commands.go Resolve":    "peek's run config, with a stand-in output",
-	"peek.go guessShapes":    "the run config of each shape peek tries",
+	"peek.go GuessShapes":    "the run config of each shape peek tries",
 }
 
 // Issue 26: a run set fields of its config after Resolve (the S3
@@ -349,7 +349,7 @@ func TestSettingDefaultsDeclaredOnce(t *testing.T) {
 		}
 	}
 	pkgs := typeCheck(t, "./features", "./features/synth", "./table", "./table/iceberg", "./storage", "./storage/objio",
-		"./job/settings", "./job", "./job/shard", "./cmd/logsmith")
+		"./job/settings", "./job", "./job/peek", "./job/shard", "./cmd/logsmith")
 	for _, p := range pkgs {
 		for _, f := range p.Files {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -463,7 +463,7 @@ func TestParsedSettingsReadFromResolved(t *testing.T) {
 			t.Errorf("%s:%d: %s reads %s from the config: take it from %s", file, u.Pos.Line, u.Func, u.Field, where)
 		}
 	}
-	for _, p := range typeCheck(t, "./job/settings", "./job", "./cmd/logsmith") {
+	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./cmd/logsmith") {
 		for _, f := range p.Files {
 			var fn string
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -494,7 +494,7 @@ func TestParsedSettingsReadFromResolved(t *testing.T) {
 // whose failure would go unseen if validation and parse ever disagreed. No
 // call taking a setting, or a method of a config, has its error dropped.
 func TestSettingParseErrorsChecked(t *testing.T) {
-	for _, p := range typeCheck(t, "./job/settings", "./job", "./cmd/logsmith") {
+	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./cmd/logsmith") {
 		for _, f := range p.Files {
 			ast.Inspect(f, func(n ast.Node) bool {
 				as, ok := n.(*ast.AssignStmt)
