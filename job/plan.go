@@ -14,6 +14,7 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
 )
@@ -165,7 +166,7 @@ func PlanRun(ctx context.Context, cfg settings.PlanConfig, opts Options) (*Plan,
 // dealShards deals the units) would take longer than the budget, within
 // the caps.
 func chooseShards(p *Plan, units []unit, sizes []int64) {
-	perPod := satMul(p.ThroughputBytesPerSecond, p.BudgetSeconds)
+	perPod := memcheck.SatMul(p.ThroughputBytesPerSecond, p.BudgetSeconds)
 	need := max(ceilDiv(p.EstimatedUncompressedBytes, perPod), 1)
 	p.ShardsForBudget = int(min(need, 1<<30))
 	limit := min(len(units), p.MaxShards)

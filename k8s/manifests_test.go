@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -395,7 +396,7 @@ func images(t *testing.T, r rendered) []string {
 }
 
 // A pod's memory limit holds the binary's own estimate of a day's run
-// (job.EstimateMemory, what it refuses to start beyond), even if the
+// (memcheck.Estimate, what it refuses to start beyond), even if the
 // ConfigMap gains a --group-by: the cap on groups is sized to the limit.
 func TestMemoryBudget(t *testing.T) {
 	for _, d := range kustomizations {
@@ -432,7 +433,7 @@ func checkMemory(t *testing.T, where string, cm map[string]string, c corev1.Cont
 	if err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
-	e := job.EstimateMemory(&cfg, res)
+	e := memcheck.Estimate(&cfg, res)
 	if e.Total > limit.Value() {
 		t.Errorf("%s: memory limit %s is below the estimate %d MiB (%d panes × %d groups × %d B + %d MiB): raise it or lower LOGSMITH_MAX_GROUPS",
 			where, limit.String(), e.Total>>20, e.Panes, e.Groups, e.PerGroup, e.Fixed>>20)

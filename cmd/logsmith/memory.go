@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
 )
@@ -14,7 +15,7 @@ import (
 // memoryGuard returns the memory check of cmd's runs, parallel at once (a
 // backfill's dates), each made once it has listed its input (see
 // job.MemoryGuard). A merge, which reads no input, is checked here at the
-// caps (job.CheckMemory): the error, only ever a merge's, refuses it.
+// caps (memcheck.Check): the error, only ever a merge's, refuses it.
 //
 // When GOMEMLIMIT is not set and the cgroup has a memory limit, it first
 // sets the Go runtime's soft limit to 90% of the cgroup's: without one the
@@ -29,7 +30,7 @@ func memoryGuard(cfg *settings.Config, cmd string, parallel int) (job.MemoryGuar
 		debug.SetMemoryLimit(lim.Bytes)
 	}
 	if cmd == "merge" {
-		return job.MemoryGuard{}, job.CheckMemory(cfg, parallel, lim, time.Now())
+		return job.MemoryGuard{}, memcheck.Check(cfg, parallel, lim, time.Now())
 	}
 	return job.MemoryGuard{Limit: lim, Parallel: parallel}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
 )
@@ -55,7 +56,7 @@ func writeGrouped(t *testing.T, dir string, objects, lines, k int, gz bool) {
 }
 
 // capsEstimate is the memory estimate at the caps of `logsmith CMD args`
-// (job.EstimateMemory), dated when date is not empty.
+// (memcheck.Estimate), dated when date is not empty.
 func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.Estimate {
 	t.Helper()
 	var cfg settings.BackfillConfig
@@ -83,7 +84,7 @@ func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.E
 	if date == "" && res.Date != "" {
 		t.Fatalf("undated estimate resolved to date %s", res.Date)
 	}
-	return job.EstimateMemory(&run, res)
+	return memcheck.Estimate(&run, res)
 }
 
 // planMemory is the memory estimate `logsmith plan --json` prints for

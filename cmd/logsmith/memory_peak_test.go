@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -143,7 +144,7 @@ func estimate(t *testing.T, args []string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return job.EstimateMemory(&cfg, res).Total
+	return memcheck.Estimate(&cfg, res).Total
 }
 
 func write(t *testing.T, name string, b []byte) {
