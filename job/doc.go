@@ -3,9 +3,7 @@
 // the partial aggregate of one object, merges the partials, and writes the
 // feature table to the output location; generate writes synthetic logs.
 //
-// It owns the run from its resolved settings (job/settings declares,
-// parses and validates them), opening the stores they name, the small
-// [Bucket] interface it needs from storage, and the error kinds that
-// become exit codes. It holds no knowledge of JSON or of object-store
-// protocols itself.
+// It owns the run from its resolved settings (job/settings has them), the
+// stores they name, the [Bucket] interface it needs from storage, and the
+// error kinds that become exit codes; it knows no JSON nor store protocol.
 package job
