@@ -27,8 +27,9 @@ func TestTableFormatsStayBehindTheInterface(t *testing.T) {
 	// them.
 	concrete := func(path string) bool {
 		for _, p := range []string{"github.com/logsmith/logsmith/job/", "github.com/logsmith/logsmith/table/"} {
-			// job/shard, job/memory and job/settings are parts of a run, not formats.
-			if rest, ok := strings.CutPrefix(path, p); ok && rest != "shard" && rest != "memory" && rest != "settings" {
+			// These are parts of a run, not formats.
+			parts := []string{"shard", "memory", "memcheck", "settings", "peek"}
+			if rest, ok := strings.CutPrefix(path, p); ok && !slices.Contains(parts, rest) {
 				return true
 			}
 		}
