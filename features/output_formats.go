@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -58,17 +59,21 @@ func WriteParquet(w io.Writer, c Columns, rows []Row, metadata map[string]string
 // It keeps no reference to the rows it was given.
 type ParquetWriter struct {
 	pw       *parquet.GenericWriter[any]
+	out      io.Writer
 	cols     []Column
-	idx      []int
-	inOrder  bool
-	buf      []parquet.Row
-	vals     []parquet.Value
-	n        int // rows written
+	leaf     []int                   // leaf column index of cols[j]
+	colw     []*parquet.ColumnWriter // by leaf index
+	vals     [][]parquet.Value       // values of the pending rows, by leaf index
+	pending  int                     // rows in vals
+	n        int                     // rows written
 	finished bool
 }
 
-// parquetBatch is how many rows go to the Parquet writer at a time.
-const parquetBatch = 256
+// parquetChunk is how many rows go to the column writers at a time: the
+// chunk parquet-go's own WriteRows hands them (its maxRowsPerWrite), so
+// that pages end after the same rows as a file written through it, and
+// the file's bytes do not depend on how the rows were split between calls.
+const parquetChunk = 64
 
 // NewParquetWriter starts a zstd-compressed Parquet file of table c's
 // columns, with the given key-value metadata, on w.
@@ -84,48 +89,49 @@ func NewParquetWriter(w io.Writer, c Columns, metadata map[string]string) *Parqu
 	for _, k := range sortedKeys(metadata) {
 		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
 	}
-	// Rows are built as parquet values, column by column, not through
-	// reflection over the struct type (which only fixes the schema): the
-	// same bytes (TestWriteParquetMatchesReflection), a third of the time.
+	// Values are built column by column and given to each column's writer,
+	// not through reflection over the struct type (which only fixes the
+	// schema) nor assembled into rows for WriteRows to split again: the
+	// same bytes (TestWriteParquetMatchesReflection).
 	leaf := map[string]int{}
 	for i, path := range schema.Columns() {
 		leaf[path[0]] = i
 	}
-	p := &ParquetWriter{pw: parquet.NewGenericWriter[any](w, opts...), cols: cols, idx: make([]int, len(cols)), inOrder: true}
+	p := &ParquetWriter{pw: parquet.NewGenericWriter[any](w, opts...), out: w, cols: cols, leaf: make([]int, len(cols)), vals: make([][]parquet.Value, len(cols))}
 	for j, c := range cols {
-		p.idx[j] = leaf[c.Name]
-		p.inOrder = p.inOrder && p.idx[j] == j
+		p.leaf[j] = leaf[c.Name]
+		p.vals[j] = make([]parquet.Value, 0, parquetChunk)
 	}
-	p.buf = make([]parquet.Row, 0, parquetBatch)
-	p.vals = make([]parquet.Value, 0, parquetBatch*len(cols))
+	p.colw = p.pw.ColumnWriters()
 	return p
 }
 
+// flush gives the pending rows' values to the column writers, in leaf
+// order, as parquet-go's WriteRows does with each chunk.
 func (p *ParquetWriter) flush() error {
-	if _, err := p.pw.WriteRows(p.buf); err != nil {
-		return fmt.Errorf("write parquet rows: %w", err)
+	for i, vals := range p.vals {
+		if _, err := p.colw[i].WriteRowValues(vals); err != nil {
+			return fmt.Errorf("write parquet rows: %w", err)
+		}
+		clear(vals) // no reference to the rows' strings stays behind
+		p.vals[i] = vals[:0]
 	}
-	p.buf, p.vals = p.buf[:0], p.vals[:0]
+	p.pending = 0
 	return nil
 }
 
-// Write adds rows to the file. Rows go to the Parquet writer in batches
-// of parquetBatch, whatever the calls, so the file's bytes do not depend
-// on how the rows were split between calls.
+// Write adds rows to the file.
 func (p *ParquetWriter) Write(rows []Row) error {
-	for i := range rows {
-		start := len(p.vals)
+	for len(rows) > 0 {
+		k := min(len(rows), parquetChunk-p.pending)
 		for j, c := range p.cols {
-			p.vals = append(p.vals, parquetValue(c, c.Value(&rows[i]), p.idx[j]))
+			l := p.leaf[j]
+			p.vals[l] = appendParquetValues(p.vals[l], c, rows[:k], l)
 		}
-		// A row is its columns' values in leaf order.
-		row := parquet.Row(p.vals[start:len(p.vals):len(p.vals)])
-		if !p.inOrder {
-			slices.SortStableFunc(row, func(a, b parquet.Value) int { return a.Column() - b.Column() })
-		}
-		p.buf = append(p.buf, row)
-		p.n++
-		if len(p.buf) == parquetBatch {
+		rows = rows[k:]
+		p.pending += k
+		p.n += k
+		if p.pending == parquetChunk {
 			if err := p.flush(); err != nil {
 				return err
 			}
@@ -143,10 +149,25 @@ func (p *ParquetWriter) Close() error {
 		return nil
 	}
 	p.finished = true
-	if len(p.buf) > 0 {
+	if p.pending > 0 {
 		if err := p.flush(); err != nil {
 			return err
 		}
+	}
+	// The row group's pages are written out at Close, all at once: a
+	// buffer that can grow does so once to about the file's size, rather
+	// than doubling its way there and holding the old and new copies. The
+	// columns' last pages are compressed first (as Close would, the same
+	// pages) so that the writer's size is what it will write, but the
+	// footer.
+	if g, ok := p.out.(interface{ Grow(int) }); ok {
+		for _, c := range p.colw {
+			if err := c.Flush(); err != nil {
+				return fmt.Errorf("write parquet page: %w", err)
+			}
+		}
+		n := p.pw.Size()
+		g.Grow(int(n + n/64 + 64<<10))
 	}
 	if err := p.pw.Close(); err != nil {
 		return fmt.Errorf("close parquet writer: %w", err)
@@ -154,30 +175,66 @@ func (p *ParquetWriter) Close() error {
 	return nil
 }
 
-// parquetValue is x, column c's value of a row, as the parquet value of
-// leaf column j: a timestamp as its milliseconds, null (definition level
-// 0) for a nullable column's nil, definition level 1 for its values.
-func parquetValue(c Column, x any, j int) parquet.Value {
-	def := 0
-	if c.Nullable {
-		def = 1
+// appendParquetValues appends column c's values of rows, as parquetValue
+// gives them, choosing the column's kind once rather than per value.
+func appendParquetValues(dst []parquet.Value, c Column, rows []Row, j int) []parquet.Value {
+	if c.ref == nil || len(rows) == 0 {
+		for i := range rows {
+			dst = append(dst, parquetValue(c, &rows[i], j))
+		}
+		return dst
 	}
-	var v parquet.Value
-	switch x := x.(type) {
-	case nil:
-		return parquet.NullValue().Level(0, 0, j)
-	case time.Time:
-		v = parquet.Int64Value(x.UnixMilli())
-	case string:
-		v = parquet.ByteArrayValue([]byte(x))
-	case int64:
-		v = parquet.Int64Value(x)
-	case float64:
-		v = parquet.DoubleValue(x)
+	switch c.ref(&rows[0]).(type) {
+	case *int64:
+		for i := range rows {
+			dst = append(dst, parquet.Int64Value(*c.ref(&rows[i]).(*int64)).Level(0, 0, j))
+		}
+	case **float64:
+		for i := range rows {
+			if f := *c.ref(&rows[i]).(**float64); f != nil {
+				dst = append(dst, parquet.DoubleValue(*f).Level(0, 1, j))
+			} else {
+				dst = append(dst, parquet.NullValue().Level(0, 0, j))
+			}
+		}
 	default:
-		panic(fmt.Sprintf("parquet column %s: value of type %T", c.Name, x))
+		for i := range rows {
+			dst = append(dst, parquetValue(c, &rows[i], j))
+		}
 	}
-	return v.Level(0, def, j)
+	return dst
+}
+
+// parquetValue is column c's value in row r as the parquet value of leaf
+// column j: a timestamp as its milliseconds, null (definition level 0) for
+// a nullable column's nil, definition level 1 for its values. It reads the
+// Row field through its typed pointer: no value is boxed into an any, as
+// Column.Value would, and a string's bytes are not copied (parquet-go
+// copies them into its page buffer and never writes to them).
+func parquetValue(c Column, r *Row, j int) parquet.Value {
+	if c.ref == nil {
+		s := ""
+		if c.dim < len(r.Group) {
+			s = r.Group[c.dim]
+		}
+		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))).Level(0, 0, j)
+	}
+	switch p := c.ref(r).(type) {
+	case *time.Time:
+		return parquet.Int64Value(p.UnixMilli()).Level(0, 0, j)
+	case *int64:
+		return parquet.Int64Value(*p).Level(0, 0, j)
+	case *float64:
+		return parquet.DoubleValue(*p).Level(0, 0, j)
+	case **float64:
+		if *p == nil {
+			return parquet.NullValue().Level(0, 0, j)
+		}
+		return parquet.DoubleValue(**p).Level(0, 1, j)
+	case *string:
+		return parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(*p), len(*p))).Level(0, 0, j)
+	}
+	panic(fmt.Sprintf("parquet column %s: a Row field of type %T", c.Name, c.ref(r)))
 }
 
 // WriteCSV writes rows as CSV (RFC 4180, "\n" line ends) with a header row,
@@ -243,7 +300,7 @@ func (cw *CSVWriter) Write(rows []Row) error {
 				line = append(line, ',')
 			}
 			var err error
-			if line, err = appendCSVValue(line, col.Value(&rows[i])); err != nil {
+			if line, err = appendCSVField(line, col, &rows[i]); err != nil {
 				return fmt.Errorf("write csv row %d column %s: %w", cw.n, col.Name, err)
 			}
 		}
@@ -264,16 +321,41 @@ func (cw *CSVWriter) Close() error {
 	return nil
 }
 
+// appendCSVField appends column c's field of row r, as appendCSVValue
+// would its Value, reading the Row field through its typed pointer
+// instead of boxing it.
+func appendCSVField(b []byte, c Column, r *Row) ([]byte, error) {
+	if c.ref == nil {
+		if c.dim < len(r.Group) {
+			return appendCSVString(b, r.Group[c.dim]), nil
+		}
+		return appendCSVString(b, ""), nil
+	}
+	switch p := c.ref(r).(type) {
+	case *int64:
+		return strconv.AppendInt(b, *p, 10), nil
+	case *float64:
+		return appendCSVFloat(b, *p)
+	case **float64:
+		if *p == nil {
+			return b, nil
+		}
+		return appendCSVFloat(b, **p)
+	case *string:
+		return appendCSVString(b, *p), nil
+	case *time.Time:
+		return appendCSVTime(b, *p)
+	}
+	panic(fmt.Sprintf("csv column %s: a Row field of type %T", c.Name, c.ref(r)))
+}
+
 // appendCSVValue appends one field: v is what a [Column] returns.
 func appendCSVValue(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return b, nil
 	case time.Time:
-		if x.Nanosecond() != 0 {
-			return b, fmt.Errorf("timestamp %s is not a whole second", x.UTC().Format(time.RFC3339Nano))
-		}
-		return x.UTC().AppendFormat(b, time.RFC3339), nil
+		return appendCSVTime(b, x)
 	case string:
 		return appendCSVString(b, x), nil
 	case int64:
@@ -282,6 +364,15 @@ func appendCSVValue(b []byte, v any) ([]byte, error) {
 		return appendCSVFloat(b, x)
 	}
 	return b, fmt.Errorf("no csv spelling for %T", v)
+}
+
+// appendCSVTime appends t in RFC 3339, UTC, whole seconds; a fraction of
+// a second is an error.
+func appendCSVTime(b []byte, t time.Time) ([]byte, error) {
+	if t.Nanosecond() != 0 {
+		return b, fmt.Errorf("timestamp %s is not a whole second", t.UTC().Format(time.RFC3339Nano))
+	}
+	return t.UTC().AppendFormat(b, time.RFC3339), nil
 }
 
 // appendCSVFloat appends f with the fewest digits that parse back to f:

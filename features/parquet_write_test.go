@@ -118,7 +118,7 @@ func BenchmarkParquetEncodeReflect(b *testing.B) {
 }
 
 // groupRows are the 36,000 rows of BenchmarkTableGroups' partial.
-func groupRows(b *testing.B) []Row {
+func groupRows(tb testing.TB) []Row {
 	p := NewPartial(5*time.Minute, 0)
 	p.maxGroups = 1 << 20
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -129,7 +129,7 @@ func groupRows(b *testing.B) []Row {
 	}
 	rows, err := p.Table(Window{Size: 5 * time.Minute}, TableOptions{Dims: 1, MaxGroups: 1 << 20})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return rows
 }

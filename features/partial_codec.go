@@ -81,23 +81,24 @@ func (a *acc) appendBinary(b []byte) ([]byte, error) {
 		a.status[0], a.status[1], a.status[2], a.status[3]} {
 		b = binary.AppendVarint(b, v)
 	}
-	for _, v := range []uint64{a.sumLo, a.sumHi, a.sq[0], a.sq[1], a.sq[2]} {
+	l := a.sums()
+	for _, v := range []uint64{l.sumLo, l.sumHi, l.sq[0], l.sq[1], l.sq[2]} {
 		b = binary.LittleEndian.AppendUint64(b, v)
 	}
 	var raw []int64
-	if a.latCount > 2 && a.sketch == nil {
-		raw = slices.Sorted(slices.Values(a.raw))
+	if a.latCount > 2 && a.sketchOf() == nil {
+		raw = slices.Sorted(slices.Values(a.rawOf()))
 	}
 	b = binary.AppendUvarint(b, uint64(len(raw)))
 	for _, v := range raw {
 		b = binary.AppendVarint(b, v)
 	}
-	if a.sketch == nil {
+	if a.sketchOf() == nil {
 		b = append(b, 0)
 	} else {
 		b = append(b, 1)
 		var err error
-		if b, err = appendSketch(b, a.sketch); err != nil {
+		if b, err = appendSketch(b, a.lat.sketch); err != nil {
 			return nil, err
 		}
 	}
@@ -221,17 +222,24 @@ func decodeAcc(d *decoder) (*acc, error) {
 		&a.status[0], &a.status[1], &a.status[2], &a.status[3]} {
 		*f = d.varint()
 	}
-	for _, f := range []*uint64{&a.sumLo, &a.sumHi, &a.sq[0], &a.sq[1], &a.sq[2]} {
+	l := &latState{}
+	for _, f := range []*uint64{&l.sumLo, &l.sumHi, &l.sq[0], &l.sq[1], &l.sq[2]} {
 		*f = d.u64()
 	}
 	if nr := d.uvarint(exactLatencies); nr > 0 {
-		a.raw = make([]int64, nr)
-		for i := range a.raw {
-			a.raw[i] = d.varint()
+		l.raw = make([]int64, nr)
+		for i := range l.raw {
+			l.raw[i] = d.varint()
 		}
 	}
 	if d.uvarint(1) == 1 {
-		a.sketch = decodeSketch(d, a.latCount)
+		l.sketch = decodeSketch(d, a.latCount)
+	}
+	if a.latCount > 2 {
+		a.lat = l
+	} else if s := a.sums(); len(l.raw) > 0 || l.sketch != nil || s.sumLo != l.sumLo || s.sumHi != l.sumHi || s.sq != l.sq {
+		// One or two latencies are min and max, and their sums follow.
+		return nil, fmt.Errorf("%w: a cell's latencies do not match its counts", errCorrupt)
 	}
 	if hb := d.bytes(d.uvarint(uint64(len(d.b)))); len(hb) > 0 {
 		h := hyperloglog.New14()
@@ -259,18 +267,18 @@ func (a *acc) consistent() bool {
 	case n < 0:
 		return false
 	case n == 0:
-		return len(a.raw) == 0 && a.sketch == nil
+		return len(a.rawOf()) == 0 && a.sketchOf() == nil
 	case n > exactLatencies:
-		return len(a.raw) == 0 && a.sketch != nil && a.min >= 0 && a.min <= a.max
-	case a.sketch != nil || a.min < 0 || a.min > a.max || n == 1 && a.min != a.max:
+		return len(a.rawOf()) == 0 && a.sketchOf() != nil && a.min >= 0 && a.min <= a.max
+	case a.sketchOf() != nil || a.min < 0 || a.min > a.max || n == 1 && a.min != a.max:
 		return false
 	case n <= 2:
-		return len(a.raw) == 0
+		return len(a.rawOf()) == 0
 	}
-	if int64(len(a.raw)) != n {
+	if int64(len(a.rawOf())) != n {
 		return false
 	}
-	lo, hi := slices.Min(a.raw), slices.Max(a.raw)
+	lo, hi := slices.Min(a.rawOf()), slices.Max(a.rawOf())
 	return lo == a.min && hi == a.max
 }
 

@@ -177,12 +177,12 @@ func TestSketchRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		a, got := p.panes[day].groups[""], d.panes[day].groups[""]
-		if got.sketch == nil || got.sketch.GetCount() != float64(len(lat)) {
-			t.Fatalf("%s: decoded sketch %v", name, got.sketch)
+		if got.sketchOf() == nil || got.sketchOf().GetCount() != float64(len(lat)) {
+			t.Fatalf("%s: decoded sketch %v", name, got.sketchOf())
 		}
 		for _, qu := range []float64{0, 0.01, 0.25, 0.5, 0.9, 0.99, 1} {
-			w, _ := a.sketch.GetValueAtQuantile(qu)
-			g, _ := got.sketch.GetValueAtQuantile(qu)
+			w, _ := a.sketchOf().GetValueAtQuantile(qu)
+			g, _ := got.sketchOf().GetValueAtQuantile(qu)
 			if w != g {
 				t.Errorf("%s: quantile %v is %v after decoding, %v before", name, qu, g, w)
 			}

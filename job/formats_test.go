@@ -28,7 +28,7 @@ func TestTableFormatsStayBehindTheInterface(t *testing.T) {
 	concrete := func(path string) bool {
 		for _, p := range []string{"github.com/logsmith/logsmith/job/", "github.com/logsmith/logsmith/table/"} {
 			// These are parts of a run, not formats.
-			parts := []string{"shard", "memory", "memcheck", "settings", "peek"}
+			parts := []string{"shard", "memory", "spill", "memcheck", "settings", "peek"}
 			if rest, ok := strings.CutPrefix(path, p); ok && !slices.Contains(parts, rest) {
 				return true
 			}

@@ -76,7 +76,7 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	if !memcheck.Fits(e, g.Parallel, g.Limit) {
 		return memcheck.Refusal(cfg, rs.res, e, g.Parallel, g.Limit)
 	}
-	rs.log.Info("memory check: the estimate from the input fits", "estimate", memcheck.FormatBytes(e.Total), "caps_estimate", memcheck.FormatBytes(caps.Total),
+	rs.log.Info("memory check: the estimate from the input fits", "estimate", memcheck.FormatBytes(e.Spilling), "unspilled", memcheck.FormatBytes(e.Total), "caps_estimate", memcheck.FormatBytes(caps.Total),
 		"limit", memcheck.FormatBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
 	return nil
 }

@@ -15,10 +15,10 @@ import (
 
 // dropRejectsIfRefused removes the run's sample of bad lines when it ends with
 // err having committed no date: refused, beaten in a race or interrupted. It
-// is kept on bad input (the evidence), a date committed, or if an earlier run
-// of the run id wrote it (a retried merge; its commit names it). Idempotent.
+// is kept on bad input, a date committed (or maybe: table.ErrOutcomeUnknown),
+// or if an earlier run of the id wrote it (a retried merge). Idempotent.
 func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
-	if err == nil || !rs.ownRejects || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 {
+	if err == nil || !rs.ownRejects || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 || errors.Is(err, table.ErrOutcomeUnknown) {
 		return
 	}
 	if derr := rs.out.Delete(context.WithoutCancel(ctx), rs.sum.Rejects); derr != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/settings"
+	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
 )
@@ -68,7 +69,8 @@ type runState struct {
 
 // aggregate is the merged result of reading some units.
 type aggregate struct {
-	partial      *features.Partial
+	partial      *features.Partial // the run's counts, and the panes not spilled
+	store        *spill.Store      // every pane: partial's and those spilled
 	bytesRead    int64
 	bytesDecoded int64
 	damaged      []DamagedObject
@@ -196,7 +198,9 @@ func Run(ctx context.Context, cfg settings.Config, opts Options) (*Summary, erro
 		opts.Progress.Listed(len(units), total)
 	}
 	rs.phase("reading")
-	agg, err := rs.process(ctx, units)
+	store := rs.newStore()
+	defer rs.closeStore(store)
+	agg, err := rs.process(ctx, units, store)
 	if err != nil {
 		return nil, err
 	}
@@ -207,17 +211,17 @@ func Run(ctx context.Context, cfg settings.Config, opts Options) (*Summary, erro
 }
 
 // process reads units in the worker pool and merges their partials.
-func (rs *runState) process(ctx context.Context, units []unit) (*aggregate, error) {
-	results, total, err := rs.readUnits(ctx, units)
+func (rs *runState) process(ctx context.Context, units []unit, store *spill.Store) (*aggregate, error) {
+	results, err := rs.readUnits(ctx, units, store)
 	if err != nil {
 		return nil, err
 	}
-	return rs.collect(results, total), nil
+	return rs.collect(results, store), nil
 }
 
 // collect merges per-unit results in unit order.
-func (rs *runState) collect(results []objectResult, total *features.Partial) *aggregate {
-	agg := &aggregate{partial: total}
+func (rs *runState) collect(results []objectResult, store *spill.Store) *aggregate {
+	agg := &aggregate{partial: store.Partial(), store: store}
 	// --reject-samples is per object: an object read as ranges keeps its
 	// first samples, as read whole, not each range's.
 	samples := map[string]int{}
@@ -241,37 +245,6 @@ func (rs *runState) collect(results []objectResult, total *features.Partial) *ag
 	return agg
 }
 
-// orderedMerge merges the units' partials into one as they complete, in
-// unit order: the run holds only the partials that finished ahead of an
-// unfinished unit, and the merges happen in the same order (so give the
-// same bytes) whatever order the units complete in.
-type orderedMerge struct {
-	mu      sync.Mutex
-	total   *features.Partial
-	next    int
-	waiting map[int]*features.Partial // nil: a rejected object, nothing to merge
-	err     error
-}
-
-// add hands over unit i's partial (nil when the object counts for nothing)
-// and merges every partial now next in unit order.
-func (m *orderedMerge) add(i int, p *features.Partial) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.waiting[i] = p
-	for {
-		q, ok := m.waiting[m.next]
-		if !ok {
-			return m.err
-		}
-		delete(m.waiting, m.next)
-		m.next++
-		if q != nil && m.err == nil {
-			m.err = m.total.Merge(q)
-		}
-	}
-}
-
 // finish reports what was read, keeps the sample of bad lines, refuses input
 // too broken (or empty) to commit, then builds and commits every partition.
 func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error) {
@@ -289,7 +262,7 @@ func (rs *runState) finish(ctx context.Context, agg *aggregate) (*Summary, error
 		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), err
 	}
-	sum, err := rs.commit(ctx, agg.partial)
+	sum, err := rs.commit(ctx, agg.store)
 	if err != nil {
 		rs.dropRejectsIfRefused(ctx, err)
 		return rs.done(), err
@@ -305,12 +278,12 @@ func (rs *runState) summarize(agg *aggregate) {
 	sum.Lines, sum.BlankLines, sum.Events, sum.BadLines = c.Lines, c.Blank, c.Events, c.BadTotal()
 	sum.OutOfRange, sum.Folded = c.OutOfRange, c.Folded
 	sum.BadByReason = c.BadByReason()
-	sum.Windows = agg.partial.Panes()
+	sum.Windows = agg.store.Panes()
 }
 
 // commit builds the tables from total, commits their partitions against
 // the heads the run started from, and collects what they supersede.
-func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summary, error) {
+func (rs *runState) commit(ctx context.Context, total *spill.Store) (*Summary, error) {
 	sum := rs.sum
 	out, err := rs.format.Commit(ctx, rs.batch(total))
 	sum.Rows += out.Rows
@@ -335,8 +308,8 @@ func (rs *runState) commit(ctx context.Context, total *features.Partial) (*Summa
 }
 
 // batch is the run's commit of the rows in total, for its table format.
-func (rs *runState) batch(total *features.Partial) *table.Batch {
-	sum, c := rs.sum, total.Counts
+func (rs *runState) batch(total *spill.Store) *table.Batch {
+	sum, c := rs.sum, total.Partial().Counts
 	return &table.Batch{
 		Heads: rs.heads,
 		Record: Manifest{
@@ -367,16 +340,16 @@ func (rs *runState) forDate() string {
 // to commit and what each date's records say.
 type runRows struct {
 	rs    *runState
-	total *features.Partial
+	total *spill.Store
 }
 
 func (r *runRows) Stream(w features.Window, fn func([]features.Row) error) error {
-	return rowsErr(r.total.Rows(w, r.rs.tableOptions(r.total), fn))
+	return rowsErr(spillErr(r.total.Rows(w, r.rs.tableOptions(r.total), fn)))
 }
 
 func (r *runRows) All(w features.Window) ([]features.Row, error) {
 	rows, err := r.total.Table(w, r.rs.tableOptions(r.total))
-	return rows, rowsErr(err)
+	return rows, rowsErr(spillErr(err))
 }
 
 // Dates are a dated run's date (even without rows: it had no events), or
@@ -390,7 +363,7 @@ func (r *runRows) Dates(have []string) []string {
 	return slices.DeleteFunc(dates, func(d string) bool { return r.rs.judge(d) != nil })
 }
 
-func (r *runRows) Events(w features.Window, d string) int64 { return partitionEvents(r.total, w, d) }
+func (r *runRows) Events(w features.Window, d string) int64 { return r.total.EventsOn(w, d) }
 
 func (r *runRows) Quality(d string) *Quality {
 	if q, ok := r.rs.sum.Quality[d]; ok {
@@ -414,7 +387,7 @@ func rowsErr(err error) error {
 // tableOptions are the options of the run's tables from total: dense or
 // sparse, the group cap, the dated run's date, and the span the input
 // covers (recorded for the manifests).
-func (rs *runState) tableOptions(total *features.Partial) features.TableOptions {
+func (rs *runState) tableOptions(total *spill.Store) features.TableOptions {
 	cfg := rs.cfg
 	opt := features.TableOptions{Dense: !cfg.Sparse, MaxGroups: rs.res.MaxGroups, Dims: len(rs.res.Columns.Dims)}
 	if rs.res.Date != "" {
@@ -425,41 +398,11 @@ func (rs *runState) tableOptions(total *features.Partial) features.TableOptions 
 	return opt
 }
 
-// cover returns the span the run's input covers, [from, to): the time a
-// dense table may fill with windows, zero rows included. A templated
-// dated run's input names its date, which it covers whole. Otherwise it
-// is the span of the events read, from the first pane with events to the
-// end of the last; a dated run that also read events of the days before
-// (after) its date covers the date from its start (to its end). No event
-// at all covers nothing: from == to.
-func (rs *runState) cover(total *features.Partial) (from, to time.Time) {
-	day := rs.res.Day
-	if rs.res.Date != "" && settings.IsTemplate(rs.cfg.Input) {
-		return day, day.AddDate(0, 0, 1)
-	}
-	from, to, ok := total.Span()
-	if rs.res.Date == "" {
-		if !ok {
-			return time.Unix(0, 0).UTC(), time.Unix(0, 0).UTC()
-		}
-		return from, to
-	}
-	c := &total.Counts
-	before := c.Before > 0 || c.Far > 0 && c.FarMin < day.UnixNano()
-	after := c.After > 0 || c.Far > 0 && c.FarMax >= day.AddDate(0, 0, 1).UnixNano()
-	if !ok {
-		from, to = day, day
-	}
-	if before {
-		from = day
-	}
-	if after {
-		to = day.AddDate(0, 0, 1)
-		if !ok && !before {
-			from = to
-		}
-	}
-	return from, to
+// cover returns the span the run's input covers, [from, to) (see
+// spill.Store.Cover): a templated dated run's input names its date, which
+// it covers whole.
+func (rs *runState) cover(total *spill.Store) (from, to time.Time) {
+	return total.Cover(rs.res.Day, rs.res.Date != "" && settings.IsTemplate(rs.cfg.Input))
 }
 
 // coveredOn returns the part of the date d the run's input covers (an
@@ -507,20 +450,11 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 // errWorse marks a run refused for replacing a commit with fewer events.
 var errWorse = errors.New("the committed partition holds more events")
 
-// partitionEvents counts the events in window w's partition of date d,
-// each once however many windows hold it: a table's count does not
-// depend on its windows, so a rerun with other windows compares events.
-func partitionEvents(total *features.Partial, w features.Window, d string) int64 {
-	day, _ := time.Parse(time.DateOnly, d)
-	return total.Events(w, day, day.AddDate(0, 0, 1))
-}
-
 // readUnits runs one pool task per unit. Each task owns the partial it
 // builds until it hands it to the in-order merge; the first error cancels
 // the others and is returned. It returns the per-unit results (without
-// their partials) and the merged partial.
-func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult, *features.Partial, error) {
-	merged := &orderedMerge{total: rs.newPartial(), waiting: map[int]*features.Partial{}}
+// their partials); the partials are merged into store.
+func (rs *runState) readUnits(ctx context.Context, units []unit, store *spill.Store) ([]objectResult, error) {
 	cfg, progress, log := rs.cfg, rs.opts.Progress, rs.log
 	oo := features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes, Samples: cfg.RejectSamples}
 	states := sync.Pool{New: func() any { return &taskState{or: features.NewObjectReader(rs.res.Spec, oo)} }}
@@ -579,16 +513,16 @@ func (rs *runState) readUnits(ctx context.Context, units []unit) ([]objectResult
 				r.unlisted = unlistedNear(u.in, &p.Counts)
 			}
 			r.partial = nil
-			return r, merged.add(i, p)
+			return r, spillErr(store.AddAt(i, p))
 		})
 	}
 	results, err := group.Wait()
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, nil, ctxErr
+			return nil, ctxErr
 		}
 		once.Do(func() { firstErr = err })
-		return nil, nil, firstErr
+		return nil, firstErr
 	}
-	return results, merged.total, nil
+	return results, nil
 }

@@ -12,13 +12,14 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
+	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
 )
 
 // writeShard stores this shard's partial under <output>/_partials/date=D/run=ID/shard-i-of-n:
-// "LSSHARD1" | uvarint header length | header JSON | zstd(partial binary).
+// the header and the partial's sections, one per time range (see shard.Encode).
 func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, agg *aggregate) (*Summary, error) {
 	h := shard.Header{
 		RunID: rs.runID, Date: rs.res.Date, Shard: i, Shards: n,
@@ -33,9 +34,9 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 		h.Covered = append(h.Covered, u.shardID())
 	}
 	slices.Sort(h.Units)
-	data, err := shard.Encode(h, agg.partial)
+	data, err := shard.Encode(h, agg.store.Sections)
 	if err != nil {
-		return nil, err
+		return nil, spillErr(err)
 	}
 	key := rs.output().PartialsPrefix(rs.res.Date, rs.runID) + shard.Name(i, n)
 	if rs.cfg.DryRun {
@@ -138,13 +139,15 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 		}
 	}
 	rs.phase("merging")
-	agg := &aggregate{partial: rs.newPartial()}
+	store := rs.newStore()
+	defer rs.closeStore(store)
+	agg := &aggregate{partial: store.Partial(), store: store}
 	var covered [][]string
 	var units []string
 	for i := range shards {
 		o := byIndex[i]
 		var h *shard.Header
-		var p *features.Partial
+		var secs shard.Sections // compressed: decoded one at a time into the store
 		err := rs.policy().Do(ctx, "read shard "+o.Key, func(ctx context.Context) error {
 			rc, err := rs.out.Open(ctx, o.Key, 0)
 			if err != nil {
@@ -152,7 +155,7 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 			}
 			defer rc.Close()
 			raw := &features.CountingReader{R: rc}
-			h, p, err = shard.Read(raw)
+			h, secs, err = shard.Read(raw)
 			if err != nil && raw.Err == nil {
 				return objio.Final(&badShard{err}) // the object, not the store
 			}
@@ -201,7 +204,9 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 		agg.unlisted[0] += h.Unlisted[0]
 		agg.unlisted[1] += h.Unlisted[1]
 		addQuality(&agg.quality, h.Quality)
-		if err := agg.partial.Merge(p); err != nil {
+		if err := secs.Each(store.Add); errors.As(err, new(*spill.DirError)) {
+			return nil, spillErr(err)
+		} else if err != nil {
 			return nil, mergeErr("%s: %v", o.Key, err)
 		}
 	}

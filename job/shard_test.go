@@ -79,7 +79,8 @@ func sameFiles(t *testing.T, what string, got, want map[string][]byte) {
 }
 
 // A sharded run with any n gives byte-identical output to a single-process
-// run; so does reading objects as byte ranges instead of whole.
+// run, whether its shards and merge spill their aggregates (n = 3, 7) or
+// not; so does reading objects as byte ranges instead of whole.
 func TestShardedEqualsSingle(t *testing.T) {
 	ctx := context.Background()
 	b, s := shardFixture(t)
@@ -103,10 +104,14 @@ func TestShardedEqualsSingle(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 7} {
 		out := fmt.Sprintf("sharded-%d", n)
 		runID := fmt.Sprintf("run-%d", n)
+		var opts job.Options
+		if n >= 3 {
+			opts.SpillBudget = 8 << 10
+		}
 		for i := range n {
 			cfg := shardConfig(b, s, out)
 			cfg.Shard, cfg.RunID = fmt.Sprintf("%d/%d", i, n), runID
-			if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
+			if _, err := job.Run(ctx, cfg, opts); err != nil {
 				t.Fatalf("shard %d/%d: %v", i, n, err)
 			}
 		}
@@ -115,9 +120,12 @@ func TestShardedEqualsSingle(t *testing.T) {
 		}
 		cfg := shardConfig(b, s, out)
 		cfg.RunID = runID
-		msum, err := job.Merge(ctx, cfg, job.Options{})
+		msum, err := job.Merge(ctx, cfg, opts)
 		if err != nil {
 			t.Fatalf("merge n=%d: %v", n, err)
+		}
+		if spilled := msum.Spill != nil && msum.Spill.Spills > 0; spilled != (opts.SpillBudget > 0) {
+			t.Errorf("n=%d: merge spilled %v, budget %d", n, msum.Spill, opts.SpillBudget)
 		}
 		if msum.Lines != sum.Lines || msum.Objects != sum.Objects {
 			t.Errorf("n=%d: merged %d lines of %d objects, single run %d of %d", n, msum.Lines, msum.Objects, sum.Lines, sum.Objects)

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -68,6 +69,8 @@ type Summary struct {
 	// commit, with why (a backfill's failed dates have the same shape).
 	Quality     map[string]Quality `json:"quality_by_date,omitempty"`
 	FailedDates []DateResult       `json:"failed_dates,omitempty"`
+	// Spill says what the aggregate spilled to local disk, when it did.
+	Spill *spill.Stats `json:"spill,omitempty"`
 }
 
 // DroppedFormat is a format a partition had before a run's commit
@@ -95,6 +98,9 @@ type Options struct {
 	// writes (table.Committer.ManifestLimit), for tests.
 	ManifestLimit int
 	Memory        MemoryGuard // when set, a run refuses input that would not fit (see MemoryGuard)
+	// SpillBudget, when set, is the aggregate's budget (see spill.Options)
+	// instead of spill.Budget's, for tests; negative never spills.
+	SpillBudget int64
 }
 
 // Progress receives a run's progress; calls may come from many goroutines.

@@ -219,6 +219,9 @@ func checkContainer(t *testing.T, where string, c corev1.Container, volumes []co
 	if !tmp {
 		t.Errorf("%s: no emptyDir at /tmp for the read-only root", where)
 	}
+	if !mountsEmptyDir(c, volumes, spillDir) {
+		t.Errorf("%s: no emptyDir with a sizeLimit at %s for the spilled aggregate (LOGSMITH_SPILL_DIR)", where, spillDir)
+	}
 	secret, config := false, false
 	for _, e := range c.EnvFrom {
 		if e.SecretRef != nil && e.SecretRef.Name == "logsmith-s3" {
@@ -393,6 +396,37 @@ func images(t *testing.T, r rendered) []string {
 		t.Fatalf("%s: no containers", r.dir)
 	}
 	return out
+}
+
+// spillDir is where every logsmith pod mounts its emptyDir "spill", and
+// the ConfigMap's LOGSMITH_SPILL_DIR.
+const spillDir = "/var/spill"
+
+// mountsEmptyDir says whether c mounts, at path, an emptyDir of volumes
+// with a sizeLimit (a full one evicts the pod, not the node's disk).
+func mountsEmptyDir(c corev1.Container, volumes []corev1.Volume, path string) bool {
+	for _, m := range c.VolumeMounts {
+		for _, v := range volumes {
+			if v.Name == m.Name && m.MountPath == path && !m.ReadOnly && v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Every kustomization's pods spill their aggregate into their own emptyDir:
+// the ConfigMap names the folder every container mounts (checkContainer).
+func TestSpillDirIsThePodsEmptyDir(t *testing.T) {
+	for _, d := range kustomizations {
+		dir := d
+		if d == "sharded/merge" {
+			dir = "sharded"
+		}
+		if got := renderCached(t, dir).configMap(t, "logsmith-config").Data["LOGSMITH_SPILL_DIR"]; got != spillDir {
+			t.Errorf("%s: LOGSMITH_SPILL_DIR %q, want the pods' emptyDir %s", d, got, spillDir)
+		}
+	}
 }
 
 // A pod's memory limit holds the binary's own estimate of a day's run

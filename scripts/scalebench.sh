@@ -23,10 +23,20 @@
 #       1,000, 10,000 and 100,000 uniform values (scripts/entitygen), each
 #       --group-by'd over 5-minute windows, --sparse, 2 workers, beside
 #       scripts/duckpeer --group-by computing the same columns with exact
-#       quantiles in 2 threads; also ungrouped, 1-minute windows at 1,000
+#       quantiles in 2 threads, twice: writing them to a zstd Parquet file
+#       as logsmith does (--out; the peer the ratios are taken against) and
+#       only counting them (which lets DuckDB drop every aggregate but the
+#       count: a lower bound, shown beside); also ungrouped, 1-minute windows at 1,000
 #       groups, and the 1,000 groups from objects that each span the day
 #       (lines dealt round-robin). Set SCALEBENCH_LOGSMITH to measure another
 #       build (e.g. the branch point) on the same files.
+#   (f) memory that holds (issue 27 items 2, 4, 5), on (e)'s kind of input
+#       with $F_LINES lines per object (default 80000, as (e)) and 32 objects
+#       a day: an undated run of e1k over 1, 7 and 14 days (--sparse, no
+#       limit, where the aggregate spills past 1 GiB, and under
+#       GOMEMLIMIT=$F_LIMIT, default 1GiB); the merge of 2, 4 and 8 shards
+#       of one day at e10k; and one day at e10k under GOMEMLIMIT=$F_LIMIT
+#       against no limit (wall, peak RSS, and whether it spilled).
 #
 # Each measurement runs RUNS times (default 3); medians are printed as
 # Markdown tables. Data is generated once under $LOGSMITH_BENCH_DIR (default
@@ -42,6 +52,8 @@ SMALL=${SMALL:-1000 10000}
 SMALL_LOCAL=${SMALL_LOCAL:-1000 10000 50000}
 DATA=${LOGSMITH_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/logsmith/bench}
 PARTS=${*:-a b c d}
+F_LINES=${F_LINES:-80000}
+F_LIMIT=${F_LIMIT:-1GiB}
 E_POINTS=${E_POINTS:-e10 e1k e10k e100k}
 BIN=$(mktemp -d)
 RES=$(mktemp -d)
@@ -239,23 +251,111 @@ if [[ $PARTS == *e* ]]; then
 		echo "scalebench: (e) run $r of $RUNS" >&2
 		run e-none "$day/" "$RES/out" --workers 2 --sparse
 		duck d-none --glob "$day/*.jsonl"
+		duck p-none --glob "$day/*.jsonl" --out "$RES/peer.parquet"
 		for g in $E_POINTS; do
 			run "e-$g" "$day/" "$RES/out" --workers 2 --sparse --group-by "$g" --memory-check=false
 			duck "d-$g" --glob "$day/*.jsonl" --group-by "$g"
+			duck "p-$g" --glob "$day/*.jsonl" --group-by "$g" --out "$RES/peer.parquet"
 		done
 		run e-e1k-1m "$day/" "$RES/out" --workers 2 --sparse --group-by e1k --window 1m --memory-check=false
 		duck d-e1k-1m --glob "$day/*.jsonl" --group-by e1k --window 1m
+		duck p-e1k-1m --glob "$day/*.jsonl" --group-by e1k --window 1m --out "$RES/peer.parquet"
 		run e-e1k-span "$span/" "$RES/out" --workers 2 --sparse --group-by e1k --memory-check=false
+		if [[ " $E_POINTS " != *" e1k "* ]]; then # the span row's peer: the same rows
+			duck d-e1k --glob "$day/*.jsonl" --group-by e1k
+			duck p-e1k --glob "$day/*.jsonl" --group-by e1k --out "$RES/peer.parquet"
+		fi
 	done
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 	{
-		echo "| input (one day, $(awk -v b="$eb" 'BEGIN {printf "%.2f", b/1e9}') GB, 2 workers / 2 threads) | logsmith CPU s | DuckDB CPU s | CPU ratio | logsmith peak RSS MiB | DuckDB peak RSS MiB | RSS ratio |"
-		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+		echo "| input (one day, $(awk -v b="$eb" 'BEGIN {printf "%.2f", b/1e9}') GB, 2 workers / 2 threads) | logsmith CPU s | DuckDB writing Parquet CPU s | CPU ratio | logsmith peak RSS MiB | DuckDB writing Parquet peak RSS MiB | RSS ratio | DuckDB counting only: CPU s, RSS MiB | CPU ratio to it |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		row() { # LABEL LOGSMITH PEER
+			echo "| $1 | $(cpu "e-$2") | $(cpu "p-$3") | $(ratio "$(cpu "e-$2")" "$(cpu "p-$3")") | $(rss "e-$2") | $(rss "p-$3") | $(ratio "$(rss "e-$2")" "$(rss "p-$3")") | $(cpu "d-$3"), $(rss "d-$3") | $(ratio "$(cpu "e-$2")" "$(cpu "d-$3")") |"
+		}
 		for x in "none:none" "e10:10 groups" "e1k:1,000 groups" "e10k:10,000 groups" "e100k:100,000 groups" "e1k-1m:1,000 groups, 1-minute windows"; do
 			k=${x%%:*}
 			[[ -f $RES/e-$k ]] || continue
-			echo "| ${x#*:} | $(cpu "e-$k") | $(cpu "d-$k") | $(ratio "$(cpu "e-$k")" "$(cpu "d-$k")") | $(rss "e-$k") | $(rss "d-$k") | $(ratio "$(rss "e-$k")" "$(rss "d-$k")") |"
+			row "${x#*:}" "$k" "$k"
 		done
-		echo "| 1,000 groups, 32 objects each spanning the day | $(cpu e-e1k-span) | $(cpu d-e1k) | $(ratio "$(cpu e-e1k-span)" "$(cpu d-e1k)") | $(rss e-e1k-span) | $(rss d-e1k) | $(ratio "$(rss e-e1k-span)" "$(rss d-e1k)") |"
+		row "1,000 groups, 32 objects each spanning the day" e1k-span e1k
 	} | tee "$RES/e.md"
+fi
+
+if [[ $PARTS == *f* ]]; then
+	go build -o "$BIN/entitygen" ./scripts/entitygen
+	fdir=$DATA/entity-days-$F_LINES
+	if [[ ! -f $fdir/.done ]]; then
+		echo "scalebench: generating 14 days of $fdir (once)" >&2
+		rm -rf "$fdir" "$DATA/entity-days-raw"
+		"$L" generate --output "$DATA/entity-days-raw" --seed 42 --start "$START" --days 14 --objects 32 --lines "$F_LINES" --bad-ratio 0 >/dev/null
+		"$BIN/entitygen" "$DATA/entity-days-raw" "$fdir/all"
+		rm -rf "$DATA/entity-days-raw"
+		for n in 1 7 14; do # the first n days, as hard links
+			mkdir -p "$fdir/d$n"
+			for day in $(ls "$fdir/all/2025/11" | sort -n | head -"$n"); do
+				mkdir -p "$fdir/d$n/2025/11/$day"
+				ln "$fdir/all/2025/11/$day"/*.jsonl "$fdir/d$n/2025/11/$day/"
+			done
+		done
+		touch "$fdir/.done"
+	fi
+	undated() { # NAME INPUT [ENV...]: an undated run, with ENV
+		local name=$1 in=$2
+		shift 2
+		rm -rf "$RES/out"
+		measure "$name" env "$@" "$L" run --input "$in" --output "$RES/out" --log-level error --quiet --gc-grace 0s \
+			--workers 2 --sparse --group-by e1k --json
+	}
+	spilled() { # NAME CMD...: runs CMD once more for its summary: "yes (N spills)" or "no"
+		local name=$1; shift
+		local sum
+		sum=$("$@" 2>/dev/null || true)
+		{ grep -o '"spills":[0-9]*' <<<"$sum" || true; } | head -1 | awk -F: '{print "yes (" $2 " spills)"} END {if (NR == 0) print "no"}' >"$RES/$name.spill"
+	}
+	day=$fdir/d1/2025/11/08
+	for r in $(seq "$RUNS"); do
+		echo "scalebench: (f) run $r of $RUNS" >&2
+		for n in 1 7 14; do
+			undated "f-days-$n" "$fdir/d$n/"
+			undated "f-days-$n-lim" "$fdir/d$n/" "GOMEMLIMIT=$F_LIMIT"
+		done
+		for n in 2 4 8; do
+			out=$RES/fshards-$n
+			rm -rf "$out"
+			for i in $(seq 0 $((n - 1))); do
+				measure "f-$n-shard" "$L" run --shard "$i/$n" --run "f$n" --date "$DATE" --input "$day/" --output "$out" \
+					--workers 2 --log-level error --quiet --sparse --group-by e10k --memory-check=false
+			done
+			measure "f-$n-merge" "$L" merge --run "f$n" --date "$DATE" --input "$day/" --output "$out" \
+				--log-level error --quiet --sparse --group-by e10k --memory-check=false
+		done
+		run f-e10k "$day/" "$RES/out" --workers 2 --sparse --group-by e10k --memory-check=false
+		rm -rf "$RES/out"
+		measure f-e10k-lim-env env "GOMEMLIMIT=$F_LIMIT" "$L" run --input "$day/" --output "$RES/out" --date "$DATE" --log-level error --quiet \
+			--gc-grace 0s --workers 2 --sparse --group-by e10k
+	done
+	for n in 1 7 14; do
+		rm -rf "$RES/out"
+		spilled "f-days-$n" "$L" run --input "$fdir/d$n/" --output "$RES/out" --log-level error --quiet --workers 2 --sparse --group-by e1k --json
+		rm -rf "$RES/out"
+		spilled "f-days-$n-lim" env "GOMEMLIMIT=$F_LIMIT" "$L" run --input "$fdir/d$n/" --output "$RES/out" --log-level error --quiet --workers 2 --sparse --group-by e1k --json
+	done
+	rm -rf "$RES/out"
+	spilled f-e10k-lim-env env "GOMEMLIMIT=$F_LIMIT" "$L" run --input "$day/" --output "$RES/out" --date "$DATE" --log-level error --quiet --workers 2 --sparse --group-by e10k --json
+	{
+		echo "| undated run, e1k, --sparse, 2 workers | no limit: wall s | peak RSS MiB | spilled | GOMEMLIMIT=$F_LIMIT: wall s | peak RSS MiB | spilled |"
+		echo "| --- | ---: | ---: | --- | ---: | ---: | --- |"
+		for n in 1 7 14; do
+			echo "| $n days | $(wall "f-days-$n") | $(rss "f-days-$n") | $(cat "$RES/f-days-$n.spill") | $(wall "f-days-$n-lim") | $(rss "f-days-$n-lim") | $(cat "$RES/f-days-$n-lim.spill") |"
+		done
+		echo
+		echo "| one day at e10k, --sparse | wall s | CPU s | peak RSS MiB |"
+		echo "| --- | ---: | ---: | ---: |"
+		echo "| one process, no limit | $(wall f-e10k) | $(cpu f-e10k) | $(rss f-e10k) |"
+		echo "| one process, GOMEMLIMIT=$F_LIMIT ($(cat "$RES/f-e10k-lim-env.spill")) | $(wall f-e10k-lim-env) | $(cpu f-e10k-lim-env) | $(rss f-e10k-lim-env) |"
+		for n in 2 4 8; do
+			echo "| merge of $n shards | $(wall "f-$n-merge") | $(cpu "f-$n-merge") | $(rss "f-$n-merge") |"
+		done
+	} | tee "$RES/f.md"
 fi

@@ -64,6 +64,7 @@ func TestConformanceCatchesBrokenStores(t *testing.T) {
 		{"LongKeys", func(l *storage.Local) storagetest.Store { return bareLongKey{l} }},
 		{"OddKeysDistinct", func(l *storage.Local) storagetest.Store { return decodedKeys{l} }},
 		{"OddKeysDistinct", func(l *storage.Local) storagetest.Store { return slashTrimmed{l} }},
+		{"DeleteIf", func(l *storage.Local) storagetest.Store { return deleteIfUnconditional{l} }},
 	} {
 		newLocal := func() *storage.Local {
 			l, err := storage.NewLocal(t.TempDir())
@@ -271,4 +272,12 @@ type slashTrimmed struct{ *storage.Local }
 
 func (s slashTrimmed) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error) {
 	return s.Local.Put(ctx, strings.TrimLeft(key, "/"), r, size, opts)
+}
+
+// deleteIfUnconditional deletes whatever the key holds, as a plain DELETE
+// does.
+type deleteIfUnconditional struct{ *storage.Local }
+
+func (d deleteIfUnconditional) DeleteIf(ctx context.Context, info storage.ObjectInfo) error {
+	return d.Delete(ctx, info.Key)
 }

@@ -3,7 +3,8 @@
 //
 // The contract every backend meets is written once, here: [Store] (List,
 // Open, Put, Delete, Stat), [ListedOpener] (OpenListed), [Uploader]
-// (Begin, Complete, Abort) and [DirLister] (ListDirs), each method saying
+// (Begin, Complete, Abort), [ConditionalDeleter] (DeleteIf) and
+// [DirLister] (ListDirs), each method saying
 // what happens when the object is missing and who closes what. Two
 // backends return concrete types that meet all of it: [S3] for any
 // S3-compatible store through minio-go, and [Local] for a folder on disk.

@@ -434,10 +434,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if opts.IfMatch != "" || opts.IfNoneMatch {
 		return l.renameIf(key, tmp, opts)
 	}
-	if err := l.root.Rename(tmp, key); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translateWrite(err))
-	}
-	return l.Stat(ctx, key)
+	return l.publish("put", tmp, key)
 }
 
 // createTemp creates a temporary file named prefix and a random suffix in
@@ -446,15 +443,21 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, op
 // old the file, and the kernel drops it when the process dies. A
 // collection may remove the name between the create and the lock: then it
 // tries another. A concurrent Delete prunes empty folders, so one may
-// vanish between MkdirAll and the create: then it tries again too.
+// vanish during MkdirAll or between it and the create: then it tries
+// again too.
 func (l *Local) createTemp(dir, prefix string) (*os.File, string, error) {
 	for attempt := 0; ; attempt++ {
 		var rnd [8]byte
 		_, _ = rand.Read(rnd[:])
 		tmp := path.Join(dir, prefix+hex.EncodeToString(rnd[:]))
 		if dir != "." {
+			// A folder pruned while MkdirAll looked at it fails with
+			// "file exists": try again.
 			if err := l.root.MkdirAll(dir, 0o755); err != nil {
-				return nil, "", err
+				if !errors.Is(err, fs.ErrExist) || attempt >= 2 {
+					return nil, "", err
+				}
+				continue
 			}
 		}
 		f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -520,83 +523,26 @@ func (l *Local) removeIfStale(name string) (bool, error) {
 
 // renameIf publishes tmp as key if the precondition holds. The check and the
 // rename are atomic between processes through an exclusive flock on the
-// folder; within a process through l.mu.
-func (l *Local) renameIf(key, tmp string, opts PutOptions) (ObjectInfo, error) {
+// folder (see underDirLock); within a process through l.mu.
+func (l *Local) renameIf(key, tmp string, opts PutOptions) (info ObjectInfo, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	d, err := l.root.Open(path.Dir(key))
-	if err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translate(err))
-	}
-	defer d.Close()
-	if err := l.lockDir(d, path.Dir(key)); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
-	}
-	defer syscall.Flock(int(d.Fd()), syscall.LOCK_UN)
-	cur, err := l.Stat(context.Background(), key)
-	exists := err == nil
-	if err != nil && !errors.Is(err, ErrNotExist) {
-		return ObjectInfo{}, err
-	}
-	if (opts.IfNoneMatch && exists) || (opts.IfMatch != "" && (!exists || cur.ETag != opts.IfMatch)) {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, ErrPrecondition)
-	}
-	if err := l.root.Rename(tmp, key); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, translateWrite(err))
-	}
-	return l.Stat(context.Background(), key)
-}
-
-// lockDir takes the exclusive lock of the open folder d, waiting at most
-// l.LockWait for a process that holds it.
-func (l *Local) lockDir(d *os.File, name string) error {
-	wait := cmp.Or(l.LockWait, DefaultLockWait)
-	deadline := time.Now().Add(wait)
-	pause := time.Millisecond
-	for {
-		err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return nil
-		case !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR):
-			return fmt.Errorf("lock %s: %w", name, err)
-		case time.Now().After(deadline):
-			return fmt.Errorf("lock %s: another process has held it for over %s (stopped while writing?): %w", name, wait, errLockBusy)
+	err = l.underDirLock("put", key, func() error {
+		cur, err := l.Stat(context.Background(), key)
+		exists := err == nil
+		if err != nil && !errors.Is(err, ErrNotExist) {
+			return err
 		}
-		time.Sleep(pause)
-		pause = min(2*pause, 50*time.Millisecond)
-	}
-}
-
-// errLockBusy is a folder lock another process holds past the wait: a
-// later attempt may find it free.
-var errLockBusy = errors.New("folder lock busy")
-
-// Delete removes the object. Deleting a missing object is not an error,
-// nor is deleting a key that names a folder (no object) or one under an
-// object: neither is there to delete.
-func (l *Local) Delete(ctx context.Context, key string) error {
-	if err := checkKey(key); err != nil {
+		if (opts.IfNoneMatch && exists) || (opts.IfMatch != "" && (!exists || cur.ETag != opts.IfMatch)) {
+			return fmt.Errorf("put %s: %w", key, ErrPrecondition)
+		}
+		if err := l.root.Rename(tmp, key); err != nil {
+			return fmt.Errorf("put %s: %w", key, translateWrite(err))
+		}
+		info, err = l.Stat(context.Background(), key)
 		return err
-	}
-	if fi, err := l.root.Lstat(key); err == nil && fi.IsDir() {
-		return nil
-	}
-	if err := l.root.Remove(key); err != nil {
-		if err = translate(err); !errors.Is(err, ErrNotExist) {
-			return fmt.Errorf("delete %s: %w", key, err)
-		}
-		// Nothing removed: nothing to prune either. (Under a key
-		// below an object, its "parent" is that object.)
-		return nil
-	}
-	// Remove now-empty parent folders, as a store of keys has no folders.
-	for dir := path.Dir(key); dir != "."; dir = path.Dir(dir) {
-		if l.root.Remove(dir) != nil {
-			break
-		}
-	}
-	return nil
+	})
+	return info, err
 }
 
 type ctxReader struct {

@@ -81,12 +81,11 @@ func (l *Local) Complete(ctx context.Context, u Upload, r io.Reader, size int64)
 	}
 	// The rename is the fence: it moves the name Abort removes, so of the
 	// two one lands first and the other finds nothing.
-	if err := l.root.Rename(tmp, u.Key); errors.Is(err, fs.ErrNotExist) {
+	info, err := l.publish("complete upload", tmp, u.Key)
+	if errors.Is(err, ErrNotExist) {
 		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w: the upload was aborted", u.Key, ErrPrecondition)
-	} else if err != nil {
-		return ObjectInfo{}, fmt.Errorf("complete upload %s: %w", u.Key, translateWrite(err))
 	}
-	return l.Stat(ctx, u.Key)
+	return info, err
 }
 
 // Abort removes u's temporary file, so that no Complete of it can land.

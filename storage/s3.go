@@ -81,7 +81,7 @@ func NewS3(cfg S3Config, bucket string) (*S3, error) {
 		Secure:       secure,
 		Region:       cfg.Region,
 		BucketLookup: minio.BucketLookupPath,
-		Transport:    tr,
+		Transport:    deleteCondition{tr},
 		MaxRetries:   cfg.MaxRetries,
 	})
 	if err != nil {
@@ -504,18 +504,6 @@ func atOffset(r io.Reader) bool {
 	_, at := r.(io.ReaderAt)
 	_, seeks := r.(io.Seeker)
 	return !at || seeks
-}
-
-// Delete removes the object. Deleting a missing object is not an error.
-func (s *S3) Delete(ctx context.Context, key string) error {
-	if err := checkS3Object("delete", s.bucket, key); err != nil {
-		return err
-	}
-	err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
-	if err != nil && !errors.Is(s.s3Error(err), ErrNotExist) {
-		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, s.s3Error(err))
-	}
-	return nil
 }
 
 // s3PartSize is the part length of an upload's parts (the last may be

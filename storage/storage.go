@@ -97,6 +97,19 @@ type Store interface {
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
 }
 
+// ConditionalDeleter deletes an object only while it is the one a caller
+// decided to delete: a delete that reaches the store late (its process
+// stopped, its request slow) cannot remove an object written since.
+type ConditionalDeleter interface {
+	// DeleteIf removes the object info describes (an entry of List, or
+	// Stat: info.Key and what says which object it is) while info.Key
+	// still holds that object. When another object has taken its place
+	// it fails with ErrPrecondition and removes nothing; a key that
+	// holds nothing is not an error. Each backend says what "that
+	// object" means to it and where it cannot tell.
+	DeleteIf(ctx context.Context, info ObjectInfo) error
+}
+
 // ListedOpener reads an object as a listing saw it.
 type ListedOpener interface {
 	// OpenListed returns a stream of the bytes [off, end) of the version

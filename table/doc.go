@@ -34,7 +34,11 @@
 // reports [ErrLostRace] having written no data. Then it replaces the data
 // objects, each through an upload its claim records (a command that takes
 // the claim over aborts those uploads first: the fence), and publishes the
-// final manifests against its claims.
+// final manifests against its claims. Deletes (GC, [Output.Drop]) carry no
+// claim's token: each notes the object it decides to delete while its
+// claim or the drop is provably in force, and deletes that object only
+// (storage.ConditionalDeleter), so one that lands late removes nothing
+// written since.
 //
 // # Any table format
 //

@@ -103,7 +103,7 @@ func (o Output) Drop(ctx context.Context, c Committer, w string) (*DropResult, e
 		res.Dates = append(res.Dates, d)
 	}
 	if t.Dir { // anything else in the table's folder
-		if err := deletePrefix(ctx, t.Bucket, t.Root(), nil); err != nil {
+		if err := o.deleteWhileDropping(ctx, t, t.Root(), ""); err != nil {
 			return res, fmt.Errorf("drop table %s: %w", w, err)
 		}
 	}
@@ -151,10 +151,7 @@ func (o Output) stillDropping(ctx context.Context, w string) error {
 
 // dropPartition claims t's partition of date d and deletes everything in
 // its folder, the manifest last, while the drop is in force (see
-// stillDropping). Its deletes are not fenced beyond that check: S3 has no
-// conditional delete, so a drop stopped between the check and a delete,
-// while another drop finishes and a run writes the table anew, deletes
-// that run's object (docs/output.md, Fencing stale writers).
+// deleteWhileDropping).
 func (c *Committer) dropPartition(ctx context.Context, o Output, t Table, d string) error {
 	for attempt := 0; ; attempt++ {
 		// A drop finished by another command (the drop run again while
@@ -175,28 +172,52 @@ func (c *Committer) dropPartition(ctx context.Context, o Output, t Table, d stri
 				return err
 			}
 		}
-		if err := o.stillDropping(ctx, t.Window); err != nil {
-			return err
-		}
 		prefix := t.PartitionPrefix(d)
-		var keys []string
-		err = t.Bucket.List(ctx, prefix, func(o storage.ObjectInfo) error {
-			if o.Key != prefix+ManifestName {
-				keys = append(keys, o.Key)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("list %s: %w", prefix, err)
-		}
-		for _, k := range keys {
-			if err := t.Bucket.Delete(ctx, k); err != nil && !errors.Is(err, storage.ErrNotExist) {
-				return fmt.Errorf("delete %s: %w", k, err)
-			}
-		}
-		if err := t.Bucket.Delete(ctx, prefix+ManifestName); err != nil && !errors.Is(err, storage.ErrNotExist) {
-			return fmt.Errorf("delete %s: %w", prefix+ManifestName, err)
+		return o.deleteWhileDropping(ctx, t, prefix, prefix+ManifestName)
+	}
+}
+
+// deleteWhileDropping removes every object under prefix, the one at last
+// (when there is one) last, while the drop of t is in force. It notes
+// which object each key holds, then checks that the drop is in force (so
+// that no command has written under prefix since it claimed the
+// partitions), then deletes each object noted only while its key still
+// holds it: a drop stopped past that check, while another drop finished
+// and a run wrote the table anew, finds the run's objects in their place
+// and deletes none of them (it fails with ErrLostRace).
+func (o Output) deleteWhileDropping(ctx context.Context, t Table, prefix, last string) error {
+	var keys []string
+	err := t.Bucket.List(ctx, prefix, func(o storage.ObjectInfo) error {
+		if o.Key != last {
+			keys = append(keys, o.Key)
 		}
 		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list %s: %w", prefix, err)
 	}
+	if last != "" {
+		keys = append(keys, last)
+	}
+	var infos []storage.ObjectInfo
+	for _, k := range keys {
+		info, err := t.Bucket.Stat(ctx, k)
+		if errors.Is(err, storage.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		infos = append(infos, info)
+	}
+	if err := o.stillDropping(ctx, t.Window); err != nil {
+		return err
+	}
+	for _, info := range infos {
+		if err := deleteDecided(ctx, t.Bucket, info); errors.Is(err, storage.ErrPrecondition) {
+			return fmt.Errorf("drop table %s: %s was written since the drop looked: %w", t.Window, info.Key, ErrLostRace)
+		} else if err != nil {
+			return fmt.Errorf("delete %s: %w", info.Key, err)
+		}
+	}
+	return nil
 }

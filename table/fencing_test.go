@@ -20,7 +20,7 @@ import (
 // stopBucket is a store seen by one command that can be stopped (as by
 // SIGSTOP) just before its n-th write reaches the store: every call that
 // changes the store (Put, Delete, Begin, Complete, Abort) is a write
-// point. It records the points it passed. Once stopped, every write
+// point (DeleteIf too). It records the points it passed. Once stopped, every write
 // waits for resume, as every call of a stopped process does (its claims'
 // renewals too).
 type stopBucket struct {
@@ -60,6 +60,12 @@ func (s *stopBucket) Put(ctx context.Context, key string, r io.Reader, size int6
 func (s *stopBucket) Delete(ctx context.Context, key string) error {
 	s.point("delete", key)
 	return s.Bucket.Delete(ctx, key)
+}
+
+// DeleteIf is a delete point too: the store's conditional delete.
+func (s *stopBucket) DeleteIf(ctx context.Context, info storage.ObjectInfo) error {
+	s.point("delete", info.Key)
+	return s.Bucket.(storage.ConditionalDeleter).DeleteIf(ctx, info)
 }
 
 func (s *stopBucket) Begin(ctx context.Context, key string) (storage.Upload, error) {

@@ -210,19 +210,31 @@ func (t Table) gcPartition(ctx context.Context, date string, opts GCOptions, res
 	}()
 	slices.Sort(drop)
 	for _, rel := range drop {
-		// A data object sits at a key a later commit writes again: delete
-		// it only right after renewing the claim (see docs/output.md,
-		// Fencing). Anything else is checked against the claim as held.
+		// A data object sits at a key a later commit writes again: GC
+		// notes which object is there, then renews its claim, then
+		// deletes that object only (see docs/output.md, Fencing). The
+		// renewal proves no one took the claim over before it, so the
+		// object noted is the garbage GC decided on, and a delete that
+		// lands late finds another object (the new owner's) and removes
+		// nothing. Anything else is checked against the claim as held.
+		var info storage.ObjectInfo
+		if !strings.HasSuffix(rel, "/") {
+			if info, err = t.Bucket.Stat(ctx, prefix+rel); errors.Is(err, storage.ErrNotExist) {
+				continue
+			} else if err != nil {
+				return fmt.Errorf("gc %s: %w", prefix+rel, err)
+			}
+		}
 		if !g.renew(ctx, dataObject(rel)) {
 			return nil // taken over: the next collection decides
 		}
 		if strings.HasSuffix(rel, "/") {
 			err = deletePrefix(ctx, t.Bucket, prefix+rel, g.held)
 		} else {
-			err = t.Bucket.Delete(ctx, prefix+rel)
+			err = deleteDecided(ctx, t.Bucket, info)
 		}
-		if errors.Is(err, errTakenOver) {
-			return nil
+		if errors.Is(err, errTakenOver) || errors.Is(err, storage.ErrPrecondition) {
+			return nil // taken over, and written since: the next collection decides
 		}
 		if err != nil {
 			return fmt.Errorf("gc %s: %w", prefix+rel, err)
@@ -323,6 +335,7 @@ const gcRunID = "logsmith-gc"
 // than cutoff. A run's rejects sit one level deeper for dated runs.
 func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, depth int, dryRun bool, res *GCResult) error {
 	newest := map[string]time.Time{}
+	objs := map[string][]storage.ObjectInfo{}
 	err := o.Bucket.List(ctx, root, func(obj storage.ObjectInfo) error {
 		rel := obj.Key[len(root):]
 		parts := strings.SplitN(rel, "/", depth+1)
@@ -337,6 +350,7 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 		if obj.Modified.After(newest[dir]) {
 			newest[dir] = obj.Modified
 		}
+		objs[dir] = append(objs[dir], obj)
 		return nil
 	})
 	if err != nil {
@@ -354,7 +368,8 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 			res.Deleted = append(res.Deleted, root+dir)
 			continue
 		}
-		if err := deletePrefix(ctx, o.Bucket, root+dir, nil); err != nil {
+		// The objects the decision was made on, no object written since.
+		if err := deleteObjects(ctx, o.Bucket, objs[dir], nil); err != nil {
 			return fmt.Errorf("gc %s: %w", root+dir, err)
 		}
 		res.Deleted = append(res.Deleted, root+dir)
@@ -362,25 +377,51 @@ func (o Output) gcOlder(ctx context.Context, root string, cutoff time.Time, dept
 	return nil
 }
 
-// deletePrefix removes every object under prefix, while held (when
-// given) says it may go on.
+// deletePrefix removes every object under prefix as the listing saw it,
+// while held (when given) says it may go on. An object written since the
+// listing under one of its keys stays (see deleteDecided): these keys
+// are named by a run id or by the version 1 layout, so only a command
+// reusing a run id writes one again.
 func deletePrefix(ctx context.Context, b Bucket, prefix string, held func() bool) error {
-	var keys []string
+	var objs []storage.ObjectInfo
 	if err := b.List(ctx, prefix, func(o storage.ObjectInfo) error {
-		keys = append(keys, o.Key)
+		objs = append(objs, o)
 		return nil
 	}); err != nil {
 		return err
 	}
-	for _, k := range keys {
+	return deleteObjects(ctx, b, objs, held)
+}
+
+// deleteObjects removes the objects listed, each only while its key still
+// holds it, while held (when given) says it may go on.
+func deleteObjects(ctx context.Context, b Bucket, objs []storage.ObjectInfo, held func() bool) error {
+	for _, o := range objs {
 		if held != nil && !held() {
 			return errTakenOver
 		}
-		if err := b.Delete(ctx, k); err != nil && !errors.Is(err, storage.ErrNotExist) {
+		err := deleteDecided(ctx, b, o)
+		if err != nil && !errors.Is(err, storage.ErrNotExist) && !errors.Is(err, storage.ErrPrecondition) {
 			return err
 		}
 	}
 	return nil
+}
+
+// deleteDecided removes the object info describes (from a listing or a
+// Stat) only while its key still holds it: a delete that lands late, its
+// process stopped past a takeover, fails with storage.ErrPrecondition
+// instead of removing what a new owner wrote since. The backends'
+// DeleteIf say how far each can tell (an S3 bucket without versioning
+// cannot, quite: docs/output.md, Fencing stale writers). A store with no
+// DeleteIf (a dry run's, which refuses every write) gets a plain Delete.
+func deleteDecided(ctx context.Context, b Bucket, info storage.ObjectInfo) error {
+	if cd, ok := b.(storage.ConditionalDeleter); ok {
+		if err := cd.DeleteIf(ctx, info); !errors.Is(err, errors.ErrUnsupported) {
+			return err
+		}
+	}
+	return b.Delete(ctx, info.Key)
 }
 
 // DeletePrefix removes every object under prefix (a run's partials after

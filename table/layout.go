@@ -187,3 +187,8 @@ func (t Table) Dates(ctx context.Context) ([]string, error) {
 // ErrLostRace means another command changed a partition's head after this
 // command read it: that command's commit stands.
 var ErrLostRace = errors.New("another run committed first")
+
+// ErrOutcomeUnknown means a write of a partition's manifest failed and the
+// head could not be read back to tell whether it landed: the commit (or
+// claim) may be in force. Nothing it may name is to be deleted.
+var ErrOutcomeUnknown = errors.New("the store did not say whether the manifest was written")

@@ -26,8 +26,15 @@ import (
 // wedged date), and an actor that lost before claiming began no write (a
 // loser has written nothing).
 //
+// GC deletes the data object when the commit in force has dropped its
+// format: it notes the object under its claim, renews, then deletes, by
+// object, by ETag or unconditionally (the mconfig says which); every write
+// of the data object makes a new object, so only a delete that names the
+// object noted is fenced.
+//
 // The model is small by design: one partition, one format; table/
-// fencing_test.go runs the real code stopped at each write point.
+// fencing_test.go and deletefence_test.go run the real code stopped at
+// each write and delete point.
 
 // Head kinds.
 const (
@@ -45,6 +52,8 @@ type mhead struct {
 	bytes     int8  // a commit's data bytes (and their ETag)
 	prevOwner int8  // a claim's commit in force: its owner (-2 none)
 	prevBytes int8  // and its bytes
+	id        int8  // a commit's data object, as its manifest names it (0 none)
+	prevID    int8  // a claim's commit in force: its data object
 	renew     uint8 // a claim's renewals
 	uploads   uint8 // a claim's uploads, a bit per actor
 	abandoned uint8 // uploads of the claim it took over
@@ -76,12 +85,17 @@ type mactor struct {
 	mine      mhead // its claim as last written
 	statETag  int8  // legacy: the data ETag read before writing
 	recorded  int8  // the data ETag its manifest will list
+	recID     int8  // and the object it will name
 	skipWrite bool
+	noted     int8 // GC: the object it decided to delete (0 none)
+	notedETag int8 // and its bytes
 }
 
 type mstate struct {
 	head    mhead
 	data    int8 // bytes of the data object (its ETag); -3 none
+	dataID  int8 // which object it is: every write makes a new one (0 none)
+	nextID  int8
 	uploads [maxActors]uint8
 	actors  [maxActors]mactor
 }
@@ -95,12 +109,29 @@ type mconfig struct {
 	// over (commands wait for it, then give up), and its sweep of
 	// temporary files removes any upload, live or not, by age alone.
 	legacyGC bool
+	// dropped: the commit in force has dropped the format, so the data
+	// object in place is garbage, GC's to delete; a committer whose bytes
+	// are noFormat commits without the format too.
+	dropped bool
+	// deletes: how GC's delete names its object: "object" (the object it
+	// noted under its claim: a local file, an S3 version), "etag" (its
+	// bytes' ETag: S3 without versioning), "" (unconditional, as before).
+	deletes string
+	// adoptAny: a writer keeps the object in place whenever its bytes
+	// are equal, listed by the commit in force or not (as before).
+	adoptAny bool
 }
 
-const initialBytes = 9
+const (
+	initialBytes = 9
+	noFormat     = -4 // a commit without the format: it lists no object
+)
 
 func (c mconfig) initial() mstate {
-	s := mstate{head: mhead{kind: hCommit, owner: -1, bytes: initialBytes, prevOwner: -2}, data: initialBytes}
+	s := mstate{head: mhead{kind: hCommit, owner: -1, bytes: initialBytes, id: 1, prevOwner: -2}, data: initialBytes, dataID: 1, nextID: 2}
+	if c.dropped {
+		s.head.bytes, s.head.id = noFormat, 0
+	}
 	return s
 }
 
@@ -114,6 +145,15 @@ func commitOf(h mhead) (owner, bytes int8, ok bool) {
 		return h.prevOwner, h.prevBytes, h.prevOwner != -2
 	}
 	return 0, 0, false
+}
+
+// commitObject returns the data object the commit in force that h names
+// lists (0 none).
+func commitObject(h mhead) int8 {
+	if h.kind == hCommit {
+		return h.id
+	}
+	return h.prevID
 }
 
 // steps returns the states one step of actor i leads to.
@@ -154,11 +194,17 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 				ta.pc = pcDone
 				break
 			}
-			t.head = mhead{kind: hGC, owner: int8(i), prevOwner: a.cond.owner, prevBytes: a.cond.bytes}
+			t.head = mhead{kind: hGC, owner: int8(i), prevOwner: a.cond.owner, prevBytes: a.cond.bytes, prevID: a.cond.id}
 			ta.mine, ta.pc = t.head, 3
-		case 3: // renew, If-Match its claim (also its check before a delete)
+		case 3: // note the object the commit does not list (a HEAD)
+			ta.noted, ta.notedETag = 0, 0
+			if a.mine.prevBytes == noFormat && s.dataID != 0 {
+				ta.noted, ta.notedETag = s.dataID, s.data
+			}
+			ta.pc = 4
+		case 4: // renew, If-Match its claim (also its check before a delete)
 			if c.legacyGC {
-				ta.pc = 4
+				ta.pc = 5
 				break
 			}
 			if s.head != a.mine {
@@ -166,10 +212,24 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 				break
 			}
 			t.head.renew++
-			ta.mine, ta.pc = t.head, 4
-		case 4: // delete what the commit does not list: nothing here
-			ta.pc = 5
-		case 5: // put the commit back byte for byte, If-Match its claim
+			ta.mine, ta.pc = t.head, 5
+		case 5: // delete the object noted, as the store can name it
+			if a.noted != 0 {
+				del := false
+				switch c.deletes {
+				case "object":
+					del = s.dataID == a.noted
+				case "etag":
+					del = s.dataID != 0 && s.data == a.notedETag
+				default:
+					del = true
+				}
+				if del {
+					t.data, t.dataID = -3, 0
+				}
+			}
+			ta.pc = 6
+		case 6: // put the commit back byte for byte, If-Match its claim
 			if s.head == a.mine {
 				t.head = a.cond
 			}
@@ -209,7 +269,7 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 		if !ok {
 			po = -2
 		}
-		t.head = mhead{kind: hClaim, owner: me, prevOwner: po, prevBytes: pb}
+		t.head = mhead{kind: hClaim, owner: me, prevOwner: po, prevBytes: pb, prevID: commitObject(a.cond)}
 		if !c.legacy && a.cond.kind == hClaim {
 			t.head.abandoned = a.cond.uploads | a.cond.abandoned
 		}
@@ -242,9 +302,16 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 		ta.mine, ta.pc = t.head, 6
 	case 6: // stat the data object
 		ta.statETag = s.data
-		if s.data == c.bytes[i] {
-			ta.skipWrite, ta.recorded, ta.pc = true, s.data, 8
-		} else {
+		// Keep the object in place when it holds our bytes, and (since
+		// the deletes are fenced) the commit in force lists it: one it
+		// does not list is garbage a GC may have decided to delete.
+		keep := s.dataID != 0 && s.data == c.bytes[i] && (c.legacy || c.adoptAny || s.dataID == a.mine.prevID)
+		switch {
+		case c.bytes[i] == noFormat: // no object of the format to write
+			ta.recorded, ta.recID, ta.pc = noFormat, 0, 8
+		case keep:
+			ta.skipWrite, ta.recorded, ta.recID, ta.pc = true, s.data, s.dataID, 8
+		default:
 			ta.pc = 7
 		}
 	case 7: // write the data object
@@ -261,6 +328,7 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 			break
 		}
 		t.data, ta.recorded, ta.pc = c.bytes[i], c.bytes[i], 8
+		t.dataID, ta.recID, t.nextID = s.nextID, s.nextID, s.nextID+1
 		if !c.legacy {
 			t.uploads[i] = uDone
 		}
@@ -269,7 +337,7 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 			ta.pc = pcLost
 			break
 		}
-		t.head = mhead{kind: hCommit, owner: me, bytes: a.recorded, prevOwner: -2}
+		t.head = mhead{kind: hCommit, owner: me, bytes: a.recorded, id: a.recID, prevOwner: -2}
 		ta.pc = pcDone
 	}
 	return append(next, t)
@@ -277,7 +345,7 @@ func (c mconfig) steps(s mstate, i int) []mstate {
 
 // violation says what invariant s breaks, or "".
 func (c mconfig) violation(s mstate) string {
-	if o, b, ok := commitOf(s.head); ok && s.head.kind != hClaim && s.data != b {
+	if o, b, ok := commitOf(s.head); ok && s.head.kind != hClaim && b != noFormat && (s.data != b || s.dataID == 0) {
 		return fmt.Sprintf("the commit of %d lists bytes %d, the data object holds %d", o, b, s.data)
 	}
 	return ""
@@ -407,6 +475,24 @@ func TestProtocolModel(t *testing.T) {
 			want: "wedged"},
 		{name: "legacy gc sweeps a live upload", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, legacyGC: true},
 			want: "live write collected"},
+		// Deletes (issue 24, the part left): the commit in force dropped
+		// the format, so GC deletes its object; a GC paused past a
+		// takeover must not delete the object a new owner committed,
+		// whatever its bytes (the garbage's own, or others).
+		{name: "gc deletes a dropped format's object under two committers", c: mconfig{kinds: []string{"commit", "commit", "gc"}, bytes: []int8{initialBytes, 1}, dropped: true, deletes: "object", gcCrashes: true}},
+		{name: "gc deletes a dropped format's object, a committer drops it too", c: mconfig{kinds: []string{"commit", "commit", "gc"}, bytes: []int8{initialBytes, noFormat}, dropped: true, deletes: "object"}},
+		{name: "two gcs delete a dropped format's object", c: mconfig{kinds: []string{"commit", "gc", "gc"}, bytes: []int8{initialBytes}, dropped: true, deletes: "object", gcCrashes: true}},
+		// Before: GC deleted the key unconditionally, right after a renewal.
+		{name: "unconditional deletes", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{1}, dropped: true},
+			want: "lists bytes"},
+		// Deletes that name the object, but a writer that keeps garbage of
+		// equal bytes in place as its own: the paused GC deletes it.
+		{name: "a writer adopts the garbage", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{initialBytes}, dropped: true, deletes: "object", adoptAny: true},
+			want: "lists bytes"},
+		// S3 without versioning names an object by its ETag: a rewrite of
+		// equal bytes is deleted (the window docs/output.md states).
+		{name: "deletes conditioned on ETags", c: mconfig{kinds: []string{"commit", "gc"}, bytes: []int8{initialBytes}, dropped: true, deletes: "etag"},
+			want: "lists bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -88,7 +89,7 @@ func settingsDoc(t *testing.T) []byte {
 	run := map[string]bool{}
 	section := func(title, intro string, cfg any, skip map[string]bool) {
 		t.Helper()
-		if err := parseConfig(cfg, "docs", nil, map[string]string{}, io.Discard); err != nil {
+		if err := cli.Parse(cfg, "docs", nil, map[string]string{}, io.Discard); err != nil {
 			t.Fatalf("%s: defaults: %v", title, err)
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| flag | environment | default | output | purpose | meaning |\n| --- | --- | --- | --- | --- | --- |\n", title, intro)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
@@ -64,7 +65,7 @@ func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.E
 	if cmd == "backfill" {
 		dst = &cfg
 	}
-	if err := parseConfig(dst, cmd, args, map[string]string{}, io.Discard); err != nil {
+	if err := cli.Parse(dst, cmd, args, map[string]string{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	// Resolved a day after date, as a nightly run would; undated, on a

@@ -15,6 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/settings"
@@ -136,7 +137,7 @@ func TestMemoryCheckBoundsPeak(t *testing.T) {
 func estimate(t *testing.T, args []string) int64 {
 	t.Helper()
 	var cfg settings.Config
-	if err := parseConfig(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
+	if err := cli.Parse(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Date = "2025-11-08"

@@ -34,13 +34,14 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	base := []string{"--input", in, "--output", out, "--date", "2025-11-08", "--workers", "2"}
 	groupBy := append(base[:len(base):len(base)], "--group-by", "service")
 
-	// 288 panes × 10,000 groups × 6 KiB ≈ 16.5 GiB: the merge is refused.
+	// Spilled, 24 of its 288 panes held at once × 10,000 groups × 6 KiB ≈
+	// 1.4 GiB: the merge is refused.
 	_, stderr, code := exe(t, limit, append([]string{"merge", "--run", "r1"}, groupBy...)...)
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	if code != job.ExitConfig || len(lines) != 1 {
 		t.Fatalf("exit %d, want 2 with one line:\n%s", code, stderr)
 	}
-	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "288 panes", "10000 groups", "16.5 GiB", "256.0 MiB (GOMEMLIMIT)",
+	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "24 panes held at once", "10000 groups", "1.4 GiB", "256.0 MiB (GOMEMLIMIT)",
 		"lower --max-groups to", "--window", "--memory-check=false"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("message lacks %q: %s", want, stderr)

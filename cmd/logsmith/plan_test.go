@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
@@ -106,13 +107,13 @@ func TestPlanSettingsRefuseStrayWhitespace(t *testing.T) {
 		if !strings.HasPrefix(s.Env, "LOGSMITH_PLAN_") {
 			continue
 		}
-		err := parseConfig(new(settings.PlanConfig), "plan", nil, map[string]string{s.Env: " 1s "}, io.Discard)
+		err := cli.Parse(new(settings.PlanConfig), "plan", nil, map[string]string{s.Env: " 1s "}, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), s.Env) {
 			t.Errorf("%s with whitespace: %v", s.Env, err)
 		}
 	}
 	var help bytes.Buffer
-	_ = parseConfig(new(settings.PlanConfig), "plan", []string{"--help"}, nil, &help)
+	_ = cli.Parse(new(settings.PlanConfig), "plan", []string{"--help"}, nil, &help)
 	for _, want := range []string{"--plan-budget", "1h0m0s", "--plan-throughput", "309000000", "run-minio-gzip-w2", "--plan-max-shards", "--plan-file", "--memory-check"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("plan --help lacks %q", want)

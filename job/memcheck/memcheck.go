@@ -11,6 +11,7 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
+	"github.com/logsmith/logsmith/job/spill"
 )
 
 // Estimate returns the memory budget at the caps of one run of cfg,
@@ -23,7 +24,8 @@ func Estimate(cfg *settings.Config, res *settings.Resolved) memory.Estimate {
 func Model(cfg *settings.Config, res *settings.Resolved) memory.Run {
 	r := memory.Run{Windows: res.Windows, Dated: res.Date != "", MaxPanes: cfg.MaxPanes, GroupBy: len(cfg.GroupBy), MaxGroups: res.MaxGroups,
 		MaxDimension: cfg.MaxDimension, Latency: cfg.LatencyField != "", Distinct: cfg.DistinctField != "",
-		Workers: res.Workers, MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse}
+		Workers: res.Workers, MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse,
+		RangePanes: int64(spill.RangeFor(features.PaneFor(res.Windows), res.Windows) / features.PaneFor(res.Windows))}
 	if res.Input.Remote() {
 		r.ReadAhead = cfg.ReadAhead
 	}
@@ -61,9 +63,10 @@ func Check(cfg *settings.Config, parallel int, lim memory.Limit, now time.Time) 
 	return Refusal(cfg, res, e, parallel, lim)
 }
 
-// Fits says whether parallel runs of estimate e fit in lim.
+// Fits says whether parallel runs of estimate e, their aggregates
+// spilled to disk past their budget, fit in lim.
 func Fits(e memory.Estimate, parallel int, lim memory.Limit) bool {
-	return SatMul(e.Total, int64(max(parallel, 1))) <= lim.Bytes
+	return SatMul(e.Spilling, int64(max(parallel, 1))) <= lim.Bytes
 }
 
 // Refusal is the *ConfigError refusing parallel runs of estimate e
@@ -73,7 +76,7 @@ func Refusal(cfg *settings.Config, res *settings.Resolved, e memory.Estimate, pa
 	// Name the setting behind the larger share.
 	field := "Window"
 	switch {
-	case e.Fixed >= e.Aggregate:
+	case e.Fixed >= e.Spilling-e.Fixed:
 		field = "Workers"
 	case len(cfg.GroupBy) > 0:
 		field = "MaxGroups"
@@ -90,17 +93,17 @@ func Refusal(cfg *settings.Config, res *settings.Resolved, e memory.Estimate, pa
 		if len(cfg.GroupBy) > 0 {
 			fmt.Fprintf(&b, " × at most %d groups (--max-groups)", e.Groups)
 		}
-		fmt.Fprintf(&b, " ≈ %s with their tables", FormatBytes(e.Aggregate))
+		fmt.Fprintf(&b, " ≈ %s with their tables, %d panes held at once (the rest spilled)", FormatBytes(e.Spilling-e.Fixed), e.HeldPanes)
 	} else {
 		if e.Dated {
-			fmt.Fprintf(&b, "%d panes (a day of --window %s)", e.Panes, windowSpecs(res.Windows))
+			fmt.Fprintf(&b, "%d panes held at once, the rest spilled (of a day of --window %s)", e.HeldPanes, windowSpecs(res.Windows))
 		} else {
-			fmt.Fprintf(&b, "%d panes (--max-panes, an undated run)", e.Panes)
+			fmt.Fprintf(&b, "%d panes held at once, the rest spilled (of --max-panes, an undated run)", e.HeldPanes)
 		}
 		if len(cfg.GroupBy) > 0 {
 			fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
 		}
-		fmt.Fprintf(&b, " × %s ≈ %s", FormatBytes(e.PerGroup), FormatBytes(e.Aggregate))
+		fmt.Fprintf(&b, " × %s ≈ %s", FormatBytes(e.PerGroup), FormatBytes(e.Spilling-e.Fixed))
 	}
 	fmt.Fprintf(&b, ", plus %s for %d workers", FormatBytes(e.Fixed), res.Workers)
 	if parallel > 1 {
@@ -113,7 +116,7 @@ func Refusal(cfg *settings.Config, res *settings.Resolved, e memory.Estimate, pa
 	}
 	if len(cfg.GroupBy) > 0 {
 		room := lim.Bytes/int64(parallel) - e.Fixed
-		if fit := room / max(e.Panes*e.PerGroup, 1); fit >= 1 {
+		if fit := room / max(e.HeldPanes*e.PerGroup, 1); fit >= 1 {
 			fixes = append(fixes, fmt.Sprintf("lower --max-groups to %d or less", fit))
 		} else {
 			fixes = append(fixes, "lower --max-groups")

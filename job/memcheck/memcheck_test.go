@@ -89,9 +89,11 @@ func TestEstimate(t *testing.T) {
 }
 
 // The check at the defaults against 1 GiB and 24 GiB: a dated run without
-// --group-by fits both; with --group-by at the default 10,000 groups it
-// needs ~16.5 GiB and is refused at 1 GiB only, with a --max-groups that
-// fits; an undated run without --group-by (200,000 panes) fits 1 GiB.
+// --group-by fits both; with --group-by at the default 10,000 groups its
+// aggregate of ~16.5 GiB spills, holding two hours of 5-minute panes at
+// once (~1.4 GiB), and is refused at 1 GiB only, with a --max-groups that
+// fits; an undated run (200,000 panes), with or without --group-by, and
+// 1-second windows spill and fit: a run that fits spilled is never refused.
 func TestCheck(t *testing.T) {
 	now := time.Date(2025, 11, 9, 3, 0, 0, 0, time.UTC) // a templated input computes 2025-11-08
 	gomem := func(n int64) memory.Limit { return memory.Limit{Bytes: n, Source: "GOMEMLIMIT"} }
@@ -106,17 +108,17 @@ func TestCheck(t *testing.T) {
 		{"default, 16 GiB", nil, 1, gomem(16 * gib), ""},
 		{"group-by, 1 GiB", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, gomem(gib), "LOGSMITH_MAX_GROUPS"},
 		{"group-by, 24 GiB", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, gomem(24 * gib), ""},
-		{"group-by, 16 GiB", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
+		{"group-by, 16 GiB", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, gomem(16 * gib), ""},
 		{"group-by, 500 groups, 1 GiB", func(c *settings.Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 1, gomem(gib), ""},
 		{"group-by, no limit", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{}, ""},
 		{"group-by, check off", func(c *settings.Config) { c.GroupBy, c.MemoryCheck = []string{"service"}, false }, 1, gomem(gib), ""},
 		{"undated, 1 GiB", func(c *settings.Config) { c.Input = "s3://logs/app/" }, 1, gomem(gib), ""},
-		{"undated group-by, 16 GiB", func(c *settings.Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), "LOGSMITH_MAX_GROUPS"},
-		{"undated, 512 MiB", func(c *settings.Config) { c.Input = "s3://logs/app/" }, 1, gomem(512 * mib), "LOGSMITH_MAX_PANES"},
-		{"1s windows, 256 MiB", func(c *settings.Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), "LOGSMITH_WINDOW"},
+		{"undated group-by, 16 GiB", func(c *settings.Config) { c.Input, c.GroupBy = "s3://logs/app/", []string{"service"} }, 1, gomem(16 * gib), ""},
+		{"undated, 512 MiB", func(c *settings.Config) { c.Input = "s3://logs/app/" }, 1, gomem(512 * mib), ""},
+		{"1s windows, 256 MiB", func(c *settings.Config) { c.Window = []string{"1s"} }, 1, gomem(256 * mib), ""},
 		{"64 workers, 256 MiB", func(c *settings.Config) { c.Workers = 64 }, 1, gomem(256 * mib), "LOGSMITH_WORKERS"},
-		{"backfill of 8 dates at once, 1 GiB", func(c *settings.Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_MAX_GROUPS"},
-		{"cgroup", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, "LOGSMITH_MAX_GROUPS"},
+		{"backfill of 8 dates at once, 1 GiB", func(c *settings.Config) { c.GroupBy, c.MaxGroups = []string{"service"}, 500 }, 8, gomem(gib), "LOGSMITH_WORKERS"},
+		{"cgroup", func(c *settings.Config) { c.GroupBy = []string{"service"} }, 1, memory.Limit{Bytes: 8 * gib, Source: "/sys/fs/cgroup/memory.max"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := defaultConfig(t)

@@ -83,6 +83,9 @@ type Run struct {
 	ReadAhead    int64 // per object read ahead, 0 when the input is not S3
 	Formats      []string
 	Sparse       bool
+	// RangePanes are the panes of one range the aggregate spills and is
+	// read back by (job/spill); 0 when it does not spill.
+	RangePanes int64
 }
 
 // Estimate is what a run of a config is expected to hold at most:
@@ -100,7 +103,14 @@ type Estimate struct {
 	// zstd window and read-ahead.
 	Fixed int64 `json:"fixed_bytes"`
 	Total int64 `json:"total_bytes"` // Fixed + Aggregate
-	Dated bool  `json:"dated"`
+	// HeldPanes are the panes held at once when the aggregate spills
+	// (see Run.RangePanes): two ranges' worth (a range and the windows
+	// reaching past it), at most Panes.
+	HeldPanes int64 `json:"held_panes"`
+	// Spilling is Total for an aggregate spilled to disk: its cells held
+	// HeldPanes at a time, its encoded output rows whole.
+	Spilling int64 `json:"spilling_total_bytes"`
+	Dated    bool  `json:"dated"`
 	// Basis is "caps" (Panes × Groups at the caps) or "sampled" (from the
 	// input's size and a sample of its events: see Data).
 	Basis string `json:"basis"`
@@ -190,7 +200,21 @@ func AtCaps(r Run) Estimate {
 	e.Fixed = memRuntime + workers*(int64(r.MaxLineBytes)+memReadBuffer+memZstdWindow) + (workers+1)*r.ReadAhead
 	e.Total = satAdd(e.Aggregate, e.Fixed)
 	e.CapsTotal = e.Total
+	e.HeldPanes = e.Panes
+	if r.RangePanes > 0 {
+		e.HeldPanes = min(e.Panes, 2*r.RangePanes)
+	}
+	e.Spilling = satAdd(e.Fixed, spilled(e.Aggregate, e.HeldPanes, e.Panes))
 	return e
+}
+
+// spilled is the part of cells' bytes, spread over panes, held at once
+// when held of them are.
+func spilled(cells, held, panes int64) int64 {
+	if held >= panes || panes <= 0 {
+		return cells
+	}
+	return mulDiv(cells, held, panes)
 }
 
 // memRow is one row of the window being built, before it is encoded
@@ -286,11 +310,13 @@ func FromData(caps Estimate, r Run, uncompressed int64, units int, s Sample) Est
 		d.OutputRows = satAdd(d.OutputRows, satMul(n, rows))
 		widest = max(widest, rows)
 	}
-	agg = satAdd(agg, satMul(d.OutputRows, rowBytes))
-	agg = satAdd(agg, satMul(widest, memRow))
+	cells := agg
+	rowsHeld := satAdd(satMul(d.OutputRows, rowBytes), satMul(widest, memRow))
+	agg = satAdd(agg, rowsHeld)
 	e := caps
 	e.Basis, e.Data, e.Aggregate = "sampled", d, agg
 	e.Total = satAdd(e.Fixed, agg)
+	e.Spilling = satAdd(satAdd(e.Fixed, spilled(cells, min(e.HeldPanes, panes), panes)), rowsHeld)
 	return e
 }
 

@@ -127,6 +127,7 @@ type ReadSettings struct {
 	ReadRetryDeadline time.Duration `env:"RETRY_DEADLINE" envDefault:"2m" flag:"retry-deadline" desc:"how long to keep retrying a failing storage call, resuming reads where they stopped"`
 	ReadAhead         int64         `env:"READ_AHEAD" envDefault:"2097152" flag:"read-ahead" desc:"bytes of each s3:// object read ahead of decoding, in the background (the next object's too); 0 disables"`
 	IdleTimeout       time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s" flag:"idle-timeout" desc:"abandon and resume a read that delivers no data for this long"`
+	SpillDir          string        `env:"SPILL_DIR" flag:"spill-dir" desc:"local folder an aggregate that passes its memory budget (a share of the memory limit; docs/performance.md, Spilling) is spilled to, in a folder of its own removed when the run ends; empty: the system's temporary folder ($TMPDIR, else /tmp)"`
 }
 
 // CommitSettings say when and how a run commits, and what it keeps.
@@ -324,8 +325,7 @@ func (c *ReadSettings) EffectiveWorkers() int {
 	if c.Workers > 0 {
 		return c.Workers
 	}
-	// GOMAXPROCS, not NumCPU: since Go 1.25 it follows the container's
-	// CPU limit, where NumCPU is the node's CPU count.
+	// GOMAXPROCS, not NumCPU (the node's): it follows a container's CPU limit.
 	return runtime.GOMAXPROCS(0)
 }
 

@@ -160,7 +160,8 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		"SKIP_COMMITTED": "a boolean", "ALLOW_EMPTY": "a boolean", "ALLOW_FEWER_EVENTS": "a boolean", "SPARSE": "a boolean",
 		"MEMORY_CHECK": "a boolean", "STRICT_FIELDS": "a boolean", "QUIET": "a boolean", "JSON": "a boolean",
 		"S3_INSECURE": "a boolean", "DRY_RUN": "a boolean (with --report, the case of REPORT names it)",
-		"SHARDS": "checked with SHARD (the case above names SHARD)",
+		"SHARDS":    "checked with SHARD (the case above names SHARD)",
+		"SPILL_DIR": "a local folder, made or written only when the run spills: one it cannot use fails it there with exit 2 naming it (TestSpillDirUnwritable); where the config is checked (plan, a pod's emptyDir) it may not exist yet",
 	}
 	var c Config
 	for _, s := range Settings(&c) {

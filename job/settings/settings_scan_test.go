@@ -102,7 +102,7 @@ func typeCheck(t *testing.T, patterns ...string) []checkedPackage {
 func scanSettingUses(t *testing.T) []settingUse {
 	t.Helper()
 	var uses []settingUse
-	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./cmd/logsmith") {
+	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./job/memcheck", "./job/spill", "./cmd/logsmith", "./cli", "./ui", "./outputs", "./metrics") {
 		fset, info, files := p.Fset, p.Info, p.Files
 		for _, f := range files {
 			written := map[*ast.SelectorExpr]bool{}
@@ -349,7 +349,7 @@ func TestSettingDefaultsDeclaredOnce(t *testing.T) {
 		}
 	}
 	pkgs := typeCheck(t, "./features", "./features/synth", "./table", "./table/iceberg", "./storage", "./storage/objio",
-		"./job/settings", "./job", "./job/peek", "./job/shard", "./cmd/logsmith")
+		"./job/settings", "./job", "./job/peek", "./job/memcheck", "./job/spill", "./job/shard", "./cmd/logsmith", "./cli", "./ui", "./outputs", "./metrics")
 	for _, p := range pkgs {
 		for _, f := range p.Files {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -463,7 +463,7 @@ func TestParsedSettingsReadFromResolved(t *testing.T) {
 			t.Errorf("%s:%d: %s reads %s from the config: take it from %s", file, u.Pos.Line, u.Func, u.Field, where)
 		}
 	}
-	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./cmd/logsmith") {
+	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./job/memcheck", "./job/spill", "./cmd/logsmith", "./cli", "./ui", "./outputs", "./metrics") {
 		for _, f := range p.Files {
 			var fn string
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -494,7 +494,7 @@ func TestParsedSettingsReadFromResolved(t *testing.T) {
 // whose failure would go unseen if validation and parse ever disagreed. No
 // call taking a setting, or a method of a config, has its error dropped.
 func TestSettingParseErrorsChecked(t *testing.T) {
-	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./cmd/logsmith") {
+	for _, p := range typeCheck(t, "./job/settings", "./job", "./job/peek", "./job/memcheck", "./job/spill", "./cmd/logsmith", "./cli", "./ui", "./outputs", "./metrics") {
 		for _, f := range p.Files {
 			ast.Inspect(f, func(n ast.Node) bool {
 				as, ok := n.(*ast.AssignStmt)

@@ -18,8 +18,10 @@ import (
 // FormatVersion is the version of shard partial objects. Version 2 added
 // the heads the shard started from; 3 names them by commit
 // (table.Head.CommitID) instead of ETag; 4 added the input's quality by
-// date, which the merge judges each date on.
-const FormatVersion = 4
+// date, which the merge judges each date on; 5 splits the partial into
+// sections, each compressed on its own, so that a merge decodes one at a
+// time.
+const FormatVersion = 5
 
 var magic = []byte("LSSHARD1")
 
@@ -70,16 +72,30 @@ func ParseName(name string) (i, n int, ok bool) {
 
 // Encode writes a shard object:
 //
-//	"LSSHARD1" | uvarint header length | header JSON | zstd(partial binary)
+//	"LSSHARD1" | uvarint header length | header JSON |
+//	uvarint sections | per section: uvarint length | zstd(partial binary)
 //
-// h.FormatVersion is set to FormatVersion.
-func Encode(h Header, p *features.Partial) ([]byte, error) {
+// whose sections are the partials sections gives (it calls add with each,
+// in order; a time range of the aggregate each, and its counts, as
+// job/spill.Store.Sections gives them). Merging them is the shard's
+// partial. h.FormatVersion is set to FormatVersion.
+func Encode(h Header, sections func(add func(*features.Partial) error) error) ([]byte, error) {
 	h.FormatVersion = FormatVersion
 	hj, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("encode shard header: %w", err)
 	}
-	pb, err := p.MarshalBinary()
+	zw, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	defer zw.Close()
+	var parts [][]byte
+	err = sections(func(p *features.Partial) error {
+		pb, err := p.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		parts = append(parts, zw.EncodeAll(pb, nil))
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -87,16 +103,45 @@ func Encode(h Header, p *features.Partial) ([]byte, error) {
 	buf.Write(magic)
 	buf.Write(binary.AppendUvarint(nil, uint64(len(hj))))
 	buf.Write(hj)
-	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
-	_, _ = zw.Write(pb)
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compress shard: %w", err)
+	buf.Write(binary.AppendUvarint(nil, uint64(len(parts))))
+	for _, b := range parts {
+		buf.Write(binary.AppendUvarint(nil, uint64(len(b))))
+		buf.Write(b)
 	}
 	return buf.Bytes(), nil
 }
 
-// Read decodes a shard object from r, streaming its compressed part.
-func Read(r io.Reader) (*Header, *features.Partial, error) {
+// Sections are a shard's partial as read: its sections, still
+// compressed, to decode one at a time.
+type Sections [][]byte
+
+// Each decodes the sections in order and calls fn with each; fn's error,
+// or a section's that does not decode, stops it and is returned.
+func (s Sections) Each(fn func(*features.Partial) error) error {
+	zr, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<30))
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	for i, b := range s {
+		pb, err := zr.DecodeAll(b, nil)
+		if err != nil {
+			return fmt.Errorf("decompress shard section %d: %w", i, err)
+		}
+		p, err := features.UnmarshalPartial(pb)
+		if err != nil {
+			return fmt.Errorf("shard section %d: %w", i, err)
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Read reads a shard object from r: its header and its sections, still
+// compressed.
+func Read(r io.Reader) (*Header, Sections, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	got := make([]byte, len(magic))
 	if _, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, magic) {
@@ -120,21 +165,34 @@ func Read(r io.Reader) (*Header, *features.Partial, error) {
 	if h.FormatVersion != FormatVersion {
 		return nil, nil, fmt.Errorf("shard format %d, want %d", h.FormatVersion, FormatVersion)
 	}
-	zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<30))
-	if err != nil {
-		return nil, nil, err
+	count, err := binary.ReadUvarint(br)
+	if err != nil || count > maxSections {
+		return nil, nil, readErr(err, "corrupt shard sections")
 	}
-	defer zr.Close()
-	pb, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("decompress shard: %w", err)
+	secs := make(Sections, 0, count)
+	for range count {
+		n, err := binary.ReadUvarint(br)
+		if err != nil || n > maxSection {
+			return nil, nil, readErr(err, "corrupt shard section")
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(br, b); err != nil {
+			return nil, nil, readErr(err, "corrupt shard section")
+		}
+		secs = append(secs, b)
 	}
-	p, err := features.UnmarshalPartial(pb)
-	if err != nil {
-		return nil, nil, err
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		return nil, nil, readErr(err, "trailing bytes after the shard's sections")
 	}
-	return &h, p, nil
+	return &h, secs, nil
 }
+
+// maxSections and maxSection bound a shard's sections: one per time range
+// of at most --max-panes panes, each at most 4 GiB compressed.
+const (
+	maxSections = 1 << 22
+	maxSection  = 4 << 30
+)
 
 // readErr keeps a failure of the stream itself (storage) apart from a
 // short or corrupt object.

@@ -16,17 +16,23 @@ func TestEncodeReadRoundTrip(t *testing.T) {
 	p := features.NewPartial(features.PaneFor([]features.Window{{Size: 5 * time.Minute, Slide: 5 * time.Minute}}), 10)
 	h := Header{RunID: "r1", Date: "2025-01-02", Shard: 1, Shards: 3, Units: []string{"a", "b"}, Covered: []string{"b"},
 		Rejects: []features.Reject{{Object: "a", Line: 3, Reason: "not_json", Raw: "{"}}}
-	data, err := Encode(h, p)
+	p.Counts.Lines = 7
+	q := features.NewPartial(p.Pane(), 10)
+	data, err := Encode(h, func(add func(*features.Partial) error) error { return errors.Join(add(p), add(q)) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	// One byte at a time: Read must not depend on how the store splits reads.
-	got, gp, err := Read(iotest.OneByteReader(bytes.NewReader(data)))
+	got, secs, err := Read(iotest.OneByteReader(bytes.NewReader(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.FormatVersion != FormatVersion || got.RunID != "r1" || got.Shard != 1 || len(got.Rejects) != 1 || gp == nil {
-		t.Fatalf("Read = %+v", got)
+	if got.FormatVersion != FormatVersion || got.RunID != "r1" || got.Shard != 1 || len(got.Rejects) != 1 || len(secs) != 2 {
+		t.Fatalf("Read = %+v, %d sections", got, len(secs))
+	}
+	var lines []int64
+	if err := secs.Each(func(p *features.Partial) error { lines = append(lines, p.Counts.Lines); return nil }); err != nil || len(lines) != 2 || lines[0] != 7 {
+		t.Fatalf("sections decode to lines %v: %v", lines, err)
 	}
 	// Every truncation and a corrupt magic are refused, never read as a
 	// shard; a failing stream reports its own error.

@@ -12,6 +12,17 @@
 // scripts/scalebench.sh's entity curves compare with logsmith's
 // --group-by; --window sets the window (default 5m).
 //
+// By default the rows are only counted: the query is wrapped in
+// SELECT count(*), sum(events), and DuckDB's optimizer then drops every
+// aggregate the count does not read (EXPLAIN ANALYZE shows the grouped
+// aggregate computing count_star() alone: no quantiles, no deviation).
+// That is a peer that does less than logsmith. With --out FILE the rows
+// are materialized as logsmith writes them: COPY to a zstd-compressed
+// Parquet file with the columns of logsmith's default table (window start
+// and end, the group, counts, error rate, latency statistics), so every
+// aggregate is computed and encoded. --explain prints the query's
+// EXPLAIN ANALYZE to standard error.
+//
 // It prints "<rows> <events> <seconds>" (rows: windows, or windows ×
 // groups; seconds of the query alone, DuckDB's start-up excluded).
 package main
@@ -32,53 +43,54 @@ func main() {
 	threads := flag.Int("threads", 2, "DuckDB threads")
 	groupBy := flag.String("group-by", "", "string field to group by within each window (exact quantiles)")
 	window := flag.Duration("window", 5*time.Minute, "window length")
+	out := flag.String("out", "", "write the rows to this Parquet file (zstd), as logsmith does, instead of only counting them")
+	explain := flag.Bool("explain", false, "print the query's EXPLAIN ANALYZE to standard error")
 	flag.Parse()
 	if *glob == "" {
 		fmt.Fprintln(os.Stderr, "duckpeer: --glob is required")
 		os.Exit(2)
 	}
-	if err := run(*glob, *threads, *groupBy, *window); err != nil {
+	if err := run(*glob, *threads, *groupBy, *window, *out, *explain); err != nil {
 		fmt.Fprintln(os.Stderr, "duckpeer:", err)
 		os.Exit(1)
 	}
 }
 
-// query reads only the three fields the table needs, skips malformed lines
-// as logsmith does, and buckets by 5 minutes in UTC.
-const query = `
-SELECT count(*) AS windows, sum(events) AS events FROM (
-  SELECT time_bucket(INTERVAL 5 MINUTES, ts) AS window_start,
+// rowsQuery reads only the fields the table needs, skips malformed lines
+// as logsmith does, and buckets by the window in UTC: one row per window
+// (and group, with %[3]s the group-by field), with logsmith's default
+// columns but window_end, which the materialized query adds. %[1]d is the window in seconds, %[2]s the glob, %[4]s the
+// quantile function.
+const rowsQuery = `
+  SELECT time_bucket(INTERVAL %[1]d SECONDS, ts) AS window_start,
+         %[5]s
          count(*) AS events,
          count(*) FILTER (WHERE status >= 500) AS errors,
-         count(latency_ms) AS latency_count,
-         avg(latency_ms), min(latency_ms), max(latency_ms), stddev_samp(latency_ms),
-         approx_quantile(latency_ms, [0.5, 0.9, 0.95, 0.99])
-  FROM read_ndjson(%s,
-         columns = {'timestamp': 'TIMESTAMPTZ', 'status': 'INTEGER', 'latency_ms': 'DOUBLE'},
+         count(*) FILTER (WHERE level IN ('WARN', 'WARNING')) AS warns,
+         (count(*) FILTER (WHERE status >= 500)) / count(*) AS error_rate,
+         avg(latency_ms) AS latency_avg_ms, min(latency_ms) AS latency_min_ms,
+         max(latency_ms) AS latency_max_ms, %[6]s(latency_ms) AS latency_stddev_ms,
+         %[4]s(latency_ms, [0.5, 0.9, 0.95, 0.99]) AS q
+  FROM read_ndjson(%[2]s,
+         columns = {'timestamp': 'TIMESTAMPTZ', 'level': 'VARCHAR', 'status': 'INTEGER', 'latency_ms': 'DOUBLE'%[3]s},
          ignore_errors = true)
-       AS t(ts, status, latency_ms)
+       AS t(ts, level, status, latency_ms%[7]s)
   WHERE ts IS NOT NULL
-  GROUP BY window_start
-)`
+  GROUP BY ALL`
 
-// groupedQuery is query per window and group, with exact quantiles.
-const groupedQuery = `
-SELECT count(*) AS rows, sum(events) AS events FROM (
-  SELECT time_bucket(INTERVAL %d SECONDS, ts) AS window_start, entity,
-         count(*) AS events,
-         count(*) FILTER (WHERE status >= 500) AS errors,
-         count(latency_ms) AS latency_count,
-         avg(latency_ms), min(latency_ms), max(latency_ms), stddev_pop(latency_ms),
-         quantile_disc(latency_ms, [0.5, 0.9, 0.95, 0.99])
-  FROM read_ndjson(%s,
-         columns = {'timestamp': 'TIMESTAMPTZ', 'status': 'INTEGER', 'latency_ms': 'DOUBLE', %s: 'VARCHAR'},
-         ignore_errors = true)
-       AS t(ts, status, latency_ms, entity)
-  WHERE ts IS NOT NULL
-  GROUP BY window_start, entity
-)`
+// query builds the rows query: ungrouped with approximate quantiles and
+// the sample deviation, grouped with exact ones and the population
+// deviation, as logsmith's columns are.
+func query(glob, groupBy string, window time.Duration) string {
+	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	if groupBy == "" {
+		return fmt.Sprintf(rowsQuery, int64(window/time.Second), lit(glob), "", "approx_quantile", "", "stddev_samp", "")
+	}
+	return fmt.Sprintf(rowsQuery, int64(window/time.Second), lit(glob), ", "+lit(groupBy)+": 'VARCHAR'",
+		"quantile_disc", "entity,", "stddev_pop", ", entity")
+}
 
-func run(glob string, threads int, groupBy string, window time.Duration) error {
+func run(glob string, threads int, groupBy string, window time.Duration, out string, explain bool) error {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return err
@@ -90,16 +102,47 @@ func run(glob string, threads int, groupBy string, window time.Duration) error {
 			return fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	start := time.Now()
-	var windows, events int64
-	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-	q := fmt.Sprintf(query, lit(glob))
+	inner := query(glob, groupBy, window)
+	order := "" // rows sorted as logsmith writes them: by window, then group
 	if groupBy != "" {
-		q = fmt.Sprintf(groupedQuery, int64(window/time.Second), lit(glob), lit(groupBy))
+		order = ", entity"
 	}
-	if err := db.QueryRow(q).Scan(&windows, &events); err != nil {
-		return fmt.Errorf("query: %w", err)
+	// Materialized: the quantile list spread into logsmith's four columns.
+	materialized := fmt.Sprintf("SELECT window_start, window_start + INTERVAL %d SECONDS AS window_end, * EXCLUDE (window_start, q), q[1] AS latency_p50_ms, q[2] AS latency_p90_ms, q[3] AS latency_p95_ms, q[4] AS latency_p99_ms FROM (%s) ORDER BY window_start%s", int64(window/time.Second), inner, order)
+	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	var q string
+	if out != "" {
+		q = "COPY (" + materialized + ") TO " + lit(out) + " (FORMAT parquet, COMPRESSION zstd)"
+	} else {
+		q = "SELECT count(*) AS rows, sum(events) AS events FROM (" + inner + ")"
 	}
-	fmt.Printf("%d %d %.4f\n", windows, events, time.Since(start).Seconds())
+	if explain {
+		var kind, plan string
+		if err := db.QueryRow("EXPLAIN ANALYZE "+q).Scan(&kind, &plan); err != nil {
+			return fmt.Errorf("explain: %w", err)
+		}
+		fmt.Fprintln(os.Stderr, plan)
+		if out != "" {
+			if err := os.Remove(out); err != nil {
+				return err
+			}
+		}
+	}
+	start := time.Now()
+	var rows, events int64
+	if out == "" {
+		if err := db.QueryRow(q).Scan(&rows, &events); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+	} else {
+		if _, err := db.Exec(q); err != nil {
+			return fmt.Errorf("copy: %w", err)
+		}
+		// The file's own count, read back: what was written.
+		if err := db.QueryRow("SELECT count(*), sum(events) FROM read_parquet("+lit(out)+")").Scan(&rows, &events); err != nil {
+			return fmt.Errorf("read back %s: %w", out, err)
+		}
+	}
+	fmt.Printf("%d %d %.4f\n", rows, events, time.Since(start).Seconds())
 	return nil
 }

@@ -3,6 +3,7 @@ package objio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync/atomic"
 	"time"
@@ -208,6 +209,17 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64, o
 // Delete removes an object; a missing object is not an error.
 func (b *Bucket) Delete(ctx context.Context, key string) error {
 	return b.call(ctx, func(ctx context.Context) error { return b.b.Delete(ctx, key) })
+}
+
+// DeleteIf removes an object while it is the one info describes (see
+// storage.ConditionalDeleter). A backend that cannot condition a delete
+// fails with errors.ErrUnsupported.
+func (b *Bucket) DeleteIf(ctx context.Context, info storage.ObjectInfo) error {
+	cd, ok := b.b.(storage.ConditionalDeleter)
+	if !ok {
+		return fmt.Errorf("delete %s: %w", info.Key, errors.ErrUnsupported)
+	}
+	return b.call(ctx, func(ctx context.Context) error { return cd.DeleteIf(ctx, info) })
 }
 
 // Stat describes an object or fails with storage.ErrNotExist.

@@ -7,6 +7,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -17,6 +20,7 @@ type Store interface {
 	storage.Store
 	storage.ListedOpener
 	storage.Uploader
+	storage.ConditionalDeleter
 }
 
 // S3Config returns the settings of the test MinIO server from the
@@ -69,6 +73,23 @@ func NewBucket(t testing.TB) (*storage.S3, storage.S3Config) {
 	}
 	if err := s.EnsureBucket(context.Background()); err != nil {
 		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	return s, cfg
+}
+
+// NewVersionedBucket is NewBucket with versioning enabled on the bucket.
+func NewVersionedBucket(t testing.TB) (*storage.S3, storage.S3Config) {
+	t.Helper()
+	s, cfg := NewBucket(t)
+	c, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: !cfg.Insecure, Region: cfg.Region,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnableVersioning(context.Background(), s.Bucket()); err != nil {
+		t.Fatalf("enable versioning of %s: %v", s.Bucket(), err)
 	}
 	return s, cfg
 }

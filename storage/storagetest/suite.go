@@ -102,7 +102,7 @@ func (r *recorder) Failed() bool {
 // in the spirit of gocloud.dev/blob's drivertest.
 func Cases() []Case {
 	var cs []Case
-	for _, part := range [][]Case{basicCases(), writeCases(), edgeCases(), keyCases()} {
+	for _, part := range [][]Case{basicCases(), writeCases(), edgeCases(), keyCases(), deleteCases()} {
 		cs = append(cs, part...)
 	}
 	return cs

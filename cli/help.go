@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -225,3 +225,37 @@ func wrap(w io.Writer, indent, text string) {
 		flush()
 	}
 }
+
+// Usage is what logsmith prints of its commands: with no command, an
+// unknown one, or help.
+const Usage = `logsmith turns JSON-lines logs in object storage into time-windowed features.
+
+Usage:
+  logsmith peek     --input URL [--lines N] [flags]              show the input's first events as a run decodes them
+  logsmith run      --input URL --output URL [--date D] [flags]   compute and commit features
+  logsmith run      --shard i/n --run ID --date D [flags]        compute one shard's partial
+  logsmith merge    --input URL --run ID --date D --output URL [flags]
+                                                                 merge the shards and commit
+  logsmith plan     --input URL --output URL --date D [--plan-budget 1h] [--plan-file F]
+                                                                 size a sharded run: the shard count, as text or JSON
+  logsmith backfill --input TEMPLATE --output URL --from D --to D [--parallel N] [--force]
+  logsmith ls       --output URL                                 list committed partitions
+  logsmith show     --output URL --date D                        print a partition's manifest
+  logsmith show     --output URL --date D --chart|--hours        draw (or print) its events, error rate and p99 per hour
+  logsmith report   --output URL --date D|--from D --to D > F    write an HTML page of what was committed
+  logsmith files    --output URL [--from D] [--to D] [--window W] [--format F]
+                                                                 print the committed data objects' URLs
+  logsmith pin      --output URL --table-format iceberg          print the snapshot id holding every date
+  logsmith gc       --output URL [--gc-grace 1h]                 delete files no commit needs
+  logsmith migrate  --output URL [--date D]                      rewrite version 1 partitions (run=ID folders)
+  logsmith table show --output URL                               print the output's tables and their shape
+  logsmith table drop --output URL --window W                    remove a table, so the output may take another shape
+  logsmith generate --output URL [flags]                         write synthetic logs
+  logsmith config   [COMMAND] [flags]                            print the settings in force and their origin
+  logsmith completion bash|zsh|fish                              print a shell completion script
+  logsmith --version
+
+Settings come from flags, LOGSMITH_* variables or a YAML file (--config FILE).
+run, merge, backfill and gc take --dry-run: report what they would do, write nothing.
+Run "logsmith help <command>" for its settings by purpose, defaults and examples.
+`

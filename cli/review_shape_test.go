@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -21,7 +21,7 @@ func TestReviewShapeFlagAfterValuedFlag(t *testing.T) {
 		{"--input", "in", "--output", "out", "--shape=gcp"},
 	} {
 		var cfg settings.Config
-		if err := parseConfig(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
+		if err := Parse(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
 		if cfg.DecodeSettings.Shape != "gcp" || cfg.LevelField != "severity" || cfg.LatencyField != "httpRequest.latency" ||

@@ -1,4 +1,4 @@
-package main
+package metrics
 
 import (
 	"context"
@@ -51,15 +51,15 @@ func pushgateway(t *testing.T) (*httptest.Server, func() []pushed) {
 func TestPushMetrics(t *testing.T) {
 	srv, got := pushgateway(t)
 	start := time.Date(2025, 11, 9, 1, 30, 0, 0, time.UTC)
-	ok := runMetrics{Mode: "daily", Success: true, Start: start, End: start.Add(90 * time.Second),
+	ok := Run{Mode: "daily", Success: true, Start: start, End: start.Add(90 * time.Second),
 		Lines: 1000, Bad: map[string]int64{"not_json": 3, "bad_latency": 2}, BytesRead: 5000, Rows: 288, Retries: 4,
 		Version: "v1.0.0", Commit: "abc"}
-	if err := pushToGateway(context.Background(), srv.URL, ok); err != nil {
+	if err := Push(context.Background(), srv.URL, ok); err != nil {
 		t.Fatal(err)
 	}
 	failed := ok
 	failed.Success, failed.Mode = false, "backfill"
-	if err := pushToGateway(context.Background(), srv.URL, failed); err != nil {
+	if err := Push(context.Background(), srv.URL, failed); err != nil {
 		t.Fatal(err)
 	}
 	reqs := got()

@@ -1,19 +1,20 @@
-package main
+package metrics
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
+
+	"github.com/logsmith/logsmith/job"
 )
 
-// runMetrics is what one run (or backfill) reports to Prometheus.
-type runMetrics struct {
+// Run is what one run (or backfill) reports to Prometheus.
+type Run struct {
 	Mode      string // "daily" or "backfill": a grouping label, never the date
 	Success   bool
 	Start     time.Time
@@ -28,7 +29,7 @@ type runMetrics struct {
 }
 
 // Add adds a run's counts to m (for backfills, which push once at the end).
-func (m *runMetrics) Add(s *job.Summary) {
+func (m *Run) Add(s *job.Summary) {
 	if s == nil {
 		return
 	}
@@ -44,10 +45,10 @@ func (m *runMetrics) Add(s *job.Summary) {
 	}
 }
 
-// pushToGateway sends m to the Pushgateway at url with Add (HTTP POST), so a
+// Push sends m to the Pushgateway at url with Add (HTTP POST), so a
 // failed run replaces only the metrics it sends: the last success timestamp
 // of an earlier run survives. The grouping key is job="logsmith" and mode.
-func pushToGateway(ctx context.Context, url string, m runMetrics) error {
+func Push(ctx context.Context, url string, m Run) error {
 	reg := prometheus.NewRegistry()
 	gauge := func(name, help string, v float64) {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
@@ -82,4 +83,15 @@ func pushToGateway(ctx context.Context, url string, m runMetrics) error {
 		return fmt.Errorf("push metrics to %s: %w", url, err)
 	}
 	return nil
+}
+
+// Send pushes m to the Pushgateway at url and logs a failure to log:
+// metrics never change the exit code. The push has 10 seconds, even when
+// ctx is cancelled (an interrupted run still reports it failed).
+func Send(ctx context.Context, url string, m Run, log *slog.Logger) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := Push(pctx, url, m); err != nil {
+		log.Warn("push metrics", "error", err)
+	}
 }

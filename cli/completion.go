@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -9,12 +9,12 @@ import (
 )
 
 // commands are every command, as completion offers them.
-var commands = append(append([]string{}, settingCommands...), "config", "completion", "help", "version")
+var commands = append(append([]string{}, SettingCommands...), "config", "completion", "help", "version")
 
 // flagsOf lists a command's flags, with their descriptions.
 func flagsOf(cmd string) []settings.Setting {
 	var out []settings.Setting
-	for _, s := range settings.Settings(configOf(cmd)) {
+	for _, s := range settings.Settings(ConfigOf(cmd)) {
 		if s.Flag != "" {
 			out = append(out, s)
 		}
@@ -33,9 +33,9 @@ func flagChoices() map[string][]string {
 	}
 }
 
-// cmdCompletion prints a completion script for a shell, generated from
+// Completion prints a completion script for a shell, generated from
 // the settings table: logsmith completion bash|zsh|fish.
-func cmdCompletion(args []string, stdout io.Writer) error {
+func Completion(args []string, stdout io.Writer) error {
 	if len(args) != 1 {
 		return &settings.ConfigError{Env: "completion", Err: fmt.Errorf("want one shell: bash, zsh or fish")}
 	}
@@ -79,10 +79,10 @@ _logsmith() {
 		fmt.Fprintf(w, "    --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return 0 ;;\n", flag, strings.Join(vals, " "))
 	}
 	fmt.Fprint(w, "  esac\n  case \"$cmd\" in\n")
-	for _, c := range settingCommands {
+	for _, c := range SettingCommands {
 		fmt.Fprintf(w, "    %s) opts=%q ;;\n", c, commandFlags(c))
 	}
-	fmt.Fprintf(w, "    config|help) opts=%q ;;\n", strings.Join(settingCommands, " ")+" "+commandFlags("run"))
+	fmt.Fprintf(w, "    config|help) opts=%q ;;\n", strings.Join(SettingCommands, " ")+" "+commandFlags("run"))
 	fmt.Fprint(w, `    completion) opts="bash zsh fish" ;;
     *) opts="" ;;
   esac
@@ -100,10 +100,10 @@ func zshCompletion(w io.Writer) {
 		fmt.Fprintf(w, "    --%s) compadd -- %s; return ;;\n", flag, strings.Join(vals, " "))
 	}
 	fmt.Fprint(w, "  esac\n  case ${words[2]} in\n")
-	for _, c := range settingCommands {
+	for _, c := range SettingCommands {
 		fmt.Fprintf(w, "    %s) opts=(%s) ;;\n", c, commandFlags(c))
 	}
-	fmt.Fprintf(w, "    config|help) opts=(%s) ;;\n", strings.Join(settingCommands, " ")+" "+commandFlags("run"))
+	fmt.Fprintf(w, "    config|help) opts=(%s) ;;\n", strings.Join(SettingCommands, " ")+" "+commandFlags("run"))
 	fmt.Fprint(w, "    completion) opts=(bash zsh fish) ;;\n  esac\n  compadd -- $opts\n}\n")
 	fmt.Fprint(w, "if (( $+functions[compdef] )); then compdef _logsmith logsmith; fi\n")
 }
@@ -112,7 +112,7 @@ func fishCompletion(w io.Writer) {
 	fmt.Fprintln(w, "# fish completion for logsmith; load with: logsmith completion fish | source")
 	fmt.Fprintf(w, "complete -c logsmith -f -n __fish_use_subcommand -a %q\n", strings.Join(commands, " "))
 	choices := flagChoices()
-	for _, c := range settingCommands {
+	for _, c := range SettingCommands {
 		for _, s := range flagsOf(c) {
 			extra := ""
 			if vals, ok := choices[s.Flag]; ok {
@@ -124,7 +124,7 @@ func fishCompletion(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w, "complete -c logsmith -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'")
-	fmt.Fprintf(w, "complete -c logsmith -n '__fish_seen_subcommand_from help config' -a %q\n", strings.Join(settingCommands, " "))
+	fmt.Fprintf(w, "complete -c logsmith -n '__fish_seen_subcommand_from help config' -a %q\n", strings.Join(SettingCommands, " "))
 }
 
 // sortedChoices yields flagChoices in flag order, so scripts are stable.

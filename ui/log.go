@@ -1,4 +1,4 @@
-package main
+package ui
 
 import (
 	"fmt"
@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// parseLogLevel parses debug, info, warn or error.
-func parseLogLevel(s string) (slog.Level, error) {
+// ParseLogLevel parses debug, info, warn or error.
+func ParseLogLevel(s string) (slog.Level, error) {
 	switch strings.ToLower(s) {
 	case "debug":
 		return slog.LevelDebug, nil
@@ -22,9 +22,9 @@ func parseLogLevel(s string) (slog.Level, error) {
 	return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
 }
 
-// newLogger returns a logger writing to w at level: readable text for a
+// NewLogger returns a logger writing to w at level: readable text for a
 // terminal, JSON lines otherwise (as Kubernetes collects them).
-func newLogger(w io.Writer, level slog.Level, terminal bool) *slog.Logger {
+func NewLogger(w io.Writer, level slog.Level, terminal bool) *slog.Logger {
 	o := &slog.HandlerOptions{Level: level}
 	if terminal {
 		return slog.New(slog.NewTextHandler(w, o))

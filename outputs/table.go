@@ -1,11 +1,11 @@
-package main
+package outputs
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 
@@ -13,26 +13,16 @@ import (
 	"github.com/logsmith/logsmith/job/settings"
 )
 
-// cmdTable runs `logsmith table show|drop`: print the output's tables and
-// their shape, or drop one table so that the output may take another.
-func cmdTable(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "show" && args[0] != "drop") {
-		return &settings.ConfigError{Env: "command", Err: errors.New(`table: want "table show" or "table drop"`)}
-	}
-	sub := args[0]
-	var cfg settings.OutputConfig
-	if err := parseConfig(&cfg, "table "+sub, args[1:], env, stdout); err != nil {
-		return err
-	}
+// Table runs "logsmith table show" or "table drop" (sub) with its parsed
+// settings cfg: print the output's tables and their shape, or drop one
+// table so that the output may take another, logging to log. It checks
+// cfg first.
+func Table(ctx context.Context, sub string, cfg *settings.OutputConfig, log *slog.Logger, stdout io.Writer) error {
 	if err := cfg.Validate(false); err != nil {
 		return err
 	}
 	if sub == "drop" {
-		level, err := parseLogLevel("info")
-		if err != nil {
-			return err
-		}
-		res, err := job.DropTable(ctx, &cfg, newLogger(stderr, level, isTerminal(stderr)))
+		res, err := job.DropTable(ctx, cfg, log)
 		if res != nil && cfg.JSON {
 			if jerr := json.NewEncoder(stdout).Encode(res); err == nil {
 				err = jerr
@@ -42,7 +32,7 @@ func cmdTable(ctx context.Context, args []string, env map[string]string, stdout,
 		}
 		return err
 	}
-	s, recorded, err := job.OutputShape(ctx, &cfg)
+	s, recorded, err := job.OutputShape(ctx, cfg)
 	if err != nil {
 		return err
 	}

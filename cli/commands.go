@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -9,9 +9,9 @@ import (
 	"github.com/logsmith/logsmith/job/settings"
 )
 
-// configOf returns a fresh config of a command, or nil for a command
+// ConfigOf returns a fresh config of a command, or nil for a command
 // without settings.
-func configOf(cmd string) any {
+func ConfigOf(cmd string) any {
 	switch cmd {
 	case "run", "merge":
 		return new(settings.Config)
@@ -29,27 +29,27 @@ func configOf(cmd string) any {
 	return nil
 }
 
-// settingCommands are the commands with settings, in the order help lists
+// SettingCommands are the commands with settings, in the order help lists
 // them.
-var settingCommands = []string{"peek", "run", "merge", "backfill", "plan", "ls", "show", "files", "pin", "gc", "migrate", "report", "generate"}
+var SettingCommands = []string{"peek", "run", "merge", "backfill", "plan", "ls", "show", "files", "pin", "gc", "migrate", "report", "generate"}
 
 // effective is one line of logsmith config.
 type effective struct {
 	Key   string `json:"key"`
 	Env   string `json:"env"`
 	Value string `json:"value"`
-	origin
+	Origin
 }
 
-// cmdConfig prints the settings a command would run with and the layer
+// PrintConfig prints the settings a command would run with and the layer
 // each came from: logsmith config [COMMAND] [flags].
-func cmdConfig(args []string, env map[string]string, stdout io.Writer) error {
+func PrintConfig(args []string, env map[string]string, stdout io.Writer) error {
 	cmd := "run"
-	if len(args) > 0 && configOf(args[0]) != nil {
+	if len(args) > 0 && ConfigOf(args[0]) != nil {
 		cmd, args = args[0], args[1:]
 	}
-	cfg := configOf(cmd)
-	origins, err := parseLayers(cfg, "config "+cmd, args, env, stdout)
+	cfg := ConfigOf(cmd)
+	origins, err := ParseLayers(cfg, "config "+cmd, args, env, stdout)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func cmdConfig(args []string, env map[string]string, stdout io.Writer) error {
 		if s.Env == settings.EnvPrefix+"JSON" {
 			asJSON = s.Value.Bool()
 		}
-		lines = append(lines, effective{Key: s.Key(), Env: s.Env, Value: s.FormatValue(), origin: origins[s.Env]})
+		lines = append(lines, effective{Key: s.Key(), Env: s.Env, Value: s.FormatValue(), Origin: origins[s.Env]})
 	}
 	if asJSON {
 		return json.NewEncoder(stdout).Encode(lines)

@@ -1,0 +1,531 @@
+package spill
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+const dayNs = int64(24 * time.Hour)
+
+// RangeFor returns the length of the time ranges a run's panes are spilled
+// and read back by: the shortest multiple of every window's slide and of
+// pane that is at least an hour and divides a day, so that every window
+// starts in exactly one range and the ranges of a date tile it. It
+// returns a day when nothing shorter does.
+func RangeFor(pane time.Duration, ws []features.Window) time.Duration {
+	l := int64(pane)
+	for _, w := range ws {
+		s := int64(w.Slide)
+		if s <= 0 {
+			s = int64(w.Size)
+		}
+		l = lcm(l, s)
+	}
+	for m := int64(1); l*m < dayNs; m++ {
+		if r := l * m; r >= int64(time.Hour) && dayNs%r == 0 {
+			return time.Duration(r)
+		}
+	}
+	return 24 * time.Hour
+}
+
+func lcm(a, b int64) int64 {
+	x, y := a, b
+	for y != 0 {
+		x, y = y, x%y
+	}
+	return a / x * b
+}
+
+// DefaultBudget is the budget Budget gives when the process sees no
+// memory limit, so that an undated run over many days does not hold them
+// all: 128 MiB of estimated cells, ~450–650 MiB of peak RSS measured
+// without GOMEMLIMIT (the collector lets the heap grow to twice its live
+// data), however many days.
+const DefaultBudget = 128 << 20
+
+// Budget returns the estimated bytes a run's in-memory aggregate may hold
+// before it spills: a third of what the memory limit (0: none) leaves,
+// shared by parallel runs at once, once fixed (the runtime, the workers'
+// buffers) is counted; at least 8 MiB; DefaultBudget without a limit. The
+// other two thirds are for what the estimate does not count: the partials
+// being read and merged, the collector's headroom, the ranges read back
+// and the rows encoded at the end. A set budget (not 0) is taken as it is,
+// negative as 0 (never spill).
+func Budget(set, limit int64, parallel int, fixed int64) int64 {
+	if set != 0 {
+		return max(set, 0)
+	}
+	if limit <= 0 {
+		return DefaultBudget
+	}
+	return max((limit/int64(max(parallel, 1))-fixed)/3, 8<<20)
+}
+
+// Options shape a Store.
+type Options struct {
+	// Dir is the folder the spill file is created in (in a folder of its
+	// own, made at the first spill and removed by Close); empty is
+	// os.TempDir().
+	Dir string
+	// Budget is the estimated bytes (features.Partial.Footprint) the
+	// in-memory aggregate may hold before its panes are spilled; 0 never
+	// spills.
+	Budget int64
+	// Range is the length of the ranges panes are spilled and read back
+	// by (see RangeFor); ranges are aligned to the Unix epoch.
+	Range time.Duration
+}
+
+// Stats say what a Store spilled.
+type Stats struct {
+	Spills   int    `json:"spills"`   // times the in-memory aggregate went over its budget and was spilled
+	Sections int    `json:"sections"` // range sections written
+	Bytes    int64  `json:"bytes"`    // bytes written to the spill file
+	Budget   int64  `json:"budget_bytes"`
+	Dir      string `json:"dir,omitempty"`
+}
+
+// section is one range's panes as spilled once: where its encoded partial
+// is in the spill file and its checksum.
+type section struct {
+	off, n int64
+	crc    uint32
+}
+
+// Store is a run's merged aggregate: an in-memory partial, which holds the
+// run's counts and the panes not spilled, and the panes spilled, by range.
+// Add and the reads are not safe for concurrent use.
+type Store struct {
+	opt      Options
+	mem      *features.Partial
+	estimate int64 // mem's footprint, estimated since last measured
+	tmp      string
+	file     *os.File
+	size     int64
+	sections map[int64][]section // by range start
+	// groups and panes are the spilled panes' group keys and events by
+	// pane start.
+	groups map[string]bool
+	panes  map[int64]int64
+	stats  Stats
+	mu     sync.Mutex // Close against a read in progress
+	// The units' partials waiting for those before them (see AddAt).
+	order   sync.Mutex
+	next    int
+	waiting map[int]*features.Partial
+	err     error
+}
+
+// New returns a store whose in-memory part is mem (empty, as the run's
+// partials are made).
+func New(mem *features.Partial, o Options) *Store {
+	if o.Range <= 0 {
+		o.Range = 24 * time.Hour
+	}
+	return &Store{opt: o, mem: mem, sections: map[int64][]section{}, stats: Stats{Budget: o.Budget}}
+}
+
+// Partial returns the in-memory partial: the run's counts and days, and the
+// panes not spilled.
+func (s *Store) Partial() *features.Partial { return s.mem }
+
+// Stats returns what the store spilled so far.
+func (s *Store) Stats() Stats { return s.stats }
+
+// Spilled says whether any pane is spilled.
+func (s *Store) Spilled() bool { return len(s.sections) > 0 }
+
+// Sections calls add with the whole aggregate as partials to merge: one
+// per range, in time order (read back and merged with the in-memory panes;
+// each shares those, to read only), then one holding the counts alone. It
+// holds one range at a time.
+func (s *Store) Sections(add func(*features.Partial) error) error {
+	rl := int64(s.opt.Range)
+	ranges := map[int64]bool{}
+	for r := range s.sections {
+		ranges[r] = true
+	}
+	for _, k := range s.mem.PaneStarts() {
+		ranges[floorTo(k, rl)] = true
+	}
+	for _, r := range slices.Sorted(maps.Keys(ranges)) {
+		p, err := s.load(r)
+		if err != nil {
+			return err
+		}
+		if err := add(p); err != nil {
+			return err
+		}
+	}
+	counts := s.mem.Slice(0, 0)
+	counts.Counts = s.mem.Counts
+	return add(counts)
+}
+
+// AddAt hands over unit i's partial (nil when the unit counts for nothing)
+// and adds every partial now next in unit order: the store holds only the
+// partials that finished ahead of an unfinished unit, and adds them in the
+// same order whatever order the units complete in. It returns the first
+// error of an Add. It is safe for concurrent use.
+func (s *Store) AddAt(i int, p *features.Partial) error {
+	s.order.Lock()
+	defer s.order.Unlock()
+	if s.waiting == nil {
+		s.waiting = map[int]*features.Partial{}
+	}
+	s.waiting[i] = p
+	for {
+		q, ok := s.waiting[s.next]
+		if !ok {
+			return s.err
+		}
+		delete(s.waiting, s.next)
+		s.next++
+		if q != nil && s.err == nil {
+			s.err = s.Add(q)
+		}
+	}
+}
+
+// Add merges p into the aggregate (p must not be used afterwards) and
+// spills the in-memory panes when they pass the budget.
+func (s *Store) Add(p *features.Partial) error {
+	if s.opt.Budget > 0 {
+		s.estimate += p.Footprint()
+	}
+	if err := s.mem.Merge(p); err != nil {
+		return err
+	}
+	if s.opt.Budget <= 0 || s.estimate < s.opt.Budget {
+		return nil
+	}
+	// The estimate adds the partials' footprints, more than their merge
+	// holds when they share cells: measure it before spilling, and leave
+	// at least half the budget before the next measure.
+	if s.estimate = s.mem.Footprint(); s.estimate < s.opt.Budget/2 {
+		return nil
+	}
+	return s.Spill()
+}
+
+// Spill moves every in-memory pane to the spill file, one section per
+// range.
+func (s *Store) Spill() error {
+	starts := s.mem.PaneStarts()
+	if len(starts) == 0 {
+		return nil
+	}
+	if err := s.open(); err != nil {
+		return err
+	}
+	rl := int64(s.opt.Range)
+	if s.groups == nil {
+		s.groups, s.panes = map[string]bool{}, map[int64]int64{}
+	}
+	for i := 0; i < len(starts); {
+		r := floorTo(starts[i], rl)
+		for i < len(starts) && starts[i] < r+rl {
+			i++
+		}
+		part := s.mem.Take(r, r+rl)
+		part.Groups(func(g string) { s.groups[g] = true })
+		part.PaneEvents(func(k, n int64) { s.panes[k] += n })
+		data, err := part.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("spill: encode range %s: %w", time.Unix(0, r).UTC().Format(time.RFC3339), err)
+		}
+		if _, err := s.file.Write(data); err != nil {
+			return &DirError{Dir: s.opt.Dir, Made: true, Err: fmt.Errorf("write %s: %w", s.file.Name(), err)}
+		}
+		s.sections[r] = append(s.sections[r], section{off: s.size, n: int64(len(data)), crc: crc32.Checksum(data, castagnoli)})
+		s.size += int64(len(data))
+		s.stats.Sections++
+		s.stats.Bytes += int64(len(data))
+	}
+	s.stats.Spills++
+	s.estimate = 0
+	return nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// DirError is a failure of the spill folder: it cannot be written, or is full.
+type DirError struct {
+	Dir string
+	// Made says the store's own folder in Dir was made: a later write or
+	// read failed, not Dir itself.
+	Made bool
+	Err  error
+}
+
+func (e *DirError) Error() string { return fmt.Sprintf("spill folder %s: %v", e.Dir, e.Err) }
+
+func (e *DirError) Unwrap() error { return e.Err }
+
+// open creates the spill file, in a folder of its own, at the first spill.
+func (s *Store) open() error {
+	if s.file != nil {
+		return nil
+	}
+	if s.opt.Dir == "" {
+		s.opt.Dir = os.TempDir()
+	}
+	tmp, err := os.MkdirTemp(s.opt.Dir, "logsmith-spill-")
+	if err != nil {
+		return &DirError{Dir: s.opt.Dir, Err: err}
+	}
+	f, err := os.Create(tmp + "/aggregate.lspart")
+	if err != nil {
+		_ = os.RemoveAll(tmp)
+		return &DirError{Dir: s.opt.Dir, Err: err}
+	}
+	s.tmp, s.file, s.stats.Dir = tmp, f, tmp
+	return nil
+}
+
+// Close removes the spill file and its folder. It may be called more than
+// once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file == nil {
+		return nil
+	}
+	err := errors.Join(s.file.Close(), os.RemoveAll(s.tmp))
+	s.file = nil
+	if err != nil {
+		return &DirError{Dir: s.opt.Dir, Made: true, Err: err}
+	}
+	return nil
+}
+
+// ErrCorrupt is returned when a spilled section does not read back as it
+// was written.
+var ErrCorrupt = errors.New("spilled section corrupt")
+
+// load returns range r's spilled panes merged with the in-memory ones,
+// shared with the in-memory partial: to read only.
+func (s *Store) load(r int64) (*features.Partial, error) {
+	rl := int64(s.opt.Range)
+	secs := s.sections[r]
+	if len(secs) == 0 {
+		return s.mem.Slice(r, r+rl), nil
+	}
+	var p *features.Partial
+	for _, sec := range secs {
+		q, err := s.read(r, sec)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			p = q
+		} else if err := p.Merge(q); err != nil {
+			return nil, err
+		}
+	}
+	// The in-memory panes last: they are shared, never merged into.
+	if err := p.Merge(s.mem.Slice(r, r+rl)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Store) read(r int64, sec section) (*features.Partial, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file == nil {
+		return nil, errors.New("spill: read after close")
+	}
+	buf := make([]byte, sec.n)
+	if _, err := s.file.ReadAt(buf, sec.off); err != nil && !(errors.Is(err, io.EOF) && int64(len(buf)) == sec.n) {
+		return nil, &DirError{Dir: s.opt.Dir, Made: true, Err: fmt.Errorf("read %s: %w", s.file.Name(), err)}
+	}
+	when := time.Unix(0, r).UTC().Format(time.RFC3339)
+	if crc32.Checksum(buf, castagnoli) != sec.crc {
+		return nil, fmt.Errorf("%s, range %s at byte %d: %w", s.file.Name(), when, sec.off, ErrCorrupt)
+	}
+	p, err := features.UnmarshalPartial(buf)
+	if err != nil {
+		return nil, fmt.Errorf("%s, range %s at byte %d: %w: %v", s.file.Name(), when, sec.off, ErrCorrupt, err)
+	}
+	return p, nil
+}
+
+// paneEvents returns the events of every pane, spilled or not, by start.
+func (s *Store) paneEvents() map[int64]int64 {
+	m := maps.Clone(s.panes)
+	if m == nil {
+		m = map[int64]int64{}
+	}
+	s.mem.PaneEvents(func(k, n int64) { m[k] += n })
+	return m
+}
+
+// Panes returns the number of non-empty panes (see Partial.Panes).
+func (s *Store) Panes() int {
+	if !s.Spilled() {
+		return s.mem.Panes()
+	}
+	return len(s.paneEvents())
+}
+
+// Span returns what Partial.Span returns for the whole aggregate.
+func (s *Store) Span() (from, to time.Time, ok bool) {
+	if !s.Spilled() {
+		return s.mem.Span()
+	}
+	ks := slices.Sorted(maps.Keys(s.paneEvents()))
+	if len(ks) == 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	return time.Unix(0, ks[0]).UTC(), time.Unix(0, ks[len(ks)-1]+int64(s.mem.Pane())).UTC(), true
+}
+
+// Events returns what Partial.Events returns for the whole aggregate.
+func (s *Store) Events(w features.Window, from, to time.Time) int64 {
+	if !s.Spilled() {
+		return s.mem.Events(w, from, to)
+	}
+	return features.EventsIn(s.paneEvents(), w, from, to)
+}
+
+// EventsOn counts the events in window w's partition of date d (YYYY-MM-DD),
+// each once however many windows hold it: a table's count does not depend
+// on its windows, so a rerun with other windows compares events.
+func (s *Store) EventsOn(w features.Window, d string) int64 {
+	day, _ := time.Parse(time.DateOnly, d)
+	return s.Events(w, day, day.AddDate(0, 0, 1))
+}
+
+// Table returns what Partial.Table returns for the whole aggregate.
+func (s *Store) Table(w features.Window, o features.TableOptions) ([]features.Row, error) {
+	var rows []features.Row
+	err := s.Rows(w, o, func(rs []features.Row) error {
+		rows = append(rows, rs...)
+		return nil
+	})
+	return rows, err
+}
+
+// Rows calls fn with the rows Partial.Rows would give for the whole
+// aggregate, in the same order: with nothing spilled, from the in-memory
+// partial; otherwise a range of window starts at a time, from that range's
+// panes and those its windows reach into, read back from the spill file
+// and merged with the in-memory ones. It holds at most those ranges.
+func (s *Store) Rows(w features.Window, o features.TableOptions, fn func([]features.Row) error) error {
+	if !s.Spilled() {
+		return s.mem.Rows(w, o, fn)
+	}
+	rl, size := int64(s.opt.Range), int64(w.Size)
+	events := s.paneEvents()
+	keys := slices.Sorted(maps.Keys(events))
+	var groups *features.Partial // a dense table's groups: the whole run's
+	if o.Dense {
+		all := maps.Clone(s.groups)
+		s.mem.Groups(func(g string) { all[g] = true })
+		groups = s.mem.Slice(0, 0).WithGroups(all)
+	}
+	ranges := s.windowRanges(keys, size, o)
+	loaded := map[int64]*features.Partial{}
+	for _, r := range ranges {
+		// The ranges this one's windows read: up to the end of its last
+		// window.
+		for q := range loaded {
+			if q < r {
+				delete(loaded, q)
+			}
+		}
+		view := s.mem.Slice(0, 0)
+		if groups != nil {
+			_ = view.Merge(groups.Slice(math.MinInt64, math.MinInt64+1)) // one range: cannot fail
+		}
+		for q := r; q < r+rl+size; q += rl {
+			lp, ok := loaded[q]
+			if !ok {
+				var err error
+				if lp, err = s.load(q); err != nil {
+					return err
+				}
+				loaded[q] = lp
+			}
+			if err := view.Merge(lp.Slice(q, q+rl)); err != nil {
+				return err
+			}
+		}
+		ro := o
+		ro.From, ro.To = time.Unix(0, r).UTC(), time.Unix(0, r+rl).UTC()
+		if !o.From.IsZero() {
+			ro.From = maxTime(ro.From, o.From)
+			ro.To = minTime(ro.To, o.To)
+			if !ro.To.After(ro.From) {
+				continue
+			}
+		}
+		if err := view.Rows(w, ro, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// windowRanges lists, in order, the ranges holding the starts of the
+// windows Partial.Rows would emit (a superset: a range may emit none).
+func (s *Store) windowRanges(keys []int64, size int64, o features.TableOptions) []int64 {
+	rl := int64(s.opt.Range)
+	seen := map[int64]bool{}
+	add := func(r int64) { seen[r] = true }
+	switch {
+	case !o.From.IsZero():
+		for r := floorTo(o.From.UnixNano(), rl); r < o.To.UnixNano(); r += rl {
+			add(r)
+		}
+	case o.Dense:
+		for _, k := range keys {
+			d := floorTo(k, dayNs)
+			for r := d; r < d+dayNs; r += rl {
+				add(r)
+			}
+		}
+	default:
+		for _, k := range keys {
+			// Windows starting in (k-size, k] hold pane k.
+			for r := floorTo(k-size+1, rl); r <= k; r += rl {
+				add(r)
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+func floorTo(t, size int64) int64 {
+	r := t % size
+	if r < 0 {
+		r += size
+	}
+	return t - r
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

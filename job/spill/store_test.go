@@ -1,0 +1,160 @@
+package spill
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/logsmith/logsmith/features"
+)
+
+var day = time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC)
+
+// partialOf returns a partial of 5-minute panes holding n events of seed
+// over days days from day, in groups of up to groups values.
+func partialOf(n, days, groups int, seed uint64) *features.Partial {
+	p := features.NewPartial(5*time.Minute, 0)
+	r := rand.New(rand.NewPCG(seed, 1))
+	for range n {
+		e := features.Event{
+			Time:    day.Add(time.Duration(r.Int64N(int64(days) * int64(24*time.Hour)))).UnixNano(),
+			Latency: int64(1+r.IntN(900)) * int64(time.Millisecond), HasLatency: true,
+			Group: []byte(features.EncodeGroup([]string{fmt.Sprintf("g%d", r.IntN(groups))})),
+		}
+		p.Add(&e)
+	}
+	return p
+}
+
+var windows = []features.Window{{Size: 5 * time.Minute, Slide: 5 * time.Minute}, {Size: 15 * time.Minute, Slide: 5 * time.Minute}, {Size: time.Hour, Slide: time.Hour}}
+
+// storeOf adds parts partials to a store of budget (0: none) and returns
+// it.
+func storeOf(t *testing.T, dir string, budget int64, parts int) *Store {
+	t.Helper()
+	s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: dir, Budget: budget, Range: RangeFor(5*time.Minute, windows)})
+	t.Cleanup(func() { s.Close() })
+	for i := range parts {
+		if err := s.AddAt(i, partialOf(400, 2, 40, uint64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// Rows, Events, Span and Panes of a store read back from the spill file
+// are those of the same partials held in memory, for dense and sparse
+// tables and every window.
+func TestSpilledReadsAsInMemory(t *testing.T) {
+	want := storeOf(t, t.TempDir(), 0, 8)
+	for _, budget := range []int64{1, 20 << 10, 200 << 10} {
+		got := storeOf(t, t.TempDir(), budget, 8)
+		if !got.Spilled() {
+			t.Fatalf("budget %d: nothing spilled", budget)
+		}
+		for _, w := range windows {
+			for _, dense := range []bool{false, true} {
+				o := features.TableOptions{Dense: dense, Dims: 1}
+				a, err := want.Table(w, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := got.Table(w, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(a) == 0 || !reflect.DeepEqual(a, b) {
+					t.Errorf("budget %d, window %v, dense %v: %d rows read back, %d in memory", budget, w, dense, len(b), len(a))
+				}
+			}
+			if a, b := want.EventsOn(w, "2025-11-09"), got.EventsOn(w, "2025-11-09"); a != b || a == 0 {
+				t.Errorf("events %d read back, %d in memory", b, a)
+			}
+		}
+		if want.Panes() != got.Panes() {
+			t.Errorf("%d panes read back, %d in memory", got.Panes(), want.Panes())
+		}
+		f1, t1, _ := want.Span()
+		f2, t2, _ := got.Span()
+		if !f1.Equal(f2) || !t1.Equal(t2) {
+			t.Errorf("span %v–%v read back, %v–%v in memory", f2, t2, f1, t1)
+		}
+	}
+}
+
+// A spilled section changed on disk is an error naming the file, never
+// rows silently different.
+func TestCorruptSpillIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	s := storeOf(t, dir, 1, 4)
+	name := filepath.Join(s.Stats().Dir, "aggregate.lspart")
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x40
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Table(windows[0], features.TableOptions{})
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("err = %v, want ErrCorrupt", err)
+	}
+}
+
+// Close removes the spill file and its folder, and only them.
+func TestCloseRemovesSpill(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "other")
+	if err := os.WriteFile(keep, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := storeOf(t, dir, 1, 2)
+	if !s.Spilled() {
+		t.Fatal("nothing spilled")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "other" {
+		t.Errorf("left in the spill folder: %v", entries)
+	}
+}
+
+// A spill folder that does not exist is a DirError naming it, not Made.
+func TestSpillDirMissing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "missing")
+	s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: dir, Budget: 1, Range: time.Hour})
+	err := s.Add(partialOf(100, 1, 10, 1))
+	var de *DirError
+	if !errors.As(err, &de) || de.Made || de.Dir != dir {
+		t.Fatalf("err = %v, want a DirError of %s", err, dir)
+	}
+}
+
+// RangeFor's ranges hold whole windows' starts and tile a day.
+func TestRangeFor(t *testing.T) {
+	w := func(size, slide time.Duration) features.Window { return features.Window{Size: size, Slide: slide} }
+	for _, tc := range []struct {
+		pane time.Duration
+		ws   []features.Window
+		want time.Duration
+	}{
+		{5 * time.Minute, []features.Window{w(5*time.Minute, 5*time.Minute)}, time.Hour},
+		{time.Second, []features.Window{w(time.Second, time.Second)}, time.Hour},
+		{5 * time.Minute, []features.Window{w(15*time.Minute, 5*time.Minute), w(2*time.Hour, 2*time.Hour)}, 2 * time.Hour},
+		{7*time.Minute + 30*time.Second, []features.Window{w(45*time.Minute, 45*time.Minute)}, 90 * time.Minute},
+		{time.Hour, []features.Window{w(24*time.Hour, 24*time.Hour)}, 24 * time.Hour},
+		{5 * time.Minute, []features.Window{w(5*time.Minute, 0)}, time.Hour},
+	} {
+		if got := RangeFor(tc.pane, tc.ws); got != tc.want {
+			t.Errorf("RangeFor(%v, %v) = %v, want %v", tc.pane, tc.ws, got, tc.want)
+		}
+	}
+}

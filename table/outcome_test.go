@@ -1,0 +1,96 @@
+package table_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
+)
+
+// errNetwork is a store that answers nothing for a while.
+var errNetwork = errors.New("connection reset by peer")
+
+// lostPublish is a store whose connection breaks at one named point: just
+// after the final manifest's PUT of a commit landed, before its answer
+// comes back. From then on until heal, every call fails as a network
+// does (so the head cannot be read back to decide what happened).
+type lostPublish struct {
+	table.Bucket
+	mu     sync.Mutex
+	broken bool
+}
+
+func (l *lostPublish) down() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.broken
+}
+
+func (l *lostPublish) heal() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.broken = false
+}
+
+func (l *lostPublish) Put(ctx context.Context, key string, r io.Reader, size int64, o storage.PutOptions) (storage.ObjectInfo, error) {
+	if l.down() {
+		return storage.ObjectInfo{}, errNetwork
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return storage.ObjectInfo{}, err
+	}
+	info, err := l.Bucket.Put(ctx, key, bytes.NewReader(body), size, o)
+	if err == nil && strings.HasSuffix(key, table.ManifestName) && bytes.Contains(body, []byte("\n  \"state\": \"committed\"")) {
+		l.mu.Lock()
+		l.broken = true // the point: landed, its answer lost
+		l.mu.Unlock()
+		return storage.ObjectInfo{}, errNetwork
+	}
+	return info, err
+}
+
+func (l *lostPublish) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
+	if l.down() {
+		return storage.ObjectInfo{}, errNetwork
+	}
+	return l.Bucket.Stat(ctx, key)
+}
+
+func (l *lostPublish) Open(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
+	if l.down() {
+		return nil, errNetwork
+	}
+	return l.Bucket.Open(ctx, key, off)
+}
+
+// A commit whose final manifest landed while the store stopped answering
+// (so the command cannot read the head back to tell) must not be reported
+// as not committed: the error says the outcome is unknown
+// (table.ErrOutcomeUnknown), so that the command deletes nothing that
+// commit may name (its sample of bad lines). Once the store answers again,
+// the head is that commit.
+func TestLostPublishAnswerIsAnUnknownOutcome(t *testing.T) {
+	backends(t, func(t *testing.T, b table.Bucket) {
+		ctx := context.Background()
+		tb := table.NewOutput(b, "out/").Table("5m", false)
+		d := "2025-11-08"
+		lb := &lostPublish{Bucket: b}
+		tbl := table.NewOutput(lb, "out/").Table("5m", false)
+		c := &table.Committer{RunID: "r"}
+		_, err := c.Commit(ctx, []*table.Partition{part(tbl, d, head(t, tb, d), 1, "parquet")})
+		if !errors.Is(err, table.ErrOutcomeUnknown) {
+			t.Errorf("commit whose publish landed unseen: %v, want ErrOutcomeUnknown", err)
+		}
+		lb.heal()
+		if m := checkBytesMatchManifest(t, b, tb, d); m.RunID != "r" {
+			t.Errorf("head: run %s, want r's commit", m.RunID)
+		}
+	})
+}
