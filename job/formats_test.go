@@ -25,11 +25,11 @@ func TestTableFormatsStayBehindTheInterface(t *testing.T) {
 	// Packages of a concrete table format: the hive layout's and Iceberg's
 	// implementations, Iceberg's tables, and any future format beside
 	// them.
+	// These are parts of a run, not formats.
+	runParts := []string{"shard", "memory", "spill", "settings", "peek", "memcheck"}
 	concrete := func(path string) bool {
 		for _, p := range []string{"github.com/logsmith/logsmith/job/", "github.com/logsmith/logsmith/table/"} {
-			// These are parts of a run, not formats.
-			parts := []string{"shard", "memory", "spill", "memcheck", "settings", "peek"}
-			if rest, ok := strings.CutPrefix(path, p); ok && !slices.Contains(parts, rest) {
+			if rest, ok := strings.CutPrefix(path, p); ok && !slices.Contains(runParts, rest) {
 				return true
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -31,14 +32,20 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 // too, oldest first and it last, so that none of them becomes the object
 // under key again. A version already gone is not an error.
 //
-// Elsewhere the object is known by its ETag only (a digest of its bytes,
-// so a write of equal bytes has the same one): DeleteIf checks it with a
-// HEAD, then sends the DELETE with If-Match: that ETag, and fails with
-// ErrPrecondition when either finds another. A store that honours If-Match
-// on DELETE (AWS S3) makes that a fence; on one that ignores it (MinIO)
-// only the HEAD checks, so a write that lands between the HEAD and the
-// DELETE is removed (docs/output.md, Fencing stale writers: the window on
-// a bucket without versioning).
+// Without a version (a bucket without versioning, or an object as a
+// listing gives it, which names none) the object is known by its ETag (a
+// digest of its bytes, so a write of equal bytes has the same one) and
+// its modification time, to the second as a HEAD gives it (when info has
+// one): DeleteIf checks both with a HEAD. On a versioned bucket the HEAD
+// names the version, and DeleteIf deletes that version as above: a write
+// since is a newer version and stays. Elsewhere it sends the DELETE with
+// If-Match: that ETag, and fails with ErrPrecondition when either finds
+// another. A store that honours If-Match on DELETE (AWS S3) makes that a
+// fence as far as an ETag tells; on one that ignores it (MinIO) only the
+// HEAD checks, so a write that lands between the HEAD and the DELETE is
+// removed, and so is a rewrite of equal bytes within the second the
+// object noted was written (docs/output.md, Fencing stale writers: the
+// window on a bucket without versioning).
 func (s *S3) DeleteIf(ctx context.Context, info ObjectInfo) error {
 	key := info.Key
 	if err := checkS3Object("delete", s.bucket, key); err != nil {
@@ -56,8 +63,13 @@ func (s *S3) DeleteIf(ctx context.Context, info ObjectInfo) error {
 	} else if err != nil {
 		return fmt.Errorf("delete %w", err)
 	}
-	if cur.ETag != info.ETag {
+	if !sameObject(cur, info) {
 		return fmt.Errorf("delete s3://%s/%s: %w: another object took its place", s.bucket, key, ErrPrecondition)
+	}
+	if cur.VersionID != "" && cur.VersionID != "null" {
+		// A versioned bucket, the object noted from a listing: the
+		// version the HEAD found is it.
+		return s.deleteVersion(ctx, cur)
 	}
 	err = s.client.RemoveObject(context.WithValue(ctx, ifMatchKey{}, `"`+info.ETag+`"`), s.bucket, key, minio.RemoveObjectOptions{})
 	switch err = s.s3Error(err); {
@@ -68,6 +80,14 @@ func (s *S3) DeleteIf(ctx context.Context, info ObjectInfo) error {
 	default:
 		return fmt.Errorf("delete s3://%s/%s: %w", s.bucket, key, err)
 	}
+}
+
+// sameObject reports whether cur, the object a HEAD finds under the key,
+// is the one info noted: the same ETag, and the same modification time to
+// the second (a HEAD's precision) when both have one.
+func sameObject(cur, info ObjectInfo) bool {
+	return cur.ETag == info.ETag && (cur.Modified.IsZero() || info.Modified.IsZero() ||
+		cur.Modified.Truncate(time.Second).Equal(info.Modified.Truncate(time.Second)))
 }
 
 // ifMatchKey carries, in a request's context, the If-Match a DELETE is

@@ -121,7 +121,7 @@ func (c *Committer) claimOnce(ctx context.Context, p *Partition) (claimed, error
 	body := m.Encode()
 	etag, err := c.conditionalPut(ctx, "claim "+key, p.Table, p.Date, body, head.ETag, func(cur *Manifest) bool {
 		return cur.State == StateClaimed && cur.RunID == c.RunID && cur.ClaimedAt.Equal(m.ClaimedAt)
-	})
+	}, nil)
 	if err != nil {
 		return claimed{}, err
 	}
@@ -220,12 +220,21 @@ func (c *Committer) renewLocked(ctx context.Context, cl *claimed, uploads []stor
 	m.Uploads, m.Abandoned = uploads, nil
 	etag, err := c.conditionalPut(ctx, "renew the claim of "+cl.p.key(), cl.p.Table, cl.p.Date, m.Encode(), cl.etag, func(cur *Manifest) bool {
 		return cur.State == StateClaimed && cur.RunID == c.RunID && cur.RenewedAt.Equal(m.RenewedAt)
-	})
+	}, c.heldBy(cl.claim))
 	if err != nil {
 		return err
 	}
 	cl.etag, cl.claim, cl.renewed = etag, &m, time.Now()
 	return nil
+}
+
+// heldBy tells a head that is still claim, this command's claim, in any
+// renewal of it: the same run id and claim time (a taker-over's claim, a
+// retried command's too, has another), not given up.
+func (c *Committer) heldBy(claim *Manifest) func(*Manifest) bool {
+	return func(cur *Manifest) bool {
+		return cur.State == StateClaimed && cur.RunID == c.RunID && cur.ClaimedAt.Equal(claim.ClaimedAt) && cur.ReleasedAt.IsZero()
+	}
 }
 
 // release undoes claims whose data was not written: each partition's

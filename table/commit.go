@@ -198,10 +198,12 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 				continue
 			}
 			if err := c.renewLocked(rctx, cl, cl.claim.Uploads); err != nil {
-				// Taken over (or the store failing): the command's own
-				// next write of it fails the same way and says so.
+				// Taken over: the command's own next write of it fails
+				// the same way and says so. The store failing (the
+				// answer lost, maybe landed): the claim may still be
+				// ours, and the next renewal finds it.
 				c.log().Warn("renew claim", "key", cl.p.key(), "error", err)
-				cl.done = true
+				cl.done = errors.Is(err, ErrLostRace)
 			}
 		}
 	})
@@ -261,34 +263,44 @@ func (c *Committer) Commit(ctx context.Context, parts []*Partition) ([]Result, e
 // conditionalPut writes a manifest if the head is still ifMatch ("" for
 // none). The PUT may fail, or succeed with its answer lost: after any
 // failure, the manifest now in place decides (ours tells it is ours).
-func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, date string, body []byte, ifMatch string, ours func(*Manifest) bool) (string, error) {
+// held, when given, tells this command's claim as an earlier write of it
+// may have left it — a renewal whose answer was lost, so its ETag is not
+// ifMatch: such a head is still ours, and the PUT is made against it.
+func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, date string, body []byte, ifMatch string, ours, held func(*Manifest) bool) (string, error) {
 	key := t.ManifestKey(date)
 	if err := checkSize(what, body, c.limit()); err != nil {
 		return "", err
 	}
-	opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
 	var etag string
 	var lostErr error
 	undecided := false // the last PUT failed and the head could not be read
 	err := c.retry(ctx, what, func(ctx context.Context) error {
-		info, err := t.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
-		if err == nil {
-			etag, undecided = info.ETag, false
-			return nil
+		for follow := 0; ; follow++ {
+			opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
+			info, err := t.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
+			if err == nil {
+				etag, undecided = info.ETag, false
+				return nil
+			}
+			cur, rerr := t.ReadHead(ctx, date)
+			undecided = rerr != nil
+			switch {
+			case rerr == nil && cur.Manifest != nil && ours(cur.Manifest):
+				etag = cur.ETag
+				return nil
+			case rerr == nil && cur.ETag != ifMatch && held != nil && cur.Manifest != nil && held(cur.Manifest) && follow < maxFollow:
+				// Our claim still, as a write of it whose answer was
+				// lost left it: write against it.
+				ifMatch = cur.ETag
+				continue
+			case rerr == nil && cur.ETag != ifMatch:
+				// Final whatever Retry takes for transient: no attempt
+				// can win back a head another command changed.
+				lostErr = lost(key, cur)
+				return nil
+			}
+			return err // the head is unchanged: try the PUT again
 		}
-		cur, rerr := t.ReadHead(ctx, date)
-		undecided = rerr != nil
-		switch {
-		case rerr == nil && cur.Manifest != nil && ours(cur.Manifest):
-			etag = cur.ETag
-			return nil
-		case rerr == nil && cur.ETag != ifMatch:
-			// Final whatever Retry takes for transient: no attempt
-			// can win back a head another command changed.
-			lostErr = lost(key, cur)
-			return nil
-		}
-		return err // the head is unchanged: try the PUT again
 	})
 	if err == nil && lostErr != nil {
 		return "", lostErr
@@ -380,7 +392,7 @@ func (c *Committer) publish(ctx context.Context, cl *claimed) ([]string, error) 
 	body := m.Encode()
 	_, err := c.conditionalPut(ctx, "publish "+p.key(), p.Table, p.Date, body, cl.etag, func(cur *Manifest) bool {
 		return cur.State == StateCommitted && cur.RunID == c.RunID && cur.CommittedAt.Equal(m.CommittedAt)
-	})
+	}, c.heldBy(claim))
 	cl.done = true
 	return keys, err
 }
@@ -449,7 +461,9 @@ func (c *Committer) writeData(ctx context.Context, cl *claimed, key string, u st
 // object at the key (a new file, a new version) is one that delete
 // cannot remove.
 func inForce(cl *claimed, key string, cur storage.ObjectInfo) bool {
+	cl.mu.Lock() // the renewer replaces cl.claim
 	prev := cl.claim.Previous
+	cl.mu.Unlock()
 	if prev == nil {
 		return false
 	}

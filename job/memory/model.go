@@ -50,11 +50,13 @@ const (
 // of scripts/entitygen's input (docs/performance.md, "Memory").
 const (
 	// memCell is one cell (one pane of one group): its accumulator, map
-	// entry and key, and its share of the row built from it. Runs of 10 to
-	// 100,000 groups per 5-minute window and of 1,000 per 1-minute window
-	// peaked at 460–600 bytes per cell held (the merged cells and the
-	// partials being read).
-	memCell = 576
+	// entry and key, and its share of the row built from it. Since the
+	// cell store (features/cell.go: small cells of ~114 bytes, rows
+	// written to the encoders without boxing), runs of 1,000 and 100,000
+	// groups a day peaked at 230–290 bytes per cell held (the merged
+	// cells and the partials being read) above the ungrouped run
+	// (TestMemoryEstimateFollowsPeak, docs/performance.md "Memory").
+	memCell = 256
 	// memRawLatency is one latency held as it is (a cell keeps up to
 	// features keeps up to 32 so), with its slice's spare capacity.
 	memRawLatency = 16
