@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -176,12 +176,12 @@ func TestConfigFileRefused(t *testing.T) {
 		path := writeFile(t, "bad.yaml", tc.body)
 		err := Parse(new(settings.Config), "run", []string{"--config", path}, nil, io.Discard)
 		var ce *settings.ConfigError
-		if !errors.As(err, &ce) || job.ExitCode(err) != 2 || !strings.Contains(err.Error(), "config file "+path) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: %v (exit %d); want a config error naming %s and %q", tc.body, err, job.ExitCode(err), path, tc.want)
+		if !errors.As(err, &ce) || failure.ExitCode(err) != 2 || !strings.Contains(err.Error(), "config file "+path) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v (exit %d); want a config error naming %s and %q", tc.body, err, failure.ExitCode(err), path, tc.want)
 		}
 	}
 	err := Parse(new(settings.Config), "run", []string{"--config", "/nonexistent/logsmith.yaml"}, nil, io.Discard)
-	if job.ExitCode(err) != 2 || !strings.Contains(err.Error(), "LOGSMITH_CONFIG (--config)") {
+	if failure.ExitCode(err) != 2 || !strings.Contains(err.Error(), "LOGSMITH_CONFIG (--config)") {
 		t.Errorf("missing file: %v", err)
 	}
 	// An empty file, or one of comments, sets nothing.

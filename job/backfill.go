@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/alitto/pond/v2"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -75,14 +76,14 @@ func Backfill(ctx context.Context, cfg settings.BackfillConfig, opts Options, pr
 // committed meanwhile are skipped) instead of giving up on dates a retry
 // would commit; a lost race comes last, as another command committed that
 // date. See docs/operations.md.
-var backfillPrecedence = []Kind{KindInterrupted, KindBadSetting, KindFixAccess, KindBug, KindRetry, KindNotReady, KindFewerEvents, KindHalt, KindLostRace}
+var backfillPrecedence = []failure.Kind{failure.KindInterrupted, failure.KindBadSetting, failure.KindFixAccess, failure.KindBug, failure.KindRetry, failure.KindNotReady, failure.KindFewerEvents, failure.KindHalt, failure.KindLostRace}
 
 // backfillErr is a backfill's error from its dates' results, or nil when
 // none failed: classified by the highest kind of backfillPrecedence among
 // the failed dates, naming every failed date by kind.
 func backfillErr(results []DateResult) error {
-	byKind := map[Kind][]string{}
-	first := map[Kind]error{}
+	byKind := map[failure.Kind][]string{}
+	first := map[failure.Kind]error{}
 	failed := 0
 	for _, r := range results {
 		if r.Status != "failed" && r.Status != "not_run" {
@@ -93,9 +94,9 @@ func backfillErr(results []DateResult) error {
 		if err == nil {
 			err = fmt.Errorf("%s: not run", r.Date)
 		}
-		k := KindOf(err)
+		k := failure.KindOf(err)
 		if r.Status == "not_run" {
-			k = KindInterrupted
+			k = failure.KindInterrupted
 		}
 		byKind[k] = append(byKind[k], r.Date)
 		if first[k] == nil {
@@ -106,7 +107,7 @@ func backfillErr(results []DateResult) error {
 		return nil
 	}
 	var parts []string
-	deciding := Kind(-1)
+	deciding := failure.Kind(-1)
 	for _, k := range backfillPrecedence {
 		if len(byKind[k]) == 0 {
 			continue
@@ -114,8 +115,9 @@ func backfillErr(results []DateResult) error {
 		if deciding < 0 {
 			deciding = k
 		}
-		parts = append(parts, fmt.Sprintf("%s (exit %d) %s", k.String(), ExitCode(&kindError{k, errors.New("")}), strings.Join(byKind[k], " ")))
+		parts = append(parts, fmt.Sprintf("%s (exit %d) %s", k.String(), failure.ExitCode(failure.New(k, errors.New(""))), strings.Join(byKind[k], " ")))
 	}
-	return &kindError{deciding, fmt.Errorf("backfill: %d of %d dates failed: %s; first %s failure: %w",
-		failed, len(results), strings.Join(parts, "; "), deciding.String(), first[deciding])}
+	return failure.New(deciding, fmt.Errorf("backfill: %d of %d dates failed: %s; first %s failure: %w",
+		failed, len(results), strings.Join(parts, "; "), deciding.String(), first[deciding]))
+
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
@@ -27,15 +28,14 @@ type PartitionResult = table.Result
 // tableFormat): a lost race, a change of meaning (a setting to fix), a
 // bug, or the store's or the catalog's.
 func formatErr(err error) error {
-	var ke *kindError
 	var ee *table.EncodeError
 	switch {
-	case err == nil, errors.As(err, &ke):
+	case err == nil, failure.Marked(err):
 		return err
 	case errors.As(err, &ee):
-		return &kindError{KindBug, err}
+		return failure.New(failure.KindBug, err)
 	case errors.Is(err, table.ErrLostRace):
-		return &kindError{KindLostRace, err}
+		return failure.New(failure.KindLostRace, err)
 	}
 	return shapeErr(err)
 }
@@ -49,5 +49,5 @@ func GC(ctx context.Context, b Bucket, loc settings.Location, opts table.GCOptio
 		opts.Now = time.Now()
 	}
 	res, err := table.NewOutput(b, loc.Prefix).GC(ctx, opts)
-	return res, storageErr(err)
+	return res, failure.Storage(err)
 }

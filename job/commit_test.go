@@ -19,6 +19,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -302,7 +303,7 @@ func TestRaceOneWins(t *testing.T) {
 		switch {
 		case r.err == nil:
 			winners = append(winners, r.sum.RunID)
-		case job.KindOf(r.err) == job.KindLostRace && job.ExitCode(r.err) == job.ExitLostRace:
+		case failure.KindOf(r.err) == failure.KindLostRace && failure.ExitCode(r.err) == failure.ExitLostRace:
 			losers = append(losers, r.sum.RunID)
 		default:
 			t.Fatalf("unexpected error: %v", r.err)
@@ -330,8 +331,8 @@ func TestCancelledRunLeavesOldPartition(t *testing.T) {
 	cfg := f.config("2025-11-08")
 	cfg.RunID = "cancelled"
 	_, err = job.Run(ctx, cfg, job.Options{BeforePublish: func(context.Context, string) { cancel() }})
-	if !errors.Is(err, context.Canceled) || job.ExitCode(err) != job.ExitInterrupted {
-		t.Fatalf("err = %v, want cancellation (exit %d)", err, job.ExitInterrupted)
+	if !errors.Is(err, context.Canceled) || failure.ExitCode(err) != failure.ExitInterrupted {
+		t.Fatalf("err = %v, want cancellation (exit %d)", err, failure.ExitInterrupted)
 	}
 	if m := checkPartition(t, f.bucket, f.outLoc(t), "2025-11-08"); m.RunID != first.RunID {
 		t.Fatalf("committed run after cancel: %s, want %s", m.RunID, first.RunID)
@@ -445,7 +446,7 @@ func TestGC(t *testing.T) {
 func TestNoInputFails(t *testing.T) {
 	f := newFixture(t)
 	_, err := job.Run(context.Background(), f.config("2025-12-25"), job.Options{})
-	if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "no input objects") {
+	if err == nil || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "no input objects") {
 		t.Fatalf("err = %v", err)
 	}
 	if ms, _ := listManifests(context.Background(), f.bucket, f.outLoc(t)); len(ms) != 0 {

@@ -4,6 +4,6 @@
 // feature table to the output location; generate writes synthetic logs.
 //
 // It owns the run from its resolved settings (job/settings has them), the
-// stores they name, the [Bucket] interface it needs from storage, and the
-// error kinds that become exit codes; it knows no JSON nor store protocol.
+// stores they name and the [Bucket] interface it needs from storage; its
+// errors carry job/failure's kinds. It knows no JSON nor store protocol.
 package job

@@ -19,6 +19,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -385,8 +386,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("env %v: error %q, want one line naming %s", tt.env, err, tt.want)
 		}
-		if job.ExitCode(err) != job.ExitConfig {
-			t.Errorf("env %v: exit code %d, want %d", tt.env, job.ExitCode(err), job.ExitConfig)
+		if failure.ExitCode(err) != failure.ExitConfig {
+			t.Errorf("env %v: exit code %d, want %d", tt.env, failure.ExitCode(err), failure.ExitConfig)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -119,8 +120,8 @@ func TestDamagedObjects(t *testing.T) {
 	cfg.MaxBadRatio = 0.01
 	cfg.Output = "s3://" + b.Bucket() + "/out2"
 	_, err = job.Run(ctx, cfg, job.Options{})
-	if job.ExitCode(err) != job.ExitBadData {
-		t.Errorf("damaged-object ratio: err %v, want exit %d", err, job.ExitBadData)
+	if failure.ExitCode(err) != failure.ExitBadData {
+		t.Errorf("damaged-object ratio: err %v, want exit %d", err, failure.ExitBadData)
 	}
 	noManifest(t, b, cfg.Output)
 }
@@ -137,7 +138,7 @@ func TestRejectsAndThreshold(t *testing.T) {
 	cfg.Date = "2025-11-08"
 	cfg.RejectSamples = 3
 	_, err := job.Run(ctx, cfg, job.Options{})
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "max-bad-ratio") {
+	if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), "max-bad-ratio") {
 		t.Fatalf("err = %v, want the bad-data exit code", err)
 	}
 	noManifest(t, b, cfg.Output)
@@ -180,7 +181,7 @@ func TestObjectDeletedAfterList(t *testing.T) {
 			t.Error(err)
 		}
 	}})
-	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "in/b.jsonl") || !errors.Is(err, storage.ErrNotExist) {
+	if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "in/b.jsonl") || !errors.Is(err, storage.ErrNotExist) {
 		t.Fatalf("err = %v, want a storage failure naming in/b.jsonl", err)
 	}
 	noManifest(t, b, cfg.Output)
@@ -195,7 +196,7 @@ func TestObjectReplacedAfterList(t *testing.T) {
 	_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) {
 		put(t, b, "in/a.jsonl", lines(20, 1))
 	}})
-	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "changed since it was listed") {
+	if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "changed since it was listed") {
 		t.Fatalf("err = %v, want a storage failure: changed since listed", err)
 	}
 	noManifest(t, b, cfg.Output)
@@ -212,9 +213,9 @@ func TestAccessErrorsFailFast(t *testing.T) {
 		code int
 		want string
 	}{
-		{"wrong secret", func(s *settings.S3Settings, _ *settings.Config) { s.SecretKey = "not-the-secret" }, job.ExitAccess, "access denied"},
-		{"unknown key", func(s *settings.S3Settings, _ *settings.Config) { s.AccessKey = "nobody" }, job.ExitAccess, "access denied"},
-		{"missing bucket", func(_ *settings.S3Settings, cfg *settings.Config) { cfg.Input = "s3://no-such-bucket-xyz/in/" }, job.ExitStorage, "does not exist"},
+		{"wrong secret", func(s *settings.S3Settings, _ *settings.Config) { s.SecretKey = "not-the-secret" }, failure.ExitAccess, "access denied"},
+		{"unknown key", func(s *settings.S3Settings, _ *settings.Config) { s.AccessKey = "nobody" }, failure.ExitAccess, "access denied"},
+		{"missing bucket", func(_ *settings.S3Settings, cfg *settings.Config) { cfg.Input = "s3://no-such-bucket-xyz/in/" }, failure.ExitStorage, "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := s3Settings(c)
@@ -223,8 +224,8 @@ func TestAccessErrorsFailFast(t *testing.T) {
 			var retries atomic.Int64
 			start := time.Now()
 			_, err := job.Run(context.Background(), cfg, job.Options{Retries: &retries})
-			if job.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
-				t.Errorf("err = %v (exit %d), want exit %d mentioning %q", err, job.ExitCode(err), tc.code, tc.want)
+			if failure.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v (exit %d), want exit %d mentioning %q", err, failure.ExitCode(err), tc.code, tc.want)
 			}
 			if d := time.Since(start); d > 5*time.Second || retries.Load() != 0 {
 				t.Errorf("took %v with %d retries; want a fast failure without retries", d, retries.Load())
@@ -380,7 +381,7 @@ func TestHopelessStoreFailsInBoundedTime(t *testing.T) {
 			cfg.IdleTimeout, cfg.ReadRetryDeadline = 500*time.Millisecond, 2*time.Second
 			start := time.Now()
 			_, err := job.Run(context.Background(), cfg, job.Options{})
-			if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "gave up") {
+			if err == nil || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "gave up") {
 				t.Fatalf("err = %v, want a storage failure after retries", err)
 			}
 			if d := time.Since(start); d > 20*time.Second {
@@ -424,7 +425,7 @@ func TestMinIODownPastDeadline(t *testing.T) {
 	cfg.ReadRetryDeadline = 2 * time.Second
 	start := time.Now()
 	_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) { e.minio.Kill() }})
-	if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "gave up") {
+	if err == nil || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "gave up") {
 		t.Fatalf("err = %v, want a storage failure after retries", err)
 	}
 	if d := time.Since(start); d > 30*time.Second {
@@ -490,8 +491,8 @@ func TestLocalFileChangedAfterList(t *testing.T) {
 					t.Error(err)
 				}
 			}})
-			if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "b.jsonl") || !strings.Contains(err.Error(), "changed since it was listed") {
-				t.Fatalf("err = %v (exit %d), want exit 5: b.jsonl changed since it was listed", err, job.ExitCode(err))
+			if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "b.jsonl") || !strings.Contains(err.Error(), "changed since it was listed") {
+				t.Fatalf("err = %v (exit %d), want exit 5: b.jsonl changed since it was listed", err, failure.ExitCode(err))
 			}
 			if l, _ := storage.NewLocal(out); len(committed(t, l, out)) != 0 {
 				t.Error("committed a partition")

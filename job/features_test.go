@@ -17,6 +17,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
@@ -331,7 +332,7 @@ func TestUndatedRunPaneLimit(t *testing.T) {
 	cfg := runConfig("-", out, settings.S3Settings{})
 	cfg.MaxPanes = 100
 	_, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(b.String())})
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "max-panes") {
+	if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), "max-panes") {
 		t.Fatalf("err = %v, want the bad-data exit naming --max-panes", err)
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
@@ -46,8 +47,8 @@ func TestTimestampZoneSetting(t *testing.T) {
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%v: %v", tt.env, err)
-		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || job.ExitCode(err) != job.ExitConfig):
-			t.Errorf("%v: error %v (exit %d), want exit %d naming %s", tt.env, err, job.ExitCode(err), job.ExitConfig, tt.want)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || failure.ExitCode(err) != failure.ExitConfig):
+			t.Errorf("%v: error %v (exit %d), want exit %d naming %s", tt.env, err, failure.ExitCode(err), failure.ExitConfig, tt.want)
 		}
 	}
 }
@@ -106,8 +107,8 @@ func TestMissingFields(t *testing.T) {
 	}
 
 	sum, out, err = run(true)
-	if job.ExitCode(err) != job.ExitBadData || err == nil || !strings.Contains(err.Error(), `--group-by "svc"`) {
-		t.Fatalf("strict: %v (exit %d), want exit %d naming the fields", err, job.ExitCode(err), job.ExitBadData)
+	if failure.ExitCode(err) != failure.ExitBadData || err == nil || !strings.Contains(err.Error(), `--group-by "svc"`) {
+		t.Fatalf("strict: %v (exit %d), want exit %d naming the fields", err, failure.ExitCode(err), failure.ExitBadData)
 	}
 	if sum == nil || !reflect.DeepEqual(sum.Missing, want) || len(sum.Partitions) != 0 {
 		t.Errorf("strict summary %+v", sum)
@@ -156,15 +157,15 @@ func TestMissingFieldsOutsideDate(t *testing.T) {
 			if !reflect.DeepEqual(sum.Missing, tc.missing) {
 				t.Errorf("%s strict=%v: missing %v, want %v", tc.date, strict, sum.Missing, tc.missing)
 			}
-			wantExit := job.ExitOK
+			wantExit := failure.ExitOK
 			if strict && len(tc.missing) > 0 {
-				wantExit = job.ExitBadData
+				wantExit = failure.ExitBadData
 				if n := fmt.Sprintf("in any of %d events", tc.events); err == nil || !strings.Contains(err.Error(), n) {
 					t.Errorf("%s strict: %v, want it to say %q", tc.date, err, n)
 				}
 			}
-			if job.ExitCode(err) != wantExit {
-				t.Errorf("%s strict=%v: %v (exit %d), want exit %d", tc.date, strict, err, job.ExitCode(err), wantExit)
+			if failure.ExitCode(err) != wantExit {
+				t.Errorf("%s strict=%v: %v (exit %d), want exit %d", tc.date, strict, err, failure.ExitCode(err), wantExit)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/hive"
 	"github.com/logsmith/logsmith/job/icebergfmt"
 	"github.com/logsmith/logsmith/job/settings"
@@ -90,7 +91,7 @@ func OpenIcebergTables(ctx context.Context, s *settings.IcebergSettings, output 
 func openIceberg(ctx context.Context, o iceberg.Options) (*iceberg.Catalog, error) {
 	c, err := iceberg.Open(ctx, o)
 	if err != nil {
-		return nil, storageErr(fmt.Errorf("open the iceberg catalog: %w", err))
+		return nil, failure.Storage(fmt.Errorf("open the iceberg catalog: %w", err))
 	}
 	return c, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features/synth"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
@@ -40,7 +41,7 @@ func Generate(ctx context.Context, cfg settings.GenerateConfig) (*GenerateSummar
 	if eb, ok := b.Backend().(interface{ EnsureBucket(context.Context) error }); ok {
 		// A store just started may answer "not initialized yet" (503).
 		if err := b.Policy().Do(ctx, "create the bucket", eb.EnsureBucket); err != nil {
-			return nil, storageErr(err)
+			return nil, failure.Storage(err)
 		}
 	}
 	o := synth.Options{Objects: cfg.Objects, Lines: cfg.Lines, Seed: cfg.Seed, Gzip: cfg.Gzip, Zstd: cfg.Zstd, BadRatio: cfg.BadRatio}
@@ -64,7 +65,7 @@ func Generate(ctx context.Context, cfg settings.GenerateConfig) (*GenerateSummar
 	}
 	sizes, err := group.Wait()
 	if err != nil {
-		return nil, storageErr(err)
+		return nil, failure.Storage(err)
 	}
 	s := &GenerateSummary{Output: loc.String(), Objects: len(sizes), Lines: int64(len(sizes)) * int64(cfg.Lines)}
 	for _, n := range sizes {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -165,8 +166,8 @@ func testInputHygiene(t *testing.T, st layoutStore, s3 bool) {
 	// Back to the default, the commit read from the hidden objects is not
 	// replaced by one with fewer events, silently.
 	_, err = run(st.in, "default", nil)
-	if err == nil || !strings.Contains(err.Error(), "fewer than") || job.ExitCode(err) != 5 {
-		t.Errorf("default after --read-hidden: %v (exit %d); want the fewer-events refusal", err, job.ExitCode(err))
+	if err == nil || !strings.Contains(err.Error(), "fewer than") || failure.ExitCode(err) != 5 {
+		t.Errorf("default after --read-hidden: %v (exit %d); want the fewer-events refusal", err, failure.ExitCode(err))
 	}
 
 	// The prefix given is the user's, whatever its names; below it the

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 
 	"github.com/logsmith/logsmith/storage"
@@ -212,7 +213,7 @@ func resolveInputs(ctx context.Context, cfg *settings.Config, res *settings.Reso
 			return nil
 		})
 		if err != nil {
-			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
+			return nil, failure.Storage(fmt.Errorf("list input %s: %w", loc, err))
 		}
 		for _, o := range l.namedFolder(u, loc, objs) {
 			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear, folderDate: dates[u]}
@@ -270,8 +271,9 @@ func refuseHardLinks(inputs []input) error {
 		more = fmt.Sprintf(" and %d more", len(same)-show)
 		same = same[:show]
 	}
-	return &kindError{KindHalt, fmt.Errorf("input holds one file under two names (hard links): %s%s; logsmith reads each file once: remove a name, or move it out of the input",
-		strings.Join(same, ", "), more)}
+	return failure.New(failure.KindHalt, fmt.Errorf("input holds one file under two names (hard links): %s%s; logsmith reads each file once: remove a name, or move it out of the input",
+		strings.Join(same, ", "), more))
+
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -339,7 +341,7 @@ func (l *listing) noInputs() error {
 	if len(l.skipped) > 0 {
 		skipped = fmt.Sprintf(" (skipped: %s; --read-hidden reads hidden and checksum objects)", formatCounts(l.skipped))
 	}
-	return &kindError{KindNotReady, fmt.Errorf("no input objects under %s%s", l.where(), skipped)}
+	return failure.New(failure.KindNotReady, fmt.Errorf("no input objects under %s%s", l.where(), skipped))
 }
 
 // formatCounts renders counts by name as "a 1, b 2", sorted by name.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
@@ -93,7 +94,7 @@ func TestSplitReadsAsWhole(t *testing.T) {
 				sum, err := job.Run(context.Background(), cfg, job.Options{})
 				o := outcome{}
 				if err != nil {
-					o.Err = fmt.Sprint(job.ExitCode(err))
+					o.Err = fmt.Sprint(failure.ExitCode(err))
 				}
 				if sum != nil {
 					o.Events, o.Lines, o.Bad = sum.Events, sum.Lines, sum.BadByReason
@@ -174,7 +175,7 @@ func TestSplitKeepsPerObjectLimits(t *testing.T) {
 				sum, err := job.Run(context.Background(), cfg, job.Options{})
 				o := outcome{}
 				if err != nil {
-					o.Err = fmt.Sprint(job.ExitCode(err))
+					o.Err = fmt.Sprint(failure.ExitCode(err))
 				}
 				if sum == nil {
 					return o
@@ -249,12 +250,12 @@ func TestHardLinkedInputRefused(t *testing.T) {
 				}
 				return
 			}
-			if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "app.jsonl") || !strings.Contains(err.Error(), filepath.Base(tc.link)) {
+			if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), "app.jsonl") || !strings.Contains(err.Error(), filepath.Base(tc.link)) {
 				events := int64(-1)
 				if sum != nil {
 					events = sum.Events
 				}
-				t.Fatalf("err = %v (exit %d, %d events); want exit 3 naming both names", err, job.ExitCode(err), events)
+				t.Fatalf("err = %v (exit %d, %d events); want exit 3 naming both names", err, failure.ExitCode(err), events)
 			}
 			if l, _ := storage.NewLocal(out); len(committed(t, l, out)) != 0 {
 				t.Error("committed a partition")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
@@ -174,8 +175,8 @@ func TestUnknownLevels(t *testing.T) {
 	}
 
 	sum, out, _, err = run(true, "")
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), `--level-field "level" had 3 values`) {
-		t.Fatalf("strict: %v (exit %d), want exit %d naming the level field", err, job.ExitCode(err), job.ExitBadData)
+	if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), `--level-field "level" had 3 values`) {
+		t.Fatalf("strict: %v (exit %d), want exit %d naming the level field", err, failure.ExitCode(err), failure.ExitBadData)
 	}
 	if sum == nil || !reflect.DeepEqual(sum.UnknownLevels, want) || len(sum.Partitions) != 0 {
 		t.Errorf("strict summary %+v", sum)

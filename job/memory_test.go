@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
@@ -77,7 +78,7 @@ func TestMemoryCheckFromDataOnMinIO(t *testing.T) {
 				return
 			}
 			var ce *settings.ConfigError
-			if !errors.As(err, &ce) || KindOf(err) != KindConfig || !strings.Contains(err.Error(), "--max-groups") || !strings.Contains(err.Error(), "sampled") {
+			if !errors.As(err, &ce) || failure.KindOf(err) != failure.KindBadSetting || !strings.Contains(err.Error(), "--max-groups") || !strings.Contains(err.Error(), "sampled") {
 				t.Fatalf("got %v, want a bad --max-groups", err)
 			}
 			var written []string

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
@@ -30,7 +31,7 @@ func OpenInput(loc settings.Location, s3 settings.S3Settings, p objio.Policy) (*
 // openStore opens the store of loc through its scheme (see
 // settings.Location.Opener); create says whether a missing local folder is
 // created, or is an empty store. Its error is sorted into a kind: the
-// settings' (KindConfig) or the store's (see storageErr).
+// settings' (failure.KindBadSetting) or the store's (see failure.Storage).
 func openStore(loc settings.Location, s3 settings.S3Settings, create bool) (objio.Backend, error) {
 	open, ok := loc.Opener()
 	if !ok {
@@ -40,9 +41,9 @@ func openStore(loc settings.Location, s3 settings.S3Settings, create bool) (obji
 	var bad *settings.StoreConfigError
 	switch {
 	case errors.As(err, &bad):
-		return nil, &kindError{KindConfig, bad.Err}
+		return nil, failure.New(failure.KindBadSetting, bad.Err)
 	case err != nil:
-		return nil, storageErr(err)
+		return nil, failure.Storage(err)
 	}
 	return b, nil
 }

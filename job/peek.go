@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/peek"
 	"github.com/logsmith/logsmith/job/settings"
 )
@@ -115,7 +116,7 @@ func peekRead(ctx context.Context, dec *features.Decompressor, in input, limit i
 	raw := &features.CountingReader{R: rc}
 	dr, codec, err := dec.Open(raw)
 	if raw.Err != nil {
-		return nil, storageErr(fmt.Errorf("peek %s: %w", in.url(), raw.Err))
+		return nil, failure.Storage(fmt.Errorf("peek %s: %w", in.url(), raw.Err))
 	}
 	if err != nil {
 		return nil, &features.DamageError{Object: in.url(), Codec: codec, Head: true, Err: err}
@@ -123,7 +124,7 @@ func peekRead(ctx context.Context, dec *features.Decompressor, in input, limit i
 	var buf bytes.Buffer
 	_, err = io.Copy(&buf, io.LimitReader(dr, limit+1))
 	if raw.Err != nil {
-		return nil, storageErr(fmt.Errorf("peek %s: %w", in.url(), raw.Err))
+		return nil, failure.Storage(fmt.Errorf("peek %s: %w", in.url(), raw.Err))
 	}
 	data := buf.Bytes()
 	if int64(len(data)) > limit {

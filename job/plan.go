@@ -14,6 +14,7 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
@@ -383,7 +384,7 @@ func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, k
 	dr, codec, err := dec.Open(raw)
 	s.codec = codec
 	if raw.Err != nil {
-		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+		return s, failure.Storage(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
 	}
 	if err != nil {
 		s.err = err.Error()
@@ -393,7 +394,7 @@ func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, k
 		if keep > 0 {
 			_, err = io.Copy(hw, io.LimitReader(dr, int64(keep)))
 			if raw.Err != nil {
-				return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+				return s, failure.Storage(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
 			}
 			if err != nil {
 				hw.b = nil // not the run's view: a read it would fail on
@@ -406,7 +407,7 @@ func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, k
 	out := &features.CountingReader{R: io.TeeReader(io.LimitReader(dr, sampleMaxOut), hw)}
 	_, err = io.Copy(io.Discard, out)
 	if raw.Err != nil {
-		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+		return s, failure.Storage(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
 	}
 	s.read, s.decoded = raw.N, out.N
 	s.whole = err == nil && raw.N == in.info.Size && out.N < sampleMaxOut

@@ -16,6 +16,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
@@ -179,8 +180,8 @@ func TestPlanErrorsOnMinIO(t *testing.T) {
 	f := newPlanFixture(t)
 	ctx := context.Background()
 	_, err := PlanRun(ctx, f.config("nothing-here"), Options{})
-	if KindOf(err) != KindNotReady || ExitCode(err) != ExitStorage || !strings.Contains(fmt.Sprint(err), "no input objects") {
-		t.Errorf("empty input: %v (kind %v), want input not there yet (exit 5)", err, KindOf(err))
+	if failure.KindOf(err) != failure.KindNotReady || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(fmt.Sprint(err), "no input objects") {
+		t.Errorf("empty input: %v (kind %v), want input not there yet (exit 5)", err, failure.KindOf(err))
 	}
 	for _, tc := range []struct {
 		edit    func(c *settings.PlanConfig)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
@@ -98,8 +99,8 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 				}}
 				in.bucket = objio.New(h, policy)
 				err = probe(in)
-				if !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "x.jsonl") || KindOf(err) != KindRetry {
-					t.Errorf("after the object was replaced: %v (kind %v), want a storage failure: changed since it was listed", err, KindOf(err))
+				if !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "x.jsonl") || failure.KindOf(err) != failure.KindRetry {
+					t.Errorf("after the object was replaced: %v (kind %v), want a storage failure: changed since it was listed", err, failure.KindOf(err))
 				}
 			})
 		}

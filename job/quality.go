@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -190,7 +191,7 @@ func (rs *runState) failedDatesErr() error {
 	default:
 		committed = fmt.Sprintf("committed the %d other dates", n)
 	}
-	return &kindError{KindHalt, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed)}
+	return failure.New(failure.KindHalt, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed))
 }
 
 // committedDates are the dates of the partitions the run committed.
@@ -219,19 +220,19 @@ func (rs *runState) checkInput(c *features.Counts) error {
 		// No event, so no date: what was read is judged as a whole, and
 		// input all bad or damaged is bad data, not missing input.
 		if why := rs.tooBroken(rs.quality[runWide]); len(why) > 0 {
-			return &kindError{KindHalt, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; "))}
+			return failure.New(failure.KindHalt, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; ")))
 		}
 	}
 	if c.TooManyPanes > 0 {
-		return &kindError{KindHalt, fmt.Errorf(
+		return failure.New(failure.KindHalt, fmt.Errorf(
 			"the input spans more than %d windows (--max-panes; %d events beyond); run dated with --date or a templated input; nothing committed",
-			cfg.MaxPanes, c.TooManyPanes)}
+			cfg.MaxPanes, c.TooManyPanes))
 	}
 	if c.Events-c.OutOfRange == 0 && !cfg.AllowEmpty {
 		// An empty stdin, a broken upstream pipe or inputs holding no
 		// event of the date: committing would hide it.
-		return &kindError{KindNotReady, fmt.Errorf(
-			"the input holds no event%s (%d lines, %d events outside the date); nothing committed (--allow-empty commits empty partitions)", rs.forDate(), c.Lines, c.OutOfRange)}
+		return failure.New(failure.KindNotReady, fmt.Errorf(
+			"the input holds no event%s (%d lines, %d events outside the date); nothing committed (--allow-empty commits empty partitions)", rs.forDate(), c.Lines, c.OutOfRange))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
@@ -127,13 +128,13 @@ func verdict(t *testing.T, what string, rs []raced) (winners, losers []raced) {
 		switch {
 		case r.err == nil:
 			winners = append(winners, r)
-		case job.KindOf(r.err) == job.KindLostRace && job.ExitCode(r.err) == job.ExitLostRace && errors.Is(r.err, table.ErrLostRace):
+		case failure.KindOf(r.err) == failure.KindLostRace && failure.ExitCode(r.err) == failure.ExitLostRace && errors.Is(r.err, table.ErrLostRace):
 			if r.took > maxLoss {
 				t.Fatalf("%s: run %s took %v to lose: a lost race must not be retried", what, r.id, r.took.Round(time.Millisecond))
 			}
 			losers = append(losers, r)
 		default:
-			t.Fatalf("%s: run %s: %v (exit %d), want success or a lost race (exit %d)", what, r.id, r.err, job.ExitCode(r.err), job.ExitLostRace)
+			t.Fatalf("%s: run %s: %v (exit %d), want success or a lost race (exit %d)", what, r.id, r.err, failure.ExitCode(r.err), failure.ExitLostRace)
 		}
 	}
 	if len(winners) == 0 {
@@ -315,7 +316,7 @@ func TestRunRacingGCLoop(t *testing.T) {
 		_, err := job.Run(ctx, cfg, job.Options{})
 		switch {
 		case err == nil:
-		case job.KindOf(err) == job.KindLostRace:
+		case failure.KindOf(err) == failure.KindLostRace:
 			lost++ // it committed nothing: its files are not the question
 		default:
 			t.Fatalf("run %d: %v", i, err)
@@ -429,8 +430,8 @@ func TestEarlierStartedRunLoses(t *testing.T) {
 				if took := time.Since(t0); took > maxLoss {
 					t.Errorf("the earlier run took %v to lose", took)
 				}
-				if job.ExitCode(err) != job.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "run late") {
-					t.Fatalf("the earlier run: %v (exit %d), want a race lost to run late (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+				if failure.ExitCode(err) != failure.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "run late") {
+					t.Fatalf("the earlier run: %v (exit %d), want a race lost to run late (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 				}
 				for _, m := range owner(t, f.bucket, f.out, tables, raceDate) {
 					if m.RunID != "late" || m.Supersedes != "first" {
@@ -509,8 +510,8 @@ func TestRunStartedDuringAClaimLoses(t *testing.T) {
 	if err := <-a; err != nil {
 		t.Fatalf("the claiming run: %v", err)
 	}
-	if err := <-b; job.ExitCode(err) != job.ExitLostRace || !strings.Contains(err.Error(), "run claimer") {
-		t.Fatalf("the run started during the claim: %v (exit %d), want a race lost to claimer (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+	if err := <-b; failure.ExitCode(err) != failure.ExitLostRace || !strings.Contains(err.Error(), "run claimer") {
+		t.Fatalf("the run started during the claim: %v (exit %d), want a race lost to claimer (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 	}
 	for _, m := range owner(t, f.bucket, f.out, twoTables, raceDate) {
 		if m.RunID != "claimer" || m.Supersedes != "first" {
@@ -655,8 +656,8 @@ func TestUndatedRunsRace(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the dated run: %v", err)
 	}
-	if err := <-a; job.ExitCode(err) != job.ExitLostRace || !strings.Contains(err.Error(), "run dated-late") {
-		t.Fatalf("the undated run: %v (exit %d), want a race lost to dated-late (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+	if err := <-a; failure.ExitCode(err) != failure.ExitLostRace || !strings.Contains(err.Error(), "run dated-late") {
+		t.Fatalf("the undated run: %v (exit %d), want a race lost to dated-late (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 	}
 	for _, d := range dates {
 		want := prev
@@ -724,8 +725,8 @@ func TestMergeRaces(t *testing.T) {
 		if _, err := job.Run(ctx, raceConfig(f, raceDate, "between", twoTables), job.Options{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := merge(f, "sharded", twoTables); job.ExitCode(err) != job.ExitLostRace || !errors.Is(err, table.ErrLostRace) {
-			t.Fatalf("merge: %v (exit %d), want a lost race (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+		if err := merge(f, "sharded", twoTables); failure.ExitCode(err) != failure.ExitLostRace || !errors.Is(err, table.ErrLostRace) {
+			t.Fatalf("merge: %v (exit %d), want a lost race (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 		}
 		for _, m := range owner(t, f.bucket, f.out, twoTables, raceDate) {
 			if m.RunID != "between" || m.Supersedes != "single" {
@@ -745,8 +746,8 @@ func TestMergeRaces(t *testing.T) {
 			}
 		})
 		err := merge(f, "sharded", twoTables)
-		if job.ExitCode(err) != job.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "another head") {
-			t.Fatalf("merge: %v (exit %d), want a lost race over the pods' heads (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+		if failure.ExitCode(err) != failure.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "another head") {
+			t.Fatalf("merge: %v (exit %d), want a lost race over the pods' heads (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 		}
 		for _, m := range owner(t, f.bucket, f.out, twoTables, raceDate) {
 			if m.RunID != "between" || m.Supersedes != "" {
@@ -797,8 +798,8 @@ func TestConcurrentBackfills(t *testing.T) {
 				case r.Status == "failed" && strings.Contains(r.Error, table.ErrLostRace.Error()):
 					// A DateResult keeps its error as text; the backfill's
 					// error is classified like its first failure.
-					if job.ExitCode(errs[i]) != job.ExitLostRace {
-						t.Fatalf("%s: backfill %d lost %s, yet returned %v (exit %d)", what, i, d, errs[i], job.ExitCode(errs[i]))
+					if failure.ExitCode(errs[i]) != failure.ExitLostRace {
+						t.Fatalf("%s: backfill %d lost %s, yet returned %v (exit %d)", what, i, d, errs[i], failure.ExitCode(errs[i]))
 					}
 				default:
 					t.Fatalf("%s: backfill %d: %s %s: %s", what, i, d, r.Status, r.Error)

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
@@ -161,7 +162,7 @@ func readUnit(ctx context.Context, or *features.ObjectReader, name string, r io.
 		}
 		return res, nil
 	case errors.As(err, &se):
-		return res, storageErr(err)
+		return res, failure.Storage(err)
 	}
 	return res, err
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
@@ -18,7 +19,7 @@ import (
 // is kept on bad input, a date committed (or maybe: table.ErrOutcomeUnknown),
 // or if an earlier run of the id wrote it (a retried merge). Idempotent.
 func (rs *runState) dropRejectsIfRefused(ctx context.Context, err error) {
-	if err == nil || !rs.ownRejects || KindOf(err) == KindBadData || rs.committedByThisRun() > 0 || errors.Is(err, table.ErrOutcomeUnknown) {
+	if err == nil || !rs.ownRejects || failure.KindOf(err) == failure.KindHalt || rs.committedByThisRun() > 0 || errors.Is(err, table.ErrOutcomeUnknown) {
 		return
 	}
 	if derr := rs.out.Delete(context.WithoutCancel(ctx), rs.sum.Rejects); derr != nil {
@@ -54,7 +55,7 @@ func writeRejects(ctx context.Context, out Bucket, loc settings.Location, date, 
 		_, err = out.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), storage.PutOptions{ContentType: "application/x-ndjson"})
 	}
 	if err != nil {
-		return "", false, storageErr(fmt.Errorf("write rejects: %w", err))
+		return "", false, failure.Storage(fmt.Errorf("write rejects: %w", err))
 	}
 	return key, true, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -72,20 +73,20 @@ func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (stri
 		exit   int
 		keep   bool
 	}{
-		{name: "committed", exit: job.ExitOK, keep: true},
-		{name: "bad input", edit: func(c *settings.Config) { c.MaxBadRatio = 0 }, exit: job.ExitBadData, keep: true},
-		{name: "no event of the date", edit: func(c *settings.Config) { c.Date = "2025-11-09" }, exit: job.ExitStorage},
+		{name: "committed", exit: failure.ExitOK, keep: true},
+		{name: "bad input", edit: func(c *settings.Config) { c.MaxBadRatio = 0 }, exit: failure.ExitBadData, keep: true},
+		{name: "no event of the date", edit: func(c *settings.Config) { c.Date = "2025-11-09" }, exit: failure.ExitStorage},
 		{
 			name:   "another shape",
 			before: func(c settings.Config) settings.Config { return c },
 			edit:   func(c *settings.Config) { c.GroupBy = []string{"level"} },
-			exit:   job.ExitConfig,
+			exit:   failure.ExitConfig,
 		},
 		{
 			name:   "fewer events than the commit",
 			before: func(c settings.Config) settings.Config { return c },
 			edit:   func(c *settings.Config) { c.Input = filepath.Join(c.Input, "b.jsonl") },
-			exit:   job.ExitStorage,
+			exit:   failure.ExitStorage,
 		},
 		{
 			name: "lost race",
@@ -98,28 +99,28 @@ func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (stri
 					}
 				}}
 			},
-			exit: job.ExitLostRace,
+			exit: failure.ExitLostRace,
 		},
 		{
 			name: "interrupted building tables",
 			opts: func(_ context.Context, cancel context.CancelFunc, _ settings.Config) job.Options {
 				return job.Options{Progress: &rejectsPhase{at: "building tables", cancel: cancel}}
 			},
-			exit: job.ExitInterrupted,
+			exit: failure.ExitInterrupted,
 		},
 		{
 			name: "interrupted committing",
 			opts: func(_ context.Context, cancel context.CancelFunc, _ settings.Config) job.Options {
 				return job.Options{Progress: &rejectsPhase{at: "committing", cancel: cancel}}
 			},
-			exit: job.ExitInterrupted,
+			exit: failure.ExitInterrupted,
 		},
 		{
 			name: "interrupted before publishing",
 			opts: func(_ context.Context, cancel context.CancelFunc, _ settings.Config) job.Options {
 				return job.Options{BeforePublish: func(context.Context, string) { cancel() }}
 			},
-			exit: job.ExitInterrupted,
+			exit: failure.ExitInterrupted,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,7 +153,7 @@ func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (stri
 				opts = tc.opts(ctx, cancel, cfg)
 			}
 			sum, err := job.Run(ctx, cfg, opts)
-			if got := job.ExitCode(err); got != tc.exit {
+			if got := failure.ExitCode(err); got != tc.exit {
 				t.Fatalf("exit %d (%v), want %d", got, err, tc.exit)
 			}
 			var left []string

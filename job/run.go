@@ -12,6 +12,7 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/storage/objio"
@@ -377,11 +378,10 @@ func (r *runRows) Covered(d string) *table.Span { return r.rs.coveredOn(d) }
 // rowsErr marks a failure to build rows (or to encode them, an error of
 // the format that reads them) as a bug, unless it is a kind already.
 func rowsErr(err error) error {
-	var ke *kindError
-	if err == nil || errors.As(err, &ke) {
+	if err == nil || failure.Marked(err) {
 		return err
 	}
-	return &kindError{KindBug, err}
+	return failure.New(failure.KindBug, err)
 }
 
 // tableOptions are the options of the run's tables from total: dense or
@@ -436,13 +436,13 @@ func (rs *runState) checkNotWorse(d, t, prev string, events, committed int64, ex
 	case committed <= 0 || events >= committed:
 		return nil
 	case events == 0 && !rs.cfg.AllowEmpty:
-		return &kindError{KindFewerEvents, fmt.Errorf(
+		return failure.New(failure.KindFewerEvents, fmt.Errorf(
 			"date %s of table %s: this run has no event for it, the committed run %s has; nothing committed (--allow-empty replaces it): %w",
-			d, t, prev, errWorse)}
+			d, t, prev, errWorse))
 	case events > 0 && exact && !rs.cfg.AllowFewer:
-		return &kindError{KindFewerEvents, fmt.Errorf(
+		return failure.New(failure.KindFewerEvents, fmt.Errorf(
 			"date %s of table %s: this run's partition counts %d events, fewer than the %d of the committed run %s (input objects missing or damaged since, or a config that keeps fewer); nothing committed (--allow-fewer-events replaces it): %w",
-			d, t, events, committed, prev, errWorse)}
+			d, t, events, committed, prev, errWorse))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
@@ -14,11 +15,11 @@ import (
 func shapeErr(err error) error {
 	switch {
 	case errors.Is(err, table.ErrShapeChanged):
-		return &kindError{KindBadSetting, err}
+		return failure.New(failure.KindBadSetting, err)
 	case errors.Is(err, table.ErrDropping):
-		return &kindError{KindRetry, err}
+		return failure.New(failure.KindRetry, err)
 	}
-	return storageErr(err)
+	return failure.Storage(err)
 }
 
 // OutputShape returns the shape of the output of cfg: its head's, or the
@@ -60,7 +61,7 @@ func DropTable(ctx context.Context, cfg *settings.OutputConfig, log *slog.Logger
 	case errors.Is(err, table.ErrNoTable):
 		return res, settings.SettingError(cfg, "Window", err)
 	case errors.Is(err, table.ErrLostRace):
-		return res, &kindError{KindLostRace, err}
+		return res, failure.New(failure.KindLostRace, err)
 	}
-	return res, storageErr(err)
+	return res, failure.Storage(err)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -144,7 +145,7 @@ func testShapeChange(t *testing.T, newStore func(*testing.T) shapeStore) {
 			_, err := job.Run(ctx, second, job.Options{})
 			if tc.compatible {
 				if err != nil {
-					t.Fatalf("compatible rerun: %v (exit %d)", err, job.ExitCode(err))
+					t.Fatalf("compatible rerun: %v (exit %d)", err, failure.ExitCode(err))
 				}
 				// The head records the run's columns, the added ones too,
 				// and the layout stays the first run's.
@@ -169,8 +170,8 @@ func testShapeChange(t *testing.T, newStore func(*testing.T) shapeStore) {
 				}
 				return
 			}
-			if job.ExitCode(err) != job.ExitConfig || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("rerun: %v (exit %d), want exit 2 naming %q", err, job.ExitCode(err), tc.want)
+			if failure.ExitCode(err) != failure.ExitConfig || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("rerun: %v (exit %d), want exit 2 naming %q", err, failure.ExitCode(err), tc.want)
 			}
 			if after := st.outputKeys(t); !maps.Equal(before, after) {
 				t.Errorf("the refused rerun changed the output:\nbefore %v\nafter  %v", before, after)
@@ -245,15 +246,15 @@ func testDropThenReshape(t *testing.T, newStore func(*testing.T) shapeStore) {
 	}
 	two := cfg
 	two.Window = []string{"5m", "1h"}
-	if _, err := job.Run(ctx, two, job.Options{}); job.ExitCode(err) != job.ExitConfig {
-		t.Fatalf("two tables over one: %v (exit %d), want exit 2", err, job.ExitCode(err))
+	if _, err := job.Run(ctx, two, job.Options{}); failure.ExitCode(err) != failure.ExitConfig {
+		t.Fatalf("two tables over one: %v (exit %d), want exit 2", err, failure.ExitCode(err))
 	}
 	oc := st.outputConfig()
-	if _, err := job.DropTable(ctx, oc, nil); job.ExitCode(err) != job.ExitConfig {
+	if _, err := job.DropTable(ctx, oc, nil); failure.ExitCode(err) != failure.ExitConfig {
 		t.Fatalf("drop without --window: %v, want exit 2", err)
 	}
 	oc.Window = "1h"
-	if _, err := job.DropTable(ctx, oc, nil); job.ExitCode(err) != job.ExitConfig {
+	if _, err := job.DropTable(ctx, oc, nil); failure.ExitCode(err) != failure.ExitConfig {
 		t.Fatalf("drop of a table the output lacks: %v, want exit 2", err)
 	}
 	oc.Window = "5m"
@@ -306,8 +307,8 @@ func TestDropRacesARun(t *testing.T) {
 					t.Errorf("drop: %v", err)
 				}
 			}})
-			if job.ExitCode(err) != job.ExitLostRace {
-				t.Fatalf("run across the drop: %v (exit %d), want exit 4", err, job.ExitCode(err))
+			if failure.ExitCode(err) != failure.ExitLostRace {
+				t.Fatalf("run across the drop: %v (exit %d), want exit 4", err, failure.ExitCode(err))
 			}
 			if keys := st.dataKeys(t); len(keys) != 0 {
 				t.Errorf("after the drop and the lost run the output holds %v", keys)
@@ -331,8 +332,8 @@ func TestDropRacesARun(t *testing.T) {
 		if _, err := out.PutShape(ctx, half, h, "drop:5m", time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := job.Run(ctx, cfg, job.Options{}); job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "being dropped") {
-			t.Fatalf("run during a drop: %v (exit %d), want exit 5 naming it", err, job.ExitCode(err))
+		if _, err := job.Run(ctx, cfg, job.Options{}); failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "being dropped") {
+			t.Fatalf("run during a drop: %v (exit %d), want exit 5 naming it", err, failure.ExitCode(err))
 		}
 		oc := st.outputConfig()
 		oc.Window = "5m"
@@ -369,8 +370,8 @@ func TestHeadlessOutput(t *testing.T) {
 	headless()
 	other := cfg
 	other.GroupBy = []string{"level"}
-	if _, err := job.Run(ctx, other, job.Options{}); job.ExitCode(err) != job.ExitConfig || !strings.Contains(err.Error(), "grouped by [service]") {
-		t.Fatalf("another group-by over a head-less output: %v (exit %d), want exit 2", err, job.ExitCode(err))
+	if _, err := job.Run(ctx, other, job.Options{}); failure.ExitCode(err) != failure.ExitConfig || !strings.Contains(err.Error(), "grouped by [service]") {
+		t.Fatalf("another group-by over a head-less output: %v (exit %d), want exit 2", err, failure.ExitCode(err))
 	}
 	if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
 		t.Fatalf("the same shape: %v", err)
@@ -383,7 +384,7 @@ func TestHeadlessOutput(t *testing.T) {
 	two := cfg
 	two.Window = []string{"5m", "1h"}
 	headlessTwo := two
-	if _, err := job.Run(ctx, headlessTwo, job.Options{}); job.ExitCode(err) != job.ExitConfig {
+	if _, err := job.Run(ctx, headlessTwo, job.Options{}); failure.ExitCode(err) != failure.ExitConfig {
 		t.Fatalf("two tables over one, head-less: %v", err)
 	}
 	b := st.bucket
@@ -399,8 +400,8 @@ func TestHeadlessOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	var retries atomic.Int64
-	if _, err := job.Run(ctx, cfg, job.Options{Retries: &retries}); job.ExitCode(err) != job.ExitConfig || !strings.Contains(err.Error(), "a glob reads both") {
-		t.Fatalf("an output of both layouts: %v (exit %d), want exit 2", err, job.ExitCode(err))
+	if _, err := job.Run(ctx, cfg, job.Options{Retries: &retries}); failure.ExitCode(err) != failure.ExitConfig || !strings.Contains(err.Error(), "a glob reads both") {
+		t.Fatalf("an output of both layouts: %v (exit %d), want exit 2", err, failure.ExitCode(err))
 	}
 	if n := retries.Load(); n != 0 {
 		t.Errorf("%d retries of a refusal no retry can help", n)
@@ -443,14 +444,14 @@ func testFirstRunsRace(t *testing.T, newStore func(*testing.T) shapeStore) {
 		}, func(i int) string { return fmt.Sprintf("racer%d", i) })
 		var won, refused int
 		for _, r := range rs {
-			switch job.ExitCode(r.err) {
-			case job.ExitOK:
+			switch failure.ExitCode(r.err) {
+			case failure.ExitOK:
 				won++
-			case job.ExitConfig:
+			case failure.ExitConfig:
 				refused++
-			case job.ExitLostRace:
+			case failure.ExitLostRace:
 			default:
-				t.Fatalf("iteration %d: %v (exit %d)", it, r, job.ExitCode(r.err))
+				t.Fatalf("iteration %d: %v (exit %d)", it, r, failure.ExitCode(r.err))
 			}
 		}
 		h := readHead(t, st)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
@@ -146,7 +147,7 @@ func TestShapes(t *testing.T) {
 				if sum != nil {
 					read = fmt.Sprintf("; read lines=%d events=%d bad=%v", sum.Lines, sum.Events, sum.BadByReason)
 				}
-				t.Fatalf("run of the %s fixture: %v (exit %d)%s", shape, err, job.ExitCode(err), read)
+				t.Fatalf("run of the %s fixture: %v (exit %d)%s", shape, err, failure.ExitCode(err), read)
 			}
 
 			wantBad := readExpectedBad(t, filepath.Join(dir, "bad_lines.txt"))

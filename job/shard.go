@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/job/spill"
@@ -42,7 +43,7 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 	if rs.cfg.DryRun {
 		rs.log.Info("dry run: shard not written", "key", key)
 	} else if _, err := rs.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
-		return nil, storageErr(fmt.Errorf("write shard: %w", err))
+		return nil, failure.Storage(fmt.Errorf("write shard: %w", err))
 	}
 	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.res.Date, "shard", i, "shards", n, "units", len(mine), "key", key)
 	sum := rs.sum
@@ -94,7 +95,7 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 		return nil
 	})
 	if err != nil {
-		return nil, storageErr(fmt.Errorf("list shards: %w", err))
+		return nil, failure.Storage(fmt.Errorf("list shards: %w", err))
 	}
 	if opts.AfterList != nil {
 		opts.AfterList(ctx)
@@ -108,14 +109,14 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 			rs.sum.Partitions = done
 			return rs.done(), nil
 		}
-		return nil, &kindError{KindNotReady, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
+		return nil, failure.New(failure.KindNotReady, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix))
 	}
 	// A shard gone after the listing while this run's commit is in place:
 	// another merge of the run committed (and deleted them) as this one read.
 	shardGone := func(err error) error {
 		if done, derr := rs.format.CommittedBy(ctx, rs.res.Date, rs.runID); derr == nil && done != nil {
-			return &kindError{KindLostRace, fmt.Errorf("merge %s run %s: another merge of this run committed it while this one read the shards (%v): %w",
-				rs.res.Date, rs.runID, err, table.ErrLostRace)}
+			return failure.New(failure.KindLostRace, fmt.Errorf("merge %s run %s: another merge of this run committed it while this one read the shards (%v): %w",
+				rs.res.Date, rs.runID, err, table.ErrLostRace))
 		}
 		return err
 	}
@@ -135,7 +136,7 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 	}
 	for i := range shards {
 		if _, ok := byIndex[i]; !ok {
-			return nil, shardGone(&kindError{KindNotReady, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))})
+			return nil, shardGone(failure.New(failure.KindNotReady, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))))
 		}
 	}
 	rs.phase("merging")
@@ -166,10 +167,10 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 			return nil, mergeErr("%s: %v", o.Key, bad.err)
 		}
 		if errors.Is(err, storage.ErrNotExist) {
-			return nil, shardGone(storageErr(err))
+			return nil, shardGone(failure.Storage(err))
 		}
 		if err != nil {
-			return nil, storageErr(err)
+			return nil, failure.Storage(err)
 		}
 		switch {
 		case h.RunID != rs.runID:
@@ -193,8 +194,8 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 		} else if !sameHeads(rs.heads, h.Heads) {
 			// A run committed the date while the shards started: the
 			// sharded run started before that commit, so it lost.
-			return nil, &kindError{KindLostRace, fmt.Errorf("merge %s run %s: the date was committed while its shards started (%s saw another head than shard 0): %w",
-				rs.res.Date, rs.runID, o.Key, table.ErrLostRace)}
+			return nil, failure.New(failure.KindLostRace, fmt.Errorf("merge %s run %s: the date was committed while its shards started (%s saw another head than shard 0): %w",
+				rs.res.Date, rs.runID, o.Key, table.ErrLostRace))
 		}
 		covered = append(covered, h.Covered)
 		agg.bytesRead += h.BytesRead
@@ -249,5 +250,5 @@ type badShard struct{ err error }
 func (b *badShard) Error() string { return b.err.Error() }
 
 func mergeErr(format string, args ...any) error {
-	return &kindError{KindHalt, fmt.Errorf("merge: "+format, args...)}
+	return failure.New(failure.KindHalt, fmt.Errorf("merge: "+format, args...))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -183,15 +184,15 @@ func TestMergeRejectsBadShards(t *testing.T) {
 		code int
 		want string
 	}{
-		{"missing", func() { _ = b.Delete(ctx, key("o", "A", 1, 3)) }, job.ExitStorage, "missing"},
-		{"duplicated", func() { put(t, b, key("o", "A", 1, 3), shard0) }, job.ExitBadData, "duplicate"},
-		{"from another run", func() { put(t, b, key("o", "A", 1, 3), shardB1) }, job.ExitBadData, "belongs to run B"},
-		{"another count", func() { put(t, b, key("o", "A", 1, 3), first); put(t, b, key("o", "A", 0, 2), shard0) }, job.ExitBadData, "different counts"},
+		{"missing", func() { _ = b.Delete(ctx, key("o", "A", 1, 3)) }, failure.ExitStorage, "missing"},
+		{"duplicated", func() { put(t, b, key("o", "A", 1, 3), shard0) }, failure.ExitBadData, "duplicate"},
+		{"from another run", func() { put(t, b, key("o", "A", 1, 3), shardB1) }, failure.ExitBadData, "belongs to run B"},
+		{"another count", func() { put(t, b, key("o", "A", 1, 3), first); put(t, b, key("o", "A", 0, 2), shard0) }, failure.ExitBadData, "different counts"},
 	} {
 		tc.set()
 		err := merge("A")
-		if err == nil || job.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v (exit %d), want exit %d mentioning %q", tc.name, err, job.ExitCode(err), tc.code, tc.want)
+		if err == nil || failure.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v (exit %d), want exit %d mentioning %q", tc.name, err, failure.ExitCode(err), tc.code, tc.want)
 		}
 	}
 	_ = b.Delete(ctx, key("o", "A", 0, 2))

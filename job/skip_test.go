@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
@@ -72,8 +73,8 @@ func TestLoserRemovesItsRejects(t *testing.T) {
 			t.Errorf("winner: %v", werr)
 		}
 	}})
-	if job.ExitCode(err) != job.ExitLostRace {
-		t.Fatalf("loser: %v, want exit %d", err, job.ExitLostRace)
+	if failure.ExitCode(err) != failure.ExitLostRace {
+		t.Fatalf("loser: %v, want exit %d", err, failure.ExitLostRace)
 	}
 	if sum.Rejects != "" {
 		t.Errorf("the loser's summary still names rejects %s", sum.Rejects)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/spill"
 )
@@ -36,11 +37,11 @@ func spillErr(err error) error {
 	var de *spill.DirError
 	switch {
 	case errors.As(err, &de) && !de.Made:
-		return &kindError{KindBadSetting, fmt.Errorf("LOGSMITH_SPILL_DIR (--spill-dir): %w; nothing committed", err)}
+		return failure.New(failure.KindBadSetting, fmt.Errorf("LOGSMITH_SPILL_DIR (--spill-dir): %w; nothing committed", err))
 	case errors.As(err, &de):
-		return &kindError{KindRetry, fmt.Errorf("spill the aggregate (LOGSMITH_SPILL_DIR, --spill-dir): %w; nothing committed", err)}
+		return failure.New(failure.KindRetry, fmt.Errorf("spill the aggregate (LOGSMITH_SPILL_DIR, --spill-dir): %w; nothing committed", err))
 	case errors.Is(err, spill.ErrCorrupt):
-		return &kindError{KindHalt, fmt.Errorf("read back the spilled aggregate: %w; nothing committed", err)}
+		return failure.New(failure.KindHalt, fmt.Errorf("read back the spilled aggregate: %w; nothing committed", err))
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -144,8 +145,8 @@ func TestSpillDirUnwritable(t *testing.T) {
 	cfg.GroupBy = []string{"g"}
 	cfg.SpillDir = filepath.Join(t.TempDir(), "missing")
 	_, err := job.Run(context.Background(), cfg, job.Options{SpillBudget: 1 << 10})
-	if err == nil || job.ExitCode(err) != 2 || !strings.Contains(err.Error(), cfg.SpillDir) {
-		t.Fatalf("err = %v (exit %d), want exit 2 naming %s", err, job.ExitCode(err), cfg.SpillDir)
+	if err == nil || failure.ExitCode(err) != 2 || !strings.Contains(err.Error(), cfg.SpillDir) {
+		t.Fatalf("err = %v (exit %d), want exit 2 naming %s", err, failure.ExitCode(err), cfg.SpillDir)
 	}
 	if files := outputFiles(t, out); len(files) != 0 {
 		t.Errorf("%d files committed", len(files))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
@@ -62,7 +63,7 @@ func TestStaleListingLoses(t *testing.T) {
 	l, _ := storage.NewLocal(out)
 	h, _ := table.NewOutput(l, "").Table("5m", false).ReadHead(ctx, cfg.Date)
 	t.Logf("R2: %v; head: run=%s inputs=%d events=%d supersedes=%s", err, h.Manifest.RunID, len(h.Manifest.Inputs), h.Manifest.PartitionEvents, h.Manifest.Supersedes)
-	if job.ExitCode(err) != job.ExitLostRace || h.Manifest.RunID != "R1-fresh" {
+	if failure.ExitCode(err) != failure.ExitLostRace || h.Manifest.RunID != "R1-fresh" {
 		t.Errorf("R2, which listed its inputs before R1 committed: %v; committed by %s with %d inputs; want R2 to lose (exit 4) and R1's %d inputs to stand",
 			err, h.Manifest.RunID, len(h.Manifest.Inputs), len(objs))
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 )
@@ -131,7 +132,7 @@ func readHead(ctx context.Context, in input) ([]byte, bool, error) {
 	case io.EOF, io.ErrUnexpectedEOF:
 		return head[:n], true, nil
 	}
-	return nil, false, storageErr(fmt.Errorf("read header of %s: %w", in.url(), err))
+	return nil, false, failure.Storage(fmt.Errorf("read header of %s: %w", in.url(), err))
 }
 
 // assignShard returns the units of shard i of n (see dealShards), sorted

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -949,13 +950,13 @@ func TestArgoExitCodeOutcome(t *testing.T) {
 			return 0
 		})
 		want := failed
-		if code == 0 || code == job.ExitLostRace {
+		if code == 0 || code == failure.ExitLostRace {
 			want = succeeded
 		}
 		if outcome != want {
 			t.Errorf("merge exit %d: the day's DAG %s, want %s (tasks %v)", code, outcome, want, phases)
 		}
-		if code == job.ExitLostRace && phases["committed"] != succeeded {
+		if code == failure.ExitLostRace && phases["committed"] != succeeded {
 			t.Errorf("merge exit 4: the committed partition is not shown (tasks %v)", phases)
 		}
 	}
@@ -963,7 +964,7 @@ func TestArgoExitCodeOutcome(t *testing.T) {
 	for _, step := range []string{"plan", "map"} {
 		outcome, phases := dagOutcome(t, day.DAG.Tasks, func(tk task) int32 {
 			if tk.Template == step {
-				return job.ExitConfig
+				return failure.ExitConfig
 			}
 			return 0
 		})

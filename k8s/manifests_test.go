@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/settings"
 )
@@ -102,11 +102,11 @@ func exitAction(p *batchv1.PodFailurePolicy, code int32) batchv1.PodFailurePolic
 }
 
 // allExitCodes are the binary's failure codes (job/errors.go).
-var allExitCodes = []int32{job.ExitInternal, job.ExitConfig, job.ExitBadData, job.ExitLostRace, job.ExitStorage, job.ExitAccess, job.ExitInterrupted}
+var allExitCodes = []int32{failure.ExitInternal, failure.ExitConfig, failure.ExitBadData, failure.ExitLostRace, failure.ExitStorage, failure.ExitAccess, failure.ExitInterrupted}
 
 // retriable are the codes a retry can fix: a bug that may not recur, the
 // store, an interruption. Every other code ends the pod's work at once.
-var retriable = []int32{job.ExitInternal, job.ExitStorage, job.ExitInterrupted}
+var retriable = []int32{failure.ExitInternal, failure.ExitStorage, failure.ExitInterrupted}
 
 // wantActions maps each exit code to its podFailurePolicy action for a Job
 // whose pods all work on one date (daily, map, merge): config, bad data,
@@ -121,8 +121,8 @@ func wantActions(backfill bool) map[int32]batchv1.PodFailurePolicyAction {
 	if backfill {
 		// A date's bad data or lost race ends that date; a config error or
 		// refused access is the same for every date and ends the backfill.
-		w[job.ExitBadData] = batchv1.PodFailurePolicyActionFailIndex
-		w[job.ExitLostRace] = batchv1.PodFailurePolicyActionFailIndex
+		w[failure.ExitBadData] = batchv1.PodFailurePolicyActionFailIndex
+		w[failure.ExitLostRace] = batchv1.PodFailurePolicyActionFailIndex
 	}
 	return w
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
@@ -44,7 +45,7 @@ func show(ctx context.Context, stdout io.Writer, tables []table.Table, date stri
 	for _, t := range tables {
 		m, err := t.Committed(ctx, date, wait)
 		if err != nil {
-			return job.StorageError(fmt.Errorf("show %s: %w", date, err))
+			return failure.Storage(fmt.Errorf("show %s: %w", date, err))
 		}
 		if m == nil {
 			continue
@@ -55,7 +56,7 @@ func show(ctx context.Context, stdout io.Writer, tables []table.Table, date stri
 		}
 	}
 	if !found {
-		return job.StorageError(fmt.Errorf("show %s: no committed partition: %w", date, storage.ErrNotExist))
+		return failure.Storage(fmt.Errorf("show %s: no committed partition: %w", date, storage.ErrNotExist))
 	}
 	return nil
 }
@@ -75,7 +76,7 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc sett
 		}
 		fs, err := t.Files(ctx, cfg.From, cfg.To, cfg.Format, cfg.Wait)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		for _, f := range fs {
 			if cfg.Window != "" && f.Window != cfg.Window {
@@ -117,7 +118,7 @@ func otherFormats(ctx context.Context, tables []table.Table, cfg *settings.Outpu
 			}
 			fs, err := t.Files(ctx, cfg.From, cfg.To, f, cfg.Wait)
 			if err != nil {
-				return job.StorageError(err)
+				return failure.Storage(err)
 			}
 			if slices.ContainsFunc(fs, func(d table.DataFile) bool { return cfg.Window == "" || d.Window == cfg.Window }) {
 				have = append(have, f)
@@ -128,7 +129,7 @@ func otherFormats(ctx context.Context, tables []table.Table, cfg *settings.Outpu
 	if len(have) == 0 {
 		return nil
 	}
-	return job.StorageError(fmt.Errorf("files: no committed %s files in %s%s; its partitions have %s (--format %s lists them)",
+	return failure.Storage(fmt.Errorf("files: no committed %s files in %s%s; its partitions have %s (--format %s lists them)",
 		cfg.Format, cfg.Output, rangeText(cfg), strings.Join(have, ", "), have[0]))
 }
 

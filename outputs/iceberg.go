@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table/iceberg"
@@ -43,7 +44,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, 
 		}
 		defer cat.Close()
 		if names, err = cat.Tables(ctx); err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 	}
 	var tables []*iceberg.Table
@@ -53,7 +54,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, 
 		}
 		t, err := cat.OpenTable(ctx, n)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		tables = append(tables, t)
 	}
@@ -81,7 +82,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, 
 		for _, t := range tables {
 			res, err := t.GC(ctx, cfg.IcebergSettings.GCOptions())
 			if err != nil {
-				return job.StorageError(err)
+				return failure.Storage(err)
 			}
 			if cfg.JSON {
 				if err := enc.Encode(struct {
@@ -102,7 +103,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, 
 		for _, t := range tables {
 			fs, err := t.Files(ctx, 0)
 			if err != nil {
-				return job.StorageError(err)
+				return failure.Storage(err)
 			}
 			for _, f := range fs {
 				if cfg.From != "" && f.Date < cfg.From || cfg.To != "" && f.Date > cfg.To {
@@ -146,7 +147,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, 
 	for _, t := range tables {
 		p, err := t.Pin(ctx)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		for _, d := range p.Dates() {
 			if cmd == "show" && d != cfg.Date {
@@ -162,7 +163,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, 
 	}
 	if cmd == "show" {
 		if len(heads) == 0 {
-			return job.StorageError(fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist))
+			return failure.Storage(fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist))
 		}
 		enc.SetIndent("", "  ")
 		for _, h := range heads {
@@ -206,7 +207,7 @@ func pinTables(ctx context.Context, tables []*iceberg.Table, asJSON bool, stdout
 	for _, t := range tables {
 		p, err := t.Pin(ctx)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		if p.SnapshotID == 0 {
 			continue
@@ -215,7 +216,7 @@ func pinTables(ctx context.Context, tables []*iceberg.Table, asJSON bool, stdout
 			CommittedAt: p.CommittedAt, MetadataLocation: p.MetadataLocation, Dates: p.Dates()})
 	}
 	if len(pins) == 0 {
-		return job.StorageError(fmt.Errorf("pin: no committed table: %w", storage.ErrNotExist))
+		return failure.Storage(fmt.Errorf("pin: no committed table: %w", storage.ErrNotExist))
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)

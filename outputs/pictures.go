@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/report"
 	"github.com/logsmith/logsmith/table"
@@ -29,7 +29,7 @@ func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, c
 	case errors.Is(err, report.ErrNotHourly) || errors.Is(err, report.ErrNoTable):
 		return &settings.ConfigError{Env: settings.EnvPrefix + "WINDOW", Flag: "window", Err: err}
 	case err != nil:
-		return job.StorageError(fmt.Errorf("show %s: %w", cfg.Date, err))
+		return failure.Storage(fmt.Errorf("show %s: %w", cfg.Date, err))
 	case cfg.Chart:
 		return report.WriteText(stdout, p, hours, report.TextOptions{Color: color})
 	case cfg.JSON:
@@ -47,7 +47,7 @@ func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cf
 	}
 	parts, err := report.ReadRange(ctx, tables, cfg.Window, from, to, cfg.Wait)
 	if err != nil {
-		return job.StorageError(fmt.Errorf("report: %w", err))
+		return failure.Storage(fmt.Errorf("report: %w", err))
 	}
 	title := fmt.Sprintf("logsmith: %s, %s", cfg.Output, from)
 	if to != from {

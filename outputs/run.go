@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
@@ -54,7 +55,7 @@ func Run(ctx context.Context, cmd string, cfg *settings.OutputConfig, stdout io.
 	}
 	tables, err := out.Tables(ctx)
 	if err != nil {
-		return job.StorageError(err)
+		return failure.Storage(err)
 	}
 	switch cmd {
 	case "show":
@@ -76,7 +77,7 @@ func Run(ctx context.Context, cmd string, cfg *settings.OutputConfig, stdout io.
 		for _, d := range done {
 			fmt.Fprintln(stdout, "migrated", d)
 		}
-		return job.StorageError(err)
+		return failure.Storage(err)
 	case "gc":
 		res, err := gcOutput(ctx, cfg, out, loc)
 		if err != nil {
@@ -102,7 +103,7 @@ func Run(ctx context.Context, cmd string, cfg *settings.OutputConfig, stdout io.
 	for _, t := range tables {
 		tm, err := t.Manifests(ctx)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		ms = append(ms, tm...)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/features"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -23,8 +23,8 @@ func main() {
 	if err == nil || errors.Is(err, cli.ErrHelp) {
 		return
 	}
-	code := job.ExitCode(err)
-	if code == job.ExitInterrupted {
+	code := failure.ExitCode(err)
+	if code == failure.ExitInterrupted {
 		fmt.Fprintln(os.Stderr, "logsmith: interrupted; nothing more was committed:", err)
 	} else {
 		fmt.Fprintln(os.Stderr, "logsmith:", err)

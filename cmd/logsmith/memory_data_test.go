@@ -16,6 +16,7 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
@@ -230,7 +231,7 @@ func TestMemoryCheckRefusesRunThatCannotFit(t *testing.T) {
 			errs = append(errs, l)
 		}
 	}
-	if code != job.ExitConfig || len(errs) != 1 {
+	if code != failure.ExitConfig || len(errs) != 1 {
 		t.Fatalf("exit %d, want 2 with one line of error:\n%s", code, stderr)
 	}
 	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "sampled", "256.0 MiB (GOMEMLIMIT)", "lower --max-groups", "--memory-check=false"} {
@@ -243,7 +244,7 @@ func TestMemoryCheckRefusesRunThatCannotFit(t *testing.T) {
 	}
 	tmpl := filepath.Join(dir, "in", "{date}")
 	_, stderr, code = exe(t, limit, append([]string{"backfill", "--input", tmpl, "--from", "2025-11-08", "--to", "2025-11-08", "--parallel", "2"}, args...)...)
-	if code != job.ExitConfig || !strings.Contains(stderr, "2 dates at once (--parallel)") {
+	if code != failure.ExitConfig || !strings.Contains(stderr, "2 dates at once (--parallel)") {
 		t.Errorf("backfill: exit %d: %s", code, stderr)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/cli"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/settings"
 )
@@ -122,7 +122,7 @@ func TestMemoryCheckBoundsPeak(t *testing.T) {
 			args := append([]string{"--input", in, "--output", out, "--date", "2025-11-08", "--format", "csv"}, tc.args...)
 			limit := estimate(t, args)
 			code, stderr, peak := peakRSS(t, []string{"GOMEMLIMIT=" + strconv.FormatInt(limit, 10)}, append([]string{"run"}, args...)...)
-			if code == job.ExitConfig {
+			if code == failure.ExitConfig {
 				t.Fatalf("the check refused the run at its own estimate %d: %s", limit, stderr)
 			}
 			t.Logf("exit %d, peak %.1f MiB, limit (the estimate) %.1f MiB", code, float64(peak)/(1<<20), float64(limit)/(1<<20))

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/cli"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -77,7 +77,7 @@ func TestPlanBinaryOnMinIO(t *testing.T) {
 
 	// No input objects: 5, as for a run. A bad setting: 2, naming it.
 	_, stderr, code = exe(t, env, "plan", "--input", in, "--output", out, "--date", "2025-11-09")
-	if code != job.ExitStorage || !strings.Contains(stderr, "no input objects") {
+	if code != failure.ExitStorage || !strings.Contains(stderr, "no input objects") {
 		t.Errorf("empty date: exit %d: %s", code, stderr)
 	}
 	for _, bad := range [][]string{
@@ -87,16 +87,16 @@ func TestPlanBinaryOnMinIO(t *testing.T) {
 		{"--window", "7m", "LOGSMITH_WINDOW (--window)"},
 	} {
 		_, stderr, code = exe(t, env, "plan", "--input", in, "--output", out, "--date", "2025-11-08", bad[0], bad[1])
-		if code != job.ExitConfig || !strings.Contains(stderr, bad[2]) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		if code != failure.ExitConfig || !strings.Contains(stderr, bad[2]) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%s %s: exit %d: %s", bad[0], bad[1], code, stderr)
 		}
 	}
 	_, stderr, code = exe(t, env, "plan", "--input", "s3://"+st.Bucket()+"/logs/2025/11/08/", "--output", out)
-	if code != job.ExitConfig || !strings.Contains(stderr, "LOGSMITH_DATE") {
+	if code != failure.ExitConfig || !strings.Contains(stderr, "LOGSMITH_DATE") {
 		t.Errorf("undated: exit %d: %s", code, stderr)
 	}
 	_, stderr, code = exe(t, env, "plan", "--input", in, "--output", out, "--date", "2025-11-08", "--plan-file", filepath.Join(t.TempDir(), "missing", "plan.json"))
-	if code != job.ExitConfig || !strings.Contains(stderr, "LOGSMITH_PLAN_FILE") {
+	if code != failure.ExitConfig || !strings.Contains(stderr, "LOGSMITH_PLAN_FILE") {
 		t.Errorf("unwritable --plan-file: exit %d: %s", code, stderr)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/metrics"
 	"github.com/logsmith/logsmith/report"
@@ -96,11 +97,11 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		switch {
 		case sum != nil:
 			if err != nil {
-				sum.Error, sum.ExitCode = err.Error(), job.ExitCode(err)
+				sum.Error, sum.ExitCode = err.Error(), failure.ExitCode(err)
 			}
 			out = sum
 		case err != nil:
-			out = jsonError{err.Error(), job.ExitCode(err)}
+			out = jsonError{err.Error(), failure.ExitCode(err)}
 		}
 		if out != nil {
 			if jerr := json.NewEncoder(stdout).Encode(out); err == nil {
@@ -131,7 +132,7 @@ type jsonError struct {
 // reported: the exit code already says the run failed, and why is on
 // standard error.
 func printJSONError(w io.Writer, err error) {
-	_ = json.NewEncoder(w).Encode(jsonError{err.Error(), job.ExitCode(err)})
+	_ = json.NewEncoder(w).Encode(jsonError{err.Error(), failure.ExitCode(err)})
 }
 
 // writeRunReport writes --report: the HTML page of the partitions the run
@@ -152,7 +153,7 @@ func writeRunReport(ctx context.Context, cfg *settings.Config, sum *job.Summary)
 		parts, err = report.ReadRun(ctx, tables, sum.RunID, sum.Partitions, cfg.CommitLease)
 	}
 	if err != nil {
-		return job.StorageError(fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err))
+		return failure.Storage(fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err))
 	}
 	if err := report.WriteHTMLFile(cfg.Report, fmt.Sprintf("logsmith run %s: %s", sum.RunID, sum.Output), parts); err != nil {
 		return fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 	"github.com/logsmith/logsmith/table/iceberg"
@@ -247,7 +248,7 @@ func TestIcebergRaces(t *testing.T) {
 	if innerErr != nil {
 		t.Fatal(innerErr)
 	}
-	if job.KindOf(err) != job.KindLostRace || !errors.Is(err, table.ErrLostRace) || job.ExitCode(err) != 4 {
+	if failure.KindOf(err) != failure.KindLostRace || !errors.Is(err, table.ErrLostRace) || failure.ExitCode(err) != 4 {
 		t.Fatalf("the earlier run: %v, want it to lose (exit 4)", err)
 	}
 	tb, err := open(t, &cfg).OpenTable(context.Background(), "features_5m")
@@ -274,7 +275,7 @@ func TestIcebergRaces(t *testing.T) {
 	_, err = job.Run(context.Background(), a, job.Options{AfterList: func(ctx context.Context) {
 		winner, werr = job.Run(ctx, bcfg, job.Options{})
 	}})
-	if werr != nil || job.ExitCode(err) != 4 {
+	if werr != nil || failure.ExitCode(err) != 4 {
 		t.Fatalf("runs with windows in other orders: %v then %v; want the second to win and the first to lose", werr, err)
 	}
 	cat2 := open(t, &a)

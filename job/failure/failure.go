@@ -1,4 +1,4 @@
-package job
+package failure
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
-	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -65,20 +64,6 @@ func (k Kind) String() string {
 	return "kind " + strconv.Itoa(int(k))
 }
 
-// The kinds' former names, kept for code written against them.
-const (
-	// Deprecated: use KindBug.
-	KindInternal = KindBug
-	// Deprecated: use KindBadSetting.
-	KindConfig = KindBadSetting
-	// Deprecated: use KindHalt.
-	KindBadData = KindHalt
-	// Deprecated: use KindRetry (or KindNotReady, KindFewerEvents).
-	KindStorage = KindRetry
-	// Deprecated: use KindFixAccess.
-	KindAccess = KindFixAccess
-)
-
 // Exit codes of the logsmith binary, by failure kind. These are a contract
 // with schedulers (the Kubernetes pod failure policy names them).
 const (
@@ -91,6 +76,15 @@ const (
 	ExitAccess      = 6
 	ExitInterrupted = 130
 )
+
+// New marks err as a failure of kind k (see KindOf).
+func New(k Kind, err error) error { return &kindError{k, err} }
+
+// Marked says whether err carries a kind New gave it.
+func Marked(err error) bool {
+	var ke *kindError
+	return errors.As(err, &ke)
+}
 
 type kindError struct {
 	kind Kind
@@ -156,10 +150,6 @@ func ExitCode(err error) int {
 	return ExitInternal
 }
 
-// StorageError classifies an error of the store: access refused or any
-// other failure, for commands outside a run.
-func StorageError(err error) error { return storageErr(err) }
-
 // endpointHint says which setting to check for an S3 endpoint that cannot
 // be talked with, or "".
 func endpointHint(err error) string {
@@ -182,24 +172,11 @@ func endpointHint(err error) string {
 	return ""
 }
 
-// probe checks, before a command's other calls, that the objects of loc
-// (its what: "input", "output") can be listed; see objio.Bucket.Probe. Its
-// error names the location, the endpoint and the setting to check.
-func probe(ctx context.Context, b *objio.Bucket, what string, loc settings.Location) error {
-	err := b.Probe(ctx, loc.Key(""))
-	if err == nil {
-		return nil
-	}
-	err = fmt.Errorf("%s %s: %w", what, loc, err)
-	if errors.Is(err, storage.ErrPermission) && loc.Scheme == "s3" {
-		err = fmt.Errorf("%w; check LOGSMITH_S3_ACCESS_KEY and LOGSMITH_S3_SECRET_KEY (or the AWS credentials the process has) and LOGSMITH_S3_REGION", err)
-	}
-	return storageErr(err)
-}
-
-// storageErr marks err as a storage failure: access refused (KindFixAccess) or
-// anything else the store did (KindRetry). Cancellation stays as it is.
-func storageErr(err error) error {
+// Storage marks err, an error of the store, as a storage failure: access
+// refused (KindFixAccess) or anything else the store did (KindRetry), with
+// the setting to check for an endpoint that cannot be talked with.
+// Cancellation stays as it is.
+func Storage(err error) error {
 	switch {
 	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return err
