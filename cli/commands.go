@@ -6,7 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // ConfigOf returns a fresh config of a command, or nil for a command
@@ -14,17 +14,17 @@ import (
 func ConfigOf(cmd string) any {
 	switch cmd {
 	case "run", "merge":
-		return new(job.Config)
+		return new(settings.Config)
 	case "backfill":
-		return new(job.BackfillConfig)
+		return new(settings.BackfillConfig)
 	case "plan":
-		return new(job.PlanConfig)
+		return new(settings.PlanConfig)
 	case "peek":
-		return new(job.PeekConfig)
+		return new(settings.PeekConfig)
 	case "generate":
-		return new(job.GenerateConfig)
+		return new(settings.GenerateConfig)
 	case "ls", "show", "files", "pin", "gc", "migrate", "report":
-		return new(job.OutputConfig)
+		return new(settings.OutputConfig)
 	}
 	return nil
 }
@@ -55,8 +55,8 @@ func PrintConfig(args []string, env map[string]string, stdout io.Writer) error {
 	}
 	var lines []effective
 	asJSON := false
-	for _, s := range job.Settings(cfg) {
-		if s.Env == job.EnvPrefix+"JSON" {
+	for _, s := range settings.Settings(cfg) {
+		if s.Env == settings.EnvPrefix+"JSON" {
 			asJSON = s.Value.Bool()
 		}
 		lines = append(lines, effective{Key: s.Key(), Env: s.Env, Value: s.FormatValue(), Origin: origins[s.Env]})

@@ -5,16 +5,16 @@ import (
 	"io"
 	"strings"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // commands are every command, as completion offers them.
 var commands = append(append([]string{}, SettingCommands...), "config", "completion", "help", "version")
 
 // flagsOf lists a command's flags, with their descriptions.
-func flagsOf(cmd string) []job.Setting {
-	var out []job.Setting
-	for _, s := range job.Settings(ConfigOf(cmd)) {
+func flagsOf(cmd string) []settings.Setting {
+	var out []settings.Setting
+	for _, s := range settings.Settings(ConfigOf(cmd)) {
 		if s.Flag != "" {
 			out = append(out, s)
 		}
@@ -25,7 +25,7 @@ func flagsOf(cmd string) []job.Setting {
 // flagChoices are the values completion offers after a flag.
 func flagChoices() map[string][]string {
 	return map[string][]string{
-		"shape":        job.ShapeNames(),
+		"shape":        settings.ShapeNames(),
 		"format":       {"parquet", "csv", "parquet,csv"},
 		"table-format": {"hive", "iceberg"},
 		"log-level":    {"debug", "info", "warn", "error"},
@@ -37,7 +37,7 @@ func flagChoices() map[string][]string {
 // the settings table: logsmith completion bash|zsh|fish.
 func Completion(args []string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return &job.ConfigError{Env: "completion", Err: fmt.Errorf("want one shell: bash, zsh or fish")}
+		return &settings.ConfigError{Env: "completion", Err: fmt.Errorf("want one shell: bash, zsh or fish")}
 	}
 	switch args[0] {
 	case "bash":
@@ -47,7 +47,7 @@ func Completion(args []string, stdout io.Writer) error {
 	case "fish":
 		fishCompletion(stdout)
 	default:
-		return &job.ConfigError{Env: "completion", Err: fmt.Errorf("%q: want bash, zsh or fish", args[0])}
+		return &settings.ConfigError{Env: "completion", Err: fmt.Errorf("%q: want bash, zsh or fish", args[0])}
 	}
 	return nil
 }

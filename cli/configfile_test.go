@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // layerValues returns three distinct values of a setting's type that
 // parse, one per layer (file, environment, flag), or ok false for a
 // setting whose values cannot be told apart this way.
-func layerValues(s job.Setting) (vals [3]string, ok bool) {
+func layerValues(s settings.Setting) (vals [3]string, ok bool) {
 	switch s.Env {
 	case "LOGSMITH_SHAPE":
 		return [3]string{"docker", "cri", "pino"}, true
@@ -62,7 +63,7 @@ func settingValue(t *testing.T, cfg any, cmd, env string, args []string, environ
 	if err != nil {
 		t.Fatalf("%s %v %v: %v", cmd, args, environ, err)
 	}
-	for _, s := range job.Settings(cfg) {
+	for _, s := range settings.Settings(cfg) {
 		if s.Env == env {
 			return s.FormatValue(), origins[s.Env]
 		}
@@ -76,7 +77,7 @@ func settingValue(t *testing.T, cfg any, cmd, env string, args []string, environ
 // default, and says which it was. Each row adds one layer above the last.
 func TestConfigFilePrecedence(t *testing.T) {
 	for _, cmd := range SettingCommands {
-		for _, s := range job.Settings(ConfigOf(cmd)) {
+		for _, s := range settings.Settings(ConfigOf(cmd)) {
 			vals, ok := layerValues(s)
 			if !ok {
 				continue
@@ -127,12 +128,12 @@ func TestConfigFilePrecedence(t *testing.T) {
 // overrides it, and the file may name the shape.
 func TestConfigFileAndShape(t *testing.T) {
 	file := writeFile(t, "f.yaml", "shape: docker\n")
-	got, o := settingValue(t, new(job.Config), "run", "LOGSMITH_PIPELINE", []string{"--config", file}, nil)
+	got, o := settingValue(t, new(settings.Config), "run", "LOGSMITH_PIPELINE", []string{"--config", file}, nil)
 	if got != "docker-join | unwrap:log" || o.Layer != "shape" {
 		t.Errorf("shape from the file: pipeline %q from %v", got, o)
 	}
 	file = writeFile(t, "f.yaml", "timestamp-field: ts\n")
-	got, o = settingValue(t, new(job.Config), "run", "LOGSMITH_TIMESTAMP_FIELD", []string{"--config", file, "--shape", "docker"}, nil)
+	got, o = settingValue(t, new(settings.Config), "run", "LOGSMITH_TIMESTAMP_FIELD", []string{"--config", file, "--shape", "docker"}, nil)
 	if got != "ts" || o.Layer != "file" {
 		t.Errorf("file over the shape: timestamp field %q from %v", got, o)
 	}
@@ -141,7 +142,7 @@ func TestConfigFileAndShape(t *testing.T) {
 // List settings take a YAML list or a comma-separated string.
 func TestConfigFileLists(t *testing.T) {
 	for _, body := range []string{"window: [5m, 1h]\n", "window:\n  - 5m\n  - 1h\n", "window: 5m, 1h\n", "window: \"5m,1h\"\n"} {
-		var cfg job.Config
+		var cfg settings.Config
 		if err := Parse(&cfg, "run", []string{"--config", writeFile(t, "f.yaml", body)}, nil, io.Discard); err != nil {
 			t.Fatalf("%q: %v", body, err)
 		}
@@ -173,19 +174,19 @@ func TestConfigFileRefused(t *testing.T) {
 		{"output: \"out \"\n", "leading or trailing whitespace"},
 	} {
 		path := writeFile(t, "bad.yaml", tc.body)
-		err := Parse(new(job.Config), "run", []string{"--config", path}, nil, io.Discard)
-		var ce *job.ConfigError
-		if !errors.As(err, &ce) || job.ExitCode(err) != 2 || !strings.Contains(err.Error(), "config file "+path) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: %v (exit %d); want a config error naming %s and %q", tc.body, err, job.ExitCode(err), path, tc.want)
+		err := Parse(new(settings.Config), "run", []string{"--config", path}, nil, io.Discard)
+		var ce *settings.ConfigError
+		if !errors.As(err, &ce) || failure.ExitCode(err) != 2 || !strings.Contains(err.Error(), "config file "+path) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v (exit %d); want a config error naming %s and %q", tc.body, err, failure.ExitCode(err), path, tc.want)
 		}
 	}
-	err := Parse(new(job.Config), "run", []string{"--config", "/nonexistent/logsmith.yaml"}, nil, io.Discard)
-	if job.ExitCode(err) != 2 || !strings.Contains(err.Error(), "LOGSMITH_CONFIG (--config)") {
+	err := Parse(new(settings.Config), "run", []string{"--config", "/nonexistent/logsmith.yaml"}, nil, io.Discard)
+	if failure.ExitCode(err) != 2 || !strings.Contains(err.Error(), "LOGSMITH_CONFIG (--config)") {
 		t.Errorf("missing file: %v", err)
 	}
 	// An empty file, or one of comments, sets nothing.
 	for _, body := range []string{"", "# nothing yet\n"} {
-		if err := Parse(new(job.Config), "run", []string{"--config", writeFile(t, "e.yaml", body)}, nil, io.Discard); err != nil {
+		if err := Parse(new(settings.Config), "run", []string{"--config", writeFile(t, "e.yaml", body)}, nil, io.Discard); err != nil {
 			t.Errorf("%q: %v", body, err)
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // helpWidth is the widest line help prints.
@@ -84,11 +84,11 @@ var commandHelp = map[string]struct {
 // printHelp prints a command's settings by purpose: each flag and
 // variable, its meaning, its default and, apart, a value the environment
 // sets. No line is wider than helpWidth.
-func printHelp(w io.Writer, cmd string, cfg any, settings []job.Setting, env map[string]string) {
+func printHelp(w io.Writer, cmd string, cfg any, known []settings.Setting, env map[string]string) {
 	defaults := map[string]string{}
 	fresh := reflect.New(reflect.TypeOf(cfg).Elem()).Interface()
-	if err := job.ParseEnv(fresh, map[string]string{}); err == nil {
-		for _, s := range job.Settings(fresh) {
+	if err := settings.ParseEnv(fresh, map[string]string{}); err == nil {
+		for _, s := range settings.Settings(fresh) {
 			defaults[s.Env] = s.FormatValue()
 		}
 	}
@@ -111,8 +111,8 @@ func printHelp(w io.Writer, cmd string, cfg any, settings []job.Setting, env map
 	wrap(w, "", "A setting comes from its flag, else its environment variable, else the config file (--config), "+
 		"else the shape (--shape), else its default; \"logsmith config\" shows which. docs/configuration.md has them all.")
 	for _, g := range groups {
-		var in []job.Setting
-		for _, s := range settings {
+		var in []settings.Setting
+		for _, s := range known {
 			if s.Group == g.name {
 				in = append(in, s)
 			}
@@ -159,9 +159,9 @@ func printHelp(w io.Writer, cmd string, cfg any, settings []job.Setting, env map
 			}
 		}
 	}
-	if slices.ContainsFunc(settings, func(s job.Setting) bool { return s.Flag == "shape" }) {
+	if slices.ContainsFunc(known, func(s settings.Setting) bool { return s.Flag == "shape" }) {
 		fmt.Fprintf(w, "\nShapes (--shape NAME stands for these settings; any setting given overrides them):\n")
-		for _, p := range job.Shapes {
+		for _, p := range settings.Shapes {
 			wrap(w, "  ", p.Name+": "+p.Producer)
 			wrap(w, "      ", p.Flags())
 		}
@@ -169,7 +169,7 @@ func printHelp(w io.Writer, cmd string, cfg any, settings []job.Setting, env map
 }
 
 // argName is the placeholder of a flag's value in help.
-func argName(s job.Setting) string {
+func argName(s settings.Setting) string {
 	switch s.Value.Interface().(type) {
 	case bool:
 		return ""

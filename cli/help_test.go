@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // helpOf returns what cmd --help prints with environ.
@@ -22,7 +22,7 @@ func helpOf(t *testing.T, cmd string, environ map[string]string) string {
 
 // block returns the lines help prints for one setting: its head line and
 // the indented lines under it.
-func block(help string, s job.Setting) string {
+func block(help string, s settings.Setting) string {
 	head := "  " + s.Env
 	if s.Flag != "" {
 		head = "  --" + s.Flag + " "
@@ -47,7 +47,7 @@ func block(help string, s job.Setting) string {
 func TestHelpShowsTrueDefaultAndEnvironment(t *testing.T) {
 	for _, cmd := range SettingCommands {
 		defaults := helpOf(t, cmd, map[string]string{})
-		for _, s := range job.Settings(ConfigOf(cmd)) {
+		for _, s := range settings.Settings(ConfigOf(cmd)) {
 			b := block(defaults, s)
 			if b == "" {
 				t.Errorf("%s --help: no block for %s in\n%s", cmd, s.Env, defaults)
@@ -73,7 +73,7 @@ func TestHelpShowsTrueDefaultAndEnvironment(t *testing.T) {
 				t.Fatal(err)
 			}
 			var def string
-			for _, f := range job.Settings(fresh) {
+			for _, f := range settings.Settings(fresh) {
 				if f.Env == s.Env {
 					def = f.FormatValue()
 				}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // ErrHelp is returned after --help printed the settings; it exits 0.
@@ -51,32 +51,32 @@ func ParseLayers(cfg any, cmd string, args []string, env map[string]string, stdo
 	layered := env
 	path, fromFlag := given["config"]
 	if !fromFlag {
-		path = env[job.EnvPrefix+"CONFIG"]
+		path = env[settings.EnvPrefix+"CONFIG"]
 	}
-	var file *job.ConfigFile
+	var file *settings.ConfigFile
 	if path != "" {
-		if file, err = job.ReadConfigFile(path); err != nil {
+		if file, err = settings.ReadConfigFile(path); err != nil {
 			return nil, err
 		}
 		layered = file.Under(env)
 	}
 	shape, shapeSet := given["shape"]
-	if shapeSet && shape != layered[job.EnvPrefix+"SHAPE"] {
+	if shapeSet && shape != layered[settings.EnvPrefix+"SHAPE"] {
 		layered = maps.Clone(layered)
 		if layered == nil {
 			layered = map[string]string{}
 		}
-		layered[job.EnvPrefix+"SHAPE"] = shape
+		layered[settings.EnvPrefix+"SHAPE"] = shape
 	}
 	if file != nil || shapeSet {
 		reflect.ValueOf(cfg).Elem().SetZero()
 		if _, err = parseFlags(cfg, cmd, args, layered, stdout); err != nil {
-			return nil, blameFile(err, file)
+			return nil, file.Blame(err)
 		}
 	}
 	origins := map[string]Origin{}
-	preset := presetOf(layered[job.EnvPrefix+"SHAPE"])
-	for _, s := range job.Settings(cfg) {
+	preset := settings.ShapeNamed(layered[settings.EnvPrefix+"SHAPE"])
+	for _, s := range settings.Settings(cfg) {
 		o := Origin{Layer: "default"}
 		if _, ok := given[s.Flag]; ok && s.Flag != "" {
 			o = Origin{"flag", "--" + s.Flag}
@@ -84,7 +84,7 @@ func ParseLayers(cfg any, cmd string, args []string, env map[string]string, stdo
 			o = Origin{"environment", s.Env}
 		} else if key, ok := file.KeyOf(s.Env); ok {
 			o = Origin{"file", file.Path + ": " + key}
-		} else if preset != nil && slices.ContainsFunc(preset.Settings, func(kv [2]string) bool { return job.EnvPrefix+kv[0] == s.Env }) {
+		} else if preset != nil && slices.ContainsFunc(preset.Settings, func(kv [2]string) bool { return settings.EnvPrefix+kv[0] == s.Env }) {
 			o = Origin{"shape", preset.Name}
 		}
 		origins[s.Env] = o
@@ -92,58 +92,35 @@ func ParseLayers(cfg any, cmd string, args []string, env map[string]string, stdo
 	return origins, nil
 }
 
-// presetOf returns the shape preset named name, or nil.
-func presetOf(name string) *job.ShapePreset {
-	for i := range job.Shapes {
-		if job.Shapes[i].Name == name {
-			return &job.Shapes[i]
-		}
-	}
-	return nil
-}
-
-// blameFile names the config file and key of a bad setting whose value
-// came from the file rather than the environment or a flag.
-func blameFile(err error, file *job.ConfigFile) error {
-	var ce *job.ConfigError
-	if file == nil || !errors.As(err, &ce) || ce.File != "" {
-		return err
-	}
-	if key, ok := file.KeyOf(ce.Env); ok {
-		return &job.ConfigError{Env: ce.Env, Flag: ce.Flag, File: file.Path, Key: key, Err: ce.Err}
-	}
-	return err
-}
-
 // parseFlags is one pass of parseLayers: the environment, then the
 // flags. It returns the flags given, by name, with their last values.
 func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdout io.Writer) (map[string]string, error) {
-	if err := job.ParseEnv(cfg, env); err != nil {
+	if err := settings.ParseEnv(cfg, env); err != nil {
 		return nil, err
 	}
 	fs := flag.NewFlagSet("logsmith "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	settings := job.Settings(cfg)
+	known := settings.Settings(cfg)
 	var badValue error
-	for _, s := range settings {
+	for _, s := range known {
 		if s.Flag != "" {
 			fs.Var(&flagValue{v: s.Value, setting: s, bad: &badValue}, s.Flag, s.Desc)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printHelp(stdout, cmd, cfg, settings, env)
+			printHelp(stdout, cmd, cfg, known, env)
 			return nil, ErrHelp
 		}
 		if badValue != nil {
 			return nil, badValue
 		}
-		return nil, &job.ConfigError{Env: "flags", Err: err}
+		return nil, &settings.ConfigError{Env: "flags", Err: err}
 	}
 	if fs.NArg() > 0 {
-		return nil, &job.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return nil, &settings.ConfigError{Env: "flags", Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	if err := job.CheckWhitespace(cfg); err != nil {
+	if err := settings.CheckWhitespace(cfg); err != nil {
 		return nil, err
 	}
 	given := map[string]string{}
@@ -154,12 +131,12 @@ func parseFlags(cfg any, cmd string, args []string, env map[string]string, stdou
 // flagValue sets a config field from a flag. A list flag given several
 // times accumulates; its first use replaces the env or default value.
 // Any other flag given twice is refused. A
-// value that does not parse is recorded in *bad as a *job.ConfigError
+// value that does not parse is recorded in *bad as a *settings.ConfigError
 // naming the setting by its environment variable and flag.
 type flagValue struct {
 	v       reflect.Value
 	set     bool
-	setting job.Setting
+	setting settings.Setting
 	bad     *error
 }
 
@@ -175,7 +152,7 @@ func (f *flagValue) IsBoolFlag() bool { return f.v.IsValid() && f.v.Kind() == re
 func (f *flagValue) Set(s string) error {
 	err := f.parse(s)
 	if err != nil && f.bad != nil && *f.bad == nil {
-		*f.bad = &job.ConfigError{Env: f.setting.Env, Flag: f.setting.Flag, Err: fmt.Errorf("%q: %v", s, err)}
+		*f.bad = &settings.ConfigError{Env: f.setting.Env, Flag: f.setting.Flag, Err: fmt.Errorf("%q: %v", s, err)}
 	}
 	return err
 }
@@ -194,7 +171,7 @@ func (f *flagValue) parse(s string) error {
 	}
 	switch p := f.v.Addr().Interface().(type) {
 	case *time.Duration:
-		d, err := job.ParseDuration(s)
+		d, err := settings.ParseDuration(s)
 		if err != nil {
 			return err
 		}
@@ -205,7 +182,7 @@ func (f *flagValue) parse(s string) error {
 			*p = nil
 		}
 		f.set = true
-		*p = append(*p, job.SplitList(s)...)
+		*p = append(*p, settings.SplitList(s)...)
 		return nil
 	}
 	switch f.v.Kind() {
@@ -245,14 +222,14 @@ func (f *flagValue) parse(s string) error {
 // command's validation reports, after parsing, when its value came from
 // the file: the setting is neither in the environment nor a flag.
 func BlameLater(err error, args []string, env map[string]string) error {
-	var ce *job.ConfigError
-	if err == nil || !errors.As(err, &ce) || ce.File != "" || !strings.HasPrefix(ce.Env, job.EnvPrefix) {
+	var ce *settings.ConfigError
+	if err == nil || !errors.As(err, &ce) || ce.File != "" || !strings.HasPrefix(ce.Env, settings.EnvPrefix) {
 		return err
 	}
 	if _, ok := env[ce.Env]; ok {
 		return err
 	}
-	path := env[job.EnvPrefix+"CONFIG"]
+	path := env[settings.EnvPrefix+"CONFIG"]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -275,9 +252,9 @@ func BlameLater(err error, args []string, env map[string]string) error {
 	if path == "" {
 		return err
 	}
-	f, ferr := job.ReadConfigFile(path)
+	f, ferr := settings.ReadConfigFile(path)
 	if ferr != nil {
 		return err
 	}
-	return blameFile(err, f)
+	return f.Blame(err)
 }

@@ -9,21 +9,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // commandConfigs returns a fresh config of every command, by command name.
 func commandConfigs() map[string]func() any {
 	return map[string]func() any{
-		"run":      func() any { return new(job.Config) },
-		"backfill": func() any { return new(job.BackfillConfig) },
-		"generate": func() any { return new(job.GenerateConfig) },
-		"ls":       func() any { return new(job.OutputConfig) },
+		"run":      func() any { return new(settings.Config) },
+		"backfill": func() any { return new(settings.BackfillConfig) },
+		"generate": func() any { return new(settings.GenerateConfig) },
+		"ls":       func() any { return new(settings.OutputConfig) },
 	}
 }
 
 // sample returns a value of the setting's type that parses.
-func sample(t *testing.T, s job.Setting) string {
+func sample(t *testing.T, s settings.Setting) string {
 	switch s.Env {
 	case "LOGSMITH_SHAPE":
 		return "docker"
@@ -61,7 +61,7 @@ func sample(t *testing.T, s job.Setting) string {
 // do not parse.
 func TestEverySettingRefusesStrayWhitespace(t *testing.T) {
 	for cmd, newCfg := range commandConfigs() {
-		for _, s := range job.Settings(newCfg()) {
+		for _, s := range settings.Settings(newCfg()) {
 			if s.Value.Kind() == reflect.Slice {
 				continue // lists: see TestListSettingsTrimItems
 			}
@@ -81,7 +81,7 @@ func TestEverySettingRefusesStrayWhitespace(t *testing.T) {
 				}
 				for form, parse := range forms {
 					err := parse()
-					var ce *job.ConfigError
+					var ce *settings.ConfigError
 					if !errors.As(err, &ce) || ce.Env != s.Env || ce.Flag != s.Flag {
 						t.Errorf("%s %s %s=%q: %v; want a config error naming %s (--%s)", cmd, form, s.Env, padded, err, s.Env, s.Flag)
 						continue
@@ -105,20 +105,20 @@ func TestEverySettingRefusesStrayWhitespace(t *testing.T) {
 // dropped, the same way in the environment and in flags.
 func TestListSettingsTrimItems(t *testing.T) {
 	n := 0
-	for _, s := range job.Settings(new(job.Config)) {
+	for _, s := range settings.Settings(new(settings.Config)) {
 		if s.Value.Kind() != reflect.Slice {
 			continue
 		}
 		n++
 		for _, raw := range []string{" a , b ", "a,b", "a,,b,", "\ta,\nb"} {
-			fromEnv, fromFlag := new(job.Config), new(job.Config)
+			fromEnv, fromFlag := new(settings.Config), new(settings.Config)
 			if err := Parse(fromEnv, "run", nil, map[string]string{s.Env: raw}, io.Discard); err != nil {
 				t.Fatalf("%s=%q: %v", s.Env, raw, err)
 			}
 			if err := Parse(fromFlag, "run", []string{"--" + s.Flag, raw}, nil, io.Discard); err != nil {
 				t.Fatalf("--%s %q: %v", s.Flag, raw, err)
 			}
-			for form, cfg := range map[string]*job.Config{"env": fromEnv, "flag": fromFlag} {
+			for form, cfg := range map[string]*settings.Config{"env": fromEnv, "flag": fromFlag} {
 				got := reflect.ValueOf(cfg).Elem().FieldByName(s.Field).Interface().([]string)
 				if !slices.Equal(got, []string{"a", "b"}) {
 					t.Errorf("%s %s %q = %q, want [a b]", form, s.Env, raw, got)
@@ -136,7 +136,7 @@ func TestListSettingsTrimItems(t *testing.T) {
 // instead of falling back to the default.
 func TestEmptyTextSettingMeansEmpty(t *testing.T) {
 	for cmd, newCfg := range commandConfigs() {
-		for _, s := range job.Settings(newCfg()) {
+		for _, s := range settings.Settings(newCfg()) {
 			if _, ok := s.Value.Interface().(string); !ok {
 				continue
 			}
@@ -174,7 +174,7 @@ func valueOf(cfg any, path string) string {
 // setting of every command but lists, which add each value in order.
 func TestRepeatedFlags(t *testing.T) {
 	for cmd, newCfg := range commandConfigs() {
-		for _, s := range job.Settings(newCfg()) {
+		for _, s := range settings.Settings(newCfg()) {
 			if s.Flag == "" {
 				continue
 			}
@@ -196,7 +196,7 @@ func TestRepeatedFlags(t *testing.T) {
 				{"--" + s.Flag + "=" + v, "-" + s.Flag + "=" + v},
 			} {
 				err := Parse(newCfg(), cmd, args, nil, io.Discard)
-				var ce *job.ConfigError
+				var ce *settings.ConfigError
 				if !errors.As(err, &ce) || ce.Env != s.Env || !strings.Contains(err.Error(), "twice") {
 					t.Errorf("%s %v: %v; want a config error naming %s saying twice", cmd, args, err, s.Env)
 				}
@@ -217,12 +217,12 @@ func TestConflictingSettings(t *testing.T) {
 		{nil, []string{"--iceberg-catalog=sqlite:///tmp/c.db"}, "LOGSMITH_ICEBERG_CATALOG"},
 		{nil, []string{"--timestamp-zone=UTC"}, "LOGSMITH_TIMESTAMP_ZONE"},
 	} {
-		var cfg job.Config
+		var cfg settings.Config
 		err := Parse(&cfg, "run", append(tc.args, "--input=/in", "--output=/out"), tc.env, io.Discard)
 		if err == nil {
 			err = cfg.Validate()
 		}
-		var ce *job.ConfigError
+		var ce *settings.ConfigError
 		if !errors.As(err, &ce) || ce.Env != tc.want {
 			t.Errorf("%v %v: %v; want a config error naming %s", tc.env, tc.args, err, tc.want)
 		}
@@ -231,7 +231,7 @@ func TestConflictingSettings(t *testing.T) {
 		{"--timestamp-layout=2006"}, {"--timestamp-format=layout", "--timestamp-layout=2006"},
 		{"--table-format=iceberg", "--iceberg-catalog=sqlite:///tmp/c.db"},
 	} {
-		var cfg job.Config
+		var cfg settings.Config
 		err := Parse(&cfg, "run", append(args, "--input=/in", "--output=/out"), nil, io.Discard)
 		if err == nil {
 			err = cfg.Validate()

@@ -4,7 +4,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // Review of issue 22: --shape applies its preset wherever it stands among
@@ -20,7 +20,7 @@ func TestReviewShapeFlagAfterValuedFlag(t *testing.T) {
 		{"--input", "in", "--shape", "gcp"},
 		{"--input", "in", "--output", "out", "--shape=gcp"},
 	} {
-		var cfg job.Config
+		var cfg settings.Config
 		if err := Parse(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}

@@ -5,79 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/alitto/pond/v2"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 )
-
-// BackfillConfig configures a backfill: the run settings, applied to every
-// date from Config.From to To inclusive.
-type BackfillConfig struct {
-	Config
-	To       string `env:"TO" flag:"to" desc:"last date of the backfill (YYYY-MM-DD), inclusive"`
-	Parallel int    `env:"PARALLEL" envDefault:"1" flag:"parallel" desc:"dates computed at once (each with --workers workers)"`
-	Force    bool   `env:"FORCE" flag:"force" desc:"recompute dates already committed from the same inputs and config"`
-}
-
-// Validate checks the backfill's settings and names the first bad one.
-func (c *BackfillConfig) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return settingError(c, field, fmt.Errorf(format, args...))
-	}
-	if _, err := c.Dates(); err != nil {
-		return err
-	}
-	if !IsTemplate(c.Input) {
-		return bad("Input", "%q: a backfill needs a templated input such as s3://logs/app/{yyyy}/{mm}/{dd}/", c.Input)
-	}
-	if c.Date != "" {
-		return bad("Date", "not used by backfill; use --from and --to")
-	}
-	if c.Parallel < 1 || c.Parallel > 64 {
-		return bad("Parallel", "%d: want 1 to 64", c.Parallel)
-	}
-	if c.Report != "" {
-		return bad("Report", "applies to run and merge; for a backfill's dates: logsmith report --from --to")
-	}
-	rc := c.DateConfig(c.From)
-	return rc.Validate()
-}
-
-// Dates returns the dates a backfill computes, --from to --to inclusive;
-// the error names the bad setting.
-func (c *BackfillConfig) Dates() ([]string, error) {
-	bad := func(field, format string, args ...any) error {
-		return settingError(c, field, fmt.Errorf(format, args...))
-	}
-	from, err := time.Parse(time.DateOnly, c.From)
-	if err != nil {
-		return nil, bad("From", "%q: want YYYY-MM-DD", c.From)
-	}
-	to, err := time.Parse(time.DateOnly, c.To)
-	if err != nil {
-		return nil, bad("To", "%q: want YYYY-MM-DD", c.To)
-	}
-	if to.Before(from) {
-		return nil, bad("To", "%s is before --from %s", c.To, c.From)
-	}
-	if to.Sub(from) > 3660*24*time.Hour {
-		return nil, bad("To", "more than 3660 days after --from")
-	}
-	var dates []string
-	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		dates = append(dates, d.Format(time.DateOnly))
-	}
-	return dates, nil
-}
-
-// DateConfig returns the config of the run of one date of the backfill.
-func (c *BackfillConfig) DateConfig(date string) Config {
-	rc := c.Config
-	rc.From, rc.Date, rc.CompletionIndex = "", date, -1
-	rc.SkipCommitted = !c.Force
-	rc.RunID = ""
-	return rc
-}
 
 // DateResult is the outcome of one date of a backfill.
 type DateResult struct {
@@ -95,7 +27,7 @@ type DateResult struct {
 // Parallel at a time. A failed date does not stop the others; the error
 // returned names the failed dates by kind and is classified by the
 // highest kind among them (backfillPrecedence).
-func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress func(DateResult)) ([]DateResult, error) {
+func Backfill(ctx context.Context, cfg settings.BackfillConfig, opts Options, progress func(DateResult)) ([]DateResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -144,14 +76,14 @@ func Backfill(ctx context.Context, cfg BackfillConfig, opts Options, progress fu
 // committed meanwhile are skipped) instead of giving up on dates a retry
 // would commit; a lost race comes last, as another command committed that
 // date. See docs/operations.md.
-var backfillPrecedence = []Kind{KindInterrupted, KindBadSetting, KindFixAccess, KindBug, KindRetry, KindNotReady, KindFewerEvents, KindHalt, KindLostRace}
+var backfillPrecedence = []failure.Kind{failure.KindInterrupted, failure.KindBadSetting, failure.KindFixAccess, failure.KindBug, failure.KindRetry, failure.KindNotReady, failure.KindFewerEvents, failure.KindHalt, failure.KindLostRace}
 
 // backfillErr is a backfill's error from its dates' results, or nil when
 // none failed: classified by the highest kind of backfillPrecedence among
 // the failed dates, naming every failed date by kind.
 func backfillErr(results []DateResult) error {
-	byKind := map[Kind][]string{}
-	first := map[Kind]error{}
+	byKind := map[failure.Kind][]string{}
+	first := map[failure.Kind]error{}
 	failed := 0
 	for _, r := range results {
 		if r.Status != "failed" && r.Status != "not_run" {
@@ -162,9 +94,9 @@ func backfillErr(results []DateResult) error {
 		if err == nil {
 			err = fmt.Errorf("%s: not run", r.Date)
 		}
-		k := KindOf(err)
+		k := failure.KindOf(err)
 		if r.Status == "not_run" {
-			k = KindInterrupted
+			k = failure.KindInterrupted
 		}
 		byKind[k] = append(byKind[k], r.Date)
 		if first[k] == nil {
@@ -175,7 +107,7 @@ func backfillErr(results []DateResult) error {
 		return nil
 	}
 	var parts []string
-	deciding := Kind(-1)
+	deciding := failure.Kind(-1)
 	for _, k := range backfillPrecedence {
 		if len(byKind[k]) == 0 {
 			continue
@@ -183,8 +115,9 @@ func backfillErr(results []DateResult) error {
 		if deciding < 0 {
 			deciding = k
 		}
-		parts = append(parts, fmt.Sprintf("%s (exit %d) %s", k.String(), ExitCode(&kindError{k, errors.New("")}), strings.Join(byKind[k], " ")))
+		parts = append(parts, fmt.Sprintf("%s (exit %d) %s", k.String(), failure.ExitCode(failure.New(k, errors.New(""))), strings.Join(byKind[k], " ")))
 	}
-	return &kindError{deciding, fmt.Errorf("backfill: %d of %d dates failed: %s; first %s failure: %w",
-		failed, len(results), strings.Join(parts, "; "), deciding.String(), first[deciding])}
+	return failure.New(deciding, fmt.Errorf("backfill: %d of %d dates failed: %s; first %s failure: %w",
+		failed, len(results), strings.Join(parts, "; "), deciding.String(), first[deciding]))
+
 }

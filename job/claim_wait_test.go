@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -59,15 +60,15 @@ func TestRunMeetingAClaimWhenRereadingWaits(t *testing.T) {
 	case err := <-d1Done:
 		close(uRelease)
 		<-uDone
-		t.Fatalf("the dated run met the undated run's claim when re-reading its head: %v (exit %d), want it to wait", err, job.ExitCode(err))
+		t.Fatalf("the dated run met the undated run's claim when re-reading its head: %v (exit %d), want it to wait", err, failure.ExitCode(err))
 	}
 	time.Sleep(200 * time.Millisecond) // it polls the claim
 	close(uRelease)
-	if err := <-uDone; job.ExitCode(err) != job.ExitLostRace {
-		t.Fatalf("the undated run: %v (exit %d), want it to lose %s (exit %d)", err, job.ExitCode(err), d09, job.ExitLostRace)
+	if err := <-uDone; failure.ExitCode(err) != failure.ExitLostRace {
+		t.Fatalf("the undated run: %v (exit %d), want it to lose %s (exit %d)", err, failure.ExitCode(err), d09, failure.ExitLostRace)
 	}
 	if err := <-d1Done; err != nil {
-		t.Fatalf("the dated run, whose date no one committed: %v (exit %d)", err, job.ExitCode(err))
+		t.Fatalf("the dated run, whose date no one committed: %v (exit %d)", err, failure.ExitCode(err))
 	}
 	loc := f.outLoc(t)
 	for d, want := range map[string]string{d08: "dated", d09: "other-date"} {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -26,15 +28,14 @@ type PartitionResult = table.Result
 // tableFormat): a lost race, a change of meaning (a setting to fix), a
 // bug, or the store's or the catalog's.
 func formatErr(err error) error {
-	var ke *kindError
 	var ee *table.EncodeError
 	switch {
-	case err == nil, errors.As(err, &ke):
+	case err == nil, failure.Marked(err):
 		return err
 	case errors.As(err, &ee):
-		return &kindError{KindBug, err}
+		return failure.New(failure.KindBug, err)
 	case errors.Is(err, table.ErrLostRace):
-		return &kindError{KindLostRace, err}
+		return failure.New(failure.KindLostRace, err)
 	}
 	return shapeErr(err)
 }
@@ -43,10 +44,10 @@ func formatErr(err error) error {
 func (rs *runState) output() table.Output { return table.NewOutput(rs.out, rs.res.Output.Prefix) }
 
 // GC runs a garbage collection of the output at loc; see table.Output.GC.
-func GC(ctx context.Context, b Bucket, loc Location, opts table.GCOptions) (*table.GCResult, error) {
+func GC(ctx context.Context, b Bucket, loc settings.Location, opts table.GCOptions) (*table.GCResult, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
 	res, err := table.NewOutput(b, loc.Prefix).GC(ctx, opts)
-	return res, storageErr(err)
+	return res, failure.Storage(err)
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -27,7 +29,7 @@ import (
 // fixture is a MinIO bucket with three days of generated logs.
 type fixture struct {
 	bucket *storage.S3
-	s3     job.S3Settings
+	s3     settings.S3Settings
 	in     string // templated input URL
 	out    string
 }
@@ -38,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{bucket: b, s3: s3Settings(c),
 		in:  "s3://" + b.Bucket() + "/logs/{yyyy}/{mm}/{dd}/",
 		out: "s3://" + b.Bucket() + "/features"}
-	gen := job.GenerateConfig{Output: "s3://" + b.Bucket() + "/logs", Objects: 2, Lines: 1500, Seed: 3,
+	gen := settings.GenerateConfig{Output: "s3://" + b.Bucket() + "/logs", Objects: 2, Lines: 1500, Seed: 3,
 		Start: time.Date(2025, 11, 7, 0, 0, 0, 0, time.UTC), Days: 3, BadRatio: 0.005, S3: f.s3, Gzip: true}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatal(err)
@@ -46,15 +48,15 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) config(date string) job.Config {
+func (f *fixture) config(date string) settings.Config {
 	cfg := runConfig(f.in, f.out, f.s3)
 	cfg.Date = date
 	cfg.Format = []string{"parquet", "csv"}
 	return cfg
 }
 
-func (f *fixture) outLoc(t *testing.T) job.Location {
-	loc, err := job.ParseLocation(f.out)
+func (f *fixture) outLoc(t *testing.T) settings.Location {
+	loc, err := settings.ParseLocation(f.out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func (f *fixture) outLoc(t *testing.T) job.Location {
 // checkPartition verifies a committed partition: its manifest is a final
 // commit, every data object it lists is in place with the listed size and
 // hash, and the folder holds nothing else. It returns the manifest.
-func checkPartition(t *testing.T, b job.Bucket, loc job.Location, date string) *job.Manifest {
+func checkPartition(t *testing.T, b job.Bucket, loc settings.Location, date string) *job.Manifest {
 	t.Helper()
 	ctx := context.Background()
 	m, _, err := readManifest(ctx, b, loc, date)
@@ -301,7 +303,7 @@ func TestRaceOneWins(t *testing.T) {
 		switch {
 		case r.err == nil:
 			winners = append(winners, r.sum.RunID)
-		case job.KindOf(r.err) == job.KindLostRace && job.ExitCode(r.err) == job.ExitLostRace:
+		case failure.KindOf(r.err) == failure.KindLostRace && failure.ExitCode(r.err) == failure.ExitLostRace:
 			losers = append(losers, r.sum.RunID)
 		default:
 			t.Fatalf("unexpected error: %v", r.err)
@@ -329,8 +331,8 @@ func TestCancelledRunLeavesOldPartition(t *testing.T) {
 	cfg := f.config("2025-11-08")
 	cfg.RunID = "cancelled"
 	_, err = job.Run(ctx, cfg, job.Options{BeforePublish: func(context.Context, string) { cancel() }})
-	if !errors.Is(err, context.Canceled) || job.ExitCode(err) != job.ExitInterrupted {
-		t.Fatalf("err = %v, want cancellation (exit %d)", err, job.ExitInterrupted)
+	if !errors.Is(err, context.Canceled) || failure.ExitCode(err) != failure.ExitInterrupted {
+		t.Fatalf("err = %v, want cancellation (exit %d)", err, failure.ExitInterrupted)
 	}
 	if m := checkPartition(t, f.bucket, f.outLoc(t), "2025-11-08"); m.RunID != first.RunID {
 		t.Fatalf("committed run after cancel: %s, want %s", m.RunID, first.RunID)
@@ -341,7 +343,7 @@ func TestCancelledRunLeavesOldPartition(t *testing.T) {
 // exactly once: dates done before the kill are skipped, not redone.
 func TestBackfillResumes(t *testing.T) {
 	f := newFixture(t)
-	bcfg := job.BackfillConfig{Config: f.config(""), To: "2025-11-09", Parallel: 1}
+	bcfg := settings.BackfillConfig{Config: f.config(""), To: "2025-11-09", Parallel: 1}
 	bcfg.From = "2025-11-07"
 	ctx, cancel := context.WithCancel(context.Background())
 	var done atomic.Int64
@@ -444,7 +446,7 @@ func TestGC(t *testing.T) {
 func TestNoInputFails(t *testing.T) {
 	f := newFixture(t)
 	_, err := job.Run(context.Background(), f.config("2025-12-25"), job.Options{})
-	if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "no input objects") {
+	if err == nil || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "no input objects") {
 		t.Fatalf("err = %v", err)
 	}
 	if ms, _ := listManifests(context.Background(), f.bucket, f.outLoc(t)); len(ms) != 0 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -83,7 +84,7 @@ func TestDenseRowsOnlyOverTheCoveredSpan(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			if tc.template {
 				cfg.Input = in + "/{yyyy}/{mm}/{dd}/"
 				cfg.InputLateness = "24h"
@@ -105,7 +106,7 @@ func TestDenseRowsOnlyOverTheCoveredSpan(t *testing.T) {
 			if len(files) != len(tc.covers) {
 				t.Errorf("committed %d partitions; want %d", len(files), len(tc.covers))
 			}
-			loc, _ := job.ParseLocation(out)
+			loc, _ := settings.ParseLocation(out)
 			ms, err := listManifests(context.Background(), l, loc)
 			if err != nil {
 				t.Fatal(err)

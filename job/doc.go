@@ -3,7 +3,7 @@
 // the partial aggregate of one object, merges the partials, and writes the
 // feature table to the output location; generate writes synthetic logs.
 //
-// It owns configuration, URL resolution, the small [Bucket] interface it
-// needs from storage, and the error kinds that become exit codes. It holds
-// no knowledge of JSON or of object-store protocols itself.
+// It owns the run from its resolved settings (job/settings has them), the
+// stores they name and the [Bucket] interface it needs from storage; its
+// errors carry job/failure's kinds. It knows no JSON nor store protocol.
 package job

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/table"
@@ -61,7 +62,7 @@ func (r readOnly) ReadAheadPays() bool {
 
 // openDryRun opens the output of a dry run: as it is, creating nothing,
 // and refusing every write.
-func openDryRun(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
+func openDryRun(loc settings.Location, s3 settings.S3Settings, p objio.Policy) (*objio.Bucket, error) {
 	b, err := openStore(loc, s3, false)
 	if err != nil {
 		return nil, err

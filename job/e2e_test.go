@@ -19,6 +19,8 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -26,13 +28,13 @@ import (
 var _ job.Bucket = (*storage.S3)(nil)
 var _ job.Bucket = (*storage.Local)(nil)
 
-func s3Settings(c storage.S3Config) job.S3Settings {
-	return job.S3Settings{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Insecure: c.Insecure}
+func s3Settings(c storage.S3Config) settings.S3Settings {
+	return settings.S3Settings{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Insecure: c.Insecure}
 }
 
-func runConfig(in, out string, s3 job.S3Settings) job.Config {
-	var cfg job.Config
-	if err := job.ParseEnv(&cfg, map[string]string{}); err != nil {
+func runConfig(in, out string, s3 settings.S3Settings) settings.Config {
+	var cfg settings.Config
+	if err := settings.ParseEnv(&cfg, map[string]string{}); err != nil {
 		panic(err)
 	}
 	cfg.Input, cfg.Output, cfg.S3 = in, out, s3
@@ -45,7 +47,7 @@ func runConfig(in, out string, s3 job.S3Settings) job.Config {
 func committed(t *testing.T, b job.Bucket, out string) map[string][]byte {
 	t.Helper()
 	ctx := context.Background()
-	loc, err := job.ParseLocation(out)
+	loc, err := settings.ParseLocation(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +107,7 @@ func TestRunOnMinIO(t *testing.T) {
 	ctx := context.Background()
 	bucket, s3cfg := storagetest.NewBucket(t)
 	s3 := s3Settings(s3cfg)
-	gen := job.GenerateConfig{Output: "s3://" + bucket.Bucket() + "/logs", Objects: 5, Lines: 4000, Seed: 7,
+	gen := settings.GenerateConfig{Output: "s3://" + bucket.Bucket() + "/logs", Objects: 5, Lines: 4000, Seed: 7,
 		Gzip: true, Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), Days: 1, BadRatio: 0.004, S3: s3}
 	if _, err := job.Generate(ctx, gen); err != nil {
 		t.Fatal(err)
@@ -323,7 +325,7 @@ func TestRunStdin(t *testing.T) {
 		`{"timestamp":"2025-11-08T10:05:00+00:00","level":"warn"}`,
 	}, "\n")
 	out := t.TempDir()
-	cfg := runConfig("-", out, job.S3Settings{})
+	cfg := runConfig("-", out, settings.S3Settings{})
 	cfg.Format = []string{"csv"}
 	cfg.MaxBadRatio = 0.5
 	sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
@@ -376,16 +378,16 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"LOGSMITH_S3_INSECURE": "maybe"}, "LOGSMITH_S3_INSECURE"},
 	}
 	for _, tt := range tests {
-		var cfg job.Config
-		err := job.ParseEnv(&cfg, tt.env)
+		var cfg settings.Config
+		err := settings.ParseEnv(&cfg, tt.env)
 		if err == nil {
 			err = cfg.Validate()
 		}
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("env %v: error %q, want one line naming %s", tt.env, err, tt.want)
 		}
-		if job.ExitCode(err) != job.ExitConfig {
-			t.Errorf("env %v: exit code %d, want %d", tt.env, job.ExitCode(err), job.ExitConfig)
+		if failure.ExitCode(err) != failure.ExitConfig {
+			t.Errorf("env %v: exit code %d, want %d", tt.env, failure.ExitCode(err), failure.ExitConfig)
 		}
 	}
 }
@@ -406,7 +408,7 @@ func (p *phases) ObjectDone()         {}
 // display is never silent about what it waits for (issue 25 item 9).
 func TestRunNamesItsPhases(t *testing.T) {
 	in := `{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":120}` + "\n"
-	cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+	cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 	p := &phases{}
 	if _, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in), Progress: p}); err != nil {
 		t.Fatal(err)

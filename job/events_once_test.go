@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -50,7 +52,7 @@ func TestFewerEventsCountsEventsOnce(t *testing.T) {
 				}
 			}
 			write(full)
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Date, cfg.Window = "2025-11-08", []string{tc.from}
 			first, err := job.Run(context.Background(), cfg, job.Options{})
 			if err != nil {
@@ -59,20 +61,20 @@ func TestFewerEventsCountsEventsOnce(t *testing.T) {
 			write(tc.input)
 			cfg.Window = []string{tc.to}
 			sum, err := job.Run(context.Background(), cfg, job.Options{})
-			refused := err != nil && strings.Contains(err.Error(), "fewer than") && job.ExitCode(err) == 5
+			refused := err != nil && strings.Contains(err.Error(), "fewer than") && failure.ExitCode(err) == 5
 			if tc.from != tc.to {
 				// Since the output records its tables' shape (issue 24
 				// item 3), another window is refused before any count is
 				// compared: the committed partition stays, whole.
-				if job.ExitCode(err) != job.ExitConfig || !errors.Is(err, table.ErrShapeChanged) {
-					t.Fatalf("rerun with window %s over %s: %v (exit %d); want the shape refusal (exit 2)", tc.to, tc.from, err, job.ExitCode(err))
+				if failure.ExitCode(err) != failure.ExitConfig || !errors.Is(err, table.ErrShapeChanged) {
+					t.Fatalf("rerun with window %s over %s: %v (exit %d); want the shape refusal (exit 2)", tc.to, tc.from, err, failure.ExitCode(err))
 				}
 				refused, tc.wantRefuse = true, true
 			}
 			switch {
 			case tc.wantRefuse && !refused:
 				t.Fatalf("rerun from %d of %d events: %v (exit %d), partitions %+v; want the fewer-events refusal",
-					sumEvents(sum), first.Events, err, job.ExitCode(err), partitionsOf(sum))
+					sumEvents(sum), first.Events, err, failure.ExitCode(err), partitionsOf(sum))
 			case !tc.wantRefuse && err != nil:
 				t.Fatalf("rerun from the same input: %v; want it committed", err)
 			}
@@ -104,7 +106,7 @@ func TestFewerEventsAgainstAnOldSlidingCount(t *testing.T) {
 				}
 			}
 			write(logLines(day, 0))
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Date, cfg.Window = "2025-11-08", []string{"1h/5m"}
 			if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
 				t.Fatal(err)
@@ -136,7 +138,7 @@ func TestFewerEventsAgainstAnOldSlidingCount(t *testing.T) {
 			write(logLines(day/4, 0))
 			if to != "1h/5m" {
 				for range 2 {
-					if _, err := job.Run(ctx, cfg, job.Options{}); job.ExitCode(err) != job.ExitConfig || !errors.Is(err, table.ErrShapeChanged) {
+					if _, err := job.Run(ctx, cfg, job.Options{}); failure.ExitCode(err) != failure.ExitConfig || !errors.Is(err, table.ErrShapeChanged) {
 						t.Fatalf("window %s over the old 1h/5m commit: %v; want the shape refusal (exit 2)", to, err)
 					}
 					write(logLines(day, 0))

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -49,7 +51,7 @@ func TestFileReplacedBySymlinkAfterList(t *testing.T) {
 				}
 			}
 			out := in + "-out"
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Workers, cfg.ReadRetryDeadline = 1, 30*time.Second
 			var retries atomic.Int64
 			start := time.Now()
@@ -62,8 +64,8 @@ func TestFileReplacedBySymlinkAfterList(t *testing.T) {
 					t.Error(err)
 				}
 			}})
-			if job.ExitCode(err) != job.ExitBadData || !errors.Is(err, storage.ErrNotRegular) || !strings.Contains(err.Error(), "b.jsonl") {
-				t.Errorf("err = %v (exit %d), want exit 3 naming b.jsonl", err, job.ExitCode(err))
+			if failure.ExitCode(err) != failure.ExitBadData || !errors.Is(err, storage.ErrNotRegular) || !strings.Contains(err.Error(), "b.jsonl") {
+				t.Errorf("err = %v (exit %d), want exit 3 naming b.jsonl", err, failure.ExitCode(err))
 			}
 			if d := time.Since(start); retries.Load() != 0 || d > 10*time.Second {
 				t.Errorf("%d retries in %v: a symlink is no transient failure", retries.Load(), d)
@@ -102,8 +104,8 @@ func TestKeysTheStoreRefuses(t *testing.T) {
 		if len(name) > 120 {
 			name = name[:120] + "..."
 		}
-		if job.ExitCode(err) != job.ExitConfig || !errors.Is(err, storage.ErrInvalidKey) {
-			t.Errorf("%s: err = %v (exit %d), want exit 2, an invalid key", name, err, job.ExitCode(err))
+		if failure.ExitCode(err) != failure.ExitConfig || !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("%s: err = %v (exit %d), want exit 2, an invalid key", name, err, failure.ExitCode(err))
 		}
 		if d := time.Since(start); retries.Load() != 0 || d > 10*time.Second {
 			t.Errorf("%s: %d retries in %v: a refused key is not transient", name, retries.Load(), d)
@@ -126,7 +128,7 @@ func TestTooManyInputsForAManifest(t *testing.T) {
 	}
 	opts := job.Options{ManifestLimit: 32 << 10}
 	write(5)
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date = "2025-11-08"
 	if _, err := job.Run(context.Background(), cfg, opts); err != nil {
 		t.Fatal(err)
@@ -151,8 +153,8 @@ func TestTooManyInputsForAManifest(t *testing.T) {
 	var retries atomic.Int64
 	opts.Retries = &retries
 	_, err := job.Run(context.Background(), cfg, opts)
-	if !errors.Is(err, table.ErrManifestTooLarge) || job.ExitCode(err) != job.ExitBadData || retries.Load() != 0 {
-		t.Fatalf("run with too many inputs: %v (exit %d, %d retries), want ErrManifestTooLarge, exit %d, no retry", err, job.ExitCode(err), retries.Load(), job.ExitBadData)
+	if !errors.Is(err, table.ErrManifestTooLarge) || failure.ExitCode(err) != failure.ExitBadData || retries.Load() != 0 {
+		t.Fatalf("run with too many inputs: %v (exit %d, %d retries), want ErrManifestTooLarge, exit %d, no retry", err, failure.ExitCode(err), retries.Load(), failure.ExitBadData)
 	}
 	if after := snapshot(); !maps.Equal(before, after) {
 		t.Errorf("the refused run changed the output")
@@ -169,7 +171,7 @@ func TestTooManyInputsForAManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = job.Run(context.Background(), cfg, opts)
-	if !errors.Is(err, table.ErrManifestTooLarge) || job.ExitCode(err) != job.ExitBadData || retries.Load() != 0 {
-		t.Fatalf("run over an oversized manifest: %v (exit %d, %d retries), want ErrManifestTooLarge, exit %d, no retry", err, job.ExitCode(err), retries.Load(), job.ExitBadData)
+	if !errors.Is(err, table.ErrManifestTooLarge) || failure.ExitCode(err) != failure.ExitBadData || retries.Load() != 0 {
+		t.Fatalf("run over an oversized manifest: %v (exit %d, %d retries), want ErrManifestTooLarge, exit %d, no retry", err, failure.ExitCode(err), retries.Load(), failure.ExitBadData)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -37,11 +39,11 @@ func TestBackfillExitPrecedence(t *testing.T) {
 		want  int
 		named []string // in the error
 	}{
-		{[]day{bad, missing, good}, job.ExitStorage, []string{"bad data (exit 3) 2025-11-01", "no input yet (exit 5) 2025-11-02"}},
-		{[]day{missing, bad, good}, job.ExitStorage, []string{"bad data (exit 3) 2025-11-02", "no input yet (exit 5) 2025-11-01"}},
-		{[]day{bad, good, bad}, job.ExitBadData, []string{"bad data (exit 3) 2025-11-01 2025-11-03"}},
-		{[]day{good, missing, good}, job.ExitStorage, []string{"no input yet (exit 5) 2025-11-02"}},
-		{[]day{good, good}, job.ExitOK, nil},
+		{[]day{bad, missing, good}, failure.ExitStorage, []string{"bad data (exit 3) 2025-11-01", "no input yet (exit 5) 2025-11-02"}},
+		{[]day{missing, bad, good}, failure.ExitStorage, []string{"bad data (exit 3) 2025-11-02", "no input yet (exit 5) 2025-11-01"}},
+		{[]day{bad, good, bad}, failure.ExitBadData, []string{"bad data (exit 3) 2025-11-01 2025-11-03"}},
+		{[]day{good, missing, good}, failure.ExitStorage, []string{"no input yet (exit 5) 2025-11-02"}},
+		{[]day{good, good}, failure.ExitOK, nil},
 	} {
 		t.Run(fmt.Sprint(tc.days), func(t *testing.T) {
 			in, out := t.TempDir(), t.TempDir()
@@ -64,10 +66,10 @@ func TestBackfillExitPrecedence(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg := job.BackfillConfig{Config: runConfig(filepath.Join(in, "{yyyy}/{mm}/{dd}")+"/", out, job.S3Settings{}), To: last, Parallel: 2}
+			cfg := settings.BackfillConfig{Config: runConfig(filepath.Join(in, "{yyyy}/{mm}/{dd}")+"/", out, settings.S3Settings{}), To: last, Parallel: 2}
 			cfg.From = "2025-11-01"
 			res, err := job.Backfill(context.Background(), cfg, job.Options{}, nil)
-			if got := job.ExitCode(err); got != tc.want {
+			if got := failure.ExitCode(err); got != tc.want {
 				t.Fatalf("exit %d (%v), want %d", got, err, tc.want)
 			}
 			for _, n := range tc.named {
@@ -99,7 +101,7 @@ func TestMergeExitCodes(t *testing.T) {
 			}
 			sum, err := job.Merge(ctx, raceConfig(f, raceDate, "S", tables), job.Options{})
 			if err != nil {
-				t.Fatalf("merge again: %v (exit %d), want 0", err, job.ExitCode(err))
+				t.Fatalf("merge again: %v (exit %d), want 0", err, failure.ExitCode(err))
 			}
 			if len(sum.Partitions) != max(len(tables), 1) || sum.Partitions[0].Status != job.StatusSkipped || sum.Partitions[0].RunID != "S" {
 				t.Errorf("merge again: partitions %+v, want the run's, skipped", sum.Partitions)
@@ -120,8 +122,8 @@ func TestMergeExitCodes(t *testing.T) {
 			if first != nil {
 				t.Fatalf("the merge that ran whole: %v", first)
 			}
-			if job.ExitCode(err) != job.ExitLostRace {
-				t.Fatalf("the merge that read the shards as the other deleted them: %v (exit %d), want 4", err, job.ExitCode(err))
+			if failure.ExitCode(err) != failure.ExitLostRace {
+				t.Fatalf("the merge that read the shards as the other deleted them: %v (exit %d), want 4", err, failure.ExitCode(err))
 			}
 			for _, m := range owner(t, f.bucket, f.out, tables, raceDate) {
 				if m.RunID != "S" {

@@ -16,6 +16,8 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -49,7 +51,7 @@ func lines(n int, minute int) []byte {
 
 func noManifest(t *testing.T, b job.Bucket, out string) {
 	t.Helper()
-	loc, _ := job.ParseLocation(out)
+	loc, _ := settings.ParseLocation(out)
 	ms, err := listManifests(context.Background(), b, loc)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +111,7 @@ func TestDamagedObjects(t *testing.T) {
 	if want := 1000 + byURL["c-truncated.jsonl.gz"].Lines; sum.Lines != want {
 		t.Errorf("lines = %d, want the good 1000 plus the %d before the cut", sum.Lines, want-1000)
 	}
-	loc, _ := job.ParseLocation(cfg.Output)
+	loc, _ := settings.ParseLocation(cfg.Output)
 	m, _, err := readManifest(ctx, b, loc, "2025-11-08")
 	if err != nil || len(m.Damaged) != 3 {
 		t.Errorf("manifest damaged objects: %v %v", m, err)
@@ -118,8 +120,8 @@ func TestDamagedObjects(t *testing.T) {
 	cfg.MaxBadRatio = 0.01
 	cfg.Output = "s3://" + b.Bucket() + "/out2"
 	_, err = job.Run(ctx, cfg, job.Options{})
-	if job.ExitCode(err) != job.ExitBadData {
-		t.Errorf("damaged-object ratio: err %v, want exit %d", err, job.ExitBadData)
+	if failure.ExitCode(err) != failure.ExitBadData {
+		t.Errorf("damaged-object ratio: err %v, want exit %d", err, failure.ExitBadData)
 	}
 	noManifest(t, b, cfg.Output)
 }
@@ -136,7 +138,7 @@ func TestRejectsAndThreshold(t *testing.T) {
 	cfg.Date = "2025-11-08"
 	cfg.RejectSamples = 3
 	_, err := job.Run(ctx, cfg, job.Options{})
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "max-bad-ratio") {
+	if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), "max-bad-ratio") {
 		t.Fatalf("err = %v, want the bad-data exit code", err)
 	}
 	noManifest(t, b, cfg.Output)
@@ -179,7 +181,7 @@ func TestObjectDeletedAfterList(t *testing.T) {
 			t.Error(err)
 		}
 	}})
-	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "in/b.jsonl") || !errors.Is(err, storage.ErrNotExist) {
+	if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "in/b.jsonl") || !errors.Is(err, storage.ErrNotExist) {
 		t.Fatalf("err = %v, want a storage failure naming in/b.jsonl", err)
 	}
 	noManifest(t, b, cfg.Output)
@@ -194,7 +196,7 @@ func TestObjectReplacedAfterList(t *testing.T) {
 	_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) {
 		put(t, b, "in/a.jsonl", lines(20, 1))
 	}})
-	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "changed since it was listed") {
+	if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "changed since it was listed") {
 		t.Fatalf("err = %v, want a storage failure: changed since listed", err)
 	}
 	noManifest(t, b, cfg.Output)
@@ -207,13 +209,13 @@ func TestAccessErrorsFailFast(t *testing.T) {
 	put(t, b, "in/a.jsonl", lines(10, 1))
 	for _, tc := range []struct {
 		name string
-		mod  func(*job.S3Settings, *job.Config)
+		mod  func(*settings.S3Settings, *settings.Config)
 		code int
 		want string
 	}{
-		{"wrong secret", func(s *job.S3Settings, _ *job.Config) { s.SecretKey = "not-the-secret" }, job.ExitAccess, "access denied"},
-		{"unknown key", func(s *job.S3Settings, _ *job.Config) { s.AccessKey = "nobody" }, job.ExitAccess, "access denied"},
-		{"missing bucket", func(_ *job.S3Settings, cfg *job.Config) { cfg.Input = "s3://no-such-bucket-xyz/in/" }, job.ExitStorage, "does not exist"},
+		{"wrong secret", func(s *settings.S3Settings, _ *settings.Config) { s.SecretKey = "not-the-secret" }, failure.ExitAccess, "access denied"},
+		{"unknown key", func(s *settings.S3Settings, _ *settings.Config) { s.AccessKey = "nobody" }, failure.ExitAccess, "access denied"},
+		{"missing bucket", func(_ *settings.S3Settings, cfg *settings.Config) { cfg.Input = "s3://no-such-bucket-xyz/in/" }, failure.ExitStorage, "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := s3Settings(c)
@@ -222,8 +224,8 @@ func TestAccessErrorsFailFast(t *testing.T) {
 			var retries atomic.Int64
 			start := time.Now()
 			_, err := job.Run(context.Background(), cfg, job.Options{Retries: &retries})
-			if job.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
-				t.Errorf("err = %v (exit %d), want exit %d mentioning %q", err, job.ExitCode(err), tc.code, tc.want)
+			if failure.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v (exit %d), want exit %d mentioning %q", err, failure.ExitCode(err), tc.code, tc.want)
 			}
 			if d := time.Since(start); d > 5*time.Second || retries.Load() != 0 {
 				t.Errorf("took %v with %d retries; want a fast failure without retries", d, retries.Load())
@@ -255,7 +257,7 @@ func newFaultEnv(t *testing.T, objects, lines int) *faultEnv {
 		t.Fatal(err)
 	}
 	e := &faultEnv{minio: m, proxy: storagetest.NewProxy(t, m.Addr), store: st}
-	gen := job.GenerateConfig{Output: "s3://data/logs", Objects: objects, Lines: lines, Seed: 5, Days: 1,
+	gen := settings.GenerateConfig{Output: "s3://data/logs", Objects: objects, Lines: lines, Seed: 5, Days: 1,
 		Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), S3: s3Settings(m.Config())}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatal(err)
@@ -267,7 +269,7 @@ func newFaultEnv(t *testing.T, objects, lines int) *faultEnv {
 	return e
 }
 
-func (e *faultEnv) config(out string, viaProxy bool) job.Config {
+func (e *faultEnv) config(out string, viaProxy bool) settings.Config {
 	s := s3Settings(e.minio.Config())
 	if viaProxy {
 		s.Endpoint = e.proxy.Addr()
@@ -379,7 +381,7 @@ func TestHopelessStoreFailsInBoundedTime(t *testing.T) {
 			cfg.IdleTimeout, cfg.ReadRetryDeadline = 500*time.Millisecond, 2*time.Second
 			start := time.Now()
 			_, err := job.Run(context.Background(), cfg, job.Options{})
-			if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "gave up") {
+			if err == nil || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "gave up") {
 				t.Fatalf("err = %v, want a storage failure after retries", err)
 			}
 			if d := time.Since(start); d > 20*time.Second {
@@ -423,7 +425,7 @@ func TestMinIODownPastDeadline(t *testing.T) {
 	cfg.ReadRetryDeadline = 2 * time.Second
 	start := time.Now()
 	_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) { e.minio.Kill() }})
-	if err == nil || job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "gave up") {
+	if err == nil || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "gave up") {
 		t.Fatalf("err = %v, want a storage failure after retries", err)
 	}
 	if d := time.Since(start); d > 30*time.Second {
@@ -438,7 +440,7 @@ func TestTLSWithCAFile(t *testing.T) {
 	m := storagetest.StartMinIO(t, storagetest.MinIOOptions{TLS: true})
 	s := s3Settings(m.Config())
 	s.CAFile = m.CAFile()
-	gen := job.GenerateConfig{Output: "s3://tls/logs", Objects: 1, Lines: 500, Seed: 1, Days: 1,
+	gen := settings.GenerateConfig{Output: "s3://tls/logs", Objects: 1, Lines: 500, Seed: 1, Days: 1,
 		Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), S3: s}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatalf("generate over TLS with CA file: %v", err)
@@ -483,14 +485,14 @@ func TestLocalFileChangedAfterList(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cfg := runConfig(in+"/", out, job.S3Settings{})
+			cfg := runConfig(in+"/", out, settings.S3Settings{})
 			_, err := job.Run(context.Background(), cfg, job.Options{AfterList: func(context.Context) {
 				if err := change(filepath.Join(in, "b.jsonl")); err != nil {
 					t.Error(err)
 				}
 			}})
-			if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "b.jsonl") || !strings.Contains(err.Error(), "changed since it was listed") {
-				t.Fatalf("err = %v (exit %d), want exit 5: b.jsonl changed since it was listed", err, job.ExitCode(err))
+			if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "b.jsonl") || !strings.Contains(err.Error(), "changed since it was listed") {
+				t.Fatalf("err = %v (exit %d), want exit 5: b.jsonl changed since it was listed", err, failure.ExitCode(err))
 			}
 			if l, _ := storage.NewLocal(out); len(committed(t, l, out)) != 0 {
 				t.Error("committed a partition")

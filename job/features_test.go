@@ -17,6 +17,8 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -54,8 +56,8 @@ func TestFixtureGoldens(t *testing.T) {
 			out := t.TempDir()
 			env["LOGSMITH_OUTPUT"] = out
 			env["LOGSMITH_FORMAT"] = "csv"
-			var cfg job.Config
-			if err := job.ParseEnv(&cfg, env); err != nil {
+			var cfg settings.Config
+			if err := settings.ParseEnv(&cfg, env); err != nil {
 				t.Fatal(err)
 			}
 			sum, err := job.Run(context.Background(), cfg, job.Options{})
@@ -182,7 +184,7 @@ func refEvents(t *testing.T, dir string, groupBy []string) []refEvent {
 func TestReferenceFeatures(t *testing.T) {
 	ctx := context.Background()
 	logs := t.TempDir()
-	gen := job.GenerateConfig{Output: logs, Objects: 4, Lines: 3000, Seed: 11, Days: 1,
+	gen := settings.GenerateConfig{Output: logs, Objects: 4, Lines: 3000, Seed: 11, Days: 1,
 		Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), BadRatio: 0.005}
 	if _, err := job.Generate(ctx, gen); err != nil {
 		t.Fatal(err)
@@ -201,7 +203,7 @@ func TestReferenceFeatures(t *testing.T) {
 			name := fmt.Sprintf("%s_by%v_w%d", tc.window, tc.groupBy, workers)
 			t.Run(name, func(t *testing.T) {
 				out := t.TempDir()
-				cfg := runConfig(logs+"/{yyyy}/{mm}/{dd}/", out, job.S3Settings{})
+				cfg := runConfig(logs+"/{yyyy}/{mm}/{dd}/", out, settings.S3Settings{})
 				cfg.Date, cfg.Window, cfg.GroupBy, cfg.Workers = "2025-11-08", []string{tc.window}, tc.groupBy, workers
 				cfg.StatusField, cfg.BytesField, cfg.DistinctField = "status", "bytes", "user_id"
 				cfg.Format = []string{"csv"}
@@ -327,10 +329,10 @@ func TestUndatedRunPaneLimit(t *testing.T) {
 		fmt.Fprintf(&b, "{\"timestamp\":%d,\"latency_ms\":1}\n", int64(i)*86400*7) // one a week since 1970
 	}
 	out := t.TempDir()
-	cfg := runConfig("-", out, job.S3Settings{})
+	cfg := runConfig("-", out, settings.S3Settings{})
 	cfg.MaxPanes = 100
 	_, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(b.String())})
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "max-panes") {
+	if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), "max-panes") {
 		t.Fatalf("err = %v, want the bad-data exit naming --max-panes", err)
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // MissingField is a configured field that had no value (was missing or
@@ -25,7 +26,7 @@ var fieldSettings = map[string]string{
 // value there leaves every committed column empty all the same. A run
 // without such events lists none: there was nothing to look in, and the
 // run fails or commits empty partitions for that reason.
-func missingFields(cfg *Config, spec features.Spec, c *features.Counts) []MissingField {
+func missingFields(cfg *settings.Config, spec features.Spec, c *features.Counts) []MissingField {
 	if c.Aggregated() == 0 {
 		return nil
 	}
@@ -38,8 +39,8 @@ func missingFields(cfg *Config, spec features.Spec, c *features.Counts) []Missin
 	return out
 }
 
-func settingFlag(cfg *Config, field string) string {
-	for _, s := range Settings(cfg) {
+func settingFlag(cfg *settings.Config, field string) string {
+	for _, s := range settings.Settings(cfg) {
 		if s.Field == field {
 			return s.Flag
 		}

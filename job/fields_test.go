@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -37,16 +39,16 @@ func TestTimestampZoneSetting(t *testing.T) {
 		for k, v := range tt.env {
 			env[k] = v
 		}
-		var cfg job.Config
-		err := job.ParseEnv(&cfg, env)
+		var cfg settings.Config
+		err := settings.ParseEnv(&cfg, env)
 		if err == nil {
 			err = cfg.Validate()
 		}
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%v: %v", tt.env, err)
-		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || job.ExitCode(err) != job.ExitConfig):
-			t.Errorf("%v: error %v (exit %d), want exit %d naming %s", tt.env, err, job.ExitCode(err), job.ExitConfig, tt.want)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || failure.ExitCode(err) != failure.ExitConfig):
+			t.Errorf("%v: error %v (exit %d), want exit %d naming %s", tt.env, err, failure.ExitCode(err), failure.ExitConfig, tt.want)
 		}
 	}
 }
@@ -55,7 +57,7 @@ func TestTimestampZoneSetting(t *testing.T) {
 // zone (scripts/test.sh runs this under several TZ).
 func TestRunTimestampZone(t *testing.T) {
 	in := `{"t":"08/11/2025 10:00:00 EST","latency_ms":1}` + "\n" + `{"t":"08/11/2025 05:01:00 UTC","latency_ms":2}` + "\n"
-	cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+	cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 	cfg.TimestampField, cfg.TimestampLayout, cfg.TimestampZone = "t", "02/01/2006 15:04:05 MST", "America/New_York"
 	cfg.Sparse, cfg.Format, cfg.LevelField = true, []string{"csv"}, ""
 	sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
@@ -82,7 +84,7 @@ func TestMissingFields(t *testing.T) {
 		`{"timestamp":"2025-11-08T10:01:00Z","level":null,"status":"503","svc":null}`,
 	}, "\n")
 	run := func(strict bool) (*job.Summary, string, error) {
-		cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+		cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 		cfg.StatusField, cfg.GroupBy, cfg.StrictFields = "status", []string{"svc"}, strict
 		sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
 		return sum, cfg.Output, err
@@ -99,14 +101,14 @@ func TestMissingFields(t *testing.T) {
 	}
 	// The manifest carries the warnings too.
 	l, _ := storage.NewLocal(out)
-	loc, _ := job.ParseLocation(out)
+	loc, _ := settings.ParseLocation(out)
 	if m, _, err := readManifest(context.Background(), l, loc, "2025-11-08"); err != nil || !reflect.DeepEqual(m.Warnings, sum.Warnings) {
 		t.Errorf("manifest warnings %v (%v), want %q", m, err, sum.Warnings)
 	}
 
 	sum, out, err = run(true)
-	if job.ExitCode(err) != job.ExitBadData || err == nil || !strings.Contains(err.Error(), `--group-by "svc"`) {
-		t.Fatalf("strict: %v (exit %d), want exit %d naming the fields", err, job.ExitCode(err), job.ExitBadData)
+	if failure.ExitCode(err) != failure.ExitBadData || err == nil || !strings.Contains(err.Error(), `--group-by "svc"`) {
+		t.Fatalf("strict: %v (exit %d), want exit %d naming the fields", err, failure.ExitCode(err), failure.ExitBadData)
 	}
 	if sum == nil || !reflect.DeepEqual(sum.Missing, want) || len(sum.Partitions) != 0 {
 		t.Errorf("strict summary %+v", sum)
@@ -143,7 +145,7 @@ func TestMissingFieldsOutsideDate(t *testing.T) {
 		{"2025-11-07", []job.MissingField{{Setting: "group-by", Field: "svc"}}, 1},
 	} {
 		for _, strict := range []bool{false, true} {
-			cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+			cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 			cfg.Date, cfg.GroupBy, cfg.StrictFields = tc.date, []string{"svc"}, strict
 			sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in)})
 			if sum == nil {
@@ -155,15 +157,15 @@ func TestMissingFieldsOutsideDate(t *testing.T) {
 			if !reflect.DeepEqual(sum.Missing, tc.missing) {
 				t.Errorf("%s strict=%v: missing %v, want %v", tc.date, strict, sum.Missing, tc.missing)
 			}
-			wantExit := job.ExitOK
+			wantExit := failure.ExitOK
 			if strict && len(tc.missing) > 0 {
-				wantExit = job.ExitBadData
+				wantExit = failure.ExitBadData
 				if n := fmt.Sprintf("in any of %d events", tc.events); err == nil || !strings.Contains(err.Error(), n) {
 					t.Errorf("%s strict: %v, want it to say %q", tc.date, err, n)
 				}
 			}
-			if job.ExitCode(err) != wantExit {
-				t.Errorf("%s strict=%v: %v (exit %d), want exit %d", tc.date, strict, err, job.ExitCode(err), wantExit)
+			if failure.ExitCode(err) != wantExit {
+				t.Errorf("%s strict=%v: %v (exit %d), want exit %d", tc.date, strict, err, failure.ExitCode(err), wantExit)
 			}
 		}
 	}
@@ -180,7 +182,7 @@ func TestMissingFieldsAcrossShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date, cfg.RunID, cfg.GroupBy, cfg.StatusField = "2025-11-08", "fields", []string{"svc"}, "code"
 	for i := range 2 {
 		c := cfg

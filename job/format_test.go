@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -17,20 +18,20 @@ func TestFormatErrKinds(t *testing.T) {
 	wrap := func(err error) error { return fmt.Errorf("commit 2025-11-08 of t: %w", err) }
 	for _, tc := range []struct {
 		err  error
-		kind Kind
+		kind failure.Kind
 	}{
-		{wrap(table.ErrLostRace), KindLostRace},
-		{wrap(table.ErrShapeChanged), KindBadSetting},
-		{wrap(table.ErrDropping), KindRetry},
-		{wrap(table.ErrManifestTooLarge), KindHalt},
-		{wrap(&table.EncodeError{Format: "parquet", Err: errors.New("boom")}), KindBug},
-		{wrap(storage.ErrPermission), KindFixAccess},
-		{wrap(storage.ErrNotExist), KindRetry},
-		{wrap(errors.New("catalog unreachable")), KindRetry},
-		{&kindError{KindFewerEvents, wrap(table.ErrLostRace)}, KindFewerEvents}, // the batch's own verdict stands
-		{wrap(context.Canceled), KindInterrupted},
+		{wrap(table.ErrLostRace), failure.KindLostRace},
+		{wrap(table.ErrShapeChanged), failure.KindBadSetting},
+		{wrap(table.ErrDropping), failure.KindRetry},
+		{wrap(table.ErrManifestTooLarge), failure.KindHalt},
+		{wrap(&table.EncodeError{Format: "parquet", Err: errors.New("boom")}), failure.KindBug},
+		{wrap(storage.ErrPermission), failure.KindFixAccess},
+		{wrap(storage.ErrNotExist), failure.KindRetry},
+		{wrap(errors.New("catalog unreachable")), failure.KindRetry},
+		{failure.New(failure.KindFewerEvents, wrap(table.ErrLostRace)), failure.KindFewerEvents},
+		{wrap(context.Canceled), failure.KindInterrupted},
 	} {
-		if got := KindOf(formatErr(tc.err)); got != tc.kind {
+		if got := failure.KindOf(formatErr(tc.err)); got != tc.kind {
 			t.Errorf("%v: kind %v, want %v", tc.err, got, tc.kind)
 		}
 	}

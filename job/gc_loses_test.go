@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -63,7 +64,7 @@ func TestRunNeverLosesToGC(t *testing.T) {
 		t.Fatal(gerr)
 	}
 	if err != nil {
-		t.Fatalf("run A, which no commit raced, failed: %v (exit %d)", err, job.ExitCode(err))
+		t.Fatalf("run A, which no commit raced, failed: %v (exit %d)", err, failure.ExitCode(err))
 	}
 	if m := checkPartition(t, f.bucket, loc, raceDate); m.RunID != "A" {
 		t.Fatalf("committed by %s, want A", m.RunID)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -19,7 +21,7 @@ import (
 type layoutStore struct {
 	in  string // input URL, ending in '/'
 	out func(name string) string
-	s3  job.S3Settings
+	s3  settings.S3Settings
 	put func(t *testing.T, key string, data []byte) // key below in
 	// outB returns the store holding the output name.
 	outB func(t *testing.T, name string) job.Bucket
@@ -67,9 +69,9 @@ func minioLayout(t *testing.T) layoutStore {
 	}
 }
 
-func mustLocation(t *testing.T, u string) job.Location {
+func mustLocation(t *testing.T, u string) settings.Location {
 	t.Helper()
-	loc, err := job.ParseLocation(u)
+	loc, err := settings.ParseLocation(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func testInputHygiene(t *testing.T, st layoutStore, s3 bool) {
 			wantSkipped[o.reason]++
 		}
 	}
-	run := func(input, out string, edit func(*job.Config)) (*job.Summary, error) {
+	run := func(input, out string, edit func(*settings.Config)) (*job.Summary, error) {
 		cfg := runConfig(input, st.out(out), st.s3)
 		cfg.Date = "2025-11-08"
 		if edit != nil {
@@ -150,13 +152,13 @@ func testInputHygiene(t *testing.T, st layoutStore, s3 bool) {
 	// A hidden object appearing later does not change the ledger: the
 	// date stays committed.
 	st.put(t, "x/_SUCCESS", nil)
-	s, err = run(st.in, "default", func(c *job.Config) { c.SkipCommitted = true })
+	s, err = run(st.in, "default", func(c *settings.Config) { c.SkipCommitted = true })
 	if err != nil || len(s.Partitions) != 1 || s.Partitions[0].Status != job.StatusSkipped {
 		t.Errorf("--skip-committed after a new _SUCCESS: %v, %+v", err, s)
 	}
 	// --read-hidden reads everything but folder markers: more events, a
 	// new config, a new commit.
-	s, err = run(st.in, "default", func(c *job.Config) { c.ReadHidden = true; c.SkipCommitted = true })
+	s, err = run(st.in, "default", func(c *settings.Config) { c.ReadHidden = true; c.SkipCommitted = true })
 	if err != nil || s.Events != all || s.Skipped[job.SkipHidden] != 0 || s.Skipped[job.SkipFolderMarker] != wantSkipped[job.SkipFolderMarker] ||
 		len(s.Partitions) != 1 || s.Partitions[0].Status != job.StatusCommitted {
 		t.Errorf("--read-hidden: %v; %d events, skipped %v, partitions %+v; want %d events", err, s.Events, s.Skipped, s.Partitions, all)
@@ -164,8 +166,8 @@ func testInputHygiene(t *testing.T, st layoutStore, s3 bool) {
 	// Back to the default, the commit read from the hidden objects is not
 	// replaced by one with fewer events, silently.
 	_, err = run(st.in, "default", nil)
-	if err == nil || !strings.Contains(err.Error(), "fewer than") || job.ExitCode(err) != 5 {
-		t.Errorf("default after --read-hidden: %v (exit %d); want the fewer-events refusal", err, job.ExitCode(err))
+	if err == nil || !strings.Contains(err.Error(), "fewer than") || failure.ExitCode(err) != 5 {
+		t.Errorf("default after --read-hidden: %v (exit %d); want the fewer-events refusal", err, failure.ExitCode(err))
 	}
 
 	// The prefix given is the user's, whatever its names; below it the

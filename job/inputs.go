@@ -3,7 +3,6 @@ package job
 import (
 	"context"
 	"fmt"
-	"github.com/logsmith/logsmith/features"
 	"io"
 	"log/slog"
 	"maps"
@@ -13,6 +12,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
@@ -125,11 +128,11 @@ const skippedExamples = 3
 // inputURLs returns the URLs a run of day lists: the input, or a template's
 // folders that can hold an event of the day or of the days --widen-days
 // adds (see expandDate).
-func inputURLs(cfg *Config, res *Resolved, day time.Time) []string {
-	if !IsTemplate(cfg.Input) {
+func inputURLs(cfg *settings.Config, res *settings.Resolved, day time.Time) []string {
+	if !settings.IsTemplate(cfg.Input) {
 		return []string{cfg.Input}
 	}
-	return expandDate(cfg.Input, day, cfg.WidenDays, res.Lateness+windowReach(res.Windows), res.InputZone)
+	return settings.ExpandDate(cfg.Input, day, cfg.WidenDays, res.Lateness+windowReach(res.Windows), res.InputZone)
 }
 
 // windowReach is how far past the end of its date a run's windows reach:
@@ -149,7 +152,7 @@ func windowReach(ws []features.Window) time.Duration {
 // a template under each expanded prefix of the date (see inputURLs). Every
 // object listed is read or skipped with a reason (see skipReason); an
 // object two prefixes list is read once.
-func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, policy objio.Policy, stdin io.Reader, log *slog.Logger) (*listing, error) {
+func resolveInputs(ctx context.Context, cfg *settings.Config, res *settings.Resolved, policy objio.Policy, stdin io.Reader, log *slog.Logger) (*listing, error) {
 	l := &listing{skipped: map[string]int64{}, examples: map[string][]string{}}
 	if cfg.Input == "-" {
 		l.inputs, l.urls = []input{stdinInput(stdin, policy)}, []string{"-"}
@@ -158,9 +161,9 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, policy objio
 	l.urls = inputURLs(cfg, res, res.Day)
 	// A key listed under the prefix of hour 1 that goes on with a digit
 	// is hour 10's to 19's, not hour 1's (see endsUnpadded).
-	unpadded := IsTemplate(cfg.Input) && endsUnpadded(cfg.Input)
+	unpadded := settings.IsTemplate(cfg.Input) && settings.EndsUnpadded(cfg.Input)
 	var near [2]map[string]bool // the URLs the runs of the dates either side list
-	if IsTemplate(cfg.Input) && res.Date != "" {
+	if settings.IsTemplate(cfg.Input) && res.Date != "" {
 		for k, d := range []time.Time{res.Day.AddDate(0, 0, -1), res.Day.AddDate(0, 0, 1)} {
 			near[k] = map[string]bool{}
 			for _, u := range inputURLs(cfg, res, d) {
@@ -169,17 +172,17 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, policy objio
 		}
 	}
 	var dates map[string]string // the one UTC date of each folder that has one
-	if IsTemplate(cfg.Input) && res.Date != "" {
-		dates = folderDates(cfg.Input, res.Day, cfg.WidenDays, res.Lateness+windowReach(res.Windows), res.InputZone)
+	if settings.IsTemplate(cfg.Input) && res.Date != "" {
+		dates = settings.FolderDates(cfg.Input, res.Day, cfg.WidenDays, res.Lateness+windowReach(res.Windows), res.InputZone)
 	}
 	seen := map[string]bool{}
 	// The folders of a template usually share one S3 bucket: one client
 	// serves them all.
 	buckets := map[string]*objio.Bucket{}
 	for _, u := range l.urls {
-		loc, err := inputLocation(u)
+		loc, err := settings.InputLocation(u)
 		if err != nil {
-			return nil, settingError(cfg, "Input", err)
+			return nil, settings.SettingError(cfg, "Input", err)
 		}
 		store := loc.Scheme + "\x00" + loc.Bucket + "\x00" + loc.Dir
 		b := buckets[store]
@@ -210,7 +213,7 @@ func resolveInputs(ctx context.Context, cfg *Config, res *Resolved, policy objio
 			return nil
 		})
 		if err != nil {
-			return nil, storageErr(fmt.Errorf("list input %s: %w", loc, err))
+			return nil, failure.Storage(fmt.Errorf("list input %s: %w", loc, err))
 		}
 		for _, o := range l.namedFolder(u, loc, objs) {
 			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear, folderDate: dates[u]}
@@ -268,8 +271,9 @@ func refuseHardLinks(inputs []input) error {
 		more = fmt.Sprintf(" and %d more", len(same)-show)
 		same = same[:show]
 	}
-	return &kindError{KindHalt, fmt.Errorf("input holds one file under two names (hard links): %s%s; logsmith reads each file once: remove a name, or move it out of the input",
-		strings.Join(same, ", "), more)}
+	return failure.New(failure.KindHalt, fmt.Errorf("input holds one file under two names (hard links): %s%s; logsmith reads each file once: remove a name, or move it out of the input",
+		strings.Join(same, ", "), more))
+
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -280,7 +284,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // it starting with the same name (u-old/, u.jsonl) are not read, but named
 // in a warning. A local folder is the store's root, so its neighbours are
 // looked up in its parent; an S3 folder is any key under prefix + "/".
-func (l *listing) namedFolder(u string, loc Location, objs []storage.ObjectInfo) []storage.ObjectInfo {
+func (l *listing) namedFolder(u string, loc settings.Location, objs []storage.ObjectInfo) []storage.ObjectInfo {
 	if strings.HasSuffix(u, "/") || loc.File {
 		return objs
 	}
@@ -337,7 +341,7 @@ func (l *listing) noInputs() error {
 	if len(l.skipped) > 0 {
 		skipped = fmt.Sprintf(" (skipped: %s; --read-hidden reads hidden and checksum objects)", formatCounts(l.skipped))
 	}
-	return &kindError{KindNotReady, fmt.Errorf("no input objects under %s%s", l.where(), skipped)}
+	return failure.New(failure.KindNotReady, fmt.Errorf("no input objects under %s%s", l.where(), skipped))
 }
 
 // formatCounts renders counts by name as "a 1, b 2", sorted by name.

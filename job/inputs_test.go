@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -36,7 +38,7 @@ func TestLocalFileInputIsOneObject(t *testing.T) {
 		}
 	}
 	for _, in := range []string{filepath.Join(dir, "a.jsonl"), "file://" + filepath.Join(dir, "a.jsonl")} {
-		cfg := runConfig(in, t.TempDir(), job.S3Settings{})
+		cfg := runConfig(in, t.TempDir(), settings.S3Settings{})
 		sum, err := job.Run(context.Background(), cfg, job.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -87,12 +89,12 @@ func TestSplitReadsAsWhole(t *testing.T) {
 			}
 			read := func(split int64) outcome {
 				out := t.TempDir()
-				cfg := runConfig(in, out, job.S3Settings{})
+				cfg := runConfig(in, out, settings.S3Settings{})
 				cfg.Format, cfg.SplitBytes, cfg.MaxBadRatio, cfg.Date = []string{"csv"}, split, 1, "2025-11-08"
 				sum, err := job.Run(context.Background(), cfg, job.Options{})
 				o := outcome{}
 				if err != nil {
-					o.Err = fmt.Sprint(job.ExitCode(err))
+					o.Err = fmt.Sprint(failure.ExitCode(err))
 				}
 				if sum != nil {
 					o.Events, o.Lines, o.Bad = sum.Events, sum.Lines, sum.BadByReason
@@ -146,12 +148,12 @@ func TestSplitKeepsPerObjectLimits(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		data []byte
-		set  func(*job.Config, int64)
+		set  func(*settings.Config, int64)
 	}{
-		{"max-object-bytes", text, func(c *job.Config, size int64) { c.MaxObjectBytes = size - 1 }},
-		{"max-object-bytes exact", text, func(c *job.Config, size int64) { c.MaxObjectBytes = size }},
-		{"reject-samples", withBad.Bytes(), func(c *job.Config, _ int64) { c.RejectSamples = 5 }},
-		{"max-line-bytes", withLong.Bytes(), func(c *job.Config, _ int64) { c.MaxLineBytes = 1024 }},
+		{"max-object-bytes", text, func(c *settings.Config, size int64) { c.MaxObjectBytes = size - 1 }},
+		{"max-object-bytes exact", text, func(c *settings.Config, size int64) { c.MaxObjectBytes = size }},
+		{"reject-samples", withBad.Bytes(), func(c *settings.Config, _ int64) { c.RejectSamples = 5 }},
+		{"max-line-bytes", withLong.Bytes(), func(c *settings.Config, _ int64) { c.MaxLineBytes = 1024 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := t.TempDir()
@@ -167,13 +169,13 @@ func TestSplitKeepsPerObjectLimits(t *testing.T) {
 			}
 			read := func(split int64) outcome {
 				out := t.TempDir()
-				cfg := runConfig(in, out, job.S3Settings{})
+				cfg := runConfig(in, out, settings.S3Settings{})
 				cfg.Format, cfg.SplitBytes, cfg.MaxBadRatio, cfg.Date = []string{"csv"}, split, 1, "2025-11-08"
 				tc.set(&cfg, int64(len(tc.data)))
 				sum, err := job.Run(context.Background(), cfg, job.Options{})
 				o := outcome{}
 				if err != nil {
-					o.Err = fmt.Sprint(job.ExitCode(err))
+					o.Err = fmt.Sprint(failure.ExitCode(err))
 				}
 				if sum == nil {
 					return o
@@ -240,7 +242,7 @@ func TestHardLinkedInputRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := t.TempDir()
-			cfg := runConfig(filepath.Join(dir, "in")+"/", out, job.S3Settings{})
+			cfg := runConfig(filepath.Join(dir, "in")+"/", out, settings.S3Settings{})
 			sum, err := job.Run(context.Background(), cfg, job.Options{})
 			if !tc.refuse {
 				if err != nil || sum.Events != 600 {
@@ -248,12 +250,12 @@ func TestHardLinkedInputRefused(t *testing.T) {
 				}
 				return
 			}
-			if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "app.jsonl") || !strings.Contains(err.Error(), filepath.Base(tc.link)) {
+			if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), "app.jsonl") || !strings.Contains(err.Error(), filepath.Base(tc.link)) {
 				events := int64(-1)
 				if sum != nil {
 					events = sum.Events
 				}
-				t.Fatalf("err = %v (exit %d, %d events); want exit 3 naming both names", err, job.ExitCode(err), events)
+				t.Fatalf("err = %v (exit %d, %d events); want exit 3 naming both names", err, failure.ExitCode(err), events)
 			}
 			if l, _ := storage.NewLocal(out); len(committed(t, l, out)) != 0 {
 				t.Error("committed a partition")

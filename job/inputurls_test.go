@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // Files whose names differ only in bytes that are not UTF-8 are separate
@@ -24,7 +25,7 @@ func TestShardsNameInvalidUTF8Files(t *testing.T) {
 		}
 	}
 	for _, shards := range []int{1, 2, 3} {
-		cfg := runConfig(in, filepath.Join(out, string(rune('0'+shards))), job.S3Settings{})
+		cfg := runConfig(in, filepath.Join(out, string(rune('0'+shards))), settings.S3Settings{})
 		cfg.Date, cfg.RunID = "2025-11-08", "utf8"
 		for i := range shards {
 			c := cfg

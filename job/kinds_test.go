@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -29,34 +31,34 @@ func TestKindsSayWhatToDo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dated := func(in, out string) job.Config {
-		cfg := runConfig(in, out, job.S3Settings{})
+	dated := func(in, out string) settings.Config {
+		cfg := runConfig(in, out, settings.S3Settings{})
 		cfg.Date = date
 		return cfg
 	}
 	for _, tc := range []struct {
 		name string
 		run  func(t *testing.T) error
-		kind job.Kind
+		kind failure.Kind
 		exit int
 	}{
 		{"no input objects", func(t *testing.T) error {
 			in := t.TempDir()
 			_, err := job.Run(ctx, dated(in, t.TempDir()), job.Options{})
 			return err
-		}, job.KindNotReady, job.ExitStorage},
+		}, failure.KindNotReady, failure.ExitStorage},
 		{"no event of the date", func(t *testing.T) error {
 			in := t.TempDir()
 			write(t, in, "a.jsonl", []byte(`{"timestamp":"2025-11-01T10:00:00Z","level":"INFO","latency_ms":1}`+"\n"))
 			_, err := job.Run(ctx, dated(in, t.TempDir()), job.Options{})
 			return err
-		}, job.KindNotReady, job.ExitStorage},
+		}, failure.KindNotReady, failure.ExitStorage},
 		{"merge before any shard", func(t *testing.T) error {
 			cfg := dated(t.TempDir(), t.TempDir())
 			cfg.RunID = "r1"
 			_, err := job.Merge(ctx, cfg, job.Options{})
 			return err
-		}, job.KindNotReady, job.ExitStorage},
+		}, failure.KindNotReady, failure.ExitStorage},
 		{"fewer events than the commit", func(t *testing.T) error {
 			in, out := t.TempDir(), t.TempDir()
 			write(t, in, "a.jsonl", lines(20, 1))
@@ -69,10 +71,10 @@ func TestKindsSayWhatToDo(t *testing.T) {
 			}
 			_, err := job.Run(ctx, dated(in, out), job.Options{})
 			return err
-		}, job.KindFewerEvents, job.ExitStorage},
+		}, failure.KindFewerEvents, failure.ExitStorage},
 		{"the store failed (missing bucket)", func(t *testing.T) error {
 			s3cfg := storagetest.S3Config(t)
-			s := job.S3Settings{Endpoint: s3cfg.Endpoint, Region: s3cfg.Region, AccessKey: s3cfg.AccessKey, SecretKey: s3cfg.SecretKey, Insecure: s3cfg.Insecure}
+			s := settings.S3Settings{Endpoint: s3cfg.Endpoint, Region: s3cfg.Region, AccessKey: s3cfg.AccessKey, SecretKey: s3cfg.SecretKey, Insecure: s3cfg.Insecure}
 			cfg := runConfig("s3://logsmith-no-such-bucket/in/", t.TempDir(), s)
 			cfg.Date = date
 			_, err := job.Run(ctx, cfg, job.Options{})
@@ -80,20 +82,20 @@ func TestKindsSayWhatToDo(t *testing.T) {
 				t.Errorf("err = %v, want one wrapping storage.ErrNotExist", err)
 			}
 			return err
-		}, job.KindRetry, job.ExitStorage},
+		}, failure.KindRetry, failure.ExitStorage},
 		{"a bad setting", func(t *testing.T) error {
 			cfg := dated(t.TempDir(), t.TempDir())
 			cfg.Workers = -1
 			_, err := job.Run(ctx, cfg, job.Options{})
 			return err
-		}, job.KindBadSetting, job.ExitConfig},
+		}, failure.KindBadSetting, failure.ExitConfig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.run(t)
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if k, code := job.KindOf(err), job.ExitCode(err); k != tc.kind || code != tc.exit {
+			if k, code := failure.KindOf(err), failure.ExitCode(err); k != tc.kind || code != tc.exit {
 				t.Errorf("%v: kind %d, exit %d; want kind %d, exit %d", err, k, code, tc.kind, tc.exit)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // arrival is one generated event: its timestamp, and when it reached the
@@ -66,7 +67,7 @@ func file(t *testing.T, st layoutStore, tmpl string, zone *time.Location, evs []
 	t.Helper()
 	objs := map[string]*bytes.Buffer{}
 	for i, e := range evs {
-		key := job.ExpandTemplate(tmpl, e.arrived.In(zone)) + fmt.Sprintf("firehose-%d.jsonl", i%2)
+		key := settings.ExpandTemplate(tmpl, e.arrived.In(zone)) + fmt.Sprintf("firehose-%d.jsonl", i%2)
 		if objs[key] == nil {
 			objs[key] = &bytes.Buffer{}
 		}
@@ -133,7 +134,7 @@ func sum(m map[string][2]int64) (n int64) {
 
 // layoutRun runs date over st's input with the template tmpl (below the
 // input) into the output name, with edit applied to the config.
-func layoutRun(t *testing.T, st layoutStore, tmpl, name, date string, edit func(*job.Config)) (*job.Summary, error) {
+func layoutRun(t *testing.T, st layoutStore, tmpl, name, date string, edit func(*settings.Config)) (*job.Summary, error) {
 	t.Helper()
 	cfg := runConfig(st.in+tmpl, st.out(name), st.s3)
 	cfg.Date, cfg.Format = date, []string{"csv"}
@@ -215,8 +216,8 @@ func testFirehoseLayout(t *testing.T, st layoutStore) {
 	}
 
 	// plan lists what the run lists.
-	var pc job.PlanConfig
-	if err := job.ParseEnv(&pc, map[string]string{}); err != nil {
+	var pc settings.PlanConfig
+	if err := settings.ParseEnv(&pc, map[string]string{}); err != nil {
 		t.Fatal(err)
 	}
 	pc.Config = runConfig(st.in+tmpl, st.out("plan"), st.s3)
@@ -232,7 +233,7 @@ func testFirehoseLayout(t *testing.T, st layoutStore) {
 	// Without the lateness the date's late events are lost; the run warns
 	// of the day before's, which that day's run (also without lateness)
 	// does not list either.
-	sum0, err := layoutRun(t, st, tmpl, "lateness0", date, func(c *job.Config) { c.InputLateness = "0" })
+	sum0, err := layoutRun(t, st, tmpl, "lateness0", date, func(c *settings.Config) { c.InputLateness = "0" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func testFirehoseLayout(t *testing.T, st layoutStore) {
 	for i, e := range veryLate {
 		data.WriteString(e.line(i))
 	}
-	st.put(t, job.ExpandTemplate(tmpl, veryLate[0].arrived)+"backlog.jsonl", data.Bytes())
+	st.put(t, settings.ExpandTemplate(tmpl, veryLate[0].arrived)+"backlog.jsonl", data.Bytes())
 	next, err := layoutRun(t, st, tmpl, "next", "2025-11-09", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +268,7 @@ func testFirehoseLayout(t *testing.T, st layoutStore) {
 	if err != nil || len(ms) != 1 || !slices.Equal(ms[0].Warnings, next.Warnings) {
 		t.Errorf("next day's manifest warnings: %v, %v", ms, err)
 	}
-	late, err := layoutRun(t, st, tmpl, "late", date, func(c *job.Config) { c.InputLateness = "3h" })
+	late, err := layoutRun(t, st, tmpl, "late", date, func(c *settings.Config) { c.InputLateness = "3h" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func testLocalDateLayout(t *testing.T, st layoutStore) {
 		for _, tmpl := range []string{date + "/daily/{date}/", date + "/hourly/{yyyy}/{m}/{d}/{h}/"} {
 			file(t, st, tmpl, ny, evs)
 			name := strings.NewReplacer("/", "-", "{", "", "}", "").Replace(tmpl)
-			s, err := layoutRun(t, st, tmpl, name, date, func(c *job.Config) { c.InputZone = "America/New_York" })
+			s, err := layoutRun(t, st, tmpl, name, date, func(c *settings.Config) { c.InputZone = "America/New_York" })
 			if err != nil {
 				t.Fatalf("%s: %v", tmpl, err)
 			}
@@ -345,7 +346,7 @@ func TestDailyArrivalLayoutWarns(t *testing.T) {
 	if len(next.Neighbours) != 1 || next.Neighbours[0].Date != "2025-11-08" || next.Neighbours[0].Events != late || *next.Neighbours[0].NotListed != late {
 		t.Errorf("neighbours %+v, want %d of 2025-11-08, none listed by its run", next.Neighbours, late)
 	}
-	if _, err := layoutRun(t, st, tmpl, "date", "2025-11-08", func(c *job.Config) { c.InputLateness = "15m" }); err != nil {
+	if _, err := layoutRun(t, st, tmpl, "date", "2025-11-08", func(c *settings.Config) { c.InputLateness = "15m" }); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := sum(committedCounts(t, st, "date", "2025-11-08")), sum(windowCounts(evs, day)); got != want {
@@ -415,7 +416,7 @@ func TestShardedLayoutMatchesOneRun(t *testing.T) {
 	file(t, st, tmpl, time.UTC, evs)
 	st.put(t, "2025/11/08/00/_SUCCESS", nil)
 	st.put(t, "2025/11/08/13/.part-0.crc", []byte("crc"))
-	lateness0 := func(c *job.Config) { c.InputLateness = "0" } // so that it warns
+	lateness0 := func(c *settings.Config) { c.InputLateness = "0" } // so that it warns
 	one, err := layoutRun(t, st, tmpl, "one", "2025-11-08", lateness0)
 	if err != nil {
 		t.Fatal(err)
@@ -424,7 +425,7 @@ func TestShardedLayoutMatchesOneRun(t *testing.T) {
 		t.Fatalf("one run: warnings %q, skipped %v", one.Warnings, one.Skipped)
 	}
 	for i := range 3 {
-		if _, err := layoutRun(t, st, tmpl, "sharded", "2025-11-08", func(c *job.Config) {
+		if _, err := layoutRun(t, st, tmpl, "sharded", "2025-11-08", func(c *settings.Config) {
 			lateness0(c)
 			c.RunID, c.Shard = "r1", fmt.Sprintf("%d/3", i)
 		}); err != nil {

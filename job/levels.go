@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -14,7 +15,7 @@ type UnknownLevels = table.UnknownLevels
 
 // unknownLevels returns the unknown levels of the events aggregated in c,
 // or nil when there were none.
-func unknownLevels(cfg *Config, c *features.Counts) *UnknownLevels {
+func unknownLevels(cfg *settings.Config, c *features.Counts) *UnknownLevels {
 	if c.UnknownLevel == 0 {
 		return nil
 	}

@@ -18,6 +18,8 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -90,7 +92,7 @@ func csvCounts(t *testing.T, data []byte) (errs, warns map[string]int64) {
 func TestPinoLevelsWithLevelMap(t *testing.T) {
 	in, wantErrs, wantWarns := pinoLogs(t, 4, 3000)
 	run := func(levelMap string, workers int) (*job.Summary, map[string][]byte) {
-		cfg := runConfig(in, t.TempDir(), job.S3Settings{})
+		cfg := runConfig(in, t.TempDir(), settings.S3Settings{})
 		cfg.TimestampField, cfg.LatencyField, cfg.LatencyUnit = "time", "rt", "s"
 		cfg.Window, cfg.Sparse, cfg.Format, cfg.Workers, cfg.LevelMap = []string{"1h"}, true, []string{"csv"}, workers, levelMap
 		sum, err := job.Run(context.Background(), cfg, job.Options{})
@@ -143,7 +145,7 @@ func TestUnknownLevels(t *testing.T) {
 		`{"timestamp":"2025-11-09T10:04:00Z","level":"other-day"}`,
 	}, "\n")
 	run := func(strict bool, levelMap string) (*job.Summary, string, string, error) {
-		cfg := runConfig("-", t.TempDir(), job.S3Settings{})
+		cfg := runConfig("-", t.TempDir(), settings.S3Settings{})
 		cfg.Date, cfg.StrictFields, cfg.LevelMap, cfg.Window = "2025-11-08", strict, levelMap, []string{"5m", "15m/5m"}
 		var log bytes.Buffer
 		sum, err := job.Run(context.Background(), cfg, job.Options{Stdin: strings.NewReader(in), Logger: slog.New(slog.NewJSONHandler(&log, nil))})
@@ -165,7 +167,7 @@ func TestUnknownLevels(t *testing.T) {
 	}
 	for _, w := range []string{"5m", "15m-every-5m"} {
 		l, _ := storage.NewLocal(filepath.Join(out, "window="+w))
-		loc, _ := job.ParseLocation(filepath.Join(out, "window="+w))
+		loc, _ := settings.ParseLocation(filepath.Join(out, "window="+w))
 		m, _, err := readManifest(context.Background(), l, loc, "2025-11-08")
 		if err != nil || !reflect.DeepEqual(m.UnknownLevels, want) || !slices.Contains(m.Warnings, warning) {
 			t.Errorf("manifest of %s: %v; unknown levels %+v, warnings %q", w, err, m.UnknownLevels, m.Warnings)
@@ -173,8 +175,8 @@ func TestUnknownLevels(t *testing.T) {
 	}
 
 	sum, out, _, err = run(true, "")
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), `--level-field "level" had 3 values`) {
-		t.Fatalf("strict: %v (exit %d), want exit %d naming the level field", err, job.ExitCode(err), job.ExitBadData)
+	if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), `--level-field "level" had 3 values`) {
+		t.Fatalf("strict: %v (exit %d), want exit %d naming the level field", err, failure.ExitCode(err), failure.ExitBadData)
 	}
 	if sum == nil || !reflect.DeepEqual(sum.UnknownLevels, want) || len(sum.Partitions) != 0 {
 		t.Errorf("strict summary %+v", sum)
@@ -209,7 +211,7 @@ func TestUnknownLevelsAcrossShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date, cfg.RunID, cfg.LatencyField = "2025-11-08", "levels", ""
 	for i := range 2 {
 		c := cfg

@@ -2,76 +2,24 @@ package job
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"math"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
-	"github.com/logsmith/logsmith/job/spill"
+	"github.com/logsmith/logsmith/job/settings"
 )
-
-// EstimateMemory returns the memory budget at the caps of one run of cfg,
-// as Resolve resolved it into res (dated when res is): see memory.AtCaps.
-func EstimateMemory(cfg *Config, res *Resolved) memory.Estimate {
-	return memory.AtCaps(memoryRun(cfg, res))
-}
-
-// memoryRun is the memory model's view of a run of cfg resolved as res.
-func memoryRun(cfg *Config, res *Resolved) memory.Run {
-	r := memory.Run{Windows: res.Windows, Dated: res.Date != "", MaxPanes: cfg.MaxPanes, GroupBy: len(cfg.GroupBy), MaxGroups: res.MaxGroups,
-		MaxDimension: cfg.MaxDimension, Latency: cfg.LatencyField != "", Distinct: cfg.DistinctField != "",
-		Workers: res.Workers, MaxLineBytes: cfg.MaxLineBytes, Formats: cfg.Format, Sparse: cfg.Sparse,
-		RangePanes: int64(spill.RangeFor(features.PaneFor(res.Windows), res.Windows) / features.PaneFor(res.Windows))}
-	if sc, ok := schemeNamed(res.Input.Scheme); ok && !sc.local {
-		r.ReadAhead = cfg.ReadAhead
-	}
-	return r
-}
 
 // memoryFromData estimates a run of cfg resolved as res from its input:
 // units units of uncompressed bytes in all, whose sampled starts are
 // heads (see estimateUncompressed); see memory.FromData.
-func memoryFromData(ctx context.Context, cfg *Config, res *Resolved, heads [][]byte, uncompressed int64, units int) (memory.Estimate, error) {
-	r := memoryRun(cfg, res)
+func memoryFromData(ctx context.Context, cfg *settings.Config, res *settings.Resolved, heads [][]byte, uncompressed int64, units int) (memory.Estimate, error) {
+	r := memcheck.Model(cfg, res)
 	or := features.NewObjectReader(res.Spec, features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes})
 	s, err := memory.Take(ctx, or, (&runState{cfg: cfg, res: res}).newPartial, heads)
 	if err != nil {
 		return memory.Estimate{}, err
 	}
 	return memory.FromData(memory.AtCaps(r), r, uncompressed, units, s), nil
-}
-
-func satMul(a, b int64) int64 {
-	if a != 0 && b > math.MaxInt64/a {
-		return math.MaxInt64
-	}
-	return a * b
-}
-
-// CheckMemory refuses, with a *ConfigError naming the settings to change,
-// a run whose memory estimate at the caps (see EstimateMemory), times
-// parallel dates computed at once, exceeds lim. It passes when lim is zero
-// (no limit) and when --memory-check is off. It resolves cfg as a run does
-// at now, so a bad setting is refused as the run would refuse it. It reads
-// nothing: merge uses it before reading the shards' partials; a run checks
-// once its input is listed, from the data (see MemoryGuard).
-func CheckMemory(cfg *Config, parallel int, lim memory.Limit, now time.Time) error {
-	if lim.Bytes <= 0 || !cfg.MemoryCheck {
-		return nil
-	}
-	res, err := cfg.Resolve(now)
-	if err != nil {
-		return err
-	}
-	e := EstimateMemory(cfg, res)
-	if fitsMemory(e, parallel, lim) {
-		return nil
-	}
-	return memoryError(cfg, res, e, parallel, lim)
 }
 
 // MemoryGuard is the memory check a run makes once its input is listed:
@@ -82,7 +30,7 @@ type MemoryGuard struct {
 	Parallel int // 0 means 1
 }
 
-// checkMemory refuses, as CheckMemory does, a run of units whose memory
+// checkMemory refuses, as memcheck.Check does, a run of units whose memory
 // estimate times the guard's Parallel exceeds its limit. The estimate at
 // the caps is tried first, reading nothing; when it does not fit, the
 // units' objects are sampled as plan samples them (at most 16 per codec
@@ -94,12 +42,12 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	if g.Limit.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
 	}
-	caps := EstimateMemory(cfg, rs.res)
-	if fitsMemory(caps, g.Parallel, g.Limit) {
+	caps := memcheck.Estimate(cfg, rs.res)
+	if memcheck.Fits(caps, g.Parallel, g.Limit) {
 		return nil
 	}
 	if rs.res.Stdin {
-		return memoryError(cfg, rs.res, caps, g.Parallel, g.Limit)
+		return memcheck.Refusal(cfg, rs.res, caps, g.Parallel, g.Limit)
 	}
 	var inputs []input
 	seen := map[string]bool{}
@@ -125,108 +73,10 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	if err != nil {
 		return err
 	}
-	if !fitsMemory(e, g.Parallel, g.Limit) {
-		return memoryError(cfg, rs.res, e, g.Parallel, g.Limit)
+	if !memcheck.Fits(e, g.Parallel, g.Limit) {
+		return memcheck.Refusal(cfg, rs.res, e, g.Parallel, g.Limit)
 	}
-	rs.log.Info("memory check: the estimate from the input fits", "estimate", fmtBytes(e.Spilling), "unspilled", fmtBytes(e.Total), "caps_estimate", fmtBytes(caps.Total),
-		"limit", fmtBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
+	rs.log.Info("memory check: the estimate from the input fits", "estimate", memcheck.FormatBytes(e.Spilling), "unspilled", memcheck.FormatBytes(e.Total), "caps_estimate", memcheck.FormatBytes(caps.Total),
+		"limit", memcheck.FormatBytes(g.Limit.Bytes), "events", e.Data.Events, "cells", e.Data.Cells)
 	return nil
-}
-
-// fitsMemory says whether parallel runs of estimate e, their aggregates
-// spilled to disk past their budget, fit in lim.
-func fitsMemory(e memory.Estimate, parallel int, lim memory.Limit) bool {
-	return satMul(e.Spilling, int64(max(parallel, 1))) <= lim.Bytes
-}
-
-// memoryError is the *ConfigError refusing parallel runs of estimate e
-// over lim: what the estimate is made of and the settings that lower it.
-func memoryError(cfg *Config, res *Resolved, e memory.Estimate, parallel int, lim memory.Limit) error {
-	parallel = max(parallel, 1)
-	// Name the setting behind the larger share.
-	field := "Window"
-	switch {
-	case e.Fixed >= e.Spilling-e.Fixed:
-		field = "Workers"
-	case len(cfg.GroupBy) > 0:
-		field = "MaxGroups"
-	case !e.Dated:
-		field = "MaxPanes"
-	}
-	var b strings.Builder
-	if d := e.Data; d != nil {
-		fmt.Fprintf(&b, "the input's ~%d events (%s uncompressed, sampled)", d.Events, fmtBytes(d.UncompressedBytes))
-		if len(cfg.GroupBy) > 0 {
-			fmt.Fprintf(&b, " in ~%d groups", d.GroupsPerDay)
-		}
-		fmt.Fprintf(&b, " fill ~%d cells of %d panes", d.Cells+d.PartialCells, e.Panes)
-		if len(cfg.GroupBy) > 0 {
-			fmt.Fprintf(&b, " × at most %d groups (--max-groups)", e.Groups)
-		}
-		fmt.Fprintf(&b, " ≈ %s with their tables, %d panes held at once (the rest spilled)", fmtBytes(e.Spilling-e.Fixed), e.HeldPanes)
-	} else {
-		if e.Dated {
-			fmt.Fprintf(&b, "%d panes held at once, the rest spilled (of a day of --window %s)", e.HeldPanes, windowSpecs(res.Windows))
-		} else {
-			fmt.Fprintf(&b, "%d panes held at once, the rest spilled (of --max-panes, an undated run)", e.HeldPanes)
-		}
-		if len(cfg.GroupBy) > 0 {
-			fmt.Fprintf(&b, " × %d groups (--max-groups)", e.Groups)
-		}
-		fmt.Fprintf(&b, " × %s ≈ %s", fmtBytes(e.PerGroup), fmtBytes(e.Spilling-e.Fixed))
-	}
-	fmt.Fprintf(&b, ", plus %s for %d workers", fmtBytes(e.Fixed), res.Workers)
-	if parallel > 1 {
-		fmt.Fprintf(&b, ", times %d dates at once (--parallel)", parallel)
-	}
-	fmt.Fprintf(&b, ", is over the memory limit %s (%s): ", fmtBytes(lim.Bytes), lim.Source)
-	var fixes []string
-	if !e.Dated {
-		fixes = append(fixes, "run dated (--date or a templated --input)", "lower --max-panes")
-	}
-	if len(cfg.GroupBy) > 0 {
-		room := lim.Bytes/int64(parallel) - e.Fixed
-		if fit := room / max(e.HeldPanes*e.PerGroup, 1); fit >= 1 {
-			fixes = append(fixes, fmt.Sprintf("lower --max-groups to %d or less", fit))
-		} else {
-			fixes = append(fixes, "lower --max-groups")
-		}
-	}
-	if e.Dated {
-		fixes = append(fixes, "use longer --window lengths (fewer panes)")
-	}
-	if parallel > 1 {
-		fixes = append(fixes, "lower --parallel")
-	}
-	if field == "Workers" {
-		fixes = append([]string{"lower --workers"}, fixes...)
-	} else {
-		fixes = append(fixes, "lower --workers")
-	}
-	fixes = append(fixes, "or raise the limit (--memory-check=false skips this check)")
-	b.WriteString(strings.Join(fixes, ", "))
-	return settingError(cfg, field, errors.New(b.String()))
-}
-
-// fmtBytes renders n in binary units with three significant digits.
-func fmtBytes(n int64) string {
-	const units = "KMGTPE"
-	if n < 1024 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	v, i := float64(n)/1024, 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i:i+1] + "iB"
-}
-
-// windowSpecs spells windows as --window does, comma-separated.
-func windowSpecs(ws []features.Window) string {
-	specs := make([]string, len(ws))
-	for i, w := range ws {
-		specs[i] = w.Spec()
-	}
-	return strings.Join(specs, ",")
 }

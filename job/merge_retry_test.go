@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -47,7 +48,7 @@ func TestRetriedMergeTakesOverItsOwnClaim(t *testing.T) {
 		t.Fatal("the killed commit succeeded")
 	}
 	if _, err := job.Merge(ctx, raceConfig(f, raceDate, "S", nil), job.Options{}); err != nil {
-		t.Fatalf("retried merge: %v (exit %d)", err, job.ExitCode(err))
+		t.Fatalf("retried merge: %v (exit %d)", err, failure.ExitCode(err))
 	}
 	if m := checkPartition(t, f.bucket, loc, raceDate); m.RunID != "S" {
 		t.Fatalf("committed by %s, want S", m.RunID)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // NeighbourDate is the events of the date before or after a dated run's
@@ -50,7 +51,7 @@ func (rs *runState) checkNeighbours(c *features.Counts, unlisted [2]int64) {
 	if rs.res.Date == "" {
 		return
 	}
-	templated := IsTemplate(rs.cfg.Input)
+	templated := settings.IsTemplate(rs.cfg.Input)
 	for k, n := range [2]int64{c.Before, c.After} {
 		if n == 0 {
 			continue

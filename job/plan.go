@@ -14,46 +14,11 @@ import (
 	"github.com/alitto/pond/v2"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/settings"
 )
-
-// PlanConfig configures logsmith plan: the run's settings, which it
-// validates in full (a bad setting fails the plan, before any pod of the
-// map starts), and how to size the map.
-type PlanConfig struct {
-	Config
-	Budget     time.Duration `env:"PLAN_BUDGET" envDefault:"1h" flag:"plan-budget" desc:"time the map may take: the shard count is chosen so that the slowest shard reads its share in this time at --plan-throughput"`
-	Throughput int64         `env:"PLAN_THROUGHPUT" envDefault:"309000000" flag:"plan-throughput" desc:"uncompressed input bytes per second one map pod reads; default from docs/benchmarks.md, '| run-minio-gzip-w2 | 309 | 5.85 | 38 |': gzip from MinIO, 2 workers on 2 cores (plain reads faster there: 454 MB/s)"`
-	MaxShards  int           `env:"PLAN_MAX_SHARDS" envDefault:"64" flag:"plan-max-shards" desc:"most shards planned, however large the input"`
-	File       string        `env:"PLAN_FILE" flag:"plan-file" desc:"also write the plan as JSON to this file (for Argo's outputs.parameters valueFrom.path)"`
-}
-
-// Validate checks the run settings and the plan's, naming the first bad
-// one.
-func (c *PlanConfig) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return settingError(c, field, fmt.Errorf(format, args...))
-	}
-	if err := c.Config.Validate(); err != nil {
-		return err
-	}
-	if c.Input == "-" {
-		return bad("Input", "standard input cannot be planned: it is read once, by one run")
-	}
-	if c.Date == "" && c.From == "" && !IsTemplate(c.Input) {
-		return bad("Date", "plan needs --date or a templated --input: a sharded run computes one date")
-	}
-	if c.Budget < time.Second || c.Budget > 7*24*time.Hour {
-		return bad("Budget", "%v: want 1s to 168h", c.Budget)
-	}
-	if c.Throughput < 1 {
-		return bad("Throughput", "%d: want a positive number of bytes per second", c.Throughput)
-	}
-	if c.MaxShards < 1 || c.MaxShards > 10000 {
-		return bad("MaxShards", "%d: want 1 to 10000 (the most --shard allows)", c.MaxShards)
-	}
-	return nil
-}
 
 // Plan is what logsmith plan prints: the date's input and the shard count
 // that reads it within the budget.
@@ -136,7 +101,7 @@ const (
 // samples. The result depends only on the listing and the objects' bytes
 // (and the run id, fresh unless --run is given). No input objects is a
 // KindNotReady error, as for a run.
-func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
+func PlanRun(ctx context.Context, cfg settings.PlanConfig, opts Options) (*Plan, error) {
 	opts = opts.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -151,7 +116,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 	if p.RunID == "" {
 		p.RunID = newRunID(now)
 	}
-	listed, err := resolveInputs(ctx, &cfg.Config, res, cfg.policy(opts), nil, opts.Logger)
+	listed, err := resolveInputs(ctx, &cfg.Config, res, readPolicy(&cfg.ReadSettings, opts), nil, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +167,7 @@ func PlanRun(ctx context.Context, cfg PlanConfig, opts Options) (*Plan, error) {
 // dealShards deals the units) would take longer than the budget, within
 // the caps.
 func chooseShards(p *Plan, units []unit, sizes []int64) {
-	perPod := satMul(p.ThroughputBytesPerSecond, p.BudgetSeconds)
+	perPod := memcheck.SatMul(p.ThroughputBytesPerSecond, p.BudgetSeconds)
 	need := max(ceilDiv(p.EstimatedUncompressedBytes, perPod), 1)
 	p.ShardsForBudget = int(min(need, 1<<30))
 	limit := min(len(units), p.MaxShards)
@@ -419,7 +384,7 @@ func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, k
 	dr, codec, err := dec.Open(raw)
 	s.codec = codec
 	if raw.Err != nil {
-		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+		return s, failure.Storage(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
 	}
 	if err != nil {
 		s.err = err.Error()
@@ -429,7 +394,7 @@ func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, k
 		if keep > 0 {
 			_, err = io.Copy(hw, io.LimitReader(dr, int64(keep)))
 			if raw.Err != nil {
-				return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+				return s, failure.Storage(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
 			}
 			if err != nil {
 				hw.b = nil // not the run's view: a read it would fail on
@@ -442,7 +407,7 @@ func readSampleHead(ctx context.Context, dec *features.Decompressor, in input, k
 	out := &features.CountingReader{R: io.TeeReader(io.LimitReader(dr, sampleMaxOut), hw)}
 	_, err = io.Copy(io.Discard, out)
 	if raw.Err != nil {
-		return s, storageErr(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
+		return s, failure.Storage(fmt.Errorf("sample %s: %w", in.url(), raw.Err))
 	}
 	s.read, s.decoded = raw.N, out.N
 	s.whole = err == nil && raw.N == in.info.Size && out.N < sampleMaxOut

@@ -16,7 +16,9 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -59,7 +61,7 @@ func TestDealShardsMatchesLinearScan(t *testing.T) {
 			if rng.IntN(3) == 0 {
 				size = rng.Int64N(100000)
 			}
-			units[k] = unit{in: input{loc: Location{Scheme: "s3", Bucket: "b"}, info: storage.ObjectInfo{Key: fmt.Sprintf("k%03d", k), Size: size}}, end: -1}
+			units[k] = unit{in: input{loc: settings.Location{Scheme: "s3", Bucket: "b"}, info: storage.ObjectInfo{Key: fmt.Sprintf("k%03d", k), Size: size}}, end: -1}
 		}
 		n := 1 + rng.IntN(12)
 		if got, want := dealShards(units, n), linear(units, n); !slices.Equal(got, want) {
@@ -72,12 +74,12 @@ func TestDealShardsMatchesLinearScan(t *testing.T) {
 type planFixture struct {
 	t      *testing.T
 	bucket *storage.S3
-	s3     S3Settings
+	s3     settings.S3Settings
 }
 
 func newPlanFixture(t *testing.T) *planFixture {
 	b, c := storagetest.NewBucket(t)
-	return &planFixture{t: t, bucket: b, s3: S3Settings{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Insecure: c.Insecure}}
+	return &planFixture{t: t, bucket: b, s3: settings.S3Settings{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Insecure: c.Insecure}}
 }
 
 func (f *planFixture) put(key string, data []byte) {
@@ -89,10 +91,10 @@ func (f *planFixture) put(key string, data []byte) {
 
 // config plans prefix for 2025-11-08 at 1000 bytes/s in 10 s: 10,000
 // uncompressed bytes per pod.
-func (f *planFixture) config(prefix string) PlanConfig {
+func (f *planFixture) config(prefix string) settings.PlanConfig {
 	f.t.Helper()
-	var c PlanConfig
-	if err := ParseEnv(&c, map[string]string{}); err != nil {
+	var c settings.PlanConfig
+	if err := settings.ParseEnv(&c, map[string]string{}); err != nil {
 		f.t.Fatal(err)
 	}
 	c.Input, c.Output = "s3://"+f.bucket.Bucket()+"/"+prefix+"/", "s3://"+f.bucket.Bucket()+"/out"
@@ -117,7 +119,7 @@ func TestPlanShardsOnMinIO(t *testing.T) {
 	for _, tc := range []struct {
 		name                string
 		sizes               []int
-		edit                func(c *PlanConfig)
+		edit                func(c *settings.PlanConfig)
 		units, need, shards int
 		cappedBy            string
 		slowest             int64
@@ -129,15 +131,15 @@ func TestPlanShardsOnMinIO(t *testing.T) {
 		// 6000+5000 bytes: a third shard makes it fit.
 		{"imbalance: one more", []int{9000, 6000, 5000}, nil, 3, 2, 3, "", 9000},
 		{"units cap", []int{50000, 50000, 50000}, nil, 3, 15, 3, "units", 50000},
-		{"max cap", slices.Repeat([]int{5000}, 20), func(c *PlanConfig) { c.MaxShards = 4 }, 20, 10, 4, "max_shards", 25000},
+		{"max cap", slices.Repeat([]int{5000}, 20), func(c *settings.PlanConfig) { c.MaxShards = 4 }, 20, 10, 4, "max_shards", 25000},
 		// One object alone takes longer than the budget: 6 shards already
 		// leave it alone on its shard; more would not help.
 		{"largest unit", append([]int{50000}, slices.Repeat([]int{1000}, 10)...), nil, 11, 6, 6, "largest_unit", 50000},
 		// A plain object over --split-bytes is read as ranges: more
 		// shards than objects.
-		{"split into ranges", []int{40000}, func(c *PlanConfig) { c.SplitBytes = 10000 }, 4, 4, 4, "", 10000},
-		{"a larger budget: fewer shards", slices.Repeat([]int{5000}, 8), func(c *PlanConfig) { c.Budget = 20 * time.Second }, 8, 2, 2, "", 20000},
-		{"a faster pod: fewer shards", slices.Repeat([]int{5000}, 8), func(c *PlanConfig) { c.Throughput = 4000 }, 8, 1, 1, "", 40000},
+		{"split into ranges", []int{40000}, func(c *settings.PlanConfig) { c.SplitBytes = 10000 }, 4, 4, 4, "", 10000},
+		{"a larger budget: fewer shards", slices.Repeat([]int{5000}, 8), func(c *settings.PlanConfig) { c.Budget = 20 * time.Second }, 8, 2, 2, "", 20000},
+		{"a faster pod: fewer shards", slices.Repeat([]int{5000}, 8), func(c *settings.PlanConfig) { c.Throughput = 4000 }, 8, 1, 1, "", 40000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prefix := strings.NewReplacer(" ", "-", ":", "", ",", "").Replace(tc.name)
@@ -178,25 +180,25 @@ func TestPlanErrorsOnMinIO(t *testing.T) {
 	f := newPlanFixture(t)
 	ctx := context.Background()
 	_, err := PlanRun(ctx, f.config("nothing-here"), Options{})
-	if KindOf(err) != KindNotReady || ExitCode(err) != ExitStorage || !strings.Contains(fmt.Sprint(err), "no input objects") {
-		t.Errorf("empty input: %v (kind %v), want input not there yet (exit 5)", err, KindOf(err))
+	if failure.KindOf(err) != failure.KindNotReady || failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(fmt.Sprint(err), "no input objects") {
+		t.Errorf("empty input: %v (kind %v), want input not there yet (exit 5)", err, failure.KindOf(err))
 	}
 	for _, tc := range []struct {
-		edit    func(c *PlanConfig)
+		edit    func(c *settings.PlanConfig)
 		setting string
 	}{
-		{func(c *PlanConfig) { c.Budget = 0 }, "LOGSMITH_PLAN_BUDGET"},
-		{func(c *PlanConfig) { c.Throughput = 0 }, "LOGSMITH_PLAN_THROUGHPUT"},
-		{func(c *PlanConfig) { c.MaxShards = 10001 }, "LOGSMITH_PLAN_MAX_SHARDS"},
-		{func(c *PlanConfig) { c.Date = "" }, "LOGSMITH_DATE"},
-		{func(c *PlanConfig) { c.Input = "-" }, "LOGSMITH_INPUT"},
-		{func(c *PlanConfig) { c.Window = []string{"7m"} }, "LOGSMITH_WINDOW"},
-		{func(c *PlanConfig) { c.Output = "" }, "LOGSMITH_OUTPUT"},
+		{func(c *settings.PlanConfig) { c.Budget = 0 }, "LOGSMITH_PLAN_BUDGET"},
+		{func(c *settings.PlanConfig) { c.Throughput = 0 }, "LOGSMITH_PLAN_THROUGHPUT"},
+		{func(c *settings.PlanConfig) { c.MaxShards = 10001 }, "LOGSMITH_PLAN_MAX_SHARDS"},
+		{func(c *settings.PlanConfig) { c.Date = "" }, "LOGSMITH_DATE"},
+		{func(c *settings.PlanConfig) { c.Input = "-" }, "LOGSMITH_INPUT"},
+		{func(c *settings.PlanConfig) { c.Window = []string{"7m"} }, "LOGSMITH_WINDOW"},
+		{func(c *settings.PlanConfig) { c.Output = "" }, "LOGSMITH_OUTPUT"},
 	} {
 		cfg := f.config("x")
 		tc.edit(&cfg)
 		_, err := PlanRun(ctx, cfg, Options{})
-		var ce *ConfigError
+		var ce *settings.ConfigError
 		if !errors.As(err, &ce) || ce.Env != tc.setting {
 			t.Errorf("got %v, want a config error of %s", err, tc.setting)
 		}
@@ -230,7 +232,7 @@ func TestPlanUncompressedOnMinIO(t *testing.T) {
 	f := newPlanFixture(t)
 	ctx := context.Background()
 	gen := func(name string, objects, lines int, gz, zs bool) int64 {
-		s, err := Generate(ctx, GenerateConfig{Output: "s3://" + f.bucket.Bucket() + "/" + name, Objects: objects, Lines: lines, Seed: 11,
+		s, err := Generate(ctx, settings.GenerateConfig{Output: "s3://" + f.bucket.Bucket() + "/" + name, Objects: objects, Lines: lines, Seed: 11,
 			Gzip: gz, Zstd: zs, Start: time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), Days: 1, S3: f.s3})
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +308,7 @@ func TestPlanUncompressedOnMinIO(t *testing.T) {
 func TestPlanDeterministicOnMinIO(t *testing.T) {
 	f := newPlanFixture(t)
 	ctx := context.Background()
-	for _, g := range []GenerateConfig{{Objects: 20, Lines: 3000, Gzip: true}, {Objects: 5, Lines: 30000, Zstd: true}, {Objects: 7, Lines: 2000}} {
+	for _, g := range []settings.GenerateConfig{{Objects: 20, Lines: 3000, Gzip: true}, {Objects: 5, Lines: 30000, Zstd: true}, {Objects: 7, Lines: 2000}} {
 		g.Output, g.Seed, g.Start, g.Days, g.S3 = "s3://"+f.bucket.Bucket()+"/mix", 3, time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC), 1, f.s3
 		if g.Gzip || g.Zstd {
 			// Distinct names per codec: Generate numbers objects from 0.

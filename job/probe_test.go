@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -79,7 +81,7 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 
 				// Resumed: the first connection drops after 100 bytes.
 				h := &storagetest.Hooked{Store: s, Cut: 1, CutAfter: 100}
-				in := input{bucket: objio.New(h, policy), loc: Location{Scheme: "file"}, info: listed}
+				in := input{bucket: objio.New(h, policy), loc: settings.Location{Scheme: "file"}, info: listed}
 				if err := probe(in); err != nil {
 					t.Fatalf("after a dropped connection: %v", err)
 				}
@@ -97,8 +99,8 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 				}}
 				in.bucket = objio.New(h, policy)
 				err = probe(in)
-				if !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "x.jsonl") || KindOf(err) != KindRetry {
-					t.Errorf("after the object was replaced: %v (kind %v), want a storage failure: changed since it was listed", err, KindOf(err))
+				if !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "x.jsonl") || failure.KindOf(err) != failure.KindRetry {
+					t.Errorf("after the object was replaced: %v (kind %v), want a storage failure: changed since it was listed", err, failure.KindOf(err))
 				}
 			})
 		}
@@ -127,7 +129,7 @@ func TestSplitReadsEachByteAboutOnce(t *testing.T) {
 				var listed storage.ObjectInfo
 				_ = s.List(ctx, "", func(o storage.ObjectInfo) error { listed = o; return nil })
 				h := &storagetest.Hooked{Store: s}
-				in := input{bucket: objio.New(h, objio.Policy{}), loc: Location{Scheme: "file"}, info: listed}
+				in := input{bucket: objio.New(h, objio.Policy{}), loc: settings.Location{Scheme: "file"}, info: listed}
 				units, err := planUnits(ctx, []input{in}, splitRule{bytes: split, maxLine: maxLine, maxObject: 1 << 40})
 				if err != nil {
 					t.Fatal(err)

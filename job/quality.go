@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -190,7 +191,7 @@ func (rs *runState) failedDatesErr() error {
 	default:
 		committed = fmt.Sprintf("committed the %d other dates", n)
 	}
-	return &kindError{KindHalt, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed)}
+	return failure.New(failure.KindHalt, fmt.Errorf("input too broken to commit: %s; %s", strings.Join(msgs, "; "), committed))
 }
 
 // committedDates are the dates of the partitions the run committed.
@@ -202,4 +203,36 @@ func (rs *runState) committedDates() []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// checkInput records and warns of missing fields and unknown levels, and
+// refuses to commit input that holds too many windows for an undated run,
+// or no event at all. Whether each date's input is too broken to commit
+// (--max-bad-ratio, --strict-fields) is judge's.
+func (rs *runState) checkInput(c *features.Counts) error {
+	cfg := rs.cfg
+	rs.checkFields(c)
+	rs.checkLevels(c)
+	if rs.res.Date != "" && rs.judge(rs.res.Date) != nil {
+		return rs.failedDatesErr() // its one date: nothing to commit
+	}
+	if c.Events == 0 {
+		// No event, so no date: what was read is judged as a whole, and
+		// input all bad or damaged is bad data, not missing input.
+		if why := rs.tooBroken(rs.quality[runWide]); len(why) > 0 {
+			return failure.New(failure.KindHalt, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; ")))
+		}
+	}
+	if c.TooManyPanes > 0 {
+		return failure.New(failure.KindHalt, fmt.Errorf(
+			"the input spans more than %d windows (--max-panes; %d events beyond); run dated with --date or a templated input; nothing committed",
+			cfg.MaxPanes, c.TooManyPanes))
+	}
+	if c.Events-c.OutOfRange == 0 && !cfg.AllowEmpty {
+		// An empty stdin, a broken upstream pipe or inputs holding no
+		// event of the date: committing would hide it.
+		return failure.New(failure.KindNotReady, fmt.Errorf(
+			"the input holds no event%s (%d lines, %d events outside the date); nothing committed (--allow-empty commits empty partitions)", rs.forDate(), c.Lines, c.OutOfRange))
+	}
+	return nil
 }

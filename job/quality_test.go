@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
@@ -176,8 +178,8 @@ func TestQualityPerDate(t *testing.T) {
 				_, err = job.Run(ctx, cfg, job.Options{})
 			}
 			switch {
-			case tt.wantErr && job.ExitCode(err) != job.ExitBadData:
-				t.Fatalf("run: %v (exit %d), want exit %d", err, job.ExitCode(err), job.ExitBadData)
+			case tt.wantErr && failure.ExitCode(err) != failure.ExitBadData:
+				t.Fatalf("run: %v (exit %d), want exit %d", err, failure.ExitCode(err), failure.ExitBadData)
 			case !tt.wantErr && err != nil:
 				t.Fatalf("run: %v", err)
 			}
@@ -186,7 +188,7 @@ func TestQualityPerDate(t *testing.T) {
 					t.Errorf("the error does not name date %s: %v", d, err)
 				}
 			}
-			loc, _ := job.ParseLocation(cfg.Output)
+			loc, _ := settings.ParseLocation(cfg.Output)
 			ms, lerr := listManifests(ctx, b, loc)
 			if lerr != nil {
 				t.Fatal(lerr)
@@ -218,7 +220,7 @@ func TestQualitySummaryAndManifest(t *testing.T) {
 	cfg := runConfig("s3://"+b.Bucket()+"/in/", "s3://"+b.Bucket()+"/out", s3Settings(c))
 	cfg.Format = []string{"csv"}
 	sum, err := job.Run(ctx, cfg, job.Options{})
-	if job.ExitCode(err) != job.ExitBadData || !strings.Contains(err.Error(), "committed the 1 other date") {
+	if failure.ExitCode(err) != failure.ExitBadData || !strings.Contains(err.Error(), "committed the 1 other date") {
 		t.Fatalf("run: %v, want exit 3 saying one date committed", err)
 	}
 	if len(sum.FailedDates) != 2 || sum.FailedDates[0].Date != "2025-11-02" || sum.FailedDates[1].Date != "2025-11-03" ||
@@ -234,7 +236,7 @@ func TestQualitySummaryAndManifest(t *testing.T) {
 	if q := sum.Quality["2025-11-02"]; q.Lines != 200 || q.BadLines != 50 || q.Objects != 2 {
 		t.Errorf("quality of 2025-11-02: %+v", q)
 	}
-	loc, _ := job.ParseLocation(cfg.Output)
+	loc, _ := settings.ParseLocation(cfg.Output)
 	ms, err := listManifests(ctx, b, loc)
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("%d manifests (%v), want 2025-11-01's", len(ms), err)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -33,7 +35,7 @@ var twoTables = []string{"5m", "15m-every-5m"}
 // raceConfig is the fixture's dated config for racing runs, with one table
 // or two: the retry deadline is short, so a lost race retried as if it
 // were transient shows as a slow loser instead of stalling the test.
-func raceConfig(f *fixture, date, runID string, tables []string) job.Config {
+func raceConfig(f *fixture, date, runID string, tables []string) settings.Config {
 	cfg := f.config(date)
 	cfg.RunID = runID
 	cfg.ReadRetryDeadline = 20 * time.Second
@@ -126,13 +128,13 @@ func verdict(t *testing.T, what string, rs []raced) (winners, losers []raced) {
 		switch {
 		case r.err == nil:
 			winners = append(winners, r)
-		case job.KindOf(r.err) == job.KindLostRace && job.ExitCode(r.err) == job.ExitLostRace && errors.Is(r.err, table.ErrLostRace):
+		case failure.KindOf(r.err) == failure.KindLostRace && failure.ExitCode(r.err) == failure.ExitLostRace && errors.Is(r.err, table.ErrLostRace):
 			if r.took > maxLoss {
 				t.Fatalf("%s: run %s took %v to lose: a lost race must not be retried", what, r.id, r.took.Round(time.Millisecond))
 			}
 			losers = append(losers, r)
 		default:
-			t.Fatalf("%s: run %s: %v (exit %d), want success or a lost race (exit %d)", what, r.id, r.err, job.ExitCode(r.err), job.ExitLostRace)
+			t.Fatalf("%s: run %s: %v (exit %d), want success or a lost race (exit %d)", what, r.id, r.err, failure.ExitCode(r.err), failure.ExitLostRace)
 		}
 	}
 	if len(winners) == 0 {
@@ -143,7 +145,7 @@ func verdict(t *testing.T, what string, rs []raced) (winners, losers []raced) {
 
 // tableLoc returns the location of a table of the output out: out itself
 // when the run has one window spec, else its window=W folder.
-func tableLoc(t *testing.T, out string, tables []string, name string) job.Location {
+func tableLoc(t *testing.T, out string, tables []string, name string) settings.Location {
 	t.Helper()
 	if len(tables) > 1 {
 		return mustLoc(t, out+"/window="+name)
@@ -314,7 +316,7 @@ func TestRunRacingGCLoop(t *testing.T) {
 		_, err := job.Run(ctx, cfg, job.Options{})
 		switch {
 		case err == nil:
-		case job.KindOf(err) == job.KindLostRace:
+		case failure.KindOf(err) == failure.KindLostRace:
 			lost++ // it committed nothing: its files are not the question
 		default:
 			t.Fatalf("run %d: %v", i, err)
@@ -355,7 +357,7 @@ func (s slowDeletes) Delete(ctx context.Context, key string) error {
 }
 
 // checkFiles checks that every file m lists is in place with its hash.
-func checkFiles(t *testing.T, b job.Bucket, loc job.Location, date string, m *job.Manifest) {
+func checkFiles(t *testing.T, b job.Bucket, loc settings.Location, date string, m *job.Manifest) {
 	t.Helper()
 	ctx := context.Background()
 	for _, fl := range m.Files {
@@ -428,8 +430,8 @@ func TestEarlierStartedRunLoses(t *testing.T) {
 				if took := time.Since(t0); took > maxLoss {
 					t.Errorf("the earlier run took %v to lose", took)
 				}
-				if job.ExitCode(err) != job.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "run late") {
-					t.Fatalf("the earlier run: %v (exit %d), want a race lost to run late (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+				if failure.ExitCode(err) != failure.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "run late") {
+					t.Fatalf("the earlier run: %v (exit %d), want a race lost to run late (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 				}
 				for _, m := range owner(t, f.bucket, f.out, tables, raceDate) {
 					if m.RunID != "late" || m.Supersedes != "first" {
@@ -508,8 +510,8 @@ func TestRunStartedDuringAClaimLoses(t *testing.T) {
 	if err := <-a; err != nil {
 		t.Fatalf("the claiming run: %v", err)
 	}
-	if err := <-b; job.ExitCode(err) != job.ExitLostRace || !strings.Contains(err.Error(), "run claimer") {
-		t.Fatalf("the run started during the claim: %v (exit %d), want a race lost to claimer (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+	if err := <-b; failure.ExitCode(err) != failure.ExitLostRace || !strings.Contains(err.Error(), "run claimer") {
+		t.Fatalf("the run started during the claim: %v (exit %d), want a race lost to claimer (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 	}
 	for _, m := range owner(t, f.bucket, f.out, twoTables, raceDate) {
 		if m.RunID != "claimer" || m.Supersedes != "first" {
@@ -654,8 +656,8 @@ func TestUndatedRunsRace(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the dated run: %v", err)
 	}
-	if err := <-a; job.ExitCode(err) != job.ExitLostRace || !strings.Contains(err.Error(), "run dated-late") {
-		t.Fatalf("the undated run: %v (exit %d), want a race lost to dated-late (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+	if err := <-a; failure.ExitCode(err) != failure.ExitLostRace || !strings.Contains(err.Error(), "run dated-late") {
+		t.Fatalf("the undated run: %v (exit %d), want a race lost to dated-late (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 	}
 	for _, d := range dates {
 		want := prev
@@ -723,8 +725,8 @@ func TestMergeRaces(t *testing.T) {
 		if _, err := job.Run(ctx, raceConfig(f, raceDate, "between", twoTables), job.Options{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := merge(f, "sharded", twoTables); job.ExitCode(err) != job.ExitLostRace || !errors.Is(err, table.ErrLostRace) {
-			t.Fatalf("merge: %v (exit %d), want a lost race (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+		if err := merge(f, "sharded", twoTables); failure.ExitCode(err) != failure.ExitLostRace || !errors.Is(err, table.ErrLostRace) {
+			t.Fatalf("merge: %v (exit %d), want a lost race (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 		}
 		for _, m := range owner(t, f.bucket, f.out, twoTables, raceDate) {
 			if m.RunID != "between" || m.Supersedes != "single" {
@@ -744,8 +746,8 @@ func TestMergeRaces(t *testing.T) {
 			}
 		})
 		err := merge(f, "sharded", twoTables)
-		if job.ExitCode(err) != job.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "another head") {
-			t.Fatalf("merge: %v (exit %d), want a lost race over the pods' heads (exit %d)", err, job.ExitCode(err), job.ExitLostRace)
+		if failure.ExitCode(err) != failure.ExitLostRace || !errors.Is(err, table.ErrLostRace) || !strings.Contains(err.Error(), "another head") {
+			t.Fatalf("merge: %v (exit %d), want a lost race over the pods' heads (exit %d)", err, failure.ExitCode(err), failure.ExitLostRace)
 		}
 		for _, m := range owner(t, f.bucket, f.out, twoTables, raceDate) {
 			if m.RunID != "between" || m.Supersedes != "" {
@@ -769,7 +771,7 @@ func TestConcurrentBackfills(t *testing.T) {
 		var results [2][]job.DateResult
 		var errs [2]error
 		raceAll(2, func(i int) (*job.Summary, error) {
-			cfg := job.BackfillConfig{Config: raceConfig(f, "", "", twoTables), To: dates[len(dates)-1], Parallel: len(dates), Force: true}
+			cfg := settings.BackfillConfig{Config: raceConfig(f, "", "", twoTables), To: dates[len(dates)-1], Parallel: len(dates), Force: true}
 			cfg.From = dates[0]
 			if i == 1 {
 				// Rows that differ from the other racer's (INFO counted
@@ -796,8 +798,8 @@ func TestConcurrentBackfills(t *testing.T) {
 				case r.Status == "failed" && strings.Contains(r.Error, table.ErrLostRace.Error()):
 					// A DateResult keeps its error as text; the backfill's
 					// error is classified like its first failure.
-					if job.ExitCode(errs[i]) != job.ExitLostRace {
-						t.Fatalf("%s: backfill %d lost %s, yet returned %v (exit %d)", what, i, d, errs[i], job.ExitCode(errs[i]))
+					if failure.ExitCode(errs[i]) != failure.ExitLostRace {
+						t.Fatalf("%s: backfill %d lost %s, yet returned %v (exit %d)", what, i, d, errs[i], failure.ExitCode(errs[i]))
 					}
 				default:
 					t.Fatalf("%s: backfill %d: %s %s: %s", what, i, d, r.Status, r.Error)

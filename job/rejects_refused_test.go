@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -37,17 +39,17 @@ func (p *rejectsPhase) ObjectDone()         {}
 // it too: its manifests name it.
 func TestRefusedRunLeavesNoRejects(t *testing.T) {
 	t.Run("local", func(t *testing.T) {
-		testRefusedRunLeavesNoRejects(t, func(t *testing.T) (string, job.S3Settings, rejectsLister) {
+		testRefusedRunLeavesNoRejects(t, func(t *testing.T) (string, settings.S3Settings, rejectsLister) {
 			out := t.TempDir()
 			st, err := storage.NewLocal(out)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return out, job.S3Settings{}, st
+			return out, settings.S3Settings{}, st
 		})
 	})
 	t.Run("minio", func(t *testing.T) {
-		testRefusedRunLeavesNoRejects(t, func(t *testing.T) (string, job.S3Settings, rejectsLister) {
+		testRefusedRunLeavesNoRejects(t, func(t *testing.T) (string, settings.S3Settings, rejectsLister) {
 			st, c := storagetest.NewBucket(t)
 			return "s3://" + st.Bucket(), s3Settings(c), st
 		})
@@ -59,36 +61,36 @@ type rejectsLister interface {
 	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
 }
 
-func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (string, job.S3Settings, rejectsLister)) {
+func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (string, settings.S3Settings, rejectsLister)) {
 	const date = "2025-11-08"
 	bad := []byte("not json\n")
 	for _, tc := range []struct {
 		name string
 		// before runs first on the same output (nil: a fresh output).
-		before func(cfg job.Config) job.Config
-		edit   func(cfg *job.Config)
-		opts   func(ctx context.Context, cancel context.CancelFunc, cfg job.Config) job.Options
+		before func(cfg settings.Config) settings.Config
+		edit   func(cfg *settings.Config)
+		opts   func(ctx context.Context, cancel context.CancelFunc, cfg settings.Config) job.Options
 		exit   int
 		keep   bool
 	}{
-		{name: "committed", exit: job.ExitOK, keep: true},
-		{name: "bad input", edit: func(c *job.Config) { c.MaxBadRatio = 0 }, exit: job.ExitBadData, keep: true},
-		{name: "no event of the date", edit: func(c *job.Config) { c.Date = "2025-11-09" }, exit: job.ExitStorage},
+		{name: "committed", exit: failure.ExitOK, keep: true},
+		{name: "bad input", edit: func(c *settings.Config) { c.MaxBadRatio = 0 }, exit: failure.ExitBadData, keep: true},
+		{name: "no event of the date", edit: func(c *settings.Config) { c.Date = "2025-11-09" }, exit: failure.ExitStorage},
 		{
 			name:   "another shape",
-			before: func(c job.Config) job.Config { return c },
-			edit:   func(c *job.Config) { c.GroupBy = []string{"level"} },
-			exit:   job.ExitConfig,
+			before: func(c settings.Config) settings.Config { return c },
+			edit:   func(c *settings.Config) { c.GroupBy = []string{"level"} },
+			exit:   failure.ExitConfig,
 		},
 		{
 			name:   "fewer events than the commit",
-			before: func(c job.Config) job.Config { return c },
-			edit:   func(c *job.Config) { c.Input = filepath.Join(c.Input, "b.jsonl") },
-			exit:   job.ExitStorage,
+			before: func(c settings.Config) settings.Config { return c },
+			edit:   func(c *settings.Config) { c.Input = filepath.Join(c.Input, "b.jsonl") },
+			exit:   failure.ExitStorage,
 		},
 		{
 			name: "lost race",
-			opts: func(ctx context.Context, _ context.CancelFunc, cfg job.Config) job.Options {
+			opts: func(ctx context.Context, _ context.CancelFunc, cfg settings.Config) job.Options {
 				return job.Options{BeforePublish: func(context.Context, string) {
 					winner := cfg
 					winner.RunID, winner.Input = "winner", filepath.Join(cfg.Input, "a.jsonl")
@@ -97,28 +99,28 @@ func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (stri
 					}
 				}}
 			},
-			exit: job.ExitLostRace,
+			exit: failure.ExitLostRace,
 		},
 		{
 			name: "interrupted building tables",
-			opts: func(_ context.Context, cancel context.CancelFunc, _ job.Config) job.Options {
+			opts: func(_ context.Context, cancel context.CancelFunc, _ settings.Config) job.Options {
 				return job.Options{Progress: &rejectsPhase{at: "building tables", cancel: cancel}}
 			},
-			exit: job.ExitInterrupted,
+			exit: failure.ExitInterrupted,
 		},
 		{
 			name: "interrupted committing",
-			opts: func(_ context.Context, cancel context.CancelFunc, _ job.Config) job.Options {
+			opts: func(_ context.Context, cancel context.CancelFunc, _ settings.Config) job.Options {
 				return job.Options{Progress: &rejectsPhase{at: "committing", cancel: cancel}}
 			},
-			exit: job.ExitInterrupted,
+			exit: failure.ExitInterrupted,
 		},
 		{
 			name: "interrupted before publishing",
-			opts: func(_ context.Context, cancel context.CancelFunc, _ job.Config) job.Options {
+			opts: func(_ context.Context, cancel context.CancelFunc, _ settings.Config) job.Options {
 				return job.Options{BeforePublish: func(context.Context, string) { cancel() }}
 			},
-			exit: job.ExitInterrupted,
+			exit: failure.ExitInterrupted,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +153,7 @@ func testRefusedRunLeavesNoRejects(t *testing.T, newOut func(t *testing.T) (stri
 				opts = tc.opts(ctx, cancel, cfg)
 			}
 			sum, err := job.Run(ctx, cfg, opts)
-			if got := job.ExitCode(err); got != tc.exit {
+			if got := failure.ExitCode(err); got != tc.exit {
 				t.Fatalf("exit %d (%v), want %d", got, err, tc.exit)
 			}
 			var left []string

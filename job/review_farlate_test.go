@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // review: unwarned loss — in a templated input, the events of a date two
@@ -39,7 +39,7 @@ func TestReviewFarLateEventsInTemplateWarned(t *testing.T) {
 				b.WriteString(arrival{ts: tc.late.Add(time.Duration(i) * time.Second), errored: true}.line(i))
 			}
 			st.put(t, tc.folder+"part-0.jsonl", b.Bytes())
-			s, err := layoutRun(t, st, tc.tmpl, "out", "2025-11-09", func(c *job.Config) { c.InputLateness = tc.lateness })
+			s, err := layoutRun(t, st, tc.tmpl, "out", "2025-11-09", func(c *settings.Config) { c.InputLateness = tc.lateness })
 			if err != nil {
 				t.Fatal(err)
 			}

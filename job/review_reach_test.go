@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // review: wrong numbers at exit 0 — a dated run commits the sliding
@@ -43,8 +43,8 @@ func TestReviewSlidingWindowReachListed(t *testing.T) {
 				late.WriteString(arrival{ts: tc.stamp.Add(time.Duration(i) * time.Second)}.line(i))
 			}
 			st.put(t, "2025/11/08/23/a.jsonl", in.Bytes())
-			st.put(t, job.ExpandTemplate(tmpl, tc.arrived)+"b.jsonl", late.Bytes())
-			s, err := layoutRun(t, st, tmpl, "out", "2025-11-08", func(c *job.Config) {
+			st.put(t, settings.ExpandTemplate(tmpl, tc.arrived)+"b.jsonl", late.Bytes())
+			s, err := layoutRun(t, st, tmpl, "out", "2025-11-08", func(c *settings.Config) {
 				c.Window, c.InputLateness = []string{tc.window}, tc.lateness
 			})
 			if err != nil {
@@ -61,7 +61,7 @@ func TestReviewSlidingWindowReachListed(t *testing.T) {
 			}
 			if got != want {
 				t.Errorf("window 2025-11-08T23:45 (%s): %d events committed, want %d: the %d events of 2025-11-09 it spans, in %s within --input-lateness %s, were not listed (objects %d, warnings %q)",
-					tc.window, got, want, reach, job.ExpandTemplate(tmpl, tc.arrived), tc.lateness, s.Objects, s.Warnings)
+					tc.window, got, want, reach, settings.ExpandTemplate(tmpl, tc.arrived), tc.lateness, s.Objects, s.Warnings)
 			}
 		})
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -21,14 +23,14 @@ func TestRefusedRerunKeepsCommittedRejects(t *testing.T) {
 	const date = "2025-11-08"
 	for _, tc := range []struct {
 		name string
-		edit func(c *job.Config)
+		edit func(c *settings.Config)
 		opts func(cancel context.CancelFunc) job.Options
 		exit int
 	}{
-		{name: "another shape", edit: func(c *job.Config) { c.GroupBy = []string{"level"} }, exit: job.ExitConfig},
+		{name: "another shape", edit: func(c *settings.Config) { c.GroupBy = []string{"level"} }, exit: failure.ExitConfig},
 		{name: "interrupted building tables", opts: func(cancel context.CancelFunc) job.Options {
 			return job.Options{Progress: &rejectsPhase{at: "building tables", cancel: cancel}}
-		}, exit: job.ExitInterrupted},
+		}, exit: failure.ExitInterrupted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in, out := t.TempDir(), t.TempDir()
@@ -38,7 +40,7 @@ func TestRefusedRerunKeepsCommittedRejects(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(in, "b.jsonl"), append(logLines(200, 600), "not json\n"...), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cfg := runConfig(in, out, job.S3Settings{})
+			cfg := runConfig(in, out, settings.S3Settings{})
 			cfg.Date, cfg.RunID = date, "R"
 			if _, err := job.Run(context.Background(), cfg, job.Options{}); err != nil {
 				t.Fatalf("first run: %v", err)
@@ -62,7 +64,7 @@ func TestRefusedRerunKeepsCommittedRejects(t *testing.T) {
 				opts = tc.opts(cancel)
 			}
 			_, err = job.Run(ctx, cfg, opts)
-			if got := job.ExitCode(err); got != tc.exit {
+			if got := failure.ExitCode(err); got != tc.exit {
 				t.Fatalf("rerun: exit %d (%v), want %d", got, err, tc.exit)
 			}
 			if _, err := st.Stat(context.Background(), named); err != nil {
@@ -111,10 +113,10 @@ func TestRetriedMergeKeepsCommittedRejects(t *testing.T) {
 	_, err := job.Merge(ctx, raceConfig(f, raceDate, "S", nil), job.Options{})
 	if err != nil {
 		// Exit 4 is never retried: the workflow fails, though its run committed.
-		t.Errorf("retried merge of a committed run: exit %d (%v), want 0", job.ExitCode(err), err)
+		t.Errorf("retried merge of a committed run: exit %d (%v), want 0", failure.ExitCode(err), err)
 	}
 	m = checkPartition(t, f.bucket, loc, raceDate)
 	if _, serr := f.bucket.Stat(ctx, m.Rejects); serr != nil {
-		t.Errorf("the committed manifest (run %s) names %s, gone after the retried merge (exit %d): %v", m.RunID, m.Rejects, job.ExitCode(err), serr)
+		t.Errorf("the committed manifest (run %s) names %s, gone after the retried merge (exit %d): %v", m.RunID, m.Rejects, failure.ExitCode(err), serr)
 	}
 }

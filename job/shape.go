@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -13,17 +15,17 @@ import (
 func shapeErr(err error) error {
 	switch {
 	case errors.Is(err, table.ErrShapeChanged):
-		return &kindError{KindBadSetting, err}
+		return failure.New(failure.KindBadSetting, err)
 	case errors.Is(err, table.ErrDropping):
-		return &kindError{KindRetry, err}
+		return failure.New(failure.KindRetry, err)
 	}
-	return storageErr(err)
+	return failure.Storage(err)
 }
 
 // OutputShape returns the shape of the output of cfg: its head's, or the
 // one inferred from what it holds when it has none (nil for an empty
 // output); and whether it was read from a head.
-func OutputShape(ctx context.Context, cfg *OutputConfig) (*table.Shape, bool, error) {
+func OutputShape(ctx context.Context, cfg *settings.OutputConfig) (*table.Shape, bool, error) {
 	out, _, err := OpenOutput(cfg)
 	if err != nil {
 		return nil, false, err
@@ -38,16 +40,16 @@ func OutputShape(ctx context.Context, cfg *OutputConfig) (*table.Shape, bool, er
 // DropTable removes the table of window cfg.Window from the output of
 // cfg, and from its head (see table.Output.Drop): the explicit way to
 // give the output another shape.
-func DropTable(ctx context.Context, cfg *OutputConfig, log *slog.Logger) (*table.DropResult, error) {
+func DropTable(ctx context.Context, cfg *settings.OutputConfig, log *slog.Logger) (*table.DropResult, error) {
 	if cfg.Window == "" {
-		return nil, settingError(cfg, "Window", errors.New("required: the table to drop (its window name, as logsmith table show prints it)"))
+		return nil, settings.SettingError(cfg, "Window", errors.New("required: the table to drop (its window name, as logsmith table show prints it)"))
 	}
 	if cfg.Iceberg() {
-		return nil, settingError(cfg, "TableFormat", errors.New("table drop is for the hive layout: each window is its own Iceberg table; drop it in the catalog"))
+		return nil, settings.SettingError(cfg, "TableFormat", errors.New("table drop is for the hive layout: each window is its own Iceberg table; drop it in the catalog"))
 	}
-	loc, err := ParseLocation(cfg.Output)
+	loc, err := settings.ParseLocation(cfg.Output)
 	if err != nil {
-		return nil, settingError(cfg, "Output", err)
+		return nil, settings.SettingError(cfg, "Output", err)
 	}
 	b, err := OpenBucket(loc, cfg.S3, defaultPolicy)
 	if err != nil {
@@ -57,9 +59,9 @@ func DropTable(ctx context.Context, cfg *OutputConfig, log *slog.Logger) (*table
 	res, err := out.Drop(ctx, table.Committer{Log: log, Retry: defaultPolicy.Do}, cfg.Window)
 	switch {
 	case errors.Is(err, table.ErrNoTable):
-		return res, settingError(cfg, "Window", err)
+		return res, settings.SettingError(cfg, "Window", err)
 	case errors.Is(err, table.ErrLostRace):
-		return res, &kindError{KindLostRace, err}
+		return res, failure.New(failure.KindLostRace, err)
 	}
-	return res, storageErr(err)
+	return res, failure.Storage(err)
 }

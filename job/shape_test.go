@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -35,7 +37,7 @@ func shapeLines(n int) []byte {
 // MinIO bucket.
 type shapeStore struct {
 	out    string
-	s3     job.S3Settings
+	s3     settings.S3Settings
 	bucket job.Bucket
 }
 
@@ -71,7 +73,7 @@ func (s shapeStore) outputKeys(t *testing.T) map[string]string {
 // in what the output's tables mean, and whether the output takes it.
 var shapeChanges = []struct {
 	name          string
-	first, second func(*job.Config)
+	first, second func(*settings.Config)
 	compatible    bool
 	want          string // in the refusal
 }{
@@ -95,12 +97,12 @@ var shapeChanges = []struct {
 	{"status swapped for bytes", fields("status"), fields("bytes"), false, "status_5xx"},
 }
 
-func win(ws ...string) func(*job.Config) { return func(c *job.Config) { c.Window = ws } }
-func groupBy(fs ...string) func(*job.Config) {
-	return func(c *job.Config) { c.GroupBy = fs }
+func win(ws ...string) func(*settings.Config) { return func(c *settings.Config) { c.Window = ws } }
+func groupBy(fs ...string) func(*settings.Config) {
+	return func(c *settings.Config) { c.GroupBy = fs }
 }
-func fields(f string) func(*job.Config) {
-	return func(c *job.Config) {
+func fields(f string) func(*settings.Config) {
+	return func(c *settings.Config) {
 		c.StatusField, c.BytesField, c.DistinctField = "", "", ""
 		switch f {
 		case "status":
@@ -143,7 +145,7 @@ func testShapeChange(t *testing.T, newStore func(*testing.T) shapeStore) {
 			_, err := job.Run(ctx, second, job.Options{})
 			if tc.compatible {
 				if err != nil {
-					t.Fatalf("compatible rerun: %v (exit %d)", err, job.ExitCode(err))
+					t.Fatalf("compatible rerun: %v (exit %d)", err, failure.ExitCode(err))
 				}
 				// The head records the run's columns, the added ones too,
 				// and the layout stays the first run's.
@@ -168,8 +170,8 @@ func testShapeChange(t *testing.T, newStore func(*testing.T) shapeStore) {
 				}
 				return
 			}
-			if job.ExitCode(err) != job.ExitConfig || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("rerun: %v (exit %d), want exit 2 naming %q", err, job.ExitCode(err), tc.want)
+			if failure.ExitCode(err) != failure.ExitConfig || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("rerun: %v (exit %d), want exit 2 naming %q", err, failure.ExitCode(err), tc.want)
 			}
 			if after := st.outputKeys(t); !maps.Equal(before, after) {
 				t.Errorf("the refused rerun changed the output:\nbefore %v\nafter  %v", before, after)
@@ -213,9 +215,9 @@ func (s shapeStore) dataKeys(t *testing.T) []string {
 	return keys
 }
 
-func (s shapeStore) outputConfig() *job.OutputConfig {
-	var c job.OutputConfig
-	if err := job.ParseEnv(&c, map[string]string{}); err != nil {
+func (s shapeStore) outputConfig() *settings.OutputConfig {
+	var c settings.OutputConfig
+	if err := settings.ParseEnv(&c, map[string]string{}); err != nil {
 		panic(err)
 	}
 	c.Output, c.S3 = s.out, s.s3
@@ -244,15 +246,15 @@ func testDropThenReshape(t *testing.T, newStore func(*testing.T) shapeStore) {
 	}
 	two := cfg
 	two.Window = []string{"5m", "1h"}
-	if _, err := job.Run(ctx, two, job.Options{}); job.ExitCode(err) != job.ExitConfig {
-		t.Fatalf("two tables over one: %v (exit %d), want exit 2", err, job.ExitCode(err))
+	if _, err := job.Run(ctx, two, job.Options{}); failure.ExitCode(err) != failure.ExitConfig {
+		t.Fatalf("two tables over one: %v (exit %d), want exit 2", err, failure.ExitCode(err))
 	}
 	oc := st.outputConfig()
-	if _, err := job.DropTable(ctx, oc, nil); job.ExitCode(err) != job.ExitConfig {
+	if _, err := job.DropTable(ctx, oc, nil); failure.ExitCode(err) != failure.ExitConfig {
 		t.Fatalf("drop without --window: %v, want exit 2", err)
 	}
 	oc.Window = "1h"
-	if _, err := job.DropTable(ctx, oc, nil); job.ExitCode(err) != job.ExitConfig {
+	if _, err := job.DropTable(ctx, oc, nil); failure.ExitCode(err) != failure.ExitConfig {
 		t.Fatalf("drop of a table the output lacks: %v, want exit 2", err)
 	}
 	oc.Window = "5m"
@@ -305,8 +307,8 @@ func TestDropRacesARun(t *testing.T) {
 					t.Errorf("drop: %v", err)
 				}
 			}})
-			if job.ExitCode(err) != job.ExitLostRace {
-				t.Fatalf("run across the drop: %v (exit %d), want exit 4", err, job.ExitCode(err))
+			if failure.ExitCode(err) != failure.ExitLostRace {
+				t.Fatalf("run across the drop: %v (exit %d), want exit 4", err, failure.ExitCode(err))
 			}
 			if keys := st.dataKeys(t); len(keys) != 0 {
 				t.Errorf("after the drop and the lost run the output holds %v", keys)
@@ -330,8 +332,8 @@ func TestDropRacesARun(t *testing.T) {
 		if _, err := out.PutShape(ctx, half, h, "drop:5m", time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := job.Run(ctx, cfg, job.Options{}); job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "being dropped") {
-			t.Fatalf("run during a drop: %v (exit %d), want exit 5 naming it", err, job.ExitCode(err))
+		if _, err := job.Run(ctx, cfg, job.Options{}); failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "being dropped") {
+			t.Fatalf("run during a drop: %v (exit %d), want exit 5 naming it", err, failure.ExitCode(err))
 		}
 		oc := st.outputConfig()
 		oc.Window = "5m"
@@ -368,8 +370,8 @@ func TestHeadlessOutput(t *testing.T) {
 	headless()
 	other := cfg
 	other.GroupBy = []string{"level"}
-	if _, err := job.Run(ctx, other, job.Options{}); job.ExitCode(err) != job.ExitConfig || !strings.Contains(err.Error(), "grouped by [service]") {
-		t.Fatalf("another group-by over a head-less output: %v (exit %d), want exit 2", err, job.ExitCode(err))
+	if _, err := job.Run(ctx, other, job.Options{}); failure.ExitCode(err) != failure.ExitConfig || !strings.Contains(err.Error(), "grouped by [service]") {
+		t.Fatalf("another group-by over a head-less output: %v (exit %d), want exit 2", err, failure.ExitCode(err))
 	}
 	if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
 		t.Fatalf("the same shape: %v", err)
@@ -382,7 +384,7 @@ func TestHeadlessOutput(t *testing.T) {
 	two := cfg
 	two.Window = []string{"5m", "1h"}
 	headlessTwo := two
-	if _, err := job.Run(ctx, headlessTwo, job.Options{}); job.ExitCode(err) != job.ExitConfig {
+	if _, err := job.Run(ctx, headlessTwo, job.Options{}); failure.ExitCode(err) != failure.ExitConfig {
 		t.Fatalf("two tables over one, head-less: %v", err)
 	}
 	b := st.bucket
@@ -398,8 +400,8 @@ func TestHeadlessOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	var retries atomic.Int64
-	if _, err := job.Run(ctx, cfg, job.Options{Retries: &retries}); job.ExitCode(err) != job.ExitConfig || !strings.Contains(err.Error(), "a glob reads both") {
-		t.Fatalf("an output of both layouts: %v (exit %d), want exit 2", err, job.ExitCode(err))
+	if _, err := job.Run(ctx, cfg, job.Options{Retries: &retries}); failure.ExitCode(err) != failure.ExitConfig || !strings.Contains(err.Error(), "a glob reads both") {
+		t.Fatalf("an output of both layouts: %v (exit %d), want exit 2", err, failure.ExitCode(err))
 	}
 	if n := retries.Load(); n != 0 {
 		t.Errorf("%d retries of a refusal no retry can help", n)
@@ -442,14 +444,14 @@ func testFirstRunsRace(t *testing.T, newStore func(*testing.T) shapeStore) {
 		}, func(i int) string { return fmt.Sprintf("racer%d", i) })
 		var won, refused int
 		for _, r := range rs {
-			switch job.ExitCode(r.err) {
-			case job.ExitOK:
+			switch failure.ExitCode(r.err) {
+			case failure.ExitOK:
 				won++
-			case job.ExitConfig:
+			case failure.ExitConfig:
 				refused++
-			case job.ExitLostRace:
+			case failure.ExitLostRace:
 			default:
-				t.Fatalf("iteration %d: %v (exit %d)", it, r, job.ExitCode(r.err))
+				t.Fatalf("iteration %d: %v (exit %d)", it, r, failure.ExitCode(r.err))
 			}
 		}
 		h := readHead(t, st)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -118,13 +120,13 @@ type shapeWindow struct {
 // (docs/output.md). The summary must count every event of events.csv, none
 // out of range, and no bad line except those bad_lines.txt names.
 func TestShapes(t *testing.T) {
-	var cfgProbe job.Config
-	hasShape := slices.ContainsFunc(job.Settings(&cfgProbe), func(s job.Setting) bool { return s.Env == "LOGSMITH_SHAPE" })
+	var cfgProbe settings.Config
+	hasShape := slices.ContainsFunc(settings.Settings(&cfgProbe), func(s settings.Setting) bool { return s.Env == "LOGSMITH_SHAPE" })
 	for _, shape := range logShapes {
 		t.Run(shape, func(t *testing.T) {
 			dir := filepath.Join("..", "testdata", "shapes", shape)
 			if !hasShape {
-				t.Errorf("LOGSMITH_SHAPE is not a setting of job.Config: the --shape presets and the decode pipeline (issue 22) are not in this build, so %s is read with the default settings", shape)
+				t.Errorf("LOGSMITH_SHAPE is not a setting of settings.Config: the --shape presets and the decode pipeline (issue 22) are not in this build, so %s is read with the default settings", shape)
 			}
 			env := readEnvFile(t, filepath.Join(dir, "config.env"))
 			if env["LOGSMITH_SHAPE"] != shape || env["LOGSMITH_WINDOW"] != "5m" {
@@ -135,8 +137,8 @@ func TestShapes(t *testing.T) {
 			out := t.TempDir()
 			env["LOGSMITH_OUTPUT"] = out
 			env["LOGSMITH_FORMAT"] = "csv"
-			var cfg job.Config
-			if err := job.ParseEnv(&cfg, env); err != nil {
+			var cfg settings.Config
+			if err := settings.ParseEnv(&cfg, env); err != nil {
 				t.Fatalf("config of %s: %v", shape, err)
 			}
 			sum, err := job.Run(context.Background(), cfg, job.Options{})
@@ -145,7 +147,7 @@ func TestShapes(t *testing.T) {
 				if sum != nil {
 					read = fmt.Sprintf("; read lines=%d events=%d bad=%v", sum.Lines, sum.Events, sum.BadByReason)
 				}
-				t.Fatalf("run of the %s fixture: %v (exit %d)%s", shape, err, job.ExitCode(err), read)
+				t.Fatalf("run of the %s fixture: %v (exit %d)%s", shape, err, failure.ExitCode(err), read)
 			}
 
 			wantBad := readExpectedBad(t, filepath.Join(dir, "bad_lines.txt"))

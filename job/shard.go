@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/storage"
@@ -41,7 +43,7 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 	if rs.cfg.DryRun {
 		rs.log.Info("dry run: shard not written", "key", key)
 	} else if _, err := rs.out.Put(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{}); err != nil {
-		return nil, storageErr(fmt.Errorf("write shard: %w", err))
+		return nil, failure.Storage(fmt.Errorf("write shard: %w", err))
 	}
 	rs.log.Info("shard written", "run_id", rs.runID, "date", rs.res.Date, "shard", i, "shards", n, "units", len(mine), "key", key)
 	sum := rs.sum
@@ -59,16 +61,16 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 // Merge checks that every shard of a run is there, of this run and config,
 // and that together they cover every unit of the listing once; then it merges
 // their partials and commits like a run, and deletes them after the commit.
-func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
+func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, error) {
 	if cfg.RunID == "" {
-		return nil, settingError(&cfg, "RunID", errors.New("required: the run id the shards were written with"))
+		return nil, settings.SettingError(&cfg, "RunID", errors.New("required: the run id the shards were written with"))
 	}
 	rs, err := newRunState(cfg.ForMerge(), opts)
 	if err != nil {
 		return nil, err
 	}
 	if rs.res.Date == "" {
-		return nil, settingError(&cfg, "Date", errors.New("required: the date the shards computed"))
+		return nil, settings.SettingError(&cfg, "Date", errors.New("required: the date the shards computed"))
 	}
 	rs.phase("checking the output")
 	if err := probe(ctx, rs.out, "output", rs.res.Output); err != nil {
@@ -93,7 +95,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, storageErr(fmt.Errorf("list shards: %w", err))
+		return nil, failure.Storage(fmt.Errorf("list shards: %w", err))
 	}
 	if opts.AfterList != nil {
 		opts.AfterList(ctx)
@@ -107,14 +109,14 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			rs.sum.Partitions = done
 			return rs.done(), nil
 		}
-		return nil, &kindError{KindNotReady, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix)}
+		return nil, failure.New(failure.KindNotReady, fmt.Errorf("merge %s run %s: no shards under %s", rs.res.Date, rs.runID, prefix))
 	}
 	// A shard gone after the listing while this run's commit is in place:
 	// another merge of the run committed (and deleted them) as this one read.
 	shardGone := func(err error) error {
 		if done, derr := rs.format.CommittedBy(ctx, rs.res.Date, rs.runID); derr == nil && done != nil {
-			return &kindError{KindLostRace, fmt.Errorf("merge %s run %s: another merge of this run committed it while this one read the shards (%v): %w",
-				rs.res.Date, rs.runID, err, table.ErrLostRace)}
+			return failure.New(failure.KindLostRace, fmt.Errorf("merge %s run %s: another merge of this run committed it while this one read the shards (%v): %w",
+				rs.res.Date, rs.runID, err, table.ErrLostRace))
 		}
 		return err
 	}
@@ -134,7 +136,7 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 	}
 	for i := range shards {
 		if _, ok := byIndex[i]; !ok {
-			return nil, shardGone(&kindError{KindNotReady, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))})
+			return nil, shardGone(failure.New(failure.KindNotReady, fmt.Errorf("merge: shard %d of %d is missing (%s): has every map pod finished?", i, shards, prefix+shard.Name(i, shards))))
 		}
 	}
 	rs.phase("merging")
@@ -165,10 +167,10 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 			return nil, mergeErr("%s: %v", o.Key, bad.err)
 		}
 		if errors.Is(err, storage.ErrNotExist) {
-			return nil, shardGone(storageErr(err))
+			return nil, shardGone(failure.Storage(err))
 		}
 		if err != nil {
-			return nil, storageErr(err)
+			return nil, failure.Storage(err)
 		}
 		switch {
 		case h.RunID != rs.runID:
@@ -192,8 +194,8 @@ func Merge(ctx context.Context, cfg Config, opts Options) (*Summary, error) {
 		} else if !sameHeads(rs.heads, h.Heads) {
 			// A run committed the date while the shards started: the
 			// sharded run started before that commit, so it lost.
-			return nil, &kindError{KindLostRace, fmt.Errorf("merge %s run %s: the date was committed while its shards started (%s saw another head than shard 0): %w",
-				rs.res.Date, rs.runID, o.Key, table.ErrLostRace)}
+			return nil, failure.New(failure.KindLostRace, fmt.Errorf("merge %s run %s: the date was committed while its shards started (%s saw another head than shard 0): %w",
+				rs.res.Date, rs.runID, o.Key, table.ErrLostRace))
 		}
 		covered = append(covered, h.Covered)
 		agg.bytesRead += h.BytesRead
@@ -248,5 +250,5 @@ type badShard struct{ err error }
 func (b *badShard) Error() string { return b.err.Error() }
 
 func mergeErr(format string, args ...any) error {
-	return &kindError{KindHalt, fmt.Errorf("merge: "+format, args...)}
+	return failure.New(failure.KindHalt, fmt.Errorf("merge: "+format, args...))
 }

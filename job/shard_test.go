@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -17,12 +19,12 @@ import (
 // shardFixture: generated gzip objects, plain objects large enough to be
 // split into byte ranges, and one plain object with multi-byte UTF-8 and no
 // final newline.
-func shardFixture(t *testing.T) (*storage.S3, job.S3Settings) {
+func shardFixture(t *testing.T) (*storage.S3, settings.S3Settings) {
 	t.Helper()
 	b, c := storagetest.NewBucket(t)
 	s := s3Settings(c)
 	start := time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC)
-	for _, g := range []job.GenerateConfig{
+	for _, g := range []settings.GenerateConfig{
 		{Output: "s3://" + b.Bucket() + "/logs/gz", Objects: 3, Lines: 1500, Seed: 21, Gzip: true},
 		{Output: "s3://" + b.Bucket() + "/logs/plain", Objects: 2, Lines: 4000, Seed: 22},
 	} {
@@ -43,7 +45,7 @@ func shardFixture(t *testing.T) (*storage.S3, job.S3Settings) {
 	return b, s
 }
 
-func shardConfig(b *storage.S3, s job.S3Settings, out string) job.Config {
+func shardConfig(b *storage.S3, s settings.S3Settings, out string) settings.Config {
 	cfg := runConfig("s3://"+b.Bucket()+"/logs/", "s3://"+b.Bucket()+"/"+out, s)
 	cfg.Date = "2025-11-08"
 	cfg.Window = []string{"5m", "15m/5m"}
@@ -136,8 +138,8 @@ func TestShardedEqualsSingle(t *testing.T) {
 	}
 }
 
-func mustLoc(t *testing.T, u string) job.Location {
-	loc, err := job.ParseLocation(u)
+func mustLoc(t *testing.T, u string) settings.Location {
+	loc, err := settings.ParseLocation(u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,15 +184,15 @@ func TestMergeRejectsBadShards(t *testing.T) {
 		code int
 		want string
 	}{
-		{"missing", func() { _ = b.Delete(ctx, key("o", "A", 1, 3)) }, job.ExitStorage, "missing"},
-		{"duplicated", func() { put(t, b, key("o", "A", 1, 3), shard0) }, job.ExitBadData, "duplicate"},
-		{"from another run", func() { put(t, b, key("o", "A", 1, 3), shardB1) }, job.ExitBadData, "belongs to run B"},
-		{"another count", func() { put(t, b, key("o", "A", 1, 3), first); put(t, b, key("o", "A", 0, 2), shard0) }, job.ExitBadData, "different counts"},
+		{"missing", func() { _ = b.Delete(ctx, key("o", "A", 1, 3)) }, failure.ExitStorage, "missing"},
+		{"duplicated", func() { put(t, b, key("o", "A", 1, 3), shard0) }, failure.ExitBadData, "duplicate"},
+		{"from another run", func() { put(t, b, key("o", "A", 1, 3), shardB1) }, failure.ExitBadData, "belongs to run B"},
+		{"another count", func() { put(t, b, key("o", "A", 1, 3), first); put(t, b, key("o", "A", 0, 2), shard0) }, failure.ExitBadData, "different counts"},
 	} {
 		tc.set()
 		err := merge("A")
-		if err == nil || job.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v (exit %d), want exit %d mentioning %q", tc.name, err, job.ExitCode(err), tc.code, tc.want)
+		if err == nil || failure.ExitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v (exit %d), want exit %d mentioning %q", tc.name, err, failure.ExitCode(err), tc.code, tc.want)
 		}
 	}
 	_ = b.Delete(ctx, key("o", "A", 0, 2))

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -22,7 +24,7 @@ func TestSkipCommittedTakesOverADeadClaim(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(in, "a.jsonl"), logLines(500, 0), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date, cfg.SkipCommitted, cfg.CommitLease = "2025-11-08", true, time.Second
 	first, err := job.Run(ctx, cfg, job.Options{})
 	if err != nil || first.Partitions[0].Status != job.StatusCommitted {
@@ -59,7 +61,7 @@ func TestLoserRemovesItsRejects(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(in, "a.jsonl"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.Date = "2025-11-08"
 	var winner *job.Summary
 	loser := cfg
@@ -71,8 +73,8 @@ func TestLoserRemovesItsRejects(t *testing.T) {
 			t.Errorf("winner: %v", werr)
 		}
 	}})
-	if job.ExitCode(err) != job.ExitLostRace {
-		t.Fatalf("loser: %v, want exit %d", err, job.ExitLostRace)
+	if failure.ExitCode(err) != failure.ExitLostRace {
+		t.Fatalf("loser: %v, want exit %d", err, failure.ExitLostRace)
 	}
 	if sum.Rejects != "" {
 		t.Errorf("the loser's summary still names rejects %s", sum.Rejects)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/spill"
 )
 
@@ -12,7 +14,7 @@ import (
 // spilled to --spill-dir past a share of the memory limit (spill.Budget).
 func (rs *runState) newStore() *spill.Store {
 	g := rs.opts.Memory
-	budget := spill.Budget(rs.opts.SpillBudget, g.Limit.Bytes, g.Parallel, EstimateMemory(rs.cfg, rs.res).Fixed)
+	budget := spill.Budget(rs.opts.SpillBudget, g.Limit.Bytes, g.Parallel, memcheck.Estimate(rs.cfg, rs.res).Fixed)
 	return spill.New(rs.newPartial(), spill.Options{Dir: rs.cfg.SpillDir, Budget: budget,
 		Range: spill.RangeFor(features.PaneFor(rs.res.Windows), rs.res.Windows)})
 }
@@ -21,7 +23,7 @@ func (rs *runState) newStore() *spill.Store {
 func (rs *runState) closeStore(s *spill.Store) {
 	if st := s.Stats(); st.Spills > 0 {
 		rs.sum.Spill = &st
-		rs.log.Info("aggregate spilled to local disk", "dir", st.Dir, "spills", st.Spills, "bytes", st.Bytes, "budget", fmtBytes(st.Budget))
+		rs.log.Info("aggregate spilled to local disk", "dir", st.Dir, "spills", st.Spills, "bytes", st.Bytes, "budget", memcheck.FormatBytes(st.Budget))
 	}
 	if err := s.Close(); err != nil {
 		rs.log.Warn("remove spill files", "error", err)
@@ -35,11 +37,11 @@ func spillErr(err error) error {
 	var de *spill.DirError
 	switch {
 	case errors.As(err, &de) && !de.Made:
-		return &kindError{KindBadSetting, fmt.Errorf("LOGSMITH_SPILL_DIR (--spill-dir): %w; nothing committed", err)}
+		return failure.New(failure.KindBadSetting, fmt.Errorf("LOGSMITH_SPILL_DIR (--spill-dir): %w; nothing committed", err))
 	case errors.As(err, &de):
-		return &kindError{KindRetry, fmt.Errorf("spill the aggregate (LOGSMITH_SPILL_DIR, --spill-dir): %w; nothing committed", err)}
+		return failure.New(failure.KindRetry, fmt.Errorf("spill the aggregate (LOGSMITH_SPILL_DIR, --spill-dir): %w; nothing committed", err))
 	case errors.Is(err, spill.ErrCorrupt):
-		return &kindError{KindHalt, fmt.Errorf("read back the spilled aggregate: %w; nothing committed", err)}
+		return failure.New(failure.KindHalt, fmt.Errorf("read back the spilled aggregate: %w; nothing committed", err))
 	}
 	return err
 }

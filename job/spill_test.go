@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // spillInput writes objects of JSON lines over days UTC dates from
@@ -70,19 +72,19 @@ func TestSpillGivesIdenticalOutput(t *testing.T) {
 	spillInput(t, in, 6, 1000, 3, 300, 1)
 	type variant struct {
 		name string
-		set  func(*job.Config)
+		set  func(*settings.Config)
 	}
 	variants := []variant{
-		{"undated dense", func(c *job.Config) {}},
-		{"undated sparse", func(c *job.Config) { c.Sparse = true }},
-		{"dated", func(c *job.Config) { c.Date = "2025-11-08" }},
-		{"capped", func(c *job.Config) { c.MaxGroups = 50 }},
+		{"undated dense", func(c *settings.Config) {}},
+		{"undated sparse", func(c *settings.Config) { c.Sparse = true }},
+		{"dated", func(c *settings.Config) { c.Date = "2025-11-08" }},
+		{"capped", func(c *settings.Config) { c.MaxGroups = 50 }},
 	}
 	rng := rand.New(rand.NewPCG(2, 3))
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
-			cfgFor := func(out string) job.Config {
-				cfg := runConfig(in, out, job.S3Settings{})
+			cfgFor := func(out string) settings.Config {
+				cfg := runConfig(in, out, settings.S3Settings{})
 				cfg.Window = []string{"5m", "15m/5m", "2h"}
 				cfg.GroupBy = []string{"g"}
 				cfg.DistinctField = "u"
@@ -139,17 +141,17 @@ func TestSpillGivesIdenticalOutput(t *testing.T) {
 func TestSpillDirUnwritable(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
 	spillInput(t, in, 2, 500, 1, 100, 3)
-	cfg := runConfig(in, out, job.S3Settings{})
+	cfg := runConfig(in, out, settings.S3Settings{})
 	cfg.GroupBy = []string{"g"}
 	cfg.SpillDir = filepath.Join(t.TempDir(), "missing")
 	_, err := job.Run(context.Background(), cfg, job.Options{SpillBudget: 1 << 10})
-	if err == nil || job.ExitCode(err) != 2 || !strings.Contains(err.Error(), cfg.SpillDir) {
-		t.Fatalf("err = %v (exit %d), want exit 2 naming %s", err, job.ExitCode(err), cfg.SpillDir)
+	if err == nil || failure.ExitCode(err) != 2 || !strings.Contains(err.Error(), cfg.SpillDir) {
+		t.Fatalf("err = %v (exit %d), want exit 2 naming %s", err, failure.ExitCode(err), cfg.SpillDir)
 	}
 	if files := outputFiles(t, out); len(files) != 0 {
 		t.Errorf("%d files committed", len(files))
 	}
-	var ce *job.ConfigError
+	var ce *settings.ConfigError
 	_ = errors.As(err, &ce)
 }
 
@@ -177,7 +179,7 @@ func TestSpillRemovedOnInterrupt(t *testing.T) {
 	spillInput(t, in, 4, 800, 2, 200, 5)
 	for _, phase := range []string{"building tables", "committing", "gc"} {
 		ctx, cancel := context.WithCancel(context.Background())
-		cfg := runConfig(in, out, job.S3Settings{})
+		cfg := runConfig(in, out, settings.S3Settings{})
 		cfg.GroupBy, cfg.SpillDir, cfg.AllowFewer = []string{"g"}, spillDir, true
 		_, err := job.Run(ctx, cfg, job.Options{SpillBudget: 1 << 10, Progress: cancelAt{phase, cancel}})
 		cancel()

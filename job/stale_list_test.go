@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -20,7 +22,7 @@ import (
 func TestStaleListingLoses(t *testing.T) {
 	dir := t.TempDir()
 	logs, out := filepath.Join(dir, "logs"), filepath.Join(dir, "out")
-	gen := job.GenerateConfig{Output: logs, Objects: 2, Lines: 1000, Seed: 5, Start: mustTime("2025-11-08"), Days: 1}
+	gen := settings.GenerateConfig{Output: logs, Objects: 2, Lines: 1000, Seed: 5, Start: mustTime("2025-11-08"), Days: 1}
 	if _, err := job.Generate(context.Background(), gen); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestStaleListingLoses(t *testing.T) {
 	if err := os.Rename(late, filepath.Join(dir, "late")); err != nil {
 		t.Fatal(err)
 	}
-	cfg := runConfig(logs, out, job.S3Settings{})
+	cfg := runConfig(logs, out, settings.S3Settings{})
 	cfg.Date = "2025-11-08"
 	ctx := context.Background()
 	r2done := make(chan error)
@@ -61,7 +63,7 @@ func TestStaleListingLoses(t *testing.T) {
 	l, _ := storage.NewLocal(out)
 	h, _ := table.NewOutput(l, "").Table("5m", false).ReadHead(ctx, cfg.Date)
 	t.Logf("R2: %v; head: run=%s inputs=%d events=%d supersedes=%s", err, h.Manifest.RunID, len(h.Manifest.Inputs), h.Manifest.PartitionEvents, h.Manifest.Supersedes)
-	if job.ExitCode(err) != job.ExitLostRace || h.Manifest.RunID != "R1-fresh" {
+	if failure.ExitCode(err) != failure.ExitLostRace || h.Manifest.RunID != "R1-fresh" {
 		t.Errorf("R2, which listed its inputs before R1 committed: %v; committed by %s with %d inputs; want R2 to lose (exit 4) and R1's %d inputs to stand",
 			err, h.Manifest.RunID, len(h.Manifest.Inputs), len(objs))
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 )
@@ -15,5 +16,5 @@ func stdinInput(r io.Reader, p objio.Policy) input {
 		r = os.Stdin
 	}
 	b := objio.New(storage.NewPipe(r), p)
-	return input{bucket: b, loc: Location{Scheme: "-"}, info: storage.ObjectInfo{Key: storage.PipeKey, Size: -1}}
+	return input{bucket: b, loc: settings.Location{Scheme: "-"}, info: storage.ObjectInfo{Key: storage.PipeKey, Size: -1}}
 }

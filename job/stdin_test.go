@@ -12,6 +12,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 )
@@ -29,23 +31,23 @@ func TestStdinIsOneMoreInput(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		stdin io.Reader
-		kind  Kind
+		kind  failure.Kind
 		want  string
 	}{
-		{"plain", strings.NewReader(strings.Repeat(line, 3)), KindBug, ""},
-		{"gzip", bytes.NewReader(gz.Bytes()), KindBug, ""},
-		{"truncated gzip", bytes.NewReader(gz.Bytes()[:gz.Len()-10]), KindHalt, "damaged"},
-		{"not text", bytes.NewReader([]byte{0x50, 0x4b, 3, 4, 0, 0}), KindHalt, "damaged"},
-		{"empty", strings.NewReader(""), KindNotReady, "no event"},
-		{"read error", io.MultiReader(strings.NewReader(line), iotest.ErrReader(cut)), KindRetry, "standard input"},
+		{"plain", strings.NewReader(strings.Repeat(line, 3)), failure.KindBug, ""},
+		{"gzip", bytes.NewReader(gz.Bytes()), failure.KindBug, ""},
+		{"truncated gzip", bytes.NewReader(gz.Bytes()[:gz.Len()-10]), failure.KindHalt, "damaged"},
+		{"not text", bytes.NewReader([]byte{0x50, 0x4b, 3, 4, 0, 0}), failure.KindHalt, "damaged"},
+		{"empty", strings.NewReader(""), failure.KindNotReady, "no event"},
+		{"read error", io.MultiReader(strings.NewReader(line), iotest.ErrReader(cut)), failure.KindRetry, "standard input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := validConfig(t, "-", t.TempDir())
 			cfg.Date = "2025-11-08"
 			cfg.ReadRetryDeadline = time.Second
 			sum, err := Run(context.Background(), cfg, Options{Stdin: tc.stdin})
-			if tc.want == "" && err != nil || tc.want != "" && (err == nil || KindOf(err) != tc.kind || !strings.Contains(err.Error(), tc.want)) {
-				t.Fatalf("Run = %v (kind %v); want kind %v saying %q", err, KindOf(err), tc.kind, tc.want)
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || failure.KindOf(err) != tc.kind || !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("Run = %v (kind %v); want kind %v saying %q", err, failure.KindOf(err), tc.kind, tc.want)
 			}
 			if err == nil && (sum.Objects != 1 || sum.Events == 0) {
 				t.Errorf("summary %+v: want one object with events", sum)
@@ -67,4 +69,18 @@ func TestStdinOpensOnce(t *testing.T) {
 	if strings.Contains(err.Error(), "gave up") {
 		t.Errorf("second open was retried: %v", err)
 	}
+}
+
+// validConfig returns a config that validates, reading in and writing out.
+func validConfig(t *testing.T, in, out string) settings.Config {
+	t.Helper()
+	var c settings.Config
+	if err := settings.ParseEnv(&c, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Input, c.Output = in, out
+	if err := c.Validate(); err != nil {
+		t.Fatalf("base config: %v", err)
+	}
+	return c
 }

@@ -6,19 +6,20 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
 
 // tableAt returns the table at loc (the output, or one of its window=W
 // folders given as the location's prefix).
-func tableAt(b job.Bucket, loc job.Location) table.Table {
+func tableAt(b job.Bucket, loc settings.Location) table.Table {
 	return table.NewOutput(b, loc.Prefix).Table("", false)
 }
 
 // readManifest reads the manifest in force of a partition; it fails with
 // storage.ErrNotExist when there is none.
-func readManifest(ctx context.Context, b job.Bucket, loc job.Location, date string) (*job.Manifest, string, error) {
+func readManifest(ctx context.Context, b job.Bucket, loc settings.Location, date string) (*job.Manifest, string, error) {
 	h, err := tableAt(b, loc).ReadHead(ctx, date)
 	if err != nil {
 		return nil, "", err
@@ -31,7 +32,7 @@ func readManifest(ctx context.Context, b job.Bucket, loc job.Location, date stri
 
 // committedFiles returns the keys of a committed partition's data objects
 // in a format and its manifest.
-func committedFiles(ctx context.Context, b job.Bucket, loc job.Location, date, format string) ([]string, *job.Manifest, error) {
+func committedFiles(ctx context.Context, b job.Bucket, loc settings.Location, date, format string) ([]string, *job.Manifest, error) {
 	t := tableAt(b, loc)
 	m, err := t.Committed(ctx, date, time.Minute)
 	if err != nil {
@@ -48,6 +49,6 @@ func committedFiles(ctx context.Context, b job.Bucket, loc job.Location, date, f
 }
 
 // listManifests returns the manifests of the table at loc, by date.
-func listManifests(ctx context.Context, b job.Bucket, loc job.Location) ([]*job.Manifest, error) {
+func listManifests(ctx context.Context, b job.Bucket, loc settings.Location) ([]*job.Manifest, error) {
 	return tableAt(b, loc).Manifests(ctx)
 }

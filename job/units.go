@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 )
 
@@ -63,7 +65,7 @@ type splitRule struct {
 }
 
 // splitRuleOf is the split rule of a run's settings.
-func splitRuleOf(cfg *Config, res *Resolved) splitRule {
+func splitRuleOf(cfg *settings.Config, res *settings.Resolved) splitRule {
 	return splitRule{bytes: res.SplitBytes, maxLine: int64(cfg.MaxLineBytes), maxObject: cfg.MaxObjectBytes}
 }
 
@@ -130,7 +132,7 @@ func readHead(ctx context.Context, in input) ([]byte, bool, error) {
 	case io.EOF, io.ErrUnexpectedEOF:
 		return head[:n], true, nil
 	}
-	return nil, false, storageErr(fmt.Errorf("read header of %s: %w", in.url(), err))
+	return nil, false, failure.Storage(fmt.Errorf("read header of %s: %w", in.url(), err))
 }
 
 // assignShard returns the units of shard i of n (see dealShards), sorted

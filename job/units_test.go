@@ -10,6 +10,7 @@ import (
 	"testing/iotest"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 )
 
@@ -75,7 +76,7 @@ func TestAssignShardBalancedAndComplete(t *testing.T) {
 			size = 5000 // a few big ones
 		}
 		total += size
-		units = append(units, unit{in: input{loc: Location{Scheme: "s3", Bucket: "b"}, info: storage.ObjectInfo{Key: string(rune('A'+i%26)) + strings.Repeat("x", i), Size: size}}, end: -1})
+		units = append(units, unit{in: input{loc: settings.Location{Scheme: "s3", Bucket: "b"}, info: storage.ObjectInfo{Key: string(rune('A'+i%26)) + strings.Repeat("x", i), Size: size}}, end: -1})
 	}
 	for _, n := range []int{1, 2, 3, 7} {
 		seen := map[string]int{}

@@ -22,6 +22,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // The subset of Argo's Workflow, WorkflowTemplate and CronWorkflow that the
@@ -948,13 +950,13 @@ func TestArgoExitCodeOutcome(t *testing.T) {
 			return 0
 		})
 		want := failed
-		if code == 0 || code == job.ExitLostRace {
+		if code == 0 || code == failure.ExitLostRace {
 			want = succeeded
 		}
 		if outcome != want {
 			t.Errorf("merge exit %d: the day's DAG %s, want %s (tasks %v)", code, outcome, want, phases)
 		}
-		if code == job.ExitLostRace && phases["committed"] != succeeded {
+		if code == failure.ExitLostRace && phases["committed"] != succeeded {
 			t.Errorf("merge exit 4: the committed partition is not shown (tasks %v)", phases)
 		}
 	}
@@ -962,7 +964,7 @@ func TestArgoExitCodeOutcome(t *testing.T) {
 	for _, step := range []string{"plan", "map"} {
 		outcome, phases := dagOutcome(t, day.DAG.Tasks, func(tk task) int32 {
 			if tk.Template == step {
-				return job.ExitConfig
+				return failure.ExitConfig
 			}
 			return 0
 		})
@@ -1022,16 +1024,16 @@ func stepConfig(t *testing.T, where string, cm map[string]string, c corev1.Conta
 	var cfg any
 	switch c.Args[0] {
 	case "run", "merge":
-		cfg = &job.Config{}
+		cfg = &settings.Config{}
 	case "plan":
-		cfg = &job.PlanConfig{}
+		cfg = &settings.PlanConfig{}
 	case "show", "gc":
-		cfg = &job.OutputConfig{}
+		cfg = &settings.OutputConfig{}
 	default:
 		t.Fatalf("%s: logsmith %s is not a command the tests know", where, c.Args[0])
 	}
 	flags := map[string]string{}
-	for _, s := range job.Settings(cfg) {
+	for _, s := range settings.Settings(cfg) {
 		if s.Flag != "" {
 			flags[s.Flag] = s.Env
 		}
@@ -1056,15 +1058,15 @@ func stepConfig(t *testing.T, where string, cm map[string]string, c corev1.Conta
 		envs[env] = substitute(args[1], params)
 		args = args[1:]
 	}
-	if err := job.ParseEnv(cfg, envs); err != nil {
+	if err := settings.ParseEnv(cfg, envs); err != nil {
 		return cfg, err
 	}
 	switch cfg := cfg.(type) {
-	case *job.Config:
+	case *settings.Config:
 		return cfg, cfg.Validate()
-	case *job.PlanConfig:
+	case *settings.PlanConfig:
 		return cfg, cfg.Validate()
-	case *job.OutputConfig:
+	case *settings.OutputConfig:
 		return cfg, cfg.Validate(c.Args[0] == "show")
 	}
 	return cfg, nil
@@ -1124,7 +1126,7 @@ func TestArgoPlanContract(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
 		}
-		pc := *cfg.(*job.PlanConfig)
+		pc := *cfg.(*settings.PlanConfig)
 		pc.File = "" // the test reads the returned plan
 		p, err := job.PlanRun(context.Background(), pc, job.Options{})
 		if err != nil {

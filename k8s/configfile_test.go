@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/logsmith/logsmith/job/settings"
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/logsmith/logsmith/job"
 )
 
 // fileConfigMap is the ConfigMap holding the config file, which pods mount
@@ -18,7 +17,7 @@ const fileConfigMap = "logsmith-file"
 // The kustomize bases carry a config file: LOGSMITH_CONFIG in the shared
 // ConfigMap names a file that every logsmith container mounts, read-only,
 // from a ConfigMap of the same kustomization (sharded/merge: of sharded,
-// applied with it); the file decodes strictly (job.ReadConfigFile: an
+// applied with it); the file decodes strictly (settings.ReadConfigFile: an
 // unknown key is refused) and, under the pod's variables, gives settings
 // that validate. A container that reads LOGSMITH_CONFIG without the mount
 // would stop with exit 2 at start.
@@ -29,8 +28,8 @@ func TestConfigFileMounted(t *testing.T) {
 		if d == "sharded/merge" {
 			withMaps = renderCached(t, "sharded")
 		}
-		settings := withMaps.configMap(t, "logsmith-config").Data
-		file := settings[job.EnvPrefix+"CONFIG"]
+		data := withMaps.configMap(t, "logsmith-config").Data
+		file := data[settings.EnvPrefix+"CONFIG"]
 		if file == "" {
 			t.Errorf("%s: ConfigMap logsmith-config sets no LOGSMITH_CONFIG: the pods read no config file", d)
 			continue
@@ -50,7 +49,7 @@ func TestConfigFileMounted(t *testing.T) {
 			if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			f, err := job.ReadConfigFile(tmp)
+			f, err := settings.ReadConfigFile(tmp)
 			if err != nil {
 				t.Errorf("%s: the mounted %s: %v", where, file, err)
 				continue
@@ -62,14 +61,14 @@ func TestConfigFileMounted(t *testing.T) {
 				continue
 			}
 			vars := map[string]string{"LOGSMITH_S3_ACCESS_KEY": "k", "LOGSMITH_S3_SECRET_KEY": "s", "JOB_COMPLETION_INDEX": "0", "LOGSMITH_WORKERS": "2"}
-			for k, v := range settings {
+			for k, v := range data {
 				vars[k] = v
 			}
 			for k, v := range env(w.container) {
 				vars[k] = v
 			}
-			var cfg job.Config
-			err = job.ParseEnv(&cfg, f.Under(vars))
+			var cfg settings.Config
+			err = settings.ParseEnv(&cfg, f.Under(vars))
 			if err == nil {
 				err = cfg.Validate()
 			}

@@ -17,7 +17,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/memcheck"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // Every kustomization renders, holds what its use needs and nothing else,
@@ -100,11 +102,11 @@ func exitAction(p *batchv1.PodFailurePolicy, code int32) batchv1.PodFailurePolic
 }
 
 // allExitCodes are the binary's failure codes (job/errors.go).
-var allExitCodes = []int32{job.ExitInternal, job.ExitConfig, job.ExitBadData, job.ExitLostRace, job.ExitStorage, job.ExitAccess, job.ExitInterrupted}
+var allExitCodes = []int32{failure.ExitInternal, failure.ExitConfig, failure.ExitBadData, failure.ExitLostRace, failure.ExitStorage, failure.ExitAccess, failure.ExitInterrupted}
 
 // retriable are the codes a retry can fix: a bug that may not recur, the
 // store, an interruption. Every other code ends the pod's work at once.
-var retriable = []int32{job.ExitInternal, job.ExitStorage, job.ExitInterrupted}
+var retriable = []int32{failure.ExitInternal, failure.ExitStorage, failure.ExitInterrupted}
 
 // wantActions maps each exit code to its podFailurePolicy action for a Job
 // whose pods all work on one date (daily, map, merge): config, bad data,
@@ -119,8 +121,8 @@ func wantActions(backfill bool) map[int32]batchv1.PodFailurePolicyAction {
 	if backfill {
 		// A date's bad data or lost race ends that date; a config error or
 		// refused access is the same for every date and ends the backfill.
-		w[job.ExitBadData] = batchv1.PodFailurePolicyActionFailIndex
-		w[job.ExitLostRace] = batchv1.PodFailurePolicyActionFailIndex
+		w[failure.ExitBadData] = batchv1.PodFailurePolicyActionFailIndex
+		w[failure.ExitLostRace] = batchv1.PodFailurePolicyActionFailIndex
 	}
 	return w
 }
@@ -428,7 +430,7 @@ func TestSpillDirIsThePodsEmptyDir(t *testing.T) {
 }
 
 // A pod's memory limit holds the binary's own estimate of a day's run
-// (job.EstimateMemory, what it refuses to start beyond), even if the
+// (memcheck.Estimate, what it refuses to start beyond), even if the
 // ConfigMap gains a --group-by: the cap on groups is sized to the limit.
 func TestMemoryBudget(t *testing.T) {
 	for _, d := range kustomizations {
@@ -452,8 +454,8 @@ func checkMemory(t *testing.T, where string, cm map[string]string, c corev1.Cont
 	t.Helper()
 	limit := c.Resources.Limits[corev1.ResourceMemory]
 	cpu := c.Resources.Limits[corev1.ResourceCPU]
-	var cfg job.Config
-	if err := job.ParseEnv(&cfg, cm); err != nil {
+	var cfg settings.Config
+	if err := settings.ParseEnv(&cfg, cm); err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
 	cfg.Workers = int(cpu.Value()) // LOGSMITH_WORKERS from limits.cpu, rounded up
@@ -465,7 +467,7 @@ func checkMemory(t *testing.T, where string, cm map[string]string, c corev1.Cont
 	if err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
-	e := job.EstimateMemory(&cfg, res)
+	e := memcheck.Estimate(&cfg, res)
 	if e.Total > limit.Value() {
 		t.Errorf("%s: memory limit %s is below the estimate %d MiB (%d panes × %d groups × %d B + %d MiB): raise it or lower LOGSMITH_MAX_GROUPS",
 			where, limit.String(), e.Total>>20, e.Panes, e.Groups, e.PerGroup, e.Fixed>>20)
@@ -513,8 +515,8 @@ func workloads(t *testing.T, r rendered) []workload {
 // Partials of a sharded run that is still going must not be collected by
 // another run's gc: LOGSMITH_GC_GRACE outlasts every map, retries included.
 func TestGCGraceOutlastsRuns(t *testing.T) {
-	var cfg job.Config
-	if err := job.ParseEnv(&cfg, renderCached(t, "daily").configMap(t, "logsmith-config").Data); err != nil {
+	var cfg settings.Config
+	if err := settings.ParseEnv(&cfg, renderCached(t, "daily").configMap(t, "logsmith-config").Data); err != nil {
 		t.Fatal(err)
 	}
 	grace := cfg.GCGrace
@@ -538,8 +540,8 @@ func TestGCGraceOutlastsRuns(t *testing.T) {
 // knownEnv lists every LOGSMITH_* variable some command reads.
 func knownEnv() map[string]bool {
 	known := map[string]bool{}
-	for _, cfg := range []any{&job.Config{}, &job.PlanConfig{}, &job.BackfillConfig{}, &job.OutputConfig{}, &job.GenerateConfig{}} {
-		for _, s := range job.Settings(cfg) {
+	for _, cfg := range []any{&settings.Config{}, &settings.PlanConfig{}, &settings.BackfillConfig{}, &settings.OutputConfig{}, &settings.GenerateConfig{}} {
+		for _, s := range settings.Settings(cfg) {
 			known[s.Env] = true
 		}
 	}
@@ -573,7 +575,7 @@ func TestManifestEnvExists(t *testing.T) {
 		for _, p := range workloads(t, r) {
 			for _, e := range p.container.Env {
 				n++
-				if strings.HasPrefix(e.Name, job.EnvPrefix) && !known[e.Name] {
+				if strings.HasPrefix(e.Name, settings.EnvPrefix) && !known[e.Name] {
 					t.Errorf("%s: env %s is not a logsmith setting", d, e.Name)
 				}
 			}
@@ -587,8 +589,8 @@ func TestManifestEnvExists(t *testing.T) {
 			for k, v := range env(p.container) {
 				vars[k] = v
 			}
-			var cfg job.Config
-			err := job.ParseEnv(&cfg, vars)
+			var cfg settings.Config
+			err := settings.ParseEnv(&cfg, vars)
 			if err == nil {
 				err = cfg.Validate()
 			}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -43,7 +45,7 @@ func show(ctx context.Context, stdout io.Writer, tables []table.Table, date stri
 	for _, t := range tables {
 		m, err := t.Committed(ctx, date, wait)
 		if err != nil {
-			return job.StorageError(fmt.Errorf("show %s: %w", date, err))
+			return failure.Storage(fmt.Errorf("show %s: %w", date, err))
 		}
 		if m == nil {
 			continue
@@ -54,7 +56,7 @@ func show(ctx context.Context, stdout io.Writer, tables []table.Table, date stri
 		}
 	}
 	if !found {
-		return job.StorageError(fmt.Errorf("show %s: no committed partition: %w", date, storage.ErrNotExist))
+		return failure.Storage(fmt.Errorf("show %s: no committed partition: %w", date, storage.ErrNotExist))
 	}
 	return nil
 }
@@ -63,7 +65,7 @@ func show(ctx context.Context, stdout io.Writer, tables []table.Table, date stri
 // with sizes, hashes and ETags as JSON lines). When there is none in the
 // format asked for but there are in another, it fails saying so: printing
 // nothing would read as "no data".
-func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.Location, cfg *job.OutputConfig) error {
+func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc settings.Location, cfg *settings.OutputConfig) error {
 	enc := json.NewEncoder(stdout)
 	printed := 0
 	for _, t := range tables {
@@ -74,7 +76,7 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.
 		}
 		fs, err := t.Files(ctx, cfg.From, cfg.To, cfg.Format, cfg.Wait)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		for _, f := range fs {
 			if cfg.Window != "" && f.Window != cfg.Window {
@@ -104,7 +106,7 @@ func files(ctx context.Context, stdout io.Writer, tables []table.Table, loc job.
 // otherFormats returns an error naming the formats the committed
 // partitions in cfg's range have when cfg.Format is not one of them, or
 // nil.
-func otherFormats(ctx context.Context, tables []table.Table, cfg *job.OutputConfig) error {
+func otherFormats(ctx context.Context, tables []table.Table, cfg *settings.OutputConfig) error {
 	var have []string
 	for _, f := range table.Formats {
 		if f == cfg.Format {
@@ -116,7 +118,7 @@ func otherFormats(ctx context.Context, tables []table.Table, cfg *job.OutputConf
 			}
 			fs, err := t.Files(ctx, cfg.From, cfg.To, f, cfg.Wait)
 			if err != nil {
-				return job.StorageError(err)
+				return failure.Storage(err)
 			}
 			if slices.ContainsFunc(fs, func(d table.DataFile) bool { return cfg.Window == "" || d.Window == cfg.Window }) {
 				have = append(have, f)
@@ -127,12 +129,12 @@ func otherFormats(ctx context.Context, tables []table.Table, cfg *job.OutputConf
 	if len(have) == 0 {
 		return nil
 	}
-	return job.StorageError(fmt.Errorf("files: no committed %s files in %s%s; its partitions have %s (--format %s lists them)",
+	return failure.Storage(fmt.Errorf("files: no committed %s files in %s%s; its partitions have %s (--format %s lists them)",
 		cfg.Format, cfg.Output, rangeText(cfg), strings.Join(have, ", "), have[0]))
 }
 
 // rangeText renders an output command's date range and window, or "".
-func rangeText(cfg *job.OutputConfig) string {
+func rangeText(cfg *settings.OutputConfig) string {
 	s := ""
 	if cfg.From != "" || cfg.To != "" {
 		s += fmt.Sprintf(" from %s to %s", cmp.Or(cfg.From, "the first date"), cmp.Or(cfg.To, "the last"))
@@ -145,7 +147,7 @@ func rangeText(cfg *job.OutputConfig) string {
 
 // gcOutput collects what the output's commits no longer need (see
 // table.Output.GC), for --date or every date.
-func gcOutput(ctx context.Context, cfg *job.OutputConfig, out table.Output, loc job.Location) (*table.GCResult, error) {
+func gcOutput(ctx context.Context, cfg *settings.OutputConfig, out table.Output, loc settings.Location) (*table.GCResult, error) {
 	opts := table.GCOptions{Now: time.Now(), Grace: cfg.GCGrace, RejectsRetention: cfg.RejectsRetention, DryRun: cfg.DryRun}
 	if cfg.Date != "" {
 		opts.Dates = []string{cfg.Date}

@@ -11,38 +11,40 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
 
 // icebergOutput runs ls, show, files, pin and gc on the Iceberg tables of an
 // output (--table-format iceberg).
-func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Writer) error {
+func icebergOutput(ctx context.Context, cmd string, cfg *settings.OutputConfig, stdout io.Writer) error {
 	if cmd == "migrate" {
-		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("migrate rewrites the hive layout's version 1 outputs; Iceberg tables have none")}
+		return &settings.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("migrate rewrites the hive layout's version 1 outputs; Iceberg tables have none")}
 	}
 	if cmd == "pin" && cfg.Date != "" {
-		return &job.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("pin prints the snapshot holding every committed date; it takes no date")}
+		return &settings.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("pin prints the snapshot holding every committed date; it takes no date")}
 	}
 	if cmd == "gc" && cfg.Date != "" {
-		return &job.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("gc of Iceberg tables expires snapshots table-wide; it takes no date")}
+		return &settings.ConfigError{Env: "LOGSMITH_DATE", Flag: "date", Err: errors.New("gc of Iceberg tables expires snapshots table-wide; it takes no date")}
 	}
 	enc := json.NewEncoder(stdout)
 	var names []string
 	var cat *iceberg.Catalog
-	loc, err := job.ParseLocation(cfg.Output)
+	loc, err := settings.ParseLocation(cfg.Output)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_OUTPUT", Flag: "output", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_OUTPUT", Flag: "output", Err: err}
 	}
 	// A read-only command does not create the default catalog of an
 	// output that has none (a mistyped --output): it holds no table.
-	if job.IcebergCatalogExists(&cfg.IcebergSettings, loc) {
+	if settings.IcebergCatalogExists(&cfg.IcebergSettings, loc) {
 		if cat, err = job.OpenIcebergTables(ctx, &cfg.IcebergSettings, loc, cfg.S3); err != nil {
 			return err
 		}
 		defer cat.Close()
 		if names, err = cat.Tables(ctx); err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 	}
 	var tables []*iceberg.Table
@@ -52,7 +54,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		}
 		t, err := cat.OpenTable(ctx, n)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		tables = append(tables, t)
 	}
@@ -80,7 +82,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		for _, t := range tables {
 			res, err := t.GC(ctx, cfg.IcebergSettings.GCOptions())
 			if err != nil {
-				return job.StorageError(err)
+				return failure.Storage(err)
 			}
 			if cfg.JSON {
 				if err := enc.Encode(struct {
@@ -101,7 +103,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 		for _, t := range tables {
 			fs, err := t.Files(ctx, 0)
 			if err != nil {
-				return job.StorageError(err)
+				return failure.Storage(err)
 			}
 			for _, f := range fs {
 				if cfg.From != "" && f.Date < cfg.From || cfg.To != "" && f.Date > cfg.To {
@@ -145,7 +147,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	for _, t := range tables {
 		p, err := t.Pin(ctx)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		for _, d := range p.Dates() {
 			if cmd == "show" && d != cfg.Date {
@@ -161,7 +163,7 @@ func icebergOutput(ctx context.Context, cmd string, cfg *job.OutputConfig, stdou
 	}
 	if cmd == "show" {
 		if len(heads) == 0 {
-			return job.StorageError(fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist))
+			return failure.Storage(fmt.Errorf("show %s: no committed partition: %w", cfg.Date, storage.ErrNotExist))
 		}
 		enc.SetIndent("", "  ")
 		for _, h := range heads {
@@ -205,7 +207,7 @@ func pinTables(ctx context.Context, tables []*iceberg.Table, asJSON bool, stdout
 	for _, t := range tables {
 		p, err := t.Pin(ctx)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		if p.SnapshotID == 0 {
 			continue
@@ -214,7 +216,7 @@ func pinTables(ctx context.Context, tables []*iceberg.Table, asJSON bool, stdout
 			CommittedAt: p.CommittedAt, MetadataLocation: p.MetadataLocation, Dates: p.Dates()})
 	}
 	if len(pins) == 0 {
-		return job.StorageError(fmt.Errorf("pin: no committed table: %w", storage.ErrNotExist))
+		return failure.Storage(fmt.Errorf("pin: no committed table: %w", storage.ErrNotExist))
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)

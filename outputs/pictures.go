@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/report"
 	"github.com/logsmith/logsmith/table"
 )
 
 // showPictures is show --chart and show --hours: the date's hourly numbers
 // of one table, read from its committed rows.
-func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig, color bool) error {
+func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *settings.OutputConfig, color bool) error {
 	t, err := report.Choose(ctx, tables, cfg.Date, cfg.Window, cfg.Wait)
 	var p *report.Partition
 	if err == nil {
@@ -26,9 +27,9 @@ func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, c
 	}
 	switch {
 	case errors.Is(err, report.ErrNotHourly) || errors.Is(err, report.ErrNoTable):
-		return &job.ConfigError{Env: job.EnvPrefix + "WINDOW", Flag: "window", Err: err}
+		return &settings.ConfigError{Env: settings.EnvPrefix + "WINDOW", Flag: "window", Err: err}
 	case err != nil:
-		return job.StorageError(fmt.Errorf("show %s: %w", cfg.Date, err))
+		return failure.Storage(fmt.Errorf("show %s: %w", cfg.Date, err))
 	case cfg.Chart:
 		return report.WriteText(stdout, p, hours, report.TextOptions{Color: color})
 	case cfg.JSON:
@@ -39,14 +40,14 @@ func showPictures(ctx context.Context, stdout io.Writer, tables []table.Table, c
 
 // writeReport is logsmith report: the HTML page of the committed
 // partitions from the first date to the last.
-func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *job.OutputConfig) error {
+func writeReport(ctx context.Context, stdout io.Writer, tables []table.Table, cfg *settings.OutputConfig) error {
 	from, to, err := cfg.ReportDates()
 	if err != nil {
 		return err
 	}
 	parts, err := report.ReadRange(ctx, tables, cfg.Window, from, to, cfg.Wait)
 	if err != nil {
-		return job.StorageError(fmt.Errorf("report: %w", err))
+		return failure.Storage(fmt.Errorf("report: %w", err))
 	}
 	title := fmt.Sprintf("logsmith: %s, %s", cfg.Output, from)
 	if to != from {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -18,7 +20,7 @@ import (
 // files, pin, migrate, gc and report), with its parsed settings cfg,
 // printing to stdout; color says whether show --chart may color its text.
 // It checks first that cmd takes the settings given.
-func Run(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Writer, color bool) error {
+func Run(ctx context.Context, cmd string, cfg *settings.OutputConfig, stdout io.Writer, color bool) error {
 	if err := cfg.Validate(cmd == "show"); err != nil {
 		return err
 	}
@@ -27,24 +29,24 @@ func Run(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Write
 		if cfg.Hours {
 			flag = "hours"
 		}
-		return &job.ConfigError{Env: job.EnvPrefix + strings.ToUpper(flag), Flag: flag, Err: fmt.Errorf("applies to show, not %s", cmd)}
+		return &settings.ConfigError{Env: settings.EnvPrefix + strings.ToUpper(flag), Flag: flag, Err: fmt.Errorf("applies to show, not %s", cmd)}
 	}
 	if cmd == "report" {
 		if _, _, err := cfg.ReportDates(); err != nil {
 			return err
 		}
 		if cfg.Iceberg() {
-			return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("report: not yet with --table-format iceberg: it reads a hive table's Parquet")}
+			return &settings.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New("report: not yet with --table-format iceberg: it reads a hive table's Parquet")}
 		}
 	}
 	if cfg.DryRun && cmd != "gc" {
-		return &job.ConfigError{Env: "LOGSMITH_DRY_RUN", Flag: "dry-run", Err: fmt.Errorf("applies to run, merge, backfill and gc, not %s", cmd)}
+		return &settings.ConfigError{Env: "LOGSMITH_DRY_RUN", Flag: "dry-run", Err: fmt.Errorf("applies to run, merge, backfill and gc, not %s", cmd)}
 	}
 	if cfg.Iceberg() {
 		return icebergOutput(ctx, cmd, cfg, stdout)
 	}
 	if cmd == "pin" {
-		return &job.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New(
+		return &settings.ConfigError{Env: "LOGSMITH_TABLE_FORMAT", Flag: "table-format", Err: errors.New(
 			"pin prints Iceberg snapshots (--table-format iceberg); the hive layout has none: the record of what a reader read is `logsmith files --json`")}
 	}
 	out, loc, err := job.OpenOutput(cfg)
@@ -53,7 +55,7 @@ func Run(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Write
 	}
 	tables, err := out.Tables(ctx)
 	if err != nil {
-		return job.StorageError(err)
+		return failure.Storage(err)
 	}
 	switch cmd {
 	case "show":
@@ -75,7 +77,7 @@ func Run(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Write
 		for _, d := range done {
 			fmt.Fprintln(stdout, "migrated", d)
 		}
-		return job.StorageError(err)
+		return failure.Storage(err)
 	case "gc":
 		res, err := gcOutput(ctx, cfg, out, loc)
 		if err != nil {
@@ -101,7 +103,7 @@ func Run(ctx context.Context, cmd string, cfg *job.OutputConfig, stdout io.Write
 	for _, t := range tables {
 		tm, err := t.Manifests(ctx)
 		if err != nil {
-			return job.StorageError(err)
+			return failure.Storage(err)
 		}
 		ms = append(ms, tm...)
 	}

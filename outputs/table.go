@@ -10,13 +10,14 @@ import (
 	"text/tabwriter"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // Table runs "logsmith table show" or "table drop" (sub) with its parsed
 // settings cfg: print the output's tables and their shape, or drop one
 // table so that the output may take another, logging to log. It checks
 // cfg first.
-func Table(ctx context.Context, sub string, cfg *job.OutputConfig, log *slog.Logger, stdout io.Writer) error {
+func Table(ctx context.Context, sub string, cfg *settings.OutputConfig, log *slog.Logger, stdout io.Writer) error {
 	if err := cfg.Validate(false); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/report"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -86,14 +87,14 @@ func logs(t *testing.T, dir string) {
 
 // commit runs logsmith over the test's logs into each output under base
 // (a local folder, or s3://bucket/prefix with s3), and returns them.
-func commit(t *testing.T, base string, s3 job.S3Settings, b table.Bucket, prefix string) []fixture {
+func commit(t *testing.T, base string, s3 settings.S3Settings, b table.Bucket, prefix string) []fixture {
 	t.Helper()
 	in := t.TempDir()
 	logs(t, in)
 	var fs []fixture
 	for _, o := range outputs {
-		var cfg job.Config
-		if err := job.ParseEnv(&cfg, map[string]string{}); err != nil {
+		var cfg settings.Config
+		if err := settings.ParseEnv(&cfg, map[string]string{}); err != nil {
 			t.Fatal(err)
 		}
 		cfg.Input, cfg.Output, cfg.S3, cfg.Date = in, base+"/"+o.name, s3, day
@@ -115,14 +116,14 @@ func localOutputs(t *testing.T) []fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return commit(t, dir, job.S3Settings{}, b, "")
+	return commit(t, dir, settings.S3Settings{}, b, "")
 }
 
 // minioOutputs commits the fixtures to a bucket of the test MinIO (skipped
 // outside CI without one, saying so; failing in CI).
 func minioOutputs(t *testing.T) []fixture {
 	b, c := storagetest.NewBucket(t)
-	s3 := job.S3Settings{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Insecure: c.Insecure}
+	s3 := settings.S3Settings{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Insecure: c.Insecure}
 	return commit(t, "s3://"+b.Bucket()+"/out", s3, b, "out/")
 }
 

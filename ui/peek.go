@@ -9,11 +9,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/peek"
 )
 
 // PrintPeek renders a peek report as text.
-func PrintPeek(w io.Writer, r *job.PeekReport) {
+func PrintPeek(w io.Writer, r *peek.Report) {
 	fmt.Fprintf(w, "input %s: %d objects listed%s; sample of %d records (%d bytes) from %d objects, %d events\n",
 		r.Input, r.Objects, skippedNote(r.Skipped), r.Records, r.Bytes, len(r.Read), r.Events)
 	for _, u := range r.Unreadable {

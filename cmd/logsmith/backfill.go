@@ -12,12 +12,13 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/metrics"
 	"github.com/logsmith/logsmith/ui"
 )
 
 func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	var cfg job.BackfillConfig
+	var cfg settings.BackfillConfig
 	origins, err := cli.ParseLayers(&cfg, "backfill", args, env, stdout)
 	if err != nil {
 		return err
@@ -38,7 +39,7 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 	}
 	level, err := ui.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	terminal, logTo := ui.IsTerminal(stderr), stderr
 	var tl *ui.TermLines
@@ -91,11 +92,11 @@ func cmdBackfill(ctx context.Context, args []string, env map[string]string, stdo
 // a backfill does: skip the dates already committed from the same input
 // and config unless --force. Ignored, a --skip-committed=false meant to
 // recompute them would silently not.
-func checkSkipCommitted(cfg *job.BackfillConfig, origins map[string]cli.Origin) error {
-	o, ok := origins[job.EnvPrefix+"SKIP_COMMITTED"]
+func checkSkipCommitted(cfg *settings.BackfillConfig, origins map[string]cli.Origin) error {
+	o, ok := origins[settings.EnvPrefix+"SKIP_COMMITTED"]
 	if !ok || o.Layer == "default" || cfg.SkipCommitted == !cfg.Force {
 		return nil
 	}
-	return &job.ConfigError{Env: job.EnvPrefix + "SKIP_COMMITTED", Flag: "skip-committed",
+	return &settings.ConfigError{Env: settings.EnvPrefix + "SKIP_COMMITTED", Flag: "skip-committed",
 		Err: fmt.Errorf("%v (from the %s) contradicts --force=%v: a backfill skips committed dates unless --force; give --force to recompute them, and leave --skip-committed out", cfg.SkipCommitted, o.Layer, cfg.Force)}
 }

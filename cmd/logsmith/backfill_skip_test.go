@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 )
 
 // A backfill skips the dates already committed unless --force. A
@@ -51,8 +51,8 @@ func TestBackfillRefusesContradictorySkipCommitted(t *testing.T) {
 					}
 					_, stderr, code := exe(t, env, args...)
 					switch {
-					case refused && (code != job.ExitConfig || !strings.Contains(stderr, name) || !strings.Contains(stderr, "from the "+layer)):
-						t.Errorf("exit %d: %s; want exit %d naming %s from the %s", code, stderr, job.ExitConfig, name, layer)
+					case refused && (code != failure.ExitConfig || !strings.Contains(stderr, name) || !strings.Contains(stderr, "from the "+layer)):
+						t.Errorf("exit %d: %s; want exit %d naming %s from the %s", code, stderr, failure.ExitConfig, name, layer)
 					case !refused && code != 0:
 						t.Errorf("exit %d: %s; want it to run", code, stderr)
 					}

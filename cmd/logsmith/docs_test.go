@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/cli"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // mdEscape keeps a description one table cell of plain text.
@@ -84,7 +84,7 @@ func settingsDoc(t *testing.T) []byte {
 	var b bytes.Buffer
 	b.WriteString("# Configuration reference\n\n")
 	b.WriteString("<!-- Generated from the config definitions by `go test ./cmd/logsmith -run TestConfigurationDocs -update-docs`; do not edit. -->\n\n")
-	b.WriteString("Every setting is read from its environment variable; a flag overrides it. `logsmith <command> --help` (or `logsmith help <command>`) prints the same settings grouped by purpose, with each default and, apart, a value set in the environment; `logsmith completion bash|zsh|fish` prints a shell completion script. Values are taken as written: leading or trailing whitespace or an invisible character (a byte-order mark, a zero-width space, a control character) is refused (exit 2), and so is an input or output that starts like a URL but is not `s3://` or `file://` (`s3:/b/x`). Settings marked *output* change the rows and are part of the config hash recorded in every manifest; those marked *when set* were added after the hash was fixed and enter it only when set away from their default, so that a config leaving them alone keeps its hash.\n\nA `LOGSMITH_` variable that no command reads is refused (exit 2) with the nearest setting's name, as an unknown flag is; the development scripts' own variables (`LOGSMITH_MINIO_PORT`, `LOGSMITH_TEST_S3`, … listed in `job.ToolEnv`) are let through. A flag is given once: a second use of the same flag is refused (exit 2), except for list settings (`--window`, `--group-by`, `--format`), which add each use's values in order. Settings of which one would be ignored are refused together: `--timestamp-layout` with a `--timestamp-format` other than `layout` (or the default `auto`), `--timestamp-zone` without `--timestamp-layout`, `--iceberg-catalog` without `--table-format iceberg`.\n")
+	b.WriteString("Every setting is read from its environment variable; a flag overrides it. `logsmith <command> --help` (or `logsmith help <command>`) prints the same settings grouped by purpose, with each default and, apart, a value set in the environment; `logsmith completion bash|zsh|fish` prints a shell completion script. Values are taken as written: leading or trailing whitespace or an invisible character (a byte-order mark, a zero-width space, a control character) is refused (exit 2), and so is an input or output that starts like a URL but is not `s3://` or `file://` (`s3:/b/x`). Settings marked *output* change the rows and are part of the config hash recorded in every manifest; those marked *when set* were added after the hash was fixed and enter it only when set away from their default, so that a config leaving them alone keeps its hash.\n\nA `LOGSMITH_` variable that no command reads is refused (exit 2) with the nearest setting's name, as an unknown flag is; the development scripts' own variables (`LOGSMITH_MINIO_PORT`, `LOGSMITH_TEST_S3`, … listed in `settings.ToolEnv`) are let through. A flag is given once: a second use of the same flag is refused (exit 2), except for list settings (`--window`, `--group-by`, `--format`), which add each use's values in order. Settings of which one would be ignored are refused together: `--timestamp-layout` with a `--timestamp-format` other than `layout` (or the default `auto`), `--timestamp-zone` without `--timestamp-layout`, `--iceberg-catalog` without `--table-format iceberg`.\n")
 	b.WriteString(configFileDoc)
 	run := map[string]bool{}
 	section := func(title, intro string, cfg any, skip map[string]bool) {
@@ -93,7 +93,7 @@ func settingsDoc(t *testing.T) []byte {
 			t.Fatalf("%s: defaults: %v", title, err)
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| flag | environment | default | output | purpose | meaning |\n| --- | --- | --- | --- | --- | --- |\n", title, intro)
-		for _, s := range job.Settings(cfg) {
+		for _, s := range settings.Settings(cfg) {
 			if skip[s.Env] {
 				continue
 			}
@@ -117,14 +117,14 @@ func settingsDoc(t *testing.T) []byte {
 			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", flag, s.Env, def, hash, s.Group, mdEscape.Replace(s.Desc))
 		}
 	}
-	var rc job.Config
+	var rc settings.Config
 	section("run and merge", "`logsmith run` computes and commits features; `logsmith merge` (with `--run` and `--date`) merges a sharded run's partials and commits them.", &rc, nil)
-	for _, s := range job.Settings(&rc) {
+	for _, s := range settings.Settings(&rc) {
 		run[s.Env] = true
 	}
-	section("backfill", "`logsmith backfill` takes every run setting above, plus:", &job.BackfillConfig{}, run)
-	section("plan", "`logsmith plan` takes every run setting above, plus:", &job.PlanConfig{}, run)
-	section("ls, show, files, pin, gc, migrate, report and table", "The commands that read or tidy an output, and `logsmith table show|drop` (see [Output](output.md#the-outputs-tables-and-their-shape)); `show --chart` and `report` draw it (see [Output](output.md#pictures-show---chart-and-report)).", &job.OutputConfig{}, nil)
-	section("generate", "`logsmith generate` writes synthetic logs; the same seed always gives the same bytes.", &job.GenerateConfig{}, nil)
+	section("backfill", "`logsmith backfill` takes every run setting above, plus:", &settings.BackfillConfig{}, run)
+	section("plan", "`logsmith plan` takes every run setting above, plus:", &settings.PlanConfig{}, run)
+	section("ls, show, files, pin, gc, migrate, report and table", "The commands that read or tidy an output, and `logsmith table show|drop` (see [Output](output.md#the-outputs-tables-and-their-shape)); `show --chart` and `report` draw it (see [Output](output.md#pictures-show---chart-and-report)).", &settings.OutputConfig{}, nil)
+	section("generate", "`logsmith generate` writes synthetic logs; the same seed always gives the same bytes.", &settings.GenerateConfig{}, nil)
 	return b.Bytes()
 }

@@ -7,10 +7,11 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 func cmdGenerate(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	var cfg job.GenerateConfig
+	var cfg settings.GenerateConfig
 	if err := cli.Parse(&cfg, "generate", args, env, stdout); err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/cli"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // "logsmith help CMD" prints the same as "logsmith CMD --help", even with
@@ -43,7 +43,7 @@ func TestCompletion(t *testing.T) {
 			t.Fatalf("completion %s: exit %d: %s", shell, code, stderr)
 		}
 		for _, cmd := range cli.SettingCommands {
-			for _, s := range job.Settings(cli.ConfigOf(cmd)) {
+			for _, s := range settings.Settings(cli.ConfigOf(cmd)) {
 				if s.Flag == "" {
 					continue
 				}

@@ -12,7 +12,8 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/features"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 func main() {
@@ -22,8 +23,8 @@ func main() {
 	if err == nil || errors.Is(err, cli.ErrHelp) {
 		return
 	}
-	code := job.ExitCode(err)
-	if code == job.ExitInterrupted {
+	code := failure.ExitCode(err)
+	if code == failure.ExitInterrupted {
 		fmt.Fprintln(os.Stderr, "logsmith: interrupted; nothing more was committed:", err)
 	} else {
 		fmt.Fprintln(os.Stderr, "logsmith:", err)
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string, env map[string]string, stdin io.Rea
 func dispatch(ctx context.Context, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, cli.Usage)
-		return &job.ConfigError{Env: "command", Err: errors.New("missing command")}
+		return &settings.ConfigError{Env: "command", Err: errors.New("missing command")}
 	}
 	switch args[0] {
 	case "--version", "-version", "version":
@@ -68,7 +69,7 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		}
 		if len(args) > 1 && args[1] != "" {
 			fmt.Fprint(stderr, cli.Usage)
-			return &job.ConfigError{Env: "command", Err: fmt.Errorf("help: unknown command %q", args[1])}
+			return &settings.ConfigError{Env: "command", Err: fmt.Errorf("help: unknown command %q", args[1])}
 		}
 		fmt.Fprint(stdout, cli.Usage)
 		return nil
@@ -92,5 +93,5 @@ func dispatch(ctx context.Context, args []string, env map[string]string, stdin i
 		return cmdTable(ctx, args[1:], env, stdout, stderr)
 	}
 	fmt.Fprint(stderr, cli.Usage)
-	return &job.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
+	return &settings.ConfigError{Env: "command", Err: fmt.Errorf("unknown command %q", args[0])}
 }

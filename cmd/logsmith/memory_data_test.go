@@ -16,7 +16,10 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // writeGrouped writes lines events of 2025-11-08 into objects objects, each
@@ -55,10 +58,10 @@ func writeGrouped(t *testing.T, dir string, objects, lines, k int, gz bool) {
 }
 
 // capsEstimate is the memory estimate at the caps of `logsmith CMD args`
-// (job.EstimateMemory), dated when date is not empty.
+// (memcheck.Estimate), dated when date is not empty.
 func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.Estimate {
 	t.Helper()
-	var cfg job.BackfillConfig
+	var cfg settings.BackfillConfig
 	var dst any = &cfg.Config
 	if cmd == "backfill" {
 		dst = &cfg
@@ -83,7 +86,7 @@ func capsEstimate(t *testing.T, cmd string, args []string, date string) memory.E
 	if date == "" && res.Date != "" {
 		t.Fatalf("undated estimate resolved to date %s", res.Date)
 	}
-	return job.EstimateMemory(&run, res)
+	return memcheck.Estimate(&run, res)
 }
 
 // planMemory is the memory estimate `logsmith plan --json` prints for
@@ -228,7 +231,7 @@ func TestMemoryCheckRefusesRunThatCannotFit(t *testing.T) {
 			errs = append(errs, l)
 		}
 	}
-	if code != job.ExitConfig || len(errs) != 1 {
+	if code != failure.ExitConfig || len(errs) != 1 {
 		t.Fatalf("exit %d, want 2 with one line of error:\n%s", code, stderr)
 	}
 	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "sampled", "256.0 MiB (GOMEMLIMIT)", "lower --max-groups", "--memory-check=false"} {
@@ -241,7 +244,7 @@ func TestMemoryCheckRefusesRunThatCannotFit(t *testing.T) {
 	}
 	tmpl := filepath.Join(dir, "in", "{date}")
 	_, stderr, code = exe(t, limit, append([]string{"backfill", "--input", tmpl, "--from", "2025-11-08", "--to", "2025-11-08", "--parallel", "2"}, args...)...)
-	if code != job.ExitConfig || !strings.Contains(stderr, "2 dates at once (--parallel)") {
+	if code != failure.ExitConfig || !strings.Contains(stderr, "2 dates at once (--parallel)") {
 		t.Errorf("backfill: exit %d: %s", code, stderr)
 	}
 }

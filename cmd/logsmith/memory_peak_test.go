@@ -16,7 +16,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/logsmith/logsmith/cli"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/memcheck"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // peakRSS runs the built binary with env and args and returns its exit
@@ -120,7 +122,7 @@ func TestMemoryCheckBoundsPeak(t *testing.T) {
 			args := append([]string{"--input", in, "--output", out, "--date", "2025-11-08", "--format", "csv"}, tc.args...)
 			limit := estimate(t, args)
 			code, stderr, peak := peakRSS(t, []string{"GOMEMLIMIT=" + strconv.FormatInt(limit, 10)}, append([]string{"run"}, args...)...)
-			if code == job.ExitConfig {
+			if code == failure.ExitConfig {
 				t.Fatalf("the check refused the run at its own estimate %d: %s", limit, stderr)
 			}
 			t.Logf("exit %d, peak %.1f MiB, limit (the estimate) %.1f MiB", code, float64(peak)/(1<<20), float64(limit)/(1<<20))
@@ -134,7 +136,7 @@ func TestMemoryCheckBoundsPeak(t *testing.T) {
 // estimate is the memory estimate of `logsmith run args` (its total bytes).
 func estimate(t *testing.T, args []string) int64 {
 	t.Helper()
-	var cfg job.Config
+	var cfg settings.Config
 	if err := cli.Parse(&cfg, "run", args, map[string]string{}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +145,7 @@ func estimate(t *testing.T, args []string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return job.EstimateMemory(&cfg, res).Total
+	return memcheck.Estimate(&cfg, res).Total
 }
 
 func write(t *testing.T, name string, b []byte) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/memory"
 )
 
@@ -38,7 +38,7 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	// 1.4 GiB: the merge is refused.
 	_, stderr, code := exe(t, limit, append([]string{"merge", "--run", "r1"}, groupBy...)...)
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	if code != job.ExitConfig || len(lines) != 1 {
+	if code != failure.ExitConfig || len(lines) != 1 {
 		t.Fatalf("exit %d, want 2 with one line:\n%s", code, stderr)
 	}
 	for _, want := range []string{"LOGSMITH_MAX_GROUPS (--max-groups)", "24 panes held at once", "10000 groups", "1.4 GiB", "256.0 MiB (GOMEMLIMIT)",
@@ -58,7 +58,7 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 			args = append(args, "--memory-check=false")
 		}
 		_, stderr, code = exe(t, env, args...)
-		if code == job.ExitConfig || strings.Contains(stderr, "memory limit") {
+		if code == failure.ExitConfig || strings.Contains(stderr, "memory limit") {
 			t.Errorf("%v %v: exit %d: %s", env, args, code, stderr)
 		}
 	}
@@ -82,7 +82,7 @@ func TestRefusesRunOverMemoryLimit(t *testing.T) {
 	// has none, or the test says so): no check.
 	if lim := memory.SeenLimit(os.DirFS("/")); lim.Bytes == 0 {
 		_, stderr, code = exe(t, nil, append([]string{"merge", "--run", "r1"}, groupBy...)...)
-		if code == job.ExitConfig {
+		if code == failure.ExitConfig {
 			t.Errorf("no limit: exit %d: %s", code, stderr)
 		}
 	} else {
@@ -102,7 +102,7 @@ func TestMemoryCheckRefusesBadSettingAsRun(t *testing.T) {
 			Error    string `json:"error"`
 			ExitCode int    `json:"exit_code"`
 		}
-		if code != job.ExitConfig || json.Unmarshal([]byte(stdout), &got) != nil || got.ExitCode != code ||
+		if code != failure.ExitConfig || json.Unmarshal([]byte(stdout), &got) != nil || got.ExitCode != code ||
 			!strings.Contains(got.Error, "LOGSMITH_WINDOW") || !strings.Contains(stderr, "LOGSMITH_WINDOW") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 naming LOGSMITH_WINDOW, as JSON on stdout too", env, code, stdout, stderr)
 		}

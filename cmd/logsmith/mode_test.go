@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // A map shard commits nothing: its push must not stand for the day's
@@ -11,13 +11,13 @@ import (
 func TestRunMode(t *testing.T) {
 	for _, c := range []struct {
 		cmd  string
-		cfg  job.Config
+		cfg  settings.Config
 		want string
 	}{
-		{"run", job.Config{}, "daily"},
-		{"run", job.Config{RunSettings: job.RunSettings{Shard: "1/4"}}, "shard"},
-		{"run", job.Config{RunSettings: job.RunSettings{Shards: 4}}, "shard"},
-		{"merge", job.Config{}, "daily"},
+		{"run", settings.Config{}, "daily"},
+		{"run", settings.Config{RunSettings: settings.RunSettings{Shard: "1/4"}}, "shard"},
+		{"run", settings.Config{RunSettings: settings.RunSettings{Shards: 4}}, "shard"},
+		{"merge", settings.Config{}, "daily"},
 	} {
 		if got := runMode(c.cmd, &c.cfg); got != c.want {
 			t.Errorf("%s %+v: mode %q, want %q", c.cmd, c.cfg.Shard, got, c.want)

@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/logsmith/logsmith/cli"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/outputs"
 	"github.com/logsmith/logsmith/ui"
 )
@@ -14,7 +14,7 @@ import (
 // cmdOutput runs the commands that read or tidy an output: ls, show,
 // files, pin, migrate, gc and report.
 func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]string, stdout io.Writer) error {
-	var cfg job.OutputConfig
+	var cfg settings.OutputConfig
 	if err := cli.Parse(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
@@ -26,10 +26,10 @@ func cmdOutput(ctx context.Context, cmd string, args []string, env map[string]st
 // their shape, or drop one table so that the output may take another.
 func cmdTable(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "show" && args[0] != "drop") {
-		return &job.ConfigError{Env: "command", Err: errors.New(`table: want "table show" or "table drop"`)}
+		return &settings.ConfigError{Env: "command", Err: errors.New(`table: want "table show" or "table drop"`)}
 	}
 	sub := args[0]
-	var cfg job.OutputConfig
+	var cfg settings.OutputConfig
 	if err := cli.Parse(&cfg, "table "+sub, args[1:], env, stdout); err != nil {
 		return err
 	}

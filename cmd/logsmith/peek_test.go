@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/peek"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -24,13 +24,13 @@ var peekShapes = []string{
 	"ecs", "firehose", "gcp", "journald", "otlp-json", "pino",
 }
 
-func peekJSON(t *testing.T, env []string, args ...string) job.PeekReport {
+func peekJSON(t *testing.T, env []string, args ...string) peek.Report {
 	t.Helper()
 	stdout, stderr, code := exe(t, env, append([]string{"peek", "--json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("peek %v: exit %d: %s", args, code, stderr)
 	}
-	var r job.PeekReport
+	var r peek.Report
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("peek %v: %v in %s", args, err, stdout)
 	}
@@ -179,7 +179,7 @@ func TestPeekHitRates(t *testing.T) {
 	} {
 		args := []string{"--input", logs, "--sample", strconv.Itoa(sample), tc.flag, tc.typo}
 		r := peekJSON(t, nil, args...)
-		var f *job.FieldHits
+		var f *peek.FieldHits
 		for i := range r.Fields {
 			if r.Fields[i].Path == tc.typo {
 				f = &r.Fields[i]

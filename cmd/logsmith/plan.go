@@ -10,19 +10,20 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/ui"
 )
 
 // cmdPlan lists the date's input, sizes the sharded run and prints the
 // plan; with --plan-file it also writes the plan's JSON there.
 func cmdPlan(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) error {
-	var cfg job.PlanConfig
+	var cfg settings.PlanConfig
 	if err := cli.Parse(&cfg, "plan", args, env, stdout); err != nil {
 		return err
 	}
 	level, err := ui.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	log := ui.NewLogger(stderr, level, ui.IsTerminal(stderr))
 	p, err := job.PlanRun(ctx, cfg, job.Options{Logger: log, Version: versionString()})
@@ -36,7 +37,7 @@ func cmdPlan(ctx context.Context, args []string, env map[string]string, stdout, 
 	data = append(data, '\n')
 	if cfg.File != "" {
 		if err := writeFileAtomic(cfg.File, data); err != nil {
-			return &job.ConfigError{Env: "LOGSMITH_PLAN_FILE", Flag: "plan-file", Err: err}
+			return &settings.ConfigError{Env: "LOGSMITH_PLAN_FILE", Flag: "plan-file", Err: err}
 		}
 	}
 	if cfg.JSON {

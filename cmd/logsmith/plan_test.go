@@ -12,7 +12,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/cli"
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -76,7 +77,7 @@ func TestPlanBinaryOnMinIO(t *testing.T) {
 
 	// No input objects: 5, as for a run. A bad setting: 2, naming it.
 	_, stderr, code = exe(t, env, "plan", "--input", in, "--output", out, "--date", "2025-11-09")
-	if code != job.ExitStorage || !strings.Contains(stderr, "no input objects") {
+	if code != failure.ExitStorage || !strings.Contains(stderr, "no input objects") {
 		t.Errorf("empty date: exit %d: %s", code, stderr)
 	}
 	for _, bad := range [][]string{
@@ -86,33 +87,33 @@ func TestPlanBinaryOnMinIO(t *testing.T) {
 		{"--window", "7m", "LOGSMITH_WINDOW (--window)"},
 	} {
 		_, stderr, code = exe(t, env, "plan", "--input", in, "--output", out, "--date", "2025-11-08", bad[0], bad[1])
-		if code != job.ExitConfig || !strings.Contains(stderr, bad[2]) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		if code != failure.ExitConfig || !strings.Contains(stderr, bad[2]) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%s %s: exit %d: %s", bad[0], bad[1], code, stderr)
 		}
 	}
 	_, stderr, code = exe(t, env, "plan", "--input", "s3://"+st.Bucket()+"/logs/2025/11/08/", "--output", out)
-	if code != job.ExitConfig || !strings.Contains(stderr, "LOGSMITH_DATE") {
+	if code != failure.ExitConfig || !strings.Contains(stderr, "LOGSMITH_DATE") {
 		t.Errorf("undated: exit %d: %s", code, stderr)
 	}
 	_, stderr, code = exe(t, env, "plan", "--input", in, "--output", out, "--date", "2025-11-08", "--plan-file", filepath.Join(t.TempDir(), "missing", "plan.json"))
-	if code != job.ExitConfig || !strings.Contains(stderr, "LOGSMITH_PLAN_FILE") {
+	if code != failure.ExitConfig || !strings.Contains(stderr, "LOGSMITH_PLAN_FILE") {
 		t.Errorf("unwritable --plan-file: exit %d: %s", code, stderr)
 	}
 }
 
 // The plan's settings refuse stray whitespace like every other setting.
 func TestPlanSettingsRefuseStrayWhitespace(t *testing.T) {
-	for _, s := range job.Settings(new(job.PlanConfig)) {
+	for _, s := range settings.Settings(new(settings.PlanConfig)) {
 		if !strings.HasPrefix(s.Env, "LOGSMITH_PLAN_") {
 			continue
 		}
-		err := cli.Parse(new(job.PlanConfig), "plan", nil, map[string]string{s.Env: " 1s "}, io.Discard)
+		err := cli.Parse(new(settings.PlanConfig), "plan", nil, map[string]string{s.Env: " 1s "}, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), s.Env) {
 			t.Errorf("%s with whitespace: %v", s.Env, err)
 		}
 	}
 	var help bytes.Buffer
-	_ = cli.Parse(new(job.PlanConfig), "plan", []string{"--help"}, nil, &help)
+	_ = cli.Parse(new(settings.PlanConfig), "plan", []string{"--help"}, nil, &help)
 	for _, want := range []string{"--plan-budget", "1h0m0s", "--plan-throughput", "309000000", "run-minio-gzip-w2", "--plan-max-shards", "--plan-file", "--memory-check"} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("plan --help lacks %q", want)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/logsmith/logsmith/cli"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/metrics"
 	"github.com/logsmith/logsmith/report"
 	"github.com/logsmith/logsmith/table"
@@ -19,7 +21,7 @@ import (
 // runMode is the metrics' mode label of a run: one shard of a sharded run
 // ("shard"), which commits nothing, or a run or merge that commits the day
 // ("daily", what the alert on the last success watches).
-func runMode(cmd string, cfg *job.Config) string {
+func runMode(cmd string, cfg *settings.Config) string {
 	if cmd != "merge" && cfg.AsksShard() {
 		return "shard"
 	}
@@ -27,13 +29,13 @@ func runMode(cmd string, cfg *job.Config) string {
 }
 
 func cmdRun(ctx context.Context, cmd string, args []string, env map[string]string, stdin io.Reader, stdout, stderr io.Writer) error {
-	var cfg job.Config
+	var cfg settings.Config
 	if err := cli.Parse(&cfg, cmd, args, env, stdout); err != nil {
 		return err
 	}
 	level, err := ui.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
-		return &job.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
+		return &settings.ConfigError{Env: "LOGSMITH_LOG_LEVEL", Flag: "log-level", Err: err}
 	}
 	// On a terminal, the progress display and the log share stderr: each
 	// record starts a line of its own, never after the display's text.
@@ -95,11 +97,11 @@ func cmdRun(ctx context.Context, cmd string, args []string, env map[string]strin
 		switch {
 		case sum != nil:
 			if err != nil {
-				sum.Error, sum.ExitCode = err.Error(), job.ExitCode(err)
+				sum.Error, sum.ExitCode = err.Error(), failure.ExitCode(err)
 			}
 			out = sum
 		case err != nil:
-			out = jsonError{err.Error(), job.ExitCode(err)}
+			out = jsonError{err.Error(), failure.ExitCode(err)}
 		}
 		if out != nil {
 			if jerr := json.NewEncoder(stdout).Encode(out); err == nil {
@@ -130,17 +132,17 @@ type jsonError struct {
 // reported: the exit code already says the run failed, and why is on
 // standard error.
 func printJSONError(w io.Writer, err error) {
-	_ = json.NewEncoder(w).Encode(jsonError{err.Error(), job.ExitCode(err)})
+	_ = json.NewEncoder(w).Encode(jsonError{err.Error(), failure.ExitCode(err)})
 }
 
 // writeRunReport writes --report: the HTML page of the partitions the run
 // committed. The commits stand whatever happens here.
-func writeRunReport(ctx context.Context, cfg *job.Config, sum *job.Summary) error {
+func writeRunReport(ctx context.Context, cfg *settings.Config, sum *job.Summary) error {
 	// The output and its S3 settings as the run resolved them.
 	res, err := cfg.Resolve(time.Now())
 	var out table.Output
 	if err == nil {
-		out, _, err = job.OpenOutput(&job.OutputConfig{Output: res.Output.String(), S3: res.S3})
+		out, _, err = job.OpenOutput(&settings.OutputConfig{Output: res.Output.String(), S3: res.S3})
 	}
 	var tables []table.Table
 	if err == nil {
@@ -151,7 +153,7 @@ func writeRunReport(ctx context.Context, cfg *job.Config, sum *job.Summary) erro
 		parts, err = report.ReadRun(ctx, tables, sum.RunID, sum.Partitions, cfg.CommitLease)
 	}
 	if err != nil {
-		return job.StorageError(fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err))
+		return failure.Storage(fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err))
 	}
 	if err := report.WriteHTMLFile(cfg.Report, fmt.Sprintf("logsmith run %s: %s", sum.RunID, sum.Output), parts); err != nil {
 		return fmt.Errorf("write report %s (the run's commits stand): %w", cfg.Report, err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
 )
 
 // The binary refuses a rerun of another shape with exit 2 and one line
@@ -26,14 +26,14 @@ func TestTableCommands(t *testing.T) {
 		t.Fatalf("first run: exit %d: %s", code, stderr)
 	}
 	_, stderr, code := exe(t, nil, append(run, "--window", "5m,1h")...)
-	if code != job.ExitConfig || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "would add [1h]") {
+	if code != failure.ExitConfig || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "would add [1h]") {
 		t.Fatalf("another window set: exit %d: %q, want exit 2 in one line naming the table added", code, stderr)
 	}
 	stdout, stderr, code := exe(t, nil, "table", "show", "--output", out)
 	if code != 0 || !strings.Contains(stdout, "layout root") || !strings.Contains(stdout, "5m") {
 		t.Fatalf("table show: exit %d: %s %s", code, stdout, stderr)
 	}
-	if _, stderr, code := exe(t, nil, "table", "drop", "--output", out); code != job.ExitConfig || !strings.Contains(stderr, "--window") {
+	if _, stderr, code := exe(t, nil, "table", "drop", "--output", out); code != failure.ExitConfig || !strings.Contains(stderr, "--window") {
 		t.Fatalf("table drop without --window: exit %d: %s", code, stderr)
 	}
 	if stdout, stderr, code := exe(t, nil, "table", "drop", "--output", out, "--window", "5m"); code != 0 || !strings.Contains(stdout, "1 partitions") {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
@@ -40,7 +40,7 @@ func runLines(t *testing.T, env []string, in, out string) int64 {
 
 // manifestInputs returns the input URLs the committed manifest of
 // 2025-11-08 records, each checked to parse back to a location.
-func manifestInputs(t *testing.T, env []string, out string) []job.Location {
+func manifestInputs(t *testing.T, env []string, out string) []settings.Location {
 	t.Helper()
 	stdout, stderr, code := exe(t, env, "show", "--output", out, "--date", "2025-11-08")
 	if code != 0 {
@@ -52,9 +52,9 @@ func manifestInputs(t *testing.T, env []string, out string) []job.Location {
 	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
 		t.Fatalf("manifest %q: %v", stdout, err)
 	}
-	var locs []job.Location
+	var locs []settings.Location
 	for _, in := range m.Inputs {
-		loc, err := job.ParseLocation(in.URL)
+		loc, err := settings.ParseLocation(in.URL)
 		if err != nil {
 			t.Fatalf("manifest input %q does not parse: %v", in.URL, err)
 		}
@@ -167,7 +167,7 @@ func TestManifestNamesInvalidUTF8Files(t *testing.T) {
 			t.Errorf("input %q: url_base64 %q (%v)", in.URL, in.URLBase64, err)
 			continue
 		}
-		loc, err := job.ParseLocation(string(raw))
+		loc, err := settings.ParseLocation(string(raw))
 		if err != nil {
 			t.Fatalf("url_base64 of %q does not parse: %v", in.URL, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 )
@@ -23,8 +24,8 @@ func TestFilesListIsTheCommittedRows(t *testing.T) {
 		{name: "first", in: in1, windows: "5m,1h"},
 		{name: "rerun", in: in2, windows: "5m,1h"},
 	} {
-		cfg := job.Config{}
-		if err := job.ParseEnv(&cfg, v.env(out, "", nil)); err != nil {
+		cfg := settings.Config{}
+		if err := settings.ParseEnv(&cfg, v.env(out, "", nil)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := job.Run(context.Background(), cfg, job.Options{}); err != nil {

@@ -34,6 +34,8 @@ import (
 
 	"github.com/logsmith/logsmith/internal/testbin"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 	"github.com/logsmith/logsmith/table"
@@ -195,7 +197,7 @@ func inputs(t *testing.T) (in1, in2 string) {
 	dir := t.TempDir()
 	gen := func(name string, objects int, seed uint64) string {
 		out := filepath.Join(dir, name)
-		cfg := job.GenerateConfig{Output: out, Objects: objects, Lines: 1500, Seed: seed,
+		cfg := settings.GenerateConfig{Output: out, Objects: objects, Lines: 1500, Seed: seed,
 			Start: time.Date(2025, 11, 7, 0, 0, 0, 0, time.UTC), Days: len(dates), BadRatio: 0.005}
 		if _, err := job.Generate(context.Background(), cfg); err != nil {
 			t.Fatal(err)
@@ -1066,7 +1068,7 @@ func (o *output) run(h *harness, v variant, date string) (*proc, int, error) {
 	}
 	code, _ := p.wait()
 	switch code {
-	case job.ExitOK:
+	case failure.ExitOK:
 		var sum job.Summary
 		if err := json.Unmarshal(p.stdout.Bytes(), &sum); err != nil {
 			return p, code, fmt.Errorf("%s: summary %q: %w", v.name, p.stdout.String(), err)
@@ -1077,7 +1079,7 @@ func (o *output) run(h *harness, v variant, date string) (*proc, int, error) {
 		if strings.Contains(p.stderr.String(), "waiting for another run") {
 			h.takeoverWait.Add(1)
 		}
-	case job.ExitLostRace:
+	case failure.ExitLostRace:
 		h.runs.Add(1)
 		h.lost.Add(1)
 		h.j.add("%s: %s %s lost the race", o.m.name, v.name, date)
@@ -1190,18 +1192,18 @@ func (o *output) race(h *harness, a, b variant, date string, lineUp bool) error 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				var cfg job.Config
-				if err := job.ParseEnv(&cfg, v.env(o.url, date, o.s3)); err != nil {
+				var cfg settings.Config
+				if err := settings.ParseEnv(&cfg, v.env(o.url, date, o.s3)); err != nil {
 					errs[i] = err
 					return
 				}
 				sum, err := job.Run(context.Background(), cfg, job.Options{BeforePublish: barrier()})
-				codes[i] = job.ExitCode(err)
+				codes[i] = failure.ExitCode(err)
 				switch {
 				case err == nil:
 					o.m.markCommitted(committedParts(o.m, sum.Partitions))
 					h.j.add("%s: lined-up race: %s %s run %s committed", o.m.name, v.name, date, sum.RunID)
-				case codes[i] == job.ExitLostRace:
+				case codes[i] == failure.ExitLostRace:
 					h.j.add("%s: lined-up race: %s %s lost", o.m.name, v.name, date)
 				default:
 					errs[i] = fmt.Errorf("lined-up race: %s %s: %w", v.name, date, err)
@@ -1215,7 +1217,7 @@ func (o *output) race(h *harness, a, b variant, date string, lineUp bool) error 
 		slices.Sort(codes)
 		h.runs.Add(2)
 		h.lost.Add(1)
-		if codes[0] != job.ExitOK || codes[1] != job.ExitLostRace {
+		if codes[0] != failure.ExitOK || codes[1] != failure.ExitLostRace {
 			return fmt.Errorf("lined-up race of %s and %s on %s: exit codes %v, want one commit and one lost race", a.name, b.name, date, codes)
 		}
 		h.racesLost.Add(1)
@@ -1237,11 +1239,11 @@ func (o *output) race(h *harness, a, b variant, date string, lineUp bool) error 
 		return err
 	}
 	for i, c := range codes {
-		if c != job.ExitOK && c != job.ExitLostRace {
+		if c != failure.ExitOK && c != failure.ExitLostRace {
 			return fmt.Errorf("race on %s: exit %d\n%s", date, c, procs[i].stderr.String())
 		}
 	}
-	if codes[0] != job.ExitOK && codes[1] != job.ExitOK {
+	if codes[0] != failure.ExitOK && codes[1] != failure.ExitOK {
 		return fmt.Errorf("race on %s: both runs lost", date)
 	}
 	if codes[0] != codes[1] {
@@ -1285,7 +1287,7 @@ func (o *output) kill(ctx context.Context, h *harness, v variant, date string, a
 	if !signaled {
 		h.killsAfterExit.Add(1)
 		h.j.add("%s: SIGKILL %s of %s %s came after it exited %d", o.m.name, when, v.name, date, code)
-		if code == job.ExitOK {
+		if code == failure.ExitOK {
 			var sum job.Summary
 			if err := json.Unmarshal(p.stdout.Bytes(), &sum); err == nil {
 				o.m.markCommitted(committedParts(o.m, sum.Partitions))

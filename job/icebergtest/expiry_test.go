@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/settings"
 )
 
 // A backfill's parallel dates under the most aggressive expiry (keep 1
@@ -19,8 +20,8 @@ import (
 func TestParallelDatesUnderAggressiveExpiry(t *testing.T) {
 	const days = 6
 	dir := t.TempDir()
-	var g job.GenerateConfig
-	if err := job.ParseEnv(&g, map[string]string{"LOGSMITH_OUTPUT": dir, "LOGSMITH_OBJECTS": "2", "LOGSMITH_LINES": "800",
+	var g settings.GenerateConfig
+	if err := settings.ParseEnv(&g, map[string]string{"LOGSMITH_OUTPUT": dir, "LOGSMITH_OBJECTS": "2", "LOGSMITH_LINES": "800",
 		"LOGSMITH_START": date + "T00:00:00Z", "LOGSMITH_DAYS": fmt.Sprint(days)}); err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +38,8 @@ func TestParallelDatesUnderAggressiveExpiry(t *testing.T) {
 		for k, v := range env {
 			e[k] = v
 		}
-		var b job.BackfillConfig
-		if err := job.ParseEnv(&b, e); err != nil {
+		var b settings.BackfillConfig
+		if err := settings.ParseEnv(&b, e); err != nil {
 			t.Fatal(err)
 		}
 		res, err := job.Backfill(context.Background(), b, job.Options{}, nil)

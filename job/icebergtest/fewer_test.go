@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/table"
 	"github.com/logsmith/logsmith/table/iceberg"
@@ -99,8 +101,8 @@ func TestNeverFewerEvents(t *testing.T) {
 					}
 					return
 				}
-				if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "fewer than") || !strings.Contains(err.Error(), first.RunID) {
-					t.Fatalf("rerun with fewer events: %v (exit %d), want exit %d naming the committed run %s", err, job.ExitCode(err), job.ExitStorage, first.RunID)
+				if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "fewer than") || !strings.Contains(err.Error(), first.RunID) {
+					t.Fatalf("rerun with fewer events: %v (exit %d), want exit %d naming the committed run %s", err, failure.ExitCode(err), failure.ExitStorage, first.RunID)
 				}
 				if after := owners(t, format, &rerun); !maps.Equal(after, before) {
 					t.Fatalf("the refused run changed the output: %v, before %v", after, before)
@@ -133,7 +135,7 @@ func TestNeverFewerEvents(t *testing.T) {
 // owners returns the run owning each table's partition of date (and of
 // every date, keyed "window date", so that an undated run's commits of
 // other days show), in either format.
-func owners(t *testing.T, format string, cfg *job.Config) map[string]string {
+func owners(t *testing.T, format string, cfg *settings.Config) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	got := map[string]string{}
@@ -232,8 +234,8 @@ func TestRefusedIcebergRunChangesNothing(t *testing.T) {
 	// A new window (a new table) and a new column (bytes_sum) at once.
 	rerun := iceConfig(t, in, out, map[string]string{"LOGSMITH_WINDOW": "5m,1h"})
 	_, err := job.Run(ctx, rerun, job.Options{})
-	if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "fewer than") {
-		t.Fatalf("rerun with fewer events: %v, want exit %d", err, job.ExitStorage)
+	if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "fewer than") {
+		t.Fatalf("rerun with fewer events: %v, want exit %d", err, failure.ExitStorage)
 	}
 	if after := state(); after != before {
 		t.Fatalf("the refused run changed the catalog:\n%s\nbefore:\n%s", after, before)
@@ -279,8 +281,8 @@ func TestNeverFewerEventsMergeAndBackfill(t *testing.T) {
 			}
 			c.RunID = "shardrun"
 			_, err = job.Merge(ctx, c, job.Options{})
-			if job.ExitCode(err) != job.ExitStorage || !strings.Contains(err.Error(), "fewer than") || !strings.Contains(err.Error(), first.RunID) {
-				t.Fatalf("merge with fewer events: %v, want exit %d naming %s", err, job.ExitStorage, first.RunID)
+			if failure.ExitCode(err) != failure.ExitStorage || !strings.Contains(err.Error(), "fewer than") || !strings.Contains(err.Error(), first.RunID) {
+				t.Fatalf("merge with fewer events: %v, want exit %d naming %s", err, failure.ExitStorage, first.RunID)
 			}
 			if after := owners(t, format, &c); !maps.Equal(after, before) {
 				t.Fatalf("the refused merge changed the output: %v, before %v", after, before)
@@ -303,11 +305,11 @@ func TestNeverFewerEventsMergeAndBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 			remove(t, firstFile(t, filepath.Join(root, "2025", "11", "08")))
-			bc := job.BackfillConfig{Config: mk(t, in, out, nil), To: "2025-11-09", Parallel: 1}
+			bc := settings.BackfillConfig{Config: mk(t, in, out, nil), To: "2025-11-09", Parallel: 1}
 			bc.Date, bc.From = "", "2025-11-08"
 			res, err := job.Backfill(ctx, bc, job.Options{}, nil)
-			if job.ExitCode(err) != job.ExitStorage {
-				t.Fatalf("backfill: %v, want exit %d", err, job.ExitStorage)
+			if failure.ExitCode(err) != failure.ExitStorage {
+				t.Fatalf("backfill: %v, want exit %d", err, failure.ExitStorage)
 			}
 			status := map[string]string{}
 			for _, r := range res {

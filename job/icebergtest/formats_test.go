@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -26,7 +28,7 @@ func TestEveryTableFormatKeepsTheContract(t *testing.T) {
 			ctx := context.Background()
 			in := setup(t)
 			out := t.TempDir()
-			cfg := func(env map[string]string) job.Config {
+			cfg := func(env map[string]string) settings.Config {
 				e := map[string]string{"LOGSMITH_TABLE_FORMAT": format}
 				for k, v := range env {
 					e[k] = v
@@ -50,10 +52,10 @@ func TestEveryTableFormatKeepsTheContract(t *testing.T) {
 					}
 				}
 			}
-			wantKind := func(what string, err error, kind job.Kind, exit int) {
+			wantKind := func(what string, err error, kind failure.Kind, exit int) {
 				t.Helper()
-				if job.KindOf(err) != kind || job.ExitCode(err) != exit {
-					t.Fatalf("%s: %v (kind %v, exit %d), want kind %v, exit %d", what, err, job.KindOf(err), job.ExitCode(err), kind, exit)
+				if failure.KindOf(err) != kind || failure.ExitCode(err) != exit {
+					t.Fatalf("%s: %v (kind %v, exit %d), want kind %v, exit %d", what, err, failure.KindOf(err), failure.ExitCode(err), kind, exit)
 				}
 			}
 
@@ -78,7 +80,7 @@ func TestEveryTableFormatKeepsTheContract(t *testing.T) {
 					t.Error(err)
 				}
 			}})
-			wantKind("a run that started before another's commit", err, job.KindLostRace, job.ExitLostRace)
+			wantKind("a run that started before another's commit", err, failure.KindLostRace, failure.ExitLostRace)
 			if !errors.Is(err, table.ErrLostRace) {
 				t.Errorf("lost race: %v does not wrap table.ErrLostRace", err)
 			}
@@ -93,7 +95,7 @@ func TestEveryTableFormatKeepsTheContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = job.Run(ctx, cfg(map[string]string{"LOGSMITH_RUN_ID": "fewer"}), job.Options{})
-			wantKind("a run with an input object gone", err, job.KindFewerEvents, job.ExitStorage)
+			wantKind("a run with an input object gone", err, failure.KindFewerEvents, failure.ExitStorage)
 			sum, err = job.Run(ctx, cfg(map[string]string{"LOGSMITH_RUN_ID": "fewer", "LOGSMITH_ALLOW_FEWER_EVENTS": "true"}), job.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -120,7 +122,7 @@ func TestEveryTableFormatKeepsTheContract(t *testing.T) {
 
 			// A merge of a run no shard was written for: input not there yet.
 			_, err = job.Merge(ctx, cfg(map[string]string{"LOGSMITH_RUN_ID": "none"}), job.Options{})
-			wantKind("a merge before its shards", err, job.KindNotReady, job.ExitStorage)
+			wantKind("a merge before its shards", err, failure.KindNotReady, failure.ExitStorage)
 		})
 	}
 }

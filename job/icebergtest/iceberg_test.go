@@ -14,6 +14,8 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/table"
 	"github.com/logsmith/logsmith/table/iceberg"
 )
@@ -25,8 +27,8 @@ const date = "2025-11-08"
 func setup(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	var g job.GenerateConfig
-	if err := job.ParseEnv(&g, map[string]string{"LOGSMITH_OUTPUT": dir, "LOGSMITH_OBJECTS": "3", "LOGSMITH_LINES": "3000",
+	var g settings.GenerateConfig
+	if err := settings.ParseEnv(&g, map[string]string{"LOGSMITH_OUTPUT": dir, "LOGSMITH_OBJECTS": "3", "LOGSMITH_LINES": "3000",
 		"LOGSMITH_START": date + "T00:00:00Z", "LOGSMITH_DAYS": "3"}); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func setup(t *testing.T) string {
 	return dir + "/{yyyy}/{mm}/{dd}/"
 }
 
-func config(t *testing.T, input, output string, env map[string]string) job.Config {
+func config(t *testing.T, input, output string, env map[string]string) settings.Config {
 	t.Helper()
 	e := map[string]string{"LOGSMITH_INPUT": input, "LOGSMITH_OUTPUT": output, "LOGSMITH_DATE": date,
 		"LOGSMITH_WINDOW": "5m,1h/15m", "LOGSMITH_GROUP_BY": "service", "LOGSMITH_STATUS_FIELD": "status",
@@ -44,14 +46,14 @@ func config(t *testing.T, input, output string, env map[string]string) job.Confi
 	for k, v := range env {
 		e[k] = v
 	}
-	var c job.Config
-	if err := job.ParseEnv(&c, e); err != nil {
+	var c settings.Config
+	if err := settings.ParseEnv(&c, e); err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func iceConfig(t *testing.T, input, output string, env map[string]string) job.Config {
+func iceConfig(t *testing.T, input, output string, env map[string]string) settings.Config {
 	e := map[string]string{"LOGSMITH_TABLE_FORMAT": "iceberg"}
 	for k, v := range env {
 		e[k] = v
@@ -59,9 +61,9 @@ func iceConfig(t *testing.T, input, output string, env map[string]string) job.Co
 	return config(t, input, output, e)
 }
 
-func open(t *testing.T, cfg *job.Config) *iceberg.Catalog {
+func open(t *testing.T, cfg *settings.Config) *iceberg.Catalog {
 	t.Helper()
-	loc, err := job.ParseLocation(cfg.Output)
+	loc, err := settings.ParseLocation(cfg.Output)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func open(t *testing.T, cfg *job.Config) *iceberg.Catalog {
 	return c
 }
 
-func windows(t *testing.T, cfg *job.Config) []features.Window {
+func windows(t *testing.T, cfg *settings.Config) []features.Window {
 	ws, err := cfg.Windows()
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +248,7 @@ func TestIcebergRaces(t *testing.T) {
 	if innerErr != nil {
 		t.Fatal(innerErr)
 	}
-	if job.KindOf(err) != job.KindLostRace || !errors.Is(err, table.ErrLostRace) || job.ExitCode(err) != 4 {
+	if failure.KindOf(err) != failure.KindLostRace || !errors.Is(err, table.ErrLostRace) || failure.ExitCode(err) != 4 {
 		t.Fatalf("the earlier run: %v, want it to lose (exit 4)", err)
 	}
 	tb, err := open(t, &cfg).OpenTable(context.Background(), "features_5m")
@@ -273,7 +275,7 @@ func TestIcebergRaces(t *testing.T) {
 	_, err = job.Run(context.Background(), a, job.Options{AfterList: func(ctx context.Context) {
 		winner, werr = job.Run(ctx, bcfg, job.Options{})
 	}})
-	if werr != nil || job.ExitCode(err) != 4 {
+	if werr != nil || failure.ExitCode(err) != 4 {
 		t.Fatalf("runs with windows in other orders: %v then %v; want the second to win and the first to lose", werr, err)
 	}
 	cat2 := open(t, &a)
@@ -288,8 +290,8 @@ func TestIcebergRaces(t *testing.T) {
 	}
 
 	// Three dates at once, each its own snapshot, all land.
-	var b job.BackfillConfig
-	if err := job.ParseEnv(&b, map[string]string{"LOGSMITH_INPUT": in, "LOGSMITH_OUTPUT": out, "LOGSMITH_TABLE_FORMAT": "iceberg",
+	var b settings.BackfillConfig
+	if err := settings.ParseEnv(&b, map[string]string{"LOGSMITH_INPUT": in, "LOGSMITH_OUTPUT": out, "LOGSMITH_TABLE_FORMAT": "iceberg",
 		"LOGSMITH_WINDOW": "5m", "LOGSMITH_FROM": "2025-11-08", "LOGSMITH_TO": "2025-11-10", "LOGSMITH_PARALLEL": "3", "LOGSMITH_FORCE": "true",
 		"LOGSMITH_MAX_BAD_RATIO": "1", "LOGSMITH_GROUP_BY": "service", "LOGSMITH_STATUS_FIELD": "status",
 		"LOGSMITH_BYTES_FIELD": "bytes", "LOGSMITH_DISTINCT_FIELD": "user_id"}); err != nil {

@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"os"
@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/logsmith/logsmith/storage"
 )
 
 // Keys are bytes: an s3:// URL names its bucket up to the first '/' and the
@@ -100,8 +98,7 @@ func TestParseLocationLocalVerbatim(t *testing.T) {
 	}
 }
 
-// FuzzLocationRoundTrip: for any key, the URL a Location renders (and the
-// URL the manifest records for an input object) parses back to the same
+// FuzzLocationRoundTrip: for any key, the URL a Location renders parses back to the same
 // bucket and key, or the same local path; template expansion leaves the key
 // bytes around the placeholder alone.
 func FuzzLocationRoundTrip(f *testing.F) {
@@ -109,16 +106,11 @@ func FuzzLocationRoundTrip(f *testing.F) {
 		" sp ace ", "ü/ä", "%", "%%25", "#", "?", "\xff\xfe", "a\x00b", "..", "../x", "./", "{yyyy}", "%{mm}#"} {
 		f.Add(k)
 	}
-	dir := f.TempDir()
 	day := time.Date(2025, 11, 8, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, key string) {
 		s3 := Location{Scheme: "s3", Bucket: "logs", Prefix: key}
 		if got, err := ParseLocation(s3.String()); err != nil || got != s3 {
 			t.Fatalf("ParseLocation(%q) = %+v, %v; want %+v", s3.String(), got, err, s3)
-		}
-		in := input{loc: Location{Scheme: "s3", Bucket: "logs", Prefix: "other"}, info: storage.ObjectInfo{Key: key}}
-		if got, err := ParseLocation(in.url()); err != nil || got.Bucket != "logs" || got.Prefix != key {
-			t.Fatalf("input url %q parses to %+v, %v; want key %q", in.url(), got, err, key)
 		}
 		if !IsTemplate(key) {
 			tmpl := Location{Scheme: "s3", Bucket: "logs", Prefix: key + "{date}/" + key}.String()
@@ -126,14 +118,6 @@ func FuzzLocationRoundTrip(f *testing.F) {
 			if got, err := ParseLocation(ExpandTemplate(tmpl, day)); err != nil || got.Prefix != want {
 				t.Fatalf("template %q expands to %+v, %v; want prefix %q", tmpl, got, err, want)
 			}
-		}
-		if strings.IndexByte(key, 0) >= 0 {
-			return // no file name holds NUL
-		}
-		file := input{loc: Location{Scheme: "file", Dir: dir}, info: storage.ObjectInfo{Key: key}}
-		got, err := ParseLocation(file.url())
-		if want := filepath.Join(dir, key); err != nil || got.Scheme != "file" || filepath.Join(got.Dir, got.Prefix) != want {
-			t.Fatalf("file url %q parses to %+v, %v; want path %q", file.url(), got, err, want)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"errors"
@@ -115,10 +115,10 @@ func hourly(input string) bool {
 	return false
 }
 
-// endsUnpadded reports whether the template ends with an unpadded
+// EndsUnpadded reports whether the template ends with an unpadded
 // placeholder: the prefix of hour 1 is then also the start of hours 10 to
 // 19, and the keys that go on with a digit are not its own.
-func endsUnpadded(input string) bool {
+func EndsUnpadded(input string) bool {
 	ps := parseTemplate(input)
 	return len(ps) > 0 && ps[len(ps)-1].ph != nil && ps[len(ps)-1].ph.unpadded
 }
@@ -194,10 +194,10 @@ func templateRange(day time.Time, widen int, lateness time.Duration) (from, to t
 	return day.AddDate(0, 0, -widen), day.AddDate(0, 0, 1+widen).Add(lateness)
 }
 
-// folderDates returns, for each folder of the template input a dated run
+// FolderDates returns, for each folder of the template input a dated run
 // of day lists (see expandDate), the one UTC date its time span lies in,
 // or no entry when it spans two (a daily folder of a zone other than UTC).
-func folderDates(input string, day time.Time, widen int, lateness time.Duration, zone *time.Location) map[string]string {
+func FolderDates(input string, day time.Time, widen int, lateness time.Duration, zone *time.Location) map[string]string {
 	from, to := templateRange(day, widen, lateness)
 	out := map[string]string{}
 	hour := hourly(input)
@@ -215,11 +215,11 @@ func folderDates(input string, day time.Time, widen int, lateness time.Duration,
 	return out
 }
 
-// expandDate returns the URLs a dated run of day lists for the template
+// ExpandDate returns the URLs a dated run of day lists for the template
 // input: one per folder (in zone, hourly or daily as the template names
 // them) of which some instant lies in templateRange, in time order, each
 // once.
-func expandDate(input string, day time.Time, widen int, lateness time.Duration, zone *time.Location) []string {
+func ExpandDate(input string, day time.Time, widen int, lateness time.Duration, zone *time.Location) []string {
 	from, to := templateRange(day, widen, lateness)
 	var urls []string
 	seen := map[string]bool{}

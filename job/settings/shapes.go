@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"fmt"
@@ -114,4 +114,14 @@ func withShape(environ map[string]string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ShapeNamed returns the shape preset named name, or nil.
+func ShapeNamed(name string) *ShapePreset {
+	for i := range Shapes {
+		if Shapes[i].Name == name {
+			return &Shapes[i]
+		}
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 
 // checkPictures checks the settings of show's pictures (--chart, --hours).
 func (c *OutputConfig) checkPictures() error {
-	bad := func(field string, err error) error { return settingError(c, field, err) }
+	bad := func(field string, err error) error { return SettingError(c, field, err) }
 	switch {
 	case c.Chart && c.Hours:
 		return bad("Hours", errors.New("give --chart (text charts) or --hours (a table), not both"))
@@ -29,7 +29,7 @@ func (c *OutputConfig) checkPictures() error {
 // --date, or --from and --to. It names the setting that is missing or
 // does not fit.
 func (c *OutputConfig) ReportDates() (from, to string, err error) {
-	bad := func(field string, err error) error { return settingError(c, field, err) }
+	bad := func(field string, err error) error { return SettingError(c, field, err) }
 	switch {
 	case c.Date != "" && (c.From != "" || c.To != ""):
 		field := "From"
@@ -55,7 +55,7 @@ func (c *Config) checkReport() error {
 	if c.Report == "" {
 		return nil
 	}
-	bad := func(format string, args ...any) error { return settingError(c, "Report", fmt.Errorf(format, args...)) }
+	bad := func(format string, args ...any) error { return SettingError(c, "Report", fmt.Errorf(format, args...)) }
 	switch {
 	case c.Report == "-":
 		return bad("standard output carries the summary: give a file")

@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"fmt"
@@ -161,7 +161,7 @@ func TestExpandDate(t *testing.T) {
 		}()},
 	} {
 		day, _ := time.Parse(time.DateOnly, tc.date)
-		got := expandDate(tc.tmpl, day, tc.widen, tc.lateness, tc.zone)
+		got := ExpandDate(tc.tmpl, day, tc.widen, tc.lateness, tc.zone)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %d folders %q\nwant %d %q", tc.name, len(got), got, len(tc.want), tc.want)
 		}
@@ -214,7 +214,7 @@ func TestExpandDateMatchesBruteForce(t *testing.T) {
 		for _, day := range days {
 			for _, l := range latenesses {
 				for _, tmpl := range []string{"{yyyy}/{mm}/{dd}/{hh}/", "{date}/", "{yyyy}/{m}/{d}/{h}/"} {
-					got := expandDate(tmpl, day, 0, l, zone)
+					got := ExpandDate(tmpl, day, 0, l, zone)
 					if want := bruteFolders(tmpl, day, 0, l, zone); !slices.Equal(got, want) {
 						t.Errorf("%s %s lateness %v %s: %q, brute force %q", name, day.Format(time.DateOnly), l, tmpl, got, want)
 					}

@@ -1,8 +1,6 @@
-package job
+package settings
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"time"
 )
 
@@ -34,11 +32,4 @@ func validRunID(s string) bool {
 		}
 	}
 	return s != "." && s != ".."
-}
-
-// newRunID returns a sortable, unique run id such as 20251109T010203Z-1a2b3c4d.
-func newRunID(now time.Time) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }

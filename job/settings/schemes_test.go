@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"context"
@@ -52,14 +52,18 @@ func TestSchemeRegistryIsTheOnePlace(t *testing.T) {
 		t.Errorf("unsupported scheme error = %v, want dir:// among the schemes", err)
 	}
 	ctx := context.Background()
-	out, err := OpenBucket(loc, S3Settings{}, defaultPolicy)
+	open, ok := loc.Opener()
+	if !ok {
+		t.Fatal("no opener for dir://")
+	}
+	out, err := open(S3Settings{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := out.Put(ctx, "out/k", strings.NewReader("v"), 1, storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	in, err := OpenInput(loc, S3Settings{}, defaultPolicy)
+	in, err := open(S3Settings{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +77,11 @@ func TestSchemeRegistryIsTheOnePlace(t *testing.T) {
 	if perr != nil {
 		t.Fatal(perr)
 	}
-	o := (&IcebergSettings{}).icebergOptions(loc, S3Settings{})
+	o := (&IcebergSettings{}).IcebergOptions(loc, S3Settings{})
 	if o.Warehouse != "dir-warehouse:box" || o.Catalog != "dir-catalog:box" {
 		t.Errorf("iceberg warehouse, catalog = %q, %q", o.Warehouse, o.Catalog)
 	}
-	if sc, ok := schemeOfURL("dir://box/x"); !ok || sc.local {
+	if !loc.Remote() {
 		t.Error("the memory estimate cannot tell the scheme is remote")
 	}
 }

@@ -1,11 +1,14 @@
-package job
+package failure
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
+	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
+	"github.com/logsmith/logsmith/table"
 )
 
 // Kind sorts a run's failure by what its caller (an operator, a
@@ -61,20 +64,6 @@ func (k Kind) String() string {
 	return "kind " + strconv.Itoa(int(k))
 }
 
-// The kinds' former names, kept for code written against them.
-const (
-	// Deprecated: use KindBug.
-	KindInternal = KindBug
-	// Deprecated: use KindBadSetting.
-	KindConfig = KindBadSetting
-	// Deprecated: use KindHalt.
-	KindBadData = KindHalt
-	// Deprecated: use KindRetry (or KindNotReady, KindFewerEvents).
-	KindStorage = KindRetry
-	// Deprecated: use KindFixAccess.
-	KindAccess = KindFixAccess
-)
-
 // Exit codes of the logsmith binary, by failure kind. These are a contract
 // with schedulers (the Kubernetes pod failure policy names them).
 const (
@@ -88,6 +77,15 @@ const (
 	ExitInterrupted = 130
 )
 
+// New marks err as a failure of kind k (see KindOf).
+func New(k Kind, err error) error { return &kindError{k, err} }
+
+// Marked says whether err carries a kind New gave it.
+func Marked(err error) bool {
+	var ke *kindError
+	return errors.As(err, &ke)
+}
+
 type kindError struct {
 	kind Kind
 	err  error
@@ -99,7 +97,7 @@ func (e *kindError) Unwrap() error { return e.err }
 // KindOf classifies err.
 func KindOf(err error) Kind {
 	var ke *kindError
-	var ce *ConfigError
+	var ce *settings.ConfigError
 	switch {
 	case errors.Is(err, storage.ErrNotRegular):
 		// A local input holds a symlink or another file that is not a
@@ -152,6 +150,43 @@ func ExitCode(err error) int {
 	return ExitInternal
 }
 
-// StorageError classifies an error of the store: access refused or any
-// other failure, for commands outside a run.
-func StorageError(err error) error { return storageErr(err) }
+// endpointHint says which setting to check for an S3 endpoint that cannot
+// be talked with, or "".
+func endpointHint(err error) string {
+	var ee *storage.EndpointError
+	if !errors.As(err, &ee) {
+		return ""
+	}
+	switch ee.Problem {
+	case storage.Unreachable:
+		return "check LOGSMITH_S3_ENDPOINT (--s3-endpoint): is the address right and the server up?"
+	case storage.PlainHTTP:
+		return "the endpoint speaks plain http: set LOGSMITH_S3_INSECURE=true (--s3-insecure) or give an http:// endpoint"
+	case storage.TLSOnly:
+		return "the endpoint speaks https: unset LOGSMITH_S3_INSECURE (--s3-insecure) or give an https:// endpoint"
+	case storage.Certificate:
+		return "trust its certificate's CA with LOGSMITH_S3_CA_FILE (--s3-ca-file)"
+	case storage.Region:
+		return "check LOGSMITH_S3_REGION (--s3-region)"
+	}
+	return ""
+}
+
+// Storage marks err, an error of the store, as a storage failure: access
+// refused (KindFixAccess) or anything else the store did (KindRetry), with
+// the setting to check for an endpoint that cannot be talked with.
+// Cancellation stays as it is.
+func Storage(err error) error {
+	switch {
+	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return err
+	case endpointHint(err) != "":
+		err = fmt.Errorf("%w; %s", err, endpointHint(err))
+	case errors.Is(err, storage.ErrPermission):
+		return &kindError{KindFixAccess, err}
+	case errors.Is(err, table.ErrManifestTooLarge):
+		// Too many input objects for one date: no retry can help.
+		return &kindError{KindHalt, err}
+	}
+	return &kindError{KindRetry, err}
+}

@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"bytes"
@@ -195,4 +195,19 @@ func nearestKey(key string, known []string) string {
 		return ""
 	}
 	return strings.ToLower(s)
+}
+
+// Blame names the config file and key of a bad setting whose value came
+// from the file rather than the environment or a flag: err is returned as
+// it is when it is no *ConfigError, already names a file, or names a
+// setting the file does not set, or when f is nil.
+func (f *ConfigFile) Blame(err error) error {
+	var ce *ConfigError
+	if f == nil || !errors.As(err, &ce) || ce.File != "" {
+		return err
+	}
+	if key, ok := f.KeyOf(ce.Env); ok {
+		return &ConfigError{Env: ce.Env, Flag: ce.Flag, File: f.Path, Key: key, Err: ce.Err}
+	}
+	return err
 }

@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"time"
@@ -59,7 +59,7 @@ func (c *Config) Resolve(now time.Time) (*Resolved, error) {
 	r.S3.Timeout = c.IdleTimeout
 	// Validate parsed each of these already; an error is reported all
 	// the same, never dropped.
-	bad := func(field string, err error) (*Resolved, error) { return nil, settingError(c, field, err) }
+	bad := func(field string, err error) (*Resolved, error) { return nil, SettingError(c, field, err) }
 	var err error
 	var field string
 	if r.Spec, field, err = c.spec(); err != nil {

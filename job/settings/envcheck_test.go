@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"os"
@@ -49,7 +49,7 @@ func TestUnknownEnvIsRefused(t *testing.T) {
 func TestProjectEnvNamesAreKnown(t *testing.T) {
 	re := regexp.MustCompile(`LOGSMITH_[A-Z0-9_]*[A-Z0-9]`)
 	known := settingEnv()
-	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

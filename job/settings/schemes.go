@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"errors"
@@ -57,9 +57,9 @@ var schemes = []scheme{
 		},
 		format: func(l Location) string { return "s3://" + l.Bucket + "/" + l.Prefix },
 		open: func(l Location, s3 S3Settings, _ bool) (objio.Backend, error) {
-			b, err := storage.NewS3(s3.storageConfig(), l.Bucket)
+			b, err := storage.NewS3(s3.StorageConfig(), l.Bucket)
 			if err != nil {
-				return nil, &kindError{KindConfig, err}
+				return nil, &StoreConfigError{err}
 			}
 			return b, nil
 		},
@@ -81,7 +81,7 @@ var schemes = []scheme{
 			if create {
 				b, err := storage.NewLocal(l.Dir)
 				if err != nil {
-					return nil, storageErr(err)
+					return nil, err
 				}
 				return b, nil
 			}
@@ -90,7 +90,7 @@ var schemes = []scheme{
 				return storage.MissingFolder{Dir: l.Dir}, nil
 			}
 			if err != nil {
-				return nil, storageErr(err)
+				return nil, err
 			}
 			return b, nil
 		},
@@ -147,3 +147,34 @@ func schemeExamples() string {
 	}
 	return strings.Join(es, " or ")
 }
+
+// Remote reports whether l's store is across a network, where reading
+// ahead pays (S3), and not a local folder or standard input.
+func (l Location) Remote() bool {
+	sc, ok := schemeNamed(l.Scheme)
+	return ok && !sc.local
+}
+
+// Opener returns the opener of l's scheme: it opens the store of l with
+// the S3 settings' credentials, creating a missing local folder when
+// create is set (an output) or taking it for an empty store (an input, a
+// dry run's output). Its errors are the store's, or a *StoreConfigError
+// when the settings cannot reach a store at all. ok is false for standard
+// input, which has no store.
+func (l Location) Opener() (open func(s3 S3Settings, create bool) (objio.Backend, error), ok bool) {
+	sc, ok := schemeNamed(l.Scheme)
+	if !ok {
+		return nil, false
+	}
+	return func(s3 S3Settings, create bool) (objio.Backend, error) { return sc.open(l, s3, create) }, true
+}
+
+// StoreConfigError is a store that the settings cannot open at all, such
+// as an S3 endpoint that is no URL or a CA file that cannot be read: a
+// setting to fix. Its message is the store's.
+type StoreConfigError struct{ Err error }
+
+func (e *StoreConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the store's error.
+func (e *StoreConfigError) Unwrap() error { return e.Err }

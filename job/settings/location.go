@@ -1,4 +1,4 @@
-package job
+package settings
 
 import (
 	"errors"
@@ -6,16 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/logsmith/logsmith/storage"
-	"github.com/logsmith/logsmith/storage/objio"
-	"github.com/logsmith/logsmith/table"
 )
-
-// Bucket is what a run needs from a store: exactly what its output table
-// needs (see table.Bucket). storage.S3 and storage.Local implement it.
-type Bucket = table.Bucket
 
 // Location is a parsed input or output URL.
 type Location struct {
@@ -97,14 +90,14 @@ func localLocation(p string) (Location, error) {
 	return Location{Scheme: "file", Dir: abs}, nil
 }
 
-// inputLocation parses an input URL. Both backends follow one rule (see
+// InputLocation parses an input URL. Both backends follow one rule (see
 // resolveInputs): a URL ending in '/' is a folder; one without it names the
 // folder of that name when there is one, else it is a name prefix read byte
 // for byte (s3://b/logs/app reads logs/app.jsonl when there is no
 // logs/app/, and so does ./logs/app). A local path that exists is the
 // folder or the one file it names; one that does not is a name prefix in
 // its parent folder. An S3 URL's folder is told by the listing.
-func inputLocation(raw string) (Location, error) {
+func InputLocation(raw string) (Location, error) {
 	loc, err := ParseLocation(raw)
 	if err != nil || loc.Scheme != "file" || loc.File || strings.HasSuffix(raw, "/") {
 		return loc, err
@@ -133,7 +126,7 @@ func inputSpace(input string) (keySpace, bool) {
 	if fixed == "" {
 		fixed = "./" // a relative template starting with a placeholder
 	}
-	loc, err := inputLocation(fixed)
+	loc, err := InputLocation(fixed)
 	sc, ok := schemeNamed(loc.Scheme)
 	if err != nil || !ok {
 		return keySpace{}, false
@@ -177,43 +170,8 @@ func realPath(p string) string {
 	}
 }
 
-// OpenInput returns the store behind an input location, to read from, its
-// calls retried under p. A local folder is never created: a run does not
-// write to its input, and a missing folder (a day with no logs yet) holds
-// no object, as a missing S3 prefix does.
-func OpenInput(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
-	b, err := openStore(loc, s3, false)
-	if err != nil {
-		return nil, err
-	}
-	return objio.New(b, p), nil
-}
-
-// openStore opens the store of loc through its scheme; create says
-// whether a missing local folder is created, or is an empty store.
-func openStore(loc Location, s3 S3Settings, create bool) (objio.Backend, error) {
-	sc, ok := schemeNamed(loc.Scheme)
-	if !ok {
-		return nil, fmt.Errorf("no store for %q", loc)
-	}
-	return sc.open(loc, s3, create)
-}
-
-// OpenBucket returns the store behind loc, its calls retried under p,
-// creating a local folder: it is for outputs.
-func OpenBucket(loc Location, s3 S3Settings, p objio.Policy) (*objio.Bucket, error) {
-	b, err := openStore(loc, s3, true)
-	if err != nil {
-		return nil, err
-	}
-	return objio.New(b, p), nil
-}
-
-// defaultPolicy retries the storage calls of commands without retry
-// settings (ls, show, files, gc, generate) as a run does by default.
-var defaultPolicy = objio.Policy{Deadline: 2 * time.Minute, Attempt: 4 * time.Minute, Idle: time.Minute}
-
-func (s S3Settings) storageConfig() storage.S3Config {
+// StorageConfig returns the settings as the S3 backend takes them.
+func (s S3Settings) StorageConfig() storage.S3Config {
 	return storage.S3Config{
 		Endpoint:  s.Endpoint,
 		Region:    s.Region,
