@@ -50,25 +50,13 @@ func (rs *runState) checkMemory(ctx context.Context, units []input.Unit) error {
 	if rs.res.Stdin {
 		return memcheck.Refusal(cfg, rs.res, caps, g.Parallel, g.Limit)
 	}
-	var inputs []input.Object
-	seen := map[string]bool{}
-	for _, u := range units {
-		if url := u.In.URL(); !seen[url] {
-			seen[url] = true
-			inputs = append(inputs, u.In)
-		}
-	}
-	est, err := input.EstimateUncompressed(ctx, rs.res.Workers, inputs, memory.SampleBytes)
+	est, err := input.EstimateUncompressed(ctx, rs.res.Workers, input.Objects(units), memory.SampleBytes)
 	if err != nil {
 		return err
 	}
 	var uncompressed int64
 	for _, u := range units {
-		n := u.Size() // a range is of a plain object: its size
-		if u.Whole() {
-			n = est.Bytes[u.In.URL()]
-		}
-		uncompressed += n
+		uncompressed += est.Of(u)
 	}
 	e, err := memoryFromData(ctx, cfg, rs.res, est.Heads, uncompressed, len(units))
 	if err != nil {

@@ -1,15 +1,11 @@
 package job
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
-	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/job/peek"
 	"github.com/logsmith/logsmith/job/settings"
@@ -46,7 +42,7 @@ func Peek(ctx context.Context, cfg settings.PeekConfig, opts Options) (*peek.Rep
 		if total >= peek.MaxBytes || len(objs) >= peek.MaxObjects || rep.Records >= int64(cfg.Sample) {
 			break
 		}
-		data, err := peekRead(ctx, &dec, in, peek.MaxBytes-total)
+		data, err := input.Head(ctx, &dec, in, peek.MaxBytes-total)
 		if err != nil {
 			if _, damaged := err.(*features.DamageError); damaged {
 				rep.Unreadable = append(rep.Unreadable, err.Error())
@@ -107,34 +103,4 @@ func Peek(ctx context.Context, cfg settings.PeekConfig, opts Options) (*peek.Rep
 		rep.LooksLike = rep.Shapes[0].Shape
 	}
 	return rep, nil
-}
-
-// peekRead returns the first bytes of in, decompressed, at most limit,
-// cut after the last whole line when the limit cut it.
-func peekRead(ctx context.Context, dec *features.Decompressor, in input.Object, limit int64) ([]byte, error) {
-	rc := in.Bucket.StreamRange(ctx, in.Info, 0, -1)
-	defer rc.Close()
-	raw := &features.CountingReader{R: rc}
-	dr, codec, err := dec.Open(raw)
-	if raw.Err != nil {
-		return nil, failure.Storage(fmt.Errorf("peek %s: %w", in.URL(), raw.Err))
-	}
-	if err != nil {
-		return nil, &features.DamageError{Object: in.URL(), Codec: codec, Head: true, Err: err}
-	}
-	var buf bytes.Buffer
-	_, err = io.Copy(&buf, io.LimitReader(dr, limit+1))
-	if raw.Err != nil {
-		return nil, failure.Storage(fmt.Errorf("peek %s: %w", in.URL(), raw.Err))
-	}
-	data := buf.Bytes()
-	if int64(len(data)) > limit {
-		data = data[:limit]
-		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
-			data = data[:i+1]
-		}
-	} else if err != nil && len(data) == 0 {
-		return nil, &features.DamageError{Object: in.URL(), Codec: codec, Err: err}
-	}
-	return data, nil
 }

@@ -97,14 +97,9 @@ func PlanRun(ctx context.Context, cfg settings.PlanConfig, opts Options) (*Plan,
 	for _, in := range inputs {
 		p.Bytes += in.Info.Size
 	}
-	// A range is of a plain object (input.PlanUnits splits no other): its
-	// uncompressed size is its size.
 	sizes := make([]int64, len(units))
 	for k, u := range units {
-		sizes[k] = u.Size()
-		if u.Whole() {
-			sizes[k] = est.Bytes[u.In.URL()]
-		}
+		sizes[k] = est.Of(u)
 		p.EstimatedUncompressedBytes += sizes[k]
 	}
 	chooseShards(p, units, sizes)

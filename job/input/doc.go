@@ -2,8 +2,9 @@
 // URL, a template's folders of a date, or standard input as a one-object
 // store) with those not read counted by reason, the units a run deals to
 // its workers and shards (whole objects and byte ranges of large plain
-// ones), each unit's stream opened and read ahead, and the heads sampled
-// for the estimate of the input's uncompressed size.
+// ones), each unit's stream opened and read ahead, the heads sampled
+// for the estimate of the input's uncompressed size, and an object's
+// decoded head for peek.
 //
 // It does not open a store (job does, and hands List an opener), decode
 // lines into events, aggregate, judge a date's quality or commit anything.

@@ -56,6 +56,15 @@ type Estimate struct {
 	Heads   [][]byte // each sample's first decoded lines, when asked for
 }
 
+// Of returns the uncompressed bytes of u: a range's size (PlanUnits splits
+// plain objects only), or its whole object's estimate.
+func (e *Estimate) Of(u Unit) int64 {
+	if u.Whole() {
+		return e.Bytes[u.In.URL()]
+	}
+	return u.Size()
+}
+
 // EstimateUncompressed estimates the uncompressed size of the input
 // objects by the rule "sampled-ratio", its samples read on workers
 // workers. Objects fall into three classes by name:

@@ -59,6 +59,19 @@ func (u Unit) Size() int64 {
 	return u.End - u.Off
 }
 
+// Objects returns the objects units read, each once, in the units' order.
+func Objects(units []Unit) []Object {
+	var objs []Object
+	seen := map[string]bool{}
+	for _, u := range units {
+		if url := u.In.URL(); !seen[url] {
+			seen[url] = true
+			objs = append(objs, u.In)
+		}
+	}
+	return objs
+}
+
 // SplitRule says which objects are read as byte ranges, and how far a
 // range reads.
 type SplitRule struct {
