@@ -26,7 +26,7 @@ type Listing struct {
 	Skipped map[string]int64
 	// examples holds the first few URLs skipped for each reason, for the log.
 	examples map[string][]string
-	URLs     []string // the prefixes (or URL) listed
+	urls     []string // the prefixes (or URL) listed
 	// beside holds, for each URL without a trailing slash that named a
 	// folder, the names beside that folder starting with the same name
 	// (not read), in key order.
@@ -112,10 +112,10 @@ type Opener func(ctx context.Context, loc settings.Location) (*objio.Bucket, err
 func List(ctx context.Context, cfg *settings.Config, res *settings.Resolved, policy objio.Policy, stdin io.Reader, log *slog.Logger, open Opener) (*Listing, error) {
 	l := &Listing{Skipped: map[string]int64{}, examples: map[string][]string{}}
 	if cfg.Input == "-" {
-		l.Objects, l.URLs = []Object{Stdin(stdin, policy)}, []string{"-"}
+		l.Objects, l.urls = []Object{Stdin(stdin, policy)}, []string{"-"}
 		return l, nil
 	}
-	l.URLs = inputURLs(cfg, res, res.Day)
+	l.urls = inputURLs(cfg, res, res.Day)
 	// A key listed under the prefix of hour 1 that goes on with a digit
 	// is hour 10's to 19's, not hour 1's (see endsUnpadded).
 	unpadded := settings.IsTemplate(cfg.Input) && settings.EndsUnpadded(cfg.Input)
@@ -136,7 +136,7 @@ func List(ctx context.Context, cfg *settings.Config, res *settings.Resolved, pol
 	// The folders of a template usually share one S3 bucket: one client
 	// serves them all.
 	buckets := map[string]*objio.Bucket{}
-	for _, u := range l.URLs {
+	for _, u := range l.urls {
 		loc, err := settings.InputLocation(u)
 		if err != nil {
 			return nil, settings.SettingError(cfg, "Input", err)
@@ -277,13 +277,13 @@ func (l *Listing) namedFolder(u string, loc settings.Location, objs []storage.Ob
 // where names what a run listed, for an error: the URL, or a template's
 // first and last prefixes and their number.
 func (l *Listing) where() string {
-	switch n := len(l.URLs); n {
+	switch n := len(l.urls); n {
 	case 1:
-		return l.URLs[0]
+		return l.urls[0]
 	case 2:
-		return l.URLs[0] + " and " + l.URLs[1]
+		return l.urls[0] + " and " + l.urls[1]
 	default:
-		return fmt.Sprintf("%s … %s (%d prefixes)", l.URLs[0], l.URLs[n-1], n)
+		return fmt.Sprintf("%s … %s (%d prefixes)", l.urls[0], l.urls[n-1], n)
 	}
 }
 
