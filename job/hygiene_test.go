@@ -11,6 +11,7 @@ import (
 
 	"github.com/logsmith/logsmith/job"
 	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
@@ -101,21 +102,21 @@ func testInputHygiene(t *testing.T, st layoutStore, s3 bool) {
 		{"x/y/c.jsonl", 4, ""},
 		{"a_b/c./d.", 1, ""},
 		{"x/y/part-0.crc.jsonl", 1, ""},
-		{"_SUCCESS", 0, job.SkipHidden},
-		{"_", 1, job.SkipHidden},
-		{".DS_Store", 1, job.SkipHidden},
-		{".crc", 1, job.SkipHidden},
-		{"_temporary/0/_temporary/attempt_0/part-0.jsonl", 2, job.SkipHidden},
-		{"x/.part-0.jsonl.crc", 1, job.SkipHidden},
-		{"x/y/_tmp/z.jsonl", 1, job.SkipHidden},
-		{"x/.hidden/deep.jsonl", 1, job.SkipHidden},
-		{"x/y/_", 1, job.SkipHidden},
-		{"x.crc", 1, job.SkipChecksum},
-		{"x/y/part-0.jsonl.crc", 1, job.SkipChecksum},
+		{"_SUCCESS", 0, input.SkipHidden},
+		{"_", 1, input.SkipHidden},
+		{".DS_Store", 1, input.SkipHidden},
+		{".crc", 1, input.SkipHidden},
+		{"_temporary/0/_temporary/attempt_0/part-0.jsonl", 2, input.SkipHidden},
+		{"x/.part-0.jsonl.crc", 1, input.SkipHidden},
+		{"x/y/_tmp/z.jsonl", 1, input.SkipHidden},
+		{"x/.hidden/deep.jsonl", 1, input.SkipHidden},
+		{"x/y/_", 1, input.SkipHidden},
+		{"x.crc", 1, input.SkipChecksum},
+		{"x/y/part-0.jsonl.crc", 1, input.SkipChecksum},
 	}
 	if s3 {
-		objs = append(objs, hygieneObject{"x/marker/", 0, job.SkipFolderMarker}, hygieneObject{"x/data/", 2, ""},
-			hygieneObject{"", 0, job.SkipFolderMarker}) // the input's own marker, logs/
+		objs = append(objs, hygieneObject{"x/marker/", 0, input.SkipFolderMarker}, hygieneObject{"x/data/", 2, ""},
+			hygieneObject{"", 0, input.SkipFolderMarker}) // the input's own marker, logs/
 	}
 	line := `{"timestamp":"2025-11-08T10:00:00Z","level":"INFO","latency_ms":5}` + "\n"
 	var read, all int64
@@ -159,7 +160,7 @@ func testInputHygiene(t *testing.T, st layoutStore, s3 bool) {
 	// --read-hidden reads everything but folder markers: more events, a
 	// new config, a new commit.
 	s, err = run(st.in, "default", func(c *settings.Config) { c.ReadHidden = true; c.SkipCommitted = true })
-	if err != nil || s.Events != all || s.Skipped[job.SkipHidden] != 0 || s.Skipped[job.SkipFolderMarker] != wantSkipped[job.SkipFolderMarker] ||
+	if err != nil || s.Events != all || s.Skipped[input.SkipHidden] != 0 || s.Skipped[input.SkipFolderMarker] != wantSkipped[input.SkipFolderMarker] ||
 		len(s.Partitions) != 1 || s.Partitions[0].Status != job.StatusCommitted {
 		t.Errorf("--read-hidden: %v; %d events, skipped %v, partitions %+v; want %d events", err, s.Events, s.Skipped, s.Partitions, all)
 	}
@@ -177,11 +178,11 @@ func testInputHygiene(t *testing.T, st layoutStore, s3 bool) {
 	st.put(t, "_raw/.cache/.hidden.jsonl", []byte(line))
 	st.put(t, "_raw/.cache/.hidden.jsonl.crc", []byte(line))
 	s, err = run(st.in+"_raw/.cache/", "hidden-prefix", nil)
-	if err != nil || s.Events != 2 || s.Objects != 1 || s.Skipped[job.SkipHidden] != 3 {
+	if err != nil || s.Events != 2 || s.Objects != 1 || s.Skipped[input.SkipHidden] != 3 {
 		t.Errorf("input under hidden folders: %v; %d events from %d objects, skipped %v; want 2 from 1, 3 hidden", err, s.Events, s.Objects, s.Skipped)
 	}
 	s, err = run(st.in+"_raw/.cache/.hidden.jsonl", "hidden-file", nil)
-	wantSkip := map[string]int64{job.SkipChecksum: 1} // .hidden.jsonl.crc starts with the prefix
+	wantSkip := map[string]int64{input.SkipChecksum: 1} // .hidden.jsonl.crc starts with the prefix
 	if !s3 {
 		wantSkip = nil // a local file is that one file
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/logsmith/logsmith/job"
+	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/job/settings"
 )
 
@@ -421,7 +422,7 @@ func TestShardedLayoutMatchesOneRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(one.Warnings) != 1 || one.Skipped[job.SkipHidden] != 2 {
+	if len(one.Warnings) != 1 || one.Skipped[input.SkipHidden] != 2 {
 		t.Fatalf("one run: warnings %q, skipped %v", one.Warnings, one.Skipped)
 	}
 	for i := range 3 {

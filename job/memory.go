@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/logsmith/logsmith/features"
+	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
@@ -11,7 +12,7 @@ import (
 
 // memoryFromData estimates a run of cfg resolved as res from its input:
 // units units of uncompressed bytes in all, whose sampled starts are
-// heads (see estimateUncompressed); see memory.FromData.
+// heads (see input.EstimateUncompressed); see memory.FromData.
 func memoryFromData(ctx context.Context, cfg *settings.Config, res *settings.Resolved, heads [][]byte, uncompressed int64, units int) (memory.Estimate, error) {
 	r := memcheck.Model(cfg, res)
 	or := features.NewObjectReader(res.Spec, features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes})
@@ -37,7 +38,7 @@ type MemoryGuard struct {
 // class, 1 MiB of each) and the run is estimated from its data (see
 // memory.FromData), and refused only if that does not fit either.
 // Standard input cannot be sampled: it is checked at the caps.
-func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
+func (rs *runState) checkMemory(ctx context.Context, units []input.Unit) error {
 	g, cfg := rs.opts.Memory, rs.cfg
 	if g.Limit.Bytes <= 0 || !cfg.MemoryCheck {
 		return nil
@@ -49,27 +50,15 @@ func (rs *runState) checkMemory(ctx context.Context, units []unit) error {
 	if rs.res.Stdin {
 		return memcheck.Refusal(cfg, rs.res, caps, g.Parallel, g.Limit)
 	}
-	var inputs []input
-	seen := map[string]bool{}
-	for _, u := range units {
-		if url := u.in.url(); !seen[url] {
-			seen[url] = true
-			inputs = append(inputs, u.in)
-		}
-	}
-	est, err := estimateUncompressed(ctx, rs.res.Workers, inputs, memory.SampleBytes)
+	est, err := input.EstimateUncompressed(ctx, rs.res.Workers, input.Objects(units), memory.SampleBytes)
 	if err != nil {
 		return err
 	}
 	var uncompressed int64
 	for _, u := range units {
-		n := u.size() // a range is of a plain object: its size
-		if u.whole() {
-			n = est.bytes[u.in.url()]
-		}
-		uncompressed += n
+		uncompressed += est.Of(u)
 	}
-	e, err := memoryFromData(ctx, cfg, rs.res, est.heads, uncompressed, len(units))
+	e, err := memoryFromData(ctx, cfg, rs.res, est.Heads, uncompressed, len(units))
 	if err != nil {
 		return err
 	}

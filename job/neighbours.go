@@ -30,18 +30,6 @@ type NeighbourDate struct {
 // from the first one.
 const neighbourShare = 0.001
 
-// unlistedNear returns the events of the dates either side that c counted
-// in in and that date's run does not list.
-func unlistedNear(in input, c *features.Counts) [2]int64 {
-	var n [2]int64
-	for k, v := range [2]int64{c.Before, c.After} {
-		if !in.listedNear[k] {
-			n[k] = v
-		}
-	}
-	return n
-}
-
 // checkNeighbours records in the summary the events of the dates either
 // side of a dated run's that its input held, and warns (summary, log and
 // every manifest) of those no run may write: in a templated input, any of

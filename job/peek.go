@@ -1,15 +1,12 @@
 package job
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 
 	"github.com/logsmith/logsmith/features"
-	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/job/peek"
 	"github.com/logsmith/logsmith/job/settings"
 )
@@ -23,14 +20,14 @@ func Peek(ctx context.Context, cfg settings.PeekConfig, opts Options) (*peek.Rep
 	if err != nil {
 		return nil, err
 	}
-	l, err := resolveInputs(ctx, &cfg.Config, res, readPolicy(&cfg.ReadSettings, opts), opts.Stdin, opts.Logger)
+	l, err := listInputs(ctx, &cfg.Config, res, readPolicy(&cfg.ReadSettings, opts), opts.Stdin, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
-	if len(l.inputs) == 0 {
-		return nil, l.noInputs()
+	if len(l.Objects) == 0 {
+		return nil, l.NoInputs()
 	}
-	rep := &peek.Report{Input: cfg.Input, Objects: len(l.inputs), Skipped: l.skipped, Shape: cfg.DecodeSettings.Shape, Bad: map[string]int64{}}
+	rep := &peek.Report{Input: cfg.Input, Objects: len(l.Objects), Skipped: l.Skipped, Shape: cfg.DecodeSettings.Shape, Bad: map[string]int64{}}
 	if rep.Shape == "" {
 		rep.Shape = "default"
 	}
@@ -41,11 +38,11 @@ func Peek(ctx context.Context, cfg settings.PeekConfig, opts Options) (*peek.Rep
 	var objs []peek.Object
 	var dec features.Decompressor
 	var total int64
-	for _, in := range l.inputs {
+	for _, in := range l.Objects {
 		if total >= peek.MaxBytes || len(objs) >= peek.MaxObjects || rep.Records >= int64(cfg.Sample) {
 			break
 		}
-		data, err := peekRead(ctx, &dec, in, peek.MaxBytes-total)
+		data, err := input.Head(ctx, &dec, in, peek.MaxBytes-total)
 		if err != nil {
 			if _, damaged := err.(*features.DamageError); damaged {
 				rep.Unreadable = append(rep.Unreadable, err.Error())
@@ -54,7 +51,7 @@ func Peek(ctx context.Context, cfg settings.PeekConfig, opts Options) (*peek.Rep
 			return nil, err
 		}
 		total += int64(len(data))
-		o := peek.Object{URL: in.url(), Data: data}
+		o := peek.Object{URL: in.URL(), Data: data}
 		objs = append(objs, o)
 		rep.Read = append(rep.Read, o.URL)
 		// Count the records so far, to stop listing once the sample is full.
@@ -106,34 +103,4 @@ func Peek(ctx context.Context, cfg settings.PeekConfig, opts Options) (*peek.Rep
 		rep.LooksLike = rep.Shapes[0].Shape
 	}
 	return rep, nil
-}
-
-// peekRead returns the first bytes of in, decompressed, at most limit,
-// cut after the last whole line when the limit cut it.
-func peekRead(ctx context.Context, dec *features.Decompressor, in input, limit int64) ([]byte, error) {
-	rc := in.bucket.StreamRange(ctx, in.info, 0, -1)
-	defer rc.Close()
-	raw := &features.CountingReader{R: rc}
-	dr, codec, err := dec.Open(raw)
-	if raw.Err != nil {
-		return nil, failure.Storage(fmt.Errorf("peek %s: %w", in.url(), raw.Err))
-	}
-	if err != nil {
-		return nil, &features.DamageError{Object: in.url(), Codec: codec, Head: true, Err: err}
-	}
-	var buf bytes.Buffer
-	_, err = io.Copy(&buf, io.LimitReader(dr, limit+1))
-	if raw.Err != nil {
-		return nil, failure.Storage(fmt.Errorf("peek %s: %w", in.url(), raw.Err))
-	}
-	data := buf.Bytes()
-	if int64(len(data)) > limit {
-		data = data[:limit]
-		if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
-			data = data[:i+1]
-		}
-	} else if err != nil && len(data) == 0 {
-		return nil, &features.DamageError{Object: in.url(), Codec: codec, Err: err}
-	}
-	return data, nil
 }

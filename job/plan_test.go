@@ -2,7 +2,6 @@ package job
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -22,53 +21,6 @@ import (
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
-
-// dealShards with its heap deals exactly as the linear scan it replaced:
-// largest first, each unit to the least loaded shard, the lowest among
-// equals.
-func TestDealShardsMatchesLinearScan(t *testing.T) {
-	linear := func(units []unit, n int) []int {
-		order := slices.Clone(units)
-		slices.SortFunc(order, func(a, b unit) int {
-			if c := cmp.Compare(b.size(), a.size()); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.id(), b.id())
-		})
-		load := make([]int64, n)
-		byID := map[string]int{}
-		for _, u := range order {
-			best := 0
-			for s := 1; s < n; s++ {
-				if load[s] < load[best] {
-					best = s
-				}
-			}
-			load[best] += u.size()
-			byID[u.id()] = best
-		}
-		out := make([]int, len(units))
-		for k, u := range units {
-			out[k] = byID[u.id()]
-		}
-		return out
-	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for trial := range 200 {
-		units := make([]unit, 1+rng.IntN(40))
-		for k := range units {
-			size := int64(rng.IntN(5)) * 1000 // many ties
-			if rng.IntN(3) == 0 {
-				size = rng.Int64N(100000)
-			}
-			units[k] = unit{in: input{loc: settings.Location{Scheme: "s3", Bucket: "b"}, info: storage.ObjectInfo{Key: fmt.Sprintf("k%03d", k), Size: size}}, end: -1}
-		}
-		n := 1 + rng.IntN(12)
-		if got, want := dealShards(units, n), linear(units, n); !slices.Equal(got, want) {
-			t.Fatalf("trial %d, n %d: got %v, want %v", trial, n, got, want)
-		}
-	}
-}
 
 // planFixture is a MinIO bucket to plan against.
 type planFixture struct {

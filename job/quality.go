@@ -9,6 +9,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/table"
 )
 
@@ -28,17 +29,17 @@ const runWide = ""
 // date when the folder covers one UTC date, else run-wide. An object
 // rejected whole counts as damaged, with none of its lines; a byte range
 // counts as its share of the object's bytes.
-func unitQuality(u unit, r *objectResult, p *features.Partial) map[string]Quality {
+func unitQuality(u input.Unit, r *objectResult, p *features.Partial) map[string]Quality {
 	var q Quality
 	if r.damaged == nil || !r.damaged.Rejected {
 		q.Lines, q.BadLines = float64(p.Counts.Lines), float64(p.Counts.BadTotal())
 	}
 	q.Objects = 1
-	q.Bytes = float64(u.size())
-	if !u.whole() && u.in.info.Size > 0 {
-		q.Objects = float64(u.size()) / float64(u.in.info.Size)
+	q.Bytes = float64(u.Size())
+	if !u.Whole() && u.In.Info.Size > 0 {
+		q.Objects = float64(u.Size()) / float64(u.In.Info.Size)
 	}
-	if u.size() < 0 { // standard input: its size is what was read
+	if u.Size() < 0 { // standard input: its size is what was read
 		q.Bytes = float64(r.bytesRead)
 	}
 	if r.damaged != nil {
@@ -51,7 +52,7 @@ func unitQuality(u unit, r *objectResult, p *features.Partial) map[string]Qualit
 	}
 	out := map[string]Quality{}
 	if events == 0 {
-		out[cmp.Or(u.in.folderDate, runWide)] = q
+		out[cmp.Or(u.In.FolderDate, runWide)] = q
 		return out
 	}
 	for d, c := range days {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/storage/objio"
@@ -140,32 +141,32 @@ func Run(ctx context.Context, cfg settings.Config, opts Options) (*Summary, erro
 		return nil, formatErr(err)
 	}
 	rs.phase("listing")
-	listed, err := resolveInputs(ctx, &cfg, rs.res, rs.policy(), opts.Stdin, log)
+	listed, err := listInputs(ctx, &cfg, rs.res, rs.policy(), opts.Stdin, log)
 	if err != nil {
 		return nil, err
 	}
 	if opts.AfterList != nil {
 		opts.AfterList(ctx)
 	}
-	for _, w := range listed.warnings() {
+	for _, w := range listed.Warnings() {
 		log.Warn(w)
 		sum.Warnings = append(sum.Warnings, w)
 	}
-	inputs := listed.inputs
+	inputs := listed.Objects
 	sum.Objects = len(inputs)
-	if len(listed.skipped) > 0 {
-		sum.Skipped = listed.skipped
+	if len(listed.Skipped) > 0 {
+		sum.Skipped = listed.Skipped
 	}
 	if len(inputs) == 0 {
 		// Committing an empty table would hide missing upstream logs.
-		return nil, listed.noInputs()
+		return nil, listed.NoInputs()
 	}
 	rs.manifestInputs = []ManifestInput{}
 	for _, in := range inputs {
-		if in.loc.Scheme == "-" {
+		if in.Loc.Scheme == "-" {
 			continue // no name, size or version to record
 		}
-		rs.manifestInputs = append(rs.manifestInputs, ManifestInput{URL: in.url(), Size: in.info.Size, ETag: in.info.ETag})
+		rs.manifestInputs = append(rs.manifestInputs, ManifestInput{URL: in.URL(), Size: in.Info.Size, ETag: in.Info.ETag})
 	}
 	log.Info("run start", "run_id", rs.runID, "input", cfg.Input, "date", rs.res.Date, "objects", len(inputs))
 
@@ -179,14 +180,14 @@ func Run(ctx context.Context, cfg settings.Config, opts Options) (*Summary, erro
 		}
 	}
 
-	units, err := planUnits(ctx, inputs, splitRuleOf(&cfg, rs.res))
+	units, err := input.PlanUnits(ctx, inputs, input.SplitRuleOf(&cfg, rs.res))
 	if err != nil {
 		return nil, err
 	}
 	all := units
 	sum.Units = len(units)
 	if sharded {
-		units = assignShard(units, shard, shards)
+		units = input.AssignShard(units, shard, shards)
 	}
 	if err := rs.checkMemory(ctx, units); err != nil {
 		return nil, err
@@ -194,7 +195,7 @@ func Run(ctx context.Context, cfg settings.Config, opts Options) (*Summary, erro
 	if opts.Progress != nil {
 		var total int64
 		for _, u := range units {
-			total += max(u.size(), 0) // standard input's size is unknown
+			total += max(u.Size(), 0) // standard input's size is unknown
 		}
 		opts.Progress.Listed(len(units), total)
 	}
@@ -212,7 +213,7 @@ func Run(ctx context.Context, cfg settings.Config, opts Options) (*Summary, erro
 }
 
 // process reads units in the worker pool and merges their partials.
-func (rs *runState) process(ctx context.Context, units []unit, store *spill.Store) (*aggregate, error) {
+func (rs *runState) process(ctx context.Context, units []input.Unit, store *spill.Store) (*aggregate, error) {
 	results, err := rs.readUnits(ctx, units, store)
 	if err != nil {
 		return nil, err
@@ -454,7 +455,7 @@ var errWorse = errors.New("the committed partition holds more events")
 // builds until it hands it to the in-order merge; the first error cancels
 // the others and is returned. It returns the per-unit results (without
 // their partials); the partials are merged into store.
-func (rs *runState) readUnits(ctx context.Context, units []unit, store *spill.Store) ([]objectResult, error) {
+func (rs *runState) readUnits(ctx context.Context, units []input.Unit, store *spill.Store) ([]objectResult, error) {
 	cfg, progress, log := rs.cfg, rs.opts.Progress, rs.log
 	oo := features.ObjectOptions{MaxObjectBytes: cfg.MaxObjectBytes, MaxLine: cfg.MaxLineBytes, Samples: cfg.RejectSamples}
 	states := sync.Pool{New: func() any { return &taskState{or: features.NewObjectReader(rs.res.Spec, oo)} }}
@@ -470,9 +471,9 @@ func (rs *runState) readUnits(ctx context.Context, units []unit, store *spill.St
 	// Each unit's stream is read ahead of its decoding by its own
 	// goroutine, and the next unit's read starts before a worker is free.
 	// Streams are opened as they are claimed or read ahead.
-	streams := &unitStreams{ctx: gctx, units: units, ahead: cfg.ReadAhead, open: map[int]unitStream{}}
-	defer streams.closeAll() // also stops reads ahead that no task claimed
-	pf := objio.NewPrefetcher(len(units), 1, streams.readAhead)
+	streams := input.NewStreams(gctx, units, cfg.ReadAhead)
+	defer streams.CloseAll() // also stops reads ahead that no task claimed
+	pf := objio.NewPrefetcher(len(units), 1, streams.ReadAhead)
 	for i, u := range units {
 		group.SubmitErr(func() (res objectResult, err error) {
 			defer func() {
@@ -486,31 +487,28 @@ func (rs *runState) readUnits(ctx context.Context, units []unit, store *spill.St
 			defer states.Put(st)
 			t0 := time.Now()
 			pf.Claim(i)
-			us := streams.take(i)
-			defer us.close()
-			src := us.src
-			if us.ahead != nil {
-				src = us.ahead
-			}
+			us := streams.Take(i)
+			defer us.Close()
+			src := us.Reader()
 			if progress != nil {
 				src = &progressReader{r: src, p: progress}
 				defer progress.ObjectDone()
 			}
 			// A range after the first is the middle of a text object
-			// (planUnits splits nothing else): no head of its own to judge.
-			r, err := readUnit(gctx, st.or, u.id(), src, rs.newPartial(), !u.whole() && u.off > 0)
-			r.object = u.in.url()
+			// (input.PlanUnits splits nothing else): no head of its own to judge.
+			r, err := readUnit(gctx, st.or, u.ID(), src, rs.newPartial(), !u.Whole() && u.Off > 0)
+			r.object = u.In.URL()
 			if err != nil {
 				return r, err
 			}
-			log.Debug("object done", "url", u.id(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
+			log.Debug("object done", "url", u.ID(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
 				"lines", r.partial.Counts.Lines, "bad", r.partial.Counts.BadTotal(), "seconds", time.Since(t0).Seconds())
 			p := r.partial
 			r.quality = unitQuality(u, &r, p)
 			if r.damaged != nil && r.damaged.Rejected {
 				p = nil
 			} else {
-				r.unlisted = unlistedNear(u.in, &p.Counts)
+				r.unlisted = u.In.UnlistedNear(&p.Counts)
 			}
 			r.partial = nil
 			return r, spillErr(store.AddAt(i, p))

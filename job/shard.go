@@ -11,6 +11,7 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
+	"github.com/logsmith/logsmith/job/input"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/job/spill"
@@ -21,7 +22,7 @@ import (
 
 // writeShard stores this shard's partial under <output>/_partials/date=D/run=ID/shard-i-of-n:
 // the header and the partial's sections, one per time range (see shard.Encode).
-func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, agg *aggregate) (*Summary, error) {
+func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []input.Unit, agg *aggregate) (*Summary, error) {
 	h := shard.Header{
 		RunID: rs.runID, Date: rs.res.Date, Shard: i, Shards: n,
 		ConfigHash: rs.configHash, Version: rs.opts.Version, Inputs: rs.manifestInputs,
@@ -29,10 +30,10 @@ func (rs *runState) writeShard(ctx context.Context, i, n int, all, mine []unit, 
 		Skipped: rs.sum.Skipped, Unlisted: agg.unlisted, Heads: rs.heads, Quality: agg.quality,
 	}
 	for _, u := range all {
-		h.Units = append(h.Units, u.shardID())
+		h.Units = append(h.Units, u.ShardID())
 	}
 	for _, u := range mine {
-		h.Covered = append(h.Covered, u.shardID())
+		h.Covered = append(h.Covered, u.ShardID())
 	}
 	slices.Sort(h.Units)
 	data, err := shard.Encode(h, agg.store.Sections)

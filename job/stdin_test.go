@@ -14,8 +14,6 @@ import (
 
 	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
-	"github.com/logsmith/logsmith/storage"
-	"github.com/logsmith/logsmith/storage/objio"
 )
 
 // Standard input takes the path of every other input; what differs is that
@@ -53,21 +51,6 @@ func TestStdinIsOneMoreInput(t *testing.T) {
 				t.Errorf("summary %+v: want one object with events", sum)
 			}
 		})
-	}
-}
-
-func TestStdinOpensOnce(t *testing.T) {
-	in := stdinInput(strings.NewReader("x\n"), objio.Policy{Deadline: time.Second})
-	ctx := context.Background()
-	if _, err := in.bucket.Open(ctx, storage.PipeKey, 0); err != nil {
-		t.Fatal(err)
-	}
-	_, err := in.bucket.Open(ctx, storage.PipeKey, 0)
-	if !errors.Is(err, storage.ErrReadOnce) {
-		t.Fatalf("second open: %v, want it refused", err)
-	}
-	if strings.Contains(err.Error(), "gave up") {
-		t.Errorf("second open was retried: %v", err)
 	}
 }
 

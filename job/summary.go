@@ -47,7 +47,7 @@ type Summary struct {
 	Rejects      string            `json:"rejects_file,omitempty"` // a key, as Files
 	RejectsURL   string            `json:"rejects_url,omitempty"`
 	Retries      int64             `json:"retries"`
-	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see SkipHidden); not in the ledger
+	Skipped      map[string]int64  `json:"skipped_objects,omitempty"` // objects listed and not read, by reason (see input.SkipHidden); not in the ledger
 	Neighbours   []NeighbourDate   `json:"neighbour_dates,omitempty"` // events of the dates either side of a dated run's (see NeighbourDate)
 	// DryRun, for a run with --dry-run, lists the partitions it would
 	// have committed; it wrote nothing.

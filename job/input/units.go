@@ -1,4 +1,4 @@
-package job
+package input
 
 import (
 	"bytes"
@@ -17,56 +17,72 @@ import (
 	"github.com/logsmith/logsmith/job/shard"
 )
 
-// unit is one piece of work: a whole object, or a byte range of a large
+// Unit is one piece of work: a whole object, or a byte range of a large
 // uncompressed one. A range [off, end) owns the lines that start inside it,
-// and reads from off-1 up to stop (see splitRule.stop).
-type unit struct {
-	in       input
-	off, end int64 // end < 0: the whole object
-	stop     int64 // a range's end of reading
+// and reads from off-1 up to stop (see SplitRule.stop).
+type Unit struct {
+	In       Object
+	Off, End int64 // End < 0: the whole object
+	Stop     int64 // a range's end of reading
 }
 
-func (u unit) whole() bool { return u.end < 0 }
+// Whole says whether u is the whole object, not a range.
+func (u Unit) Whole() bool { return u.End < 0 }
 
-// id names the unit in shard files and errors: the object's URL, with
+// ID names the unit in shard files and errors: the object's URL, with
 // #off-end for a range.
-func (u unit) id() string {
-	if u.whole() {
-		return u.in.url()
+func (u Unit) ID() string {
+	if u.Whole() {
+		return u.In.URL()
 	}
-	return u.in.url() + "#" + strconv.FormatInt(u.off, 10) + "-" + strconv.FormatInt(u.end, 10)
+	return u.In.URL() + "#" + strconv.FormatInt(u.Off, 10) + "-" + strconv.FormatInt(u.End, 10)
 }
 
-// shardID is id as a shard file records it. JSON text is UTF-8, and
+// ShardID is ID as a shard file records it. JSON text is UTF-8, and
 // encoding/json writes each invalid byte as U+FFFD, so the ids of
 // a\xff.jsonl and a\xfe.jsonl would be one: an id that is not valid UTF-8
 // is written "base64:" and its bytes in base64 (no URL starts so).
-func (u unit) shardID() string {
-	id := u.id()
+func (u Unit) ShardID() string {
+	id := u.ID()
 	if utf8.ValidString(id) {
 		return id
 	}
 	return "base64:" + base64.StdEncoding.EncodeToString([]byte(id))
 }
 
-func (u unit) size() int64 {
-	if u.whole() {
-		return u.in.info.Size
+// Size is the bytes u owns: the object's listed size (-1 for standard
+// input), or the range's.
+func (u Unit) Size() int64 {
+	if u.Whole() {
+		return u.In.Info.Size
 	}
-	return u.end - u.off
+	return u.End - u.Off
 }
 
-// splitRule says which objects are read as byte ranges, and how far a
+// Objects returns the objects units read, each once, in the units' order.
+func Objects(units []Unit) []Object {
+	var objs []Object
+	seen := map[string]bool{}
+	for _, u := range units {
+		if url := u.In.URL(); !seen[url] {
+			seen[url] = true
+			objs = append(objs, u.In)
+		}
+	}
+	return objs
+}
+
+// SplitRule says which objects are read as byte ranges, and how far a
 // range reads.
-type splitRule struct {
+type SplitRule struct {
 	bytes     int64 // --split-bytes: split objects larger than this; <= 0 never
 	maxLine   int64 // --max-line-bytes
 	maxObject int64 // --max-object-bytes
 }
 
-// splitRuleOf is the split rule of a run's settings.
-func splitRuleOf(cfg *settings.Config, res *settings.Resolved) splitRule {
-	return splitRule{bytes: res.SplitBytes, maxLine: int64(cfg.MaxLineBytes), maxObject: cfg.MaxObjectBytes}
+// SplitRuleOf is the split rule of a run's settings.
+func SplitRuleOf(cfg *settings.Config, res *settings.Resolved) SplitRule {
+	return SplitRule{bytes: res.SplitBytes, maxLine: int64(cfg.MaxLineBytes), maxObject: cfg.MaxObjectBytes}
 }
 
 // lineSlack is how many bytes past --max-line-bytes a range reads of the
@@ -80,21 +96,21 @@ const lineSlack = 8
 // than --max-line-bytes (and lineSlack) past end, since a line that long is
 // skipped as too long whatever follows. So a split object's ranges read
 // its size plus at most a line each, even if it holds no newline.
-func (s splitRule) stop(end, size int64) int64 {
+func (s SplitRule) stop(end, size int64) int64 {
 	return min(size, end+s.maxLine+lineSlack)
 }
 
-// planUnits splits every uncompressed object larger than rule.bytes into
+// PlanUnits splits every uncompressed object larger than rule.bytes into
 // ranges of about that many bytes; other objects are whole units. Each
 // large object's head is judged as a whole read would judge it: gzip and
 // zstd streams, and objects that are not text, are never split. Limits
 // apply to objects, not ranges: an object over --max-object-bytes is a
 // whole unit, so that it is refused whole as a whole read refuses it.
-func planUnits(ctx context.Context, inputs []input, rule splitRule) ([]unit, error) {
-	var units []unit
+func PlanUnits(ctx context.Context, inputs []Object, rule SplitRule) ([]Unit, error) {
+	var units []Unit
 	for _, in := range inputs {
-		if rule.bytes <= 0 || in.info.Size <= rule.bytes || in.info.Size > rule.maxObject {
-			units = append(units, unit{in: in, end: -1})
+		if rule.bytes <= 0 || in.Info.Size <= rule.bytes || in.Info.Size > rule.maxObject {
+			units = append(units, Unit{In: in, End: -1})
 			continue
 		}
 		head, atEOF, err := readHead(ctx, in)
@@ -105,14 +121,14 @@ func planUnits(ctx context.Context, inputs []input, rule splitRule) ([]unit, err
 		// that is not text is judged (and reported damaged) whole, as its
 		// ranges would each be judged by their own head otherwise.
 		if codec, err := features.Sniff(head, atEOF); codec != features.CodecNone || err != nil {
-			units = append(units, unit{in: in, end: -1})
+			units = append(units, Unit{In: in, End: -1})
 			continue
 		}
-		n := (in.info.Size + rule.bytes - 1) / rule.bytes
+		n := (in.Info.Size + rule.bytes - 1) / rule.bytes
 		for i := range n {
-			off := in.info.Size * i / n
-			end := in.info.Size * (i + 1) / n
-			units = append(units, unit{in: in, off: off, end: end, stop: rule.stop(end, in.info.Size)})
+			off := in.Info.Size * i / n
+			end := in.Info.Size * (i + 1) / n
+			units = append(units, Unit{In: in, Off: off, End: end, Stop: rule.stop(end, in.Info.Size)})
 		}
 	}
 	return units, nil
@@ -121,8 +137,8 @@ func planUnits(ctx context.Context, inputs []input, rule splitRule) ([]unit, err
 // readHead reads the first features.SniffSize bytes of in, as listed, and
 // says whether that is all of it. Like every read of an input it resumes
 // after a dropped connection at the byte it reached.
-func readHead(ctx context.Context, in input) ([]byte, bool, error) {
-	rc := in.bucket.StreamRange(ctx, in.info, 0, features.SniffSize)
+func readHead(ctx context.Context, in Object) ([]byte, bool, error) {
+	rc := in.Bucket.StreamRange(ctx, in.Info, 0, features.SniffSize)
 	defer rc.Close()
 	head := make([]byte, features.SniffSize)
 	n, err := io.ReadFull(rc, head)
@@ -132,28 +148,28 @@ func readHead(ctx context.Context, in input) ([]byte, bool, error) {
 	case io.EOF, io.ErrUnexpectedEOF:
 		return head[:n], true, nil
 	}
-	return nil, false, failure.Storage(fmt.Errorf("read header of %s: %w", in.url(), err))
+	return nil, false, failure.Storage(fmt.Errorf("read header of %s: %w", in.URL(), err))
 }
 
-// assignShard returns the units of shard i of n (see dealShards), sorted
+// AssignShard returns the units of shard i of n (see DealShards), sorted
 // by id. The result depends only on the listing.
-func assignShard(units []unit, i, n int) []unit {
-	var mine []unit
-	for k, s := range dealShards(units, n) {
+func AssignShard(units []Unit, i, n int) []Unit {
+	var mine []Unit
+	for k, s := range DealShards(units, n) {
 		if s == i {
 			mine = append(mine, units[k])
 		}
 	}
-	slices.SortFunc(mine, func(a, b unit) int { return cmp.Compare(a.id(), b.id()) })
+	slices.SortFunc(mine, func(a, b Unit) int { return cmp.Compare(a.ID(), b.ID()) })
 	return mine
 }
 
-// dealShards returns the shard (0 to n-1) of each unit, by index (see
+// DealShards returns the shard (0 to n-1) of each unit, by index (see
 // shard.Deal); plan uses it to foresee the slowest shard.
-func dealShards(units []unit, n int) []int {
+func DealShards(units []Unit, n int) []int {
 	us := make([]shard.Unit, len(units))
 	for k, u := range units {
-		us[k] = shard.Unit{ID: u.id(), Size: u.size()}
+		us[k] = shard.Unit{ID: u.ID(), Size: u.Size()}
 	}
 	return shard.Deal(us, n)
 }

@@ -1,4 +1,4 @@
-package job
+package input
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,64 +15,15 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/settings"
-
 	"github.com/logsmith/logsmith/storage"
 	"github.com/logsmith/logsmith/storage/objio"
 )
 
-// Reasons an object listed under the input is not read.
-const (
-	// SkipHidden: a segment of its key below the input prefix starts
-	// with '_' or '.', as Spark's _SUCCESS and _temporary/, Hadoop's
-	// .part-0.crc, macOS's .DS_Store; Hadoop's and Spark's readers skip
-	// them too. --read-hidden reads them.
-	SkipHidden = "hidden"
-	// SkipChecksum: its name ends in .crc (a Hadoop checksum file, whose
-	// bytes are not logs). --read-hidden reads them.
-	SkipChecksum = "checksum"
-	// SkipFolderMarker: an empty object whose key ends in '/', which S3
-	// consoles and tools create to show a folder. It holds no byte, so
-	// skipping it loses nothing; an object ending in '/' with bytes is
-	// read like any other.
-	SkipFolderMarker = "folder_marker"
-)
-
-// skipReason says why the object key of size bytes, listed under prefix
-// (the input's prefix, or a template's expanded prefix), is skipped, or ""
-// when it is read. Only the part of the key below the prefix counts: a
-// user who names s3://b/_raw/ or ./.cache/logs/ means it. A key that is the
-// prefix itself names one object, which is read whatever its name (a file
-// given as the input, s3://b/x/.hidden.jsonl), unless it is an empty
-// folder marker.
-func skipReason(prefix, key string, size int64) string {
-	if size == 0 && strings.HasSuffix(key, "/") {
-		return SkipFolderMarker
-	}
-	if key == prefix || !strings.HasPrefix(key, prefix) {
-		return ""
-	}
-	segs := strings.Split(key[len(prefix):], "/")
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		// The first segment goes on with a name the prefix began (logs/app
-		// lists logs/app.jsonl and logs/app/x): its start is the user's.
-		segs = segs[1:]
-	}
-	for _, s := range segs {
-		if strings.HasPrefix(s, "_") || strings.HasPrefix(s, ".") {
-			return SkipHidden
-		}
-	}
-	if strings.HasSuffix(path.Base(key), ".crc") {
-		return SkipChecksum
-	}
-	return ""
-}
-
-// listing is what a run found under its input: the objects to read, in URL
+// Listing is what a run found under its input: the objects to read, in URL
 // order, and those it skipped, by reason.
-type listing struct {
-	inputs  []input
-	skipped map[string]int64
+type Listing struct {
+	Objects []Object
+	Skipped map[string]int64
 	// examples holds the first few URLs skipped for each reason, for the log.
 	examples map[string][]string
 	urls     []string // the prefixes (or URL) listed
@@ -84,7 +34,7 @@ type listing struct {
 }
 
 // noteBeside records that u, naming a folder, left out the name n beside it.
-func (l *listing) noteBeside(u, n string) {
+func (l *Listing) noteBeside(u, n string) {
 	if l.beside == nil {
 		l.beside = map[string][]string{}
 	}
@@ -93,10 +43,10 @@ func (l *listing) noteBeside(u, n string) {
 	}
 }
 
-// warnings names, for each URL without a trailing slash that named a
+// Warnings names, for each URL without a trailing slash that named a
 // folder, the folders and files beside it that start with its name: a user
 // who meant a name prefix finds out they were not read.
-func (l *listing) warnings() []string {
+func (l *Listing) Warnings() []string {
 	var ws []string
 	for _, u := range slices.Sorted(maps.Keys(l.beside)) {
 		ns := l.beside[u]
@@ -148,14 +98,21 @@ func windowReach(ws []features.Window) time.Duration {
 	return r
 }
 
-// resolveInputs lists the objects to read: under the input prefix, or for
-// a template under each expanded prefix of the date (see inputURLs). Every
-// object listed is read or skipped with a reason (see skipReason); an
-// object two prefixes list is read once.
-func resolveInputs(ctx context.Context, cfg *settings.Config, res *settings.Resolved, policy objio.Policy, stdin io.Reader, log *slog.Logger) (*listing, error) {
-	l := &listing{skipped: map[string]int64{}, examples: map[string][]string{}}
+// Opener opens the store of an input location for reading, and checks,
+// before any other call, that its objects can be listed: a wrong endpoint,
+// refused credentials or a missing bucket fail there, at once.
+type Opener func(ctx context.Context, loc settings.Location) (*objio.Bucket, error)
+
+// List lists the objects a run of cfg resolved as res reads: under the
+// input prefix, or for a template under each expanded prefix of the date
+// (see inputURLs), each store opened once by open; standard input (read
+// from stdin, or os.Stdin when nil) is one object. Every object listed is
+// read or skipped with a reason (see skipReason); an object two prefixes
+// list is read once.
+func List(ctx context.Context, cfg *settings.Config, res *settings.Resolved, policy objio.Policy, stdin io.Reader, log *slog.Logger, open Opener) (*Listing, error) {
+	l := &Listing{Skipped: map[string]int64{}, examples: map[string][]string{}}
 	if cfg.Input == "-" {
-		l.inputs, l.urls = []input{stdinInput(stdin, policy)}, []string{"-"}
+		l.Objects, l.urls = []Object{Stdin(stdin, policy)}, []string{"-"}
 		return l, nil
 	}
 	l.urls = inputURLs(cfg, res, res.Day)
@@ -187,12 +144,7 @@ func resolveInputs(ctx context.Context, cfg *settings.Config, res *settings.Reso
 		store := loc.Scheme + "\x00" + loc.Bucket + "\x00" + loc.Dir
 		b := buckets[store]
 		if b == nil {
-			if b, err = OpenInput(loc, res.S3, policy); err != nil {
-				return nil, err
-			}
-			// The first call to a store: a wrong endpoint, refused
-			// credentials or a missing bucket fail here, at once.
-			if err := probe(ctx, b, "input", loc); err != nil {
+			if b, err = open(ctx, loc); err != nil {
 				return nil, err
 			}
 			buckets[store] = b
@@ -216,28 +168,28 @@ func resolveInputs(ctx context.Context, cfg *settings.Config, res *settings.Reso
 			return nil, failure.Storage(fmt.Errorf("list input %s: %w", loc, err))
 		}
 		for _, o := range l.namedFolder(u, loc, objs) {
-			in := input{bucket: b, loc: loc, info: o, listedNear: listedNear, folderDate: dates[u]}
-			url := in.url()
+			in := Object{Bucket: b, Loc: loc, Info: o, ListedNear: listedNear, FolderDate: dates[u]}
+			url := in.URL()
 			if seen[url] {
 				continue
 			}
 			seen[url] = true
 			if r := skipReason(loc.Prefix, o.Key, o.Size); r != "" && (r == SkipFolderMarker || !cfg.ReadHidden) {
-				l.skipped[r]++
+				l.Skipped[r]++
 				if len(l.examples[r]) < skippedExamples {
 					l.examples[r] = append(l.examples[r], url)
 				}
 				continue
 			}
-			l.inputs = append(l.inputs, in)
+			l.Objects = append(l.Objects, in)
 		}
 	}
-	slices.SortFunc(l.inputs, func(a, b input) int { return strings.Compare(a.url(), b.url()) })
-	if err := refuseHardLinks(l.inputs); err != nil {
+	slices.SortFunc(l.Objects, func(a, b Object) int { return strings.Compare(a.URL(), b.URL()) })
+	if err := refuseHardLinks(l.Objects); err != nil {
 		return nil, err
 	}
-	for _, r := range slices.Sorted(maps.Keys(l.skipped)) {
-		log.Info("input objects skipped", "reason", r, "objects", l.skipped[r], "first", l.examples[r])
+	for _, r := range slices.Sorted(maps.Keys(l.Skipped)) {
+		log.Info("input objects skipped", "reason", r, "objects", l.Skipped[r], "first", l.examples[r])
 	}
 	return l, nil
 }
@@ -248,19 +200,19 @@ func resolveInputs(ctx context.Context, cfg *settings.Config, res *settings.Reso
 // and choosing one name would make what a run reads depend on which names
 // a rotator left. Like a symlink, such an input is refused, naming both; a
 // name that is skipped (hidden) or outside the input does not count.
-func refuseHardLinks(inputs []input) error {
+func refuseHardLinks(inputs []Object) error {
 	first := map[string]string{} // file ID → the first URL naming it
 	var same []string
 	for _, in := range inputs {
-		id := in.info.FileID
+		id := in.Info.FileID
 		if id == "" {
 			continue
 		}
 		if u, ok := first[id]; ok {
-			same = append(same, u+" and "+in.url())
+			same = append(same, u+" and "+in.URL())
 			continue
 		}
-		first[id] = in.url()
+		first[id] = in.URL()
 	}
 	if len(same) == 0 {
 		return nil
@@ -284,7 +236,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // it starting with the same name (u-old/, u.jsonl) are not read, but named
 // in a warning. A local folder is the store's root, so its neighbours are
 // looked up in its parent; an S3 folder is any key under prefix + "/".
-func (l *listing) namedFolder(u string, loc settings.Location, objs []storage.ObjectInfo) []storage.ObjectInfo {
+func (l *Listing) namedFolder(u string, loc settings.Location, objs []storage.ObjectInfo) []storage.ObjectInfo {
 	if strings.HasSuffix(u, "/") || loc.File {
 		return objs
 	}
@@ -324,7 +276,7 @@ func (l *listing) namedFolder(u string, loc settings.Location, objs []storage.Ob
 
 // where names what a run listed, for an error: the URL, or a template's
 // first and last prefixes and their number.
-func (l *listing) where() string {
+func (l *Listing) where() string {
 	switch n := len(l.urls); n {
 	case 1:
 		return l.urls[0]
@@ -335,11 +287,11 @@ func (l *listing) where() string {
 	}
 }
 
-// noInputs is the error of a listing with nothing to read.
-func (l *listing) noInputs() error {
+// NoInputs is the error of a listing with nothing to read.
+func (l *Listing) NoInputs() error {
 	skipped := ""
-	if len(l.skipped) > 0 {
-		skipped = fmt.Sprintf(" (skipped: %s; --read-hidden reads hidden and checksum objects)", formatCounts(l.skipped))
+	if len(l.Skipped) > 0 {
+		skipped = fmt.Sprintf(" (skipped: %s; --read-hidden reads hidden and checksum objects)", formatCounts(l.Skipped))
 	}
 	return failure.New(failure.KindNotReady, fmt.Errorf("no input objects under %s%s", l.where(), skipped))
 }

@@ -1,4 +1,4 @@
-package job
+package input
 
 import (
 	"bytes"
@@ -51,12 +51,12 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 	ctx := context.Background()
 	text := bytes.Repeat([]byte(`{"timestamp":"2025-11-08T00:00:00Z","level":"INFO"}`+"\n"), 1000)
 	other := bytes.ToUpper(text)
-	probes := map[string]func(in input) error{
-		"split header": func(in input) error {
-			_, err := planUnits(ctx, []input{in}, splitRule{bytes: int64(len(text)) / 4, maxLine: 1024, maxObject: 1 << 40})
+	probes := map[string]func(in Object) error{
+		"split header": func(in Object) error {
+			_, err := PlanUnits(ctx, []Object{in}, SplitRule{bytes: int64(len(text)) / 4, maxLine: 1024, maxObject: 1 << 40})
 			return err
 		},
-		"plan sample": func(in input) error {
+		"plan sample": func(in Object) error {
 			_, err := readSampleHead(ctx, &features.Decompressor{}, in, 0)
 			return err
 		},
@@ -81,7 +81,7 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 
 				// Resumed: the first connection drops after 100 bytes.
 				h := &storagetest.Hooked{Store: s, Cut: 1, CutAfter: 100}
-				in := input{bucket: objio.New(h, policy), loc: settings.Location{Scheme: "file"}, info: listed}
+				in := Object{Bucket: objio.New(h, policy), Loc: settings.Location{Scheme: "file"}, Info: listed}
 				if err := probe(in); err != nil {
 					t.Fatalf("after a dropped connection: %v", err)
 				}
@@ -97,7 +97,7 @@ func TestProbeReadsArePinnedAndResume(t *testing.T) {
 						}
 					}
 				}}
-				in.bucket = objio.New(h, policy)
+				in.Bucket = objio.New(h, policy)
 				err = probe(in)
 				if !errors.Is(err, storage.ErrPrecondition) || !strings.Contains(err.Error(), "x.jsonl") || failure.KindOf(err) != failure.KindRetry {
 					t.Errorf("after the object was replaced: %v (kind %v), want a storage failure: changed since it was listed", err, failure.KindOf(err))
@@ -129,8 +129,8 @@ func TestSplitReadsEachByteAboutOnce(t *testing.T) {
 				var listed storage.ObjectInfo
 				_ = s.List(ctx, "", func(o storage.ObjectInfo) error { listed = o; return nil })
 				h := &storagetest.Hooked{Store: s}
-				in := input{bucket: objio.New(h, objio.Policy{}), loc: settings.Location{Scheme: "file"}, info: listed}
-				units, err := planUnits(ctx, []input{in}, splitRule{bytes: split, maxLine: maxLine, maxObject: 1 << 40})
+				in := Object{Bucket: objio.New(h, objio.Policy{}), Loc: settings.Location{Scheme: "file"}, Info: listed}
+				units, err := PlanUnits(ctx, []Object{in}, SplitRule{bytes: split, maxLine: maxLine, maxObject: 1 << 40})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -143,7 +143,7 @@ func TestSplitReadsEachByteAboutOnce(t *testing.T) {
 					if _, err := io.Copy(io.Discard, us.src); err != nil {
 						t.Fatal(err)
 					}
-					us.close()
+					us.Close()
 				}
 				read := h.BytesRead() - header
 				if bound := int64(len(data)) + int64(len(units))*(1+maxLine+lineSlack); read > bound {
@@ -154,5 +154,20 @@ func TestSplitReadsEachByteAboutOnce(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestStdinOpensOnce(t *testing.T) {
+	in := Stdin(strings.NewReader("x\n"), objio.Policy{Deadline: time.Second})
+	ctx := context.Background()
+	if _, err := in.Bucket.Open(ctx, storage.PipeKey, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := in.Bucket.Open(ctx, storage.PipeKey, 0)
+	if !errors.Is(err, storage.ErrReadOnce) {
+		t.Fatalf("second open: %v, want it refused", err)
+	}
+	if strings.Contains(err.Error(), "gave up") {
+		t.Errorf("second open was retried: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package job
+package input
 
 import (
 	"path/filepath"
@@ -19,17 +19,17 @@ func FuzzInputURLRoundTrip(f *testing.F) {
 	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, key string) {
-		in := input{loc: settings.Location{Scheme: "s3", Bucket: "logs", Prefix: "other"}, info: storage.ObjectInfo{Key: key}}
-		if got, err := settings.ParseLocation(in.url()); err != nil || got.Bucket != "logs" || got.Prefix != key {
-			t.Fatalf("input url %q parses to %+v, %v; want key %q", in.url(), got, err, key)
+		in := Object{Loc: settings.Location{Scheme: "s3", Bucket: "logs", Prefix: "other"}, Info: storage.ObjectInfo{Key: key}}
+		if got, err := settings.ParseLocation(in.URL()); err != nil || got.Bucket != "logs" || got.Prefix != key {
+			t.Fatalf("input url %q parses to %+v, %v; want key %q", in.URL(), got, err, key)
 		}
 		if strings.IndexByte(key, 0) >= 0 {
 			return // no file name holds NUL
 		}
-		file := input{loc: settings.Location{Scheme: "file", Dir: dir}, info: storage.ObjectInfo{Key: key}}
-		got, err := settings.ParseLocation(file.url())
+		file := Object{Loc: settings.Location{Scheme: "file", Dir: dir}, Info: storage.ObjectInfo{Key: key}}
+		got, err := settings.ParseLocation(file.URL())
 		if want := filepath.Join(dir, key); err != nil || got.Scheme != "file" || filepath.Join(got.Dir, got.Prefix) != want {
-			t.Fatalf("file url %q parses to %+v, %v; want path %q", file.url(), got, err, want)
+			t.Fatalf("file url %q parses to %+v, %v; want path %q", file.URL(), got, err, want)
 		}
 	})
 }

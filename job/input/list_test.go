@@ -1,4 +1,4 @@
-package job
+package input
 
 import "testing"
 

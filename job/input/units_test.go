@@ -1,7 +1,9 @@
-package job
+package input
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -68,7 +70,7 @@ func TestRangeReaderPartitionsLines(t *testing.T) {
 // the listing order.
 func TestAssignShardBalancedAndComplete(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	var units []unit
+	var units []Unit
 	var total int64
 	for i := range 50 {
 		size := rng.Int64N(1000) + 1
@@ -76,25 +78,25 @@ func TestAssignShardBalancedAndComplete(t *testing.T) {
 			size = 5000 // a few big ones
 		}
 		total += size
-		units = append(units, unit{in: input{loc: settings.Location{Scheme: "s3", Bucket: "b"}, info: storage.ObjectInfo{Key: string(rune('A'+i%26)) + strings.Repeat("x", i), Size: size}}, end: -1})
+		units = append(units, Unit{In: Object{Loc: settings.Location{Scheme: "s3", Bucket: "b"}, Info: storage.ObjectInfo{Key: string(rune('A'+i%26)) + strings.Repeat("x", i), Size: size}}, End: -1})
 	}
 	for _, n := range []int{1, 2, 3, 7} {
 		seen := map[string]int{}
 		var biggest, smallest int64 = 0, 1 << 62
 		for i := range n {
 			var load int64
-			shuffled := append([]unit(nil), units...)
+			shuffled := append([]Unit(nil), units...)
 			rng.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
-			a, b := assignShard(units, i, n), assignShard(shuffled, i, n)
+			a, b := AssignShard(units, i, n), AssignShard(shuffled, i, n)
 			if len(a) != len(b) {
 				t.Fatalf("n=%d shard %d depends on listing order", n, i)
 			}
 			for j := range a {
-				if a[j].id() != b[j].id() {
+				if a[j].ID() != b[j].ID() {
 					t.Fatalf("n=%d shard %d depends on listing order", n, i)
 				}
-				seen[a[j].id()]++
-				load += a[j].size()
+				seen[a[j].ID()]++
+				load += a[j].Size()
 			}
 			biggest, smallest = max(biggest, load), min(smallest, load)
 		}
@@ -112,7 +114,7 @@ func TestAssignShardBalancedAndComplete(t *testing.T) {
 	}
 }
 
-// Read as ranges, each up to where it stops (splitRule.stop), an object
+// Read as ranges, each up to where it stops (SplitRule.stop), an object
 // gives the lines a whole read gives — a line over --max-line-bytes is
 // too long either way, wherever the cuts fall and whatever the ranges do
 // not read of it — and the ranges read its size plus at most a line each,
@@ -120,7 +122,7 @@ func TestAssignShardBalancedAndComplete(t *testing.T) {
 func TestRangesReadLinesAsWhole(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const maxLine = 24
-	rule := splitRule{maxLine: maxLine}
+	rule := SplitRule{maxLine: maxLine}
 	lines := func(r io.Reader) []string {
 		lr := features.NewLineReader(r, maxLine)
 		var out []string
@@ -174,6 +176,53 @@ func TestRangesReadLinesAsWhole(t *testing.T) {
 		}
 		if bound := size + n*(1+maxLine+lineSlack); read > bound {
 			t.Fatalf("trial %d: %d ranges read %d bytes of %d, over %d", trial, n, read, size, bound)
+		}
+	}
+}
+
+// dealShards with its heap deals exactly as the linear scan it replaced:
+// largest first, each unit to the least loaded shard, the lowest among
+// equals.
+func TestDealShardsMatchesLinearScan(t *testing.T) {
+	linear := func(units []Unit, n int) []int {
+		order := slices.Clone(units)
+		slices.SortFunc(order, func(a, b Unit) int {
+			if c := cmp.Compare(b.Size(), a.Size()); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID(), b.ID())
+		})
+		load := make([]int64, n)
+		byID := map[string]int{}
+		for _, u := range order {
+			best := 0
+			for s := 1; s < n; s++ {
+				if load[s] < load[best] {
+					best = s
+				}
+			}
+			load[best] += u.Size()
+			byID[u.ID()] = best
+		}
+		out := make([]int, len(units))
+		for k, u := range units {
+			out[k] = byID[u.ID()]
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 200 {
+		units := make([]Unit, 1+rng.IntN(40))
+		for k := range units {
+			size := int64(rng.IntN(5)) * 1000 // many ties
+			if rng.IntN(3) == 0 {
+				size = rng.Int64N(100000)
+			}
+			units[k] = Unit{In: Object{Loc: settings.Location{Scheme: "s3", Bucket: "b"}, Info: storage.ObjectInfo{Key: fmt.Sprintf("k%03d", k), Size: size}}, End: -1}
+		}
+		n := 1 + rng.IntN(12)
+		if got, want := DealShards(units, n), linear(units, n); !slices.Equal(got, want) {
+			t.Fatalf("trial %d, n %d: got %v, want %v", trial, n, got, want)
 		}
 	}
 }
