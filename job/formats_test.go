@@ -27,7 +27,7 @@ func TestTableFormatsStayBehindTheInterface(t *testing.T) {
 	// them.
 	// These are parts of a run, not formats: a new package under job/ or
 	// table/ that is not a table format belongs in this list.
-	runParts := []string{"shard", "memory", "spill", "settings", "peek", "memcheck", "failure", "input"}
+	runParts := []string{"shard", "memory", "spill", "settings", "peek", "memcheck", "failure", "quality", "input"}
 	concrete := func(path string) bool {
 		for _, p := range []string{"github.com/logsmith/logsmith/job/", "github.com/logsmith/logsmith/table/"} {
 			if rest, ok := strings.CutPrefix(path, p); ok && !slices.Contains(runParts, rest) {

@@ -8,6 +8,7 @@ import (
 	"github.com/logsmith/logsmith/job/memcheck"
 	"github.com/logsmith/logsmith/job/memory"
 	"github.com/logsmith/logsmith/job/settings"
+	"github.com/logsmith/logsmith/job/shard"
 )
 
 // Plan is what logsmith plan prints: the date's input and the shard count
@@ -102,7 +103,9 @@ func PlanRun(ctx context.Context, cfg settings.PlanConfig, opts Options) (*Plan,
 		sizes[k] = est.Of(u)
 		p.EstimatedUncompressedBytes += sizes[k]
 	}
-	chooseShards(p, units, sizes)
+	c := shard.Choose(input.ShardUnits(units), sizes, memcheck.SatMul(p.ThroughputBytesPerSecond, p.BudgetSeconds), p.ThroughputBytesPerSecond, p.MaxShards)
+	p.ShardsForBudget, p.Shards, p.SlowestShardBytes, p.EstimatedSeconds = c.ForBudget, c.Shards, c.SlowestBytes, c.Seconds
+	p.FitsBudget, p.CappedBy = c.Fits, c.CappedBy
 	p.ShardList = make([]int, p.Shards)
 	for i := range p.ShardList {
 		p.ShardList[i] = i
@@ -113,57 +116,4 @@ func PlanRun(ctx context.Context, cfg settings.PlanConfig, opts Options) (*Plan,
 	opts.Logger.Info("planned", "run_id", p.RunID, "date", p.Date, "objects", p.Objects, "bytes", p.Bytes,
 		"uncompressed", p.EstimatedUncompressedBytes, "units", p.Units, "shards", p.Shards, "fits_budget", p.FitsBudget)
 	return p, nil
-}
-
-// chooseShards sets p's shard count from the units and their uncompressed
-// sizes: the budget's count, raised while the slowest shard (as
-// input.DealShards deals the units) would take longer than the budget, within
-// the caps.
-func chooseShards(p *Plan, units []input.Unit, sizes []int64) {
-	perPod := memcheck.SatMul(p.ThroughputBytesPerSecond, p.BudgetSeconds)
-	need := max(ceilDiv(p.EstimatedUncompressedBytes, perPod), 1)
-	p.ShardsForBudget = int(min(need, 1<<30))
-	limit := min(len(units), p.MaxShards)
-	n := min(p.ShardsForBudget, limit)
-	var largest int64
-	for _, s := range sizes {
-		largest = max(largest, s)
-	}
-	slowest := slowestShard(units, sizes, n)
-	for slowest > perPod && n < limit && slowest > largest {
-		n++
-		slowest = slowestShard(units, sizes, n)
-	}
-	p.Shards, p.SlowestShardBytes = n, slowest
-	p.EstimatedSeconds = ceilDiv(slowest, p.ThroughputBytesPerSecond)
-	p.FitsBudget = slowest <= perPod
-	switch {
-	case p.FitsBudget:
-	case n == len(units):
-		p.CappedBy = "units"
-	case n == p.MaxShards:
-		p.CappedBy = "max_shards"
-	default:
-		p.CappedBy = "largest_unit"
-	}
-}
-
-// slowestShard returns the most uncompressed bytes any of n shards gets.
-func slowestShard(units []input.Unit, sizes []int64, n int) int64 {
-	load := make([]int64, n)
-	for k, s := range input.DealShards(units, n) {
-		load[s] += sizes[k]
-	}
-	var most int64
-	for _, l := range load {
-		most = max(most, l)
-	}
-	return most
-}
-
-func ceilDiv(a, b int64) int64 {
-	if b <= 0 {
-		return 0
-	}
-	return (a + b - 1) / b
 }

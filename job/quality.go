@@ -1,7 +1,6 @@
 package job
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,77 +8,18 @@ import (
 
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
-	"github.com/logsmith/logsmith/job/input"
+	"github.com/logsmith/logsmith/job/quality"
 	"github.com/logsmith/logsmith/table"
 )
 
 // Quality is the input attributed to a date: see table.Quality.
 type Quality = table.Quality
 
-// runWide is the key of the input no date can be told of: units with no
-// event (every line bad, blank, or an object damaged at its head) outside
-// a template's folder of one date. It counts against every date the run
-// commits.
-const runWide = ""
-
-// unitQuality attributes what one unit read to the UTC dates of its events,
-// in proportion to its events of each date: a bad line or a damaged object
-// has no trustworthy date, and the unit's good events are the best witness
-// of whose input it was. A unit without events is its template folder's
-// date when the folder covers one UTC date, else run-wide. An object
-// rejected whole counts as damaged, with none of its lines; a byte range
-// counts as its share of the object's bytes.
-func unitQuality(u input.Unit, r *objectResult, p *features.Partial) map[string]Quality {
-	var q Quality
-	if r.damaged == nil || !r.damaged.Rejected {
-		q.Lines, q.BadLines = float64(p.Counts.Lines), float64(p.Counts.BadTotal())
-	}
-	q.Objects = 1
-	q.Bytes = float64(u.Size())
-	if !u.Whole() && u.In.Info.Size > 0 {
-		q.Objects = float64(u.Size()) / float64(u.In.Info.Size)
-	}
-	if u.Size() < 0 { // standard input: its size is what was read
-		q.Bytes = float64(r.bytesRead)
-	}
-	if r.damaged != nil {
-		q.DamagedObjects, q.DamagedBytes = q.Objects, q.Bytes
-	}
-	days := p.Days()
-	var events int64
-	for _, c := range days {
-		events += c.Events
-	}
-	out := map[string]Quality{}
-	if events == 0 {
-		out[cmp.Or(u.In.FolderDate, runWide)] = q
-		return out
-	}
-	for d, c := range days {
-		var dq Quality
-		dq.Add(q, float64(c.Events)/float64(events))
-		out[d] = dq
-	}
-	return out
-}
-
-// addQuality adds src's attributions to dst.
-func addQuality(dst *map[string]Quality, src map[string]Quality) {
-	if *dst == nil {
-		*dst = map[string]Quality{}
-	}
-	for d, q := range src {
-		a := (*dst)[d]
-		a.Add(q, 1)
-		(*dst)[d] = a
-	}
-}
-
 // dateQuality is what date d is judged on: the input attributed to it and
 // the run-wide input.
 func (rs *runState) dateQuality(d string) Quality {
 	q := rs.quality[d]
-	q.Add(rs.quality[runWide], 1)
+	q.Add(rs.quality[quality.RunWide], 1)
 	return q
 }
 
@@ -97,7 +37,7 @@ func (rs *runState) judge(d string) error {
 		rs.sum.Quality = map[string]Quality{}
 	}
 	rs.sum.Quality[d] = q
-	why := rs.tooBroken(q)
+	why := quality.TooBroken(q, rs.cfg.MaxBadRatio)
 	if s := rs.strictFields(d); s != "" {
 		why = append(why, s)
 	}
@@ -110,34 +50,6 @@ func (rs *runState) judge(d string) error {
 	}
 	rs.verdicts[d] = err
 	return err
-}
-
-// tooBroken says which shares of q are over --max-bad-ratio: bad lines,
-// damaged objects, bytes in damaged objects.
-func (rs *runState) tooBroken(q Quality) []string {
-	maxRatio := rs.cfg.MaxBadRatio
-	var why []string
-	if q.Lines > 0 && q.BadLines/q.Lines > maxRatio {
-		why = append(why, fmt.Sprintf("%s of %s lines are bad (%.4f > --max-bad-ratio %g)",
-			num(q.BadLines), num(q.Lines), q.BadLines/q.Lines, maxRatio))
-	}
-	if q.Objects > 0 && q.DamagedObjects/q.Objects > maxRatio {
-		why = append(why, fmt.Sprintf("%s of %s input objects are damaged (%.4f > --max-bad-ratio %g)",
-			num(q.DamagedObjects), num(q.Objects), q.DamagedObjects/q.Objects, maxRatio))
-	}
-	if q.Bytes > 0 && q.DamagedBytes/q.Bytes > maxRatio {
-		why = append(why, fmt.Sprintf("%s of %s input bytes are in damaged objects (%.4f > --max-bad-ratio %g)",
-			num(q.DamagedBytes), num(q.Bytes), q.DamagedBytes/q.Bytes, maxRatio))
-	}
-	return why
-}
-
-// num writes an attributed count: whole numbers as integers.
-func num(v float64) string {
-	if v == float64(int64(v)) {
-		return fmt.Sprintf("%d", int64(v))
-	}
-	return fmt.Sprintf("%.2f", v)
 }
 
 // strictFields says, with --strict-fields, which configured fields had no
@@ -156,7 +68,7 @@ func (rs *runState) strictFields(d string) string {
 		c = features.Counts{Events: dc.Aggregated, Present: dc.Present, UnknownLevel: dc.UnknownLevel}
 	}
 	var why []string
-	if missing := missingFields(rs.cfg, rs.res.Spec, &c); len(missing) > 0 {
+	if missing := quality.Missing(rs.cfg, rs.res.Spec, &c); len(missing) > 0 {
 		names := make([]string, len(missing))
 		for i, m := range missing {
 			names[i] = fmt.Sprintf("--%s %q", m.Setting, m.Field)
@@ -166,10 +78,10 @@ func (rs *runState) strictFields(d string) string {
 	// The values are counted run-wide: named when the date holds all the
 	// run's unknown levels.
 	if u := rs.sum.UnknownLevels; u != nil && (rs.res.Date != "" || u.Events == c.UnknownLevel) {
-		why = append(why, rs.describeUnknownLevels(u)+" (--strict-fields); set --level-map")
+		why = append(why, quality.DescribeUnknownLevels(rs.cfg, u)+" (--strict-fields); set --level-map")
 	} else if c.UnknownLevel > 0 {
 		why = append(why, fmt.Sprintf("%d of its events had a --%s value that is not a known level (--strict-fields; set --level-map)",
-			c.UnknownLevel, settingFlag(rs.cfg, "LevelField")))
+			c.UnknownLevel, quality.SettingFlag(rs.cfg, "LevelField")))
 	}
 	return strings.Join(why, "; ")
 }
@@ -220,7 +132,7 @@ func (rs *runState) checkInput(c *features.Counts) error {
 	if c.Events == 0 {
 		// No event, so no date: what was read is judged as a whole, and
 		// input all bad or damaged is bad data, not missing input.
-		if why := rs.tooBroken(rs.quality[runWide]); len(why) > 0 {
+		if why := quality.TooBroken(rs.quality[quality.RunWide], rs.cfg.MaxBadRatio); len(why) > 0 {
 			return failure.New(failure.KindHalt, fmt.Errorf("input too broken to commit: %s; nothing committed", strings.Join(why, "; ")))
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/input"
+	"github.com/logsmith/logsmith/job/quality"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/spill"
 	"github.com/logsmith/logsmith/storage/objio"
@@ -31,7 +32,7 @@ type objectResult struct {
 	// unlisted counts the events of the dates before and after a dated
 	// run's that this unit held and that date's own run does not list.
 	unlisted [2]int64
-	// quality is the unit's input attributed to dates (unitQuality).
+	// quality is the unit's input attributed to dates (quality.Attribute).
 	quality map[string]Quality
 }
 
@@ -238,7 +239,7 @@ func (rs *runState) collect(results []objectResult, store *spill.Store) *aggrega
 		agg.rejects = append(agg.rejects, rejects...)
 		agg.unlisted[0] += r.unlisted[0]
 		agg.unlisted[1] += r.unlisted[1]
-		addQuality(&agg.quality, r.quality)
+		quality.Add(&agg.quality, r.quality)
 		if r.damaged != nil {
 			agg.damaged = append(agg.damaged, *r.damaged)
 			rs.log.Warn("damaged input object", "url", r.damaged.URL, "reason", r.damaged.Reason, "rejected", r.damaged.Rejected)
@@ -504,7 +505,8 @@ func (rs *runState) readUnits(ctx context.Context, units []input.Unit, store *sp
 			log.Debug("object done", "url", u.ID(), "bytes", r.bytesRead, "decoded", r.bytesDecoded,
 				"lines", r.partial.Counts.Lines, "bad", r.partial.Counts.BadTotal(), "seconds", time.Since(t0).Seconds())
 			p := r.partial
-			r.quality = unitQuality(u, &r, p)
+			r.quality = quality.Attribute(u, quality.Read{Partial: p, BytesRead: r.bytesRead,
+				Damaged: r.damaged != nil, Rejected: r.damaged != nil && r.damaged.Rejected})
 			if r.damaged != nil && r.damaged.Rejected {
 				p = nil
 			} else {

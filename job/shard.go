@@ -12,6 +12,7 @@ import (
 	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/input"
+	"github.com/logsmith/logsmith/job/quality"
 	"github.com/logsmith/logsmith/job/settings"
 	"github.com/logsmith/logsmith/job/shard"
 	"github.com/logsmith/logsmith/job/spill"
@@ -205,7 +206,7 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 		agg.rejects = append(agg.rejects, h.Rejects...)
 		agg.unlisted[0] += h.Unlisted[0]
 		agg.unlisted[1] += h.Unlisted[1]
-		addQuality(&agg.quality, h.Quality)
+		quality.Add(&agg.quality, h.Quality)
 		if err := secs.Each(store.Add); errors.As(err, new(*spill.DirError)) {
 			return nil, spillErr(err)
 		} else if err != nil {

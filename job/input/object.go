@@ -23,7 +23,7 @@ type Object struct {
 	ListedNear [2]bool
 	// FolderDate is the UTC date a templated input's folder of this
 	// object covers, when it covers one: whose input the object is when
-	// none of its lines says (job's unitQuality).
+	// none of its lines says (job/quality's Attribute).
 	FolderDate string
 }
 

@@ -167,11 +167,16 @@ func AssignShard(units []Unit, i, n int) []Unit {
 // DealShards returns the shard (0 to n-1) of each unit, by index (see
 // shard.Deal); plan uses it to foresee the slowest shard.
 func DealShards(units []Unit, n int) []int {
+	return shard.Deal(ShardUnits(units), n)
+}
+
+// ShardUnits is units as package shard deals them: each one's id and size.
+func ShardUnits(units []Unit) []shard.Unit {
 	us := make([]shard.Unit, len(units))
 	for k, u := range units {
 		us[k] = shard.Unit{ID: u.ID(), Size: u.Size()}
 	}
-	return shard.Deal(us, n)
+	return us
 }
 
 // rangeReader passes the lines that start in [off, end) of a stream that
