@@ -122,11 +122,7 @@ func TestSpillEdgesIdentical(t *testing.T) {
 					if len(got) != len(want) {
 						t.Errorf("budget %d: %d files, want %d", budget, len(got), len(want))
 					}
-					for k, w := range want {
-						if !bytes.Equal(got[k], w) {
-							t.Errorf("budget %d, %d workers: %s differs", budget, workers, k)
-						}
-					}
+					sameFiles(t, fmt.Sprintf("budget %d, %d workers", budget, workers), got, want)
 					for _, f := range []struct {
 						name      string
 						got, want any

@@ -44,6 +44,20 @@ func spillInput(t *testing.T, dir string, objects, lines, days, groups int, seed
 	}
 }
 
+// spillConfig is the grouped run the spill tests compare, over windows,
+// changed by set.
+func spillConfig(in, out string, windows []string, set func(*settings.Config)) settings.Config {
+	cfg := runConfig(in, out, settings.S3Settings{})
+	cfg.Window = windows
+	cfg.GroupBy = []string{"g"}
+	cfg.DistinctField = "u"
+	cfg.Format = []string{"parquet", "csv"}
+	cfg.MaxBadRatio = 0.5
+	cfg.AllowFewer = true
+	set(&cfg)
+	return cfg
+}
+
 // outputFiles are the data files under out, by path: a fresh output's
 // commits, one file per partition and format.
 func outputFiles(t *testing.T, out string) map[string][]byte {
@@ -84,15 +98,7 @@ func TestSpillGivesIdenticalOutput(t *testing.T) {
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			cfgFor := func(out string) settings.Config {
-				cfg := runConfig(in, out, settings.S3Settings{})
-				cfg.Window = []string{"5m", "15m/5m", "2h"}
-				cfg.GroupBy = []string{"g"}
-				cfg.DistinctField = "u"
-				cfg.Format = []string{"parquet", "csv"}
-				cfg.MaxBadRatio = 0.5
-				cfg.AllowFewer = true
-				v.set(&cfg)
-				return cfg
+				return spillConfig(in, out, []string{"5m", "15m/5m", "2h"}, v.set)
 			}
 			ref := t.TempDir()
 			cfg := cfgFor(ref)
@@ -123,11 +129,7 @@ func TestSpillGivesIdenticalOutput(t *testing.T) {
 				if len(got) != len(want) {
 					t.Errorf("budget %d: %d files, want %d", budget, len(got), len(want))
 				}
-				for k, w := range want {
-					if !bytes.Equal(got[k], w) {
-						t.Errorf("budget %d, %d workers, split %d (%d spills): %s differs", budget, cfg.Workers, cfg.SplitBytes, sum.Spill.Spills, k)
-					}
-				}
+				sameFiles(t, fmt.Sprintf("budget %d, %d workers, split %d (%d spills)", budget, cfg.Workers, cfg.SplitBytes, sum.Spill.Spills), got, want)
 				if left, _ := os.ReadDir(spillDir); len(left) != 0 {
 					t.Errorf("spill folder holds %d entries after the run", len(left))
 				}

@@ -341,10 +341,7 @@ func (c *Config) Validate() error {
 	if c.Input == "" {
 		return bad("Input", "required")
 	}
-	if _, err := ParseLocation(c.Input); err != nil {
-		return bad("Input", "%v", err)
-	}
-	if err := checkURLShape(c.Input); err != nil {
+	if err := checkLocation(c.Input); err != nil {
 		return bad("Input", "%v", err)
 	}
 	if c.Output == "" {
@@ -353,10 +350,7 @@ func (c *Config) Validate() error {
 	if c.Output == "-" {
 		return bad("Output", "cannot be standard output")
 	}
-	if _, err := ParseLocation(c.Output); err != nil {
-		return bad("Output", "%v", err)
-	}
-	if err := checkURLShape(c.Output); err != nil {
+	if err := checkLocation(c.Output); err != nil {
 		return bad("Output", "%v", err)
 	}
 	for _, f := range []string{"Date", "From"} {

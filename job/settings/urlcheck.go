@@ -37,3 +37,12 @@ func schemeByte(c byte, first bool) bool {
 	letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 	return letter || !first && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')
 }
+
+// checkLocation says what is wrong with a location URL: one ParseLocation
+// refuses, or one of the shapes checkURLShape refuses.
+func checkLocation(raw string) error {
+	if _, err := ParseLocation(raw); err != nil {
+		return err
+	}
+	return checkURLShape(raw)
+}
