@@ -118,3 +118,9 @@ func (t *Table) ScanMetadataFile(ctx context.Context, loc string, snapshotID int
 	}
 	return tbl.Scan(icetable.WithSnapshotID(snapshotID)).ToArrowTable(ctx)
 }
+
+// WarehouseIO is the file IO the catalog's tables use for url, made from
+// o as Open makes it (o's S3 settings; the catalog's CA file, if any).
+func (c *Catalog) WarehouseIO(ctx context.Context, o Options, url string) (iceio.IO, error) {
+	return iceio.LoadFS(c.with(ctx), ioProps(o), url)
+}
