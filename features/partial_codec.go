@@ -39,7 +39,19 @@ var partialMagic = []byte("LSPARTv9")
 // its sketches, and the counts. Panes and groups are written in sorted
 // order, so the same partial built the same way encodes to the same bytes.
 func (p *Partial) MarshalBinary() ([]byte, error) {
-	b := append([]byte(nil), partialMagic...)
+	return p.marshal(nil, true)
+}
+
+// AppendUnordered appends the partial's encoding to b as MarshalBinary
+// does, but with panes and groups in no particular order: it decodes to
+// the same partial, yet its bytes depend on map order. For bytes that are
+// read back by the same process and never compared (a spill file).
+func (p *Partial) AppendUnordered(b []byte) ([]byte, error) {
+	return p.marshal(b, false)
+}
+
+func (p *Partial) marshal(b []byte, sorted bool) ([]byte, error) {
+	b = append(b, partialMagic...)
 	b = binary.AppendVarint(b, p.size)
 	b = binary.AppendVarint(b, p.lo)
 	b = binary.AppendVarint(b, p.hi)
@@ -57,23 +69,35 @@ func (p *Partial) MarshalBinary() ([]byte, error) {
 		b = binary.AppendVarint(b, v)
 	}
 	b = c.UnknownLevels.appendBinary(binary.AppendVarint(b, c.UnknownLevel))
-	starts := slices.Sorted(maps.Keys(p.panes))
-	b = binary.AppendUvarint(b, uint64(len(starts)))
-	for _, s := range starts {
+	b = binary.AppendUvarint(b, uint64(len(p.panes)))
+	var err error
+	if !sorted {
+		for s, pn := range p.panes {
+			b = binary.AppendUvarint(binary.AppendVarint(b, s), uint64(len(pn.groups)))
+			for k, a := range pn.groups {
+				if b, err = appendCell(b, k, a); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return b, nil
+	}
+	for _, s := range slices.Sorted(maps.Keys(p.panes)) {
 		pn := p.panes[s]
-		b = binary.AppendVarint(b, s)
-		keys := slices.Sorted(maps.Keys(pn.groups))
-		b = binary.AppendUvarint(b, uint64(len(keys)))
-		for _, k := range keys {
-			b = binary.AppendUvarint(b, uint64(len(k)))
-			b = append(b, k...)
-			var err error
-			if b, err = pn.groups[k].appendBinary(b); err != nil {
+		b = binary.AppendUvarint(binary.AppendVarint(b, s), uint64(len(pn.groups)))
+		for _, k := range slices.Sorted(maps.Keys(pn.groups)) {
+			if b, err = appendCell(b, k, pn.groups[k]); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return b, nil
+}
+
+// appendCell appends one group's key and accumulator.
+func appendCell(b []byte, k string, a *acc) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(k)))
+	return a.appendBinary(append(b, k...))
 }
 
 func (a *acc) appendBinary(b []byte) ([]byte, error) {

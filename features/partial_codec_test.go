@@ -69,6 +69,20 @@ func TestPartialRoundTrip(t *testing.T) {
 	if c := dec0.Counts; c.UnknownLevel == 0 || c.UnknownLevel >= 1000 || len(c.UnknownLevels.Top()) != MaxLevelValues {
 		t.Errorf("unknown levels %d, %d values kept (all %v)", c.UnknownLevel, len(c.UnknownLevels.Top()), c.UnknownLevels.All())
 	}
+	// In map order (a spill file's encoding): appended after what b held,
+	// it decodes to the partial whose sorted encoding is ea's.
+	prefix := []byte("held")
+	eu, err := a[0].AppendUnordered(prefix)
+	if err != nil || !bytes.HasPrefix(eu, prefix) {
+		t.Fatalf("append unordered: %v", err)
+	}
+	decu, err := UnmarshalPartial(eu[len(prefix):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := decu.MarshalBinary(); !bytes.Equal(again, ea) || len(eu)-len(prefix) != len(ea) {
+		t.Error("the unordered encoding decodes to another partial")
+	}
 	for _, bad := range [][]byte{nil, []byte("LSPARTv2"), ea[:len(ea)/2], append(bytes.Clone(ea), 0)} {
 		if _, err := UnmarshalPartial(bad); err == nil {
 			t.Errorf("corrupt partial of %d bytes decoded", len(bad))

@@ -16,7 +16,7 @@ func (rs *runState) newStore() *spill.Store {
 	g := rs.opts.Memory
 	budget := spill.Budget(rs.opts.SpillBudget, g.Limit.Bytes, g.Parallel, memcheck.Estimate(rs.cfg, rs.res).Fixed)
 	return spill.New(rs.newPartial(), spill.Options{Dir: rs.cfg.SpillDir, Budget: budget,
-		Range: spill.RangeFor(features.PaneFor(rs.res.Windows), rs.res.Windows)})
+		Range: spill.RangeFor(features.PaneFor(rs.res.Windows), rs.res.Windows), Dense: !rs.cfg.Sparse})
 }
 
 // closeStore removes what the run spilled, reported in the summary and log.

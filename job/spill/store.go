@@ -85,6 +85,10 @@ type Options struct {
 	// Range is the length of the ranges panes are spilled and read back
 	// by (see RangeFor); ranges are aligned to the Unix epoch.
 	Range time.Duration
+	// Dense says the rows will be asked for dense (TableOptions.Dense),
+	// which needs every group of the run: the store then keeps the keys
+	// of the groups it spills. Rows of a store without it are sparse only.
+	Dense bool
 }
 
 // Stats say what a Store spilled.
@@ -119,6 +123,7 @@ type Store struct {
 	groups map[string]bool
 	panes  map[int64]int64
 	stats  Stats
+	buf    []byte // the last section encoded, for the next
 	mu     sync.Mutex // Close against a read in progress
 	// The units' partials waiting for those before them (see AddAt).
 	order   sync.Mutex
@@ -230,7 +235,7 @@ func (s *Store) Spill() error {
 		return err
 	}
 	rl := int64(s.opt.Range)
-	if s.groups == nil {
+	if s.panes == nil {
 		s.groups, s.panes = map[string]bool{}, map[int64]int64{}
 	}
 	for i := 0; i < len(starts); {
@@ -239,9 +244,13 @@ func (s *Store) Spill() error {
 			i++
 		}
 		part := s.mem.Take(r, r+rl)
-		part.Groups(func(g string) { s.groups[g] = true })
+		if s.opt.Dense {
+			part.Groups(func(g string) { s.groups[g] = true })
+		}
 		part.PaneEvents(func(k, n int64) { s.panes[k] += n })
-		data, err := part.MarshalBinary()
+		// Map order: the file is read back by this process alone.
+		data, err := part.AppendUnordered(s.buf[:0])
+		s.buf = data
 		if err != nil {
 			return fmt.Errorf("spill: encode range %s: %w", time.Unix(0, r).UTC().Format(time.RFC3339), err)
 		}
@@ -432,6 +441,9 @@ func (s *Store) Rows(w features.Window, o features.TableOptions, fn func([]featu
 	keys := slices.Sorted(maps.Keys(events))
 	var groups *features.Partial // a dense table's groups: the whole run's
 	if o.Dense {
+		if !s.opt.Dense {
+			return errors.New("spill: dense rows from a store made for sparse ones (Options.Dense)")
+		}
 		all := maps.Clone(s.groups)
 		s.mem.Groups(func(g string) { all[g] = true })
 		groups = s.mem.Slice(0, 0).WithGroups(all)

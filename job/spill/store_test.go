@@ -33,11 +33,16 @@ func partialOf(n, days, groups int, seed uint64) *features.Partial {
 
 var windows = []features.Window{{Size: 5 * time.Minute, Slide: 5 * time.Minute}, {Size: 15 * time.Minute, Slide: 5 * time.Minute}, {Size: time.Hour, Slide: time.Hour}}
 
-// storeOf adds parts partials to a store of budget (0: none) and returns
-// it.
+// storeOf adds parts partials to a store of budget (0: none), kept for
+// dense rows, and returns it.
 func storeOf(t *testing.T, dir string, budget int64, parts int) *Store {
 	t.Helper()
-	s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: dir, Budget: budget, Range: RangeFor(5*time.Minute, windows)})
+	return storeFor(t, dir, budget, parts, true)
+}
+
+func storeFor(t *testing.T, dir string, budget int64, parts int, dense bool) *Store {
+	t.Helper()
+	s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: dir, Budget: budget, Range: RangeFor(5*time.Minute, windows), Dense: dense})
 	t.Cleanup(func() { s.Close() })
 	for i := range parts {
 		if err := s.AddAt(i, partialOf(400, 2, 40, uint64(i))); err != nil {
@@ -74,6 +79,19 @@ func TestSpilledReadsAsInMemory(t *testing.T) {
 			}
 			if a, b := want.EventsOn(w, "2025-11-09"), got.EventsOn(w, "2025-11-09"); a != b || a == 0 {
 				t.Errorf("events %d read back, %d in memory", b, a)
+			}
+		}
+		// A store made for sparse rows keeps no group keys: the same
+		// sparse rows, and dense ones refused rather than short of groups.
+		sparse := storeFor(t, t.TempDir(), budget, 8, false)
+		for _, w := range windows {
+			a, _ := want.Table(w, features.TableOptions{Dims: 1})
+			b, err := sparse.Table(w, features.TableOptions{Dims: 1})
+			if err != nil || len(a) == 0 || !reflect.DeepEqual(a, b) {
+				t.Errorf("budget %d, window %v, sparse store: %d rows read back (%v), %d in memory", budget, w, len(b), err, len(a))
+			}
+			if _, err := sparse.Table(w, features.TableOptions{Dims: 1, Dense: true}); err == nil {
+				t.Errorf("budget %d, window %v: a sparse store gave dense rows", budget, w)
 			}
 		}
 		if want.Panes() != got.Panes() {
