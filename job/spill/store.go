@@ -123,7 +123,7 @@ type Store struct {
 	groups map[string]bool
 	panes  map[int64]int64
 	stats  Stats
-	buf    []byte // the last section encoded, for the next
+	buf    []byte     // the last section encoded, for the next
 	mu     sync.Mutex // Close against a read in progress
 	// The units' partials waiting for those before them (see AddAt).
 	order   sync.Mutex
