@@ -16,8 +16,49 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
+
+// ParquetCompression names how a Parquet file's pages are compressed.
+type ParquetCompression string
+
+// The Parquet compressions a file can be written with.
+const (
+	// ParquetZstd is zstd at its default level (Zstandard's level 3):
+	// the default.
+	ParquetZstd ParquetCompression = "zstd"
+	// ParquetZstdFastest is zstd at its fastest level (Zstandard's level
+	// 1): less CPU to encode, larger files.
+	ParquetZstdFastest ParquetCompression = "zstd-fastest"
+	// ParquetSnappy is Snappy, the default of Spark and pyarrow.
+	ParquetSnappy ParquetCompression = "snappy"
+	// ParquetUncompressed writes pages as they are.
+	ParquetUncompressed ParquetCompression = "none"
+)
+
+// ParquetCompressions lists every ParquetCompression, the default first.
+var ParquetCompressions = []ParquetCompression{ParquetZstd, ParquetZstdFastest, ParquetSnappy, ParquetUncompressed}
+
+// codec returns the compression's codec, or nil for an unknown name.
+func (c ParquetCompression) codec() compress.Codec {
+	switch c {
+	case ParquetZstd, "":
+		return &zstd.Codec{Level: zstd.SpeedDefault}
+	case ParquetZstdFastest:
+		return &zstd.Codec{Level: zstd.SpeedFastest}
+	case ParquetSnappy:
+		return &snappy.Codec{}
+	case ParquetUncompressed:
+		return &uncompressed.Codec{}
+	}
+	return nil
+}
+
+// Valid says whether c names a compression (see ParquetCompressions).
+func (c ParquetCompression) Valid() bool { return c.codec() != nil && c != "" }
 
 // parquetType builds a struct type whose fields, in order, are the columns.
 func parquetType(cols []Column) reflect.Type {
@@ -78,12 +119,22 @@ const parquetChunk = 64
 // NewParquetWriter starts a zstd-compressed Parquet file of table c's
 // columns, with the given key-value metadata, on w.
 func NewParquetWriter(w io.Writer, c Columns, metadata map[string]string) *ParquetWriter {
+	return NewParquetWriterCompressed(w, c, metadata, ParquetZstd)
+}
+
+// NewParquetWriterCompressed is NewParquetWriter with the pages compressed
+// as comp says (an unknown name: zstd).
+func NewParquetWriterCompressed(w io.Writer, c Columns, metadata map[string]string, comp ParquetCompression) *ParquetWriter {
 	cols := c.Schema()
 	t := parquetType(cols)
 	schema := parquet.SchemaOf(reflect.New(t).Interface())
+	codec := comp.codec()
+	if codec == nil {
+		codec = ParquetZstd.codec()
+	}
 	opts := []parquet.WriterOption{
 		schema,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(codec),
 		parquet.CreatedBy("logsmith", "", ""),
 	}
 	for _, k := range sortedKeys(metadata) {

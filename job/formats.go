@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/logsmith/logsmith/features"
 	"github.com/logsmith/logsmith/job/failure"
 	"github.com/logsmith/logsmith/job/hive"
 	"github.com/logsmith/logsmith/job/icebergfmt"
@@ -45,7 +46,7 @@ func headsFormat(key string) string {
 func openHive(_ context.Context, rs *runState) (tableFormat, error) {
 	return &hive.Format{
 		Output: rs.output(), OutputURL: rs.res.Output.String(), Windows: rs.res.Windows, Columns: rs.res.Columns,
-		Formats: rs.cfg.Format,
+		Formats: rs.cfg.Format, Compression: features.ParquetCompression(rs.cfg.ParquetCompression),
 		Committer: table.Committer{RunID: rs.runID, Retry: rs.policy().Do, Now: rs.opts.Now, Lease: rs.cfg.CommitLease,
 			Log: rs.log, ManifestLimit: rs.opts.ManifestLimit},
 		GC: table.GCOptions{Grace: rs.cfg.GCGrace, RejectsRetention: rs.cfg.RejectsRetention},

@@ -23,6 +23,8 @@ type Format struct {
 	Columns   features.Columns
 	// Formats are the file formats each partition is written in.
 	Formats []string
+	// Compression is the Parquet files' (empty: zstd).
+	Compression features.ParquetCompression
 	// Committer carries the run id, retries, clock, lease, log and
 	// manifest limit of the run's commits; Commit sets the rest.
 	Committer table.Committer
@@ -285,7 +287,7 @@ func (f *Format) tableFiles(rows table.Rows, w features.Window, meta map[string]
 		df := files[d]
 		if df == nil {
 			var err error
-			if df, err = newDateFiles(f.Formats, f.Columns, meta); err != nil {
+			if df, err = newDateFiles(f.Formats, f.Compression, f.Columns, meta); err != nil {
 				return err
 			}
 			files[d] = df
@@ -299,7 +301,7 @@ func (f *Format) tableFiles(rows table.Rows, w features.Window, meta map[string]
 	dates := rows.Dates(have)
 	for _, d := range dates {
 		if files[d] == nil { // a dated run's date without events
-			df, err := newDateFiles(f.Formats, f.Columns, meta)
+			df, err := newDateFiles(f.Formats, f.Compression, f.Columns, meta)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -427,14 +429,14 @@ type rowEncoder interface {
 	Close() error
 }
 
-func newDateFiles(formats []string, cols features.Columns, meta map[string]string) (*dateFiles, error) {
+func newDateFiles(formats []string, comp features.ParquetCompression, cols features.Columns, meta map[string]string) (*dateFiles, error) {
 	f := &dateFiles{formats: formats}
 	for _, format := range formats {
 		buf := &bytes.Buffer{}
 		var enc rowEncoder
 		switch format {
 		case "parquet":
-			enc = features.NewParquetWriter(buf, cols, meta)
+			enc = features.NewParquetWriterCompressed(buf, cols, meta, comp)
 		case "csv":
 			cw, err := features.NewCSVWriter(buf, cols)
 			if err != nil {

@@ -139,6 +139,9 @@ type CommitSettings struct {
 	GCGrace          time.Duration `env:"GC_GRACE" envDefault:"1h" flag:"gc-grace" desc:"how long files no commit lists (abandoned partials, dropped formats, old-layout runs) stay before deletion"`
 	RejectsRetention time.Duration `env:"REJECTS_RETENTION" envDefault:"720h" flag:"rejects-retention" desc:"how long samples of bad lines stay in <output>/_rejects/; 0 keeps them"`
 	RejectSamples    int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection"`
+	// ParquetCompression changes the files' bytes, never their rows: it
+	// is not part of the config hash.
+	ParquetCompression string `env:"PARQUET_COMPRESSION" envDefault:"zstd" flag:"parquet-compression" desc:"how Parquet files' pages are compressed: zstd (Zstandard's level 3), zstd-fastest (level 1: about a third less CPU to encode, files about 7% larger), snappy or none; --table-format hive only (Iceberg tables are written zstd)"`
 }
 
 // CheckSettings are the guards a run applies before it commits or starts.
@@ -506,6 +509,12 @@ func (c *Config) Validate() error {
 		if slices.Contains(c.Format[:i], f) {
 			return bad("Format", "%q given twice", f)
 		}
+	}
+	if !features.ParquetCompression(c.ParquetCompression).Valid() {
+		return bad("ParquetCompression", "%q: want one of %v", c.ParquetCompression, features.ParquetCompressions)
+	}
+	if c.Iceberg() && c.ParquetCompression != string(features.ParquetZstd) {
+		return bad("ParquetCompression", "%q: Iceberg tables are written zstd (iceberg-go's writer); the setting applies to --table-format hive", c.ParquetCompression)
 	}
 	if c.Workers < 0 || c.Workers > 1024 {
 		return bad("Workers", "%d: want 0 (all CPUs) to 1024", c.Workers)

@@ -110,6 +110,8 @@ func TestResolveNamesEveryBadSetting(t *testing.T) {
 		// The file itself is read by the command line (cmd/logsmith), before Resolve.
 		{map[string]string{"CONFIG": "logsmith.yaml "}, "CONFIG", "whitespace"},
 		{map[string]string{"TABLE_FORMAT": "delta"}, "TABLE_FORMAT", "hive or iceberg"},
+		{map[string]string{"PARQUET_COMPRESSION": "lz4"}, "PARQUET_COMPRESSION", "want one of [zstd zstd-fastest snappy none]"},
+		{map[string]string{"TABLE_FORMAT": "iceberg", "PARQUET_COMPRESSION": "none"}, "PARQUET_COMPRESSION", "Iceberg tables are written zstd"},
 		{map[string]string{"TABLE_FORMAT": "iceberg", "FORMAT": "parquet,csv"}, "FORMAT", "Parquet only"},
 		{map[string]string{"TABLE_FORMAT": "iceberg", "OUTPUT": "s3://feat/x"}, "ICEBERG_CATALOG", "required with an s3:// output"},
 		{map[string]string{"TABLE_FORMAT": "iceberg", "ICEBERG_CATALOG": "sqlite://rel.db"}, "ICEBERG_CATALOG", "absolute"},
