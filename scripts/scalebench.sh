@@ -26,7 +26,9 @@
 #       quantiles in 2 threads, twice: writing them to a zstd Parquet file
 #       as logsmith does (--out; the peer the ratios are taken against) and
 #       only counting them (which lets DuckDB drop every aggregate but the
-#       count: a lower bound, shown beside); also ungrouped, 1-minute windows at 1,000
+#       count: a lower bound, shown beside); 100,000 groups again with zstd
+#       level 1 on both sides (--parquet-compression zstd-fastest, DuckDB's
+#       COMPRESSION_LEVEL 1); also ungrouped, 1-minute windows at 1,000
 #       groups, and the 1,000 groups from objects that each span the day
 #       (lines dealt round-robin). Set SCALEBENCH_LOGSMITH to measure another
 #       build (e.g. the branch point) on the same files.
@@ -261,6 +263,11 @@ if [[ $PARTS == *e* ]]; then
 		duck d-e1k-1m --glob "$day/*.jsonl" --group-by e1k --window 1m
 		duck p-e1k-1m --glob "$day/*.jsonl" --group-by e1k --window 1m --out "$RES/peer.parquet"
 		run e-e1k-span "$span/" "$RES/out" --workers 2 --sparse --group-by e1k --memory-check=false
+		if [[ " $E_POINTS " == *" e100k "* ]]; then # zstd level 1 on both sides
+			run e-e100k-fast "$day/" "$RES/out" --workers 2 --sparse --group-by e100k --memory-check=false --parquet-compression zstd-fastest
+			duck p-e100k-fast --glob "$day/*.jsonl" --group-by e100k --out "$RES/peer.parquet" --zstd-level 1
+			cp "$RES/d-e100k" "$RES/d-e100k-fast"
+		fi
 		if [[ " $E_POINTS " != *" e1k "* ]]; then # the span row's peer: the same rows
 			duck d-e1k --glob "$day/*.jsonl" --group-by e1k
 			duck p-e1k --glob "$day/*.jsonl" --group-by e1k --out "$RES/peer.parquet"
@@ -273,7 +280,7 @@ if [[ $PARTS == *e* ]]; then
 		row() { # LABEL LOGSMITH PEER
 			echo "| $1 | $(cpu "e-$2") | $(cpu "p-$3") | $(ratio "$(cpu "e-$2")" "$(cpu "p-$3")") | $(rss "e-$2") | $(rss "p-$3") | $(ratio "$(rss "e-$2")" "$(rss "p-$3")") | $(cpu "d-$3"), $(rss "d-$3") | $(ratio "$(cpu "e-$2")" "$(cpu "d-$3")") |"
 		}
-		for x in "none:none" "e10:10 groups" "e1k:1,000 groups" "e10k:10,000 groups" "e100k:100,000 groups" "e1k-1m:1,000 groups, 1-minute windows"; do
+		for x in "none:none" "e10:10 groups" "e1k:1,000 groups" "e10k:10,000 groups" "e100k:100,000 groups" "e100k-fast:100,000 groups, zstd level 1 on both sides (--parquet-compression zstd-fastest)" "e1k-1m:1,000 groups, 1-minute windows"; do
 			k=${x%%:*}
 			[[ -f $RES/e-$k ]] || continue
 			row "${x#*:}" "$k" "$k"

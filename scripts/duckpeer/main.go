@@ -45,12 +45,13 @@ func main() {
 	window := flag.Duration("window", 5*time.Minute, "window length")
 	out := flag.String("out", "", "write the rows to this Parquet file (zstd), as logsmith does, instead of only counting them")
 	explain := flag.Bool("explain", false, "print the query's EXPLAIN ANALYZE to standard error")
+	level := flag.Int("zstd-level", 0, "with --out: the zstd level (0: DuckDB's default, 3; 1 is what logsmith's --parquet-compression zstd-fastest stands for)")
 	flag.Parse()
 	if *glob == "" {
 		fmt.Fprintln(os.Stderr, "duckpeer: --glob is required")
 		os.Exit(2)
 	}
-	if err := run(*glob, *threads, *groupBy, *window, *out, *explain); err != nil {
+	if err := run(*glob, *threads, *groupBy, *window, *out, *level, *explain); err != nil {
 		fmt.Fprintln(os.Stderr, "duckpeer:", err)
 		os.Exit(1)
 	}
@@ -90,7 +91,7 @@ func query(glob, groupBy string, window time.Duration) string {
 		"quantile_disc", "entity,", "stddev_pop", ", entity")
 }
 
-func run(glob string, threads int, groupBy string, window time.Duration, out string, explain bool) error {
+func run(glob string, threads int, groupBy string, window time.Duration, out string, level int, explain bool) error {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return err
@@ -112,7 +113,11 @@ func run(glob string, threads int, groupBy string, window time.Duration, out str
 	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	var q string
 	if out != "" {
-		q = "COPY (" + materialized + ") TO " + lit(out) + " (FORMAT parquet, COMPRESSION zstd)"
+		comp := "COMPRESSION zstd"
+		if level != 0 {
+			comp += fmt.Sprintf(", COMPRESSION_LEVEL %d", level)
+		}
+		q = "COPY (" + materialized + ") TO " + lit(out) + " (FORMAT parquet, " + comp + ")"
 	} else {
 		q = "SELECT count(*) AS rows, sum(events) AS events FROM (" + inner + ")"
 	}
