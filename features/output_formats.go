@@ -2,11 +2,13 @@ package features
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/compress/zstd"
+	"golang.org/x/sync/errgroup"
 )
 
 // ParquetCompression names how a Parquet file's pages are compressed.
@@ -171,8 +174,57 @@ func (p *ParquetWriter) flush() error {
 	return nil
 }
 
-// Write adds rows to the file.
+// parallelRows is the fewest rows a Write hands to the columns at once,
+// each column on a goroutine of its own, rather than one after another.
+const parallelRows = 512
+
+// Write adds rows to the file. Many rows at once are encoded a column per
+// goroutine (up to GOMAXPROCS at a time): each column's values reach its
+// writer in the same chunks as one after another would give them, and a
+// column writer shares nothing with the others but parquet-go's
+// synchronized pools, so the bytes are the same.
 func (p *ParquetWriter) Write(rows []Row) error {
+	if len(rows) < parallelRows || runtime.GOMAXPROCS(0) < 2 {
+		return p.write(rows)
+	}
+	errs := make([]error, len(p.cols))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for j := range p.cols {
+		g.Go(func() error {
+			errs[j] = p.writeColumn(j, rows)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	p.pending = (p.pending + len(rows)) % parquetChunk
+	p.n += len(rows)
+	return errors.Join(errs...)
+}
+
+// writeColumn gives column j's values of rows to its writer as write does.
+func (p *ParquetWriter) writeColumn(j int, rows []Row) error {
+	c, l, pending := p.cols[j], p.leaf[j], p.pending
+	vals := p.vals[l]
+	defer func() { p.vals[l] = vals }()
+	for len(rows) > 0 {
+		k := min(len(rows), parquetChunk-pending)
+		vals = appendParquetValues(vals, c, rows[:k], l)
+		rows, pending = rows[k:], pending+k
+		if pending == parquetChunk {
+			if _, err := p.colw[l].WriteRowValues(vals); err != nil {
+				return fmt.Errorf("write parquet rows: %w", err)
+			}
+			clear(vals) // no reference to the rows' strings stays behind
+			vals, pending = vals[:0], 0
+		}
+	}
+	return nil
+}
+
+// write gives rows to the column writers one column after another, a chunk
+// of rows at a time.
+func (p *ParquetWriter) write(rows []Row) error {
 	for len(rows) > 0 {
 		k := min(len(rows), parquetChunk-p.pending)
 		for j, c := range p.cols {
