@@ -246,10 +246,10 @@ func decodeAcc(d *decoder) (*acc, error) {
 		&a.status[0], &a.status[1], &a.status[2], &a.status[3]} {
 		*f = d.varint()
 	}
-	l := &latState{}
-	for _, f := range []*uint64{&l.sumLo, &l.sumHi, &l.sq[0], &l.sq[1], &l.sq[2]} {
-		*f = d.u64()
-	}
+	// Decoded on the stack: most cells hold one or two latencies, kept as
+	// their minimum and maximum without a latState.
+	var l latState
+	l.sumLo, l.sumHi, l.sq[0], l.sq[1], l.sq[2] = d.u64(), d.u64(), d.u64(), d.u64(), d.u64()
 	if nr := d.uvarint(exactLatencies); nr > 0 {
 		l.raw = make([]int64, nr)
 		for i := range l.raw {
@@ -260,7 +260,8 @@ func decodeAcc(d *decoder) (*acc, error) {
 		l.sketch = decodeSketch(d, a.latCount)
 	}
 	if a.latCount > 2 {
-		a.lat = l
+		kept := l
+		a.lat = &kept
 	} else if s := a.sums(); len(l.raw) > 0 || l.sketch != nil || s.sumLo != l.sumLo || s.sumHi != l.sumHi || s.sq != l.sq {
 		// One or two latencies are min and max, and their sums follow.
 		return nil, fmt.Errorf("%w: a cell's latencies do not match its counts", errCorrupt)
