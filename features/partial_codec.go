@@ -39,18 +39,19 @@ var partialMagic = []byte("LSPARTv9")
 // its sketches, and the counts. Panes and groups are written in sorted
 // order, so the same partial built the same way encodes to the same bytes.
 func (p *Partial) MarshalBinary() ([]byte, error) {
-	return p.marshal(nil, true)
+	return p.marshal(nil, true, nil)
 }
 
 // AppendUnordered appends the partial's encoding to b as MarshalBinary
 // does, but with panes and groups in no particular order: it decodes to
 // the same partial, yet its bytes depend on map order. For bytes that are
-// read back by the same process and never compared (a spill file).
-func (p *Partial) AppendUnordered(b []byte) ([]byte, error) {
-	return p.marshal(b, false)
+// read back by the same process and never compared (a spill file). It
+// calls events, when not nil, with what PaneEvents gives, on the way.
+func (p *Partial) AppendUnordered(b []byte, events func(start, n int64)) ([]byte, error) {
+	return p.marshal(b, false, events)
 }
 
-func (p *Partial) marshal(b []byte, sorted bool) ([]byte, error) {
+func (p *Partial) marshal(b []byte, sorted bool, events func(start, n int64)) ([]byte, error) {
 	b = append(b, partialMagic...)
 	b = binary.AppendVarint(b, p.size)
 	b = binary.AppendVarint(b, p.lo)
@@ -74,10 +75,15 @@ func (p *Partial) marshal(b []byte, sorted bool) ([]byte, error) {
 	if !sorted {
 		for s, pn := range p.panes {
 			b = binary.AppendUvarint(binary.AppendVarint(b, s), uint64(len(pn.groups)))
+			var n int64
 			for k, a := range pn.groups {
 				if b, err = appendCell(b, k, a); err != nil {
 					return nil, err
 				}
+				n += a.count
+			}
+			if events != nil {
+				events(s, n)
 			}
 		}
 		return b, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -72,7 +73,8 @@ func TestPartialRoundTrip(t *testing.T) {
 	// In map order (a spill file's encoding): appended after what b held,
 	// it decodes to the partial whose sorted encoding is ea's.
 	prefix := []byte("held")
-	eu, err := a[0].AppendUnordered(prefix)
+	events := map[int64]int64{}
+	eu, err := a[0].AppendUnordered(prefix, func(k, n int64) { events[k] += n })
 	if err != nil || !bytes.HasPrefix(eu, prefix) {
 		t.Fatalf("append unordered: %v", err)
 	}
@@ -82,6 +84,11 @@ func TestPartialRoundTrip(t *testing.T) {
 	}
 	if again, _ := decu.MarshalBinary(); !bytes.Equal(again, ea) || len(eu)-len(prefix) != len(ea) {
 		t.Error("the unordered encoding decodes to another partial")
+	}
+	paneEvents := map[int64]int64{}
+	a[0].PaneEvents(func(k, n int64) { paneEvents[k] += n })
+	if !maps.Equal(events, paneEvents) || len(paneEvents) < 2 {
+		t.Errorf("pane events on the way %v, PaneEvents %v", events, paneEvents)
 	}
 	for _, bad := range [][]byte{nil, []byte("LSPARTv2"), ea[:len(ea)/2], append(bytes.Clone(ea), 0)} {
 		if _, err := UnmarshalPartial(bad); err == nil {

@@ -247,9 +247,8 @@ func (s *Store) Spill() error {
 		if s.opt.Dense {
 			part.Groups(func(g string) { s.groups[g] = true })
 		}
-		part.PaneEvents(func(k, n int64) { s.panes[k] += n })
 		// Map order: the file is read back by this process alone.
-		data, err := part.AppendUnordered(s.buf[:0])
+		data, err := part.AppendUnordered(s.buf[:0], func(k, n int64) { s.panes[k] += n })
 		s.buf = data
 		if err != nil {
 			return fmt.Errorf("spill: encode range %s: %w", time.Unix(0, r).UTC().Format(time.RFC3339), err)
