@@ -373,6 +373,7 @@ func exactRank(q float64, n int) int {
 type moments struct {
 	n, sum, sq, t, num, den, e6 big.Int
 	fs, fd, q, v, sd            big.Float
+	lhs, rhs                    big.Int // sqrtQuo's comparisons
 }
 
 // moments returns a's mean latency in milliseconds and the population
@@ -400,12 +401,81 @@ func (m *moments) exactMoments(n int64, l *latState) (avg, std float64) {
 	m.sq.Or(&m.sq, m.t.SetUint64(l.sq[0]))
 
 	m.t.Mul(&m.n, m.e6.SetInt64(1e6))
-	avg, _ = m.q.SetPrec(128).Quo(m.fs.SetPrec(0).SetInt(&m.sum), m.fd.SetPrec(0).SetInt(&m.t)).Float64()
+	const exact = 1 << 53
+	if l.sumHi == 0 && l.sumLo < exact && m.t.IsInt64() && m.t.Int64() < exact {
+		// Both operands exact in float64: one correctly rounded division,
+		// the bits the 128-bit quotient rounds to (see moments).
+		avg = float64(l.sumLo) / float64(m.t.Int64())
+	} else {
+		avg, _ = m.q.SetPrec(128).Quo(m.fs.SetPrec(0).SetInt(&m.sum), m.fd.SetPrec(0).SetInt(&m.t)).Float64()
+	}
 	// Population variance n*Σx² - (Σx)², divided by n², exact until the division.
 	m.num.Mul(&m.n, &m.sq)
 	m.num.Sub(&m.num, m.t.Mul(&m.sum, &m.sum))
 	m.den.Mul(&m.n, &m.n)
+	if std, ok := m.sqrtQuo(); ok {
+		return avg, std
+	}
 	m.v.SetPrec(256).Quo(m.fs.SetPrec(0).SetInt(&m.num), m.fd.SetPrec(0).SetInt(&m.den))
 	std, _ = m.sd.SetPrec(256).Sqrt(&m.v).Float64()
 	return avg, std
+}
+
+// sqrtQuo returns sqrt(num/den) rounded to the nearest float64 when a
+// float64 guess can be shown to be that by exact integer comparisons: it
+// is if the square of the midpoint below it is less than num/den and the
+// square of the one above more. The 256-bit path gives the same bits (its
+// two roundings are ~2^-255 relative, while a square root of num/den not
+// on a midpoint is at least ~2^-235 from one); ok is false when no guess
+// passes or num/den is a midpoint's square, for that path to decide.
+func (m *moments) sqrtQuo() (float64, bool) {
+	if m.num.Sign() == 0 {
+		return 0, true
+	}
+	nf, _ := m.fs.SetPrec(64).SetInt(&m.num).Float64()
+	df, _ := m.fd.SetPrec(64).SetInt(&m.den).Float64()
+	g := math.Sqrt(nf / df)
+	if g == 0 || math.IsInf(g, 0) || math.IsNaN(g) {
+		return 0, false
+	}
+	for _, c := range [3]float64{g, math.Nextafter(g, 0), math.Nextafter(g, math.Inf(1))} {
+		if c > 0 && m.rounds(c) {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// rounds tells whether c is sqrt(num/den) rounded to nearest: with q the
+// quarter of c's unit in the last place, the midpoints to c's neighbours
+// are whole multiples lo·q and hi·q, and lo²q²·den < num < hi²q²·den.
+func (m *moments) rounds(c float64) bool {
+	frac, exp := math.Frexp(c) // c = frac · 2^exp, frac in [0.5, 1)
+	k := exp - 55              // q = 2^k: c/q = frac·2^55, a whole number
+	cq := uint64(math.Ldexp(frac, 55))
+	below := math.Nextafter(c, 0)
+	above := math.Nextafter(c, math.Inf(1))
+	if below <= 0 || math.IsInf(above, 0) {
+		return false
+	}
+	bq := uint64(math.Ldexp(below, -k))
+	aq := uint64(math.Ldexp(above, -k))
+	if (bq+cq)%2 != 0 || (cq+aq)%2 != 0 {
+		return false // cannot happen for neighbours at this scale; be safe
+	}
+	lo, hi := (bq+cq)/2, (cq+aq)/2
+	// x·q² compared with num/den: x²·den·2^(2k) against num.
+	cmp := func(x uint64) int {
+		m.lhs.SetUint64(x)
+		m.lhs.Mul(&m.lhs, &m.lhs)
+		m.lhs.Mul(&m.lhs, &m.den)
+		m.rhs.Set(&m.num)
+		if e := 2 * k; e >= 0 {
+			m.lhs.Lsh(&m.lhs, uint(e))
+		} else {
+			m.rhs.Lsh(&m.rhs, uint(-e))
+		}
+		return m.lhs.Cmp(&m.rhs)
+	}
+	return cmp(lo) < 0 && cmp(hi) > 0
 }

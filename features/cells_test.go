@@ -260,3 +260,87 @@ func TestRowAllocations(t *testing.T) {
 		t.Errorf("%.2f allocations per row, want at most 0.05", per)
 	}
 }
+
+// refMoments is exactMoments as it was before its fast paths: every
+// division and square root through 128- and 256-bit big floats.
+func refMoments(n int64, l *latState) (avg, std float64) {
+	var m moments
+	m.n.SetInt64(n)
+	m.sum.SetUint64(l.sumHi).Lsh(&m.sum, 64).Or(&m.sum, m.t.SetUint64(l.sumLo))
+	m.sq.SetUint64(l.sq[2]).Lsh(&m.sq, 128)
+	m.sq.Or(&m.sq, m.t.SetUint64(l.sq[1]).Lsh(&m.t, 64))
+	m.sq.Or(&m.sq, m.t.SetUint64(l.sq[0]))
+	m.t.Mul(&m.n, m.e6.SetInt64(1e6))
+	avg, _ = m.q.SetPrec(128).Quo(m.fs.SetPrec(0).SetInt(&m.sum), m.fd.SetPrec(0).SetInt(&m.t)).Float64()
+	m.num.Mul(&m.n, &m.sq)
+	m.num.Sub(&m.num, m.t.Mul(&m.sum, &m.sum))
+	m.den.Mul(&m.n, &m.n)
+	m.v.SetPrec(256).Quo(m.fs.SetPrec(0).SetInt(&m.num), m.fd.SetPrec(0).SetInt(&m.den))
+	std, _ = m.sd.SetPrec(256).Sqrt(&m.v).Float64()
+	return avg, std
+}
+
+// The fast paths of exactMoments (a float64 mean when its operands are
+// exact, a float64 square root proven correctly rounded by integer
+// comparisons) give the bits of the big-number path: cells of 3 to 200
+// latencies of every magnitude, equal latencies (deviation 0), deviations
+// that are exact squares or land on rounding midpoints, and cells merged
+// from many.
+func TestMomentsMatchBigNumbers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	reused := &moments{} // carried from cell to cell, as rows do
+	fast := 0
+	check := func(a *acc) {
+		t.Helper()
+		l := a.sums()
+		avg1, std1 := reused.exactMoments(a.latCount, &l)
+		avg2, std2 := refMoments(a.latCount, &l)
+		if math.Float64bits(avg1) != math.Float64bits(avg2) || math.Float64bits(std1) != math.Float64bits(std2) {
+			t.Fatalf("%d latencies (sums %+v): %v %v, big numbers %v %v", a.latCount, l, avg1, std1, avg2, std2)
+		}
+		if _, ok := reused.sqrtQuo(); ok {
+			fast++
+		}
+	}
+	mags := []int64{4, 1000, int64(time.Millisecond), int64(time.Second), int64(time.Hour), 1 << 40, 1 << 53, 1 << 61}
+	for i := range 60000 {
+		a := newAcc()
+		n := 3 + rng.IntN(30)
+		if i%10 == 0 {
+			n = 3 + rng.IntN(200)
+		}
+		mag := mags[rng.IntN(len(mags))]
+		base := rng.Int64N(mag)
+		switch i % 6 {
+		case 0: // all equal: deviation 0
+			for range n {
+				a.add(&Event{HasLatency: true, Latency: base})
+			}
+		case 1: // two values: deviation half their distance, often exact
+			d := 1 + rng.Int64N(max(mag/4, 1))
+			for j := range n {
+				a.add(&Event{HasLatency: true, Latency: base + d*int64(j%2)})
+			}
+		case 2: // small integers: deviations that are square roots of small rationals
+			for range n {
+				a.add(&Event{HasLatency: true, Latency: rng.Int64N(8)})
+			}
+		default:
+			for range n {
+				a.add(&Event{HasLatency: true, Latency: base + rng.Int64N(max(mag, 1))})
+			}
+		}
+		check(a)
+		if i%50 == 0 { // a cell merged from several
+			b := newAcc()
+			for range 3 + rng.IntN(40) {
+				b.add(&Event{HasLatency: true, Latency: rng.Int64N(mag)})
+			}
+			a.merge(b)
+			check(a)
+		}
+	}
+	if fast < 30000 {
+		t.Errorf("the float64 square root was proven for %d cells of ~61,000: the fast path is not taken", fast)
+	}
+}
