@@ -255,7 +255,9 @@ func (t *Table) removeOrphans(ctx context.Context, tbl *icetable.Table, grace ti
 					return err
 				}
 			}
-			if err := fs.Remove(p); err != nil && !errors.Is(err, stdfs.ErrNotExist) {
+			if err := fs.Remove(p); errors.Is(err, stdfs.ErrNotExist) {
+				return nil // gone already: not this gc's removal
+			} else if err != nil {
 				return err
 			}
 			mu.Lock()
@@ -267,11 +269,15 @@ func (t *Table) removeOrphans(ctx context.Context, tbl *icetable.Table, grace ti
 }
 
 // listsRetained tells whether the metadata file at p lists a snapshot in
-// retained. A file that is gone or is not table metadata lists none.
+// retained, so that it must be kept. A file that is not table metadata
+// lists none. One the file IO reports missing is kept: if it is gone there
+// is nothing to remove, and the report is not trusted to mean it is gone
+// (gocloud's S3 driver reads a 404 from a proxy, or an error body naming
+// NoSuchKey under any status, as "not found").
 func listsRetained(fs iceio.IO, p string, retained map[int64]bool) (bool, error) {
 	f, err := fs.Open(p)
 	if errors.Is(err, stdfs.ErrNotExist) {
-		return false, nil
+		return true, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read metadata file %s: %w", p, err)
