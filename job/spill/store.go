@@ -432,6 +432,11 @@ func (s *Store) Table(w features.Window, o features.TableOptions) ([]features.Ro
 // panes and those its windows reach into, read back from the spill file
 // and merged with the in-memory ones. It holds at most those ranges.
 func (s *Store) Rows(w features.Window, o features.TableOptions, fn func([]features.Row) error) error {
+	if o.Dense && !s.opt.Dense {
+		// Refused spilled or not, so that a store made for the wrong rows
+		// fails every time, not only when memory runs short.
+		return errors.New("spill: dense rows from a store made for sparse ones (Options.Dense)")
+	}
 	if !s.Spilled() {
 		return s.mem.Rows(w, o, fn)
 	}
@@ -440,9 +445,6 @@ func (s *Store) Rows(w features.Window, o features.TableOptions, fn func([]featu
 	keys := slices.Sorted(maps.Keys(events))
 	var groups *features.Partial // a dense table's groups: the whole run's
 	if o.Dense {
-		if !s.opt.Dense {
-			return errors.New("spill: dense rows from a store made for sparse ones (Options.Dense)")
-		}
 		all := maps.Clone(s.groups)
 		s.mem.Groups(func(g string) { all[g] = true })
 		groups = s.mem.Slice(0, 0).WithGroups(all)

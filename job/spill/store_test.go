@@ -82,7 +82,11 @@ func TestSpilledReadsAsInMemory(t *testing.T) {
 			}
 		}
 		// A store made for sparse rows keeps no group keys: the same
-		// sparse rows, and dense ones refused rather than short of groups.
+		// sparse rows, and dense ones refused rather than short of groups,
+		// spilled or not.
+		if _, err := storeFor(t, t.TempDir(), 0, 8, false).Table(windows[0], features.TableOptions{Dims: 1, Dense: true}); err == nil {
+			t.Error("an unspilled sparse store gave dense rows")
+		}
 		sparse := storeFor(t, t.TempDir(), budget, 8, false)
 		for _, w := range windows {
 			a, _ := want.Table(w, features.TableOptions{Dims: 1})
