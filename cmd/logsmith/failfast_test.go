@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -31,12 +30,7 @@ func TestBadEndpointsFailFast(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer tlsSrv.Close()
 	tlsAddr := strings.TrimPrefix(tlsSrv.URL, "https://")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+	closed := storagetest.ClosedAddr(t)
 
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "logs")

@@ -18,17 +18,6 @@ import (
 	"github.com/logsmith/logsmith/storage/storagetest"
 )
 
-// closedAddr returns a 127.0.0.1 address where nothing listens.
-func closedAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // An endpoint that cannot be talked with — a closed port, a name that does
 // not resolve, TLS against plain http and back, an untrusted certificate —
 // and a bucket refused or missing fail the first call at once, each as its
@@ -58,7 +47,7 @@ func TestEndpointsThatCannotHealFailAtOnce(t *testing.T) {
 		want     error
 		endpoint string
 	}{
-		{"connection refused", storage.S3Config{Endpoint: closedAddr(t), Insecure: true, AccessKey: "a", SecretKey: "b"}, "logsmith-b", storage.ErrUnreachable, "http://127.0.0.1:"},
+		{"connection refused", storage.S3Config{Endpoint: storagetest.ClosedAddr(t), Insecure: true, AccessKey: "a", SecretKey: "b"}, "logsmith-b", storage.ErrUnreachable, "http://127.0.0.1:"},
 		{"name does not resolve", storage.S3Config{Endpoint: "logsmith-nowhere.invalid:9000", Insecure: true, AccessKey: "a", SecretKey: "b"}, "logsmith-b", storage.ErrUnreachable, "http://logsmith-nowhere.invalid:9000"},
 		{"https to plain http", httpsToPlain, existing, storage.ErrMisconfigured, "https://" + minio.Endpoint},
 		{"http to TLS", storage.S3Config{Endpoint: tlsAddr, Insecure: true, AccessKey: "a", SecretKey: "b"}, "logsmith-b", storage.ErrMisconfigured, "http://" + tlsAddr},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
 	"testing"
 
@@ -21,6 +22,19 @@ type Store interface {
 	storage.ListedOpener
 	storage.Uploader
 	storage.ConditionalDeleter
+}
+
+// ClosedAddr returns a 127.0.0.1 address where nothing listens: an
+// endpoint that refuses connections.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }
 
 // S3Config returns the settings of the test MinIO server from the

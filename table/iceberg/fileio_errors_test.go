@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,7 +62,7 @@ func TestWarehouseErrorsAreNotNotExist(t *testing.T) {
 	}
 
 	down := good
-	down.Endpoint = closedAddr(t)
+	down.Endpoint = storagetest.ClosedAddr(t)
 	down.CAFile = ""
 	down.Insecure = true
 	untrusted := good
@@ -137,16 +136,4 @@ func ops(fsys iceio.IO, url string) func(yield func(string, error) bool) {
 		}
 		yield("remove", fsys.Remove(url))
 	}
-}
-
-// closedAddr is a 127.0.0.1 address nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
