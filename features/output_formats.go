@@ -61,7 +61,7 @@ func (c ParquetCompression) codec() compress.Codec {
 }
 
 // Valid says whether c names a compression (see ParquetCompressions).
-func (c ParquetCompression) Valid() bool { return c.codec() != nil && c != "" }
+func (c ParquetCompression) Valid() bool { return slices.Contains(ParquetCompressions, c) }
 
 // parquetType builds a struct type whose fields, in order, are the columns.
 func parquetType(cols []Column) reflect.Type {
@@ -184,12 +184,13 @@ const parallelRows = 512
 // column writer shares nothing with the others but parquet-go's
 // synchronized pools, so the bytes are the same.
 func (p *ParquetWriter) Write(rows []Row) error {
-	if len(rows) < parallelRows || runtime.GOMAXPROCS(0) < 2 {
+	procs := runtime.GOMAXPROCS(0)
+	if len(rows) < parallelRows || procs < 2 {
 		return p.write(rows)
 	}
 	errs := make([]error, len(p.cols))
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g.SetLimit(procs)
 	for j := range p.cols {
 		g.Go(func() error {
 			errs[j] = p.writeColumn(j, rows)

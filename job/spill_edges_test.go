@@ -85,15 +85,7 @@ func TestSpillEdgesIdentical(t *testing.T) {
 		for _, v := range c.vs {
 			t.Run(fmt.Sprint(ws)+" "+v.name, func(t *testing.T) {
 				cfgFor := func(out string) settings.Config {
-					cfg := runConfig(in, out, settings.S3Settings{})
-					cfg.Window = ws
-					cfg.GroupBy = []string{"g"}
-					cfg.DistinctField = "u"
-					cfg.Format = []string{"parquet", "csv"}
-					cfg.MaxBadRatio = 0.5
-					cfg.AllowFewer = true
-					v.set(&cfg)
-					return cfg
+					return spillConfig(in, out, ws, v.set)
 				}
 				// The reference reads the same units (quality is apportioned
 				// per unit), with one worker and nothing spilled.
