@@ -110,7 +110,8 @@ func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) erro
 	}
 	slices.SortFunc(groups, compareGroups)
 	var rows []Row
-	var cells []groupCell
+	var cells, sorted []groupCell
+	var order []cellOrder
 	var b rowBuilder
 	empty := newAcc()
 	var other []string // OtherGroup's dimension values, shared by its rows
@@ -127,7 +128,11 @@ func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) erro
 				win = pn.groups
 			}
 		} else {
-			win = map[string]*acc{}
+			if pn := p.panes[start]; pn != nil {
+				win = make(map[string]*acc, len(pn.groups))
+			} else {
+				win = map[string]*acc{}
+			}
 			for ps := start; ps < start+size; ps += p.size {
 				pn := p.panes[ps]
 				if pn == nil {
@@ -168,11 +173,19 @@ func (p *Partial) Rows(w Window, o TableOptions, fn func(rows []Row) error) erro
 				cells = append(cells, groupCell{key: g, a: a})
 			}
 		} else {
+			order = order[:0]
 			for g, a := range win {
 				first, _ := nextGroupValue(g)
+				order = append(order, cellOrder{prefix: orderPrefix(first), i: uint32(len(cells))})
 				cells = append(cells, groupCell{first: first, key: g, a: a})
 			}
-			slices.SortFunc(cells, compareCells)
+			// Sorting the small prefixes moves less than sorting the cells.
+			slices.SortFunc(order, func(x, y cellOrder) int { return compareOrder(x, y, cells) })
+			sorted = sorted[:0]
+			for _, o := range order {
+				sorted = append(sorted, cells[o.i])
+			}
+			cells, sorted = sorted, cells
 		}
 		ws, we := time.Unix(0, start).UTC(), time.Unix(0, start+size).UTC()
 		rows = rows[:0]
@@ -251,6 +264,35 @@ func windowStarts(keys []int64, size, slide int64, o TableOptions) []int64 {
 type groupCell struct {
 	first, key string
 	a          *acc
+}
+
+// cellOrder is a cell's place in a window's cells and its first value's
+// orderPrefix.
+type cellOrder struct {
+	prefix uint64
+	i      uint32
+}
+
+// orderPrefix is s's first 8 bytes, big-endian, zero-padded: of two
+// strings whose prefixes differ, the one with the smaller prefix is the
+// smaller (the first byte where they differ is one of both, or the end of
+// the shorter), so most comparisons need neither string's bytes.
+func orderPrefix(s string) uint64 {
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// compareOrder orders the cells x and y place as compareCells orders
+// them, by their prefixes when those differ.
+func compareOrder(x, y cellOrder, cells []groupCell) int {
+	if x.prefix != y.prefix {
+		if x.prefix < y.prefix {
+			return -1
+		}
+		return 1
+	}
+	return compareCells(cells[x.i], cells[y.i])
 }
 
 // compareCells orders cells as compareGroups orders their keys, comparing

@@ -54,11 +54,15 @@ func TestCSVFieldMatchesValue(t *testing.T) {
 }
 
 // compareCells, which compares the decoded first values before the keys,
-// orders any keys as compareGroups does: one or more dimensions, values
-// that are prefixes of each other, empty ones, and malformed keys.
+// and compareOrder, which compares their 8-byte prefixes before those,
+// order any keys as compareGroups does: one or more dimensions, values
+// that are prefixes of each other (within 8 bytes and beyond), share 8
+// bytes, hold NUL or high bytes, empty ones, and malformed keys.
 func TestCompareCellsMatchesCompareGroups(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
-	vals := []string{"", "a", "ab", "b", "a\x00", "\xff", "k1", "k10", "k2"}
+	vals := []string{"", "a", "ab", "b", "a\x00", "\xff", "k1", "k10", "k2",
+		"abcdefgh", "abcdefg", "abcdefgh\x00", "abcdefghi", "abcdefgi", "abcdefg\x00", "\x00",
+		"\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xff\xff\xff\xff\xff\xff\xff\x01", "user-000000001", "user-000000002"}
 	var keys []string
 	for range 300 {
 		n := 1 + rng.IntN(3)
@@ -72,13 +76,25 @@ func TestCompareCellsMatchesCompareGroups(t *testing.T) {
 		}
 		keys = append(keys, k)
 	}
+	for range 2000 { // any bytes as a value, 0 to 12 of them
+		v := make([]byte, rng.IntN(13))
+		for i := range v {
+			v[i] = byte(rng.IntN(4)) * 0x55 // 0x00, 0x55, 0xaa, 0xff: many shared prefixes
+		}
+		keys = append(keys, EncodeGroup([]string{string(v)}))
+	}
 	for _, a := range keys {
 		for _, b := range keys {
 			fa, _ := nextGroupValue(a)
 			fb, _ := nextGroupValue(b)
-			got := compareCells(groupCell{first: fa, key: a}, groupCell{first: fb, key: b})
-			if want := compareGroups(a, b); got != want {
+			cells := []groupCell{{first: fa, key: a}, {first: fb, key: b}}
+			want := compareGroups(a, b)
+			if got := compareCells(cells[0], cells[1]); got != want {
 				t.Fatalf("compareCells(%q, %q) = %d, compareGroups %d", a, b, got, want)
+			}
+			x, y := cellOrder{prefix: orderPrefix(fa), i: 0}, cellOrder{prefix: orderPrefix(fb), i: 1}
+			if got := compareOrder(x, y, cells); got != want {
+				t.Fatalf("compareOrder(%q, %q) = %d, compareGroups %d", a, b, got, want)
 			}
 		}
 	}

@@ -246,6 +246,10 @@ func otherRow(dims int) []string {
 	return g
 }
 
+// maxPaneHint bounds the groups a new pane makes room for before it holds
+// any (see Add).
+const maxPaneHint = 1 << 16
+
 // Add adds a decoded event. Its fields count in Counts.Present, and an
 // unknown level in Counts.UnknownLevel, only when it is aggregated: not out
 // of range and not beyond the pane limit.
@@ -280,7 +284,14 @@ func (p *Partial) Add(e *Event) {
 				p.Counts.TooManyPanes++
 				return
 			}
-			pn = &pane{groups: map[string]*acc{}}
+			// The next pane of a stream of events holds about as many
+			// groups as the one before: room for them at once, rather
+			// than growing there one doubling at a time.
+			hint := 0
+			if p.last != nil && k == p.lastKey+p.size {
+				hint = min(len(p.last.groups), maxPaneHint)
+			}
+			pn = &pane{groups: make(map[string]*acc, hint)}
 			p.panes[k] = pn
 		}
 		p.last, p.lastKey, p.lastAcc = pn, k, nil
