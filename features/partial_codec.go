@@ -237,6 +237,7 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 				return nil, err
 			}
 			pn.groups[key] = a
+			pn.bytes += cellBytes(key, a)
 		}
 		p.panes[start] = pn
 	}

@@ -71,27 +71,40 @@ func (p *Partial) Groups(fn func(key string)) {
 
 // Footprint estimates the bytes p's panes hold: each cell's accumulator,
 // key and map entry, its latencies held as they are and its sketches. It
-// is a measure to compare with a budget, not an exact count.
+// is a measure to compare with a budget, not an exact count. Each pane
+// keeps its cells' sum as they change, so that Footprint need not visit
+// them.
 func (p *Partial) Footprint() int64 {
-	const (
-		mapEntry = 48 // a map slot: key header, pointer, hash and overhead
-		sketch   = 3 << 10
-		hll      = 2 << 10
-	)
 	n := int64(len(p.panes)) * 64
 	for _, pn := range p.panes {
-		for g, a := range pn.groups {
-			n += int64(unsafe.Sizeof(*a)) + mapEntry + int64(len(g))
-			if l := a.lat; l != nil {
-				n += int64(unsafe.Sizeof(*l)) + 8*int64(cap(l.raw))
-				if l.sketch != nil {
-					n += sketch
-				}
-			}
-			if a.hll != nil {
-				n += hll
-			}
+		n += pn.bytes
+	}
+	return n
+}
+
+// cellBytes is what Footprint counts for a cell of key holding a: its
+// accumulator, key and map entry, and a.extraBytes.
+func cellBytes(key string, a *acc) int64 {
+	const mapEntry = 48 // a map slot: key header, pointer, hash and overhead
+	return int64(unsafe.Sizeof(*a)) + mapEntry + int64(len(key)) + a.extraBytes()
+}
+
+// extraBytes is what Footprint counts for a's latency state and distinct
+// sketch, the parts of a cell that grow as events are added.
+func (a *acc) extraBytes() int64 {
+	const (
+		sketch = 3 << 10
+		hll    = 2 << 10
+	)
+	var n int64
+	if l := a.lat; l != nil {
+		n += int64(unsafe.Sizeof(*l)) + 8*int64(cap(l.raw))
+		if l.sketch != nil {
+			n += sketch
 		}
+	}
+	if a.hll != nil {
+		n += hll
 	}
 	return n
 }
@@ -108,6 +121,7 @@ func (p *Partial) WithGroups(groups map[string]bool) *Partial {
 	empty := newAcc()
 	for g := range groups {
 		all.groups[g] = empty
+		all.bytes += cellBytes(g, empty)
 	}
 	q.panes[math.MinInt64] = all
 	return q

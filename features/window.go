@@ -103,6 +103,7 @@ func (c *Counts) merge(o *Counts) {
 // pane holds the groups of one pane.
 type pane struct {
 	groups map[string]*acc
+	bytes  int64 // the cellBytes of its groups, summed
 }
 
 // Partial is the aggregate of some of a run's lines: panes (the finest
@@ -321,6 +322,7 @@ func (p *Partial) Add(e *Event) {
 			if a == nil {
 				a = newAcc()
 				pn.groups[key] = a
+				pn.bytes += cellBytes(key, a)
 			}
 		}
 		p.lastAcc = a
@@ -328,6 +330,13 @@ func (p *Partial) Add(e *Event) {
 	}
 	if p.lastFolded {
 		p.Counts.Folded++
+	}
+	if e.HasLatency && a.latCount >= 2 || e.HasDistinct && a.hll == nil {
+		// The event may grow the cell's latencies or make its sketch.
+		before := a.extraBytes()
+		a.add(e)
+		pn.bytes += a.extraBytes() - before
+		return
 	}
 	a.add(e)
 }
@@ -348,6 +357,7 @@ func (p *Partial) evict(pn *pane) *acc {
 	}
 	delete(pn.groups, key)
 	pn.groups[otherKey] = a
+	pn.bytes += int64(len(otherKey) - len(key))
 	p.Counts.Folded += a.count
 	return a
 }
@@ -366,9 +376,12 @@ func (p *Partial) Merge(o *Partial) error {
 		}
 		for g, ga := range b.groups {
 			if aa := a.groups[g]; aa != nil {
+				before := aa.extraBytes()
 				aa.merge(ga)
+				a.bytes += aa.extraBytes() - before
 			} else {
 				a.groups[g] = ga
+				a.bytes += cellBytes(g, ga)
 			}
 		}
 	}
