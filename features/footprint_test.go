@@ -4,30 +4,15 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
-	"unsafe"
 )
 
-// footprintWalk is Footprint as a visit of every cell: the oracle the
-// panes' running sums are held to.
+// footprintWalk is Footprint as a visit of every cell, as it was before
+// panes kept their running sums: the oracle those sums are held to.
 func footprintWalk(p *Partial) int64 {
-	const (
-		mapEntry = 48
-		sketch   = 3 << 10
-		hll      = 2 << 10
-	)
 	n := int64(len(p.panes)) * 64
 	for _, pn := range p.panes {
 		for g, a := range pn.groups {
-			n += int64(unsafe.Sizeof(*a)) + mapEntry + int64(len(g))
-			if l := a.lat; l != nil {
-				n += int64(unsafe.Sizeof(*l)) + 8*int64(cap(l.raw))
-				if l.sketch != nil {
-					n += sketch
-				}
-			}
-			if a.hll != nil {
-				n += hll
-			}
+			n += cellBytes(g, a)
 		}
 	}
 	return n
