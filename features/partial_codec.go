@@ -229,12 +229,20 @@ func UnmarshalPartial(data []byte) (*Partial, error) {
 	for range np {
 		start := d.varint()
 		ng := d.uvarint(uint64(len(d.b)))
+		// A pane or a group that comes twice would replace the first:
+		// its events lost without a word. No encoder writes one.
+		if _, ok := p.panes[start]; ok && d.err == nil {
+			return nil, errCorrupt
+		}
 		pn := &pane{groups: make(map[string]*acc, ng)}
 		for range ng {
 			key := string(d.bytes(d.uvarint(uint64(len(d.b)))))
 			a, err := decodeAcc(d)
 			if err != nil {
 				return nil, err
+			}
+			if _, ok := pn.groups[key]; ok && d.err == nil {
+				return nil, errCorrupt
 			}
 			pn.groups[key] = a
 			pn.bytes += cellBytes(key, a)

@@ -112,8 +112,50 @@ func FuzzUnmarshalPartial(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = UnmarshalPartial(b)
+		q, err := UnmarshalPartial(b)
+		if err != nil {
+			return
+		}
+		// Whatever decodes keeps every cell it was given: a cell replaced
+		// by a later one of the same key would leave the sums apart.
+		if got, want := q.Footprint(), footprintWalk(q); got != want {
+			t.Fatalf("decoded Footprint %d, its cells %d", got, want)
+		}
 	})
+}
+
+// A pane start or a group key that comes twice in an encoding is refused
+// as corrupt, not decoded with the first of the two dropped.
+func TestUnmarshalPartialRefusesRepeats(t *testing.T) {
+	ka, kb := EncodeGroup([]string{"a"}), EncodeGroup([]string{"b"})
+	p := NewPartial(time.Minute, 0)
+	p.Add(&Event{Time: day, Group: []byte(ka)})
+	p.Add(&Event{Time: day, Group: []byte(kb)})
+	p.Add(&Event{Time: day + int64(time.Minute), Group: []byte(ka)})
+	b, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UnmarshalPartial(b); err != nil {
+		t.Fatalf("the valid encoding: %v", err)
+	}
+	// Panes are written by start: the second's start, then its one group.
+	second := append(binary.AppendVarint(nil, day+int64(time.Minute)), 1)
+	first := append(binary.AppendVarint(nil, day), 1)
+	if len(first) != len(second) || bytes.Count(b, second) != 1 {
+		t.Fatalf("the second pane's start %x is not once in %x", second, b)
+	}
+	samePane := bytes.Replace(b, second, first, 1)
+	// Groups of a pane are written by key: "b" after "a".
+	if bytes.Count(b, []byte(kb)) != 1 {
+		t.Fatalf("key %q is not once in %x", kb, b)
+	}
+	sameGroup := bytes.Replace(b, []byte(kb), []byte(ka), 1)
+	for name, bad := range map[string][]byte{"pane start": samePane, "group key": sameGroup} {
+		if q, err := UnmarshalPartial(bad); err == nil {
+			t.Errorf("a repeated %s decoded, to %d panes", name, q.Panes())
+		}
+	}
 }
 
 // The unknown levels' values are decoded only as MarshalBinary writes

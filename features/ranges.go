@@ -29,7 +29,10 @@ func (p *Partial) Take(from, to int64) *Partial {
 
 // Slice returns a partial holding p's panes starting in [from, to), shared
 // with p, and no counts: to read (Rows, Table, MarshalBinary) or to hand to
-// Merge as its argument, never to add to or merge into.
+// Merge as its argument, never to add to or merge into. Merged into
+// another partial, its cells are that partial's as well: from then on
+// only one of the two may be added to or merged into, and the other's
+// Footprint no longer follows its cells.
 func (p *Partial) Slice(from, to int64) *Partial {
 	q := p.emptyLike()
 	for k, pn := range p.panes {
