@@ -119,6 +119,11 @@ func KindOf(err error) Kind {
 		return KindBadSetting
 	case errors.Is(err, context.Canceled):
 		return KindInterrupted
+	case errors.Is(err, context.DeadlineExceeded):
+		// Every deadline a run sets bounds a call to the store or the
+		// catalog (a commit, a publish, a release): it did not answer in
+		// time, which a later run may well see it do.
+		return KindRetry
 	case errors.Is(err, storage.ErrPermission):
 		return KindFixAccess
 	case errors.Is(err, storage.ErrNotExist),
@@ -173,12 +178,12 @@ func endpointHint(err error) string {
 }
 
 // Storage marks err, an error of the store, as a storage failure: access
-// refused (KindFixAccess) or anything else the store did (KindRetry), with
-// the setting to check for an endpoint that cannot be talked with.
-// Cancellation stays as it is.
+// refused (KindFixAccess) or anything else the store did (KindRetry), a
+// call that ran out of time included, with the setting to check for an
+// endpoint that cannot be talked with. Cancellation stays as it is.
 func Storage(err error) error {
 	switch {
-	case err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case err == nil || errors.Is(err, context.Canceled):
 		return err
 	case endpointHint(err) != "":
 		err = fmt.Errorf("%w; %s", err, endpointHint(err))
