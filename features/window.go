@@ -331,14 +331,10 @@ func (p *Partial) Add(e *Event) {
 	if p.lastFolded {
 		p.Counts.Folded++
 	}
-	if e.HasLatency && a.latCount >= 2 || e.HasDistinct && a.hll == nil {
-		// The event may grow the cell's latencies or make its sketch.
-		before := a.extraBytes()
-		a.add(e)
-		pn.bytes += a.extraBytes() - before
-		return
-	}
+	// The event may grow the cell's latencies or make its sketches.
+	before := a.extraBytes()
 	a.add(e)
+	pn.bytes += a.extraBytes() - before
 }
 
 // evict turns pn's least busy group (the greatest key among equals, as

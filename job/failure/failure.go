@@ -120,9 +120,10 @@ func KindOf(err error) Kind {
 	case errors.Is(err, context.Canceled):
 		return KindInterrupted
 	case errors.Is(err, context.DeadlineExceeded):
-		// Every deadline a run sets bounds a call to the store or the
-		// catalog (a commit, a publish, a release): it did not answer in
-		// time, which a later run may well see it do.
+		// Every deadline a command sets bounds calls to the store or the
+		// catalog (a publish or an Iceberg commit that goes on after a
+		// cancellation, gc putting a manifest back): they did not answer
+		// in time, which a later run may well see them do.
 		return KindRetry
 	case errors.Is(err, storage.ErrPermission):
 		return KindFixAccess
