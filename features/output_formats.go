@@ -30,8 +30,9 @@ type ParquetCompression string
 
 // The Parquet compressions a file can be written with.
 const (
-	// ParquetZstd is zstd at its default level (Zstandard's level 3):
-	// the default.
+	// ParquetZstd is zstd at Zstandard's level 3, or level 1 for the
+	// pages of a column where level 1's output is no larger (see
+	// columnZstd): the default.
 	ParquetZstd ParquetCompression = "zstd"
 	// ParquetZstdFastest is zstd at its fastest level (Zstandard's level
 	// 1): less CPU to encode, larger files.
@@ -45,7 +46,8 @@ const (
 // ParquetCompressions lists every ParquetCompression, the default first.
 var ParquetCompressions = []ParquetCompression{ParquetZstd, ParquetZstdFastest, ParquetSnappy, ParquetUncompressed}
 
-// codec returns the compression's codec, or nil for an unknown name.
+// codec returns the compression's codec for every page of a file (zstd's
+// are chosen per column: see parquetSchema).
 func (c ParquetCompression) codec() compress.Codec {
 	switch c {
 	case ParquetZstd, "":
@@ -57,7 +59,7 @@ func (c ParquetCompression) codec() compress.Codec {
 	case ParquetUncompressed:
 		return &uncompressed.Codec{}
 	}
-	return nil
+	panic(fmt.Sprintf("parquet compression %q: want one of %v", string(c), ParquetCompressions))
 }
 
 // Valid says whether c names a compression (see ParquetCompressions).
@@ -126,15 +128,11 @@ func NewParquetWriter(w io.Writer, c Columns, metadata map[string]string) *Parqu
 }
 
 // NewParquetWriterCompressed is NewParquetWriter with the pages compressed
-// as comp says (an unknown name: zstd).
+// as comp says; it panics on a name not in ParquetCompressions (settings
+// refuse those before a run starts).
 func NewParquetWriterCompressed(w io.Writer, c Columns, metadata map[string]string, comp ParquetCompression) *ParquetWriter {
 	cols := c.Schema()
-	t := parquetType(cols)
-	schema := parquet.SchemaOf(reflect.New(t).Interface())
-	codec := comp.codec()
-	if codec == nil {
-		codec = ParquetZstd.codec()
-	}
+	schema, codec := parquetSchema(cols, comp)
 	opts := []parquet.WriterOption{
 		schema,
 		parquet.Compression(codec),

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // writeParquetReflect is WriteParquet as it was before rows were built as
@@ -19,8 +18,8 @@ import (
 func writeParquetReflect(w io.Writer, c Columns, rows []Row, metadata map[string]string) error {
 	cols := c.Schema()
 	t := parquetType(cols)
-	schema := parquet.SchemaOf(reflect.New(t).Interface())
-	opts := []parquet.WriterOption{schema, parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), parquet.CreatedBy("logsmith", "", "")}
+	schema, codec := parquetSchema(cols, ParquetZstd)
+	opts := []parquet.WriterOption{schema, parquet.Compression(codec), parquet.CreatedBy("logsmith", "", "")}
 	for _, k := range sortedKeys(metadata) {
 		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
 	}

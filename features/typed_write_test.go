@@ -5,14 +5,12 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // The CSV writer reads each Row field through its typed pointer: every
@@ -124,8 +122,8 @@ func TestRowBuilderGroupMatchesDecodeGroup(t *testing.T) {
 // the reflection oracle's small files never reach.
 func writeParquetRows(w io.Writer, c Columns, rows []Row, metadata map[string]string) error {
 	cols := c.Schema()
-	schema := parquet.SchemaOf(reflect.New(parquetType(cols)).Interface())
-	opts := []parquet.WriterOption{schema, parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}), parquet.CreatedBy("logsmith", "", "")}
+	schema, codec := parquetSchema(cols, ParquetZstd)
+	opts := []parquet.WriterOption{schema, parquet.Compression(codec), parquet.CreatedBy("logsmith", "", "")}
 	for _, k := range sortedKeys(metadata) {
 		opts = append(opts, parquet.KeyValueMetadata(k, metadata[k]))
 	}

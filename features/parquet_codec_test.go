@@ -1,0 +1,127 @@
+package features
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	kzstd "github.com/klauspost/compress/zstd"
+)
+
+// codecPages returns pages of the kinds a column's pages are made of:
+// measured floats (few repeats), floats of few distinct values, runs of
+// one value, counters, text, random bytes, and pages that mix them.
+func codecPages(rng *rand.Rand, n int) [][]byte {
+	kinds := []func(int) []byte{
+		func(m int) []byte { // latencies: normal, 64 bits of noise
+			b := make([]byte, 0, m*8)
+			for range m {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(math.Abs(rng.NormFloat64())*120))
+			}
+			return b
+		},
+		func(m int) []byte { // whole milliseconds as floats
+			b := make([]byte, 0, m*8)
+			for range m {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(float64(rng.IntN(400))))
+			}
+			return b
+		},
+		func(m int) []byte { // one value (a window's start, a zero deviation)
+			v := rng.Uint64()
+			b := make([]byte, 0, m*8)
+			for range m {
+				b = binary.LittleEndian.AppendUint64(b, v)
+			}
+			return b
+		},
+		func(m int) []byte { // small counts
+			b := make([]byte, 0, m*8)
+			for range m {
+				b = binary.LittleEndian.AppendUint64(b, uint64(rng.IntN(5)))
+			}
+			return b
+		},
+		func(m int) []byte { // keys
+			b := make([]byte, 0, m*8)
+			for len(b) < m*8 {
+				b = append(b, "user-"...)
+				b = binary.AppendUvarint(b, uint64(rng.IntN(100000)))
+			}
+			return b
+		},
+		func(m int) []byte { // random bytes
+			b := make([]byte, m*8)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			return b
+		},
+	}
+	pages := make([][]byte, n)
+	for i := range pages {
+		m := []int{0, 1, 7, 100, 4096, 32768}[rng.IntN(6)]
+		page := kinds[rng.IntN(len(kinds))](m)
+		if rng.IntN(4) == 0 { // a page that changes kind halfway
+			page = append(page[:len(page)/2], kinds[rng.IntN(len(kinds))](m/2)...)
+		}
+		pages[i] = page
+	}
+	return pages
+}
+
+// Over any sequence of pages, a column's codec writes each page so that
+// zstd decodes it to its bytes; a probe page at the smaller of the two
+// levels (level 1 on a tie) and every other page at the last probe's
+// level, byte for byte; and the same sequence to the same bytes.
+func TestColumnZstdPages(t *testing.T) {
+	dec, err := kzstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	fast, _ := kzstd.NewWriter(nil, kzstd.WithEncoderLevel(kzstd.SpeedFastest), kzstd.WithEncoderConcurrency(1), kzstd.WithZeroFrames(true), kzstd.WithEncoderCRC(false))
+	dflt, _ := kzstd.NewWriter(nil, kzstd.WithEncoderLevel(kzstd.SpeedDefault), kzstd.WithEncoderConcurrency(1), kzstd.WithZeroFrames(true), kzstd.WithEncoderCRC(false))
+	levelsChosen := map[bool]int{}
+	for seed := range uint64(40) {
+		rng := rand.New(rand.NewPCG(seed, 27))
+		pages := codecPages(rng, 2+rng.IntN(3*probePages))
+		levels := newZstdLevels()
+		c, twin := &columnZstd{levels: levels}, &columnZstd{levels: newZstdLevels()}
+		useFast := false
+		var dst []byte
+		for i, page := range pages {
+			got, err := c.Encode(dst, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst = got
+			back, err := dec.DecodeAll(got, nil)
+			if err != nil || !bytes.Equal(back, page) {
+				t.Fatalf("seed %d page %d (%d bytes): decodes to %d bytes, %v", seed, i, len(page), len(back), err)
+			}
+			f, d := fast.EncodeAll(page, nil), dflt.EncodeAll(page, nil)
+			if i%probePages == 0 {
+				useFast = len(f) <= len(d)
+				levelsChosen[useFast]++
+			}
+			want := d
+			if useFast {
+				want = f
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("seed %d page %d (probe %v, level 1 %v): %d bytes, want the %d of that level (level 1 %d, level 3 %d)",
+					seed, i, i%probePages == 0, useFast, len(got), len(want), len(f), len(d))
+			}
+			again, _ := twin.Encode(nil, page)
+			if !bytes.Equal(again, got) {
+				t.Fatalf("seed %d page %d: a second codec given the same pages wrote other bytes", seed, i)
+			}
+		}
+	}
+	if levelsChosen[true] == 0 || levelsChosen[false] == 0 {
+		t.Fatalf("probes chose level 1 %d times and level 3 %d times: the pages do not reach both", levelsChosen[true], levelsChosen[false])
+	}
+}
