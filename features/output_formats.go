@@ -288,15 +288,17 @@ func appendParquetValues(dst []parquet.Value, c Column, rows []Row, j int) []par
 	}
 	switch c.ref(&rows[0]).(type) {
 	case *int64:
+		v := parquet.Int64Value(0).Level(0, 0, j)
 		for i := range rows {
-			dst = append(dst, parquet.Int64Value(*c.ref(&rows[i]).(*int64)).Level(0, 0, j))
+			dst = append(dst, withPayload(v, uint64(*c.ref(&rows[i]).(*int64))))
 		}
 	case **float64:
+		v, null := parquet.DoubleValue(0).Level(0, 1, j), parquet.NullValue().Level(0, 0, j)
 		for i := range rows {
 			if f := *c.ref(&rows[i]).(**float64); f != nil {
-				dst = append(dst, parquet.DoubleValue(*f).Level(0, 1, j))
+				dst = append(dst, withPayload(v, math.Float64bits(*f)))
 			} else {
-				dst = append(dst, parquet.NullValue().Level(0, 0, j))
+				dst = append(dst, null)
 			}
 		}
 	default:

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	kzstd "github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
 )
 
 // codecPages returns pages of the kinds a column's pages are made of:
@@ -123,5 +124,35 @@ func TestColumnZstdPages(t *testing.T) {
 	}
 	if levelsChosen[true] == 0 || levelsChosen[false] == 0 {
 		t.Fatalf("probes chose level 1 %d times and level 3 %d times: the pages do not reach both", levelsChosen[true], levelsChosen[false])
+	}
+}
+
+// withPayload gives what parquet-go's constructors and Level give, for any
+// bits, either kind, any levels and column; and with this parquet-go it
+// does so by writing the bits in place (payloadAt found), not through the
+// fallback.
+func TestWithPayloadMatchesConstructors(t *testing.T) {
+	if payloadAt < 0 {
+		t.Fatal("parquet.Value's payload was not found: values are built through Level, the slower way")
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	for i := range 20000 {
+		u := rng.Uint64() >> rng.IntN(64)
+		if i%7 == 0 {
+			u = []uint64{0, math.MaxUint64, 1 << 63, math.Float64bits(math.NaN()), math.Float64bits(math.Inf(1))}[i%5]
+		}
+		rep, def, col := rng.IntN(3), rng.IntN(3), rng.IntN(1000)
+		if got, want := withPayload(parquet.Int64Value(int64(rng.Uint64())).Level(rep, def, col), u), parquet.Int64Value(int64(u)).Level(rep, def, col); got != want {
+			t.Fatalf("int64 %#x at (%d, %d, %d): %v, want %v", u, rep, def, col, got, want)
+		}
+		if got, want := withPayload(parquet.DoubleValue(rng.Float64()).Level(rep, def, col), u), parquet.DoubleValue(math.Float64frombits(u)).Level(rep, def, col); got != want {
+			t.Fatalf("double %#x at (%d, %d, %d): %v, want %v", u, rep, def, col, got, want)
+		}
+		if got, want := levelPayload(parquet.DoubleValue(0).Level(rep, def, col), u), parquet.DoubleValue(math.Float64frombits(u)).Level(rep, def, col); got != want {
+			t.Fatalf("fallback, double %#x: %v, want %v", u, got, want)
+		}
+		if got, want := levelPayload(parquet.Int64Value(0).Level(rep, def, col), u), parquet.Int64Value(int64(u)).Level(rep, def, col); got != want {
+			t.Fatalf("fallback, int64 %#x: %v, want %v", u, got, want)
+		}
 	}
 }
