@@ -216,9 +216,9 @@ func (s *Store) Add(p *features.Partial) error {
 		return nil
 	}
 	// The estimate adds the partials' footprints, more than their merge
-	// holds when they share cells: measure it before spilling, and leave
-	// at least half the budget before the next measure.
-	if s.estimate = s.mem.Footprint(); s.estimate < s.opt.Budget/2 {
+	// holds when they share cells (objects that each span the day): measure
+	// it (a sum per pane) before spilling, and go on from there.
+	if s.estimate = s.mem.Footprint(); s.estimate < s.opt.Budget {
 		return nil
 	}
 	return s.Spill()

@@ -180,3 +180,61 @@ func TestRangeFor(t *testing.T) {
 		}
 	}
 }
+
+// A store spills when what it holds reaches the budget, and only then:
+// partials that share their cells (objects that each span the whole day)
+// add up to many budgets while their merge fits in one, and stay in
+// memory; partials of cells of their own spill as soon as they pass it,
+// and what stays in memory after each Add is under the budget.
+func TestSpillsAtTheBudget(t *testing.T) {
+	const parts = 12
+	merged := features.NewPartial(5*time.Minute, 0)
+	var sum int64
+	for range parts {
+		p := partialOf(3000, 1, 30, 7) // the same events each time: the same cells
+		sum += p.Footprint()
+		if err := merged.Merge(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := merged.Footprint()
+	for _, budget := range []int64{m + 1, m * 3 / 2, (m + sum) / 2} {
+		s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: budget, Range: time.Hour})
+		for i := range parts {
+			if err := s.AddAt(i, partialOf(3000, 1, 30, 7)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s.Spilled() {
+			t.Errorf("budget %d: the merge holds %d, its partials %d in all: spilled %+v", budget, m, sum, s.Stats())
+		}
+		s.Close()
+	}
+	// Partial i's groups are its own.
+	own := func(i int) *features.Partial {
+		p := features.NewPartial(5*time.Minute, 0)
+		r := rand.New(rand.NewPCG(uint64(i), 2))
+		for range 3000 {
+			e := features.Event{Time: day.Add(time.Duration(r.Int64N(int64(24 * time.Hour)))).UnixNano(),
+				Group: []byte(features.EncodeGroup([]string{fmt.Sprintf("p%d-g%d", i, r.IntN(30))}))}
+			p.Add(&e)
+		}
+		return p
+	}
+	one := own(0).Footprint()
+	for _, budget := range []int64{one, 3 * one, 7 * one} {
+		s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: budget, Range: time.Hour})
+		for i := range parts {
+			if err := s.AddAt(i, own(i)); err != nil {
+				t.Fatal(err)
+			}
+			if fp := s.Partial().Footprint(); fp >= budget {
+				t.Fatalf("budget %d: holds %d after partial %d", budget, fp, i)
+			}
+		}
+		if !s.Spilled() {
+			t.Errorf("budget %d: %d partials of their own cells, each about %d, never spilled", budget, parts, one)
+		}
+		s.Close()
+	}
+}
