@@ -69,10 +69,15 @@ func TestFootprintMatchesEveryCell(t *testing.T) {
 				}
 				check("decoded", p)
 			}
-			if err := acc.Merge(p); err != nil {
+			before := acc.Footprint()
+			grown, err := acc.MergeGrown(p)
+			if err != nil {
 				t.Fatal(err)
 			}
 			check("merged", acc)
+			if acc.Footprint()-before != grown {
+				t.Fatalf("trial %d: the merge grew the footprint from %d to %d, MergeGrown says by %d", trial, before, acc.Footprint(), grown)
+			}
 		}
 		from := day + rng.Int64N(int64(2*time.Hour)) - int64(time.Hour)
 		taken := acc.Take(from, from+rng.Int64N(int64(time.Hour)))

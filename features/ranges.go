@@ -78,12 +78,15 @@ func (p *Partial) Groups(fn func(key string)) {
 // keeps its cells' sum as they change, so that Footprint need not visit
 // them.
 func (p *Partial) Footprint() int64 {
-	n := int64(len(p.panes)) * 64
+	n := int64(len(p.panes)) * paneBytes
 	for _, pn := range p.panes {
 		n += pn.bytes
 	}
 	return n
 }
+
+// paneBytes is what Footprint counts for a pane besides its cells.
+const paneBytes = 64
 
 // cellBytes is what Footprint counts for a cell of key holding a: its
 // accumulator, key and map entry, and a.extraBytes.

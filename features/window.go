@@ -361,15 +361,24 @@ func (p *Partial) evict(pn *pane) *acc {
 // Merge adds everything in o to p. o must have the same pane length and
 // range, and must not be used afterwards.
 func (p *Partial) Merge(o *Partial) error {
+	_, err := p.MergeGrown(o)
+	return err
+}
+
+// MergeGrown is Merge, and returns by how much p's Footprint grew.
+func (p *Partial) MergeGrown(o *Partial) (int64, error) {
 	if o.size != p.size || o.lo != p.lo || o.hi != p.hi {
-		return fmt.Errorf("merge partials: pane or range differ (%v, %v)", time.Duration(p.size), time.Duration(o.size))
+		return 0, fmt.Errorf("merge partials: pane or range differ (%v, %v)", time.Duration(p.size), time.Duration(o.size))
 	}
+	var grown int64
 	for k, b := range o.panes {
 		a := p.panes[k]
 		if a == nil {
 			p.panes[k] = b
+			grown += paneBytes + b.bytes
 			continue
 		}
+		before := a.bytes
 		for g, ga := range b.groups {
 			if aa := a.groups[g]; aa != nil {
 				before := aa.extraBytes()
@@ -380,6 +389,7 @@ func (p *Partial) Merge(o *Partial) error {
 				a.bytes += cellBytes(g, ga)
 			}
 		}
+		grown += a.bytes - before
 	}
 	p.Counts.merge(&o.Counts)
 	for d, c := range o.days {
@@ -394,7 +404,7 @@ func (p *Partial) Merge(o *Partial) error {
 	}
 	o.panes, o.last, o.lastAcc, o.days, o.lastDayC = nil, nil, nil, nil, nil
 	p.last, p.lastAcc = nil, nil
-	return nil
+	return grown, nil
 }
 
 // Panes returns the number of non-empty panes.

@@ -141,7 +141,7 @@ type CommitSettings struct {
 	RejectSamples    int           `env:"REJECT_SAMPLES" envDefault:"20" flag:"reject-samples" desc:"bad lines per object kept in <output>/_rejects/ for inspection"`
 	// ParquetCompression changes the files' bytes, never their rows: it
 	// is not part of the config hash.
-	ParquetCompression string `env:"PARQUET_COMPRESSION" envDefault:"zstd" flag:"parquet-compression" desc:"how Parquet files' pages are compressed: zstd (each column's pages at Zstandard's level 3, or level 1 where that is no larger), zstd-fastest (level 1 for every page: files up to 7% larger, about 1% less CPU), snappy or none; --table-format hive only (Iceberg tables are written zstd)"`
+	ParquetCompression string `env:"PARQUET_COMPRESSION" envDefault:"zstd" flag:"parquet-compression" desc:"how Parquet files' pages are compressed: zstd (each column's pages at Zstandard's level 3, or level 1 where that is no larger), zstd-fastest (level 1 for every page: files 4-7% larger, about 1% less CPU), snappy or none; --table-format hive only (Iceberg tables are written zstd)"`
 }
 
 // CheckSettings are the guards a run applies before it commits or starts.

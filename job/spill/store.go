@@ -113,7 +113,7 @@ type section struct {
 type Store struct {
 	opt      Options
 	mem      *features.Partial
-	estimate int64 // mem's footprint, estimated since last measured
+	held     int64 // mem's footprint (features.Partial.Footprint)
 	tmp      string
 	file     *os.File
 	size     int64
@@ -204,21 +204,16 @@ func (s *Store) AddAt(i int, p *features.Partial) error {
 }
 
 // Add merges p into the aggregate (p must not be used afterwards) and
-// spills the in-memory panes when they pass the budget.
+// spills the in-memory panes when they reach the budget.
 func (s *Store) Add(p *features.Partial) error {
-	if s.opt.Budget > 0 {
-		s.estimate += p.Footprint()
-	}
-	if err := s.mem.Merge(p); err != nil {
+	grown, err := s.mem.MergeGrown(p)
+	if err != nil {
 		return err
 	}
-	if s.opt.Budget <= 0 || s.estimate < s.opt.Budget {
-		return nil
-	}
-	// The estimate adds the partials' footprints, more than their merge
-	// holds when they share cells (objects that each span the day): measure
-	// it (a sum per pane) before spilling, and go on from there.
-	if s.estimate = s.mem.Footprint(); s.estimate < s.opt.Budget {
+	// What the merge added, not p's own footprint: partials that share
+	// cells (objects that each span the day) hold more between them than
+	// their merge, and cells that turn to sketches as they merge, less.
+	if s.held += grown; s.opt.Budget <= 0 || s.held < s.opt.Budget {
 		return nil
 	}
 	return s.Spill()
@@ -262,7 +257,7 @@ func (s *Store) Spill() error {
 		s.stats.Bytes += int64(len(data))
 	}
 	s.stats.Spills++
-	s.estimate = 0
+	s.held = s.mem.Footprint()
 	return nil
 }
 

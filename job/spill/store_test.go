@@ -181,35 +181,17 @@ func TestRangeFor(t *testing.T) {
 	}
 }
 
-// A store spills when what it holds reaches the budget, and only then:
-// partials that share their cells (objects that each span the whole day)
-// add up to many budgets while their merge fits in one, and stay in
-// memory; partials of cells of their own spill as soon as they pass it,
-// and what stays in memory after each Add is under the budget.
+// A store spills when what it holds reaches the budget, and only then,
+// whatever its partials' own footprints add up to: partials that share
+// their cells (objects that each span the whole day) add up to many
+// budgets while their merge fits in one, and stay in memory; cells whose
+// latencies turn into a sketch as they merge hold more than their
+// partials did; partials of cells of their own spill as soon as they
+// pass the budget. After every Add the store knows what it holds, and
+// that is under the budget.
 func TestSpillsAtTheBudget(t *testing.T) {
 	const parts = 12
-	merged := features.NewPartial(5*time.Minute, 0)
-	var sum int64
-	for range parts {
-		p := partialOf(3000, 1, 30, 7) // the same events each time: the same cells
-		sum += p.Footprint()
-		if err := merged.Merge(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m := merged.Footprint()
-	for _, budget := range []int64{m + 1, m * 3 / 2, (m + sum) / 2} {
-		s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: budget, Range: time.Hour})
-		for i := range parts {
-			if err := s.AddAt(i, partialOf(3000, 1, 30, 7)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if s.Spilled() {
-			t.Errorf("budget %d: the merge holds %d, its partials %d in all: spilled %+v", budget, m, sum, s.Stats())
-		}
-		s.Close()
-	}
+	same := func(int) *features.Partial { return partialOf(3000, 1, 30, 7) }
 	// Partial i's groups are its own.
 	own := func(i int) *features.Partial {
 		p := features.NewPartial(5*time.Minute, 0)
@@ -221,20 +203,45 @@ func TestSpillsAtTheBudget(t *testing.T) {
 		}
 		return p
 	}
-	one := own(0).Footprint()
-	for _, budget := range []int64{one, 3 * one, 7 * one} {
-		s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: budget, Range: time.Hour})
+	// Each cell of 17 latencies, exact; two merged are 34, a sketch.
+	sketching := func(i int) *features.Partial {
+		p := features.NewPartial(5*time.Minute, 0)
+		for c := range 288 {
+			for k := range 17 {
+				e := features.Event{Time: day.Add(time.Duration(c) * 5 * time.Minute).UnixNano(), Latency: int64(1 + k + 100*i), HasLatency: true}
+				p.Add(&e)
+			}
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		make func(int) *features.Partial
+	}{{"same cells", same}, {"own cells", own}, {"cells that turn to sketches", sketching}} {
+		merged := features.NewPartial(5*time.Minute, 0)
+		var sum int64
 		for i := range parts {
-			if err := s.AddAt(i, own(i)); err != nil {
+			p := tc.make(i)
+			sum += p.Footprint()
+			if err := merged.Merge(p); err != nil {
 				t.Fatal(err)
 			}
-			if fp := s.Partial().Footprint(); fp >= budget {
-				t.Fatalf("budget %d: holds %d after partial %d", budget, fp, i)
+		}
+		m := merged.Footprint()
+		for _, budget := range []int64{1, tc.make(0).Footprint(), m / 3, m - 1, m, m + 1, (m + sum) / 2, sum + 1} {
+			s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: budget, Range: time.Hour})
+			for i := range parts {
+				if err := s.AddAt(i, tc.make(i)); err != nil {
+					t.Fatal(err)
+				}
+				if fp := s.Partial().Footprint(); fp != s.held || fp >= budget {
+					t.Fatalf("%s, budget %d: holds %d after partial %d, counted %d", tc.name, budget, fp, i, s.held)
+				}
 			}
+			if spilled := s.Spilled(); spilled != (budget <= m) {
+				t.Errorf("%s, budget %d: the merge holds %d, its partials %d in all: spilled %v", tc.name, budget, m, sum, spilled)
+			}
+			s.Close()
 		}
-		if !s.Spilled() {
-			t.Errorf("budget %d: %d partials of their own cells, each about %d, never spilled", budget, parts, one)
-		}
-		s.Close()
 	}
 }
