@@ -274,6 +274,7 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	var etag string
 	var lostErr error
 	undecided := false // the last PUT failed and the head could not be read
+	var readErr error  // why the head could not be read
 	err := c.retry(ctx, what, func(ctx context.Context) error {
 		for follow := 0; ; follow++ {
 			opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
@@ -283,7 +284,7 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 				return nil
 			}
 			cur, rerr := t.ReadHead(ctx, date)
-			undecided = rerr != nil
+			undecided, readErr = rerr != nil, rerr
 			switch {
 			case rerr == nil && cur.Manifest != nil && ours(cur.Manifest):
 				etag = cur.ETag
@@ -317,7 +318,7 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	if undecided {
 		// The PUT may have landed: the caller must not act as if it
 		// did not (delete what the manifest names).
-		return "", fmt.Errorf("%s: %w: %w", what, ErrOutcomeUnknown, err)
+		return "", fmt.Errorf("%s: %w: %w (and reading the head back: %v)", what, ErrOutcomeUnknown, err, readErr)
 	}
 	return "", fmt.Errorf("%s: %w", what, err)
 }
