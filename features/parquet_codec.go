@@ -111,13 +111,13 @@ func (f codecField) Compression() compress.Codec { return f.codec }
 
 // parquetSchema returns the schema of Parquet files of cols, and the codec
 // of their pages. Under zstd each column has a columnZstd of its own, all
-// sharing one pair of codecs.
+// sharing one pair of codecs (the writer's default, level 3, then names no
+// column's).
 func parquetSchema(cols []Column, comp ParquetCompression) (*parquet.Schema, compress.Codec) {
 	schema := parquet.SchemaOf(reflect.New(parquetType(cols)).Interface())
-	codec := comp.codec()
-	if comp == ParquetZstd || comp == "" {
-		levels := newZstdLevels()
-		schema = perColumn(schema, func() compress.Codec { return &columnZstd{levels: levels} })
+	if comp != ParquetZstd && comp != "" {
+		return schema, comp.codec()
 	}
-	return schema, codec
+	levels := newZstdLevels()
+	return perColumn(schema, func() compress.Codec { return &columnZstd{levels: levels} }), levels.dflt
 }

@@ -55,6 +55,8 @@ func withPayload(v parquet.Value, u uint64) parquet.Value {
 	if payloadAt < 0 {
 		return levelPayload(v, u)
 	}
+	// setPayload's line, written out: a call to it puts withPayload over
+	// the inliner's budget.
 	*(*uint64)(unsafe.Add(unsafe.Pointer(&v), payloadAt)) = u
 	return v
 }

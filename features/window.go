@@ -378,7 +378,7 @@ func (p *Partial) MergeGrown(o *Partial) (int64, error) {
 			grown += paneBytes + b.bytes
 			continue
 		}
-		before := a.bytes
+		had := a.bytes
 		for g, ga := range b.groups {
 			if aa := a.groups[g]; aa != nil {
 				before := aa.extraBytes()
@@ -389,7 +389,7 @@ func (p *Partial) MergeGrown(o *Partial) (int64, error) {
 				a.bytes += cellBytes(g, ga)
 			}
 		}
-		grown += a.bytes - before
+		grown += a.bytes - had
 	}
 	p.Counts.merge(&o.Counts)
 	for d, c := range o.days {

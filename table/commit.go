@@ -273,18 +273,17 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	}
 	var etag string
 	var lostErr error
-	undecided := false // the last PUT failed and the head could not be read
-	var readErr error  // why the head could not be read
+	var readErr error // the last PUT failed and the head could not be read: why
 	err := c.retry(ctx, what, func(ctx context.Context) error {
 		for follow := 0; ; follow++ {
 			opts := storage.PutOptions{IfMatch: ifMatch, IfNoneMatch: ifMatch == "", ContentType: "application/json"}
 			info, err := t.Bucket.Put(ctx, key, bytes.NewReader(body), int64(len(body)), opts)
 			if err == nil {
-				etag, undecided = info.ETag, false
+				etag, readErr = info.ETag, nil
 				return nil
 			}
 			cur, rerr := t.ReadHead(ctx, date)
-			undecided, readErr = rerr != nil, rerr
+			readErr = rerr
 			switch {
 			case rerr == nil && cur.Manifest != nil && ours(cur.Manifest):
 				etag = cur.ETag
@@ -312,10 +311,10 @@ func (c *Committer) conditionalPut(ctx context.Context, what string, t Table, da
 	if errors.Is(err, ErrLostRace) || errors.Is(err, context.Canceled) {
 		return "", err
 	}
-	if errors.Is(err, storage.ErrPrecondition) && !undecided {
+	if errors.Is(err, storage.ErrPrecondition) && readErr == nil {
 		return "", fmt.Errorf("%s: %w", what, ErrLostRace)
 	}
-	if undecided {
+	if readErr != nil {
 		// The PUT may have landed: the caller must not act as if it
 		// did not (delete what the manifest names).
 		return "", fmt.Errorf("%s: %w: %w (and reading the head back: %v)", what, ErrOutcomeUnknown, err, readErr)
