@@ -65,6 +65,10 @@ func TestConformanceCatchesBrokenStores(t *testing.T) {
 		{"OddKeysDistinct", func(l *storage.Local) storagetest.Store { return decodedKeys{l} }},
 		{"OddKeysDistinct", func(l *storage.Local) storagetest.Store { return slashTrimmed{l} }},
 		{"DeleteIf", func(l *storage.Local) storagetest.Store { return deleteIfUnconditional{l} }},
+		{"ReadWhileReplaced", func(l *storage.Local) storagetest.Store {
+			return &changedWithoutKind{Local: l, seen: map[string]string{}}
+		}},
+		{"ReadWhileReplaced", func(l *storage.Local) storagetest.Store { return deleteThenPut{l} }},
 	} {
 		newLocal := func() *storage.Local {
 			l, err := storage.NewLocal(t.TempDir())
@@ -280,4 +284,41 @@ type deleteIfUnconditional struct{ *storage.Local }
 
 func (d deleteIfUnconditional) DeleteIf(ctx context.Context, info storage.ObjectInfo) error {
 	return d.Delete(ctx, info.Key)
+}
+
+// changedWithoutKind fails an Open of a key replaced since its last Open
+// with an error of no kind, as Local's Open did when a Put renamed a new
+// file over the key between its lstat and its open.
+type changedWithoutKind struct {
+	*storage.Local
+	mu   sync.Mutex
+	seen map[string]string
+}
+
+func (c *changedWithoutKind) Open(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
+	st, err := c.Stat(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	was, ok := c.seen[key]
+	c.seen[key] = st.ETag
+	c.mu.Unlock()
+	if ok && was != st.ETag {
+		return nil, errors.New("open " + key + ": changed while opened")
+	}
+	return c.Local.Open(ctx, key, off)
+}
+
+// deleteThenPut replaces an object by deleting it first, so a reader
+// between the two finds no object under a key that was never removed.
+type deleteThenPut struct{ *storage.Local }
+
+func (d deleteThenPut) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (storage.ObjectInfo, error) {
+	if !opts.IfNoneMatch && opts.IfMatch == "" {
+		if err := d.Local.Delete(ctx, key); err != nil {
+			return storage.ObjectInfo{}, err
+		}
+	}
+	return d.Local.Put(ctx, key, r, size, opts)
 }

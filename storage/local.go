@@ -297,20 +297,9 @@ func (l *Local) lstat(key string) (fs.FileInfo, error) {
 // closes it. Like Stat, it fails with ErrNotRegular when the key is not a
 // regular file, and never reads through a symlink.
 func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
-	fi, err := l.lstat(key)
+	f, err := l.openCurrent(key)
 	if err != nil {
 		return nil, err
-	}
-	f, err := l.root.Open(key)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", key, translate(err))
-	}
-	// The key may have become a symlink (os.Root follows one that stays
-	// inside the root) between lstat and open: then the file open is
-	// another. The next try sees what the key is now.
-	if st, err := f.Stat(); err != nil || !os.SameFile(fi, st) {
-		f.Close()
-		return nil, fmt.Errorf("open %s: changed while opened", key)
 	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
@@ -319,6 +308,40 @@ func (l *Local) Open(ctx context.Context, key string, offset int64) (io.ReadClos
 		}
 	}
 	return f, nil
+}
+
+// openTries is how many times Open looks again at a key replaced between
+// its lstat and its open before it reports the key as changing.
+const openTries = 8
+
+// openCurrent opens the regular file under key as it is now. The key may
+// be replaced (a Put renames a new file over it) or become a symlink
+// (os.Root follows one that stays inside the root) between lstat and
+// open: then the file opened is not the one looked at, and the next try
+// sees what the key is now. A key that keeps changing fails with
+// ErrPrecondition, which a caller may retry, never with an error of no
+// kind.
+func (l *Local) openCurrent(key string) (*os.File, error) {
+	for range openTries {
+		fi, err := l.lstat(key)
+		if err != nil {
+			return nil, err
+		}
+		f, err := l.root.Open(key)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", key, translate(err))
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open %s: %w", key, translate(err))
+		}
+		if os.SameFile(fi, st) {
+			return f, nil
+		}
+		f.Close()
+	}
+	return nil, fmt.Errorf("open %s: replaced %d times while opened: %w", key, openTries, ErrPrecondition)
 }
 
 // OpenListed returns a stream of the bytes [off, end) of the file as info
@@ -350,10 +373,11 @@ func (l *Local) OpenListed(ctx context.Context, info ObjectInfo, off, end int64)
 		f.Close()
 		return nil, fmt.Errorf("open %s: %w", key, translate(err))
 	case !os.SameFile(fi, st):
-		// The key became a symlink between lstat and open (see Open):
-		// the next try reports what the key is now.
+		// The key was replaced, or became a symlink, between lstat and
+		// open (see openCurrent): either way it is no longer the file
+		// listed, and the next try reports what the key is now.
 		f.Close()
-		return nil, fmt.Errorf("open %s: changed while opened", key)
+		return nil, fmt.Errorf("open %s: changed while opened: %w", key, ErrPrecondition)
 	case localETag(st) != info.ETag || (info.FileID != "" && fileID(st) != info.FileID):
 		f.Close()
 		return nil, fmt.Errorf("open %s: changed since it was listed (size %d, modified %s; listed etag %s): %w",

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -342,31 +341,17 @@ func (h Head) Exists() bool { return h.ETag != "" }
 // committed gives an empty Head and no error.
 func (t Table) ReadHead(ctx context.Context, date string) (Head, error) {
 	key := t.ManifestKey(date)
-	var err error
-	// The manifest may be replaced while we read it: retry until the ETag
-	// before and after the read agree, so the ETag returned is the content's.
-	for range 5 {
-		var before, after storage.ObjectInfo
-		var m *Manifest
-		var raw []byte
-		if before, err = t.Bucket.Stat(ctx, key); errors.Is(err, storage.ErrNotExist) {
-			return Head{}, nil
-		} else if err != nil {
-			return Head{}, fmt.Errorf("read manifest %s: %w", key, err)
-		}
+	var h Head
+	etag, err := readSettled(ctx, t.Bucket, key, func(before storage.ObjectInfo) (err error) {
 		if before.Size > MaxManifestBytes {
-			return Head{}, fmt.Errorf("read manifest %s: %d bytes, over %d: %w", key, before.Size, MaxManifestBytes, ErrManifestTooLarge)
+			return fmt.Errorf("%d bytes, over %d: %w", before.Size, MaxManifestBytes, ErrManifestTooLarge)
 		}
-		m, raw, err = decodeManifest(ctx, t.Bucket, key)
-		if errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrNotExist) {
-			continue // replaced (or removed) under us
-		}
-		if err != nil {
-			return Head{}, fmt.Errorf("read manifest %s: %w", key, err)
-		}
-		if after, err = t.Bucket.Stat(ctx, key); err == nil && after.ETag == before.ETag {
-			return Head{Manifest: m, ETag: before.ETag, raw: raw}, nil
-		}
+		h.Manifest, h.raw, err = decodeManifest(ctx, t.Bucket, key)
+		return err
+	})
+	if err != nil || etag == "" {
+		return Head{}, wrapIf(err, "read manifest "+key)
 	}
-	return Head{}, fmt.Errorf("read manifest %s: kept changing while read: %w", key, err)
+	h.ETag = etag
+	return h, nil
 }

@@ -239,27 +239,16 @@ func (o Output) shapeKey() string { return o.Prefix + ShapeName }
 // ShapeHead and no error.
 func (o Output) ReadShape(ctx context.Context) (ShapeHead, error) {
 	key := o.shapeKey()
-	var err error
-	for range 5 {
-		var before, after storage.ObjectInfo
-		if before, err = o.Bucket.Stat(ctx, key); errors.Is(err, storage.ErrNotExist) {
-			return ShapeHead{}, nil
-		} else if err != nil {
-			return ShapeHead{}, fmt.Errorf("read %s: %w", key, err)
-		}
-		var s *Shape
-		s, err = o.decodeShape(ctx, key)
-		if errors.Is(err, storage.ErrPrecondition) || errors.Is(err, storage.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return ShapeHead{}, err
-		}
-		if after, err = o.Bucket.Stat(ctx, key); err == nil && after.ETag == before.ETag {
-			return ShapeHead{Shape: s, ETag: before.ETag}, nil
-		}
+	var h ShapeHead
+	etag, err := readSettled(ctx, o.Bucket, key, func(storage.ObjectInfo) (err error) {
+		h.Shape, err = o.decodeShape(ctx, key)
+		return err
+	})
+	if err != nil || etag == "" {
+		return ShapeHead{}, wrapIf(err, "read "+key)
 	}
-	return ShapeHead{}, fmt.Errorf("read %s: kept changing while read: %v", key, err)
+	h.ETag = etag
+	return h, nil
 }
 
 func (o Output) decodeShape(ctx context.Context, key string) (*Shape, error) {

@@ -22,6 +22,67 @@ func edgeCases() []Case {
 	read := readString
 	keys := listKeys
 	return []Case{
+		// A key replaced while it is read (a manifest rewritten while a
+		// reader reads it) reads as one whole version, old or new; a read
+		// that cannot tell which fails with ErrPrecondition, a change the
+		// caller may retry. Never a mix of versions, never not-found for
+		// a key that always existed, never an error of no kind: a caller
+		// deciding whether to retry must be able to tell.
+		{Name: "ReadWhileReplaced", Test: func(t testing.TB, s Store) {
+			version := func(i int) string { return strings.Repeat(fmt.Sprintf("<%06d>", i), 1+i%13) }
+			const key, versions = "rw/x", 300
+			put(t, s, key, version(0))
+			whole := func(b string) bool {
+				if len(b) < 8 {
+					return false
+				}
+				var i int
+				_, err := fmt.Sscanf(b[:8], "<%06d>", &i)
+				return err == nil && b == version(i)
+			}
+			var done atomic.Bool
+			var wg sync.WaitGroup
+			var reads, changed atomic.Int64
+			for r := range 2 {
+				wg.Go(func() {
+					for !done.Load() {
+						var rc io.ReadCloser
+						var err error
+						if r == 0 {
+							rc, err = s.Open(ctx, key, 0)
+						} else {
+							var info storage.ObjectInfo
+							if info, err = s.Stat(ctx, key); err == nil {
+								rc, err = s.OpenListed(ctx, info, 0, -1)
+							}
+						}
+						var b []byte
+						if err == nil {
+							b, err = io.ReadAll(rc)
+							rc.Close()
+						}
+						reads.Add(1)
+						switch {
+						case errors.Is(err, storage.ErrPrecondition):
+							changed.Add(1)
+						case err != nil:
+							t.Errorf("read %s while it is replaced (reader %d): %v, want a whole version or ErrPrecondition", key, r, err)
+							return
+						case !whole(string(b)):
+							t.Errorf("read %s while it is replaced (reader %d): %d bytes starting %.20q: no one version", key, r, len(b), b)
+							return
+						}
+					}
+				})
+			}
+			for i := 1; i <= versions; i++ {
+				put(t, s, key, version(i))
+			}
+			done.Store(true)
+			wg.Wait()
+			t.Logf("%d reads while %s was replaced %d times, %d failed as changed", reads.Load(), key, versions, changed.Load())
+			_ = s.Delete(ctx, key)
+		}},
 		// Reads at or past the end of an object are empty, not errors:
 		// a stream resumed after its last byte reads nothing more.
 		{Name: "ReadPastEnd", Test: func(t testing.TB, s Store) {
