@@ -207,7 +207,11 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 		agg.unlisted[0] += h.Unlisted[0]
 		agg.unlisted[1] += h.Unlisted[1]
 		quality.Add(&agg.quality, h.Quality)
-		if err := secs.Each(store.Add); errors.As(err, new(*spill.DirError)) {
+		// Each shard's panes go straight to the spill file: the merge
+		// holds one range of every shard at a time when it builds the
+		// rows, so its memory falls with the ranges and the shards
+		// instead of growing to the budget (see spill.Store.AddSpilled).
+		if err := secs.Each(store.AddSpilled); errors.As(err, new(*spill.DirError)) {
 			return nil, spillErr(err)
 		} else if err != nil {
 			return nil, mergeErr("%s: %v", o.Key, err)

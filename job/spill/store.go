@@ -219,10 +219,39 @@ func (s *Store) Add(p *features.Partial) error {
 	return s.Spill()
 }
 
+// AddSpilled merges p into the aggregate (p must not be used afterwards)
+// as Add does, but writes p's panes straight to the spill file, one
+// section per range, never into memory: what stays in memory is p's
+// counts. A merge of shards adds each shard's sections this way and so
+// holds one range of them at a time (in Rows), not the whole aggregate
+// up to the budget. A store that never spills (budget 0) adds p as Add
+// does.
+func (s *Store) AddSpilled(p *features.Partial) error {
+	if s.opt.Budget <= 0 {
+		return s.Add(p)
+	}
+	if err := s.spillFrom(p); err != nil {
+		return err
+	}
+	grown, err := s.mem.MergeGrown(p) // p's panes are spilled: its counts and days
+	s.held += grown
+	return err
+}
+
 // Spill moves every in-memory pane to the spill file, one section per
 // range.
 func (s *Store) Spill() error {
-	starts := s.mem.PaneStarts()
+	if err := s.spillFrom(s.mem); err != nil {
+		return err
+	}
+	s.held = s.mem.Footprint()
+	return nil
+}
+
+// spillFrom moves every pane of src to the spill file, one section per
+// range.
+func (s *Store) spillFrom(src *features.Partial) error {
+	starts := src.PaneStarts()
 	if len(starts) == 0 {
 		return nil
 	}
@@ -238,7 +267,7 @@ func (s *Store) Spill() error {
 		for i < len(starts) && starts[i] < r+rl {
 			i++
 		}
-		part := s.mem.Take(r, r+rl)
+		part := src.Take(r, r+rl)
 		if s.opt.Dense {
 			part.Groups(func(g string) { s.groups[g] = true })
 		}
@@ -257,7 +286,6 @@ func (s *Store) Spill() error {
 		s.stats.Bytes += int64(len(data))
 	}
 	s.stats.Spills++
-	s.held = s.mem.Footprint()
 	return nil
 }
 

@@ -245,3 +245,64 @@ func TestSpillsAtTheBudget(t *testing.T) {
 		}
 	}
 }
+
+// A store given its partials through AddSpilled — as a merge adds its
+// shards' sections — holds none of their panes in memory whatever the
+// budget, and reads as the same partials merged in memory: every window,
+// dense and sparse rows, events, panes and span. Interleaved with Add
+// (one shard's sections spilled, a unit's partial merged), too.
+func TestAddSpilledHoldsNoPanes(t *testing.T) {
+	want := storeOf(t, t.TempDir(), 0, 8)
+	empty := features.NewPartial(5*time.Minute, 0).Footprint()
+	for _, budget := range []int64{1, 20 << 10, 1 << 40} {
+		for _, mixed := range []bool{false, true} {
+			s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: budget, Range: RangeFor(5*time.Minute, windows), Dense: true})
+			t.Cleanup(func() { s.Close() })
+			for i := range 8 {
+				add := s.AddSpilled
+				if mixed && i%2 == 1 {
+					add = s.Add
+				}
+				if err := add(partialOf(400, 2, 40, uint64(i))); err != nil {
+					t.Fatal(err)
+				}
+				if !mixed && s.Partial().Panes() != 0 {
+					t.Fatalf("budget %d: %d panes in memory after AddSpilled", budget, s.Partial().Panes())
+				}
+			}
+			if !mixed && s.Partial().Footprint() > empty+1<<10 {
+				t.Errorf("budget %d: %d bytes held after AddSpilled, an empty partial holds %d", budget, s.Partial().Footprint(), empty)
+			}
+			what := fmt.Sprintf("budget %d, mixed %v", budget, mixed)
+			for _, w := range windows {
+				for _, dense := range []bool{false, true} {
+					o := features.TableOptions{Dense: dense, Dims: 1}
+					a, _ := want.Table(w, o)
+					b, err := s.Table(w, o)
+					if err != nil || len(a) == 0 || !reflect.DeepEqual(a, b) {
+						t.Errorf("%s, window %v, dense %v: %d rows (%v), %d in memory", what, w, dense, len(b), err, len(a))
+					}
+				}
+				if a, b := want.EventsOn(w, "2025-11-09"), s.EventsOn(w, "2025-11-09"); a != b || a == 0 {
+					t.Errorf("%s: events %d, %d in memory", what, b, a)
+				}
+			}
+			if want.Panes() != s.Panes() {
+				t.Errorf("%s: %d panes, %d in memory", what, s.Panes(), want.Panes())
+			}
+			f1, t1, _ := want.Span()
+			f2, t2, _ := s.Span()
+			if !f1.Equal(f2) || !t1.Equal(t2) {
+				t.Errorf("%s: span %v–%v, %v–%v in memory", what, f2, t2, f1, t1)
+			}
+			if c1, c2 := want.Partial().Counts, s.Partial().Counts; !reflect.DeepEqual(c1, c2) {
+				t.Errorf("%s: counts %+v, %+v in memory", what, c2, c1)
+			}
+		}
+	}
+	// Without a budget nothing is spilled: AddSpilled is Add.
+	s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Range: RangeFor(5*time.Minute, windows)})
+	if err := s.AddSpilled(partialOf(400, 2, 40, 1)); err != nil || s.Spilled() || s.Partial().Panes() == 0 {
+		t.Errorf("no budget: AddSpilled spilled %v (%v)", s.Spilled(), err)
+	}
+}
