@@ -51,9 +51,9 @@ var ParquetCompressions = []ParquetCompression{ParquetZstd, ParquetZstdFastest, 
 func (c ParquetCompression) codec() compress.Codec {
 	switch c {
 	case ParquetZstd, "":
-		return &zstd.Codec{Level: zstd.SpeedDefault}
+		return newPageZstd(zstd.SpeedDefault)
 	case ParquetZstdFastest:
-		return &zstd.Codec{Level: zstd.SpeedFastest}
+		return newPageZstd(zstd.SpeedFastest)
 	case ParquetSnappy:
 		return &snappy.Codec{}
 	case ParquetUncompressed:
