@@ -336,7 +336,10 @@ func (l *Local) openCurrent(key string) (*os.File, error) {
 			f.Close()
 			return nil, fmt.Errorf("open %s: %w", key, translate(err))
 		}
-		if os.SameFile(fi, st) {
+		// Same device and inode alone do not say the file is a file: a
+		// folder made where the file was deleted may reuse its inode. (A
+		// new file that reuses it is the object under the key now.)
+		if os.SameFile(fi, st) && st.Mode().IsRegular() {
 			return f, nil
 		}
 		f.Close()
@@ -372,11 +375,15 @@ func (l *Local) OpenListed(ctx context.Context, info ObjectInfo, off, end int64)
 	case err != nil:
 		f.Close()
 		return nil, fmt.Errorf("open %s: %w", key, translate(err))
-	case !os.SameFile(fi, st):
-		// The key was replaced, or became a symlink, between lstat and
-		// open (see openCurrent): either way it is no longer the file
-		// listed, and the next try reports what the key is now.
+	case !os.SameFile(fi, st) || !st.Mode().IsRegular():
+		// The key was replaced, or became a symlink or a folder, between
+		// lstat and open (see openCurrent): it is no longer the file
+		// listed. What it is now says how: no object, no regular file,
+		// or another file.
 		f.Close()
+		if _, err := l.lstat(key); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open %s: changed while opened: %w", key, ErrPrecondition)
 	case localETag(st) != info.ETag || (info.FileID != "" && fileID(st) != info.FileID):
 		f.Close()

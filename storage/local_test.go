@@ -432,3 +432,74 @@ func TestConditionalPutWaitsBoundedForAStoppedLockHolder(t *testing.T) {
 		t.Fatalf("put once the lock is free: %v", err)
 	}
 }
+
+// A key that is a file one moment and a folder the next (the file removed
+// and a folder made in its place, which may reuse the file's inode) is
+// read as a file or fails with a kind — ErrNotExist, ErrPrecondition —
+// from Open and OpenListed alike, never with an error of no kind such as
+// reading a folder.
+func TestLocalOpenWhileFileBecomesFolder(t *testing.T) {
+	dir := t.TempDir()
+	l, err := NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	const key = "k/x"
+	p := filepath.Join(dir, key)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 2)
+	for r := range 2 {
+		go func() {
+			var reads, kinded int
+			for {
+				select {
+				case <-stop:
+					t.Logf("reader %d: %d reads, %d failed with a kind", r, reads, kinded)
+					done <- nil
+					return
+				default:
+				}
+				var rc io.ReadCloser
+				var err error
+				if r == 0 {
+					rc, err = l.Open(ctx, key, 0)
+				} else {
+					var info ObjectInfo
+					if info, err = l.Stat(ctx, key); err == nil {
+						rc, err = l.OpenListed(ctx, info, 0, -1)
+					}
+				}
+				if err == nil {
+					_, err = io.ReadAll(rc)
+					rc.Close()
+				}
+				reads++
+				switch {
+				case err == nil:
+				case errors.Is(err, ErrNotExist) || errors.Is(err, ErrPrecondition):
+					kinded++
+				default:
+					done <- err
+					return
+				}
+			}
+		}()
+	}
+	for range 8000 {
+		_ = os.WriteFile(p, []byte("0123456789"), 0o644)
+		_ = os.Remove(p)
+		_ = os.Mkdir(p, 0o755)
+		_ = os.Remove(p)
+	}
+	close(stop)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Errorf("read of a key turning into a folder: %v, want its bytes, ErrNotExist or ErrPrecondition", err)
+		}
+	}
+}

@@ -12,12 +12,15 @@ import (
 	"github.com/logsmith/logsmith/storage"
 )
 
-// Bucket is what the table needs from a store: objects (storage.Store)
-// and writes that a claim can fence off (storage.Uploader). storage.S3 and
+// Bucket is what the table needs from a store: objects (storage.Store),
+// writes that a claim can fence off (storage.Uploader) and reads of the
+// version a Stat saw (storage.ListedOpener, so a head read is the
+// content of its ETag). storage.S3 and
 // storage.Local implement it, and objio.Bucket around either.
 type Bucket interface {
 	storage.Store
 	storage.Uploader
+	storage.ListedOpener
 }
 
 // dirLister lists one level of folders; both storage backends have it. A

@@ -250,8 +250,9 @@ func checkSize(what string, body []byte, limit int) error {
 	return nil
 }
 
-func decodeManifest(ctx context.Context, b Bucket, key string) (*Manifest, []byte, error) {
-	rc, err := b.Open(ctx, key, 0)
+func decodeManifest(ctx context.Context, b Bucket, info storage.ObjectInfo) (*Manifest, []byte, error) {
+	key := info.Key
+	rc, err := b.OpenListed(ctx, info, 0, -1)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -346,7 +347,7 @@ func (t Table) ReadHead(ctx context.Context, date string) (Head, error) {
 		if before.Size > MaxManifestBytes {
 			return fmt.Errorf("%d bytes, over %d: %w", before.Size, MaxManifestBytes, ErrManifestTooLarge)
 		}
-		h.Manifest, h.raw, err = decodeManifest(ctx, t.Bucket, key)
+		h.Manifest, h.raw, err = decodeManifest(ctx, t.Bucket, before)
 		return err
 	})
 	if err != nil || etag == "" {

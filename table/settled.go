@@ -18,15 +18,20 @@ func settleBackoff(try int) time.Duration {
 	return min(time.Millisecond<<(try-1), 200*time.Millisecond)
 }
 
-// readSettled reads the object under key with read, and returns the ETag
-// the object had both before and after read ran, so what read decoded is
-// that ETag's content; "" and no error when there is no object. A head
-// changes a few times a run (claim, renewals, publish), and commands
-// racing for it change it in bursts: read failing with ErrPrecondition or
-// ErrNotExist (replaced or removed under it), or the ETags disagreeing,
-// means try again, after a pause that grows, so a reader that lost a race
-// reads the head it lost to once the burst is over instead of giving up
-// inside it. Any other error of read is returned as it is.
+// readSettled reads the object under key with read, given the object's
+// info as Stat gave it, which read must read through OpenListed: the
+// version read is then that info's (If-Match on S3, the open file checked
+// on a local folder), and the ETag returned is the content's even when a
+// replaced object is put back byte for byte (an S3 ETag is the content's
+// MD5: a claim released puts the manifest before it back). It returns ""
+// and no error when there is no object. A head changes a few times a run
+// (claim, renewals, publish), and commands racing for it change it in
+// bursts: read failing with ErrPrecondition or ErrNotExist (replaced or
+// removed since the Stat) means try again, after a pause that grows, so
+// a reader that lost a race reads the head it lost to once the burst is
+// over instead of giving up inside it. Any other error of read is
+// returned as it is. One that keeps changing fails with an error of no
+// kind, which a caller may retry as it retries a transient fault.
 func readSettled(ctx context.Context, b Bucket, key string, read func(before storage.ObjectInfo) error) (string, error) {
 	var err error
 	for try := range settleTries {
@@ -35,7 +40,7 @@ func readSettled(ctx context.Context, b Bucket, key string, read func(before sto
 				return "", err
 			}
 		}
-		var before, after storage.ObjectInfo
+		var before storage.ObjectInfo
 		if before, err = b.Stat(ctx, key); errors.Is(err, storage.ErrNotExist) {
 			return "", nil
 		} else if err != nil {
@@ -48,14 +53,9 @@ func readSettled(ctx context.Context, b Bucket, key string, read func(before sto
 		if err != nil {
 			return "", err
 		}
-		if after, err = b.Stat(ctx, key); err == nil && after.ETag == before.ETag {
-			return before.ETag, nil
-		}
-		if err == nil {
-			err = fmt.Errorf("etag %s became %s: %w", before.ETag, after.ETag, storage.ErrPrecondition)
-		}
+		return before.ETag, nil
 	}
-	return "", fmt.Errorf("kept changing while read (%d tries): %w", settleTries, err)
+	return "", fmt.Errorf("kept changing while read (%d tries; the last: %v)", settleTries, err)
 }
 
 // sleepCtx pauses for d, or until ctx ends.

@@ -240,8 +240,8 @@ func (o Output) shapeKey() string { return o.Prefix + ShapeName }
 func (o Output) ReadShape(ctx context.Context) (ShapeHead, error) {
 	key := o.shapeKey()
 	var h ShapeHead
-	etag, err := readSettled(ctx, o.Bucket, key, func(storage.ObjectInfo) (err error) {
-		h.Shape, err = o.decodeShape(ctx, key)
+	etag, err := readSettled(ctx, o.Bucket, key, func(before storage.ObjectInfo) (err error) {
+		h.Shape, err = o.decodeShape(ctx, before)
 		return err
 	})
 	if err != nil || etag == "" {
@@ -251,8 +251,9 @@ func (o Output) ReadShape(ctx context.Context) (ShapeHead, error) {
 	return h, nil
 }
 
-func (o Output) decodeShape(ctx context.Context, key string) (*Shape, error) {
-	rc, err := o.Bucket.Open(ctx, key, 0)
+func (o Output) decodeShape(ctx context.Context, info storage.ObjectInfo) (*Shape, error) {
+	key := info.Key
+	rc, err := o.Bucket.OpenListed(ctx, info, 0, -1)
 	if err != nil {
 		return nil, err
 	}

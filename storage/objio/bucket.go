@@ -130,16 +130,30 @@ func (b *Bucket) Open(ctx context.Context, key string, offset int64) (io.ReadClo
 		// The attempt's bound must not cut the body's reads: open under
 		// the caller's context, and bound only the wait for the answer.
 		var err error
-		rc, err = openBounded(ctx, actx, b.b, key, offset)
+		rc, err = openBounded(ctx, actx, func(ctx context.Context) (io.ReadCloser, error) { return b.b.Open(ctx, key, offset) })
 		return err
 	})
 	return rc, err
 }
 
-// openBounded opens key under ctx and gives up when bound ends first.
-func openBounded(ctx, bound context.Context, b Backend, key string, offset int64) (io.ReadCloser, error) {
+// OpenListed opens the version of the object info describes (see
+// storage.ListedOpener), retrying the opening as Open does; an object
+// changed since info (ErrPrecondition) or deleted is final.
+func (b *Bucket) OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error) {
+	var rc io.ReadCloser
+	err := b.call(ctx, func(actx context.Context) error {
+		var err error
+		rc, err = openBounded(ctx, actx, func(ctx context.Context) (io.ReadCloser, error) { return b.b.OpenListed(ctx, info, off, end) })
+		return err
+	})
+	return rc, err
+}
+
+// openBounded opens with open under ctx and gives up when bound ends
+// first.
+func openBounded(ctx, bound context.Context, open func(context.Context) (io.ReadCloser, error)) (io.ReadCloser, error) {
 	if bound == ctx {
-		return b.Open(ctx, key, offset)
+		return open(ctx)
 	}
 	type opened struct {
 		rc  io.ReadCloser
@@ -148,7 +162,7 @@ func openBounded(ctx, bound context.Context, b Backend, key string, offset int64
 	octx, cancel := context.WithCancel(ctx)
 	ch := make(chan opened, 1)
 	go func() {
-		rc, err := b.Open(octx, key, offset)
+		rc, err := open(octx)
 		ch <- opened{rc, err}
 	}()
 	select {
