@@ -367,8 +367,8 @@ func (p *Partial) Merge(o *Partial) error {
 
 // MergeGrown is Merge, and returns by how much p's Footprint grew.
 func (p *Partial) MergeGrown(o *Partial) (int64, error) {
-	if o.size != p.size || o.lo != p.lo || o.hi != p.hi {
-		return 0, fmt.Errorf("merge partials: pane or range differ (%v, %v)", time.Duration(p.size), time.Duration(o.size))
+	if err := p.Mergeable(o); err != nil {
+		return 0, err
 	}
 	var grown int64
 	for k, b := range o.panes {
@@ -405,6 +405,15 @@ func (p *Partial) MergeGrown(o *Partial) (int64, error) {
 	o.panes, o.last, o.lastAcc, o.days, o.lastDayC = nil, nil, nil, nil, nil
 	p.last, p.lastAcc = nil, nil
 	return grown, nil
+}
+
+// Mergeable says why o cannot be merged into p — their panes or their
+// date range differ — or nil when it can.
+func (p *Partial) Mergeable(o *Partial) error {
+	if o.size != p.size || o.lo != p.lo || o.hi != p.hi {
+		return fmt.Errorf("merge partials: pane or range differ (%v, %v)", time.Duration(p.size), time.Duration(o.size))
+	}
+	return nil
 }
 
 // Panes returns the number of non-empty panes.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +227,39 @@ func TestMergeRejectsBadShards(t *testing.T) {
 	if err != nil || len(readAll(t, b, "o/_partials/")) != 0 {
 		t.Errorf("gc after grace: %v %v, partials left %d", res, err, len(readAll(t, b, "o/_partials/")))
 	}
+}
+
+// A spill folder that cannot be made does not fail a merge whose aggregate
+// fits its budget, as it does not fail a single run of the same day: the
+// merge then merges the shards' panes in memory, with the same files.
+func TestMergeWithoutASpillFolder(t *testing.T) {
+	ctx := context.Background()
+	b, s := shardFixture(t)
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(notDir, "spill") // under a file: no folder can be made
+	whole := shardConfig(b, s, "whole")
+	whole.SpillDir = bad
+	if _, err := job.Run(ctx, whole, job.Options{}); err != nil {
+		t.Fatalf("single run: %v", err)
+	}
+	for i := range 2 {
+		cfg := shardConfig(b, s, "sharded")
+		cfg.Shard, cfg.RunID, cfg.SpillDir = fmt.Sprintf("%d/2", i), "run-x", bad
+		if _, err := job.Run(ctx, cfg, job.Options{}); err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+	}
+	cfg := shardConfig(b, s, "sharded")
+	cfg.RunID, cfg.SpillDir = "run-x", bad
+	sum, err := job.Merge(ctx, cfg, job.Options{})
+	if err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	if sum.Spill != nil {
+		t.Errorf("merge spilled %+v with no folder", sum.Spill)
+	}
+	sameFiles(t, "merge without a spill folder", committedTables(t, b, "sharded"), committedTables(t, b, "whole"))
 }

@@ -21,9 +21,9 @@ func (rs *runState) newStore() *spill.Store {
 
 // closeStore removes what the run spilled, reported in the summary and log.
 func (rs *runState) closeStore(s *spill.Store) {
-	if st := s.Stats(); st.Spills > 0 {
+	if st := s.Stats(); st.Sections > 0 {
 		rs.sum.Spill = &st
-		rs.log.Info("aggregate spilled to local disk", "dir", st.Dir, "spills", st.Spills, "bytes", st.Bytes, "budget", memcheck.FormatBytes(st.Budget))
+		rs.log.Info("aggregate spilled to local disk", "dir", st.Dir, "spills", st.Spills, "sections", st.Sections, "bytes", st.Bytes, "budget", memcheck.FormatBytes(st.Budget))
 	}
 	if err := s.Close(); err != nil {
 		rs.log.Warn("remove spill files", "error", err)

@@ -94,7 +94,7 @@ type Options struct {
 // Stats say what a Store spilled.
 type Stats struct {
 	Spills   int    `json:"spills"`   // times the in-memory aggregate went over its budget and was spilled
-	Sections int    `json:"sections"` // range sections written
+	Sections int    `json:"sections"` // range sections written, by spills and by AddSpilled
 	Bytes    int64  `json:"bytes"`    // bytes written to the spill file
 	Budget   int64  `json:"budget_bytes"`
 	Dir      string `json:"dir,omitempty"`
@@ -124,6 +124,7 @@ type Store struct {
 	panes  map[int64]int64
 	stats  Stats
 	buf    []byte     // the last section encoded, for the next
+	noDir  bool       // AddSpilled could not make the spill folder
 	mu     sync.Mutex // Close against a read in progress
 	// The units' partials waiting for those before them (see AddAt).
 	order   sync.Mutex
@@ -224,11 +225,22 @@ func (s *Store) Add(p *features.Partial) error {
 // section per range, never into memory: what stays in memory is p's
 // counts. A merge of shards adds each shard's sections this way and so
 // holds one range of them at a time (in Rows), not the whole aggregate
-// up to the budget. A store that never spills (budget 0) adds p as Add
-// does.
+// up to the budget. A store that never spills (budget 0), or whose spill
+// folder cannot be made, adds p as Add does: the folder is then needed
+// only once the budget is reached, as without AddSpilled.
 func (s *Store) AddSpilled(p *features.Partial) error {
-	if s.opt.Budget <= 0 {
+	if s.opt.Budget <= 0 || s.noDir {
 		return s.Add(p)
+	}
+	if err := s.mem.Mergeable(p); err != nil {
+		return err // before any of p is written
+	}
+	if err := s.open(); err != nil {
+		if de := (*DirError)(nil); errors.As(err, &de) && !de.Made {
+			s.noDir = true
+			return s.Add(p)
+		}
+		return err
 	}
 	if err := s.spillFrom(p); err != nil {
 		return err
@@ -241,9 +253,13 @@ func (s *Store) AddSpilled(p *features.Partial) error {
 // Spill moves every in-memory pane to the spill file, one section per
 // range.
 func (s *Store) Spill() error {
+	if s.mem.Panes() == 0 {
+		return nil
+	}
 	if err := s.spillFrom(s.mem); err != nil {
 		return err
 	}
+	s.stats.Spills++
 	s.held = s.mem.Footprint()
 	return nil
 }
@@ -285,7 +301,6 @@ func (s *Store) spillFrom(src *features.Partial) error {
 		s.stats.Sections++
 		s.stats.Bytes += int64(len(data))
 	}
-	s.stats.Spills++
 	return nil
 }
 

@@ -300,8 +300,47 @@ func TestAddSpilledHoldsNoPanes(t *testing.T) {
 			}
 		}
 	}
+	// A spill folder that cannot be made: AddSpilled merges in memory, as
+	// Add does, and the store fails only once it must spill at its
+	// budget, as it would without AddSpilled.
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, budget := range []int64{1 << 40, 1} {
+		s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: filepath.Join(notDir, "spill"), Budget: budget, Range: RangeFor(5*time.Minute, windows), Dense: true})
+		var err error
+		for i := range 8 {
+			if err = s.AddSpilled(partialOf(400, 2, 40, uint64(i))); err != nil {
+				break
+			}
+		}
+		if budget == 1 {
+			if de := (*DirError)(nil); !errors.As(err, &de) || de.Made {
+				t.Errorf("no spill folder, budget 1: %v, want the folder's error", err)
+			}
+			continue
+		}
+		if err != nil || s.Spilled() {
+			t.Fatalf("no spill folder: %v (spilled %v)", err, s.Spilled())
+		}
+		a, _ := want.Table(windows[1], features.TableOptions{Dims: 1})
+		if b, err := s.Table(windows[1], features.TableOptions{Dims: 1}); err != nil || !reflect.DeepEqual(a, b) {
+			t.Errorf("no spill folder: %d rows (%v), %d in memory", len(b), err, len(a))
+		}
+	}
+	// A partial of other panes is refused before any of it is written.
+	s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: 1 << 40, Range: RangeFor(5*time.Minute, windows)})
+	t.Cleanup(func() { s.Close() })
+	if err := s.AddSpilled(features.NewPartial(time.Minute, 0)); err == nil || s.Stats().Sections != 0 {
+		t.Errorf("a partial of 1-minute panes: %v, %d sections written", err, s.Stats().Sections)
+	}
+	// AddSpilled writes sections but is no spill over the budget.
+	if err := s.AddSpilled(partialOf(400, 2, 40, 1)); err != nil || s.Stats().Spills != 0 || s.Stats().Sections == 0 {
+		t.Errorf("AddSpilled: %v, stats %+v: want sections and no spill", err, s.Stats())
+	}
 	// Without a budget nothing is spilled: AddSpilled is Add.
-	s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Range: RangeFor(5*time.Minute, windows)})
+	s = New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Range: RangeFor(5*time.Minute, windows)})
 	if err := s.AddSpilled(partialOf(400, 2, 40, 1)); err != nil || s.Spilled() || s.Partial().Panes() == 0 {
 		t.Errorf("no budget: AddSpilled spilled %v (%v)", s.Spilled(), err)
 	}
