@@ -323,18 +323,9 @@ const openTries = 8
 // kind.
 func (l *Local) openCurrent(key string) (*os.File, error) {
 	for range openTries {
-		fi, err := l.lstat(key)
+		fi, f, st, err := l.lstatOpen(key)
 		if err != nil {
 			return nil, err
-		}
-		f, err := l.root.Open(key)
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", key, translate(err))
-		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("open %s: %w", key, translate(err))
 		}
 		// Same device and inode alone do not say the file is a file: a
 		// folder made where the file was deleted may reuse its inode. (A
@@ -345,6 +336,22 @@ func (l *Local) openCurrent(key string) (*os.File, error) {
 		f.Close()
 	}
 	return nil, fmt.Errorf("open %s: replaced %d times while opened: %w", key, openTries, ErrPrecondition)
+}
+
+// lstatOpen looks at the regular file under key (lstat), then opens the
+// key and looks at the file opened: the two may differ (see openCurrent).
+func (l *Local) lstatOpen(key string) (fi fs.FileInfo, f *os.File, st fs.FileInfo, err error) {
+	if fi, err = l.lstat(key); err != nil {
+		return nil, nil, nil, err
+	}
+	if f, err = l.root.Open(key); err != nil {
+		return nil, nil, nil, fmt.Errorf("open %s: %w", key, translate(err))
+	}
+	if st, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("open %s: %w", key, translate(err))
+	}
+	return fi, f, st, nil
 }
 
 // OpenListed returns a stream of the bytes [off, end) of the file as info
@@ -362,19 +369,10 @@ func (l *Local) openCurrent(key string) (*os.File, error) {
 // closes it.
 func (l *Local) OpenListed(ctx context.Context, info ObjectInfo, off, end int64) (io.ReadCloser, error) {
 	key := info.Key
-	fi, err := l.lstat(key)
-	if err != nil {
-		return nil, err
-	}
-	f, err := l.root.Open(key)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", key, translate(err))
-	}
-	st, err := f.Stat()
+	fi, f, st, err := l.lstatOpen(key)
 	switch {
 	case err != nil:
-		f.Close()
-		return nil, fmt.Errorf("open %s: %w", key, translate(err))
+		return nil, err
 	case !os.SameFile(fi, st) || !st.Mode().IsRegular():
 		// The key was replaced, or became a symlink or a folder, between
 		// lstat and open (see openCurrent): it is no longer the file
