@@ -71,6 +71,13 @@ func (l *lostPublish) Open(ctx context.Context, key string, off int64) (io.ReadC
 	return l.Bucket.Open(ctx, key, off)
 }
 
+func (l *lostPublish) OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error) {
+	if l.down() {
+		return nil, errNetwork
+	}
+	return l.Bucket.OpenListed(ctx, info, off, end)
+}
+
 // A commit whose final manifest landed while the store stopped answering
 // (so the command cannot read the head back to tell) must not be reported
 // as not committed: the error says the outcome is unknown
@@ -88,6 +95,8 @@ func TestLostPublishAnswerIsAnUnknownOutcome(t *testing.T) {
 		_, err := c.Commit(ctx, []*table.Partition{part(tbl, d, head(t, tb, d), 1, "parquet")})
 		if !errors.Is(err, table.ErrOutcomeUnknown) {
 			t.Errorf("commit whose publish landed unseen: %v, want ErrOutcomeUnknown", err)
+		} else if !strings.Contains(err.Error(), "reading the head back: ") || strings.Count(err.Error(), errNetwork.Error()) < 2 {
+			t.Errorf("commit whose publish landed unseen: %v, want the PUT's error and why the head could not be read back", err)
 		}
 		lb.heal()
 		if m := checkBytesMatchManifest(t, b, tb, d); m.RunID != "r" {
