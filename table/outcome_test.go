@@ -172,6 +172,13 @@ func (l *lostRenewal) Open(ctx context.Context, key string, off int64) (io.ReadC
 	return l.lostPublish.Bucket.Open(ctx, key, off)
 }
 
+func (l *lostRenewal) OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error) {
+	if err := l.readBack(); err != nil {
+		return nil, err
+	}
+	return l.lostPublish.Bucket.OpenListed(ctx, info, off, end)
+}
+
 func (l *lostRenewal) Complete(ctx context.Context, u storage.Upload, r io.Reader, size int64) (storage.ObjectInfo, error) {
 	select {
 	case <-l.armed:

@@ -107,6 +107,15 @@ type section struct {
 	crc    uint32
 }
 
+// spillFile is where a store's sections are written and read back: an
+// *os.File (a test gives another).
+type spillFile interface {
+	io.ReaderAt
+	io.WriterAt
+	Close() error
+	Name() string
+}
+
 // Store is a run's merged aggregate: an in-memory partial, which holds the
 // run's counts and the panes not spilled, and the panes spilled, by range.
 // Add and the reads are not safe for concurrent use.
@@ -115,17 +124,18 @@ type Store struct {
 	mem      *features.Partial
 	held     int64 // mem's footprint (features.Partial.Footprint)
 	tmp      string
-	file     *os.File
+	file     spillFile
 	size     int64
 	sections map[int64][]section // by range start
 	// groups and panes are the spilled panes' group keys and events by
 	// pane start.
-	groups map[string]bool
-	panes  map[int64]int64
-	stats  Stats
-	buf    []byte     // the last section encoded, for the next
-	noDir  bool       // AddSpilled could not make the spill folder
-	mu     sync.Mutex // Close against a read in progress
+	groups  map[string]bool
+	panes   map[int64]int64
+	stats   Stats
+	buf     []byte     // the last section encoded, for the next
+	paneBuf [][2]int64 // its panes' events, by start
+	noDir   bool       // AddSpilled could not make or write the spill folder
+	mu      sync.Mutex // Close against a read in progress
 	// The units' partials waiting for those before them (see AddAt).
 	order   sync.Mutex
 	next    int
@@ -226,8 +236,9 @@ func (s *Store) Add(p *features.Partial) error {
 // counts. A merge of shards adds each shard's sections this way and so
 // holds one range of them at a time (in Rows), not the whole aggregate
 // up to the budget. A store that never spills (budget 0), or whose spill
-// folder cannot be made, adds p as Add does: the folder is then needed
-// only once the budget is reached, as without AddSpilled.
+// folder cannot be made or written, adds p (what of it was not written)
+// as Add does: the folder is then needed only once the budget is
+// reached, as without AddSpilled.
 func (s *Store) AddSpilled(p *features.Partial) error {
 	if s.opt.Budget <= 0 || s.noDir {
 		return s.Add(p)
@@ -235,14 +246,13 @@ func (s *Store) AddSpilled(p *features.Partial) error {
 	if err := s.mem.Mergeable(p); err != nil {
 		return err // before any of p is written
 	}
-	if err := s.open(); err != nil {
-		if de := (*DirError)(nil); errors.As(err, &de) && !de.Made {
+	// A folder that cannot be made or written (a full disk, a quota):
+	// what was not written stays in p, and is merged in memory.
+	if err := s.spillFrom(p); err != nil {
+		if de := (*DirError)(nil); errors.As(err, &de) {
 			s.noDir = true
 			return s.Add(p)
 		}
-		return err
-	}
-	if err := s.spillFrom(p); err != nil {
 		return err
 	}
 	grown, err := s.mem.MergeGrown(p) // p's panes are spilled: its counts and days
@@ -283,19 +293,27 @@ func (s *Store) spillFrom(src *features.Partial) error {
 		for i < len(starts) && starts[i] < r+rl {
 			i++
 		}
-		part := src.Take(r, r+rl)
-		if s.opt.Dense {
-			part.Groups(func(g string) { s.groups[g] = true })
-		}
+		// Written from a view, then taken: a range whose write fails
+		// stays in src, whole.
+		part := src.Slice(r, r+rl)
+		s.paneBuf = s.paneBuf[:0]
 		// Map order: the file is read back by this process alone.
-		data, err := part.AppendUnordered(s.buf[:0], func(k, n int64) { s.panes[k] += n })
+		data, err := part.AppendUnordered(s.buf[:0], func(k, n int64) { s.paneBuf = append(s.paneBuf, [2]int64{k, n}) })
 		s.buf = data
 		if err != nil {
 			return fmt.Errorf("spill: encode range %s: %w", time.Unix(0, r).UTC().Format(time.RFC3339), err)
 		}
-		if _, err := s.file.Write(data); err != nil {
+		// At the end of what was written, whatever a failed write left.
+		if _, err := s.file.WriteAt(data, s.size); err != nil {
 			return &DirError{Dir: s.opt.Dir, Made: true, Err: fmt.Errorf("write %s: %w", s.file.Name(), err)}
 		}
+		if s.opt.Dense {
+			part.Groups(func(g string) { s.groups[g] = true })
+		}
+		for _, kn := range s.paneBuf {
+			s.panes[kn[0]] += kn[1]
+		}
+		src.Take(r, r+rl)
 		s.sections[r] = append(s.sections[r], section{off: s.size, n: int64(len(data)), crc: crc32.Checksum(data, castagnoli)})
 		s.size += int64(len(data))
 		s.stats.Sections++

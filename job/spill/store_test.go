@@ -345,3 +345,77 @@ func TestAddSpilledHoldsNoPanes(t *testing.T) {
 		t.Errorf("no budget: AddSpilled spilled %v (%v)", s.Spilled(), err)
 	}
 }
+
+// A spill folder made but not written — a full disk, a quota — fails no
+// merge that fits its budget: what AddSpilled could not write stays in
+// the partial and is merged in memory, nothing lost nor counted twice;
+// past the budget the store fails as a run's would. The spill file is
+// swapped for /dev/full, where every write fails with ENOSPC, once the
+// store has made it: once before anything is written, once after some
+// ranges were.
+func TestAddSpilledOnAFullDisk(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here to fill a disk with")
+	}
+	want := storeOf(t, t.TempDir(), 0, 8)
+	for _, fullAfter := range []int{0, 3} {
+		for _, budget := range []int64{1 << 40, 1} {
+			s := New(features.NewPartial(5*time.Minute, 0), Options{Dir: t.TempDir(), Budget: budget, Range: RangeFor(5*time.Minute, windows), Dense: true})
+			t.Cleanup(func() { s.Close() })
+			if err := s.open(); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			for i := range 8 {
+				if i == fullAfter {
+					full, ferr := os.OpenFile("/dev/full", os.O_RDWR, 0)
+					if ferr != nil {
+						t.Skip(ferr)
+					}
+					// Sections already written are read back from the
+					// real file; every write from now on fails.
+					s.file = &fullFile{File: s.file.(*os.File), full: full}
+				}
+				if err = s.AddSpilled(partialOf(400, 2, 40, uint64(i))); err != nil {
+					break
+				}
+			}
+			what := fmt.Sprintf("full after %d partials, budget %d", fullAfter, budget)
+			if budget == 1 {
+				if de := (*DirError)(nil); !errors.As(err, &de) || !de.Made {
+					t.Errorf("%s: %v, want the spill file's write error", what, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			for _, w := range windows {
+				for _, dense := range []bool{false, true} {
+					o := features.TableOptions{Dense: dense, Dims: 1}
+					a, _ := want.Table(w, o)
+					b, err := s.Table(w, o)
+					if err != nil || len(a) == 0 || !reflect.DeepEqual(a, b) {
+						t.Errorf("%s, window %v, dense %v: %d rows (%v), %d in memory", what, w, dense, len(b), err, len(a))
+					}
+				}
+				if a, b := want.EventsOn(w, "2025-11-09"), s.EventsOn(w, "2025-11-09"); a != b {
+					t.Errorf("%s: events %d, %d in memory", what, b, a)
+				}
+			}
+			if want.Panes() != s.Panes() {
+				t.Errorf("%s: %d panes, %d in memory", what, s.Panes(), want.Panes())
+			}
+		}
+	}
+}
+
+// fullFile reads from File and writes to full.
+type fullFile struct {
+	*os.File
+	full *os.File
+}
+
+func (f *fullFile) WriteAt(b []byte, _ int64) (int, error) { return f.full.Write(b) }
+
+func (f *fullFile) Close() error { return errors.Join(f.File.Close(), f.full.Close()) }

@@ -1,8 +1,6 @@
 package objio_test
 
 import (
-	"context"
-	"io"
 	"testing"
 	"time"
 
@@ -12,14 +10,9 @@ import (
 )
 
 // retried is a backend seen through the retrying decorator, as every
-// command sees it. The decorator reads listed versions through Stream, not
-// OpenListed: that one call goes to the backend.
+// command sees it: its OpenListed (a head read's) included.
 type retried struct {
 	*objio.Bucket
-}
-
-func (r retried) OpenListed(ctx context.Context, info storage.ObjectInfo, off, end int64) (io.ReadCloser, error) {
-	return r.Backend().OpenListed(ctx, info, off, end)
 }
 
 // The decorator keeps the contract of what it wraps: every failure the
