@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -305,7 +306,7 @@ func (s *Store) spillFrom(src *features.Partial) error {
 		}
 		// At the end of what was written, whatever a failed write left.
 		if _, err := s.file.WriteAt(data, s.size); err != nil {
-			return &DirError{Dir: s.opt.Dir, Made: true, Err: fmt.Errorf("write %s: %w", s.file.Name(), err)}
+			return &DirError{Dir: s.opt.Dir, Made: true, Err: fileErr("write", s.file.Name(), err)}
 		}
 		if s.opt.Dense {
 			part.Groups(func(g string) { s.groups[g] = true })
@@ -336,6 +337,15 @@ type DirError struct {
 func (e *DirError) Error() string { return fmt.Sprintf("spill folder %s: %v", e.Dir, e.Err) }
 
 func (e *DirError) Unwrap() error { return e.Err }
+
+// fileErr says that op on the spill file name failed: err as it is when
+// it names the file already (an *fs.PathError), else with the name.
+func fileErr(op, name string, err error) error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", op, name, err)
+}
 
 // open creates the spill file, in a folder of its own, at the first spill.
 func (s *Store) open() error {
@@ -413,7 +423,7 @@ func (s *Store) read(r int64, sec section) (*features.Partial, error) {
 	}
 	buf := make([]byte, sec.n)
 	if _, err := s.file.ReadAt(buf, sec.off); err != nil && !(errors.Is(err, io.EOF) && int64(len(buf)) == sec.n) {
-		return nil, &DirError{Dir: s.opt.Dir, Made: true, Err: fmt.Errorf("read %s: %w", s.file.Name(), err)}
+		return nil, &DirError{Dir: s.opt.Dir, Made: true, Err: fileErr("read", s.file.Name(), err)}
 	}
 	when := time.Unix(0, r).UTC().Format(time.RFC3339)
 	if crc32.Checksum(buf, castagnoli) != sec.crc {
