@@ -275,27 +275,7 @@ func TestAddSpilledHoldsNoPanes(t *testing.T) {
 				t.Errorf("budget %d: %d bytes held after AddSpilled, an empty partial holds %d", budget, s.Partial().Footprint(), empty)
 			}
 			what := fmt.Sprintf("budget %d, mixed %v", budget, mixed)
-			for _, w := range windows {
-				for _, dense := range []bool{false, true} {
-					o := features.TableOptions{Dense: dense, Dims: 1}
-					a, _ := want.Table(w, o)
-					b, err := s.Table(w, o)
-					if err != nil || len(a) == 0 || !reflect.DeepEqual(a, b) {
-						t.Errorf("%s, window %v, dense %v: %d rows (%v), %d in memory", what, w, dense, len(b), err, len(a))
-					}
-				}
-				if a, b := want.EventsOn(w, "2025-11-09"), s.EventsOn(w, "2025-11-09"); a != b || a == 0 {
-					t.Errorf("%s: events %d, %d in memory", what, b, a)
-				}
-			}
-			if want.Panes() != s.Panes() {
-				t.Errorf("%s: %d panes, %d in memory", what, s.Panes(), want.Panes())
-			}
-			f1, t1, _ := want.Span()
-			f2, t2, _ := s.Span()
-			if !f1.Equal(f2) || !t1.Equal(t2) {
-				t.Errorf("%s: span %v–%v, %v–%v in memory", what, f2, t2, f1, t1)
-			}
+			sameReads(t, what, s, want)
 			if c1, c2 := want.Partial().Counts, s.Partial().Counts; !reflect.DeepEqual(c1, c2) {
 				t.Errorf("%s: counts %+v, %+v in memory", what, c2, c1)
 			}
@@ -391,22 +371,7 @@ func TestAddSpilledOnAFullDisk(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
-			for _, w := range windows {
-				for _, dense := range []bool{false, true} {
-					o := features.TableOptions{Dense: dense, Dims: 1}
-					a, _ := want.Table(w, o)
-					b, err := s.Table(w, o)
-					if err != nil || len(a) == 0 || !reflect.DeepEqual(a, b) {
-						t.Errorf("%s, window %v, dense %v: %d rows (%v), %d in memory", what, w, dense, len(b), err, len(a))
-					}
-				}
-				if a, b := want.EventsOn(w, "2025-11-09"), s.EventsOn(w, "2025-11-09"); a != b {
-					t.Errorf("%s: events %d, %d in memory", what, b, a)
-				}
-			}
-			if want.Panes() != s.Panes() {
-				t.Errorf("%s: %d panes, %d in memory", what, s.Panes(), want.Panes())
-			}
+			sameReads(t, what, s, want)
 		}
 	}
 }
@@ -420,3 +385,30 @@ type fullFile struct {
 func (f *fullFile) WriteAt(b []byte, _ int64) (int, error) { return f.full.Write(b) }
 
 func (f *fullFile) Close() error { return errors.Join(f.File.Close(), f.full.Close()) }
+
+// sameReads fails t unless got reads as want, every table of every window
+// (dense and sparse), events, panes and span.
+func sameReads(t *testing.T, what string, got, want *Store) {
+	t.Helper()
+	for _, w := range windows {
+		for _, dense := range []bool{false, true} {
+			o := features.TableOptions{Dense: dense, Dims: 1}
+			a, _ := want.Table(w, o)
+			b, err := got.Table(w, o)
+			if err != nil || len(a) == 0 || !reflect.DeepEqual(a, b) {
+				t.Errorf("%s, window %v, dense %v: %d rows (%v), %d in memory", what, w, dense, len(b), err, len(a))
+			}
+		}
+		if a, b := want.EventsOn(w, "2025-11-09"), got.EventsOn(w, "2025-11-09"); a != b || a == 0 {
+			t.Errorf("%s: events %d, %d in memory", what, b, a)
+		}
+	}
+	if want.Panes() != got.Panes() {
+		t.Errorf("%s: %d panes, %d in memory", what, got.Panes(), want.Panes())
+	}
+	f1, t1, _ := want.Span()
+	f2, t2, _ := got.Span()
+	if !f1.Equal(f2) || !t1.Equal(t2) {
+		t.Errorf("%s: span %v–%v, %v–%v in memory", what, f2, t2, f1, t1)
+	}
+}
