@@ -209,8 +209,8 @@ func Merge(ctx context.Context, cfg settings.Config, opts Options) (*Summary, er
 		quality.Add(&agg.quality, h.Quality)
 		// Each shard's panes go straight to the spill file: the merge
 		// holds one range of every shard at a time when it builds the
-		// rows, so its memory falls with the ranges and the shards
-		// instead of growing to the budget (see spill.Store.AddSpilled).
+		// rows, instead of its budget's worth of panes (see
+		// spill.Store.AddSpilled).
 		if err := secs.Each(store.AddSpilled); errors.As(err, new(*spill.DirError)) {
 			return nil, spillErr(err)
 		} else if err != nil {
